@@ -1,0 +1,651 @@
+//! The sans-IO sync session of one parent-child link.
+//!
+//! `LinkCore` is a state machine: it is fed [`Event`]s (a frame arrived, our feed
+//! grew, a storage request finished, a timer fired) and answers with [`Action`]s (send
+//! a frame, scan our feed, apply a batch durably, close). It does no IO and reads no
+//! clock: time comes in as an argument. The same core runs under the tonic transport
+//! and under the deterministic simulator in `tests/`.
+//!
+//! Protocol (both directions are symmetric):
+//! - Each side opens with `Hello{epoch, known_epoch, since, head}`: `since` is how far
+//!   it has durably applied the *other* side's feed (valid if `known_epoch` is the
+//!   other side's current epoch). The other side streams its feed from there.
+//! - `Batch{from, upto, docs}` carries the routed documents with feed sequence numbers
+//!   in (from, upto]. The receiver applies a batch in one transaction together with its
+//!   cursor, then answers `Ack{upto}`. At most `window` batches are unacknowledged.
+//! - A receiver that sees a gap (`from` beyond its cursor) asks `Rewind{since}`.
+//! - Merging is idempotent, so duplicates are harmless; missing frames are recovered
+//!   by Rewind and by the optional retransmit timer (used only by lossy transports).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use xinfang_proto::PROTOCOL_VERSION;
+use xinfang_proto::v1::{Ack, Batch, DocEntry, Hello, LinkError, Rewind, SyncFrame, sync_frame};
+
+use crate::topology::UnitCode;
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Unacknowledged batches allowed in flight (backpressure).
+    pub window: usize,
+    /// Resend Hello if the peer's has not arrived after this long.
+    pub hello_retry: Duration,
+    /// Resend unacknowledged batches (and repeat a Rewind) after this long.
+    /// `None` on reliable, ordered transports such as a gRPC stream.
+    pub retransmit_after: Option<Duration>,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            window: 4,
+            hello_retry: Duration::from_secs(5),
+            retransmit_after: None,
+        }
+    }
+}
+
+/// What we have durably applied of a peer's feed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboundCursor {
+    pub epoch: String,
+    pub upto: u64,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Frame(SyncFrame),
+    /// Our feed's head moved (local write or a change merged from another link).
+    LocalHead(u64),
+    /// Result of `Action::Scan` with the same `generation`.
+    Scanned {
+        generation: u64,
+        upto: u64,
+        docs: Vec<DocEntry>,
+    },
+    /// `Action::Apply` committed durably.
+    Applied {
+        upto: u64,
+    },
+    /// `Action::Scan` or `Action::Apply` failed; the link must close.
+    Failed {
+        code: String,
+        message: String,
+    },
+    Tick,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Action {
+    Send(SyncFrame),
+    /// Read our feed after `after`, keeping documents routed to the peer.
+    Scan {
+        generation: u64,
+        after: u64,
+    },
+    /// Durably merge `docs` and move the peer's cursor to `(peer_epoch, upto)`.
+    Apply {
+        peer_epoch: String,
+        upto: u64,
+        docs: Vec<DocEntry>,
+    },
+    /// The peer has applied our feed up to here (for status; not needed for safety).
+    Acked(u64),
+    /// End the link. `error` is set when it ends because something went wrong.
+    Close {
+        error: Option<(String, String)>,
+    },
+}
+
+/// Where the link stands, for status reporting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub ready: bool,
+    pub head: u64,
+    pub sent: u64,
+    pub acked: u64,
+    pub received: u64,
+    pub peer_head: u64,
+    /// Both directions have caught up at least once in this session.
+    pub caught_up: bool,
+}
+
+pub struct LinkCore {
+    cfg: CoreConfig,
+    me: UnitCode,
+    my_epoch: String,
+    peer: UnitCode,
+    // Inbound: the peer's feed into us.
+    inbound: InboundCursor,
+    peer_epoch: Option<String>,
+    peer_head: u64,
+    applying: bool,
+    queued: VecDeque<Batch>,
+    gap_asked_at: Option<Duration>,
+    // Outbound: our feed to the peer.
+    ready: bool,
+    head: u64,
+    sent: u64,
+    acked: u64,
+    in_flight: VecDeque<(u64, Duration)>,
+    scanning: bool,
+    generation: u64,
+    hello_sent_at: Duration,
+    caught_up: bool,
+    closed: bool,
+}
+
+impl LinkCore {
+    /// A new session. `inbound` is the stored cursor for this peer (if any), `head`
+    /// our feed's current head. Returns the core and its opening actions.
+    pub fn start(
+        cfg: CoreConfig,
+        me: UnitCode,
+        my_epoch: String,
+        peer: UnitCode,
+        inbound: Option<InboundCursor>,
+        head: u64,
+        now: Duration,
+    ) -> (LinkCore, Vec<Action>) {
+        let mut core = LinkCore {
+            cfg,
+            me,
+            my_epoch,
+            peer,
+            inbound: inbound.unwrap_or_default(),
+            peer_epoch: None,
+            peer_head: 0,
+            applying: false,
+            queued: VecDeque::new(),
+            gap_asked_at: None,
+            ready: false,
+            head,
+            sent: 0,
+            acked: 0,
+            in_flight: VecDeque::new(),
+            scanning: false,
+            generation: 0,
+            hello_sent_at: now,
+            caught_up: false,
+            closed: false,
+        };
+        let mut out = Vec::new();
+        core.send_hello(false, now, &mut out);
+        (core, out)
+    }
+
+    pub fn peer(&self) -> &UnitCode {
+        &self.peer
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            ready: self.ready,
+            head: self.head,
+            sent: self.sent,
+            acked: self.acked,
+            received: self.inbound.upto,
+            peer_head: self.peer_head,
+            caught_up: self.caught_up,
+        }
+    }
+
+    pub fn handle(&mut self, now: Duration, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.closed {
+            return out;
+        }
+        match event {
+            Event::Frame(frame) => self.on_frame(now, frame, &mut out),
+            Event::LocalHead(h) => {
+                self.head = self.head.max(h);
+                self.maybe_scan(&mut out);
+            }
+            Event::Scanned {
+                generation,
+                upto,
+                docs,
+            } => self.on_scanned(now, generation, upto, docs, &mut out),
+            Event::Applied { upto } => self.on_applied(now, upto, &mut out),
+            Event::Failed { code, message } => self.fail(code, message, &mut out),
+            Event::Tick => self.on_tick(now, &mut out),
+        }
+        self.check_caught_up();
+        out
+    }
+
+    fn send(out: &mut Vec<Action>, kind: sync_frame::Kind) {
+        out.push(Action::Send(SyncFrame { kind: Some(kind) }));
+    }
+
+    fn send_hello(&mut self, reply: bool, now: Duration, out: &mut Vec<Action>) {
+        self.hello_sent_at = now;
+        Self::send(
+            out,
+            sync_frame::Kind::Hello(Hello {
+                protocol: PROTOCOL_VERSION,
+                unit: self.me.to_string(),
+                epoch: self.my_epoch.clone(),
+                known_epoch: self.inbound.epoch.clone(),
+                since: self.inbound.upto,
+                head: self.head,
+                reply,
+            }),
+        );
+    }
+
+    fn fail(&mut self, code: impl Into<String>, message: impl Into<String>, out: &mut Vec<Action>) {
+        let (code, message) = (code.into(), message.into());
+        Self::send(
+            out,
+            sync_frame::Kind::Error(LinkError {
+                code: code.clone(),
+                message: message.clone(),
+            }),
+        );
+        out.push(Action::Close {
+            error: Some((code, message)),
+        });
+        self.closed = true;
+    }
+
+    fn on_frame(&mut self, now: Duration, frame: SyncFrame, out: &mut Vec<Action>) {
+        match frame.kind {
+            None => self.fail("malformed_frame", "frame without a kind", out),
+            Some(sync_frame::Kind::Hello(h)) => self.on_hello(now, h, out),
+            Some(sync_frame::Kind::Batch(b)) => {
+                if !self.ready {
+                    // Only a lossy transport reorders a batch before the Hello; the
+                    // sender will resend it.
+                    return;
+                }
+                self.on_batch(now, b, out);
+            }
+            Some(sync_frame::Kind::Ack(Ack { upto })) => self.on_ack(upto, out),
+            Some(sync_frame::Kind::Rewind(Rewind { since })) => self.on_rewind(since, out),
+            Some(sync_frame::Kind::Error(e)) => {
+                out.push(Action::Close {
+                    error: Some((
+                        format!("peer_{}", e.code),
+                        format!("peer {} reported: {}", self.peer, e.message),
+                    )),
+                });
+                self.closed = true;
+            }
+        }
+    }
+
+    fn on_hello(&mut self, now: Duration, h: Hello, out: &mut Vec<Action>) {
+        if h.protocol != PROTOCOL_VERSION {
+            return self.fail(
+                "protocol_version",
+                format!(
+                    "peer speaks protocol {}, this node speaks {}",
+                    h.protocol, PROTOCOL_VERSION
+                ),
+                out,
+            );
+        }
+        if h.unit != self.peer.as_str() {
+            return self.fail(
+                "wrong_unit",
+                format!(
+                    "Hello names unit {:?} but this link is with {}",
+                    h.unit, self.peer
+                ),
+                out,
+            );
+        }
+        if h.epoch.is_empty() {
+            return self.fail("malformed_frame", "Hello without an epoch", out);
+        }
+        match &self.peer_epoch {
+            Some(e) if *e != h.epoch => {
+                return self.fail(
+                    "epoch_changed",
+                    "peer changed its feed epoch within one session",
+                    out,
+                );
+            }
+            Some(_) => {
+                // A retransmitted Hello: the peer may have missed ours.
+                let theirs = self.their_since(&h);
+                if theirs > self.acked {
+                    self.advance_acked(theirs, out);
+                }
+            }
+            None => {
+                self.peer_epoch = Some(h.epoch.clone());
+                // A cursor for another epoch (the peer's store was recreated), or
+                // beyond the peer's head (its store was rolled back): start over.
+                if self.inbound.epoch != h.epoch || self.inbound.upto > h.head {
+                    self.inbound = InboundCursor {
+                        epoch: h.epoch.clone(),
+                        upto: 0,
+                    };
+                }
+                self.acked = self.their_since(&h);
+                self.sent = self.acked;
+                self.in_flight.clear();
+                self.ready = true;
+            }
+        }
+        self.peer_head = self.peer_head.max(h.head);
+        if !h.reply {
+            self.send_hello(true, now, out);
+        }
+        self.maybe_scan(out);
+    }
+
+    /// How far the peer says it has our feed, trusting it only for our epoch and
+    /// never beyond our head (a restored store must resend, not skip).
+    fn their_since(&self, h: &Hello) -> u64 {
+        if h.known_epoch == self.my_epoch && h.since <= self.head {
+            h.since
+        } else {
+            0
+        }
+    }
+
+    fn on_batch(&mut self, now: Duration, b: Batch, out: &mut Vec<Action>) {
+        if b.upto < b.from {
+            return self.fail(
+                "malformed_frame",
+                format!("Batch upto {} is below from {}", b.upto, b.from),
+                out,
+            );
+        }
+        self.peer_head = self.peer_head.max(b.head).max(b.upto);
+        if self.applying {
+            if self.queued.len() < self.cfg.window * 2 {
+                self.queued.push_back(b);
+            }
+            // Beyond that the sender broke the window (or a lossy transport
+            // duplicated frames): drop it; the gap logic will recover.
+            return;
+        }
+        self.process_batch(now, b, out);
+    }
+
+    fn process_batch(&mut self, now: Duration, b: Batch, out: &mut Vec<Action>) {
+        let have = self.inbound.upto;
+        if b.upto <= have {
+            // Old or duplicate: already applied. Re-acknowledge so the sender moves on.
+            Self::send(out, sync_frame::Kind::Ack(Ack { upto: have }));
+            return;
+        }
+        if b.from > have {
+            // Gap: something before this batch is missing.
+            let repeat = match (self.gap_asked_at, self.cfg.retransmit_after) {
+                (None, _) => true,
+                (Some(at), Some(r)) => now.saturating_sub(at) >= r,
+                (Some(_), None) => false,
+            };
+            if repeat {
+                self.gap_asked_at = Some(now);
+                Self::send(out, sync_frame::Kind::Rewind(Rewind { since: have }));
+            }
+            return;
+        }
+        self.gap_asked_at = None;
+        self.applying = true;
+        out.push(Action::Apply {
+            peer_epoch: self.inbound.epoch.clone(),
+            upto: b.upto,
+            docs: b.docs,
+        });
+    }
+
+    fn on_applied(&mut self, now: Duration, upto: u64, out: &mut Vec<Action>) {
+        self.applying = false;
+        self.inbound.upto = self.inbound.upto.max(upto);
+        Self::send(
+            out,
+            sync_frame::Kind::Ack(Ack {
+                upto: self.inbound.upto,
+            }),
+        );
+        while !self.applying {
+            let Some(next) = self.queued.pop_front() else {
+                break;
+            };
+            self.process_batch(now, next, out);
+        }
+    }
+
+    fn on_ack(&mut self, upto: u64, out: &mut Vec<Action>) {
+        if upto > self.head {
+            // Cannot acknowledge what we never had; ignore rather than trust it.
+            return;
+        }
+        if upto > self.acked {
+            self.advance_acked(upto, out);
+        }
+        self.maybe_scan(out);
+    }
+
+    fn advance_acked(&mut self, upto: u64, out: &mut Vec<Action>) {
+        self.acked = upto;
+        out.push(Action::Acked(upto));
+        while self.in_flight.front().is_some_and(|(u, _)| *u <= upto) {
+            self.in_flight.pop_front();
+        }
+        if self.sent < upto {
+            // The peer is ahead of what we think we sent (a rewind raced an ack).
+            self.restart_from(upto);
+        }
+    }
+
+    fn on_rewind(&mut self, since: u64, out: &mut Vec<Action>) {
+        if since > self.head {
+            return;
+        }
+        if since > self.acked {
+            self.advance_acked(since, out);
+        }
+        if since < self.sent {
+            self.restart_from(since.max(self.acked));
+        }
+        self.maybe_scan(out);
+    }
+
+    fn restart_from(&mut self, pos: u64) {
+        self.sent = pos;
+        self.in_flight.clear();
+        // A scan still running answers for the old position: ignore its result.
+        self.generation += 1;
+        self.scanning = false;
+    }
+
+    fn on_scanned(
+        &mut self,
+        now: Duration,
+        generation: u64,
+        upto: u64,
+        docs: Vec<DocEntry>,
+        out: &mut Vec<Action>,
+    ) {
+        if generation != self.generation {
+            return self.maybe_scan(out);
+        }
+        self.scanning = false;
+        if upto <= self.sent {
+            return self.maybe_scan(out);
+        }
+        self.head = self.head.max(upto);
+        Self::send(
+            out,
+            sync_frame::Kind::Batch(Batch {
+                from: self.sent,
+                upto,
+                docs,
+                head: self.head,
+            }),
+        );
+        self.in_flight.push_back((upto, now));
+        self.sent = upto;
+        self.maybe_scan(out);
+    }
+
+    fn maybe_scan(&mut self, out: &mut Vec<Action>) {
+        if self.ready
+            && !self.closed
+            && !self.scanning
+            && self.sent < self.head
+            && self.in_flight.len() < self.cfg.window
+        {
+            self.scanning = true;
+            out.push(Action::Scan {
+                generation: self.generation,
+                after: self.sent,
+            });
+        }
+    }
+
+    fn on_tick(&mut self, now: Duration, out: &mut Vec<Action>) {
+        if !self.ready && now.saturating_sub(self.hello_sent_at) >= self.cfg.hello_retry {
+            self.send_hello(false, now, out);
+        }
+        let Some(r) = self.cfg.retransmit_after else {
+            return;
+        };
+        if let Some((_, at)) = self.in_flight.front()
+            && now.saturating_sub(*at) >= r
+        {
+            let from = self.acked;
+            self.restart_from(from);
+            self.maybe_scan(out);
+        }
+        if let Some(at) = self.gap_asked_at
+            && now.saturating_sub(at) >= r
+        {
+            self.gap_asked_at = Some(now);
+            Self::send(
+                out,
+                sync_frame::Kind::Rewind(Rewind {
+                    since: self.inbound.upto,
+                }),
+            );
+        }
+        // A lost Ack leaves the sender waiting; repeating ours is cheap.
+        if self.ready && self.inbound.upto > 0 && !self.applying {
+            Self::send(
+                out,
+                sync_frame::Kind::Ack(Ack {
+                    upto: self.inbound.upto,
+                }),
+            );
+        }
+    }
+
+    fn check_caught_up(&mut self) {
+        if !self.caught_up
+            && self.ready
+            && self.acked >= self.head
+            && self.inbound.upto >= self.peer_head
+            && !self.applying
+        {
+            self.caught_up = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> UnitCode {
+        s.parse().unwrap()
+    }
+
+    fn hello_of(actions: &[Action]) -> Hello {
+        actions
+            .iter()
+            .find_map(|a| match a {
+                Action::Send(SyncFrame {
+                    kind: Some(sync_frame::Kind::Hello(h)),
+                }) => Some(h.clone()),
+                _ => None,
+            })
+            .expect("a hello")
+    }
+
+    #[test]
+    fn zero_change_reconnect_sends_only_hellos() {
+        let t = Duration::ZERO;
+        let (mut a, acts_a) = LinkCore::start(
+            CoreConfig::default(),
+            code("441521"),
+            "ea".into(),
+            code("441500"),
+            Some(InboundCursor {
+                epoch: "eb".into(),
+                upto: 7,
+            }),
+            9,
+            t,
+        );
+        let (mut b, acts_b) = LinkCore::start(
+            CoreConfig::default(),
+            code("441500"),
+            "eb".into(),
+            code("441521"),
+            Some(InboundCursor {
+                epoch: "ea".into(),
+                upto: 9,
+            }),
+            7,
+            t,
+        );
+        let ha = hello_of(&acts_a);
+        let hb = hello_of(&acts_b);
+        let ra = a.handle(
+            t,
+            Event::Frame(SyncFrame {
+                kind: Some(sync_frame::Kind::Hello(hb)),
+            }),
+        );
+        let rb = b.handle(
+            t,
+            Event::Frame(SyncFrame {
+                kind: Some(sync_frame::Kind::Hello(ha)),
+            }),
+        );
+        // Each answers with a reply Hello and nothing else: no scan, no batch.
+        assert_eq!(ra.len(), 1);
+        assert_eq!(rb.len(), 1);
+        assert!(a.progress().caught_up && b.progress().caught_up);
+    }
+
+    #[test]
+    fn wrong_unit_in_hello_closes() {
+        let (mut a, _) = LinkCore::start(
+            CoreConfig::default(),
+            code("441521"),
+            "ea".into(),
+            code("441500"),
+            None,
+            0,
+            Duration::ZERO,
+        );
+        let acts = a.handle(
+            Duration::ZERO,
+            Event::Frame(SyncFrame {
+                kind: Some(sync_frame::Kind::Hello(Hello {
+                    protocol: PROTOCOL_VERSION,
+                    unit: "441599".into(),
+                    epoch: "x".into(),
+                    ..Default::default()
+                })),
+            }),
+        );
+        assert!(
+            matches!(acts.last(), Some(Action::Close { error: Some((c, _)) }) if c == "wrong_unit")
+        );
+    }
+}

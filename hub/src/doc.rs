@@ -1,0 +1,349 @@
+//! Scoped Automerge documents: the unit of replication.
+//!
+//! The hub knows nothing of what a document means. It relies on two reserved root
+//! keys that every replicated document carries:
+//! - `_id`: the document's id (a string), so bytes cannot be replayed under another id;
+//! - `_scope`: a map whose keys are the unit codes the document concerns. A map merges
+//!   as a union of keys, so the scope of merged replicas is the union of their scopes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::topology::UnitCode;
+
+pub const ID_KEY: &str = "_id";
+pub const SCOPE_KEY: &str = "_scope";
+
+/// Explicit, configurable size limits, checked before anything is decoded in full.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest saved document accepted from a peer or produced locally.
+    pub max_doc_bytes: usize,
+    /// Largest encoded frame accepted on a link (enforced by the transport).
+    pub max_frame_bytes: usize,
+    /// Longest document id.
+    pub max_id_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_doc_bytes: 4 << 20,
+            max_frame_bytes: 16 << 20,
+            max_id_len: 128,
+        }
+    }
+}
+
+/// The set of units a document concerns.
+pub type Scope = BTreeSet<UnitCode>;
+
+/// A document's heads, sorted: equal heads mean equal documents.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Heads(pub Vec<ChangeHash>);
+
+impl Heads {
+    pub fn of(doc: &mut AutoCommit) -> Heads {
+        let mut h = doc.get_heads();
+        h.sort();
+        Heads(h)
+    }
+
+    /// Comma-separated hex, the form kept in storage.
+    pub fn encode(&self) -> String {
+        self.0
+            .iter()
+            .map(|h| hex::encode(h.0))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn hex(&self) -> Vec<String> {
+        self.0.iter().map(|h| hex::encode(h.0)).collect()
+    }
+}
+
+impl fmt::Debug for Heads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Heads[{}]", self.encode())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocError {
+    #[error("document {doc_id}: {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        doc_id: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("document id {0:?} is empty, too long or has control characters")]
+    BadId(String),
+    #[error("document {doc_id}: not a valid Automerge document: {reason}")]
+    Corrupt { doc_id: String, reason: String },
+    #[error("document {doc_id}: field `_id` is {found:?}, expected the document's own id")]
+    WrongId { doc_id: String, found: String },
+    #[error("document {doc_id}: field `_scope` is missing or not a map of unit codes")]
+    MissingScope { doc_id: String },
+    #[error("document {doc_id}: field `_scope` has {value:?}, which is not a unit code")]
+    BadScope { doc_id: String, value: String },
+    #[error(
+        "document {doc_id}: field `_scope` is empty (a document must concern at least one unit)"
+    )]
+    EmptyScope { doc_id: String },
+    #[error("document {doc_id}: automerge: {reason}")]
+    Automerge { doc_id: String, reason: String },
+}
+
+/// A decoded and validated document.
+pub struct LoadedDoc {
+    pub doc: AutoCommit,
+    pub scope: Scope,
+    pub heads: Heads,
+}
+
+pub fn check_id(doc_id: &str, limits: &Limits) -> Result<(), DocError> {
+    if doc_id.is_empty() || doc_id.len() > limits.max_id_len || doc_id.chars().any(char::is_control)
+    {
+        return Err(DocError::BadId(doc_id.to_owned()));
+    }
+    Ok(())
+}
+
+/// Decodes bytes received for `doc_id`, refusing oversized input before decoding it.
+pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, DocError> {
+    check_id(doc_id, limits)?;
+    if bytes.len() > limits.max_doc_bytes {
+        return Err(DocError::TooLarge {
+            doc_id: doc_id.to_owned(),
+            size: bytes.len(),
+            limit: limits.max_doc_bytes,
+        });
+    }
+    if bytes.is_empty() {
+        return Err(DocError::Corrupt {
+            doc_id: doc_id.to_owned(),
+            reason: "empty".into(),
+        });
+    }
+    let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt {
+        doc_id: doc_id.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let found = read_str(&doc, ID_KEY).unwrap_or_default();
+    if found != doc_id {
+        return Err(DocError::WrongId {
+            doc_id: doc_id.to_owned(),
+            found,
+        });
+    }
+    let scope = read_scope(doc_id, &doc)?;
+    let heads = Heads::of(&mut doc);
+    Ok(LoadedDoc { doc, scope, heads })
+}
+
+/// Reads and validates `_scope`.
+pub fn read_scope(doc_id: &str, doc: &AutoCommit) -> Result<Scope, DocError> {
+    let missing = || DocError::MissingScope {
+        doc_id: doc_id.to_owned(),
+    };
+    let obj = match doc.get(ROOT, SCOPE_KEY) {
+        Ok(Some((Value::Object(ObjType::Map), id))) => id,
+        _ => return Err(missing()),
+    };
+    let mut scope = Scope::new();
+    for key in doc.keys(&obj) {
+        let code = key.parse::<UnitCode>().map_err(|_| DocError::BadScope {
+            doc_id: doc_id.to_owned(),
+            value: key.clone(),
+        })?;
+        scope.insert(code);
+    }
+    if scope.is_empty() {
+        return Err(DocError::EmptyScope {
+            doc_id: doc_id.to_owned(),
+        });
+    }
+    Ok(scope)
+}
+
+/// A new document with its id set, written by `actor`.
+pub fn new_doc(doc_id: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
+    let mut doc = AutoCommit::new().with_actor(actor);
+    let am = |e: automerge::AutomergeError| DocError::Automerge {
+        doc_id: doc_id.to_owned(),
+        reason: e.to_string(),
+    };
+    doc.put(ROOT, ID_KEY, doc_id).map_err(am)?;
+    doc.put_object(ROOT, SCOPE_KEY, ObjType::Map).map_err(am)?;
+    Ok(doc)
+}
+
+/// Adds units to a document's scope (scopes only grow).
+pub fn extend_scope<'a>(
+    doc_id: &str,
+    doc: &mut AutoCommit,
+    units: impl IntoIterator<Item = &'a UnitCode>,
+) -> Result<(), DocError> {
+    let am = |e: automerge::AutomergeError| DocError::Automerge {
+        doc_id: doc_id.to_owned(),
+        reason: e.to_string(),
+    };
+    let obj = match doc.get(ROOT, SCOPE_KEY).map_err(am)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => doc.put_object(ROOT, SCOPE_KEY, ObjType::Map).map_err(am)?,
+    };
+    for u in units {
+        if doc.get(&obj, u.as_str()).map_err(am)?.is_none() {
+            doc.put(&obj, u.as_str(), true).map_err(am)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a string at the root, if present.
+pub fn read_str(doc: &impl ReadDoc, key: &str) -> Option<String> {
+    match doc.get(ROOT, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The result of merging an incoming replica into what we hold.
+pub struct Merged {
+    pub doc: AutoCommit,
+    pub scope: Scope,
+    pub heads: Heads,
+    /// Did our replica change?
+    pub changed: bool,
+    /// After the merge, do we hold exactly what the sender holds? (Used to avoid
+    /// echoing a document straight back to the peer it came from.)
+    pub same_as_incoming: bool,
+}
+
+/// Merges `incoming` into `existing` (if any). Merging is commutative, associative
+/// and idempotent, so duplicates and reordering of replicas are harmless.
+pub fn merge(
+    doc_id: &str,
+    existing: Option<LoadedDoc>,
+    mut incoming: LoadedDoc,
+) -> Result<Merged, DocError> {
+    let Some(mut ours) = existing else {
+        return Ok(Merged {
+            doc: incoming.doc,
+            scope: incoming.scope,
+            heads: incoming.heads,
+            changed: true,
+            same_as_incoming: true,
+        });
+    };
+    if ours.heads == incoming.heads {
+        return Ok(Merged {
+            doc: ours.doc,
+            scope: ours.scope,
+            heads: ours.heads,
+            changed: false,
+            same_as_incoming: true,
+        });
+    }
+    ours.doc
+        .merge(&mut incoming.doc)
+        .map_err(|e| DocError::Automerge {
+            doc_id: doc_id.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let heads = Heads::of(&mut ours.doc);
+    let scope = read_scope(doc_id, &ours.doc)?;
+    Ok(Merged {
+        changed: heads != ours.heads,
+        same_as_incoming: heads == incoming.heads,
+        doc: ours.doc,
+        scope,
+        heads,
+    })
+}
+
+/// An actor id that names the unit that writes with it, so every change can be
+/// traced to a unit: `<unit code>/<16 hex random>`.
+pub fn unit_actor(unit: &UnitCode) -> ActorId {
+    let suffix: [u8; 8] = uuid::Uuid::new_v4().as_bytes()[..8]
+        .try_into()
+        .unwrap_or([0; 8]);
+    let mut bytes = unit.as_str().as_bytes().to_vec();
+    bytes.push(b'/');
+    bytes.extend_from_slice(hex::encode(suffix).as_bytes());
+    ActorId::from(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> UnitCode {
+        s.parse().unwrap()
+    }
+
+    fn make(id: &str, unit: &str) -> AutoCommit {
+        let mut d = new_doc(id, unit_actor(&code(unit))).unwrap();
+        extend_scope(id, &mut d, [&code(unit)]).unwrap();
+        d
+    }
+
+    #[test]
+    fn roundtrip_and_validation() {
+        let limits = Limits::default();
+        let mut d = make("c1", "441521");
+        let bytes = d.save();
+        let loaded = decode("c1", &bytes, &limits).unwrap();
+        assert_eq!(loaded.scope.len(), 1);
+        assert!(matches!(
+            decode("c2", &bytes, &limits),
+            Err(DocError::WrongId { .. })
+        ));
+        assert!(matches!(
+            decode("c1", &bytes[..bytes.len() / 2], &limits),
+            Err(DocError::Corrupt { .. })
+        ));
+        let tiny = Limits {
+            max_doc_bytes: 8,
+            ..limits
+        };
+        assert!(matches!(
+            decode("c1", &bytes, &tiny),
+            Err(DocError::TooLarge { .. })
+        ));
+        let mut noscope = AutoCommit::new();
+        noscope.put(ROOT, ID_KEY, "c1").unwrap();
+        assert!(matches!(
+            decode("c1", &noscope.save(), &limits),
+            Err(DocError::MissingScope { .. })
+        ));
+    }
+
+    #[test]
+    fn merge_unions_scope_and_is_idempotent() {
+        let limits = Limits::default();
+        let mut a = make("c1", "441521");
+        let mut b = AutoCommit::load(&a.save())
+            .unwrap()
+            .with_actor(unit_actor(&code("441500")));
+        extend_scope("c1", &mut b, [&code("441500")]).unwrap();
+        a.put(ROOT, "x", 1).unwrap();
+        let la = decode("c1", &a.save(), &limits).unwrap();
+        let lb = decode("c1", &b.save(), &limits).unwrap();
+        let mut m = merge("c1", Some(la), lb).unwrap();
+        assert!(m.changed);
+        assert!(!m.same_as_incoming);
+        assert_eq!(m.scope.len(), 2);
+        let again = decode("c1", &m.doc.save(), &limits).unwrap();
+        let lm = decode("c1", &m.doc.save(), &limits).unwrap();
+        let m2 = merge("c1", Some(again), lm).unwrap();
+        assert!(!m2.changed && m2.same_as_incoming);
+    }
+}

@@ -1,0 +1,468 @@
+//! The hub: one node's documents, feed, write path and the routing of its links.
+//! Everything a link needs from storage goes through here, so the sans-IO core, the
+//! tonic driver and the simulator all share one merge and routing implementation.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use automerge::{ActorId, AutoCommit};
+use tokio::sync::watch;
+use xinfang_proto::v1::DocEntry;
+
+use crate::core::{CoreConfig, InboundCursor};
+use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
+use crate::route::{Link, PeerRole};
+use crate::store::{DocWrite, LinkRecord, Store, StoreError};
+use crate::topology::{Topology, UnitCode};
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    pub limits: Limits,
+    pub core: CoreConfig,
+    /// Most documents in one Batch frame.
+    pub batch_max_docs: usize,
+    /// Soft cap on document bytes in one Batch frame (a single larger document
+    /// still goes alone; it is bounded by `limits.max_doc_bytes`).
+    pub batch_max_bytes: usize,
+    /// Feed rows examined per storage read while looking for routed documents.
+    pub scan_rows: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            limits: Limits::default(),
+            core: CoreConfig::default(),
+            batch_max_docs: 512,
+            batch_max_bytes: 2 << 20,
+            scan_rows: 2048,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    Doc(#[from] DocError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unit {0} is not in the topology")]
+    UnknownUnit(UnitCode),
+    #[error("document {0} does not exist here")]
+    NotFound(String),
+    #[error("document {0} already exists")]
+    Exists(String),
+    #[error(
+        "document {doc_id} from {peer}: scope {scope:?} does not touch the subtree this link carries"
+    )]
+    OutOfScope {
+        doc_id: String,
+        peer: UnitCode,
+        scope: Vec<String>,
+    },
+}
+
+impl HubError {
+    /// A short machine-readable code for link errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HubError::Doc(DocError::TooLarge { .. }) => "document_too_large",
+            HubError::Doc(_) => "bad_document",
+            HubError::Store(_) => "storage",
+            HubError::UnknownUnit(_) => "unknown_unit",
+            HubError::NotFound(_) => "not_found",
+            HubError::Exists(_) => "exists",
+            HubError::OutOfScope { .. } => "out_of_scope",
+        }
+    }
+}
+
+/// An update either fails in the hub or in the caller's own rule.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError<E> {
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error(transparent)]
+    Rule(E),
+}
+
+/// How `Hub::update` treats a missing or existing document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// The document must not exist yet.
+    New,
+    /// The document must exist.
+    Existing,
+}
+
+/// Live view of one link, for `status`.
+#[derive(Debug, Clone, Default)]
+pub struct LinkStatus {
+    pub connected: bool,
+    pub acked: u64,
+    pub received: u64,
+    pub last_sync_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub frames_sent: u64,
+    pub frames_received: u64,
+    /// Frame bytes moved in the current (or last) session, each way.
+    pub session_bytes_sent: u64,
+    pub session_bytes_received: u64,
+    /// Milliseconds from the session's start until both directions had caught up.
+    pub catch_up_ms: Option<u64>,
+    pub sessions: u64,
+}
+
+/// A document as held here.
+pub struct HeldDoc {
+    pub loaded: LoadedDoc,
+    pub seq: u64,
+    /// When this node first stored the document (its own clock, ms since epoch).
+    pub first_seen_ms: i64,
+}
+
+type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+struct Inner {
+    me: UnitCode,
+    topology: Arc<Topology>,
+    store: Arc<dyn Store>,
+    cfg: HubConfig,
+    actor: ActorId,
+    write_lock: tokio::sync::Mutex<()>,
+    head_tx: watch::Sender<u64>,
+    links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
+    clock: Clock,
+}
+
+/// Cheap to clone; all clones share one node's state.
+#[derive(Clone)]
+pub struct Hub(Arc<Inner>);
+
+pub fn wall_clock_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Hub {
+    pub fn new(
+        me: UnitCode,
+        topology: Arc<Topology>,
+        store: Arc<dyn Store>,
+        cfg: HubConfig,
+    ) -> Result<Hub, HubError> {
+        Self::with_clock(me, topology, store, cfg, Arc::new(wall_clock_ms))
+    }
+
+    /// As `new`, with the wall clock supplied (the simulator's is virtual).
+    pub fn with_clock(
+        me: UnitCode,
+        topology: Arc<Topology>,
+        store: Arc<dyn Store>,
+        cfg: HubConfig,
+        clock: Clock,
+    ) -> Result<Hub, HubError> {
+        if !topology.contains(&me) {
+            return Err(HubError::UnknownUnit(me));
+        }
+        let (head_tx, _) = watch::channel(store.head());
+        Ok(Hub(Arc::new(Inner {
+            actor: doc::unit_actor(&me),
+            me,
+            topology,
+            store,
+            cfg,
+            write_lock: tokio::sync::Mutex::new(()),
+            head_tx,
+            links: Mutex::new(BTreeMap::new()),
+            clock,
+        })))
+    }
+
+    pub fn me(&self) -> &UnitCode {
+        &self.0.me
+    }
+
+    pub fn topology(&self) -> &Arc<Topology> {
+        &self.0.topology
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.0.cfg
+    }
+
+    pub fn epoch(&self) -> &str {
+        self.0.store.epoch()
+    }
+
+    pub fn head(&self) -> u64 {
+        self.0.store.head()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.0.clock)()
+    }
+
+    /// Watch our feed's head (moves on every committed change).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.head_tx.subscribe()
+    }
+
+    /// This node's links per the topology.
+    pub fn links(&self) -> Vec<Link> {
+        Link::all_for(&self.0.topology, &self.0.me)
+    }
+
+    /// The link with `peer`, if the topology has one.
+    pub fn link_with(&self, peer: &UnitCode) -> Option<Link> {
+        self.links().into_iter().find(|l| &l.peer == peer)
+    }
+
+    pub async fn get(&self, doc_id: &str) -> Result<Option<HeldDoc>, HubError> {
+        let mut rows = self.0.store.get(&[doc_id.to_owned()]).await?;
+        let Some(row) = rows.pop() else {
+            return Ok(None);
+        };
+        let loaded = doc::decode(doc_id, &row.bytes, &self.0.cfg.limits)?;
+        Ok(Some(HeldDoc {
+            loaded,
+            seq: row.seq,
+            first_seen_ms: row.first_seen_ms,
+        }))
+    }
+
+    /// Changes one document locally, atomically: `f` edits it (and must keep a
+    /// non-empty `_scope`); nothing is written if `f` fails or changes nothing.
+    pub async fn update<T, E>(
+        &self,
+        doc_id: &str,
+        create: Create,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T, E>,
+    ) -> Result<T, UpdateError<E>> {
+        let limits = &self.0.cfg.limits;
+        doc::check_id(doc_id, limits).map_err(HubError::from)?;
+        let _guard = self.0.write_lock.lock().await;
+        let existing = self.get(doc_id).await?;
+        let (mut doc, before) = match (create, existing) {
+            (Create::New, Some(_)) => return Err(HubError::Exists(doc_id.to_owned()).into()),
+            (Create::Existing, None) => return Err(HubError::NotFound(doc_id.to_owned()).into()),
+            (Create::New, None) => (
+                doc::new_doc(doc_id, self.0.actor.clone()).map_err(HubError::from)?,
+                Heads::default(),
+            ),
+            (Create::Existing, Some(held)) => {
+                let mut d = held.loaded.doc;
+                d.set_actor(self.0.actor.clone());
+                (d, held.loaded.heads)
+            }
+        };
+        let out = f(&mut doc).map_err(UpdateError::Rule)?;
+        let scope = doc::read_scope(doc_id, &doc).map_err(HubError::from)?;
+        let heads = Heads::of(&mut doc);
+        if heads == before {
+            return Ok(out);
+        }
+        let bytes = doc.save();
+        if bytes.len() > limits.max_doc_bytes {
+            return Err(HubError::Doc(DocError::TooLarge {
+                doc_id: doc_id.to_owned(),
+                size: bytes.len(),
+                limit: limits.max_doc_bytes,
+            })
+            .into());
+        }
+        let write = DocWrite {
+            doc_id: doc_id.to_owned(),
+            scope,
+            heads: heads.encode(),
+            source: None,
+            bytes,
+        };
+        let head = self
+            .0
+            .store
+            .commit(vec![write], None, self.now_ms())
+            .await
+            .map_err(HubError::from)?;
+        self.0.head_tx.send_replace(head);
+        Ok(out)
+    }
+
+    /// Reads our feed after `after` and returns the documents routed over `link`,
+    /// with the feed position the batch covers. Never echoes a document to the
+    /// peer it came from unchanged.
+    pub async fn scan_for(
+        &self,
+        link: &Link,
+        after: u64,
+    ) -> Result<(u64, Vec<DocEntry>), HubError> {
+        let cfg = &self.0.cfg;
+        let store = &self.0.store;
+        let head_at_start = store.head();
+        let mut pos = after;
+        let mut picked: Vec<(u64, String)> = Vec::new();
+        // Bound the work per call: at most 16 storage reads of unrouted rows.
+        for _ in 0..16 {
+            let rows = store.scan(pos, cfg.scan_rows).await?;
+            let exhausted = rows.len() < cfg.scan_rows;
+            for row in rows {
+                pos = row.seq;
+                if row.source.as_ref() != Some(&link.peer)
+                    && link.sends(&self.0.topology, &row.scope)
+                {
+                    picked.push((row.seq, row.doc_id));
+                    if picked.len() >= cfg.batch_max_docs {
+                        break;
+                    }
+                }
+            }
+            if picked.len() >= cfg.batch_max_docs {
+                break;
+            }
+            if exhausted {
+                pos = pos.max(head_at_start);
+                break;
+            }
+        }
+        if picked.is_empty() {
+            return Ok((pos, Vec::new()));
+        }
+        let ids: Vec<String> = picked.iter().map(|(_, id)| id.clone()).collect();
+        let mut bytes: HashMap<String, Vec<u8>> = store
+            .get(&ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.doc_id, d.bytes))
+            .collect();
+        let mut docs = Vec::with_capacity(picked.len());
+        let mut total = 0usize;
+        let last_seq = picked.last().map(|(s, _)| *s).unwrap_or(pos);
+        let mut upto = pos.max(last_seq);
+        for (seq, id) in picked {
+            let Some(b) = bytes.remove(&id) else { continue };
+            if !docs.is_empty() && total + b.len() > cfg.batch_max_bytes {
+                // Stop before this document; the next batch starts with it.
+                upto = seq - 1;
+                break;
+            }
+            total += b.len();
+            docs.push(DocEntry {
+                doc_id: id,
+                automerge: b.into(),
+            });
+        }
+        Ok((upto, docs))
+    }
+
+    /// Validates and merges a batch from `link.peer`, then moves its cursor, in one
+    /// transaction. Nothing is written unless every document in the batch is valid.
+    pub async fn apply_from(
+        &self,
+        link: &Link,
+        peer_epoch: &str,
+        upto: u64,
+        docs: Vec<DocEntry>,
+    ) -> Result<u64, HubError> {
+        let limits = &self.0.cfg.limits;
+        let mut incoming: Vec<(String, LoadedDoc)> = Vec::with_capacity(docs.len());
+        for entry in docs {
+            let loaded = doc::decode(&entry.doc_id, &entry.automerge, limits)?;
+            if !link.accepts(&self.0.topology, &loaded.scope) {
+                return Err(HubError::OutOfScope {
+                    doc_id: entry.doc_id,
+                    peer: link.peer.clone(),
+                    scope: loaded.scope.iter().map(ToString::to_string).collect(),
+                });
+            }
+            incoming.push((entry.doc_id, loaded));
+        }
+        let _guard = self.0.write_lock.lock().await;
+        let ids: Vec<String> = incoming.iter().map(|(id, _)| id.clone()).collect();
+        let mut existing: HashMap<String, LoadedDoc> = HashMap::new();
+        for row in self.0.store.get(&ids).await? {
+            let loaded = doc::decode(&row.doc_id, &row.bytes, limits)?;
+            existing.insert(row.doc_id, loaded);
+        }
+        let mut writes: Vec<DocWrite> = Vec::new();
+        let mut merged_here: HashMap<String, usize> = HashMap::new();
+        for (id, inc) in incoming {
+            // A batch may name a document twice: merge into what we just produced.
+            let prior = match merged_here.get(&id) {
+                Some(&i) => Some(doc::decode(&id, &writes[i].bytes, limits)?),
+                None => existing.remove(&id),
+            };
+            let mut m = doc::merge(&id, prior, inc)?;
+            if !m.changed {
+                continue;
+            }
+            let bytes = m.doc.save();
+            let write = DocWrite {
+                doc_id: id.clone(),
+                scope: m.scope,
+                heads: m.heads.encode(),
+                source: m.same_as_incoming.then(|| link.peer.clone()),
+                bytes,
+            };
+            match merged_here.get(&id) {
+                Some(&i) => writes[i] = write,
+                None => {
+                    merged_here.insert(id, writes.len());
+                    writes.push(write);
+                }
+            }
+        }
+        let changed = !writes.is_empty();
+        let cursor = InboundCursor {
+            epoch: peer_epoch.to_owned(),
+            upto,
+        };
+        let head = self
+            .0
+            .store
+            .commit(writes, Some((link.peer.clone(), cursor)), self.now_ms())
+            .await?;
+        if changed {
+            self.0.head_tx.send_replace(head);
+        }
+        Ok(head)
+    }
+
+    pub async fn link_record(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, HubError> {
+        Ok(self.0.store.link(peer).await?)
+    }
+
+    pub async fn note_acked(&self, peer: &UnitCode, upto: u64) -> Result<(), HubError> {
+        Ok(self.0.store.save_acked(peer, upto, self.now_ms()).await?)
+    }
+
+    /// Updates the live status of the link with `peer`.
+    pub fn with_link_status<R>(&self, peer: &UnitCode, f: impl FnOnce(&mut LinkStatus) -> R) -> R {
+        let mut links = self.0.links.lock().unwrap_or_else(|p| p.into_inner());
+        f(links.entry(peer.clone()).or_default())
+    }
+
+    /// Status of every configured link, live where connected, else from storage.
+    pub async fn link_statuses(&self) -> Result<Vec<(Link, LinkStatus, u64)>, HubError> {
+        let mut out = Vec::new();
+        for link in self.links() {
+            let mut st = self.with_link_status(&link.peer, |s| s.clone());
+            if let Some(rec) = self.link_record(&link.peer).await? {
+                st.acked = st.acked.max(rec.acked_upto);
+                st.received = st.received.max(rec.inbound.upto);
+                st.last_sync_ms = st.last_sync_ms.max(rec.last_sync_ms);
+            }
+            let lag = self.0.store.count_after(st.acked).await?;
+            out.push((link, st, lag));
+        }
+        Ok(out)
+    }
+
+    pub fn role_of(&self, peer: &UnitCode) -> Option<PeerRole> {
+        self.link_with(peer).map(|l| l.role)
+    }
+}

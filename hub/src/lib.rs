@@ -1,0 +1,27 @@
+//! xinfang-hub: the replication engine every node embeds.
+//!
+//! Architecture invariant: the hub knows nothing of cases, schedules or any other
+//! domain object. It moves opaque Automerge documents that carry an `_id` and a
+//! `_scope` (the set of unit codes they concern), and routes them by scope along the
+//! federation tree.
+//!
+//! - [`topology`]: the federation tree and subtree queries.
+//! - [`doc`]: scoped documents: decode with limits, validate, merge.
+//! - [`route`]: which documents cross a link in which direction.
+//! - [`core`]: the sans-IO sync session state machine.
+//! - [`store`]: storage behind one trait (SQLite; in-memory for simulation).
+//! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
+//! - [`net`]: the tonic adapter (server service, child uplink, session driver).
+//! - [`pki`]: the federation's certificates and peer identities.
+
+pub mod core;
+pub mod doc;
+pub mod engine;
+pub mod net;
+pub mod pki;
+pub mod route;
+pub mod store;
+pub mod topology;
+
+pub use engine::{Create, Hub, HubConfig, HubError, LinkStatus, UpdateError};
+pub use topology::{Tier, Topology, Unit, UnitCode};

@@ -1,0 +1,513 @@
+//! The tonic adapter: runs a [`LinkCore`] over a gRPC bidirectional stream.
+//!
+//! The child dials its parent (`run_uplink`); the parent serves `Replication.Sync`
+//! (`ReplicationService`). Both ends then run the same `drive` loop: frames in,
+//! storage work out, frames back. With TLS the peer's unit is proven by its
+//! certificate; `--insecure` trusts the unit named in its Hello (local experiments).
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::stream::FuturesUnordered;
+use futures::{Stream, StreamExt};
+use prost::Message;
+use tokio::sync::{mpsc, watch};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::{Request, Response, Status, Streaming};
+use xinfang_proto::v1::replication_client::ReplicationClient;
+use xinfang_proto::v1::replication_server::Replication;
+use xinfang_proto::v1::{SyncFrame, sync_frame};
+
+use crate::core::{Action, Event, LinkCore};
+use crate::engine::Hub;
+use crate::pki::{PeerIdentity, identity_of, unit_dns_name};
+use crate::route::{Link, PeerRole};
+use crate::topology::UnitCode;
+
+/// How a node proves itself and checks its peers.
+#[derive(Clone)]
+pub enum Security {
+    /// mTLS with certificates issued by the federation root.
+    Tls(Arc<TlsMaterial>),
+    /// Plaintext, peers trusted by what they say. Only behind `--insecure`.
+    Insecure,
+}
+
+/// PEM material for mTLS.
+pub struct TlsMaterial {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl TlsMaterial {
+    pub fn identity(&self) -> Identity {
+        Identity::from_pem(&self.cert_pem, &self.key_pem)
+    }
+    pub fn ca(&self) -> Certificate {
+        Certificate::from_pem(&self.ca_pem)
+    }
+}
+
+/// Why a link session ended badly.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct LinkFailure {
+    pub code: String,
+    pub message: String,
+}
+
+impl LinkFailure {
+    fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        LinkFailure {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+type FrameStream = Pin<Box<dyn Stream<Item = Result<SyncFrame, Status>> + Send>>;
+
+/// Session bookkeeping shared by the server side: one live session per peer; a
+/// newer connection from the same peer replaces the older one.
+#[derive(Default, Clone)]
+struct Sessions(Arc<Mutex<HashMap<UnitCode, (u64, watch::Sender<bool>)>>>);
+
+impl Sessions {
+    fn begin(&self, peer: &UnitCode) -> (u64, watch::Receiver<bool>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (tx, rx) = watch::channel(false);
+        let id = map.get(peer).map(|(id, _)| id + 1).unwrap_or(0);
+        if let Some((_, old)) = map.insert(peer.clone(), (id, tx)) {
+            let _ = old.send(true);
+        }
+        (id, rx)
+    }
+    fn end(&self, peer: &UnitCode, id: u64) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.get(peer).is_some_and(|(cur, _)| *cur == id) {
+            map.remove(peer);
+        }
+    }
+}
+
+/// Runs one session of `link` until the peer goes away, something fails, or
+/// `shutdown` flips to true.
+pub async fn drive<S>(
+    hub: Hub,
+    link: Link,
+    mut inbound: S,
+    out: mpsc::Sender<SyncFrame>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), LinkFailure>
+where
+    S: Stream<Item = Result<SyncFrame, Status>> + Send + Unpin,
+{
+    let started = Instant::now();
+    let peer = link.peer.clone();
+    let stored = hub
+        .link_record(&peer)
+        .await
+        .map_err(|e| LinkFailure::new("storage", e.to_string()))?
+        .map(|r| r.inbound);
+    let mut head_rx = hub.subscribe();
+    let (mut core, mut actions) = LinkCore::start(
+        hub.config().core.clone(),
+        hub.me().clone(),
+        hub.epoch().to_owned(),
+        peer.clone(),
+        stored,
+        hub.head(),
+        started.elapsed(),
+    );
+    hub.with_link_status(&peer, |s| {
+        s.connected = true;
+        s.sessions += 1;
+        s.session_bytes_sent = 0;
+        s.session_bytes_received = 0;
+        s.catch_up_ms = None;
+        s.last_error = None;
+    });
+    let mut pending: FuturesUnordered<Pin<Box<dyn std::future::Future<Output = Event> + Send>>> =
+        FuturesUnordered::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let result = loop {
+        let mut close: Option<Option<(String, String)>> = None;
+        for action in actions.drain(..) {
+            match action {
+                Action::Send(frame) => {
+                    let n = frame.encoded_len() as u64;
+                    hub.with_link_status(&peer, |s| {
+                        s.bytes_sent += n;
+                        s.session_bytes_sent += n;
+                        s.frames_sent += 1;
+                    });
+                    if out.send(frame).await.is_err() {
+                        close.get_or_insert(Some(("closed".into(), "peer went away".into())));
+                    }
+                }
+                Action::Scan { generation, after } => {
+                    let (hub, link) = (hub.clone(), link.clone());
+                    pending.push(Box::pin(async move {
+                        match hub.scan_for(&link, after).await {
+                            Ok((upto, docs)) => Event::Scanned {
+                                generation,
+                                upto,
+                                docs,
+                            },
+                            Err(e) => Event::Failed {
+                                code: e.code().into(),
+                                message: e.to_string(),
+                            },
+                        }
+                    }));
+                }
+                Action::Apply {
+                    peer_epoch,
+                    upto,
+                    docs,
+                } => {
+                    let (hub, link) = (hub.clone(), link.clone());
+                    pending.push(Box::pin(async move {
+                        match hub.apply_from(&link, &peer_epoch, upto, docs).await {
+                            Ok(_) => Event::Applied { upto },
+                            Err(e) => {
+                                tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
+                                Event::Failed {
+                                    code: e.code().into(),
+                                    message: e.to_string(),
+                                }
+                            }
+                        }
+                    }));
+                }
+                Action::Acked(upto) => {
+                    // Status only: losing it costs nothing but a stale lag figure.
+                    if let Err(e) = hub.note_acked(&peer, upto).await {
+                        tracing::warn!(peer = %peer, error = %e, "could not record ack");
+                    }
+                }
+                Action::Close { error } => {
+                    close = Some(error);
+                }
+            }
+        }
+        let p = core.progress();
+        let elapsed = started.elapsed();
+        hub.with_link_status(&peer, |s| {
+            s.acked = s.acked.max(p.acked);
+            s.received = p.received;
+            if p.caught_up && s.catch_up_ms.is_none() {
+                s.catch_up_ms = Some(elapsed.as_millis() as u64);
+                s.last_sync_ms = Some(hub.now_ms());
+            }
+        });
+        if let Some(error) = close {
+            break match error {
+                None => Ok(()),
+                Some((code, message)) => Err(LinkFailure::new(code, message)),
+            };
+        }
+        let event = tokio::select! {
+            frame = inbound.next() => match frame {
+                Some(Ok(frame)) => {
+                    let n = frame.encoded_len() as u64;
+                    hub.with_link_status(&peer, |s| {
+                        s.bytes_received += n;
+                        s.session_bytes_received += n;
+                        s.frames_received += 1;
+                    });
+                    Event::Frame(frame)
+                }
+                Some(Err(status)) => break Err(LinkFailure::new(
+                    "transport",
+                    format!("{}: {}", status.code(), status.message()),
+                )),
+                None => break Ok(()),
+            },
+            Some(ev) = pending.next(), if !pending.is_empty() => ev,
+            changed = head_rx.changed() => match changed {
+                Ok(()) => Event::LocalHead(*head_rx.borrow_and_update()),
+                Err(_) => break Ok(()),
+            },
+            _ = ticker.tick() => Event::Tick,
+            _ = shutdown.changed() => break Ok(()),
+        };
+        actions = core.handle(started.elapsed(), event);
+    };
+    // Let in-flight storage work finish: an apply that commits after we stop is
+    // harmless (cursor and data move together), but don't leave it dangling.
+    while pending.next().await.is_some() {}
+    hub.with_link_status(&peer, |s| {
+        s.connected = false;
+        if let Err(e) = &result {
+            s.last_error = Some(e.to_string());
+        }
+    });
+    result
+}
+
+/// The parent side: serves `Replication.Sync` to this node's children.
+#[derive(Clone)]
+pub struct ReplicationService {
+    hub: Hub,
+    security: Security,
+    sessions: Sessions,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl ReplicationService {
+    pub fn new(hub: Hub, security: Security, shutdown: watch::Receiver<bool>) -> Self {
+        ReplicationService {
+            hub,
+            security,
+            sessions: Sessions::default(),
+            shutdown,
+        }
+    }
+
+    /// The link for a child that claims or proves `unit`, or a refusal naming it.
+    fn child_link(&self, presented: &PeerIdentity) -> Result<Link, Status> {
+        let me = self.hub.me();
+        match presented {
+            PeerIdentity::Unit(unit) => match self.hub.link_with(unit) {
+                Some(link) if link.role == PeerRole::Child => Ok(link),
+                Some(_) => Err(Status::permission_denied(format!(
+                    "unit {unit} is the parent of {me}: a parent dials no child; refused"
+                ))),
+                None => Err(Status::permission_denied(format!(
+                    "peer presented unit {unit}, which is not a child of {me}; refused"
+                ))),
+            },
+            other => Err(Status::permission_denied(format!(
+                "peer presented {other}, not a node certificate; refused"
+            ))),
+        }
+    }
+
+    fn spawn_session(&self, link: Link, inbound: FrameStream) -> FrameStream {
+        let (tx, rx) = mpsc::channel::<SyncFrame>(64);
+        let (id, replaced) = self.sessions.begin(&link.peer);
+        let hub = self.hub.clone();
+        let sessions = self.sessions.clone();
+        let mut shutdown = self.shutdown.clone();
+        tokio::spawn(async move {
+            // End on node shutdown or when a newer session for this peer starts.
+            let (stop_tx, stop_rx) = watch::channel(false);
+            let mut replaced = replaced;
+            let watcher = tokio::spawn(async move {
+                tokio::select! {
+                    _ = shutdown.changed() => {}
+                    _ = replaced.changed() => {}
+                }
+                let _ = stop_tx.send(true);
+            });
+            let peer = link.peer.clone();
+            match drive(hub, link, inbound, tx, stop_rx).await {
+                Ok(()) => tracing::info!(peer = %peer, "child link closed"),
+                Err(e) => tracing::warn!(peer = %peer, error = %e, "child link failed"),
+            }
+            watcher.abort();
+            sessions.end(&peer, id);
+        });
+        Box::pin(ReceiverStream::new(rx).map(Ok))
+    }
+}
+
+#[tonic::async_trait]
+impl Replication for ReplicationService {
+    type SyncStream = FrameStream;
+
+    async fn sync(
+        &self,
+        request: Request<Streaming<SyncFrame>>,
+    ) -> Result<Response<Self::SyncStream>, Status> {
+        match &self.security {
+            Security::Tls(_) => {
+                let certs = request.peer_certs().ok_or_else(|| {
+                    Status::unauthenticated("replication requires a node client certificate")
+                })?;
+                let leaf = certs
+                    .first()
+                    .ok_or_else(|| Status::unauthenticated("empty client certificate chain"))?;
+                let presented = identity_of(leaf.as_ref())
+                    .map_err(|e| Status::unauthenticated(e.to_string()))?;
+                let link = self.child_link(&presented)?;
+                tracing::info!(peer = %link.peer, "child connected (mTLS)");
+                let inbound: FrameStream = Box::pin(request.into_inner());
+                Ok(Response::new(self.spawn_session(link, inbound)))
+            }
+            Security::Insecure => {
+                // No certificate: the first frame must be a Hello naming the unit.
+                let mut inbound = request.into_inner();
+                let first = tokio::time::timeout(Duration::from_secs(10), inbound.message())
+                    .await
+                    .map_err(|_| Status::deadline_exceeded("no Hello within 10 s"))??
+                    .ok_or_else(|| Status::cancelled("stream ended before Hello"))?;
+                let unit = match &first.kind {
+                    Some(sync_frame::Kind::Hello(h)) => {
+                        h.unit.parse::<UnitCode>().map_err(|_| {
+                            Status::invalid_argument(format!(
+                                "Hello.unit {:?} is not a unit code",
+                                h.unit
+                            ))
+                        })?
+                    }
+                    _ => return Err(Status::invalid_argument("first frame must be Hello")),
+                };
+                let link = self.child_link(&PeerIdentity::Unit(unit))?;
+                tracing::info!(peer = %link.peer, "child connected (insecure)");
+                let rest: FrameStream =
+                    Box::pin(futures::stream::once(async move { Ok(first) }).chain(inbound));
+                Ok(Response::new(self.spawn_session(link, rest)))
+            }
+        }
+    }
+}
+
+/// Builds a channel to `listen`, verifying (with TLS) that the server is `expect`.
+pub async fn connect(
+    listen: &str,
+    security: &Security,
+    expect: &UnitCode,
+    max_frame_bytes: usize,
+) -> Result<ReplicationClient<Channel>, LinkFailure> {
+    let scheme = match security {
+        Security::Tls(_) => "https",
+        Security::Insecure => "http",
+    };
+    let mut endpoint = Endpoint::from_shared(format!("{scheme}://{listen}"))
+        .map_err(|e| LinkFailure::new("address", format!("{listen}: {e}")))?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(15))
+        .keep_alive_timeout(Duration::from_secs(20))
+        .keep_alive_while_idle(true);
+    if let Security::Tls(m) = security {
+        endpoint = endpoint
+            .tls_config(
+                ClientTlsConfig::new()
+                    .ca_certificate(m.ca())
+                    .identity(m.identity())
+                    .domain_name(unit_dns_name(expect)),
+            )
+            .map_err(|e| LinkFailure::new("tls", e.to_string()))?;
+    }
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| LinkFailure::new("connect", format!("{listen}: {}", error_chain(&e))))?;
+    Ok(ReplicationClient::new(channel)
+        .max_decoding_message_size(max_frame_bytes)
+        .max_encoding_message_size(max_frame_bytes))
+}
+
+/// Renders an error with its sources ("a: b: c"), as TLS failures hide the cause.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// One session with the parent: dial, open the stream, drive it.
+pub async fn sync_with_parent(
+    hub: &Hub,
+    security: &Security,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), LinkFailure> {
+    let link = hub
+        .links()
+        .into_iter()
+        .find(|l| l.role == PeerRole::Parent)
+        .ok_or_else(|| LinkFailure::new("topology", "this unit has no parent"))?;
+    let parent = hub
+        .topology()
+        .unit(&link.peer)
+        .ok_or_else(|| LinkFailure::new("topology", "parent missing from topology"))?;
+    let mut client = connect(
+        &parent.listen,
+        security,
+        &link.peer,
+        hub.config().limits.max_frame_bytes,
+    )
+    .await?;
+    let (tx, rx) = mpsc::channel::<SyncFrame>(64);
+    // The request stream must carry our Hello before the server answers (the
+    // insecure server reads it to learn who we are), so start the session first.
+    let hub2 = hub.clone();
+    let link2 = link.clone();
+    let (in_tx, in_rx) = mpsc::channel::<Result<SyncFrame, Status>>(64);
+    let session = tokio::spawn(drive(hub2, link2, ReceiverStream::new(in_rx), tx, shutdown));
+    let response = match client.sync(ReceiverStream::new(rx)).await {
+        Ok(r) => r,
+        Err(status) => {
+            session.abort();
+            let failure = LinkFailure::new(
+                "refused",
+                format!(
+                    "parent {} refused the link: {}: {}",
+                    link.peer,
+                    status.code(),
+                    status.message()
+                ),
+            );
+            hub.with_link_status(&link.peer, |s| {
+                s.connected = false;
+                s.last_error = Some(failure.to_string());
+            });
+            return Err(failure);
+        }
+    };
+    let mut inbound = response.into_inner();
+    let pump = tokio::spawn(async move {
+        while let Some(item) = inbound.next().await {
+            if in_tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    });
+    let result = session.await;
+    pump.abort();
+    result.map_err(|e| LinkFailure::new("internal", e.to_string()))?
+}
+
+/// Keeps the link to our parent up: dials, syncs, and on failure retries with
+/// exponential backoff (100 ms doubling to 5 s) until `shutdown`.
+pub async fn run_uplink(hub: Hub, security: Security, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let started = Instant::now();
+        match sync_with_parent(&hub, &security, shutdown.clone()).await {
+            Ok(()) => tracing::info!("parent link closed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "parent link failed");
+                if let Some(p) = hub.topology().parent(hub.me()).cloned() {
+                    hub.with_link_status(&p, |s| s.last_error = Some(e.to_string()));
+                }
+            }
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            backoff = Duration::from_millis(100);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,133 @@
+//! An in-memory store: the deterministic simulator's "disk" (it survives a simulated
+//! restart because the simulator keeps it while dropping the node's sessions).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use super::{DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc};
+use crate::core::InboundCursor;
+use crate::topology::UnitCode;
+
+#[derive(Default)]
+struct Inner {
+    docs: HashMap<String, (u64, DocWrite, i64)>,
+    by_seq: BTreeMap<u64, String>,
+    links: HashMap<UnitCode, LinkRecord>,
+}
+
+pub struct MemStore {
+    epoch: String,
+    head: AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+impl MemStore {
+    pub fn new(epoch: impl Into<String>) -> Self {
+        MemStore {
+            epoch: epoch.into(),
+            head: AtomicU64::new(0),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemStore {
+    fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    fn head(&self) -> u64 {
+        self.head.load(Ordering::SeqCst)
+    }
+
+    async fn get(&self, doc_ids: &[String]) -> Result<Vec<StoredDoc>, StoreError> {
+        let inner = self.lock();
+        Ok(doc_ids
+            .iter()
+            .filter_map(|id| {
+                inner.docs.get(id).map(|(seq, w, first)| StoredDoc {
+                    doc_id: id.clone(),
+                    seq: *seq,
+                    heads: w.heads.clone(),
+                    first_seen_ms: *first,
+                    bytes: w.bytes.clone(),
+                })
+            })
+            .collect())
+    }
+
+    async fn commit(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let mut head = self.head.load(Ordering::SeqCst);
+        for w in writes {
+            head += 1;
+            let first = match inner.docs.get(&w.doc_id) {
+                Some((old, _, first)) => {
+                    let (old, first) = (*old, *first);
+                    inner.by_seq.remove(&old);
+                    first
+                }
+                None => now_ms,
+            };
+            inner.by_seq.insert(head, w.doc_id.clone());
+            inner.docs.insert(w.doc_id.clone(), (head, w, first));
+        }
+        if let Some((peer, c)) = cursor {
+            let rec = inner.links.entry(peer).or_default();
+            rec.inbound = c;
+            rec.last_sync_ms = Some(now_ms);
+        }
+        self.head.store(head, Ordering::SeqCst);
+        Ok(head)
+    }
+
+    async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .by_seq
+            .range(after + 1..)
+            .take(limit)
+            .filter_map(|(seq, id)| {
+                inner.docs.get(id).map(|(_, w, _)| FeedRow {
+                    doc_id: id.clone(),
+                    seq: *seq,
+                    scope: w.scope.clone(),
+                    source: w.source.clone(),
+                })
+            })
+            .collect())
+    }
+
+    async fn link(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, StoreError> {
+        Ok(self.lock().links.get(peer).cloned())
+    }
+
+    async fn save_acked(&self, peer: &UnitCode, upto: u64, now_ms: i64) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let rec = inner.links.entry(peer.clone()).or_default();
+        rec.acked_upto = upto;
+        rec.last_sync_ms = Some(now_ms);
+        Ok(())
+    }
+
+    async fn count_docs(&self) -> Result<u64, StoreError> {
+        Ok(self.lock().docs.len() as u64)
+    }
+
+    async fn count_after(&self, after: u64) -> Result<u64, StoreError> {
+        Ok(self.lock().by_seq.range(after + 1..).count() as u64)
+    }
+}

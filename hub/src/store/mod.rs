@@ -1,0 +1,115 @@
+//! Storage behind one interface. The hub's merge and routing logic lives above it
+//! (in `engine`); a store only keeps rows durably and hands out feed positions.
+//!
+//! Contract every implementation keeps:
+//! - `commit` is atomic: the documents and the cursor move together or not at all.
+//! - `commit` gives each written document the next feed sequence number, in order;
+//!   a document appears in the feed once, at its latest sequence number.
+//! - Callers serialize `commit`s (the engine holds one write lock).
+
+pub mod mem;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::core::InboundCursor;
+use crate::doc::Scope;
+use crate::topology::UnitCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {url}: {message}")]
+    Open { url: String, message: String },
+    #[error("database: {0}")]
+    Db(String),
+    #[error("stored document {doc_id} is unreadable: {message}")]
+    Corrupt { doc_id: String, message: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+/// A document to write.
+#[derive(Debug, Clone)]
+pub struct DocWrite {
+    pub doc_id: String,
+    pub scope: Scope,
+    pub heads: String,
+    pub source: Option<UnitCode>,
+    pub bytes: Vec<u8>,
+}
+
+/// A feed row without the document bytes (routing needs only this).
+#[derive(Debug, Clone)]
+pub struct FeedRow {
+    pub doc_id: String,
+    pub seq: u64,
+    pub scope: Scope,
+    pub source: Option<UnitCode>,
+}
+
+/// A stored document.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    pub doc_id: String,
+    pub seq: u64,
+    pub heads: String,
+    pub first_seen_ms: i64,
+    pub bytes: Vec<u8>,
+}
+
+/// What we keep about a link.
+#[derive(Debug, Clone, Default)]
+pub struct LinkRecord {
+    pub inbound: InboundCursor,
+    pub acked_upto: u64,
+    pub last_sync_ms: Option<i64>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Random id fixed when the store was created; a recreated store has a new one,
+    /// which tells peers their cursors into our feed are void.
+    fn epoch(&self) -> &str;
+    /// The highest feed sequence number committed.
+    fn head(&self) -> u64;
+    async fn get(&self, doc_ids: &[String]) -> Result<Vec<StoredDoc>, StoreError>;
+    /// Writes documents at new sequence numbers and, if given, moves a peer's inbound
+    /// cursor, atomically. Returns the new head.
+    async fn commit(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError>;
+    /// Feed rows with `seq > after`, in order, at most `limit`.
+    async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError>;
+    async fn link(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, StoreError>;
+    async fn save_acked(&self, peer: &UnitCode, upto: u64, now_ms: i64) -> Result<(), StoreError>;
+    async fn count_docs(&self) -> Result<u64, StoreError>;
+    /// Feed rows with `seq > after` (how far behind a peer is).
+    async fn count_after(&self, after: u64) -> Result<u64, StoreError>;
+}
+
+pub(crate) fn scope_to_text(scope: &Scope) -> String {
+    scope
+        .iter()
+        .map(UnitCode::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn scope_from_text(doc_id: &str, text: &str) -> Result<Scope, StoreError> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| StoreError::Corrupt {
+                doc_id: doc_id.to_owned(),
+                message: format!("scope entry {s:?} is not a unit code"),
+            })
+        })
+        .collect()
+}

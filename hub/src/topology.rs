@@ -1,0 +1,377 @@
+//! The federation description: which units exist, who is whose parent, where each
+//! node listens. Routing decisions are pure functions of this tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// An official division code: 6 digits (GB/T 2260, city and county) or 12 digits
+/// (statistical code, township and below).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UnitCode(String);
+
+impl UnitCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for UnitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitCodeError {
+    #[error("unit code {0:?} must be 6 digits (city/county) or 12 digits (township and below)")]
+    Shape(String),
+}
+
+impl FromStr for UnitCode {
+    type Err = UnitCodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let ok = (s.len() == 6 || s.len() == 12) && s.bytes().all(|b| b.is_ascii_digit());
+        if ok {
+            Ok(UnitCode(s.to_owned()))
+        } else {
+            Err(UnitCodeError::Shape(s.to_owned()))
+        }
+    }
+}
+
+impl TryFrom<String> for UnitCode {
+    type Error = UnitCodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<UnitCode> for String {
+    fn from(c: UnitCode) -> String {
+        c.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    City,
+    County,
+    Township,
+    Community,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::City => "city",
+            Tier::County => "county",
+            Tier::Township => "township",
+            Tier::Community => "community",
+        }
+    }
+    /// Depth in the tree: a child's tier is always deeper than its parent's.
+    fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One `[[unit]]` table of the topology file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    pub code: UnitCode,
+    pub name: String,
+    pub tier: Tier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<UnitCode>,
+    /// `host:port` the unit's node listens on.
+    pub listen: String,
+    /// Name of the reception-rule set under `rules/` (used by the schedule module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopologyFile {
+    #[serde(default)]
+    unit: Vec<Unit>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot read topology file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("topology file is not valid TOML: {0}")]
+    Parse(String),
+    #[error("topology has no [[unit]] tables")]
+    Empty,
+    #[error("unit {0}: listed twice (field `code` must be unique)")]
+    Duplicate(UnitCode),
+    #[error("unit {unit}: field `parent` names {parent}, which is not in the topology")]
+    UnknownParent { unit: UnitCode, parent: UnitCode },
+    #[error("topology must have exactly one root (a unit without `parent`); found {0:?}")]
+    Roots(Vec<UnitCode>),
+    #[error("unit {unit}: tier `{tier}` must be below its parent's tier `{parent_tier}`")]
+    TierOrder {
+        unit: UnitCode,
+        tier: &'static str,
+        parent_tier: &'static str,
+    },
+    #[error("unit {unit}: field `listen` = {listen:?} must be host:port")]
+    Listen { unit: UnitCode, listen: String },
+    #[error("unit {0} is not in the topology")]
+    UnknownUnit(String),
+}
+
+/// A validated federation tree.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    units: BTreeMap<UnitCode, Unit>,
+    children: BTreeMap<UnitCode, Vec<UnitCode>>,
+    root: UnitCode,
+}
+
+impl Topology {
+    pub fn load(path: &Path) -> Result<Self, TopologyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, TopologyError> {
+        let file: TopologyFile =
+            toml::from_str(text).map_err(|e| TopologyError::Parse(e.to_string()))?;
+        Self::from_units(file.unit)
+    }
+
+    pub fn from_units(list: Vec<Unit>) -> Result<Self, TopologyError> {
+        if list.is_empty() {
+            return Err(TopologyError::Empty);
+        }
+        let mut units = BTreeMap::new();
+        for u in list {
+            if !valid_listen(&u.listen) {
+                return Err(TopologyError::Listen {
+                    unit: u.code.clone(),
+                    listen: u.listen.clone(),
+                });
+            }
+            if let Some(dup) = units.insert(u.code.clone(), u) {
+                return Err(TopologyError::Duplicate(dup.code));
+            }
+        }
+        let mut children: BTreeMap<UnitCode, Vec<UnitCode>> = BTreeMap::new();
+        let mut roots = Vec::new();
+        for u in units.values() {
+            match &u.parent {
+                None => roots.push(u.code.clone()),
+                Some(p) => {
+                    let parent = units.get(p).ok_or_else(|| TopologyError::UnknownParent {
+                        unit: u.code.clone(),
+                        parent: p.clone(),
+                    })?;
+                    // Tiers strictly deepen downwards, which also rules out cycles.
+                    if u.tier.rank() <= parent.tier.rank() {
+                        return Err(TopologyError::TierOrder {
+                            unit: u.code.clone(),
+                            tier: u.tier.as_str(),
+                            parent_tier: parent.tier.as_str(),
+                        });
+                    }
+                    children.entry(p.clone()).or_default().push(u.code.clone());
+                }
+            }
+        }
+        if roots.len() != 1 {
+            return Err(TopologyError::Roots(roots));
+        }
+        Ok(Topology {
+            units,
+            children,
+            root: roots.remove(0),
+        })
+    }
+
+    pub fn root(&self) -> &UnitCode {
+        &self.root
+    }
+
+    pub fn unit(&self, code: &UnitCode) -> Option<&Unit> {
+        self.units.get(code)
+    }
+
+    /// Looks a unit up by its textual code, with an error naming it.
+    pub fn resolve(&self, code: &str) -> Result<&Unit, TopologyError> {
+        code.parse::<UnitCode>()
+            .ok()
+            .and_then(|c| self.units.get(&c))
+            .ok_or_else(|| TopologyError::UnknownUnit(code.to_owned()))
+    }
+
+    pub fn contains(&self, code: &UnitCode) -> bool {
+        self.units.contains_key(code)
+    }
+
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.units.values()
+    }
+
+    pub fn parent(&self, code: &UnitCode) -> Option<&UnitCode> {
+        self.units.get(code).and_then(|u| u.parent.as_ref())
+    }
+
+    pub fn children(&self, code: &UnitCode) -> &[UnitCode] {
+        self.children.get(code).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// True when `unit` is `ancestor` itself or lies below it.
+    pub fn in_subtree(&self, ancestor: &UnitCode, unit: &UnitCode) -> bool {
+        let mut cur = Some(unit);
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            cur = self.parent(c);
+        }
+        false
+    }
+
+    /// True when any unit of `scope` lies in the subtree rooted at `ancestor`.
+    /// Codes unknown to the topology never match.
+    pub fn touches_subtree<'a>(
+        &self,
+        ancestor: &UnitCode,
+        scope: impl IntoIterator<Item = &'a UnitCode>,
+    ) -> bool {
+        scope.into_iter().any(|u| self.in_subtree(ancestor, u))
+    }
+
+    /// The chain from `code` up to the root, starting with `code` itself.
+    pub fn ancestors(&self, code: &UnitCode) -> Vec<UnitCode> {
+        let mut out = Vec::new();
+        let mut cur = Some(code);
+        while let Some(c) = cur {
+            out.push(c.clone());
+            cur = self.parent(c);
+        }
+        out
+    }
+
+    /// All units in the subtree rooted at `code` (including it), depth-first.
+    pub fn subtree(&self, code: &UnitCode) -> BTreeSet<UnitCode> {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![code.clone()];
+        while let Some(c) = stack.pop() {
+            stack.extend(self.children(&c).iter().cloned());
+            out.insert(c);
+        }
+        out
+    }
+}
+
+fn valid_listen(s: &str) -> bool {
+    match s.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[[unit]]
+code = "441500"
+name = "汕尾市"
+tier = "city"
+listen = "127.0.0.1:7100"
+
+[[unit]]
+code = "441521"
+name = "海丰县"
+tier = "county"
+parent = "441500"
+listen = "127.0.0.1:7101"
+
+[[unit]]
+code = "441521115000"
+name = "海城镇"
+tier = "township"
+parent = "441521"
+listen = "127.0.0.1:7102"
+
+[[unit]]
+code = "441521101000"
+name = "梅陇镇"
+tier = "township"
+parent = "441521"
+listen = "127.0.0.1:7103"
+"#;
+
+    fn c(s: &str) -> UnitCode {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn subtree_and_ancestors() {
+        let t = Topology::from_toml(SAMPLE).unwrap();
+        assert_eq!(t.root(), &c("441500"));
+        assert!(t.in_subtree(&c("441500"), &c("441521115000")));
+        assert!(!t.in_subtree(&c("441521115000"), &c("441521101000")));
+        assert_eq!(
+            t.ancestors(&c("441521115000")),
+            vec![c("441521115000"), c("441521"), c("441500")]
+        );
+        assert_eq!(t.subtree(&c("441521")).len(), 3);
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        assert!(matches!(
+            Topology::from_toml("[[unit]]\ncode=\"12\"\nname=\"x\"\ntier=\"city\"\nlisten=\"a:1\""),
+            Err(TopologyError::Parse(m)) if m.contains("6 digits")
+        ));
+        let two_roots = SAMPLE.replace(
+            "parent = \"441521\"\nlisten = \"127.0.0.1:7103\"",
+            "listen = \"127.0.0.1:7103\"",
+        );
+        assert!(matches!(
+            Topology::from_toml(&two_roots),
+            Err(TopologyError::Roots(_))
+        ));
+        let bad_tier = SAMPLE.replace("tier = \"county\"", "tier = \"city\"");
+        assert!(matches!(
+            Topology::from_toml(&bad_tier),
+            Err(TopologyError::TierOrder { .. })
+        ));
+        let bad_listen = SAMPLE.replace("127.0.0.1:7101", "nowhere");
+        assert!(matches!(
+            Topology::from_toml(&bad_listen),
+            Err(TopologyError::Listen { .. })
+        ));
+        let unknown_parent = SAMPLE.replace("parent = \"441500\"", "parent = \"441599\"");
+        assert!(matches!(
+            Topology::from_toml(&unknown_parent),
+            Err(TopologyError::UnknownParent { .. })
+        ));
+    }
+}
