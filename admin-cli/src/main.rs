@@ -1,1 +1,71 @@
-fn main() {}
+//! `xinfang`: the command line for petition offices' staff and operators.
+
+mod cmd_case;
+mod cmd_pki;
+mod cmd_status;
+mod cmd_up;
+mod conn;
+mod output;
+
+use clap::{Parser, Subcommand};
+use output::Lang;
+
+#[derive(Parser)]
+#[command(name = "xinfang", version, about = "xinfang: a federated ledger for petition work (信访)")]
+struct Cli {
+    /// Machine-readable JSON output
+    #[arg(long, global = true)]
+    json: bool,
+    /// Language of labels for people
+    #[arg(long, global = true, value_enum, default_value = "zh")]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Federation root and certificates
+    #[command(subcommand)]
+    Pki(cmd_pki::PkiCmd),
+    /// Start every unit of a topology on this machine (Ctrl-C stops them)
+    Up(cmd_up::UpArgs),
+    /// A node's links and how far behind each is
+    Status {
+        #[command(flatten)]
+        conn: conn::ConnArgs,
+    },
+    /// Petition cases
+    #[command(subcommand)]
+    Case(cmd_case::CaseCmd),
+    /// Run a node in this process (what `up` starts for each unit)
+    #[command(subcommand, hide = true)]
+    Node(NodeCmd),
+}
+
+#[derive(Subcommand)]
+enum NodeCmd {
+    Run(xinfang_node::cli::RunArgs),
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Pki(cmd) => cmd_pki::run(cmd, cli.json, cli.lang),
+        Command::Up(args) => cmd_up::run(args, cli.json, cli.lang).await,
+        Command::Status { conn } => cmd_status::run(&conn, cli.json, cli.lang).await,
+        Command::Case(cmd) => cmd_case::run(cmd, cli.json, cli.lang).await,
+        Command::Node(NodeCmd::Run(args)) => {
+            xinfang_node::cli::init_logging();
+            xinfang_node::cli::run(args).await
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -273,6 +273,13 @@ pub fn identity_of(der: &[u8]) -> Result<PeerIdentity, PkiError> {
     Ok(PeerIdentity::Unknown(cert.subject().to_string()))
 }
 
+/// Reads the identity from the first certificate of a PEM file.
+pub fn identity_of_pem(pem: &str) -> Result<PeerIdentity, PkiError> {
+    let (_, p) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .map_err(|e| PkiError::Parse(e.to_string()))?;
+    identity_of(&p.contents)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,8 +301,7 @@ mod tests {
             )
             .unwrap();
         let pem = read_file(&issued.cert).unwrap();
-        let der = rustls_pem_der(&pem);
-        assert_eq!(identity_of(&der).unwrap(), PeerIdentity::Unit(unit));
+        assert_eq!(identity_of_pem(&pem).unwrap(), PeerIdentity::Unit(unit));
         let op = pki.issue_operator("admin", &dir.path().join("o")).unwrap();
         let der = rustls_pem_der(&read_file(&op.cert).unwrap());
         assert_eq!(
@@ -303,10 +309,5 @@ mod tests {
             PeerIdentity::Operator("admin".into())
         );
         assert!(pki.issue_operator("bad name", dir.path()).is_err());
-    }
-
-    fn rustls_pem_der(pem: &str) -> Vec<u8> {
-        let (_, p) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
-        p.contents
     }
 }

@@ -1,1 +1,20 @@
+//! xinfang-node: the tier daemon. It embeds the hub (replication) and adds the
+//! domain: petition case documents, their projections into query tables, and the
+//! local gRPC API.
+//!
+//! - [`case`]: the case document and its rules.
+//! - [`projection`]: query tables derived from documents.
+//! - [`api`]: the `xinfang.v1.Node` service.
+//! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
+//! - [`cli`]: `xinfang-node run`.
+//! - [`layout`]: where a local federation keeps its files.
 
+pub mod api;
+pub mod case;
+pub mod cli;
+pub mod error;
+pub mod layout;
+pub mod projection;
+pub mod server;
+
+pub use error::NodeError;

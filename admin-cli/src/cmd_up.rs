@@ -1,0 +1,262 @@
+//! `xinfang up FILE`: a whole federation on this machine, one node process per unit,
+//! certificates and data under one folder, stopped cleanly on Ctrl-C.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use tokio::process::{Child, Command};
+use xinfang_hub::pki::{self, Pki};
+use xinfang_hub::{Topology, Unit};
+use xinfang_node::layout::FederationDir;
+
+use crate::cmd_pki::default_hosts;
+use crate::conn::ConnArgs;
+use crate::output::{Lang, print_json, table};
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Topology file ([[unit]] tables)
+    pub file: PathBuf,
+    /// Folder for certificates, data and logs
+    #[arg(long, default_value = "federation")]
+    pub dir: PathBuf,
+    /// Plaintext links (local experiments only)
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// Makes sure the root, the operator certificate and every unit's node certificate
+/// exist under `layout` (existing ones are kept).
+pub fn ensure_pki(topo: &Topology, layout: &FederationDir) -> anyhow::Result<()> {
+    let pki = Pki::open_or_init(&layout.pki())?;
+    if !layout.pki().join(pki::OPERATOR_CERT).exists() {
+        pki.issue_operator("operator", &layout.pki())?;
+    }
+    for u in topo.units() {
+        if !layout.tls(&u.code).join(pki::NODE_CERT).exists() {
+            let host = u.listen.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']']));
+            pki.issue_node(&u.code, &default_hosts(host), &layout.tls(&u.code))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct NodeJson {
+    unit: String,
+    name: String,
+    tier: String,
+    listen: String,
+    pid: u32,
+    log: String,
+}
+
+struct Running {
+    unit: Unit,
+    child: Child,
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Spawns one node process for `unit`, logging to its folder.
+pub fn spawn_node(
+    exe: &Path,
+    topology: &Path,
+    unit: &Unit,
+    layout: &FederationDir,
+    insecure: bool,
+) -> anyhow::Result<Child> {
+    std::fs::create_dir_all(layout.unit(&unit.code))?;
+    let log_path = layout.log(&unit.code);
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("open {}", log_path.display()))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("node")
+        .arg("run")
+        .arg("--topology")
+        .arg(topology)
+        .arg("--unit")
+        .arg(unit.code.as_str())
+        .arg("--dir")
+        .arg(layout.root())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true);
+    if insecure {
+        cmd.arg("--insecure");
+    }
+    cmd.spawn()
+        .with_context(|| format!("start node for {}", unit.code))
+}
+
+/// Waits until the node answers `status`, or fails with its log's tail.
+pub async fn wait_ready(
+    conn: &ConnArgs,
+    child: &mut Child,
+    log: &Path,
+    within: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(code) = child.try_wait()? {
+            bail!(
+                "node exited ({code}) before it was ready; its log says:\n{}",
+                tail(log, 15)
+            );
+        }
+        if crate::cmd_status::fetch(conn).await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("node not ready after {within:?}; log:\n{}", tail(log, 15));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Asks a child to stop (SIGTERM), then kills it if it takes longer than `grace`.
+pub async fn stop_child(child: &mut Child, grace: Duration) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id() {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        let _ = child.kill().await;
+    }
+}
+
+pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let topo = Topology::load(&args.file)?;
+    let layout = FederationDir::new(&args.dir);
+    if !args.insecure {
+        ensure_pki(&topo, &layout)?;
+    }
+    let exe = std::env::current_exe().context("cannot find the xinfang executable")?;
+    let topo_path = std::fs::canonicalize(&args.file)?;
+    let mut running: Vec<Running> = Vec::new();
+    for u in topo.units() {
+        let child = spawn_node(&exe, &topo_path, u, &layout, args.insecure)?;
+        running.push(Running {
+            unit: u.clone(),
+            child,
+        });
+    }
+    for i in 0..running.len() {
+        let r = &mut running[i];
+        let code = r.unit.code.clone();
+        let conn = ConnArgs {
+            node: None,
+            topology: Some(topo_path.clone()),
+            unit: Some(r.unit.code.to_string()),
+            dir: args.dir.clone(),
+            insecure: args.insecure,
+        };
+        let ready = wait_ready(&conn, &mut r.child, &layout.log(&code), Duration::from_secs(30)).await;
+        if let Err(e) = ready {
+            for r in running.iter_mut() {
+                stop_child(&mut r.child, Duration::from_secs(5)).await;
+            }
+            return Err(e.context(format!("unit {code}")));
+        }
+    }
+    if json {
+        let v: Vec<NodeJson> = running
+            .iter()
+            .map(|r| NodeJson {
+                unit: r.unit.code.to_string(),
+                name: r.unit.name.clone(),
+                tier: r.unit.tier.as_str().into(),
+                listen: r.unit.listen.clone(),
+                pid: r.child.id().unwrap_or(0),
+                log: layout.log(&r.unit.code).display().to_string(),
+            })
+            .collect();
+        print_json(&v)?;
+    } else {
+        let mut t = table(vec![
+            lang.t("单位代码", "Unit"),
+            lang.t("名称", "Name"),
+            lang.t("层级", "Tier"),
+            lang.t("地址", "Address"),
+            lang.t("进程", "PID"),
+        ]);
+        for r in &running {
+            t.add_row(vec![
+                r.unit.code.to_string(),
+                r.unit.name.clone(),
+                r.unit.tier.as_str().to_owned(),
+                r.unit.listen.clone(),
+                r.child.id().map(|p| p.to_string()).unwrap_or_default(),
+            ]);
+        }
+        println!("{t}");
+        let leaf = running.last().map(|r| r.unit.code.to_string()).unwrap_or_default();
+        println!(
+            "{}\n  xinfang case register --topology {} --unit {leaf} --dir {} --petitioner 张三 --content 道路破损\n  xinfang status --topology {} --unit {} --dir {}\n{}",
+            lang.t("联邦已启动。试试：", "Federation is up. Try:"),
+            args.file.display(),
+            args.dir.display(),
+            args.file.display(),
+            topo.root(),
+            args.dir.display(),
+            lang.t("按 Ctrl-C 停止。", "Press Ctrl-C to stop."),
+        );
+    }
+    wait_for_stop(&mut running, lang).await;
+    for r in running.iter_mut() {
+        stop_child(&mut r.child, Duration::from_secs(10)).await;
+    }
+    if !json {
+        println!("{}", lang.t("已停止所有节点。", "All nodes stopped."));
+    }
+    Ok(())
+}
+
+async fn wait_for_stop(running: &mut [Running], lang: Lang) {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        #[cfg(unix)]
+        let term_fut = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term_fut = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return,
+            _ = term_fut => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        for r in running.iter_mut() {
+            if let Ok(Some(code)) = r.child.try_wait() {
+                eprintln!(
+                    "{} {} {} ({code})",
+                    lang.t("节点", "node"),
+                    r.unit.code,
+                    lang.t("已退出", "exited")
+                );
+            }
+        }
+    }
+}

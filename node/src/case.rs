@@ -1,0 +1,220 @@
+//! The petition case document (信访事项, 一事一档): one Automerge document per case.
+//!
+//! Layout (root map): `_id`, `_scope` (hub conventions), `kind` = "case", `case_no`,
+//! `unit` (registering unit), `petitioner`, `content`, `registered_at` (RFC 3339),
+//! `notes`: a map from note id to `{unit, text, at}`. Records are keyed by unique ids
+//! so concurrent additions at different tiers never collide.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use xinfang_hub::UnitCode;
+use xinfang_hub::doc;
+
+use crate::error::NodeError;
+
+pub const KIND: &str = "case";
+pub const MAX_PETITIONER_CHARS: usize = 100;
+pub const MAX_CONTENT_CHARS: usize = 10_000;
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Note {
+    pub id: String,
+    pub unit: String,
+    pub text: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseView {
+    pub case_no: String,
+    pub unit: String,
+    pub petitioner: String,
+    pub content: String,
+    pub registered_at: String,
+    pub notes: Vec<Note>,
+    pub scope: Vec<String>,
+    pub heads: Vec<String>,
+}
+
+/// A validated registration.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub unit: UnitCode,
+    pub petitioner: String,
+    pub content: String,
+}
+
+fn required(field: &'static str, value: &str, max: usize) -> Result<String, NodeError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(NodeError::invalid(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(NodeError::invalid(field, format!("must be at most {max} characters")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(NodeError::invalid(field, "must not contain control characters"));
+    }
+    Ok(v.to_owned())
+}
+
+impl Registration {
+    /// Checks a registration request made at the node of unit `me`.
+    pub fn validate(
+        me: &UnitCode,
+        unit: &str,
+        petitioner: &str,
+        content: &str,
+    ) -> Result<Registration, NodeError> {
+        let unit: UnitCode = unit
+            .parse()
+            .map_err(|e: xinfang_hub::topology::UnitCodeError| NodeError::invalid("unit", e.to_string()))?;
+        if &unit != me {
+            return Err(NodeError::invalid(
+                "unit",
+                format!("a case is registered at its own unit's node; this node is {me}, not {unit}"),
+            ));
+        }
+        Ok(Registration {
+            unit,
+            petitioner: required("petitioner", petitioner, MAX_PETITIONER_CHARS)?,
+            content: required("content", content, MAX_CONTENT_CHARS)?,
+        })
+    }
+}
+
+pub fn case_number(unit: &UnitCode, year: i32, seq: u64) -> String {
+    format!("{unit}-{year}-{seq:06}")
+}
+
+fn am(case_no: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
+    move |e| NodeError::Internal(format!("case {case_no}: {e}"))
+}
+
+/// Writes a new registration into a fresh document.
+pub fn write_registration(
+    d: &mut AutoCommit,
+    case_no: &str,
+    reg: &Registration,
+    at: &str,
+) -> Result<(), NodeError> {
+    let e = am(case_no);
+    doc::extend_scope(case_no, d, [&reg.unit]).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(ROOT, "kind", KIND).map_err(&e)?;
+    d.put(ROOT, "case_no", case_no).map_err(&e)?;
+    d.put(ROOT, "unit", reg.unit.as_str()).map_err(&e)?;
+    d.put(ROOT, "petitioner", reg.petitioner.as_str()).map_err(&e)?;
+    d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
+    d.put(ROOT, "registered_at", at).map_err(&e)?;
+    d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?;
+    Ok(())
+}
+
+/// Adds a progress note by `unit`.
+pub fn add_note(
+    d: &mut AutoCommit,
+    case_no: &str,
+    note_id: &str,
+    unit: &UnitCode,
+    text: &str,
+    at: &str,
+) -> Result<(), NodeError> {
+    let text = required("text", text, MAX_NOTE_CHARS)?;
+    let e = am(case_no);
+    let notes = match d.get(ROOT, "notes").map_err(&e)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?,
+    };
+    let note = d.put_object(&notes, note_id, ObjType::Map).map_err(&e)?;
+    d.put(&note, "unit", unit.as_str()).map_err(&e)?;
+    d.put(&note, "text", text.as_str()).map_err(&e)?;
+    d.put(&note, "at", at).map_err(&e)?;
+    Ok(())
+}
+
+fn str_at(d: &AutoCommit, obj: &automerge::ObjId, key: &str) -> String {
+    match d.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            other => other.to_string(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Is this document a case?
+pub fn is_case(d: &AutoCommit) -> bool {
+    doc::read_str(d, "kind").as_deref() == Some(KIND)
+}
+
+/// Reads the case view (notes ordered by time, then id).
+pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
+    if !is_case(d) {
+        return Err(NodeError::NotFound(format!("{case_no} is not a case")));
+    }
+    let root = ROOT;
+    let mut notes = Vec::new();
+    if let Ok(Some((Value::Object(ObjType::Map), nid))) = d.get(&root, "notes") {
+        for key in d.keys(&nid).collect::<Vec<_>>() {
+            if let Ok(Some((Value::Object(ObjType::Map), obj))) = d.get(&nid, key.as_str()) {
+                notes.push(Note {
+                    unit: str_at(d, &obj, "unit"),
+                    text: str_at(d, &obj, "text"),
+                    at: str_at(d, &obj, "at"),
+                    id: key,
+                });
+            }
+        }
+    }
+    notes.sort_by(|a, b| (&a.at, &a.id).cmp(&(&b.at, &b.id)));
+    let scope = doc::read_scope(case_no, d)
+        .map(|s| s.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let heads = doc::Heads::of(d).hex();
+    let root = automerge::ObjId::Root;
+    Ok(CaseView {
+        case_no: str_at(d, &root, "case_no"),
+        unit: str_at(d, &root, "unit"),
+        petitioner: str_at(d, &root, "petitioner"),
+        content: str_at(d, &root, "content"),
+        registered_at: str_at(d, &root, "registered_at"),
+        notes,
+        scope,
+        heads,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_rules_name_the_field() {
+        let me: UnitCode = "441521115001".parse().unwrap();
+        let e = Registration::validate(&me, "441521115001", " ", "x").unwrap_err();
+        assert!(e.to_string().contains("petitioner"), "{e}");
+        let e = Registration::validate(&me, "441521", "张三", "x").unwrap_err();
+        assert!(e.to_string().contains("unit"), "{e}");
+        let e = Registration::validate(&me, "12", "张三", "x").unwrap_err();
+        assert!(e.to_string().contains("unit"), "{e}");
+        let long = "字".repeat(MAX_CONTENT_CHARS + 1);
+        assert!(Registration::validate(&me, "441521115001", "张三", &long).is_err());
+        assert!(Registration::validate(&me, "441521115001", "张三", "诉求").is_ok());
+    }
+
+    #[test]
+    fn write_and_read_back() {
+        let me: UnitCode = "441521115001".parse().unwrap();
+        let reg = Registration::validate(&me, "441521115001", "张三", "道路破损").unwrap();
+        let no = case_number(&me, 2026, 1);
+        assert_eq!(no, "441521115001-2026-000001");
+        let mut d = doc::new_doc(&no, doc::unit_actor(&me)).unwrap();
+        write_registration(&mut d, &no, &reg, "2026-11-23T00:00:00.000Z").unwrap();
+        add_note(&mut d, &no, "n1", &me, "已受理", "2026-11-23T01:00:00.000Z").unwrap();
+        let v = read(&mut d, &no).unwrap();
+        assert_eq!(v.petitioner, "张三");
+        assert_eq!(v.notes.len(), 1);
+        assert_eq!(v.scope, vec!["441521115001".to_string()]);
+    }
+}

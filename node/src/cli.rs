@@ -1,0 +1,134 @@
+//! `xinfang-node run …` (also reachable as `xinfang node run …`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use xinfang_hub::net::Security;
+use xinfang_hub::store::sqlite::Durability;
+use xinfang_hub::{HubConfig, Topology, UnitCode};
+
+use crate::layout::FederationDir;
+use crate::server::{self, NodeConfig};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DurabilityArg {
+    /// fsync every commit (survives power loss)
+    Full,
+    /// fsync at checkpoints (survives process crashes)
+    Normal,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Federation topology (TOML, [[unit]] tables)
+    #[arg(long)]
+    pub topology: PathBuf,
+    /// This node's unit code
+    #[arg(long)]
+    pub unit: String,
+    /// Federation folder holding units/<code>/{data,tls}
+    #[arg(long, default_value = "federation")]
+    pub dir: PathBuf,
+    /// Data folder (default: DIR/units/<code>/data)
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Folder with node.pem, node-key.pem, ca.pem (default: DIR/units/<code>/tls)
+    #[arg(long)]
+    pub tls: Option<PathBuf>,
+    /// Listen address (default: the unit's `listen` in the topology)
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Plaintext, peers trusted by what they claim. For local experiments only.
+    #[arg(long)]
+    pub insecure: bool,
+    #[arg(long, value_enum, default_value = "full")]
+    pub durability: DurabilityArg,
+    /// Largest frame accepted on a link, in bytes
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_frame_bytes: usize,
+    /// Largest document accepted, in bytes
+    #[arg(long, default_value_t = 4 << 20)]
+    pub max_doc_bytes: usize,
+}
+
+/// Runs a node until SIGINT or SIGTERM, then shuts it down cleanly.
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let topology = Arc::new(Topology::load(&args.topology)?);
+    let unit: UnitCode = args
+        .unit
+        .parse()
+        .with_context(|| format!("--unit {}", args.unit))?;
+    let Some(u) = topology.unit(&unit) else {
+        bail!("--unit {unit} is not in {}", args.topology.display());
+    };
+    let layout = FederationDir::new(&args.dir);
+    let listen = args.listen.clone().unwrap_or_else(|| u.listen.clone());
+    let security = if args.insecure {
+        tracing::warn!("running without TLS (--insecure): peers are not authenticated");
+        Security::Insecure
+    } else {
+        let dir = args.tls.clone().unwrap_or_else(|| layout.tls(&unit));
+        Security::Tls(Arc::new(server::load_node_tls(&dir, &unit)?))
+    };
+    if args.max_doc_bytes >= args.max_frame_bytes {
+        bail!("--max-doc-bytes must be below --max-frame-bytes (a frame carries whole documents)");
+    }
+    let mut hub = HubConfig::default();
+    hub.limits.max_frame_bytes = args.max_frame_bytes;
+    hub.limits.max_doc_bytes = args.max_doc_bytes;
+    hub.batch_max_bytes = hub.batch_max_bytes.min(args.max_frame_bytes / 2);
+    let cfg = NodeConfig {
+        unit: unit.clone(),
+        topology,
+        data_dir: args.data.clone().unwrap_or_else(|| layout.data(&unit)),
+        security,
+        durability: match args.durability {
+            DurabilityArg::Full => Durability::Full,
+            DurabilityArg::Normal => Durability::Normal,
+        },
+        hub,
+    };
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let node = server::start(cfg, listener).await?;
+    println!("xinfang-node {unit} listening on {}", node.addr);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    node.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Logs to stderr, filtered by `XINFANG_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XINFANG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,42 @@
+//! Where a local federation keeps its files (`xinfang up --dir DIR`):
+//!
+//! ```text
+//! DIR/pki/ca.pem, ca-key.pem            federation root (the key is secret)
+//! DIR/pki/operator.pem, operator-key.pem  the CLI's client certificate
+//! DIR/units/<code>/tls/                 node.pem, node-key.pem, ca.pem
+//! DIR/units/<code>/data/xinfang.db      the node's SQLite store
+//! DIR/units/<code>/node.log             the node's log when started by `up`
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use xinfang_hub::UnitCode;
+
+#[derive(Debug, Clone)]
+pub struct FederationDir {
+    root: PathBuf,
+}
+
+impl FederationDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        FederationDir { root: root.into() }
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn pki(&self) -> PathBuf {
+        self.root.join("pki")
+    }
+    pub fn unit(&self, unit: &UnitCode) -> PathBuf {
+        self.root.join("units").join(unit.as_str())
+    }
+    pub fn tls(&self, unit: &UnitCode) -> PathBuf {
+        self.unit(unit).join("tls")
+    }
+    pub fn data(&self, unit: &UnitCode) -> PathBuf {
+        self.unit(unit).join("data")
+    }
+    pub fn log(&self, unit: &UnitCode) -> PathBuf {
+        self.unit(unit).join("node.log")
+    }
+}

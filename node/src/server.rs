@@ -1,0 +1,211 @@
+//! Starting and stopping a node: storage, hub, projections, the gRPC server
+//! (replication for children, the node API, health, reflection) and the uplink.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Server, ServerTlsConfig};
+use tonic::{Request, Status};
+use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
+use xinfang_hub::pki::{self, PeerIdentity, identity_of};
+use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+use xinfang_hub::store::Store;
+use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
+use xinfang_proto::v1::node_server::NodeServer;
+use xinfang_proto::v1::replication_server::ReplicationServer;
+
+use crate::api::NodeApi;
+use crate::projection::Projector;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("unit {0} is not in the topology")]
+    UnknownUnit(UnitCode),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Store(String),
+    #[error("TLS material in {dir}: {message}")]
+    Tls { dir: String, message: String },
+    #[error("gRPC server: {0}")]
+    Server(String),
+}
+
+pub struct NodeConfig {
+    pub unit: UnitCode,
+    pub topology: Arc<Topology>,
+    pub data_dir: PathBuf,
+    pub security: Security,
+    pub durability: Durability,
+    pub hub: HubConfig,
+}
+
+/// Loads `node.pem`, `node-key.pem` and `ca.pem` from `dir`, checking that the
+/// certificate is `unit`'s.
+pub fn load_node_tls(dir: &Path, unit: &UnitCode) -> Result<TlsMaterial, StartError> {
+    let err = |message: String| StartError::Tls {
+        dir: dir.display().to_string(),
+        message,
+    };
+    let read = |name: &str| pki::read_file(&dir.join(name)).map_err(|e| err(e.to_string()));
+    let material = TlsMaterial {
+        ca_pem: read(pki::CA_CERT)?,
+        cert_pem: read(pki::NODE_CERT)?,
+        key_pem: read(pki::NODE_KEY)?,
+    };
+    match pki::identity_of_pem(&material.cert_pem).map_err(|e| err(e.to_string()))? {
+        PeerIdentity::Unit(u) if &u == unit => Ok(material),
+        other => Err(err(format!(
+            "{} is a certificate for {other}, not for unit {unit}",
+            pki::NODE_CERT
+        ))),
+    }
+}
+
+/// A running node.
+pub struct NodeHandle {
+    pub addr: SocketAddr,
+    pub hub: Hub,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl NodeHandle {
+    /// Stops accepting, ends links and waits for everything to finish.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// The Node API takes operator certificates only (with TLS).
+#[allow(clippy::result_large_err)]
+fn require_operator(req: Request<()>) -> Result<Request<()>, Status> {
+    let Some(certs) = req.peer_certs() else {
+        return Err(Status::unauthenticated(
+            "the node API requires an operator client certificate",
+        ));
+    };
+    let leaf = certs
+        .first()
+        .ok_or_else(|| Status::unauthenticated("empty client certificate chain"))?;
+    match identity_of(leaf.as_ref()) {
+        Ok(PeerIdentity::Operator(_)) => Ok(req),
+        Ok(other) => Err(Status::permission_denied(format!(
+            "the node API is for operators; the client presented {other}"
+        ))),
+        Err(e) => Err(Status::unauthenticated(e.to_string())),
+    }
+}
+
+/// Starts a node on an already-bound listener.
+pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle, StartError> {
+    if !cfg.topology.contains(&cfg.unit) {
+        return Err(StartError::UnknownUnit(cfg.unit));
+    }
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|source| StartError::DataDir {
+        path: cfg.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = SqliteStore::open(&cfg.data_dir.join("xinfang.db"), cfg.durability)
+        .await
+        .map_err(|e| StartError::Store(e.to_string()))?;
+    let pool = store.pool().clone();
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|e| StartError::Store(format!("migrating node tables: {e}")))?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let max_frame = cfg.hub.limits.max_frame_bytes;
+    let hub = Hub::new(cfg.unit.clone(), cfg.topology.clone(), store, cfg.hub)
+        .map_err(|e| StartError::Store(e.to_string()))?;
+    let projector = Arc::new(Projector::new(hub.clone(), pool.clone()));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Server(e.to_string()))?;
+
+    let mut builder = Server::builder()
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(15)))
+        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(20)));
+    if let Security::Tls(m) = &cfg.security {
+        builder = builder
+            .tls_config(
+                ServerTlsConfig::new()
+                    .identity(m.identity())
+                    .client_ca_root(m.ca())
+                    .client_auth_optional(true),
+            )
+            .map_err(|e| StartError::Server(e.to_string()))?;
+    }
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<NodeServer<NodeApi>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(xinfang_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| StartError::Server(e.to_string()))?;
+    let replication = ReplicationServer::new(ReplicationService::new(
+        hub.clone(),
+        cfg.security.clone(),
+        shutdown_rx.clone(),
+    ))
+    .max_decoding_message_size(max_frame)
+    .max_encoding_message_size(max_frame);
+    let api = NodeApi::new(hub.clone(), pool, projector.clone());
+    let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
+    let tls = matches!(cfg.security, Security::Tls(_));
+    let router = builder
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(replication);
+    let router = if tls {
+        router.add_service(tonic::service::interceptor::InterceptedService::new(
+            api_service,
+            require_operator,
+        ))
+    } else {
+        router.add_service(api_service)
+    };
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut stop = shutdown_rx.clone();
+    let server = tokio::spawn(async move {
+        let signal = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = router.serve_with_incoming_shutdown(incoming, signal).await {
+            tracing::error!(error = %e, "gRPC server stopped");
+        }
+    });
+    let mut tasks = vec![server];
+    let p = projector.clone();
+    let stop = shutdown_rx.clone();
+    tasks.push(tokio::spawn(async move { p.run(stop).await }));
+    if hub.topology().parent(hub.me()).is_some() {
+        tasks.push(tokio::spawn(run_uplink(
+            hub.clone(),
+            cfg.security.clone(),
+            shutdown_rx.clone(),
+        )));
+    }
+    tracing::info!(unit = %hub.me(), %addr, tls, "node started");
+    Ok(NodeHandle {
+        addr,
+        hub,
+        shutdown: shutdown_tx,
+        tasks,
+    })
+}
