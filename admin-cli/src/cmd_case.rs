@@ -94,7 +94,11 @@ fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
 fn print_case(c: &pb::CaseView, lang: Lang) {
     println!("{}: {}", lang.t("案件编号", "Case no."), c.case_no);
     println!("{}: {}", lang.t("登记单位", "Registered at"), c.unit);
-    println!("{}: {}", lang.t("登记时间", "Registered"), local_time(&c.registered_at));
+    println!(
+        "{}: {}",
+        lang.t("登记时间", "Registered"),
+        local_time(&c.registered_at)
+    );
     println!("{}: {}", lang.t("信访人", "Petitioner"), c.petitioner);
     println!("{}: {}", lang.t("诉求内容", "Demand"), c.content);
     println!("{}: {}", lang.t("涉及单位", "Scope"), c.scope.join("、"));

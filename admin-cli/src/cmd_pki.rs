@@ -23,7 +23,11 @@ pub enum PkiCmd {
         #[arg(long, default_value = "federation")]
         dir: PathBuf,
         /// Unit code the node certificate proves
-        #[arg(long, conflicts_with = "operator", required_unless_present = "operator")]
+        #[arg(
+            long,
+            conflicts_with = "operator",
+            required_unless_present = "operator"
+        )]
         unit: Option<String>,
         /// Operator name for a staff-tool client certificate
         #[arg(long)]

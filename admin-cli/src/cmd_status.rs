@@ -94,9 +94,18 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
         t.add_row(vec![
             p.unit.clone(),
             role.to_owned(),
-            if p.connected { lang.t("是", "yes") } else { lang.t("否", "no") }.to_owned(),
+            if p.connected {
+                lang.t("是", "yes")
+            } else {
+                lang.t("否", "no")
+            }
+            .to_owned(),
             p.lag.to_string(),
-            if p.last_sync.is_empty() { "-".into() } else { local_time(&p.last_sync) },
+            if p.last_sync.is_empty() {
+                "-".into()
+            } else {
+                local_time(&p.last_sync)
+            },
             p.last_error.clone(),
         ]);
     }

@@ -39,7 +39,10 @@ pub fn ensure_pki(topo: &Topology, layout: &FederationDir) -> anyhow::Result<()>
     }
     for u in topo.units() {
         if !layout.tls(&u.code).join(pki::NODE_CERT).exists() {
-            let host = u.listen.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']']));
+            let host = u
+                .listen
+                .rsplit_once(':')
+                .map(|(h, _)| h.trim_matches(['[', ']']));
             pki.issue_node(&u.code, &default_hosts(host), &layout.tls(&u.code))?;
         }
     }
@@ -167,7 +170,13 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             dir: args.dir.clone(),
             insecure: args.insecure,
         };
-        let ready = wait_ready(&conn, &mut r.child, &layout.log(&code), Duration::from_secs(30)).await;
+        let ready = wait_ready(
+            &conn,
+            &mut r.child,
+            &layout.log(&code),
+            Duration::from_secs(30),
+        )
+        .await;
         if let Err(e) = ready {
             for r in running.iter_mut() {
                 stop_child(&mut r.child, Duration::from_secs(5)).await;
@@ -206,7 +215,10 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             ]);
         }
         println!("{t}");
-        let leaf = running.last().map(|r| r.unit.code.to_string()).unwrap_or_default();
+        let leaf = running
+            .last()
+            .map(|r| r.unit.code.to_string())
+            .unwrap_or_default();
         println!(
             "{}\n  xinfang case register --topology {} --unit {leaf} --dir {} --petitioner 张三 --content 道路破损\n  xinfang status --topology {} --unit {} --dir {}\n{}",
             lang.t("联邦已启动。试试：", "Federation is up. Try:"),

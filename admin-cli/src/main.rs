@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use output::Lang;
 
 #[derive(Parser)]
-#[command(name = "xinfang", version, about = "xinfang: a federated ledger for petition work (信访)")]
+#[command(
+    name = "xinfang",
+    version,
+    about = "xinfang: a federated ledger for petition work (信访)"
+)]
 struct Cli {
     /// Machine-readable JSON output
     #[arg(long, global = true)]

@@ -37,7 +37,9 @@ pub fn local_time(rfc3339: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(rfc3339) {
         Ok(t) => {
             let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(t.timezone());
-            t.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S").to_string()
+            t.with_timezone(&cst)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
         }
         Err(_) => rfc3339.to_owned(),
     }

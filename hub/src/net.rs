@@ -131,8 +131,14 @@ where
         s.catch_up_ms = None;
         s.last_error = None;
     });
-    let mut pending: FuturesUnordered<Pin<Box<dyn std::future::Future<Output = Event> + Send>>> =
-        FuturesUnordered::new();
+    // Storage work runs here, polled by the select below. Nothing in this loop may
+    // await storage inline: a pending apply can hold the database's write lock and
+    // must keep being polled until it commits.
+    let mut pending: FuturesUnordered<
+        Pin<Box<dyn std::future::Future<Output = Option<Event>> + Send>>,
+    > = FuturesUnordered::new();
+    let mut saving_ack = false;
+    let mut ack_to_save: Option<u64> = None;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
@@ -153,7 +159,7 @@ where
                 Action::Scan { generation, after } => {
                     let (hub, link) = (hub.clone(), link.clone());
                     pending.push(Box::pin(async move {
-                        match hub.scan_for(&link, after).await {
+                        Some(match hub.scan_for(&link, after).await {
                             Ok((upto, docs)) => Event::Scanned {
                                 generation,
                                 upto,
@@ -163,7 +169,7 @@ where
                                 code: e.code().into(),
                                 message: e.to_string(),
                             },
-                        }
+                        })
                     }));
                 }
                 Action::Apply {
@@ -173,7 +179,7 @@ where
                 } => {
                     let (hub, link) = (hub.clone(), link.clone());
                     pending.push(Box::pin(async move {
-                        match hub.apply_from(&link, &peer_epoch, upto, docs).await {
+                        Some(match hub.apply_from(&link, &peer_epoch, upto, docs).await {
                             Ok(_) => Event::Applied { upto },
                             Err(e) => {
                                 tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
@@ -182,19 +188,28 @@ where
                                     message: e.to_string(),
                                 }
                             }
-                        }
+                        })
                     }));
                 }
                 Action::Acked(upto) => {
-                    // Status only: losing it costs nothing but a stale lag figure.
-                    if let Err(e) = hub.note_acked(&peer, upto).await {
-                        tracing::warn!(peer = %peer, error = %e, "could not record ack");
-                    }
+                    // Status only (losing it costs a stale lag figure), so coalesce:
+                    // at most one save in flight, the latest value wins.
+                    ack_to_save = Some(upto);
                 }
                 Action::Close { error } => {
                     close = Some(error);
                 }
             }
+        }
+        if !saving_ack && let Some(upto) = ack_to_save.take() {
+            saving_ack = true;
+            let (hub, peer) = (hub.clone(), peer.clone());
+            pending.push(Box::pin(async move {
+                if let Err(e) = hub.note_acked(&peer, upto).await {
+                    tracing::warn!(peer = %peer, error = %e, "could not record ack");
+                }
+                None
+            }));
         }
         let p = core.progress();
         let elapsed = started.elapsed();
@@ -229,7 +244,13 @@ where
                 )),
                 None => break Ok(()),
             },
-            Some(ev) = pending.next(), if !pending.is_empty() => ev,
+            Some(ev) = pending.next(), if !pending.is_empty() => match ev {
+                Some(ev) => ev,
+                None => {
+                    saving_ack = false;
+                    continue;
+                }
+            },
             changed = head_rx.changed() => match changed {
                 Ok(()) => Event::LocalHead(*head_rx.borrow_and_update()),
                 Err(_) => break Ok(()),

@@ -75,11 +75,9 @@ impl NodeApi {
     }
 
     pub async fn get(&self, case_no: &str) -> Result<CaseView, NodeError> {
-        let held = self
-            .hub
-            .get(case_no)
-            .await?
-            .ok_or_else(|| NodeError::NotFound(format!("case {case_no} is not held at this node")))?;
+        let held = self.hub.get(case_no).await?.ok_or_else(|| {
+            NodeError::NotFound(format!("case {case_no} is not held at this node"))
+        })?;
         let mut d = held.loaded.doc;
         case::read(&mut d, case_no)
     }
@@ -158,7 +156,9 @@ impl NodeRpc for NodeApi {
         let limit = match request.into_inner().limit {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
-                return Err(NodeError::invalid("limit", format!("must be at most {MAX_PAGE}")).into());
+                return Err(
+                    NodeError::invalid("limit", format!("must be at most {MAX_PAGE}")).into(),
+                );
             }
             n => n,
         };

@@ -6,7 +6,7 @@
 //! so concurrent additions at different tiers never collide.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use xinfang_hub::UnitCode;
 use xinfang_hub::doc;
 
@@ -51,10 +51,16 @@ fn required(field: &'static str, value: &str, max: usize) -> Result<String, Node
         return Err(NodeError::invalid(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(NodeError::invalid(field, format!("must be at most {max} characters")));
+        return Err(NodeError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(NodeError::invalid(field, "must not contain control characters"));
+        return Err(NodeError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(v.to_owned())
 }
@@ -69,11 +75,15 @@ impl Registration {
     ) -> Result<Registration, NodeError> {
         let unit: UnitCode = unit
             .parse()
-            .map_err(|e: xinfang_hub::topology::UnitCodeError| NodeError::invalid("unit", e.to_string()))?;
+            .map_err(|e: xinfang_hub::topology::UnitCodeError| {
+                NodeError::invalid("unit", e.to_string())
+            })?;
         if &unit != me {
             return Err(NodeError::invalid(
                 "unit",
-                format!("a case is registered at its own unit's node; this node is {me}, not {unit}"),
+                format!(
+                    "a case is registered at its own unit's node; this node is {me}, not {unit}"
+                ),
             ));
         }
         Ok(Registration {
@@ -104,7 +114,8 @@ pub fn write_registration(
     d.put(ROOT, "kind", KIND).map_err(&e)?;
     d.put(ROOT, "case_no", case_no).map_err(&e)?;
     d.put(ROOT, "unit", reg.unit.as_str()).map_err(&e)?;
-    d.put(ROOT, "petitioner", reg.petitioner.as_str()).map_err(&e)?;
+    d.put(ROOT, "petitioner", reg.petitioner.as_str())
+        .map_err(&e)?;
     d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
     d.put(ROOT, "registered_at", at).map_err(&e)?;
     d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?;

@@ -31,7 +31,9 @@ impl NodeError {
 impl From<HubError> for NodeError {
     fn from(e: HubError) -> Self {
         match e {
-            HubError::NotFound(id) => NodeError::NotFound(format!("case {id} is not held at this node")),
+            HubError::NotFound(id) => {
+                NodeError::NotFound(format!("case {id} is not held at this node"))
+            }
             other => NodeError::Hub(other),
         }
     }

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "xinfang-node", version, about = "A xinfang tier node (one petition office)")]
+#[command(
+    name = "xinfang-node",
+    version,
+    about = "A xinfang tier node (one petition office)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -45,17 +45,29 @@ impl Projector {
         let _guard = self.lock.lock().await;
         let mut pos = self.cursor().await?;
         loop {
-            let rows = self.hub.store().scan(pos, CHUNK).await.map_err(|e| NodeError::Storage(e.to_string()))?;
+            let rows = self
+                .hub
+                .store()
+                .scan(pos, CHUNK)
+                .await
+                .map_err(|e| NodeError::Storage(e.to_string()))?;
             let Some(last) = rows.last().map(|r| r.seq) else {
                 return Ok(pos);
             };
             let ids: Vec<String> = rows.iter().map(|r| r.doc_id.clone()).collect();
-            let seqs: HashMap<String, u64> = rows.iter().map(|r| (r.doc_id.clone(), r.seq)).collect();
-            let docs = self.hub.store().get(&ids).await.map_err(|e| NodeError::Storage(e.to_string()))?;
+            let seqs: HashMap<String, u64> =
+                rows.iter().map(|r| (r.doc_id.clone(), r.seq)).collect();
+            let docs = self
+                .hub
+                .store()
+                .get(&ids)
+                .await
+                .map_err(|e| NodeError::Storage(e.to_string()))?;
             let mut tx = self.pool.begin().await?;
             for stored in docs {
-                let mut loaded = doc::decode(&stored.doc_id, &stored.bytes, &self.hub.config().limits)
-                    .map_err(|e| NodeError::Internal(e.to_string()))?;
+                let mut loaded =
+                    doc::decode(&stored.doc_id, &stored.bytes, &self.hub.config().limits)
+                        .map_err(|e| NodeError::Internal(e.to_string()))?;
                 if !case::is_case(&loaded.doc) {
                     continue;
                 }
@@ -126,13 +138,15 @@ pub async fn list_cases(pool: &SqlitePool, limit: u32) -> Result<Vec<CaseRow>, N
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(case_no, unit, petitioner, content, registered_at, notes)| CaseRow {
-            case_no,
-            unit,
-            petitioner,
-            content,
-            registered_at,
-            notes,
-        })
+        .map(
+            |(case_no, unit, petitioner, content, registered_at, notes)| CaseRow {
+                case_no,
+                unit,
+                petitioner,
+                content,
+                registered_at,
+                notes,
+            },
+        )
         .collect())
 }

@@ -1,1 +1,277 @@
+//! Test support: whole federations of real nodes in this process, each on its own
+//! `127.0.0.1:0` port with a temporary SQLite file and real mTLS certificates.
 
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::net::TcpListener;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use xinfang_hub::net::{Security, TlsMaterial};
+use xinfang_hub::pki::{self, Pki};
+use xinfang_hub::store::sqlite::Durability;
+use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
+use xinfang_node::server::{self, NodeConfig, NodeHandle};
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::node_client::NodeClient;
+
+pub use xinfang_node::layout::FederationDir;
+
+pub const CITY: &str = "441500";
+pub const COUNTY: &str = "441521";
+pub const TOWN_A: &str = "441521115000";
+pub const TOWN_B: &str = "441521101000";
+pub const COMM_A: &str = "441521115001";
+pub const COMM_B: &str = "441521101001";
+
+/// The example federation: city → county → two towns → a community under each.
+pub fn haifeng() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
+    vec![
+        (CITY, "汕尾市", Tier::City, None),
+        (COUNTY, "海丰县", Tier::County, Some(CITY)),
+        (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
+        (TOWN_B, "梅陇镇", Tier::Township, Some(COUNTY)),
+        (COMM_A, "城东社区", Tier::Community, Some(TOWN_A)),
+        (COMM_B, "新城社区", Tier::Community, Some(TOWN_B)),
+    ]
+}
+
+pub fn code(s: &str) -> UnitCode {
+    s.parse().expect("unit code")
+}
+
+pub struct Federation {
+    pub dir: tempfile::TempDir,
+    pub topology: Arc<Topology>,
+    pub layout: FederationDir,
+    addrs: BTreeMap<String, SocketAddr>,
+    nodes: BTreeMap<String, NodeHandle>,
+    pub hub_config: HubConfig,
+}
+
+impl Federation {
+    /// Starts every unit (parents first), with certificates from a fresh root.
+    pub async fn start(
+        units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
+    ) -> anyhow::Result<Federation> {
+        Self::start_with(units, HubConfig::default()).await
+    }
+
+    /// As `start`, with the hub configuration (limits, batching) given.
+    pub async fn start_with(
+        units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
+        hub_config: HubConfig,
+    ) -> anyhow::Result<Federation> {
+        let dir = tempfile::tempdir()?;
+        let layout = FederationDir::new(dir.path());
+        let mut listeners = BTreeMap::new();
+        let mut list = Vec::new();
+        for (c, name, tier, parent) in &units {
+            let l = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = l.local_addr()?;
+            list.push(Unit {
+                code: code(c),
+                name: (*name).into(),
+                tier: *tier,
+                parent: parent.map(code),
+                listen: addr.to_string(),
+                rules: None,
+            });
+            listeners.insert(c.to_string(), l);
+        }
+        let topology = Arc::new(Topology::from_units(list)?);
+        let pki = Pki::init(&layout.pki())?;
+        pki.issue_operator("tester", &layout.pki())?;
+        for u in topology.units() {
+            pki.issue_node(&u.code, &["127.0.0.1".into()], &layout.tls(&u.code))?;
+        }
+        let mut fed = Federation {
+            addrs: listeners
+                .iter()
+                .map(|(k, l)| Ok((k.clone(), l.local_addr()?)))
+                .collect::<std::io::Result<_>>()?,
+            dir,
+            topology,
+            layout,
+            nodes: BTreeMap::new(),
+            hub_config,
+        };
+        for (c, ..) in &units {
+            let l = listeners.remove(*c).context("listener")?;
+            fed.start_on(c, l).await?;
+        }
+        Ok(fed)
+    }
+
+    pub fn tls(&self, unit: &str) -> anyhow::Result<TlsMaterial> {
+        Ok(server::load_node_tls(
+            &self.layout.tls(&code(unit)),
+            &code(unit),
+        )?)
+    }
+
+    async fn start_on(&mut self, unit: &str, listener: TcpListener) -> anyhow::Result<()> {
+        let cfg = NodeConfig {
+            unit: code(unit),
+            topology: self.topology.clone(),
+            data_dir: self.layout.data(&code(unit)),
+            security: Security::Tls(Arc::new(self.tls(unit)?)),
+            durability: Durability::Normal,
+            hub: self.hub_config.clone(),
+        };
+        let handle = server::start(cfg, listener).await?;
+        self.nodes.insert(unit.to_owned(), handle);
+        Ok(())
+    }
+
+    /// (Re)starts a stopped node on its old port.
+    pub async fn start_node(&mut self, unit: &str) -> anyhow::Result<()> {
+        if self.nodes.contains_key(unit) {
+            bail!("{unit} is already running");
+        }
+        let addr = self.addrs[unit];
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        self.start_on(unit, listener).await
+    }
+
+    /// Stops a node cleanly (its data stays).
+    pub async fn stop_node(&mut self, unit: &str) -> anyhow::Result<()> {
+        let n = self.nodes.remove(unit).context("node not running")?;
+        n.shutdown().await;
+        Ok(())
+    }
+
+    pub fn hub(&self, unit: &str) -> &Hub {
+        &self.nodes[unit].hub
+    }
+
+    pub fn addr(&self, unit: &str) -> SocketAddr {
+        self.addrs[unit]
+    }
+
+    /// A node API client with the operator certificate.
+    pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Channel>> {
+        let p = self.layout.pki();
+        let tls = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(pki::read_file(
+                &p.join(pki::CA_CERT),
+            )?))
+            .identity(Identity::from_pem(
+                pki::read_file(&p.join(pki::OPERATOR_CERT))?,
+                pki::read_file(&p.join(pki::OPERATOR_KEY))?,
+            ))
+            .domain_name(pki::unit_dns_name(&code(unit)));
+        let ch = Endpoint::from_shared(format!("https://{}", self.addrs[unit]))?
+            .tls_config(tls)?
+            .connect()
+            .await?;
+        Ok(NodeClient::new(ch))
+    }
+
+    pub async fn register(
+        &self,
+        unit: &str,
+        petitioner: &str,
+        content: &str,
+    ) -> anyhow::Result<pb::CaseView> {
+        Ok(self
+            .client(unit)
+            .await?
+            .register_case(pb::RegisterCaseRequest {
+                unit: unit.into(),
+                petitioner: petitioner.into(),
+                content: content.into(),
+            })
+            .await?
+            .into_inner())
+    }
+
+    pub async fn note(
+        &self,
+        unit: &str,
+        case_no: &str,
+        text: &str,
+    ) -> anyhow::Result<pb::CaseView> {
+        Ok(self
+            .client(unit)
+            .await?
+            .add_note(pb::AddNoteRequest {
+                case_no: case_no.into(),
+                text: text.into(),
+            })
+            .await?
+            .into_inner())
+    }
+
+    /// The case as held at `unit`, or None if it is not there.
+    pub async fn case_at(&self, unit: &str, case_no: &str) -> anyhow::Result<Option<pb::CaseView>> {
+        match self
+            .client(unit)
+            .await?
+            .get_case(pb::GetCaseRequest {
+                case_no: case_no.into(),
+            })
+            .await
+        {
+            Ok(r) => Ok(Some(r.into_inner())),
+            Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+            Err(s) => Err(s.into()),
+        }
+    }
+
+    pub async fn list(&self, unit: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .client(unit)
+            .await?
+            .list_cases(pb::ListCasesRequest { limit: 10_000 })
+            .await?
+            .into_inner()
+            .cases
+            .into_iter()
+            .map(|c| c.case_no)
+            .collect())
+    }
+
+    pub async fn shutdown(mut self) {
+        let units: Vec<String> = self.nodes.keys().cloned().collect();
+        for u in units {
+            let _ = self.stop_node(&u).await;
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, or fails after `timeout` naming `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut last_err = None;
+    loop {
+        match check().await {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            Err(e) => last_err = Some(e),
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {timeout:?} waiting for {what} (last error: {last_err:?})");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+pub const PATIENCE: Duration = Duration::from_secs(20);
