@@ -481,7 +481,7 @@ pub async fn sync_with_parent(
                     "parent {} refused the link: {}: {}",
                     link.peer,
                     status.code(),
-                    status.message()
+                    error_chain(&status)
                 ),
             );
             hub.with_link_status(&link.peer, |s| {

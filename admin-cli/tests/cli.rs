@@ -1,0 +1,282 @@
+//! The `xinfang` command as scripts use it: real node processes, real certificates,
+//! `--json` output, exit codes, and kill -9 in the middle of the work.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const COUNTY: &str = "441521";
+const TOWN: &str = "441521115000";
+
+fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_xinfang")
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    topology: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let topology = dir.path().join("topology.toml");
+        std::fs::write(
+            &topology,
+            format!(
+                "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nlisten = \"127.0.0.1:{}\"\n\n\
+                 [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nlisten = \"127.0.0.1:{}\"\n",
+                free_port(),
+                free_port()
+            ),
+        )
+        .expect("write topology");
+        Fixture { dir, topology }
+    }
+
+    fn fed(&self) -> PathBuf {
+        self.dir.path().join("fed")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(exe())
+            .args(args)
+            .output()
+            .expect("run xinfang")
+    }
+
+    /// Runs a command that talks to `unit`'s node and parses its JSON output.
+    fn json(&self, unit: &str, args: &[&str]) -> Value {
+        let out = self.at(unit, args);
+        assert!(
+            out.status.success(),
+            "xinfang {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON output")
+    }
+
+    fn at(&self, unit: &str, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        let topo = self.topology.to_str().expect("utf-8 path");
+        let fed = self.fed();
+        let fed = fed.to_str().expect("utf-8 path");
+        all.extend(["--topology", topo, "--unit", unit, "--dir", fed, "--json"]);
+        self.run(&all)
+    }
+
+    fn spawn_node(&self, unit: &str) -> Child {
+        Command::new(exe())
+            .args(["node", "run", "--unit", unit, "--durability", "full"])
+            .arg("--topology")
+            .arg(&self.topology)
+            .arg("--dir")
+            .arg(self.fed())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn node")
+    }
+
+    fn wait(&self, what: &str, mut ok: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ok() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn count(&self, unit: &str) -> usize {
+        let out = self.at(unit, &["case", "list", "--limit", "10000"]);
+        if !out.status.success() {
+            return usize::MAX;
+        }
+        serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.as_array().map(Vec::len))
+            .unwrap_or(usize::MAX)
+    }
+
+    fn register(&self, i: usize) -> String {
+        let v = self.json(
+            TOWN,
+            &[
+                "case",
+                "register",
+                "--petitioner",
+                "张三",
+                "--content",
+                &format!("事项{i}"),
+            ],
+        );
+        v["case_no"].as_str().expect("case_no").to_owned()
+    }
+
+    fn ready(&self, unit: &str) {
+        self.wait(&format!("{unit} ready"), || {
+            self.at(unit, &["status"]).status.success()
+        });
+    }
+
+    fn town_bytes_sent(&self) -> u64 {
+        let s = self.json(TOWN, &["status"]);
+        s["peers"][0]["bytes_sent"].as_u64().expect("bytes_sent")
+    }
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn kill9(mut c: Killed) {
+    c.0.kill().expect("kill -9");
+    c.0.wait().expect("reap");
+}
+
+#[test]
+fn kill_dash_nine_loses_nothing_and_resumes_from_cursors() {
+    let f = Fixture::new();
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
+    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
+    for u in [COUNTY, TOWN] {
+        let out = f.run(&["pki", "issue", "--unit", u, "--dir", fed, "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert!(Path::new(v["cert"].as_str().expect("cert")).exists());
+    }
+    let county = Killed(f.spawn_node(COUNTY));
+    let town = Killed(f.spawn_node(TOWN));
+    f.ready(COUNTY);
+    f.ready(TOWN);
+
+    // The CLI contract: status and case objects.
+    let status = f.json(TOWN, &["status"]);
+    assert_eq!(status["unit"], TOWN);
+    assert_eq!(status["peers"][0]["unit"], COUNTY);
+    assert!(status["peers"][0]["connected"].is_boolean());
+    assert!(status["peers"][0]["lag"].is_u64());
+
+    let mut last = String::new();
+    for i in 0..30 {
+        last = f.register(i);
+    }
+    f.wait("30 cases at the county", || f.count(COUNTY) == 30);
+    let shown = f.json(COUNTY, &["case", "show", &last]);
+    assert_eq!(shown["case_no"], last.as_str());
+    let first_sync = f.town_bytes_sent();
+
+    // kill -9 the county; the town keeps registering.
+    kill9(county);
+    for i in 30..33 {
+        f.register(i);
+    }
+    assert_eq!(f.count(TOWN), 33);
+    let county = Killed(f.spawn_node(COUNTY));
+    f.wait("33 cases at the restarted county", || f.count(COUNTY) == 33);
+    let resent = f.town_bytes_sent() - first_sync;
+    assert!(
+        resent * 4 < first_sync,
+        "resumed sync sent {resent} bytes; the first 30 documents took {first_sync}"
+    );
+
+    // kill -9 the town right after a write: the acknowledged write survives.
+    let newest = f.register(99);
+    kill9(town);
+    let _town = Killed(f.spawn_node(TOWN));
+    f.ready(TOWN);
+    assert_eq!(
+        f.json(TOWN, &["case", "show", &newest])["case_no"],
+        newest.as_str()
+    );
+    f.wait("34 cases at the county", || f.count(COUNTY) == 34);
+    drop(county);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_a_non_zero_exit() {
+    let f = Fixture::new();
+    let out = f.run(&["case", "list", "--node", "127.0.0.1:1", "--insecure"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach node"));
+
+    let bad = f.dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[unit]]\ncode = \"4415\"\nname = \"x\"\ntier = \"city\"\nlisten = \"127.0.0.1:1\"\n",
+    )
+    .expect("write");
+    let out = f.run(&[
+        "up",
+        bad.to_str().expect("utf-8"),
+        "--dir",
+        f.fed().to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("4415") && err.contains("6 digits"), "{err}");
+
+    let out = f.run(&["status"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--node"));
+}
+
+#[test]
+fn registration_refuses_bad_fields_by_name() {
+    let f = Fixture::new();
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
+    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
+    assert!(
+        f.run(&["pki", "issue", "--unit", COUNTY, "--dir", fed])
+            .status
+            .success()
+    );
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+    let out = f.at(
+        COUNTY,
+        &["case", "register", "--petitioner", "  ", "--content", "x"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("petitioner") && err.contains("empty"), "{err}");
+    let out = f.run(&[
+        "case",
+        "register",
+        "--topology",
+        f.topology.to_str().expect("utf-8"),
+        "--unit",
+        COUNTY,
+        "--dir",
+        fed,
+        "--petitioner",
+        "张三",
+        "--content",
+        "正常",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Asking for a case another unit holds is "not found", with the number.
+    let out = f.at(COUNTY, &["case", "show", "441521115000-2026-000001"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("441521115000-2026-000001"));
+}
