@@ -1,5 +1,6 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
+mod cmd_bench;
 mod cmd_case;
 mod cmd_pki;
 mod cmd_status;
@@ -42,6 +43,8 @@ enum Command {
     /// Petition cases
     #[command(subcommand)]
     Case(cmd_case::CaseCmd),
+    /// Measure sync speed, latency and memory on this machine (prints a table)
+    Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
     #[command(subcommand, hide = true)]
     Node(NodeCmd),
@@ -58,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => cmd_up::run(args, cli.json, cli.lang).await,
         Command::Status { conn } => cmd_status::run(&conn, cli.json, cli.lang).await,
         Command::Case(cmd) => cmd_case::run(cmd, cli.json, cli.lang).await,
+        Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
             xinfang_node::cli::init_logging();
             xinfang_node::cli::run(args).await

@@ -96,17 +96,20 @@ impl Sessions {
 
 /// Runs one session of `link` until the peer goes away, something fails, or
 /// `shutdown` flips to true.
+///
+/// `started` is when the session began (dialling, or accepting): catch-up time is
+/// measured from there.
 pub async fn drive<S>(
     hub: Hub,
     link: Link,
     mut inbound: S,
     out: mpsc::Sender<SyncFrame>,
     mut shutdown: watch::Receiver<bool>,
+    started: Instant,
 ) -> Result<(), LinkFailure>
 where
     S: Stream<Item = Result<SyncFrame, Status>> + Send + Unpin,
 {
-    let started = Instant::now();
     let peer = link.peer.clone();
     let stored = hub
         .link_record(&peer)
@@ -310,7 +313,7 @@ impl ReplicationService {
         }
     }
 
-    fn spawn_session(&self, link: Link, inbound: FrameStream) -> FrameStream {
+    fn spawn_session(&self, link: Link, inbound: FrameStream, started: Instant) -> FrameStream {
         let (tx, rx) = mpsc::channel::<SyncFrame>(64);
         let (id, replaced) = self.sessions.begin(&link.peer);
         let hub = self.hub.clone();
@@ -328,7 +331,7 @@ impl ReplicationService {
                 let _ = stop_tx.send(true);
             });
             let peer = link.peer.clone();
-            match drive(hub, link, inbound, tx, stop_rx).await {
+            match drive(hub, link, inbound, tx, stop_rx, started).await {
                 Ok(()) => tracing::info!(peer = %peer, "child link closed"),
                 Err(e) => tracing::warn!(peer = %peer, error = %e, "child link failed"),
             }
@@ -347,6 +350,7 @@ impl Replication for ReplicationService {
         &self,
         request: Request<Streaming<SyncFrame>>,
     ) -> Result<Response<Self::SyncStream>, Status> {
+        let started = Instant::now();
         match &self.security {
             Security::Tls(_) => {
                 let certs = request.peer_certs().ok_or_else(|| {
@@ -360,7 +364,7 @@ impl Replication for ReplicationService {
                 let link = self.child_link(&presented)?;
                 tracing::info!(peer = %link.peer, "child connected (mTLS)");
                 let inbound: FrameStream = Box::pin(request.into_inner());
-                Ok(Response::new(self.spawn_session(link, inbound)))
+                Ok(Response::new(self.spawn_session(link, inbound, started)))
             }
             Security::Insecure => {
                 // No certificate: the first frame must be a Hello naming the unit.
@@ -384,7 +388,7 @@ impl Replication for ReplicationService {
                 tracing::info!(peer = %link.peer, "child connected (insecure)");
                 let rest: FrameStream =
                     Box::pin(futures::stream::once(async move { Ok(first) }).chain(inbound));
-                Ok(Response::new(self.spawn_session(link, rest)))
+                Ok(Response::new(self.spawn_session(link, rest, started)))
             }
         }
     }
@@ -448,6 +452,7 @@ pub async fn sync_with_parent(
     security: &Security,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), LinkFailure> {
+    let started = Instant::now();
     let link = hub
         .links()
         .into_iter()
@@ -470,7 +475,14 @@ pub async fn sync_with_parent(
     let hub2 = hub.clone();
     let link2 = link.clone();
     let (in_tx, in_rx) = mpsc::channel::<Result<SyncFrame, Status>>(64);
-    let session = tokio::spawn(drive(hub2, link2, ReceiverStream::new(in_rx), tx, shutdown));
+    let session = tokio::spawn(drive(
+        hub2,
+        link2,
+        ReceiverStream::new(in_rx),
+        tx,
+        shutdown,
+        started,
+    ));
     let response = match client.sync(ReceiverStream::new(rx)).await {
         Ok(r) => r,
         Err(status) => {

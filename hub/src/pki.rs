@@ -303,9 +303,8 @@ mod tests {
         let pem = read_file(&issued.cert).unwrap();
         assert_eq!(identity_of_pem(&pem).unwrap(), PeerIdentity::Unit(unit));
         let op = pki.issue_operator("admin", &dir.path().join("o")).unwrap();
-        let der = rustls_pem_der(&read_file(&op.cert).unwrap());
         assert_eq!(
-            identity_of(&der).unwrap(),
+            identity_of_pem(&read_file(&op.cert).unwrap()).unwrap(),
             PeerIdentity::Operator("admin".into())
         );
         assert!(pki.issue_operator("bad name", dir.path()).is_err());

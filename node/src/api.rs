@@ -74,12 +74,13 @@ impl NodeApi {
         }
     }
 
-    pub async fn get(&self, case_no: &str) -> Result<CaseView, NodeError> {
+    /// The case and when it first arrived here (ms since the epoch, our clock).
+    pub async fn get(&self, case_no: &str) -> Result<(CaseView, i64), NodeError> {
         let held = self.hub.get(case_no).await?.ok_or_else(|| {
             NodeError::NotFound(format!("case {case_no} is not held at this node"))
         })?;
         let mut d = held.loaded.doc;
-        case::read(&mut d, case_no)
+        Ok((case::read(&mut d, case_no)?, held.first_seen_ms))
     }
 
     pub async fn add_note(&self, case_no: &str, text: &str) -> Result<CaseView, NodeError> {
@@ -118,6 +119,7 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
             .collect(),
         scope: v.scope,
         heads: v.heads,
+        arrived_at: String::new(),
     }
 }
 
@@ -146,7 +148,10 @@ impl NodeRpc for NodeApi {
         if no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
         }
-        Ok(Response::new(to_pb(self.get(no.trim()).await?)))
+        let (view, arrived_ms) = self.get(no.trim()).await?;
+        let mut out = to_pb(view);
+        out.arrived_at = ms_to_rfc3339(Some(arrived_ms));
+        Ok(Response::new(out))
     }
 
     async fn list_cases(
@@ -220,6 +225,11 @@ impl NodeRpc for NodeApi {
                 last_error: st.last_error.unwrap_or_default(),
                 bytes_sent: st.bytes_sent,
                 bytes_received: st.bytes_received,
+                session_bytes_sent: st.session_bytes_sent,
+                session_bytes_received: st.session_bytes_received,
+                caught_up: st.catch_up_ms.is_some(),
+                catch_up_ms: st.catch_up_ms.unwrap_or(0),
+                sessions: st.sessions,
             })
             .collect();
         Ok(Response::new(pb::StatusResponse {

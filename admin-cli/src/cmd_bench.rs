@@ -1,0 +1,486 @@
+//! `xinfang bench`: how fast the federation is on this machine, measured with real
+//! node processes talking mTLS over loopback. Prints a table; `--out` writes JSON.
+//! A benchmark, not a test: it asserts nothing about time.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use tokio::process::Child;
+use xinfang_hub::doc::{self, Heads};
+use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+use xinfang_hub::store::{DocWrite, Store};
+use xinfang_hub::{Tier, Topology, Unit, UnitCode};
+use xinfang_node::case::{self, Registration};
+use xinfang_node::layout::FederationDir;
+use xinfang_proto::v1 as pb;
+
+use crate::cmd_up::{ensure_pki, spawn_node, stop_child, wait_ready};
+use crate::conn::ConnArgs;
+use crate::output::{Lang, print_json, table};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Documents for the first-sync, reconnect and incremental rows
+    #[arg(long, default_value_t = 100_000)]
+    pub docs: usize,
+    /// Documents changed for the incremental row
+    #[arg(long, default_value_t = 1_000)]
+    pub changed: usize,
+    /// Cases timed over three hops
+    #[arg(long, default_value_t = 200)]
+    pub hops: usize,
+    /// Work folder (default: a temporary folder, removed afterwards)
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Also write the results as JSON to this file
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub key: &'static str,
+    pub what: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    pub detail: String,
+    pub aim: &'static str,
+}
+
+const CITY: &str = "441500";
+const COUNTY: &str = "441521";
+const TOWN: &str = "441521115000";
+const COMMUNITY: &str = "441521115001";
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn chain_topology() -> anyhow::Result<Topology> {
+    let unit = |code: &str, name: &str, tier, parent: Option<&str>| -> anyhow::Result<Unit> {
+        Ok(Unit {
+            code: code.parse()?,
+            name: name.into(),
+            tier,
+            parent: parent.map(str::parse).transpose()?,
+            listen: format!("127.0.0.1:{}", free_port()?),
+            rules: None,
+        })
+    };
+    Ok(Topology::from_units(vec![
+        unit(CITY, "汕尾市", Tier::City, None)?,
+        unit(COUNTY, "海丰县", Tier::County, Some(CITY))?,
+        unit(TOWN, "海城镇", Tier::Township, Some(COUNTY))?,
+        unit(COMMUNITY, "城东社区", Tier::Community, Some(TOWN))?,
+    ])?)
+}
+
+fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
+    let mut s = String::new();
+    for u in t.units() {
+        s.push_str(&format!(
+            "[[unit]]\ncode = \"{}\"\nname = \"{}\"\ntier = \"{}\"\nlisten = \"{}\"\n",
+            u.code,
+            u.name,
+            u.tier.as_str(),
+            u.listen
+        ));
+        if let Some(p) = &u.parent {
+            s.push_str(&format!("parent = \"{p}\"\n"));
+        }
+        s.push('\n');
+    }
+    std::fs::write(path, s)?;
+    Ok(())
+}
+
+/// Writes `n` realistic case documents (about 1 KB each) straight into `unit`'s store.
+async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::Result<()> {
+    std::fs::create_dir_all(layout.data(unit))?;
+    let store = SqliteStore::open(&layout.data(unit).join("xinfang.db"), Durability::Normal).await?;
+    let bar = indicatif::ProgressBar::new(n as u64).with_style(
+        indicatif::ProgressStyle::with_template("生成案件 {bar:40} {pos}/{len} {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let actor = doc::unit_actor(unit);
+    let content = "反映本村道路年久失修、雨季积水严重，影响村民出行和学生上学，多次向村委会反映未果，请求上级部门协调资金尽快修缮。".repeat(3);
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..n {
+        let no = case::case_number(unit, 2026, i as u64 + 1);
+        let reg = Registration::validate(unit, unit.as_str(), &format!("信访人{i}"), &content)?;
+        let mut d = doc::new_doc(&no, actor.clone())?;
+        case::write_registration(&mut d, &no, &reg, &at)?;
+        let heads = Heads::of(&mut d);
+        batch.push(DocWrite {
+            doc_id: no.clone(),
+            scope: doc::read_scope(&no, &d)?,
+            heads: heads.encode(),
+            source: None,
+            bytes: d.save(),
+        });
+        if batch.len() == 1000 || i + 1 == n {
+            store
+                .commit(std::mem::take(&mut batch), None, xinfang_hub::engine::wall_clock_ms())
+                .await?;
+            bar.set_position(i as u64 + 1);
+        }
+    }
+    bar.finish_and_clear();
+    store.pool().close().await;
+    Ok(())
+}
+
+struct Fed {
+    exe: PathBuf,
+    topo_path: PathBuf,
+    topo: Topology,
+    layout: FederationDir,
+    procs: Vec<(String, Child)>,
+}
+
+impl Fed {
+    fn conn(&self, unit: &str) -> ConnArgs {
+        ConnArgs {
+            node: None,
+            topology: Some(self.topo_path.clone()),
+            unit: Some(unit.into()),
+            dir: self.layout.root().to_owned(),
+            insecure: false,
+        }
+    }
+
+    async fn start(&mut self, unit: &str) -> anyhow::Result<()> {
+        let u = self.topo.resolve(unit)?.clone();
+        let mut child = spawn_node(&self.exe, &self.topo_path, &u, &self.layout, false)?;
+        wait_ready(&self.conn(unit), &mut child, &self.layout.log(&u.code), Duration::from_secs(60))
+            .await?;
+        self.procs.push((unit.into(), child));
+        Ok(())
+    }
+
+    async fn stop(&mut self, unit: &str) -> anyhow::Result<()> {
+        let i = self
+            .procs
+            .iter()
+            .position(|(u, _)| u == unit)
+            .context("not running")?;
+        let (_, mut child) = self.procs.remove(i);
+        stop_child(&mut child, Duration::from_secs(20)).await;
+        Ok(())
+    }
+
+    fn pid(&self, unit: &str) -> Option<u32> {
+        self.procs.iter().find(|(u, _)| u == unit).and_then(|(_, c)| c.id())
+    }
+
+    async fn status(&self, unit: &str) -> anyhow::Result<pb::StatusResponse> {
+        crate::cmd_status::fetch(&self.conn(unit)).await
+    }
+
+    /// Waits until `unit`'s link to its parent has caught up in its current session.
+    async fn parent_caught_up(&self, unit: &str, within: Duration) -> anyhow::Result<pb::PeerStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            let s = self.status(unit).await?;
+            if let Some(p) = s.peers.iter().find(|p| p.role == "parent")
+                && p.connected
+                && p.caught_up
+            {
+                return Ok(p.clone());
+            }
+            if Instant::now() > deadline {
+                bail!("{unit} did not catch up with its parent within {within:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop_all(&mut self) {
+        for (_, mut c) in self.procs.drain(..) {
+            stop_child(&mut c, Duration::from_secs(20)).await;
+        }
+    }
+}
+
+/// Peak resident memory (VmHWM) of a process, in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms_between(from: &str, to: &str) -> anyhow::Result<f64> {
+    let a = chrono::DateTime::parse_from_rfc3339(from)?;
+    let b = chrono::DateTime::parse_from_rfc3339(to)?;
+    Ok((b - a).num_microseconds().unwrap_or(0) as f64 / 1000.0)
+}
+
+pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let tmp;
+    let root = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_owned()
+        }
+    };
+    let layout = FederationDir::new(root.join("fed"));
+    let topo = chain_topology()?;
+    let topo_path = root.join("topology.toml");
+    write_topology(&topo, &topo_path)?;
+    ensure_pki(&topo, &layout)?;
+    let county: UnitCode = COUNTY.parse()?;
+    eprintln!("{}", lang.t("准备数据…", "Generating documents…"));
+    generate(&layout, &county, args.docs).await?;
+    let mut fed = Fed {
+        exe: std::env::current_exe()?,
+        topo_path,
+        topo,
+        layout,
+        procs: Vec::new(),
+    };
+    let result = measure(&mut fed, &args, lang).await;
+    fed.stop_all().await;
+    let rows = result?;
+    if json {
+        print_json(&rows)?;
+    } else {
+        let mut t = table(vec![
+            lang.t("项目", "Measurement"),
+            lang.t("结果", "Result"),
+            lang.t("说明", "Detail"),
+            lang.t("目标", "Aim"),
+        ]);
+        for r in &rows {
+            t.add_row(vec![
+                r.what.to_owned(),
+                format!("{:.1} {}", r.value, r.unit),
+                r.detail.clone(),
+                r.aim.to_owned(),
+            ]);
+        }
+        println!("{t}");
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
+    }
+    Ok(())
+}
+
+async fn measure(fed: &mut Fed, args: &BenchArgs, lang: Lang) -> anyhow::Result<Vec<Row>> {
+    let n = args.docs;
+    let mut rows = Vec::new();
+    let patience = Duration::from_secs(600);
+
+    // 1. First sync of n documents, county → city.
+    eprintln!("{}", lang.t("首次同步…", "First sync…"));
+    fed.start(CITY).await?;
+    fed.start(COUNTY).await?;
+    let p = fed.parent_caught_up(COUNTY, patience).await?;
+    let secs = p.catch_up_ms as f64 / 1000.0;
+    let city_docs = fed.status(CITY).await?.documents;
+    if city_docs as usize != n {
+        bail!("first sync ended with {city_docs} documents at the city, expected {n}");
+    }
+    rows.push(Row {
+        key: "first_sync_docs_per_s",
+        what: "first sync, one link",
+        value: n as f64 / secs.max(1e-9),
+        unit: "docs/s",
+        detail: format!(
+            "{n} docs in {:.2} s, {:.0} bytes/doc on the wire",
+            secs,
+            p.session_bytes_sent as f64 / n.max(1) as f64
+        ),
+        aim: ">= 5,000 (then >= 11,000)",
+    });
+    let city_peak = fed.pid(CITY).and_then(peak_rss_mib);
+
+    // 2. Reconnect with zero changes (restart the child; measured from dialling).
+    eprintln!("{}", lang.t("无变更重连…", "Zero-change reconnect…"));
+    let mut times = Vec::new();
+    let mut bytes = Vec::new();
+    for _ in 0..5 {
+        fed.stop(COUNTY).await?;
+        fed.start(COUNTY).await?;
+        let p = fed.parent_caught_up(COUNTY, patience).await?;
+        times.push(p.catch_up_ms as f64);
+        bytes.push((p.session_bytes_sent + p.session_bytes_received) as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    rows.push(Row {
+        key: "zero_change_reconnect_ms",
+        what: "reconnect, zero changes",
+        value: percentile(&times, 0.5),
+        unit: "ms",
+        detail: format!(
+            "median of 5 at {n} docs (TLS handshake included); {:.0} frame bytes",
+            bytes.iter().copied().fold(0.0, f64::max)
+        ),
+        aim: "< 200 ms and < 10 KB (then <= 11 ms)",
+    });
+
+    // 3. `changed` documents changed among n while the parent is down.
+    eprintln!("{}", lang.t("增量同步…", "Incremental sync…"));
+    fed.stop(CITY).await?;
+    let client = fed.conn(COUNTY).client().await?;
+    let county: UnitCode = COUNTY.parse()?;
+    let numbers: Vec<String> = (0..args.changed.min(n))
+        .map(|i| case::case_number(&county, 2026, i as u64 + 1))
+        .collect();
+    let chunks: Vec<Vec<String>> = numbers.chunks(numbers.len().div_ceil(8).max(1)).map(<[String]>::to_vec).collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let mut c = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for no in chunk {
+                c.add_note(pb::AddNoteRequest {
+                    case_no: no,
+                    text: "县信访局已督办".into(),
+                })
+                .await?;
+            }
+            Ok::<_, tonic::Status>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    fed.start(CITY).await?;
+    let p = fed.parent_caught_up(COUNTY, patience).await?;
+    rows.push(Row {
+        key: "incremental_ms",
+        what: "changed docs among all",
+        value: p.catch_up_ms as f64,
+        unit: "ms",
+        detail: format!(
+            "{} changed among {n}; {:.0} KB sent",
+            numbers.len(),
+            p.session_bytes_sent as f64 / 1024.0
+        ),
+        aim: "<= 120 ms",
+    });
+
+    // 4. Three hops, community → town → county → city.
+    eprintln!("{}", lang.t("三级传播…", "Three-hop propagation…"));
+    fed.start(TOWN).await?;
+    fed.start(COMMUNITY).await?;
+    fed.parent_caught_up(TOWN, patience).await?;
+    fed.parent_caught_up(COMMUNITY, patience).await?;
+    let mut at_comm = fed.conn(COMMUNITY).client().await?;
+    let mut at_city = fed.conn(CITY).client().await?;
+    let mut lat = Vec::with_capacity(args.hops);
+    for i in 0..args.hops {
+        let c = at_comm
+            .register_case(pb::RegisterCaseRequest {
+                unit: COMMUNITY.into(),
+                petitioner: format!("测试{i}"),
+                content: "三级传播测试".into(),
+            })
+            .await?
+            .into_inner();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let arrived = loop {
+            match at_city
+                .get_case(pb::GetCaseRequest {
+                    case_no: c.case_no.clone(),
+                })
+                .await
+            {
+                Ok(r) => break r.into_inner().arrived_at,
+                Err(s) if s.code() == tonic::Code::NotFound && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err(s) => bail!("case {} never reached the city: {s}", c.case_no),
+            }
+        };
+        lat.push(ms_between(&c.registered_at, &arrived)?);
+    }
+    lat.sort_by(f64::total_cmp);
+    rows.push(Row {
+        key: "three_hop_median_ms",
+        what: "three hops, median",
+        value: percentile(&lat, 0.5),
+        unit: "ms",
+        detail: format!("{} cases, registered → stored at the city", lat.len()),
+        aim: "< 50 ms (then <= 10 ms)",
+    });
+    rows.push(Row {
+        key: "three_hop_p99_ms",
+        what: "three hops, p99",
+        value: percentile(&lat, 0.99),
+        unit: "ms",
+        detail: String::new(),
+        aim: "<= 50 ms",
+    });
+
+    // 5. API registrations through gRPC at one node (8 concurrent clients).
+    eprintln!("{}", lang.t("登记吞吐…", "Registration throughput…"));
+    let total = 4_000usize;
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let mut c = fed.conn(TOWN).client().await?;
+        tasks.push(tokio::spawn(async move {
+            for i in 0..total / 8 {
+                c.register_case(pb::RegisterCaseRequest {
+                    unit: TOWN.into(),
+                    petitioner: format!("并发{i}"),
+                    content: "登记吞吐测试".into(),
+                })
+                .await?;
+            }
+            Ok::<_, tonic::Status>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    rows.push(Row {
+        key: "api_registrations_per_s",
+        what: "API registrations",
+        value: total as f64 / secs,
+        unit: "/s",
+        detail: format!("{total} through gRPC+mTLS, 8 clients, SQLite fsync per commit"),
+        aim: ">= 5,000",
+    });
+
+    rows.push(Row {
+        key: "receiver_peak_rss_mib",
+        what: "receiver peak memory",
+        value: city_peak.unwrap_or(f64::NAN),
+        unit: "MiB",
+        detail: format!(
+            "city node VmHWM after the first sync; now: city {:.0}, county {:.0} MiB",
+            fed.pid(CITY).and_then(peak_rss_mib).unwrap_or(f64::NAN),
+            fed.pid(COUNTY).and_then(peak_rss_mib).unwrap_or(f64::NAN)
+        ),
+        aim: "<= 100 MiB",
+    });
+    let db = fed.layout.data(&CITY.parse()?).join("xinfang.db");
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    rows.push(Row {
+        key: "receiver_disk_mib_per_100k",
+        what: "receiver disk per 100k docs",
+        value: size as f64 / (1024.0 * 1024.0) * 100_000.0 / n.max(1) as f64,
+        unit: "MiB",
+        detail: format!("city database {:.1} MiB for {n} docs", size as f64 / 1048576.0),
+        aim: "<= 100 MiB",
+    });
+    Ok(rows)
+}
