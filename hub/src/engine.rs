@@ -125,6 +125,14 @@ pub struct HeldDoc {
 
 type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
+/// Told about every commit, in commit order, with the documents it wrote already
+/// decoded — so the node's projections need not load them again. Called while the
+/// hub's write lock is held: keep it quick and never block.
+pub trait CommitObserver: Send + Sync {
+    /// `docs` got feed positions `after + 1 ..= after + docs.len()`, in order.
+    fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]);
+}
+
 struct Inner {
     me: UnitCode,
     topology: Arc<Topology>,
@@ -135,6 +143,7 @@ struct Inner {
     head_tx: watch::Sender<u64>,
     links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
     clock: Clock,
+    observer: Mutex<Option<Arc<dyn CommitObserver>>>,
 }
 
 /// Cheap to clone; all clones share one node's state.
@@ -177,7 +186,23 @@ impl Hub {
             head_tx,
             links: Mutex::new(BTreeMap::new()),
             clock,
+            observer: Mutex::new(None),
         })))
+    }
+
+    /// Registers the observer told about every commit (one at a time).
+    pub fn set_observer(&self, observer: Arc<dyn CommitObserver>) {
+        *self.0.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    fn notify(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
+        if docs.is_empty() {
+            return;
+        }
+        let obs = self.0.observer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(o) = obs {
+            o.committed(after, docs);
+        }
     }
 
     pub fn me(&self) -> &UnitCode {
@@ -283,12 +308,14 @@ impl Hub {
             source: None,
             bytes,
         };
+        let after = self.0.store.head();
         let head = self
             .0
             .store
             .commit(vec![write], None, self.now_ms())
             .await
             .map_err(HubError::from)?;
+        self.notify(after, &mut [(doc_id.to_owned(), doc)]);
         self.0.head_tx.send_replace(head);
         Ok(out)
     }
@@ -369,7 +396,8 @@ impl Hub {
         docs: Vec<DocEntry>,
     ) -> Result<u64, HubError> {
         let limits = &self.0.cfg.limits;
-        let mut incoming: Vec<(String, LoadedDoc)> = Vec::with_capacity(docs.len());
+        let mut incoming: Vec<(String, LoadedDoc, prost::bytes::Bytes)> =
+            Vec::with_capacity(docs.len());
         for entry in docs {
             let loaded = doc::decode(&entry.doc_id, &entry.automerge, limits)?;
             if !link.accepts(&self.0.topology, &loaded.scope) {
@@ -379,28 +407,32 @@ impl Hub {
                     scope: loaded.scope.iter().map(ToString::to_string).collect(),
                 });
             }
-            incoming.push((entry.doc_id, loaded));
+            incoming.push((entry.doc_id, loaded, entry.automerge));
         }
         let _guard = self.0.write_lock.lock().await;
-        let ids: Vec<String> = incoming.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<String> = incoming.iter().map(|(id, ..)| id.clone()).collect();
         let mut existing: HashMap<String, LoadedDoc> = HashMap::new();
         for row in self.0.store.get(&ids).await? {
             let loaded = doc::decode(&row.doc_id, &row.bytes, limits)?;
             existing.insert(row.doc_id, loaded);
         }
         let mut writes: Vec<DocWrite> = Vec::new();
+        let mut merged_docs: Vec<(String, AutoCommit)> = Vec::new();
         let mut merged_here: HashMap<String, usize> = HashMap::new();
-        for (id, inc) in incoming {
+        for (id, inc, raw) in incoming {
             // A batch may name a document twice: merge into what we just produced.
             let prior = match merged_here.get(&id) {
                 Some(&i) => Some(doc::decode(&id, &writes[i].bytes, limits)?),
                 None => existing.remove(&id),
             };
+            let is_new = prior.is_none();
             let mut m = doc::merge(&id, prior, inc)?;
             if !m.changed {
                 continue;
             }
-            let bytes = m.doc.save();
+            // A document new to us is stored as received: those bytes just decoded
+            // and verified, so saving them again would only cost time.
+            let bytes = if is_new { raw.to_vec() } else { m.doc.save() };
             let write = DocWrite {
                 doc_id: id.clone(),
                 scope: m.scope,
@@ -409,14 +441,19 @@ impl Hub {
                 bytes,
             };
             match merged_here.get(&id) {
-                Some(&i) => writes[i] = write,
+                Some(&i) => {
+                    writes[i] = write;
+                    merged_docs[i].1 = m.doc;
+                }
                 None => {
-                    merged_here.insert(id, writes.len());
+                    merged_here.insert(id.clone(), writes.len());
                     writes.push(write);
+                    merged_docs.push((id, m.doc));
                 }
             }
         }
         let changed = !writes.is_empty();
+        let after = self.0.store.head();
         let cursor = InboundCursor {
             epoch: peer_epoch.to_owned(),
             upto,
@@ -427,6 +464,7 @@ impl Hub {
             .commit(writes, Some((link.peer.clone(), cursor)), self.now_ms())
             .await?;
         if changed {
+            self.notify(after, &mut merged_docs);
             self.0.head_tx.send_replace(head);
         }
         Ok(head)

@@ -6,30 +6,126 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
-use tokio::sync::{Mutex, watch};
-use xinfang_hub::Hub;
+use automerge::AutoCommit;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::doc::{self};
+use xinfang_hub::{CommitObserver, Hub};
 
-use crate::case;
+use crate::case::{self, CaseView};
 use crate::error::NodeError;
 
 const CURSOR_KEY: &str = "projected_upto";
 const CHUNK: usize = 500;
 
+/// The rows one commit produced, covering feed positions `(after, upto]`.
+pub struct Committed {
+    after: u64,
+    upto: u64,
+    cases: Vec<(u64, CaseView)>,
+}
+
+/// Turns each commit's decoded documents into rows and hands them to the
+/// projector. If the projector falls behind, commits are dropped here and the
+/// projector notices the gap and reads the feed instead: nothing is lost.
+pub struct Observer {
+    tx: mpsc::Sender<Committed>,
+}
+
+impl CommitObserver for Observer {
+    fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
+        let mut cases = Vec::new();
+        for (i, (id, d)) in docs.iter_mut().enumerate() {
+            if case::is_case(d)
+                && let Ok(v) = case::read(d, id)
+            {
+                cases.push((after + 1 + i as u64, v));
+            }
+        }
+        let _ = self.tx.try_send(Committed {
+            after,
+            upto: after + docs.len() as u64,
+            cases,
+        });
+    }
+}
+
 pub struct Projector {
     hub: Hub,
     pool: SqlitePool,
     lock: Mutex<()>,
+    rx: Mutex<Option<mpsc::Receiver<Committed>>>,
 }
 
 impl Projector {
-    pub fn new(hub: Hub, pool: SqlitePool) -> Self {
-        Projector {
+    /// A projector for `hub`, registered as its commit observer.
+    pub fn new(hub: Hub, pool: SqlitePool) -> std::sync::Arc<Self> {
+        let (tx, rx) = mpsc::channel(256);
+        hub.set_observer(std::sync::Arc::new(Observer { tx }));
+        std::sync::Arc::new(Projector {
             hub,
             pool,
             lock: Mutex::new(()),
+            rx: Mutex::new(Some(rx)),
+        })
+    }
+
+    async fn upsert(
+        tx: &mut Transaction<'_, Sqlite>,
+        seq: u64,
+        v: &CaseView,
+    ) -> Result<(), NodeError> {
+        sqlx::query(
+            "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
+               petitioner = excluded.petitioner, content = excluded.content,
+               registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq",
+        )
+        .bind(&v.case_no)
+        .bind(&v.unit)
+        .bind(&v.petitioner)
+        .bind(&v.content)
+        .bind(&v.registered_at)
+        .bind(v.notes.len() as i64)
+        .bind(seq as i64)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_cursor(tx: &mut Transaction<'_, Sqlite>, pos: u64) -> Result<(), NodeError> {
+        sqlx::query(
+            "INSERT INTO node_meta (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(CURSOR_KEY)
+        .bind(pos.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Applies one observed commit if it continues where we are; otherwise reads
+    /// the feed.
+    async fn apply_committed(&self, c: Committed) -> Result<(), NodeError> {
+        let guard = self.lock.lock().await;
+        let pos = self.cursor().await?;
+        if c.upto <= pos {
+            return Ok(());
         }
+        if c.after != pos {
+            drop(guard);
+            self.catch_up().await?;
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for (seq, v) in &c.cases {
+            Self::upsert(&mut tx, *seq, v).await?;
+        }
+        Self::set_cursor(&mut tx, c.upto).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn cursor(&self) -> Result<u64, NodeError> {
@@ -102,15 +198,26 @@ impl Projector {
         }
     }
 
-    /// Keeps the projections current until `shutdown`.
+    /// Keeps the projections current until `shutdown`: first from the feed (what
+    /// happened while we were down), then from the observed commits.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
-        let mut head = self.hub.subscribe();
+        let Some(mut rx) = self.rx.lock().await.take() else {
+            return;
+        };
+        if let Err(e) = self.catch_up().await {
+            tracing::error!(error = %e, "projection catch-up failed");
+        }
         loop {
-            if let Err(e) = self.catch_up().await {
-                tracing::error!(error = %e, "projection failed; retrying on the next change");
-            }
             tokio::select! {
-                r = head.changed() => if r.is_err() { return },
+                c = rx.recv() => match c {
+                    Some(c) => {
+                        if let Err(e) = self.apply_committed(c).await {
+                            tracing::error!(error = %e, "projection failed; reading the feed instead");
+                            let _ = self.catch_up().await;
+                        }
+                    }
+                    None => return,
+                },
                 _ = shutdown.changed() => return,
             }
         }

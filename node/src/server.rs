@@ -131,7 +131,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let hub = Hub::new(cfg.unit.clone(), cfg.topology.clone(), store, cfg.hub)
         .map_err(|e| StartError::Store(e.to_string()))?;
-    let projector = Arc::new(Projector::new(hub.clone(), pool.clone()));
+    let projector = Projector::new(hub.clone(), pool.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
         .local_addr()
