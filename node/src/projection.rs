@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use automerge::AutoCommit;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::doc::{self};
 use xinfang_hub::{CommitObserver, Hub};
@@ -70,27 +70,31 @@ impl Projector {
         })
     }
 
-    async fn upsert(
+    /// Writes rows in multi-row statements (one round trip per 100 rows).
+    async fn upsert_many(
         tx: &mut Transaction<'_, Sqlite>,
-        seq: u64,
-        v: &CaseView,
+        rows: &[(u64, &CaseView)],
     ) -> Result<(), NodeError> {
-        sqlx::query(
-            "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
-               petitioner = excluded.petitioner, content = excluded.content,
-               registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq",
-        )
-        .bind(&v.case_no)
-        .bind(&v.unit)
-        .bind(&v.petitioner)
-        .bind(&v.content)
-        .bind(&v.registered_at)
-        .bind(v.notes.len() as i64)
-        .bind(seq as i64)
-        .execute(&mut **tx)
-        .await?;
+        for chunk in rows.chunks(100) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq) ",
+            );
+            q.push_values(chunk, |mut b, (seq, v)| {
+                b.push_bind(&v.case_no)
+                    .push_bind(&v.unit)
+                    .push_bind(&v.petitioner)
+                    .push_bind(&v.content)
+                    .push_bind(&v.registered_at)
+                    .push_bind(v.notes.len() as i64)
+                    .push_bind(*seq as i64);
+            });
+            q.push(
+                " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
+                  petitioner = excluded.petitioner, content = excluded.content,
+                  registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq",
+            );
+            q.build().execute(&mut **tx).await?;
+        }
         Ok(())
     }
 
@@ -120,9 +124,8 @@ impl Projector {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        for (seq, v) in &c.cases {
-            Self::upsert(&mut tx, *seq, v).await?;
-        }
+        let rows: Vec<(u64, &CaseView)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
+        Self::upsert_many(&mut tx, &rows).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
         tx.commit().await?;
         Ok(())
@@ -198,6 +201,18 @@ impl Projector {
         }
     }
 
+    /// Drops every projected row and projects again from the documents.
+    pub async fn rebuild(&self) -> Result<u64, NodeError> {
+        {
+            let _guard = self.lock.lock().await;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("DELETE FROM node_cases").execute(&mut *tx).await?;
+            Self::set_cursor(&mut tx, 0).await?;
+            tx.commit().await?;
+        }
+        self.catch_up().await
+    }
+
     /// Keeps the projections current until `shutdown`: first from the feed (what
     /// happened while we were down), then from the observed commits.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
@@ -256,4 +271,81 @@ pub async fn list_cases(pool: &SqlitePool, limit: u32) -> Result<Vec<CaseRow>, N
             },
         )
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use xinfang_hub::store::Store;
+    use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+    use xinfang_hub::{Create, HubConfig, Tier, Topology, Unit};
+
+    use super::*;
+    use crate::case::Registration;
+
+    async fn rows(pool: &SqlitePool) -> Vec<(String, String, i64, i64)> {
+        sqlx::query_as("SELECT case_no, petitioner, notes, seq FROM node_cases ORDER BY case_no")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn observed_commits_and_a_rebuild_from_documents_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
+            .await
+            .unwrap();
+        let pool = store.pool().clone();
+        let mut m = sqlx::migrate!("./migrations/sqlite");
+        m.set_ignore_missing(true);
+        m.run(&pool).await.unwrap();
+        let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
+        let topo = Topology::from_units(vec![Unit {
+            code: unit.clone(),
+            name: "海丰县".into(),
+            tier: Tier::County,
+            parent: None,
+            listen: "127.0.0.1:1".into(),
+            rules: None,
+        }])
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
+        let projector = Projector::new(hub.clone(), pool.clone());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let p = projector.clone();
+        let task = tokio::spawn(async move { p.run(stop_rx).await });
+        for i in 0..20u64 {
+            let no = case::case_number(&unit, 2026, i + 1);
+            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
+            hub.update(&no, Create::New, |d| case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z"))
+                .await
+                .unwrap();
+            if i % 3 == 0 {
+                hub.update(&no, Create::Existing, |d| {
+                    case::add_note(d, &no, &format!("n{i}"), &unit, "进展", "2026-01-02T00:00:00.000Z")
+                })
+                .await
+                .unwrap();
+            }
+        }
+        // Wait (bounded) until the observer path has projected everything.
+        let head = hub.head();
+        for _ in 0..500 {
+            if projector.cursor().await.unwrap() == head {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(projector.cursor().await.unwrap(), head);
+        let observed = rows(&pool).await;
+        assert_eq!(observed.len(), 20);
+        assert_eq!(observed.iter().filter(|r| r.2 == 1).count(), 7);
+        assert_eq!(projector.rebuild().await.unwrap(), head);
+        assert_eq!(rows(&pool).await, observed);
+        stop_tx.send(true).unwrap();
+        task.await.unwrap();
+    }
 }

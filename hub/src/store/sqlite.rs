@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::{
     DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc, scope_from_text, scope_to_text,
@@ -25,6 +25,9 @@ pub enum Durability {
     /// last commits on power loss (peers resend them: cursors roll back with data).
     Normal,
 }
+
+/// Rows per multi-row INSERT (8 parameters each, well under SQLite's limit).
+const ROWS_PER_STATEMENT: usize = 200;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -136,26 +139,31 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut head = self.head.load(Ordering::SeqCst);
-        for w in &writes {
-            head += 1;
-            sqlx::query(
-                "INSERT INTO hub_docs (doc_id, seq, scope, heads, source, first_seen_ms, updated_ms, bytes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, scope = excluded.scope,
+        let first = self.head.load(Ordering::SeqCst) + 1;
+        let head = first + writes.len() as u64 - 1;
+        // Many rows per statement: each statement is a round trip to the SQLite
+        // worker thread, which dominated the cost of applying a batch row by row.
+        for (chunk_no, chunk) in writes.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let base = first + (chunk_no * ROWS_PER_STATEMENT) as u64;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO hub_docs (doc_id, seq, scope, heads, source, first_seen_ms, updated_ms, bytes) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, w)| {
+                b.push_bind(&w.doc_id)
+                    .push_bind((base + i as u64) as i64)
+                    .push_bind(scope_to_text(&w.scope))
+                    .push_bind(&w.heads)
+                    .push_bind(w.source.as_ref().map(UnitCode::as_str))
+                    .push_bind(now_ms)
+                    .push_bind(now_ms)
+                    .push_bind(&w.bytes);
+            });
+            q.push(
+                " ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, scope = excluded.scope,
                    heads = excluded.heads, source = excluded.source,
                    updated_ms = excluded.updated_ms, bytes = excluded.bytes",
-            )
-            .bind(&w.doc_id)
-            .bind(head as i64)
-            .bind(scope_to_text(&w.scope))
-            .bind(&w.heads)
-            .bind(w.source.as_ref().map(UnitCode::as_str))
-            .bind(now_ms)
-            .bind(now_ms)
-            .bind(&w.bytes)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
         if let Some((peer, c)) = cursor {
             sqlx::query(
