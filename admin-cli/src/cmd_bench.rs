@@ -57,7 +57,9 @@ const TOWN: &str = "441521115000";
 const COMMUNITY: &str = "441521115001";
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn chain_topology() -> anyhow::Result<Topology> {
@@ -101,7 +103,8 @@ fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
 /// Writes `n` realistic case documents (about 1 KB each) straight into `unit`'s store.
 async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(layout.data(unit))?;
-    let store = SqliteStore::open(&layout.data(unit).join("xinfang.db"), Durability::Normal).await?;
+    let store =
+        SqliteStore::open(&layout.data(unit).join("xinfang.db"), Durability::Normal).await?;
     let bar = indicatif::ProgressBar::new(n as u64).with_style(
         indicatif::ProgressStyle::with_template("生成案件 {bar:40} {pos}/{len} {per_sec}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -125,7 +128,11 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
         });
         if batch.len() == 1000 || i + 1 == n {
             store
-                .commit(std::mem::take(&mut batch), None, xinfang_hub::engine::wall_clock_ms())
+                .commit(
+                    std::mem::take(&mut batch),
+                    None,
+                    xinfang_hub::engine::wall_clock_ms(),
+                )
                 .await?;
             bar.set_position(i as u64 + 1);
         }
@@ -176,8 +183,13 @@ impl Fed {
     async fn start(&mut self, unit: &str) -> anyhow::Result<()> {
         let u = self.topo.resolve(unit)?.clone();
         let mut child = spawn_node(&self.exe, &self.topo_path, &u, &self.layout, false)?;
-        wait_ready(&self.conn(unit), &mut child, &self.layout.log(&u.code), Duration::from_secs(60))
-            .await?;
+        wait_ready(
+            &self.conn(unit),
+            &mut child,
+            &self.layout.log(&u.code),
+            Duration::from_secs(60),
+        )
+        .await?;
         self.procs.push((unit.into(), child));
         Ok(())
     }
@@ -194,7 +206,10 @@ impl Fed {
     }
 
     fn pid(&self, unit: &str) -> Option<u32> {
-        self.procs.iter().find(|(u, _)| u == unit).and_then(|(_, c)| c.id())
+        self.procs
+            .iter()
+            .find(|(u, _)| u == unit)
+            .and_then(|(_, c)| c.id())
     }
 
     async fn status(&self, unit: &str) -> anyhow::Result<pb::StatusResponse> {
@@ -202,7 +217,11 @@ impl Fed {
     }
 
     /// Waits until `unit`'s link to its parent has caught up in its current session.
-    async fn parent_caught_up(&self, unit: &str, within: Duration) -> anyhow::Result<pb::PeerStatus> {
+    async fn parent_caught_up(
+        &self,
+        unit: &str,
+        within: Duration,
+    ) -> anyhow::Result<pb::PeerStatus> {
         let deadline = Instant::now() + within;
         loop {
             let s = self.status(unit).await?;
@@ -365,7 +384,10 @@ async fn measure(fed: &mut Fed, args: &BenchArgs, lang: Lang) -> anyhow::Result<
     let numbers: Vec<String> = (0..args.changed.min(n))
         .map(|i| case::case_number(&county, 2026, i as u64 + 1))
         .collect();
-    let chunks: Vec<Vec<String>> = numbers.chunks(numbers.len().div_ceil(8).max(1)).map(<[String]>::to_vec).collect();
+    let chunks: Vec<Vec<String>> = numbers
+        .chunks(numbers.len().div_ceil(8).max(1))
+        .map(<[String]>::to_vec)
+        .collect();
     let mut tasks = Vec::new();
     for chunk in chunks {
         let mut c = client.clone();
@@ -497,13 +519,18 @@ async fn measure(fed: &mut Fed, args: &BenchArgs, lang: Lang) -> anyhow::Result<
     });
     let db = fed.layout.data(&CITY.parse()?).join("xinfang.db");
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+        + std::fs::metadata(db.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
     rows.push(Row {
         key: "receiver_disk_mib_per_100k",
         what: "receiver disk per 100k docs",
         value: size as f64 / (1024.0 * 1024.0) * 100_000.0 / n.max(1) as f64,
         unit: "MiB",
-        detail: format!("city database {:.1} MiB for {n} docs", size as f64 / 1048576.0),
+        detail: format!(
+            "city database {:.1} MiB for {n} docs",
+            size as f64 / 1048576.0
+        ),
         aim: "<= 100 MiB",
     });
     Ok(rows)

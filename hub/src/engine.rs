@@ -199,7 +199,12 @@ impl Hub {
         if docs.is_empty() {
             return;
         }
-        let obs = self.0.observer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let obs = self
+            .0
+            .observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if let Some(o) = obs {
             o.committed(after, docs);
         }

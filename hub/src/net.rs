@@ -71,10 +71,16 @@ impl LinkFailure {
 
 type FrameStream = Pin<Box<dyn Stream<Item = Result<SyncFrame, Status>> + Send>>;
 
+/// Storage work a session waits on; `None` for work the core need not hear about.
+type StorageWork = Pin<Box<dyn std::future::Future<Output = Option<Event>> + Send>>;
+
 /// Session bookkeeping shared by the server side: one live session per peer; a
 /// newer connection from the same peer replaces the older one.
 #[derive(Default, Clone)]
-struct Sessions(Arc<Mutex<HashMap<UnitCode, (u64, watch::Sender<bool>)>>>);
+struct Sessions(Arc<Mutex<HashMap<UnitCode, LiveSession>>>);
+
+/// A peer's current session: its number and the switch that ends it.
+type LiveSession = (u64, watch::Sender<bool>);
 
 impl Sessions {
     fn begin(&self, peer: &UnitCode) -> (u64, watch::Receiver<bool>) {
@@ -137,9 +143,7 @@ where
     // Storage work runs here, polled by the select below. Nothing in this loop may
     // await storage inline: a pending apply can hold the database's write lock and
     // must keep being polled until it commits.
-    let mut pending: FuturesUnordered<
-        Pin<Box<dyn std::future::Future<Output = Option<Event>> + Send>>,
-    > = FuturesUnordered::new();
+    let mut pending: FuturesUnordered<StorageWork> = FuturesUnordered::new();
     let mut saving_ack = false;
     let mut ack_to_save: Option<u64> = None;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));

@@ -111,16 +111,18 @@ impl Sim {
             .iter()
             .filter_map(|u| topo.parent(u).map(|p| (index(p), index(u))))
             .collect();
-        let mut cfg = HubConfig::default();
-        cfg.core = CoreConfig {
-            window: 3,
-            hello_retry: Duration::from_millis(800),
-            retransmit_after: Some(Duration::from_millis(1500)),
-        };
         // Small batches and scans so that multi-batch paths are exercised.
-        cfg.batch_max_docs = 4;
-        cfg.scan_rows = 5;
-        cfg.limits = Limits::default();
+        let cfg = HubConfig {
+            core: CoreConfig {
+                window: 3,
+                hello_retry: Duration::from_millis(800),
+                retransmit_after: Some(Duration::from_millis(1500)),
+            },
+            batch_max_docs: 4,
+            scan_rows: 5,
+            limits: Limits::default(),
+            ..HubConfig::default()
+        };
         let clock = Arc::new(AtomicI64::new(1_700_000_000_000));
         let mut sim = Sim {
             nodes: units

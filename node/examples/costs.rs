@@ -14,15 +14,34 @@ fn main() {
         case::write_registration(&mut d, &no, &reg, "2026-01-01T00:00:00.000Z").unwrap();
         saved.push((no, d.save()));
     }
-    println!("create+save {:.1} us/doc, {} bytes", t.elapsed().as_secs_f64() * 1e6 / n as f64, saved[0].1.len());
+    println!(
+        "create+save {:.1} us/doc, {} bytes",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64,
+        saved[0].1.len()
+    );
     let t = Instant::now();
     let mut loaded = Vec::new();
-    for (no, b) in &saved { loaded.push(doc::decode(no, b, &doc::Limits::default()).unwrap()); }
-    println!("decode {:.1} us/doc", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    for (no, b) in &saved {
+        loaded.push(doc::decode(no, b, &doc::Limits::default()).unwrap());
+    }
+    println!(
+        "decode {:.1} us/doc",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     let t = Instant::now();
-    for l in loaded.iter_mut() { let _ = l.doc.save(); }
-    println!("save {:.1} us/doc", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    for l in loaded.iter_mut() {
+        let _ = l.doc.save();
+    }
+    println!(
+        "save {:.1} us/doc",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     let t = Instant::now();
-    for (l, (no, _)) in loaded.iter_mut().zip(&saved) { let _ = case::read(&mut l.doc, no).unwrap(); }
-    println!("read view {:.1} us/doc", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+    for (l, (no, _)) in loaded.iter_mut().zip(&saved) {
+        let _ = case::read(&mut l.doc, no).unwrap();
+    }
+    println!(
+        "read view {:.1} us/doc",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
 }

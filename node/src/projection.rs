@@ -206,7 +206,9 @@ impl Projector {
         {
             let _guard = self.lock.lock().await;
             let mut tx = self.pool.begin().await?;
-            sqlx::query("DELETE FROM node_cases").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM node_cases")
+                .execute(&mut *tx)
+                .await?;
             Self::set_cursor(&mut tx, 0).await?;
             tx.commit().await?;
         }
@@ -320,12 +322,21 @@ mod tests {
         for i in 0..20u64 {
             let no = case::case_number(&unit, 2026, i + 1);
             let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-            hub.update(&no, Create::New, |d| case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z"))
-                .await
-                .unwrap();
+            hub.update(&no, Create::New, |d| {
+                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+            })
+            .await
+            .unwrap();
             if i % 3 == 0 {
                 hub.update(&no, Create::Existing, |d| {
-                    case::add_note(d, &no, &format!("n{i}"), &unit, "进展", "2026-01-02T00:00:00.000Z")
+                    case::add_note(
+                        d,
+                        &no,
+                        &format!("n{i}"),
+                        &unit,
+                        "进展",
+                        "2026-01-02T00:00:00.000Z",
+                    )
                 })
                 .await
                 .unwrap();

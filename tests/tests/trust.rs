@@ -162,9 +162,9 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour() -> anyhow
         1 << 20,
     )
     .await;
-    let err = impostor
-        .err()
-        .expect("an impostor parent must fail verification");
+    let Err(err) = impostor else {
+        panic!("an impostor parent must fail verification");
+    };
     assert!(
         err.message.contains("certificate") || err.message.contains("name"),
         "{err}"
@@ -180,9 +180,10 @@ async fn a_node_will_not_start_with_another_units_certificate() -> anyhow::Resul
     let dir = tempfile::tempdir()?;
     let pki = Pki::init(&dir.path().join("pki"))?;
     pki.issue_node(&code(TOWN_B), &[], &dir.path().join("tls"))?;
-    let err = xinfang_node::server::load_node_tls(&dir.path().join("tls"), &code(TOWN_A))
-        .err()
-        .expect("must refuse");
+    let Err(err) = xinfang_node::server::load_node_tls(&dir.path().join("tls"), &code(TOWN_A))
+    else {
+        panic!("a certificate for another unit must be refused");
+    };
     assert!(
         err.to_string().contains(TOWN_B) && err.to_string().contains(TOWN_A),
         "{err}"
