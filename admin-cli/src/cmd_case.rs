@@ -115,6 +115,16 @@ fn print_case(c: &pb::CaseView, lang: Lang) {
     }
 }
 
+/// One whole case file, for scripts or for people.
+fn show(c: pb::CaseView, json: bool, lang: Lang) -> anyhow::Result<()> {
+    if json {
+        print_json(&to_json(c, true))
+    } else {
+        print_case(&c, lang);
+        Ok(())
+    }
+}
+
 pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
     match cmd {
         CaseCmd::Register {
@@ -146,11 +156,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            if json {
-                print_json(&to_json(c, true))?;
-            } else {
-                print_case(&c, lang);
-            }
+            show(c, json, lang)?;
         }
         CaseCmd::List { conn, limit } => {
             let mut client = conn.client().await?;
@@ -196,11 +202,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            if json {
-                print_json(&to_json(c, true))?;
-            } else {
-                print_case(&c, lang);
-            }
+            show(c, json, lang)?;
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //!
 //! - [`case`]: the case document and its rules.
 //! - [`projection`]: query tables derived from documents.
+//! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`cli`]: `xinfang-node run`.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod layout;
 pub mod projection;
+pub mod rules;
 pub mod server;
 
 pub use error::NodeError;

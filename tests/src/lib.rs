@@ -39,6 +39,14 @@ pub fn haifeng() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)
     ]
 }
 
+/// A county with one town: the smallest federation with a link.
+pub fn county_and_town() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
+    vec![
+        (COUNTY, "海丰县", Tier::County, None),
+        (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
+    ]
+}
+
 pub fn code(s: &str) -> UnitCode {
     s.parse().expect("unit code")
 }

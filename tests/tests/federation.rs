@@ -136,11 +136,7 @@ async fn caught_up_session_bytes(fed: &Federation, unit: &str) -> anyhow::Result
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnect_without_changes_moves_a_bounded_number_of_bytes() -> anyhow::Result<()> {
-    let units = vec![
-        (COUNTY, "海丰县", xinfang_hub::Tier::County, None),
-        (TOWN_A, "海城镇", xinfang_hub::Tier::Township, Some(COUNTY)),
-    ];
-    let mut fed = Federation::start(units).await?;
+    let mut fed = Federation::start(county_and_town()).await?;
     let mut last = String::new();
     for i in 0..5 {
         last = fed
@@ -191,11 +187,7 @@ async fn reconnect_without_changes_moves_a_bounded_number_of_bytes() -> anyhow::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_parent_resumes_from_its_cursor() -> anyhow::Result<()> {
-    let units = vec![
-        (COUNTY, "海丰县", xinfang_hub::Tier::County, None),
-        (TOWN_A, "海城镇", xinfang_hub::Tier::Township, Some(COUNTY)),
-    ];
-    let mut fed = Federation::start(units).await?;
+    let mut fed = Federation::start(county_and_town()).await?;
     let mut last = String::new();
     for i in 0..40 {
         last = fed

@@ -1,0 +1,341 @@
+//! Working days in China: weekends, public holidays and adjusted working days (调休),
+//! from yearly data (`data/holidays-cn.toml`). A year without data is counted by
+//! weekends alone and says so: the next year's schedule is published each November.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::Deserialize;
+
+const OFFICIAL: &str = include_str!("../../data/holidays-cn.toml");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("holiday data is not valid TOML: {0}")]
+    Parse(String),
+    #[error("holiday data, year {year}: {value:?} is not a date or a range A..B of dates")]
+    BadDate { year: i32, value: String },
+    #[error("holiday data, year {year}: {date} belongs to another year")]
+    WrongYear { year: i32, date: NaiveDate },
+    #[error("holiday data, year {year}: {date} is listed both as a day off and as a working day")]
+    Both { year: i32, date: NaiveDate },
+    #[error("holiday data: year {0} is listed twice")]
+    Duplicate(i32),
+}
+
+/// Said when a computation crossed a year the calendar has no data for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MissingYear {
+    pub year: i32,
+}
+
+impl std::fmt::Display for MissingYear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} 年节假日安排尚无数据，已仅按周末计算 (no holiday data for {}: counted by weekends only)",
+            self.year, self.year
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayKind {
+    /// Monday to Friday, no holiday.
+    Working,
+    /// A weekend day that is a working day by adjustment (调休上班).
+    AdjustedWorking,
+    Weekend,
+    /// A public holiday or a day off by adjustment.
+    Holiday,
+}
+
+impl DayKind {
+    pub fn is_working(self) -> bool {
+        matches!(self, DayKind::Working | DayKind::AdjustedWorking)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct YearData {
+    off: BTreeSet<NaiveDate>,
+    work: BTreeSet<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+struct File {
+    #[serde(default)]
+    year: Vec<YearEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YearEntry {
+    year: i32,
+    #[serde(default)]
+    #[allow(dead_code)]
+    source: String,
+    #[serde(default)]
+    off: Vec<String>,
+    #[serde(default)]
+    work: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HolidayCalendar {
+    years: BTreeMap<i32, YearData>,
+}
+
+fn expand(year: i32, value: &str) -> Result<Vec<NaiveDate>, CalendarError> {
+    let bad = || CalendarError::BadDate {
+        year,
+        value: value.to_owned(),
+    };
+    let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad());
+    let (a, b) = match value.split_once("..") {
+        Some((a, b)) => (parse(a)?, parse(b)?),
+        None => {
+            let d = parse(value)?;
+            (d, d)
+        }
+    };
+    if b < a || (b - a).num_days() > 31 {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    let mut d = a;
+    while d <= b {
+        if d.year() != year {
+            return Err(CalendarError::WrongYear { year, date: d });
+        }
+        out.push(d);
+        d = d.succ_opt().ok_or_else(bad)?;
+    }
+    Ok(out)
+}
+
+impl HolidayCalendar {
+    /// The official schedules shipped with xinfang.
+    pub fn official() -> Result<Self, CalendarError> {
+        Self::from_toml(OFFICIAL)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, CalendarError> {
+        let file: File = toml::from_str(text).map_err(|e| CalendarError::Parse(e.to_string()))?;
+        let mut years = BTreeMap::new();
+        for y in file.year {
+            let mut data = YearData::default();
+            for v in &y.off {
+                data.off.extend(expand(y.year, v)?);
+            }
+            for v in &y.work {
+                data.work.extend(expand(y.year, v)?);
+            }
+            if let Some(&date) = data.off.intersection(&data.work).next() {
+                return Err(CalendarError::Both { year: y.year, date });
+            }
+            if years.insert(y.year, data).is_some() {
+                return Err(CalendarError::Duplicate(y.year));
+            }
+        }
+        Ok(HolidayCalendar { years })
+    }
+
+    pub fn has_year(&self, year: i32) -> bool {
+        self.years.contains_key(&year)
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.keys().copied()
+    }
+
+    /// What kind of day `date` is, and whether the calendar had data for its year.
+    pub fn day(&self, date: NaiveDate) -> (DayKind, bool) {
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        match self.years.get(&date.year()) {
+            Some(y) if y.off.contains(&date) => (DayKind::Holiday, true),
+            Some(y) if y.work.contains(&date) => (DayKind::AdjustedWorking, true),
+            known => (
+                if weekend {
+                    DayKind::Weekend
+                } else {
+                    DayKind::Working
+                },
+                known.is_some(),
+            ),
+        }
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        self.day(date).0.is_working()
+    }
+}
+
+/// How a time limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayCount {
+    /// Natural days (日).
+    Calendar,
+    /// Working days (工作日).
+    Working,
+}
+
+/// A counting rule: the unit, and whether a period that ends on a day off runs on
+/// to the next working day (the usual rule for legal periods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct CountingRule {
+    pub count: DayCount,
+    #[serde(default = "yes")]
+    pub roll_to_working_day: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CountingRule {
+    pub const CALENDAR: CountingRule = CountingRule {
+        count: DayCount::Calendar,
+        roll_to_working_day: true,
+    };
+    pub const WORKING: CountingRule = CountingRule {
+        count: DayCount::Working,
+        roll_to_working_day: true,
+    };
+}
+
+/// A computed due date, with what the calendar could not know.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Due {
+    pub date: NaiveDate,
+    pub missing_years: Vec<MissingYear>,
+}
+
+/// The last day of a period of `days` starting after `start` (the start day itself is
+/// not counted).
+pub fn due_date(cal: &HolidayCalendar, start: NaiveDate, days: u32, rule: CountingRule) -> Due {
+    let mut missing = BTreeSet::new();
+    let mut note = |d: NaiveDate| {
+        if !cal.has_year(d.year()) {
+            missing.insert(d.year());
+        }
+    };
+    let mut date = start;
+    match rule.count {
+        DayCount::Calendar => {
+            date = start
+                .checked_add_days(Days::new(u64::from(days)))
+                .unwrap_or(NaiveDate::MAX);
+            note(date);
+        }
+        DayCount::Working => {
+            let mut left = days;
+            while left > 0 {
+                let Some(next) = date.succ_opt() else { break };
+                date = next;
+                note(date);
+                if cal.is_working_day(date) {
+                    left -= 1;
+                }
+            }
+        }
+    }
+    if rule.roll_to_working_day {
+        while !cal.is_working_day(date) {
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
+            note(date);
+        }
+    }
+    Due {
+        date,
+        missing_years: missing
+            .into_iter()
+            .map(|year| MissingYear { year })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn official_data_loads_and_knows_adjusted_days() {
+        let cal = HolidayCalendar::official().unwrap();
+        assert!(cal.has_year(2025) && cal.has_year(2026) && !cal.has_year(2027));
+        assert_eq!(cal.day(d("2026-02-14")), (DayKind::AdjustedWorking, true)); // Saturday
+        assert_eq!(cal.day(d("2026-02-16")), (DayKind::Holiday, true)); // Monday, Spring Festival
+        assert_eq!(cal.day(d("2026-02-24")), (DayKind::Working, true));
+        assert_eq!(cal.day(d("2025-10-08")), (DayKind::Holiday, true));
+        assert_eq!(cal.day(d("2025-10-11")), (DayKind::AdjustedWorking, true));
+        assert_eq!(cal.day(d("2027-01-01")), (DayKind::Working, false));
+    }
+
+    #[test]
+    fn working_days_skip_the_spring_festival_and_count_the_adjusted_saturday() {
+        let cal = HolidayCalendar::official().unwrap();
+        // Objection window: 5 working days from Thursday 2026-02-12.
+        // Fri 13 (1), Sat 14 adjusted working (2), 15–23 off, Tue 24 (3), Wed 25 (4), Thu 26 (5).
+        let due = due_date(&cal, d("2026-02-12"), 5, CountingRule::WORKING);
+        assert_eq!(due.date, d("2026-02-26"));
+        assert!(due.missing_years.is_empty());
+    }
+
+    #[test]
+    fn calendar_days_ending_in_a_holiday_run_on_to_the_next_working_day() {
+        let cal = HolidayCalendar::official().unwrap();
+        // 15 days from 2025-09-20 end on 2025-10-05 (National Day): next working day
+        // is Thursday 2025-10-09.
+        let due = due_date(&cal, d("2025-09-20"), 15, CountingRule::CALENDAR);
+        assert_eq!(due.date, d("2025-10-09"));
+        // 15 days from Monday 2026-01-26 end on Tuesday 2026-02-10: no roll needed;
+        // from 2026-01-24 they end on Sunday 2026-02-08 and roll to Monday.
+        assert_eq!(
+            due_date(&cal, d("2026-01-26"), 15, CountingRule::CALENDAR).date,
+            d("2026-02-10")
+        );
+        assert_eq!(
+            due_date(&cal, d("2026-01-24"), 15, CountingRule::CALENDAR).date,
+            d("2026-02-09")
+        );
+        // A rule without rolling keeps the holiday.
+        let strict = CountingRule {
+            count: DayCount::Calendar,
+            roll_to_working_day: false,
+        };
+        assert_eq!(
+            due_date(&cal, d("2025-09-20"), 15, strict).date,
+            d("2025-10-05")
+        );
+    }
+
+    #[test]
+    fn a_year_without_data_is_counted_by_weekends_and_says_so() {
+        let cal = HolidayCalendar::official().unwrap();
+        let due = due_date(&cal, d("2026-12-20"), 60, CountingRule::CALENDAR);
+        assert_eq!(due.date, d("2027-02-18")); // a Thursday; 2027 has no data
+        assert_eq!(due.missing_years, vec![MissingYear { year: 2027 }]);
+        assert!(due.missing_years[0].to_string().contains("2027"));
+    }
+
+    #[test]
+    fn bad_data_is_refused_with_the_year_and_value() {
+        let e = HolidayCalendar::from_toml("[[year]]\nyear = 2030\noff = [\"2030-13-01\"]")
+            .unwrap_err();
+        assert!(e.to_string().contains("2030-13-01"), "{e}");
+        let e = HolidayCalendar::from_toml("[[year]]\nyear = 2030\noff = [\"2031-01-01\"]")
+            .unwrap_err();
+        assert!(matches!(e, CalendarError::WrongYear { .. }));
+        let e = HolidayCalendar::from_toml(
+            "[[year]]\nyear = 2030\noff = [\"2030-01-05\"]\nwork = [\"2030-01-05\"]",
+        )
+        .unwrap_err();
+        assert!(matches!(e, CalendarError::Both { .. }));
+    }
+}
