@@ -275,6 +275,28 @@ impl Topology {
         out
     }
 
+    /// The lowest unit that is a superior (strict ancestor) of every unit in `units`:
+    /// who decides the lead unit for a matter involving them. None for an empty set,
+    /// unknown units, or a set containing the root.
+    pub fn lowest_common_superior<'a>(
+        &self,
+        units: impl IntoIterator<Item = &'a UnitCode>,
+    ) -> Option<UnitCode> {
+        let mut common: Option<Vec<UnitCode>> = None;
+        for u in units {
+            if !self.contains(u) {
+                return None;
+            }
+            // Strict ancestors, nearest first.
+            let chain: Vec<UnitCode> = self.ancestors(u).into_iter().skip(1).collect();
+            common = Some(match common {
+                None => chain,
+                Some(prev) => prev.into_iter().filter(|a| chain.contains(a)).collect(),
+            });
+        }
+        common.and_then(|c| c.into_iter().next())
+    }
+
     /// All units in the subtree rooted at `code` (including it), depth-first.
     pub fn subtree(&self, code: &UnitCode) -> BTreeSet<UnitCode> {
         let mut out = BTreeSet::new();
@@ -342,6 +364,15 @@ listen = "127.0.0.1:7103"
             vec![c("441521115000"), c("441521"), c("441500")]
         );
         assert_eq!(t.subtree(&c("441521")).len(), 3);
+        let two_towns = [c("441521115000"), c("441521101000")];
+        assert_eq!(t.lowest_common_superior(&two_towns), Some(c("441521")));
+        let town_and_county = [c("441521115000"), c("441521")];
+        assert_eq!(
+            t.lowest_common_superior(&town_and_county),
+            Some(c("441500"))
+        );
+        assert_eq!(t.lowest_common_superior(&[c("441500")]), None);
+        assert_eq!(t.lowest_common_superior(&[]), None);
     }
 
     #[test]

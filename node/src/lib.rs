@@ -3,6 +3,7 @@
 //! local gRPC API.
 //!
 //! - [`case`]: the case document and its rules.
+//! - [`lifecycle`]: a case as records; status, deadlines, closure derived purely.
 //! - [`projection`]: query tables derived from documents.
 //! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
 //! - [`api`]: the `xinfang.v1.Node` service.
@@ -15,6 +16,7 @@ pub mod case;
 pub mod cli;
 pub mod error;
 pub mod layout;
+pub mod lifecycle;
 pub mod projection;
 pub mod rules;
 pub mod server;
