@@ -10,7 +10,10 @@ use xinfang_proto::v1::node_server::Node as NodeRpc;
 
 use crate::case::{self, CaseView, Registration};
 use crate::error::NodeError;
+use crate::lifecycle::{self, Body, Context, Record};
 use crate::projection::{self, Projector};
+use crate::rules::calendar::HolidayCalendar;
+use crate::rules::limits::TimeLimits;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 10_000;
@@ -19,15 +22,130 @@ pub struct NodeApi {
     hub: Hub,
     pool: SqlitePool,
     projector: Arc<Projector>,
+    calendar: Arc<HolidayCalendar>,
+    limits: Arc<TimeLimits>,
 }
 
 impl NodeApi {
-    pub fn new(hub: Hub, pool: SqlitePool, projector: Arc<Projector>) -> Self {
+    pub fn new(
+        hub: Hub,
+        pool: SqlitePool,
+        projector: Arc<Projector>,
+        calendar: Arc<HolidayCalendar>,
+        limits: Arc<TimeLimits>,
+    ) -> Self {
         NodeApi {
             hub,
             pool,
             projector,
+            calendar,
+            limits,
         }
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            topology: self.hub.topology(),
+            calendar: &self.calendar,
+            limits: &self.limits,
+        }
+    }
+
+    /// The whole case file with everything derived from its records, as of today.
+    fn full_view(
+        &self,
+        d: &mut automerge::AutoCommit,
+        case_no: &str,
+    ) -> Result<pb::CaseView, NodeError> {
+        let view = case::read(d, case_no)?;
+        let (records, unreadable) = case::read_records(d);
+        let mut out = to_pb(view);
+        let Some(h) = case::header(d) else {
+            return Ok(out);
+        };
+        let today = lifecycle::local_day(chrono::Utc::now());
+        let derived = lifecycle::derive(&h, &records, &self.context(), today);
+        out.status = serde_json::to_value(derived.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        out.handling_unit = derived.handling_unit.to_string();
+        out.lead_unit = derived.lead_unit.map(|u| u.to_string()).unwrap_or_default();
+        out.overdue = derived.overdue;
+        out.next_deadline = derived.next_deadline.map(|d| pb::Deadline {
+            kind: serde_json::to_value(d.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            unit: d.unit.to_string(),
+            due: d.due.to_string(),
+            overdue: d.overdue,
+        });
+        out.closure_blockers = derived
+            .closure_blockers
+            .iter()
+            .map(|b| b.describe().to_owned())
+            .collect();
+        out.warnings = derived
+            .missing_years
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if unreadable > 0 {
+            out.warnings
+                .push(format!("{unreadable} record(s) could not be read"));
+        }
+        out.records = lifecycle::ordered(&records)
+            .into_iter()
+            .map(|r| {
+                let json = serde_json::to_value(r).unwrap_or_default();
+                pb::RecordView {
+                    id: r.id.clone(),
+                    unit: r.unit.to_string(),
+                    at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    kind: json["body"]["kind"].as_str().unwrap_or_default().to_owned(),
+                    json: json.to_string(),
+                }
+            })
+            .collect();
+        Ok(out)
+    }
+
+    /// Adds one lifecycle record written by this node's unit, if the rules admit it.
+    pub async fn act(&self, case_no: &str, body_json: &str) -> Result<pb::CaseView, NodeError> {
+        let body: Body = serde_json::from_str(body_json)
+            .map_err(|e| NodeError::invalid("record", e.to_string()))?;
+        let me = self.hub.me().clone();
+        let record = Record {
+            id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
+            unit: me,
+            at: chrono::Utc::now(),
+            body,
+        };
+        let today = lifecycle::local_day(record.at);
+        let ctx = self.context();
+        self.hub
+            .update(case_no, Create::Existing, |d| {
+                if !case::is_case(d) {
+                    return Err(NodeError::NotFound(format!("{case_no} is not a case")));
+                }
+                let h = case::header(d)
+                    .ok_or_else(|| NodeError::Internal(format!("{case_no} has no registration")))?;
+                let (records, _) = case::read_records(d);
+                lifecycle::admit(&h, &records, &record, &ctx, today).map_err(|r| {
+                    NodeError::Rule {
+                        rule: r.rule,
+                        message: r.message,
+                    }
+                })?;
+                case::add_record(d, case_no, &record)
+            })
+            .await?;
+        let held = self.hub.get(case_no).await?.ok_or_else(|| {
+            NodeError::NotFound(format!("case {case_no} is not held at this node"))
+        })?;
+        let mut d = held.loaded.doc;
+        self.full_view(&mut d, case_no)
     }
 
     fn now() -> (String, i32) {
@@ -74,13 +192,15 @@ impl NodeApi {
         }
     }
 
-    /// The case and when it first arrived here (ms since the epoch, our clock).
-    pub async fn get(&self, case_no: &str) -> Result<(CaseView, i64), NodeError> {
+    /// The whole case file, with when it first arrived here (our clock).
+    pub async fn get(&self, case_no: &str) -> Result<pb::CaseView, NodeError> {
         let held = self.hub.get(case_no).await?.ok_or_else(|| {
             NodeError::NotFound(format!("case {case_no} is not held at this node"))
         })?;
         let mut d = held.loaded.doc;
-        Ok((case::read(&mut d, case_no)?, held.first_seen_ms))
+        let mut out = self.full_view(&mut d, case_no)?;
+        out.arrived_at = ms_to_rfc3339(Some(held.first_seen_ms));
+        Ok(out)
     }
 
     pub async fn add_note(&self, case_no: &str, text: &str) -> Result<CaseView, NodeError> {
@@ -119,7 +239,7 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
             .collect(),
         scope: v.scope,
         heads: v.heads,
-        arrived_at: String::new(),
+        ..Default::default()
     }
 }
 
@@ -148,10 +268,7 @@ impl NodeRpc for NodeApi {
         if no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
         }
-        let (view, arrived_ms) = self.get(no.trim()).await?;
-        let mut out = to_pb(view);
-        out.arrived_at = ms_to_rfc3339(Some(arrived_ms));
-        Ok(Response::new(out))
+        Ok(Response::new(self.get(no.trim()).await?))
     }
 
     async fn list_cases(
@@ -193,6 +310,19 @@ impl NodeRpc for NodeApi {
         Ok(Response::new(to_pb(
             NodeApi::add_note(self, req.case_no.trim(), &req.text).await?,
         )))
+    }
+
+    async fn act(
+        &self,
+        request: Request<pb::ActRequest>,
+    ) -> Result<Response<pb::CaseView>, Status> {
+        let req = request.into_inner();
+        if req.case_no.trim().is_empty() {
+            return Err(NodeError::invalid("case_no", "must not be empty").into());
+        }
+        Ok(Response::new(
+            self.act(req.case_no.trim(), &req.record).await?,
+        ))
     }
 
     async fn status(

@@ -11,6 +11,7 @@ use xinfang_hub::UnitCode;
 use xinfang_hub::doc;
 
 use crate::error::NodeError;
+use crate::lifecycle::{self, Body, Header, Record};
 
 pub const KIND: &str = "case";
 pub const MAX_PETITIONER_CHARS: usize = 100;
@@ -119,7 +120,61 @@ pub fn write_registration(
     d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
     d.put(ROOT, "registered_at", at).map_err(&e)?;
     d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?;
+    d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
     Ok(())
+}
+
+/// Where lifecycle records live: a map from record id to the record as JSON.
+/// Records never change once written, so a map merged by key is all they need.
+pub const RECORDS_KEY: &str = "records";
+
+/// Appends a lifecycle record (and widens the scope to any unit it brings in).
+pub fn add_record(d: &mut AutoCommit, case_no: &str, r: &Record) -> Result<(), NodeError> {
+    let e = am(case_no);
+    let map = match d.get(ROOT, RECORDS_KEY).map_err(&e)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?,
+    };
+    let json = serde_json::to_string(r).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(&map, r.id.as_str(), json).map_err(&e)?;
+    let joins = match &r.body {
+        Body::Forward { to, .. } | Body::Assign { to, .. } => Some(to),
+        Body::LeadDecision { lead } => Some(lead),
+        _ => None,
+    };
+    if let Some(u) = joins {
+        doc::extend_scope(case_no, d, [u]).map_err(|x| NodeError::Internal(x.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The case's lifecycle records. A record that does not parse (written by a newer
+/// or broken node) is skipped and counted, never fatal.
+pub fn read_records(d: &AutoCommit) -> (Vec<Record>, usize) {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, RECORDS_KEY) else {
+        return (Vec::new(), 0);
+    };
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for key in d.keys(&map).collect::<Vec<_>>() {
+        let text = str_at(d, &map, &key);
+        match serde_json::from_str::<Record>(&text) {
+            Ok(r) if r.id == key => out.push(r),
+            _ => bad += 1,
+        }
+    }
+    (out, bad)
+}
+
+/// The registration facts the lifecycle needs.
+pub fn header(d: &AutoCommit) -> Option<Header> {
+    let root = automerge::ObjId::Root;
+    let registered_by = str_at(d, &root, "unit").parse().ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(&str_at(d, &root, "registered_at")).ok()?;
+    Some(Header {
+        registered_by,
+        received: lifecycle::local_day(at.with_timezone(&chrono::Utc)),
+    })
 }
 
 /// Adds a progress note by `unit`.

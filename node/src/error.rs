@@ -7,6 +7,9 @@ pub enum NodeError {
     /// Bad input: names the field and the rule it breaks.
     #[error("field `{field}`: {rule}")]
     Invalid { field: &'static str, rule: String },
+    /// A step the case's rules do not allow: names the rule.
+    #[error("rule {rule}: {message}")]
+    Rule { rule: &'static str, message: String },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("permission denied: {0}")]
@@ -60,6 +63,7 @@ impl From<NodeError> for tonic::Status {
         match e {
             NodeError::Invalid { .. } => tonic::Status::invalid_argument(msg),
             NodeError::NotFound(_) => tonic::Status::not_found(msg),
+            NodeError::Rule { .. } => tonic::Status::failed_precondition(msg),
             NodeError::Denied(_) => tonic::Status::permission_denied(msg),
             NodeError::Hub(HubError::Exists(_)) => tonic::Status::already_exists(msg),
             NodeError::Hub(HubError::Doc(_)) => tonic::Status::invalid_argument(msg),

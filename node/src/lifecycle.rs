@@ -291,6 +291,12 @@ pub struct Derived {
     pub missing_years: Vec<MissingYear>,
 }
 
+/// The calendar day of an instant in China Standard Time (UTC+8), the day deadlines
+/// count in.
+pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
+}
+
 /// Records in the order every replica agrees on.
 pub fn ordered(records: &[Record]) -> Vec<&Record> {
     let mut v: Vec<&Record> = records.iter().collect();
@@ -343,7 +349,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut last_closure: Option<(bool, bool, bool)> = None;
     let mut screened = false;
     for r in &recs {
-        let day = r.at.date_naive();
+        let day = local_day(r.at);
         match &r.body {
             Body::Screening { decision } => {
                 if r.unit == handling {
@@ -709,7 +715,7 @@ pub fn admit(
                 .deadlines
                 .iter()
                 .find(|d| d.kind == DeadlineKind::Object)
-                && new.at.date_naive() > d.due
+                && local_day(new.at) > d.due
             {
                 return Err(refuse(
                     "objection.window",
@@ -874,7 +880,7 @@ pub fn admit(
                 return Err(refuse("review.once", "this stage was requested already"));
             }
             let end = due_date(ctx.calendar, from, window.days, window.rule).date;
-            if new.at.date_naive() > end {
+            if local_day(new.at) > end {
                 return Err(refuse(
                     "review.window",
                     format!("the window to request ended on {end}"),
@@ -882,6 +888,15 @@ pub fn admit(
             }
         }
         Body::ReviewDecision { stage, .. } => {
+            if !superior_of_handler {
+                return Err(refuse(
+                    "review.by_superior",
+                    format!(
+                        "a review is decided by a superior of the handling unit ({})",
+                        now.handling_unit
+                    ),
+                ));
+            }
             let open = matches!(
                 (now.status, stage),
                 (Status::UnderReview, Stage::Review) | (Status::UnderReReview, Stage::ReReview)
@@ -912,7 +927,7 @@ fn replied_on(records: &[Record]) -> Option<NaiveDate> {
         .iter()
         .rev()
         .find(|r| matches!(r.body, Body::Reply { .. }))
-        .map(|r| r.at.date_naive())
+        .map(|r| local_day(r.at))
 }
 
 fn decided_on(records: &[Record], stage: Stage) -> Option<NaiveDate> {
@@ -920,7 +935,7 @@ fn decided_on(records: &[Record], stage: Stage) -> Option<NaiveDate> {
         .iter()
         .rev()
         .find(|r| matches!(&r.body, Body::ReviewDecision { stage: s, .. } if *s == stage))
-        .map(|r| r.at.date_naive())
+        .map(|r| local_day(r.at))
 }
 
 #[cfg(test)]
@@ -1006,7 +1021,7 @@ mod tests {
 
     /// Admits and appends, failing the test with the refusal if refused.
     fn step(w: &World, recs: &mut Vec<Record>, r: Record) {
-        let today = r.at.date_naive();
+        let today = local_day(r.at);
         if let Err(e) = admit(&header(), recs, &r, &w.ctx(), today) {
             panic!("{} refused: {e}", r.id);
         }
@@ -1488,7 +1503,7 @@ mod tests {
             &mut v,
             rec(
                 "rd",
-                COMM_A,
+                TOWN_A,
                 "2026-04-20",
                 Body::ReviewDecision {
                     stage: Stage::Review,
@@ -1514,7 +1529,7 @@ mod tests {
             &mut v,
             rec(
                 "rrd",
-                COMM_A,
+                COUNTY,
                 "2026-05-20",
                 Body::ReviewDecision {
                     stage: Stage::ReReview,

@@ -165,7 +165,12 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     ))
     .max_decoding_message_size(max_frame)
     .max_encoding_message_size(max_frame);
-    let api = NodeApi::new(hub.clone(), pool, projector.clone());
+    let calendar = Arc::new(
+        crate::rules::calendar::HolidayCalendar::official()
+            .map_err(|e| StartError::Server(e.to_string()))?,
+    );
+    let limits = Arc::new(crate::rules::limits::TimeLimits::default());
+    let api = NodeApi::new(hub.clone(), pool, projector.clone(), calendar, limits);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder

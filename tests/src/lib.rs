@@ -224,6 +224,24 @@ impl Federation {
             .into_inner())
     }
 
+    /// Adds a lifecycle record at `unit` (`record` is the body as JSON).
+    pub async fn act(
+        &self,
+        unit: &str,
+        case_no: &str,
+        record: serde_json::Value,
+    ) -> anyhow::Result<pb::CaseView> {
+        Ok(self
+            .client(unit)
+            .await?
+            .act(pb::ActRequest {
+                case_no: case_no.into(),
+                record: record.to_string(),
+            })
+            .await?
+            .into_inner())
+    }
+
     /// The case as held at `unit`, or None if it is not there.
     pub async fn case_at(&self, unit: &str, case_no: &str) -> anyhow::Result<Option<pb::CaseView>> {
         match self
@@ -283,3 +301,9 @@ where
 }
 
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A date `days` from today (China Standard Time), as YYYY-MM-DD.
+pub fn in_days(days: i64) -> String {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    (today + chrono::Duration::days(days)).to_string()
+}
