@@ -203,20 +203,14 @@ impl NodeApi {
         Ok(out)
     }
 
-    pub async fn add_note(&self, case_no: &str, text: &str) -> Result<CaseView, NodeError> {
-        let me = self.hub.me().clone();
-        let (at, _) = Self::now();
-        let note_id = format!("{me}-{}", uuid::Uuid::new_v4().simple());
-        Ok(self
-            .hub
-            .update(case_no, Create::Existing, |d| {
-                if !case::is_case(d) {
-                    return Err(NodeError::NotFound(format!("{case_no} is not a case")));
-                }
-                case::add_note(d, case_no, &note_id, &me, text, &at)?;
-                case::read(d, case_no)
-            })
-            .await?)
+    /// A progress note is a progress record; it goes through the same rules.
+    pub async fn add_note(&self, case_no: &str, text: &str) -> Result<pb::CaseView, NodeError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(NodeError::invalid("text", "must not be empty"));
+        }
+        let body = serde_json::json!({ "kind": "progress", "text": text });
+        self.act(case_no, &body.to_string()).await
     }
 }
 
@@ -307,9 +301,9 @@ impl NodeRpc for NodeApi {
         request: Request<pb::AddNoteRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
         let req = request.into_inner();
-        Ok(Response::new(to_pb(
+        Ok(Response::new(
             NodeApi::add_note(self, req.case_no.trim(), &req.text).await?,
-        )))
+        ))
     }
 
     async fn act(

@@ -119,7 +119,6 @@ pub fn write_registration(
         .map_err(&e)?;
     d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
     d.put(ROOT, "registered_at", at).map_err(&e)?;
-    d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?;
     d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
     Ok(())
 }
@@ -177,28 +176,6 @@ pub fn header(d: &AutoCommit) -> Option<Header> {
     })
 }
 
-/// Adds a progress note by `unit`.
-pub fn add_note(
-    d: &mut AutoCommit,
-    case_no: &str,
-    note_id: &str,
-    unit: &UnitCode,
-    text: &str,
-    at: &str,
-) -> Result<(), NodeError> {
-    let text = required("text", text, MAX_NOTE_CHARS)?;
-    let e = am(case_no);
-    let notes = match d.get(ROOT, "notes").map_err(&e)? {
-        Some((Value::Object(ObjType::Map), id)) => id,
-        _ => d.put_object(ROOT, "notes", ObjType::Map).map_err(&e)?,
-    };
-    let note = d.put_object(&notes, note_id, ObjType::Map).map_err(&e)?;
-    d.put(&note, "unit", unit.as_str()).map_err(&e)?;
-    d.put(&note, "text", text.as_str()).map_err(&e)?;
-    d.put(&note, "at", at).map_err(&e)?;
-    Ok(())
-}
-
 fn str_at(d: &AutoCommit, obj: &automerge::ObjId, key: &str) -> String {
     match d.get(obj, key) {
         Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
@@ -214,26 +191,40 @@ pub fn is_case(d: &AutoCommit) -> bool {
     doc::read_str(d, "kind").as_deref() == Some(KIND)
 }
 
-/// Reads the case view (notes ordered by time, then id).
+/// A progress note as a lifecycle record (notes are progress records).
+pub fn progress(
+    unit: &UnitCode,
+    text: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Record, NodeError> {
+    Ok(Record {
+        id: format!("{unit}-{}", uuid::Uuid::new_v4().simple()),
+        unit: unit.clone(),
+        at,
+        body: Body::Progress {
+            text: required("text", text, MAX_NOTE_CHARS)?,
+        },
+    })
+}
+
+/// Reads the case view; its notes are the progress records, in record order.
 pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
     if !is_case(d) {
         return Err(NodeError::NotFound(format!("{case_no} is not a case")));
     }
-    let root = ROOT;
-    let mut notes = Vec::new();
-    if let Ok(Some((Value::Object(ObjType::Map), nid))) = d.get(&root, "notes") {
-        for key in d.keys(&nid).collect::<Vec<_>>() {
-            if let Ok(Some((Value::Object(ObjType::Map), obj))) = d.get(&nid, key.as_str()) {
-                notes.push(Note {
-                    unit: str_at(d, &obj, "unit"),
-                    text: str_at(d, &obj, "text"),
-                    at: str_at(d, &obj, "at"),
-                    id: key,
-                });
-            }
-        }
-    }
-    notes.sort_by(|a, b| (&a.at, &a.id).cmp(&(&b.at, &b.id)));
+    let (records, _) = read_records(d);
+    let notes = lifecycle::ordered(&records)
+        .into_iter()
+        .filter_map(|r| match &r.body {
+            Body::Progress { text } => Some(Note {
+                id: r.id.clone(),
+                unit: r.unit.to_string(),
+                text: text.clone(),
+                at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            }),
+            _ => None,
+        })
+        .collect();
     let scope = doc::read_scope(case_no, d)
         .map(|s| s.iter().map(ToString::to_string).collect())
         .unwrap_or_default();
@@ -277,7 +268,8 @@ mod tests {
         assert_eq!(no, "441521115001-2026-000001");
         let mut d = doc::new_doc(&no, doc::unit_actor(&me)).unwrap();
         write_registration(&mut d, &no, &reg, "2026-11-23T00:00:00.000Z").unwrap();
-        add_note(&mut d, &no, "n1", &me, "已受理", "2026-11-23T01:00:00.000Z").unwrap();
+        let note = progress(&me, "已受理", chrono::Utc::now()).unwrap();
+        add_record(&mut d, &no, &note).unwrap();
         let v = read(&mut d, &no).unwrap();
         assert_eq!(v.petitioner, "张三");
         assert_eq!(v.notes.len(), 1);

@@ -329,14 +329,8 @@ mod tests {
             .unwrap();
             if i % 3 == 0 {
                 hub.update(&no, Create::Existing, |d| {
-                    case::add_note(
-                        d,
-                        &no,
-                        &format!("n{i}"),
-                        &unit,
-                        "进展",
-                        "2026-01-02T00:00:00.000Z",
-                    )
+                    let note = case::progress(&unit, "进展", chrono::Utc::now())?;
+                    case::add_record(d, &no, &note)
                 })
                 .await
                 .unwrap();
