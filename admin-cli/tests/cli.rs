@@ -280,3 +280,117 @@ fn registration_refuses_bad_fields_by_name() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("441521115000-2026-000001"));
 }
+
+#[test]
+fn a_case_is_handled_and_closed_step_by_step_through_the_cli() {
+    let f = Fixture::new();
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
+    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
+    assert!(
+        f.run(&["pki", "issue", "--unit", COUNTY, "--dir", fed])
+            .status
+            .success()
+    );
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+    let no = f.json(
+        COUNTY,
+        &[
+            "case",
+            "register",
+            "--petitioner",
+            "赵六",
+            "--content",
+            "低保待遇",
+        ],
+    )["case_no"]
+        .as_str()
+        .expect("case_no")
+        .to_owned();
+    let close = [
+        "case",
+        "close",
+        &no,
+        "--facts-clear",
+        "--handled-in-place",
+        "--file-complete",
+    ];
+    let out = f.at(COUNTY, &close);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("closure.five_conditions"), "{err}");
+
+    let steps: Vec<Vec<&str>> = vec![
+        vec!["case", "screen", &no, "--decision", "accept"],
+        vec!["case", "own", &no, "--leader", "黄局长"],
+        vec!["case", "note", &no, "--text", "已核实"],
+        vec![
+            "case",
+            "reply",
+            &no,
+            "--opinion",
+            "support",
+            "--text",
+            "予以支持",
+        ],
+        vec![
+            "case",
+            "rate",
+            &no,
+            "--acceptance",
+            "satisfied",
+            "--handling",
+            "basic",
+        ],
+        vec![
+            "case",
+            "approve",
+            &no,
+            "--leader",
+            "黄局长",
+            "--opinion",
+            "同意",
+        ],
+    ];
+    for s in &steps {
+        let v = f.json(COUNTY, s);
+        assert_eq!(v["case_no"], no.as_str(), "{s:?}");
+    }
+    let v = f.json(COUNTY, &close);
+    assert_eq!(v["status"], "closed");
+    assert!(v["closure_blockers"].as_array().is_none_or(Vec::is_empty));
+    let timeline = f.json(COUNTY, &["case", "timeline", &no]);
+    let kinds: Vec<&str> = timeline
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["body"]["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "screening",
+            "ownership",
+            "progress",
+            "reply",
+            "rating",
+            "leader_approval",
+            "closure"
+        ]
+    );
+    // Bad input names the flag.
+    let out = f.at(
+        COUNTY,
+        &[
+            "case",
+            "forward",
+            &no,
+            "--to",
+            "4415",
+            "--due",
+            "2030-01-01",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
+}
