@@ -69,10 +69,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-#[tokio::main]
-async fn main() {
+/// Exit quietly when the reader of our output goes away (`xinfang … | head`),
+/// as command-line tools do, instead of panicking on a broken pipe.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL
+    // is the disposition every process starts with before Rust changes it.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
+}
+
+fn main() {
+    restore_default_sigpipe();
     let cli = Cli::parse();
-    if let Err(e) = run(cli).await {
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(run(cli)));
+    if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
