@@ -154,7 +154,8 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
     }])?);
     let store: Arc<dyn Store> = Arc::new(store);
     let hub = xinfang_hub::Hub::new(unit.clone(), topology, store, Default::default())?;
-    xinfang_node::projection::Projector::new(hub, pool.clone())
+    let rules = Arc::new(xinfang_node::rules::CaseRules::official()?);
+    xinfang_node::projection::Projector::new(hub, pool.clone(), rules)
         .catch_up()
         .await?;
     pool.close().await;
@@ -435,6 +436,7 @@ async fn measure(fed: &mut Fed, args: &BenchArgs, lang: Lang) -> anyhow::Result<
                 unit: COMMUNITY.into(),
                 petitioner: format!("测试{i}"),
                 content: "三级传播测试".into(),
+                ..Default::default()
             })
             .await?
             .into_inner();
@@ -486,6 +488,7 @@ async fn measure(fed: &mut Fed, args: &BenchArgs, lang: Lang) -> anyhow::Result<
                     unit: TOWN.into(),
                     petitioner: format!("并发{i}"),
                     content: "登记吞吐测试".into(),
+                    ..Default::default()
                 })
                 .await?;
             }

@@ -532,6 +532,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     unit: unit.to_string(),
                     petitioner,
                     content,
+                    ..Default::default()
                 })
                 .await
                 .map_err(status_error)?
@@ -554,7 +555,10 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         CaseCmd::List { conn, limit } => {
             let mut client = conn.client().await?;
             let cases = client
-                .list_cases(pb::ListCasesRequest { limit })
+                .list_cases(pb::ListCasesRequest {
+                    limit,
+                    ..Default::default()
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner()

@@ -27,6 +27,9 @@ pub const NODE_CERT: &str = "node.pem";
 pub const NODE_KEY: &str = "node-key.pem";
 pub const OPERATOR_CERT: &str = "operator.pem";
 pub const OPERATOR_KEY: &str = "operator-key.pem";
+/// The federation's matching key (hex): every node hashes identity numbers with it,
+/// so the same petitioner matches across nodes while the number stays local.
+pub const MATCH_KEY: &str = "match.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
@@ -120,6 +123,12 @@ impl Pki {
         let cert = params.self_signed(&key)?;
         write_file(&dir.join(CA_KEY), &key.serialize_pem(), true)?;
         write_file(&cert_path, &cert.pem(), false)?;
+        let match_key = format!(
+            "{}{}\n",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        write_file(&dir.join(MATCH_KEY), &match_key, true)?;
         Ok(Pki {
             dir: dir.to_owned(),
         })
@@ -163,6 +172,10 @@ impl Pki {
         hosts: &[String],
         out_dir: &Path,
     ) -> Result<Issued, PkiError> {
+        let key_path = self.dir.join(MATCH_KEY);
+        if key_path.exists() {
+            write_file(&out_dir.join(MATCH_KEY), &read_file(&key_path)?, true)?;
+        }
         let mut sans = vec![SanType::DnsName(unit_dns_name(unit).try_into()?)];
         for h in hosts {
             match h.parse::<IpAddr>() {

@@ -8,12 +8,11 @@ use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
 
-use crate::case::{self, CaseView, Registration};
+use crate::case::{self, CaseView, Details, DetailsInput, Registration};
 use crate::error::NodeError;
 use crate::lifecycle::{self, Body, Context, Record};
-use crate::projection::{self, Projector};
-use crate::rules::calendar::HolidayCalendar;
-use crate::rules::limits::TimeLimits;
+use crate::projection::{self, CaseFilter, Projector};
+use crate::rules::CaseRules;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 10_000;
@@ -22,8 +21,8 @@ pub struct NodeApi {
     hub: Hub,
     pool: SqlitePool,
     projector: Arc<Projector>,
-    calendar: Arc<HolidayCalendar>,
-    limits: Arc<TimeLimits>,
+    rules: Arc<CaseRules>,
+    match_key: Option<Arc<Vec<u8>>>,
 }
 
 impl NodeApi {
@@ -31,24 +30,35 @@ impl NodeApi {
         hub: Hub,
         pool: SqlitePool,
         projector: Arc<Projector>,
-        calendar: Arc<HolidayCalendar>,
-        limits: Arc<TimeLimits>,
+        rules: Arc<CaseRules>,
+        match_key: Option<Arc<Vec<u8>>>,
     ) -> Self {
         NodeApi {
             hub,
             pool,
             projector,
-            calendar,
-            limits,
+            rules,
+            match_key,
         }
     }
 
     fn context(&self) -> Context<'_> {
         Context {
             topology: self.hub.topology(),
-            calendar: &self.calendar,
-            limits: &self.limits,
+            calendar: &self.rules.calendar,
+            limits: &self.rules.limits,
         }
+    }
+
+    /// Personal data in clear, if this node registered the case.
+    async fn personal(&self, case_no: &str) -> Result<(String, String), NodeError> {
+        let row: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT id_number, phone FROM node_pii WHERE case_no = ?")
+                .bind(case_no)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (id, phone) = row.unwrap_or_default();
+        Ok((id.unwrap_or_default(), phone.unwrap_or_default()))
     }
 
     /// The whole case file with everything derived from its records, as of today.
@@ -58,17 +68,36 @@ impl NodeApi {
         case_no: &str,
     ) -> Result<pb::CaseView, NodeError> {
         let view = case::read(d, case_no)?;
+        let det = view.details.clone();
         let (records, unreadable) = case::read_records(d);
         let mut out = to_pb(view);
+        out.id_masked = det.id_masked.unwrap_or_default();
+        out.phone_masked = det.phone_masked.unwrap_or_default();
+        out.address = det.address.unwrap_or_default();
+        out.channel = serde_json::to_value(det.channel)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        out.purpose = det.purpose.unwrap_or_default();
+        out.category = det.category.unwrap_or_default();
+        out.subcategory = det.subcategory.unwrap_or_default();
+        out.place = det.place.map(|u| u.to_string()).unwrap_or_default();
+        out.cause = det.cause.unwrap_or_default();
+        out.receiving_leader = det.receiving_leader.unwrap_or_default();
+        out.responsible_unit = det
+            .responsible_unit
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        out.representatives = det.representatives;
+        out.head_count = det.head_count;
+        out.repeat_of = det.repeat_of.unwrap_or_default();
+        out.skip_level_of = det.skip_level_of.unwrap_or_default();
         let Some(h) = case::header(d) else {
             return Ok(out);
         };
         let today = lifecycle::local_day(chrono::Utc::now());
         let derived = lifecycle::derive(&h, &records, &self.context(), today);
-        out.status = serde_json::to_value(derived.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        out.status = lifecycle::status_code(derived.status).to_owned();
         out.handling_unit = derived.handling_unit.to_string();
         out.lead_unit = derived.lead_unit.map(|u| u.to_string()).unwrap_or_default();
         out.overdue = derived.overdue;
@@ -169,21 +198,85 @@ impl NodeApi {
         Ok(n as u64)
     }
 
-    pub async fn register(&self, req: pb::RegisterCaseRequest) -> Result<CaseView, NodeError> {
-        let reg = Registration::validate(self.hub.me(), &req.unit, &req.petitioner, &req.content)?;
+    pub async fn register(&self, req: pb::RegisterCaseRequest) -> Result<pb::CaseView, NodeError> {
+        let me = self.hub.me().clone();
+        let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
+        let input = DetailsInput {
+            id_number: &req.id_number,
+            phone: &req.phone,
+            address: &req.address,
+            channel: &req.channel,
+            purpose: &req.purpose,
+            category: &req.category,
+            subcategory: &req.subcategory,
+            place: &req.place,
+            cause: &req.cause,
+            receiving_leader: &req.receiving_leader,
+            responsible_unit: &req.responsible_unit,
+            representatives: &req.representatives,
+            head_count: req.head_count,
+        };
+        let key = self.match_key.as_deref().map(Vec::as_slice);
+        let (mut details, personal) =
+            Details::validate(&input, &self.rules.taxonomy, self.hub.topology(), key)?;
+        if let (Some(hash), Some(category)) = (&details.id_hash, &details.category) {
+            // Same petitioner (keyed hash), same matter (classification): a repeat;
+            // and if a unit below us still handles it, a skip-level petition.
+            self.projector.catch_up().await?;
+            let matches = projection::matching_cases(
+                &self.pool,
+                hash,
+                category,
+                details.subcategory.as_deref(),
+            )
+            .await?;
+            details.repeat_of = matches.first().map(|m| m.case_no.clone());
+            details.skip_level_of = matches
+                .iter()
+                .find(|m| {
+                    let open = serde_json::from_value::<lifecycle::Status>(
+                        serde_json::Value::String(m.status.clone()),
+                    )
+                    .is_ok_and(lifecycle::Status::is_open);
+                    let below = m
+                        .handling_unit
+                        .as_deref()
+                        .and_then(|u| u.parse::<xinfang_hub::UnitCode>().ok())
+                        .is_some_and(|u| u != me && self.hub.topology().in_subtree(&me, &u));
+                    open && below
+                })
+                .map(|m| m.case_no.clone());
+        }
+        reg.details = details;
         let (at, year) = Self::now();
         loop {
             let seq = self.next_number(reg.unit.as_str(), year).await?;
             let no = case::case_number(&reg.unit, year, seq);
+            // Personal data first, locally; removed again if the case is not created.
+            if personal.id.is_some() || personal.phone.is_some() {
+                sqlx::query(
+                    "INSERT OR REPLACE INTO node_pii (case_no, id_number, phone) VALUES (?, ?, ?)",
+                )
+                .bind(&no)
+                .bind(personal.id.as_ref().map(|i| i.expose().to_owned()))
+                .bind(personal.phone.as_ref().map(|p| p.expose().to_owned()))
+                .execute(&self.pool)
+                .await?;
+            }
             let result = self
                 .hub
                 .update(&no, Create::New, |d| {
-                    case::write_registration(d, &no, &reg, &at)?;
-                    case::read(d, &no)
+                    case::write_registration(d, &no, &reg, &at)
                 })
                 .await;
+            if result.is_err() {
+                sqlx::query("DELETE FROM node_pii WHERE case_no = ?")
+                    .bind(&no)
+                    .execute(&self.pool)
+                    .await?;
+            }
             match result {
-                Ok(view) => return Ok(view),
+                Ok(()) => return self.get(&no).await,
                 // The counter fell behind the documents (e.g. a restored counter
                 // table): skip the taken number.
                 Err(UpdateError::Hub(HubError::Exists(_))) => continue,
@@ -200,7 +293,61 @@ impl NodeApi {
         let mut d = held.loaded.doc;
         let mut out = self.full_view(&mut d, case_no)?;
         out.arrived_at = ms_to_rfc3339(Some(held.first_seen_ms));
+        (out.id_number, out.phone) = self.personal(case_no).await?;
         Ok(out)
+    }
+
+    fn filter(&self, req: &pb::ListCasesRequest, limit: u32) -> Result<CaseFilter, NodeError> {
+        let status = match req.status.trim() {
+            "" => None,
+            s => {
+                serde_json::from_value::<lifecycle::Status>(serde_json::Value::String(s.to_owned()))
+                    .map_err(|_| {
+                        NodeError::invalid(
+                            "status",
+                            format!("{s:?} is not a status (registered, accepted, routed, handling, replied, closed, …)"),
+                        )
+                    })?;
+                Some(s.to_owned())
+            }
+        };
+        let units = match req.subtree.trim() {
+            "" => None,
+            code => {
+                let unit = self
+                    .hub
+                    .topology()
+                    .resolve(code)
+                    .map_err(|e| NodeError::invalid("subtree", e.to_string()))?;
+                Some(
+                    self.hub
+                        .topology()
+                        .subtree(&unit.code)
+                        .into_iter()
+                        .map(|u| u.to_string())
+                        .collect(),
+                )
+            }
+        };
+        let category = match req.category.trim() {
+            "" => None,
+            c => {
+                self.rules
+                    .taxonomy
+                    .category(c, None)
+                    .map_err(|e| NodeError::invalid("category", e.to_string()))?;
+                Some(c.to_owned())
+            }
+        };
+        Ok(CaseFilter {
+            limit,
+            status,
+            units,
+            category,
+            overdue_before: req.overdue.then(filter_today),
+            repeat: req.repeat,
+            skip_level: req.skip_level,
+        })
     }
 
     /// A progress note is a progress record; it goes through the same rules.
@@ -237,6 +384,11 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
     }
 }
 
+/// Today in China Standard Time, as YYYY-MM-DD (deadlines compare as text).
+fn filter_today() -> String {
+    lifecycle::local_day(chrono::Utc::now()).to_string()
+}
+
 fn ms_to_rfc3339(ms: Option<i64>) -> String {
     ms.and_then(chrono::DateTime::from_timestamp_millis)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
@@ -251,7 +403,7 @@ impl NodeRpc for NodeApi {
     ) -> Result<Response<pb::CaseView>, Status> {
         let view = self.register(request.into_inner()).await?;
         tracing::info!(case_no = %view.case_no, "case registered");
-        Ok(Response::new(to_pb(view)))
+        Ok(Response::new(view))
     }
 
     async fn get_case(
@@ -269,7 +421,8 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Result<Response<pb::ListCasesResponse>, Status> {
-        let limit = match request.into_inner().limit {
+        let req = request.into_inner();
+        let limit = match req.limit {
             0 => DEFAULT_PAGE,
             n if n > MAX_PAGE => {
                 return Err(
@@ -278,9 +431,10 @@ impl NodeRpc for NodeApi {
             }
             n => n,
         };
+        let filter = self.filter(&req, limit)?;
         // Read-your-writes: project whatever the documents already hold.
         self.projector.catch_up().await?;
-        let rows = projection::list_cases(&self.pool, limit).await?;
+        let rows = projection::list_cases(&self.pool, &filter).await?;
         Ok(Response::new(pb::ListCasesResponse {
             cases: rows
                 .into_iter()
@@ -290,6 +444,16 @@ impl NodeRpc for NodeApi {
                     petitioner: r.petitioner,
                     content: r.content,
                     registered_at: r.registered_at,
+                    status: r.status,
+                    handling_unit: r.handling_unit.unwrap_or_default(),
+                    next_deadline: r.next_due.map(|due| pb::Deadline {
+                        overdue: due < filter_today(),
+                        due,
+                        ..Default::default()
+                    }),
+                    category: r.category.unwrap_or_default(),
+                    repeat_of: r.repeat_of.unwrap_or_default(),
+                    skip_level_of: r.skip_level_of.unwrap_or_default(),
                     ..Default::default()
                 })
                 .collect(),

@@ -12,6 +12,9 @@ use xinfang_hub::doc;
 
 use crate::error::NodeError;
 use crate::lifecycle::{self, Body, Header, Record};
+use crate::rules::identity::{IdNumber, Phone};
+use crate::rules::taxonomy::Taxonomy;
+use xinfang_hub::Topology;
 
 pub const KIND: &str = "case";
 pub const MAX_PETITIONER_CHARS: usize = 100;
@@ -36,6 +39,240 @@ pub struct CaseView {
     pub notes: Vec<Note>,
     pub scope: Vec<String>,
     pub heads: Vec<String>,
+    pub details: Details,
+}
+
+/// How the petition came in (Reg-2022 art. 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Visit,
+    Letter,
+    Online,
+    Phone,
+    Fax,
+}
+
+/// The ledger elements beyond name and demand. Written once at registration and
+/// replicated; personal data only as a keyed hash and masked forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Details {
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcategory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<UnitCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiving_leader: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_unit: Option<UnitCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representatives: Vec<String>,
+    #[serde(default)]
+    pub head_count: u32,
+    /// HMAC of the ID number under the federation's matching key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_masked: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_masked: Option<String>,
+    /// The earlier case of the same petitioner on the same matter (重复信访).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_of: Option<String>,
+    /// An open case of the same petitioner on the same matter still being handled
+    /// below the registering unit (越级访, Reg-2022 art. 19).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_level_of: Option<String>,
+}
+
+/// Personal data in clear: stays in the registering node's local table.
+#[derive(Debug, Clone, Default)]
+pub struct Personal {
+    pub id: Option<IdNumber>,
+    pub phone: Option<Phone>,
+}
+
+/// The raw request fields, as typed by staff.
+#[derive(Debug, Clone, Default)]
+pub struct DetailsInput<'a> {
+    pub id_number: &'a str,
+    pub phone: &'a str,
+    pub address: &'a str,
+    pub channel: &'a str,
+    pub purpose: &'a str,
+    pub category: &'a str,
+    pub subcategory: &'a str,
+    pub place: &'a str,
+    pub cause: &'a str,
+    pub receiving_leader: &'a str,
+    pub responsible_unit: &'a str,
+    pub representatives: &'a [String],
+    pub head_count: u32,
+}
+
+/// At most five representatives for a group visit (Reg-2022 art. 20).
+pub const MAX_REPRESENTATIVES: usize = 5;
+
+fn optional(field: &'static str, v: &str, max: usize) -> Result<Option<String>, NodeError> {
+    if v.trim().is_empty() {
+        Ok(None)
+    } else {
+        required(field, v, max).map(Some)
+    }
+}
+
+fn known_unit(
+    field: &'static str,
+    v: &str,
+    topology: &Topology,
+) -> Result<Option<UnitCode>, NodeError> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    let code: UnitCode = v
+        .trim()
+        .parse()
+        .map_err(|e: xinfang_hub::topology::UnitCodeError| {
+            NodeError::invalid(field, e.to_string())
+        })?;
+    if !topology.contains(&code) {
+        return Err(NodeError::invalid(
+            field,
+            format!("unit {code} is not in the federation's topology"),
+        ));
+    }
+    Ok(Some(code))
+}
+
+impl Details {
+    /// Checks the ledger elements; splits personal data off (clear, local) from what
+    /// replicates (masked, hashed). `match_key` is needed only with an ID number.
+    pub fn validate(
+        input: &DetailsInput<'_>,
+        taxonomy: &Taxonomy,
+        topology: &Topology,
+        match_key: Option<&[u8]>,
+    ) -> Result<(Details, Personal), NodeError> {
+        let channel = match input.channel.trim() {
+            "" | "visit" => Channel::Visit,
+            "letter" => Channel::Letter,
+            "online" => Channel::Online,
+            "phone" => Channel::Phone,
+            "fax" => Channel::Fax,
+            other => {
+                return Err(NodeError::invalid(
+                    "channel",
+                    format!("{other:?} is not one of visit, letter, online, phone, fax"),
+                ));
+            }
+        };
+        let code = |field: &'static str, v: &str| -> Option<String> {
+            let _ = field;
+            let v = v.trim();
+            (!v.is_empty()).then(|| v.to_owned())
+        };
+        let purpose = code("purpose", input.purpose);
+        if let Some(p) = &purpose {
+            taxonomy
+                .purpose(p)
+                .map_err(|e| NodeError::invalid("purpose", e.to_string()))?;
+        }
+        let category = code("category", input.category);
+        let subcategory = code("subcategory", input.subcategory);
+        match (&category, &subcategory) {
+            (Some(c), sub) => {
+                taxonomy
+                    .category(c, sub.as_deref())
+                    .map_err(|e| NodeError::invalid("category", e.to_string()))?;
+            }
+            (None, Some(_)) => {
+                return Err(NodeError::invalid("subcategory", "needs a category"));
+            }
+            (None, None) => {}
+        }
+        if input.representatives.len() > MAX_REPRESENTATIVES {
+            return Err(NodeError::invalid(
+                "representatives",
+                format!(
+                    "a group visit elects at most {MAX_REPRESENTATIVES} representatives (Reg-2022 art. 20); got {}",
+                    input.representatives.len()
+                ),
+            ));
+        }
+        let mut representatives = Vec::new();
+        for r in input.representatives {
+            representatives.push(required("representatives", r, MAX_PETITIONER_CHARS)?);
+        }
+        if (input.head_count as usize) < representatives.len() {
+            return Err(NodeError::invalid(
+                "head_count",
+                format!(
+                    "is {} but {} representatives came",
+                    input.head_count,
+                    representatives.len()
+                ),
+            ));
+        }
+        let id = if input.id_number.trim().is_empty() {
+            None
+        } else {
+            Some(
+                IdNumber::parse(input.id_number)
+                    .map_err(|e| NodeError::invalid("id_number", e.to_string()))?,
+            )
+        };
+        let phone = if input.phone.trim().is_empty() {
+            None
+        } else {
+            Some(
+                Phone::parse(input.phone)
+                    .map_err(|e| NodeError::invalid("phone", e.to_string()))?,
+            )
+        };
+        let id_hash = match (&id, match_key) {
+            (Some(id), Some(key)) => Some(id.keyed_hash(key)),
+            (Some(_), None) => {
+                return Err(NodeError::invalid(
+                    "id_number",
+                    "this node has no matching key (match.key), so it cannot register identity numbers",
+                ));
+            }
+            (None, _) => None,
+        };
+        let details = Details {
+            channel,
+            purpose,
+            category,
+            subcategory,
+            place: known_unit("place", input.place, topology)?,
+            cause: optional("cause", input.cause, MAX_CONTENT_CHARS)?,
+            receiving_leader: optional(
+                "receiving_leader",
+                input.receiving_leader,
+                MAX_PETITIONER_CHARS,
+            )?,
+            responsible_unit: known_unit("responsible_unit", input.responsible_unit, topology)?,
+            address: optional("address", input.address, 200)?,
+            representatives,
+            head_count: input.head_count,
+            id_masked: id.as_ref().map(IdNumber::masked),
+            phone_masked: phone.as_ref().map(Phone::masked),
+            id_hash,
+            repeat_of: None,
+            skip_level_of: None,
+        };
+        Ok((details, Personal { id, phone }))
+    }
 }
 
 /// A validated registration.
@@ -44,6 +281,7 @@ pub struct Registration {
     pub unit: UnitCode,
     pub petitioner: String,
     pub content: String,
+    pub details: Details,
 }
 
 fn required(field: &'static str, value: &str, max: usize) -> Result<String, NodeError> {
@@ -91,6 +329,7 @@ impl Registration {
             unit,
             petitioner: required("petitioner", petitioner, MAX_PETITIONER_CHARS)?,
             content: required("content", content, MAX_CONTENT_CHARS)?,
+            details: Details::default(),
         })
     }
 }
@@ -119,8 +358,21 @@ pub fn write_registration(
         .map_err(&e)?;
     d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
     d.put(ROOT, "registered_at", at).map_err(&e)?;
+    let details =
+        serde_json::to_string(&reg.details).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(ROOT, DETAILS_KEY, details).map_err(&e)?;
     d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
     Ok(())
+}
+
+/// The registration's ledger elements, as one JSON value written once.
+pub const DETAILS_KEY: &str = "details";
+
+/// Reads the registration's ledger elements (empty for a case without them).
+pub fn read_details(d: &AutoCommit) -> Details {
+    doc::read_str(d, DETAILS_KEY)
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
 }
 
 /// Where lifecycle records live: a map from record id to the record as JSON.
@@ -173,6 +425,7 @@ pub fn header(d: &AutoCommit) -> Option<Header> {
     Some(Header {
         registered_by,
         received: lifecycle::local_day(at.with_timezone(&chrono::Utc)),
+        skip_level_of: read_details(d).skip_level_of,
     })
 }
 
@@ -239,6 +492,7 @@ pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
         notes,
         scope,
         heads,
+        details: read_details(d),
     })
 }
 

@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// Largest frame accepted on a link, in bytes
     #[arg(long, default_value_t = 16 << 20)]
     pub max_frame_bytes: usize,
+    /// The federation's matching key file (default: match.key in the TLS folder,
+    /// then DIR/pki/match.key)
+    #[arg(long)]
+    pub match_key: Option<PathBuf>,
     /// Largest document accepted, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     pub max_doc_bytes: usize,
@@ -79,7 +83,24 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     hub.limits.max_frame_bytes = args.max_frame_bytes;
     hub.limits.max_doc_bytes = args.max_doc_bytes;
     hub.batch_max_bytes = hub.batch_max_bytes.min(args.max_frame_bytes / 2);
+    let match_key = match &args.match_key {
+        Some(p) => Some(
+            server::load_match_key(p)?
+                .with_context(|| format!("--match-key {} does not exist", p.display()))?,
+        ),
+        None => {
+            let tls_dir = args.tls.clone().unwrap_or_else(|| layout.tls(&unit));
+            match server::load_match_key(&tls_dir.join(xinfang_hub::pki::MATCH_KEY))? {
+                Some(k) => Some(k),
+                None => server::load_match_key(&layout.pki().join(xinfang_hub::pki::MATCH_KEY))?,
+            }
+        }
+    };
+    if match_key.is_none() {
+        tracing::warn!("no matching key: registrations with identity numbers will be refused");
+    }
     let cfg = NodeConfig {
+        match_key,
         unit: unit.clone(),
         topology,
         data_dir: args.data.clone().unwrap_or_else(|| layout.data(&unit)),

@@ -197,7 +197,32 @@ pub enum Status {
     Final,
 }
 
+/// The status as its stable snake_case code (as in JSON).
+pub fn status_code(s: Status) -> &'static str {
+    match s {
+        Status::Registered => "registered",
+        Status::Accepted => "accepted",
+        Status::NotAccepted => "not_accepted",
+        Status::ToDiscipline => "to_discipline",
+        Status::Diverted => "diverted",
+        Status::Routed => "routed",
+        Status::Handling => "handling",
+        Status::Replied => "replied",
+        Status::Closed => "closed",
+        Status::Archived => "archived",
+        Status::UnderReview => "under_review",
+        Status::Reviewed => "reviewed",
+        Status::UnderReReview => "under_re_review",
+        Status::Final => "final",
+    }
+}
+
 impl Status {
+    /// Open: a unit is still expected to act on it.
+    pub fn is_open(self) -> bool {
+        !self.is_terminal() && !matches!(self, Status::Closed | Status::Archived | Status::Reviewed)
+    }
+
     /// Tracking has ended for good at this unit.
     pub fn is_terminal(self) -> bool {
         matches!(
@@ -265,6 +290,9 @@ pub struct Deadline {
 pub struct Header {
     pub registered_by: UnitCode,
     pub received: NaiveDate,
+    /// Set when the registration skipped over a lower unit still handling the
+    /// same matter: then it is not accepted here (Reg-2022 art. 19 ¶3).
+    pub skip_level_of: Option<String>,
 }
 
 /// The context rules need: the federation, the calendar, the time limits.
@@ -654,6 +682,22 @@ pub fn admit(
                     ),
                 ));
             }
+            if matches!(
+                new.body,
+                Body::Screening {
+                    decision: Screening::Accept
+                }
+            ) && new.unit == h.registered_by
+                && let Some(below) = &h.skip_level_of
+            {
+                return Err(refuse(
+                    "skip_level.not_accepted_above",
+                    format!(
+                        "case {below} on the same matter is still being handled below; \
+                         a skip-level petition is not accepted here (Reg-2022 art. 19)"
+                    ),
+                ));
+            }
             let screened_here = records.iter().any(|r| {
                 matches!(r.body, Body::Screening { .. })
                     && r.unit == new.unit
@@ -1018,6 +1062,7 @@ mod tests {
         Header {
             registered_by: u(COMM_A),
             received: day("2026-03-02"),
+            skip_level_of: None,
         }
     }
 
@@ -1599,6 +1644,7 @@ mod tests {
         let h = Header {
             registered_by: u(COMM_A),
             received: day("2026-09-20"),
+            skip_level_of: None,
         };
         let d = derive(&h, &[], &w.ctx(), day("2026-10-08"));
         let route = d.next_deadline.clone().unwrap();
@@ -1612,6 +1658,7 @@ mod tests {
         let h2 = Header {
             registered_by: u(COMM_A),
             received: day("2026-12-01"),
+            skip_level_of: None,
         };
         let acc = vec![rec(
             "s1",

@@ -12,17 +12,68 @@ use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::doc::{self};
 use xinfang_hub::{CommitObserver, Hub};
 
+use std::sync::Arc;
+
+use xinfang_hub::Topology;
+
 use crate::case::{self, CaseView};
 use crate::error::NodeError;
+use crate::lifecycle::{self, Context};
+use crate::rules::CaseRules;
 
 const CURSOR_KEY: &str = "projected_upto";
 const CHUNK: usize = 500;
+
+/// One case as the query tables hold it.
+pub struct Projected {
+    pub view: CaseView,
+    pub status: String,
+    pub handling_unit: String,
+    pub next_due: Option<String>,
+}
+
+/// Derives a case's query row from its document (None if it is not a case).
+pub fn project(
+    d: &mut AutoCommit,
+    id: &str,
+    topology: &Topology,
+    rules: &CaseRules,
+) -> Option<Projected> {
+    if !case::is_case(d) {
+        return None;
+    }
+    let view = case::read(d, id).ok()?;
+    let (records, _) = case::read_records(d);
+    let (status, handling_unit, next_due) = match case::header(d) {
+        Some(h) => {
+            let ctx = Context {
+                topology,
+                calendar: &rules.calendar,
+                limits: &rules.limits,
+            };
+            // Overdue is decided at query time; the date here only affects flags.
+            let derived = lifecycle::derive(&h, &records, &ctx, h.received);
+            (
+                lifecycle::status_code(derived.status).to_owned(),
+                derived.handling_unit.to_string(),
+                derived.next_deadline.map(|d| d.due.to_string()),
+            )
+        }
+        None => ("registered".to_owned(), view.unit.clone(), None),
+    };
+    Some(Projected {
+        view,
+        status,
+        handling_unit,
+        next_due,
+    })
+}
 
 /// The rows one commit produced, covering feed positions `(after, upto]`.
 pub struct Committed {
     after: u64,
     upto: u64,
-    cases: Vec<(u64, CaseView)>,
+    cases: Vec<(u64, Projected)>,
 }
 
 /// Turns each commit's decoded documents into rows and hands them to the
@@ -30,16 +81,16 @@ pub struct Committed {
 /// projector notices the gap and reads the feed instead: nothing is lost.
 pub struct Observer {
     tx: mpsc::Sender<Committed>,
+    topology: Arc<Topology>,
+    rules: Arc<CaseRules>,
 }
 
 impl CommitObserver for Observer {
     fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
         let mut cases = Vec::new();
         for (i, (id, d)) in docs.iter_mut().enumerate() {
-            if case::is_case(d)
-                && let Ok(v) = case::read(d, id)
-            {
-                cases.push((after + 1 + i as u64, v));
+            if let Some(p) = project(d, id, &self.topology, &self.rules) {
+                cases.push((after + 1 + i as u64, p));
             }
         }
         let _ = self.tx.try_send(Committed {
@@ -53,18 +104,24 @@ impl CommitObserver for Observer {
 pub struct Projector {
     hub: Hub,
     pool: SqlitePool,
+    rules: Arc<CaseRules>,
     lock: Mutex<()>,
     rx: Mutex<Option<mpsc::Receiver<Committed>>>,
 }
 
 impl Projector {
     /// A projector for `hub`, registered as its commit observer.
-    pub fn new(hub: Hub, pool: SqlitePool) -> std::sync::Arc<Self> {
+    pub fn new(hub: Hub, pool: SqlitePool, rules: Arc<CaseRules>) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(256);
-        hub.set_observer(std::sync::Arc::new(Observer { tx }));
-        std::sync::Arc::new(Projector {
+        hub.set_observer(Arc::new(Observer {
+            tx,
+            topology: hub.topology().clone(),
+            rules: rules.clone(),
+        }));
+        Arc::new(Projector {
             hub,
             pool,
+            rules,
             lock: Mutex::new(()),
             rx: Mutex::new(Some(rx)),
         })
@@ -73,25 +130,39 @@ impl Projector {
     /// Writes rows in multi-row statements (one round trip per 100 rows).
     async fn upsert_many(
         tx: &mut Transaction<'_, Sqlite>,
-        rows: &[(u64, &CaseView)],
+        rows: &[(u64, &Projected)],
     ) -> Result<(), NodeError> {
-        for chunk in rows.chunks(100) {
+        for chunk in rows.chunks(60) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq) ",
+                "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
+                   id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of) ",
             );
-            q.push_values(chunk, |mut b, (seq, v)| {
+            q.push_values(chunk, |mut b, (seq, p)| {
+                let v = &p.view;
                 b.push_bind(&v.case_no)
                     .push_bind(&v.unit)
                     .push_bind(&v.petitioner)
                     .push_bind(&v.content)
                     .push_bind(&v.registered_at)
                     .push_bind(v.notes.len() as i64)
-                    .push_bind(*seq as i64);
+                    .push_bind(*seq as i64)
+                    .push_bind(&v.details.id_hash)
+                    .push_bind(&v.details.category)
+                    .push_bind(&v.details.subcategory)
+                    .push_bind(&p.status)
+                    .push_bind(&p.handling_unit)
+                    .push_bind(&p.next_due)
+                    .push_bind(&v.details.repeat_of)
+                    .push_bind(&v.details.skip_level_of);
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
                   petitioner = excluded.petitioner, content = excluded.content,
-                  registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq",
+                  registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq,
+                  id_hash = excluded.id_hash, category = excluded.category,
+                  subcategory = excluded.subcategory, status = excluded.status,
+                  handling_unit = excluded.handling_unit, next_due = excluded.next_due,
+                  repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of",
             );
             q.build().execute(&mut **tx).await?;
         }
@@ -124,7 +195,7 @@ impl Projector {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<(u64, &CaseView)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
+        let rows: Vec<(u64, &Projected)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
         Self::upsert_many(&mut tx, &rows).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
         tx.commit().await?;
@@ -143,59 +214,33 @@ impl Projector {
     pub async fn catch_up(&self) -> Result<u64, NodeError> {
         let _guard = self.lock.lock().await;
         let mut pos = self.cursor().await?;
+        let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
         loop {
-            let rows = self
-                .hub
-                .store()
-                .scan(pos, CHUNK)
-                .await
-                .map_err(|e| NodeError::Storage(e.to_string()))?;
+            let rows = self.hub.store().scan(pos, CHUNK).await.map_err(storage)?;
             let Some(last) = rows.last().map(|r| r.seq) else {
                 return Ok(pos);
             };
             let ids: Vec<String> = rows.iter().map(|r| r.doc_id.clone()).collect();
             let seqs: HashMap<String, u64> =
                 rows.iter().map(|r| (r.doc_id.clone(), r.seq)).collect();
-            let docs = self
-                .hub
-                .store()
-                .get(&ids)
-                .await
-                .map_err(|e| NodeError::Storage(e.to_string()))?;
-            let mut tx = self.pool.begin().await?;
+            let docs = self.hub.store().get(&ids).await.map_err(storage)?;
+            let mut projected = Vec::with_capacity(docs.len());
             for stored in docs {
                 let mut loaded =
                     doc::decode(&stored.doc_id, &stored.bytes, &self.hub.config().limits)
                         .map_err(|e| NodeError::Internal(e.to_string()))?;
-                if !case::is_case(&loaded.doc) {
+                let topology = self.hub.topology();
+                let Some(p) = project(&mut loaded.doc, &stored.doc_id, topology, &self.rules)
+                else {
                     continue;
-                }
-                let v = case::read(&mut loaded.doc, &stored.doc_id)?;
-                sqlx::query(
-                    "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
-                       petitioner = excluded.petitioner, content = excluded.content,
-                       registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq",
-                )
-                .bind(&stored.doc_id)
-                .bind(&v.unit)
-                .bind(&v.petitioner)
-                .bind(&v.content)
-                .bind(&v.registered_at)
-                .bind(v.notes.len() as i64)
-                .bind(seqs.get(&stored.doc_id).copied().unwrap_or(stored.seq) as i64)
-                .execute(&mut *tx)
-                .await?;
+                };
+                let seq = seqs.get(&stored.doc_id).copied().unwrap_or(stored.seq);
+                projected.push((seq, p));
             }
-            sqlx::query(
-                "INSERT INTO node_meta (key, value) VALUES (?, ?)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(CURSOR_KEY)
-            .bind(last.to_string())
-            .execute(&mut *tx)
-            .await?;
+            let mut tx = self.pool.begin().await?;
+            let rows: Vec<(u64, &Projected)> = projected.iter().map(|(s, p)| (*s, p)).collect();
+            Self::upsert_many(&mut tx, &rows).await?;
+            Self::set_cursor(&mut tx, last).await?;
             tx.commit().await?;
             pos = last;
         }
@@ -242,7 +287,7 @@ impl Projector {
 }
 
 /// One row of the case list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseRow {
     pub case_no: String,
     pub unit: String,
@@ -250,35 +295,91 @@ pub struct CaseRow {
     pub content: String,
     pub registered_at: String,
     pub notes: i64,
+    pub status: String,
+    pub handling_unit: Option<String>,
+    pub next_due: Option<String>,
+    pub category: Option<String>,
+    pub repeat_of: Option<String>,
+    pub skip_level_of: Option<String>,
 }
 
-pub async fn list_cases(pool: &SqlitePool, limit: u32) -> Result<Vec<CaseRow>, NodeError> {
-    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT case_no, unit, petitioner, content, registered_at, notes FROM node_cases
-         ORDER BY registered_at DESC, case_no DESC LIMIT ?",
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub limit: u32,
+    pub status: Option<String>,
+    /// Units whose cases (registered or handled there) to include.
+    pub units: Option<Vec<String>>,
+    pub category: Option<String>,
+    /// Cases whose next deadline is before this day.
+    pub overdue_before: Option<String>,
+    pub repeat: bool,
+    pub skip_level: bool,
+}
+
+pub async fn list_cases(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+                next_due, category, repeat_of, skip_level_of FROM node_cases WHERE 1 = 1",
+    );
+    if let Some(s) = &f.status {
+        q.push(" AND status = ").push_bind(s.clone());
+    }
+    if let Some(units) = &f.units {
+        q.push(" AND (unit IN (");
+        let mut sep = q.separated(", ");
+        for u in units {
+            sep.push_bind(u.clone());
+        }
+        q.push(") OR handling_unit IN (");
+        let mut sep = q.separated(", ");
+        for u in units {
+            sep.push_bind(u.clone());
+        }
+        q.push("))");
+    }
+    if let Some(c) = &f.category {
+        q.push(" AND category = ").push_bind(c.clone());
+    }
+    if let Some(day) = &f.overdue_before {
+        q.push(" AND next_due IS NOT NULL AND next_due < ")
+            .push_bind(day.clone());
+    }
+    if f.repeat {
+        q.push(" AND repeat_of IS NOT NULL");
+    }
+    if f.skip_level {
+        q.push(" AND skip_level_of IS NOT NULL");
+    }
+    q.push(" ORDER BY registered_at DESC, case_no DESC LIMIT ")
+        .push_bind(i64::from(f.limit));
+    Ok(q.build_query_as::<CaseRow>().fetch_all(pool).await?)
+}
+
+/// Earlier cases of the same petitioner (by keyed hash) on the same matter
+/// (category and subcategory), newest first.
+pub async fn matching_cases(
+    pool: &SqlitePool,
+    id_hash: &str,
+    category: &str,
+    subcategory: Option<&str>,
+) -> Result<Vec<CaseRow>, NodeError> {
+    let rows = sqlx::query_as::<_, CaseRow>(
+        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+                next_due, category, repeat_of, skip_level_of
+         FROM node_cases WHERE id_hash = ? AND category = ? AND COALESCE(subcategory, '') = ?
+         ORDER BY registered_at DESC, case_no DESC",
     )
-    .bind(i64::from(limit))
+    .bind(id_hash)
+    .bind(category)
+    .bind(subcategory.unwrap_or(""))
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(case_no, unit, petitioner, content, registered_at, notes)| CaseRow {
-                case_no,
-                unit,
-                petitioner,
-                content,
-                registered_at,
-                notes,
-            },
-        )
-        .collect())
+    Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use xinfang_hub::store::Store;
     use xinfang_hub::store::sqlite::{Durability, SqliteStore};
     use xinfang_hub::{Create, HubConfig, Tier, Topology, Unit};
@@ -315,7 +416,8 @@ mod tests {
         .unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
         let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
-        let projector = Projector::new(hub.clone(), pool.clone());
+        let rules = Arc::new(CaseRules::official().unwrap());
+        let projector = Projector::new(hub.clone(), pool.clone(), rules);
         let (stop_tx, stop_rx) = watch::channel(false);
         let p = projector.clone();
         let task = tokio::spawn(async move { p.run(stop_rx).await });

@@ -46,6 +46,26 @@ pub struct NodeConfig {
     pub security: Security,
     pub durability: Durability,
     pub hub: HubConfig,
+    /// The federation's matching key for identity numbers (None: such
+    /// registrations are refused with a clear error).
+    pub match_key: Option<Vec<u8>>,
+}
+
+/// Reads a matching key file (hex, at least 16 bytes), if it exists.
+pub fn load_match_key(path: &Path) -> Result<Option<Vec<u8>>, StartError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let err = |message: String| StartError::Tls {
+        dir: path.display().to_string(),
+        message,
+    };
+    let text = pki::read_file(path).map_err(|e| err(e.to_string()))?;
+    let key = hex::decode(text.trim()).map_err(|e| err(format!("matching key is not hex: {e}")))?;
+    if key.len() < 16 {
+        return Err(err("matching key must be at least 16 bytes".into()));
+    }
+    Ok(Some(key))
 }
 
 /// Loads `node.pem`, `node-key.pem` and `ca.pem` from `dir`, checking that the
@@ -131,7 +151,10 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let hub = Hub::new(cfg.unit.clone(), cfg.topology.clone(), store, cfg.hub)
         .map_err(|e| StartError::Store(e.to_string()))?;
-    let projector = Projector::new(hub.clone(), pool.clone());
+    let rules = Arc::new(
+        crate::rules::CaseRules::official().map_err(|e| StartError::Server(e.to_string()))?,
+    );
+    let projector = Projector::new(hub.clone(), pool.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
         .local_addr()
@@ -165,12 +188,8 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     ))
     .max_decoding_message_size(max_frame)
     .max_encoding_message_size(max_frame);
-    let calendar = Arc::new(
-        crate::rules::calendar::HolidayCalendar::official()
-            .map_err(|e| StartError::Server(e.to_string()))?,
-    );
-    let limits = Arc::new(crate::rules::limits::TimeLimits::default());
-    let api = NodeApi::new(hub.clone(), pool, projector.clone(), calendar, limits);
+    let match_key = cfg.match_key.map(Arc::new);
+    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder

@@ -129,6 +129,7 @@ impl Federation {
             security: Security::Tls(Arc::new(self.tls(unit)?)),
             durability: Durability::Normal,
             hub: self.hub_config.clone(),
+            match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -202,6 +203,7 @@ impl Federation {
                 unit: unit.into(),
                 petitioner: petitioner.into(),
                 content: content.into(),
+                ..Default::default()
             })
             .await?
             .into_inner())
@@ -262,7 +264,10 @@ impl Federation {
         Ok(self
             .client(unit)
             .await?
-            .list_cases(pb::ListCasesRequest { limit: 10_000 })
+            .list_cases(pb::ListCasesRequest {
+                limit: 10_000,
+                ..Default::default()
+            })
             .await?
             .into_inner()
             .cases

@@ -156,6 +156,7 @@ async fn reconnect_without_changes_moves_a_bounded_number_of_bytes() -> anyhow::
                 unit: TOWN_A.into(),
                 petitioner: "乙".into(),
                 content: format!("批量事项{i}"),
+                ..Default::default()
             })
             .await?
             .into_inner()

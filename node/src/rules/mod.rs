@@ -5,3 +5,33 @@ pub mod calendar;
 pub mod identity;
 pub mod limits;
 pub mod taxonomy;
+
+use calendar::{CalendarError, HolidayCalendar};
+use limits::TimeLimits;
+use taxonomy::{Taxonomy, TaxonomyError};
+
+/// The rules a node applies to cases, loaded once at start.
+pub struct CaseRules {
+    pub calendar: HolidayCalendar,
+    pub limits: TimeLimits,
+    pub taxonomy: Taxonomy,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    #[error(transparent)]
+    Taxonomy(#[from] TaxonomyError),
+}
+
+impl CaseRules {
+    /// The shipped calendar and classification, Reg-2022 time limits.
+    pub fn official() -> Result<CaseRules, RulesError> {
+        Ok(CaseRules {
+            calendar: HolidayCalendar::official()?,
+            limits: TimeLimits::default(),
+            taxonomy: Taxonomy::official()?,
+        })
+    }
+}
