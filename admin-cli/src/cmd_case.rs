@@ -21,6 +21,8 @@ pub enum CaseCmd {
         /// The demand (诉求内容)
         #[arg(long)]
         content: String,
+        #[command(flatten)]
+        details: Box<RegisterDetails>,
     },
     /// Show one case file
     Show {
@@ -36,6 +38,24 @@ pub enum CaseCmd {
         /// Most cases to list
         #[arg(long, default_value_t = 100)]
         limit: u32,
+        /// Only cases in this status (registered, accepted, routed, handling, replied, closed, …)
+        #[arg(long)]
+        status: Option<String>,
+        /// Only cases registered or handled in this unit's subtree
+        #[arg(long)]
+        subtree: Option<String>,
+        /// Only this content category (code from the classification)
+        #[arg(long)]
+        category: Option<String>,
+        /// Only cases past their next deadline
+        #[arg(long)]
+        overdue: bool,
+        /// Only repeat petitions (重复信访)
+        #[arg(long)]
+        repeat: bool,
+        /// Only skip-level petitions (越级访)
+        #[arg(long)]
+        skip_level: bool,
     },
     /// Add a progress note to a case, as the node's unit
     Note {
@@ -216,6 +236,47 @@ pub enum CaseCmd {
     },
 }
 
+/// The ledger elements of a registration (all optional).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterDetails {
+    /// Resident identity number (GB 11643); stays in clear only at this node
+    #[arg(long)]
+    id_number: Option<String>,
+    /// Stays in clear only at this node
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    /// visit, letter, online, phone or fax
+    #[arg(long, default_value = "visit")]
+    channel: String,
+    /// Purpose code (advice, appeal, request, accusation, other)
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Content category code (see the classification)
+    #[arg(long)]
+    category: Option<String>,
+    /// Subcategory name within the category
+    #[arg(long)]
+    subcategory: Option<String>,
+    /// Unit code where the problem arose
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    cause: Option<String>,
+    #[arg(long)]
+    receiving_leader: Option<String>,
+    /// Unit code of the responsible unit
+    #[arg(long)]
+    responsible_unit: Option<String>,
+    /// A group visit's representative (repeat, at most 5)
+    #[arg(long = "representative")]
+    representatives: Vec<String>,
+    /// How many people came (group visits)
+    #[arg(long, default_value_t = 0)]
+    head_count: u32,
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum ScreenDecision {
     Accept,
@@ -316,6 +377,12 @@ struct CaseJson {
     records: Vec<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    repeat_of: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    skip_level_of: String,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    ledger: serde_json::Map<String, serde_json::Value>,
 }
 
 fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
@@ -352,6 +419,27 @@ fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
             .filter_map(|r| serde_json::from_str(&r.json).ok())
             .collect(),
         warnings: c.warnings,
+        repeat_of: c.repeat_of,
+        skip_level_of: c.skip_level_of,
+        ledger: [
+            ("id_number", c.id_number),
+            ("id_masked", c.id_masked),
+            ("phone", c.phone),
+            ("phone_masked", c.phone_masked),
+            ("address", c.address),
+            ("channel", c.channel),
+            ("purpose", c.purpose),
+            ("category", c.category),
+            ("subcategory", c.subcategory),
+            ("place", c.place),
+            ("cause", c.cause),
+            ("receiving_leader", c.receiving_leader),
+            ("responsible_unit", c.responsible_unit),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
+        .collect(),
     }
 }
 
@@ -483,7 +571,7 @@ fn print_case(c: &pb::CaseView, lang: Lang) {
                 }
             );
         }
-        if !c.closure_blockers.is_empty() && c.status != "final" {
+        if !c.closure_blockers.is_empty() && c.status == "replied" {
             println!(
                 "{}: {}",
                 lang.t("结案条件未满足", "Cannot close yet"),
@@ -501,6 +589,70 @@ fn print_case(c: &pb::CaseView, lang: Lang) {
         local_time(&c.registered_at)
     );
     println!("{}: {}", lang.t("信访人", "Petitioner"), c.petitioner);
+    let taxonomy = xinfang_node::rules::taxonomy::Taxonomy::official().ok();
+    let named =
+        |code: &str, look: &dyn Fn(&xinfang_node::rules::taxonomy::Taxonomy) -> Option<String>| {
+            taxonomy
+                .as_ref()
+                .and_then(look)
+                .unwrap_or_else(|| code.to_owned())
+        };
+    let purpose = named(&c.purpose, &|t| {
+        t.purpose(&c.purpose).ok().map(|e| e.name.clone())
+    });
+    let category = named(&c.category, &|t| {
+        t.category(&c.category, None).ok().map(|e| e.name.clone())
+    });
+    let channel = match c.channel.as_str() {
+        "visit" => lang.t("来访", "visit"),
+        "letter" => lang.t("来信", "letter"),
+        "online" => lang.t("网上信访", "online"),
+        "phone" => lang.t("来电", "phone"),
+        "fax" => lang.t("传真", "fax"),
+        _ => "",
+    }
+    .to_owned();
+    let id = if c.id_number.is_empty() {
+        &c.id_masked
+    } else {
+        &c.id_number
+    };
+    let phone = if c.phone.is_empty() {
+        &c.phone_masked
+    } else {
+        &c.phone
+    };
+    for (label, value) in [
+        (lang.t("身份证号", "ID number"), id),
+        (lang.t("联系电话", "Phone"), phone),
+        (lang.t("住址", "Address"), &c.address),
+        (lang.t("信访形式", "Channel"), &channel),
+        (lang.t("信访目的", "Purpose"), &purpose),
+        (lang.t("内容分类", "Category"), &category),
+        (lang.t("子类", "Subcategory"), &c.subcategory),
+        (lang.t("问题发生地", "Place"), &c.place),
+        (lang.t("产生原因", "Cause"), &c.cause),
+        (lang.t("接访领导", "Receiving leader"), &c.receiving_leader),
+        (lang.t("责任单位", "Responsible unit"), &c.responsible_unit),
+        (lang.t("重复信访，原案", "Repeat of"), &c.repeat_of),
+        (
+            lang.t("越级访，下级在办", "Skip-level over"),
+            &c.skip_level_of,
+        ),
+    ] {
+        if !value.is_empty() {
+            println!("{label}: {value}");
+        }
+    }
+    if !c.representatives.is_empty() {
+        println!(
+            "{}: {} ({} {})",
+            lang.t("代表", "Representatives"),
+            c.representatives.join("、"),
+            lang.t("来访人数", "people"),
+            c.head_count
+        );
+    }
     println!("{}: {}", lang.t("诉求内容", "Demand"), c.content);
     println!("{}: {}", lang.t("涉及单位", "Scope"), c.scope.join("、"));
     if !c.records.is_empty() {
@@ -524,6 +676,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             petitioner,
             content,
+            details: x,
         } => {
             let mut client = conn.client().await?;
             let unit = conn.acting_unit()?;
@@ -532,7 +685,19 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     unit: unit.to_string(),
                     petitioner,
                     content,
-                    ..Default::default()
+                    id_number: x.id_number.unwrap_or_default(),
+                    phone: x.phone.unwrap_or_default(),
+                    address: x.address.unwrap_or_default(),
+                    channel: x.channel,
+                    purpose: x.purpose.unwrap_or_default(),
+                    category: x.category.unwrap_or_default(),
+                    subcategory: x.subcategory.unwrap_or_default(),
+                    place: x.place.unwrap_or_default(),
+                    cause: x.cause.unwrap_or_default(),
+                    receiving_leader: x.receiving_leader.unwrap_or_default(),
+                    responsible_unit: x.responsible_unit.unwrap_or_default(),
+                    representatives: x.representatives,
+                    head_count: x.head_count,
                 })
                 .await
                 .map_err(status_error)?
@@ -552,12 +717,26 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 .into_inner();
             show(c, json, lang)?;
         }
-        CaseCmd::List { conn, limit } => {
+        CaseCmd::List {
+            conn,
+            limit,
+            status,
+            subtree,
+            category,
+            overdue,
+            repeat,
+            skip_level,
+        } => {
             let mut client = conn.client().await?;
             let cases = client
                 .list_cases(pb::ListCasesRequest {
                     limit,
-                    ..Default::default()
+                    status: status.unwrap_or_default(),
+                    subtree: subtree.unwrap_or_default(),
+                    category: category.unwrap_or_default(),
+                    overdue,
+                    repeat,
+                    skip_level,
                 })
                 .await
                 .map_err(status_error)?
@@ -573,15 +752,37 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     lang.t("登记时间", "Registered"),
                     lang.t("信访人", "Petitioner"),
                     lang.t("诉求内容", "Demand"),
+                    lang.t("状态", "Status"),
+                    lang.t("办理单位", "Handling"),
+                    lang.t("期限", "Due"),
+                    lang.t("标记", "Flags"),
                 ]);
                 for c in &cases {
-                    let demand: String = c.content.chars().take(30).collect();
+                    let demand: String = c.content.chars().take(20).collect();
+                    let due = c.next_deadline.as_ref().map(|d| {
+                        if d.overdue {
+                            format!("{} {}", d.due, lang.t("超期", "overdue"))
+                        } else {
+                            d.due.clone()
+                        }
+                    });
+                    let mut flags = Vec::new();
+                    if !c.repeat_of.is_empty() {
+                        flags.push(lang.t("重复", "repeat"));
+                    }
+                    if !c.skip_level_of.is_empty() {
+                        flags.push(lang.t("越级", "skip-level"));
+                    }
                     t.add_row(vec![
                         c.case_no.clone(),
                         c.unit.clone(),
                         local_time(&c.registered_at),
                         c.petitioner.clone(),
                         demand,
+                        status_label(&c.status, lang).to_owned(),
+                        c.handling_unit.clone(),
+                        due.unwrap_or_default(),
+                        flags.join(" "),
                     ]);
                 }
                 println!("{t}");

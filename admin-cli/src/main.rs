@@ -42,7 +42,7 @@ enum Command {
     },
     /// Petition cases
     #[command(subcommand)]
-    Case(cmd_case::CaseCmd),
+    Case(Box<cmd_case::CaseCmd>),
     /// Measure sync speed, latency and memory on this machine (prints a table)
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
@@ -60,7 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki(cmd) => cmd_pki::run(cmd, cli.json, cli.lang),
         Command::Up(args) => cmd_up::run(args, cli.json, cli.lang).await,
         Command::Status { conn } => cmd_status::run(&conn, cli.json, cli.lang).await,
-        Command::Case(cmd) => cmd_case::run(cmd, cli.json, cli.lang).await,
+        Command::Case(cmd) => cmd_case::run(*cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
             xinfang_node::cli::init_logging();
