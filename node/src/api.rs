@@ -153,6 +153,15 @@ impl NodeApi {
         };
         let today = lifecycle::local_day(record.at);
         let ctx = self.context();
+        if self.hub.get(case_no).await?.is_none() {
+            return Err(NodeError::Rule {
+                rule: "case.visible",
+                message: format!(
+                    "case {case_no} is not held at this node: unit {} cannot see or act on it",
+                    self.hub.me()
+                ),
+            });
+        }
         self.hub
             .update(case_no, Create::Existing, |d| {
                 if !case::is_case(d) {
