@@ -236,3 +236,68 @@ async fn concurrent_steps_at_two_tiers_merge_to_the_same_case_everywhere() -> an
     fed.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere() -> anyhow::Result<()>
+{
+    use xinfang_hub::Tier;
+    const OTHER_COUNTY: &str = "441523";
+    const OTHER_TOWN: &str = "441523100000";
+    let units = vec![
+        (CITY, "汕尾市", Tier::City, None),
+        (COUNTY, "海丰县", Tier::County, Some(CITY)),
+        (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
+        (COMM_A, "城东社区", Tier::Community, Some(TOWN_A)),
+        (OTHER_COUNTY, "陆河县", Tier::County, Some(CITY)),
+        (OTHER_TOWN, "河田镇", Tier::Township, Some(OTHER_COUNTY)),
+    ];
+    let fed = Federation::start(units).await?;
+    let no = fed.register(COMM_A, "周八", "跨县用水纠纷").await?.case_no;
+    let accept = json!({"kind": "screening", "decision": {"decision": "accept"}});
+    fed.act(COMM_A, &no, accept.clone()).await?;
+    fed.act(
+        COMM_A,
+        &no,
+        json!({"kind": "forward", "to": TOWN_A, "due": in_days(10)}),
+    )
+    .await?;
+    at_with(&fed, COUNTY, &no, 2).await?;
+    // Community and town are involved: their common superior, the county, decides.
+    let e = fed
+        .act(CITY, &no, json!({"kind": "lead_decision", "lead": TOWN_A}))
+        .await;
+    assert!(e.is_err_and(|e| e.to_string().contains("lead.common_superior")));
+    fed.act(
+        COUNTY,
+        &no,
+        json!({"kind": "lead_decision", "lead": TOWN_A}),
+    )
+    .await?;
+    at_with(&fed, TOWN_A, &no, 3).await?;
+    fed.act(TOWN_A, &no, accept.clone()).await?;
+    // The matter reaches the other county: now only the city may decide.
+    fed.act(
+        TOWN_A,
+        &no,
+        json!({"kind": "forward", "to": OTHER_TOWN, "due": in_days(12)}),
+    )
+    .await?;
+    at_with(&fed, CITY, &no, 5).await?;
+    fed.act(
+        CITY,
+        &no,
+        json!({"kind": "lead_decision", "lead": OTHER_TOWN}),
+    )
+    .await?;
+    let mut leads = Vec::new();
+    for u in [COMM_A, TOWN_A, COUNTY, CITY, OTHER_COUNTY, OTHER_TOWN] {
+        let v = at_with(&fed, u, &no, 6).await?;
+        leads.push((u, v.lead_unit, v.heads));
+    }
+    for (u, lead, heads) in &leads {
+        assert_eq!(lead, OTHER_TOWN, "lead at {u}");
+        assert_eq!(heads, &leads[0].2, "heads at {u}");
+    }
+    fed.shutdown().await;
+    Ok(())
+}
