@@ -69,22 +69,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Exit quietly when the reader of our output goes away (`xinfang … | head`),
-/// as command-line tools do, instead of panicking on a broken pipe.
-fn restore_default_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL
-    // is the disposition every process starts with before Rust changes it.
-    unsafe {
-        let _ = nix::sys::signal::signal(
-            nix::sys::signal::Signal::SIGPIPE,
-            nix::sys::signal::SigHandler::SigDfl,
-        );
-    }
+/// Exit quietly when the reader of our output goes away (`xinfang … | head`), as
+/// command-line tools do, instead of printing a panic. SIGPIPE itself stays ignored
+/// (Rust's default): nodes run from this binary must see a peer's closed socket as
+/// an error, never die of it.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn main() {
-    restore_default_sigpipe();
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)

@@ -394,3 +394,116 @@ fn a_case_is_handled_and_closed_step_by_step_through_the_cli() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
 }
+
+#[test]
+fn a_parent_process_survives_its_child_dying_mid_transfer() {
+    let f = Fixture::new();
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
+    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
+    for u in [COUNTY, TOWN] {
+        assert!(
+            f.run(&["pki", "issue", "--unit", u, "--dir", fed])
+                .status
+                .success()
+        );
+    }
+    let mut county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+    // A backlog for the town: large cases forwarded to it while it is away.
+    let due = (chrono::Utc::now() + chrono::Duration::days(10))
+        .format("%Y-%m-%d")
+        .to_string();
+    let content = "村民反映土地征收补偿标准过低且长期未兑现。".repeat(400);
+    for _ in 0..12 {
+        let v = f.json(
+            COUNTY,
+            &[
+                "case",
+                "register",
+                "--petitioner",
+                "吴九",
+                "--content",
+                &content,
+            ],
+        );
+        let no = v["case_no"].as_str().expect("case_no").to_owned();
+        f.json(COUNTY, &["case", "screen", &no, "--decision", "accept"]);
+        f.json(
+            COUNTY,
+            &["case", "forward", &no, "--to", TOWN, "--due", &due],
+        );
+    }
+    // The town connects and is killed while the county is still streaming to it,
+    // then (as `xinfang bench` does) restarts quickly with clean stops.
+    for _ in 0..3 {
+        let town = Killed(f.spawn_node(TOWN));
+        f.ready(TOWN);
+        kill9(town);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            county.0.try_wait().expect("poll").is_none(),
+            "the county process died when its child vanished mid-transfer"
+        );
+    }
+    for _ in 0..8 {
+        let town = Killed(f.spawn_node(TOWN));
+        f.ready(TOWN);
+        let pid = town.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        drop(town);
+        assert!(
+            county.0.try_wait().expect("poll").is_none(),
+            "the county process died when its child restarted"
+        );
+    }
+    f.ready(COUNTY);
+}
+
+#[test]
+fn a_parent_process_survives_its_child_coming_and_going() {
+    let f = Fixture::new();
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
+    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
+    for u in [COUNTY, TOWN] {
+        assert!(
+            f.run(&["pki", "issue", "--unit", u, "--dir", fed])
+                .status
+                .success()
+        );
+    }
+    let mut county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+    for i in 0..6 {
+        let town = Killed(f.spawn_node(TOWN));
+        f.ready(TOWN);
+        f.register(i);
+        f.wait("the town's case at the county", || f.count(COUNTY) == i + 1);
+        // Alternate a clean stop and kill -9: the county is mid-conversation either way.
+        if i % 2 == 0 {
+            let pid = town.0.id().to_string();
+            assert!(
+                Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .expect("kill")
+                    .success()
+            );
+            drop(town);
+        } else {
+            kill9(town);
+        }
+        assert!(
+            county.0.try_wait().expect("poll").is_none(),
+            "the county process died after its child went away ({i})"
+        );
+    }
+    f.ready(COUNTY);
+}
