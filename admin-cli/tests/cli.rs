@@ -72,6 +72,20 @@ impl Fixture {
         self.run(&all)
     }
 
+    /// A federation root and node certificates for `units`, made with the CLI.
+    fn init_pki(&self, units: &[&str]) {
+        let fed = self.fed();
+        let fed = fed.to_str().expect("utf-8 path");
+        assert!(self.run(&["pki", "init", "--dir", fed]).status.success());
+        for u in units {
+            assert!(
+                self.run(&["pki", "issue", "--unit", u, "--dir", fed])
+                    .status
+                    .success()
+            );
+        }
+    }
+
     fn spawn_node(&self, unit: &str) -> Child {
         Command::new(exe())
             .args(["node", "run", "--unit", unit, "--durability", "full"])
@@ -239,14 +253,7 @@ fn bad_input_gets_a_clear_error_and_a_non_zero_exit() {
 #[test]
 fn registration_refuses_bad_fields_by_name() {
     let f = Fixture::new();
-    let fed = f.fed();
-    let fed = fed.to_str().expect("utf-8");
-    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
-    assert!(
-        f.run(&["pki", "issue", "--unit", COUNTY, "--dir", fed])
-            .status
-            .success()
-    );
+    f.init_pki(&[COUNTY]);
     let _county = Killed(f.spawn_node(COUNTY));
     f.ready(COUNTY);
     let out = f.at(
@@ -256,6 +263,8 @@ fn registration_refuses_bad_fields_by_name() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("petitioner") && err.contains("empty"), "{err}");
+    let fed = f.fed();
+    let fed = fed.to_str().expect("utf-8");
     let out = f.run(&[
         "case",
         "register",
@@ -284,14 +293,7 @@ fn registration_refuses_bad_fields_by_name() {
 #[test]
 fn a_case_is_handled_and_closed_step_by_step_through_the_cli() {
     let f = Fixture::new();
-    let fed = f.fed();
-    let fed = fed.to_str().expect("utf-8");
-    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
-    assert!(
-        f.run(&["pki", "issue", "--unit", COUNTY, "--dir", fed])
-            .status
-            .success()
-    );
+    f.init_pki(&[COUNTY]);
     let _county = Killed(f.spawn_node(COUNTY));
     f.ready(COUNTY);
     let no = f.json(
@@ -398,16 +400,7 @@ fn a_case_is_handled_and_closed_step_by_step_through_the_cli() {
 #[test]
 fn a_parent_process_survives_its_child_dying_mid_transfer() {
     let f = Fixture::new();
-    let fed = f.fed();
-    let fed = fed.to_str().expect("utf-8");
-    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
-    for u in [COUNTY, TOWN] {
-        assert!(
-            f.run(&["pki", "issue", "--unit", u, "--dir", fed])
-                .status
-                .success()
-        );
-    }
+    f.init_pki(&[COUNTY, TOWN]);
     let mut county = Killed(f.spawn_node(COUNTY));
     f.ready(COUNTY);
     // A backlog for the town: large cases forwarded to it while it is away.
@@ -469,16 +462,7 @@ fn a_parent_process_survives_its_child_dying_mid_transfer() {
 #[test]
 fn a_parent_process_survives_its_child_coming_and_going() {
     let f = Fixture::new();
-    let fed = f.fed();
-    let fed = fed.to_str().expect("utf-8");
-    assert!(f.run(&["pki", "init", "--dir", fed]).status.success());
-    for u in [COUNTY, TOWN] {
-        assert!(
-            f.run(&["pki", "issue", "--unit", u, "--dir", fed])
-                .status
-                .success()
-        );
-    }
+    f.init_pki(&[COUNTY, TOWN]);
     let mut county = Killed(f.spawn_node(COUNTY));
     f.ready(COUNTY);
     for i in 0..6 {
