@@ -483,6 +483,8 @@ fn step_label(kind: &str, lang: Lang) -> &'static str {
         "archive" => lang.t("归档", "archive"),
         "review_request" => lang.t("复查/复核申请", "review request"),
         "review_decision" => lang.t("复查/复核意见", "review decision"),
+        "contact_key" => lang.t("公布联系密钥", "contact key"),
+        "sealed_contact" => lang.t("密封联系方式", "sealed contact"),
         _ => lang.t("其他", "other"),
     }
 }
@@ -505,7 +507,8 @@ fn record_detail(json: &str) -> String {
     let mut parts = Vec::new();
     if let Some(body) = v["body"].as_object() {
         for (k, val) in body {
-            if k == "kind" {
+            // Certificates and ciphertext say nothing to a person.
+            if k == "kind" || k == "cert_pem" || k == "sealed" {
                 continue;
             }
             let text = match val {

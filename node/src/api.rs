@@ -9,6 +9,7 @@ use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
 
 use crate::case::{self, CaseView, Details, DetailsInput, Registration};
+use crate::contact::NodeKeys;
 use crate::error::NodeError;
 use crate::lifecycle::{self, Body, Context, Record};
 use crate::projection::{self, CaseFilter, Projector};
@@ -23,6 +24,7 @@ pub struct NodeApi {
     projector: Arc<Projector>,
     rules: Arc<CaseRules>,
     match_key: Option<Arc<Vec<u8>>>,
+    keys: Option<Arc<NodeKeys>>,
 }
 
 impl NodeApi {
@@ -32,6 +34,7 @@ impl NodeApi {
         projector: Arc<Projector>,
         rules: Arc<CaseRules>,
         match_key: Option<Arc<Vec<u8>>>,
+        keys: Option<Arc<NodeKeys>>,
     ) -> Self {
         NodeApi {
             hub,
@@ -39,6 +42,7 @@ impl NodeApi {
             projector,
             rules,
             match_key,
+            keys,
         }
     }
 
@@ -120,6 +124,20 @@ impl NodeApi {
             .iter()
             .map(ToString::to_string)
             .collect();
+        // A phone sealed to this node by the registering unit opens here.
+        if let Some(keys) = &self.keys {
+            let me = self.hub.me();
+            for r in &records {
+                if let Body::SealedContact { for_unit, sealed } = &r.body
+                    && for_unit == me
+                {
+                    match keys.open(sealed, &crate::sealer::context(case_no, me)) {
+                        Ok(phone) => out.phone = phone,
+                        Err(e) => out.warnings.push(format!("sealed contact: {e}")),
+                    }
+                }
+            }
+        }
         if unreadable > 0 {
             out.warnings
                 .push(format!("{unreadable} record(s) could not be read"));
@@ -169,14 +187,36 @@ impl NodeApi {
                 }
                 let h = case::header(d)
                     .ok_or_else(|| NodeError::Internal(format!("{case_no} has no registration")))?;
-                let (records, _) = case::read_records(d);
-                lifecycle::admit(&h, &records, &record, &ctx, today).map_err(|r| {
-                    NodeError::Rule {
-                        rule: r.rule,
-                        message: r.message,
+                let (mut records, _) = case::read_records(d);
+                let refusal = |r: lifecycle::Refusal| NodeError::Rule {
+                    rule: r.rule,
+                    message: r.message,
+                };
+                lifecycle::admit(&h, &records, &record, &ctx, today).map_err(refusal)?;
+                case::add_record(d, case_no, &record)?;
+                // Accepting a case registered elsewhere: publish our key so the
+                // registering unit can seal the petitioner's phone to us.
+                let accepted = matches!(
+                    record.body,
+                    Body::Screening {
+                        decision: lifecycle::Screening::Accept
                     }
-                })?;
-                case::add_record(d, case_no, &record)
+                );
+                if let (true, Some(keys)) = (accepted && record.unit != h.registered_by, &self.keys)
+                {
+                    records.push(record.clone());
+                    let key_record = Record {
+                        id: format!("{}-{}", record.unit, uuid::Uuid::new_v4().simple()),
+                        unit: record.unit.clone(),
+                        at: record.at,
+                        body: Body::ContactKey {
+                            cert_pem: keys.cert_pem.clone(),
+                        },
+                    };
+                    lifecycle::admit(&h, &records, &key_record, &ctx, today).map_err(refusal)?;
+                    case::add_record(d, case_no, &key_record)?;
+                }
+                Ok(())
             })
             .await?;
         let held = self.hub.get(case_no).await?.ok_or_else(|| {
@@ -302,7 +342,13 @@ impl NodeApi {
         let mut d = held.loaded.doc;
         let mut out = self.full_view(&mut d, case_no)?;
         out.arrived_at = ms_to_rfc3339(Some(held.first_seen_ms));
-        (out.id_number, out.phone) = self.personal(case_no).await?;
+        let (id_number, phone) = self.personal(case_no).await?;
+        if !id_number.is_empty() {
+            out.id_number = id_number;
+        }
+        if !phone.is_empty() {
+            out.phone = phone;
+        }
         Ok(out)
     }
 

@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// then DIR/pki/match.key)
     #[arg(long)]
     pub match_key: Option<PathBuf>,
+    /// Time limits and counting rules (TOML; every limit named; default Reg-2022)
+    #[arg(long)]
+    pub limits: Option<PathBuf>,
     /// Largest document accepted, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     pub max_doc_bytes: usize,
@@ -99,7 +102,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if match_key.is_none() {
         tracing::warn!("no matching key: registrations with identity numbers will be refused");
     }
+    let limits = match &args.limits {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("--limits {}", p.display()))?;
+            Some(
+                crate::rules::limits::TimeLimits::from_toml(&text)
+                    .map_err(|e| anyhow::anyhow!("--limits {}: {e}", p.display()))?,
+            )
+        }
+        None => None,
+    };
     let cfg = NodeConfig {
+        limits,
         match_key,
         unit: unit.clone(),
         topology,

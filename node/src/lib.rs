@@ -14,11 +14,13 @@
 pub mod api;
 pub mod case;
 pub mod cli;
+pub mod contact;
 pub mod error;
 pub mod layout;
 pub mod lifecycle;
 pub mod projection;
 pub mod rules;
+pub mod sealer;
 pub mod server;
 
 pub use error::NodeError;

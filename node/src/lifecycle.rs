@@ -108,6 +108,16 @@ pub enum Body {
         opinion: Opinion,
         text: String,
     },
+    /// A handling node publishes its certificate so the registering node can seal
+    /// the petitioner's phone to it (see `contact`).
+    ContactKey {
+        cert_pem: String,
+    },
+    /// The phone, sealed by the registering node to one handling unit's key.
+    SealedContact {
+        for_unit: UnitCode,
+        sealed: crate::contact::Sealed,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -474,7 +484,10 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     Stage::ReReview => Status::Final,
                 };
             }
-            Body::LeadDecision { .. } | Body::ReturnVisit { .. } => {}
+            Body::LeadDecision { .. }
+            | Body::ReturnVisit { .. }
+            | Body::ContactKey { .. }
+            | Body::SealedContact { .. } => {}
         }
     }
     for r in &recs {
@@ -637,7 +650,12 @@ pub fn admit(
             "re-review has concluded: the same matter is not accepted again (不再受理)",
         ));
     }
-    if now.status.is_terminal() && !matches!(new.body, Body::ReturnVisit { .. }) {
+    if now.status.is_terminal()
+        && !matches!(
+            new.body,
+            Body::ReturnVisit { .. } | Body::ContactKey { .. } | Body::SealedContact { .. }
+        )
+    {
         return Err(refuse(
             "case.tracking_ended",
             format!(
@@ -957,6 +975,37 @@ pub fn admit(
         Body::Ownership { leader } | Body::LeaderApproval { leader, .. } => {
             if leader.trim().is_empty() {
                 return Err(refuse("leader.named", "name the leader"));
+            }
+        }
+        Body::ContactKey { cert_pem } => {
+            if !is_handler || new.unit == h.registered_by {
+                return Err(refuse(
+                    "contact.key_by_handler",
+                    "only a handling unit other than the registering one publishes a contact key",
+                ));
+            }
+            if cert_pem.len() > 8192 || !cert_pem.contains("BEGIN CERTIFICATE") {
+                return Err(refuse(
+                    "contact.key_certificate",
+                    "a contact key is one PEM certificate",
+                ));
+            }
+        }
+        Body::SealedContact { for_unit, .. } => {
+            if new.unit != h.registered_by {
+                return Err(refuse(
+                    "contact.sealed_by_registrar",
+                    "only the registering unit holds the phone to seal",
+                ));
+            }
+            let asked = records
+                .iter()
+                .any(|r| &r.unit == for_unit && matches!(r.body, Body::ContactKey { .. }));
+            if !asked {
+                return Err(refuse(
+                    "contact.sealed_for_key",
+                    format!("{for_unit} published no contact key"),
+                ));
             }
         }
         Body::Progress { text } | Body::ReturnVisit { text } => {

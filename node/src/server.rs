@@ -49,6 +49,8 @@ pub struct NodeConfig {
     /// The federation's matching key for identity numbers (None: such
     /// registrations are refused with a clear error).
     pub match_key: Option<Vec<u8>>,
+    /// Local time limits and counting rules (None: Reg-2022 defaults).
+    pub limits: Option<crate::rules::limits::TimeLimits>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -151,9 +153,12 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let hub = Hub::new(cfg.unit.clone(), cfg.topology.clone(), store, cfg.hub)
         .map_err(|e| StartError::Store(e.to_string()))?;
-    let rules = Arc::new(
-        crate::rules::CaseRules::official().map_err(|e| StartError::Server(e.to_string()))?,
-    );
+    let mut rules =
+        crate::rules::CaseRules::official().map_err(|e| StartError::Server(e.to_string()))?;
+    if let Some(limits) = cfg.limits.clone() {
+        rules.limits = limits;
+    }
+    let rules = Arc::new(rules);
     let projector = Projector::new(hub.clone(), pool.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -189,7 +194,17 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     .max_decoding_message_size(max_frame)
     .max_encoding_message_size(max_frame);
     let match_key = cfg.match_key.map(Arc::new);
-    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key);
+    let keys = match &cfg.security {
+        Security::Tls(m) => Some(Arc::new(
+            crate::contact::NodeKeys::from_pem(&m.cert_pem, &m.key_pem, &m.ca_pem)
+                .map_err(|e| StartError::Server(e.to_string()))?,
+        )),
+        Security::Insecure => None,
+    };
+    let sealer = keys
+        .clone()
+        .map(|k| crate::sealer::Sealer::new(hub.clone(), pool.clone(), k, rules.clone()));
+    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder
@@ -218,6 +233,9 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let p = projector.clone();
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
+    if let Some(sealer) = sealer {
+        tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
+    }
     if hub.topology().parent(hub.me()).is_some() {
         tasks.push(tokio::spawn(run_uplink(
             hub.clone(),

@@ -129,6 +129,7 @@ impl Federation {
             security: Security::Tls(Arc::new(self.tls(unit)?)),
             durability: Durability::Normal,
             hub: self.hub_config.clone(),
+            limits: None,
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
         };
         let handle = server::start(cfg, listener).await?;

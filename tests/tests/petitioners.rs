@@ -84,9 +84,70 @@ async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_c
         }
     }
 
-    // The same person comes to the county about the same matter while the
-    // community is still handling it: a repeat, and a skip-level petition that is
-    // not accepted at the county.
+    // The case goes to the town: the registering community seals the phone to the
+    // town's certificate; the town reads it, the county in between cannot.
+    fed.act(
+        COMM_A,
+        &first.case_no,
+        serde_json::json!({"kind": "forward", "to": TOWN_A, "due": in_days(10)}),
+    )
+    .await?;
+    wait_for("the forward at the town", PATIENCE, || async {
+        Ok(fed
+            .case_at(TOWN_A, &first.case_no)
+            .await?
+            .filter(|c| c.handling_unit == TOWN_A))
+    })
+    .await?;
+    fed.act(
+        TOWN_A,
+        &first.case_no,
+        serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+    )
+    .await?;
+    let at_town = wait_for("the sealed phone at the town", PATIENCE, || async {
+        Ok(fed
+            .case_at(TOWN_A, &first.case_no)
+            .await?
+            .filter(|c| !c.phone.is_empty()))
+    })
+    .await?;
+    assert_eq!(at_town.phone, "13800138000");
+    assert_eq!(
+        at_town.id_number, "",
+        "the ID number stays at the registering unit"
+    );
+    let kinds: Vec<&str> = at_town.records.iter().map(|r| r.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"contact_key") && kinds.contains(&"sealed_contact"),
+        "{kinds:?}"
+    );
+    let county_view = wait_for("the sealed record at the county", PATIENCE, || async {
+        Ok(fed
+            .case_at(COUNTY, &first.case_no)
+            .await?
+            .filter(|c| c.records.iter().any(|r| r.kind == "sealed_contact")))
+    })
+    .await?;
+    assert_eq!(
+        county_view.phone, "",
+        "the county must not read the sealed phone"
+    );
+    for u in [COMM_A, TOWN_A, COUNTY, CITY] {
+        let store = fed.hub(u).store().clone();
+        for r in store.get(std::slice::from_ref(&first.case_no)).await? {
+            let doc = automerge::AutoCommit::load(&r.bytes)?;
+            let text = serde_json::to_string(&automerge::AutoSerde::from(&doc))?;
+            assert!(
+                !text.contains(&id) && !text.contains("13800138000"),
+                "clear data at {u} after sealing"
+            );
+        }
+    }
+
+    // The same person comes to the county about the same matter while the town is
+    // still handling it: a repeat, and a skip-level petition that is not accepted
+    // at the county.
     let again = fed
         .client(COUNTY)
         .await?

@@ -1,0 +1,153 @@
+//! At the registering unit's node: seals the petitioner's phone to each unit that
+//! accepted the case and published its key (`contact_key`), once per unit.
+//! Follows the hub's feed; sealing is idempotent, so after a restart it simply
+//! looks again from the start.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+use xinfang_hub::{Create, Hub, UnitCode};
+
+use crate::case;
+use crate::contact::{self, NodeKeys};
+use crate::error::NodeError;
+use crate::lifecycle::{self, Body, Context, Record};
+use crate::rules::CaseRules;
+
+/// What the sealed value is bound to: the case and the unit it is for.
+pub fn context(case_no: &str, unit: &UnitCode) -> String {
+    format!("{case_no} {unit}")
+}
+
+pub struct Sealer {
+    hub: Hub,
+    pool: SqlitePool,
+    keys: Arc<NodeKeys>,
+    rules: Arc<CaseRules>,
+}
+
+impl Sealer {
+    pub fn new(hub: Hub, pool: SqlitePool, keys: Arc<NodeKeys>, rules: Arc<CaseRules>) -> Self {
+        Sealer {
+            hub,
+            pool,
+            keys,
+            rules,
+        }
+    }
+
+    /// Seals what is due in documents changed after `after`; returns the position
+    /// reached.
+    pub async fn pass(&self, after: u64) -> Result<u64, NodeError> {
+        let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
+        let mut pos = after;
+        loop {
+            let rows = self.hub.store().scan(pos, 500).await.map_err(storage)?;
+            let Some(last) = rows.last().map(|r| r.seq) else {
+                return Ok(pos);
+            };
+            let ids: Vec<String> = rows.into_iter().map(|r| r.doc_id).collect();
+            for (case_no, phone) in self.phones(&ids).await? {
+                self.seal_due(&case_no, &phone).await?;
+            }
+            pos = last;
+        }
+    }
+
+    /// Phones held in clear here, for those of `ids` registered at this node.
+    async fn phones(&self, ids: &[String]) -> Result<HashMap<String, String>, NodeError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT case_no, phone FROM node_pii WHERE phone IS NOT NULL AND case_no IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.clone());
+            }
+            q.push(")");
+            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    async fn seal_due(&self, case_no: &str, phone: &str) -> Result<(), NodeError> {
+        let me = self.hub.me().clone();
+        let rules = self.rules.clone();
+        let keys = self.keys.clone();
+        let topology = self.hub.topology().clone();
+        let result = self
+            .hub
+            .update(case_no, Create::Existing, move |d| {
+                let Some(h) = case::header(d) else { return Ok(()) };
+                let (mut records, _) = case::read_records(d);
+                let sealed_for: Vec<UnitCode> = records
+                    .iter()
+                    .filter_map(|r| match &r.body {
+                        Body::SealedContact { for_unit, .. } => Some(for_unit.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let asks: Vec<(UnitCode, String)> = records
+                    .iter()
+                    .filter_map(|r| match &r.body {
+                        Body::ContactKey { cert_pem } if !sealed_for.contains(&r.unit) => {
+                            Some((r.unit.clone(), cert_pem.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let ctx = Context {
+                    topology: &topology,
+                    calendar: &rules.calendar,
+                    limits: &rules.limits,
+                };
+                for (unit, cert) in asks {
+                    let key = match contact::verified_key(&cert, &keys.ca_pem, &unit) {
+                        Ok(k) => k,
+                        Err(e) => {
+                            tracing::warn!(case_no, %unit, error = %e, "contact key refused; phone not sealed");
+                            continue;
+                        }
+                    };
+                    let sealed = contact::seal(phone, &key, &context(case_no, &unit))
+                        .map_err(|e| NodeError::Internal(e.to_string()))?;
+                    let at = chrono::Utc::now();
+                    let record = Record {
+                        id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
+                        unit: me.clone(),
+                        at,
+                        body: Body::SealedContact { for_unit: unit, sealed },
+                    };
+                    lifecycle::admit(&h, &records, &record, &ctx, lifecycle::local_day(at))
+                        .map_err(|r| NodeError::Rule { rule: r.rule, message: r.message })?;
+                    case::add_record(d, case_no, &record)?;
+                    records.push(record);
+                }
+                Ok(())
+            })
+            .await;
+        result.map_err(NodeError::from)
+    }
+
+    /// Runs until `shutdown`, waking on every change to our feed.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut head = self.hub.subscribe();
+        let mut pos = 0;
+        loop {
+            match self.pass(pos).await {
+                Ok(p) => pos = p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sealing contacts failed; retrying on the next change")
+                }
+            }
+            tokio::select! {
+                r = head.changed() => if r.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
