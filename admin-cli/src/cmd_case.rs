@@ -125,7 +125,7 @@ pub enum CaseCmd {
         #[arg(long = "lead")]
         lead: String,
     },
-    /// A leader takes ownership (领导包案)
+    /// A leader takes ownership (领导包案) with the five duties (五包)
     Own {
         #[command(flatten)]
         conn: ConnArgs,
@@ -875,7 +875,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             leader,
         } => {
-            act(&conn, case_no, Body::Ownership { leader }, json, lang).await?;
+            let duties = lifecycle::Duty::all();
+            act(
+                &conn,
+                case_no,
+                Body::Ownership { leader, duties },
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Supervise {
             conn,

@@ -60,6 +60,9 @@ pub enum Body {
     /// 领导包案, with the five duties.
     Ownership {
         leader: String,
+        /// The five duties the owning leader takes on (五包); all five by default.
+        #[serde(default = "Duty::all")]
+        duties: Vec<Duty>,
     },
     Progress {
         text: String,
@@ -118,6 +121,34 @@ pub enum Body {
         for_unit: UnitCode,
         sealed: crate::contact::Sealed,
     },
+}
+
+/// The five duties of leader ownership (领导包案五包).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duty {
+    /// 包掌握情况
+    KnowTheCase,
+    /// 包思想教育
+    Educate,
+    /// 包跟踪督办
+    FollowUp,
+    /// 包解决化解
+    Resolve,
+    /// 包息诉息访
+    Settle,
+}
+
+impl Duty {
+    pub fn all() -> Vec<Duty> {
+        vec![
+            Duty::KnowTheCase,
+            Duty::Educate,
+            Duty::FollowUp,
+            Duty::Resolve,
+            Duty::Settle,
+        ]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -422,7 +453,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     status = Status::Accepted;
                 }
             }
-            Body::Ownership { leader } => owner = Some(leader.clone()),
+            Body::Ownership { leader, .. } => owner = Some(leader.clone()),
             Body::Progress { .. } => {
                 if r.unit == handling {
                     open_supervisions.retain(|(_, due)| *due < day);
@@ -972,7 +1003,13 @@ pub fn admit(
                 ));
             }
         }
-        Body::Ownership { leader } | Body::LeaderApproval { leader, .. } => {
+        Body::Ownership { duties, .. } if duties.is_empty() => {
+            return Err(refuse(
+                "ownership.five_duties",
+                "leader ownership comes with its duties (五包); none were named",
+            ));
+        }
+        Body::Ownership { leader, .. } | Body::LeaderApproval { leader, .. } => {
             if leader.trim().is_empty() {
                 return Err(refuse("leader.named", "name the leader"));
             }
@@ -1152,6 +1189,7 @@ mod tests {
                 "2026-03-03",
                 Body::Ownership {
                     leader: "李书记".into(),
+                    duties: Duty::all(),
                 },
             ),
         );
@@ -1722,6 +1760,32 @@ mod tests {
     }
 
     #[test]
+    fn ownership_carries_the_five_duties() {
+        let w = World::new();
+        let v = accepted(&w);
+        // Written without duties (as older clients do), all five are implied.
+        let body: Body = serde_json::from_str(r#"{"kind":"ownership","leader":"李书记"}"#).unwrap();
+        assert_eq!(
+            body,
+            Body::Ownership {
+                leader: "李书记".into(),
+                duties: Duty::all()
+            }
+        );
+        let none = rec(
+            "o",
+            COMM_A,
+            "2026-03-03",
+            Body::Ownership {
+                leader: "李书记".into(),
+                duties: vec![],
+            },
+        );
+        let e = admit(&header(), &v, &none, &w.ctx(), day("2026-03-03")).unwrap_err();
+        assert_eq!(e.rule, "ownership.five_duties");
+    }
+
+    #[test]
     fn terminal_screenings_stop_tracking() {
         let w = World::new();
         let mut v = Vec::new();
@@ -1793,6 +1857,7 @@ mod tests {
                 "2026-03-04",
                 Body::Ownership {
                     leader: "王镇长".into(),
+                    duties: Duty::all(),
                 },
             ),
             rec(
