@@ -171,16 +171,9 @@ impl NodeApi {
         };
         let today = lifecycle::local_day(record.at);
         let ctx = self.context();
-        if self.hub.get(case_no).await?.is_none() {
-            return Err(NodeError::Rule {
-                rule: "case.visible",
-                message: format!(
-                    "case {case_no} is not held at this node: unit {} cannot see or act on it",
-                    self.hub.me()
-                ),
-            });
-        }
-        self.hub
+        // One load of the document: rules, write and the answer all work on it.
+        let result = self
+            .hub
             .update(case_no, Create::Existing, |d| {
                 if !case::is_case(d) {
                     return Err(NodeError::NotFound(format!("{case_no} is not a case")));
@@ -216,14 +209,19 @@ impl NodeApi {
                     lifecycle::admit(&h, &records, &key_record, &ctx, today).map_err(refusal)?;
                     case::add_record(d, case_no, &key_record)?;
                 }
-                Ok(())
+                self.full_view(d, case_no)
             })
-            .await?;
-        let held = self.hub.get(case_no).await?.ok_or_else(|| {
-            NodeError::NotFound(format!("case {case_no} is not held at this node"))
-        })?;
-        let mut d = held.loaded.doc;
-        self.full_view(&mut d, case_no)
+            .await;
+        match result {
+            Err(UpdateError::Hub(HubError::NotFound(_))) => Err(NodeError::Rule {
+                rule: "case.visible",
+                message: format!(
+                    "case {case_no} is not held at this node: unit {} cannot see or act on it",
+                    self.hub.me()
+                ),
+            }),
+            other => Ok(other?),
+        }
     }
 
     fn now() -> (String, i32) {
