@@ -1,16 +1,38 @@
 //! Compiles the .proto files with protox (pure Rust), so building needs no protoc.
 use std::path::PathBuf;
 
+const SERIALIZED: &[&str] = &[
+    "Leader",
+    "Roster",
+    "ScheduleEntry",
+    "Violation",
+    "Decision",
+    "Adjustment",
+    "Attendance",
+    "Flag",
+    "ScheduleView",
+    "FilingRow",
+    "FilingBoard",
+    "QuarterlyFiling",
+    "LeaderReceptions",
+    "CategoryCount",
+    "RegisterLine",
+    "QuarterlyView",
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let fds = protox::compile(["xinfang.proto"], ["proto"])?;
+    let fds = protox::compile(["xinfang.proto", "schedules.proto"], ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("xinfang_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
-    tonic_prost_build::configure()
-        .bytes(".xinfang.v1.DocEntry.automerge")
-        .compile_fds(fds)?;
+    let mut cfg = tonic_prost_build::configure().bytes(".xinfang.v1.DocEntry.automerge");
+    // Schedule answers are printed as JSON by the CLI (`--json`) as they are.
+    for m in SERIALIZED {
+        cfg = cfg.message_attribute(format!(".xinfang.v1.{m}"), "#[derive(serde::Serialize)]");
+    }
+    cfg.compile_fds(fds)?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use xinfang_hub::pki::{self, unit_dns_name};
 use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::layout::FederationDir;
 use xinfang_proto::v1::node_client::NodeClient;
+use xinfang_proto::v1::schedules_client::SchedulesClient;
 
 #[derive(Debug, Args, Clone)]
 pub struct ConnArgs {
@@ -55,6 +56,29 @@ impl ConnArgs {
     }
 
     pub async fn client(&self) -> anyhow::Result<NodeClient<Channel>> {
+        Ok(NodeClient::new(self.channel().await?))
+    }
+
+    /// The schedules service of the node (8 MiB answers: exports carry files).
+    pub async fn schedules(&self) -> anyhow::Result<SchedulesClient<Channel>> {
+        Ok(SchedulesClient::new(self.channel().await?)
+            .max_decoding_message_size(16 << 20)
+            .max_encoding_message_size(8 << 20))
+    }
+
+    /// As given, or with the topology's root unit when `--unit` is left out.
+    pub fn or_root(&self) -> anyhow::Result<ConnArgs> {
+        let mut c = self.clone();
+        if c.node.is_none()
+            && c.unit.is_none()
+            && let Some(topo) = &c.topology
+        {
+            c.unit = Some(Topology::load(topo)?.root().to_string());
+        }
+        Ok(c)
+    }
+
+    async fn channel(&self) -> anyhow::Result<Channel> {
         let (addr, server_name) = self.target()?;
         let scheme = if self.insecure { "http" } else { "https" };
         let mut ep = Endpoint::from_shared(format!("{scheme}://{addr}"))
@@ -86,7 +110,7 @@ impl ConnArgs {
                 xinfang_hub::net::error_chain(&e)
             )
         })?;
-        Ok(NodeClient::new(channel))
+        Ok(channel)
     }
 }
 

@@ -3,6 +3,7 @@
 mod cmd_bench;
 mod cmd_case;
 mod cmd_pki;
+mod cmd_schedule;
 mod cmd_status;
 mod cmd_up;
 mod conn;
@@ -43,6 +44,20 @@ enum Command {
     /// Petition cases
     #[command(subcommand)]
     Case(Box<cmd_case::CaseCmd>),
+    /// The unit's leaders (领导名册)
+    #[command(subcommand)]
+    Roster(cmd_schedule::RosterCmd),
+    /// Leaders' monthly reception schedules (接访安排表)
+    #[command(subcommand)]
+    Schedule(Box<cmd_schedule::ScheduleCmd>),
+    /// Whether scheduled receptions took place
+    #[command(subcommand)]
+    Attendance(cmd_schedule::AttendanceCmd),
+    /// The filing board: schedules of the units below, on time, late or missing
+    Filings(cmd_schedule::FilingsArgs),
+    /// Quarterly reception register and statistics
+    #[command(subcommand)]
+    Quarterly(cmd_schedule::QuarterlyCmd),
     /// Measure sync speed, latency and memory on this machine (prints a table)
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
@@ -61,6 +76,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => cmd_up::run(args, cli.json, cli.lang).await,
         Command::Status { conn } => cmd_status::run(&conn, cli.json, cli.lang).await,
         Command::Case(cmd) => cmd_case::run(*cmd, cli.json, cli.lang).await,
+        Command::Roster(cmd) => cmd_schedule::roster(cmd, cli.json, cli.lang).await,
+        Command::Schedule(cmd) => cmd_schedule::schedule(*cmd, cli.json, cli.lang).await,
+        Command::Attendance(cmd) => cmd_schedule::attendance(cmd, cli.json, cli.lang).await,
+        Command::Filings(args) => cmd_schedule::filings(args, cli.json, cli.lang).await,
+        Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
             xinfang_node::cli::init_logging();

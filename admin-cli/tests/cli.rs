@@ -491,3 +491,137 @@ fn a_parent_process_survives_its_child_coming_and_going() {
     }
     f.ready(COUNTY);
 }
+
+/// The schedule commands as scripts use them (the CLI contract): import with
+/// --create-roster, check, review, approve, and the filing board, with the nodes'
+/// clock started on 11 March 2016 so April's filing is late.
+#[test]
+fn schedule_commands_keep_their_json_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topology = dir.path().join("topology.toml");
+    std::fs::write(
+        &topology,
+        format!(
+            "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nrules = \"haifeng-county\"\nlisten = \"127.0.0.1:{}\"\n\n\
+             [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nrules = \"haifeng-big-town\"\nlisten = \"127.0.0.1:{}\"\n",
+            free_port(),
+            free_port()
+        ),
+    )
+    .expect("write topology");
+    let f = Fixture { dir, topology };
+    f.init_pki(&[COUNTY, TOWN]);
+    let spawn = |unit: &str| {
+        Killed(
+            Command::new(exe())
+                .args(["node", "run", "--unit", unit, "--durability", "normal"])
+                .arg("--topology")
+                .arg(&f.topology)
+                .arg("--dir")
+                .arg(f.fed())
+                .env("XINFANG_CLOCK_START", "2016-03-11T10:00:00+08:00")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn node"),
+        )
+    };
+    let _county = spawn(COUNTY);
+    let _town = spawn(TOWN);
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+    );
+    let month = ["--month", "2016-04"];
+    let v = f.json(
+        COUNTY,
+        &[
+            &["schedule", "import", fixture][..],
+            &month,
+            &["--create-roster"],
+        ]
+        .concat(),
+    );
+    assert_eq!(v["entries"].as_array().map(Vec::len), Some(20));
+    let v = f.json(COUNTY, &[&["schedule", "check"][..], &month].concat());
+    assert_eq!(v["violations"].as_array().map(Vec::len), Some(0), "{v}");
+
+    // The town: one leader on 5 April breaks the big-town rule, named in JSON.
+    let mut csv = String::from("seq,date,leader,position,location,form,note\n");
+    let days = [
+        "01", "05", "06", "07", "08", "11", "12", "13", "14", "15", "18", "19", "20", "21", "22",
+        "25", "26", "27", "28", "29",
+    ];
+    let mut seq = 0;
+    for d in days {
+        for who in ["林书记", "陈镇长"] {
+            if d == "05" && who == "陈镇长" {
+                continue;
+            }
+            seq += 1;
+            csv.push_str(&format!(
+                "{seq},2016-04-{d},{who},镇领导,镇信访办,定点接访,\n"
+            ));
+        }
+    }
+    let table = f.dir.path().join("town.csv");
+    std::fs::write(&table, csv).expect("write csv");
+    let table = table.to_str().expect("utf-8");
+    f.json(
+        TOWN,
+        &[
+            &["schedule", "import", table][..],
+            &month,
+            &["--create-roster"],
+        ]
+        .concat(),
+    );
+    let v = f.json(TOWN, &[&["schedule", "check"][..], &month].concat());
+    let violations = v["violations"].as_array().expect("violations");
+    let daily: Vec<&Value> = violations
+        .iter()
+        .filter(|x| x["message"].as_str().unwrap_or("").contains("2016-04-05"))
+        .collect();
+    assert_eq!(daily.len(), 1, "{v}");
+    assert!(daily[0]["rule"].as_str().is_some_and(|r| !r.is_empty()));
+
+    // Approval with violations needs --override; then the county sees it, late.
+    f.json(TOWN, &[&["schedule", "review"][..], &month].concat());
+    let out = f.at(TOWN, &[&["schedule", "approve"][..], &month].concat());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("override"));
+    let v = f.json(
+        TOWN,
+        &[
+            &["schedule", "approve"][..],
+            &month,
+            &["--override", "陈镇长4月5日赴县开会"],
+        ]
+        .concat(),
+    );
+    assert_eq!(v["state"], "approved");
+    f.wait("the town's filing at the county", || {
+        let b = f.json(COUNTY, &["filings", "--month", "2016-04"]);
+        b.as_array()
+            .and_then(|rows| rows.iter().find(|r| r["unit"] == TOWN))
+            .is_some_and(|r| r["received_at"].as_str().is_some_and(|s| !s.is_empty()))
+    });
+    let board = f.json(COUNTY, &["filings", "--month", "2016-04"]);
+    let row = board
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["unit"] == TOWN))
+        .expect("town row");
+    assert_eq!(row["status"], "late", "{row}");
+    assert!(
+        row["received_at"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("2016-03-11")),
+        "{row}"
+    );
+    let may = f.json(COUNTY, &["filings", "--month", "2016-05"]);
+    assert_eq!(may[0]["status"], "pending", "{may}");
+    let march = f.json(COUNTY, &["filings", "--month", "2016-03"]);
+    assert_eq!(march[0]["status"], "missing", "{march}");
+}

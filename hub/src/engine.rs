@@ -123,7 +123,8 @@ pub struct HeldDoc {
     pub first_seen_ms: i64,
 }
 
-type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+/// Milliseconds since the epoch; tests and the simulator supply their own.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// Told about every commit, in commit order, with the documents it wrote already
 /// decoded — so the node's projections need not load them again. Called while the

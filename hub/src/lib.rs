@@ -23,5 +23,7 @@ pub mod route;
 pub mod store;
 pub mod topology;
 
-pub use engine::{CommitObserver, Create, Hub, HubConfig, HubError, LinkStatus, UpdateError};
+pub use engine::{
+    Clock, CommitObserver, Create, Hub, HubConfig, HubError, LinkStatus, UpdateError,
+};
 pub use topology::{Tier, Topology, Unit, UnitCode};

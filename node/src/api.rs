@@ -99,7 +99,7 @@ impl NodeApi {
         let Some(h) = case::header(d) else {
             return Ok(out);
         };
-        let today = lifecycle::local_day(chrono::Utc::now());
+        let today = lifecycle::local_day(self.clock());
         let derived = lifecycle::derive(&h, &records, &self.context(), today);
         out.status = lifecycle::status_code(derived.status).to_owned();
         out.handling_unit = derived.handling_unit.to_string();
@@ -166,7 +166,7 @@ impl NodeApi {
         let record = Record {
             id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
             unit: me,
-            at: chrono::Utc::now(),
+            at: self.clock(),
             body,
         };
         let today = lifecycle::local_day(record.at);
@@ -224,8 +224,13 @@ impl NodeApi {
         }
     }
 
-    fn now() -> (String, i32) {
-        let now = chrono::Utc::now();
+    /// The node's clock (tests may set it).
+    fn clock(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.hub.now_ms()).unwrap_or_else(chrono::Utc::now)
+    }
+
+    fn now(&self) -> (String, i32) {
+        let now = self.clock();
         (
             now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             chrono::Datelike::year(&now),
@@ -295,7 +300,7 @@ impl NodeApi {
                 .map(|m| m.case_no.clone());
         }
         reg.details = details;
-        let (at, year) = Self::now();
+        let (at, year) = self.now();
         loop {
             let seq = self.next_number(reg.unit.as_str(), year).await?;
             let no = case::case_number(&reg.unit, year, seq);
@@ -397,7 +402,9 @@ impl NodeApi {
             status,
             units,
             category,
-            overdue_before: req.overdue.then(filter_today),
+            overdue_before: req
+                .overdue
+                .then(|| lifecycle::local_day(self.clock()).to_string()),
             repeat: req.repeat,
             skip_level: req.skip_level,
         })
@@ -435,11 +442,6 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
         heads: v.heads,
         ..Default::default()
     }
-}
-
-/// Today in China Standard Time, as YYYY-MM-DD (deadlines compare as text).
-fn filter_today() -> String {
-    lifecycle::local_day(chrono::Utc::now()).to_string()
 }
 
 fn ms_to_rfc3339(ms: Option<i64>) -> String {
@@ -500,7 +502,7 @@ impl NodeRpc for NodeApi {
                     status: r.status,
                     handling_unit: r.handling_unit.unwrap_or_default(),
                     next_deadline: r.next_due.map(|due| pb::Deadline {
-                        overdue: due < filter_today(),
+                        overdue: due < lifecycle::local_day(self.clock()).to_string(),
                         due,
                         ..Default::default()
                     }),

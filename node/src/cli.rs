@@ -58,6 +58,14 @@ pub struct RunArgs {
     /// Largest document accepted, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     pub max_doc_bytes: usize,
+    /// Folder of reception-rule sets (NAME.toml) looked in before the shipped ones;
+    /// repeatable. Default: `rules/` beside the topology file and one level up.
+    #[arg(long = "rules-dir")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Testing only: start the node's clock at this instant (RFC 3339); it then
+    /// runs at normal speed.
+    #[arg(long, env = "XINFANG_CLOCK_START", hide = true)]
+    pub clock_start: Option<String>,
 }
 
 /// Runs a node until SIGINT or SIGTERM, then shuts it down cleanly.
@@ -113,7 +121,32 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let mut rules_dirs = args.rules_dirs.clone();
+    if rules_dirs.is_empty() {
+        let base = args
+            .topology
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        rules_dirs.push(base.join("rules"));
+        rules_dirs.push(base.join("..").join("rules"));
+    }
+    let clock = match &args.clock_start {
+        Some(t) => {
+            let start = chrono::DateTime::parse_from_rfc3339(t)
+                .with_context(|| format!("--clock-start {t:?} is not an RFC 3339 instant"))?
+                .timestamp_millis();
+            tracing::warn!(start = %t, "node clock set by --clock-start (testing)");
+            let t0 = std::time::Instant::now();
+            let clock: xinfang_hub::Clock =
+                Arc::new(move || start + i64::try_from(t0.elapsed().as_millis()).unwrap_or(0));
+            Some(clock)
+        }
+        None => None,
+    };
     let cfg = NodeConfig {
+        rules_dirs,
+        clock,
         limits,
         match_key,
         unit: unit.clone(),

@@ -9,6 +9,7 @@
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`cli`]: `xinfang-node run`.
+//! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
 
 pub mod api;
@@ -20,6 +21,8 @@ pub mod layout;
 pub mod lifecycle;
 pub mod projection;
 pub mod rules;
+pub mod schedule;
+pub mod schedule_api;
 pub mod sealer;
 pub mod server;
 

@@ -30,6 +30,8 @@ pub struct Projected {
     pub status: String,
     pub handling_unit: String,
     pub next_due: Option<String>,
+    /// The leader owning the case (包案): name, the leader's unit, when (RFC 3339).
+    pub owner: Option<(String, String, String)>,
 }
 
 /// Derives a case's query row from its document (None if it is not a case).
@@ -61,11 +63,23 @@ pub fn project(
         }
         None => ("registered".to_owned(), view.unit.clone(), None),
     };
+    let owner = lifecycle::ordered(&records)
+        .into_iter()
+        .rev()
+        .find_map(|r| match &r.body {
+            lifecycle::Body::Ownership { leader, .. } => Some((
+                leader.clone(),
+                r.unit.to_string(),
+                r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            )),
+            _ => None,
+        });
     Some(Projected {
         view,
         status,
         handling_unit,
         next_due,
+        owner,
     })
 }
 
@@ -132,10 +146,11 @@ impl Projector {
         tx: &mut Transaction<'_, Sqlite>,
         rows: &[(u64, &Projected)],
     ) -> Result<(), NodeError> {
-        for chunk in rows.chunks(60) {
+        for chunk in rows.chunks(50) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
-                   id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of) ",
+                   id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
+                   owner, owner_unit, owned_at) ",
             );
             q.push_values(chunk, |mut b, (seq, p)| {
                 let v = &p.view;
@@ -153,7 +168,10 @@ impl Projector {
                     .push_bind(&p.handling_unit)
                     .push_bind(&p.next_due)
                     .push_bind(&v.details.repeat_of)
-                    .push_bind(&v.details.skip_level_of);
+                    .push_bind(&v.details.skip_level_of)
+                    .push_bind(p.owner.as_ref().map(|o| &o.0))
+                    .push_bind(p.owner.as_ref().map(|o| &o.1))
+                    .push_bind(p.owner.as_ref().map(|o| &o.2));
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -162,7 +180,8 @@ impl Projector {
                   id_hash = excluded.id_hash, category = excluded.category,
                   subcategory = excluded.subcategory, status = excluded.status,
                   handling_unit = excluded.handling_unit, next_due = excluded.next_due,
-                  repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of",
+                  repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of,
+                  owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at",
             );
             q.build().execute(&mut **tx).await?;
         }

@@ -21,6 +21,9 @@ use xinfang_proto::v1::replication_server::ReplicationServer;
 
 use crate::api::NodeApi;
 use crate::projection::Projector;
+use crate::schedule::service::{RuleSets, ScheduleService};
+use crate::schedule_api::SchedulesApi;
+use xinfang_proto::v1::schedules_server::SchedulesServer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -35,6 +38,8 @@ pub enum StartError {
     Store(String),
     #[error("TLS material in {dir}: {message}")]
     Tls { dir: String, message: String },
+    #[error("reception rules: {0}")]
+    Rules(String),
     #[error("gRPC server: {0}")]
     Server(String),
 }
@@ -51,6 +56,11 @@ pub struct NodeConfig {
     pub match_key: Option<Vec<u8>>,
     /// Local time limits and counting rules (None: Reg-2022 defaults).
     pub limits: Option<crate::rules::limits::TimeLimits>,
+    /// Where reception-rule sets named in the topology are looked for before the
+    /// shipped copies.
+    pub rules_dirs: Vec<PathBuf>,
+    /// The node's clock (None: the wall clock). Tests move time with it.
+    pub clock: Option<xinfang_hub::Clock>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -151,8 +161,20 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         .map_err(|e| StartError::Store(format!("migrating node tables: {e}")))?;
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
-    let hub = Hub::new(cfg.unit.clone(), cfg.topology.clone(), store, cfg.hub)
-        .map_err(|e| StartError::Store(e.to_string()))?;
+    let sets =
+        Arc::new(RuleSets::resolve(&cfg.topology, &cfg.rules_dirs).map_err(StartError::Rules)?);
+    let clock = cfg
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(xinfang_hub::engine::wall_clock_ms));
+    let hub = Hub::with_clock(
+        cfg.unit.clone(),
+        cfg.topology.clone(),
+        store,
+        cfg.hub,
+        clock,
+    )
+    .map_err(|e| StartError::Store(e.to_string()))?;
     let mut rules =
         crate::rules::CaseRules::official().map_err(|e| StartError::Server(e.to_string()))?;
     if let Some(limits) = cfg.limits.clone() {
@@ -204,6 +226,14 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let sealer = keys
         .clone()
         .map(|k| crate::sealer::Sealer::new(hub.clone(), pool.clone(), k, rules.clone()));
+    let schedules = Arc::new(ScheduleService::new(
+        hub.clone(),
+        pool.clone(),
+        rules.clone(),
+        sets,
+    ));
+    let schedules_service = SchedulesServer::new(SchedulesApi::new(schedules.clone()))
+        .max_decoding_message_size(8 << 20);
     let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
@@ -212,12 +242,19 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         .add_service(reflection)
         .add_service(replication);
     let router = if tls {
-        router.add_service(tonic::service::interceptor::InterceptedService::new(
-            api_service,
-            require_operator,
-        ))
+        router
+            .add_service(tonic::service::interceptor::InterceptedService::new(
+                api_service,
+                require_operator,
+            ))
+            .add_service(tonic::service::interceptor::InterceptedService::new(
+                schedules_service,
+                require_operator,
+            ))
     } else {
-        router.add_service(api_service)
+        router
+            .add_service(api_service)
+            .add_service(schedules_service)
     };
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let mut stop = shutdown_rx.clone();
@@ -233,6 +270,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let p = projector.clone();
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
+    tasks.push(tokio::spawn(schedules.run(shutdown_rx.clone())));
     if let Some(sealer) = sealer {
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
     }

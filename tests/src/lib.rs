@@ -20,6 +20,8 @@ use xinfang_proto::v1::node_client::NodeClient;
 
 pub use xinfang_node::layout::FederationDir;
 
+pub mod chromium;
+
 pub const CITY: &str = "441500";
 pub const COUNTY: &str = "441521";
 pub const TOWN_A: &str = "441521115000";
@@ -58,6 +60,8 @@ pub struct Federation {
     addrs: BTreeMap<String, SocketAddr>,
     nodes: BTreeMap<String, NodeHandle>,
     pub hub_config: HubConfig,
+    /// The nodes' clock (None: the wall clock); set before starting nodes.
+    pub clock: Option<xinfang_hub::Clock>,
 }
 
 impl Federation {
@@ -73,6 +77,24 @@ impl Federation {
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
         hub_config: HubConfig,
     ) -> anyhow::Result<Federation> {
+        Self::start_full(units, hub_config, None, BTreeMap::new()).await
+    }
+
+    /// As `start`, with every node on `clock` and units given reception-rule sets.
+    pub async fn start_at(
+        units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
+        clock: xinfang_hub::Clock,
+        rules: BTreeMap<&'static str, &'static str>,
+    ) -> anyhow::Result<Federation> {
+        Self::start_full(units, HubConfig::default(), Some(clock), rules).await
+    }
+
+    async fn start_full(
+        units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
+        hub_config: HubConfig,
+        clock: Option<xinfang_hub::Clock>,
+        rules: BTreeMap<&'static str, &'static str>,
+    ) -> anyhow::Result<Federation> {
         let dir = tempfile::tempdir()?;
         let layout = FederationDir::new(dir.path());
         let mut listeners = BTreeMap::new();
@@ -86,7 +108,7 @@ impl Federation {
                 tier: *tier,
                 parent: parent.map(code),
                 listen: addr.to_string(),
-                rules: None,
+                rules: rules.get(c).map(|r| (*r).to_owned()),
             });
             listeners.insert(c.to_string(), l);
         }
@@ -106,6 +128,7 @@ impl Federation {
             layout,
             nodes: BTreeMap::new(),
             hub_config,
+            clock,
         };
         for (c, ..) in &units {
             let l = listeners.remove(*c).context("listener")?;
@@ -130,6 +153,8 @@ impl Federation {
             durability: Durability::Normal,
             hub: self.hub_config.clone(),
             limits: None,
+            rules_dirs: Vec::new(),
+            clock: self.clock.clone(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
         };
         let handle = server::start(cfg, listener).await?;
@@ -172,8 +197,8 @@ impl Federation {
         self.addrs[unit]
     }
 
-    /// A node API client with the operator certificate.
-    pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Channel>> {
+    /// A channel to `unit`'s node with the operator certificate.
+    pub async fn channel(&self, unit: &str) -> anyhow::Result<Channel> {
         let p = self.layout.pki();
         let tls = ClientTlsConfig::new()
             .ca_certificate(Certificate::from_pem(pki::read_file(
@@ -184,11 +209,28 @@ impl Federation {
                 pki::read_file(&p.join(pki::OPERATOR_KEY))?,
             ))
             .domain_name(pki::unit_dns_name(&code(unit)));
-        let ch = Endpoint::from_shared(format!("https://{}", self.addrs[unit]))?
-            .tls_config(tls)?
-            .connect()
-            .await?;
-        Ok(NodeClient::new(ch))
+        Ok(
+            Endpoint::from_shared(format!("https://{}", self.addrs[unit]))?
+                .tls_config(tls)?
+                .connect()
+                .await?,
+        )
+    }
+
+    /// A node API client with the operator certificate.
+    pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Channel>> {
+        Ok(NodeClient::new(self.channel(unit).await?))
+    }
+
+    /// A schedules client with the operator certificate.
+    pub async fn schedules(
+        &self,
+        unit: &str,
+    ) -> anyhow::Result<xinfang_proto::v1::schedules_client::SchedulesClient<Channel>> {
+        Ok(
+            xinfang_proto::v1::schedules_client::SchedulesClient::new(self.channel(unit).await?)
+                .max_decoding_message_size(16 << 20),
+        )
     }
 
     pub async fn register(
@@ -307,6 +349,29 @@ where
 }
 
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A clock tests can set and move (ms since the epoch), shared by nodes.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<std::sync::atomic::AtomicI64>);
+
+impl TestClock {
+    /// Starts at `rfc3339` (e.g. "2026-03-05T10:00:00+08:00").
+    pub fn at(rfc3339: &str) -> anyhow::Result<TestClock> {
+        let t = chrono::DateTime::parse_from_rfc3339(rfc3339)?.timestamp_millis();
+        Ok(TestClock(Arc::new(std::sync::atomic::AtomicI64::new(t))))
+    }
+
+    pub fn set(&self, rfc3339: &str) -> anyhow::Result<()> {
+        let t = chrono::DateTime::parse_from_rfc3339(rfc3339)?.timestamp_millis();
+        self.0.store(t, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub fn clock(&self) -> xinfang_hub::Clock {
+        let c = self.0.clone();
+        Arc::new(move || c.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
 
 /// A date `days` from today (China Standard Time), as YYYY-MM-DD.
 pub fn in_days(days: i64) -> String {

@@ -1,0 +1,242 @@
+//! The replicated schedule documents, each written only by its own unit's node and
+//! scoped to that unit, so they travel up to every superior and nowhere else:
+//!
+//! - `roster/<unit>`: `kind` = "roster", `unit`, `leaders`: map name → Leader JSON.
+//! - `schedule/<unit>/<YYYY-MM>`: created at approval (that is the filing):
+//!   `kind` = "schedule", `unit`, `month`, `rules`, `entries` (approved, JSON),
+//!   `review` and `approval` (Decision JSON), `records`: map id → record JSON
+//!   (publication, adjustments, attendance), immutable once written.
+//! - `quarterly/<unit>/<YYYYQn>`: `kind` = "quarterly", `register` (JSON).
+//!
+//! Values are JSON strings inside Automerge maps keyed by unique ids: records never
+//! change once written, so merging by key is all they need.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use xinfang_hub::{UnitCode, doc};
+
+use super::model::{Entry, Leader, Month, Quarter};
+use super::quota::Violation;
+use crate::error::NodeError;
+
+pub fn roster_id(unit: &UnitCode) -> String {
+    format!("roster/{unit}")
+}
+
+pub fn schedule_id(unit: &UnitCode, month: Month) -> String {
+    format!("schedule/{unit}/{month}")
+}
+
+pub fn quarterly_id(unit: &UnitCode, q: Quarter) -> String {
+    format!("quarterly/{unit}/{q}")
+}
+
+fn am(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
+    move |e| NodeError::Internal(format!("document {id}: {e}"))
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String, NodeError> {
+    serde_json::to_string(v).map_err(|e| NodeError::Internal(e.to_string()))
+}
+
+fn str_at(d: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+    match d.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn map_at(d: &mut AutoCommit, id: &str, key: &str) -> Result<ObjId, NodeError> {
+    let e = am(id);
+    Ok(match d.get(ROOT, key).map_err(&e)? {
+        Some((Value::Object(ObjType::Map), obj)) => obj,
+        _ => d.put_object(ROOT, key, ObjType::Map).map_err(&e)?,
+    })
+}
+
+/// Every value of a map of JSON strings that parses; the rest are counted.
+fn read_map<T: for<'de> Deserialize<'de>>(d: &AutoCommit, key: &str) -> (Vec<(String, T)>, usize) {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, key) else {
+        return (Vec::new(), 0);
+    };
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for k in d.keys(&map).collect::<Vec<_>>() {
+        match str_at(d, &map, &k).map(|t| serde_json::from_str::<T>(&t)) {
+            Some(Ok(v)) => out.push((k, v)),
+            _ => bad += 1,
+        }
+    }
+    (out, bad)
+}
+
+/// Sets up a new document of `kind` for `unit`, scoped to it.
+pub fn init(d: &mut AutoCommit, id: &str, kind: &str, unit: &UnitCode) -> Result<(), NodeError> {
+    let e = am(id);
+    d.put(ROOT, "kind", kind).map_err(&e)?;
+    d.put(ROOT, "unit", unit.as_str()).map_err(&e)?;
+    doc::extend_scope(id, d, [unit]).map_err(|x| NodeError::Internal(x.to_string()))
+}
+
+pub fn kind_of(d: &AutoCommit) -> Option<String> {
+    doc::read_str(d, "kind")
+}
+
+// --- roster ---------------------------------------------------------------
+
+pub fn put_leader(d: &mut AutoCommit, id: &str, leader: &Leader) -> Result<(), NodeError> {
+    let map = map_at(d, id, "leaders")?;
+    d.put(&map, leader.name.as_str(), json(leader)?)
+        .map_err(am(id))?;
+    Ok(())
+}
+
+/// The roster's leaders, by name.
+pub fn read_roster(d: &AutoCommit) -> Vec<Leader> {
+    let (mut v, _) = read_map::<Leader>(d, "leaders");
+    v.retain(|(k, l)| *k == l.name);
+    let mut out: Vec<Leader> = v.into_iter().map(|(_, l)| l).collect();
+    out.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
+    out
+}
+
+// --- filed schedule ---------------------------------------------------------
+
+/// A review or an approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The roster leader who decided, if known.
+    pub by: Option<String>,
+    /// The operator who recorded it.
+    pub recorded_by: String,
+    pub at: DateTime<Utc>,
+    pub override_reason: Option<String>,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordBody {
+    Published,
+    /// Another leader takes `date` (replacing `from`).
+    Replace {
+        date: NaiveDate,
+        from: String,
+        to: String,
+        to_position: String,
+        reason: String,
+    },
+    /// The leaders of `date` and `other` exchange days.
+    Swap {
+        date: NaiveDate,
+        leader: String,
+        other: NaiveDate,
+        other_leader: String,
+        reason: String,
+    },
+    Attendance {
+        date: NaiveDate,
+        leader: String,
+        held: bool,
+        visitors: u32,
+        cases: Vec<String>,
+        resolved_on_spot: u32,
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub recorded_by: String,
+    #[serde(flatten)]
+    pub body: RecordBody,
+}
+
+/// An approved (filed) schedule as its document holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledSchedule {
+    pub unit: UnitCode,
+    pub month: Month,
+    pub rules: String,
+    pub entries: Vec<Entry>,
+    pub review: Option<Decision>,
+    pub approval: Decision,
+    /// In agreed order: time, then id.
+    pub records: Vec<ScheduleRecord>,
+}
+
+pub fn write_filed(d: &mut AutoCommit, id: &str, f: &FiledSchedule) -> Result<(), NodeError> {
+    init(d, id, "schedule", &f.unit)?;
+    let e = am(id);
+    d.put(ROOT, "month", f.month.to_string()).map_err(&e)?;
+    d.put(ROOT, "rules", f.rules.as_str()).map_err(&e)?;
+    d.put(ROOT, "entries", json(&f.entries)?).map_err(&e)?;
+    if let Some(r) = &f.review {
+        d.put(ROOT, "review", json(r)?).map_err(&e)?;
+    }
+    d.put(ROOT, "approval", json(&f.approval)?).map_err(&e)?;
+    for r in &f.records {
+        add_record(d, id, r)?;
+    }
+    Ok(())
+}
+
+pub fn add_record(d: &mut AutoCommit, id: &str, r: &ScheduleRecord) -> Result<(), NodeError> {
+    let map = map_at(d, id, "records")?;
+    d.put(&map, r.id.as_str(), json(r)?).map_err(am(id))?;
+    Ok(())
+}
+
+/// Reads a filed schedule (None if the document is not one or is unreadable).
+pub fn read_filed(d: &AutoCommit) -> Option<FiledSchedule> {
+    if kind_of(d).as_deref() != Some("schedule") {
+        return None;
+    }
+    let get = |k: &str| str_at(d, &ROOT, k);
+    let (recs, _) = read_map::<ScheduleRecord>(d, "records");
+    let mut records: Vec<ScheduleRecord> = recs
+        .into_iter()
+        .filter(|(k, r)| *k == r.id)
+        .map(|(_, r)| r)
+        .collect();
+    records.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    Some(FiledSchedule {
+        unit: get("unit")?.parse().ok()?,
+        month: get("month")?.parse().ok()?,
+        rules: get("rules").unwrap_or_default(),
+        entries: serde_json::from_str(&get("entries")?).ok()?,
+        review: get("review").and_then(|t| serde_json::from_str(&t).ok()),
+        approval: serde_json::from_str(&get("approval")?).ok()?,
+        records,
+    })
+}
+
+// --- quarterly register -------------------------------------------------------
+
+pub fn write_quarterly<T: Serialize>(
+    d: &mut AutoCommit,
+    id: &str,
+    unit: &UnitCode,
+    quarter: Quarter,
+    register: &T,
+) -> Result<(), NodeError> {
+    init(d, id, "quarterly", unit)?;
+    let e = am(id);
+    d.put(ROOT, "quarter", quarter.to_string()).map_err(&e)?;
+    d.put(ROOT, "register", json(register)?).map_err(&e)?;
+    Ok(())
+}
+
+pub fn read_quarterly<T: for<'de> Deserialize<'de>>(d: &AutoCommit) -> Option<T> {
+    if kind_of(d).as_deref() != Some("quarterly") {
+        return None;
+    }
+    serde_json::from_str(&str_at(d, &ROOT, "register")?).ok()
+}

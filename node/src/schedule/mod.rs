@@ -1,0 +1,18 @@
+//! Leaders' monthly reception schedules (接访安排表): roster, drafts, quota rules,
+//! approval, publication, filing upward, attendance and the quarterly register.
+//!
+//! - [`model`]: leaders, roles, months, entries.
+//! - [`ruleset`]: quota rule sets (files under `rules/`), chosen per unit.
+//! - [`quota`]: pure evaluation of a month's schedule against a rule set.
+//! - [`table`]: the 附件2 table layout: CSV and XLSX import and export.
+//! - [`publish`]: the self-contained HTML page for the hall and the portal.
+
+pub mod docs;
+pub mod filing;
+pub mod model;
+pub mod publish;
+pub mod quarterly;
+pub mod quota;
+pub mod ruleset;
+pub mod service;
+pub mod table;
