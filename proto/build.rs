@@ -18,11 +18,19 @@ const SERIALIZED: &[&str] = &[
     "CategoryCount",
     "RegisterLine",
     "QuarterlyView",
+    "Cell",
+    "ReportRow",
+    "Report",
+    "CaseKeys",
+    "RebuildReply",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let fds = protox::compile(["xinfang.proto", "schedules.proto"], ["proto"])?;
+    let fds = protox::compile(
+        ["xinfang.proto", "schedules.proto", "reports.proto"],
+        ["proto"],
+    )?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out.join("xinfang_descriptor.bin"),

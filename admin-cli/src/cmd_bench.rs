@@ -39,6 +39,13 @@ pub struct BenchArgs {
     /// Also write the results as JSON to this file
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Instead: the reports benchmark on a generated city (1 city, 8 counties,
+    /// 120 townships, 1,500 communities)
+    #[arg(long)]
+    pub city: bool,
+    /// Cases for --city
+    #[arg(long, default_value_t = 1_000_000)]
+    pub cases: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,7 +63,7 @@ const COUNTY: &str = "441521";
 const TOWN: &str = "441521115000";
 const COMMUNITY: &str = "441521115001";
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
@@ -81,7 +88,7 @@ fn chain_topology() -> anyhow::Result<Topology> {
     ])?)
 }
 
-fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
     let mut s = String::new();
     for u in t.units() {
         s.push_str(&format!(
@@ -162,7 +169,7 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
     Ok(())
 }
 
-struct Fed {
+pub(crate) struct Fed {
     exe: PathBuf,
     topo_path: PathBuf,
     topo: Topology,
@@ -171,7 +178,22 @@ struct Fed {
 }
 
 impl Fed {
-    fn conn(&self, unit: &str) -> ConnArgs {
+    pub(crate) fn new(
+        exe: PathBuf,
+        topo_path: PathBuf,
+        topo: Topology,
+        layout: FederationDir,
+    ) -> Fed {
+        Fed {
+            exe,
+            topo_path,
+            topo,
+            layout,
+            procs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn conn(&self, unit: &str) -> ConnArgs {
         ConnArgs {
             node: None,
             topology: Some(self.topo_path.clone()),
@@ -181,7 +203,7 @@ impl Fed {
         }
     }
 
-    async fn start(&mut self, unit: &str) -> anyhow::Result<()> {
+    pub(crate) async fn start(&mut self, unit: &str) -> anyhow::Result<()> {
         let u = self.topo.resolve(unit)?.clone();
         let mut child = spawn_node(&self.exe, &self.topo_path, &u, &self.layout, false)?;
         wait_ready(
@@ -206,14 +228,14 @@ impl Fed {
         Ok(())
     }
 
-    fn pid(&self, unit: &str) -> Option<u32> {
+    pub(crate) fn pid(&self, unit: &str) -> Option<u32> {
         self.procs
             .iter()
             .find(|(u, _)| u == unit)
             .and_then(|(_, c)| c.id())
     }
 
-    async fn status(&self, unit: &str) -> anyhow::Result<pb::StatusResponse> {
+    pub(crate) async fn status(&self, unit: &str) -> anyhow::Result<pb::StatusResponse> {
         crate::cmd_status::fetch(&self.conn(unit)).await
     }
 
@@ -240,7 +262,7 @@ impl Fed {
         }
     }
 
-    async fn stop_all(&mut self) {
+    pub(crate) async fn stop_all(&mut self) {
         for (_, mut c) in self.procs.drain(..) {
             stop_child(&mut c, Duration::from_secs(20)).await;
         }
@@ -248,14 +270,14 @@ impl Fed {
 }
 
 /// Peak resident memory (VmHWM) of a process, in MiB.
-fn peak_rss_mib(pid: u32) -> Option<f64> {
+pub(crate) fn peak_rss_mib(pid: u32) -> Option<f64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -281,6 +303,10 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             tmp.path().to_owned()
         }
     };
+    if args.city {
+        let rows = crate::cmd_bench_city::run(&root, args.cases, lang).await?;
+        return print_rows(&rows, &args, json, lang);
+    }
     let layout = FederationDir::new(root.join("fed"));
     let topo = chain_topology()?;
     let topo_path = root.join("topology.toml");
@@ -299,6 +325,10 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
     let result = measure(&mut fed, &args, lang).await;
     fed.stop_all().await;
     let rows = result?;
+    print_rows(&rows, &args, json, lang)
+}
+
+fn print_rows(rows: &[Row], args: &BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     if json {
         print_json(&rows)?;
     } else {
@@ -308,7 +338,7 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             lang.t("说明", "Detail"),
             lang.t("目标", "Aim"),
         ]);
-        for r in &rows {
+        for r in rows {
             t.add_row(vec![
                 r.what.to_owned(),
                 format!("{:.1} {}", r.value, r.unit),
@@ -319,7 +349,7 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
         println!("{t}");
     }
     if let Some(out) = &args.out {
-        std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
+        std::fs::write(out, serde_json::to_string_pretty(rows)?)?;
     }
     Ok(())
 }

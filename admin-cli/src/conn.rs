@@ -78,7 +78,7 @@ impl ConnArgs {
         Ok(c)
     }
 
-    async fn channel(&self) -> anyhow::Result<Channel> {
+    pub async fn channel(&self) -> anyhow::Result<Channel> {
         let (addr, server_name) = self.target()?;
         let scheme = if self.insecure { "http" } else { "https" };
         let mut ep = Endpoint::from_shared(format!("{scheme}://{addr}"))

@@ -1,8 +1,10 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
 mod cmd_bench;
+mod cmd_bench_city;
 mod cmd_case;
 mod cmd_pki;
+mod cmd_report;
 mod cmd_schedule;
 mod cmd_status;
 mod cmd_up;
@@ -58,6 +60,12 @@ enum Command {
     /// Quarterly reception register and statistics
     #[command(subcommand)]
     Quarterly(cmd_schedule::QuarterlyCmd),
+    /// What superiors look at: counts, breakdowns, overdue cases, rates, trends
+    #[command(subcommand)]
+    Report(Box<cmd_report::ReportCmd>),
+    /// Operator tasks
+    #[command(subcommand)]
+    Admin(cmd_report::AdminCmd),
     /// Measure sync speed, latency and memory on this machine (prints a table)
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
@@ -81,6 +89,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attendance(cmd) => cmd_schedule::attendance(cmd, cli.json, cli.lang).await,
         Command::Filings(args) => cmd_schedule::filings(args, cli.json, cli.lang).await,
         Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
+        Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
+        Command::Admin(cmd) => cmd_report::admin(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
             xinfang_node::cli::init_logging();

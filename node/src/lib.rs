@@ -9,6 +9,7 @@
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`cli`]: `xinfang-node run`.
+//! - [`report`]: bureau reports: case facts, rates, tables and charts.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
 
@@ -20,6 +21,8 @@ pub mod error;
 pub mod layout;
 pub mod lifecycle;
 pub mod projection;
+pub mod report;
+pub mod report_api;
 pub mod rules;
 pub mod schedule;
 pub mod schedule_api;

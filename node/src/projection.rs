@@ -32,6 +32,8 @@ pub struct Projected {
     pub next_due: Option<String>,
     /// The leader owning the case (包案): name, the leader's unit, when (RFC 3339).
     pub owner: Option<(String, String, String)>,
+    /// What reports need (None for a case without a readable registration).
+    pub facts: Option<crate::report::facts::CaseFacts>,
 }
 
 /// Derives a case's query row from its document (None if it is not a case).
@@ -46,6 +48,7 @@ pub fn project(
     }
     let view = case::read(d, id).ok()?;
     let (records, _) = case::read_records(d);
+    let mut facts = None;
     let (status, handling_unit, next_due) = match case::header(d) {
         Some(h) => {
             let ctx = Context {
@@ -53,6 +56,13 @@ pub fn project(
                 calendar: &rules.calendar,
                 limits: &rules.limits,
             };
+            facts = Some(crate::report::facts::facts(
+                id,
+                &h,
+                &view.details,
+                &records,
+                &ctx,
+            ));
             // Overdue is decided at query time; the date here only affects flags.
             let derived = lifecycle::derive(&h, &records, &ctx, h.received);
             (
@@ -80,6 +90,7 @@ pub fn project(
         handling_unit,
         next_due,
         owner,
+        facts,
     })
 }
 
@@ -185,6 +196,45 @@ impl Projector {
             );
             q.build().execute(&mut **tx).await?;
         }
+        let facts: Vec<&crate::report::facts::CaseFacts> =
+            rows.iter().filter_map(|(_, p)| p.facts.as_ref()).collect();
+        for chunk in facts.chunks(30) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT OR REPLACE INTO node_case_facts (case_no, registered_by, received, month,
+                   channel, purpose, category, status, handling_unit, responsible_unit,
+                   accept_due, screened_on, accepted, reply_due, replied_on, closed_on, rated,
+                   satisfied, repeat_case, online, reviewed, next_due, next_due_kind,
+                   next_due_unit) ",
+            );
+            let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+            q.push_values(chunk, |mut b, f| {
+                b.push_bind(&f.case_no)
+                    .push_bind(&f.registered_by)
+                    .push_bind(f.received.to_string())
+                    .push_bind(&f.month)
+                    .push_bind(&f.channel)
+                    .push_bind(&f.purpose)
+                    .push_bind(&f.category)
+                    .push_bind(&f.status)
+                    .push_bind(&f.handling_unit)
+                    .push_bind(&f.responsible_unit)
+                    .push_bind(day(f.accept_due))
+                    .push_bind(day(f.screened_on))
+                    .push_bind(f.accepted)
+                    .push_bind(day(f.reply_due))
+                    .push_bind(day(f.replied_on))
+                    .push_bind(day(f.closed_on))
+                    .push_bind(f.rated)
+                    .push_bind(f.satisfied)
+                    .push_bind(f.repeat)
+                    .push_bind(f.online)
+                    .push_bind(f.reviewed)
+                    .push_bind(day(f.next_due))
+                    .push_bind(&f.next_due_kind)
+                    .push_bind(&f.next_due_unit);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
         Ok(())
     }
 
@@ -271,6 +321,9 @@ impl Projector {
             let _guard = self.lock.lock().await;
             let mut tx = self.pool.begin().await?;
             sqlx::query("DELETE FROM node_cases")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM node_case_facts")
                 .execute(&mut *tx)
                 .await?;
             Self::set_cursor(&mut tx, 0).await?;

@@ -21,8 +21,11 @@ use xinfang_proto::v1::replication_server::ReplicationServer;
 
 use crate::api::NodeApi;
 use crate::projection::Projector;
+use crate::report::service::ReportService;
+use crate::report_api::ReportsApi;
 use crate::schedule::service::{RuleSets, ScheduleService};
 use crate::schedule_api::SchedulesApi;
+use xinfang_proto::v1::reports_server::ReportsServer;
 use xinfang_proto::v1::schedules_server::SchedulesServer;
 
 #[derive(Debug, thiserror::Error)]
@@ -234,6 +237,14 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     ));
     let schedules_service = SchedulesServer::new(SchedulesApi::new(schedules.clone()))
         .max_decoding_message_size(8 << 20);
+    let reports = Arc::new(ReportService::new(
+        hub.clone(),
+        pool.clone(),
+        projector.clone(),
+        rules.clone(),
+        schedules.clone(),
+    ));
+    let reports_service = ReportsServer::new(ReportsApi::new(reports));
     let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
@@ -251,10 +262,15 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
                 schedules_service,
                 require_operator,
             ))
+            .add_service(tonic::service::interceptor::InterceptedService::new(
+                reports_service,
+                require_operator,
+            ))
     } else {
         router
             .add_service(api_service)
             .add_service(schedules_service)
+            .add_service(reports_service)
     };
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let mut stop = shutdown_rx.clone();

@@ -367,9 +367,11 @@ impl TestClock {
         Ok(())
     }
 
+    /// The clock for nodes: each reading is a millisecond after the one before,
+    /// so records written in a row keep their order, as on a real clock.
     pub fn clock(&self) -> xinfang_hub::Clock {
         let c = self.0.clone();
-        Arc::new(move || c.load(std::sync::atomic::Ordering::SeqCst))
+        Arc::new(move || c.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
     }
 }
 

@@ -1386,6 +1386,42 @@ impl ScheduleService {
             .collect())
     }
 
+    /// A unit's receptions in a month from its filed schedule: days scheduled,
+    /// held, missed, unrecorded (past), visitors, cases registered at receptions.
+    pub async fn reception_stats(
+        &self,
+        unit: &UnitCode,
+        month: Month,
+    ) -> Result<Option<[u32; 6]>, NodeError> {
+        let Some((f, _)) = self.filed(unit, month).await? else {
+            return Ok(None);
+        };
+        let mut s = [0u32; 6];
+        s[0] = filing::effective(&f).len() as u32;
+        for a in filing::attendance(&f) {
+            if let RecordBody::Attendance {
+                held,
+                visitors,
+                cases,
+                ..
+            } = &a.record.body
+            {
+                if *held {
+                    s[1] += 1;
+                } else {
+                    s[2] += 1;
+                }
+                s[4] += visitors;
+                s[5] += cases.len() as u32;
+            }
+        }
+        s[3] = filing::flags(&f, self.today())
+            .iter()
+            .filter(|x| x.kind == "unrecorded")
+            .count() as u32;
+        Ok(Some(s))
+    }
+
     // --- quarterly register ----------------------------------------------------------
 
     pub async fn generate_quarterly(

@@ -1,0 +1,278 @@
+//! `xinfang report …`: what superiors look at, as tables for people, JSON for
+//! scripts, and CSV/XLSX/PNG files a bureau can hand in as they are; and
+//! `xinfang admin rebuild-projections`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use xinfang_node::report::chart;
+use xinfang_node::report::table::{self as rtable, Cell, ReportTable};
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::reports_client::ReportsClient;
+
+use crate::conn::{ConnArgs, status_error};
+use crate::output::{Lang, print_json, table};
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// This period against the one before and the same period last year
+    Summary(ReportArgs),
+    /// Counts by unit (the units directly below), channel, purpose, category, status or month
+    Breakdown(ReportArgs),
+    /// Open cases past their next deadline, as of now
+    Overdue(ReportArgs),
+    /// The assessment rates (definitions: docs/reports.md)
+    Rates(ReportArgs),
+    /// Monthly counts by tier, unit, category or channel (default: the last 12 months)
+    Trend(ReportArgs),
+    /// Leaders' receptions from the filed schedules
+    Leaders(ReportArgs),
+    /// Schedule filing compliance of the units below
+    Filings(ReportArgs),
+    /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
+    Cases(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Ask this unit's node (with --topology); --unit is then the unit reported on
+    #[arg(long)]
+    at: Option<String>,
+    /// Month, YYYY-MM (default: this month)
+    #[arg(long, default_value = "")]
+    month: String,
+    /// First day, YYYY-MM-DD (with --to)
+    #[arg(long, default_value = "")]
+    from: String,
+    /// Last day, YYYY-MM-DD (with --from)
+    #[arg(long, default_value = "")]
+    to: String,
+    /// Dimension: unit, channel, purpose, category, status, month (trend: tier, unit, category, channel)
+    #[arg(long, default_value = "")]
+    by: String,
+    /// Rates charged to "office" (petition offices) or "responsible" (responsible units)
+    #[arg(long, default_value = "")]
+    charged: String,
+    /// Drill-down: the dimension value
+    #[arg(long, default_value = "")]
+    value: String,
+    /// Drill-down: the rate code (timely_acceptance, on_time_reply, …)
+    #[arg(long, default_value = "")]
+    rate: String,
+    /// Drill-down into a rate: numerator or denominator
+    #[arg(long, default_value = "")]
+    part: String,
+    /// Most cases listed
+    #[arg(long, default_value_t = 0)]
+    limit: u32,
+    /// Also write the table as XLSX
+    #[arg(long)]
+    xlsx: Option<PathBuf>,
+    /// Also write the table as CSV (UTF-8 with BOM, opens in Excel)
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Also draw a chart (trend: lines; breakdown: bars)
+    #[arg(long)]
+    png: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Drop the query tables and derive them again from the documents
+    RebuildProjections {
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+}
+
+async fn client(conn: &ConnArgs) -> anyhow::Result<ReportsClient<tonic::transport::Channel>> {
+    Ok(ReportsClient::new(conn.channel().await?).max_decoding_message_size(64 << 20))
+}
+
+fn cell(c: &pb::Cell) -> Cell {
+    match c.kind.as_str() {
+        "int" => Cell::Int(c.int),
+        "rate" => Cell::Rate(Some(c.rate)),
+        "none" => Cell::Rate(None),
+        _ => Cell::Text(c.text.clone()),
+    }
+}
+
+fn to_table(r: &pb::Report) -> ReportTable {
+    ReportTable {
+        title: r.title.clone(),
+        headers: r.headers.clone(),
+        rows: r
+            .rows
+            .iter()
+            .map(|row| row.cells.iter().map(cell).collect())
+            .collect(),
+        totals: r
+            .totals
+            .as_ref()
+            .map(|t| t.cells.iter().map(cell).collect()),
+        notes: r.notes.clone(),
+    }
+}
+
+fn chart_png(kind: &str, r: &pb::Report) -> anyhow::Result<Vec<u8>> {
+    let font = chart::find_cjk_font()?;
+    let value = |c: &pb::Cell| match c.kind.as_str() {
+        "int" => c.int as f64,
+        "rate" => c.rate * 100.0,
+        _ => 0.0,
+    };
+    let png = match kind {
+        "trend" => {
+            // Columns between 月份 and 合计 are the series.
+            let n = r.headers.len().saturating_sub(2);
+            let series: Vec<chart::Series> = (0..n)
+                .map(|i| chart::Series {
+                    name: r.headers[i + 1].clone(),
+                    points: r
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            (
+                                row.key.clone(),
+                                row.cells.get(i + 1).map(value).unwrap_or(0.0),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect();
+            chart::line_chart(&r.title, "件数", &series, &font)?
+        }
+        "breakdown" => {
+            let bars: Vec<(String, f64)> = r
+                .rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.cells
+                            .first()
+                            .map(|c| c.text.clone())
+                            .unwrap_or_default(),
+                        row.cells.get(1).map(value).unwrap_or(0.0),
+                    )
+                })
+                .collect();
+            chart::bar_chart(&r.title, "件数", &bars, &font)?
+        }
+        other => anyhow::bail!("--png draws trend and breakdown reports, not {other}"),
+    };
+    Ok(png)
+}
+
+pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let (kind, a) = match cmd {
+        ReportCmd::Summary(a) => ("summary", a),
+        ReportCmd::Breakdown(a) => ("breakdown", a),
+        ReportCmd::Overdue(a) => ("overdue", a),
+        ReportCmd::Rates(a) => ("rates", a),
+        ReportCmd::Trend(a) => ("trend", a),
+        ReportCmd::Leaders(a) => ("leaders", a),
+        ReportCmd::Filings(a) => ("filings", a),
+        ReportCmd::Cases(a) => ("cases", a),
+    };
+    let mut conn = a.conn.clone();
+    let unit = a.conn.unit.clone().unwrap_or_default();
+    if let Some(at) = &a.at {
+        conn.unit = Some(at.clone());
+    }
+    let req = pb::ReportRequest {
+        unit,
+        from: a.from.clone(),
+        to: a.to.clone(),
+        month: a.month.clone(),
+        by: a.by.clone(),
+        charged: a.charged.clone(),
+        value: a.value.clone(),
+        rate: a.rate.clone(),
+        part: a.part.clone(),
+        limit: a.limit,
+    };
+    let mut c = client(&conn).await?;
+    if kind == "cases" {
+        let keys = c.cases(req).await.map_err(status_error)?.into_inner();
+        if json {
+            return print_json(&keys);
+        }
+        println!("{}：{}", lang.t("件数", "cases"), keys.total);
+        for k in &keys.case_nos {
+            println!("{k}");
+        }
+        return Ok(());
+    }
+    let r = match kind {
+        "summary" => c.summary(req).await,
+        "breakdown" => c.breakdown(req).await,
+        "overdue" => c.overdue(req).await,
+        "rates" => c.rates(req).await,
+        "trend" => c.trend(req).await,
+        "leaders" => c.leaders(req).await,
+        _ => c.filings(req).await,
+    }
+    .map_err(status_error)?
+    .into_inner();
+    let t = to_table(&r);
+    if let Some(path) = &a.xlsx {
+        let bytes = rtable::to_xlsx(std::slice::from_ref(&t))?;
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &a.csv {
+        std::fs::write(path, rtable::to_csv(&t))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &a.png {
+        std::fs::write(path, chart_png(kind, &r)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if json {
+        return print_json(&r);
+    }
+    println!("{}", r.title);
+    let mut out = table(r.headers.iter().map(String::as_str).collect());
+    for row in r.rows.iter().chain(r.totals.iter()) {
+        out.add_row(
+            row.cells
+                .iter()
+                .map(|c| cell(c).display())
+                .collect::<Vec<_>>(),
+        );
+    }
+    println!("{out}");
+    for n in &r.notes {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+pub async fn admin(cmd: AdminCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
+    match cmd {
+        AdminCmd::RebuildProjections { conn } => {
+            let r = client(&conn)
+                .await?
+                .rebuild_projections(pb::RebuildRequest {})
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "{}：{} {}，{} {}，{} ms",
+                lang.t("已重建查询表", "projections rebuilt"),
+                r.documents,
+                lang.t("个文档", "documents"),
+                r.cases,
+                lang.t("件事项", "cases"),
+                r.ms
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Bureau reports: what superiors look at over their subtree (counts, overdue
+//! cases, assessment rates).
+//!
+//! - [`facts`]: one case as the plain facts reports need, derived purely from its
+//!   registration and records.
+//! - [`rates`]: the assessment rates over a set of case facts, each charged to the
+//!   petition office or the responsible unit (see `docs/reports.md`).
+
+pub mod chart;
+pub mod facts;
+pub mod rates;
+pub mod service;
+pub mod table;

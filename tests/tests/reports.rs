@@ -1,0 +1,355 @@
+//! What superiors see, across real nodes: the city's numbers are the sum of its
+//! counties' numbers computed at each county; a rebuild of the query tables gives
+//! byte-identical reports; time passing alone makes a case overdue everywhere
+//! above it; bad questions get errors naming what is wrong.
+
+use std::collections::BTreeMap;
+
+use tonic::Code;
+use xinfang_hub::Tier;
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::reports_client::ReportsClient;
+use xinfang_tests::*;
+
+const COUNTY_2: &str = "441523";
+const TOWN_2: &str = "441523100000";
+
+/// A city with two counties, a town under each.
+fn two_counties() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
+    vec![
+        (CITY, "汕尾市", Tier::City, None),
+        (COUNTY, "海丰县", Tier::County, Some(CITY)),
+        (COUNTY_2, "陆河县", Tier::County, Some(CITY)),
+        (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
+        (TOWN_2, "河田镇", Tier::Township, Some(COUNTY_2)),
+    ]
+}
+
+async fn reports(
+    fed: &Federation,
+    at: &str,
+) -> anyhow::Result<ReportsClient<tonic::transport::Channel>> {
+    Ok(ReportsClient::new(fed.channel(at).await?))
+}
+
+fn req(unit: &str, from: &str, to: &str, by: &str) -> pb::ReportRequest {
+    pb::ReportRequest {
+        unit: unit.into(),
+        from: from.into(),
+        to: to.into(),
+        by: by.into(),
+        ..Default::default()
+    }
+}
+
+async fn register(fed: &Federation, unit: &str, i: usize) -> anyhow::Result<String> {
+    let channels = ["visit", "letter", "online", "phone"];
+    let purposes = ["advice", "appeal", "request", "accusation"];
+    let categories = ["economy", "law", "labor", "education", "politics"];
+    let v = fed
+        .client(unit)
+        .await?
+        .register_case(pb::RegisterCaseRequest {
+            unit: unit.into(),
+            petitioner: format!("来访人{i}"),
+            content: format!("诉求{i}"),
+            channel: channels[i % channels.len()].into(),
+            purpose: purposes[i % purposes.len()].into(),
+            category: categories[i % categories.len()].into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    Ok(v.case_no)
+}
+
+/// The counts column of a breakdown, by key.
+fn counts(r: &pb::Report) -> BTreeMap<String, i64> {
+    r.rows
+        .iter()
+        .map(|row| (row.key.clone(), row.cells[1].int))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> anyhow::Result<()> {
+    let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
+    let fed = Federation::start_at(two_counties(), clock.clock(), BTreeMap::new()).await?;
+    // Cases over two months at every unit below the city, some screened.
+    let mut all = Vec::new();
+    for (i, unit) in [TOWN_A, COUNTY, TOWN_2, COUNTY_2, TOWN_A, TOWN_2, TOWN_A]
+        .iter()
+        .cycle()
+        .take(21)
+        .enumerate()
+    {
+        if i == 11 {
+            clock.set("2026-04-08T10:00:00+08:00")?;
+        }
+        let no = register(&fed, unit, i).await?;
+        if i % 3 == 0 {
+            fed.act(
+                unit,
+                &no,
+                serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+            )
+            .await?;
+        }
+        if i % 6 == 0 {
+            let reply =
+                serde_json::json!({"kind": "reply", "opinion": "support", "text": "已答复"});
+            fed.act(unit, &no, reply).await?;
+        }
+        if i % 12 == 0 {
+            let rating = serde_json::json!({"kind": "rating", "acceptance": "satisfied", "handling": "satisfied"});
+            fed.act(unit, &no, rating).await?;
+        }
+        all.push((unit, no));
+    }
+    // Every case at the city with every record (same heads as where it was written).
+    for (unit, no) in &all {
+        let here = fed.case_at(unit, no).await?.map(|c| c.heads);
+        wait_for("the case's last record at the city", PATIENCE, || async {
+            Ok(fed
+                .case_at(CITY, no)
+                .await?
+                .filter(|c| Some(&c.heads) == here.as_ref())
+                .map(|_| ()))
+        })
+        .await?;
+    }
+    let (from, to) = ("2026-03-01", "2026-04-30");
+    let mut city = reports(&fed, CITY).await?;
+    for by in ["unit", "channel", "purpose", "category", "status", "month"] {
+        let at_city = counts(&city.breakdown(req(CITY, from, to, by)).await?.into_inner());
+        let mut summed: BTreeMap<String, i64> = BTreeMap::new();
+        for county in [COUNTY, COUNTY_2] {
+            let r = reports(&fed, county)
+                .await?
+                .breakdown(req(county, from, to, by))
+                .await?
+                .into_inner();
+            for (k, n) in counts(&r) {
+                // By unit, each county's own breakdown is by its towns; at the city
+                // the county is the row.
+                let key = if by == "unit" { county.to_owned() } else { k };
+                *summed.entry(key).or_insert(0) += n;
+            }
+        }
+        let at_city: BTreeMap<String, i64> = at_city.into_iter().filter(|(_, n)| *n > 0).collect();
+        let summed: BTreeMap<String, i64> = summed.into_iter().filter(|(_, n)| *n > 0).collect();
+        assert_eq!(at_city, summed, "by {by}");
+        assert_eq!(at_city.values().sum::<i64>(), all.len() as i64, "by {by}");
+    }
+    // Summary and rate numerators/denominators add up too.
+    let city_summary = city.summary(req(CITY, from, to, "")).await?.into_inner();
+    let city_rates = city.rates(req(CITY, from, to, "")).await?.into_inner();
+    let mut summary_sum = vec![0i64; city_summary.rows.len()];
+    let mut rates_sum = vec![(0i64, 0i64); city_rates.rows.len()];
+    for county in [COUNTY, COUNTY_2] {
+        let mut c = reports(&fed, county).await?;
+        let s = c.summary(req(county, from, to, "")).await?.into_inner();
+        for (i, row) in s.rows.iter().enumerate() {
+            summary_sum[i] += row.cells[1].int;
+        }
+        let r = c.rates(req(county, from, to, "")).await?.into_inner();
+        for (i, row) in r.rows.iter().enumerate() {
+            rates_sum[i].0 += row.cells[1].int;
+            rates_sum[i].1 += row.cells[2].int;
+        }
+    }
+    let at_city: Vec<i64> = city_summary.rows.iter().map(|r| r.cells[1].int).collect();
+    assert_eq!(at_city, summary_sum);
+    assert_eq!(at_city[0], all.len() as i64);
+    let at_city: Vec<(i64, i64)> = city_rates
+        .rows
+        .iter()
+        .map(|r| (r.cells[1].int, r.cells[2].int))
+        .collect();
+    assert_eq!(at_city, rates_sum);
+    // The rates' numbers (SQL) are the drill-down's cases (the pure definitions).
+    let mut nonzero = 0;
+    for row in &city_rates.rows {
+        for (part, col) in [("numerator", 1), ("denominator", 2)] {
+            let keys = city
+                .cases(pb::ReportRequest {
+                    rate: row.key.clone(),
+                    part: part.into(),
+                    ..req(CITY, from, to, "")
+                })
+                .await?
+                .into_inner();
+            assert_eq!(keys.total as i64, row.cells[col].int, "{} {part}", row.key);
+            nonzero += i64::from(keys.total > 0);
+        }
+    }
+    assert!(
+        nonzero >= 8,
+        "the test cases exercise the rates: {:?}",
+        city_rates.rows
+    );
+    // The city asked about a county answers what the county answers itself.
+    let a = city
+        .breakdown(req(COUNTY, from, to, "category"))
+        .await?
+        .into_inner();
+    let b = reports(&fed, COUNTY)
+        .await?
+        .breakdown(req(COUNTY, from, to, "category"))
+        .await?
+        .into_inner();
+    assert_eq!(a.rows, b.rows);
+    // Drill-down: the cases behind the city's count for one county.
+    let keys = city
+        .cases(pb::ReportRequest {
+            value: COUNTY.into(),
+            ..req(CITY, from, to, "unit")
+        })
+        .await?
+        .into_inner();
+    let county_total: i64 = counts(&b).values().sum();
+    assert_eq!(keys.total as i64, county_total);
+
+    // Every report, before and after rebuilding the query tables: byte-identical.
+    // The instant a report was made is its only part that may differ.
+    let json = |mut r: pb::Report| {
+        r.as_of.clear();
+        serde_json::to_string(&r)
+    };
+    let snapshot = |mut c: ReportsClient<tonic::transport::Channel>| async move {
+        let mut out = Vec::new();
+        out.push(json(
+            c.summary(req(CITY, from, to, "")).await?.into_inner(),
+        )?);
+        for by in ["unit", "channel", "purpose", "category", "status", "month"] {
+            out.push(json(
+                c.breakdown(req(CITY, from, to, by)).await?.into_inner(),
+            )?);
+        }
+        out.push(json(c.overdue(req(CITY, "", "", "")).await?.into_inner())?);
+        out.push(json(c.rates(req(CITY, from, to, "")).await?.into_inner())?);
+        out.push(json(
+            c.rates(req(CITY, from, to, "unit")).await?.into_inner(),
+        )?);
+        out.push(json(
+            c.trend(req(CITY, from, to, "tier")).await?.into_inner(),
+        )?);
+        out.push(json(
+            c.trend(req(CITY, from, to, "category")).await?.into_inner(),
+        )?);
+        anyhow::Ok(out)
+    };
+    let before = snapshot(reports(&fed, CITY).await?).await?;
+    let rebuilt = city
+        .rebuild_projections(pb::RebuildRequest {})
+        .await?
+        .into_inner();
+    assert_eq!(rebuilt.cases, all.len() as u64);
+    let after = snapshot(reports(&fed, CITY).await?).await?;
+    assert_eq!(before, after);
+    fed.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_alone_makes_a_case_overdue_at_its_unit_and_every_superior() -> anyhow::Result<()> {
+    let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
+    let fed = Federation::start_at(haifeng(), clock.clock(), BTreeMap::new()).await?;
+    let no = register(&fed, TOWN_A, 0).await?;
+    wait_for("the case at the city", PATIENCE, || async {
+        fed.case_at(CITY, &no).await
+    })
+    .await?;
+    let overdue = |unit: &'static str| {
+        let fed = &fed;
+        async move {
+            let r = reports(fed, unit)
+                .await?
+                .overdue(req(unit, "", "", ""))
+                .await?
+                .into_inner();
+            anyhow::Ok(r.rows.iter().map(|row| row.key.clone()).collect::<Vec<_>>())
+        }
+    };
+    for unit in [TOWN_A, COUNTY, CITY] {
+        assert!(
+            overdue(unit).await?.is_empty(),
+            "nothing is overdue yet at {unit}"
+        );
+    }
+    // A month later, with nothing written anywhere: the screening is overdue.
+    let head = fed.hub(CITY).head();
+    clock.set("2026-04-02T09:00:00+08:00")?;
+    for unit in [TOWN_A, COUNTY, CITY] {
+        assert_eq!(overdue(unit).await?, vec![no.clone()], "at {unit}");
+    }
+    assert_eq!(fed.hub(CITY).head(), head, "no write made it overdue");
+    // The sibling town does not see it.
+    assert!(overdue(TOWN_B).await?.is_empty());
+    fed.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_questions_name_what_is_wrong() -> anyhow::Result<()> {
+    let fed = Federation::start(haifeng()).await?;
+    let mut county = reports(&fed, COUNTY).await?;
+    let err = county
+        .summary(req("441599", "", "", ""))
+        .await
+        .expect_err("unknown unit");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("441599"), "{}", err.message());
+    let err = county
+        .summary(req(CITY, "", "", ""))
+        .await
+        .expect_err("above me");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    assert!(
+        err.message().contains("not yours to see"),
+        "{}",
+        err.message()
+    );
+    let err = fed
+        .channel(TOWN_A)
+        .await
+        .map(ReportsClient::new)?
+        .summary(req(TOWN_B, "", "", ""))
+        .await
+        .expect_err("a sibling");
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = county
+        .summary(req(COUNTY, "2026-05-01", "2026-04-01", ""))
+        .await
+        .expect_err("reversed");
+    assert!(err.message().contains("reversed"), "{}", err.message());
+    let err = county
+        .summary(req(COUNTY, "2026-05-01", "", ""))
+        .await
+        .expect_err("half a period");
+    assert!(err.message().contains("to"), "{}", err.message());
+    let err = county
+        .summary(req(COUNTY, "2026-13-01", "2026-14-01", ""))
+        .await
+        .expect_err("not dates");
+    assert!(err.message().contains("from"), "{}", err.message());
+    let err = county
+        .breakdown(req(COUNTY, "", "", "colour"))
+        .await
+        .expect_err("dimension");
+    assert!(
+        err.message().contains("colour") && err.message().contains("known"),
+        "{}",
+        err.message()
+    );
+    let err = county
+        .cases(pb::ReportRequest {
+            rate: "happiness".into(),
+            ..req(COUNTY, "", "", "")
+        })
+        .await
+        .expect_err("rate");
+    assert!(err.message().contains("happiness"), "{}", err.message());
+    fed.shutdown().await;
+    Ok(())
+}
