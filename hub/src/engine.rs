@@ -12,7 +12,7 @@ use xinfang_proto::v1::DocEntry;
 use crate::core::{CoreConfig, InboundCursor};
 use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
 use crate::route::{Link, PeerRole};
-use crate::store::{DocWrite, LinkRecord, Store, StoreError};
+use crate::store::{DocWrite, LinkRecord, Store, StoreError, TxWork};
 use crate::topology::{Topology, UnitCode};
 
 #[derive(Debug, Clone)]
@@ -132,6 +132,13 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub trait CommitObserver: Send + Sync {
     /// `docs` got feed positions `after + 1 ..= after + docs.len()`, in order.
     fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]);
+
+    /// Work to run inside the commit's transaction for `docs` (which will get
+    /// positions `after + 1 ..`); when given, `committed` is not called for them.
+    fn in_commit(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
+        let _ = (after, docs);
+        None
+    }
 }
 
 struct Inner {
@@ -194,6 +201,22 @@ impl Hub {
     /// Registers the observer told about every commit (one at a time).
     pub fn set_observer(&self, observer: Arc<dyn CommitObserver>) {
         *self.0.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    fn observer(&self) -> Option<Arc<dyn CommitObserver>> {
+        self.0
+            .observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The observer's in-transaction work for `docs`, if it has any.
+    fn work_for(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
+        if docs.is_empty() {
+            return None;
+        }
+        self.observer().and_then(|o| o.in_commit(after, docs))
     }
 
     fn notify(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
@@ -315,13 +338,18 @@ impl Hub {
             bytes,
         };
         let after = self.0.store.head();
+        let mut docs = [(doc_id.to_owned(), doc)];
+        let work = self.work_for(after, &mut docs);
+        let in_tx = work.is_some();
         let head = self
             .0
             .store
-            .commit(vec![write], None, self.now_ms())
+            .commit_with(vec![write], None, self.now_ms(), work)
             .await
             .map_err(HubError::from)?;
-        self.notify(after, &mut [(doc_id.to_owned(), doc)]);
+        if !in_tx {
+            self.notify(after, &mut docs);
+        }
         self.0.head_tx.send_replace(head);
         Ok(out)
     }
@@ -464,13 +492,26 @@ impl Hub {
             epoch: peer_epoch.to_owned(),
             upto,
         };
+        let work = if changed {
+            self.work_for(after, &mut merged_docs)
+        } else {
+            None
+        };
+        let in_tx = work.is_some();
         let head = self
             .0
             .store
-            .commit(writes, Some((link.peer.clone(), cursor)), self.now_ms())
+            .commit_with(
+                writes,
+                Some((link.peer.clone(), cursor)),
+                self.now_ms(),
+                work,
+            )
             .await?;
         if changed {
-            self.notify(after, &mut merged_docs);
+            if !in_tx {
+                self.notify(after, &mut merged_docs);
+            }
             self.0.head_tx.send_replace(head);
         }
         Ok(head)

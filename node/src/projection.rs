@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 
 use automerge::AutoCommit;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::doc::{self};
+use xinfang_hub::store::TxWork;
 use xinfang_hub::{CommitObserver, Hub};
 
 use std::sync::Arc;
@@ -110,7 +111,44 @@ pub struct Observer {
     rules: Arc<CaseRules>,
 }
 
+impl Observer {
+    fn rows(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Vec<(u64, Projected)> {
+        let mut cases = Vec::new();
+        for (i, (id, d)) in docs.iter_mut().enumerate() {
+            if let Some(p) = project(d, id, &self.topology, &self.rules) {
+                cases.push((after + 1 + i as u64, p));
+            }
+        }
+        cases
+    }
+}
+
 impl CommitObserver for Observer {
+    /// The query rows are written in the transaction that commits the documents,
+    /// when the tables are up to date with the feed; otherwise nothing is written
+    /// here and the projector catches up from the feed (the cursor says so).
+    fn in_commit(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
+        let rows = self.rows(after, docs);
+        let upto = after + docs.len() as u64;
+        Some(Box::new(move |conn: &mut SqliteConnection| {
+            Box::pin(async move {
+                let cursor: Option<String> =
+                    sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+                        .bind(CURSOR_KEY)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if cursor.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) != after {
+                    return Ok(());
+                }
+                let refs: Vec<(u64, &Projected)> = rows.iter().map(|(s, p)| (*s, p)).collect();
+                let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
+                Projector::upsert_many(conn, &refs).await.map_err(to_sqlx)?;
+                Projector::set_cursor(conn, upto).await.map_err(to_sqlx)?;
+                Ok(())
+            })
+        }))
+    }
+
     fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
         let mut cases = Vec::new();
         for (i, (id, d)) in docs.iter_mut().enumerate() {
@@ -154,7 +192,7 @@ impl Projector {
 
     /// Writes rows in multi-row statements (one round trip per 100 rows).
     async fn upsert_many(
-        tx: &mut Transaction<'_, Sqlite>,
+        tx: &mut SqliteConnection,
         rows: &[(u64, &Projected)],
     ) -> Result<(), NodeError> {
         for chunk in rows.chunks(50) {
@@ -194,7 +232,7 @@ impl Projector {
                   repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of,
                   owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at",
             );
-            q.build().execute(&mut **tx).await?;
+            q.build().execute(&mut *tx).await?;
         }
         let facts: Vec<&crate::report::facts::CaseFacts> =
             rows.iter().filter_map(|(_, p)| p.facts.as_ref()).collect();
@@ -233,19 +271,19 @@ impl Projector {
                     .push_bind(&f.next_due_kind)
                     .push_bind(&f.next_due_unit);
             });
-            q.build().execute(&mut **tx).await?;
+            q.build().execute(&mut *tx).await?;
         }
         Ok(())
     }
 
-    async fn set_cursor(tx: &mut Transaction<'_, Sqlite>, pos: u64) -> Result<(), NodeError> {
+    async fn set_cursor(tx: &mut SqliteConnection, pos: u64) -> Result<(), NodeError> {
         sqlx::query(
             "INSERT INTO node_meta (key, value) VALUES (?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(CURSOR_KEY)
         .bind(pos.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(())
     }
@@ -464,6 +502,50 @@ mod tests {
             .fetch_all(pool)
             .await
             .unwrap()
+    }
+
+    /// The query rows are written by the commit itself: with no projector task
+    /// running, every case is in the tables the moment its write returns, and the
+    /// cursor is at the head.
+    #[tokio::test]
+    async fn rows_are_written_in_the_documents_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
+            .await
+            .unwrap();
+        let pool = store.pool().clone();
+        let mut m = sqlx::migrate!("./migrations/sqlite");
+        m.set_ignore_missing(true);
+        m.run(&pool).await.unwrap();
+        let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
+        let topo = Topology::from_units(vec![Unit {
+            code: unit.clone(),
+            name: "海丰县".into(),
+            tier: Tier::County,
+            parent: None,
+            listen: "127.0.0.1:1".into(),
+            rules: None,
+        }])
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
+        let rules = Arc::new(CaseRules::official().unwrap());
+        let projector = Projector::new(hub.clone(), pool.clone(), rules);
+        for i in 0..5u64 {
+            let no = case::case_number(&unit, 2026, i + 1);
+            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
+            hub.update(&no, Create::New, |d| {
+                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+            })
+            .await
+            .unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(n, i as i64 + 1);
+            assert_eq!(projector.cursor().await.unwrap(), hub.head());
+        }
     }
 
     #[tokio::test]

@@ -69,6 +69,16 @@ pub struct LinkRecord {
     pub last_sync_ms: Option<i64>,
 }
 
+/// Work a node does inside the transaction that commits documents (its query
+/// tables), so the tables change together with the documents or not at all. An
+/// error rolls the whole commit back.
+pub type TxWork = Box<
+    dyn for<'c> FnOnce(
+            &'c mut sqlx::SqliteConnection,
+        ) -> futures::future::BoxFuture<'c, Result<(), sqlx::Error>>
+        + Send,
+>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Random id fixed when the store was created; a recreated store has a new one,
@@ -85,6 +95,18 @@ pub trait Store: Send + Sync + 'static {
         cursor: Option<(UnitCode, InboundCursor)>,
         now_ms: i64,
     ) -> Result<u64, StoreError>;
+    /// As `commit`, running `work` in the same transaction where the store has one
+    /// it can share (SQLite); other stores commit and drop it.
+    async fn commit_with(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+        work: Option<TxWork>,
+    ) -> Result<u64, StoreError> {
+        let _ = work;
+        self.commit(writes, cursor, now_ms).await
+    }
     /// Feed rows with `seq > after`, in order, at most `limit`.
     async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError>;
     async fn link(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, StoreError>;

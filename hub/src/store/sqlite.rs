@@ -10,7 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::{
-    DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc, scope_from_text, scope_to_text,
+    DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc, TxWork, scope_from_text,
+    scope_to_text,
 };
 use crate::core::InboundCursor;
 use crate::topology::UnitCode;
@@ -138,6 +139,16 @@ impl Store for SqliteStore {
         cursor: Option<(UnitCode, InboundCursor)>,
         now_ms: i64,
     ) -> Result<u64, StoreError> {
+        self.commit_with(writes, cursor, now_ms, None).await
+    }
+
+    async fn commit_with(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+        work: Option<TxWork>,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let first = self.head.load(Ordering::SeqCst) + 1;
         let head = first + writes.len() as u64 - 1;
@@ -177,6 +188,9 @@ impl Store for SqliteStore {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(work) = work {
+            work(&mut tx).await?;
         }
         tx.commit().await?;
         self.head.store(head, Ordering::SeqCst);
