@@ -57,20 +57,16 @@ pub fn project(
                 calendar: &rules.calendar,
                 limits: &rules.limits,
             };
-            facts = Some(crate::report::facts::facts(
-                id,
-                &h,
-                &view.details,
-                &records,
-                &ctx,
-            ));
-            // Overdue is decided at query time; the date here only affects flags.
-            let derived = lifecycle::derive(&h, &records, &ctx, h.received);
-            (
-                lifecycle::status_code(derived.status).to_owned(),
-                derived.handling_unit.to_string(),
-                derived.next_deadline.map(|d| d.due.to_string()),
-            )
+            // The facts carry the derived status, holder and next deadline: one
+            // derivation serves both tables (overdue is decided at query time).
+            let f = crate::report::facts::facts(id, &h, &view.details, &records, &ctx);
+            let row = (
+                f.status.clone(),
+                f.handling_unit.clone(),
+                f.next_due.map(|d| d.to_string()),
+            );
+            facts = Some(f);
+            row
         }
         None => ("registered".to_owned(), view.unit.clone(), None),
     };
