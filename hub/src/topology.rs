@@ -297,6 +297,18 @@ impl Topology {
         common.and_then(|c| c.into_iter().next())
     }
 
+    /// The subtree rooted at `code` in tree order: each unit followed by the
+    /// units below it, children in topology order (the order tables list them).
+    pub fn tree_order(&self, code: &UnitCode) -> Vec<UnitCode> {
+        let mut out = Vec::new();
+        let mut stack = vec![code.clone()];
+        while let Some(c) = stack.pop() {
+            stack.extend(self.children(&c).iter().rev().cloned());
+            out.push(c);
+        }
+        out
+    }
+
     /// All units in the subtree rooted at `code` (including it), depth-first.
     pub fn subtree(&self, code: &UnitCode) -> BTreeSet<UnitCode> {
         let mut out = BTreeSet::new();

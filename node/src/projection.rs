@@ -500,11 +500,14 @@ mod tests {
             .unwrap()
     }
 
-    /// The query rows are written by the commit itself: with no projector task
-    /// running, every case is in the tables the moment its write returns, and the
-    /// cursor is at the head.
-    #[tokio::test]
-    async fn rows_are_written_in_the_documents_transaction() {
+    /// A county node's storage, hub and projector on a temporary SQLite file.
+    async fn county_node() -> (
+        tempfile::TempDir,
+        SqlitePool,
+        xinfang_hub::UnitCode,
+        Hub,
+        Arc<Projector>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
             .await
@@ -527,6 +530,15 @@ mod tests {
         let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
         let rules = Arc::new(CaseRules::official().unwrap());
         let projector = Projector::new(hub.clone(), pool.clone(), rules);
+        (dir, pool, unit, hub, projector)
+    }
+
+    /// The query rows are written by the commit itself: with no projector task
+    /// running, every case is in the tables the moment its write returns, and the
+    /// cursor is at the head.
+    #[tokio::test]
+    async fn rows_are_written_in_the_documents_transaction() {
+        let (_dir, pool, unit, hub, projector) = county_node().await;
         for i in 0..5u64 {
             let no = case::case_number(&unit, 2026, i + 1);
             let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
@@ -546,28 +558,7 @@ mod tests {
 
     #[tokio::test]
     async fn observed_commits_and_a_rebuild_from_documents_agree() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
-            .await
-            .unwrap();
-        let pool = store.pool().clone();
-        let mut m = sqlx::migrate!("./migrations/sqlite");
-        m.set_ignore_missing(true);
-        m.run(&pool).await.unwrap();
-        let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
-        let topo = Topology::from_units(vec![Unit {
-            code: unit.clone(),
-            name: "海丰县".into(),
-            tier: Tier::County,
-            parent: None,
-            listen: "127.0.0.1:1".into(),
-            rules: None,
-        }])
-        .unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
-        let rules = Arc::new(CaseRules::official().unwrap());
-        let projector = Projector::new(hub.clone(), pool.clone(), rules);
+        let (_dir, pool, unit, hub, projector) = county_node().await;
         let (stop_tx, stop_rx) = watch::channel(false);
         let p = projector.clone();
         let task = tokio::spawn(async move { p.run(stop_rx).await });

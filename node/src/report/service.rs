@@ -1017,16 +1017,6 @@ impl ReportService {
         out
     }
 
-    fn subtree_order(&self, root: &UnitCode) -> Vec<UnitCode> {
-        let mut order = Vec::new();
-        let mut stack = vec![root.clone()];
-        while let Some(c) = stack.pop() {
-            stack.extend(self.topology().children(&c).iter().rev().cloned());
-            order.push(c);
-        }
-        order
-    }
-
     pub async fn leaders(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
         let scope = self.scope(&req)?;
         let mut r = self.report(
@@ -1048,7 +1038,7 @@ impl ReportService {
             ],
         );
         let mut totals = [0i64; 6];
-        for u in self.subtree_order(&scope.unit) {
+        for u in self.topology().tree_order(&scope.unit) {
             let mut sums = [0i64; 6];
             let mut any = false;
             for m in Self::months(&scope) {

@@ -15,10 +15,8 @@ pub fn cst() -> chrono::FixedOffset {
         .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"))
 }
 
-/// The local (CST) day of an instant.
-pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&cst()).date_naive()
-}
+/// The local (CST) day of an instant: the one rule the case deadlines use too.
+pub use crate::lifecycle::local_day;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilingStatus {

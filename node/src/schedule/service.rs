@@ -1296,15 +1296,11 @@ impl ScheduleService {
         let root = self.visible_unit(&req.unit)?;
         let topo = self.topology().clone();
         let me = self.hub.me().clone();
-        // Tree order: each unit followed by the units below it.
-        let mut order = Vec::new();
-        let mut stack = vec![root.clone()];
-        while let Some(c) = stack.pop() {
-            stack.extend(topo.children(&c).iter().rev().cloned());
-            if let Some(u) = topo.unit(&c) {
-                order.push(u.clone());
-            }
-        }
+        let order: Vec<_> = topo
+            .tree_order(&root)
+            .iter()
+            .filter_map(|c| topo.unit(c).cloned())
+            .collect();
         let mut rows = Vec::new();
         for u in &order {
             if u.code == me || !topo.in_subtree(&root, &u.code) {
