@@ -93,7 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => cmd_report::admin(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
-            xinfang_node::cli::init_logging();
+            args.init_logging()?;
             xinfang_node::cli::run(args).await
         }
     }

@@ -101,7 +101,15 @@ pub struct LinkStatus {
     pub connected: bool,
     pub acked: u64,
     pub received: u64,
+    /// The peer's feed head as it last told us (Hello or Batch); None until a
+    /// session has heard from the peer. `peer_head - received` is how far we are
+    /// behind the peer's feed, in its feed entries.
+    pub peer_head: Option<u64>,
+    /// When a batch or an ack last moved the link, or it was last seen in sync
+    /// (see `last_in_sync_ms`, which also counts being in sync now).
     pub last_sync_ms: Option<i64>,
+    /// Both directions are caught up right now (a live session only).
+    pub in_sync: bool,
     pub last_error: Option<String>,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -113,6 +121,24 @@ pub struct LinkStatus {
     /// Milliseconds from the session's start until both directions had caught up.
     pub catch_up_ms: Option<u64>,
     pub sessions: u64,
+    /// Batches from the peer refused whole (bad document, out of scope, too
+    /// large), and the documents they carried. Nothing of them was stored.
+    pub refused_batches: u64,
+    pub refused_docs: u64,
+    /// Sessions the peer ended with a `LinkError` (it refused something of ours).
+    pub errors_from_peer: u64,
+}
+
+impl LinkStatus {
+    /// When the link was last known to be in sync: `now_ms` while it is, else the
+    /// last time it was (or a batch or an ack moved it); None if never.
+    pub fn last_in_sync_ms(&self, now_ms: i64) -> Option<i64> {
+        if self.connected && self.in_sync {
+            Some(now_ms)
+        } else {
+            self.last_sync_ms
+        }
+    }
 }
 
 /// A document as held here.
@@ -549,5 +575,26 @@ impl Hub {
 
     pub fn role_of(&self, peer: &UnitCode) -> Option<PeerRole> {
         self.link_with(peer).map(|l| l.role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LinkStatus;
+
+    #[test]
+    fn a_link_in_sync_was_last_in_sync_now() {
+        let mut s = LinkStatus {
+            last_sync_ms: Some(1_000),
+            ..Default::default()
+        };
+        assert_eq!(s.last_in_sync_ms(5_000), Some(1_000));
+        s.connected = true;
+        assert_eq!(s.last_in_sync_ms(5_000), Some(1_000), "connected, behind");
+        s.in_sync = true;
+        assert_eq!(s.last_in_sync_ms(5_000), Some(5_000));
+        s.connected = false;
+        assert_eq!(s.last_in_sync_ms(5_000), Some(1_000), "a stale flag");
+        assert_eq!(LinkStatus::default().last_in_sync_ms(5_000), None);
     }
 }

@@ -22,7 +22,7 @@ use xinfang_proto::v1::replication_server::Replication;
 use xinfang_proto::v1::{SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
-use crate::engine::Hub;
+use crate::engine::{Hub, HubError};
 use crate::pki::{PeerIdentity, identity_of, unit_dns_name};
 use crate::route::{Link, PeerRole};
 use crate::topology::UnitCode;
@@ -186,10 +186,17 @@ where
                 } => {
                     let (hub, link) = (hub.clone(), link.clone());
                     pending.push(Box::pin(async move {
+                        let n = docs.len() as u64;
                         Some(match hub.apply_from(&link, &peer_epoch, upto, docs).await {
                             Ok(_) => Event::Applied { upto },
                             Err(e) => {
                                 tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
+                                if !matches!(e, HubError::Store(_)) {
+                                    hub.with_link_status(&link.peer, |s| {
+                                        s.refused_batches += 1;
+                                        s.refused_docs += n;
+                                    });
+                                }
                                 Event::Failed {
                                     code: e.code().into(),
                                     message: e.to_string(),
@@ -220,13 +227,25 @@ where
         }
         let p = core.progress();
         let elapsed = started.elapsed();
+        // In sync right now: both directions caught up with what each side knows.
+        let in_sync = p.caught_up && p.acked >= p.head && p.received >= p.peer_head;
         hub.with_link_status(&peer, |s| {
+            // Re-asserted by the live session: a replaced one may have cleared it.
+            s.connected = true;
             s.acked = s.acked.max(p.acked);
             s.received = p.received;
+            if p.ready {
+                s.peer_head = Some(p.peer_head);
+            }
             if p.caught_up && s.catch_up_ms.is_none() {
                 s.catch_up_ms = Some(elapsed.as_millis() as u64);
                 s.last_sync_ms = Some(hub.now_ms());
             }
+            // Leaving sync stamps the time (the clock is read on changes only).
+            if s.in_sync && !in_sync {
+                s.last_sync_ms = Some(hub.now_ms());
+            }
+            s.in_sync = in_sync;
         });
         if let Some(error) = close {
             break match error {
@@ -238,10 +257,14 @@ where
             frame = inbound.next() => match frame {
                 Some(Ok(frame)) => {
                     let n = frame.encoded_len() as u64;
+                    let refusal = matches!(frame.kind, Some(sync_frame::Kind::Error(_)));
                     hub.with_link_status(&peer, |s| {
                         s.bytes_received += n;
                         s.session_bytes_received += n;
                         s.frames_received += 1;
+                        if refusal {
+                            s.errors_from_peer += 1;
+                        }
                     });
                     Event::Frame(frame)
                 }
@@ -272,6 +295,10 @@ where
     while pending.next().await.is_some() {}
     hub.with_link_status(&peer, |s| {
         s.connected = false;
+        if s.in_sync {
+            s.in_sync = false;
+            s.last_sync_ms = Some(hub.now_ms());
+        }
         if let Err(e) = &result {
             s.last_error = Some(e.to_string());
         }

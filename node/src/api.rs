@@ -552,6 +552,7 @@ impl NodeRpc for NodeApi {
             .count_docs()
             .await
             .map_err(|e| Status::internal(e.to_string()))?;
+        let now_ms = hub.now_ms();
         let peers = hub
             .link_statuses()
             .await
@@ -564,7 +565,7 @@ impl NodeRpc for NodeApi {
                 lag,
                 acked: st.acked,
                 received: st.received,
-                last_sync: ms_to_rfc3339(st.last_sync_ms),
+                last_sync: ms_to_rfc3339(st.last_in_sync_ms(now_ms)),
                 last_error: st.last_error.unwrap_or_default(),
                 bytes_sent: st.bytes_sent,
                 bytes_received: st.bytes_received,

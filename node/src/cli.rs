@@ -1,5 +1,6 @@
 //! `xinfang-node run …` (also reachable as `xinfang node run …`).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,6 +19,15 @@ pub enum DurabilityArg {
     Full,
     /// fsync at checkpoints (survives process crashes)
     Normal,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (the default)
+    #[default]
+    Text,
+    /// One JSON object per line (for log collectors)
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +72,17 @@ pub struct RunArgs {
     /// repeatable. Default: `rules/` beside the topology file and one level up.
     #[arg(long = "rules-dir")]
     pub rules_dirs: Vec<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (plain HTTP). A bare port
+    /// (`9464`) means 127.0.0.1:9464. Default: no metrics endpoint.
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics_listen)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// What to log, as a tracing filter (e.g. `info,xinfang_hub=debug`); overrides
+    /// XINFANG_LOG. Default: XINFANG_LOG, else `info`.
+    #[arg(long, value_name = "FILTER")]
+    pub log_filter: Option<String>,
+    /// How log lines are written to stderr
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// Testing only: start the node's clock at this instant (RFC 3339); it then
     /// runs at normal speed.
     #[arg(long, env = "XINFANG_CLOCK_START", hide = true)]
@@ -158,12 +179,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             DurabilityArg::Normal => Durability::Normal,
         },
         hub,
+        metrics_listen: args.metrics_listen,
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let node = server::start(cfg, listener).await?;
     println!("xinfang-node {unit} listening on {}", node.addr);
+    if let Some(m) = node.metrics_addr {
+        println!("xinfang-node {unit} metrics at http://{m}/metrics");
+    }
     wait_for_signal().await;
     tracing::info!("shutting down");
     node.shutdown().await;
@@ -192,13 +217,69 @@ async fn wait_for_signal() {
     }
 }
 
-/// Logs to stderr, filtered by `XINFANG_LOG` (default `info`).
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("XINFANG_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+/// `--metrics-listen`: `IP:PORT`, or a bare port on the loopback address.
+fn parse_metrics_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("{s:?} is neither PORT nor IP:PORT (e.g. 127.0.0.1:9464)"))
+}
+
+impl RunArgs {
+    /// Sets up logging as `--log-filter` and `--log-format` say.
+    pub fn init_logging(&self) -> anyhow::Result<()> {
+        init_logging_with(self.log_filter.as_deref(), self.log_format)
+    }
+}
+
+/// Logs to stderr in `format`, filtered by `filter` if given, else by
+/// `XINFANG_LOG` (default `info`). A bad `filter` is an error; a bad
+/// `XINFANG_LOG` falls back to `info`, as it always has.
+pub fn init_logging_with(filter: Option<&str>, format: LogFormat) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match filter {
+        Some(f) => EnvFilter::try_new(f).with_context(|| format!("--log-filter {f:?}"))?,
+        None => EnvFilter::try_from_env("XINFANG_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // Someone else (a test, an embedding program) may have set a subscriber: keep it.
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_listen_takes_a_port_or_an_address() {
+        assert_eq!(
+            parse_metrics_listen("9464").unwrap(),
+            "127.0.0.1:9464".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_metrics_listen("0.0.0.0:9100").unwrap(),
+            "0.0.0.0:9100".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_metrics_listen("[::1]:9464").unwrap(),
+            "[::1]:9464".parse::<SocketAddr>().unwrap()
+        );
+        assert!(parse_metrics_listen("localhost").is_err());
+        assert!(parse_metrics_listen("").is_err());
+    }
+
+    #[test]
+    fn a_bad_log_filter_is_refused() {
+        let e = init_logging_with(Some("info,[unclosed"), LogFormat::Json).unwrap_err();
+        assert!(format!("{e:#}").contains("--log-filter"), "{e:#}");
+    }
 }

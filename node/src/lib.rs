@@ -8,6 +8,7 @@
 //! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
+//! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
 //! - [`cli`]: `xinfang-node run`.
 //! - [`report`]: bureau reports: case facts, rates, tables and charts.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
@@ -20,6 +21,7 @@ pub mod contact;
 pub mod error;
 pub mod layout;
 pub mod lifecycle;
+pub mod metrics;
 pub mod projection;
 pub mod report;
 pub mod report_api;

@@ -21,8 +21,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    xinfang_node::cli::init_logging();
     match Cli::parse().command {
-        Command::Run(args) => xinfang_node::cli::run(args).await,
+        Command::Run(args) => {
+            args.init_logging()?;
+            xinfang_node::cli::run(args).await
+        }
     }
 }

@@ -20,6 +20,7 @@ use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
 use crate::api::NodeApi;
+use crate::metrics::{self, GrpcMetrics, NodeMetrics};
 use crate::projection::Projector;
 use crate::report::service::ReportService;
 use crate::report_api::ReportsApi;
@@ -45,6 +46,11 @@ pub enum StartError {
     Rules(String),
     #[error("gRPC server: {0}")]
     Server(String),
+    #[error("metrics endpoint on {addr}: {source}")]
+    Metrics {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 pub struct NodeConfig {
@@ -64,6 +70,9 @@ pub struct NodeConfig {
     pub rules_dirs: Vec<PathBuf>,
     /// The node's clock (None: the wall clock). Tests move time with it.
     pub clock: Option<xinfang_hub::Clock>,
+    /// Where to serve `GET /metrics` over plain HTTP (None: no endpoint). Port 0
+    /// picks a free port; `NodeHandle::metrics_addr` tells which.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -108,6 +117,8 @@ pub fn load_node_tls(dir: &Path, unit: &UnitCode) -> Result<TlsMaterial, StartEr
 /// A running node.
 pub struct NodeHandle {
     pub addr: SocketAddr,
+    /// The bound address of the metrics endpoint, if it was asked for.
+    pub metrics_addr: Option<SocketAddr>,
     pub hub: Hub,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -189,6 +200,19 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Server(e.to_string()))?;
+    let grpc_metrics = GrpcMetrics::for_node().map_err(|e| StartError::Server(e.to_string()))?;
+    let metrics_listener = match cfg.metrics_listen {
+        Some(want) => {
+            let l = TcpListener::bind(want)
+                .await
+                .map_err(|source| StartError::Metrics { addr: want, source })?;
+            let bound = l
+                .local_addr()
+                .map_err(|source| StartError::Metrics { addr: want, source })?;
+            Some((l, bound))
+        }
+        None => None,
+    };
 
     let mut builder = Server::builder()
         .tcp_nodelay(true)
@@ -249,6 +273,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder
+        .layer(grpc_metrics.layer())
         .add_service(health_service)
         .add_service(reflection)
         .add_service(replication);
@@ -290,6 +315,20 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     if let Some(sealer) = sealer {
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
     }
+    let metrics_addr = metrics_listener.as_ref().map(|(_, a)| *a);
+    if let Some((listener, bound)) = metrics_listener {
+        if !metrics::is_local(&bound) {
+            tracing::warn!(%bound, "metrics are served over plain HTTP beyond this machine");
+        }
+        let m = NodeMetrics::new(hub.clone(), grpc_metrics);
+        let stop = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = metrics::serve(listener, m, stop).await {
+                tracing::error!(error = %e, "metrics endpoint stopped");
+            }
+        }));
+        tracing::info!(%bound, "metrics at http://{bound}/metrics");
+    }
     if hub.topology().parent(hub.me()).is_some() {
         tasks.push(tokio::spawn(run_uplink(
             hub.clone(),
@@ -300,6 +339,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     tracing::info!(unit = %hub.me(), %addr, tls, "node started");
     Ok(NodeHandle {
         addr,
+        metrics_addr,
         hub,
         shutdown: shutdown_tx,
         tasks,

@@ -62,6 +62,8 @@ pub struct Federation {
     pub hub_config: HubConfig,
     /// The nodes' clock (None: the wall clock); set before starting nodes.
     pub clock: Option<xinfang_hub::Clock>,
+    /// Whether nodes serve `/metrics` (each on its own `127.0.0.1:0` port).
+    pub metrics: bool,
 }
 
 impl Federation {
@@ -77,7 +79,14 @@ impl Federation {
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
         hub_config: HubConfig,
     ) -> anyhow::Result<Federation> {
-        Self::start_full(units, hub_config, None, BTreeMap::new()).await
+        Self::start_full(units, hub_config, None, BTreeMap::new(), false).await
+    }
+
+    /// As `start`, with every node serving `/metrics` (see `metrics_addr`).
+    pub async fn start_with_metrics(
+        units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
+    ) -> anyhow::Result<Federation> {
+        Self::start_full(units, HubConfig::default(), None, BTreeMap::new(), true).await
     }
 
     /// As `start`, with every node on `clock` and units given reception-rule sets.
@@ -86,7 +95,7 @@ impl Federation {
         clock: xinfang_hub::Clock,
         rules: BTreeMap<&'static str, &'static str>,
     ) -> anyhow::Result<Federation> {
-        Self::start_full(units, HubConfig::default(), Some(clock), rules).await
+        Self::start_full(units, HubConfig::default(), Some(clock), rules, false).await
     }
 
     async fn start_full(
@@ -94,6 +103,7 @@ impl Federation {
         hub_config: HubConfig,
         clock: Option<xinfang_hub::Clock>,
         rules: BTreeMap<&'static str, &'static str>,
+        metrics: bool,
     ) -> anyhow::Result<Federation> {
         let dir = tempfile::tempdir()?;
         let layout = FederationDir::new(dir.path());
@@ -129,6 +139,7 @@ impl Federation {
             nodes: BTreeMap::new(),
             hub_config,
             clock,
+            metrics,
         };
         for (c, ..) in &units {
             let l = listeners.remove(*c).context("listener")?;
@@ -156,6 +167,7 @@ impl Federation {
             rules_dirs: Vec::new(),
             clock: self.clock.clone(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
+            metrics_listen: self.metrics.then(|| SocketAddr::from(([127, 0, 0, 1], 0))),
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -195,6 +207,12 @@ impl Federation {
 
     pub fn addr(&self, unit: &str) -> SocketAddr {
         self.addrs[unit]
+    }
+
+    /// Where `unit`'s running node serves `/metrics` (None: not running, or
+    /// started without metrics).
+    pub fn metrics_addr(&self, unit: &str) -> Option<SocketAddr> {
+        self.nodes.get(unit).and_then(|n| n.metrics_addr)
     }
 
     /// A channel to `unit`'s node with the operator certificate.
@@ -349,6 +367,42 @@ where
 }
 
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// `GET http://addr/path` over HTTP/1.1 (hyper's client): the status and the body
+/// as text. Loopback only: this is for a node's metrics endpoint.
+pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, String, String)> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper::body::Bytes;
+    if !addr.ip().is_loopback() {
+        bail!("http_get is for loopback addresses, not {addr}");
+    }
+    let stream = tokio::time::timeout(PATIENCE, tokio::net::TcpStream::connect(addr))
+        .await
+        .context("connect timed out")??;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    let driver = tokio::spawn(conn);
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, addr.to_string())
+        .body(Empty::<Bytes>::new())?;
+    let answer = async {
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.into_body().collect().await?.to_bytes();
+        anyhow::Ok((status, content_type, String::from_utf8(body.to_vec())?))
+    };
+    let out = tokio::time::timeout(PATIENCE, answer)
+        .await
+        .context("no answer in time")?;
+    driver.abort();
+    out
+}
 
 /// A clock tests can set and move (ms since the epoch), shared by nodes.
 #[derive(Clone)]

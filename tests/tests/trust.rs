@@ -300,6 +300,13 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written() -> anyh
             "{what}: the cursor moved: {cursor:?}"
         );
     }
+    // Each batch refused for its documents is counted with them (what the metrics
+    // endpoint reports): three bad, one out of scope, one too large; the first
+    // batch carried two documents. Frames refused as frames are not batches.
+    let st = fed
+        .hub(COUNTY)
+        .with_link_status(&code(TOWN_A), |s| s.clone());
+    assert_eq!((st.refused_batches, st.refused_docs), (5, 6), "{st:?}");
     county_untouched(&fed, docs, head).await?;
     // The honest town reconnects and carries on.
     fed.start_node(TOWN_A).await?;
