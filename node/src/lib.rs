@@ -20,6 +20,7 @@ pub mod contact;
 pub mod error;
 pub mod layout;
 pub mod lifecycle;
+pub mod memory;
 pub mod projection;
 pub mod report;
 pub mod report_api;
