@@ -347,7 +347,21 @@ pub async fn run(root: &Path, cases: usize, lang: Lang) -> anyhow::Result<Vec<Ro
         (*topo).clone(),
         layout.clone(),
     );
-    let result = measure(&mut fed, &running, cases, &layout, lang).await;
+    // The busiest township (the first of the first county, ten times the weight)
+    // and one of its communities: reports below the county.
+    let busy_town = counties
+        .first()
+        .and_then(|towns| towns.first())
+        .ok_or_else(|| anyhow::anyhow!("the generated city has no township"))?;
+    let probes = [
+        busy_town.0.clone(),
+        busy_town
+            .1
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the township has no community"))?,
+    ];
+    let result = measure(&mut fed, &running, &probes, cases, &layout, lang).await;
     fed.stop_all().await;
     result
 }
@@ -355,6 +369,7 @@ pub async fn run(root: &Path, cases: usize, lang: Lang) -> anyhow::Result<Vec<Ro
 async fn measure(
     fed: &mut Fed,
     running: &[UnitCode],
+    probes: &[UnitCode; 2],
     cases: usize,
     layout: &FederationDir,
     lang: Lang,
@@ -479,6 +494,22 @@ async fn measure(
             pb::ReportRequest {
                 unit: running[1].to_string(),
                 ..whole(month.0, month.1, "")
+            },
+        ),
+        (
+            "report_rates_town_year",
+            "rates 最忙乡镇一年",
+            pb::ReportRequest {
+                unit: probes[0].to_string(),
+                ..whole(year.0, year.1, "")
+            },
+        ),
+        (
+            "report_summary_community_year",
+            "summary 一个村（社区）一年",
+            pb::ReportRequest {
+                unit: probes[1].to_string(),
+                ..whole(year.0, year.1, "")
             },
         ),
     ];

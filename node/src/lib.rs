@@ -21,6 +21,7 @@ pub mod contact;
 pub mod error;
 pub mod layout;
 pub mod lifecycle;
+pub mod memory;
 pub mod metrics;
 pub mod projection;
 pub mod report;

@@ -15,14 +15,20 @@ use xinfang_hub::{CommitObserver, Hub};
 
 use std::sync::Arc;
 
-use xinfang_hub::Topology;
+use xinfang_hub::{Topology, UnitCode};
 
 use crate::case::{self, CaseView};
 use crate::error::NodeError;
 use crate::lifecycle::{self, Context};
+use crate::report::rollup::Anchors;
+use crate::report::rollup_store::{self, Incoming};
 use crate::rules::CaseRules;
 
 const CURSOR_KEY: &str = "projected_upto";
+/// What the rollups were derived under (this node's unit and the tree): the
+/// rollups count a case at the units above it, so a changed tree means deriving
+/// them again.
+const SHAPE_KEY: &str = "projected_shape";
 const CHUNK: usize = 500;
 
 /// One case as the query tables hold it.
@@ -104,6 +110,7 @@ pub struct Committed {
 pub struct Observer {
     tx: mpsc::Sender<Committed>,
     topology: Arc<Topology>,
+    me: UnitCode,
     rules: Arc<CaseRules>,
 }
 
@@ -126,19 +133,38 @@ impl CommitObserver for Observer {
     fn in_commit(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
         let rows = self.rows(after, docs);
         let upto = after + docs.len() as u64;
+        let topology = self.topology.clone();
+        let me = self.me.clone();
         Some(Box::new(move |conn: &mut SqliteConnection| {
             Box::pin(async move {
-                let cursor: Option<String> =
-                    sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+                let meta: Vec<(String, String)> =
+                    sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN (?, ?)")
                         .bind(CURSOR_KEY)
-                        .fetch_optional(&mut *conn)
+                        .bind(SHAPE_KEY)
+                        .fetch_all(&mut *conn)
                         .await?;
-                if cursor.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) != after {
-                    return Ok(());
+                let get = |k: &str| {
+                    meta.iter()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, v)| v.as_str())
+                };
+                let cursor = get(CURSOR_KEY)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                let want = shape(&topology, &me);
+                match get(SHAPE_KEY) {
+                    _ if cursor != after => return Ok(()),
+                    Some(have) if have == want => {}
+                    // A new node's first commit: the tables start here.
+                    None if after == 0 => set_meta(conn, SHAPE_KEY, &want).await?,
+                    _ => return Ok(()),
                 }
                 let refs: Vec<(u64, &Projected)> = rows.iter().map(|(s, p)| (*s, p)).collect();
                 let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
-                Projector::upsert_many(conn, &refs).await.map_err(to_sqlx)?;
+                let anchors = Anchors::new(&topology, &me);
+                Projector::upsert_many(conn, &refs, &anchors)
+                    .await
+                    .map_err(to_sqlx)?;
                 Projector::set_cursor(conn, upto).await.map_err(to_sqlx)?;
                 Ok(())
             })
@@ -175,6 +201,7 @@ impl Projector {
         hub.set_observer(Arc::new(Observer {
             tx,
             topology: hub.topology().clone(),
+            me: hub.me().clone(),
             rules: rules.clone(),
         }));
         Arc::new(Projector {
@@ -190,6 +217,7 @@ impl Projector {
     async fn upsert_many(
         tx: &mut SqliteConnection,
         rows: &[(u64, &Projected)],
+        anchors: &Anchors<'_>,
     ) -> Result<(), NodeError> {
         for chunk in rows.chunks(50) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -230,58 +258,21 @@ impl Projector {
             );
             q.build().execute(&mut *tx).await?;
         }
-        let facts: Vec<&crate::report::facts::CaseFacts> =
-            rows.iter().filter_map(|(_, p)| p.facts.as_ref()).collect();
-        for chunk in facts.chunks(30) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT OR REPLACE INTO node_case_facts (case_no, registered_by, received, month,
-                   channel, purpose, category, status, handling_unit, responsible_unit,
-                   accept_due, screened_on, accepted, reply_due, replied_on, closed_on, rated,
-                   satisfied, repeat_case, online, reviewed, next_due, next_due_kind,
-                   next_due_unit) ",
-            );
-            let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-            q.push_values(chunk, |mut b, f| {
-                b.push_bind(&f.case_no)
-                    .push_bind(&f.registered_by)
-                    .push_bind(f.received.to_string())
-                    .push_bind(&f.month)
-                    .push_bind(&f.channel)
-                    .push_bind(&f.purpose)
-                    .push_bind(&f.category)
-                    .push_bind(&f.status)
-                    .push_bind(&f.handling_unit)
-                    .push_bind(&f.responsible_unit)
-                    .push_bind(day(f.accept_due))
-                    .push_bind(day(f.screened_on))
-                    .push_bind(f.accepted)
-                    .push_bind(day(f.reply_due))
-                    .push_bind(day(f.replied_on))
-                    .push_bind(day(f.closed_on))
-                    .push_bind(f.rated)
-                    .push_bind(f.satisfied)
-                    .push_bind(f.repeat)
-                    .push_bind(f.online)
-                    .push_bind(f.reviewed)
-                    .push_bind(day(f.next_due))
-                    .push_bind(&f.next_due_kind)
-                    .push_bind(&f.next_due_unit);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
+        let batch: Vec<Incoming<'_>> = rows
+            .iter()
+            .filter_map(|(_, p)| {
+                p.facts.as_ref().map(|facts| Incoming {
+                    facts,
+                    repeat_of: p.view.details.repeat_of.as_deref(),
+                })
+            })
+            .collect();
+        rollup_store::write(tx, &batch, anchors).await?;
         Ok(())
     }
 
     async fn set_cursor(tx: &mut SqliteConnection, pos: u64) -> Result<(), NodeError> {
-        sqlx::query(
-            "INSERT INTO node_meta (key, value) VALUES (?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(CURSOR_KEY)
-        .bind(pos.to_string())
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
+        Ok(set_meta(tx, CURSOR_KEY, &pos.to_string()).await?)
     }
 
     /// Applies one observed commit if it continues where we are; otherwise reads
@@ -299,7 +290,7 @@ impl Projector {
         }
         let mut tx = self.pool.begin().await?;
         let rows: Vec<(u64, &Projected)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
-        Self::upsert_many(&mut tx, &rows).await?;
+        Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
         tx.commit().await?;
         Ok(())
@@ -316,6 +307,7 @@ impl Projector {
     /// Projects every feed entry not yet projected. Returns the position reached.
     pub async fn catch_up(&self) -> Result<u64, NodeError> {
         let _guard = self.lock.lock().await;
+        self.check_shape().await?;
         let mut pos = self.cursor().await?;
         let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
         loop {
@@ -342,11 +334,45 @@ impl Projector {
             }
             let mut tx = self.pool.begin().await?;
             let rows: Vec<(u64, &Projected)> = projected.iter().map(|(s, p)| (*s, p)).collect();
-            Self::upsert_many(&mut tx, &rows).await?;
+            Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
             Self::set_cursor(&mut tx, last).await?;
             tx.commit().await?;
             pos = last;
         }
+    }
+
+    fn anchors(&self) -> Anchors<'_> {
+        Anchors::new(self.hub.topology(), self.hub.me())
+    }
+
+    /// Empties every query table and sets the cursor to the start (in `tx`).
+    async fn clear(tx: &mut SqliteConnection) -> Result<(), NodeError> {
+        sqlx::query("DELETE FROM node_cases")
+            .execute(&mut *tx)
+            .await?;
+        rollup_store::clear(tx).await?;
+        Self::set_cursor(tx, 0).await
+    }
+
+    /// Starts the query tables again when they were derived under another tree or
+    /// unit (or by a version without the shape recorded). Caller holds the lock.
+    async fn check_shape(&self) -> Result<(), NodeError> {
+        let want = shape(self.hub.topology(), self.hub.me());
+        let have: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+            .bind(SHAPE_KEY)
+            .fetch_optional(&self.pool)
+            .await?;
+        if have.as_deref() == Some(want.as_str()) {
+            return Ok(());
+        }
+        if have.is_some() {
+            tracing::warn!("the tree of units changed: deriving the query tables again");
+        }
+        let mut tx = self.pool.begin().await?;
+        Self::clear(&mut tx).await?;
+        set_meta(&mut tx, SHAPE_KEY, &want).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Drops every projected row and projects again from the documents.
@@ -354,13 +380,7 @@ impl Projector {
         {
             let _guard = self.lock.lock().await;
             let mut tx = self.pool.begin().await?;
-            sqlx::query("DELETE FROM node_cases")
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM node_case_facts")
-                .execute(&mut *tx)
-                .await?;
-            Self::set_cursor(&mut tx, 0).await?;
+            Self::clear(&mut tx).await?;
             tx.commit().await?;
         }
         self.catch_up().await
@@ -390,6 +410,44 @@ impl Projector {
             }
         }
     }
+}
+
+async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO node_meta (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A digest of this node's unit and the tree of units (code and parent of each).
+fn shape(topology: &Topology, me: &UnitCode) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(me.as_str());
+    let mut units: Vec<(String, String)> = topology
+        .units()
+        .map(|u| {
+            let parent = u
+                .parent
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            (u.code.to_string(), parent)
+        })
+        .collect();
+    units.sort();
+    for (code, parent) in units {
+        h.update(b"\n");
+        h.update(code);
+        h.update(b"<");
+        h.update(parent);
+    }
+    hex::encode(h.finalize())
 }
 
 /// One row of the case list.

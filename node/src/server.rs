@@ -312,6 +312,10 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
     tasks.push(tokio::spawn(schedules.run(shutdown_rx.clone())));
+    tasks.push(tokio::spawn(crate::memory::run(
+        hub.clone(),
+        shutdown_rx.clone(),
+    )));
     if let Some(sealer) = sealer {
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
     }

@@ -49,6 +49,18 @@ pub fn county_and_town() -> Vec<(&'static str, &'static str, Tier, Option<&'stat
     ]
 }
 
+/// A valid GB 11643 identity number built from 17 digits.
+pub fn id_number(d17: &str) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    let sum: u32 = d17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{d17}{}", C[(sum % 11) as usize])
+}
+
 pub fn code(s: &str) -> UnitCode {
     s.parse().expect("unit code")
 }

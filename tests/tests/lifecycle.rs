@@ -270,6 +270,8 @@ async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere() ->
     )
     .await?;
     at_with(&fed, COUNTY, &no, 2).await?;
+    // The city must hold the case too, or its refusal would be "not found".
+    at_with(&fed, CITY, &no, 2).await?;
     // Community and town are involved: their common superior, the county, decides.
     let e = fed
         .act(CITY, &no, json!({"kind": "lead_decision", "lead": TOWN_A}))

@@ -4,18 +4,6 @@
 use xinfang_proto::v1 as pb;
 use xinfang_tests::*;
 
-/// A valid GB 11643 number built from 17 digits.
-fn id_number(d17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const C: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let sum: u32 = d17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    format!("{d17}{}", C[(sum % 11) as usize])
-}
-
 fn petition(unit: &str, id: &str) -> pb::RegisterCaseRequest {
     pb::RegisterCaseRequest {
         unit: unit.into(),

@@ -42,6 +42,8 @@ fn req(unit: &str, from: &str, to: &str, by: &str) -> pb::ReportRequest {
     }
 }
 
+/// Case `i`: channel, purpose and category cycle with `i`; petitioner `i` (by
+/// identity number, so registering `i` again at the same unit is a repeat).
 async fn register(fed: &Federation, unit: &str, i: usize) -> anyhow::Result<String> {
     let channels = ["visit", "letter", "online", "phone"];
     let purposes = ["advice", "appeal", "request", "accusation"];
@@ -52,6 +54,7 @@ async fn register(fed: &Federation, unit: &str, i: usize) -> anyhow::Result<Stri
         .register_case(pb::RegisterCaseRequest {
             unit: unit.into(),
             petitioner: format!("来访人{i}"),
+            id_number: id_number(&format!("44152119800101{i:03}")),
             content: format!("诉求{i}"),
             channel: channels[i % channels.len()].into(),
             purpose: purposes[i % purposes.len()].into(),
@@ -69,6 +72,37 @@ fn counts(r: &pb::Report) -> BTreeMap<String, i64> {
         .iter()
         .map(|row| (row.key.clone(), row.cells[1].int))
         .collect()
+}
+
+/// Reads `unit`'s rollup tables, and sums its cases' entries from its per-case
+/// rows ([`rollup::entries`]) for the units kept: the two must be the same.
+async fn rollups_are_the_sum_of_their_cases(fed: &Federation, unit: &str) -> anyhow::Result<()> {
+    use xinfang_node::report::rollup::{self, Anchors};
+    use xinfang_node::report::rollup_store::{FACT_COLUMNS, FactsRow, RollupRows};
+    let db = fed.layout.data(&code(unit)).join("xinfang.db");
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await?;
+    let me = code(unit);
+    let anchors = Anchors::new(&fed.topology, &me);
+    let rows: Vec<FactsRow> =
+        sqlx::query_as(&format!("SELECT {FACT_COLUMNS} FROM node_case_facts"))
+            .fetch_all(&pool)
+            .await?;
+    assert!(!rows.is_empty());
+    let mut expected = RollupRows::default();
+    for (f, repeated) in rows.into_iter().map(FactsRow::into_facts) {
+        let entries = rollup::entries(&f, repeated, &anchors);
+        expected.add(entries.iter().map(|e| (e, 1)), &anchors);
+    }
+    let held = RollupRows::read(&mut *pool.acquire().await?).await?;
+    pool.close().await;
+    assert_eq!(held.counts, expected.counts, "counts at {unit}");
+    assert_eq!(held.rates, expected.rates, "rates at {unit}");
+    assert_eq!(held.due, expected.due, "due at {unit}");
+    assert!(!held.rates.is_empty(), "rates are kept at {unit}");
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,8 +137,21 @@ async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> 
         if i % 12 == 0 {
             let rating = serde_json::json!({"kind": "rating", "acceptance": "satisfied", "handling": "satisfied"});
             fed.act(unit, &no, rating).await?;
+            let approval = serde_json::json!({"kind": "leader_approval", "leader": "分管领导", "opinion": "同意结案"});
+            fed.act(unit, &no, approval).await?;
+            let closure = serde_json::json!({"kind": "closure", "facts_clear": true, "handled_in_place": true, "file_complete": true});
+            fed.act(unit, &no, closure).await?;
         }
         all.push((unit, no));
+    }
+    // Petitioners 0 and 12 (both closed) come back on the same matters: their cases
+    // were not resolved at one time after all.
+    for i in [0, 12] {
+        let (unit, first) = all[i].clone();
+        let again = register(&fed, unit, i).await?;
+        let view = fed.case_at(unit, &again).await?;
+        assert_eq!(view.map(|v| v.repeat_of), Some(first));
+        all.push((unit, again));
     }
     // Every case at the city with every record (same heads as where it was written).
     for (unit, no) in &all {
@@ -210,6 +257,38 @@ async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> 
     let county_total: i64 = counts(&b).values().sum();
     assert_eq!(keys.total as i64, county_total);
 
+    // The rollups each node kept, case by case, are the sums of its cases' entries.
+    for unit in [CITY, COUNTY, COUNTY_2] {
+        rollups_are_the_sum_of_their_cases(&fed, unit).await?;
+    }
+    let closed = city.rates(req(CITY, from, to, "")).await?.into_inner();
+    let one_time = closed
+        .rows
+        .iter()
+        .find(|r| r.key == "one_time_resolution")
+        .map(|r| (r.cells[1].int, r.cells[2].int));
+    assert_eq!(one_time, Some((0, 2)), "both closed cases came back");
+    // Periods that cut months (days from the per-case rows, whole months from the
+    // rollups): cases came on 03-02 (11) and on 04-08 (10, and the 2 repeats).
+    for (from, to, n) in [
+        ("2026-03-02", "2026-04-08", all.len()),
+        ("2026-03-03", "2026-04-30", 12),
+        ("2026-02-15", "2026-03-02", 11),
+        ("2026-04-09", "2026-05-31", 0),
+    ] {
+        let s = city.summary(req(CITY, from, to, "")).await?.into_inner();
+        assert_eq!(s.rows[0].cells[1].int, n as i64, "{from} to {to}");
+        let by_unit = city
+            .breakdown(req(CITY, from, to, "unit"))
+            .await?
+            .into_inner();
+        assert_eq!(
+            counts(&by_unit).values().sum::<i64>(),
+            n as i64,
+            "{from} to {to}"
+        );
+    }
+
     // Every report, before and after rebuilding the query tables: byte-identical.
     // The instant a report was made is its only part that may differ.
     let json = |mut r: pb::Report| {
@@ -247,6 +326,7 @@ async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> 
     assert_eq!(rebuilt.cases, all.len() as u64);
     let after = snapshot(reports(&fed, CITY).await?).await?;
     assert_eq!(before, after);
+    rollups_are_the_sum_of_their_cases(&fed, CITY).await?;
     fed.shutdown().await;
     Ok(())
 }

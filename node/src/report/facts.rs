@@ -294,6 +294,10 @@ pub(crate) mod fixtures {
             }
         }
 
+        pub fn topology(&self) -> &Topology {
+            &self.topo
+        }
+
         pub fn ctx(&self) -> Context<'_> {
             Context {
                 topology: &self.topo,

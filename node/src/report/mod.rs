@@ -5,9 +5,13 @@
 //!   registration and records.
 //! - [`rates`]: the assessment rates over a set of case facts, each charged to the
 //!   petition office or the responsible unit (see `docs/reports.md`).
+//! - [`rollup`]: what each case adds to the per-unit, per-month rollups that make
+//!   reports at a city fast, kept in the documents' transaction.
 
 pub mod chart;
 pub mod facts;
 pub mod rates;
+pub mod rollup;
+pub mod rollup_store;
 pub mod service;
 pub mod table;

@@ -169,6 +169,56 @@ pub fn counts(
     }
 }
 
+/// From which day on one case is in a rate's numerator and denominator: the
+/// first `as_of` at which [`counts`] says `Some(true)`, and the first at which it
+/// says `Some(_)` (None: never, whatever the day). Every membership is monotone in
+/// `as_of` — once done or past due a case stays counted — so a case's place in
+/// every rate on every day is these two days, which is what lets the rollups keep
+/// rates incrementally (`report::rollup`). `repeated`: a later petition names this
+/// case as `repeat_of`.
+pub fn entry_days(
+    rate_code: &str,
+    f: &CaseFacts,
+    repeated: bool,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    // In the denominator from the day done or the day after the due day, whichever
+    // is first; in the numerator from the day done if that was by the due day.
+    let timely = |done: Option<NaiveDate>, due: Option<NaiveDate>| match (done, due) {
+        (_, None) => (None, None),
+        (Some(d), Some(due)) if d <= due => (Some(d), Some(d)),
+        // Late or not done: counted against from the day after the due day.
+        (_, Some(due)) => (None, Some(due.succ_opt().unwrap_or(due))),
+    };
+    let when = |cond: bool, d: Option<NaiveDate>| d.filter(|_| cond);
+    let accepted = when(f.accepted, f.screened_on);
+    // Both conditions must hold: the later of the two days.
+    let both = |a: Option<NaiveDate>, b: Option<NaiveDate>| Some(a?.max(b?));
+    let (numerator, denominator) = match rate_code {
+        "timely_acceptance" => timely(f.screened_on, f.accept_due),
+        "on_time_reply" | "on_time_completion" => {
+            let done = if rate_code == "on_time_reply" {
+                f.replied_on
+            } else {
+                f.closed_on
+            };
+            let (n, d) = timely(done, f.reply_due);
+            (both(accepted, n), both(accepted, d))
+        }
+        "rated_share" => (when(f.rated, f.replied_on), f.replied_on),
+        "satisfaction" => (
+            when(f.rated && f.satisfied == Some(true), f.replied_on),
+            when(f.rated, f.replied_on),
+        ),
+        "repeat" => (when(f.repeat, Some(f.received)), Some(f.received)),
+        "online_share" => (when(f.online, Some(f.received)), Some(f.received)),
+        "one_time_resolution" => (when(!f.reviewed && !repeated, f.closed_on), f.closed_on),
+        _ => (None, None),
+    };
+    // Nothing counts before the case was registered.
+    let from = |d: Option<NaiveDate>| d.map(|d| d.max(f.received));
+    (from(numerator), from(denominator))
+}
+
 /// The rates over `cases` as of `as_of`: all of them, or only those charged to
 /// one side. Every case counts, whichever unit it is charged to (see
 /// [`rates_charged_to`] for one unit's rates).
@@ -449,6 +499,67 @@ mod tests {
                 "一次性化解率"
             ]
         );
+    }
+
+    /// Arbitrary facts: days within a few weeks of each other, any flags.
+    fn arbitrary_facts() -> impl Strategy<Value = (CaseFacts, bool)> {
+        let d = || proptest::option::of(0i64..60);
+        (
+            (0i64..20, d(), d(), d(), d(), d(), d()),
+            (any::<[bool; 6]>(), proptest::option::of(any::<bool>())),
+            any::<bool>(),
+        )
+            .prop_map(
+                |((rec, acc_due, scr, rep_due, rep, clo, _), (b, sat), repeated)| {
+                    let base = day("2026-03-01");
+                    let on = |n: i64| base + chrono::Days::new(n as u64);
+                    let w = World::new();
+                    let mut f = facts(
+                        "P1",
+                        &Story::new(&w, COUNTY, "2026-03-01", Channel::Visit).header,
+                        &Default::default(),
+                        &[],
+                        &w.ctx(),
+                    );
+                    f.received = on(rec);
+                    f.accept_due = acc_due.map(on);
+                    f.screened_on = scr.map(on);
+                    f.accepted = b[0];
+                    f.reply_due = rep_due.map(on);
+                    f.replied_on = rep.map(on);
+                    f.closed_on = clo.map(on);
+                    f.rated = b[1];
+                    f.satisfied = sat;
+                    f.repeat = b[2];
+                    f.online = b[3];
+                    f.reviewed = b[4];
+                    (f, repeated)
+                },
+            )
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The entry days say exactly what `counts` says on every day: the rollups
+        /// kept from them give the rates of the definitions.
+        #[test]
+        fn entry_days_agree_with_counts_on_every_day((f, repeated) in arbitrary_facts()) {
+            let set: Repeated = if repeated { ["P1".to_owned()].into() } else { Repeated::new() };
+            for k in RATES {
+                let (n, d) = entry_days(k.code, &f, repeated);
+                for offset in 0..90u64 {
+                    let as_of = day("2026-02-25") + chrono::Days::new(offset);
+                    let expected = counts(k.code, &f, as_of, &set);
+                    let got = match (d.is_some_and(|d| d <= as_of), n.is_some_and(|n| n <= as_of)) {
+                        (false, false) => None,
+                        (true, hit) => Some(hit),
+                        (false, true) => panic!("{}: numerator without denominator", k.code),
+                    };
+                    prop_assert_eq!(got, expected, "{} as of {}", k.code, as_of);
+                }
+            }
+        }
     }
 
     #[test]

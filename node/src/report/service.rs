@@ -12,7 +12,9 @@ use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
 use super::facts::CaseFacts;
-use super::rates::{self, ChargedTo, RATES, Repeated};
+use super::rates::{self, ChargedTo, RATES};
+use super::rollup::{self, Anchors, Entry, Need, Tally};
+use super::rollup_store::{FACT_COLUMNS, FLAGS, FactsRow, PARTS};
 use crate::error::NodeError;
 use crate::projection::Projector;
 use crate::rules::CaseRules;
@@ -138,72 +140,33 @@ fn kind_zh(code: &str) -> &str {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct FactsRow {
-    case_no: String,
-    registered_by: String,
-    received: String,
-    month: String,
-    channel: String,
-    purpose: String,
-    category: String,
-    status: String,
-    handling_unit: String,
-    responsible_unit: String,
-    accept_due: Option<String>,
-    screened_on: Option<String>,
-    accepted: bool,
-    reply_due: Option<String>,
-    replied_on: Option<String>,
-    closed_on: Option<String>,
-    rated: bool,
-    satisfied: Option<bool>,
-    repeat_case: bool,
-    online: bool,
-    reviewed: bool,
-    next_due: Option<String>,
-    next_due_kind: String,
-    next_due_unit: String,
-}
+/// A run of days, first and last included.
+type Days = (NaiveDate, NaiveDate);
 
-impl FactsRow {
-    fn into_facts(self) -> CaseFacts {
-        let d = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-        CaseFacts {
-            received: d(Some(self.received)).unwrap_or_default(),
-            case_no: self.case_no,
-            registered_by: self.registered_by,
-            month: self.month,
-            channel: self.channel,
-            purpose: self.purpose,
-            category: self.category,
-            status: self.status,
-            handling_unit: self.handling_unit,
-            responsible_unit: self.responsible_unit,
-            accept_due: d(self.accept_due),
-            screened_on: d(self.screened_on),
-            screened_by: String::new(),
-            accepted: self.accepted,
-            reply_due: d(self.reply_due),
-            replied_on: d(self.replied_on),
-            replied_by: String::new(),
-            closed_on: d(self.closed_on),
-            rated: self.rated,
-            satisfied: self.satisfied,
-            repeat: self.repeat_case,
-            online: self.online,
-            reviewed: self.reviewed,
-            next_due: d(self.next_due),
-            next_due_kind: self.next_due_kind,
-            next_due_unit: self.next_due_unit,
-        }
+/// Whole months within `[from, to]`, and the days before and after them.
+fn split(from: NaiveDate, to: NaiveDate) -> (Option<(Month, Month)>, Vec<Days>) {
+    let first = if from == Month::of(from).first_day() {
+        Month::of(from)
+    } else {
+        Month::of(from).next()
+    };
+    let last = if to == Month::of(to).last_day() {
+        Month::of(to)
+    } else {
+        Month::of(to).prev()
+    };
+    if first > last {
+        return (None, vec![(from, to)]);
     }
+    let mut edges = Vec::new();
+    if from < first.first_day() {
+        edges.push((from, first.first_day().pred_opt().unwrap_or(from)));
+    }
+    if to > last.last_day() {
+        edges.push((last.last_day().succ_opt().unwrap_or(to), to));
+    }
+    (Some((first, last)), edges)
 }
-
-const FACT_COLUMNS: &str = "case_no, registered_by, received, month, channel, purpose, category,
-    status, handling_unit, responsible_unit, accept_due, screened_on, accepted, reply_due,
-    replied_on, closed_on, rated, satisfied, repeat_case, online, reviewed, next_due,
-    next_due_kind, next_due_unit";
 
 impl ReportService {
     pub fn new(
@@ -327,19 +290,168 @@ impl ReportService {
         q
     }
 
-    async fn load(&self, scope: &Scope) -> Result<Vec<CaseFacts>, NodeError> {
-        let mut q = self.base(scope, scope.from, scope.to, FACT_COLUMNS);
+    fn anchors(&self) -> Anchors<'_> {
+        Anchors::new(self.topology(), self.hub.me())
+    }
+
+    /// The per-case rows of cases registered at or below the scope's unit on days
+    /// `[from, to]`, with whether a later petition repeats each.
+    async fn facts(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(CaseFacts, bool)>, NodeError> {
+        let mut q = self.base(scope, from, to, FACT_COLUMNS);
         let rows: Vec<FactsRow> = q.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(FactsRow::into_facts).collect())
     }
 
-    async fn repeated(&self) -> Result<Repeated, NodeError> {
-        let v: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT repeat_of FROM node_cases WHERE repeat_of IS NOT NULL",
-        )
+    /// What cases registered on days `[from, to]` add up to at the scope's unit:
+    /// whole months from the rollup tables, the days around them (and every day,
+    /// for a unit without units below) from the per-case rows through the same
+    /// [`rollup::entries`].
+    async fn tally(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        need: Need<'_>,
+    ) -> Result<Tally, NodeError> {
+        let anchors = self.anchors();
+        let mut t = Tally::default();
+        let edges = if anchors.kept(&scope.unit) {
+            let (months, edges) = split(from, to);
+            if let Some((first, last)) = months {
+                t.merge(self.tally_rollups(&scope.unit, first, last, &need).await?);
+            }
+            edges
+        } else {
+            vec![(from, to)]
+        };
+        let with_rates = need.rates_as_of.is_some();
+        for (a, b) in edges {
+            let mut part = Tally::default();
+            for (f, repeated) in self.facts(scope, a, b).await? {
+                let e = rollup::entries_at(&f, repeated, &anchors, Some(&scope.unit), with_rates);
+                part.add(&e, &scope.unit, &need);
+            }
+            t.merge(part);
+        }
+        Ok(t)
+    }
+
+    async fn tally_rollups(
+        &self,
+        anchor: &UnitCode,
+        first: Month,
+        last: Month,
+        need: &Need<'_>,
+    ) -> Result<Tally, NodeError> {
+        let mut t = Tally::default();
+        if !need.dims.is_empty() {
+            // Flags are columns of the `all` rows.
+            let flags = need.dims.contains(&"flag");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT month, dim, value, SUM(n), SUM(accepted), SUM(replied), SUM(closed),
+                        SUM(repeats), SUM(online)
+                 FROM node_rollup_counts WHERE anchor = ",
+            );
+            q.push_bind(anchor.to_string()).push(" AND dim IN (");
+            let mut sep = q.separated(", ");
+            for d in need.dims.iter().filter(|d| **d != "flag") {
+                sep.push_bind(*d);
+            }
+            if flags {
+                sep.push_bind("all");
+            }
+            q.push(") AND month >= ")
+                .push_bind(first.to_string())
+                .push(" AND month <= ")
+                .push_bind(last.to_string())
+                .push(" GROUP BY month, dim, value");
+            type Sums = (String, String, String, i64, i64, i64, i64, i64, i64);
+            let rows: Vec<Sums> = q.build_query_as().fetch_all(&self.pool).await?;
+            for (month, dim, value, n, a, r, c, rep, on) in rows {
+                if dim == "all" && flags {
+                    for (flag, k) in FLAGS.iter().zip([a, r, c, rep, on]) {
+                        if k != 0 {
+                            t.counts
+                                .insert((month.clone(), "flag".into(), (*flag).into()), k);
+                        }
+                    }
+                    if !need.dims.contains(&"all") {
+                        continue;
+                    }
+                }
+                if n != 0 {
+                    t.counts.insert((month, dim, value), n);
+                }
+            }
+        }
+        if let Some(as_of) = need.rates_as_of {
+            let sums: Vec<String> = (0..PARTS).map(|i| format!("SUM(p{i})")).collect();
+            let rows = sqlx::query(&format!(
+                "SELECT grp, {} FROM node_rollup_rates
+                 WHERE anchor = ? AND month >= ? AND month <= ? AND day <= ?
+                 GROUP BY grp",
+                sums.join(", ")
+            ))
+            .bind(anchor.as_str())
+            .bind(first.to_string())
+            .bind(last.to_string())
+            .bind(as_of.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            use sqlx::Row;
+            for r in rows {
+                let group: String = r.try_get(0)?;
+                for part in 0..PARTS {
+                    let n: i64 = r.try_get(1 + part)?;
+                    if n != 0 {
+                        t.rates.insert((group.clone(), part as u8), n);
+                    }
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    /// Open deadlines due before `today` to be met at or below `unit`, by kind and day.
+    async fn overdue_tally(&self, unit: &UnitCode, today: NaiveDate) -> Result<Tally, NodeError> {
+        let anchors = self.anchors();
+        let mut t = Tally::default();
+        if anchors.kept(unit) {
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT kind, day, SUM(n) FROM node_rollup_due WHERE anchor = ? AND day < ?
+                 GROUP BY kind, day",
+            )
+            .bind(unit.as_str())
+            .bind(today.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            for (kind, d, n) in rows {
+                if let (Ok(d), true) = (NaiveDate::parse_from_str(&d, "%Y-%m-%d"), n != 0) {
+                    t.due.insert((kind, d), n);
+                }
+            }
+            return Ok(t);
+        }
+        let rows: Vec<FactsRow> = sqlx::query_as(&format!(
+            "SELECT {FACT_COLUMNS} FROM node_case_facts WHERE next_due_unit = ? AND next_due < ?"
+        ))
+        .bind(unit.as_str())
+        .bind(today.to_string())
         .fetch_all(&self.pool)
         .await?;
-        Ok(v.into_iter().collect())
+        let need = Need {
+            due_before: Some(today),
+            ..Need::default()
+        };
+        for (f, repeated) in rows.into_iter().map(FactsRow::into_facts) {
+            t.add(&rollup::entries(&f, repeated, &anchors), unit, &need);
+        }
+        Ok(t)
     }
 
     fn report(&self, scope: &Scope, by: &str, title: String, headers: Vec<&str>) -> pb::Report {
@@ -365,19 +477,6 @@ impl ReportService {
         }
     }
 
-    /// The unit directly below `scope.unit` (or itself) that `code` belongs to.
-    fn child_of(&self, scope: &Scope, code: &str) -> Option<UnitCode> {
-        let c: UnitCode = code.parse().ok()?;
-        if c == scope.unit {
-            return Some(c);
-        }
-        self.topology()
-            .children(&scope.unit)
-            .iter()
-            .find(|k| self.topology().in_subtree(k, &c))
-            .cloned()
-    }
-
     // --- summary ---------------------------------------------------------------
 
     async fn counts(
@@ -386,17 +485,28 @@ impl ReportService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<[i64; 7], NodeError> {
+        let need = Need {
+            dims: &["all", "flag", "due"],
+            ..Need::default()
+        };
+        let t = self.tally(scope, from, to, need).await?;
         let today = self.today().to_string();
-        let select = format!(
-            "COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(replied_on IS NOT NULL), 0),
-             COALESCE(SUM(closed_on IS NOT NULL), 0),
-             COALESCE(SUM(next_due IS NOT NULL AND next_due < '{today}'), 0),
-             COALESCE(SUM(repeat_case), 0), COALESCE(SUM(online), 0)"
-        );
-        let mut q = self.base(scope, from, to, &select);
-        let r: (i64, i64, i64, i64, i64, i64, i64) =
-            q.build_query_as().fetch_one(&self.pool).await?;
-        Ok([r.0, r.1, r.2, r.3, r.4, r.5, r.6])
+        let overdue = t
+            .counts
+            .iter()
+            .filter(|((_, dim, due), _)| dim == "due" && due.as_str() < today.as_str())
+            .map(|(_, n)| n)
+            .sum();
+        let flag = |f: &str| t.count("flag", f);
+        Ok([
+            t.count("all", ""),
+            flag("accepted"),
+            flag("replied"),
+            flag("closed"),
+            overdue,
+            flag("repeat"),
+            flag("online"),
+        ])
     }
 
     pub async fn summary(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
@@ -511,23 +621,25 @@ impl ReportService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<BTreeMap<String, i64>, NodeError> {
-        let col = Self::column(by)?;
-        let mut q = self.base(scope, from, to, &format!("{col}, COUNT(*)"));
-        q.push(format!(" GROUP BY {col}"));
-        let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
-        let mut out = BTreeMap::new();
-        for (k, n) in rows {
-            let key = if by == "unit" {
-                match self.child_of(scope, &k) {
-                    Some(c) => c.to_string(),
-                    None => continue,
-                }
-            } else {
-                k
+        Self::column(by)?;
+        if by == "month" {
+            let need = Need {
+                dims: &["all"],
+                ..Need::default()
             };
-            *out.entry(key).or_insert(0) += n;
+            let t = self.tally(scope, from, to, need).await?;
+            let mut out = BTreeMap::new();
+            for ((month, _, _), n) in t.counts {
+                *out.entry(month).or_insert(0) += n;
+            }
+            return Ok(out);
         }
-        Ok(out)
+        let dims = [by];
+        let need = Need {
+            dims: &dims,
+            ..Need::default()
+        };
+        Ok(self.tally(scope, from, to, need).await?.by(by))
     }
 
     pub async fn breakdown(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
@@ -623,6 +735,15 @@ impl ReportService {
             req.limit.min(MAX_LIST)
         };
         // Overdue is "now": every period; the unit that must act is in the subtree.
+        let t = self.overdue_tally(&scope.unit, today).await?;
+        let total: i64 = t.due.values().sum();
+        let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
+        for ((kind, _), n) in &t.due {
+            *by_kind.entry(kind_zh(kind).to_owned()).or_insert(0) += n;
+        }
+        scope.from = t.due.keys().map(|(_, d)| *d).min().unwrap_or(today);
+        scope.to = today;
+        // The oldest deadlines first, as many as asked for.
         let mut q = QueryBuilder::<Sqlite>::new(
             "SELECT case_no, next_due_kind, next_due_unit, next_due, registered_by FROM node_case_facts
              WHERE next_due IS NOT NULL AND next_due < ",
@@ -637,13 +758,24 @@ impl ReportService {
             q.push(")");
         }
         q.push(" ORDER BY next_due, case_no");
-        let rows: Vec<(String, String, String, String, String)> =
-            q.build_query_as().fetch_all(&self.pool).await?;
-        scope.from = rows
-            .first()
-            .and_then(|r| NaiveDate::parse_from_str(&r.3, "%Y-%m-%d").ok())
-            .unwrap_or(today);
-        scope.to = today;
+        let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
+        {
+            use futures::TryStreamExt;
+            let anchors = self.anchors();
+            let mut stream = q
+                .build_query_as::<(String, String, String, String, String)>()
+                .fetch(&self.pool);
+            while let Some(row) = stream.try_next().await? {
+                // At this node's own unit: only deadlines of units it answers for.
+                if !anchors.chain(&row.2).contains(&scope.unit) {
+                    continue;
+                }
+                rows.push(row);
+                if rows.len() as u32 >= limit {
+                    break;
+                }
+            }
+        }
         let mut r = self.report(
             &scope,
             "case",
@@ -657,12 +789,7 @@ impl ReportService {
                 "登记单位",
             ],
         );
-        let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
         for (no, kind, unit, due, reg) in &rows {
-            *by_kind.entry(kind_zh(kind).to_owned()).or_insert(0) += 1;
-            if r.rows.len() as u32 >= limit {
-                continue;
-            }
             let days = NaiveDate::parse_from_str(due, "%Y-%m-%d")
                 .map(|d| (today - d).num_days())
                 .unwrap_or(0);
@@ -682,7 +809,7 @@ impl ReportService {
             key: String::new(),
             cells: vec![
                 text("合计"),
-                text(format!("{} 件", rows.len())),
+                text(format!("{total} 件")),
                 text(""),
                 text(""),
                 text(""),
@@ -692,7 +819,7 @@ impl ReportService {
         for (k, n) in by_kind {
             r.notes.push(format!("{k}逾期 {n} 件"));
         }
-        if rows.len() as u32 > limit {
+        if total > i64::from(limit) {
             r.notes.push(format!("只列出前 {limit} 件"));
         }
         Ok(r)
@@ -700,94 +827,26 @@ impl ReportService {
 
     // --- rates ----------------------------------------------------------------------
 
-    /// Numerators and denominators of every rate, grouped by the two units a rate
-    /// can be charged to, computed in SQL with the definitions of
-    /// [`rates::counts`] (the drill-down uses that function; a test holds the two
-    /// to the same numbers).
-    async fn rate_counts(
-        &self,
-        scope: &Scope,
-        as_of: NaiveDate,
-    ) -> Result<Vec<(String, String, [i64; 16])>, NodeError> {
-        let a = as_of.to_string();
-        let by = |c: &str| format!("({c} IS NOT NULL AND {c} <= '{a}')");
-        let timely = |done: &str, due: &str| {
-            (
-                format!("({due} IS NOT NULL AND {} AND {done} <= {due})", by(done)),
-                format!("({due} IS NOT NULL AND ({} OR {due} < '{a}'))", by(done)),
-            )
-        };
-        let accepted = format!("(accepted = 1 AND {})", by("screened_on"));
-        let (ta_n, ta_d) = timely("screened_on", "accept_due");
-        let (r_n, r_d) = timely("replied_on", "reply_due");
-        let (c_n, c_d) = timely("closed_on", "reply_due");
-        let replied = by("replied_on");
-        let closed = by("closed_on");
-        let parts = [
-            ta_n,
-            ta_d,
-            format!("({accepted} AND {r_n})"),
-            format!("({accepted} AND {r_d})"),
-            format!("({accepted} AND {c_n})"),
-            format!("({accepted} AND {c_d})"),
-            format!("({replied} AND rated = 1)"),
-            replied.clone(),
-            format!("({replied} AND rated = 1 AND satisfied = 1)"),
-            format!("({replied} AND rated = 1)"),
-            "(repeat_case = 1)".to_owned(),
-            "1".to_owned(),
-            "(online = 1)".to_owned(),
-            "1".to_owned(),
-            format!(
-                "({closed} AND reviewed = 0 AND case_no NOT IN
-                  (SELECT repeat_of FROM node_cases WHERE repeat_of IS NOT NULL))"
-            ),
-            closed,
-        ];
-        let sums: Vec<String> = parts
-            .iter()
-            .map(|p| format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)"))
-            .collect();
-        let select = format!("registered_by, responsible_unit, {}", sums.join(", "));
-        let to = scope.to.min(as_of);
-        let mut q = self.base(scope, scope.from, to, &select);
-        q.push(" GROUP BY registered_by, responsible_unit");
-        let rows = q.build().fetch_all(&self.pool).await?;
-        use sqlx::Row;
-        rows.into_iter()
-            .map(|r| {
-                let mut v = [0i64; 16];
-                for (i, x) in v.iter_mut().enumerate() {
-                    *x = r.try_get(i + 2)?;
-                }
-                Ok((r.try_get(0)?, r.try_get(1)?, v))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(NodeError::from)
-    }
-
-    /// Folds grouped counts into the rates charged to units `unit` accepts.
+    /// The rates over tallied rate parts, of the groups `group` accepts (the unit
+    /// itself or a unit directly below the one asked about).
     fn fold_rates(
-        counts: &[(String, String, [i64; 16])],
+        t: &Tally,
         charged: Option<ChargedTo>,
-        unit: impl Fn(&str) -> bool,
+        group: impl Fn(&str) -> bool,
     ) -> Vec<rates::Rate> {
         RATES
             .iter()
             .enumerate()
             .filter(|(_, k)| charged.is_none_or(|c| c == k.charged))
             .map(|(i, k)| {
-                let (mut n, mut d) = (0i64, 0i64);
-                for (office, responsible, v) in counts {
-                    let who = match k.charged {
-                        ChargedTo::PetitionOffice => office,
-                        ChargedTo::ResponsibleUnit => responsible,
-                    };
-                    if unit(who) {
-                        n += v[2 * i];
-                        d += v[2 * i + 1];
-                    }
-                }
+                let part = |p: usize| -> i64 {
+                    t.rates
+                        .iter()
+                        .filter(|((g, q), _)| *q as usize == p && group(g))
+                        .map(|(_, n)| n)
+                        .sum()
+                };
+                let (n, d) = (part(2 * i), part(2 * i + 1));
                 rates::Rate {
                     code: k.code,
                     name_zh: k.name_zh,
@@ -809,10 +868,11 @@ impl ReportService {
             })?),
         };
         let as_of = self.today();
-        let grouped = self.rate_counts(&scope, as_of).await?;
-        let subtree: Option<BTreeSet<String>> =
-            scope.units.as_ref().map(|u| u.iter().cloned().collect());
-        let in_scope = |u: &str| subtree.as_ref().is_none_or(|s| s.contains(u));
+        let need = Need {
+            rates_as_of: Some(as_of),
+            ..Need::default()
+        };
+        let tally = self.tally(&scope, scope.from, scope.to, need).await?;
         let split = match charged {
             Some(ChargedTo::PetitionOffice) => "（信访部门）",
             Some(ChargedTo::ResponsibleUnit) => "（责任单位）",
@@ -840,11 +900,7 @@ impl ReportService {
             units.extend(self.topology().children(&scope.unit).iter().cloned());
             for u in units {
                 let own = u == scope.unit;
-                let topo = self.topology().clone();
-                let values = Self::fold_rates(&grouped, charged, |c: &str| {
-                    c.parse::<UnitCode>()
-                        .is_ok_and(|c| if own { c == u } else { topo.in_subtree(&u, &c) })
-                });
+                let values = Self::fold_rates(&tally, charged, |g: &str| g == u.as_str());
                 let mut cells = vec![text(if own {
                     format!("{}（本级）", self.name(u.as_str()))
                 } else {
@@ -856,7 +912,7 @@ impl ReportService {
                     cells,
                 });
             }
-            let totals = Self::fold_rates(&grouped, charged, in_scope);
+            let totals = Self::fold_rates(&tally, charged, |_| true);
             let mut cells = vec![text("合计")];
             cells.extend(totals.iter().map(|v| rate(v.value)));
             r.totals = Some(pb::ReportRow {
@@ -865,7 +921,7 @@ impl ReportService {
             });
             return Ok(r);
         }
-        let values = Self::fold_rates(&grouped, charged, in_scope);
+        let values = Self::fold_rates(&tally, charged, |_| true);
         let mut r = self.report(
             &scope,
             "",
@@ -913,42 +969,23 @@ impl ReportService {
         } else {
             req.by.trim()
         };
-        let col = match by {
-            "tier" | "unit" => "registered_by",
-            "category" => "category",
-            "channel" => "channel",
-            other => {
-                return Err(NodeError::invalid(
-                    "by",
-                    format!(
-                        "unknown dimension {other:?} for a trend; known: tier, unit, category, channel"
-                    ),
-                ));
-            }
+        if !matches!(by, "tier" | "unit" | "category" | "channel") {
+            return Err(NodeError::invalid(
+                "by",
+                format!(
+                    "unknown dimension {by:?} for a trend; known: tier, unit, category, channel"
+                ),
+            ));
+        }
+        let dims = [by];
+        let need = Need {
+            dims: &dims,
+            ..Need::default()
         };
-        let mut q = self.base(
-            &scope,
-            scope.from,
-            scope.to,
-            &format!("month, {col}, COUNT(*)"),
-        );
-        q.push(format!(" GROUP BY month, {col}"));
-        let rows: Vec<(String, String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+        let t = self.tally(&scope, scope.from, scope.to, need).await?;
         let mut table: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         let mut series: BTreeSet<String> = BTreeSet::new();
-        for (month, k, n) in rows {
-            let key = match by {
-                "tier" => k
-                    .parse::<UnitCode>()
-                    .ok()
-                    .and_then(|c| self.topology().unit(&c).map(|u| u.tier.as_str().to_owned()))
-                    .unwrap_or_default(),
-                "unit" => match self.child_of(&scope, &k) {
-                    Some(c) => c.to_string(),
-                    None => continue,
-                },
-                _ => k,
-            };
+        for ((month, _, key), n) in t.counts {
             series.insert(key.clone());
             *table.entry(month).or_default().entry(key).or_insert(0) += n;
         }
@@ -1129,11 +1166,15 @@ impl ReportService {
         } else {
             req.limit.min(MAX_LIST)
         } as usize;
-        let facts = self.load(&scope).await?;
+        // The cases behind a number are those whose entries at this unit make it
+        // up ([`rollup::entries`], as the rollups count them).
+        let facts = self.facts(&scope, scope.from, scope.to).await?;
+        let anchors = self.anchors();
+        let here = |e: &&Entry| e.anchor() == &scope.unit;
         let mut out: Vec<&CaseFacts> = Vec::new();
         if !req.rate.trim().is_empty() {
             let code = req.rate.trim();
-            if rates::rate_kind(code).is_none() {
+            let Some(i) = RATES.iter().position(|k| k.code == code) else {
                 return Err(NodeError::invalid(
                     "rate",
                     format!(
@@ -1141,48 +1182,52 @@ impl ReportService {
                         RATES.iter().map(|k| k.code).collect::<Vec<_>>().join(", ")
                     ),
                 ));
-            }
-            let numerator = match req.part.trim() {
-                "" | "numerator" => true,
-                "denominator" => false,
+            };
+            let part = match req.part.trim() {
+                "" | "numerator" => 2 * i,
+                "denominator" => 2 * i + 1,
                 other => {
                     return Err(NodeError::invalid(
                         "part",
                         format!("{other:?}: numerator or denominator"),
                     ));
                 }
-            };
-            let repeated = self.repeated().await?;
+            } as u8;
             let as_of = self.today();
-            for f in &facts {
-                match rates::counts(code, f, as_of, &repeated) {
-                    Some(true) => out.push(f),
-                    Some(false) if !numerator => out.push(f),
-                    _ => {}
+            for (f, repeated) in &facts {
+                let hit = rollup::entries(f, *repeated, &anchors)
+                    .iter()
+                    .filter(here)
+                    .any(|e| matches!(e, Entry::Rate { part: p, day, .. } if *p == part && *day <= as_of));
+                if hit {
+                    out.push(f);
                 }
             }
         } else {
             let by = req.by.trim();
             let value = req.value.trim();
-            if by.is_empty() {
-                out = facts.iter().collect();
-            } else {
+            if !by.is_empty() {
                 Self::column(by)?;
-                for f in &facts {
-                    let k = match by {
-                        "unit" => self
-                            .child_of(&scope, &f.registered_by)
-                            .map(|c| c.to_string())
-                            .unwrap_or_default(),
-                        "channel" => f.channel.clone(),
-                        "purpose" => f.purpose.clone(),
-                        "category" => f.category.clone(),
-                        "status" => f.status.clone(),
-                        _ => f.month.clone(),
-                    };
-                    if k == value {
-                        out.push(f);
-                    }
+            }
+            for (f, repeated) in &facts {
+                let hit = rollup::entries(f, *repeated, &anchors)
+                    .iter()
+                    .filter(here)
+                    .any(|e| match e {
+                        Entry::Count {
+                            dim,
+                            value: v,
+                            month,
+                            ..
+                        } => match by {
+                            "" => *dim == "all",
+                            "month" => *dim == "all" && month == value,
+                            _ => *dim == by && v == value,
+                        },
+                        _ => false,
+                    });
+                if hit {
+                    out.push(f);
                 }
             }
         }

@@ -1,0 +1,519 @@
+//! The per-case facts rows and the rollup tables in SQLite: written in the
+//! documents' transaction (by the projector), read by the report service.
+//!
+//! Writing a batch of cases: read their old facts rows, work out which are named
+//! as `repeat_of` by a petition the node holds, write the new rows, and change the
+//! rollups by the difference of old and new entries ([`rollup::diff`]), summed over
+//! the batch so that a city's thousand cases of one month touch its row once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::facts::CaseFacts;
+use super::rollup::{Anchors, Entry, entries};
+
+/// SQLite's limit on bound parameters is far above this; it keeps statements short.
+const CHUNK: usize = 400;
+
+pub const FACT_COLUMNS: &str = "case_no, registered_by, received, month, channel, purpose,
+    category, status, handling_unit, responsible_unit, accept_due, screened_on, accepted,
+    reply_due, replied_on, closed_on, rated, satisfied, repeat_case, online, reviewed, next_due,
+    next_due_kind, next_due_unit, repeated";
+
+/// A `node_case_facts` row.
+#[derive(sqlx::FromRow)]
+pub struct FactsRow {
+    case_no: String,
+    registered_by: String,
+    received: String,
+    month: String,
+    channel: String,
+    purpose: String,
+    category: String,
+    status: String,
+    handling_unit: String,
+    responsible_unit: String,
+    accept_due: Option<String>,
+    screened_on: Option<String>,
+    accepted: bool,
+    reply_due: Option<String>,
+    replied_on: Option<String>,
+    closed_on: Option<String>,
+    rated: bool,
+    satisfied: Option<bool>,
+    repeat_case: bool,
+    online: bool,
+    reviewed: bool,
+    next_due: Option<String>,
+    next_due_kind: String,
+    next_due_unit: String,
+    repeated: bool,
+}
+
+impl FactsRow {
+    /// The facts and whether a later petition repeats the case.
+    pub fn into_facts(self) -> (CaseFacts, bool) {
+        let d = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+        let facts = CaseFacts {
+            received: d(Some(self.received)).unwrap_or_default(),
+            case_no: self.case_no,
+            registered_by: self.registered_by,
+            month: self.month,
+            channel: self.channel,
+            purpose: self.purpose,
+            category: self.category,
+            status: self.status,
+            handling_unit: self.handling_unit,
+            responsible_unit: self.responsible_unit,
+            accept_due: d(self.accept_due),
+            screened_on: d(self.screened_on),
+            screened_by: String::new(),
+            accepted: self.accepted,
+            reply_due: d(self.reply_due),
+            replied_on: d(self.replied_on),
+            replied_by: String::new(),
+            closed_on: d(self.closed_on),
+            rated: self.rated,
+            satisfied: self.satisfied,
+            repeat: self.repeat_case,
+            online: self.online,
+            reviewed: self.reviewed,
+            next_due: d(self.next_due),
+            next_due_kind: self.next_due_kind,
+            next_due_unit: self.next_due_unit,
+        };
+        (facts, self.repeated)
+    }
+}
+
+/// The stored facts of these cases, by case number.
+async fn stored(
+    conn: &mut SqliteConnection,
+    case_nos: &[&str],
+) -> Result<HashMap<String, (CaseFacts, bool)>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in case_nos.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {FACT_COLUMNS} FROM node_case_facts WHERE case_no IN ("
+        ));
+        let mut sep = q.separated(", ");
+        for no in chunk {
+            sep.push_bind(*no);
+        }
+        q.push(")");
+        let rows: Vec<FactsRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for r in rows {
+            let (f, repeated) = r.into_facts();
+            out.insert(f.case_no.clone(), (f, repeated));
+        }
+    }
+    Ok(out)
+}
+
+/// Which of these cases a petition held here names as `repeat_of` (node_cases
+/// must already hold the batch's own rows).
+async fn repeated_among(
+    conn: &mut SqliteConnection,
+    case_nos: &[&str],
+) -> Result<BTreeSet<String>, sqlx::Error> {
+    let mut out = BTreeSet::new();
+    for chunk in case_nos.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT DISTINCT repeat_of FROM node_cases WHERE repeat_of IN (",
+        );
+        let mut sep = q.separated(", ");
+        for no in chunk {
+            sep.push_bind(*no);
+        }
+        q.push(")");
+        let v: Vec<String> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+        out.extend(v);
+    }
+    Ok(out)
+}
+
+/// One case of a batch: its new facts and the case its petition repeats, if any.
+pub struct Incoming<'a> {
+    pub facts: &'a CaseFacts,
+    pub repeat_of: Option<&'a str>,
+}
+
+/// Writes the batch's facts rows and changes the rollups by what changed. Must run
+/// in the transaction that writes the batch's `node_cases` rows, after them.
+pub async fn write(
+    conn: &mut SqliteConnection,
+    batch: &[Incoming<'_>],
+    anchors: &Anchors<'_>,
+) -> Result<(), sqlx::Error> {
+    // A case twice in one batch: its last version is the one that stands.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in batch.iter().enumerate() {
+        last.insert(c.facts.case_no.as_str(), i);
+    }
+    let batch: Vec<&Incoming<'_>> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| last.get(c.facts.case_no.as_str()) == Some(i))
+        .map(|(_, c)| c)
+        .collect();
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let nos: Vec<&str> = batch.iter().map(|c| c.facts.case_no.as_str()).collect();
+    let old = stored(conn, &nos).await?;
+    let repeated = repeated_among(conn, &nos).await?;
+    let mut delta: HashMap<Entry, i64> = HashMap::new();
+    for c in &batch {
+        let f = c.facts;
+        let now = entries(f, repeated.contains(&f.case_no), anchors);
+        let before = old
+            .get(&f.case_no)
+            .map(|(f, r)| entries(f, *r, anchors))
+            .unwrap_or_default();
+        super::rollup::diff(&before, &now, &mut delta);
+    }
+    // Earlier cases this batch's petitions repeat, held here but not in the batch:
+    // no longer resolved at one time.
+    let in_batch: BTreeSet<&str> = nos.iter().copied().collect();
+    let targets: Vec<&str> = batch
+        .iter()
+        .filter_map(|c| c.repeat_of)
+        .filter(|no| !in_batch.contains(no))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let earlier = stored(conn, &targets).await?;
+    let mut marked = Vec::new();
+    for (no, (f, was)) in &earlier {
+        if !was {
+            super::rollup::diff(
+                &entries(f, false, anchors),
+                &entries(f, true, anchors),
+                &mut delta,
+            );
+            marked.push(no.clone());
+        }
+    }
+    for chunk in marked.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "UPDATE node_case_facts SET repeated = 1 WHERE case_no IN (",
+        );
+        let mut sep = q.separated(", ");
+        for no in chunk {
+            sep.push_bind(no);
+        }
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    write_facts(conn, &batch, &repeated).await?;
+    apply(conn, delta, anchors).await
+}
+
+async fn write_facts(
+    conn: &mut SqliteConnection,
+    batch: &[&Incoming<'_>],
+    repeated: &BTreeSet<String>,
+) -> Result<(), sqlx::Error> {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    for chunk in batch.chunks(30) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT OR REPLACE INTO node_case_facts ({FACT_COLUMNS}) "
+        ));
+        q.push_values(chunk, |mut b, c| {
+            let f = c.facts;
+            b.push_bind(&f.case_no)
+                .push_bind(&f.registered_by)
+                .push_bind(f.received.to_string())
+                .push_bind(&f.month)
+                .push_bind(&f.channel)
+                .push_bind(&f.purpose)
+                .push_bind(&f.category)
+                .push_bind(&f.status)
+                .push_bind(&f.handling_unit)
+                .push_bind(&f.responsible_unit)
+                .push_bind(day(f.accept_due))
+                .push_bind(day(f.screened_on))
+                .push_bind(f.accepted)
+                .push_bind(day(f.reply_due))
+                .push_bind(day(f.replied_on))
+                .push_bind(day(f.closed_on))
+                .push_bind(f.rated)
+                .push_bind(f.satisfied)
+                .push_bind(f.repeat)
+                .push_bind(f.online)
+                .push_bind(f.reviewed)
+                .push_bind(day(f.next_due))
+                .push_bind(&f.next_due_kind)
+                .push_bind(&f.next_due_unit)
+                .push_bind(repeated.contains(&f.case_no));
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rate parts: numerator and denominator of each rate.
+pub const PARTS: usize = 2 * super::rates::RATES.len();
+
+/// The flags the `all` row of `node_rollup_counts` counts beside `n`, in column order.
+pub const FLAGS: [&str; 5] = ["accepted", "replied", "closed", "repeat", "online"];
+
+/// Rollup rows as the tables hold them, keyed by their primary keys.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RollupRows {
+    /// (anchor, dim, month, value) → [n, then each of [`FLAGS`]].
+    pub counts: BTreeMap<[String; 4], [i64; 6]>,
+    /// (anchor, month, group, day) → cases entering each part that day.
+    pub rates: BTreeMap<[String; 4], [i64; PARTS]>,
+    /// (anchor, kind, day) → open deadlines.
+    pub due: BTreeMap<[String; 3], i64>,
+}
+
+impl RollupRows {
+    /// Adds `n` times each entry at an anchor the tables keep.
+    pub fn add<'e>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'e Entry, i64)>,
+        anchors: &Anchors<'_>,
+    ) {
+        for (e, n) in entries {
+            if !anchors.kept(e.anchor()) {
+                continue;
+            }
+            match e {
+                Entry::Count {
+                    anchor,
+                    month,
+                    dim,
+                    value,
+                } => {
+                    let (dim, value, col) = match FLAGS.iter().position(|f| f == value) {
+                        Some(i) if *dim == "flag" => ("all", "", i + 1),
+                        _ => (*dim, value.as_str(), 0),
+                    };
+                    let key = [
+                        anchor.to_string(),
+                        dim.to_owned(),
+                        month.clone(),
+                        value.to_owned(),
+                    ];
+                    self.counts.entry(key).or_default()[col] += n;
+                }
+                Entry::Rate {
+                    anchor,
+                    month,
+                    group,
+                    part,
+                    day,
+                } => {
+                    let key = [
+                        anchor.to_string(),
+                        month.clone(),
+                        group.clone(),
+                        day.to_string(),
+                    ];
+                    self.rates.entry(key).or_insert([0; PARTS])[usize::from(*part)] += n;
+                }
+                Entry::Due { anchor, kind, day } => {
+                    let key = [anchor.to_string(), kind.clone(), day.to_string()];
+                    *self.due.entry(key).or_insert(0) += n;
+                }
+            }
+        }
+    }
+
+    /// Drops rows whose every count is 0.
+    pub fn without_zeros(mut self) -> Self {
+        self.counts.retain(|_, v| v.iter().any(|n| *n != 0));
+        self.rates.retain(|_, v| v.iter().any(|n| *n != 0));
+        self.due.retain(|_, n| *n != 0);
+        self
+    }
+
+    /// Everything the rollup tables hold.
+    pub async fn read(conn: &mut SqliteConnection) -> Result<RollupRows, sqlx::Error> {
+        use sqlx::Row;
+        let mut out = RollupRows::default();
+        let text = |r: &sqlx::sqlite::SqliteRow, i: usize| r.try_get::<String, _>(i);
+        for r in sqlx::query(
+            "SELECT anchor, dim, month, value, n, accepted, replied, closed, repeats, online
+             FROM node_rollup_counts",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let mut v = [0i64; 6];
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = r.try_get(4 + i)?;
+            }
+            out.counts
+                .insert([text(&r, 0)?, text(&r, 1)?, text(&r, 2)?, text(&r, 3)?], v);
+        }
+        let cols: Vec<String> = (0..PARTS).map(|i| format!("p{i}")).collect();
+        for r in sqlx::query(&format!(
+            "SELECT anchor, month, grp, day, {} FROM node_rollup_rates",
+            cols.join(", ")
+        ))
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let mut v = [0i64; PARTS];
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = r.try_get(4 + i)?;
+            }
+            out.rates
+                .insert([text(&r, 0)?, text(&r, 1)?, text(&r, 2)?, text(&r, 3)?], v);
+        }
+        for r in sqlx::query("SELECT anchor, kind, day, n FROM node_rollup_due")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            out.due
+                .insert([text(&r, 0)?, text(&r, 1)?, text(&r, 2)?], r.try_get(3)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Adds the differences to the rollup tables of the anchors kept, then deletes
+/// the rows they brought to 0.
+async fn apply(
+    conn: &mut SqliteConnection,
+    delta: HashMap<Entry, i64>,
+    anchors: &Anchors<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut rows = RollupRows::default();
+    rows.add(delta.iter().map(|(e, n)| (e, *n)), anchors);
+    let rows = rows.without_zeros();
+    let counts: Vec<_> = rows.counts.into_iter().collect();
+    let rates: Vec<_> = rows.rates.into_iter().collect();
+    let due: Vec<_> = rows.due.into_iter().collect();
+    for chunk in counts.chunks(CHUNK / 10) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO node_rollup_counts
+               (anchor, dim, month, value, n, accepted, replied, closed, repeats, online) ",
+        );
+        q.push_values(chunk, |mut b, (k, v)| {
+            for x in k {
+                b.push_bind(x);
+            }
+            for n in v {
+                b.push_bind(n);
+            }
+        });
+        q.push(
+            " ON CONFLICT (anchor, dim, month, value) DO UPDATE SET n = n + excluded.n,
+              accepted = accepted + excluded.accepted, replied = replied + excluded.replied,
+              closed = closed + excluded.closed, repeats = repeats + excluded.repeats,
+              online = online + excluded.online",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    let cols: Vec<String> = (0..PARTS).map(|i| format!("p{i}")).collect();
+    let sums: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{c} = {c} + excluded.{c}"))
+        .collect();
+    for chunk in rates.chunks(CHUNK / 20) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO node_rollup_rates (anchor, month, grp, day, {}) ",
+            cols.join(", ")
+        ));
+        q.push_values(chunk, |mut b, (k, v)| {
+            for x in k {
+                b.push_bind(x);
+            }
+            for n in v {
+                b.push_bind(n);
+            }
+        });
+        q.push(format!(
+            " ON CONFLICT (anchor, month, grp, day) DO UPDATE SET {}",
+            sums.join(", ")
+        ));
+        q.build().execute(&mut *conn).await?;
+    }
+    for chunk in due.chunks(CHUNK / 4) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("INSERT INTO node_rollup_due (anchor, kind, day, n) ");
+        q.push_values(chunk, |mut b, (k, n)| {
+            for x in k {
+                b.push_bind(x);
+            }
+            b.push_bind(n);
+        });
+        q.push(" ON CONFLICT (anchor, kind, day) DO UPDATE SET n = n + excluded.n");
+        q.build().execute(&mut *conn).await?;
+    }
+    // Only rows something was taken from can have reached 0.
+    let shrank = |v: &[i64]| v.iter().any(|n| *n < 0);
+    let keys: Vec<&[String; 4]> = counts
+        .iter()
+        .filter(|(_, v)| shrank(v))
+        .map(|(k, _)| k)
+        .collect();
+    for chunk in keys.chunks(CHUNK / 4) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "DELETE FROM node_rollup_counts WHERE n = 0 AND accepted = 0 AND replied = 0
+               AND closed = 0 AND repeats = 0 AND online = 0
+               AND (anchor, dim, month, value) IN (",
+        );
+        q.push_values(chunk.iter(), |mut b, k| {
+            for x in k.iter() {
+                b.push_bind(x);
+            }
+        });
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    let keys: Vec<&[String; 4]> = rates
+        .iter()
+        .filter(|(_, v)| shrank(v))
+        .map(|(k, _)| k)
+        .collect();
+    let all_zero: Vec<String> = cols.iter().map(|c| format!("{c} = 0")).collect();
+    for chunk in keys.chunks(CHUNK / 4) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "DELETE FROM node_rollup_rates WHERE {} AND (anchor, month, grp, day) IN (",
+            all_zero.join(" AND ")
+        ));
+        q.push_values(chunk.iter(), |mut b, k| {
+            for x in k.iter() {
+                b.push_bind(x);
+            }
+        });
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    let keys: Vec<&[String; 3]> = due.iter().filter(|(_, n)| *n < 0).map(|(k, _)| k).collect();
+    for chunk in keys.chunks(CHUNK / 3) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "DELETE FROM node_rollup_due WHERE n = 0 AND (anchor, kind, day) IN (",
+        );
+        q.push_values(chunk.iter(), |mut b, k| {
+            for x in k.iter() {
+                b.push_bind(x);
+            }
+        });
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Empties the facts and rollup tables (a rebuild derives them again).
+pub async fn clear(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    for t in [
+        "node_case_facts",
+        "node_rollup_counts",
+        "node_rollup_rates",
+        "node_rollup_due",
+    ] {
+        sqlx::query(&format!("DELETE FROM {t}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
