@@ -591,6 +591,67 @@ mod tests {
         (dir, pool, unit, hub, projector)
     }
 
+    /// Query tables derived under another tree of units (here: a digest that does
+    /// not match) are derived again from the documents, and only then does the
+    /// commit path write into them again.
+    #[tokio::test]
+    async fn tables_from_another_tree_are_derived_again() {
+        let (_dir, pool, unit, hub, projector) = county_node().await;
+        let register = |i: u64| {
+            let no = case::case_number(&unit, 2026, i);
+            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
+            (no, reg)
+        };
+        for i in 1..=3 {
+            let (no, reg) = register(i);
+            hub.update(&no, Create::New, |d| {
+                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+            })
+            .await
+            .unwrap();
+        }
+        let facts = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM node_case_facts")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        assert_eq!(facts().await, 3);
+        // As if the tables had been derived under another tree.
+        sqlx::query("UPDATE node_meta SET value = 'another tree' WHERE key = ?")
+            .bind(SHAPE_KEY)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE node_case_facts SET status = 'stale'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // A commit now leaves the tables alone (they are not this tree's).
+        let (no, reg) = register(4);
+        hub.update(&no, Create::New, |d| {
+            case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+        })
+        .await
+        .unwrap();
+        assert_eq!(facts().await, 3);
+        // Catching up derives everything again, under this tree.
+        assert_eq!(projector.catch_up().await.unwrap(), hub.head());
+        assert_eq!(facts().await, 4);
+        let stale: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts WHERE status = 'stale'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(stale, 0);
+        let shape_now: String = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+            .bind(SHAPE_KEY)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(shape_now, shape(hub.topology(), hub.me()));
+    }
+
     /// The query rows are written by the commit itself: with no projector task
     /// running, every case is in the tables the moment its write returns, and the
     /// cursor is at the head.

@@ -1255,3 +1255,59 @@ impl ReportService {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn m(s: &str) -> Month {
+        s.parse().unwrap()
+    }
+
+    /// Whole months go to the rollups, the days around them to the case rows, and
+    /// together they cover the period exactly once.
+    #[test]
+    fn a_period_splits_into_whole_months_and_the_days_around_them() {
+        assert_eq!(
+            split(d("2026-03-01"), d("2026-04-30")),
+            (Some((m("2026-03"), m("2026-04"))), vec![])
+        );
+        assert_eq!(
+            split(d("2026-02-15"), d("2026-05-10")),
+            (
+                Some((m("2026-03"), m("2026-04"))),
+                vec![
+                    (d("2026-02-15"), d("2026-02-28")),
+                    (d("2026-05-01"), d("2026-05-10"))
+                ]
+            )
+        );
+        // Within one month, or two partial months: days only.
+        assert_eq!(
+            split(d("2026-03-02"), d("2026-03-30")),
+            (None, vec![(d("2026-03-02"), d("2026-03-30"))])
+        );
+        assert_eq!(
+            split(d("2026-03-02"), d("2026-04-08")),
+            (None, vec![(d("2026-03-02"), d("2026-04-08"))])
+        );
+        // A leap February is whole to its 29th.
+        assert_eq!(
+            split(d("2028-02-01"), d("2028-02-29")),
+            (Some((m("2028-02"), m("2028-02"))), vec![])
+        );
+        // Every day of a long range is covered once.
+        let (from, to) = (d("2025-12-31"), d("2027-01-01"));
+        let (months, edges) = split(from, to);
+        let (first, last) = months.unwrap();
+        let mut days = (last.last_day() - first.first_day()).num_days() + 1;
+        for (a, b) in edges {
+            days += (b - a).num_days() + 1;
+        }
+        assert_eq!(days, (to - from).num_days() + 1);
+    }
+}
