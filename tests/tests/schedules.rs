@@ -422,11 +422,18 @@ async fn adjustments_reach_the_superior_and_a_missed_day_is_flagged() -> anyhow:
         ..Default::default()
     })
     .await?;
-    let row = wait_for("the missed day at the county", PATIENCE, || async {
+    // Wait for every attendance record to reach the county (they replicate one
+    // write at a time): the missed 11th, and 林书记's and 王委员's 12th recorded.
+    let recorded_12th = |r: &pb::FilingRow| {
+        !r.flags
+            .iter()
+            .any(|f| f.kind == "unrecorded" && f.date == "2026-05-12" && f.leader != "陈副书记")
+    };
+    let row = wait_for("the attendance records at the county", PATIENCE, || async {
         Ok(board(&fed, COUNTY, "2026-05")
             .await?
             .remove(TOWN_A)
-            .filter(|r| r.flags.iter().any(|f| f.kind == "missed")))
+            .filter(|r| r.flags.iter().any(|f| f.kind == "missed") && recorded_12th(r)))
     })
     .await?;
     let missed: Vec<&pb::Flag> = row.flags.iter().filter(|f| f.kind == "missed").collect();
