@@ -249,13 +249,7 @@ impl Hub {
         if docs.is_empty() {
             return;
         }
-        let obs = self
-            .0
-            .observer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(o) = obs {
+        if let Some(o) = self.observer() {
             o.committed(after, docs);
         }
     }

@@ -326,47 +326,14 @@ impl Collector for Sample {
                 ConstGauge::new(1i64).encode(m.encode_family(&labels)?)?;
             }
         }
-        let g = MetricType::Gauge;
-        let c = MetricType::Counter;
-        let secs = Unit::Seconds;
-        let bytes = Unit::Bytes;
-        let peers = &self.peers;
+        let (g, c) = (MetricType::Gauge, MetricType::Counter);
+        let (secs, bytes) = (Unit::Seconds, Unit::Bytes);
+        for (name, help, kind, value) in PEER_GAUGES {
+            per_peer(&mut enc, &self.peers, (name, help, None, kind), value)?;
+        }
         per_peer(
             &mut enc,
-            peers,
-            (
-                "xinfang_peer_connected",
-                "1 while a replication session with the peer is up.",
-                None,
-                g,
-            ),
-            |p| Some(u64::from(p.connected)),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_outbound_lag_entries",
-                "Entries of this node's feed the peer has not acknowledged yet.",
-                None,
-                g,
-            ),
-            |p| Some(p.outbound_lag),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_inbound_lag_entries",
-                "Entries of the peer's feed (as of the head it last reported) this node has not applied yet.",
-                None,
-                g,
-            ),
-            |p| p.inbound_lag,
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
+            &self.peers,
             (
                 "xinfang_peer_last_sync_age",
                 "Seconds since the link was last known in sync (absent if never).",
@@ -375,97 +342,90 @@ impl Collector for Sample {
             ),
             |p| p.last_sync_age_seconds,
         )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_frames_sent",
-                "Sync frames sent to the peer since this node started.",
-                None,
-                c,
-            ),
-            |p| Some(p.frames_sent),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_frames_received",
-                "Sync frames received from the peer since this node started.",
-                None,
-                c,
-            ),
-            |p| Some(p.frames_received),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_sent",
-                "Encoded sync-frame bytes sent to the peer since this node started.",
-                Some(&bytes),
-                c,
-            ),
-            |p| Some(p.bytes_sent),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_received",
-                "Encoded sync-frame bytes received from the peer since this node started.",
-                Some(&bytes),
-                c,
-            ),
-            |p| Some(p.bytes_received),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_refused_batches",
-                "Batches from the peer this node refused whole (nothing of them was stored).",
-                None,
-                c,
-            ),
-            |p| Some(p.refused_batches),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_refused_documents",
-                "Documents in the batches from the peer this node refused.",
-                None,
-                c,
-            ),
-            |p| Some(p.refused_docs),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_link_errors_received",
-                "Sessions the peer ended with a LinkError (it refused something this node sent).",
-                None,
-                c,
-            ),
-            |p| Some(p.errors_from_peer),
-        )?;
-        per_peer(
-            &mut enc,
-            peers,
-            (
-                "xinfang_peer_sessions",
-                "Replication sessions with the peer since this node started.",
-                None,
-                c,
-            ),
-            |p| Some(p.sessions),
-        )?;
+        for (name, help, in_bytes, value) in PEER_COUNTERS {
+            let unit = in_bytes.then_some(&bytes);
+            per_peer(&mut enc, &self.peers, (name, help, unit, c), value)?;
+        }
         Ok(())
     }
 }
+
+/// What one link contributes to a per-peer metric (None: no sample).
+type PeerValue = fn(&PeerSample) -> Option<u64>;
+
+/// Per-peer gauges: name, help, type, value.
+const PEER_GAUGES: [(&str, &str, MetricType, PeerValue); 3] = [
+    (
+        "xinfang_peer_connected",
+        "1 while a replication session with the peer is up.",
+        MetricType::Gauge,
+        |p| Some(u64::from(p.connected)),
+    ),
+    (
+        "xinfang_peer_outbound_lag_entries",
+        "Entries of this node's feed the peer has not acknowledged yet.",
+        MetricType::Gauge,
+        |p| Some(p.outbound_lag),
+    ),
+    (
+        "xinfang_peer_inbound_lag_entries",
+        "Entries of the peer's feed (as of the head it last reported) this node has not applied yet.",
+        MetricType::Gauge,
+        |p| p.inbound_lag,
+    ),
+];
+
+/// Per-peer counters since the node started: name, help, counted in bytes, value.
+const PEER_COUNTERS: [(&str, &str, bool, PeerValue); 8] = [
+    (
+        "xinfang_peer_frames_sent",
+        "Sync frames sent to the peer since this node started.",
+        false,
+        |p| Some(p.frames_sent),
+    ),
+    (
+        "xinfang_peer_frames_received",
+        "Sync frames received from the peer since this node started.",
+        false,
+        |p| Some(p.frames_received),
+    ),
+    (
+        "xinfang_peer_sent",
+        "Encoded sync-frame bytes sent to the peer since this node started.",
+        true,
+        |p| Some(p.bytes_sent),
+    ),
+    (
+        "xinfang_peer_received",
+        "Encoded sync-frame bytes received from the peer since this node started.",
+        true,
+        |p| Some(p.bytes_received),
+    ),
+    (
+        "xinfang_peer_refused_batches",
+        "Batches from the peer this node refused whole (nothing of them was stored).",
+        false,
+        |p| Some(p.refused_batches),
+    ),
+    (
+        "xinfang_peer_refused_documents",
+        "Documents in the batches from the peer this node refused.",
+        false,
+        |p| Some(p.refused_docs),
+    ),
+    (
+        "xinfang_peer_link_errors_received",
+        "Sessions the peer ended with a LinkError (it refused something this node sent).",
+        false,
+        |p| Some(p.errors_from_peer),
+    ),
+    (
+        "xinfang_peer_sessions",
+        "Replication sessions with the peer since this node started.",
+        false,
+        |p| Some(p.sessions),
+    ),
+];
 
 /// What `/metrics` serves: the live state of one node plus its gRPC latencies.
 #[derive(Clone)]

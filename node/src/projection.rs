@@ -172,16 +172,10 @@ impl CommitObserver for Observer {
     }
 
     fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
-        let mut cases = Vec::new();
-        for (i, (id, d)) in docs.iter_mut().enumerate() {
-            if let Some(p) = project(d, id, &self.topology, &self.rules) {
-                cases.push((after + 1 + i as u64, p));
-            }
-        }
         let _ = self.tx.try_send(Committed {
             after,
             upto: after + docs.len() as u64,
-            cases,
+            cases: self.rows(after, docs),
         });
     }
 }
@@ -598,17 +592,20 @@ mod tests {
     async fn tables_from_another_tree_are_derived_again() {
         let (_dir, pool, unit, hub, projector) = county_node().await;
         let register = |i: u64| {
-            let no = case::case_number(&unit, 2026, i);
-            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-            (no, reg)
+            let (hub, unit) = (hub.clone(), unit.clone());
+            async move {
+                let no = case::case_number(&unit, 2026, i);
+                let reg =
+                    Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
+                hub.update(&no, Create::New, |d| {
+                    case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+                })
+                .await
+                .unwrap();
+            }
         };
         for i in 1..=3 {
-            let (no, reg) = register(i);
-            hub.update(&no, Create::New, |d| {
-                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-            })
-            .await
-            .unwrap();
+            register(i).await;
         }
         let facts = || async {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM node_case_facts")
@@ -628,12 +625,7 @@ mod tests {
             .await
             .unwrap();
         // A commit now leaves the tables alone (they are not this tree's).
-        let (no, reg) = register(4);
-        hub.update(&no, Create::New, |d| {
-            case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-        })
-        .await
-        .unwrap();
+        register(4).await;
         assert_eq!(facts().await, 3);
         // Catching up derives everything again, under this tree.
         assert_eq!(projector.catch_up().await.unwrap(), hub.head());

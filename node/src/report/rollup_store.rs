@@ -257,6 +257,11 @@ async fn write_facts(
 /// Rate parts: numerator and denominator of each rate.
 pub const PARTS: usize = 2 * super::rates::RATES.len();
 
+/// The rate-part columns of `node_rollup_rates`, `p0` … `p15`.
+pub fn part_columns() -> Vec<String> {
+    (0..PARTS).map(|i| format!("p{i}")).collect()
+}
+
 /// The flags the `all` row of `node_rollup_counts` counts beside `n`, in column order.
 pub const FLAGS: [&str; 5] = ["accepted", "replied", "closed", "repeat", "online"];
 
@@ -351,7 +356,7 @@ impl RollupRows {
             out.counts
                 .insert([text(&r, 0)?, text(&r, 1)?, text(&r, 2)?, text(&r, 3)?], v);
         }
-        let cols: Vec<String> = (0..PARTS).map(|i| format!("p{i}")).collect();
+        let cols = part_columns();
         for r in sqlx::query(&format!(
             "SELECT anchor, month, grp, day, {} FROM node_rollup_rates",
             cols.join(", ")
@@ -411,7 +416,7 @@ async fn apply(
         );
         q.build().execute(&mut *conn).await?;
     }
-    let cols: Vec<String> = (0..PARTS).map(|i| format!("p{i}")).collect();
+    let cols = part_columns();
     let sums: Vec<String> = cols
         .iter()
         .map(|c| format!("{c} = {c} + excluded.{c}"))

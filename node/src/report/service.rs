@@ -14,7 +14,7 @@ use xinfang_proto::v1 as pb;
 use super::facts::CaseFacts;
 use super::rates::{self, ChargedTo, RATES};
 use super::rollup::{self, Anchors, Entry, Need, Tally};
-use super::rollup_store::{FACT_COLUMNS, FLAGS, FactsRow, PARTS};
+use super::rollup_store::{FACT_COLUMNS, FLAGS, FactsRow, PARTS, part_columns};
 use crate::error::NodeError;
 use crate::projection::Projector;
 use crate::rules::CaseRules;
@@ -390,7 +390,7 @@ impl ReportService {
             }
         }
         if let Some(as_of) = need.rates_as_of {
-            let sums: Vec<String> = (0..PARTS).map(|i| format!("SUM(p{i})")).collect();
+            let sums: Vec<String> = part_columns().iter().map(|c| format!("SUM({c})")).collect();
             let rows = sqlx::query(&format!(
                 "SELECT grp, {} FROM node_rollup_rates
                  WHERE anchor = ? AND month >= ? AND month <= ? AND day <= ?
@@ -449,7 +449,8 @@ impl ReportService {
             ..Need::default()
         };
         for (f, repeated) in rows.into_iter().map(FactsRow::into_facts) {
-            t.add(&rollup::entries(&f, repeated, &anchors), unit, &need);
+            let e = rollup::entries_at(&f, repeated, &anchors, Some(unit), false);
+            t.add(&e, unit, &need);
         }
         Ok(t)
     }
@@ -1170,7 +1171,10 @@ impl ReportService {
         // up ([`rollup::entries`], as the rollups count them).
         let facts = self.facts(&scope, scope.from, scope.to).await?;
         let anchors = self.anchors();
-        let here = |e: &&Entry| e.anchor() == &scope.unit;
+        // This unit's entries only; rates only when a rate is asked about.
+        let here = |f: &CaseFacts, repeated: bool, rates: bool| {
+            rollup::entries_at(f, repeated, &anchors, Some(&scope.unit), rates)
+        };
         let mut out: Vec<&CaseFacts> = Vec::new();
         if !req.rate.trim().is_empty() {
             let code = req.rate.trim();
@@ -1195,10 +1199,9 @@ impl ReportService {
             } as u8;
             let as_of = self.today();
             for (f, repeated) in &facts {
-                let hit = rollup::entries(f, *repeated, &anchors)
-                    .iter()
-                    .filter(here)
-                    .any(|e| matches!(e, Entry::Rate { part: p, day, .. } if *p == part && *day <= as_of));
+                let hit = here(f, *repeated, true).iter().any(
+                    |e| matches!(e, Entry::Rate { part: p, day, .. } if *p == part && *day <= as_of),
+                );
                 if hit {
                     out.push(f);
                 }
@@ -1210,22 +1213,19 @@ impl ReportService {
                 Self::column(by)?;
             }
             for (f, repeated) in &facts {
-                let hit = rollup::entries(f, *repeated, &anchors)
-                    .iter()
-                    .filter(here)
-                    .any(|e| match e {
-                        Entry::Count {
-                            dim,
-                            value: v,
-                            month,
-                            ..
-                        } => match by {
-                            "" => *dim == "all",
-                            "month" => *dim == "all" && month == value,
-                            _ => *dim == by && v == value,
-                        },
-                        _ => false,
-                    });
+                let hit = here(f, *repeated, false).iter().any(|e| match e {
+                    Entry::Count {
+                        dim,
+                        value: v,
+                        month,
+                        ..
+                    } => match by {
+                        "" => *dim == "all",
+                        "month" => *dim == "all" && month == value,
+                        _ => *dim == by && v == value,
+                    },
+                    _ => false,
+                });
                 if hit {
                     out.push(f);
                 }
