@@ -10,8 +10,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use tokio::process::Child;
+use xinfang_hub::db::{DbOptions, Durability};
 use xinfang_hub::doc::{self, Heads};
-use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::store::{DocWrite, Store};
 use xinfang_hub::{Tier, Topology, Unit, UnitCode};
 use xinfang_node::case::{self, Registration};
@@ -110,8 +111,15 @@ pub(crate) fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
 /// Writes `n` realistic case documents (about 1 KB each) straight into `unit`'s store.
 async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(layout.data(unit))?;
-    let store =
-        SqliteStore::open(&layout.data(unit).join("xinfang.db"), Durability::Normal).await?;
+    let db = xinfang_node::schema::open(
+        &xinfang_hub::db::sqlite_url(&layout.data(unit).join("xinfang.db")),
+        DbOptions {
+            durability: Durability::Normal,
+            max_connections: None,
+        },
+    )
+    .await?;
+    let store = SqlStore::open(db.clone()).await?;
     let bar = indicatif::ProgressBar::new(n as u64).with_style(
         indicatif::ProgressStyle::with_template("生成案件 {bar:40} {pos}/{len} {per_sec}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -147,10 +155,6 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
     bar.finish_and_clear();
     // Bring the node's projections up to date too, as on any running node, so the
     // measured sync does not compete with a projection backlog.
-    let pool = store.pool().clone();
-    let mut migrator = sqlx::migrate!("../node/migrations/sqlite");
-    migrator.set_ignore_missing(true);
-    migrator.run(&pool).await?;
     let topology = Arc::new(Topology::from_units(vec![Unit {
         code: unit.clone(),
         name: "bench".into(),
@@ -162,10 +166,10 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
     let store: Arc<dyn Store> = Arc::new(store);
     let hub = xinfang_hub::Hub::new(unit.clone(), topology, store, Default::default())?;
     let rules = Arc::new(xinfang_node::rules::CaseRules::official()?);
-    xinfang_node::projection::Projector::new(hub, pool.clone(), rules)
+    xinfang_node::projection::Projector::new(hub, db.clone(), rules)
         .catch_up()
         .await?;
-    pool.close().await;
+    db.close().await;
     Ok(())
 }
 

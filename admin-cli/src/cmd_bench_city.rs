@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{NaiveDate, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
+use xinfang_hub::db::{DbOptions, Durability};
 use xinfang_hub::doc::{self, Heads};
-use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::store::{DocWrite, Store};
 use xinfang_hub::{Tier, Topology, Unit, UnitCode};
 use xinfang_node::case::{self, Channel, Details, Registration};
@@ -124,8 +125,15 @@ async fn generate_county(
     bar: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(layout.data(county))?;
-    let store =
-        SqliteStore::open(&layout.data(county).join("xinfang.db"), Durability::Normal).await?;
+    let db = xinfang_node::schema::open(
+        &xinfang_hub::db::sqlite_url(&layout.data(county).join("xinfang.db")),
+        DbOptions {
+            durability: Durability::Normal,
+            max_connections: None,
+        },
+    )
+    .await?;
+    let store = SqlStore::open(db.clone()).await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     // Skew: a few townships ten times busier than the rest.
     let town_w = cumulative((0..towns.len()).map(|i| if i % 7 == 0 { 10.0 } else { 1.0 }));
@@ -262,17 +270,13 @@ async fn generate_county(
             bar.inc(k);
         }
     }
-    let pool = store.pool().clone();
-    let mut migrator = sqlx::migrate!("../node/migrations/sqlite");
-    migrator.set_ignore_missing(true);
-    migrator.run(&pool).await?;
     let store: Arc<dyn Store> = Arc::new(store);
     let hub = xinfang_hub::Hub::new(county.clone(), topology.clone(), store, Default::default())?;
     let rules = Arc::new(xinfang_node::rules::CaseRules::official()?);
-    xinfang_node::projection::Projector::new(hub, pool.clone(), rules)
+    xinfang_node::projection::Projector::new(hub, db.clone(), rules)
         .catch_up()
         .await?;
-    pool.close().await;
+    db.close().await;
     Ok(())
 }
 

@@ -1,6 +1,5 @@
 //! `xinfang report …`: what superiors look at, as tables for people, JSON for
-//! scripts, and CSV/XLSX/PNG files a bureau can hand in as they are; and
-//! `xinfang admin rebuild-projections`.
+//! scripts, and CSV/XLSX/PNG files a bureau can hand in as they are.
 
 use std::path::PathBuf;
 
@@ -79,16 +78,9 @@ pub struct ReportArgs {
     png: Option<PathBuf>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AdminCmd {
-    /// Drop the query tables and derive them again from the documents
-    RebuildProjections {
-        #[command(flatten)]
-        conn: ConnArgs,
-    },
-}
-
-async fn client(conn: &ConnArgs) -> anyhow::Result<ReportsClient<tonic::transport::Channel>> {
+pub(crate) async fn client(
+    conn: &ConnArgs,
+) -> anyhow::Result<ReportsClient<tonic::transport::Channel>> {
     Ok(ReportsClient::new(conn.channel().await?).max_decoding_message_size(64 << 20))
 }
 
@@ -249,30 +241,4 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         println!("{n}");
     }
     Ok(())
-}
-
-pub async fn admin(cmd: AdminCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
-    match cmd {
-        AdminCmd::RebuildProjections { conn } => {
-            let r = client(&conn)
-                .await?
-                .rebuild_projections(pb::RebuildRequest {})
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            if json {
-                return print_json(&r);
-            }
-            println!(
-                "{}：{} {}，{} {}，{} ms",
-                lang.t("已重建查询表", "projections rebuilt"),
-                r.documents,
-                lang.t("个文档", "documents"),
-                r.cases,
-                lang.t("件事项", "cases"),
-                r.ms
-            );
-            Ok(())
-        }
-    }
 }

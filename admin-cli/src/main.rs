@@ -1,5 +1,6 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
+mod cmd_admin;
 mod cmd_bench;
 mod cmd_bench_city;
 mod cmd_case;
@@ -65,7 +66,7 @@ enum Command {
     Report(Box<cmd_report::ReportCmd>),
     /// Operator tasks
     #[command(subcommand)]
-    Admin(cmd_report::AdminCmd),
+    Admin(cmd_admin::AdminCmd),
     /// Measure sync speed, latency and memory on this machine (prints a table)
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
@@ -90,7 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Filings(args) => cmd_schedule::filings(args, cli.json, cli.lang).await,
         Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
-        Command::Admin(cmd) => cmd_report::admin(cmd, cli.json, cli.lang).await,
+        Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(NodeCmd::Run(args)) => {
             args.init_logging()?;

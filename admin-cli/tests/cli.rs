@@ -87,8 +87,13 @@ impl Fixture {
     }
 
     fn spawn_node(&self, unit: &str) -> Child {
+        self.spawn_node_with(unit, &[])
+    }
+
+    fn spawn_node_with(&self, unit: &str, extra: &[&str]) -> Child {
         Command::new(exe())
             .args(["node", "run", "--unit", unit, "--durability", "full"])
+            .args(extra)
             .arg("--topology")
             .arg(&self.topology)
             .arg("--dir")
@@ -624,4 +629,134 @@ fn schedule_commands_keep_their_json_contract() {
     assert_eq!(may[0]["status"], "pending", "{may}");
     let march = f.json(COUNTY, &["filings", "--month", "2016-03"]);
     assert_eq!(march[0]["status"], "missing", "{march}");
+}
+
+/// Stops a node process the way an operator does (SIGTERM), and waits for it.
+fn stop(mut c: Killed) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let pid = Pid::from_raw(i32::try_from(c.0.id()).expect("pid"));
+    kill(pid, Signal::SIGTERM).expect("SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if c.0.try_wait().expect("wait").is_some() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "node did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A county that outgrew its SQLite file moves to PostgreSQL with
+/// `xinfang admin migrate-store`: every table is the same afterwards (documents,
+/// heads, cursors, projections), and it resumes with its town where it stopped —
+/// only what the town wrote meanwhile crosses the link.
+#[test]
+fn a_node_moved_to_postgres_resumes_without_a_full_resend() {
+    use xinfang_hub::db::{Db, scratch};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    if !rt.block_on(scratch::available(
+        "cli::a_node_moved_to_postgres_resumes_without_a_full_resend",
+    )) {
+        return;
+    }
+    let schema = rt
+        .block_on(scratch::Schema::create("migrate_store"))
+        .expect("schema");
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let county = Killed(f.spawn_node(COUNTY));
+    let town = Killed(f.spawn_node(TOWN));
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    let mut cases = Vec::new();
+    for i in 0..30 {
+        cases.push(f.register(i));
+    }
+    for no in cases.iter().take(10) {
+        f.json(TOWN, &["case", "note", no, "--text", "已联系信访人"]);
+    }
+    f.wait("30 cases at the county", || f.count(COUNTY) == 30);
+    let before_move = f.town_bytes_sent();
+
+    // A running node is not moved.
+    let out = f.at(COUNTY, &["admin", "migrate-store", "--to", schema.url()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stop it before moving"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    stop(county);
+    // The town goes on meanwhile.
+    for i in 30..35 {
+        f.register(i);
+    }
+    let sqlite_file = f
+        .fed()
+        .join("units")
+        .join(COUNTY)
+        .join("data")
+        .join("xinfang.db");
+    let sqlite_url = xinfang_hub::db::sqlite_url(&sqlite_file);
+    let moved = f.json(COUNTY, &["admin", "migrate-store", "--to", schema.url()]);
+    let tables = moved["tables"].as_array().expect("tables");
+    let rows_of = |t: &str| {
+        tables
+            .iter()
+            .find(|x| x["table"] == t)
+            .and_then(|x| x["rows"].as_u64())
+    };
+    assert_eq!(rows_of("hub_docs"), Some(30));
+    assert_eq!(rows_of("node_cases"), Some(30));
+    assert_eq!(rows_of("hub_links"), Some(1));
+    assert!(!moved["to"].as_str().expect("to").is_empty());
+
+    // Every table holds the same rows on both engines.
+    let (on_sqlite, on_postgres) = rt.block_on(async {
+        let a = Db::open(&sqlite_url, Default::default())
+            .await
+            .expect("sqlite");
+        let b = Db::open(schema.url(), Default::default())
+            .await
+            .expect("postgres");
+        let fa = xinfang_node::store_copy::fingerprints(&a)
+            .await
+            .expect("fingerprints");
+        let fb = xinfang_node::store_copy::fingerprints(&b)
+            .await
+            .expect("fingerprints");
+        a.close().await;
+        b.close().await;
+        (fa, fb)
+    });
+    assert!(on_sqlite.len() >= 10, "{on_sqlite:?}");
+    assert_eq!(on_sqlite, on_postgres);
+    // Moving into a database that is no longer empty is refused.
+    let again = f.at(COUNTY, &["admin", "migrate-store", "--to", schema.url()]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("is not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // The county starts on PostgreSQL and catches up with what the town wrote.
+    std::fs::remove_file(&sqlite_file).expect("the SQLite file is no longer used");
+    let county = Killed(f.spawn_node_with(COUNTY, &["--db", schema.url()]));
+    f.ready(COUNTY);
+    f.wait("35 cases at the county on PostgreSQL", || {
+        f.count(COUNTY) == 35
+    });
+    let shown = f.json(COUNTY, &["case", "show", &cases[0]]);
+    assert_eq!(shown["notes"].as_array().map(Vec::len), Some(1));
+    let resent = f.town_bytes_sent() - before_move;
+    assert!(
+        resent * 4 < before_move,
+        "after the move the town sent {resent} bytes; the first 30 documents took {before_move}"
+    );
+    assert!(!sqlite_file.exists(), "nothing wrote the old SQLite file");
+    drop(county);
+    drop(town);
 }

@@ -9,12 +9,14 @@
 //! - [`doc`]: scoped documents: decode with limits, validate, merge.
 //! - [`route`]: which documents cross a link in which direction.
 //! - [`core`]: the sans-IO sync session state machine.
-//! - [`store`]: storage behind one trait (SQLite; in-memory for simulation).
+//! - [`db`]: one database handle for SQLite and PostgreSQL, migrations, `$N` SQL.
+//! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
 //! - [`pki`]: the federation's certificates and peer identities.
 
 pub mod core;
+pub mod db;
 pub mod doc;
 pub mod engine;
 pub mod net;

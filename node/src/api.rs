@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
 use tonic::{Request, Response, Status};
+use xinfang_hub::db::Db;
 use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
@@ -20,7 +20,7 @@ const MAX_PAGE: u32 = 10_000;
 
 pub struct NodeApi {
     hub: Hub,
-    pool: SqlitePool,
+    db: Db,
     projector: Arc<Projector>,
     rules: Arc<CaseRules>,
     match_key: Option<Arc<Vec<u8>>>,
@@ -30,7 +30,7 @@ pub struct NodeApi {
 impl NodeApi {
     pub fn new(
         hub: Hub,
-        pool: SqlitePool,
+        db: Db,
         projector: Arc<Projector>,
         rules: Arc<CaseRules>,
         match_key: Option<Arc<Vec<u8>>>,
@@ -38,7 +38,7 @@ impl NodeApi {
     ) -> Self {
         NodeApi {
             hub,
-            pool,
+            db,
             projector,
             rules,
             match_key,
@@ -57,9 +57,9 @@ impl NodeApi {
     /// Personal data in clear, if this node registered the case.
     async fn personal(&self, case_no: &str) -> Result<(String, String), NodeError> {
         let row: Option<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT id_number, phone FROM node_pii WHERE case_no = ?")
+            sqlx::query_as("SELECT id_number, phone FROM node_pii WHERE case_no = $1")
                 .bind(case_no)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db.pool())
                 .await?;
         let (id, phone) = row.unwrap_or_default();
         Ok((id.unwrap_or_default(), phone.unwrap_or_default()))
@@ -239,13 +239,13 @@ impl NodeApi {
 
     async fn next_number(&self, unit: &str, year: i32) -> Result<u64, NodeError> {
         let n: i64 = sqlx::query_scalar(
-            "INSERT INTO node_case_counters (unit, year, next) VALUES (?, ?, 2)
-             ON CONFLICT (unit, year) DO UPDATE SET next = next + 1
+            "INSERT INTO node_case_counters (unit, year, next) VALUES ($1, $2, 2)
+             ON CONFLICT (unit, year) DO UPDATE SET next = node_case_counters.next + 1
              RETURNING next - 1",
         )
         .bind(unit)
-        .bind(year)
-        .fetch_one(&self.pool)
+        .bind(i64::from(year))
+        .fetch_one(self.db.pool())
         .await?;
         Ok(n as u64)
     }
@@ -276,7 +276,7 @@ impl NodeApi {
             // and if a unit below us still handles it, a skip-level petition.
             self.projector.catch_up().await?;
             let matches = projection::matching_cases(
-                &self.pool,
+                &self.db,
                 hash,
                 category,
                 details.subcategory.as_deref(),
@@ -307,12 +307,14 @@ impl NodeApi {
             // Personal data first, locally; removed again if the case is not created.
             if personal.id.is_some() || personal.phone.is_some() {
                 sqlx::query(
-                    "INSERT OR REPLACE INTO node_pii (case_no, id_number, phone) VALUES (?, ?, ?)",
+                    "INSERT INTO node_pii (case_no, id_number, phone) VALUES ($1, $2, $3)
+                     ON CONFLICT (case_no) DO UPDATE SET id_number = excluded.id_number,
+                       phone = excluded.phone",
                 )
                 .bind(&no)
                 .bind(personal.id.as_ref().map(|i| i.expose().to_owned()))
                 .bind(personal.phone.as_ref().map(|p| p.expose().to_owned()))
-                .execute(&self.pool)
+                .execute(self.db.pool())
                 .await?;
             }
             let result = self
@@ -322,9 +324,9 @@ impl NodeApi {
                 })
                 .await;
             if result.is_err() {
-                sqlx::query("DELETE FROM node_pii WHERE case_no = ?")
+                sqlx::query("DELETE FROM node_pii WHERE case_no = $1")
                     .bind(&no)
-                    .execute(&self.pool)
+                    .execute(self.db.pool())
                     .await?;
             }
             match result {
@@ -489,7 +491,7 @@ impl NodeRpc for NodeApi {
         let filter = self.filter(&req, limit)?;
         // Read-your-writes: project whatever the documents already hold.
         self.projector.catch_up().await?;
-        let rows = projection::list_cases(&self.pool, &filter).await?;
+        let rows = projection::list_cases(&self.db, &filter).await?;
         Ok(Response::new(pb::ListCasesResponse {
             cases: rows
                 .into_iter()

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use xinfang_hub::db::Durability;
 use xinfang_hub::net::Security;
-use xinfang_hub::store::sqlite::Durability;
 use xinfang_hub::{HubConfig, Topology, UnitCode};
 
 use crate::layout::FederationDir;
@@ -44,6 +44,11 @@ pub struct RunArgs {
     /// Data folder (default: DIR/units/<code>/data)
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// The database: `postgres://USER:PASSWORD@HOST/DB` for a big node, or
+    /// `sqlite://FILE`. Default: the SQLite file xinfang.db in the data folder.
+    /// Also read from XINFANG_DB, which keeps a password out of process lists.
+    #[arg(long, env = "XINFANG_DB", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
     /// Folder with node.pem, node-key.pem, ca.pem (default: DIR/units/<code>/tls)
     #[arg(long)]
     pub tls: Option<PathBuf>,
@@ -173,6 +178,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         unit: unit.clone(),
         topology,
         data_dir: args.data.clone().unwrap_or_else(|| layout.data(&unit)),
+        db: args.db.clone(),
         security,
         durability: match args.durability {
             DurabilityArg::Full => Durability::Full,

@@ -29,7 +29,9 @@ pub mod report_api;
 pub mod rules;
 pub mod schedule;
 pub mod schedule_api;
+pub mod schema;
 pub mod sealer;
 pub mod server;
+pub mod store_copy;
 
 pub use error::NodeError;

@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use automerge::AutoCommit;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::AnyConnection;
 use tokio::sync::{Mutex, mpsc, watch};
+use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::doc::{self};
 use xinfang_hub::store::TxWork;
 use xinfang_hub::{CommitObserver, Hub};
@@ -135,10 +136,10 @@ impl CommitObserver for Observer {
         let upto = after + docs.len() as u64;
         let topology = self.topology.clone();
         let me = self.me.clone();
-        Some(Box::new(move |conn: &mut SqliteConnection| {
+        Some(Box::new(move |conn: &mut AnyConnection| {
             Box::pin(async move {
                 let meta: Vec<(String, String)> =
-                    sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN (?, ?)")
+                    sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN ($1, $2)")
                         .bind(CURSOR_KEY)
                         .bind(SHAPE_KEY)
                         .fetch_all(&mut *conn)
@@ -182,7 +183,7 @@ impl CommitObserver for Observer {
 
 pub struct Projector {
     hub: Hub,
-    pool: SqlitePool,
+    db: Db,
     rules: Arc<CaseRules>,
     lock: Mutex<()>,
     rx: Mutex<Option<mpsc::Receiver<Committed>>>,
@@ -190,7 +191,7 @@ pub struct Projector {
 
 impl Projector {
     /// A projector for `hub`, registered as its commit observer.
-    pub fn new(hub: Hub, pool: SqlitePool, rules: Arc<CaseRules>) -> Arc<Self> {
+    pub fn new(hub: Hub, db: Db, rules: Arc<CaseRules>) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(256);
         hub.set_observer(Arc::new(Observer {
             tx,
@@ -200,7 +201,7 @@ impl Projector {
         }));
         Arc::new(Projector {
             hub,
-            pool,
+            db,
             rules,
             lock: Mutex::new(()),
             rx: Mutex::new(Some(rx)),
@@ -209,36 +210,36 @@ impl Projector {
 
     /// Writes rows in multi-row statements (one round trip per 100 rows).
     async fn upsert_many(
-        tx: &mut SqliteConnection,
+        tx: &mut AnyConnection,
         rows: &[(u64, &Projected)],
         anchors: &Anchors<'_>,
     ) -> Result<(), NodeError> {
         for chunk in rows.chunks(50) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at) ",
             );
-            q.push_values(chunk, |mut b, (seq, p)| {
+            q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
-                b.push_bind(&v.case_no)
-                    .push_bind(&v.unit)
-                    .push_bind(&v.petitioner)
-                    .push_bind(&v.content)
-                    .push_bind(&v.registered_at)
-                    .push_bind(v.notes.len() as i64)
-                    .push_bind(*seq as i64)
-                    .push_bind(&v.details.id_hash)
-                    .push_bind(&v.details.category)
-                    .push_bind(&v.details.subcategory)
-                    .push_bind(&p.status)
-                    .push_bind(&p.handling_unit)
-                    .push_bind(&p.next_due)
-                    .push_bind(&v.details.repeat_of)
-                    .push_bind(&v.details.skip_level_of)
-                    .push_bind(p.owner.as_ref().map(|o| &o.0))
-                    .push_bind(p.owner.as_ref().map(|o| &o.1))
-                    .push_bind(p.owner.as_ref().map(|o| &o.2));
+                r.bind(v.case_no.as_str())
+                    .bind(v.unit.as_str())
+                    .bind(v.petitioner.as_str())
+                    .bind(v.content.as_str())
+                    .bind(v.registered_at.as_str())
+                    .bind(v.notes.len() as i64)
+                    .bind(*seq as i64)
+                    .bind(v.details.id_hash.as_deref())
+                    .bind(v.details.category.as_deref())
+                    .bind(v.details.subcategory.as_deref())
+                    .bind(p.status.as_str())
+                    .bind(p.handling_unit.as_str())
+                    .bind(p.next_due.as_deref())
+                    .bind(v.details.repeat_of.as_deref())
+                    .bind(v.details.skip_level_of.as_deref())
+                    .bind(p.owner.as_ref().map(|o| o.0.as_str()))
+                    .bind(p.owner.as_ref().map(|o| o.1.as_str()))
+                    .bind(p.owner.as_ref().map(|o| o.2.as_str()));
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -250,7 +251,7 @@ impl Projector {
                   repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of,
                   owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at",
             );
-            q.build().execute(&mut *tx).await?;
+            q.execute(&mut *tx).await?;
         }
         let batch: Vec<Incoming<'_>> = rows
             .iter()
@@ -265,7 +266,7 @@ impl Projector {
         Ok(())
     }
 
-    async fn set_cursor(tx: &mut SqliteConnection, pos: u64) -> Result<(), NodeError> {
+    async fn set_cursor(tx: &mut AnyConnection, pos: u64) -> Result<(), NodeError> {
         Ok(set_meta(tx, CURSOR_KEY, &pos.to_string()).await?)
     }
 
@@ -282,7 +283,7 @@ impl Projector {
             self.catch_up().await?;
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.pool().begin().await?;
         let rows: Vec<(u64, &Projected)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
         Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
@@ -291,9 +292,9 @@ impl Projector {
     }
 
     async fn cursor(&self) -> Result<u64, NodeError> {
-        let v: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
             .bind(CURSOR_KEY)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
@@ -326,7 +327,7 @@ impl Projector {
                 let seq = seqs.get(&stored.doc_id).copied().unwrap_or(stored.seq);
                 projected.push((seq, p));
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.db.pool().begin().await?;
             let rows: Vec<(u64, &Projected)> = projected.iter().map(|(s, p)| (*s, p)).collect();
             Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
             Self::set_cursor(&mut tx, last).await?;
@@ -340,7 +341,7 @@ impl Projector {
     }
 
     /// Empties every query table and sets the cursor to the start (in `tx`).
-    async fn clear(tx: &mut SqliteConnection) -> Result<(), NodeError> {
+    async fn clear(tx: &mut AnyConnection) -> Result<(), NodeError> {
         sqlx::query("DELETE FROM node_cases")
             .execute(&mut *tx)
             .await?;
@@ -352,9 +353,9 @@ impl Projector {
     /// unit (or by a version without the shape recorded). Caller holds the lock.
     async fn check_shape(&self) -> Result<(), NodeError> {
         let want = shape(self.hub.topology(), self.hub.me());
-        let have: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+        let have: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
             .bind(SHAPE_KEY)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await?;
         if have.as_deref() == Some(want.as_str()) {
             return Ok(());
@@ -362,7 +363,7 @@ impl Projector {
         if have.is_some() {
             tracing::warn!("the tree of units changed: deriving the query tables again");
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.pool().begin().await?;
         Self::clear(&mut tx).await?;
         set_meta(&mut tx, SHAPE_KEY, &want).await?;
         tx.commit().await?;
@@ -373,7 +374,7 @@ impl Projector {
     pub async fn rebuild(&self) -> Result<u64, NodeError> {
         {
             let _guard = self.lock.lock().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.db.pool().begin().await?;
             Self::clear(&mut tx).await?;
             tx.commit().await?;
         }
@@ -406,9 +407,9 @@ impl Projector {
     }
 }
 
-async fn set_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
+async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO node_meta (key, value) VALUES (?, ?)
+        "INSERT INTO node_meta (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(key)
@@ -475,33 +476,27 @@ pub struct CaseFilter {
     pub skip_level: bool,
 }
 
-pub async fn list_cases(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
-    let mut q = QueryBuilder::<Sqlite>::new(
+pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
+    let mut q = Sql::new(
         "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
                 next_due, category, repeat_of, skip_level_of FROM node_cases WHERE 1 = 1",
     );
     if let Some(s) = &f.status {
-        q.push(" AND status = ").push_bind(s.clone());
+        q.push(" AND status = ").bind(s.as_str());
     }
     if let Some(units) = &f.units {
-        q.push(" AND (unit IN (");
-        let mut sep = q.separated(", ");
-        for u in units {
-            sep.push_bind(u.clone());
-        }
-        q.push(") OR handling_unit IN (");
-        let mut sep = q.separated(", ");
-        for u in units {
-            sep.push_bind(u.clone());
-        }
-        q.push("))");
+        q.push(" AND (unit IN (")
+            .bind_list(units.iter().map(String::as_str))
+            .push(") OR handling_unit IN (")
+            .bind_list(units.iter().map(String::as_str))
+            .push("))");
     }
     if let Some(c) = &f.category {
-        q.push(" AND category = ").push_bind(c.clone());
+        q.push(" AND category = ").bind(c.as_str());
     }
     if let Some(day) = &f.overdue_before {
         q.push(" AND next_due IS NOT NULL AND next_due < ")
-            .push_bind(day.clone());
+            .bind(day.as_str());
     }
     if f.repeat {
         q.push(" AND repeat_of IS NOT NULL");
@@ -510,14 +505,14 @@ pub async fn list_cases(pool: &SqlitePool, f: &CaseFilter) -> Result<Vec<CaseRow
         q.push(" AND skip_level_of IS NOT NULL");
     }
     q.push(" ORDER BY registered_at DESC, case_no DESC LIMIT ")
-        .push_bind(i64::from(f.limit));
-    Ok(q.build_query_as::<CaseRow>().fetch_all(pool).await?)
+        .bind(i64::from(f.limit));
+    Ok(q.fetch_all_as::<_, CaseRow>(db.pool()).await?)
 }
 
 /// Earlier cases of the same petitioner (by keyed hash) on the same matter
 /// (category and subcategory), newest first.
 pub async fn matching_cases(
-    pool: &SqlitePool,
+    db: &Db,
     id_hash: &str,
     category: &str,
     subcategory: Option<&str>,
@@ -525,27 +520,29 @@ pub async fn matching_cases(
     let rows = sqlx::query_as::<_, CaseRow>(
         "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
                 next_due, category, repeat_of, skip_level_of
-         FROM node_cases WHERE id_hash = ? AND category = ? AND COALESCE(subcategory, '') = ?
+         FROM node_cases WHERE id_hash = $1 AND category = $2 AND COALESCE(subcategory, '') = $3
          ORDER BY registered_at DESC, case_no DESC",
     )
     .bind(id_hash)
     .bind(category)
     .bind(subcategory.unwrap_or(""))
-    .fetch_all(pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
+    use sqlx::AnyPool;
+    use xinfang_hub::db::{DbOptions, Durability};
     use xinfang_hub::store::Store;
-    use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+    use xinfang_hub::store::sql::SqlStore;
     use xinfang_hub::{Create, HubConfig, Tier, Topology, Unit};
 
     use super::*;
     use crate::case::Registration;
 
-    async fn rows(pool: &SqlitePool) -> Vec<(String, String, i64, i64)> {
+    async fn rows(pool: &AnyPool) -> Vec<(String, String, i64, i64)> {
         sqlx::query_as("SELECT case_no, petitioner, notes, seq FROM node_cases ORDER BY case_no")
             .fetch_all(pool)
             .await
@@ -555,19 +552,23 @@ mod tests {
     /// A county node's storage, hub and projector on a temporary SQLite file.
     async fn county_node() -> (
         tempfile::TempDir,
-        SqlitePool,
+        AnyPool,
         xinfang_hub::UnitCode,
         Hub,
         Arc<Projector>,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
-            .await
-            .unwrap();
-        let pool = store.pool().clone();
-        let mut m = sqlx::migrate!("./migrations/sqlite");
-        m.set_ignore_missing(true);
-        m.run(&pool).await.unwrap();
+        let db = crate::schema::open(
+            &xinfang_hub::db::sqlite_url(&dir.path().join("t.db")),
+            DbOptions {
+                durability: Durability::Normal,
+                max_connections: None,
+            },
+        )
+        .await
+        .unwrap();
+        let pool = db.pool().clone();
+        let store = SqlStore::open(db.clone()).await.unwrap();
         let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
         let topo = Topology::from_units(vec![Unit {
             code: unit.clone(),
@@ -581,7 +582,7 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(store);
         let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
         let rules = Arc::new(CaseRules::official().unwrap());
-        let projector = Projector::new(hub.clone(), pool.clone(), rules);
+        let projector = Projector::new(hub.clone(), db, rules);
         (dir, pool, unit, hub, projector)
     }
 
@@ -615,7 +616,7 @@ mod tests {
         };
         assert_eq!(facts().await, 3);
         // As if the tables had been derived under another tree.
-        sqlx::query("UPDATE node_meta SET value = 'another tree' WHERE key = ?")
+        sqlx::query("UPDATE node_meta SET value = 'another tree' WHERE key = $1")
             .bind(SHAPE_KEY)
             .execute(&pool)
             .await
@@ -636,7 +637,7 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(stale, 0);
-        let shape_now: String = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = ?")
+        let shape_now: String = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
             .bind(SHAPE_KEY)
             .fetch_one(&pool)
             .await

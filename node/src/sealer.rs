@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
 use tokio::sync::watch;
+use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::{Create, Hub, UnitCode};
 
 use crate::case;
@@ -23,16 +23,16 @@ pub fn context(case_no: &str, unit: &UnitCode) -> String {
 
 pub struct Sealer {
     hub: Hub,
-    pool: SqlitePool,
+    db: Db,
     keys: Arc<NodeKeys>,
     rules: Arc<CaseRules>,
 }
 
 impl Sealer {
-    pub fn new(hub: Hub, pool: SqlitePool, keys: Arc<NodeKeys>, rules: Arc<CaseRules>) -> Self {
+    pub fn new(hub: Hub, db: Db, keys: Arc<NodeKeys>, rules: Arc<CaseRules>) -> Self {
         Sealer {
             hub,
-            pool,
+            db,
             keys,
             rules,
         }
@@ -60,15 +60,11 @@ impl Sealer {
     async fn phones(&self, ids: &[String]) -> Result<HashMap<String, String>, NodeError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let mut q = Sql::new(
                 "SELECT case_no, phone FROM node_pii WHERE phone IS NOT NULL AND case_no IN (",
             );
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(id.clone());
-            }
-            q.push(")");
-            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+            q.bind_list(chunk.iter().map(String::as_str)).push(")");
+            let rows: Vec<(String, String)> = q.fetch_all_as(self.db.pool()).await?;
             out.extend(rows);
         }
         Ok(out)

@@ -11,10 +11,11 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Server, ServerTlsConfig};
 use tonic::{Request, Status};
+use xinfang_hub::db::{DbOptions, Durability};
 use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
 use xinfang_hub::pki::{self, PeerIdentity, identity_of};
 use xinfang_hub::store::Store;
-use xinfang_hub::store::sqlite::{Durability, SqliteStore};
+use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
@@ -57,7 +58,11 @@ pub struct NodeConfig {
     pub unit: UnitCode,
     pub topology: Arc<Topology>,
     pub data_dir: PathBuf,
+    /// The database: `sqlite://FILE` or `postgres://…` (None: the SQLite file
+    /// `xinfang.db` in `data_dir`).
+    pub db: Option<String>,
     pub security: Security,
+    /// How hard SQLite flushes (PostgreSQL follows its server's settings).
     pub durability: Durability,
     pub hub: HubConfig,
     /// The federation's matching key for identity numbers (None: such
@@ -163,16 +168,23 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         path: cfg.data_dir.display().to_string(),
         source,
     })?;
-    let store = SqliteStore::open(&cfg.data_dir.join("xinfang.db"), cfg.durability)
+    let url = cfg
+        .db
+        .clone()
+        .unwrap_or_else(|| xinfang_hub::db::sqlite_url(&cfg.data_dir.join("xinfang.db")));
+    let db = crate::schema::open(
+        &url,
+        DbOptions {
+            durability: cfg.durability,
+            max_connections: None,
+        },
+    )
+    .await
+    .map_err(|e| StartError::Store(e.to_string()))?;
+    let store = SqlStore::open(db.clone())
         .await
         .map_err(|e| StartError::Store(e.to_string()))?;
-    let pool = store.pool().clone();
-    let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    migrator.set_ignore_missing(true);
-    migrator
-        .run(&pool)
-        .await
-        .map_err(|e| StartError::Store(format!("migrating node tables: {e}")))?;
+    tracing::info!(db = %db.url(), "storage open");
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let sets =
@@ -195,7 +207,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.limits = limits;
     }
     let rules = Arc::new(rules);
-    let projector = Projector::new(hub.clone(), pool.clone(), rules.clone());
+    let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
         .local_addr()
@@ -252,10 +264,10 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     };
     let sealer = keys
         .clone()
-        .map(|k| crate::sealer::Sealer::new(hub.clone(), pool.clone(), k, rules.clone()));
+        .map(|k| crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone()));
     let schedules = Arc::new(ScheduleService::new(
         hub.clone(),
-        pool.clone(),
+        db.clone(),
         rules.clone(),
         sets,
     ));
@@ -263,13 +275,13 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         .max_decoding_message_size(8 << 20);
     let reports = Arc::new(ReportService::new(
         hub.clone(),
-        pool.clone(),
+        db.clone(),
         projector.clone(),
         rules.clone(),
         schedules.clone(),
     ));
     let reports_service = ReportsServer::new(ReportsApi::new(reports));
-    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys);
+    let api = NodeApi::new(hub.clone(), db, projector.clone(), rules, match_key, keys);
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder

@@ -1,5 +1,10 @@
 //! Test support: whole federations of real nodes in this process, each on its own
-//! `127.0.0.1:0` port with a temporary SQLite file and real mTLS certificates.
+//! `127.0.0.1:0` port with its own database — a temporary SQLite file, or a fresh
+//! schema on the test PostgreSQL server — and real mTLS certificates.
+//!
+//! Integration tests are declared with [`both_stores!`], which runs each once on
+//! SQLite and once on PostgreSQL (skipped, with the reason printed, where no
+//! PostgreSQL answers).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -10,9 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use xinfang_hub::db::Durability;
+use xinfang_hub::db::scratch::{self, Schema};
 use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki};
-use xinfang_hub::store::sqlite::Durability;
 use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
 use xinfang_node::server::{self, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
@@ -65,7 +71,74 @@ pub fn code(s: &str) -> UnitCode {
     s.parse().expect("unit code")
 }
 
+/// Where a test federation's nodes keep their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file per node (the embedded default).
+    Sqlite,
+    /// A fresh schema per node on the test PostgreSQL server.
+    Postgres,
+}
+
+/// What a test declared with [`both_stores!`] returns when it is skipped.
+pub trait Skipped {
+    fn skipped() -> Self;
+}
+
+impl Skipped for () {
+    fn skipped() -> Self {}
+}
+
+impl Skipped for anyhow::Result<()> {
+    fn skipped() -> Self {
+        Ok(())
+    }
+}
+
+/// Whether a PostgreSQL variant of `test` can run (prints why not if not).
+pub async fn postgres_or_skip(test: &str) -> bool {
+    scratch::available(test).await
+}
+
+/// Declares an integration test that runs once on SQLite (`NAME::sqlite`) and once
+/// on PostgreSQL (`NAME::postgres`); the body gets the [`Backend`]:
+///
+/// ```ignore
+/// both_stores! {
+///     /// What it proves.
+///     async fn visibility(backend: Backend) -> anyhow::Result<()> { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_stores {
+    ($($(#[$meta:meta])* async fn $name:ident($b:ident : Backend) $(-> $ret:ty)? $body:block)*) => {
+        $(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($b: $crate::Backend) $(-> $ret)? $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() $(-> $ret)? {
+                run($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() $(-> $ret)? {
+                if !$crate::postgres_or_skip(concat!(module_path!(), "::postgres")).await {
+                    return $crate::Skipped::skipped();
+                }
+                run($crate::Backend::Postgres).await
+            }
+        }
+        )*
+    };
+}
+
 pub struct Federation {
+    pub backend: Backend,
     pub dir: tempfile::TempDir,
     pub topology: Arc<Topology>,
     pub layout: FederationDir,
@@ -76,41 +149,64 @@ pub struct Federation {
     pub clock: Option<xinfang_hub::Clock>,
     /// Whether nodes serve `/metrics` (each on its own `127.0.0.1:0` port).
     pub metrics: bool,
+    /// Each node's PostgreSQL schema (Postgres backend); dropped last.
+    schemas: BTreeMap<String, Schema>,
 }
 
 impl Federation {
     /// Starts every unit (parents first), with certificates from a fresh root.
     pub async fn start(
+        backend: Backend,
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
     ) -> anyhow::Result<Federation> {
-        Self::start_with(units, HubConfig::default()).await
+        Self::start_with(backend, units, HubConfig::default()).await
     }
 
     /// As `start`, with the hub configuration (limits, batching) given.
     pub async fn start_with(
+        backend: Backend,
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
         hub_config: HubConfig,
     ) -> anyhow::Result<Federation> {
-        Self::start_full(units, hub_config, None, BTreeMap::new(), false).await
+        Self::start_full(backend, units, hub_config, None, BTreeMap::new(), false).await
     }
 
     /// As `start`, with every node serving `/metrics` (see `metrics_addr`).
     pub async fn start_with_metrics(
+        backend: Backend,
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
     ) -> anyhow::Result<Federation> {
-        Self::start_full(units, HubConfig::default(), None, BTreeMap::new(), true).await
+        Self::start_full(
+            backend,
+            units,
+            HubConfig::default(),
+            None,
+            BTreeMap::new(),
+            true,
+        )
+        .await
     }
 
     /// As `start`, with every node on `clock` and units given reception-rule sets.
     pub async fn start_at(
+        backend: Backend,
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
         clock: xinfang_hub::Clock,
         rules: BTreeMap<&'static str, &'static str>,
     ) -> anyhow::Result<Federation> {
-        Self::start_full(units, HubConfig::default(), Some(clock), rules, false).await
+        Self::start_full(
+            backend,
+            units,
+            HubConfig::default(),
+            Some(clock),
+            rules,
+            false,
+        )
+        .await
     }
 
     async fn start_full(
+        backend: Backend,
         units: Vec<(&'static str, &'static str, Tier, Option<&'static str>)>,
         hub_config: HubConfig,
         clock: Option<xinfang_hub::Clock>,
@@ -140,7 +236,15 @@ impl Federation {
         for u in topology.units() {
             pki.issue_node(&u.code, &["127.0.0.1".into()], &layout.tls(&u.code))?;
         }
+        let mut schemas = BTreeMap::new();
+        if backend == Backend::Postgres {
+            for (c, ..) in &units {
+                schemas.insert(c.to_string(), Schema::create(c).await?);
+            }
+        }
         let mut fed = Federation {
+            backend,
+            schemas,
             addrs: listeners
                 .iter()
                 .map(|(k, l)| Ok((k.clone(), l.local_addr()?)))
@@ -172,6 +276,7 @@ impl Federation {
             unit: code(unit),
             topology: self.topology.clone(),
             data_dir: self.layout.data(&code(unit)),
+            db: self.db_url(unit),
             security: Security::Tls(Arc::new(self.tls(unit)?)),
             durability: Durability::Normal,
             hub: self.hub_config.clone(),
@@ -211,6 +316,21 @@ impl Federation {
         let n = self.nodes.remove(unit).context("node not running")?;
         n.shutdown().await;
         Ok(())
+    }
+
+    /// The database URL of `unit`'s node (None: the SQLite file in its data folder).
+    pub fn db_url(&self, unit: &str) -> Option<String> {
+        self.schemas.get(unit).map(|s| s.url().to_owned())
+    }
+
+    /// A connection pool on `unit`'s database (SQLite file or PostgreSQL schema),
+    /// for tests that read the tables behind a node.
+    pub async fn db(&self, unit: &str) -> anyhow::Result<xinfang_hub::db::Db> {
+        let url = match self.db_url(unit) {
+            Some(u) => u,
+            None => xinfang_hub::db::sqlite_url(&self.layout.data(&code(unit)).join("xinfang.db")),
+        };
+        Ok(xinfang_hub::db::Db::open(&url, Default::default()).await?)
     }
 
     pub fn hub(&self, unit: &str) -> &Hub {

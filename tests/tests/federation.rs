@@ -17,9 +17,9 @@ async fn visible(fed: &Federation, unit: &str, case_no: &str) -> anyhow::Result<
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_reaches_its_superiors_and_never_a_sibling() -> anyhow::Result<()> {
-    let fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn a_case_reaches_its_superiors_and_never_a_sibling(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
     let case = fed.register(COMM_A, "张三", "小区道路破损").await?;
     assert!(
         case.case_no.starts_with("441521115001-"),
@@ -49,10 +49,11 @@ async fn a_case_reaches_its_superiors_and_never_a_sibling() -> anyhow::Result<()
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_edits_at_two_tiers_both_survive() -> anyhow::Result<()> {
-    let mut fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn concurrent_edits_at_two_tiers_both_survive(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, haifeng()).await?;
     let case = fed.register(COMM_A, "李四", "拖欠工资").await?;
     visible(&fed, COUNTY, &case.case_no).await?;
     // Cut the path between community and county, then edit on both sides.
@@ -84,10 +85,11 @@ async fn concurrent_edits_at_two_tiers_both_survive() -> anyhow::Result<()> {
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn partition_of_the_county_loses_nothing() -> anyhow::Result<()> {
-    let mut fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn partition_of_the_county_loses_nothing(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, haifeng()).await?;
     let before = fed.register(COMM_A, "王五", "噪音扰民").await?;
     visible(&fed, CITY, &before.case_no).await?;
     fed.stop_node(COUNTY).await?;
@@ -114,6 +116,7 @@ async fn partition_of_the_county_loses_nothing() -> anyhow::Result<()> {
     fed.shutdown().await;
     Ok(())
 }
+}
 
 /// Frame bytes of the current session on `unit`'s link to its parent, once caught up.
 async fn caught_up_session_bytes(fed: &Federation, unit: &str) -> anyhow::Result<u64> {
@@ -134,9 +137,9 @@ async fn caught_up_session_bytes(fed: &Federation, unit: &str) -> anyhow::Result
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconnect_without_changes_moves_a_bounded_number_of_bytes() -> anyhow::Result<()> {
-    let mut fed = Federation::start(county_and_town()).await?;
+both_stores! {
+async fn reconnect_without_changes_moves_a_bounded_number_of_bytes(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, county_and_town()).await?;
     let mut last = String::new();
     for i in 0..5 {
         last = fed
@@ -185,10 +188,11 @@ async fn reconnect_without_changes_moves_a_bounded_number_of_bytes() -> anyhow::
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_parent_resumes_from_its_cursor() -> anyhow::Result<()> {
-    let mut fed = Federation::start(county_and_town()).await?;
+both_stores! {
+async fn a_restarted_parent_resumes_from_its_cursor(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, county_and_town()).await?;
     let mut last = String::new();
     for i in 0..40 {
         last = fed
@@ -219,4 +223,5 @@ async fn a_restarted_parent_resumes_from_its_cursor() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(1)).await;
     fed.shutdown().await;
     Ok(())
+}
 }

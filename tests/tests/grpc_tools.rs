@@ -13,10 +13,10 @@ use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use xinfang_hub::pki;
 use xinfang_tests::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_and_reflection_answer_stock_clients() -> anyhow::Result<()> {
+both_stores! {
+async fn health_and_reflection_answer_stock_clients(backend: Backend) -> anyhow::Result<()> {
     let units = vec![(COUNTY, "海丰县", xinfang_hub::Tier::County, None)];
-    let fed = Federation::start(units).await?;
+    let fed = Federation::start(backend, units).await?;
     let ca = pki::read_file(&fed.layout.pki().join(pki::CA_CERT))?;
     let channel = Endpoint::from_shared(format!("https://{}", fed.addr(COUNTY)))?
         .tls_config(
@@ -69,4 +69,5 @@ async fn health_and_reflection_answer_stock_clients() -> anyhow::Result<()> {
     assert_eq!(denied.code(), tonic::Code::Unauthenticated, "{denied}");
     fed.shutdown().await;
     Ok(())
+}
 }

@@ -33,10 +33,10 @@ async fn at_with(
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_travels_four_tiers_and_every_tier_ends_with_the_same_history() -> anyhow::Result<()>
+both_stores! {
+async fn a_case_travels_four_tiers_and_every_tier_ends_with_the_same_history(backend: Backend) -> anyhow::Result<()>
 {
-    let fed = Federation::start(haifeng()).await?;
+    let fed = Federation::start(backend, haifeng()).await?;
     let no = fed
         .register(COMM_A, "张三", "村道塌陷无人修缮")
         .await?
@@ -132,10 +132,11 @@ async fn a_case_travels_four_tiers_and_every_tier_ends_with_the_same_history() -
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn illegal_steps_are_refused_with_the_rule_named() -> anyhow::Result<()> {
-    let fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn illegal_steps_are_refused_with_the_rule_named(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
     let no = fed.register(COMM_A, "李四", "噪音").await?.case_no;
     let refused = |r: anyhow::Result<xinfang_proto::v1::CaseView>| -> String {
         match r {
@@ -199,10 +200,11 @@ async fn illegal_steps_are_refused_with_the_rule_named() -> anyhow::Result<()> {
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_steps_at_two_tiers_merge_to_the_same_case_everywhere() -> anyhow::Result<()> {
-    let mut fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn concurrent_steps_at_two_tiers_merge_to_the_same_case_everywhere(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, haifeng()).await?;
     let no = fed.register(COMM_A, "王五", "拖欠工资").await?.case_no;
     fed.act(
         COMM_A,
@@ -244,9 +246,10 @@ async fn concurrent_steps_at_two_tiers_merge_to_the_same_case_everywhere() -> an
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere() -> anyhow::Result<()>
+both_stores! {
+async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere(backend: Backend) -> anyhow::Result<()>
 {
     use xinfang_hub::Tier;
     const OTHER_COUNTY: &str = "441523";
@@ -259,7 +262,7 @@ async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere() ->
         (OTHER_COUNTY, "陆河县", Tier::County, Some(CITY)),
         (OTHER_TOWN, "河田镇", Tier::Township, Some(OTHER_COUNTY)),
     ];
-    let fed = Federation::start(units).await?;
+    let fed = Federation::start(backend, units).await?;
     let no = fed.register(COMM_A, "周八", "跨县用水纠纷").await?.case_no;
     let accept = json!({"kind": "screening", "decision": {"decision": "accept"}});
     fed.act(COMM_A, &no, accept.clone()).await?;
@@ -310,4 +313,5 @@ async fn lead_decisions_from_two_levels_resolve_to_the_superiors_everywhere() ->
     }
     fed.shutdown().await;
     Ok(())
+}
 }

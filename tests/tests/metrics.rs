@@ -38,9 +38,9 @@ async fn scrape(fed: &Federation, unit: &str) -> anyhow::Result<String> {
     Ok(body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_parent_shows_what_its_child_sent() -> anyhow::Result<()> {
-    let mut fed = Federation::start_with_metrics(county_and_town()).await?;
+both_stores! {
+async fn a_parent_shows_what_its_child_sent(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start_with_metrics(backend, county_and_town()).await?;
     for unit in [COUNTY, TOWN_A] {
         let m = fed.metrics_addr(unit).expect("metrics endpoint");
         assert!(m.ip().is_loopback() && m.port() != 0, "{m}");
@@ -141,12 +141,14 @@ async fn a_parent_shows_what_its_child_sent() -> anyhow::Result<()> {
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nodes_serve_no_metrics_unless_asked() -> anyhow::Result<()> {
-    let fed = Federation::start(county_and_town()).await?;
+both_stores! {
+async fn nodes_serve_no_metrics_unless_asked(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, county_and_town()).await?;
     assert_eq!(fed.metrics_addr(COUNTY), None);
     assert_eq!(fed.metrics_addr(TOWN_A), None);
     fed.shutdown().await;
     Ok(())
+}
 }

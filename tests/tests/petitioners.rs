@@ -18,10 +18,10 @@ fn petition(unit: &str, id: &str) -> pb::RegisterCaseRequest {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_clear()
+both_stores! {
+async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_clear(backend: Backend)
 -> anyhow::Result<()> {
-    let fed = Federation::start(haifeng()).await?;
+    let fed = Federation::start(backend, haifeng()).await?;
     let id = id_number("44152119800101123");
     let first = fed
         .client(COMM_A)
@@ -206,10 +206,11 @@ async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_c
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_registrations_name_the_field_and_write_nothing() -> anyhow::Result<()> {
-    let fed = Federation::start(county_and_town()).await?;
+both_stores! {
+async fn bad_registrations_name_the_field_and_write_nothing(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, county_and_town()).await?;
     let good = id_number("44152119800101123");
     let mut bad_checksum = good.clone();
     bad_checksum.replace_range(17.., if good.ends_with('0') { "1" } else { "0" });
@@ -281,4 +282,5 @@ async fn bad_registrations_name_the_field_and_write_nothing() -> anyhow::Result<
     assert_eq!(pii, 0);
     fed.shutdown().await;
     Ok(())
+}
 }

@@ -79,16 +79,13 @@ fn counts(r: &pb::Report) -> BTreeMap<String, i64> {
 async fn rollups_are_the_sum_of_their_cases(fed: &Federation, unit: &str) -> anyhow::Result<()> {
     use xinfang_node::report::rollup::{self, Anchors};
     use xinfang_node::report::rollup_store::{FACT_COLUMNS, FactsRow, RollupRows};
-    let db = fed.layout.data(&code(unit)).join("xinfang.db");
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&db)
-        .read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(opts).await?;
+    let db = fed.db(unit).await?;
+    let pool = db.pool();
     let me = code(unit);
     let anchors = Anchors::new(&fed.topology, &me);
     let rows: Vec<FactsRow> =
         sqlx::query_as(&format!("SELECT {FACT_COLUMNS} FROM node_case_facts"))
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await?;
     assert!(!rows.is_empty());
     let mut expected = RollupRows::default();
@@ -97,7 +94,7 @@ async fn rollups_are_the_sum_of_their_cases(fed: &Federation, unit: &str) -> any
         expected.add(entries.iter().map(|e| (e, 1)), &anchors);
     }
     let held = RollupRows::read(&mut *pool.acquire().await?).await?;
-    pool.close().await;
+    db.close().await;
     assert_eq!(held.counts, expected.counts, "counts at {unit}");
     assert_eq!(held.rates, expected.rates, "rates at {unit}");
     assert_eq!(held.due, expected.due, "due at {unit}");
@@ -105,10 +102,10 @@ async fn rollups_are_the_sum_of_their_cases(fed: &Federation, unit: &str) -> any
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> anyhow::Result<()> {
+both_stores! {
+async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
-    let fed = Federation::start_at(two_counties(), clock.clock(), BTreeMap::new()).await?;
+    let fed = Federation::start_at(backend, two_counties(), clock.clock(), BTreeMap::new()).await?;
     // Cases over two months at every unit below the city, some screened.
     let mut all = Vec::new();
     for (i, unit) in [TOWN_A, COUNTY, TOWN_2, COUNTY_2, TOWN_A, TOWN_2, TOWN_A]
@@ -330,11 +327,12 @@ async fn the_city_is_the_sum_of_its_counties_and_a_rebuild_changes_nothing() -> 
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn time_alone_makes_a_case_overdue_at_its_unit_and_every_superior() -> anyhow::Result<()> {
+both_stores! {
+async fn time_alone_makes_a_case_overdue_at_its_unit_and_every_superior(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
-    let fed = Federation::start_at(haifeng(), clock.clock(), BTreeMap::new()).await?;
+    let fed = Federation::start_at(backend, haifeng(), clock.clock(), BTreeMap::new()).await?;
     let no = register(&fed, TOWN_A, 0).await?;
     wait_for("the case at the city", PATIENCE, || async {
         fed.case_at(CITY, &no).await
@@ -369,10 +367,11 @@ async fn time_alone_makes_a_case_overdue_at_its_unit_and_every_superior() -> any
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_questions_name_what_is_wrong() -> anyhow::Result<()> {
-    let fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn bad_questions_name_what_is_wrong(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
     let mut county = reports(&fed, COUNTY).await?;
     let err = county
         .summary(req("441599", "", "", ""))
@@ -432,4 +431,5 @@ async fn bad_questions_name_what_is_wrong() -> anyhow::Result<()> {
     assert!(err.message().contains("happiness"), "{}", err.message());
     fed.shutdown().await;
     Ok(())
+}
 }

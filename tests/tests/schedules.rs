@@ -101,10 +101,10 @@ fn working_days(m: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn haifeng_april_2016_imports_and_passes_the_county_rules() -> anyhow::Result<()> {
+both_stores! {
+async fn haifeng_april_2016_imports_and_passes_the_county_rules(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2016-03-05T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     let mut c = fed.schedules(COUNTY).await?;
     let v = c
         .import(pb::ImportRequest {
@@ -160,11 +160,12 @@ async fn haifeng_april_2016_imports_and_passes_the_county_rules() -> anyhow::Res
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_big_town_with_one_leader_on_a_day_breaks_the_two_leader_rule() -> anyhow::Result<()> {
+both_stores! {
+async fn a_big_town_with_one_leader_on_a_day_breaks_the_two_leader_rule(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     for (n, r) in [
         ("林书记", "principal"),
         ("陈副书记", "in_charge"),
@@ -205,6 +206,7 @@ async fn a_big_town_with_one_leader_on_a_day_breaks_the_two_leader_rule() -> any
     fed.shutdown().await;
     Ok(())
 }
+}
 
 async fn board(
     fed: &Federation,
@@ -240,11 +242,11 @@ async fn file_town_schedule(
     Ok(c.approve(decide(unit, m, "")).await?.into_inner())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn approval_files_upward_and_the_board_shows_on_time_late_and_missing() -> anyhow::Result<()>
+both_stores! {
+async fn approval_files_upward_and_the_board_shows_on_time_late_and_missing(backend: Backend) -> anyhow::Result<()>
 {
     let clock = TestClock::at("2026-03-05T10:00:00+08:00")?;
-    let fed = Federation::start_at(haifeng(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, haifeng(), clock.clock(), rules()).await?;
 
     // On the 5th: 海城镇 files April on time.
     let v = file_town_schedule(&fed, TOWN_A, "2026-04").await?;
@@ -319,11 +321,12 @@ async fn approval_files_upward_and_the_board_shows_on_time_late_and_missing() ->
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn adjustments_reach_the_superior_and_a_missed_day_is_flagged() -> anyhow::Result<()> {
+both_stores! {
+async fn adjustments_reach_the_superior_and_a_missed_day_is_flagged(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2026-04-01T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     file_town_schedule(&fed, TOWN_A, "2026-05").await?;
     leader(&fed, TOWN_A, "王委员", "member").await?;
     let mut c = fed.schedules(TOWN_A).await?;
@@ -485,12 +488,13 @@ async fn adjustments_reach_the_superior_and_a_missed_day_is_flagged() -> anyhow:
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_tables_and_entries_are_refused_by_row_and_rule_and_nothing_is_imported()
+both_stores! {
+async fn bad_tables_and_entries_are_refused_by_row_and_rule_and_nothing_is_imported(backend: Backend)
 -> anyhow::Result<()> {
     let clock = TestClock::at("2016-03-05T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     let mut c = fed.schedules(COUNTY).await?;
     let import = |content: Vec<u8>, create_roster: bool| pb::ImportRequest {
         unit: COUNTY.into(),
@@ -608,9 +612,10 @@ async fn bad_tables_and_entries_are_refused_by_row_and_rule_and_nothing_is_impor
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_published_page_shows_every_entry_in_headless_chromium() -> anyhow::Result<()> {
+both_stores! {
+async fn the_published_page_shows_every_entry_in_headless_chromium(backend: Backend) -> anyhow::Result<()> {
     let Some(_) = chromium::find() else {
         if std::env::var_os("XINFANG_REQUIRE_CHROMIUM").is_some() {
             panic!("XINFANG_REQUIRE_CHROMIUM is set but no chromium was found");
@@ -621,7 +626,7 @@ async fn the_published_page_shows_every_entry_in_headless_chromium() -> anyhow::
         return Ok(());
     };
     let clock = TestClock::at("2016-03-05T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     let mut c = fed.schedules(COUNTY).await?;
     let v = c
         .import(pb::ImportRequest {
@@ -679,11 +684,12 @@ async fn the_published_page_shows_every_entry_in_headless_chromium() -> anyhow::
     fed.shutdown().await;
     Ok(())
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_quarterly_register_counts_receptions_and_files_upward() -> anyhow::Result<()> {
+both_stores! {
+async fn the_quarterly_register_counts_receptions_and_files_upward(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2026-03-02T09:00:00+08:00")?;
-    let fed = Federation::start_at(county_and_town(), clock.clock(), rules()).await?;
+    let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     file_town_schedule(&fed, TOWN_A, "2026-04").await?;
     // A reception on 7 April registers a case that day.
     clock.set("2026-04-07T10:00:00+08:00")?;
@@ -765,4 +771,5 @@ async fn the_quarterly_register_counts_receptions_and_files_upward() -> anyhow::
     assert!(xlsx.content.starts_with(b"PK"), "an XLSX (zip) file");
     fed.shutdown().await;
     Ok(())
+}
 }

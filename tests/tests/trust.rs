@@ -110,9 +110,9 @@ async fn county_untouched(
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn links_are_refused_unless_the_certificate_proves_a_neighbour() -> anyhow::Result<()> {
-    let mut fed = Federation::start(haifeng()).await?;
+both_stores! {
+async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, haifeng()).await?;
     fed.stop_node(TOWN_A).await?;
     let (docs, head) = (
         fed.hub(COUNTY).store().count_docs().await?,
@@ -174,6 +174,7 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour() -> anyhow
     fed.shutdown().await;
     Ok(())
 }
+}
 
 #[tokio::test]
 async fn a_node_will_not_start_with_another_units_certificate() -> anyhow::Result<()> {
@@ -191,8 +192,8 @@ async fn a_node_will_not_start_with_another_units_certificate() -> anyhow::Resul
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written() -> anyhow::Result<()> {
+both_stores! {
+async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: Backend) -> anyhow::Result<()> {
     let mut cfg = HubConfig::default();
     cfg.limits.max_frame_bytes = 256 << 10;
     cfg.limits.max_doc_bytes = 64 << 10;
@@ -201,7 +202,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written() -> anyh
         (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
         (TOWN_B, "梅陇镇", Tier::Township, Some(COUNTY)),
     ];
-    let mut fed = Federation::start_with(units, cfg).await?;
+    let mut fed = Federation::start_with(backend, units, cfg).await?;
     fed.register(TOWN_A, "张三", "已有事项").await?;
     wait_for("first case at county", PATIENCE, || async {
         Ok((fed.list(COUNTY).await?.len() == 1).then_some(()))
@@ -321,4 +322,5 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written() -> anyh
     .await?;
     fed.shutdown().await;
     Ok(())
+}
 }

@@ -8,7 +8,7 @@
 //! - Callers serialize `commit`s (the engine holds one write lock).
 
 pub mod mem;
-pub mod sqlite;
+pub mod sql;
 
 use async_trait::async_trait;
 
@@ -20,6 +20,8 @@ use crate::topology::UnitCode;
 pub enum StoreError {
     #[error("database {url}: {message}")]
     Open { url: String, message: String },
+    #[error("database {url}: cannot bring the schema up to date (nothing was changed): {message}")]
+    Migrate { url: String, message: String },
     #[error("database: {0}")]
     Db(String),
     #[error("stored document {doc_id} is unreadable: {message}")]
@@ -74,7 +76,7 @@ pub struct LinkRecord {
 /// error rolls the whole commit back.
 pub type TxWork = Box<
     dyn for<'c> FnOnce(
-            &'c mut sqlx::SqliteConnection,
+            &'c mut sqlx::AnyConnection,
         ) -> futures::future::BoxFuture<'c, Result<(), sqlx::Error>>
         + Send,
 >;
@@ -96,7 +98,7 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<u64, StoreError>;
     /// As `commit`, running `work` in the same transaction where the store has one
-    /// it can share (SQLite); other stores commit and drop it.
+    /// it can share (the SQL store); other stores commit and drop it.
     async fn commit_with(
         &self,
         writes: Vec<DocWrite>,

@@ -1,4 +1,4 @@
-//! The per-case facts rows and the rollup tables in SQLite: written in the
+//! The per-case facts rows and the rollup tables (SQLite or PostgreSQL): written in the
 //! documents' transaction (by the projector), read by the report service.
 //!
 //! Writing a batch of cases: read their old facts rows, work out which are named
@@ -9,12 +9,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+use xinfang_hub::db::Sql;
 
 use super::facts::CaseFacts;
 use super::rollup::{Anchors, Entry, entries};
 
-/// SQLite's limit on bound parameters is far above this; it keeps statements short.
+/// Both engines' limits on bound parameters are far above this; it keeps
+/// statements short.
 const CHUNK: usize = 400;
 
 pub const FACT_COLUMNS: &str = "case_no, registered_by, received, month, channel, purpose,
@@ -37,19 +39,20 @@ pub struct FactsRow {
     responsible_unit: String,
     accept_due: Option<String>,
     screened_on: Option<String>,
-    accepted: bool,
+    // Flags are integers 0/1 in both engines.
+    accepted: i64,
     reply_due: Option<String>,
     replied_on: Option<String>,
     closed_on: Option<String>,
-    rated: bool,
-    satisfied: Option<bool>,
-    repeat_case: bool,
-    online: bool,
-    reviewed: bool,
+    rated: i64,
+    satisfied: Option<i64>,
+    repeat_case: i64,
+    online: i64,
+    reviewed: i64,
     next_due: Option<String>,
     next_due_kind: String,
     next_due_unit: String,
-    repeated: bool,
+    repeated: i64,
 }
 
 impl FactsRow {
@@ -70,40 +73,36 @@ impl FactsRow {
             accept_due: d(self.accept_due),
             screened_on: d(self.screened_on),
             screened_by: String::new(),
-            accepted: self.accepted,
+            accepted: self.accepted != 0,
             reply_due: d(self.reply_due),
             replied_on: d(self.replied_on),
             replied_by: String::new(),
             closed_on: d(self.closed_on),
-            rated: self.rated,
-            satisfied: self.satisfied,
-            repeat: self.repeat_case,
-            online: self.online,
-            reviewed: self.reviewed,
+            rated: self.rated != 0,
+            satisfied: self.satisfied.map(|s| s != 0),
+            repeat: self.repeat_case != 0,
+            online: self.online != 0,
+            reviewed: self.reviewed != 0,
             next_due: d(self.next_due),
             next_due_kind: self.next_due_kind,
             next_due_unit: self.next_due_unit,
         };
-        (facts, self.repeated)
+        (facts, self.repeated != 0)
     }
 }
 
 /// The stored facts of these cases, by case number.
 async fn stored(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     case_nos: &[&str],
 ) -> Result<HashMap<String, (CaseFacts, bool)>, sqlx::Error> {
     let mut out = HashMap::new();
     for chunk in case_nos.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT {FACT_COLUMNS} FROM node_case_facts WHERE case_no IN ("
         ));
-        let mut sep = q.separated(", ");
-        for no in chunk {
-            sep.push_bind(*no);
-        }
-        q.push(")");
-        let rows: Vec<FactsRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        q.bind_list(chunk.iter().copied()).push(")");
+        let rows: Vec<FactsRow> = q.fetch_all_as(&mut *conn).await?;
         for r in rows {
             let (f, repeated) = r.into_facts();
             out.insert(f.case_no.clone(), (f, repeated));
@@ -115,20 +114,14 @@ async fn stored(
 /// Which of these cases a petition held here names as `repeat_of` (node_cases
 /// must already hold the batch's own rows).
 async fn repeated_among(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     case_nos: &[&str],
 ) -> Result<BTreeSet<String>, sqlx::Error> {
     let mut out = BTreeSet::new();
     for chunk in case_nos.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT DISTINCT repeat_of FROM node_cases WHERE repeat_of IN (",
-        );
-        let mut sep = q.separated(", ");
-        for no in chunk {
-            sep.push_bind(*no);
-        }
-        q.push(")");
-        let v: Vec<String> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+        let mut q = Sql::new("SELECT DISTINCT repeat_of FROM node_cases WHERE repeat_of IN (");
+        q.bind_list(chunk.iter().copied()).push(")");
+        let v: Vec<String> = q.fetch_scalars(&mut *conn).await?;
         out.extend(v);
     }
     Ok(out)
@@ -143,7 +136,7 @@ pub struct Incoming<'a> {
 /// Writes the batch's facts rows and changes the rollups by what changed. Must run
 /// in the transaction that writes the batch's `node_cases` rows, after them.
 pub async fn write(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     batch: &[Incoming<'_>],
     anchors: &Anchors<'_>,
 ) -> Result<(), sqlx::Error> {
@@ -197,59 +190,61 @@ pub async fn write(
         }
     }
     for chunk in marked.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "UPDATE node_case_facts SET repeated = 1 WHERE case_no IN (",
-        );
-        let mut sep = q.separated(", ");
-        for no in chunk {
-            sep.push_bind(no);
-        }
-        q.push(")");
-        q.build().execute(&mut *conn).await?;
+        let mut q = Sql::new("UPDATE node_case_facts SET repeated = 1 WHERE case_no IN (");
+        q.bind_list(chunk.iter().map(String::as_str)).push(")");
+        q.execute(&mut *conn).await?;
     }
     write_facts(conn, &batch, &repeated).await?;
     apply(conn, delta, anchors).await
 }
 
 async fn write_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     batch: &[&Incoming<'_>],
     repeated: &BTreeSet<String>,
 ) -> Result<(), sqlx::Error> {
     let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    let flag = |b: bool| i64::from(b);
+    // Every column but the key, replaced by the new row's value.
+    let update: Vec<String> = FACT_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .filter(|c| *c != "case_no")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
     for chunk in batch.chunks(30) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
-            "INSERT OR REPLACE INTO node_case_facts ({FACT_COLUMNS}) "
-        ));
-        q.push_values(chunk, |mut b, c| {
+        let mut q = Sql::new(format!("INSERT INTO node_case_facts ({FACT_COLUMNS}) "));
+        q.values(chunk, |r, c| {
             let f = c.facts;
-            b.push_bind(&f.case_no)
-                .push_bind(&f.registered_by)
-                .push_bind(f.received.to_string())
-                .push_bind(&f.month)
-                .push_bind(&f.channel)
-                .push_bind(&f.purpose)
-                .push_bind(&f.category)
-                .push_bind(&f.status)
-                .push_bind(&f.handling_unit)
-                .push_bind(&f.responsible_unit)
-                .push_bind(day(f.accept_due))
-                .push_bind(day(f.screened_on))
-                .push_bind(f.accepted)
-                .push_bind(day(f.reply_due))
-                .push_bind(day(f.replied_on))
-                .push_bind(day(f.closed_on))
-                .push_bind(f.rated)
-                .push_bind(f.satisfied)
-                .push_bind(f.repeat)
-                .push_bind(f.online)
-                .push_bind(f.reviewed)
-                .push_bind(day(f.next_due))
-                .push_bind(&f.next_due_kind)
-                .push_bind(&f.next_due_unit)
-                .push_bind(repeated.contains(&f.case_no));
+            r.bind(f.case_no.as_str())
+                .bind(f.registered_by.as_str())
+                .bind(f.received.to_string())
+                .bind(f.month.as_str())
+                .bind(f.channel.as_str())
+                .bind(f.purpose.as_str())
+                .bind(f.category.as_str())
+                .bind(f.status.as_str())
+                .bind(f.handling_unit.as_str())
+                .bind(f.responsible_unit.as_str())
+                .bind(day(f.accept_due))
+                .bind(day(f.screened_on))
+                .bind(flag(f.accepted))
+                .bind(day(f.reply_due))
+                .bind(day(f.replied_on))
+                .bind(day(f.closed_on))
+                .bind(flag(f.rated))
+                .bind(f.satisfied.map(flag))
+                .bind(flag(f.repeat))
+                .bind(flag(f.online))
+                .bind(flag(f.reviewed))
+                .bind(day(f.next_due))
+                .bind(f.next_due_kind.as_str())
+                .bind(f.next_due_unit.as_str())
+                .bind(flag(repeated.contains(&f.case_no)));
         });
-        q.build().execute(&mut *conn).await?;
+        q.push(" ON CONFLICT (case_no) DO UPDATE SET ")
+            .push(update.join(", "));
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -338,10 +333,10 @@ impl RollupRows {
     }
 
     /// Everything the rollup tables hold.
-    pub async fn read(conn: &mut SqliteConnection) -> Result<RollupRows, sqlx::Error> {
+    pub async fn read(conn: &mut AnyConnection) -> Result<RollupRows, sqlx::Error> {
         use sqlx::Row;
         let mut out = RollupRows::default();
-        let text = |r: &sqlx::sqlite::SqliteRow, i: usize| r.try_get::<String, _>(i);
+        let text = |r: &sqlx::any::AnyRow, i: usize| r.try_get::<String, _>(i);
         for r in sqlx::query(
             "SELECT anchor, dim, month, value, n, accepted, replied, closed, repeats, online
              FROM node_rollup_counts",
@@ -385,7 +380,7 @@ impl RollupRows {
 /// Adds the differences to the rollup tables of the anchors kept, then deletes
 /// the rows they brought to 0.
 async fn apply(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     delta: HashMap<Entry, i64>,
     anchors: &Anchors<'_>,
 ) -> Result<(), sqlx::Error> {
@@ -396,61 +391,63 @@ async fn apply(
     let rates: Vec<_> = rows.rates.into_iter().collect();
     let due: Vec<_> = rows.due.into_iter().collect();
     for chunk in counts.chunks(CHUNK / 10) {
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = Sql::new(
             "INSERT INTO node_rollup_counts
                (anchor, dim, month, value, n, accepted, replied, closed, repeats, online) ",
         );
-        q.push_values(chunk, |mut b, (k, v)| {
+        q.values(chunk, |r, (k, v)| {
             for x in k {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
             for n in v {
-                b.push_bind(n);
+                r.bind(*n);
             }
         });
         q.push(
-            " ON CONFLICT (anchor, dim, month, value) DO UPDATE SET n = n + excluded.n,
-              accepted = accepted + excluded.accepted, replied = replied + excluded.replied,
-              closed = closed + excluded.closed, repeats = repeats + excluded.repeats,
-              online = online + excluded.online",
+            " ON CONFLICT (anchor, dim, month, value) DO UPDATE SET
+              n = node_rollup_counts.n + excluded.n,
+              accepted = node_rollup_counts.accepted + excluded.accepted,
+              replied = node_rollup_counts.replied + excluded.replied,
+              closed = node_rollup_counts.closed + excluded.closed,
+              repeats = node_rollup_counts.repeats + excluded.repeats,
+              online = node_rollup_counts.online + excluded.online",
         );
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     let cols = part_columns();
     let sums: Vec<String> = cols
         .iter()
-        .map(|c| format!("{c} = {c} + excluded.{c}"))
+        .map(|c| format!("{c} = node_rollup_rates.{c} + excluded.{c}"))
         .collect();
     for chunk in rates.chunks(CHUNK / 20) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+        let mut q = Sql::new(format!(
             "INSERT INTO node_rollup_rates (anchor, month, grp, day, {}) ",
             cols.join(", ")
         ));
-        q.push_values(chunk, |mut b, (k, v)| {
+        q.values(chunk, |r, (k, v)| {
             for x in k {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
             for n in v {
-                b.push_bind(n);
+                r.bind(*n);
             }
         });
         q.push(format!(
             " ON CONFLICT (anchor, month, grp, day) DO UPDATE SET {}",
             sums.join(", ")
         ));
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     for chunk in due.chunks(CHUNK / 4) {
-        let mut q =
-            QueryBuilder::<Sqlite>::new("INSERT INTO node_rollup_due (anchor, kind, day, n) ");
-        q.push_values(chunk, |mut b, (k, n)| {
+        let mut q = Sql::new("INSERT INTO node_rollup_due (anchor, kind, day, n) ");
+        q.values(chunk, |r, (k, n)| {
             for x in k {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
-            b.push_bind(n);
+            r.bind(*n);
         });
-        q.push(" ON CONFLICT (anchor, kind, day) DO UPDATE SET n = n + excluded.n");
-        q.build().execute(&mut *conn).await?;
+        q.push(" ON CONFLICT (anchor, kind, day) DO UPDATE SET n = node_rollup_due.n + excluded.n");
+        q.execute(&mut *conn).await?;
     }
     // Only rows something was taken from can have reached 0.
     let shrank = |v: &[i64]| v.iter().any(|n| *n < 0);
@@ -460,18 +457,18 @@ async fn apply(
         .map(|(k, _)| k)
         .collect();
     for chunk in keys.chunks(CHUNK / 4) {
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = Sql::new(
             "DELETE FROM node_rollup_counts WHERE n = 0 AND accepted = 0 AND replied = 0
                AND closed = 0 AND repeats = 0 AND online = 0
                AND (anchor, dim, month, value) IN (",
         );
-        q.push_values(chunk.iter(), |mut b, k| {
+        q.values(chunk.iter(), |r, k| {
             for x in k.iter() {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
         });
         q.push(")");
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     let keys: Vec<&[String; 4]> = rates
         .iter()
@@ -480,36 +477,35 @@ async fn apply(
         .collect();
     let all_zero: Vec<String> = cols.iter().map(|c| format!("{c} = 0")).collect();
     for chunk in keys.chunks(CHUNK / 4) {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+        let mut q = Sql::new(format!(
             "DELETE FROM node_rollup_rates WHERE {} AND (anchor, month, grp, day) IN (",
             all_zero.join(" AND ")
         ));
-        q.push_values(chunk.iter(), |mut b, k| {
+        q.values(chunk.iter(), |r, k| {
             for x in k.iter() {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
         });
         q.push(")");
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     let keys: Vec<&[String; 3]> = due.iter().filter(|(_, n)| *n < 0).map(|(k, _)| k).collect();
     for chunk in keys.chunks(CHUNK / 3) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "DELETE FROM node_rollup_due WHERE n = 0 AND (anchor, kind, day) IN (",
-        );
-        q.push_values(chunk.iter(), |mut b, k| {
+        let mut q =
+            Sql::new("DELETE FROM node_rollup_due WHERE n = 0 AND (anchor, kind, day) IN (");
+        q.values(chunk.iter(), |r, k| {
             for x in k.iter() {
-                b.push_bind(x);
+                r.bind(x.as_str());
             }
         });
         q.push(")");
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Empties the facts and rollup tables (a rebuild derives them again).
-pub async fn clear(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+pub async fn clear(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     for t in [
         "node_case_facts",
         "node_rollup_counts",

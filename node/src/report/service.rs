@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Months, NaiveDate, SecondsFormat, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
@@ -25,7 +25,7 @@ const MAX_LIST: u32 = 10_000;
 
 pub struct ReportService {
     hub: Hub,
-    pool: SqlitePool,
+    db: Db,
     projector: Arc<Projector>,
     rules: Arc<CaseRules>,
     schedules: Arc<ScheduleService>,
@@ -171,14 +171,14 @@ fn split(from: NaiveDate, to: NaiveDate) -> (Option<(Month, Month)>, Vec<Days>) 
 impl ReportService {
     pub fn new(
         hub: Hub,
-        pool: SqlitePool,
+        db: Db,
         projector: Arc<Projector>,
         rules: Arc<CaseRules>,
         schedules: Arc<ScheduleService>,
     ) -> Self {
         ReportService {
             hub,
-            pool,
+            db,
             projector,
             rules,
             schedules,
@@ -266,26 +266,17 @@ impl ReportService {
         })
     }
 
-    fn base(
-        &self,
-        scope: &Scope,
-        from: NaiveDate,
-        to: NaiveDate,
-        select: &str,
-    ) -> QueryBuilder<'static, Sqlite> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+    fn base(&self, scope: &Scope, from: NaiveDate, to: NaiveDate, select: &str) -> Sql<'static> {
+        let mut q = Sql::new(format!(
             "SELECT {select} FROM node_case_facts WHERE received >= "
         ));
-        q.push_bind(from.to_string())
+        q.bind(from.to_string())
             .push(" AND received <= ")
-            .push_bind(to.to_string());
+            .bind(to.to_string());
         if let Some(units) = &scope.units {
-            q.push(" AND registered_by IN (");
-            let mut sep = q.separated(", ");
-            for u in units {
-                sep.push_bind(u.clone());
-            }
-            q.push(")");
+            q.push(" AND registered_by IN (")
+                .bind_list(units.iter().cloned())
+                .push(")");
         }
         q
     }
@@ -302,8 +293,8 @@ impl ReportService {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(CaseFacts, bool)>, NodeError> {
-        let mut q = self.base(scope, from, to, FACT_COLUMNS);
-        let rows: Vec<FactsRow> = q.build_query_as().fetch_all(&self.pool).await?;
+        let q = self.base(scope, from, to, FACT_COLUMNS);
+        let rows: Vec<FactsRow> = q.fetch_all_as(self.db.pool()).await?;
         Ok(rows.into_iter().map(FactsRow::into_facts).collect())
     }
 
@@ -352,26 +343,28 @@ impl ReportService {
         if !need.dims.is_empty() {
             // Flags are columns of the `all` rows.
             let flags = need.dims.contains(&"flag");
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT month, dim, value, SUM(n), SUM(accepted), SUM(replied), SUM(closed),
-                        SUM(repeats), SUM(online)
+            let mut q = Sql::new(
+                "SELECT month, dim, value, CAST(SUM(n) AS BIGINT), CAST(SUM(accepted) AS BIGINT),
+                        CAST(SUM(replied) AS BIGINT), CAST(SUM(closed) AS BIGINT),
+                        CAST(SUM(repeats) AS BIGINT), CAST(SUM(online) AS BIGINT)
                  FROM node_rollup_counts WHERE anchor = ",
             );
-            q.push_bind(anchor.to_string()).push(" AND dim IN (");
-            let mut sep = q.separated(", ");
-            for d in need.dims.iter().filter(|d| **d != "flag") {
-                sep.push_bind(*d);
-            }
-            if flags {
-                sep.push_bind("all");
-            }
-            q.push(") AND month >= ")
-                .push_bind(first.to_string())
+            let dims = need
+                .dims
+                .iter()
+                .copied()
+                .filter(|d| *d != "flag")
+                .chain(flags.then_some("all"));
+            q.bind(anchor.to_string())
+                .push(" AND dim IN (")
+                .bind_list(dims)
+                .push(") AND month >= ")
+                .bind(first.to_string())
                 .push(" AND month <= ")
-                .push_bind(last.to_string())
+                .bind(last.to_string())
                 .push(" GROUP BY month, dim, value");
             type Sums = (String, String, String, i64, i64, i64, i64, i64, i64);
-            let rows: Vec<Sums> = q.build_query_as().fetch_all(&self.pool).await?;
+            let rows: Vec<Sums> = q.fetch_all_as(self.db.pool()).await?;
             for (month, dim, value, n, a, r, c, rep, on) in rows {
                 if dim == "all" && flags {
                     for (flag, k) in FLAGS.iter().zip([a, r, c, rep, on]) {
@@ -390,10 +383,13 @@ impl ReportService {
             }
         }
         if let Some(as_of) = need.rates_as_of {
-            let sums: Vec<String> = part_columns().iter().map(|c| format!("SUM({c})")).collect();
+            let sums: Vec<String> = part_columns()
+                .iter()
+                .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+                .collect();
             let rows = sqlx::query(&format!(
                 "SELECT grp, {} FROM node_rollup_rates
-                 WHERE anchor = ? AND month >= ? AND month <= ? AND day <= ?
+                 WHERE anchor = $1 AND month >= $2 AND month <= $3 AND day <= $4
                  GROUP BY grp",
                 sums.join(", ")
             ))
@@ -401,7 +397,7 @@ impl ReportService {
             .bind(first.to_string())
             .bind(last.to_string())
             .bind(as_of.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(self.db.pool())
             .await?;
             use sqlx::Row;
             for r in rows {
@@ -423,12 +419,12 @@ impl ReportService {
         let mut t = Tally::default();
         if anchors.kept(unit) {
             let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                "SELECT kind, day, SUM(n) FROM node_rollup_due WHERE anchor = ? AND day < ?
-                 GROUP BY kind, day",
+                "SELECT kind, day, CAST(SUM(n) AS BIGINT) FROM node_rollup_due
+                 WHERE anchor = $1 AND day < $2 GROUP BY kind, day",
             )
             .bind(unit.as_str())
             .bind(today.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(self.db.pool())
             .await?;
             for (kind, d, n) in rows {
                 if let (Ok(d), true) = (NaiveDate::parse_from_str(&d, "%Y-%m-%d"), n != 0) {
@@ -438,11 +434,11 @@ impl ReportService {
             return Ok(t);
         }
         let rows: Vec<FactsRow> = sqlx::query_as(&format!(
-            "SELECT {FACT_COLUMNS} FROM node_case_facts WHERE next_due_unit = ? AND next_due < ?"
+            "SELECT {FACT_COLUMNS} FROM node_case_facts WHERE next_due_unit = $1 AND next_due < $2"
         ))
         .bind(unit.as_str())
         .bind(today.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await?;
         let need = Need {
             due_before: Some(today),
@@ -745,27 +741,25 @@ impl ReportService {
         scope.from = t.due.keys().map(|(_, d)| *d).min().unwrap_or(today);
         scope.to = today;
         // The oldest deadlines first, as many as asked for.
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = Sql::new(
             "SELECT case_no, next_due_kind, next_due_unit, next_due, registered_by FROM node_case_facts
              WHERE next_due IS NOT NULL AND next_due < ",
         );
-        q.push_bind(today.to_string());
+        q.bind(today.to_string());
         if let Some(units) = &scope.units {
-            q.push(" AND next_due_unit IN (");
-            let mut sep = q.separated(", ");
-            for u in units {
-                sep.push_bind(u.clone());
-            }
-            q.push(")");
+            q.push(" AND next_due_unit IN (")
+                .bind_list(units.iter().cloned())
+                .push(")");
         }
         q.push(" ORDER BY next_due, case_no");
+        let (sql, args) = q.into_parts()?;
         let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
         {
             use futures::TryStreamExt;
             let anchors = self.anchors();
-            let mut stream = q
-                .build_query_as::<(String, String, String, String, String)>()
-                .fetch(&self.pool);
+            let mut stream =
+                sqlx::query_as_with::<_, (String, String, String, String, String), _>(&sql, args)
+                    .fetch(self.db.pool());
             while let Some(row) = stream.try_next().await? {
                 // At this node's own unit: only deadlines of units it answers for.
                 if !anchors.chain(&row.2).contains(&scope.unit) {
@@ -1246,7 +1240,7 @@ impl ReportService {
         let t0 = std::time::Instant::now();
         let docs = self.projector.rebuild().await?;
         let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts")
-            .fetch_one(&self.pool)
+            .fetch_one(self.db.pool())
             .await?;
         Ok(pb::RebuildReply {
             documents: docs,

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sqlx::SqlitePool;
 use tokio::sync::Mutex;
+use xinfang_hub::db::Db;
 use xinfang_hub::{Create, Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
@@ -67,7 +67,7 @@ impl RuleSets {
 
 pub struct ScheduleService {
     hub: Hub,
-    pool: SqlitePool,
+    db: Db,
     rules: Arc<CaseRules>,
     sets: Arc<RuleSets>,
     /// Draft edits are read-modify-write: one at a time.
@@ -116,10 +116,10 @@ struct Draft {
 }
 
 impl ScheduleService {
-    pub fn new(hub: Hub, pool: SqlitePool, rules: Arc<CaseRules>, sets: Arc<RuleSets>) -> Self {
+    pub fn new(hub: Hub, db: Db, rules: Arc<CaseRules>, sets: Arc<RuleSets>) -> Self {
         ScheduleService {
             hub,
-            pool,
+            db,
             rules,
             sets,
             drafts: Mutex::new(()),
@@ -260,11 +260,11 @@ impl ScheduleService {
 
     async fn load_draft(&self, unit: &UnitCode, month: Month) -> Result<Option<Draft>, NodeError> {
         let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT state, entries, review FROM node_schedule_drafts WHERE unit = ? AND month = ?",
+            "SELECT state, entries, review FROM node_schedule_drafts WHERE unit = $1 AND month = $2",
         )
         .bind(unit.as_str())
         .bind(month.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db.pool())
         .await?;
         let Some((state, entries, review)) = row else {
             return Ok(None);
@@ -288,7 +288,7 @@ impl ScheduleService {
             .map_err(|e| NodeError::Internal(e.to_string()))?;
         sqlx::query(
             "INSERT INTO node_schedule_drafts (unit, month, state, entries, review, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (unit, month) DO UPDATE SET state = excluded.state,
                entries = excluded.entries, review = excluded.review, updated_at = excluded.updated_at",
         )
@@ -298,7 +298,7 @@ impl ScheduleService {
         .bind(entries)
         .bind(review)
         .bind(rfc3339(self.now()))
-        .execute(&self.pool)
+        .execute(self.db.pool())
         .await?;
         Ok(())
     }
@@ -687,12 +687,12 @@ impl ScheduleService {
     ) -> Result<BTreeMap<String, u32>, NodeError> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT owner, COUNT(*) FROM node_cases
-             WHERE owner_unit = ? AND owner IS NOT NULL AND substr(owned_at, 1, 4) = ?
+             WHERE owner_unit = $1 AND owner IS NOT NULL AND substr(owned_at, 1, 4) = $2
              GROUP BY owner",
         )
         .bind(unit.as_str())
         .bind(format!("{year:04}"))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await?;
         Ok(rows
             .into_iter()
@@ -848,10 +848,10 @@ impl ScheduleService {
         self.hub
             .update(&id, Create::New, |d| docs::write_filed(d, &id, &filed))
             .await?;
-        sqlx::query("DELETE FROM node_schedule_drafts WHERE unit = ? AND month = ?")
+        sqlx::query("DELETE FROM node_schedule_drafts WHERE unit = $1 AND month = $2")
             .bind(unit.as_str())
             .bind(month.to_string())
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         drop(_g);
         self.view(&unit, month).await
@@ -1464,10 +1464,10 @@ impl ScheduleService {
                             if let Ok(view) = crate::case::read(&mut d, c) {
                                 let det = crate::case::read_details(&d);
                                 let status: Option<(String,)> = sqlx::query_as(
-                                    "SELECT status FROM node_cases WHERE case_no = ?",
+                                    "SELECT status FROM node_cases WHERE case_no = $1",
                                 )
                                 .bind(c)
-                                .fetch_optional(&self.pool)
+                                .fetch_optional(self.db.pool())
                                 .await?;
                                 cases.insert(
                                     c.clone(),

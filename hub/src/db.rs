@@ -1,0 +1,693 @@
+//! One database handle for both engines: SQLite (one file, the embedded default)
+//! and PostgreSQL (for big nodes), selected by URL.
+//!
+//! Everything above this module speaks sqlx's `Any` driver with `$1, $2, …`
+//! placeholders, which both engines accept (SQLite reads `$N` as the N-th
+//! argument), and writes SQL both engines understand: upserts with `ON CONFLICT`,
+//! integers for flags, `CAST(SUM(x) AS BIGINT)` where PostgreSQL would widen a sum
+//! to NUMERIC. The few differences that remain (column types, `WITHOUT ROWID`)
+//! live in the per-engine migration folders, which carry the same versions.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::migrate::{Migration, Migrator};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, Connection, Encode, Executor, FromRow, Type};
+
+use crate::store::StoreError;
+
+/// How long opening a database may take before it is an error.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a database URL names, by its scheme.
+    pub fn of_url(url: &str) -> Option<Engine> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Some(Engine::Sqlite),
+            "postgres" | "postgresql" => Some(Engine::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// How hard SQLite flushes on commit (PostgreSQL follows its server's settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// fsync the WAL on every commit: survives power loss.
+    #[default]
+    Full,
+    /// fsync at checkpoints only: survives a crashed or killed process, may lose the
+    /// last commits on power loss (peers resend them: cursors roll back with data).
+    Normal,
+}
+
+/// Options for opening a database.
+#[derive(Debug, Clone, Copy)]
+pub struct DbOptions {
+    pub durability: Durability,
+    /// Pool size (None: 4 for SQLite, which has one writer anyway; 8 for PostgreSQL).
+    pub max_connections: Option<u32>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            durability: Durability::Full,
+            max_connections: None,
+        }
+    }
+}
+
+/// A database URL with its password replaced by `***`, fit for logs and errors.
+pub fn redact(url: &str) -> String {
+    // `scheme://user:password@host…`: hide what sits between the first ':' after
+    // the authority start and the '@'.
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// The URL of a SQLite file, created when missing.
+pub fn sqlite_url(path: &Path) -> String {
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    sqlx::ConnectOptions::to_url_lossy(&opts).to_string()
+}
+
+/// A pool on one database, SQLite or PostgreSQL. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+    shown: std::sync::Arc<str>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("url", &self.shown).finish()
+    }
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`). Nothing is created in
+    /// the database here; `migrate` brings the schema up to date.
+    pub async fn open(url: &str, opts: DbOptions) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let shown = redact(url);
+        let open_err = |message: String| StoreError::Open {
+            url: shown.clone(),
+            message,
+        };
+        let engine = Engine::of_url(url).ok_or_else(|| {
+            open_err("unsupported database URL: use sqlite://FILE or postgres://…".into())
+        })?;
+        let mut url = url.to_owned();
+        if engine == Engine::Sqlite && !url.contains("mode=") {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str("mode=rwc");
+        }
+        let any_opts = AnyConnectOptions::from_str(&url).map_err(|e| open_err(e.to_string()))?;
+        // One attempt first, so an unreachable or misconfigured database is an
+        // error now, not after the pool's retries run out.
+        match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(&any_opts)).await {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            Ok(Err(e)) => return Err(open_err(e.to_string())),
+            Err(_) => {
+                return Err(open_err(format!(
+                    "no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )));
+            }
+        }
+        let pool = match engine {
+            Engine::Sqlite => {
+                let sync = match opts.durability {
+                    Durability::Full => "FULL",
+                    Durability::Normal => "NORMAL",
+                };
+                AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.unwrap_or(4))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(move |conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                format!(
+                                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
+                                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+                                )
+                                .as_str(),
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(any_opts)
+                    .await
+            }
+            Engine::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.unwrap_or(8))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(any_opts)
+                    .await
+            }
+        }
+        .map_err(|e| open_err(e.to_string()))?;
+        Ok(Db {
+            pool,
+            engine,
+            shown: shown.into(),
+        })
+    }
+
+    /// Opens a SQLite file (created when missing).
+    pub async fn open_sqlite(path: &Path, durability: Durability) -> Result<Db, StoreError> {
+        Self::open(
+            &sqlite_url(path),
+            DbOptions {
+                durability,
+                max_connections: None,
+            },
+        )
+        .await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The URL with any password hidden.
+    pub fn url(&self) -> &str {
+        &self.shown
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Applies every pending migration of `sets` (each a folder per engine, see
+    /// [`Migrations`]) in version order, **in one transaction**: a database either
+    /// reaches the new schema or is left as it was, never half-initialised.
+    ///
+    /// Applied migrations are recorded in `_sqlx_migrations`, the table sqlx's own
+    /// migrator keeps, so databases created by earlier versions upgrade in place.
+    pub async fn migrate(&self, sets: &[&Migrations]) -> Result<(), StoreError> {
+        let all: Vec<&Migration> = sets
+            .iter()
+            .flat_map(|s| s.for_engine(self.engine).iter())
+            .collect();
+        self.apply_migrations(all).await
+    }
+
+    /// Applies the pending ones of `list` in version order, in one transaction.
+    pub async fn apply_migrations(&self, mut all: Vec<&Migration>) -> Result<(), StoreError> {
+        let fail = |message: String| StoreError::Migrate {
+            url: self.shown.to_string(),
+            message,
+        };
+        all.sort_by_key(|m| m.version);
+        let mut conn = self.pool.acquire().await.map_err(|e| fail(e.to_string()))?;
+        let mut tx = conn.begin().await.map_err(|e| fail(e.to_string()))?;
+        match self.apply_in(&mut tx, all).await {
+            Ok(()) => tx.commit().await.map_err(|e| fail(e.to_string())),
+            Err(e) => {
+                // Roll back now rather than when the connection is next used, so
+                // nothing stays locked meanwhile.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn apply_in(
+        &self,
+        tx: &mut AnyConnection,
+        all: Vec<&Migration>,
+    ) -> Result<(), StoreError> {
+        let fail = |message: String| StoreError::Migrate {
+            url: self.shown.to_string(),
+            message,
+        };
+        let table = match self.engine {
+            Engine::Sqlite => {
+                "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+                    version BIGINT PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                    success BOOLEAN NOT NULL,
+                    checksum BLOB NOT NULL,
+                    execution_time BIGINT NOT NULL)"
+            }
+            Engine::Postgres => {
+                "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+                    version BIGINT PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+                    success BOOLEAN NOT NULL,
+                    checksum BYTEA NOT NULL,
+                    execution_time BIGINT NOT NULL)"
+            }
+        };
+        if self.engine == Engine::Postgres {
+            // Two processes starting on one database migrate one after the other.
+            sqlx::query("SELECT pg_advisory_xact_lock(7263540915)")
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        sqlx::raw_sql(table)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let applied: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+        let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
+        for m in all {
+            if let Some(sum) = applied.get(&m.version) {
+                if sum.as_slice() != &*m.checksum {
+                    return Err(fail(format!(
+                        "migration {} ({}) was changed after it was applied",
+                        m.version, m.description
+                    )));
+                }
+                continue;
+            }
+            let started = Instant::now();
+            sqlx::raw_sql(&m.sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| fail(format!("migration {} ({}): {e}", m.version, m.description)))?;
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES ($1, $2, TRUE, $3, $4)",
+            )
+            .bind(m.version)
+            .bind(m.description.to_string())
+            .bind(m.checksum.to_vec())
+            .bind(started.elapsed().as_nanos() as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// One crate's migrations, a folder per engine with the same versions.
+pub struct Migrations {
+    pub sqlite: Migrator,
+    pub postgres: Migrator,
+}
+
+impl Migrations {
+    pub fn for_engine(&self, engine: Engine) -> &Migrator {
+        match engine {
+            Engine::Sqlite => &self.sqlite,
+            Engine::Postgres => &self.postgres,
+        }
+    }
+
+    /// Version and description of every migration of each engine, which must agree.
+    pub fn mismatch(&self) -> Option<String> {
+        let list = |m: &Migrator| -> Vec<(i64, String)> {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect()
+        };
+        let (a, b) = (list(&self.sqlite), list(&self.postgres));
+        (a != b).then(|| format!("sqlite has {a:?}, postgres has {b:?}"))
+    }
+}
+
+/// The hub's own tables (versions below 10000).
+pub static HUB_MIGRATIONS: Migrations = Migrations {
+    sqlite: sqlx::migrate!("./migrations/sqlite"),
+    postgres: sqlx::migrate!("./migrations/postgres"),
+};
+
+/// A statement built piece by piece with `$N` placeholders (which both engines
+/// read), and its arguments. sqlx's own `QueryBuilder<Any>` writes `?`, which
+/// PostgreSQL does not accept.
+pub struct Sql<'q> {
+    text: String,
+    args: AnyArguments<'q>,
+    n: usize,
+    error: Option<sqlx::error::BoxDynError>,
+}
+
+impl<'q> Sql<'q> {
+    pub fn new(text: impl Into<String>) -> Self {
+        Sql {
+            text: text.into(),
+            args: AnyArguments::default(),
+            n: 0,
+            error: None,
+        }
+    }
+
+    pub fn push(&mut self, text: impl AsRef<str>) -> &mut Self {
+        self.text.push_str(text.as_ref());
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind<T: 'q + Encode<'q, Any> + Type<Any>>(&mut self, value: T) -> &mut Self {
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
+        self.n += 1;
+        self.text.push('$');
+        self.text.push_str(&self.n.to_string());
+        self
+    }
+
+    /// Appends `$a, $b, …` for each value.
+    pub fn bind_list<T, I>(&mut self, values: I) -> &mut Self
+    where
+        T: 'q + Encode<'q, Any> + Type<Any>,
+        I: IntoIterator<Item = T>,
+    {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self
+    }
+
+    /// Appends `VALUES (…), (…)`: `row` binds one item's columns through [`Row`].
+    pub fn values<I, F>(&mut self, items: I, mut row: F) -> &mut Self
+    where
+        I: IntoIterator,
+        F: FnMut(&mut Row<'_, 'q>, I::Item),
+    {
+        self.text.push_str("VALUES ");
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push('(');
+            let mut r = Row {
+                sql: self,
+                first: true,
+            };
+            row(&mut r, item);
+            self.text.push(')');
+        }
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The statement's text and arguments, for a query this type has no shortcut
+    /// for (e.g. streaming: `sqlx::query_as_with(&text, args).fetch(…)`).
+    pub fn into_parts(self) -> Result<(String, AnyArguments<'q>), sqlx::Error> {
+        self.ready()
+    }
+
+    fn ready(self) -> Result<(String, AnyArguments<'q>), sqlx::Error> {
+        match self.error {
+            Some(e) => Err(sqlx::Error::Encode(e)),
+            None => Ok((self.text, self.args)),
+        }
+    }
+
+    pub async fn execute<'c, E>(self, ex: E) -> Result<AnyQueryResult, sqlx::Error>
+    where
+        E: Executor<'c, Database = Any>,
+    {
+        let (text, args) = self.ready()?;
+        sqlx::query_with(&text, args).execute(ex).await
+    }
+
+    pub async fn fetch_all<'c, E>(self, ex: E) -> Result<Vec<AnyRow>, sqlx::Error>
+    where
+        E: Executor<'c, Database = Any>,
+    {
+        let (text, args) = self.ready()?;
+        sqlx::query_with(&text, args).fetch_all(ex).await
+    }
+
+    pub async fn fetch_all_as<'c, E, T>(self, ex: E) -> Result<Vec<T>, sqlx::Error>
+    where
+        E: Executor<'c, Database = Any>,
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let (text, args) = self.ready()?;
+        sqlx::query_as_with(&text, args).fetch_all(ex).await
+    }
+
+    pub async fn fetch_scalars<'c, E, T>(self, ex: E) -> Result<Vec<T>, sqlx::Error>
+    where
+        E: Executor<'c, Database = Any>,
+        T: for<'r> sqlx::Decode<'r, Any> + Type<Any> + Send + Unpin,
+    {
+        let (text, args) = self.ready()?;
+        sqlx::query_scalar_with(&text, args).fetch_all(ex).await
+    }
+}
+
+/// One row of a `VALUES` list being bound.
+pub struct Row<'s, 'q> {
+    sql: &'s mut Sql<'q>,
+    first: bool,
+}
+
+impl<'q> Row<'_, 'q> {
+    pub fn bind<T: 'q + Encode<'q, Any> + Type<Any>>(&mut self, value: T) -> &mut Self {
+        if !self.first {
+            self.sql.text.push_str(", ");
+        }
+        self.first = false;
+        self.sql.bind(value);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgres://root:s3cret@127.0.0.1:5432/test"),
+            "postgres://root:***@127.0.0.1:5432/test"
+        );
+        assert_eq!(
+            redact("postgres://root@127.0.0.1/test?sslmode=require"),
+            "postgres://root@127.0.0.1/test?sslmode=require"
+        );
+        assert_eq!(redact("postgres://u:p@h"), "postgres://u:***@h");
+        assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+        assert_eq!(redact("not a url"), "not a url");
+    }
+
+    #[test]
+    fn engines_by_scheme() {
+        assert_eq!(Engine::of_url("sqlite:///a.db"), Some(Engine::Sqlite));
+        assert_eq!(Engine::of_url("postgres://h/db"), Some(Engine::Postgres));
+        assert_eq!(Engine::of_url("postgresql://h/db"), Some(Engine::Postgres));
+        assert_eq!(Engine::of_url("mysql://h/db"), None);
+    }
+
+    #[test]
+    fn placeholders_are_numbered() {
+        let mut q = Sql::new("SELECT 1 WHERE a = ");
+        q.bind(1i64)
+            .push(" AND b IN (")
+            .bind_list(["x", "y"])
+            .push(")");
+        assert_eq!(q.text(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        let mut q = Sql::new("INSERT INTO t (a, b) ");
+        q.values([(1i64, "p"), (2, "q")], |r, (a, b)| {
+            r.bind(a).bind(b);
+        });
+        assert_eq!(q.text(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn both_engines_have_the_same_hub_migrations() {
+        assert_eq!(HUB_MIGRATIONS.mismatch(), None);
+    }
+}
+
+/// Throwaway PostgreSQL schemas for tests, one per node, dropped when dropped.
+///
+/// Tests that need PostgreSQL ask [`scratch::available`] first: where it is
+/// absent they are skipped with the reason printed (to the terminal, past the
+/// test harness's output capture), never silently; with
+/// `XINFANG_REQUIRE_POSTGRES=1` (CI) an absent server fails the test instead.
+pub mod scratch {
+    use std::io::Write;
+    use std::time::Duration;
+
+    use sqlx::{Connection, PgConnection};
+
+    /// The server and database tests use; override with `XINFANG_TEST_POSTGRES`.
+    pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+    pub fn admin_url() -> String {
+        std::env::var("XINFANG_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.to_owned())
+    }
+
+    fn required() -> bool {
+        std::env::var("XINFANG_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+    }
+
+    /// Whether the test server answers. When it does not, says so for `test` on
+    /// the terminal (and panics if PostgreSQL is required).
+    pub async fn available(test: &str) -> bool {
+        let url = admin_url();
+        let tried = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
+        let reason = match tried {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                return true;
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer within 5 s".to_owned(),
+        };
+        let shown = super::redact(&url);
+        if required() {
+            panic!(
+                "{test}: PostgreSQL is required (XINFANG_REQUIRE_POSTGRES=1) but {shown} fails: {reason}"
+            );
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test} on PostgreSQL: {shown} is not reachable ({reason}); set XINFANG_TEST_POSTGRES to run it"
+        );
+        false
+    }
+
+    /// A fresh schema in the test database, and a URL whose connections use it.
+    pub struct Schema {
+        name: String,
+        url: String,
+    }
+
+    impl Schema {
+        pub async fn create(label: &str) -> Result<Schema, sqlx::Error> {
+            let clean: String = label
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .take(24)
+                .collect();
+            let name = format!(
+                "xft_{clean}_{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..10]
+            );
+            let admin = admin_url();
+            let mut conn = PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("CREATE SCHEMA \"{name}\""))
+                .execute(&mut conn)
+                .await?;
+            let _ = conn.close().await;
+            let sep = if admin.contains('?') { '&' } else { '?' };
+            // The application name lets the cleanup find this schema's sessions.
+            let url =
+                format!("{admin}{sep}options=-c%20search_path%3D{name}&application_name={name}");
+            Ok(Schema { name, url })
+        }
+
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+
+        pub fn name(&self) -> &str {
+            &self.name
+        }
+    }
+
+    impl Drop for Schema {
+        fn drop(&mut self) {
+            let name = self.name.clone();
+            // Drop runs outside any async context we could borrow: a thread of
+            // its own with a small runtime.
+            let done = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async move {
+                    let mut conn = PgConnection::connect(&admin_url()).await.ok()?;
+                    // Sessions still open on the schema (a node the test did not
+                    // stop, a pool not yet closed) would hold the drop up.
+                    sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(&name)
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                    sqlx::query("SET lock_timeout = '5s'")
+                        .execute(&mut conn)
+                        .await
+                        .ok()?;
+                    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                        .execute(&mut conn)
+                        .await
+                        .ok()?;
+                    conn.close().await.ok()
+                })
+            })
+            .join();
+            if !matches!(done, Ok(Some(()))) {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: test schema {} was not dropped",
+                    self.name
+                );
+            }
+        }
+    }
+}

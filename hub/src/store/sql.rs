@@ -1,0 +1,248 @@
+//! The store on a SQL database: a SQLite file (the embedded default, WAL mode) or
+//! PostgreSQL, through one implementation (see [`crate::db`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use sqlx::{AnyConnection, Row};
+
+use super::{
+    DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc, TxWork, scope_from_text,
+    scope_to_text,
+};
+use crate::core::InboundCursor;
+use crate::db::{Db, HUB_MIGRATIONS, Sql};
+use crate::topology::UnitCode;
+
+/// Rows per multi-row INSERT (8 parameters each, well under both engines' limits).
+const ROWS_PER_STATEMENT: usize = 200;
+
+pub struct SqlStore {
+    db: Db,
+    epoch: String,
+    head: AtomicU64,
+}
+
+impl SqlStore {
+    /// The store on `db`, bringing the hub's tables up to date first (a node runs
+    /// its own migrations together with the hub's before this, in one
+    /// transaction; then there is nothing left to do here).
+    pub async fn open(db: Db) -> Result<Self, StoreError> {
+        db.migrate(&[&HUB_MIGRATIONS]).await?;
+        let fresh = uuid::Uuid::new_v4().simple().to_string();
+        sqlx::query(
+            "INSERT INTO hub_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&fresh)
+        .execute(db.pool())
+        .await?;
+        let epoch: String = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = 'epoch'")
+            .fetch_one(db.pool())
+            .await?;
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM hub_docs")
+            .fetch_one(db.pool())
+            .await?;
+        Ok(SqlStore {
+            db,
+            epoch,
+            head: AtomicU64::new(head as u64),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl SqlStore {
+    /// The writes of one commit, inside its transaction; returns the new head.
+    async fn write_in(
+        &self,
+        tx: &mut AnyConnection,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+        work: Option<TxWork>,
+    ) -> Result<u64, StoreError> {
+        let first = self.head.load(Ordering::SeqCst) + 1;
+        let head = first + writes.len() as u64 - 1;
+        // Many rows per statement: each statement is a round trip (to SQLite's
+        // worker thread, or over the socket to PostgreSQL).
+        for (chunk_no, chunk) in writes.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let base = first + (chunk_no * ROWS_PER_STATEMENT) as u64;
+            let mut q = Sql::new(
+                "INSERT INTO hub_docs (doc_id, seq, scope, heads, source, first_seen_ms, updated_ms, bytes) ",
+            );
+            q.values(chunk.iter().enumerate(), |r, (i, w)| {
+                r.bind(w.doc_id.as_str())
+                    .bind((base + i as u64) as i64)
+                    .bind(scope_to_text(&w.scope))
+                    .bind(w.heads.as_str())
+                    .bind(w.source.as_ref().map(UnitCode::to_string))
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(w.bytes.as_slice());
+            });
+            q.push(
+                " ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, scope = excluded.scope,
+                   heads = excluded.heads, source = excluded.source,
+                   updated_ms = excluded.updated_ms, bytes = excluded.bytes",
+            );
+            q.execute(&mut *tx).await?;
+        }
+        if let Some((peer, c)) = cursor {
+            sqlx::query(
+                "INSERT INTO hub_links (peer, peer_epoch, received_upto, last_sync_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (peer) DO UPDATE SET peer_epoch = excluded.peer_epoch,
+                   received_upto = excluded.received_upto, last_sync_ms = excluded.last_sync_ms",
+            )
+            .bind(peer.as_str())
+            .bind(&c.epoch)
+            .bind(c.upto as i64)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(work) = work {
+            work(tx).await?;
+        }
+        Ok(head)
+    }
+}
+
+fn opt_unit(s: Option<String>) -> Option<UnitCode> {
+    s.and_then(|s| s.parse().ok())
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    fn head(&self) -> u64 {
+        self.head.load(Ordering::SeqCst)
+    }
+
+    async fn get(&self, doc_ids: &[String]) -> Result<Vec<StoredDoc>, StoreError> {
+        let mut out = Vec::with_capacity(doc_ids.len());
+        for chunk in doc_ids.chunks(500) {
+            let mut q = Sql::new(
+                "SELECT doc_id, seq, heads, first_seen_ms, bytes FROM hub_docs WHERE doc_id IN (",
+            );
+            q.bind_list(chunk.iter().map(String::as_str)).push(")");
+            for row in q.fetch_all(self.db.pool()).await? {
+                out.push(StoredDoc {
+                    doc_id: row.try_get(0)?,
+                    seq: row.try_get::<i64, _>(1)? as u64,
+                    heads: row.try_get(2)?,
+                    first_seen_ms: row.try_get(3)?,
+                    bytes: row.try_get(4)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn commit(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.commit_with(writes, cursor, now_ms, None).await
+    }
+
+    async fn commit_with(
+        &self,
+        writes: Vec<DocWrite>,
+        cursor: Option<(UnitCode, InboundCursor)>,
+        now_ms: i64,
+        work: Option<TxWork>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.db.pool().begin().await?;
+        match self.write_in(&mut tx, writes, cursor, now_ms, work).await {
+            Ok(head) => {
+                tx.commit().await?;
+                self.head.store(head, Ordering::SeqCst);
+                Ok(head)
+            }
+            Err(e) => {
+                // Now, not when the connection is next used: nothing stays locked.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT doc_id, seq, scope, source FROM hub_docs WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after as i64)
+        .bind(limit as i64)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let doc_id: String = row.try_get(0)?;
+                let scope: String = row.try_get(2)?;
+                Ok(FeedRow {
+                    scope: scope_from_text(&doc_id, &scope)?,
+                    seq: row.try_get::<i64, _>(1)? as u64,
+                    source: opt_unit(row.try_get(3)?),
+                    doc_id,
+                })
+            })
+            .collect()
+    }
+
+    async fn link(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT peer_epoch, received_upto, acked_upto, last_sync_ms FROM hub_links WHERE peer = $1",
+        )
+        .bind(peer.as_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|row| {
+            Ok(LinkRecord {
+                inbound: InboundCursor {
+                    epoch: row.try_get(0)?,
+                    upto: row.try_get::<i64, _>(1)? as u64,
+                },
+                acked_upto: row.try_get::<i64, _>(2)? as u64,
+                last_sync_ms: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_acked(&self, peer: &UnitCode, upto: u64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO hub_links (peer, acked_upto, last_sync_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (peer) DO UPDATE SET acked_upto = excluded.acked_upto,
+               last_sync_ms = excluded.last_sync_ms",
+        )
+        .bind(peer.as_str())
+        .bind(upto as i64)
+        .bind(now_ms)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn count_docs(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_docs")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn count_after(&self, after: u64) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_docs WHERE seq > $1")
+            .bind(after as i64)
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(n as u64)
+    }
+}

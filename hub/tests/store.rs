@@ -1,0 +1,381 @@
+//! The storage contract, one suite run against every engine: a SQLite file and a
+//! fresh PostgreSQL schema (skipped, with the reason printed, where no PostgreSQL
+//! answers). What the engine and the sync protocol rely on is written down in
+//! `store/mod.rs`; each test here holds one clause of it.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use sqlx::migrate::{Migration, MigrationType};
+use xinfang_hub::core::InboundCursor;
+use xinfang_hub::db::{Db, DbOptions, Durability, Engine, scratch};
+use xinfang_hub::store::sql::SqlStore;
+use xinfang_hub::store::{DocWrite, Store, StoreError, TxWork};
+use xinfang_hub::topology::UnitCode;
+
+/// Where a test's database lives, kept alive for the test's length.
+enum Place {
+    Sqlite(tempfile::TempDir),
+    Postgres(scratch::Schema),
+}
+
+impl Place {
+    fn url(&self) -> String {
+        match self {
+            Place::Sqlite(dir) => xinfang_hub::db::sqlite_url(&dir.path().join("store.db")),
+            Place::Postgres(s) => s.url().to_owned(),
+        }
+    }
+
+    async fn db(&self) -> Db {
+        Db::open(
+            &self.url(),
+            DbOptions {
+                durability: Durability::Normal,
+                max_connections: None,
+            },
+        )
+        .await
+        .expect("open")
+    }
+
+    async fn store(&self) -> SqlStore {
+        SqlStore::open(self.db().await).await.expect("store")
+    }
+}
+
+/// Runs `test` on SQLite and on PostgreSQL.
+async fn on_each_engine<F, Fut>(name: &str, test: F)
+where
+    F: Fn(Place) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    test(Place::Sqlite(tempfile::tempdir().expect("tempdir"))).await;
+    if scratch::available(&format!("store::{name}")).await {
+        test(Place::Postgres(
+            scratch::Schema::create(name).await.expect("schema"),
+        ))
+        .await;
+    }
+}
+
+fn unit(s: &str) -> UnitCode {
+    s.parse().expect("unit code")
+}
+
+fn write(id: &str, bytes: &[u8]) -> DocWrite {
+    DocWrite {
+        doc_id: id.to_owned(),
+        scope: BTreeSet::from([unit("441521")]),
+        heads: format!("heads-of-{id}-{}", bytes.len()),
+        source: None,
+        bytes: bytes.to_vec(),
+    }
+}
+
+async fn feed(store: &SqlStore) -> Vec<(u64, String)> {
+    store
+        .scan(0, 10_000)
+        .await
+        .expect("scan")
+        .into_iter()
+        .map(|r| (r.seq, r.doc_id))
+        .collect()
+}
+
+#[tokio::test]
+async fn commits_number_the_feed_in_order_and_a_document_sits_in_it_once() {
+    on_each_engine("feed_order", |place| async move {
+        let store = place.store().await;
+        assert_eq!(store.head(), 0);
+        let head = store
+            .commit(vec![write("a", b"1"), write("b", b"2")], None, 1_000)
+            .await
+            .expect("commit");
+        assert_eq!(head, 2);
+        let head = store
+            .commit(vec![write("c", b"3")], None, 2_000)
+            .await
+            .expect("commit");
+        assert_eq!(head, 3);
+        // Rewriting `a` moves it to the end of the feed, once.
+        store
+            .commit(vec![write("a", b"1-again")], None, 3_000)
+            .await
+            .expect("commit");
+        assert_eq!(
+            feed(&store).await,
+            vec![(2, "b".into()), (3, "c".into()), (4, "a".into())]
+        );
+        let after = store.scan(2, 1).await.expect("scan");
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].doc_id, "c");
+        assert_eq!(store.count_docs().await.expect("count"), 3);
+        assert_eq!(store.count_after(3).await.expect("count"), 1);
+        // First seen stays, bytes and heads follow the latest write.
+        let a = store.get(&["a".into()]).await.expect("get").remove(0);
+        assert_eq!(a.seq, 4);
+        assert_eq!(a.first_seen_ms, 1_000);
+        assert_eq!(a.bytes, b"1-again");
+        assert_eq!(a.heads, "heads-of-a-7");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn documents_come_back_byte_for_byte() {
+    on_each_engine("bytes", |place| async move {
+        let store = place.store().await;
+        // Every byte value, a large document, and ids with CJK and punctuation.
+        let all: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let big: Vec<u8> = (0..(1 << 20)).map(|i: u32| (i * 7 % 251) as u8).collect();
+        let ids = [
+            "441521-2026-000001",
+            "schedule/441521/2026-04",
+            "名册/海丰县",
+        ];
+        store
+            .commit(
+                vec![write(ids[0], &all), write(ids[1], &big), write(ids[2], b"")],
+                None,
+                5,
+            )
+            .await
+            .expect("commit");
+        let got = store
+            .get(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .await
+            .expect("get");
+        assert_eq!(got.len(), 3);
+        for d in got {
+            let want: &[u8] = match d.doc_id.as_str() {
+                i if i == ids[0] => &all,
+                i if i == ids[1] => &big,
+                _ => b"",
+            };
+            assert_eq!(d.bytes, want, "{}", d.doc_id);
+        }
+        // Many ids in one call (more than one statement's worth).
+        let many: Vec<DocWrite> = (0..1_200)
+            .map(|i| write(&format!("m{i:05}"), b"x"))
+            .collect();
+        store.commit(many, None, 6).await.expect("commit");
+        let ids: Vec<String> = (0..1_200).map(|i| format!("m{i:05}")).collect();
+        assert_eq!(store.get(&ids).await.expect("get").len(), 1_200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_cursor_moves_with_the_documents_it_covers() {
+    on_each_engine("cursor", |place| async move {
+        let store = place.store().await;
+        let peer = unit("441521115000");
+        assert!(store.link(&peer).await.expect("link").is_none());
+        let cursor = InboundCursor {
+            epoch: "their-epoch".into(),
+            upto: 17,
+        };
+        store
+            .commit(vec![write("a", b"1")], Some((peer.clone(), cursor)), 42)
+            .await
+            .expect("commit");
+        let rec = store.link(&peer).await.expect("link").expect("record");
+        assert_eq!(rec.inbound.epoch, "their-epoch");
+        assert_eq!(rec.inbound.upto, 17);
+        assert_eq!(rec.last_sync_ms, Some(42));
+        store.save_acked(&peer, 9, 50).await.expect("ack");
+        let rec = store.link(&peer).await.expect("link").expect("record");
+        assert_eq!((rec.acked_upto, rec.inbound.upto), (9, 17));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failing_commit_leaves_nothing_behind() {
+    on_each_engine("rollback", |place| async move {
+        let store = place.store().await;
+        store
+            .commit(vec![write("kept", b"1")], None, 1)
+            .await
+            .expect("commit");
+        let peer = unit("441521115000");
+        // The node's in-transaction work fails: documents, cursor and head stay.
+        let work: TxWork = Box::new(|conn| {
+            Box::pin(async move {
+                sqlx::query("SELECT no_such_column FROM hub_docs")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        });
+        let cursor = InboundCursor {
+            epoch: "e".into(),
+            upto: 5,
+        };
+        let err = store
+            .commit_with(
+                vec![write("lost", b"2"), write("kept", b"changed")],
+                Some((peer.clone(), cursor)),
+                2,
+                Some(work),
+            )
+            .await;
+        assert!(err.is_err());
+        assert_eq!(store.head(), 1);
+        assert!(store.get(&["lost".into()]).await.expect("get").is_empty());
+        let kept = store.get(&["kept".into()]).await.expect("get").remove(0);
+        assert_eq!(kept.bytes, b"1");
+        assert!(store.link(&peer).await.expect("link").is_none());
+        // The work runs inside the commit: it sees the documents being written.
+        let work: TxWork = Box::new(|conn| {
+            Box::pin(async move {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_docs WHERE doc_id = $1")
+                    .bind("new")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                assert_eq!(n, 1);
+                Ok(())
+            })
+        });
+        store
+            .commit_with(vec![write("new", b"3")], None, 3, Some(work))
+            .await
+            .expect("commit with work");
+        assert_eq!(store.head(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn epoch_and_head_survive_a_reopen() {
+    on_each_engine("reopen", |place| async move {
+        let (epoch, head) = {
+            let store = place.store().await;
+            store
+                .commit(vec![write("a", b"1"), write("b", b"2")], None, 1)
+                .await
+                .expect("commit");
+            let out = (store.epoch().to_owned(), store.head());
+            store.db().close().await;
+            out
+        };
+        let store = place.store().await;
+        assert_eq!(store.epoch(), epoch);
+        assert_eq!(store.head(), head);
+        assert_eq!(feed(&store).await.len(), 2);
+    })
+    .await;
+}
+
+fn migration(version: i64, sql: &'static str) -> Migration {
+    Migration::new(
+        version,
+        Cow::Owned(format!("step {version}")),
+        MigrationType::Simple,
+        Cow::Borrowed(sql),
+        false,
+    )
+}
+
+async fn tables(db: &Db) -> Vec<String> {
+    let sql = match db.engine() {
+        Engine::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Engine::Postgres => {
+            "SELECT table_name::TEXT FROM information_schema.tables
+             WHERE table_schema = current_schema() ORDER BY table_name"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .fetch_all(db.pool())
+        .await
+        .expect("tables")
+}
+
+#[tokio::test]
+async fn a_failed_migration_leaves_the_schema_as_it_was() {
+    on_each_engine("migrate", |place| async move {
+        let db = place.db().await;
+        let one = migration(1, "CREATE TABLE first_table (k TEXT PRIMARY KEY NOT NULL)");
+        let two = migration(
+            2,
+            "CREATE TABLE second_table (k TEXT); SELECT * FROM missing_table",
+        );
+        let err = db.apply_migrations(vec![&one, &two]).await;
+        let Err(StoreError::Migrate { url, message }) = err else {
+            panic!("expected a migration error, got {err:?}");
+        };
+        assert_eq!(url, db.url());
+        assert!(message.contains("migration 2 (step 2)"), "{message}");
+        // Neither migration is there, nor the bookkeeping table.
+        assert_eq!(tables(&db).await, Vec::<String>::new());
+        // Fixed, it applies; again, it is a no-op.
+        let two = migration(2, "CREATE TABLE second_table (k TEXT)");
+        db.apply_migrations(vec![&one, &two])
+            .await
+            .expect("migrate");
+        db.apply_migrations(vec![&one, &two]).await.expect("again");
+        assert_eq!(
+            tables(&db).await,
+            vec!["_sqlx_migrations", "first_table", "second_table"]
+        );
+        // An applied migration whose text changed is refused by name.
+        let changed = migration(1, "CREATE TABLE first_table (k TEXT)");
+        let err = db
+            .apply_migrations(vec![&changed, &two])
+            .await
+            .expect_err("changed migration");
+        assert!(
+            err.to_string().contains("was changed after it was applied"),
+            "{err}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_without_its_password() {
+    let err = Db::open(
+        "postgres://xinfang:s3cret-pw@127.0.0.1:1/nowhere",
+        DbOptions::default(),
+    )
+    .await
+    .expect_err("nothing listens on port 1");
+    let text = err.to_string();
+    assert!(
+        text.contains("postgres://xinfang:***@127.0.0.1:1/nowhere"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret-pw"), "{text}");
+    let err = Db::open("mysql://h/db", DbOptions::default())
+        .await
+        .expect_err("not supported");
+    assert!(
+        err.to_string().contains("sqlite://FILE or postgres://"),
+        "{err}"
+    );
+    // A SQLite file that cannot be created.
+    let err = Db::open("sqlite:///no/such/dir/x.db", DbOptions::default())
+        .await
+        .expect_err("no such directory");
+    assert!(err.to_string().contains("/no/such/dir/x.db"), "{err}");
+}
+
+#[tokio::test]
+async fn a_missing_postgres_database_is_a_clear_error() {
+    if !scratch::available("store::a_missing_postgres_database_is_a_clear_error").await {
+        return;
+    }
+    let admin = scratch::admin_url();
+    let (base, _) = admin.rsplit_once('/').expect("url with a database");
+    let url = format!("{base}/xinfang_no_such_database");
+    let err = Db::open(&url, DbOptions::default())
+        .await
+        .expect_err("database does not exist");
+    let text = err.to_string();
+    assert!(text.contains("xinfang_no_such_database"), "{text}");
+    assert!(text.contains("does not exist"), "{text}");
+}
