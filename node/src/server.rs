@@ -268,7 +268,8 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         schedules.clone(),
     ));
     let reports_service = ReportsServer::new(ReportsApi::new(reports));
-    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys);
+    let api = NodeApi::new(hub.clone(), pool, projector.clone(), rules, match_key, keys)
+        .with_tls(tls_state.clone());
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder

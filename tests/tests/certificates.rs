@@ -1,14 +1,24 @@
 //! Certificates over a node's life: rotation while it runs (new certificate, key
-//! and revocation list taken up for new connections, the link recovering), and bad
-//! replacement files refused with the old material kept. Revocation itself (who
-//! can no longer connect) is in `trust.rs`.
+//! and revocation list taken up for new connections, the link recovering), bad
+//! replacement files refused with the old material kept, and expiry warnings in
+//! `status`. Revocation itself (who can no longer connect) is in `trust.rs`.
 
 use std::sync::Arc;
 
 use xinfang_hub::net::{self, Security};
-use xinfang_hub::pki::{self, Pki, Reason, RevokeTarget};
+use xinfang_hub::pki::{self, IssueOptions, Pki, Reason, RevokeTarget};
 use xinfang_hub::tls::TlsState;
+use xinfang_proto::v1::{StatusRequest, StatusResponse};
 use xinfang_tests::*;
+
+async fn status(fed: &Federation, unit: &str) -> anyhow::Result<StatusResponse> {
+    Ok(fed
+        .client(unit)
+        .await?
+        .status(StatusRequest {})
+        .await?
+        .into_inner())
+}
 
 /// Dials `unit`'s node afresh, as its child town would, and returns the serial of
 /// the certificate the node answered with.
@@ -108,11 +118,11 @@ async fn a_running_node_takes_up_a_new_certificate_without_a_restart() -> anyhow
     let third = fed.register(TOWN_A, "王五", "旧证书吊销后").await?;
     arrives(&fed, COUNTY, &third.case_no).await?;
     wait_for("the link on the new certificates", PATIENCE, || async {
-        let seen = fed.tls_state(COUNTY)?.peer_cert(&code(TOWN_A));
-        let up = fed
-            .hub(COUNTY)
-            .with_link_status(&code(TOWN_A), |s| s.connected);
-        Ok((up && seen.is_some_and(|c| c.serial == new_town)).then_some(()))
+        let st = status(&fed, COUNTY).await?;
+        let town = st.peers.iter().find(|p| p.unit == TOWN_A);
+        Ok(town
+            .filter(|p| p.connected && p.cert_serial == new_town)
+            .map(|_| ()))
     })
     .await?;
     let after = fed
@@ -122,13 +132,12 @@ async fn a_running_node_takes_up_a_new_certificate_without_a_restart() -> anyhow
         after > sessions,
         "the link was not re-established: {sessions} → {after}"
     );
-    let parent = fed.tls_state(TOWN_A)?.peer_cert(&code(COUNTY));
+    let st = status(&fed, TOWN_A).await?;
     assert_eq!(
-        parent.map(|c| c.serial),
-        Some(new_county),
+        st.peers[0].cert_serial, new_county,
         "the town's view of its parent"
     );
-    assert_eq!(fed.tls_state(TOWN_A)?.reload_error(), None);
+    assert!(st.tls_reload_error.is_empty(), "{}", st.tls_reload_error);
     fed.shutdown().await;
     Ok(())
 }
@@ -195,10 +204,8 @@ async fn a_broken_replacement_is_refused_and_the_old_material_kept() -> anyhow::
             std::fs::write(dir.join(name), text)?;
         }
         let error = wait_for(&format!("{what} refused"), PATIENCE, || async {
-            Ok(fed
-                .tls_state(COUNTY)?
-                .reload_error()
-                .filter(|e| e.contains(expect)))
+            let error = status(&fed, COUNTY).await?.tls_reload_error;
+            Ok(error.contains(expect).then_some(error))
         })
         .await?;
         println!("{what}: {error}");
@@ -211,10 +218,10 @@ async fn a_broken_replacement_is_refused_and_the_old_material_kept() -> anyhow::
         std::fs::write(dir.join(pki::NODE_CERT), &good_cert)?;
         let _ = std::fs::remove_file(dir.join(pki::CRL));
         wait_for(&format!("{what}: good files back"), PATIENCE, || async {
-            Ok(fed
-                .tls_state(COUNTY)?
-                .reload_error()
-                .is_none()
+            Ok(status(&fed, COUNTY)
+                .await?
+                .tls_reload_error
+                .is_empty()
                 .then_some(()))
         })
         .await?;
@@ -235,6 +242,69 @@ async fn a_broken_replacement_is_refused_and_the_old_material_kept() -> anyhow::
     std::fs::remove_file(dir.join(pki::CRL))?;
     fed.start_node(COUNTY).await?;
     assert_eq!(serial_served(&fed, COUNTY).await?, serial);
+    fed.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_expiring_within_thirty_days_is_warned_in_status() -> anyhow::Result<()> {
+    let fed = Federation::start(county_and_town()).await?;
+    let st = status(&fed, COUNTY).await?;
+    let kinds: Vec<&str> = st.credentials.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, ["certificate", "ca"]);
+    assert!(st.credentials.iter().all(|c| !c.warning), "{st:?}");
+
+    // Renewed for ten days only (same key).
+    let issued = fed.pki()?.issue_node_with(
+        &code(COUNTY),
+        &["127.0.0.1".into()],
+        &fed.layout.tls(&code(COUNTY)),
+        &IssueOptions {
+            valid_days: Some(10),
+            keep_key: true,
+        },
+    )?;
+    let st = wait_for("the short certificate in use", PATIENCE, || async {
+        let st = status(&fed, COUNTY).await?;
+        let ok = st
+            .credentials
+            .iter()
+            .any(|c| c.kind == "certificate" && c.serial == issued.serial);
+        Ok(ok.then_some(st))
+    })
+    .await?;
+    let own = st
+        .credentials
+        .iter()
+        .find(|c| c.kind == "certificate")
+        .expect("own certificate");
+    assert!(own.warning, "{own:?}");
+    assert!((9..=10).contains(&own.days_left), "{own:?}");
+    assert_eq!(own.subject, format!("unit {COUNTY}"));
+    let ca = st.credentials.iter().find(|c| c.kind == "ca").expect("ca");
+    assert!(!ca.warning && ca.days_left > 3000, "{ca:?}");
+
+    // A revocation list brings its next update; the links show the peers' certificates.
+    fed.pki()?.refresh_crl()?;
+    fed.hand_out_crl()?;
+    let st = wait_for("the list's date in status", PATIENCE, || async {
+        let st = status(&fed, COUNTY).await?;
+        Ok(st.credentials.iter().any(|c| c.kind == "crl").then_some(st))
+    })
+    .await?;
+    let crl = st
+        .credentials
+        .iter()
+        .find(|c| c.kind == "crl")
+        .expect("crl");
+    assert_eq!(crl.serial, "1");
+    assert!(
+        !crl.warning && (179..=180).contains(&crl.days_left),
+        "{crl:?}"
+    );
+    let town = &st.peers[0];
+    assert_eq!(town.cert_serial, in_use(&fed, TOWN_A)?);
+    assert!(!town.cert_not_after.is_empty());
     fed.shutdown().await;
     Ok(())
 }

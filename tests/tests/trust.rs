@@ -572,8 +572,12 @@ async fn a_child_refuses_a_parent_whose_certificate_is_revoked() -> anyhow::Resu
             .filter(|e| e.contains("revoked") && e.contains(&county_serial)))
     })
     .await?;
-    let why = fed.tls_state(COUNTY)?.reload_error().unwrap_or_default();
-    assert!(why.contains("crl.pem"), "{why}");
+    let st = status(&fed, COUNTY).await?;
+    assert!(
+        st.tls_reload_error.contains("crl.pem"),
+        "{}",
+        st.tls_reload_error
+    );
 
     // The town ended the session with its revoked parent and refuses it on every
     // dial, in the handshake.
