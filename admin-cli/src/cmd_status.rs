@@ -18,6 +18,22 @@ struct PeerJson {
     last_error: String,
     bytes_sent: u64,
     bytes_received: u64,
+    /// The certificate the peer presented on this link (TLS): serial and expiry.
+    cert_serial: String,
+    cert_not_after: String,
+}
+
+#[derive(Serialize)]
+struct CredentialJson {
+    /// "certificate" (the node's own), "ca", "crl" (the list's next update), or
+    /// "peer" (a neighbour's certificate seen on a link).
+    kind: String,
+    serial: String,
+    subject: String,
+    not_after: String,
+    days_left: i64,
+    /// Expired, or expires within 30 days.
+    warning: bool,
 }
 
 #[derive(Serialize)]
@@ -29,6 +45,96 @@ struct StatusJson {
     documents: u64,
     epoch: String,
     peers: Vec<PeerJson>,
+    credentials: Vec<CredentialJson>,
+    /// Something of `credentials` (or a peer's certificate) expires within 30 days
+    /// or has expired.
+    expiry_warning: bool,
+    /// Why new files in the node's TLS folder were refused (the old material is
+    /// still in use); empty if they were not.
+    tls_reload_error: String,
+}
+
+/// Days a peer's certificate has left, and whether to warn (30 days, as the node
+/// judges its own).
+fn peer_expiry(not_after: &str) -> Option<(i64, bool)> {
+    let t = chrono::DateTime::parse_from_rfc3339(not_after).ok()?;
+    let secs = t.timestamp() - chrono::Utc::now().timestamp();
+    Some((secs.div_euclid(86_400), secs <= 30 * 86_400))
+}
+
+/// The node's credentials and the peers' certificates, with warnings.
+fn credentials(s: &pb::StatusResponse) -> Vec<CredentialJson> {
+    let mut out: Vec<CredentialJson> = s
+        .credentials
+        .iter()
+        .map(|c| CredentialJson {
+            kind: c.kind.clone(),
+            serial: c.serial.clone(),
+            subject: c.subject.clone(),
+            not_after: c.not_after.clone(),
+            days_left: c.days_left,
+            warning: c.warning,
+        })
+        .collect();
+    for p in &s.peers {
+        if let Some((days_left, warning)) = peer_expiry(&p.cert_not_after) {
+            out.push(CredentialJson {
+                kind: "peer".into(),
+                serial: p.cert_serial.clone(),
+                subject: format!("unit {}", p.unit),
+                not_after: p.cert_not_after.clone(),
+                days_left,
+                warning,
+            });
+        }
+    }
+    out
+}
+
+/// One warning line for people.
+fn warning_line(c: &CredentialJson, lang: Lang) -> String {
+    let what = match c.kind.as_str() {
+        "certificate" => lang.t("本节点证书", "this node's certificate").to_owned(),
+        "ca" => lang.t("联邦根证书", "the federation root").to_owned(),
+        "crl" => lang.t("吊销列表", "the revocation list").to_owned(),
+        _ => format!(
+            "{} {}",
+            lang.t("对端证书", "the certificate of"),
+            c.subject.trim_start_matches("unit ")
+        ),
+    };
+    let serial = match c.kind.as_str() {
+        "crl" => format!("{} {}", lang.t("第", "no."), c.serial),
+        _ => format!("{} {}", lang.t("序号", "serial"), c.serial),
+    };
+    let when = local_time(&c.not_after);
+    let state = if c.days_left < 0 {
+        match lang {
+            Lang::Zh => format!("已于 {when} 过期"),
+            Lang::En => format!("expired at {when}"),
+        }
+    } else {
+        match lang {
+            Lang::Zh => format!("将于 {when} 到期（剩余 {} 天）", c.days_left),
+            Lang::En => format!("expires at {when} (in {} days)", c.days_left),
+        }
+    };
+    let hint = match c.kind.as_str() {
+        "certificate" => lang.t(
+            "请用 xinfang pki issue --unit 重新签发，节点无需重启",
+            "re-issue it with `xinfang pki issue --unit`; the node needs no restart",
+        ),
+        "ca" => lang.t("联邦需要新的根证书", "the federation needs a new root"),
+        "crl" => lang.t(
+            "请用 xinfang pki crl 签发新的吊销列表",
+            "sign a fresh one with `xinfang pki crl`",
+        ),
+        _ => lang.t("请通知该单位更新证书", "ask that unit to renew it"),
+    };
+    match lang {
+        Lang::Zh => format!("警告：{what}（{serial}）{state}；{hint}"),
+        Lang::En => format!("warning: {what} ({serial}) {state}; {hint}"),
+    }
 }
 
 pub async fn fetch(conn: &ConnArgs) -> anyhow::Result<pb::StatusResponse> {
@@ -42,8 +148,13 @@ pub async fn fetch(conn: &ConnArgs) -> anyhow::Result<pb::StatusResponse> {
 
 pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let s = fetch(conn).await?;
+    let creds = credentials(&s);
+    let expiry_warning = creds.iter().any(|c| c.warning);
     if json {
         return print_json(&StatusJson {
+            credentials: creds,
+            expiry_warning,
+            tls_reload_error: s.tls_reload_error,
             unit: s.unit,
             name: s.name,
             tier: s.tier,
@@ -64,6 +175,8 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                     last_error: p.last_error,
                     bytes_sent: p.bytes_sent,
                     bytes_received: p.bytes_received,
+                    cert_serial: p.cert_serial,
+                    cert_not_after: p.cert_not_after,
                 })
                 .collect(),
         });
@@ -78,6 +191,30 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
         lang.t("变更序号", "feed head"),
         s.head
     );
+    if let Some(own) = creds.iter().find(|c| c.kind == "certificate") {
+        println!(
+            "{} {}  {} {}",
+            lang.t("本节点证书 序号", "certificate serial"),
+            own.serial,
+            lang.t("有效期至", "valid until"),
+            local_time(&own.not_after)
+        );
+    }
+    for c in creds.iter().filter(|c| c.warning) {
+        println!("{}", warning_line(c, lang));
+    }
+    if !s.tls_reload_error.is_empty() {
+        match lang {
+            Lang::Zh => println!(
+                "警告：证书目录中的新文件被拒绝，仍使用原有证书：{}",
+                s.tls_reload_error
+            ),
+            Lang::En => println!(
+                "warning: new files in the TLS folder were refused; the node keeps its current material: {}",
+                s.tls_reload_error
+            ),
+        }
+    }
     let mut t = table(vec![
         lang.t("对端单位", "Peer"),
         lang.t("关系", "Role"),

@@ -31,7 +31,8 @@ pub struct UpArgs {
 }
 
 /// Makes sure the root, the operator certificate and every unit's node certificate
-/// exist under `layout` (existing ones are kept).
+/// exist under `layout` (existing ones are kept), and that each unit's TLS folder
+/// holds the root's current revocation list.
 pub fn ensure_pki(topo: &Topology, layout: &FederationDir) -> anyhow::Result<()> {
     let pki = Pki::open_or_init(&layout.pki())?;
     if !layout.pki().join(pki::OPERATOR_CERT).exists() {
@@ -45,6 +46,7 @@ pub fn ensure_pki(topo: &Topology, layout: &FederationDir) -> anyhow::Result<()>
                 .map(|(h, _)| h.trim_matches(['[', ']']));
             pki.issue_node(&u.code, &default_hosts(host), &layout.tls(&u.code))?;
         }
+        pki.hand_out_crl(&layout.tls(&u.code))?;
     }
     Ok(())
 }

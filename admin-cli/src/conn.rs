@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Identity};
 use xinfang_hub::pki::{self, unit_dns_name};
 use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::layout::FederationDir;
@@ -95,14 +95,23 @@ impl ConnArgs {
                     )
                 })
             };
+            // The node's certificate is checked against the root and, if the root
+            // has revoked any, against its revocation list.
+            let crl_path = dir.join(pki::CRL);
+            let crl = if crl_path.exists() {
+                Some(pki::read_file(&crl_path)?)
+            } else {
+                None
+            };
+            let verifier = xinfang_hub::tls::server_verifier(&read(pki::CA_CERT)?, crl.as_deref())
+                .with_context(|| format!("certificates in {}", dir.display()))?;
             let tls = ClientTlsConfig::new()
-                .ca_certificate(Certificate::from_pem(read(pki::CA_CERT)?))
                 .identity(Identity::from_pem(
                     read(pki::OPERATOR_CERT)?,
                     read(pki::OPERATOR_KEY)?,
                 ))
                 .domain_name(server_name);
-            ep = ep.tls_config(tls)?;
+            ep = ep.tls_config_with_verifier(tls, verifier)?;
         }
         let channel = ep.connect().await.map_err(|e| {
             anyhow::anyhow!(
@@ -116,5 +125,16 @@ impl ConnArgs {
 
 /// Turns a gRPC error into a message for people: the server's words, not a dump.
 pub fn status_error(s: tonic::Status) -> anyhow::Error {
+    let chain = xinfang_hub::net::error_chain(&s);
+    if chain.contains("CertificateRevoked") {
+        return anyhow::anyhow!(
+            "the node refused this operator certificate in the TLS handshake: it is revoked \
+             (issue a new one with `xinfang pki issue --operator NAME`)"
+        );
+    }
+    if s.message() == "transport error" {
+        // The cause is in the sources (a TLS alert, a reset connection).
+        return anyhow::anyhow!("{chain} ({:?})", s.code());
+    }
     anyhow::anyhow!("{} ({:?})", s.message(), s.code())
 }

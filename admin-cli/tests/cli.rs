@@ -760,3 +760,244 @@ fn a_node_moved_to_postgres_resumes_without_a_full_resend() {
     drop(county);
     drop(town);
 }
+
+/// `xinfang pki revoke`: what it says to people and to scripts, the signed list
+/// handed to every unit's folder, and names or serials it cannot use refused with
+/// nothing written.
+#[test]
+fn pki_revoke_signs_a_revocation_list_and_refuses_what_it_does_not_know() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let fed = f.fed();
+    let dir = fed.to_str().expect("utf-8");
+    let crl = fed.join("pki").join("crl.pem");
+    let stderr = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+
+    // Unknown holders, bad serials and reasons: refused by name, nothing written.
+    for (name, says) in [("441599", "unit 441599"), ("nobody", "operator nobody")] {
+        let out = f.run(&[
+            "pki",
+            "revoke",
+            name,
+            "--reason",
+            "key-compromise",
+            "--dir",
+            dir,
+        ]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains(says) && err.contains("nothing was revoked"),
+            "{err}"
+        );
+    }
+    let out = f.run(&["pki", "revoke", TOWN, "--reason", "bored", "--dir", dir]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("key-compromise"), "{}", stderr(&out));
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        "--serial",
+        "xyz",
+        "--reason",
+        "superseded",
+        "--dir",
+        dir,
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--serial") && stderr(&out).contains("xyz"));
+    assert!(!crl.exists(), "a refused revocation wrote a list");
+
+    // The town, for people (Chinese by default).
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        TOWN,
+        "--reason",
+        "key-compromise",
+        "--dir",
+        dir,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "已吊销证书",
+        TOWN,
+        "密钥泄露",
+        "第 1 号",
+        "已分发至单位",
+        COUNTY,
+    ] {
+        assert!(text.contains(want), "{want} missing from: {text}");
+    }
+    assert!(crl.exists());
+    let pem = std::fs::read_to_string(&crl).expect("crl.pem");
+    assert!(pem.contains("BEGIN X509 CRL"));
+    for unit in [COUNTY, TOWN] {
+        let handed = fed.join("units").join(unit).join("tls").join("crl.pem");
+        assert_eq!(std::fs::read_to_string(handed).expect("handed out"), pem);
+    }
+    // Again: nothing left to revoke.
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        TOWN,
+        "--reason",
+        "key-compromise",
+        "--dir",
+        dir,
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already revoked"), "{}", stderr(&out));
+
+    // An operator, for scripts.
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        "operator",
+        "--reason",
+        "privilege-withdrawn",
+        "--dir",
+        dir,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["revoked"][0]["kind"], "operator", "{v}");
+    assert_eq!(v["revoked"][0]["name"], "operator");
+    assert_eq!(v["revoked"][0]["reason"], "privilege-withdrawn");
+    assert!(
+        v["revoked"][0]["serial"]
+            .as_str()
+            .is_some_and(|s| s.len() == 32)
+    );
+    assert_eq!(v["crl"]["number"], 2);
+    assert_eq!(v["crl"]["entries"], 2);
+    assert!(v["crl"]["next_update"].as_str().is_some());
+    assert_eq!(v["handed_to"].as_array().map(Vec::len), Some(2), "{v}");
+
+    // One certificate by serial, as people copy it (upper case, colons), in English.
+    let out = f.run(&["pki", "issue", "--unit", COUNTY, "--dir", dir, "--json"]);
+    let issued: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let serial = issued["serial"].as_str().expect("serial").to_owned();
+    assert!(
+        issued["crl"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("crl.pem")),
+        "{issued}"
+    );
+    let colons: Vec<String> = serial
+        .to_uppercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        "--serial",
+        &colons.join(":"),
+        "--reason",
+        "superseded",
+        "--dir",
+        dir,
+        "--lang",
+        "en",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "Revoked certificate",
+        serial.as_str(),
+        "unit 441521",
+        "superseded",
+        "no. 3",
+    ] {
+        assert!(text.contains(want), "{want} missing from: {text}");
+    }
+
+    // A fresh list with the same revocations.
+    let out = f.run(&["pki", "crl", "--dir", dir, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (v["crl"]["number"].as_u64(), v["crl"]["entries"].as_u64()),
+        (Some(4), Some(3))
+    );
+}
+
+/// A node certificate that runs out within 30 days shows in `status`: a field for
+/// scripts, a warning line for people.
+#[test]
+fn status_warns_of_a_certificate_that_runs_out_within_thirty_days() {
+    let f = Fixture::new();
+    f.init_pki(&[]);
+    let fed = f.fed();
+    let dir = fed.to_str().expect("utf-8");
+    let out = f.run(&[
+        "pki", "issue", "--unit", COUNTY, "--days", "10", "--dir", dir, "--json",
+    ]);
+    assert!(out.status.success());
+    let issued: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+
+    let v = f.json(COUNTY, &["status"]);
+    assert_eq!(v["expiry_warning"], true, "{v}");
+    let own = v["credentials"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["kind"] == "certificate"))
+        .expect("own certificate");
+    assert_eq!(own["serial"], issued["serial"]);
+    assert_eq!(own["warning"], true);
+    assert!(
+        own["days_left"]
+            .as_i64()
+            .is_some_and(|d| (9..=10).contains(&d)),
+        "{own}"
+    );
+    assert_eq!(v["tls_reload_error"], "");
+
+    let human = |lang: &str| {
+        let topo = f.topology.to_str().expect("utf-8");
+        let out = f.run(&[
+            "status",
+            "--topology",
+            topo,
+            "--unit",
+            COUNTY,
+            "--dir",
+            dir,
+            "--lang",
+            lang,
+        ]);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let zh = human("zh");
+    assert!(
+        zh.contains("警告：本节点证书") && zh.contains("剩余"),
+        "{zh}"
+    );
+    let en = human("en");
+    assert!(en.contains("warning: this node's certificate"), "{en}");
+    assert!(en.contains("xinfang pki issue --unit"), "{en}");
+
+    // Once the running node has the list revoking the CLI's operator certificate,
+    // the CLI gets nothing more, and says why.
+    let out = f.run(&[
+        "pki",
+        "revoke",
+        "operator",
+        "--reason",
+        "privilege-withdrawn",
+        "--dir",
+        dir,
+    ]);
+    assert!(out.status.success());
+    f.wait("the node to refuse the revoked operator", || {
+        let out = f.at(COUNTY, &["status"]);
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("revoked")
+    });
+}

@@ -13,7 +13,8 @@
 //! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
-//! - [`pki`]: the federation's certificates and peer identities.
+//! - [`pki`]: the federation's certificates and peer identities, revocation.
+//! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
 
 pub mod core;
 pub mod db;
@@ -23,6 +24,7 @@ pub mod net;
 pub mod pki;
 pub mod route;
 pub mod store;
+pub mod tls;
 pub mod topology;
 
 pub use engine::{

@@ -15,7 +15,7 @@ use futures::{Stream, StreamExt};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
@@ -23,32 +23,26 @@ use xinfang_proto::v1::{SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
 use crate::engine::{Hub, HubError};
-use crate::pki::{PeerIdentity, identity_of, unit_dns_name};
+use crate::pki::{PeerIdentity, cert_info};
 use crate::route::{Link, PeerRole};
+pub use crate::tls::TlsMaterial;
+use crate::tls::{TlsError, TlsState, until_revoked_or};
 use crate::topology::UnitCode;
 
 /// How a node proves itself and checks its peers.
 #[derive(Clone)]
 pub enum Security {
-    /// mTLS with certificates issued by the federation root.
-    Tls(Arc<TlsMaterial>),
+    /// mTLS with certificates issued by the federation root; the material is
+    /// reloaded while the node runs (see `tls`).
+    Tls(Arc<TlsState>),
     /// Plaintext, peers trusted by what they say. Only behind `--insecure`.
     Insecure,
 }
 
-/// PEM material for mTLS.
-pub struct TlsMaterial {
-    pub ca_pem: String,
-    pub cert_pem: String,
-    pub key_pem: String,
-}
-
-impl TlsMaterial {
-    pub fn identity(&self) -> Identity {
-        Identity::from_pem(&self.cert_pem, &self.key_pem)
-    }
-    pub fn ca(&self) -> Certificate {
-        Certificate::from_pem(&self.ca_pem)
+impl Security {
+    /// mTLS with `material` as it is (checked, not reloaded).
+    pub fn tls(material: TlsMaterial) -> Result<Security, TlsError> {
+        Ok(Security::Tls(Arc::new(TlsState::new(material, None)?)))
     }
 }
 
@@ -344,12 +338,24 @@ impl ReplicationService {
         }
     }
 
-    fn spawn_session(&self, link: Link, inbound: FrameStream, started: Instant) -> FrameStream {
+    /// Runs a child's session; `serial` is the certificate it presented (TLS), whose
+    /// revocation ends the session.
+    fn spawn_session(
+        &self,
+        link: Link,
+        inbound: FrameStream,
+        started: Instant,
+        serial: Option<String>,
+    ) -> FrameStream {
         let (tx, rx) = mpsc::channel::<SyncFrame>(64);
         let (id, replaced) = self.sessions.begin(&link.peer);
         let hub = self.hub.clone();
         let sessions = self.sessions.clone();
-        let mut shutdown = self.shutdown.clone();
+        let tls = match (&self.security, serial) {
+            (Security::Tls(state), Some(serial)) => Some((state.clone(), serial)),
+            _ => None,
+        };
+        let mut shutdown = until_revoked_or(tls, self.shutdown.clone(), link.peer.clone());
         tokio::spawn(async move {
             // End on node shutdown or when a newer session for this peer starts.
             let (stop_tx, stop_rx) = watch::channel(false);
@@ -390,12 +396,17 @@ impl Replication for ReplicationService {
                 let leaf = certs
                     .first()
                     .ok_or_else(|| Status::unauthenticated("empty client certificate chain"))?;
-                let presented = identity_of(leaf.as_ref())
-                    .map_err(|e| Status::unauthenticated(e.to_string()))?;
-                let link = self.child_link(&presented)?;
-                tracing::info!(peer = %link.peer, "child connected (mTLS)");
+                let presented =
+                    cert_info(leaf.as_ref()).map_err(|e| Status::unauthenticated(e.to_string()))?;
+                let link = self.child_link(&presented.identity)?;
+                tracing::info!(peer = %link.peer, serial = %presented.serial, "child connected (mTLS)");
                 let inbound: FrameStream = Box::pin(request.into_inner());
-                Ok(Response::new(self.spawn_session(link, inbound, started)))
+                Ok(Response::new(self.spawn_session(
+                    link,
+                    inbound,
+                    started,
+                    Some(presented.serial),
+                )))
             }
             Security::Insecure => {
                 // No certificate: the first frame must be a Hello naming the unit.
@@ -419,7 +430,7 @@ impl Replication for ReplicationService {
                 tracing::info!(peer = %link.peer, "child connected (insecure)");
                 let rest: FrameStream =
                     Box::pin(futures::stream::once(async move { Ok(first) }).chain(inbound));
-                Ok(Response::new(self.spawn_session(link, rest, started)))
+                Ok(Response::new(self.spawn_session(link, rest, started, None)))
             }
         }
     }
@@ -443,14 +454,12 @@ pub async fn connect(
         .http2_keep_alive_interval(Duration::from_secs(15))
         .keep_alive_timeout(Duration::from_secs(20))
         .keep_alive_while_idle(true);
-    if let Security::Tls(m) = security {
+    if let Security::Tls(state) = security {
+        // The material current now: a node whose certificate, root or revocation
+        // list changed dials with the new one.
+        let (tls, verifier) = state.current().client_tls(expect);
         endpoint = endpoint
-            .tls_config(
-                ClientTlsConfig::new()
-                    .ca_certificate(m.ca())
-                    .identity(m.identity())
-                    .domain_name(unit_dns_name(expect)),
-            )
+            .tls_config_with_verifier(tls, verifier)
             .map_err(|e| LinkFailure::new("tls", e.to_string()))?;
     }
     let channel = endpoint
@@ -500,6 +509,15 @@ pub async fn sync_with_parent(
         hub.config().limits.max_frame_bytes,
     )
     .await?;
+    // The parent's certificate, as our verifier accepted it: if new material revokes
+    // it, the session ends (and the next dial is refused in the handshake).
+    let tls = match security {
+        Security::Tls(state) => state
+            .peer_cert(&link.peer)
+            .map(|c| (state.clone(), c.serial)),
+        Security::Insecure => None,
+    };
+    let shutdown = until_revoked_or(tls, shutdown, link.peer.clone());
     let (tx, rx) = mpsc::channel::<SyncFrame>(64);
     // The request stream must carry our Hello before the server answers (the
     // insecure server reads it to learn who we are), so start the session first.

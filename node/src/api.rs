@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use xinfang_hub::db::Db;
+use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
@@ -25,6 +26,7 @@ pub struct NodeApi {
     rules: Arc<CaseRules>,
     match_key: Option<Arc<Vec<u8>>>,
     keys: Option<Arc<NodeKeys>>,
+    tls: Option<Arc<TlsState>>,
 }
 
 impl NodeApi {
@@ -43,7 +45,14 @@ impl NodeApi {
             rules,
             match_key,
             keys,
+            tls: None,
         }
+    }
+
+    /// The node's TLS material, for the expiry dates `status` reports.
+    pub fn with_tls(mut self, tls: Option<Arc<TlsState>>) -> Self {
+        self.tls = tls;
+        self
     }
 
     fn context(&self) -> Context<'_> {
@@ -446,6 +455,12 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
     }
 }
 
+fn secs_to_rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
 fn ms_to_rfc3339(ms: Option<i64>) -> String {
     ms.and_then(chrono::DateTime::from_timestamp_millis)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
@@ -555,30 +570,55 @@ impl NodeRpc for NodeApi {
             .await
             .map_err(|e| Status::internal(e.to_string()))?;
         let now_ms = hub.now_ms();
+        let tls = self.tls.as_deref();
         let peers = hub
             .link_statuses()
             .await
             .map_err(|e| Status::from(NodeError::from(e)))?
             .into_iter()
-            .map(|(link, st, lag)| pb::PeerStatus {
-                unit: link.peer.to_string(),
-                role: link.role.as_str().into(),
-                connected: st.connected,
-                lag,
-                acked: st.acked,
-                received: st.received,
-                last_sync: ms_to_rfc3339(st.last_in_sync_ms(now_ms)),
-                last_error: st.last_error.unwrap_or_default(),
-                bytes_sent: st.bytes_sent,
-                bytes_received: st.bytes_received,
-                session_bytes_sent: st.session_bytes_sent,
-                session_bytes_received: st.session_bytes_received,
-                caught_up: st.catch_up_ms.is_some(),
-                catch_up_ms: st.catch_up_ms.unwrap_or(0),
-                sessions: st.sessions,
+            .map(|(link, st, lag)| {
+                let cert = tls.and_then(|t| t.peer_cert(&link.peer));
+                pb::PeerStatus {
+                    cert_serial: cert.as_ref().map(|c| c.serial.clone()).unwrap_or_default(),
+                    cert_not_after: cert
+                        .map(|c| secs_to_rfc3339(c.not_after))
+                        .unwrap_or_default(),
+                    unit: link.peer.to_string(),
+                    role: link.role.as_str().into(),
+                    connected: st.connected,
+                    lag,
+                    acked: st.acked,
+                    received: st.received,
+                    last_sync: ms_to_rfc3339(st.last_in_sync_ms(now_ms)),
+                    last_error: st.last_error.unwrap_or_default(),
+                    bytes_sent: st.bytes_sent,
+                    bytes_received: st.bytes_received,
+                    session_bytes_sent: st.session_bytes_sent,
+                    session_bytes_received: st.session_bytes_received,
+                    caught_up: st.catch_up_ms.is_some(),
+                    catch_up_ms: st.catch_up_ms.unwrap_or(0),
+                    sessions: st.sessions,
+                }
+            })
+            .collect();
+        // Expiry is judged by the wall clock, as the TLS handshake judges it.
+        let now = chrono::Utc::now().timestamp();
+        let credentials = tls
+            .map(|t| t.current().expiries())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| pb::CredentialExpiry {
+                kind: e.kind.as_str().into(),
+                serial: e.serial.clone(),
+                subject: e.subject.clone(),
+                not_after: secs_to_rfc3339(e.not_after),
+                days_left: e.days_left(now),
+                warning: e.warning(now),
             })
             .collect();
         Ok(Response::new(pb::StatusResponse {
+            credentials,
+            tls_reload_error: tls.and_then(|t| t.reload_error()).unwrap_or_default(),
             unit: unit.code.to_string(),
             name: unit.name.clone(),
             tier: unit.tier.as_str().into(),

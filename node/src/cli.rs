@@ -49,9 +49,15 @@ pub struct RunArgs {
     /// Also read from XINFANG_DB, which keeps a password out of process lists.
     #[arg(long, env = "XINFANG_DB", value_name = "URL", hide_env_values = true)]
     pub db: Option<String>,
-    /// Folder with node.pem, node-key.pem, ca.pem (default: DIR/units/<code>/tls)
+    /// Folder with node.pem, node-key.pem, ca.pem and crl.pem if any (default:
+    /// DIR/units/<code>/tls). Followed while the node runs: new files are taken up
+    /// for new connections without a restart.
     #[arg(long)]
     pub tls: Option<PathBuf>,
+    /// How often to look at the TLS folder for new files, in seconds (SIGHUP looks
+    /// at once)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub tls_poll_secs: u64,
     /// Listen address (default: the unit's `listen` in the topology)
     #[arg(long)]
     pub listen: Option<String>,
@@ -111,7 +117,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Security::Insecure
     } else {
         let dir = args.tls.clone().unwrap_or_else(|| layout.tls(&unit));
-        Security::Tls(Arc::new(server::load_node_tls(&dir, &unit)?))
+        let state = server::load_node_state(&dir, &unit)?
+            .poll_every(std::time::Duration::from_secs(args.tls_poll_secs));
+        Security::Tls(Arc::new(state))
     };
     if args.max_doc_bytes >= args.max_frame_bytes {
         bail!("--max-doc-bytes must be below --max-frame-bytes (a frame carries whole documents)");
@@ -195,10 +203,32 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(m) = node.metrics_addr {
         println!("xinfang-node {unit} metrics at http://{m}/metrics");
     }
+    let reloader = node.tls.clone().map(|t| tokio::spawn(reload_on_hangup(t)));
     wait_for_signal().await;
+    if let Some(r) = reloader {
+        r.abort();
+    }
     tracing::info!("shutting down");
     node.shutdown().await;
     Ok(())
+}
+
+/// SIGHUP: look at the TLS folder now instead of at the next poll.
+async fn reload_on_hangup(tls: Arc<xinfang_hub::tls::TlsState>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reading the TLS folder");
+            // Errors are logged by `reload`, and the material in use is kept.
+            let _ = tls.reload();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
 }
 
 async fn wait_for_signal() {

@@ -3,7 +3,8 @@
 //! ```text
 //! DIR/pki/ca.pem, ca-key.pem            federation root (the key is secret)
 //! DIR/pki/operator.pem, operator-key.pem  the CLI's client certificate
-//! DIR/units/<code>/tls/                 node.pem, node-key.pem, ca.pem
+//! DIR/pki/crl.pem, certificates.toml    revocation list, register of certificates
+//! DIR/units/<code>/tls/                 node.pem, node-key.pem, ca.pem, crl.pem
 //! DIR/units/<code>/data/xinfang.db      the node's SQLite store
 //! DIR/units/<code>/node.log             the node's log when started by `up`
 //! ```
@@ -38,5 +39,26 @@ impl FederationDir {
     }
     pub fn log(&self, unit: &UnitCode) -> PathBuf {
         self.unit(unit).join("node.log")
+    }
+
+    /// The TLS folders of the units that have one here (`units/<code>/tls`).
+    pub fn unit_tls_dirs(&self) -> std::io::Result<Vec<(UnitCode, PathBuf)>> {
+        let units = self.root.join("units");
+        if !units.exists() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&units)? {
+            let entry = entry?;
+            let Ok(code) = entry.file_name().to_string_lossy().parse::<UnitCode>() else {
+                continue;
+            };
+            let tls = entry.path().join("tls");
+            if tls.is_dir() {
+                out.push((code, tls));
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Server, ServerTlsConfig};
 use tonic::{Request, Status};
 use xinfang_hub::db::{DbOptions, Durability};
 use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
 use xinfang_hub::pki::{self, PeerIdentity, identity_of};
 use xinfang_hub::store::Store;
 use xinfang_hub::store::sql::SqlStore;
+use xinfang_hub::tls::{self, TlsState};
 use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
@@ -97,26 +98,20 @@ pub fn load_match_key(path: &Path) -> Result<Option<Vec<u8>>, StartError> {
     Ok(Some(key))
 }
 
-/// Loads `node.pem`, `node-key.pem` and `ca.pem` from `dir`, checking that the
-/// certificate is `unit`'s.
+/// Loads `node.pem`, `node-key.pem`, `ca.pem` and `crl.pem` (if any) from `dir`,
+/// checking that they hold together and that the certificate is `unit`'s.
 pub fn load_node_tls(dir: &Path, unit: &UnitCode) -> Result<TlsMaterial, StartError> {
-    let err = |message: String| StartError::Tls {
+    Ok(load_node_state(dir, unit)?.current().material().clone())
+}
+
+/// The node's TLS material from `dir`, checked (certificate signed by the root and
+/// `unit`'s, key matching, revocation list signed by the root and not revoking this
+/// certificate), ready to be followed while the node runs.
+pub fn load_node_state(dir: &Path, unit: &UnitCode) -> Result<TlsState, StartError> {
+    TlsState::from_dir(dir, unit).map_err(|e| StartError::Tls {
         dir: dir.display().to_string(),
-        message,
-    };
-    let read = |name: &str| pki::read_file(&dir.join(name)).map_err(|e| err(e.to_string()));
-    let material = TlsMaterial {
-        ca_pem: read(pki::CA_CERT)?,
-        cert_pem: read(pki::NODE_CERT)?,
-        key_pem: read(pki::NODE_KEY)?,
-    };
-    match pki::identity_of_pem(&material.cert_pem).map_err(|e| err(e.to_string()))? {
-        PeerIdentity::Unit(u) if &u == unit => Ok(material),
-        other => Err(err(format!(
-            "{} is a certificate for {other}, not for unit {unit}",
-            pki::NODE_CERT
-        ))),
-    }
+        message: e.to_string(),
+    })
 }
 
 /// A running node.
@@ -125,6 +120,8 @@ pub struct NodeHandle {
     /// The bound address of the metrics endpoint, if it was asked for.
     pub metrics_addr: Option<SocketAddr>,
     pub hub: Hub,
+    /// The TLS material in use (None: `--insecure`).
+    pub tls: Option<Arc<TlsState>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -226,20 +223,17 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         None => None,
     };
 
-    let mut builder = Server::builder()
+    // TLS is not configured here: with TLS the connections come through our own
+    // acceptor (`tls::incoming`), whose material carries the revocation list and
+    // follows the TLS folder.
+    let builder = Server::builder()
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(15)))
         .http2_keepalive_timeout(Some(std::time::Duration::from_secs(20)));
-    if let Security::Tls(m) = &cfg.security {
-        builder = builder
-            .tls_config(
-                ServerTlsConfig::new()
-                    .identity(m.identity())
-                    .client_ca_root(m.ca())
-                    .client_auth_optional(true),
-            )
-            .map_err(|e| StartError::Server(e.to_string()))?;
-    }
+    let tls_state = match &cfg.security {
+        Security::Tls(state) => Some(state.clone()),
+        Security::Insecure => None,
+    };
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<NodeServer<NodeApi>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -255,12 +249,17 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     .max_decoding_message_size(max_frame)
     .max_encoding_message_size(max_frame);
     let match_key = cfg.match_key.map(Arc::new);
-    let keys = match &cfg.security {
-        Security::Tls(m) => Some(Arc::new(
-            crate::contact::NodeKeys::from_pem(&m.cert_pem, &m.key_pem, &m.ca_pem)
-                .map_err(|e| StartError::Server(e.to_string()))?,
-        )),
-        Security::Insecure => None,
+    // Contacts are sealed to and opened with the key the node started with (see
+    // docs/operations.md on renewing a certificate for the same key).
+    let keys = match &tls_state {
+        Some(state) => {
+            let m = state.current().material().clone();
+            Some(Arc::new(
+                crate::contact::NodeKeys::from_pem(&m.cert_pem, &m.key_pem, &m.ca_pem)
+                    .map_err(|e| StartError::Server(e.to_string()))?,
+            ))
+        }
+        None => None,
     };
     let sealer = keys
         .clone()
@@ -281,7 +280,8 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         schedules.clone(),
     ));
     let reports_service = ReportsServer::new(ReportsApi::new(reports));
-    let api = NodeApi::new(hub.clone(), db, projector.clone(), rules, match_key, keys);
+    let api = NodeApi::new(hub.clone(), db, projector.clone(), rules, match_key, keys)
+        .with_tls(tls_state.clone());
     let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder
@@ -309,17 +309,32 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
             .add_service(schedules_service)
             .add_service(reports_service)
     };
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let mut stop = shutdown_rx.clone();
+    let accept_tls = tls_state.clone();
     let server = tokio::spawn(async move {
         let signal = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = router.serve_with_incoming_shutdown(incoming, signal).await {
+        let served = match accept_tls {
+            Some(state) => {
+                router
+                    .serve_with_incoming_shutdown(tls::incoming(listener, state), signal)
+                    .await
+            }
+            None => {
+                let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+                router.serve_with_incoming_shutdown(incoming, signal).await
+            }
+        };
+        if let Err(e) = served {
             tracing::error!(error = %e, "gRPC server stopped");
         }
     });
     let mut tasks = vec![server];
+    if let Some(state) = &tls_state {
+        state.report_refusals_to(&hub);
+        tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
+    }
     let p = projector.clone();
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
@@ -357,6 +372,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         addr,
         metrics_addr,
         hub,
+        tls: tls_state,
         shutdown: shutdown_tx,
         tasks,
     })

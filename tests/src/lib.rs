@@ -19,6 +19,7 @@ use xinfang_hub::db::Durability;
 use xinfang_hub::db::scratch::{self, Schema};
 use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki};
+use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
 use xinfang_node::server::{self, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
@@ -271,13 +272,39 @@ impl Federation {
         )?)
     }
 
+    /// The federation root (to issue, re-issue and revoke certificates).
+    pub fn pki(&self) -> anyhow::Result<Pki> {
+        Ok(Pki::open(&self.layout.pki())?)
+    }
+
+    /// Hands the root's revocation list to every unit's TLS folder, as `xinfang pki
+    /// revoke` does; running nodes take it up at their next look (every 100 ms here).
+    pub fn hand_out_crl(&self) -> anyhow::Result<()> {
+        let pki = self.pki()?;
+        for u in self.topology.units() {
+            pki.hand_out_crl(&self.layout.tls(&u.code))?;
+        }
+        Ok(())
+    }
+
+    /// The TLS material `unit`'s running node uses.
+    pub fn tls_state(&self, unit: &str) -> anyhow::Result<Arc<TlsState>> {
+        self.nodes
+            .get(unit)
+            .and_then(|n| n.tls.clone())
+            .with_context(|| format!("{unit} is not running with TLS"))
+    }
+
     async fn start_on(&mut self, unit: &str, listener: TcpListener) -> anyhow::Result<()> {
+        // The node follows its TLS folder, looking often so tests wait little.
+        let tls = server::load_node_state(&self.layout.tls(&code(unit)), &code(unit))?
+            .poll_every(Duration::from_millis(100));
         let cfg = NodeConfig {
             unit: code(unit),
             topology: self.topology.clone(),
             data_dir: self.layout.data(&code(unit)),
             db: self.db_url(unit),
-            security: Security::Tls(Arc::new(self.tls(unit)?)),
+            security: Security::Tls(Arc::new(tls)),
             durability: Durability::Normal,
             hub: self.hub_config.clone(),
             limits: None,
@@ -349,14 +376,20 @@ impl Federation {
 
     /// A channel to `unit`'s node with the operator certificate.
     pub async fn channel(&self, unit: &str) -> anyhow::Result<Channel> {
+        self.channel_as(unit, &self.layout.pki()).await
+    }
+
+    /// A channel to `unit`'s node with the operator certificate in `dir`
+    /// (`operator.pem`, `operator-key.pem`).
+    pub async fn channel_as(&self, unit: &str, dir: &std::path::Path) -> anyhow::Result<Channel> {
         let p = self.layout.pki();
         let tls = ClientTlsConfig::new()
             .ca_certificate(Certificate::from_pem(pki::read_file(
                 &p.join(pki::CA_CERT),
             )?))
             .identity(Identity::from_pem(
-                pki::read_file(&p.join(pki::OPERATOR_CERT))?,
-                pki::read_file(&p.join(pki::OPERATOR_KEY))?,
+                pki::read_file(&dir.join(pki::OPERATOR_CERT))?,
+                pki::read_file(&dir.join(pki::OPERATOR_KEY))?,
             ))
             .domain_name(pki::unit_dns_name(&code(unit)));
         Ok(

@@ -8,7 +8,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use xinfang_hub::doc;
 use xinfang_hub::net::{self, Security, TlsMaterial};
-use xinfang_hub::pki::{self, Pki};
+use xinfang_hub::pki::{self, Pki, Reason, RevokeTarget};
+use xinfang_hub::tls::TlsState;
 use xinfang_hub::{HubConfig, Tier};
 use xinfang_proto::PROTOCOL_VERSION;
 use xinfang_proto::v1::{Batch, DocEntry, Hello, SyncFrame, sync_frame};
@@ -58,9 +59,29 @@ async fn send_raw(
     frames: Vec<SyncFrame>,
     max_frame: usize,
 ) -> anyhow::Result<String> {
+    // Taken as given: a forged certificate must reach the node to be refused there.
+    send_raw_as(
+        fed,
+        to,
+        Arc::new(TlsState::unchecked(tls)?),
+        as_unit,
+        frames,
+        max_frame,
+    )
+    .await
+}
+
+async fn send_raw_as(
+    fed: &Federation,
+    to: &str,
+    tls: Arc<TlsState>,
+    as_unit: &str,
+    frames: Vec<SyncFrame>,
+    max_frame: usize,
+) -> anyhow::Result<String> {
     let mut client = net::connect(
         &fed.addr(to).to_string(),
-        &Security::Tls(Arc::new(tls)),
+        &Security::Tls(tls),
         &code(to),
         max_frame,
     )
@@ -141,6 +162,7 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
         ca_pem: fed.tls(TOWN_A)?.ca_pem,
         cert_pem: pki::read_file(&issued.cert)?,
         key_pem: pki::read_file(&issued.key)?,
+        crl_pem: None,
     };
     let result = send_raw(&fed, COUNTY, forged, TOWN_A, vec![], 1 << 20).await;
     let text = match result {
@@ -157,7 +179,7 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
     // certificate, not the county's.
     let impostor = net::connect(
         &fed.addr(TOWN_B).to_string(),
-        &Security::Tls(Arc::new(fed.tls(COMM_A)?)),
+        &Security::tls(fed.tls(COMM_A)?)?,
         &code(COUNTY),
         1 << 20,
     )
@@ -320,6 +342,277 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             .then_some(()))
     })
     .await?;
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+/// The node API's status, as an operator (the harness's operator certificate).
+async fn status(fed: &Federation, unit: &str) -> anyhow::Result<xinfang_proto::v1::StatusResponse> {
+    Ok(fed
+        .client(unit)
+        .await?
+        .status(xinfang_proto::v1::StatusRequest {})
+        .await?
+        .into_inner())
+}
+
+/// How often `unit`'s node has refused a certificate presented as `who`
+/// ("unit 441521115000", "operator tester") in a TLS handshake.
+fn refused(fed: &Federation, unit: &str, who: &str) -> anyhow::Result<u64> {
+    Ok(fed
+        .tls_state(unit)?
+        .refusals(who)
+        .map(|(n, _)| n)
+        .unwrap_or(0))
+}
+
+both_stores! {
+async fn a_revoked_child_certificate_cannot_connect(backend: Backend) -> anyhow::Result<()> {
+    let units = vec![
+        (COUNTY, "海丰县", Tier::County, None),
+        (TOWN_A, "海城镇", Tier::Township, Some(COUNTY)),
+        (TOWN_B, "梅陇镇", Tier::Township, Some(COUNTY)),
+    ];
+    let fed = Federation::start(backend, units).await?;
+    let before = fed.register(TOWN_A, "张三", "吊销前的事项").await?;
+    wait_for("town A's case at the county", PATIENCE, || async {
+        Ok(fed
+            .list(COUNTY)
+            .await?
+            .contains(&before.case_no)
+            .then_some(()))
+    })
+    .await?;
+    let town_a = fed.tls(TOWN_A)?;
+    let serial = fed.tls_state(TOWN_A)?.current().own().serial.clone();
+
+    let done = fed
+        .pki()?
+        .revoke(&RevokeTarget::Unit(code(TOWN_A)), Reason::KeyCompromise)?;
+    assert_eq!(done.revoked.len(), 1);
+    assert_eq!(done.revoked[0].serial, serial);
+    assert_eq!(done.crl.number, 1);
+    fed.hand_out_crl()?;
+    wait_for(
+        "the county to take up the revocation list",
+        PATIENCE,
+        || async {
+            Ok(fed
+                .tls_state(COUNTY)?
+                .current()
+                .is_revoked(&serial)
+                .then_some(()))
+        },
+    )
+    .await?;
+
+    // The session that was up when the list arrived has ended.
+    wait_for("town A's session to end", PATIENCE, || async {
+        let up = fed
+            .hub(COUNTY)
+            .with_link_status(&code(TOWN_A), |s| s.connected);
+        Ok((!up).then_some(()))
+    })
+    .await?;
+    let sessions = fed
+        .hub(COUNTY)
+        .with_link_status(&code(TOWN_A), |s| s.sessions);
+
+    // Must hold: the revoked certificate fails the TLS handshake. The client sees
+    // the alert (CertificateRevoked) or only the connection closing; the county
+    // says why it refused.
+    let text = match send_raw(&fed, COUNTY, town_a, TOWN_A, vec![], 1 << 20).await {
+        Ok(answer) => answer,
+        Err(e) => format!("{e:#}"),
+    };
+    println!("revoked certificate: {text}");
+    assert!(
+        text.starts_with("refused") || text.contains("connect"),
+        "not refused: {text}"
+    );
+    let who = format!("unit {TOWN_A}");
+    let refusal = wait_for("the county's refusal", PATIENCE, || async {
+        Ok(fed.tls_state(COUNTY)?.refusals(&who).map(|(_, r)| r))
+    })
+    .await?;
+    assert_eq!(refusal.serial, serial);
+    assert_eq!(refusal.side, "client certificate");
+    assert!(refusal.reason.contains("revoked"), "{refusal}");
+
+    // The town's own node keeps dialling and is refused every time: the link never
+    // comes up again, no session starts, and nothing more of the town's arrives.
+    let after = fed.register(TOWN_A, "李四", "吊销后的事项").await?;
+    wait_for(
+        "town A's node refused again and again",
+        PATIENCE,
+        || async { Ok((refused(&fed, COUNTY, &who)? >= 4).then_some(())) },
+    )
+    .await?;
+    let link = fed
+        .hub(COUNTY)
+        .with_link_status(&code(TOWN_A), |s| s.clone());
+    assert!(!link.connected, "{link:?}");
+    assert_eq!(link.sessions, sessions, "a session started: {link:?}");
+    assert!(!fed.list(COUNTY).await?.contains(&after.case_no));
+
+    // The county's status names the refused certificate on the link.
+    let st = status(&fed, COUNTY).await?;
+    let peer = st
+        .peers
+        .iter()
+        .find(|p| p.unit == TOWN_A)
+        .expect("town A's link");
+    assert!(
+        peer.last_error.contains(&serial) && peer.last_error.contains("revoked"),
+        "{}",
+        peer.last_error
+    );
+
+    // Meanwhile the other town keeps syncing.
+    let b = fed.register(TOWN_B, "王五", "另一镇的事项").await?;
+    wait_for("town B's case at the county", PATIENCE, || async {
+        Ok(fed.list(COUNTY).await?.contains(&b.case_no).then_some(()))
+    })
+    .await?;
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+both_stores! {
+async fn a_revoked_operator_cannot_use_the_node_api(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, county_and_town()).await?;
+    let clerk = fed.dir.path().join("clerk");
+    fed.pki()?.issue_operator("clerk", &clerk)?;
+    status(&fed, COUNTY).await?;
+
+    let done = fed.pki()?.revoke(
+        &RevokeTarget::Operator("tester".into()),
+        Reason::PrivilegeWithdrawn,
+    )?;
+    let serial = done.revoked[0].serial.clone();
+    fed.hand_out_crl()?;
+    wait_for("both nodes to take up the list", PATIENCE, || async {
+        Ok((fed.tls_state(COUNTY)?.current().is_revoked(&serial)
+            && fed.tls_state(TOWN_A)?.current().is_revoked(&serial))
+        .then_some(()))
+    })
+    .await?;
+
+    // The revoked operator gets nothing from either node.
+    for unit in [COUNTY, TOWN_A] {
+        let Err(e) = status(&fed, unit).await else {
+            panic!("a revoked operator certificate must not reach {unit}'s node API");
+        };
+        println!("revoked operator at {unit}: {e:#}");
+        // Refused in the handshake, and named (a client may try the connection twice).
+        assert!(refused(&fed, unit, "operator tester")? >= 1);
+    }
+
+    // Another operator carries on, and the link carries on.
+    let mut client =
+        xinfang_proto::v1::node_client::NodeClient::new(fed.channel_as(TOWN_A, &clerk).await?);
+    let case = client
+        .register_case(xinfang_proto::v1::RegisterCaseRequest {
+            unit: TOWN_A.into(),
+            petitioner: "张三".into(),
+            content: "换人登记".into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    let mut county =
+        xinfang_proto::v1::node_client::NodeClient::new(fed.channel_as(COUNTY, &clerk).await?);
+    wait_for("the case at the county", PATIENCE, || {
+        let mut county = county.clone();
+        let case_no = case.case_no.clone();
+        async move {
+            let found = county
+                .get_case(xinfang_proto::v1::GetCaseRequest { case_no })
+                .await
+                .is_ok();
+            Ok(found.then_some(()))
+        }
+    })
+    .await?;
+    county.status(xinfang_proto::v1::StatusRequest {}).await?;
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+both_stores! {
+async fn a_child_refuses_a_parent_whose_certificate_is_revoked(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, county_and_town()).await?;
+    let before = fed.register(TOWN_A, "张三", "吊销前的事项").await?;
+    wait_for("the case at the county", PATIENCE, || async {
+        Ok(fed
+            .list(COUNTY)
+            .await?
+            .contains(&before.case_no)
+            .then_some(()))
+    })
+    .await?;
+    let county_serial = fed.tls_state(COUNTY)?.current().own().serial.clone();
+    fed.pki()?
+        .revoke(&RevokeTarget::Unit(code(COUNTY)), Reason::KeyCompromise)?;
+    fed.hand_out_crl()?;
+    wait_for("the town to take up the list", PATIENCE, || async {
+        Ok(fed
+            .tls_state(TOWN_A)?
+            .current()
+            .is_revoked(&county_serial)
+            .then_some(()))
+    })
+    .await?;
+
+    // The county refuses a list that revokes its own certificate: it keeps the
+    // material it has, says why, and keeps serving.
+    wait_for("the county to refuse the list", PATIENCE, || async {
+        Ok(fed
+            .tls_state(COUNTY)?
+            .reload_error()
+            .filter(|e| e.contains("revoked") && e.contains(&county_serial)))
+    })
+    .await?;
+    let st = status(&fed, COUNTY).await?;
+    assert!(
+        st.tls_reload_error.contains("crl.pem"),
+        "{}",
+        st.tls_reload_error
+    );
+
+    // The town ended the session with its revoked parent and refuses it on every
+    // dial, in the handshake.
+    let who = format!("unit {COUNTY}");
+    wait_for(
+        "the town to refuse its parent again and again",
+        PATIENCE,
+        || async { Ok((refused(&fed, TOWN_A, &who)? >= 3).then_some(())) },
+    )
+    .await?;
+    let Err(err) = net::connect(
+        &fed.addr(COUNTY).to_string(),
+        &Security::Tls(fed.tls_state(TOWN_A)?),
+        &code(COUNTY),
+        1 << 20,
+    )
+    .await
+    else {
+        panic!("a parent with a revoked certificate must fail the handshake");
+    };
+    assert!(err.message.contains("Revoked"), "{err}");
+    let after = fed.register(TOWN_A, "李四", "吊销后的事项").await?;
+    let st = status(&fed, TOWN_A).await?;
+    let parent = &st.peers[0];
+    assert!(!parent.connected);
+    assert!(
+        parent.last_error.contains("Revoked") || parent.last_error.contains("revoked"),
+        "{}",
+        parent.last_error
+    );
+    assert!(!fed.list(COUNTY).await?.contains(&after.case_no));
     fed.shutdown().await;
     Ok(())
 }
