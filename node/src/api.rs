@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use xinfang_hub::db::Db;
+use xinfang_hub::store::TxStep;
 use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
@@ -22,6 +23,8 @@ const MAX_PAGE: u32 = 10_000;
 pub struct NodeApi {
     hub: Hub,
     db: Db,
+    /// Next case number per (unit, year), once read from `node_case_counters`.
+    counters: tokio::sync::Mutex<std::collections::HashMap<(String, i32), u64>>,
     projector: Arc<Projector>,
     rules: Arc<CaseRules>,
     match_key: Option<Arc<Vec<u8>>>,
@@ -41,6 +44,7 @@ impl NodeApi {
         NodeApi {
             hub,
             db,
+            counters: Default::default(),
             projector,
             rules,
             match_key,
@@ -246,17 +250,26 @@ impl NodeApi {
         )
     }
 
+    /// The next case number of `unit` in `year`, handed out from memory (the
+    /// first time from the stored counter); the counter is stored with each case.
     async fn next_number(&self, unit: &str, year: i32) -> Result<u64, NodeError> {
-        let n: i64 = sqlx::query_scalar(
-            "INSERT INTO node_case_counters (unit, year, next) VALUES ($1, $2, 2)
-             ON CONFLICT (unit, year) DO UPDATE SET next = node_case_counters.next + 1
-             RETURNING next - 1",
-        )
-        .bind(unit)
-        .bind(i64::from(year))
-        .fetch_one(self.db.pool())
-        .await?;
-        Ok(n as u64)
+        let mut counters = self.counters.lock().await;
+        let key = (unit.to_owned(), year);
+        let next = match counters.get(&key) {
+            Some(n) => *n,
+            None => {
+                let stored: Option<i64> = sqlx::query_scalar(
+                    "SELECT next FROM node_case_counters WHERE unit = $1 AND year = $2",
+                )
+                .bind(unit)
+                .bind(i64::from(year))
+                .fetch_optional(self.db.pool())
+                .await?;
+                stored.map_or(1, |n| n.max(1) as u64)
+            }
+        };
+        counters.insert(key, next + 1);
+        Ok(next)
     }
 
     pub async fn register(&self, req: pb::RegisterCaseRequest) -> Result<pb::CaseView, NodeError> {
@@ -310,36 +323,34 @@ impl NodeApi {
         }
         reg.details = details;
         let (at, year) = self.now();
+        let id_number = personal.id.as_ref().map(|i| i.expose().to_owned());
+        let phone = personal.phone.as_ref().map(|p| p.expose().to_owned());
         loop {
             let seq = self.next_number(reg.unit.as_str(), year).await?;
             let no = case::case_number(&reg.unit, year, seq);
-            // Personal data first, locally; removed again if the case is not created.
-            if personal.id.is_some() || personal.phone.is_some() {
-                sqlx::query(
-                    "INSERT INTO node_pii (case_no, id_number, phone) VALUES ($1, $2, $3)
-                     ON CONFLICT (case_no) DO UPDATE SET id_number = excluded.id_number,
-                       phone = excluded.phone",
-                )
-                .bind(&no)
-                .bind(personal.id.as_ref().map(|i| i.expose().to_owned()))
-                .bind(personal.phone.as_ref().map(|p| p.expose().to_owned()))
-                .execute(self.db.pool())
-                .await?;
-            }
+            // The counter and the personal data in clear are written in the
+            // document's own transaction: both exist exactly when the case does.
+            let step = local_rows(
+                no.clone(),
+                reg.unit.to_string(),
+                year,
+                seq,
+                id_number.clone(),
+                phone.clone(),
+            );
             let result = self
                 .hub
-                .update(&no, Create::New, |d| {
-                    case::write_registration(d, &no, &reg, &at)
+                .update_with(&no, Create::New, |d| {
+                    case::write_registration(d, &no, &reg, &at)?;
+                    let mut view = self.full_view(d, &no)?;
+                    view.arrived_at = at.clone();
+                    view.id_number = id_number.clone().unwrap_or_default();
+                    view.phone = phone.clone().unwrap_or_default();
+                    Ok::<_, NodeError>((view, Some(step)))
                 })
                 .await;
-            if result.is_err() {
-                sqlx::query("DELETE FROM node_pii WHERE case_no = $1")
-                    .bind(&no)
-                    .execute(self.db.pool())
-                    .await?;
-            }
             match result {
-                Ok(()) => return self.get(&no).await,
+                Ok(view) => return Ok(view),
                 // The counter fell behind the documents (e.g. a restored counter
                 // table): skip the taken number.
                 Err(UpdateError::Hub(HubError::Exists(_))) => continue,
@@ -628,4 +639,50 @@ impl NodeRpc for NodeApi {
             epoch: hub.epoch().into(),
         }))
     }
+}
+
+/// The registering node's own rows of a new case: the case-number counter (never
+/// moved back) and the petitioner's personal data in clear.
+fn local_rows(
+    case_no: String,
+    unit: String,
+    year: i32,
+    seq: u64,
+    id_number: Option<String>,
+    phone: Option<String>,
+) -> TxStep {
+    std::sync::Arc::new(move |conn| {
+        let (case_no, unit, id_number, phone) = (
+            case_no.clone(),
+            unit.clone(),
+            id_number.clone(),
+            phone.clone(),
+        );
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO node_case_counters (unit, year, next) VALUES ($1, $2, $3)
+                 ON CONFLICT (unit, year) DO UPDATE SET next = CASE
+                   WHEN excluded.next > node_case_counters.next THEN excluded.next
+                   ELSE node_case_counters.next END",
+            )
+            .bind(unit)
+            .bind(i64::from(year))
+            .bind(seq as i64 + 1)
+            .execute(&mut *conn)
+            .await?;
+            if id_number.is_some() || phone.is_some() {
+                sqlx::query(
+                    "INSERT INTO node_pii (case_no, id_number, phone) VALUES ($1, $2, $3)
+                     ON CONFLICT (case_no) DO UPDATE SET id_number = excluded.id_number,
+                       phone = excluded.phone",
+                )
+                .bind(case_no)
+                .bind(id_number)
+                .bind(phone)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(())
+        })
+    })
 }

@@ -81,6 +81,17 @@ pub type TxWork = Box<
         + Send,
 >;
 
+/// A caller's own work to run in the transaction that commits its document (e.g.
+/// the node's local rows that belong with a new case). Callable more than once:
+/// a grouped commit that fails is retried one write at a time.
+pub type TxStep = std::sync::Arc<
+    dyn for<'c> Fn(
+            &'c mut sqlx::AnyConnection,
+        ) -> futures::future::BoxFuture<'c, Result<(), sqlx::Error>>
+        + Send
+        + Sync,
+>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Random id fixed when the store was created; a recreated store has a new one,
