@@ -11,6 +11,7 @@ use xinfang_proto::v1::DocEntry;
 
 use crate::core::{CoreConfig, InboundCursor};
 use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
+use crate::net::TransportConfig;
 use crate::route::{Link, PeerRole};
 use crate::store::{DocWrite, LinkRecord, Store, StoreError, TxWork};
 use crate::topology::{Topology, UnitCode};
@@ -26,6 +27,8 @@ pub struct HubConfig {
     pub batch_max_bytes: usize,
     /// Feed rows examined per storage read while looking for routed documents.
     pub scan_rows: usize,
+    /// Connection limits and timeouts of the links (keepalive, slow readers).
+    pub transport: TransportConfig,
 }
 
 impl Default for HubConfig {
@@ -36,6 +39,7 @@ impl Default for HubConfig {
             batch_max_docs: 512,
             batch_max_bytes: 2 << 20,
             scan_rows: 2048,
+            transport: TransportConfig::default(),
         }
     }
 }
