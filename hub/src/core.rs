@@ -754,15 +754,8 @@ mod tests {
             a_head,
             t,
         );
-        let (mut b, acts_b) = LinkCore::start(
-            cfg,
-            code("441500"),
-            "eb".into(),
-            code("441521"),
-            None,
-            0,
-            t,
-        );
+        let (mut b, acts_b) =
+            LinkCore::start(cfg, code("441500"), "eb".into(), code("441521"), None, 0, t);
         a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_b))));
         b.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_a))));
         (a, b)
