@@ -56,6 +56,12 @@ pub enum HubError {
     NotFound(String),
     #[error("document {0} already exists")]
     Exists(String),
+    #[error("document {doc_id} from {peer}: {rule}")]
+    Refused {
+        doc_id: String,
+        peer: UnitCode,
+        rule: String,
+    },
     #[error(
         "document {doc_id} from {peer}: scope {scope:?} does not touch the subtree this link carries"
     )]
@@ -77,6 +83,7 @@ impl HubError {
             HubError::NotFound(_) => "not_found",
             HubError::Exists(_) => "exists",
             HubError::OutOfScope { .. } => "out_of_scope",
+            HubError::Refused { .. } => "refused_document",
         }
     }
 }
@@ -171,6 +178,14 @@ pub trait CommitObserver: Send + Sync {
     }
 }
 
+/// The domain's rules for documents that arrive from a peer (the hub itself knows
+/// no kinds). Checked for every document of a batch, after its size, `_id` and
+/// scope, before anything of the batch is written.
+pub trait DocumentCheck: Send + Sync {
+    /// `Err(rule)` refuses the whole batch; `rule` names the field and the rule.
+    fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String>;
+}
+
 struct Inner {
     me: UnitCode,
     topology: Arc<Topology>,
@@ -182,6 +197,7 @@ struct Inner {
     links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
     clock: Clock,
     observer: Mutex<Option<Arc<dyn CommitObserver>>>,
+    check: Mutex<Option<Arc<dyn DocumentCheck>>>,
 }
 
 /// Cheap to clone; all clones share one node's state.
@@ -225,12 +241,18 @@ impl Hub {
             links: Mutex::new(BTreeMap::new()),
             clock,
             observer: Mutex::new(None),
+            check: Mutex::new(None),
         })))
     }
 
     /// Registers the observer told about every commit (one at a time).
     pub fn set_observer(&self, observer: Arc<dyn CommitObserver>) {
         *self.0.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    /// Registers the domain's rules for documents from peers.
+    pub fn set_document_check(&self, check: Arc<dyn DocumentCheck>) {
+        *self.0.check.lock().unwrap_or_else(|p| p.into_inner()) = Some(check);
     }
 
     fn observer(&self) -> Option<Arc<dyn CommitObserver>> {
@@ -454,6 +476,12 @@ impl Hub {
         docs: Vec<DocEntry>,
     ) -> Result<u64, HubError> {
         let limits = &self.0.cfg.limits;
+        let check = self
+            .0
+            .check
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut incoming: Vec<(String, LoadedDoc, prost::bytes::Bytes)> =
             Vec::with_capacity(docs.len());
         for entry in docs {
@@ -463,6 +491,15 @@ impl Hub {
                     doc_id: entry.doc_id,
                     peer: link.peer.clone(),
                     scope: loaded.scope.iter().map(ToString::to_string).collect(),
+                });
+            }
+            if let Some(check) = &check
+                && let Err(rule) = check.check(&entry.doc_id, &loaded.doc)
+            {
+                return Err(HubError::Refused {
+                    doc_id: entry.doc_id,
+                    peer: link.peer.clone(),
+                    rule,
                 });
             }
             incoming.push((entry.doc_id, loaded, entry.automerge));

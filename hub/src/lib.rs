@@ -24,6 +24,6 @@ pub mod store;
 pub mod topology;
 
 pub use engine::{
-    Clock, CommitObserver, Create, Hub, HubConfig, HubError, LinkStatus, UpdateError,
+    Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, LinkStatus, UpdateError,
 };
 pub use topology::{Tier, Topology, Unit, UnitCode};

@@ -220,6 +220,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.limits = limits;
     }
     let rules = Arc::new(rules);
+    hub.set_document_check(Arc::new(crate::remote::RemoteRules));
     let projector = Projector::new(hub.clone(), pool.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
