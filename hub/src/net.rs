@@ -19,7 +19,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 use tonic::{Request, Response, Status, Streaming};
 use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
-use xinfang_proto::v1::{SyncFrame, sync_frame};
+use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
 use crate::engine::{Hub, HubError};
@@ -323,10 +323,26 @@ where
                     });
                     Event::Frame(frame)
                 }
-                Some(Err(status)) => break Err(LinkFailure::new(
-                    "transport",
-                    format!("{}: {}", status.code(), status.message()),
-                )),
+                Some(Err(status)) => {
+                    // A frame over the size limit or one that does not decode
+                    // ends here too: tell the peer why, if it still listens.
+                    let failure = LinkFailure::new(
+                        "transport",
+                        format!(
+                            "from peer {peer}: {}: {}",
+                            status.code(),
+                            status.message()
+                        ),
+                    );
+                    let refusal = SyncFrame {
+                        kind: Some(sync_frame::Kind::Error(LinkError {
+                            code: failure.code.clone(),
+                            message: failure.message.clone(),
+                        })),
+                    };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), out.send(refusal)).await;
+                    break Err(failure);
+                }
                 None => break Ok(()),
             },
             Some(ev) = pending.next(), if !pending.is_empty() => match ev {

@@ -2,14 +2,21 @@
 //! stream to a node with real mTLS, as whichever certificate it is given, sends
 //! frames of its own making and reports what the node answered.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
+use prost::Message;
+use prost::bytes::BufMut;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+use tonic::codec::{BufferSettings, Codec, EncodeBuf, Encoder};
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::transport::{ClientTlsConfig, Endpoint};
+use tonic_prost::ProstDecoder;
 use xinfang_hub::doc;
-use xinfang_hub::net::{self, Security, TlsMaterial, TransportConfig};
+use xinfang_hub::net::{self, TlsMaterial};
+use xinfang_hub::pki;
 use xinfang_proto::PROTOCOL_VERSION;
 use xinfang_proto::v1::{Batch, DocEntry, Hello, SyncFrame, sync_frame};
 
@@ -83,23 +90,45 @@ pub async fn exchange(
     max_frame: usize,
     patience: Duration,
 ) -> anyhow::Result<String> {
-    let mut client = net::connect(
-        &fed.addr(to).to_string(),
-        &Security::Tls(Arc::new(tls)),
-        &code(to),
-        max_frame,
-        &TransportConfig::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .max_encoding_message_size(64 << 20);
-    let (tx, rx) = mpsc::channel(frames.len().max(1));
+    let bytes = frames.iter().map(Message::encode_to_vec).collect();
+    exchange_bytes(fed, to, tls, bytes, max_frame, patience).await
+}
+
+/// As `exchange`, with each frame given as its encoded bytes, sent as they are
+/// (they need not decode: that is the point of some of them).
+pub async fn exchange_bytes(
+    fed: &Federation,
+    to: &str,
+    tls: TlsMaterial,
+    frames: Vec<Vec<u8>>,
+    max_frame: usize,
+    patience: Duration,
+) -> anyhow::Result<String> {
+    let endpoint = Endpoint::from_shared(format!("https://{}", fed.addr(to)))?
+        .connect_timeout(Duration::from_secs(5))
+        .tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(tls.ca())
+                .identity(tls.identity())
+                .domain_name(pki::unit_dns_name(&code(to))),
+        )?;
+    let channel = match endpoint.connect().await {
+        Ok(c) => c,
+        Err(e) => return Ok(format!("connect: {}", net::error_chain(&e))),
+    };
+    let mut grpc = tonic::client::Grpc::new(channel)
+        .max_decoding_message_size(max_frame)
+        .max_encoding_message_size(64 << 20);
+    grpc.ready().await?;
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(frames.len().max(1));
     let mut frames = frames.into_iter();
     // The first frame goes before the call (the server may wait for it).
     if let Some(f) = frames.next() {
         tx.send(f).await?;
     }
-    let mut inbound = match client.sync(ReceiverStream::new(rx)).await {
+    let path = PathAndQuery::from_static("/xinfang.v1.Replication/Sync");
+    let call = grpc.streaming(tonic::Request::new(ReceiverStream::new(rx)), path, RawCodec);
+    let mut inbound = match call.await {
         Ok(r) => r.into_inner(),
         Err(s) => return Ok(format!("refused: {}", net::error_chain(&s))),
     };
@@ -121,4 +150,34 @@ pub async fn exchange(
     .await?;
     drop(tx);
     Ok(answer)
+}
+
+/// Sends frames as bytes already encoded; reads the node's frames as usual.
+struct RawCodec;
+
+struct RawEncoder;
+
+impl Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = SyncFrame;
+    type Encoder = RawEncoder;
+    type Decoder = ProstDecoder<SyncFrame>;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> ProstDecoder<SyncFrame> {
+        ProstDecoder::new(BufferSettings::default())
+    }
 }
