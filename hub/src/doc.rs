@@ -129,10 +129,13 @@ pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, 
             reason: "empty".into(),
         });
     }
-    let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt {
+    let corrupt = |reason: String| DocError::Corrupt {
         doc_id: doc_id.to_owned(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let mut doc = contained(|| AutoCommit::load(bytes))
+        .map_err(corrupt)?
+        .map_err(|e| corrupt(e.to_string()))?;
     let found = read_str(&doc, ID_KEY).unwrap_or_default();
     if found != doc_id {
         return Err(DocError::WrongId {
@@ -143,6 +146,23 @@ pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, 
     let scope = read_scope(doc_id, &doc)?;
     let heads = Heads::of(&mut doc);
     Ok(LoadedDoc { doc, scope, heads })
+}
+
+/// Runs Automerge on bytes from outside, turning a panic inside it into an error.
+///
+/// Automerge's decoder can panic on crafted bytes (fuzzing found an `unwrap` on a
+/// truncated LEB128 number in its column decoder); a peer's bad bytes must be a
+/// refusal, never the end of the task that read them. The default panic hook still
+/// logs the panic.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        format!("the Automerge decoder failed on these bytes ({what})")
+    })
 }
 
 /// Reads and validates `_scope`.
@@ -252,12 +272,15 @@ pub fn merge(
             same_as_incoming: true,
         });
     }
-    ours.doc
-        .merge(&mut incoming.doc)
-        .map_err(|e| DocError::Automerge {
-            doc_id: doc_id.to_owned(),
-            reason: e.to_string(),
-        })?;
+    let am = |reason: String| DocError::Automerge {
+        doc_id: doc_id.to_owned(),
+        reason,
+    };
+    // A replica that loaded may still hold what makes Automerge panic when it is
+    // applied; what we held is dropped with the error, so nothing half-merged stays.
+    contained(|| ours.doc.merge(&mut incoming.doc))
+        .map_err(am)?
+        .map_err(|e| am(e.to_string()))?;
     let heads = Heads::of(&mut ours.doc);
     let scope = read_scope(doc_id, &ours.doc)?;
     Ok(Merged {
@@ -324,6 +347,20 @@ mod tests {
             decode("c1", &noscope.save(), &limits),
             Err(DocError::MissingScope { .. })
         ));
+    }
+
+    #[test]
+    fn bytes_that_make_automerge_panic_are_refused_as_corrupt() {
+        // Found by the `document` fuzz target: Automerge's column decoder unwraps
+        // a truncated number. Refused, not a panic.
+        let bytes = include_bytes!("../../tests/bad-inputs/automerge-decoder-panic.automerge");
+        let err = decode("441521115000-2026-000112", bytes, &Limits::default())
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&err, DocError::Corrupt { reason, .. } if reason.contains("decoder failed")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! The folder is written by `write_the_bad_inputs` (ignored; run it with
 //! `-- --ignored` after changing a generator), except `gbk.csv`, which is text
-//! in the GBK encoding, committed as made.
+//! in the GBK encoding, and the inputs the fuzzers found, committed as made.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -127,6 +127,14 @@ fn expectations() -> BTreeMap<&'static str, Door> {
                 doc_id: "441521115000-2026-000109",
                 code: "bad_document",
                 says: &["441521115000-2026-000109", "not a valid Automerge document"],
+            },
+        ),
+        (
+            "automerge-decoder-panic.automerge",
+            Replication {
+                doc_id: "441521115000-2026-000112",
+                code: "bad_document",
+                says: &["441521115000-2026-000112", "decoder failed"],
             },
         ),
         (
