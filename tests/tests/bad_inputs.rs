@@ -134,7 +134,15 @@ fn expectations() -> BTreeMap<&'static str, Door> {
             Replication {
                 doc_id: "441521115000-2026-000112",
                 code: "bad_document",
-                says: &["441521115000-2026-000112", "decoder failed"],
+                says: &["441521115000-2026-000112", "chunk type 3"],
+            },
+        ),
+        (
+            "automerge-memory-bomb.automerge",
+            Replication {
+                doc_id: "441521115000-2026-000113",
+                code: "bad_document",
+                says: &["441521115000-2026-000113", "chunk type 3"],
             },
         ),
         (
