@@ -34,6 +34,18 @@ pub struct CoreConfig {
     /// Resend unacknowledged batches (and repeat a Rewind) after this long.
     /// `None` on reliable, ordered transports such as a gRPC stream.
     pub retransmit_after: Option<Duration>,
+    /// End the session when the peer has sent nothing for this long while we wait
+    /// on it (its Hello, an Ack for our batches, the batches a Rewind asked for).
+    /// A session where both sides are caught up waits on nobody and never idles
+    /// out (the transport's keepalive watches the connection). `None`: never (the
+    /// simulator, whose partitions are meant to heal within a session).
+    pub idle_timeout: Option<Duration>,
+    /// Batches the peer may have waiting while one of its batches is applied. An
+    /// honest peer stays within its window (`window - 1` waiting), so more is a
+    /// flood: on a reliable transport (`retransmit_after` is `None`) the link is
+    /// refused with `flooding`; on a lossy one the excess is dropped (a duplicate
+    /// is no flood) and recovered by Rewind.
+    pub max_queued_batches: usize,
 }
 
 impl Default for CoreConfig {
@@ -42,6 +54,8 @@ impl Default for CoreConfig {
             window: 4,
             hello_retry: Duration::from_secs(5),
             retransmit_after: None,
+            idle_timeout: Some(Duration::from_secs(60)),
+            max_queued_batches: 8,
         }
     }
 }
@@ -132,6 +146,9 @@ pub struct LinkCore {
     scanning: bool,
     generation: u64,
     hello_sent_at: Duration,
+    /// Since when the peer has been silent, counted from the later of its last
+    /// frame and the moment we started waiting on it.
+    silent_since: Duration,
     caught_up: bool,
     closed: bool,
 }
@@ -167,6 +184,7 @@ impl LinkCore {
             scanning: false,
             generation: 0,
             hello_sent_at: now,
+            silent_since: now,
             caught_up: false,
             closed: false,
         };
@@ -201,7 +219,10 @@ impl LinkCore {
             return out;
         }
         match event {
-            Event::Frame(frame) => self.on_frame(now, frame, &mut out),
+            Event::Frame(frame) => {
+                self.silent_since = now;
+                self.on_frame(now, frame, &mut out)
+            }
             Event::LocalHead(h) => {
                 self.head = self.head.max(h);
                 self.maybe_scan(&mut out);
@@ -362,11 +383,23 @@ impl LinkCore {
         }
         self.peer_head = self.peer_head.max(b.head).max(b.upto);
         if self.applying {
-            if self.queued.len() < self.cfg.window * 2 {
+            if self.queued.len() < self.cfg.max_queued_batches {
                 self.queued.push_back(b);
+            } else if self.cfg.retransmit_after.is_none() {
+                // A reliable transport neither duplicates nor reorders: the peer
+                // ignored our acknowledgements.
+                return self.fail(
+                    "flooding",
+                    format!(
+                        "peer {} sent more than {} batches beyond the one being applied, \
+                         without waiting for acknowledgements; refused",
+                        self.peer, self.cfg.max_queued_batches
+                    ),
+                    out,
+                );
             }
-            // Beyond that the sender broke the window (or a lossy transport
-            // duplicated frames): drop it; the gap logic will recover.
+            // On a lossy transport the excess may be duplicates: drop it; the gap
+            // logic will recover.
             return;
         }
         self.process_batch(now, b, out);
@@ -387,6 +420,9 @@ impl LinkCore {
                 (Some(_), None) => false,
             };
             if repeat {
+                if self.gap_asked_at.is_none() {
+                    self.silent_since = now;
+                }
                 self.gap_asked_at = Some(now);
                 Self::send(out, sync_frame::Kind::Rewind(Rewind { since: have }));
             }
@@ -478,6 +514,10 @@ impl LinkCore {
             return self.maybe_scan(out);
         }
         self.head = self.head.max(upto);
+        if self.in_flight.is_empty() {
+            // We start waiting on the peer's Ack now.
+            self.silent_since = now;
+        }
         Self::send(
             out,
             sync_frame::Kind::Batch(Batch {
@@ -507,7 +547,38 @@ impl LinkCore {
         }
     }
 
+    /// What we are waiting for from the peer, if anything.
+    fn awaiting(&self) -> Option<String> {
+        if !self.ready {
+            Some("its Hello".to_owned())
+        } else if let Some((upto, _)) = self.in_flight.back() {
+            Some(format!("an Ack of our feed up to {upto}"))
+        } else if self.gap_asked_at.is_some() {
+            Some(format!(
+                "its feed from {} (we asked with Rewind)",
+                self.inbound.upto
+            ))
+        } else {
+            None
+        }
+    }
+
     fn on_tick(&mut self, now: Duration, out: &mut Vec<Action>) {
+        if let Some(idle) = self.cfg.idle_timeout
+            && now.saturating_sub(self.silent_since) >= idle
+            && let Some(what) = self.awaiting()
+        {
+            return self.fail(
+                "idle_timeout",
+                format!(
+                    "peer {} sent nothing for {:.1} s while this node waited for {what}; \
+                     closing the link",
+                    self.peer,
+                    now.saturating_sub(self.silent_since).as_secs_f32()
+                ),
+                out,
+            );
+        }
         if !self.ready && now.saturating_sub(self.hello_sent_at) >= self.cfg.hello_retry {
             self.send_hello(false, now, out);
         }
@@ -647,5 +718,162 @@ mod tests {
         assert!(
             matches!(acts.last(), Some(Action::Close { error: Some((c, _)) }) if c == "wrong_unit")
         );
+    }
+
+    fn frame(kind: sync_frame::Kind) -> Event {
+        Event::Frame(SyncFrame { kind: Some(kind) })
+    }
+
+    fn closed_with(actions: &[Action]) -> Option<(String, String)> {
+        actions.iter().find_map(|a| match a {
+            Action::Close { error } => error.clone(),
+            _ => None,
+        })
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn short() -> CoreConfig {
+        CoreConfig {
+            idle_timeout: Some(ms(1_000)),
+            ..CoreConfig::default()
+        }
+    }
+
+    /// Two started cores that have exchanged Hellos; `a_head` is a's feed head.
+    fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
+        let t = Duration::ZERO;
+        let (mut a, acts_a) = LinkCore::start(
+            cfg.clone(),
+            code("441521"),
+            "ea".into(),
+            code("441500"),
+            None,
+            a_head,
+            t,
+        );
+        let (mut b, acts_b) =
+            LinkCore::start(cfg, code("441500"), "eb".into(), code("441521"), None, 0, t);
+        a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_b))));
+        b.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_a))));
+        (a, b)
+    }
+
+    fn batch(from: u64, upto: u64) -> Event {
+        frame(sync_frame::Kind::Batch(Batch {
+            from,
+            upto,
+            docs: Vec::new(),
+            head: 100,
+        }))
+    }
+
+    #[test]
+    fn a_peer_that_never_says_hello_idles_out_naming_it() {
+        let (mut a, _) = LinkCore::start(
+            short(),
+            code("441521"),
+            "ea".into(),
+            code("441500"),
+            None,
+            0,
+            Duration::ZERO,
+        );
+        assert!(closed_with(&a.handle(ms(999), Event::Tick)).is_none());
+        let (code_, message) = closed_with(&a.handle(ms(1_000), Event::Tick)).expect("closed");
+        assert_eq!(code_, "idle_timeout");
+        assert!(
+            message.contains("441500") && message.contains("Hello"),
+            "{message}"
+        );
+        assert!(a.is_closed());
+    }
+
+    #[test]
+    fn a_peer_that_does_not_ack_idles_out_but_a_quiet_caught_up_link_does_not() {
+        // Caught up on both sides: nobody waits, so silence is fine.
+        let (mut a, mut b) = pair(short(), 0);
+        for t in [5_000, 60_000, 600_000] {
+            assert!(closed_with(&a.handle(ms(t), Event::Tick)).is_none());
+            assert!(closed_with(&b.handle(ms(t), Event::Tick)).is_none());
+        }
+        assert!(!a.is_closed() && !b.is_closed());
+
+        // a has something to send, after a long quiet spell: the clock starts when
+        // the batch goes out, not at the peer's last frame.
+        let (mut a, _b) = pair(short(), 0);
+        let t0 = ms(30_000);
+        let acts = a.handle(t0, Event::LocalHead(3));
+        assert!(matches!(acts.as_slice(), [Action::Scan { .. }]), "{acts:?}");
+        let acts = a.handle(
+            t0,
+            Event::Scanned {
+                generation: 0,
+                upto: 3,
+                docs: Vec::new(),
+            },
+        );
+        assert!(acts.iter().any(|x| matches!(x, Action::Send(_))));
+        assert!(closed_with(&a.handle(t0 + ms(999), Event::Tick)).is_none());
+        // Any frame from the peer restarts the clock.
+        a.handle(t0 + ms(900), frame(sync_frame::Kind::Ack(Ack { upto: 0 })));
+        assert!(closed_with(&a.handle(t0 + ms(1_500), Event::Tick)).is_none());
+        let (c, m) = closed_with(&a.handle(t0 + ms(1_900), Event::Tick)).expect("closed");
+        assert_eq!(c, "idle_timeout");
+        assert!(m.contains("441500") && m.contains("Ack"), "{m}");
+    }
+
+    #[test]
+    fn our_own_slow_apply_is_not_the_peers_idleness() {
+        let (_a, mut b) = pair(short(), 5);
+        let acts = b.handle(ms(10), batch(0, 5));
+        assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
+        // b waits on its own storage, not on a: no timeout however long it takes.
+        assert!(closed_with(&b.handle(ms(60_000), Event::Tick)).is_none());
+        let acts = b.handle(ms(60_001), Event::Applied { upto: 5 });
+        assert!(closed_with(&acts).is_none());
+        assert!(closed_with(&b.handle(ms(120_000), Event::Tick)).is_none());
+    }
+
+    #[test]
+    fn a_peer_that_floods_batches_beyond_its_window_is_refused() {
+        let cfg = CoreConfig::default();
+        let (_a, mut b) = pair(cfg.clone(), 100);
+        let t = ms(1);
+        let acts = b.handle(t, batch(0, 1));
+        assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
+        // While that applies, an honest peer could have window - 1 more in flight.
+        for i in 1..cfg.window as u64 {
+            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+        }
+        // Up to the limit they are kept; one more is a flood.
+        for i in cfg.window as u64..=cfg.max_queued_batches as u64 {
+            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+        }
+        let acts = b.handle(t, batch(50, 51));
+        let (c, m) = closed_with(&acts).expect("refused");
+        assert_eq!(c, "flooding");
+        assert!(m.contains("441521"), "{m}");
+        // The peer is told why.
+        assert!(acts.iter().any(|x| matches!(
+            x,
+            Action::Send(SyncFrame {
+                kind: Some(sync_frame::Kind::Error(LinkError { code, .. }))
+            }) if code == "flooding"
+        )));
+
+        // On a lossy transport the excess may be duplicates: dropped, not refused.
+        let lossy = CoreConfig {
+            retransmit_after: Some(ms(500)),
+            ..CoreConfig::default()
+        };
+        let (_a, mut b) = pair(lossy.clone(), 100);
+        b.handle(t, batch(0, 1));
+        for i in 1..=(lossy.max_queued_batches as u64 + 5) {
+            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+        }
+        assert!(!b.is_closed());
     }
 }

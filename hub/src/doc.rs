@@ -129,10 +129,14 @@ pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, 
             reason: "empty".into(),
         });
     }
-    let mut doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt {
+    let corrupt = |reason: String| DocError::Corrupt {
         doc_id: doc_id.to_owned(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    one_document_chunk(bytes).map_err(corrupt)?;
+    let mut doc = contained(|| AutoCommit::load(bytes))
+        .map_err(corrupt)?
+        .map_err(|e| corrupt(e.to_string()))?;
     let found = read_str(&doc, ID_KEY).unwrap_or_default();
     if found != doc_id {
         return Err(DocError::WrongId {
@@ -143,6 +147,64 @@ pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, 
     let scope = read_scope(doc_id, &doc)?;
     let heads = Heads::of(&mut doc);
     Ok(LoadedDoc { doc, scope, heads })
+}
+
+/// Automerge's chunk magic bytes.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Checks that `bytes` are what a node stores and sends: one saved Automerge
+/// document, i.e. a single document chunk (magic, checksum, type 0, LEB128 length)
+/// whose body runs exactly to the end. Automerge would also load change chunks and
+/// bundles, but no node writes them, and fuzzing found its decoder for them
+/// panicking and allocating without bound on crafted bytes of a few hundred.
+fn one_document_chunk(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 10 || bytes[..4] != MAGIC {
+        return Err("it does not begin like an Automerge document".into());
+    }
+    let kind = bytes[8];
+    if kind != 0 {
+        return Err(format!(
+            "chunk type {kind} where a saved document (type 0) must be; \
+             nodes send whole saved documents only"
+        ));
+    }
+    let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
+    loop {
+        let b = *bytes.get(at).ok_or("the chunk header is cut short")?;
+        at += 1;
+        if shift > 63 {
+            return Err("the chunk length is not a number".into());
+        }
+        len |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let rest = (bytes.len() - at) as u64;
+    if rest != len {
+        return Err(format!(
+            "the chunk header says {len} bytes follow, but {rest} do"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs Automerge on bytes from outside, turning a panic inside it into an error.
+///
+/// Automerge's decoder can panic on crafted bytes (fuzzing found an `unwrap` on a
+/// truncated LEB128 number in its column decoder); a peer's bad bytes must be a
+/// refusal, never the end of the task that read them. The default panic hook still
+/// logs the panic.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        format!("the Automerge decoder failed on these bytes ({what})")
+    })
 }
 
 /// Reads and validates `_scope`.
@@ -252,12 +314,15 @@ pub fn merge(
             same_as_incoming: true,
         });
     }
-    ours.doc
-        .merge(&mut incoming.doc)
-        .map_err(|e| DocError::Automerge {
-            doc_id: doc_id.to_owned(),
-            reason: e.to_string(),
-        })?;
+    let am = |reason: String| DocError::Automerge {
+        doc_id: doc_id.to_owned(),
+        reason,
+    };
+    // A replica that loaded may still hold what makes Automerge panic when it is
+    // applied; what we held is dropped with the error, so nothing half-merged stays.
+    contained(|| ours.doc.merge(&mut incoming.doc))
+        .map_err(am)?
+        .map_err(|e| am(e.to_string()))?;
     let heads = Heads::of(&mut ours.doc);
     let scope = read_scope(doc_id, &ours.doc)?;
     Ok(Merged {
@@ -324,6 +389,34 @@ mod tests {
             decode("c1", &noscope.save(), &limits),
             Err(DocError::MissingScope { .. })
         ));
+    }
+
+    #[test]
+    fn bytes_that_make_automerge_panic_are_refused_as_corrupt() {
+        // Found by the `document` fuzz target: in a bundle chunk, Automerge's
+        // column decoder unwraps a truncated number, or expands a run without
+        // bound. No node sends bundles: refused before Automerge reads them.
+        for bytes in [
+            include_bytes!("../../tests/bad-inputs/automerge-decoder-panic.automerge").as_slice(),
+            include_bytes!("../../tests/bad-inputs/automerge-memory-bomb.automerge").as_slice(),
+        ] {
+            let err = decode("441521115000-2026-000112", bytes, &Limits::default())
+                .err()
+                .expect("refused");
+            assert!(
+                matches!(&err, DocError::Corrupt { reason, .. } if reason.contains("chunk type 3")),
+                "{err}"
+            );
+        }
+        // A panic inside Automerge itself is contained too.
+        let err = contained(|| -> () { panic!("inside the decoder") }).unwrap_err();
+        assert!(err.contains("inside the decoder"), "{err}");
+        // Only exactly one document chunk passes.
+        let mut d = make("c1", "441521");
+        let one = d.save();
+        assert!(one_document_chunk(&one).is_ok());
+        let two = [one.clone(), one.clone()].concat();
+        assert!(one_document_chunk(&two).unwrap_err().contains("follow"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use xinfang_proto::v1::DocEntry;
 
 use crate::core::{CoreConfig, InboundCursor};
 use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
+use crate::net::TransportConfig;
 use crate::route::{Link, PeerRole};
 use crate::store::{DocWrite, LinkRecord, Store, StoreError, TxStep, TxWork};
 use crate::topology::{Topology, UnitCode};
@@ -27,6 +28,8 @@ pub struct HubConfig {
     pub batch_max_bytes: usize,
     /// Feed rows examined per storage read while looking for routed documents.
     pub scan_rows: usize,
+    /// Connection limits and timeouts of the links (keepalive, slow readers).
+    pub transport: TransportConfig,
 }
 
 impl Default for HubConfig {
@@ -37,6 +40,7 @@ impl Default for HubConfig {
             batch_max_docs: 512,
             batch_max_bytes: 2 << 20,
             scan_rows: 2048,
+            transport: TransportConfig::default(),
         }
     }
 }
@@ -53,6 +57,12 @@ pub enum HubError {
     NotFound(String),
     #[error("document {0} already exists")]
     Exists(String),
+    #[error("document {doc_id} from {peer}: {rule}")]
+    Refused {
+        doc_id: String,
+        peer: UnitCode,
+        rule: String,
+    },
     #[error(
         "document {doc_id} from {peer}: scope {scope:?} does not touch the subtree this link carries"
     )]
@@ -85,6 +95,7 @@ impl HubError {
             HubError::NotFound(_) => "not_found",
             HubError::Exists(_) => "exists",
             HubError::OutOfScope { .. } => "out_of_scope",
+            HubError::Refused { .. } => "refused_document",
         }
     }
 }
@@ -205,6 +216,14 @@ struct Group {
     draining: bool,
 }
 
+/// The domain's rules for documents that arrive from a peer (the hub itself knows
+/// no kinds). Checked for every document of a batch, after its size, `_id` and
+/// scope, before anything of the batch is written.
+pub trait DocumentCheck: Send + Sync {
+    /// `Err(rule)` refuses the whole batch; `rule` names the field and the rule.
+    fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String>;
+}
+
 struct Inner {
     me: UnitCode,
     topology: Arc<Topology>,
@@ -224,6 +243,7 @@ struct Inner {
     links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
     clock: Clock,
     observer: Mutex<Option<Arc<dyn CommitObserver>>>,
+    check: Mutex<Option<Arc<dyn DocumentCheck>>>,
 }
 
 /// Cheap to clone; all clones share one node's state.
@@ -272,12 +292,18 @@ impl Hub {
             links: Mutex::new(BTreeMap::new()),
             clock,
             observer: Mutex::new(None),
+            check: Mutex::new(None),
         })))
     }
 
     /// Registers the observer told about every commit (one at a time).
     pub fn set_observer(&self, observer: Arc<dyn CommitObserver>) {
         *self.0.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    /// Registers the domain's rules for documents from peers.
+    pub fn set_document_check(&self, check: Arc<dyn DocumentCheck>) {
+        *self.0.check.lock().unwrap_or_else(|p| p.into_inner()) = Some(check);
     }
 
     fn observer(&self) -> Option<Arc<dyn CommitObserver>> {
@@ -699,6 +725,12 @@ impl Hub {
         docs: Vec<DocEntry>,
     ) -> Result<u64, HubError> {
         let limits = &self.0.cfg.limits;
+        let check = self
+            .0
+            .check
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut incoming: Vec<(String, LoadedDoc, prost::bytes::Bytes)> =
             Vec::with_capacity(docs.len());
         for entry in docs {
@@ -708,6 +740,15 @@ impl Hub {
                     doc_id: entry.doc_id,
                     peer: link.peer.clone(),
                     scope: loaded.scope.iter().map(ToString::to_string).collect(),
+                });
+            }
+            if let Some(check) = &check
+                && let Err(rule) = check.check(&entry.doc_id, &loaded.doc)
+            {
+                return Err(HubError::Refused {
+                    doc_id: entry.doc_id,
+                    peer: link.peer.clone(),
+                    rule,
                 });
             }
             incoming.push((entry.doc_id, loaded, entry.automerge));

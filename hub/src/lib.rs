@@ -28,6 +28,6 @@ pub mod tls;
 pub mod topology;
 
 pub use engine::{
-    Clock, CommitObserver, Create, Hub, HubConfig, HubError, LinkStatus, UpdateError,
+    Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, LinkStatus, UpdateError,
 };
 pub use topology::{Tier, Topology, Unit, UnitCode};

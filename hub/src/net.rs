@@ -19,7 +19,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
-use xinfang_proto::v1::{SyncFrame, sync_frame};
+use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
 use crate::engine::{Hub, HubError};
@@ -43,6 +43,37 @@ impl Security {
     /// mTLS with `material` as it is (checked, not reloaded).
     pub fn tls(material: TlsMaterial) -> Result<Security, TlsError> {
         Ok(Security::Tls(Arc::new(TlsState::new(material, None)?)))
+    }
+}
+
+/// Connection-level limits and timeouts, for the server and the client side.
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// HTTP/2 PING interval on every connection, idle or not (server and client).
+    pub keepalive_interval: Duration,
+    /// A connection whose PING is not answered within this is closed.
+    pub keepalive_timeout: Duration,
+    /// A peer that has not taken a frame of ours for this long (our send stays
+    /// blocked: it does not read) is disconnected.
+    pub send_timeout: Duration,
+    /// Frames a session buffers toward its peer, and from it on the child side.
+    pub frame_queue: usize,
+    /// HTTP/2 streams one connection may have open at once (server).
+    pub max_concurrent_streams: u32,
+    /// Requests one connection may have in progress at once; more wait (server).
+    pub concurrency_per_connection: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            keepalive_interval: Duration::from_secs(15),
+            keepalive_timeout: Duration::from_secs(20),
+            send_timeout: Duration::from_secs(30),
+            frame_queue: 64,
+            max_concurrent_streams: 64,
+            concurrency_per_connection: 32,
+        }
     }
 }
 
@@ -140,21 +171,45 @@ where
     let mut pending: FuturesUnordered<StorageWork> = FuturesUnordered::new();
     let mut saving_ack = false;
     let mut ack_to_save: Option<u64> = None;
-    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    // Time reaches the core as ticks: often enough for its shortest timer.
+    let period = [hub.config().core.idle_timeout.map(|t| t / 4)]
+        .into_iter()
+        .flatten()
+        .fold(Duration::from_millis(500), Duration::min)
+        .max(Duration::from_millis(10));
+    let send_timeout = hub.config().transport.send_timeout;
+    let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
         let mut close: Option<Option<(String, String)>> = None;
         for action in actions.drain(..) {
             match action {
                 Action::Send(frame) => {
+                    if close.is_some() {
+                        // Already ending (a peer that does not read gets nothing more).
+                        continue;
+                    }
                     let n = frame.encoded_len() as u64;
                     hub.with_link_status(&peer, |s| {
                         s.bytes_sent += n;
                         s.session_bytes_sent += n;
                         s.frames_sent += 1;
                     });
-                    if out.send(frame).await.is_err() {
-                        close.get_or_insert(Some(("closed".into(), "peer went away".into())));
+                    match tokio::time::timeout(send_timeout, out.send(frame)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => {
+                            close = Some(Some(("closed".into(), "peer went away".into())));
+                        }
+                        Err(_) => {
+                            close = Some(Some((
+                                "not_reading".into(),
+                                format!(
+                                    "peer {peer} has taken no frame for {} s (it does not read); \
+                                     disconnecting",
+                                    send_timeout.as_secs_f32()
+                                ),
+                            )));
+                        }
                     }
                 }
                 Action::Scan { generation, after } => {
@@ -262,10 +317,26 @@ where
                     });
                     Event::Frame(frame)
                 }
-                Some(Err(status)) => break Err(LinkFailure::new(
-                    "transport",
-                    format!("{}: {}", status.code(), status.message()),
-                )),
+                Some(Err(status)) => {
+                    // A frame over the size limit or one that does not decode
+                    // ends here too: tell the peer why, if it still listens.
+                    let failure = LinkFailure::new(
+                        "transport",
+                        format!(
+                            "from peer {peer}: {}: {}",
+                            status.code(),
+                            status.message()
+                        ),
+                    );
+                    let refusal = SyncFrame {
+                        kind: Some(sync_frame::Kind::Error(LinkError {
+                            code: failure.code.clone(),
+                            message: failure.message.clone(),
+                        })),
+                    };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), out.send(refusal)).await;
+                    break Err(failure);
+                }
                 None => break Ok(()),
             },
             Some(ev) = pending.next(), if !pending.is_empty() => match ev {
@@ -347,7 +418,7 @@ impl ReplicationService {
         started: Instant,
         serial: Option<String>,
     ) -> FrameStream {
-        let (tx, rx) = mpsc::channel::<SyncFrame>(64);
+        let (tx, rx) = mpsc::channel::<SyncFrame>(self.hub.config().transport.frame_queue.max(1));
         let (id, replaced) = self.sessions.begin(&link.peer);
         let hub = self.hub.clone();
         let sessions = self.sessions.clone();
@@ -442,6 +513,7 @@ pub async fn connect(
     security: &Security,
     expect: &UnitCode,
     max_frame_bytes: usize,
+    transport: &TransportConfig,
 ) -> Result<ReplicationClient<Channel>, LinkFailure> {
     let scheme = match security {
         Security::Tls(_) => "https",
@@ -451,8 +523,8 @@ pub async fn connect(
         .map_err(|e| LinkFailure::new("address", format!("{listen}: {e}")))?
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
-        .http2_keep_alive_interval(Duration::from_secs(15))
-        .keep_alive_timeout(Duration::from_secs(20))
+        .http2_keep_alive_interval(transport.keepalive_interval)
+        .keep_alive_timeout(transport.keepalive_timeout)
         .keep_alive_while_idle(true);
     if let Security::Tls(state) = security {
         // The material current now: a node whose certificate, root or revocation
@@ -507,6 +579,7 @@ pub async fn sync_with_parent(
         security,
         &link.peer,
         hub.config().limits.max_frame_bytes,
+        &hub.config().transport,
     )
     .await?;
     // The parent's certificate, as our verifier accepted it: if new material revokes
@@ -518,12 +591,13 @@ pub async fn sync_with_parent(
         Security::Insecure => None,
     };
     let shutdown = until_revoked_or(tls, shutdown, link.peer.clone());
-    let (tx, rx) = mpsc::channel::<SyncFrame>(64);
+    let queue = hub.config().transport.frame_queue.max(1);
+    let (tx, rx) = mpsc::channel::<SyncFrame>(queue);
     // The request stream must carry our Hello before the server answers (the
     // insecure server reads it to learn who we are), so start the session first.
     let hub2 = hub.clone();
     let link2 = link.clone();
-    let (in_tx, in_rx) = mpsc::channel::<Result<SyncFrame, Status>>(64);
+    let (in_tx, in_rx) = mpsc::channel::<Result<SyncFrame, Status>>(queue);
     let session = tokio::spawn(drive(
         hub2,
         link2,
@@ -591,5 +665,77 @@ pub async fn run_uplink(hub: Hub, security: Security, mut shutdown: watch::Recei
             _ = shutdown.changed() => return,
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HubConfig;
+    use crate::store::mem::MemStore;
+    use xinfang_proto::PROTOCOL_VERSION;
+    use xinfang_proto::v1::Hello;
+
+    const TOML: &str = r#"
+[[unit]]
+code = "441521"
+name = "county"
+tier = "county"
+listen = "127.0.0.1:1"
+
+[[unit]]
+code = "441521115000"
+name = "town"
+tier = "township"
+parent = "441521"
+listen = "127.0.0.1:2"
+"#;
+
+    #[tokio::test]
+    async fn a_peer_that_does_not_read_is_disconnected_naming_it() {
+        let topology = Arc::new(crate::Topology::from_toml(TOML).unwrap());
+        let me: UnitCode = "441521".parse().unwrap();
+        let town: UnitCode = "441521115000".parse().unwrap();
+        let mut cfg = HubConfig::default();
+        cfg.transport.send_timeout = Duration::from_millis(200);
+        let hub = Hub::new(me, topology, Arc::new(MemStore::new("e-county")), cfg).unwrap();
+        let link = hub.link_with(&town).unwrap();
+        let (in_tx, in_rx) = mpsc::channel(4);
+        // Room for our opening Hello only; the peer never takes it.
+        let (out_tx, _out_rx) = mpsc::channel(1);
+        let (_stop_tx, stop_rx) = watch::channel(false);
+        let session = tokio::spawn(drive(
+            hub.clone(),
+            link,
+            ReceiverStream::new(in_rx),
+            out_tx,
+            stop_rx,
+            Instant::now(),
+        ));
+        // The peer's Hello asks for a reply Hello, which has nowhere to go.
+        in_tx
+            .send(Ok(SyncFrame {
+                kind: Some(sync_frame::Kind::Hello(Hello {
+                    protocol: PROTOCOL_VERSION,
+                    unit: town.to_string(),
+                    epoch: "e-town".into(),
+                    ..Default::default()
+                })),
+            }))
+            .await
+            .unwrap();
+        let ended = tokio::time::timeout(Duration::from_secs(10), session)
+            .await
+            .expect("the session must end on its own")
+            .unwrap();
+        let err = ended.expect_err("ends with an error");
+        assert_eq!(err.code, "not_reading");
+        assert!(err.message.contains("441521115000"), "{err}");
+        let status = hub.with_link_status(&town, |s| s.clone());
+        assert!(!status.connected);
+        assert!(
+            status.last_error.is_some_and(|e| e.contains("not_reading")),
+            "the link's status says why"
+        );
     }
 }

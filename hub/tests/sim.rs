@@ -117,6 +117,9 @@ impl Sim {
                 window: 3,
                 hello_retry: Duration::from_millis(800),
                 retransmit_after: Some(Duration::from_millis(1500)),
+                // Partitions here are meant to heal within a session.
+                idle_timeout: None,
+                ..CoreConfig::default()
             },
             batch_max_docs: 4,
             scan_rows: 5,

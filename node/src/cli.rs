@@ -79,6 +79,19 @@ pub struct RunArgs {
     /// Largest document accepted, in bytes
     #[arg(long, default_value_t = 4 << 20)]
     pub max_doc_bytes: usize,
+    /// Largest request to the node and reports API, in bytes (refused from its
+    /// length prefix, before it is read)
+    #[arg(long, default_value_t = 4 << 20)]
+    pub max_request_bytes: usize,
+    /// Largest request to the schedules API (imports carry whole tables), in bytes
+    #[arg(long, default_value_t = 8 << 20)]
+    pub max_import_bytes: usize,
+    /// Seconds a link waits on a silent peer (its Hello, an Ack) before it ends
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub link_idle_timeout: u64,
+    /// Seconds a peer may leave our frames unread before it is disconnected
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub link_send_timeout: u64,
     /// Folder of reception-rule sets (NAME.toml) looked in before the shipped ones;
     /// repeatable. Default: `rules/` beside the topology file and one level up.
     #[arg(long = "rules-dir")]
@@ -128,6 +141,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     hub.limits.max_frame_bytes = args.max_frame_bytes;
     hub.limits.max_doc_bytes = args.max_doc_bytes;
     hub.batch_max_bytes = hub.batch_max_bytes.min(args.max_frame_bytes / 2);
+    if args.link_idle_timeout == 0 || args.link_send_timeout == 0 {
+        bail!("--link-idle-timeout and --link-send-timeout must be at least 1 second");
+    }
+    hub.core.idle_timeout = Some(std::time::Duration::from_secs(args.link_idle_timeout));
+    hub.transport.send_timeout = std::time::Duration::from_secs(args.link_send_timeout);
+    let api = server::ApiLimits {
+        max_request_bytes: args.max_request_bytes,
+        max_import_bytes: args.max_import_bytes,
+    };
     let match_key = match &args.match_key {
         Some(p) => Some(
             server::load_match_key(p)?
@@ -194,6 +216,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         },
         hub,
         metrics_listen: args.metrics_listen,
+        api,
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

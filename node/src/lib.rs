@@ -5,6 +5,7 @@
 //! - [`case`]: the case document and its rules.
 //! - [`lifecycle`]: a case as records; status, deadlines, closure derived purely.
 //! - [`projection`]: query tables derived from documents.
+//! - [`remote`]: the rules for documents that arrive from peers.
 //! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
@@ -24,6 +25,7 @@ pub mod lifecycle;
 pub mod memory;
 pub mod metrics;
 pub mod projection;
+pub mod remote;
 pub mod report;
 pub mod report_api;
 pub mod rules;

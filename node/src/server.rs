@@ -55,6 +55,27 @@ pub enum StartError {
     },
 }
 
+/// Size limits on requests to the node's API, checked from each message's gRPC
+/// length prefix before it is read: a larger request is refused with
+/// `OUT_OF_RANGE` naming both sizes, and nothing of it is decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiLimits {
+    /// Largest request to the Node and Reports services (and health, reflection).
+    pub max_request_bytes: usize,
+    /// Largest request to the Schedules service, whose imports carry whole tables
+    /// (the importer's own limit is 5 MiB).
+    pub max_import_bytes: usize,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        ApiLimits {
+            max_request_bytes: 4 << 20,
+            max_import_bytes: 8 << 20,
+        }
+    }
+}
+
 pub struct NodeConfig {
     pub unit: UnitCode,
     pub topology: Arc<Topology>,
@@ -79,6 +100,8 @@ pub struct NodeConfig {
     /// Where to serve `GET /metrics` over plain HTTP (None: no endpoint). Port 0
     /// picks a free port; `NodeHandle::metrics_addr` tells which.
     pub metrics_listen: Option<SocketAddr>,
+    /// Request size limits of the node's API.
+    pub api: ApiLimits,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -184,6 +207,8 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     tracing::info!(db = %db.url(), "storage open");
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
+    let transport = cfg.hub.transport.clone();
+    let api_limits = cfg.api;
     let sets =
         Arc::new(RuleSets::resolve(&cfg.topology, &cfg.rules_dirs).map_err(StartError::Rules)?);
     let clock = cfg
@@ -204,6 +229,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.limits = limits;
     }
     let rules = Arc::new(rules);
+    hub.set_document_check(Arc::new(crate::remote::RemoteRules));
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -228,8 +254,10 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     // follows the TLS folder.
     let builder = Server::builder()
         .tcp_nodelay(true)
-        .http2_keepalive_interval(Some(std::time::Duration::from_secs(15)))
-        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(20)));
+        .http2_keepalive_interval(Some(transport.keepalive_interval))
+        .http2_keepalive_timeout(Some(transport.keepalive_timeout))
+        .max_concurrent_streams(Some(transport.max_concurrent_streams))
+        .concurrency_limit_per_connection(transport.concurrency_per_connection);
     let tls_state = match &cfg.security {
         Security::Tls(state) => Some(state.clone()),
         Security::Insecure => None,
@@ -271,7 +299,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         sets,
     ));
     let schedules_service = SchedulesServer::new(SchedulesApi::new(schedules.clone()))
-        .max_decoding_message_size(8 << 20);
+        .max_decoding_message_size(api_limits.max_import_bytes);
     let reports = Arc::new(ReportService::new(
         hub.clone(),
         db.clone(),
@@ -279,15 +307,16 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.clone(),
         schedules.clone(),
     ));
-    let reports_service = ReportsServer::new(ReportsApi::new(reports));
+    let reports_service = ReportsServer::new(ReportsApi::new(reports))
+        .max_decoding_message_size(api_limits.max_request_bytes);
     let api = NodeApi::new(hub.clone(), db, projector.clone(), rules, match_key, keys)
         .with_tls(tls_state.clone());
-    let api_service = NodeServer::new(api).max_decoding_message_size(1 << 20);
+    let api_service = NodeServer::new(api).max_decoding_message_size(api_limits.max_request_bytes);
     let tls = matches!(cfg.security, Security::Tls(_));
     let router = builder
         .layer(grpc_metrics.layer())
-        .add_service(health_service)
-        .add_service(reflection)
+        .add_service(health_service.max_decoding_message_size(api_limits.max_request_bytes))
+        .add_service(reflection.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(replication);
     let router = if tls {
         router

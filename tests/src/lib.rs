@@ -21,13 +21,14 @@ use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki};
 use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
-use xinfang_node::server::{self, NodeConfig, NodeHandle};
+use xinfang_node::server::{self, ApiLimits, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_client::NodeClient;
 
 pub use xinfang_node::layout::FederationDir;
 
 pub mod chromium;
+pub mod raw;
 
 pub const CITY: &str = "441500";
 pub const COUNTY: &str = "441521";
@@ -150,6 +151,8 @@ pub struct Federation {
     pub clock: Option<xinfang_hub::Clock>,
     /// Whether nodes serve `/metrics` (each on its own `127.0.0.1:0` port).
     pub metrics: bool,
+    /// Request size limits of the nodes' API; set before (re)starting a node.
+    pub api: ApiLimits,
     /// Each node's PostgreSQL schema (Postgres backend); dropped last.
     schemas: BTreeMap<String, Schema>,
 }
@@ -257,6 +260,7 @@ impl Federation {
             hub_config,
             clock,
             metrics,
+            api: ApiLimits::default(),
         };
         for (c, ..) in &units {
             let l = listeners.remove(*c).context("listener")?;
@@ -312,6 +316,7 @@ impl Federation {
             clock: self.clock.clone(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
             metrics_listen: self.metrics.then(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+            api: self.api,
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);

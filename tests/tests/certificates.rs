@@ -29,6 +29,7 @@ async fn serial_served(fed: &Federation, unit: &str) -> anyhow::Result<String> {
         &Security::Tls(client.clone()),
         &code(unit),
         1 << 20,
+        &Default::default(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -32,6 +32,7 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         rules_dirs: Vec::new(),
         clock: None,
         metrics_listen: None,
+        api: Default::default(),
     })
 }
 

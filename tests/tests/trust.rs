@@ -1,118 +1,11 @@
 //! Who may link to whom (mTLS identities) and what a hostile peer's frames get.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use automerge::transaction::Transactable;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
-use xinfang_hub::doc;
 use xinfang_hub::net::{self, Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki, Reason, RevokeTarget};
-use xinfang_hub::tls::TlsState;
 use xinfang_hub::{HubConfig, Tier};
-use xinfang_proto::PROTOCOL_VERSION;
-use xinfang_proto::v1::{Batch, DocEntry, Hello, SyncFrame, sync_frame};
+use xinfang_proto::v1::{DocEntry, SyncFrame};
+use xinfang_tests::raw::{HOSTILE_EPOCH, batch, send_raw, valid_doc};
 use xinfang_tests::*;
-
-fn frame(kind: sync_frame::Kind) -> SyncFrame {
-    SyncFrame { kind: Some(kind) }
-}
-
-fn hello(unit: &str) -> SyncFrame {
-    frame(sync_frame::Kind::Hello(Hello {
-        protocol: PROTOCOL_VERSION,
-        unit: unit.into(),
-        epoch: "hostile-epoch".into(),
-        known_epoch: String::new(),
-        since: 0,
-        head: 10,
-        reply: false,
-    }))
-}
-
-fn batch(docs: Vec<DocEntry>) -> SyncFrame {
-    frame(sync_frame::Kind::Batch(Batch {
-        from: 0,
-        upto: 1,
-        docs,
-        head: 1,
-    }))
-}
-
-/// A saved, valid case-like document scoped to `unit`.
-fn valid_doc(id: &str, unit: &str) -> Vec<u8> {
-    let mut d = doc::new_doc(id, doc::unit_actor(&code(unit))).unwrap();
-    doc::extend_scope(id, &mut d, [&code(unit)]).unwrap();
-    d.put(automerge::ROOT, "kind", "case").unwrap();
-    d.save()
-}
-
-/// Opens a raw replication stream to `unit`'s node as whoever `tls` says, sends
-/// `frames` after a Hello, and returns the first LinkError the node answers with
-/// (or the transport error that ended the stream).
-async fn send_raw(
-    fed: &Federation,
-    to: &str,
-    tls: TlsMaterial,
-    as_unit: &str,
-    frames: Vec<SyncFrame>,
-    max_frame: usize,
-) -> anyhow::Result<String> {
-    // Taken as given: a forged certificate must reach the node to be refused there.
-    send_raw_as(
-        fed,
-        to,
-        Arc::new(TlsState::unchecked(tls)?),
-        as_unit,
-        frames,
-        max_frame,
-    )
-    .await
-}
-
-async fn send_raw_as(
-    fed: &Federation,
-    to: &str,
-    tls: Arc<TlsState>,
-    as_unit: &str,
-    frames: Vec<SyncFrame>,
-    max_frame: usize,
-) -> anyhow::Result<String> {
-    let mut client = net::connect(
-        &fed.addr(to).to_string(),
-        &Security::Tls(tls),
-        &code(to),
-        max_frame,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .max_encoding_message_size(64 << 20);
-    let (tx, rx) = mpsc::channel(16);
-    tx.send(hello(as_unit)).await?;
-    let mut inbound = match client.sync(ReceiverStream::new(rx)).await {
-        Ok(r) => r.into_inner(),
-        Err(s) => return Ok(format!("refused: {}", net::error_chain(&s))),
-    };
-    for f in frames {
-        tx.send(f).await?;
-    }
-    let answer = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match inbound.message().await {
-                Ok(Some(SyncFrame {
-                    kind: Some(sync_frame::Kind::Error(e)),
-                })) => return format!("{}: {}", e.code, e.message),
-                Ok(Some(_)) => continue,
-                Ok(None) => return "stream ended".to_string(),
-                Err(s) => return format!("transport: {}", s.message()),
-            }
-        }
-    })
-    .await?;
-    drop(tx);
-    Ok(answer)
-}
 
 async fn county_untouched(
     fed: &Federation,
@@ -182,6 +75,7 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
         &Security::tls(fed.tls(COMM_A)?)?,
         &code(COUNTY),
         1 << 20,
+        &net::TransportConfig::default(),
     )
     .await;
     let Err(err) = impostor else {
@@ -319,7 +213,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             .await?
             .map(|r| r.inbound);
         assert!(
-            cursor.as_ref().is_none_or(|c| c.epoch != "hostile-epoch"),
+            cursor.as_ref().is_none_or(|c| c.epoch != HOSTILE_EPOCH),
             "{what}: the cursor moved: {cursor:?}"
         );
     }
@@ -597,6 +491,7 @@ async fn a_child_refuses_a_parent_whose_certificate_is_revoked(backend: Backend)
         &Security::Tls(fed.tls_state(TOWN_A)?),
         &code(COUNTY),
         1 << 20,
+        &Default::default(),
     )
     .await
     else {

@@ -1,0 +1,314 @@
+//! The node's rules for documents that arrive from a peer, registered with the hub
+//! as its [`DocumentCheck`]: the hub has already checked size, `_id` and scope;
+//! these check what only the domain knows, before anything of the batch is written.
+//!
+//! - The id says the kind: a case number (`<unit>-<year>-<6 digits>`) is a
+//!   `case`; `roster/<unit>`, `schedule/<unit>/<YYYY-MM>` and
+//!   `quarterly/<unit>/<YYYYQn>` are the schedule documents. Any other id, or a
+//!   `kind` that is not the id's, is refused: this node could neither show nor
+//!   project it, and a case under a roster's id would shadow the real one.
+//! - A case's registration fields keep the limits a registration here must keep
+//!   (petitioner, content and the ledger elements), so a peer cannot place in the
+//!   query tables what this node's own API would refuse.
+//! - A schedule document names its own unit (`unit` equals the id's).
+//!
+//! Lifecycle records are bounded in size (each) and progress notes by the note
+//! limit; whether their writer was entitled to them is the lifecycle's business.
+
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use xinfang_hub::{DocumentCheck, UnitCode};
+
+use crate::case::{
+    self, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS, MAX_REPRESENTATIVES,
+};
+use crate::lifecycle::{Body, Record};
+
+/// Largest single lifecycle record (its JSON text), in bytes.
+pub const MAX_RECORD_BYTES: usize = 64 << 10;
+/// Largest `details` value (the ledger elements as JSON), in bytes.
+pub const MAX_DETAILS_BYTES: usize = 64 << 10;
+/// The longest address a registration takes (as in `case::Details::validate`).
+const MAX_ADDRESS_CHARS: usize = 200;
+
+/// The node's rules, for [`xinfang_hub::Hub::set_document_check`].
+pub struct RemoteRules;
+
+impl DocumentCheck for RemoteRules {
+    fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String> {
+        check(doc_id, doc)
+    }
+}
+
+/// The kinds of document this node knows, by the form of their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Case,
+    Roster,
+    Schedule,
+    Quarterly,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Case => case::KIND,
+            Kind::Roster => "roster",
+            Kind::Schedule => "schedule",
+            Kind::Quarterly => "quarterly",
+        }
+    }
+}
+
+/// The kind an id stands for, and the unit it names; `Err` says why it is none.
+pub fn kind_of_id(doc_id: &str) -> Result<(Kind, UnitCode), String> {
+    let unit = |s: &str| s.parse::<UnitCode>().ok();
+    let parts: Vec<&str> = doc_id.split('/').collect();
+    let found = match parts.as_slice() {
+        ["roster", u] => unit(u).map(|u| (Kind::Roster, u)),
+        ["schedule", u, m] => unit(u)
+            .filter(|_| m.parse::<crate::schedule::model::Month>().is_ok())
+            .map(|u| (Kind::Schedule, u)),
+        ["quarterly", u, q] => unit(u)
+            .filter(|_| q.parse::<crate::schedule::model::Quarter>().is_ok())
+            .map(|u| (Kind::Quarterly, u)),
+        [no] => case_unit(no).map(|u| (Kind::Case, u)),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        "the id is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
+         roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn); refused"
+            .to_owned()
+    })
+}
+
+/// The registering unit of a case number `<unit>-<year>-<6 digits>`.
+fn case_unit(no: &str) -> Option<UnitCode> {
+    let mut it = no.rsplitn(3, '-');
+    let (seq, year, unit) = (it.next()?, it.next()?, it.next()?);
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(seq, 6) && digits(year, 4))
+        .then(|| unit.parse().ok())
+        .flatten()
+}
+
+/// A root field as text: `Ok(None)` when absent, `Err` when it is not text.
+fn text(d: &AutoCommit, key: &str) -> Result<Option<String>, String> {
+    match d.get(ROOT, key) {
+        Ok(None) => Ok(None),
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Ok(Some(s.to_string())),
+            other => Err(format!("field `{key}` must be text, not {other}")),
+        },
+        Ok(Some((Value::Object(t), _))) => Err(format!("field `{key}` must be text, not a {t}")),
+        Err(e) => Err(format!("field `{key}` cannot be read: {e}")),
+    }
+}
+
+/// `value` of `field` keeps at most `max` characters and no control characters
+/// but newline and tab (the rule of a registration).
+fn bounded(field: &str, value: &str, max: usize) -> Result<(), String> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!(
+            "field `{field}` has {n} characters; the limit is {max}"
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(format!("field `{field}` contains control characters"));
+    }
+    Ok(())
+}
+
+/// Checks one document from a peer.
+pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
+    let (kind, unit) = kind_of_id(doc_id)?;
+    match text(d, "kind")? {
+        Some(k) if k == kind.as_str() => {}
+        Some(k) => {
+            return Err(format!(
+                "field `kind` is {k:?}, but the id is a {}'s; refused",
+                kind.as_str()
+            ));
+        }
+        None => {
+            return Err(format!(
+                "field `kind` is missing (the id is a {}'s)",
+                kind.as_str()
+            ));
+        }
+    }
+    match kind {
+        Kind::Case => check_case(doc_id, d),
+        Kind::Roster | Kind::Schedule | Kind::Quarterly => match text(d, "unit")? {
+            Some(u) if u == unit.as_str() => Ok(()),
+            Some(u) => Err(format!(
+                "field `unit` is {u:?}, but the id names unit {unit}; refused"
+            )),
+            None => Err(format!("field `unit` is missing (the id names {unit})")),
+        },
+    }
+}
+
+fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
+    if let Some(no) = text(d, "case_no")?
+        && no != doc_id
+    {
+        return Err(format!("field `case_no` is {no:?}, not the document's id"));
+    }
+    if let Some(p) = text(d, "petitioner")? {
+        bounded("petitioner", &p, MAX_PETITIONER_CHARS)?;
+    }
+    if let Some(c) = text(d, "content")? {
+        bounded("content", &c, MAX_CONTENT_CHARS)?;
+    }
+    if let Some(json) = text(d, case::DETAILS_KEY)? {
+        if json.len() > MAX_DETAILS_BYTES {
+            return Err(format!(
+                "field `details` has {} bytes; the limit is {MAX_DETAILS_BYTES}",
+                json.len()
+            ));
+        }
+        // Ledger elements this version cannot read are left alone (a newer
+        // node's); those it can read keep the registration's limits.
+        if let Ok(det) = serde_json::from_str::<case::Details>(&json) {
+            let fields = [
+                ("details.cause", det.cause.as_deref(), MAX_CONTENT_CHARS),
+                (
+                    "details.receiving_leader",
+                    det.receiving_leader.as_deref(),
+                    MAX_PETITIONER_CHARS,
+                ),
+                ("details.address", det.address.as_deref(), MAX_ADDRESS_CHARS),
+            ];
+            for (field, v, max) in fields {
+                if let Some(v) = v {
+                    bounded(field, v, max)?;
+                }
+            }
+            if det.representatives.len() > MAX_REPRESENTATIVES {
+                return Err(format!(
+                    "field `details.representatives` names {}; the limit is {MAX_REPRESENTATIVES}",
+                    det.representatives.len()
+                ));
+            }
+            for r in &det.representatives {
+                bounded("details.representatives", r, MAX_PETITIONER_CHARS)?;
+            }
+        }
+    }
+    check_records(d)
+}
+
+fn check_records(d: &AutoCommit) -> Result<(), String> {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, case::RECORDS_KEY) else {
+        return Ok(());
+    };
+    for key in d.keys(&map) {
+        let Ok(Some((Value::Scalar(s), _))) = d.get(&map, &key) else {
+            continue;
+        };
+        let ScalarValue::Str(json) = s.as_ref() else {
+            continue;
+        };
+        if json.len() > MAX_RECORD_BYTES {
+            return Err(format!(
+                "record {key:?} has {} bytes; the limit is {MAX_RECORD_BYTES}",
+                json.len()
+            ));
+        }
+        if let Ok(Record {
+            body: Body::Progress { text },
+            ..
+        }) = serde_json::from_str::<Record>(json)
+        {
+            bounded(&format!("records.{key}.text"), &text, MAX_NOTE_CHARS)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use xinfang_hub::doc;
+
+    fn unit() -> UnitCode {
+        "441521115000".parse().unwrap()
+    }
+
+    fn case_doc(no: &str, petitioner: &str) -> AutoCommit {
+        let reg = case::Registration {
+            unit: unit(),
+            petitioner: petitioner.into(),
+            content: "诉求".into(),
+            details: case::Details::default(),
+        };
+        let mut d = doc::new_doc(no, doc::unit_actor(&unit())).unwrap();
+        case::write_registration(&mut d, no, &reg, "2026-03-05T02:00:00.000Z").unwrap();
+        d
+    }
+
+    #[test]
+    fn ids_say_the_kind() {
+        assert_eq!(
+            kind_of_id("441521115000-2026-000001").unwrap(),
+            (Kind::Case, unit())
+        );
+        assert_eq!(kind_of_id("roster/441521115000").unwrap().0, Kind::Roster);
+        assert_eq!(
+            kind_of_id("schedule/441521115000/2016-04").unwrap().0,
+            Kind::Schedule
+        );
+        assert_eq!(
+            kind_of_id("quarterly/441521115000/2016Q2").unwrap().0,
+            Kind::Quarterly
+        );
+        for bad in [
+            "x1",
+            "441521115000-2026-1",
+            "12-2026-000001",
+            "roster/",
+            "schedule/441521115000/April",
+            "widget/441521115000",
+        ] {
+            assert!(kind_of_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_case_keeps_the_registration_limits() {
+        let no = "441521115000-2026-000001";
+        assert_eq!(check(no, &case_doc(no, "张三")), Ok(()));
+        let long = "名".repeat(MAX_PETITIONER_CHARS + 1);
+        let e = check(no, &case_doc(no, &long)).unwrap_err();
+        assert!(e.contains("petitioner") && e.contains("limit"), "{e}");
+        let e = check(no, &case_doc(no, "张\u{7}三")).unwrap_err();
+        assert!(e.contains("control"), "{e}");
+        // Under another case's id, its case_no gives it away.
+        let e = check("441521115000-2026-000002", &case_doc(no, "张三")).unwrap_err();
+        assert!(e.contains("case_no"), "{e}");
+        // The right id with the wrong kind.
+        let mut d = case_doc(no, "张三");
+        d.put(ROOT, "kind", "roster").unwrap();
+        let e = check(no, &d).unwrap_err();
+        assert!(e.contains("kind") && e.contains("roster"), "{e}");
+        let mut d = case_doc(no, "张三");
+        d.put(ROOT, "petitioner", 7).unwrap();
+        let e = check(no, &d).unwrap_err();
+        assert!(e.contains("petitioner") && e.contains("text"), "{e}");
+    }
+
+    #[test]
+    fn a_schedule_document_names_its_own_unit() {
+        let id = "roster/441521115000";
+        let mut d = doc::new_doc(id, doc::unit_actor(&unit())).unwrap();
+        crate::schedule::docs::init(&mut d, id, "roster", &unit()).unwrap();
+        assert_eq!(check(id, &d), Ok(()));
+        let e = check("roster/441521101000", &d).unwrap_err();
+        assert!(e.contains("unit"), "{e}");
+    }
+}
