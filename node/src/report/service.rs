@@ -752,7 +752,7 @@ impl ReportService {
                 .push(")");
         }
         q.push(" ORDER BY next_due, case_no");
-        let (sql, args) = q.into_parts()?;
+        let (sql, args) = q.into_parts(xinfang_hub::db::SqlTarget::engine(&self.db.pool()))?;
         let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
         {
             use futures::TryStreamExt;
