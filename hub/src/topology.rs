@@ -87,6 +87,10 @@ impl Tier {
     }
 }
 
+/// Without `api` in its table, a unit's API listens on 127.0.0.1 at its `listen`
+/// port plus this.
+pub const API_PORT_OFFSET: u16 = 1000;
+
 /// One `[[unit]]` table of the topology file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,8 +100,12 @@ pub struct Unit {
     pub tier: Tier,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<UnitCode>,
-    /// `host:port` the unit's node listens on.
+    /// `host:port` the unit's node listens on for replication (its children dial it).
     pub listen: String,
+    /// `host:port` of the node's local API (staff and operators). Default: the
+    /// loopback address with `listen`'s port plus [`API_PORT_OFFSET`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
     /// Name of the reception-rule set under `rules/` (used by the schedule module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<String>,
@@ -137,6 +145,13 @@ pub enum TopologyError {
     Listen { unit: UnitCode, listen: String },
     #[error("unit {0} is not in the topology")]
     UnknownUnit(String),
+    #[error("unit {unit}: field `api` = {api:?} must be host:port")]
+    Api { unit: UnitCode, api: String },
+    #[error(
+        "unit {unit}: `listen` port {port} leaves no default API port (port + {API_PORT_OFFSET}); \
+         set `api = \"127.0.0.1:PORT\"`"
+    )]
+    NoApiPort { unit: UnitCode, port: u16 },
 }
 
 /// A validated federation tree.
@@ -174,6 +189,15 @@ impl Topology {
                     listen: u.listen.clone(),
                 });
             }
+            if let Some(api) = &u.api
+                && !valid_listen(api)
+            {
+                return Err(TopologyError::Api {
+                    unit: u.code.clone(),
+                    api: api.clone(),
+                });
+            }
+            u.api_address()?;
             if let Some(dup) = units.insert(u.code.clone(), u) {
                 return Err(TopologyError::Duplicate(dup.code));
             }
@@ -318,6 +342,28 @@ impl Topology {
             out.insert(c);
         }
         out
+    }
+}
+
+impl Unit {
+    /// Where the unit's node API listens: `api`, or 127.0.0.1 at the `listen` port
+    /// plus [`API_PORT_OFFSET`].
+    pub fn api_address(&self) -> Result<String, TopologyError> {
+        if let Some(api) = &self.api {
+            return Ok(api.clone());
+        }
+        let port = self
+            .listen
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .unwrap_or(0);
+        match port.checked_add(API_PORT_OFFSET) {
+            Some(api) if port != 0 => Ok(format!("127.0.0.1:{api}")),
+            _ => Err(TopologyError::NoApiPort {
+                unit: self.code.clone(),
+                port,
+            }),
+        }
     }
 }
 
