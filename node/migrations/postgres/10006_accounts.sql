@@ -19,16 +19,20 @@ CREATE TABLE node_tokens (
     token_hash TEXT COLLATE "C" PRIMARY KEY,
     user_name  TEXT COLLATE "C" NOT NULL,
     issued_ms  BIGINT NOT NULL,
-    expires_ms BIGINT NOT NULL
+    expires_ms BIGINT NOT NULL,
+    -- why the token was ended early (user disabled, password set); '' while live
+    revoked    TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX node_tokens_user ON node_tokens (user_name);
 
 -- Refused and sensitive actions on the local API. Every write goes through one
--- function (node::auth::audit), so the log can later be chained.
+-- function (node::auth::store::Accounts::audit), so the log can later be chained.
 CREATE TABLE node_audit (
     -- random; rows are listed in (at_ms, id) order
     id      TEXT COLLATE "C" PRIMARY KEY,
     at_ms   BIGINT NOT NULL,
+    -- at_ms as RFC 3339, for people
+    at      TEXT COLLATE "C" NOT NULL,
     actor   TEXT COLLATE "C" NOT NULL,
     roles   TEXT COLLATE "C" NOT NULL,
     action  TEXT COLLATE "C" NOT NULL,

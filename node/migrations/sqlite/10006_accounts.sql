@@ -18,16 +18,20 @@ CREATE TABLE node_tokens (
     token_hash TEXT PRIMARY KEY,
     user_name  TEXT NOT NULL,
     issued_ms  INTEGER NOT NULL,
-    expires_ms INTEGER NOT NULL
+    expires_ms INTEGER NOT NULL,
+    -- why the token was ended early (user disabled, password set); '' while live
+    revoked    TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX node_tokens_user ON node_tokens (user_name);
 
 -- Refused and sensitive actions on the local API. Every write goes through one
--- function (node::auth::audit), so the log can later be chained.
+-- function (node::auth::store::Accounts::audit), so the log can later be chained.
 CREATE TABLE node_audit (
     -- random; rows are listed in (at_ms, id) order
     id      TEXT PRIMARY KEY,
     at_ms   INTEGER NOT NULL,
+    -- at_ms as RFC 3339, for people
+    at      TEXT NOT NULL,
     actor   TEXT NOT NULL,
     roles   TEXT NOT NULL,
     action  TEXT NOT NULL,

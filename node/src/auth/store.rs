@@ -56,6 +56,7 @@ pub struct AuditEntry {
 pub enum Refusal {
     UnknownToken,
     Expired { user: String, at: String },
+    Revoked { user: String, why: String },
     Disabled { user: String },
     UnknownUser { user: String },
     WrongPassword { user: String },
@@ -68,6 +69,7 @@ impl Refusal {
         match self {
             Refusal::UnknownToken => None,
             Refusal::Expired { user, .. }
+            | Refusal::Revoked { user, .. }
             | Refusal::Disabled { user }
             | Refusal::UnknownUser { user }
             | Refusal::WrongPassword { user }
@@ -82,6 +84,9 @@ impl std::fmt::Display for Refusal {
             Refusal::UnknownToken => write!(f, "the token is not known here (log in again)"),
             Refusal::Expired { user, at } => {
                 write!(f, "the token of user {user} expired at {at} (log in again)")
+            }
+            Refusal::Revoked { user, why } => {
+                write!(f, "the token of user {user} was ended: {why}")
             }
             Refusal::Disabled { user } => write!(f, "user {user} is disabled"),
             Refusal::UnknownUser { user } => write!(f, "no user {user} at this node"),
@@ -365,9 +370,7 @@ impl Accounts {
             return Err(Self::not_found(name));
         }
         if disabled {
-            sqlx::query("DELETE FROM node_tokens WHERE user_name = $1")
-                .bind(name)
-                .execute(&mut *tx)
+            self.revoke_all(&mut tx, name, "the user was disabled")
                 .await?;
         }
         tx.commit().await?;
@@ -388,12 +391,26 @@ impl Accounts {
             .bind(name)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM node_tokens WHERE user_name = $1")
-            .bind(name)
-            .execute(&mut *tx)
+        self.revoke_all(&mut tx, name, "the password was set")
             .await?;
         tx.commit().await?;
         self.user(name).await?.ok_or_else(|| Self::not_found(name))
+    }
+
+    /// Ends every live token of `name` (kept, marked, so a later call names why;
+    /// enabling the user again does not bring them back).
+    async fn revoke_all(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        name: &str,
+        why: &str,
+    ) -> Result<(), NodeError> {
+        sqlx::query("UPDATE node_tokens SET revoked = $1 WHERE user_name = $2 AND revoked = ''")
+            .bind(why)
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_roles(&self, name: &str, roles: &[String]) -> Result<User, NodeError> {
@@ -463,14 +480,21 @@ impl Accounts {
 
     /// The user a token belongs to, if it is live and the user enabled.
     pub async fn user_of_token(&self, token: &str) -> Result<Result<User, Refusal>, NodeError> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT user_name, expires_ms FROM node_tokens WHERE token_hash = $1")
-                .bind(token_hash(token))
-                .fetch_optional(self.db.pool())
-                .await?;
-        let Some((name, expires)) = row else {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT user_name, expires_ms, revoked FROM node_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some((name, expires, revoked)) = row else {
             return Ok(Err(Refusal::UnknownToken));
         };
+        if !revoked.is_empty() {
+            return Ok(Err(Refusal::Revoked {
+                user: name,
+                why: revoked,
+            }));
+        }
         if expires <= self.now_ms() {
             return Ok(Err(Refusal::Expired {
                 user: name,
