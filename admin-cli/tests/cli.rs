@@ -1067,3 +1067,145 @@ fn status_warns_of_a_certificate_that_runs_out_within_thirty_days() {
         !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("revoked")
     });
 }
+
+#[test]
+fn accounts_through_the_cli_login_users_and_a_refused_action() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY]);
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+
+    // The operator adds a viewer (JSON contract), and lists the users.
+    let out = f.at_stdin(
+        COUNTY,
+        &[
+            "admin",
+            "user",
+            "add",
+            "view-only",
+            "--role",
+            "viewer",
+            "--display",
+            "查阅员",
+            "--password-stdin",
+            "--cert-only",
+        ],
+        "viewer-password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(added[0]["name"], "view-only");
+    assert_eq!(added[0]["roles"], serde_json::json!(["viewer"]));
+    assert_eq!(added[0]["display_name"], "查阅员");
+    let list = f.json(COUNTY, &["admin", "user", "list", "--cert-only"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(names, vec![CLERK, "view-only"]);
+    // The clerk (not an administrator) may not list users: exit 1, named.
+    let out = f.at(COUNTY, &["admin", "user", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("user.manage"));
+
+    // The viewer signs in; the token file is theirs alone.
+    let out = f.at_stdin(
+        COUNTY,
+        &["login", "--user", "view-only", "--password-stdin"],
+        "viewer-password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let login: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(login["user"]["roles"], serde_json::json!(["viewer"]));
+    let token_file = PathBuf::from(login["token_file"].as_str().expect("token_file"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file)
+            .expect("token file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "token file mode {mode:o}");
+    }
+    let me = f.json(COUNTY, &["whoami"]);
+    assert_eq!(me["name"], "view-only");
+
+    // A viewer's registration: refused, exit code 1, the message names user, role
+    // and action; nothing registered.
+    let out = f.at(
+        COUNTY,
+        &[
+            "case",
+            "register",
+            "--petitioner",
+            "张三",
+            "--content",
+            "越权",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("permission denied")
+            && err.contains("view-only")
+            && err.contains("viewer")
+            && err.contains("case.register"),
+        "{err}"
+    );
+    assert_eq!(f.count(COUNTY), 0);
+
+    // A wrong password: refused, nothing saved over the good token.
+    let out = f.at_stdin(
+        COUNTY,
+        &["login", "--user", "view-only", "--password-stdin"],
+        "wrong-password",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong user name or password"));
+    assert!(f.at(COUNTY, &["whoami"]).status.success());
+
+    // Disabled: the saved token stops working at once, saying why.
+    let v = f.json(
+        COUNTY,
+        &["admin", "user", "disable", "view-only", "--cert-only"],
+    );
+    assert_eq!(v[0]["disabled"], true);
+    let out = f.at(COUNTY, &["case", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("view-only") && err.contains("disabled"),
+        "{err}"
+    );
+
+    // The audit log has the refusal and the wrong password.
+    let log = f.json(COUNTY, &["admin", "audit", "--refused", "--cert-only"]);
+    let lines = log.as_array().expect("array");
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["actor"] == "view-only" && e["action"] == "case.register"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["actor"] == "view-only" && e["action"] == "login.password"),
+        "{log}"
+    );
+
+    // Logging out forgets the token here too.
+    let out = f.at(COUNTY, &["logout"]);
+    assert!(out.status.success());
+    assert!(!token_file.exists());
+}
