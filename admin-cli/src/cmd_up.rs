@@ -116,6 +116,11 @@ pub async fn wait_ready(
     within: Duration,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + within;
+    // Readiness is asked as the operator: a stale saved login must not make a
+    // healthy node look down.
+    let mut conn = conn.clone();
+    conn.cert_only = true;
+    let conn = &conn;
     loop {
         if let Some(code) = child.try_wait()? {
             bail!(

@@ -463,4 +463,28 @@ listen = "127.0.0.1:7103"
             Err(TopologyError::UnknownParent { .. })
         ));
     }
+
+    #[test]
+    fn the_api_address_is_given_or_derived_from_listen() {
+        let t = Topology::from_toml(SAMPLE).unwrap();
+        let root = t.unit(t.root()).unwrap();
+        assert_eq!(root.api_address().unwrap(), "127.0.0.1:8100");
+        let given = SAMPLE.replacen(
+            "listen = \"127.0.0.1:7100\"",
+            "listen = \"127.0.0.1:7100\"\napi = \"127.0.0.1:9999\"",
+            1,
+        );
+        let t = Topology::from_toml(&given).unwrap();
+        assert_eq!(t.unit(t.root()).unwrap().api_address().unwrap(), "127.0.0.1:9999");
+        let bad = SAMPLE.replacen(
+            "listen = \"127.0.0.1:7100\"",
+            "listen = \"127.0.0.1:7100\"\napi = \"nowhere\"",
+            1,
+        );
+        let e = Topology::from_toml(&bad).unwrap_err().to_string();
+        assert!(e.contains("`api`"), "{e}");
+        let high = SAMPLE.replacen("127.0.0.1:7100", "127.0.0.1:65000", 1);
+        let e = Topology::from_toml(&high).unwrap_err().to_string();
+        assert!(e.contains("set `api"), "{e}");
+    }
 }
