@@ -475,7 +475,10 @@ listen = "127.0.0.1:7103"
             1,
         );
         let t = Topology::from_toml(&given).unwrap();
-        assert_eq!(t.unit(t.root()).unwrap().api_address().unwrap(), "127.0.0.1:9999");
+        assert_eq!(
+            t.unit(t.root()).unwrap().api_address().unwrap(),
+            "127.0.0.1:9999"
+        );
         let bad = SAMPLE.replacen(
             "listen = \"127.0.0.1:7100\"",
             "listen = \"127.0.0.1:7100\"\napi = \"nowhere\"",

@@ -166,8 +166,8 @@ pub struct Federation {
     /// Each node's API address.
     api_addrs: BTreeMap<String, SocketAddr>,
     nodes: BTreeMap<String, NodeHandle>,
-    /// [`TESTER`]'s token at each node.
-    tokens: BTreeMap<String, String>,
+    /// [`TESTER`]'s token at each node, with when (node clock, ms) it was issued.
+    tokens: std::sync::Mutex<BTreeMap<String, (String, i64)>>,
     pub hub_config: HubConfig,
     /// The nodes' clock (None: the wall clock); set before starting nodes.
     pub clock: Option<xinfang_hub::Clock>,
@@ -270,6 +270,7 @@ impl Federation {
                 schemas.insert(c.to_string(), Schema::create(c).await?);
             }
         }
+        let fed_clock_set = clock.is_some();
         let mut fed = Federation {
             backend,
             schemas,
@@ -281,7 +282,7 @@ impl Federation {
                 .iter()
                 .map(|(k, (_, a))| Ok((k.clone(), a.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
-            tokens: BTreeMap::new(),
+            tokens: Default::default(),
             dir,
             topology,
             layout,
@@ -289,7 +290,13 @@ impl Federation {
             hub_config,
             clock,
             metrics,
-            token_ttl: xinfang_node::auth::store::DEFAULT_TOKEN_TTL,
+            // Tests on a test clock move it by days and keep their clients: tokens
+            // there outlive the test (a test of expiry restarts its node shorter).
+            token_ttl: if fed_clock_set {
+                Duration::from_secs(3650 * 24 * 3600)
+            } else {
+                xinfang_node::auth::store::DEFAULT_TOKEN_TTL
+            },
         };
         for (c, ..) in &units {
             let (l, api) = listeners.remove(*c).context("listener")?;
@@ -298,8 +305,7 @@ impl Federation {
         for (c, ..) in &units {
             fed.add_user(c, TESTER, &TESTER_ROLES, TESTER_PASSWORD)
                 .await?;
-            let token = fed.login(c, TESTER, TESTER_PASSWORD).await?;
-            fed.tokens.insert(c.to_string(), token);
+            fed.tester_token(c).await?;
         }
         Ok(fed)
     }
@@ -462,18 +468,45 @@ impl Federation {
         ))
     }
 
+    /// [`TESTER`]'s token at `unit`, signing in again once half its lifetime has
+    /// passed on the nodes' clock (tests move that clock by days).
+    async fn tester_token(&self, unit: &str) -> anyhow::Result<String> {
+        let now = match &self.clock {
+            Some(c) => c(),
+            None => xinfang_hub::engine::wall_clock_ms(),
+        };
+        let half = i64::try_from(self.token_ttl.as_millis() / 2).unwrap_or(i64::MAX);
+        let cached = self
+            .tokens
+            .lock()
+            .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+            .get(unit)
+            .cloned();
+        if let Some((token, at)) = cached
+            && now.saturating_sub(at) < half
+        {
+            return Ok(token);
+        }
+        let token = self.login(unit, TESTER, TESTER_PASSWORD).await?;
+        self.tokens
+            .lock()
+            .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+            .insert(unit.to_owned(), (token.clone(), now));
+        Ok(token)
+    }
+
     /// A channel to `unit`'s API signed in as [`TESTER`].
     pub async fn channel(&self, unit: &str) -> anyhow::Result<Api> {
-        let token = self.tokens.get(unit).context("no tester token")?;
-        self.channel_with_token(unit, token).await
+        let token = self.tester_token(unit).await?;
+        self.channel_with_token(unit, &token).await
     }
 
     /// A channel to `unit`'s API signed in as [`TESTER`], over a connection that
     /// presents the operator certificate in `dir` (`operator.pem`,
     /// `operator-key.pem`).
     pub async fn channel_as(&self, unit: &str, dir: &std::path::Path) -> anyhow::Result<Api> {
-        let token = self.tokens.get(unit).context("no tester token")?;
-        let bearer = BearerToken::new(Some(token)).map_err(anyhow::Error::msg)?;
+        let token = self.tester_token(unit).await?;
+        let bearer = BearerToken::new(Some(&token)).map_err(anyhow::Error::msg)?;
         let ch = self
             .raw_channel(unit, Some((dir, pki::OPERATOR_CERT, pki::OPERATOR_KEY)))
             .await?;
