@@ -23,12 +23,22 @@ const SERIALIZED: &[&str] = &[
     "Report",
     "CaseKeys",
     "RebuildReply",
+    "User",
+    "UserList",
+    "AuditEntry",
+    "AuditLog",
+    "LoginReply",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(
-        ["xinfang.proto", "schedules.proto", "reports.proto"],
+        [
+            "xinfang.proto",
+            "schedules.proto",
+            "reports.proto",
+            "accounts.proto",
+        ],
         ["proto"],
     )?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);

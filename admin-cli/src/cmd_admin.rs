@@ -23,6 +23,11 @@ pub enum AdminCmd {
     /// Move a stopped node's whole database to another engine (e.g. its SQLite
     /// file to PostgreSQL); it then resumes with its peers where it stopped
     MigrateStore(MigrateStoreArgs),
+    /// The node's staff accounts (administrators)
+    #[command(subcommand)]
+    User(crate::cmd_account::UserCmd),
+    /// Refused and sensitive actions at the node (administrators)
+    Audit(crate::cmd_account::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +80,8 @@ pub async fn run(cmd: AdminCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCmd::MigrateStore(args) => migrate_store(args, json, lang).await,
+        AdminCmd::User(cmd) => crate::cmd_account::user(cmd, json, lang).await,
+        AdminCmd::Audit(args) => crate::cmd_account::audit(args, json, lang).await,
     }
 }
 

@@ -78,6 +78,7 @@ fn chain_topology() -> anyhow::Result<Topology> {
             tier,
             parent: parent.map(str::parse).transpose()?,
             listen: format!("127.0.0.1:{}", free_port()?),
+            api: Some(format!("127.0.0.1:{}", free_port()?)),
             rules: None,
         })
     };
@@ -101,6 +102,9 @@ pub(crate) fn write_topology(t: &Topology, path: &Path) -> anyhow::Result<()> {
         ));
         if let Some(p) = &u.parent {
             s.push_str(&format!("parent = \"{p}\"\n"));
+        }
+        if let Some(a) = &u.api {
+            s.push_str(&format!("api = \"{a}\"\n"));
         }
         s.push('\n');
     }
@@ -161,6 +165,7 @@ async fn generate(layout: &FederationDir, unit: &UnitCode, n: usize) -> anyhow::
         tier: Tier::County,
         parent: None,
         listen: "127.0.0.1:1".into(),
+        api: None,
         rules: None,
     }])?);
     let store: Arc<dyn Store> = Arc::new(store);
@@ -203,6 +208,8 @@ impl Fed {
             topology: Some(self.topo_path.clone()),
             unit: Some(unit.into()),
             dir: self.layout.root().to_owned(),
+            cert_dir: None,
+            cert_only: false,
             insecure: false,
         }
     }
@@ -218,6 +225,40 @@ impl Fed {
         )
         .await?;
         self.procs.push((unit.into(), child));
+        self.sign_in(unit).await
+    }
+
+    /// As the operator, adds the user `bench` (registrar and handler) at `unit`'s
+    /// node and signs in, saving the token where `conn(unit)` finds it.
+    async fn sign_in(&self, unit: &str) -> anyhow::Result<()> {
+        const PASSWORD: &str = "bench-password";
+        let conn = self.conn(unit);
+        let mut accounts =
+            xinfang_proto::v1::accounts_client::AccountsClient::new(conn.connect().await?);
+        let added = accounts
+            .add_user(pb::AddUserRequest {
+                name: "bench".into(),
+                display_name: String::new(),
+                roles: vec!["registrar".into(), "handler".into()],
+                password: PASSWORD.into(),
+            })
+            .await;
+        match added {
+            Ok(_) => {}
+            // A restarted node keeps its users.
+            Err(s) if s.code() == tonic::Code::AlreadyExists => {}
+            Err(s) => return Err(crate::conn::status_error(s)),
+        }
+        let token = accounts
+            .login(pb::LoginRequest {
+                user: "bench".into(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .map_err(crate::conn::status_error)?
+            .into_inner()
+            .token;
+        crate::cmd_account::save_token(&conn, &token)?;
         Ok(())
     }
 

@@ -41,6 +41,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
         tier: Tier::City,
         parent: None,
         listen: format!("127.0.0.1:{}", free_port()?),
+        api: Some(format!("127.0.0.1:{}", free_port()?)),
         rules: None,
     }];
     let mut tree = Vec::new();
@@ -53,6 +54,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
             tier: Tier::County,
             parent: Some(CITY.parse()?),
             listen: format!("127.0.0.1:{}", free_port()?),
+            api: Some(format!("127.0.0.1:{}", free_port()?)),
             rules: None,
         });
         let mut towns = Vec::new();
@@ -64,6 +66,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                 tier: Tier::Township,
                 parent: Some(county.clone()),
                 listen: "127.0.0.1:1".into(),
+                api: None,
                 rules: None,
             });
             // 1,500 communities over 120 towns: 12 or 13 each.
@@ -81,6 +84,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                     tier: Tier::Community,
                     parent: Some(town.clone()),
                     listen: "127.0.0.1:1".into(),
+                    api: None,
                     rules: None,
                 });
                 comms.push(code);
@@ -193,6 +197,7 @@ async fn generate_county(
                 category: Some(categories[pick(&mut rng, &category_w)].into()),
                 ..Default::default()
             },
+            by: Some("bench".into()),
         };
         let actor = doc::unit_actor(&unit);
         let mut d = doc::new_doc(&no, actor)?;
@@ -212,6 +217,7 @@ async fn generate_county(
                     unit: unit.clone(),
                     at: t,
                     body,
+                    by: Some("bench".into()),
                 };
                 case::add_record(d, &no, &r)?;
                 Ok(())

@@ -347,6 +347,8 @@ struct NoteJson {
     unit: String,
     text: String,
     at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    by: String,
 }
 
 #[derive(Serialize)]
@@ -356,6 +358,9 @@ struct CaseJson {
     petitioner: String,
     content: String,
     registered_at: String,
+    /// The user who registered it (empty before accounts).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    registered_by: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     notes: Option<Vec<NoteJson>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -392,6 +397,7 @@ fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
         petitioner: c.petitioner,
         content: c.content,
         registered_at: c.registered_at,
+        registered_by: c.registered_by,
         notes: with_notes.then(|| {
             c.notes
                 .into_iter()
@@ -400,6 +406,7 @@ fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
                     unit: n.unit,
                     text: n.text,
                     at: n.at,
+                    by: n.by,
                 })
                 .collect()
         }),
@@ -530,6 +537,7 @@ fn print_timeline(c: &pb::CaseView, lang: Lang) {
     let mut t = table(vec![
         lang.t("时间", "Time"),
         lang.t("单位", "Unit"),
+        lang.t("经办人", "By"),
         lang.t("环节", "Step"),
         lang.t("内容", "Detail"),
     ]);
@@ -537,6 +545,11 @@ fn print_timeline(c: &pb::CaseView, lang: Lang) {
         t.add_row(vec![
             local_time(&r.at),
             r.unit.clone(),
+            if r.by.is_empty() {
+                "—".to_owned()
+            } else {
+                r.by.clone()
+            },
             step_label(&r.kind, lang).to_owned(),
             record_detail(&r.json),
         ]);
@@ -591,6 +604,9 @@ fn print_case(c: &pb::CaseView, lang: Lang) {
         lang.t("登记时间", "Registered"),
         local_time(&c.registered_at)
     );
+    if !c.registered_by.is_empty() {
+        println!("{}: {}", lang.t("登记人", "Registered by"), c.registered_by);
+    }
     println!("{}: {}", lang.t("信访人", "Petitioner"), c.petitioner);
     let taxonomy = xinfang_node::rules::taxonomy::Taxonomy::official().ok();
     let named =

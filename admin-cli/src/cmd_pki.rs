@@ -19,7 +19,7 @@ pub enum PkiCmd {
         #[arg(long, default_value = "federation")]
         dir: PathBuf,
     },
-    /// Issue a node certificate for a unit (or an operator certificate)
+    /// Issue a node certificate for a unit (or an operator's, or a staff member's)
     ///
     /// Issuing again for a running node rotates its certificate: the node takes it
     /// up without a restart.
@@ -29,13 +29,19 @@ pub enum PkiCmd {
         /// Unit code the node certificate proves
         #[arg(
             long,
-            conflicts_with = "operator",
-            required_unless_present = "operator"
+            conflicts_with_all = ["operator", "staff"],
+            required_unless_present_any = ["operator", "staff"]
         )]
         unit: Option<String>,
-        /// Operator name for a staff-tool client certificate
-        #[arg(long)]
+        /// Operator name for the operators' client certificate (a node's
+        /// administrator: manages its users)
+        #[arg(long, conflicts_with = "staff")]
         operator: Option<String>,
+        /// A staff member's user name: a client certificate with which that user
+        /// signs in at any node that has a user of this name, without a password
+        /// (written to DIR/staff/NAME/staff.pem; use it with --cert-dir)
+        #[arg(long)]
+        staff: Option<String>,
         /// Extra host names or IPs the node is reached by (repeatable)
         #[arg(long = "host")]
         hosts: Vec<String>,
@@ -97,6 +103,7 @@ fn holder_label(kind: Option<HolderKind>, name: Option<&str>, lang: Lang) -> Str
     match (kind, name) {
         (Some(HolderKind::Unit), Some(n)) => format!("{} {n}", lang.t("单位", "unit")),
         (Some(HolderKind::Operator), Some(n)) => format!("{} {n}", lang.t("操作员", "operator")),
+        (Some(HolderKind::Staff), Some(n)) => format!("{} {n}", lang.t("工作人员", "staff")),
         _ => lang
             .t("未登记的证书", "a certificate not in the register")
             .to_owned(),
@@ -246,6 +253,7 @@ pub fn run(cmd: PkiCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             dir,
             unit,
             operator,
+            staff,
             hosts,
             out,
             days,
@@ -257,7 +265,10 @@ pub fn run(cmd: PkiCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 valid_days: days,
                 keep_key,
             };
-            let issued = if let Some(name) = operator {
+            let issued = if let Some(name) = staff {
+                let out = out.unwrap_or_else(|| layout.root().join("staff").join(&name));
+                pki.issue_staff_with(&name, &out, &options)?
+            } else if let Some(name) = operator {
                 pki.issue_operator_with(&name, &out.unwrap_or_else(|| layout.pki()), &options)?
             } else {
                 let unit: UnitCode = unit
@@ -308,12 +319,17 @@ pub fn run(cmd: PkiCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 ),
                 (Some(t), None) => {
                     let register = pki.register()?;
-                    let is_operator = register
-                        .issued
-                        .iter()
-                        .any(|i| i.kind == HolderKind::Operator && i.name == t);
+                    let holds = |kind| {
+                        register
+                            .issued
+                            .iter()
+                            .any(|i| i.kind == kind && i.name == t)
+                    };
+                    let (is_operator, is_staff) =
+                        (holds(HolderKind::Operator), holds(HolderKind::Staff));
                     match t.parse::<UnitCode>() {
-                        Ok(code) if !is_operator => RevokeTarget::Unit(code),
+                        Ok(code) if !is_operator && !is_staff => RevokeTarget::Unit(code),
+                        _ if is_staff && !is_operator => RevokeTarget::Staff(t),
                         _ => RevokeTarget::Operator(t),
                     }
                 }

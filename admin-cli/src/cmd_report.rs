@@ -78,9 +78,7 @@ pub struct ReportArgs {
     png: Option<PathBuf>,
 }
 
-pub(crate) async fn client(
-    conn: &ConnArgs,
-) -> anyhow::Result<ReportsClient<tonic::transport::Channel>> {
+pub(crate) async fn client(conn: &ConnArgs) -> anyhow::Result<ReportsClient<crate::conn::Api>> {
     Ok(ReportsClient::new(conn.channel().await?).max_decoding_message_size(64 << 20))
 }
 

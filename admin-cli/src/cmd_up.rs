@@ -57,6 +57,7 @@ struct NodeJson {
     name: String,
     tier: String,
     listen: String,
+    api: String,
     pid: u32,
     log: String,
 }
@@ -115,6 +116,11 @@ pub async fn wait_ready(
     within: Duration,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + within;
+    // Readiness is asked as the operator: a stale saved login must not make a
+    // healthy node look down.
+    let mut conn = conn.clone();
+    conn.cert_only = true;
+    let conn = &conn;
     loop {
         if let Some(code) = child.try_wait()? {
             bail!(
@@ -170,6 +176,8 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             topology: Some(topo_path.clone()),
             unit: Some(r.unit.code.to_string()),
             dir: args.dir.clone(),
+            cert_dir: None,
+            cert_only: false,
             insecure: args.insecure,
         };
         let ready = wait_ready(
@@ -194,6 +202,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 name: r.unit.name.clone(),
                 tier: r.unit.tier.as_str().into(),
                 listen: r.unit.listen.clone(),
+                api: r.unit.api_address().unwrap_or_default(),
                 pid: r.child.id().unwrap_or(0),
                 log: layout.log(&r.unit.code).display().to_string(),
             })
@@ -204,7 +213,8 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             lang.t("单位代码", "Unit"),
             lang.t("名称", "Name"),
             lang.t("层级", "Tier"),
-            lang.t("地址", "Address"),
+            lang.t("同步地址", "Replication"),
+            lang.t("接口地址", "API"),
             lang.t("进程", "PID"),
         ]);
         for r in &running {
@@ -213,6 +223,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 r.unit.name.clone(),
                 r.unit.tier.as_str().to_owned(),
                 r.unit.listen.clone(),
+                r.unit.api_address().unwrap_or_default(),
                 r.child.id().map(|p| p.to_string()).unwrap_or_default(),
             ]);
         }
@@ -221,11 +232,17 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             .last()
             .map(|r| r.unit.code.to_string())
             .unwrap_or_default();
-        println!(
-            "{}\n  xinfang case register --topology {} --unit {leaf} --dir {} --petitioner 张三 --content 道路破损\n  xinfang status --topology {} --unit {} --dir {}\n{}",
-            lang.t("联邦已启动。试试：", "Federation is up. Try:"),
+        let at = format!(
+            "--topology {} --unit {leaf} --dir {}",
             args.file.display(),
-            args.dir.display(),
+            args.dir.display()
+        );
+        println!(
+            "{}\n  xinfang admin user add clerk --role registrar,handler {at}\n  xinfang login --user clerk {at}\n  xinfang case register {at} --petitioner 张三 --content 道路破损\n  xinfang status --topology {} --unit {} --dir {}\n{}",
+            lang.t(
+                "联邦已启动。试试（操作员证书可管理用户）：",
+                "Federation is up. Try (the operator certificate manages users):"
+            ),
             args.file.display(),
             topo.root(),
             args.dir.display(),

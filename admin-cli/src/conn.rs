@@ -1,15 +1,25 @@
-//! How a command reaches a node: `--node host:port`, or `--topology FILE --unit CODE`
-//! (the address from the topology, the certificates `xinfang up` made under `--dir`).
+//! How a command reaches a node's API: `--node host:port`, or `--topology FILE
+//! --unit CODE` (the unit's `api` address from the topology), over TLS checked
+//! against the federation root under `--dir`.
+//!
+//! Who calls: the token `xinfang login` saved (`DIR/tokens/<unit>`, or
+//! `DIR/tokens/node-<host>_<port>` with `--node`; `XINFANG_TOKEN` overrides), and
+//! the client certificate in `--cert-dir` (a staff member's `staff.pem`, or the
+//! operator's `operator.pem`; default `DIR/pki`, where `xinfang up` puts the
+//! operator's). A token wins over a certificate.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Identity};
 use xinfang_hub::pki::{self, unit_dns_name};
 use xinfang_hub::{Topology, UnitCode};
+use xinfang_node::auth::BearerToken;
 use xinfang_node::layout::FederationDir;
+use xinfang_proto::v1::accounts_client::AccountsClient;
 use xinfang_proto::v1::node_client::NodeClient;
 use xinfang_proto::v1::schedules_client::SchedulesClient;
 
@@ -24,13 +34,29 @@ pub struct ConnArgs {
     /// Unit code (which node to reach with --topology; the acting unit where relevant)
     #[arg(long)]
     pub unit: Option<String>,
-    /// Federation folder with the certificates (`pki/`)
+    /// Federation folder with the root certificate (`pki/ca.pem`) and saved
+    /// login tokens (`tokens/`)
     #[arg(long, default_value = "federation")]
     pub dir: PathBuf,
+    /// Folder with a client certificate: `staff.pem` + `staff-key.pem` (a staff
+    /// member's, from `pki issue --staff`) or `operator.pem` + `operator-key.pem`.
+    /// Default: DIR/pki (the operator's, made by `xinfang up`)
+    #[arg(long, env = "XINFANG_CERT_DIR", value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Present the client certificate alone: ignore a saved login token and
+    /// XINFANG_TOKEN (e.g. the operator, signed in as a user too, managing users)
+    #[arg(long)]
+    pub cert_only: bool,
     /// Plaintext (only for nodes started with --insecure)
     #[arg(long)]
     pub insecure: bool,
 }
+
+/// A channel to a node's API that sends the caller's token on every call.
+pub type Api = InterceptedService<Channel, BearerToken>;
+
+/// The environment variable whose token overrides the saved one.
+pub const TOKEN_ENV: &str = "XINFANG_TOKEN";
 
 impl ConnArgs {
     /// The address to dial and the TLS server name to expect.
@@ -47,7 +73,76 @@ impl ConnArgs {
         };
         let t = Topology::load(topo)?;
         let u = t.resolve(unit)?;
-        Ok((u.listen.clone(), unit_dns_name(&u.code)))
+        Ok((u.api_address()?, unit_dns_name(&u.code)))
+    }
+
+    /// Where `xinfang login` keeps the token for this node: `DIR/tokens/<unit>`,
+    /// or `DIR/tokens/node-<host>_<port>` for `--node`.
+    pub fn token_file(&self) -> anyhow::Result<PathBuf> {
+        let key = match (&self.node, &self.topology, &self.unit) {
+            (Some(node), ..) => format!(
+                "node-{}",
+                node.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    })
+                    .collect::<String>()
+            ),
+            (None, Some(topo), Some(unit)) => Topology::load(topo)?.resolve(unit)?.code.to_string(),
+            _ => bail!("say which node: --node host:port, or --topology FILE --unit CODE"),
+        };
+        Ok(self.dir.join("tokens").join(key))
+    }
+
+    /// The token to send: `XINFANG_TOKEN`, else the saved one, else none.
+    pub fn token(&self) -> anyhow::Result<Option<String>> {
+        if self.cert_only {
+            return Ok(None);
+        }
+        if let Ok(t) = std::env::var(TOKEN_ENV)
+            && !t.trim().is_empty()
+        {
+            return Ok(Some(t.trim().to_owned()));
+        }
+        let path = self.token_file()?;
+        match std::fs::read_to_string(&path) {
+            Ok(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_owned())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        }
+    }
+
+    /// The client certificate to present, if any: a staff member's or the
+    /// operator's, from `--cert-dir` (default `DIR/pki`).
+    fn identity(&self) -> anyhow::Result<Option<Identity>> {
+        let explicit = self.cert_dir.is_some();
+        let dir = self
+            .cert_dir
+            .clone()
+            .unwrap_or_else(|| FederationDir::new(&self.dir).pki());
+        for (cert, key) in [
+            (pki::STAFF_CERT, pki::STAFF_KEY),
+            (pki::OPERATOR_CERT, pki::OPERATOR_KEY),
+        ] {
+            if dir.join(cert).exists() {
+                return Ok(Some(Identity::from_pem(
+                    pki::read_file(&dir.join(cert))?,
+                    pki::read_file(&dir.join(key))?,
+                )));
+            }
+        }
+        if explicit {
+            bail!(
+                "--cert-dir {}: neither {} nor {} is there",
+                dir.display(),
+                pki::STAFF_CERT,
+                pki::OPERATOR_CERT
+            );
+        }
+        Ok(None)
     }
 
     pub fn acting_unit(&self) -> anyhow::Result<UnitCode> {
@@ -55,12 +150,16 @@ impl ConnArgs {
         u.parse().map_err(|e| anyhow::anyhow!("--unit: {e}"))
     }
 
-    pub async fn client(&self) -> anyhow::Result<NodeClient<Channel>> {
+    pub async fn client(&self) -> anyhow::Result<NodeClient<Api>> {
         Ok(NodeClient::new(self.channel().await?))
     }
 
+    pub async fn accounts(&self) -> anyhow::Result<AccountsClient<Api>> {
+        Ok(AccountsClient::new(self.channel().await?))
+    }
+
     /// The schedules service of the node (8 MiB answers: exports carry files).
-    pub async fn schedules(&self) -> anyhow::Result<SchedulesClient<Channel>> {
+    pub async fn schedules(&self) -> anyhow::Result<SchedulesClient<Api>> {
         Ok(SchedulesClient::new(self.channel().await?)
             .max_decoding_message_size(16 << 20)
             .max_encoding_message_size(8 << 20))
@@ -78,7 +177,16 @@ impl ConnArgs {
         Ok(c)
     }
 
-    pub async fn channel(&self) -> anyhow::Result<Channel> {
+    /// A channel to the node's API carrying the caller's token, if any.
+    pub async fn channel(&self) -> anyhow::Result<Api> {
+        let token = self.token()?;
+        let bearer = BearerToken::new(token.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(InterceptedService::new(self.connect().await?, bearer))
+    }
+
+    /// The bare connection to the node's API (TLS, and a client certificate if
+    /// one is at hand).
+    pub async fn connect(&self) -> anyhow::Result<Channel> {
         let (addr, server_name) = self.target()?;
         let scheme = if self.insecure { "http" } else { "https" };
         let mut ep = Endpoint::from_shared(format!("{scheme}://{addr}"))
@@ -90,7 +198,7 @@ impl ConnArgs {
             let read = |name: &str| {
                 pki::read_file(&dir.join(name)).with_context(|| {
                     format!(
-                        "operator certificate missing in {} (run `xinfang up` or `xinfang pki init`, or pass --insecure for an insecure node)",
+                        "the federation root certificate is missing in {} (run `xinfang up` or `xinfang pki init`, or pass --insecure for an insecure node)",
                         dir.display()
                     )
                 })
@@ -105,12 +213,10 @@ impl ConnArgs {
             };
             let verifier = xinfang_hub::tls::server_verifier(&read(pki::CA_CERT)?, crl.as_deref())
                 .with_context(|| format!("certificates in {}", dir.display()))?;
-            let tls = ClientTlsConfig::new()
-                .identity(Identity::from_pem(
-                    read(pki::OPERATOR_CERT)?,
-                    read(pki::OPERATOR_KEY)?,
-                ))
-                .domain_name(server_name);
+            let mut tls = ClientTlsConfig::new().domain_name(server_name);
+            if let Some(identity) = self.identity()? {
+                tls = tls.identity(identity);
+            }
             ep = ep.tls_config_with_verifier(tls, verifier)?;
         }
         let channel = ep.connect().await.map_err(|e| {
@@ -130,6 +236,13 @@ pub fn status_error(s: tonic::Status) -> anyhow::Error {
         return anyhow::anyhow!(
             "the node refused this operator certificate in the TLS handshake: it is revoked \
              (issue a new one with `xinfang pki issue --operator NAME`)"
+        );
+    }
+    if s.code() == tonic::Code::Unauthenticated {
+        return anyhow::anyhow!(
+            "{} (Unauthenticated; sign in with `xinfang login --user NAME` and the same \
+             --topology/--unit or --node)",
+            s.message()
         );
     }
     if s.message() == "transport error" {

@@ -1,5 +1,6 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
+mod cmd_account;
 mod cmd_admin;
 mod cmd_bench;
 mod cmd_bench_city;
@@ -39,6 +40,19 @@ enum Command {
     Pki(cmd_pki::PkiCmd),
     /// Start every unit of a topology on this machine (Ctrl-C stops them)
     Up(cmd_up::UpArgs),
+    /// Sign in at a node as one of its users; the token is saved for the other
+    /// commands (DIR/tokens/<unit>, readable by you only)
+    Login(cmd_account::LoginArgs),
+    /// Sign out at a node (the token is forgotten there and here)
+    Logout {
+        #[command(flatten)]
+        conn: conn::ConnArgs,
+    },
+    /// Who the node takes you for, and your roles
+    Whoami {
+        #[command(flatten)]
+        conn: conn::ConnArgs,
+    },
     /// A node's links and how far behind each is
     Status {
         #[command(flatten)]
@@ -83,6 +97,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Pki(cmd) => cmd_pki::run(cmd, cli.json, cli.lang),
         Command::Up(args) => cmd_up::run(args, cli.json, cli.lang).await,
+        Command::Login(args) => cmd_account::login(args, cli.json, cli.lang).await,
+        Command::Logout { conn } => cmd_account::logout(conn, cli.json, cli.lang).await,
+        Command::Whoami { conn } => cmd_account::whoami(conn, cli.json, cli.lang).await,
         Command::Status { conn } => cmd_status::run(&conn, cli.json, cli.lang).await,
         Command::Case(cmd) => cmd_case::run(*cmd, cli.json, cli.lang).await,
         Command::Roster(cmd) => cmd_schedule::roster(cmd, cli.json, cli.lang).await,

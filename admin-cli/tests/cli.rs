@@ -9,6 +9,11 @@ use serde_json::Value;
 
 const COUNTY: &str = "441521";
 const TOWN: &str = "441521115000";
+/// The member of staff the tests sign in as at every node (the operator
+/// certificate manages users but takes no step on cases or schedules).
+const CLERK: &str = "clerk";
+const CLERK_ROLES: &str = "registrar,handler,reviewer,approver";
+const CLERK_PASSWORD: &str = "clerk-password";
 
 fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_xinfang")
@@ -31,8 +36,10 @@ impl Fixture {
         std::fs::write(
             &topology,
             format!(
-                "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nlisten = \"127.0.0.1:{}\"\n\n\
-                 [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nlisten = \"127.0.0.1:{}\"\n",
+                "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n\n\
+                 [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n",
+                free_port(),
+                free_port(),
                 free_port(),
                 free_port()
             ),
@@ -138,10 +145,65 @@ impl Fixture {
         v["case_no"].as_str().expect("case_no").to_owned()
     }
 
+    /// Waits until `unit`'s node answers (as the operator), then signs in there
+    /// as [`CLERK`], whom the operator adds on first use.
     fn ready(&self, unit: &str) {
         self.wait(&format!("{unit} ready"), || {
             self.at(unit, &["status"]).status.success()
         });
+        let out = self.at_stdin(
+            unit,
+            &[
+                "admin",
+                "user",
+                "add",
+                CLERK,
+                "--role",
+                CLERK_ROLES,
+                "--password-stdin",
+                "--cert-only",
+            ],
+            CLERK_PASSWORD,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || err.contains("already exists"),
+            "adding {CLERK} at {unit}: {err}"
+        );
+        let out = self.at_stdin(
+            unit,
+            &["login", "--user", CLERK, "--password-stdin"],
+            CLERK_PASSWORD,
+        );
+        assert!(
+            out.status.success(),
+            "signing in at {unit}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// As `at`, with `input` on standard input (a password for --password-stdin).
+    fn at_stdin(&self, unit: &str, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let topo = self.topology.to_str().expect("utf-8 path");
+        let fed = self.fed();
+        let mut child = Command::new(exe())
+            .args(args)
+            .args(["--topology", topo, "--unit", unit, "--dir"])
+            .arg(&fed)
+            .arg("--json")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run xinfang");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{input}\n").as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("xinfang output")
     }
 
     fn town_bytes_sent(&self) -> u64 {
@@ -507,8 +569,10 @@ fn schedule_commands_keep_their_json_contract() {
     std::fs::write(
         &topology,
         format!(
-            "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nrules = \"haifeng-county\"\nlisten = \"127.0.0.1:{}\"\n\n\
-             [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nrules = \"haifeng-big-town\"\nlisten = \"127.0.0.1:{}\"\n",
+            "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nrules = \"haifeng-county\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n\n\
+             [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nrules = \"haifeng-big-town\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n",
+            free_port(),
+            free_port(),
             free_port(),
             free_port()
         ),
@@ -943,7 +1007,8 @@ fn status_warns_of_a_certificate_that_runs_out_within_thirty_days() {
     let _county = Killed(f.spawn_node(COUNTY));
     f.ready(COUNTY);
 
-    let v = f.json(COUNTY, &["status"]);
+    // Certificate details are the operator's (an administrator).
+    let v = f.json(COUNTY, &["status", "--cert-only"]);
     assert_eq!(v["expiry_warning"], true, "{v}");
     let own = v["credentials"]
         .as_array()
@@ -971,6 +1036,7 @@ fn status_warns_of_a_certificate_that_runs_out_within_thirty_days() {
             dir,
             "--lang",
             lang,
+            "--cert-only",
         ]);
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -1000,4 +1066,146 @@ fn status_warns_of_a_certificate_that_runs_out_within_thirty_days() {
         let out = f.at(COUNTY, &["status"]);
         !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("revoked")
     });
+}
+
+#[test]
+fn accounts_through_the_cli_login_users_and_a_refused_action() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY]);
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+
+    // The operator adds a viewer (JSON contract), and lists the users.
+    let out = f.at_stdin(
+        COUNTY,
+        &[
+            "admin",
+            "user",
+            "add",
+            "view-only",
+            "--role",
+            "viewer",
+            "--display",
+            "查阅员",
+            "--password-stdin",
+            "--cert-only",
+        ],
+        "viewer-password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(added[0]["name"], "view-only");
+    assert_eq!(added[0]["roles"], serde_json::json!(["viewer"]));
+    assert_eq!(added[0]["display_name"], "查阅员");
+    let list = f.json(COUNTY, &["admin", "user", "list", "--cert-only"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(names, vec![CLERK, "view-only"]);
+    // The clerk (not an administrator) may not list users: exit 1, named.
+    let out = f.at(COUNTY, &["admin", "user", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("user.manage"));
+
+    // The viewer signs in; the token file is theirs alone.
+    let out = f.at_stdin(
+        COUNTY,
+        &["login", "--user", "view-only", "--password-stdin"],
+        "viewer-password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let login: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(login["user"]["roles"], serde_json::json!(["viewer"]));
+    let token_file = PathBuf::from(login["token_file"].as_str().expect("token_file"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file)
+            .expect("token file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "token file mode {mode:o}");
+    }
+    let me = f.json(COUNTY, &["whoami"]);
+    assert_eq!(me["name"], "view-only");
+
+    // A viewer's registration: refused, exit code 1, the message names user, role
+    // and action; nothing registered.
+    let out = f.at(
+        COUNTY,
+        &[
+            "case",
+            "register",
+            "--petitioner",
+            "张三",
+            "--content",
+            "越权",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("permission denied")
+            && err.contains("view-only")
+            && err.contains("viewer")
+            && err.contains("case.register"),
+        "{err}"
+    );
+    assert_eq!(f.count(COUNTY), 0);
+
+    // A wrong password: refused, nothing saved over the good token.
+    let out = f.at_stdin(
+        COUNTY,
+        &["login", "--user", "view-only", "--password-stdin"],
+        "wrong-password",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong user name or password"));
+    assert!(f.at(COUNTY, &["whoami"]).status.success());
+
+    // Disabled: the saved token stops working at once, saying why.
+    let v = f.json(
+        COUNTY,
+        &["admin", "user", "disable", "view-only", "--cert-only"],
+    );
+    assert_eq!(v[0]["disabled"], true);
+    let out = f.at(COUNTY, &["case", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("view-only") && err.contains("disabled"),
+        "{err}"
+    );
+
+    // The audit log has the refusal and the wrong password.
+    let log = f.json(COUNTY, &["admin", "audit", "--refused", "--cert-only"]);
+    let lines = log.as_array().expect("array");
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["actor"] == "view-only" && e["action"] == "case.register"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["actor"] == "view-only" && e["action"] == "login.password"),
+        "{log}"
+    );
+
+    // Logging out forgets the token here too.
+    let out = f.at(COUNTY, &["logout"]);
+    assert!(out.status.success());
+    assert!(!token_file.exists());
 }

@@ -576,7 +576,10 @@ mod tests {
             q.render(Engine::Postgres),
             "SELECT 1 WHERE a = $1 AND b IN ($2, $3)"
         );
-        assert_eq!(q.render(Engine::Sqlite), "SELECT 1 WHERE a = ? AND b IN (?, ?)");
+        assert_eq!(
+            q.render(Engine::Sqlite),
+            "SELECT 1 WHERE a = ? AND b IN (?, ?)"
+        );
         let mut q = Sql::new("INSERT INTO t (a, b) ");
         q.values([(1i64, "p"), (2, "q")], |r, (a, b)| {
             r.bind(a).bind(b);

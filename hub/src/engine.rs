@@ -915,6 +915,7 @@ mod group_commit {
             tier: Tier::County,
             parent: None,
             listen: "127.0.0.1:1".into(),
+            api: None,
             rules: None,
         }])
         .expect("topology");

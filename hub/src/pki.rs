@@ -28,6 +28,12 @@ use crate::topology::UnitCode;
 
 pub const UNIT_DNS_SUFFIX: &str = ".unit.xinfang";
 pub const OPERATOR_DNS_SUFFIX: &str = ".operator.xinfang";
+/// A staff member's client certificate carries `<name>.staff.xinfang`; a node
+/// maps it to its user of that name.
+pub const STAFF_DNS_SUFFIX: &str = ".staff.xinfang";
+/// A staff member's certificate and key, in the folder `pki issue --staff` writes.
+pub const STAFF_CERT: &str = "staff.pem";
+pub const STAFF_KEY: &str = "staff-key.pem";
 
 pub const CA_CERT: &str = "ca.pem";
 pub const CA_KEY: &str = "ca-key.pem";
@@ -61,6 +67,10 @@ pub enum PkiError {
     NoRoot(String),
     #[error("certificate generation: {0}")]
     Rcgen(#[from] rcgen::Error),
+    #[error(
+        "staff name {0:?} must be 1-63 lowercase letters, digits or '-' (not first), as the node's user name"
+    )]
+    StaffName(String),
     #[error("operator name {0:?} must be 1-63 letters, digits or '-'")]
     OperatorName(String),
     #[error("certificate is not valid X.509: {0}")]
@@ -208,6 +218,7 @@ pub struct IssueOptions {
 pub enum HolderKind {
     Unit,
     Operator,
+    Staff,
 }
 
 impl HolderKind {
@@ -215,6 +226,7 @@ impl HolderKind {
         match self {
             HolderKind::Unit => "unit",
             HolderKind::Operator => "operator",
+            HolderKind::Staff => "staff",
         }
     }
 }
@@ -325,6 +337,8 @@ pub enum RevokeTarget {
     Unit(UnitCode),
     /// Every certificate issued to the operator that is not revoked yet.
     Operator(String),
+    /// Every certificate issued to the staff member that is not revoked yet.
+    Staff(String),
     /// One certificate by serial (as `parse_serial` gives it).
     Serial(String),
 }
@@ -565,6 +579,38 @@ impl Pki {
         )
     }
 
+    /// Issues a staff member's client certificate (`<name>.staff.xinfang`) into
+    /// `out_dir` as `staff.pem` and `staff-key.pem`. A node accepts it on its API
+    /// for its user of the same name, without a password.
+    pub fn issue_staff_with(
+        &self,
+        name: &str,
+        out_dir: &Path,
+        options: &IssueOptions,
+    ) -> Result<Issued, PkiError> {
+        let ok = !name.is_empty()
+            && name.len() <= 63
+            && !name.starts_with('-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(PkiError::StaffName(name.to_owned()));
+        }
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, name);
+        dn.push(DnType::OrganizationalUnitName, "staff");
+        params.distinguished_name = dn;
+        params.subject_alt_names = vec![SanType::DnsName(
+            format!("{name}{STAFF_DNS_SUFFIX}").try_into()?,
+        )];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let holder = (HolderKind::Staff, name.to_owned());
+        self.write_leaf(params, options, holder, out_dir, STAFF_CERT, STAFF_KEY)
+    }
+
     /// Signs the leaf, writes key, certificate, `ca.pem` and the current `crl.pem`
     /// into `out_dir` (each file whole: a running node may be watching the folder),
     /// and records the certificate in the register.
@@ -669,6 +715,9 @@ impl Pki {
             }
             RevokeTarget::Operator(name) => {
                 holder_entries(HolderKind::Operator, name, format!("operator {name}"))?
+            }
+            RevokeTarget::Staff(name) => {
+                holder_entries(HolderKind::Staff, name, format!("staff {name}"))?
             }
             RevokeTarget::Serial(serial) => {
                 if register.is_revoked(serial) {
@@ -778,7 +827,9 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, PkiError> {
 pub enum PeerIdentity {
     Unit(UnitCode),
     Operator(String),
-    /// Signed by our root but carrying neither identity.
+    /// A staff member (a user of the node they call).
+    Staff(String),
+    /// Signed by our root but carrying none of these identities.
     Unknown(String),
 }
 
@@ -787,6 +838,7 @@ impl std::fmt::Display for PeerIdentity {
         match self {
             PeerIdentity::Unit(u) => write!(f, "unit {u}"),
             PeerIdentity::Operator(o) => write!(f, "operator {o}"),
+            PeerIdentity::Staff(s) => write!(f, "staff {s}"),
             PeerIdentity::Unknown(s) => write!(f, "unrecognised identity {s:?}"),
         }
     }
@@ -811,6 +863,9 @@ pub fn identity_of(der: &[u8]) -> Result<PeerIdentity, PkiError> {
         }
         if let Some(op) = n.strip_suffix(OPERATOR_DNS_SUFFIX) {
             return Ok(PeerIdentity::Operator(op.to_owned()));
+        }
+        if let Some(name) = n.strip_suffix(STAFF_DNS_SUFFIX) {
+            return Ok(PeerIdentity::Staff(name.to_owned()));
         }
     }
     Ok(PeerIdentity::Unknown(cert.subject().to_string()))

@@ -87,6 +87,10 @@ impl Tier {
     }
 }
 
+/// Without `api` in its table, a unit's API listens on 127.0.0.1 at its `listen`
+/// port plus this.
+pub const API_PORT_OFFSET: u16 = 1000;
+
 /// One `[[unit]]` table of the topology file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,8 +100,12 @@ pub struct Unit {
     pub tier: Tier,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<UnitCode>,
-    /// `host:port` the unit's node listens on.
+    /// `host:port` the unit's node listens on for replication (its children dial it).
     pub listen: String,
+    /// `host:port` of the node's local API (staff and operators). Default: the
+    /// loopback address with `listen`'s port plus [`API_PORT_OFFSET`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
     /// Name of the reception-rule set under `rules/` (used by the schedule module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<String>,
@@ -137,6 +145,13 @@ pub enum TopologyError {
     Listen { unit: UnitCode, listen: String },
     #[error("unit {0} is not in the topology")]
     UnknownUnit(String),
+    #[error("unit {unit}: field `api` = {api:?} must be host:port")]
+    Api { unit: UnitCode, api: String },
+    #[error(
+        "unit {unit}: `listen` port {port} leaves no default API port (port + {API_PORT_OFFSET}); \
+         set `api = \"127.0.0.1:PORT\"`"
+    )]
+    NoApiPort { unit: UnitCode, port: u16 },
 }
 
 /// A validated federation tree.
@@ -174,6 +189,15 @@ impl Topology {
                     listen: u.listen.clone(),
                 });
             }
+            if let Some(api) = &u.api
+                && !valid_listen(api)
+            {
+                return Err(TopologyError::Api {
+                    unit: u.code.clone(),
+                    api: api.clone(),
+                });
+            }
+            u.api_address()?;
             if let Some(dup) = units.insert(u.code.clone(), u) {
                 return Err(TopologyError::Duplicate(dup.code));
             }
@@ -321,6 +345,28 @@ impl Topology {
     }
 }
 
+impl Unit {
+    /// Where the unit's node API listens: `api`, or 127.0.0.1 at the `listen` port
+    /// plus [`API_PORT_OFFSET`].
+    pub fn api_address(&self) -> Result<String, TopologyError> {
+        if let Some(api) = &self.api {
+            return Ok(api.clone());
+        }
+        let port = self
+            .listen
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .unwrap_or(0);
+        match port.checked_add(API_PORT_OFFSET) {
+            Some(api) if port != 0 => Ok(format!("127.0.0.1:{api}")),
+            _ => Err(TopologyError::NoApiPort {
+                unit: self.code.clone(),
+                port,
+            }),
+        }
+    }
+}
+
 fn valid_listen(s: &str) -> bool {
     match s.rsplit_once(':') {
         Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
@@ -416,5 +462,32 @@ listen = "127.0.0.1:7103"
             Topology::from_toml(&unknown_parent),
             Err(TopologyError::UnknownParent { .. })
         ));
+    }
+
+    #[test]
+    fn the_api_address_is_given_or_derived_from_listen() {
+        let t = Topology::from_toml(SAMPLE).unwrap();
+        let root = t.unit(t.root()).unwrap();
+        assert_eq!(root.api_address().unwrap(), "127.0.0.1:8100");
+        let given = SAMPLE.replacen(
+            "listen = \"127.0.0.1:7100\"",
+            "listen = \"127.0.0.1:7100\"\napi = \"127.0.0.1:9999\"",
+            1,
+        );
+        let t = Topology::from_toml(&given).unwrap();
+        assert_eq!(
+            t.unit(t.root()).unwrap().api_address().unwrap(),
+            "127.0.0.1:9999"
+        );
+        let bad = SAMPLE.replacen(
+            "listen = \"127.0.0.1:7100\"",
+            "listen = \"127.0.0.1:7100\"\napi = \"nowhere\"",
+            1,
+        );
+        let e = Topology::from_toml(&bad).unwrap_err().to_string();
+        assert!(e.contains("`api`"), "{e}");
+        let high = SAMPLE.replacen("127.0.0.1:7100", "127.0.0.1:65000", 1);
+        let e = Topology::from_toml(&high).unwrap_err().to_string();
+        assert!(e.contains("set `api"), "{e}");
     }
 }

@@ -46,6 +46,7 @@ fn unit(code: &str, name: &str, tier: Tier, parent: Option<&str>) -> Unit {
         tier,
         parent: parent.map(|p| p.parse().unwrap()),
         listen: "sim:1".into(),
+        api: None,
         rules: None,
     }
 }

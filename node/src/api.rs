@@ -10,6 +10,7 @@ use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
 
+use crate::auth::{Action, Guard, Step};
 use crate::case::{self, CaseView, Details, DetailsInput, Registration};
 use crate::contact::NodeKeys;
 use crate::error::NodeError;
@@ -30,6 +31,7 @@ pub struct NodeApi {
     match_key: Option<Arc<Vec<u8>>>,
     keys: Option<Arc<NodeKeys>>,
     tls: Option<Arc<TlsState>>,
+    guard: Option<Arc<Guard>>,
 }
 
 impl NodeApi {
@@ -50,7 +52,20 @@ impl NodeApi {
             match_key,
             keys,
             tls: None,
+            guard: None,
         }
+    }
+
+    /// Who may call what (`auth`). Without it every call is refused.
+    pub fn with_guard(mut self, guard: Arc<Guard>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    fn guard(&self) -> Result<&Guard, NodeError> {
+        self.guard
+            .as_deref()
+            .ok_or_else(|| NodeError::Internal("the node API runs without accounts".into()))
     }
 
     /// The node's TLS material, for the expiry dates `status` reports.
@@ -160,6 +175,7 @@ impl NodeApi {
             .map(|r| {
                 let json = serde_json::to_value(r).unwrap_or_default();
                 pb::RecordView {
+                    by: r.by.clone().unwrap_or_default(),
                     id: r.id.clone(),
                     unit: r.unit.to_string(),
                     at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -171,8 +187,14 @@ impl NodeApi {
         Ok(out)
     }
 
-    /// Adds one lifecycle record written by this node's unit, if the rules admit it.
-    pub async fn act(&self, case_no: &str, body_json: &str) -> Result<pb::CaseView, NodeError> {
+    /// Adds one lifecycle record written by this node's unit and user `by`, if the
+    /// rules admit it.
+    pub async fn act(
+        &self,
+        case_no: &str,
+        body_json: &str,
+        by: &str,
+    ) -> Result<pb::CaseView, NodeError> {
         let body: Body = serde_json::from_str(body_json)
             .map_err(|e| NodeError::invalid("record", e.to_string()))?;
         let me = self.hub.me().clone();
@@ -181,6 +203,7 @@ impl NodeApi {
             unit: me,
             at: self.clock(),
             body,
+            by: Some(by.to_owned()),
         };
         let today = lifecycle::local_day(record.at);
         let ctx = self.context();
@@ -218,6 +241,8 @@ impl NodeApi {
                         body: Body::ContactKey {
                             cert_pem: keys.cert_pem.clone(),
                         },
+                        // Written by the node itself, on the acceptance.
+                        by: None,
                     };
                     lifecycle::admit(&h, &records, &key_record, &ctx, today).map_err(refusal)?;
                     case::add_record(d, case_no, &key_record)?;
@@ -272,9 +297,15 @@ impl NodeApi {
         Ok(next)
     }
 
-    pub async fn register(&self, req: pb::RegisterCaseRequest) -> Result<pb::CaseView, NodeError> {
+    /// Registers a case at this node, by user `by`.
+    pub async fn register(
+        &self,
+        req: pb::RegisterCaseRequest,
+        by: &str,
+    ) -> Result<pb::CaseView, NodeError> {
         let me = self.hub.me().clone();
         let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
+        reg.by = Some(by.to_owned());
         let input = DetailsInput {
             id_number: &req.id_number,
             phone: &req.phone,
@@ -433,13 +464,18 @@ impl NodeApi {
     }
 
     /// A progress note is a progress record; it goes through the same rules.
-    pub async fn add_note(&self, case_no: &str, text: &str) -> Result<pb::CaseView, NodeError> {
+    pub async fn add_note(
+        &self,
+        case_no: &str,
+        text: &str,
+        by: &str,
+    ) -> Result<pb::CaseView, NodeError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(NodeError::invalid("text", "must not be empty"));
         }
         let body = serde_json::json!({ "kind": "progress", "text": text });
-        self.act(case_no, &body.to_string()).await
+        self.act(case_no, &body.to_string(), by).await
     }
 }
 
@@ -458,12 +494,34 @@ pub fn to_pb(v: CaseView) -> pb::CaseView {
                 unit: n.unit,
                 text: n.text,
                 at: n.at,
+                by: n.by,
             })
             .collect(),
         scope: v.scope,
         heads: v.heads,
+        registered_by: v.registered_by,
         ..Default::default()
     }
+}
+
+/// The step a record's JSON asks for, read from its `kind` alone (the body is
+/// checked in full later, by the rules).
+fn record_step(json: &str) -> Result<Step, NodeError> {
+    let kinds = || {
+        Step::ALL
+            .iter()
+            .map(|s| s.kind())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| NodeError::invalid("record", e.to_string()))?;
+    let kind = v.get("kind").and_then(|k| k.as_str()).ok_or_else(|| {
+        NodeError::invalid("record", format!("needs a `kind`: one of {}", kinds()))
+    })?;
+    Step::from_kind(kind).ok_or_else(|| {
+        NodeError::invalid("record", format!("kind {kind:?} is not one of {}", kinds()))
+    })
 }
 
 fn secs_to_rfc3339(secs: i64) -> String {
@@ -484,7 +542,12 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::RegisterCaseRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
-        let view = self.register(request.into_inner()).await?;
+        let unit = request.get_ref().unit.clone();
+        let who = self
+            .guard()?
+            .check(&request, Action::RegisterCase, &unit)
+            .await?;
+        let view = self.register(request.into_inner(), &who.name).await?;
         tracing::info!(case_no = %view.case_no, "case registered");
         Ok(Response::new(view))
     }
@@ -493,6 +556,10 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
+        let target = request.get_ref().case_no.trim().to_owned();
+        self.guard()?
+            .check(&request, Action::ReadCases, &target)
+            .await?;
         let no = request.into_inner().case_no;
         if no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
@@ -504,6 +571,7 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Result<Response<pb::ListCasesResponse>, Status> {
+        self.guard()?.check(&request, Action::ReadCases, "").await?;
         let req = request.into_inner();
         let limit = match req.limit {
             0 => DEFAULT_PAGE,
@@ -547,9 +615,14 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::AddNoteRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
+        let target = request.get_ref().case_no.trim().to_owned();
+        let who = self
+            .guard()?
+            .check(&request, Action::AddNote, &target)
+            .await?;
         let req = request.into_inner();
         Ok(Response::new(
-            NodeApi::add_note(self, req.case_no.trim(), &req.text).await?,
+            NodeApi::add_note(self, req.case_no.trim(), &req.text, &who.name).await?,
         ))
     }
 
@@ -557,19 +630,32 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::ActRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
+        // Who first; then which step they ask for decides the action.
+        let guard = self.guard()?;
+        let who = guard.authenticate(&request).await?;
         let req = request.into_inner();
+        let step = record_step(&req.record)?;
+        guard
+            .authorize(&who, Action::Step(step), req.case_no.trim())
+            .await?;
         if req.case_no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
         }
         Ok(Response::new(
-            self.act(req.case_no.trim(), &req.record).await?,
+            self.act(req.case_no.trim(), &req.record, &who.name).await?,
         ))
     }
 
     async fn status(
         &self,
-        _request: Request<pb::StatusRequest>,
+        request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
+        let who = self
+            .guard()?
+            .check(&request, Action::ReadStatus, "")
+            .await?;
+        // Certificate details are for administrators.
+        let details = who.is_admin();
         let hub = &self.hub;
         let unit = hub
             .topology()
@@ -581,7 +667,7 @@ impl NodeRpc for NodeApi {
             .await
             .map_err(|e| Status::internal(e.to_string()))?;
         let now_ms = hub.now_ms();
-        let tls = self.tls.as_deref();
+        let tls = self.tls.as_deref().filter(|_| details);
         let peers = hub
             .link_statuses()
             .await

@@ -27,6 +27,8 @@ pub struct Note {
     pub unit: String,
     pub text: String,
     pub at: String,
+    /// The user who wrote it (empty before accounts).
+    pub by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +42,8 @@ pub struct CaseView {
     pub scope: Vec<String>,
     pub heads: Vec<String>,
     pub details: Details,
+    /// The user who registered it (empty before accounts).
+    pub registered_by: String,
 }
 
 /// How the petition came in (Reg-2022 art. 17).
@@ -282,6 +286,8 @@ pub struct Registration {
     pub petitioner: String,
     pub content: String,
     pub details: Details,
+    /// The user registering it at the unit's node.
+    pub by: Option<String>,
 }
 
 fn required(field: &'static str, value: &str, max: usize) -> Result<String, NodeError> {
@@ -330,6 +336,7 @@ impl Registration {
             petitioner: required("petitioner", petitioner, MAX_PETITIONER_CHARS)?,
             content: required("content", content, MAX_CONTENT_CHARS)?,
             details: Details::default(),
+            by: None,
         })
     }
 }
@@ -358,12 +365,18 @@ pub fn write_registration(
         .map_err(&e)?;
     d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
     d.put(ROOT, "registered_at", at).map_err(&e)?;
+    if let Some(by) = &reg.by {
+        d.put(ROOT, REGISTERED_BY_KEY, by.as_str()).map_err(&e)?;
+    }
     let details =
         serde_json::to_string(&reg.details).map_err(|x| NodeError::Internal(x.to_string()))?;
     d.put(ROOT, DETAILS_KEY, details).map_err(&e)?;
     d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
     Ok(())
 }
+
+/// The user who registered the case (absent in cases from before accounts).
+pub const REGISTERED_BY_KEY: &str = "registered_by_user";
 
 /// The registration's ledger elements, as one JSON value written once.
 pub const DETAILS_KEY: &str = "details";
@@ -457,6 +470,7 @@ pub fn progress(
         body: Body::Progress {
             text: required("text", text, MAX_NOTE_CHARS)?,
         },
+        by: None,
     })
 }
 
@@ -474,6 +488,7 @@ pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
                 unit: r.unit.to_string(),
                 text: text.clone(),
                 at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                by: r.by.clone().unwrap_or_default(),
             }),
             _ => None,
         })
@@ -493,6 +508,7 @@ pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
         scope,
         heads,
         details: read_details(d),
+        registered_by: str_at(d, &root, REGISTERED_BY_KEY),
     })
 }
 

@@ -58,9 +58,18 @@ pub struct RunArgs {
     /// at once)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub tls_poll_secs: u64,
-    /// Listen address (default: the unit's `listen` in the topology)
+    /// Replication listen address, for the children's links (default: the unit's
+    /// `listen` in the topology)
     #[arg(long)]
     pub listen: Option<String>,
+    /// The node API's listen address, for staff and operators (default: the
+    /// unit's `api` in the topology, else 127.0.0.1 at the `listen` port + 1000).
+    /// An address beyond this machine needs TLS: refused with --insecure.
+    #[arg(long, value_name = "ADDR")]
+    pub api_listen: Option<SocketAddr>,
+    /// How long a login token lives, in hours
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub token_hours: u64,
     /// Plaintext, peers trusted by what they claim. For local experiments only.
     #[arg(long)]
     pub insecure: bool,
@@ -125,6 +134,17 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let layout = FederationDir::new(&args.dir);
     let listen = args.listen.clone().unwrap_or_else(|| u.listen.clone());
+    let api_listen = match args.api_listen {
+        Some(a) => a,
+        None => {
+            let a = u.api_address()?;
+            tokio::net::lookup_host(&a)
+                .await
+                .with_context(|| format!("the unit's API address {a}"))?
+                .next()
+                .with_context(|| format!("the unit's API address {a} resolves to nothing"))?
+        }
+    };
     let security = if args.insecure {
         tracing::warn!("running without TLS (--insecure): peers are not authenticated");
         Security::Insecure
@@ -216,13 +236,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         },
         hub,
         metrics_listen: args.metrics_listen,
-        api,
+        api_limits: api,
+        api: Some(server::ApiListen::Addr(api_listen)),
+        token_ttl: std::time::Duration::from_secs(args.token_hours * 3600),
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let node = server::start(cfg, listener).await?;
     println!("xinfang-node {unit} listening on {}", node.addr);
+    if let Some(a) = node.api_addr {
+        println!("xinfang-node {unit} API on {a}");
+    }
     if let Some(m) = node.metrics_addr {
         println!("xinfang-node {unit} metrics at http://{m}/metrics");
     }

@@ -14,6 +14,11 @@ pub enum NodeError {
     NotFound(String),
     #[error("permission denied: {0}")]
     Denied(String),
+    /// The caller is not signed in, or their token or certificate is refused.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    #[error("already exists: {0}")]
+    Exists(String),
     #[error(transparent)]
     Hub(HubError),
     #[error("storage: {0}")]
@@ -65,6 +70,8 @@ impl From<NodeError> for tonic::Status {
             NodeError::NotFound(_) => tonic::Status::not_found(msg),
             NodeError::Rule { .. } => tonic::Status::failed_precondition(msg),
             NodeError::Denied(_) => tonic::Status::permission_denied(msg),
+            NodeError::Unauthenticated(_) => tonic::Status::unauthenticated(msg),
+            NodeError::Exists(_) => tonic::Status::already_exists(msg),
             NodeError::Hub(HubError::Exists(_)) => tonic::Status::already_exists(msg),
             NodeError::Hub(HubError::Doc(_)) => tonic::Status::invalid_argument(msg),
             NodeError::Hub(_) | NodeError::Storage(_) | NodeError::Internal(_) => {

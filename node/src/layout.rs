@@ -7,6 +7,8 @@
 //! DIR/units/<code>/tls/                 node.pem, node-key.pem, ca.pem, crl.pem
 //! DIR/units/<code>/data/xinfang.db      the node's SQLite store
 //! DIR/units/<code>/node.log             the node's log when started by `up`
+//! DIR/tokens/<code>                     the login token `xinfang login` saved (0600)
+//! DIR/staff/<name>/staff.pem, staff-key.pem  a staff member's client certificate
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,8 @@
 //! - [`remote`]: the rules for documents that arrive from peers.
 //! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
 //! - [`api`]: the `xinfang.v1.Node` service.
+//! - [`auth`]: staff accounts, roles and actions, tokens, the audit log; the guard
+//!   every API call goes through ([`accounts_api`]: `xinfang.v1.Accounts`).
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
 //! - [`cli`]: `xinfang-node run`.
@@ -15,7 +17,9 @@
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
 
+pub mod accounts_api;
 pub mod api;
+pub mod auth;
 pub mod case;
 pub mod cli;
 pub mod contact;

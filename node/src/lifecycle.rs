@@ -32,6 +32,10 @@ pub struct Record {
     pub unit: UnitCode,
     pub at: DateTime<Utc>,
     pub body: Body,
+    /// The user who wrote it at its unit's node (雁过留痕). Absent in records from
+    /// before accounts and in records the node writes itself; optional on read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1095,6 +1099,7 @@ mod tests {
             tier,
             parent: p.map(u),
             listen: "127.0.0.1:1".into(),
+            api: None,
             rules: None,
         };
         Topology::from_units(vec![
@@ -1141,6 +1146,7 @@ mod tests {
             unit: u(unit),
             at: Utc.from_utc_datetime(&d.and_hms_opt(9, 0, 0).unwrap()),
             body,
+            by: None,
         }
     }
 

@@ -576,6 +576,7 @@ mod tests {
             tier: Tier::County,
             parent: None,
             listen: "127.0.0.1:1".into(),
+            api: None,
             rules: None,
         }])
         .unwrap();

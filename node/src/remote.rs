@@ -246,6 +246,7 @@ mod tests {
             petitioner: petitioner.into(),
             content: "诉求".into(),
             details: case::Details::default(),
+            by: None,
         };
         let mut d = doc::new_doc(no, doc::unit_actor(&unit())).unwrap();
         case::write_registration(&mut d, no, &reg, "2026-03-05T02:00:00.000Z").unwrap();

@@ -117,6 +117,8 @@ impl Sealer {
                         unit: me.clone(),
                         at,
                         body: Body::SealedContact { for_unit: unit, sealed },
+                        // Written by the node itself.
+                        by: None,
                     };
                     lifecycle::admit(&h, &records, &record, &ctx, lifecycle::local_day(at))
                         .map_err(|r| NodeError::Rule { rule: r.rule, message: r.message })?;

@@ -1,5 +1,6 @@
-//! Starting and stopping a node: storage, hub, projections, the gRPC server
-//! (replication for children, the node API, health, reflection) and the uplink.
+//! Starting and stopping a node: storage, hub, projections, two gRPC listeners
+//! (replication for children; the node API for staff, where every call names its
+//! caller; health and reflection on both) and the uplink.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,10 +11,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic::{Request, Status};
 use xinfang_hub::db::{DbOptions, Durability};
 use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
-use xinfang_hub::pki::{self, PeerIdentity, identity_of};
+use xinfang_hub::pki;
 use xinfang_hub::store::Store;
 use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::tls::{self, TlsState};
@@ -21,13 +21,16 @@ use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
+use crate::accounts_api::AccountsApi;
 use crate::api::NodeApi;
+use crate::auth::{Accounts, Guard};
 use crate::metrics::{self, GrpcMetrics, NodeMetrics};
 use crate::projection::Projector;
 use crate::report::service::ReportService;
 use crate::report_api::ReportsApi;
 use crate::schedule::service::{RuleSets, ScheduleService};
 use crate::schedule_api::SchedulesApi;
+use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
 use xinfang_proto::v1::schedules_server::SchedulesServer;
 
@@ -53,6 +56,30 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(
+        "the node API would listen on {addr}, beyond this machine, without TLS: \
+         serve it with TLS (drop --insecure) or listen on a loopback address"
+    )]
+    ApiExposed { addr: SocketAddr },
+    #[error("node API on {addr}: {source}")]
+    Api {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Where the node API (cases, schedules, reports, accounts) listens: its own
+/// listener, apart from replication.
+pub enum ApiListen {
+    /// Bind this address at start (port 0: any free port).
+    Addr(SocketAddr),
+    /// An already-bound listener (tests keep ports across restarts).
+    Listener(TcpListener),
+}
+
+/// The API may leave this machine only over TLS: plaintext is for loopback.
+pub fn api_exposure_ok(addr: &SocketAddr, tls: bool) -> bool {
+    tls || addr.ip().is_loopback()
 }
 
 /// Size limits on requests to the node's API, checked from each message's gRPC
@@ -101,7 +128,11 @@ pub struct NodeConfig {
     /// picks a free port; `NodeHandle::metrics_addr` tells which.
     pub metrics_listen: Option<SocketAddr>,
     /// Request size limits of the node's API.
-    pub api: ApiLimits,
+    pub api_limits: ApiLimits,
+    /// Where the node API listens (None: no API, the node only replicates).
+    pub api: Option<ApiListen>,
+    /// How long a login token lives.
+    pub token_ttl: std::time::Duration,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -139,7 +170,10 @@ pub fn load_node_state(dir: &Path, unit: &UnitCode) -> Result<TlsState, StartErr
 
 /// A running node.
 pub struct NodeHandle {
+    /// The replication listener.
     pub addr: SocketAddr,
+    /// The node API's listener (None: started without an API).
+    pub api_addr: Option<SocketAddr>,
     /// The bound address of the metrics endpoint, if it was asked for.
     pub metrics_addr: Option<SocketAddr>,
     pub hub: Hub,
@@ -159,31 +193,43 @@ impl NodeHandle {
     }
 }
 
-/// The Node API takes operator certificates only (with TLS).
-#[allow(clippy::result_large_err)]
-fn require_operator(req: Request<()>) -> Result<Request<()>, Status> {
-    let Some(certs) = req.peer_certs() else {
-        return Err(Status::unauthenticated(
-            "the node API requires an operator client certificate",
-        ));
-    };
-    let leaf = certs
-        .first()
-        .ok_or_else(|| Status::unauthenticated("empty client certificate chain"))?;
-    match identity_of(leaf.as_ref()) {
-        Ok(PeerIdentity::Operator(_)) => Ok(req),
-        Ok(other) => Err(Status::permission_denied(format!(
-            "the node API is for operators; the client presented {other}"
-        ))),
-        Err(e) => Err(Status::unauthenticated(e.to_string())),
-    }
-}
-
 /// Starts a node on an already-bound listener.
-pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle, StartError> {
+pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle, StartError> {
     if !cfg.topology.contains(&cfg.unit) {
         return Err(StartError::UnknownUnit(cfg.unit));
     }
+    // Checked before anything is opened or bound: a plaintext API stays on this
+    // machine.
+    let tls = matches!(cfg.security, Security::Tls(_));
+    let api_listener = match cfg.api.take() {
+        None => None,
+        Some(ApiListen::Addr(addr)) => {
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ApiExposed { addr });
+            }
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Api { addr, source })?,
+            )
+        }
+        Some(ApiListen::Listener(l)) => {
+            let addr = l
+                .local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?;
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ApiExposed { addr });
+            }
+            Some(l)
+        }
+    };
+    let api_addr = match &api_listener {
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?,
+        ),
+        None => None,
+    };
     std::fs::create_dir_all(&cfg.data_dir).map_err(|source| StartError::DataDir {
         path: cfg.data_dir.display().to_string(),
         source,
@@ -208,7 +254,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let transport = cfg.hub.transport.clone();
-    let api_limits = cfg.api;
+    let api_limits = cfg.api_limits;
     let sets =
         Arc::new(RuleSets::resolve(&cfg.topology, &cfg.rules_dirs).map_err(StartError::Rules)?);
     let clock = cfg
@@ -220,7 +266,7 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         cfg.topology.clone(),
         store,
         cfg.hub,
-        clock,
+        clock.clone(),
     )
     .map_err(|e| StartError::Store(e.to_string()))?;
     let mut rules =
@@ -264,11 +310,16 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
     };
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<NodeServer<NodeApi>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(xinfang_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| StartError::Server(e.to_string()))?;
+    health
+        .set_serving::<ReplicationServer<ReplicationService>>()
+        .await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(xinfang_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| StartError::Server(e.to_string()))
+    };
     let replication = ReplicationServer::new(ReplicationService::new(
         hub.clone(),
         cfg.security.clone(),
@@ -298,8 +349,6 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.clone(),
         sets,
     ));
-    let schedules_service = SchedulesServer::new(SchedulesApi::new(schedules.clone()))
-        .max_decoding_message_size(api_limits.max_import_bytes);
     let reports = Arc::new(ReportService::new(
         hub.clone(),
         db.clone(),
@@ -307,59 +356,84 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
         rules.clone(),
         schedules.clone(),
     ));
-    let reports_service = ReportsServer::new(ReportsApi::new(reports))
-        .max_decoding_message_size(api_limits.max_request_bytes);
-    let api = NodeApi::new(hub.clone(), db, projector.clone(), rules, match_key, keys)
-        .with_tls(tls_state.clone());
-    let api_service = NodeServer::new(api).max_decoding_message_size(api_limits.max_request_bytes);
-    let tls = matches!(cfg.security, Security::Tls(_));
-    let router = builder
+    let api = NodeApi::new(
+        hub.clone(),
+        db.clone(),
+        projector.clone(),
+        rules,
+        match_key,
+        keys,
+    )
+    .with_tls(tls_state.clone());
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl);
+    let guard = Arc::new(Guard::new(accounts));
+    // The replication listener: children's streams, health and reflection. The
+    // staff API is not served here.
+    let replication_router = builder
+        .clone()
+        .layer(grpc_metrics.layer())
+        .add_service(
+            health_service
+                .clone()
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
+        .add_service(replication);
+    // The API listener: every call names its caller (`auth::Guard`).
+    let api_router = builder
         .layer(grpc_metrics.layer())
         .add_service(health_service.max_decoding_message_size(api_limits.max_request_bytes))
-        .add_service(reflection.max_decoding_message_size(api_limits.max_request_bytes))
-        .add_service(replication);
-    let router = if tls {
-        router
-            .add_service(tonic::service::interceptor::InterceptedService::new(
-                api_service,
-                require_operator,
-            ))
-            .add_service(tonic::service::interceptor::InterceptedService::new(
-                schedules_service,
-                require_operator,
-            ))
-            .add_service(tonic::service::interceptor::InterceptedService::new(
-                reports_service,
-                require_operator,
-            ))
-    } else {
-        router
-            .add_service(api_service)
-            .add_service(schedules_service)
-            .add_service(reports_service)
-    };
-    let mut stop = shutdown_rx.clone();
-    let accept_tls = tls_state.clone();
-    let server = tokio::spawn(async move {
-        let signal = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        let served = match accept_tls {
-            Some(state) => {
-                router
-                    .serve_with_incoming_shutdown(tls::incoming(listener, state), signal)
-                    .await
-            }
-            None => {
-                let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-                router.serve_with_incoming_shutdown(incoming, signal).await
-            }
-        };
-        if let Err(e) = served {
-            tracing::error!(error = %e, "gRPC server stopped");
-        }
-    });
+        .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
+        .add_service(
+            NodeServer::new(api.with_guard(guard.clone()))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            SchedulesServer::new(SchedulesApi::new(schedules.clone(), guard.clone()))
+                .max_decoding_message_size(api_limits.max_import_bytes),
+        )
+        .add_service(
+            ReportsServer::new(ReportsApi::new(reports, guard.clone()))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            AccountsServer::new(AccountsApi::new(guard))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        );
+    // Each listener: with TLS the connections come through our own acceptor, whose
+    // material carries the revocation list and follows the TLS folder.
+    macro_rules! serve {
+        ($router:expr, $listener:expr, $what:expr) => {{
+            let router = $router;
+            let listener = $listener;
+            let mut stop = shutdown_rx.clone();
+            let accept_tls = tls_state.clone();
+            tokio::spawn(async move {
+                let signal = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                let served = match accept_tls {
+                    Some(state) => {
+                        router
+                            .serve_with_incoming_shutdown(tls::incoming(listener, state), signal)
+                            .await
+                    }
+                    None => {
+                        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+                        router.serve_with_incoming_shutdown(incoming, signal).await
+                    }
+                };
+                if let Err(e) = served {
+                    tracing::error!(error = %e, listener = $what, "gRPC server stopped");
+                }
+            })
+        }};
+    }
+    let server = serve!(replication_router, listener, "replication");
     let mut tasks = vec![server];
+    if let Some(l) = api_listener {
+        tasks.push(serve!(api_router, l, "api"));
+    }
     if let Some(state) = &tls_state {
         state.report_refusals_to(&hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
@@ -396,9 +470,10 @@ pub async fn start(cfg: NodeConfig, listener: TcpListener) -> Result<NodeHandle,
             shutdown_rx.clone(),
         )));
     }
-    tracing::info!(unit = %hub.me(), %addr, tls, "node started");
+    tracing::info!(unit = %hub.me(), %addr, api = ?api_addr, tls, "node started");
     Ok(NodeHandle {
         addr,
+        api_addr,
         metrics_addr,
         hub,
         tls: tls_state,

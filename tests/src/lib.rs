@@ -5,6 +5,14 @@
 //! Integration tests are declared with [`both_stores!`], which runs each once on
 //! SQLite and once on PostgreSQL (skipped, with the reason printed, where no
 //! PostgreSQL answers).
+//!
+//! Every node's API has its own `127.0.0.1:0` port. At start the harness signs in
+//! as the operator (an administrator, who takes no step on cases), adds the user
+//! [`TESTER`] holding the four staff roles at every node and logs in as them:
+//! [`Federation::client`] and friends carry that user's token.
+//! [`Federation::operator_channel`] is the operator alone;
+//! [`Federation::add_user`], [`Federation::login`] and
+//! [`Federation::channel_with_token`] are for tests of accounts and roles.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -14,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use xinfang_hub::db::Durability;
 use xinfang_hub::db::scratch::{self, Schema};
@@ -21,7 +30,8 @@ use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki};
 use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
-use xinfang_node::server::{self, ApiLimits, NodeConfig, NodeHandle};
+use xinfang_node::auth::BearerToken;
+use xinfang_node::server::{self, ApiLimits, ApiListen, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_client::NodeClient;
 
@@ -36,6 +46,15 @@ pub const TOWN_A: &str = "441521115000";
 pub const TOWN_B: &str = "441521101000";
 pub const COMM_A: &str = "441521115001";
 pub const COMM_B: &str = "441521101001";
+
+/// The user the harness adds at every node and signs in as.
+pub const TESTER: &str = "tester";
+pub const TESTER_PASSWORD: &str = "tester-password";
+/// The staff roles [`TESTER`] holds (not administrator).
+pub const TESTER_ROLES: [&str; 4] = ["registrar", "handler", "reviewer", "approver"];
+
+/// A channel to a node's API that sends a login token on every call.
+pub type Api = InterceptedService<Channel, BearerToken>;
 
 /// The example federation: city → county → two towns → a community under each.
 pub fn haifeng() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
@@ -145,7 +164,11 @@ pub struct Federation {
     pub topology: Arc<Topology>,
     pub layout: FederationDir,
     addrs: BTreeMap<String, SocketAddr>,
+    /// Each node's API address.
+    api_addrs: BTreeMap<String, SocketAddr>,
     nodes: BTreeMap<String, NodeHandle>,
+    /// [`TESTER`]'s token at each node, with when (node clock, ms) it was issued.
+    tokens: std::sync::Mutex<BTreeMap<String, (String, i64)>>,
     pub hub_config: HubConfig,
     /// The nodes' clock (None: the wall clock); set before starting nodes.
     pub clock: Option<xinfang_hub::Clock>,
@@ -153,6 +176,8 @@ pub struct Federation {
     pub metrics: bool,
     /// Request size limits of the nodes' API; set before (re)starting a node.
     pub api: ApiLimits,
+    /// How long login tokens live at nodes started from now on.
+    pub token_ttl: Duration,
     /// Each node's PostgreSQL schema (Postgres backend); dropped last.
     schemas: BTreeMap<String, Schema>,
 }
@@ -224,15 +249,17 @@ impl Federation {
         for (c, name, tier, parent) in &units {
             let l = TcpListener::bind("127.0.0.1:0").await?;
             let addr = l.local_addr()?;
+            let api = TcpListener::bind("127.0.0.1:0").await?;
             list.push(Unit {
                 code: code(c),
                 name: (*name).into(),
                 tier: *tier,
                 parent: parent.map(code),
                 listen: addr.to_string(),
+                api: Some(api.local_addr()?.to_string()),
                 rules: rules.get(c).map(|r| (*r).to_owned()),
             });
-            listeners.insert(c.to_string(), l);
+            listeners.insert(c.to_string(), (l, api));
         }
         let topology = Arc::new(Topology::from_units(list)?);
         let pki = Pki::init(&layout.pki())?;
@@ -246,13 +273,19 @@ impl Federation {
                 schemas.insert(c.to_string(), Schema::create(c).await?);
             }
         }
+        let fed_clock_set = clock.is_some();
         let mut fed = Federation {
             backend,
             schemas,
             addrs: listeners
                 .iter()
-                .map(|(k, l)| Ok((k.clone(), l.local_addr()?)))
+                .map(|(k, (l, _))| Ok((k.clone(), l.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
+            api_addrs: listeners
+                .iter()
+                .map(|(k, (_, a))| Ok((k.clone(), a.local_addr()?)))
+                .collect::<std::io::Result<_>>()?,
+            tokens: Default::default(),
             dir,
             topology,
             layout,
@@ -261,10 +294,22 @@ impl Federation {
             clock,
             metrics,
             api: ApiLimits::default(),
+            // Tests on a test clock move it by days and keep their clients: tokens
+            // there outlive the test (a test of expiry restarts its node shorter).
+            token_ttl: if fed_clock_set {
+                Duration::from_secs(3650 * 24 * 3600)
+            } else {
+                xinfang_node::auth::store::DEFAULT_TOKEN_TTL
+            },
         };
         for (c, ..) in &units {
-            let l = listeners.remove(*c).context("listener")?;
-            fed.start_on(c, l).await?;
+            let (l, api) = listeners.remove(*c).context("listener")?;
+            fed.start_on(c, l, api).await?;
+        }
+        for (c, ..) in &units {
+            fed.add_user(c, TESTER, &TESTER_ROLES, TESTER_PASSWORD)
+                .await?;
+            fed.tester_token(c).await?;
         }
         Ok(fed)
     }
@@ -299,7 +344,12 @@ impl Federation {
             .with_context(|| format!("{unit} is not running with TLS"))
     }
 
-    async fn start_on(&mut self, unit: &str, listener: TcpListener) -> anyhow::Result<()> {
+    async fn start_on(
+        &mut self,
+        unit: &str,
+        listener: TcpListener,
+        api: TcpListener,
+    ) -> anyhow::Result<()> {
         // The node follows its TLS folder, looking often so tests wait little.
         let tls = server::load_node_state(&self.layout.tls(&code(unit)), &code(unit))?
             .poll_every(Duration::from_millis(100));
@@ -316,7 +366,9 @@ impl Federation {
             clock: self.clock.clone(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
             metrics_listen: self.metrics.then(|| SocketAddr::from(([127, 0, 0, 1], 0))),
-            api: self.api,
+            api_limits: self.api,
+            api: Some(ApiListen::Listener(api)),
+            token_ttl: self.token_ttl,
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -328,19 +380,9 @@ impl Federation {
         if self.nodes.contains_key(unit) {
             bail!("{unit} is already running");
         }
-        let addr = self.addrs[unit];
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let listener = loop {
-            match TcpListener::bind(addr).await {
-                Ok(l) => break l,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
-        self.start_on(unit, listener).await
+        let listener = rebind(self.addrs[unit]).await?;
+        let api = rebind(self.api_addrs[unit]).await?;
+        self.start_on(unit, listener, api).await
     }
 
     /// Stops a node cleanly (its data stays).
@@ -369,8 +411,14 @@ impl Federation {
         &self.nodes[unit].hub
     }
 
+    /// `unit`'s replication listener (children dial it).
     pub fn addr(&self, unit: &str) -> SocketAddr {
         self.addrs[unit]
+    }
+
+    /// `unit`'s node API listener.
+    pub fn api_addr(&self, unit: &str) -> SocketAddr {
+        self.api_addrs[unit]
     }
 
     /// Where `unit`'s running node serves `/metrics` (None: not running, or
@@ -379,42 +427,157 @@ impl Federation {
         self.nodes.get(unit).and_then(|n| n.metrics_addr)
     }
 
-    /// A channel to `unit`'s node with the operator certificate.
-    pub async fn channel(&self, unit: &str) -> anyhow::Result<Channel> {
-        self.channel_as(unit, &self.layout.pki()).await
-    }
-
-    /// A channel to `unit`'s node with the operator certificate in `dir`
-    /// (`operator.pem`, `operator-key.pem`).
-    pub async fn channel_as(&self, unit: &str, dir: &std::path::Path) -> anyhow::Result<Channel> {
+    /// A TLS channel to `unit`'s API presenting the client certificate in `dir`
+    /// (`cert`, `key` file names), or none.
+    pub async fn raw_channel(
+        &self,
+        unit: &str,
+        identity: Option<(&std::path::Path, &str, &str)>,
+    ) -> anyhow::Result<Channel> {
         let p = self.layout.pki();
-        let tls = ClientTlsConfig::new()
+        let mut tls = ClientTlsConfig::new()
             .ca_certificate(Certificate::from_pem(pki::read_file(
                 &p.join(pki::CA_CERT),
             )?))
-            .identity(Identity::from_pem(
-                pki::read_file(&dir.join(pki::OPERATOR_CERT))?,
-                pki::read_file(&dir.join(pki::OPERATOR_KEY))?,
-            ))
             .domain_name(pki::unit_dns_name(&code(unit)));
+        if let Some((dir, cert, key)) = identity {
+            tls = tls.identity(Identity::from_pem(
+                pki::read_file(&dir.join(cert))?,
+                pki::read_file(&dir.join(key))?,
+            ));
+        }
         Ok(
-            Endpoint::from_shared(format!("https://{}", self.addrs[unit]))?
+            Endpoint::from_shared(format!("https://{}", self.api_addrs[unit]))?
                 .tls_config(tls)?
                 .connect()
                 .await?,
         )
     }
 
-    /// A node API client with the operator certificate.
-    pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Channel>> {
+    /// A channel to `unit`'s API as the operator alone (an administrator).
+    pub async fn operator_channel(&self, unit: &str) -> anyhow::Result<Channel> {
+        self.raw_channel(
+            unit,
+            Some((&self.layout.pki(), pki::OPERATOR_CERT, pki::OPERATOR_KEY)),
+        )
+        .await
+    }
+
+    /// A channel to `unit`'s API that sends `token` (and the operator certificate,
+    /// which the token overrides).
+    pub async fn channel_with_token(&self, unit: &str, token: &str) -> anyhow::Result<Api> {
+        let bearer = BearerToken::new(Some(token)).map_err(anyhow::Error::msg)?;
+        Ok(InterceptedService::new(
+            self.operator_channel(unit).await?,
+            bearer,
+        ))
+    }
+
+    /// [`TESTER`]'s token at `unit`, signing in again once half its lifetime has
+    /// passed on the nodes' clock (tests move that clock by days).
+    async fn tester_token(&self, unit: &str) -> anyhow::Result<String> {
+        let now = match &self.clock {
+            Some(c) => c(),
+            None => xinfang_hub::engine::wall_clock_ms(),
+        };
+        let half = i64::try_from(self.token_ttl.as_millis() / 2).unwrap_or(i64::MAX);
+        let cached = self
+            .tokens
+            .lock()
+            .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+            .get(unit)
+            .cloned();
+        if let Some((token, at)) = cached
+            && now.saturating_sub(at) < half
+        {
+            return Ok(token);
+        }
+        let token = self.login(unit, TESTER, TESTER_PASSWORD).await?;
+        self.tokens
+            .lock()
+            .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+            .insert(unit.to_owned(), (token.clone(), now));
+        Ok(token)
+    }
+
+    /// A channel to `unit`'s API signed in as [`TESTER`].
+    pub async fn channel(&self, unit: &str) -> anyhow::Result<Api> {
+        let token = self.tester_token(unit).await?;
+        self.channel_with_token(unit, &token).await
+    }
+
+    /// A channel to `unit`'s API signed in as [`TESTER`], over a connection that
+    /// presents the operator certificate in `dir` (`operator.pem`,
+    /// `operator-key.pem`).
+    pub async fn channel_as(&self, unit: &str, dir: &std::path::Path) -> anyhow::Result<Api> {
+        let token = self.tester_token(unit).await?;
+        let bearer = BearerToken::new(Some(&token)).map_err(anyhow::Error::msg)?;
+        let ch = self
+            .raw_channel(unit, Some((dir, pki::OPERATOR_CERT, pki::OPERATOR_KEY)))
+            .await?;
+        Ok(InterceptedService::new(ch, bearer))
+    }
+
+    /// Adds a user at `unit`'s node, as the operator.
+    pub async fn add_user(
+        &self,
+        unit: &str,
+        name: &str,
+        roles: &[&str],
+        password: &str,
+    ) -> anyhow::Result<pb::User> {
+        Ok(xinfang_proto::v1::accounts_client::AccountsClient::new(
+            self.operator_channel(unit).await?,
+        )
+        .add_user(pb::AddUserRequest {
+            name: name.into(),
+            display_name: String::new(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            password: password.into(),
+        })
+        .await?
+        .into_inner())
+    }
+
+    /// Signs in at `unit`'s node (over TLS without a client certificate, as a
+    /// member of staff at a workstation would) and returns the token.
+    pub async fn login(&self, unit: &str, user: &str, password: &str) -> anyhow::Result<String> {
+        Ok(xinfang_proto::v1::accounts_client::AccountsClient::new(
+            self.raw_channel(unit, None).await?,
+        )
+        .login(pb::LoginRequest {
+            user: user.into(),
+            password: password.into(),
+        })
+        .await?
+        .into_inner()
+        .token)
+    }
+
+    /// A node API client for `token`.
+    pub async fn client_with_token(
+        &self,
+        unit: &str,
+        token: &str,
+    ) -> anyhow::Result<NodeClient<Api>> {
+        Ok(NodeClient::new(self.channel_with_token(unit, token).await?))
+    }
+
+    /// A node API client as the operator alone.
+    pub async fn operator_client(&self, unit: &str) -> anyhow::Result<NodeClient<Channel>> {
+        Ok(NodeClient::new(self.operator_channel(unit).await?))
+    }
+
+    /// A node API client signed in as [`TESTER`].
+    pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Api>> {
         Ok(NodeClient::new(self.channel(unit).await?))
     }
 
-    /// A schedules client with the operator certificate.
+    /// A schedules client signed in as [`TESTER`].
     pub async fn schedules(
         &self,
         unit: &str,
-    ) -> anyhow::Result<xinfang_proto::v1::schedules_client::SchedulesClient<Channel>> {
+    ) -> anyhow::Result<xinfang_proto::v1::schedules_client::SchedulesClient<Api>> {
         Ok(
             xinfang_proto::v1::schedules_client::SchedulesClient::new(self.channel(unit).await?)
                 .max_decoding_message_size(16 << 20),
@@ -511,6 +674,21 @@ impl Federation {
         let units: Vec<String> = self.nodes.keys().cloned().collect();
         for u in units {
             let _ = self.stop_node(&u).await;
+        }
+    }
+}
+
+/// Binds `addr` again after its node stopped (the port may take a moment to free).
+async fn rebind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -685,6 +685,7 @@ fn write_the_fuzz_seeds() -> anyhow::Result<()> {
     let no = "441521115000-2026-000001";
     let unit = code(TOWN_A);
     let reg = case::Registration {
+        by: None,
         unit: unit.clone(),
         petitioner: "张三".into(),
         content: "村道路面破损，雨天积水，请求修复".into(),

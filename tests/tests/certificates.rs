@@ -11,9 +11,10 @@ use xinfang_hub::tls::TlsState;
 use xinfang_proto::v1::{StatusRequest, StatusResponse};
 use xinfang_tests::*;
 
+/// The node's status as the operator (certificate details are for administrators).
 async fn status(fed: &Federation, unit: &str) -> anyhow::Result<StatusResponse> {
     Ok(fed
-        .client(unit)
+        .operator_client(unit)
         .await?
         .status(StatusRequest {})
         .await?

@@ -17,6 +17,7 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         tier: Tier::County,
         parent: None,
         listen: "127.0.0.1:0".into(),
+        api: Some("127.0.0.1:0".into()),
         rules: None,
     }])?;
     Ok(NodeConfig {
@@ -32,7 +33,9 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         rules_dirs: Vec::new(),
         clock: None,
         metrics_listen: None,
-        api: Default::default(),
+        api_limits: Default::default(),
+        api: None,
+        token_ttl: std::time::Duration::from_secs(3600),
     })
 }
 

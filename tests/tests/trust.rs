@@ -244,7 +244,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
 /// The node API's status, as an operator (the harness's operator certificate).
 async fn status(fed: &Federation, unit: &str) -> anyhow::Result<xinfang_proto::v1::StatusResponse> {
     Ok(fed
-        .client(unit)
+        .operator_client(unit)
         .await?
         .status(xinfang_proto::v1::StatusRequest {})
         .await?

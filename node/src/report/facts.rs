@@ -278,6 +278,7 @@ pub(crate) mod fixtures {
                 tier,
                 parent: p.map(u),
                 listen: "127.0.0.1:1".into(),
+                api: None,
                 rules: None,
             };
             World {
@@ -314,6 +315,7 @@ pub(crate) mod fixtures {
             unit: u(unit),
             at: Utc.from_utc_datetime(&day(at).and_hms_opt(9, 0, 0).unwrap()),
             body,
+            by: None,
         }
     }
 

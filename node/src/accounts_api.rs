@@ -1,0 +1,263 @@
+//! The gRPC adapter for accounts (`xinfang.v1.Accounts`): sign-in, the node's
+//! users and the audit log. Errors go through the node's one mapping to `Status`.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::accounts_server::Accounts as AccountsRpc;
+
+use crate::auth::{Action, Actor, Guard, Refusal, User, Via};
+use crate::error::NodeError;
+
+const DEFAULT_AUDIT: u32 = 100;
+const MAX_AUDIT: u32 = 10_000;
+
+pub struct AccountsApi {
+    guard: Arc<Guard>,
+}
+
+impl AccountsApi {
+    pub fn new(guard: Arc<Guard>) -> Self {
+        AccountsApi { guard }
+    }
+}
+
+fn to_pb(u: User, via: Option<Via>) -> pb::User {
+    pb::User {
+        name: u.name,
+        display_name: u.display_name,
+        roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
+        unit: u.unit,
+        disabled: u.disabled,
+        has_password: u.has_password,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+        via: via.map(|v| v.code().to_owned()).unwrap_or_default(),
+    }
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+impl AccountsApi {
+    async fn manage<T>(&self, r: &Request<T>, target: &str) -> Result<Actor, NodeError> {
+        self.guard.check(r, Action::ManageUsers, target).await
+    }
+}
+
+#[tonic::async_trait]
+impl AccountsRpc for AccountsApi {
+    async fn login(&self, r: Request<pb::LoginRequest>) -> Answer<pb::LoginReply> {
+        let req = r.into_inner();
+        let user = req.user.trim();
+        if user.is_empty() {
+            return Err(NodeError::invalid("user", "must not be empty").into());
+        }
+        if req.password.is_empty() {
+            return Err(NodeError::invalid("password", "must not be empty").into());
+        }
+        let accounts = self.guard.accounts();
+        match accounts.check_password(user, &req.password).await? {
+            Ok(u) => {
+                let (token, expires_at) = accounts.issue_token(&u.name).await?;
+                let who = Actor {
+                    name: u.name.clone(),
+                    display_name: u.display_name.clone(),
+                    roles: u.roles.clone(),
+                    via: Via::Token,
+                    token: None,
+                };
+                self.guard
+                    .audit_allowed(
+                        &who,
+                        "login.password",
+                        "",
+                        &format!("token until {expires_at}"),
+                    )
+                    .await;
+                tracing::info!(user = %u.name, "signed in");
+                Ok(Response::new(pb::LoginReply {
+                    token,
+                    expires_at,
+                    user: Some(to_pb(u, Some(Via::Token))),
+                }))
+            }
+            Err(refusal) => {
+                self.guard.refuse_login(user, "password", &refusal).await;
+                // The caller learns whether the account is disabled only with the
+                // right password; a wrong or unknown name reads the same.
+                let msg = match &refusal {
+                    Refusal::Disabled { .. } => refusal.to_string(),
+                    _ => format!("sign-in refused for user {user}: wrong user name or password"),
+                };
+                Err(NodeError::Unauthenticated(msg).into())
+            }
+        }
+    }
+
+    async fn logout(&self, r: Request<pb::LogoutRequest>) -> Answer<pb::LogoutReply> {
+        let who = self.guard.authenticate(&r).await?;
+        if let Some(token) = &who.token {
+            self.guard.accounts().revoke_token(token).await?;
+            self.guard.audit_allowed(&who, "logout", "", "").await;
+        }
+        Ok(Response::new(pb::LogoutReply {}))
+    }
+
+    async fn who_am_i(&self, r: Request<pb::WhoAmIRequest>) -> Answer<pb::User> {
+        let who = self.guard.authenticate(&r).await?;
+        if who.via == Via::OperatorCertificate {
+            return Ok(Response::new(pb::User {
+                name: who.name,
+                display_name: who.display_name,
+                roles: who.roles.iter().map(|r| r.code().to_owned()).collect(),
+                via: who.via.code().into(),
+                ..Default::default()
+            }));
+        }
+        let user = self
+            .guard
+            .accounts()
+            .user(&who.name)
+            .await?
+            .ok_or_else(|| NodeError::NotFound(format!("no user {}", who.name)))?;
+        Ok(Response::new(to_pb(user, Some(who.via))))
+    }
+
+    async fn add_user(&self, r: Request<pb::AddUserRequest>) -> Answer<pb::User> {
+        let who = self.manage(&r, r.get_ref().name.trim()).await?;
+        let req = r.into_inner();
+        let password = (!req.password.is_empty()).then_some(req.password.as_str());
+        let u = self
+            .guard
+            .accounts()
+            .add(&req.name, &req.display_name, &req.roles, password)
+            .await?;
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
+        self.guard
+            .audit_allowed(
+                &who,
+                "user.add",
+                &u.name,
+                &format!("roles {}", roles.join(",")),
+            )
+            .await;
+        Ok(Response::new(to_pb(u, None)))
+    }
+
+    async fn list_users(&self, r: Request<pb::ListUsersRequest>) -> Answer<pb::UserList> {
+        self.manage(&r, "").await?;
+        let users = self.guard.accounts().list().await?;
+        Ok(Response::new(pb::UserList {
+            users: users.into_iter().map(|u| to_pb(u, None)).collect(),
+        }))
+    }
+
+    async fn set_disabled(&self, r: Request<pb::SetDisabledRequest>) -> Answer<pb::User> {
+        let who = self.manage(&r, r.get_ref().name.trim()).await?;
+        let req = r.into_inner();
+        let u = self
+            .guard
+            .accounts()
+            .set_disabled(req.name.trim(), req.disabled)
+            .await?;
+        let what = if req.disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.guard.audit_allowed(&who, what, &u.name, "").await;
+        Ok(Response::new(to_pb(u, None)))
+    }
+
+    async fn set_password(&self, r: Request<pb::SetPasswordRequest>) -> Answer<pb::User> {
+        let name = r.get_ref().name.trim().to_owned();
+        let who = self.guard.authenticate(&r).await?;
+        // Users change their own password with the old one; anyone else's takes
+        // an administrator.
+        let own = who.name == name && who.via != Via::OperatorCertificate;
+        if own && !who.is_admin() {
+            let old = &r.get_ref().old_password;
+            if old.is_empty() {
+                return Err(NodeError::invalid(
+                    "old_password",
+                    "your current password is needed to change it",
+                )
+                .into());
+            }
+            if let Err(refusal) = self.guard.accounts().check_password(&name, old).await? {
+                self.guard.refuse_login(&name, "password", &refusal).await;
+                return Err(NodeError::Unauthenticated(format!(
+                    "user {name}: the current password is wrong"
+                ))
+                .into());
+            }
+        } else {
+            self.guard
+                .authorize(&who, Action::ManageUsers, &name)
+                .await?;
+        }
+        let u = self
+            .guard
+            .accounts()
+            .set_password(&name, &r.get_ref().password)
+            .await?;
+        self.guard
+            .audit_allowed(&who, "user.password", &u.name, "sessions ended")
+            .await;
+        Ok(Response::new(to_pb(u, None)))
+    }
+
+    async fn set_roles(&self, r: Request<pb::SetRolesRequest>) -> Answer<pb::User> {
+        let who = self.manage(&r, r.get_ref().name.trim()).await?;
+        let req = r.into_inner();
+        let u = self
+            .guard
+            .accounts()
+            .set_roles(req.name.trim(), &req.roles)
+            .await?;
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
+        self.guard
+            .audit_allowed(&who, "user.roles", &u.name, &roles.join(","))
+            .await;
+        Ok(Response::new(to_pb(u, None)))
+    }
+
+    async fn audit(&self, r: Request<pb::AuditRequest>) -> Answer<pb::AuditLog> {
+        self.guard.check(&r, Action::ReadAudit, "").await?;
+        let req = r.into_inner();
+        let limit = match req.limit {
+            0 => DEFAULT_AUDIT,
+            n if n > MAX_AUDIT => {
+                return Err(
+                    NodeError::invalid("limit", format!("must be at most {MAX_AUDIT}")).into(),
+                );
+            }
+            n => n,
+        };
+        let actor = req.actor.trim();
+        let entries = self
+            .guard
+            .accounts()
+            .audit_log(
+                limit,
+                req.refused_only,
+                (!actor.is_empty()).then_some(actor),
+            )
+            .await?;
+        Ok(Response::new(pb::AuditLog {
+            entries: entries
+                .into_iter()
+                .map(|e| pb::AuditEntry {
+                    at: e.at,
+                    actor: e.actor,
+                    roles: e.roles,
+                    action: e.action,
+                    target: e.target,
+                    outcome: e.outcome.into(),
+                    reason: e.reason,
+                })
+                .collect(),
+        }))
+    }
+}
