@@ -80,6 +80,7 @@ pub fn spawn_node(
     unit: &Unit,
     layout: &FederationDir,
     insecure: bool,
+    db: Option<&str>,
 ) -> anyhow::Result<Child> {
     std::fs::create_dir_all(layout.unit(&unit.code))?;
     let log_path = layout.log(&unit.code);
@@ -103,6 +104,10 @@ pub fn spawn_node(
         .kill_on_drop(true);
     if insecure {
         cmd.arg("--insecure");
+    }
+    // By environment, not argument: a database password stays out of `ps`.
+    if let Some(url) = db {
+        cmd.env("XINFANG_DB", url);
     }
     cmd.spawn()
         .with_context(|| format!("start node for {}", unit.code))
@@ -162,7 +167,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let topo_path = std::fs::canonicalize(&args.file)?;
     let mut running: Vec<Running> = Vec::new();
     for u in topo.units() {
-        let child = spawn_node(&exe, &topo_path, u, &layout, args.insecure)?;
+        let child = spawn_node(&exe, &topo_path, u, &layout, args.insecure, None)?;
         running.push(Running {
             unit: u.clone(),
             child,

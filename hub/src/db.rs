@@ -649,10 +649,17 @@ pub mod scratch {
     pub struct Schema {
         name: String,
         url: String,
+        admin: String,
     }
 
     impl Schema {
+        /// A schema on the test server (`XINFANG_TEST_POSTGRES`).
         pub async fn create(label: &str) -> Result<Schema, sqlx::Error> {
+            Self::create_at(&admin_url(), label).await
+        }
+
+        /// A schema in the database `admin` names (which must exist).
+        pub async fn create_at(admin: &str, label: &str) -> Result<Schema, sqlx::Error> {
             let clean: String = label
                 .chars()
                 .map(|c| {
@@ -668,8 +675,7 @@ pub mod scratch {
                 "xft_{clean}_{}",
                 &uuid::Uuid::new_v4().simple().to_string()[..10]
             );
-            let admin = admin_url();
-            let mut conn = PgConnection::connect(&admin).await?;
+            let mut conn = PgConnection::connect(admin).await?;
             sqlx::query(&format!("CREATE SCHEMA \"{name}\""))
                 .execute(&mut conn)
                 .await?;
@@ -678,7 +684,11 @@ pub mod scratch {
             // The application name lets the cleanup find this schema's sessions.
             let url =
                 format!("{admin}{sep}options=-c%20search_path%3D{name}&application_name={name}");
-            Ok(Schema { name, url })
+            Ok(Schema {
+                name,
+                url,
+                admin: admin.to_owned(),
+            })
         }
 
         pub fn url(&self) -> &str {
@@ -693,6 +703,7 @@ pub mod scratch {
     impl Drop for Schema {
         fn drop(&mut self) {
             let name = self.name.clone();
+            let admin = self.admin.clone();
             // Drop runs outside any async context we could borrow: a thread of
             // its own with a small runtime.
             let done = std::thread::spawn(move || {
@@ -701,7 +712,7 @@ pub mod scratch {
                     .build()
                     .ok()?;
                 rt.block_on(async move {
-                    let mut conn = PgConnection::connect(&admin_url()).await.ok()?;
+                    let mut conn = PgConnection::connect(&admin).await.ok()?;
                     // Sessions still open on the schema (a node the test did not
                     // stop, a pool not yet closed) would hold the drop up.
                     sqlx::query(
