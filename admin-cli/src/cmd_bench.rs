@@ -267,6 +267,7 @@ impl Fed {
             &self.layout,
             false,
             self.db.get(unit).map(String::as_str),
+            None,
         )?;
         wait_ready(
             &self.conn(unit),
@@ -410,10 +411,9 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
     if args.store != StoreChoice::Sqlite {
         match postgres_answers(&args.postgres).await {
             Ok(()) => engines.push(Engine::Postgres),
-            Err(why) if args.store == StoreChoice::Both => eprintln!(
-                "{}: {why}",
-                lang.t("跳过 PostgreSQL", "PostgreSQL skipped")
-            ),
+            Err(why) if args.store == StoreChoice::Both => {
+                eprintln!("{}: {why}", lang.t("跳过 PostgreSQL", "PostgreSQL skipped"))
+            }
             Err(why) => bail!("--postgres: {why}"),
         }
     }
@@ -453,7 +453,9 @@ async fn run_on(
         for u in topo.units() {
             let s = scratch::Schema::create_at(&args.postgres, &format!("bench_{}", u.code))
                 .await
-                .with_context(|| format!("a schema for {} on {}", u.code, redact(&args.postgres)))?;
+                .with_context(|| {
+                    format!("a schema for {} on {}", u.code, redact(&args.postgres))
+                })?;
             fed.db.insert(u.code.to_string(), s.url().to_owned());
             schemas.push(s);
         }
@@ -814,7 +816,11 @@ async fn measure(
     // no other node (a case concerns its registering unit and those above it).
     eprintln!("{}", lang.t("登记吞吐…", "Registration throughput…"));
     for (clients, key, what) in [
-        (8usize, "api_registrations_8", "API registrations, 8 clients"),
+        (
+            8usize,
+            "api_registrations_8",
+            "API registrations, 8 clients",
+        ),
         (64, "api_registrations_64", "API registrations, 64 clients"),
     ] {
         let total = 6_400;

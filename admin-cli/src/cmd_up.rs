@@ -58,6 +58,8 @@ struct NodeJson {
     tier: String,
     listen: String,
     api: String,
+    /// Prometheus text at `http://ADDR/metrics`; empty when none.
+    metrics: String,
     pid: u32,
     log: String,
 }
@@ -73,6 +75,20 @@ fn tail(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// Ports this far above a unit's replication port serve its Prometheus metrics
+/// under `up` (the API is at +1000).
+const METRICS_PORT_OFFSET: u16 = 2000;
+
+/// Where `up` asks a unit's node to serve `/metrics`: loopback, the `listen` port
+/// plus [`METRICS_PORT_OFFSET`]; none when that port does not exist.
+fn metrics_address(unit: &Unit) -> Option<String> {
+    let port = unit.listen.rsplit_once(':')?.1.parse::<u16>().ok()?;
+    let metrics = port
+        .checked_add(METRICS_PORT_OFFSET)
+        .filter(|_| port != 0)?;
+    Some(format!("127.0.0.1:{metrics}"))
+}
+
 /// Spawns one node process for `unit`, logging to its folder.
 pub fn spawn_node(
     exe: &Path,
@@ -81,6 +97,7 @@ pub fn spawn_node(
     layout: &FederationDir,
     insecure: bool,
     db: Option<&str>,
+    metrics: Option<&str>,
 ) -> anyhow::Result<Child> {
     std::fs::create_dir_all(layout.unit(&unit.code))?;
     let log_path = layout.log(&unit.code);
@@ -104,6 +121,9 @@ pub fn spawn_node(
         .kill_on_drop(true);
     if insecure {
         cmd.arg("--insecure");
+    }
+    if let Some(addr) = metrics {
+        cmd.arg("--metrics-listen").arg(addr);
     }
     // By environment, not argument: a database password stays out of `ps`.
     if let Some(url) = db {
@@ -167,7 +187,16 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let topo_path = std::fs::canonicalize(&args.file)?;
     let mut running: Vec<Running> = Vec::new();
     for u in topo.units() {
-        let child = spawn_node(&exe, &topo_path, u, &layout, args.insecure, None)?;
+        let metrics = metrics_address(u);
+        let child = spawn_node(
+            &exe,
+            &topo_path,
+            u,
+            &layout,
+            args.insecure,
+            None,
+            metrics.as_deref(),
+        )?;
         running.push(Running {
             unit: u.clone(),
             child,
@@ -208,6 +237,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 tier: r.unit.tier.as_str().into(),
                 listen: r.unit.listen.clone(),
                 api: r.unit.api_address().unwrap_or_default(),
+                metrics: metrics_address(&r.unit).unwrap_or_default(),
                 pid: r.child.id().unwrap_or(0),
                 log: layout.log(&r.unit.code).display().to_string(),
             })
@@ -220,6 +250,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             lang.t("层级", "Tier"),
             lang.t("同步地址", "Replication"),
             lang.t("接口地址", "API"),
+            lang.t("监控指标", "Metrics"),
             lang.t("进程", "PID"),
         ]);
         for r in &running {
@@ -229,6 +260,9 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 r.unit.tier.as_str().to_owned(),
                 r.unit.listen.clone(),
                 r.unit.api_address().unwrap_or_default(),
+                metrics_address(&r.unit)
+                    .map(|a| format!("http://{a}/metrics"))
+                    .unwrap_or_default(),
                 r.child.id().map(|p| p.to_string()).unwrap_or_default(),
             ]);
         }

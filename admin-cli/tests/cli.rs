@@ -1209,3 +1209,115 @@ fn accounts_through_the_cli_login_users_and_a_refused_action() {
     assert!(out.status.success());
     assert!(!token_file.exists());
 }
+
+/// A loopback port that is free, and free again `offset` above it.
+fn free_port_with(offset: u16) -> u16 {
+    loop {
+        let p = free_port();
+        if p.checked_add(offset)
+            .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
+        {
+            return p;
+        }
+    }
+}
+
+/// `GET /metrics` on `addr`, the body as text (None while nothing answers).
+fn scrape(addr: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+}
+
+#[test]
+fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
+    use std::io::BufRead;
+    let f = Fixture::new();
+    let (county, town) = (free_port_with(2000), free_port_with(2000));
+    std::fs::write(
+        &f.topology,
+        format!(
+            "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nlisten = \"127.0.0.1:{county}\"\napi = \"127.0.0.1:{}\"\n\n\
+             [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nlisten = \"127.0.0.1:{town}\"\napi = \"127.0.0.1:{}\"\n",
+            free_port(),
+            free_port()
+        ),
+    )
+    .expect("write topology");
+    let mut up = Killed(
+        Command::new(exe())
+            .args(["up", "--json", "--dir"])
+            .arg(f.fed())
+            .arg(&f.topology)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn up"),
+    );
+    // `up --json` prints the running nodes once every one answers.
+    let mut text = String::new();
+    let mut lines = std::io::BufReader::new(up.0.stdout.take().expect("stdout")).lines();
+    let nodes: Value = loop {
+        let line = lines
+            .next()
+            .expect("up ended before listing its nodes")
+            .expect("read");
+        text.push_str(&line);
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            break v;
+        }
+    };
+    let nodes = nodes.as_array().expect("a list of nodes");
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    let pids: Vec<i32> = nodes
+        .iter()
+        .map(|n| n["pid"].as_i64().expect("pid") as i32)
+        .collect();
+    let town_metrics = nodes
+        .iter()
+        .find(|n| n["unit"] == TOWN)
+        .and_then(|n| n["metrics"].as_str())
+        .expect("the town's metrics address")
+        .to_owned();
+    assert_eq!(town_metrics, format!("127.0.0.1:{}", town + 2000));
+
+    // The walkthrough: a user made with the operator certificate signs in and
+    // registers; the county sees the case.
+    f.ready(TOWN);
+    f.ready(COUNTY);
+    let no = f.register(1);
+    f.wait("the case at the county", || {
+        f.at(COUNTY, &["case", "show", &no]).status.success()
+    });
+    let body = scrape(&town_metrics).expect("metrics answer");
+    assert!(body.contains("xinfang_"), "{body}");
+
+    // Ctrl-C stops every node and `up` itself, cleanly.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(up.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = up.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "up did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| s.contains(") Z ")),
+            "node {pid} still runs after up stopped"
+        );
+    }
+}
