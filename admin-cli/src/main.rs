@@ -140,6 +140,8 @@ fn quiet_on_closed_stdout() {
 fn main() {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    // `xinfang node run` is a node: the same allocator limits as xinfang-node.
+    xinfang_node::memory::limit_arenas();
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(run(cli)));

@@ -19,12 +19,14 @@ enum Command {
     Run(xinfang_node::cli::RunArgs),
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    xinfang_node::memory::limit_arenas();
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.command {
         Command::Run(args) => {
             args.init_logging()?;
-            xinfang_node::cli::run(args).await
+            runtime.block_on(xinfang_node::cli::run(args))
         }
     }
 }
