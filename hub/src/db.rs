@@ -176,8 +176,13 @@ impl Db {
                     .await
             }
             Engine::Postgres => {
+                let max = opts.max_connections.unwrap_or(8);
                 AnyPoolOptions::new()
-                    .max_connections(opts.max_connections.unwrap_or(8))
+                    .max_connections(max)
+                    // A new PostgreSQL connection costs a backend process and a
+                    // few milliseconds; keep some open so the first burst after a
+                    // quiet spell (a peer reconnecting) does not pay for them.
+                    .min_connections(max.min(4))
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(any_opts)
                     .await
