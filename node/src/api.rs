@@ -32,6 +32,7 @@ pub struct NodeApi {
     keys: Option<Arc<NodeKeys>>,
     tls: Option<Arc<TlsState>>,
     guard: Option<Arc<Guard>>,
+    ledger: Option<Arc<crate::ledger::Ledger>>,
 }
 
 impl NodeApi {
@@ -53,6 +54,7 @@ impl NodeApi {
             keys,
             tls: None,
             guard: None,
+            ledger: None,
         }
     }
 
@@ -69,6 +71,11 @@ impl NodeApi {
     }
 
     /// The node's TLS material, for the expiry dates `status` reports.
+    pub fn with_ledger(mut self, ledger: Arc<crate::ledger::Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
     pub fn with_tls(mut self, tls: Option<Arc<TlsState>>) -> Self {
         self.tls = tls;
         self
@@ -668,6 +675,10 @@ impl NodeRpc for NodeApi {
             .map_err(|e| Status::internal(e.to_string()))?;
         let now_ms = hub.now_ms();
         let tls = self.tls.as_deref().filter(|_| details);
+        let (seen, alerts, (ledger_seq, ledger_head)) = match &self.ledger {
+            Some(l) => (l.peers().await?, l.alerts().await?, l.head().await?),
+            None => (Vec::new(), Vec::new(), (0, String::new())),
+        };
         let peers = hub
             .link_statuses()
             .await
@@ -675,7 +686,12 @@ impl NodeRpc for NodeApi {
             .into_iter()
             .map(|(link, st, lag)| {
                 let cert = tls.and_then(|t| t.peer_cert(&link.peer));
+                let ledger = seen.iter().find(|p| p.peer == link.peer.as_str());
+                let flagged = ledger.filter(|p| p.flagged_ms != 0);
                 pb::PeerStatus {
+                    ledger_flag: flagged.map(|p| p.flag_reason.clone()).unwrap_or_default(),
+                    ledger_flagged_at: ms_to_rfc3339(flagged.map(|p| p.flagged_ms)),
+                    ledger_seen_seq: ledger.map(|p| p.seen_seq).unwrap_or(0),
                     cert_serial: cert.as_ref().map(|c| c.serial.clone()).unwrap_or_default(),
                     cert_not_after: cert
                         .map(|c| secs_to_rfc3339(c.not_after))
@@ -723,6 +739,18 @@ impl NodeRpc for NodeApi {
             documents,
             peers,
             epoch: hub.epoch().into(),
+            integrity_alerts: alerts
+                .into_iter()
+                .map(|a| pb::IntegrityAlert {
+                    doc_id: a.doc_id,
+                    reporter: a.reporter,
+                    subject: a.subject,
+                    at: ms_to_rfc3339(Some(a.at_ms)),
+                    reason: a.reason,
+                })
+                .collect(),
+            ledger_seq,
+            ledger_head,
         }))
     }
 }

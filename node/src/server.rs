@@ -18,6 +18,7 @@ use xinfang_hub::store::Store;
 use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::tls::{self, TlsState};
 use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
+use xinfang_proto::v1::ledger_server::LedgerServer;
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
@@ -276,6 +277,8 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     }
     let rules = Arc::new(rules);
     hub.set_document_check(Arc::new(crate::remote::RemoteRules));
+    // Before anything is committed: every commit from here on is in the ledger.
+    let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -364,8 +367,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         match_key,
         keys,
     )
-    .with_tls(tls_state.clone());
-    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl);
+    .with_tls(tls_state.clone())
+    .with_ledger(ledger.clone());
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
+        .with_ledger(ledger.clone());
     let guard = Arc::new(Guard::new(accounts));
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
@@ -395,6 +400,13 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             ReportsServer::new(ReportsApi::new(reports, guard.clone()))
                 .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            LedgerServer::new(crate::ledger_api::LedgerApi::new(
+                ledger.clone(),
+                guard.clone(),
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
             AccountsServer::new(AccountsApi::new(guard))
@@ -454,7 +466,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         if !metrics::is_local(&bound) {
             tracing::warn!(%bound, "metrics are served over plain HTTP beyond this machine");
         }
-        let m = NodeMetrics::new(hub.clone(), grpc_metrics);
+        let m = NodeMetrics::new(hub.clone(), grpc_metrics).with_ledger(ledger.clone());
         let stop = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             if let Err(e) = metrics::serve(listener, m, stop).await {

@@ -58,6 +58,7 @@ async fn probe(
     let mut node = NodeClient::new(ch.clone());
     let mut sched = SchedulesClient::new(ch.clone());
     let mut reports = ReportsClient::new(ch.clone());
+    let mut ledger = xinfang_proto::v1::ledger_client::LedgerClient::new(ch.clone());
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -149,6 +150,11 @@ async fn probe(
         Action::ReadAudit => accounts.audit(pb::AuditRequest::default()).await.map(drop),
         Action::RebuildProjections => reports
             .rebuild_projections(pb::RebuildRequest {})
+            .await
+            .map(drop),
+        Action::ReadLedger => ledger.verify(pb::LedgerVerifyRequest {}).await.map(drop),
+        Action::AcknowledgeLedger => ledger
+            .acknowledge(pb::LedgerAcknowledgeRequest { unit: unit.into() })
             .await
             .map(drop),
     };
