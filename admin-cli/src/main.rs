@@ -89,7 +89,7 @@ enum Command {
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
     #[command(subcommand, hide = true)]
-    Node(NodeCmd),
+    Node(Box<NodeCmd>),
 }
 
 #[derive(Subcommand)]
@@ -115,7 +115,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
-        Command::Node(NodeCmd::Run(args)) => {
+        Command::Node(cmd) => {
+            let NodeCmd::Run(args) = *cmd;
             args.init_logging()?;
             xinfang_node::cli::run(args).await
         }

@@ -62,6 +62,8 @@ pub enum StartError {
          serve it with TLS (drop --insecure) or listen on a loopback address"
     )]
     ApiExposed { addr: SocketAddr },
+    #[error("personal data: {0}")]
+    Pii(String),
     #[error("node API on {addr}: {source}")]
     Api {
         addr: SocketAddr,
@@ -134,6 +136,9 @@ pub struct NodeConfig {
     pub api: Option<ApiListen>,
     /// How long a login token lives.
     pub token_ttl: std::time::Duration,
+    /// The roles that see ID and phone numbers in clear; the others get masked
+    /// forms (`pii::DEFAULT_CLEAR_ROLES` unless configured).
+    pub pii_clear_roles: Vec<crate::auth::Role>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -252,6 +257,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .await
         .map_err(|e| StartError::Store(e.to_string()))?;
     tracing::info!(db = %db.url(), "storage open");
+    // Personal data at rest: the node's key (created at the first start), and
+    // what an earlier version kept in clear encrypted before anything is served.
+    let pii = Arc::new(
+        crate::pii::PiiKey::load_or_create(&cfg.data_dir)
+            .map_err(|e| StartError::Pii(e.to_string()))?,
+    );
+    crate::pii::seal_existing(&db, &pii)
+        .await
+        .map_err(|e| StartError::Pii(e.to_string()))?;
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let transport = cfg.hub.transport.clone();
@@ -343,9 +357,9 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         }
         None => None,
     };
-    let sealer = keys
-        .clone()
-        .map(|k| crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone()));
+    let sealer = keys.clone().map(|k| {
+        crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone(), pii.clone())
+    });
     let schedules = Arc::new(ScheduleService::new(
         hub.clone(),
         db.clone(),
@@ -368,7 +382,8 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         keys,
     )
     .with_tls(tls_state.clone())
-    .with_ledger(ledger.clone());
+    .with_ledger(ledger.clone())
+    .with_pii(pii.clone(), cfg.pii_clear_roles.clone());
     let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
         .with_ledger(ledger.clone());
     let guard = Arc::new(Guard::new(accounts));

@@ -269,4 +269,111 @@ async fn a_rewritten_chain_is_flagged_by_the_parent(backend: Backend) -> anyhow:
     fed.shutdown().await;
     Ok(())
 }
+
+/// Personal data at rest: ID and phone numbers are encrypted under the node's
+/// key (its file private, in the data folder), keyed hashes beside them; a role
+/// configured for clear values sees them and each such view is in the ledger
+/// (who, case, field); a viewer gets the masked forms only; rows an earlier
+/// version kept in clear are encrypted at the next start.
+async fn personal_data_is_encrypted_and_every_clear_view_is_logged(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, county_and_town()).await?;
+    let id = id_number("44152119800101123");
+    let phone = "13800138000";
+    let case = fed
+        .client(TOWN_A)
+        .await?
+        .register_case(pb::RegisterCaseRequest {
+            unit: TOWN_A.into(),
+            petitioner: "张三".into(),
+            content: "小区道路破损".into(),
+            id_number: id.clone(),
+            phone: phone.into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert_eq!((case.id_number.as_str(), case.phone.as_str()), (id.as_str(), phone));
+
+    // At rest: ciphertext and keyed hashes, never the clear values.
+    let stored = |db: xinfang_hub::db::Db, no: String| async move {
+        let r = sqlx::query(
+            "SELECT id_number, phone, id_hash, phone_hash FROM node_pii WHERE case_no = $1",
+        )
+        .bind(no)
+        .fetch_one(db.pool())
+        .await?;
+        let cols: Vec<Option<String>> =
+            (0..4).map(|i| r.try_get(i)).collect::<Result<_, _>>()?;
+        anyhow::Ok(cols.into_iter().map(Option::unwrap_or_default).collect::<Vec<String>>())
+    };
+    let row = stored(fed.db(TOWN_A).await?, case.case_no.clone()).await?;
+    for (v, clear) in [(&row[0], &id), (&row[1], &phone.to_owned())] {
+        assert!(v.starts_with("v1:") && !v.contains(clear.as_str()), "{v}");
+    }
+    assert!(row[2].len() == 64 && row[3].len() == 64, "keyed hashes: {row:?}");
+    let key_file = fed.layout.data(&code(TOWN_A)).join("pii.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)?.permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", key_file.display());
+    }
+
+    // The tester (registrar, handler) sees clear values; each view is logged.
+    let views = |db: xinfang_hub::db::Db| async move {
+        Ok::<_, anyhow::Error>(
+            entries(&db)
+                .await?
+                .into_iter()
+                .filter(|e| e.kind == "view")
+                .map(|e| (e.actor, e.doc_id, e.detail))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let before = views(fed.db(TOWN_A).await?).await?.len();
+    let seen = fed.case_at(TOWN_A, &case.case_no).await?.ok_or_else(|| anyhow::anyhow!("case"))?;
+    assert_eq!((seen.id_number.as_str(), seen.phone.as_str()), (id.as_str(), phone));
+    let after = views(fed.db(TOWN_A).await?).await?;
+    assert_eq!(after.len(), before + 2);
+    for field in ["id_number", "phone"] {
+        assert!(
+            after[before..].contains(&(TESTER.to_owned(), case.case_no.clone(), field.to_owned())),
+            "{field}: {after:?}"
+        );
+    }
+
+    // A viewer gets the masked forms, and nothing is logged as seen.
+    fed.add_user(TOWN_A, "zhao", &["viewer"], "zhao-password").await?;
+    let token = fed.login(TOWN_A, "zhao", "zhao-password").await?;
+    let masked = fed
+        .client_with_token(TOWN_A, &token)
+        .await?
+        .get_case(pb::GetCaseRequest { case_no: case.case_no.clone() })
+        .await?
+        .into_inner();
+    assert_eq!((masked.id_number.as_str(), masked.phone.as_str()), ("", ""));
+    assert_eq!(masked.phone_masked, "138****8000");
+    assert!(!masked.id_masked.is_empty());
+    assert_eq!(views(fed.db(TOWN_A).await?).await?.len(), before + 2);
+
+    // Rows an earlier version kept in clear are encrypted at the next start.
+    fed.stop_node(TOWN_A).await?;
+    {
+        let db = fed.db(TOWN_A).await?;
+        sqlx::query("UPDATE node_pii SET id_number = $1, phone = $2, id_hash = NULL, phone_hash = NULL")
+            .bind(&id)
+            .bind(phone)
+            .execute(db.pool())
+            .await?;
+        db.close().await;
+    }
+    fed.start_node(TOWN_A).await?;
+    let row = stored(fed.db(TOWN_A).await?, case.case_no.clone()).await?;
+    assert!(row[0].starts_with("v1:") && row[1].starts_with("v1:"), "{row:?}");
+    assert!(row[2].len() == 64 && row[3].len() == 64, "{row:?}");
+    let seen = fed.case_at(TOWN_A, &case.case_no).await?.ok_or_else(|| anyhow::anyhow!("case"))?;
+    assert_eq!((seen.id_number.as_str(), seen.phone.as_str()), (id.as_str(), phone));
+    fed.shutdown().await;
+    Ok(())
+}
 }
