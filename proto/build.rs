@@ -28,6 +28,11 @@ const SERIALIZED: &[&str] = &[
     "AuditEntry",
     "AuditLog",
     "LoginReply",
+    "LedgerEntry",
+    "LedgerEntries",
+    "LedgerVerification",
+    "LedgerAcknowledgeReply",
+    "IntegrityAlert",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "schedules.proto",
             "reports.proto",
             "accounts.proto",
+            "ledger.proto",
         ],
         ["proto"],
     )?;

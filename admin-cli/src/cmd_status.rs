@@ -21,6 +21,20 @@ struct PeerJson {
     /// The certificate the peer presented on this link (TLS): serial and expiry.
     cert_serial: String,
     cert_not_after: String,
+    /// A child whose ledger did not extend what this node saw (until acknowledged):
+    /// why, and since when; empty if not flagged.
+    ledger_flag: String,
+    ledger_flagged_at: String,
+    ledger_seen_seq: u64,
+}
+
+#[derive(Serialize)]
+struct AlertJson {
+    doc_id: String,
+    reporter: String,
+    subject: String,
+    at: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -52,6 +66,10 @@ struct StatusJson {
     /// Why new files in the node's TLS folder were refused (the old material is
     /// still in use); empty if they were not.
     tls_reload_error: String,
+    /// Integrity alerts held here (this node's and those from below), newest first.
+    integrity_alerts: Vec<AlertJson>,
+    ledger_seq: u64,
+    ledger_head: String,
 }
 
 /// Days a peer's certificate has left, and whether to warn (30 days, as the node
@@ -161,6 +179,19 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             head: s.head,
             documents: s.documents,
             epoch: s.epoch,
+            ledger_seq: s.ledger_seq,
+            ledger_head: s.ledger_head,
+            integrity_alerts: s
+                .integrity_alerts
+                .into_iter()
+                .map(|a| AlertJson {
+                    doc_id: a.doc_id,
+                    reporter: a.reporter,
+                    subject: a.subject,
+                    at: a.at,
+                    reason: a.reason,
+                })
+                .collect(),
             peers: s
                 .peers
                 .into_iter()
@@ -177,6 +208,9 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                     bytes_received: p.bytes_received,
                     cert_serial: p.cert_serial,
                     cert_not_after: p.cert_not_after,
+                    ledger_flag: p.ledger_flag,
+                    ledger_flagged_at: p.ledger_flagged_at,
+                    ledger_seen_seq: p.ledger_seen_seq,
                 })
                 .collect(),
         });
@@ -212,6 +246,43 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             Lang::En => println!(
                 "warning: new files in the TLS folder were refused; the node keeps its current material: {}",
                 s.tls_reload_error
+            ),
+        }
+    }
+    for p in s.peers.iter().filter(|p| !p.ledger_flag.is_empty()) {
+        match lang {
+            Lang::Zh => println!(
+                "严重：下级 {} 的账本与本节点已见的不一致（{} 起）：{}；核实后用 xinfang ledger acknowledge {} 确认",
+                p.unit,
+                local_time(&p.ledger_flagged_at),
+                p.ledger_flag,
+                p.unit
+            ),
+            Lang::En => println!(
+                "ALERT: the ledger of child {} does not extend what this node saw (since {}): {}; \
+                 after looking into it, `xinfang ledger acknowledge {}`",
+                p.unit,
+                local_time(&p.ledger_flagged_at),
+                p.ledger_flag,
+                p.unit
+            ),
+        }
+    }
+    for a in &s.integrity_alerts {
+        match lang {
+            Lang::Zh => println!(
+                "完整性告警：{} 报告下级 {} 的账本被改写（{}）：{}",
+                a.reporter,
+                a.subject,
+                local_time(&a.at),
+                a.reason
+            ),
+            Lang::En => println!(
+                "integrity alert: {} reports the ledger of {} rewritten ({}): {}",
+                a.reporter,
+                a.subject,
+                local_time(&a.at),
+                a.reason
             ),
         }
     }

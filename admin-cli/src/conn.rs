@@ -20,6 +20,7 @@ use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::auth::BearerToken;
 use xinfang_node::layout::FederationDir;
 use xinfang_proto::v1::accounts_client::AccountsClient;
+use xinfang_proto::v1::ledger_client::LedgerClient;
 use xinfang_proto::v1::node_client::NodeClient;
 use xinfang_proto::v1::schedules_client::SchedulesClient;
 
@@ -156,6 +157,10 @@ impl ConnArgs {
 
     pub async fn accounts(&self) -> anyhow::Result<AccountsClient<Api>> {
         Ok(AccountsClient::new(self.channel().await?))
+    }
+
+    pub async fn ledger(&self) -> anyhow::Result<LedgerClient<Api>> {
+        Ok(LedgerClient::new(self.channel().await?).max_decoding_message_size(64 << 20))
     }
 
     /// The schedules service of the node (8 MiB answers: exports carry files).

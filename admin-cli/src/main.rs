@@ -5,6 +5,7 @@ mod cmd_admin;
 mod cmd_bench;
 mod cmd_bench_city;
 mod cmd_case;
+mod cmd_ledger;
 mod cmd_pki;
 mod cmd_report;
 mod cmd_schedule;
@@ -78,6 +79,9 @@ enum Command {
     /// What superiors look at: counts, breakdowns, overdue cases, rates, trends
     #[command(subcommand)]
     Report(Box<cmd_report::ReportCmd>),
+    /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
+    #[command(subcommand)]
+    Ledger(cmd_ledger::LedgerCmd),
     /// Operator tasks
     #[command(subcommand)]
     Admin(cmd_admin::AdminCmd),
@@ -85,7 +89,7 @@ enum Command {
     Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
     #[command(subcommand, hide = true)]
-    Node(NodeCmd),
+    Node(Box<NodeCmd>),
 }
 
 #[derive(Subcommand)]
@@ -108,9 +112,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Filings(args) => cmd_schedule::filings(args, cli.json, cli.lang).await,
         Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
+        Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
-        Command::Node(NodeCmd::Run(args)) => {
+        Command::Node(cmd) => {
+            let NodeCmd::Run(args) = *cmd;
             args.init_logging()?;
             xinfang_node::cli::run(args).await
         }

@@ -1320,4 +1320,113 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
             "node {pid} still runs after up stopped"
         );
     }
+/// `xinfang ledger show|verify` as scripts and people use them: JSON entries
+/// chained one to the next, an intact chain verified (exit 0, Chinese by
+/// default), then an entry edited in the stopped node's database named by
+/// `verify` with exit code 1, in English with `--lang en`.
+#[test]
+fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY]);
+    let county = Killed(f.spawn_node(COUNTY));
+    f.ready(COUNTY);
+    let v = f.json(
+        COUNTY,
+        &[
+            "case",
+            "register",
+            "--petitioner",
+            "张三",
+            "--content",
+            "路灯不亮",
+        ],
+    );
+    let case_no = v["case_no"].as_str().expect("case_no").to_owned();
+
+    // The clerk is a reviewer: may read the ledger.
+    let shown = f.json(COUNTY, &["ledger", "show", "--limit", "50"]);
+    let entries = shown.as_array().expect("array");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["doc_id"] == case_no.as_str() && e["kind"] == "local"),
+        "{shown}"
+    );
+    assert!(
+        entries.iter().any(|e| e["kind"] == "audit"),
+        "sign-ins are chained"
+    );
+    for w in entries.windows(2) {
+        assert_eq!(w[1]["prev_hash"], w[0]["hash"], "{shown}");
+    }
+    let verified = f.json(COUNTY, &["ledger", "verify"]);
+    assert_eq!(verified["ok"], true, "{verified}");
+
+    let fed = f.fed();
+    let topo = f.topology.to_str().expect("utf-8").to_owned();
+    let fed_s = fed.to_str().expect("utf-8").to_owned();
+    let human = |extra: &[&str]| {
+        let mut args = vec![
+            "ledger",
+            "verify",
+            "--topology",
+            topo.as_str(),
+            "--unit",
+            COUNTY,
+            "--dir",
+            fed_s.as_str(),
+        ];
+        args.extend(extra);
+        f.run(&args)
+    };
+    let out = human(&[]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("账本完整"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Someone edits the case's entry while the node is stopped.
+    stop(county);
+    let db_path = fed
+        .join("units")
+        .join(COUNTY)
+        .join("data")
+        .join("xinfang.db");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let edited: i64 = rt.block_on(async {
+        let db =
+            xinfang_hub::db::Db::open(&xinfang_hub::db::sqlite_url(&db_path), Default::default())
+                .await
+                .expect("open the node's database");
+        let seq: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM node_ledger WHERE doc_id = $1")
+            .bind(&case_no)
+            .fetch_one(db.pool())
+            .await
+            .expect("the case's entry");
+        sqlx::query("UPDATE node_ledger SET detail = 'forged' WHERE seq = $1")
+            .bind(seq)
+            .execute(db.pool())
+            .await
+            .expect("edit");
+        db.close().await;
+        seq
+    });
+    let _county = Killed(f.spawn_node(COUNTY));
+    f.wait("the county back", || {
+        f.at(COUNTY, &["status"]).status.success()
+    });
+    let out = f.at(COUNTY, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON before the error");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["bad_seq"].as_i64(), Some(edited), "{v}");
+    let out = human(&["--lang", "en"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ledger changed") && text.contains(&edited.to_string()),
+        "{text}"
+    );
 }

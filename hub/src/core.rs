@@ -289,6 +289,8 @@ impl LinkCore {
             }
             Some(sync_frame::Kind::Ack(Ack { upto })) => self.on_ack(upto, out),
             Some(sync_frame::Kind::Rewind(Rewind { since })) => self.on_rewind(since, out),
+            // Carried by the driver between the nodes' attestors; not the core's.
+            Some(sync_frame::Kind::Attestation(_)) => {}
             Some(sync_frame::Kind::Error(e)) => {
                 out.push(Action::Close {
                     error: Some((

@@ -12,6 +12,7 @@ use xinfang_proto::v1::DocEntry;
 
 use crate::core::{CoreConfig, InboundCursor};
 use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
+use crate::journal::{Attestor, CommitJournal, Committed, Origin};
 use crate::net::TransportConfig;
 use crate::route::{Link, PeerRole};
 use crate::store::{DocWrite, LinkRecord, Store, StoreError, TxStep, TxWork};
@@ -150,6 +151,8 @@ pub struct LinkStatus {
     pub refused_docs: u64,
     /// Sessions the peer ended with a `LinkError` (it refused something of ours).
     pub errors_from_peer: u64,
+    /// Attestation frames sent (a parent's asks, a child's answers).
+    pub attestations_sent: u64,
 }
 
 impl LinkStatus {
@@ -244,6 +247,8 @@ struct Inner {
     clock: Clock,
     observer: Mutex<Option<Arc<dyn CommitObserver>>>,
     check: Mutex<Option<Arc<dyn DocumentCheck>>>,
+    journal: Mutex<Option<Arc<dyn CommitJournal>>>,
+    attestor: Mutex<Option<Arc<dyn Attestor>>>,
 }
 
 /// Cheap to clone; all clones share one node's state.
@@ -293,6 +298,8 @@ impl Hub {
             clock,
             observer: Mutex::new(None),
             check: Mutex::new(None),
+            journal: Mutex::new(None),
+            attestor: Mutex::new(None),
         })))
     }
 
@@ -306,6 +313,36 @@ impl Hub {
         *self.0.check.lock().unwrap_or_else(|p| p.into_inner()) = Some(check);
     }
 
+    /// Registers the node's journal, given every commit's documents in its
+    /// transaction (see `journal`).
+    pub fn set_journal(&self, journal: Arc<dyn CommitJournal>) {
+        *self.0.journal.lock().unwrap_or_else(|p| p.into_inner()) = Some(journal);
+    }
+
+    /// Registers the node's attestor, which the link driver consults.
+    pub fn set_attestor(&self, attestor: Arc<dyn Attestor>) {
+        *self.0.attestor.lock().unwrap_or_else(|p| p.into_inner()) = Some(attestor);
+    }
+
+    pub fn attestor(&self) -> Option<Arc<dyn Attestor>> {
+        self.0
+            .attestor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Runs `work` in a transaction of its own, serialised with every commit (under
+    /// the write lock), writing no document: the journal's own entries.
+    pub async fn journal_only(&self, work: TxWork) -> Result<(), HubError> {
+        let _guard = self.0.write_lock.lock().await;
+        self.0
+            .store
+            .commit_with(Vec::new(), None, self.now_ms(), Some(work))
+            .await?;
+        Ok(())
+    }
+
     fn observer(&self) -> Option<Arc<dyn CommitObserver>> {
         self.0
             .observer
@@ -314,12 +351,49 @@ impl Hub {
             .clone()
     }
 
-    /// The observer's in-transaction work for `docs`, if it has any.
-    fn work_for(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
+    /// The in-transaction work for `docs` (written as `writes`): the observer's,
+    /// if it has any, then the journal's. The flag says whether the observer's
+    /// is in it (else it is told with `committed` afterwards).
+    fn work_for(
+        &self,
+        after: u64,
+        docs: &mut [(String, AutoCommit)],
+        origin: Origin<'_>,
+        writes: &[DocWrite],
+    ) -> (Option<TxWork>, bool) {
         if docs.is_empty() {
-            return None;
+            return (None, false);
         }
-        self.observer().and_then(|o| o.in_commit(after, docs))
+        let observed = self.observer().and_then(|o| o.in_commit(after, docs));
+        let in_tx = observed.is_some();
+        let journal = self
+            .0
+            .journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(journal) = journal else {
+            return (observed, in_tx);
+        };
+        let committed: Vec<Committed<'_>> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Committed {
+                seq: after + 1 + i as u64,
+                doc_id: &w.doc_id,
+                heads: &w.heads,
+            })
+            .collect();
+        let journaled = journal.in_commit(origin, &committed);
+        let work: TxWork = Box::new(move |conn| {
+            Box::pin(async move {
+                if let Some(w) = observed {
+                    w(&mut *conn).await?;
+                }
+                journaled(&mut *conn).await
+            })
+        });
+        (Some(work), in_tx)
     }
 
     fn notify(&self, after: u64, docs: &mut [(String, AutoCommit)]) {
@@ -609,8 +683,8 @@ impl Hub {
             .iter_mut()
             .map(|p| (p.write.doc_id.clone(), std::mem::take(&mut p.doc)))
             .collect();
-        let observed = self.work_for(after, &mut docs);
-        let in_tx = observed.is_some();
+        let writes: Vec<DocWrite> = batch.iter().map(|p| p.write.clone()).collect();
+        let (observed, in_tx) = self.work_for(after, &mut docs, Origin::Local, &writes);
         let steps: Vec<TxStep> = batch.iter().filter_map(|p| p.step.clone()).collect();
         let work: Option<TxWork> = if observed.is_none() && steps.is_empty() {
             None
@@ -627,7 +701,6 @@ impl Hub {
                 })
             }))
         };
-        let writes: Vec<DocWrite> = batch.iter().map(|p| p.write.clone()).collect();
         let result = self
             .0
             .store
@@ -802,12 +875,11 @@ impl Hub {
             epoch: peer_epoch.to_owned(),
             upto,
         };
-        let work = if changed {
-            self.work_for(after, &mut merged_docs)
+        let (work, in_tx) = if changed {
+            self.work_for(after, &mut merged_docs, Origin::Peer(&link.peer), &writes)
         } else {
-            None
+            (None, false)
         };
-        let in_tx = work.is_some();
         let head = self
             .0
             .store

@@ -12,6 +12,7 @@
 //! - [`db`]: one database handle for SQLite and PostgreSQL, migrations, `$N` SQL.
 //! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
+//! - [`journal`]: hooks for the node's hash-chained journal and its attestation.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
 //! - [`pki`]: the federation's certificates and peer identities, revocation.
 //! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
@@ -20,6 +21,7 @@ pub mod core;
 pub mod db;
 pub mod doc;
 pub mod engine;
+pub mod journal;
 pub mod net;
 pub mod pki;
 pub mod route;

@@ -19,7 +19,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
-use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
+use xinfang_proto::v1::{Attestation, LinkError, SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
 use crate::engine::{Hub, HubError};
@@ -99,6 +99,13 @@ type FrameStream = Pin<Box<dyn Stream<Item = Result<SyncFrame, Status>> + Send>>
 /// Storage work a session waits on; `None` for work the core need not hear about.
 type StorageWork = Pin<Box<dyn std::future::Future<Output = Option<Event>> + Send>>;
 
+/// Attestation work (the nodes' ledgers): the frame to send when done, if any.
+type SideWork = Pin<Box<dyn std::future::Future<Output = Option<SyncFrame>> + Send>>;
+
+/// A parent asks a child for a fresh attestation after the child's batches at most
+/// this often (and once at the start of every session).
+const ATTEST_EVERY: Duration = Duration::from_secs(5);
+
 /// Session bookkeeping shared by the server side: one live session per peer; a
 /// newer connection from the same peer replaces the older one.
 #[derive(Default, Clone)]
@@ -171,6 +178,13 @@ where
     let mut pending: FuturesUnordered<StorageWork> = FuturesUnordered::new();
     let mut saving_ack = false;
     let mut ack_to_save: Option<u64> = None;
+    // Attestations travel beside the core: the parent asks, the child answers,
+    // the parent's node checks. None of it can end the session.
+    let attestor = hub.attestor();
+    let mut side: FuturesUnordered<SideWork> = FuturesUnordered::new();
+    let mut asking = false;
+    let mut want_ask = link.role == PeerRole::Child;
+    let mut last_ask: Option<Instant> = None;
     // Time reaches the core as ticks: often enough for its shortest timer.
     let period = [hub.config().core.idle_timeout.map(|t| t / 4)]
         .into_iter()
@@ -190,10 +204,12 @@ where
                         continue;
                     }
                     let n = frame.encoded_len() as u64;
+                    let attest = matches!(frame.kind, Some(sync_frame::Kind::Attestation(_)));
                     hub.with_link_status(&peer, |s| {
                         s.bytes_sent += n;
                         s.session_bytes_sent += n;
                         s.frames_sent += 1;
+                        s.attestations_sent += u64::from(attest);
                     });
                     match tokio::time::timeout(send_timeout, out.send(frame)).await {
                         Ok(Ok(())) => {}
@@ -264,6 +280,25 @@ where
                 }
             }
         }
+        if want_ask
+            && !asking
+            && last_ask.is_none_or(|t| t.elapsed() >= ATTEST_EVERY)
+            && let Some(att) = attestor.clone()
+        {
+            want_ask = false;
+            asking = true;
+            last_ask = Some(Instant::now());
+            let peer = peer.clone();
+            side.push(Box::pin(async move {
+                let body = att.ask(&peer).await?;
+                Some(SyncFrame {
+                    kind: Some(sync_frame::Kind::Attestation(Attestation {
+                        ask: true,
+                        body,
+                    })),
+                })
+            }));
+        }
         if !saving_ack && let Some(upto) = ack_to_save.take() {
             saving_ack = true;
             let (hub, peer) = (hub.clone(), peer.clone());
@@ -315,6 +350,14 @@ where
                             s.errors_from_peer += 1;
                         }
                     });
+                    if matches!(frame.kind, Some(sync_frame::Kind::Attestation(_))) {
+                        if let Some(sync_frame::Kind::Attestation(a)) = frame.kind
+                            && let Some(work) = attestation(&attestor, &link, a)
+                        {
+                            side.push(work);
+                        }
+                        continue;
+                    }
                     Event::Frame(frame)
                 }
                 Some(Err(status)) => {
@@ -340,12 +383,25 @@ where
                 None => break Ok(()),
             },
             Some(ev) = pending.next(), if !pending.is_empty() => match ev {
-                Some(ev) => ev,
+                Some(ev) => {
+                    if matches!(ev, Event::Applied { .. }) && link.role == PeerRole::Child {
+                        want_ask = true;
+                    }
+                    ev
+                }
                 None => {
                     saving_ack = false;
                     continue;
                 }
             },
+            Some(frame) = side.next(), if !side.is_empty() => {
+                match frame {
+                    Some(frame) => actions.push(Action::Send(frame)),
+                    // A check (or an ask that had nothing to ask) finished.
+                    None => asking = false,
+                }
+                continue;
+            }
             changed = head_rx.changed() => match changed {
                 Ok(()) => Event::LocalHead(*head_rx.borrow_and_update()),
                 Err(_) => break Ok(()),
@@ -358,6 +414,7 @@ where
     // Let in-flight storage work finish: an apply that commits after we stop is
     // harmless (cursor and data move together), but don't leave it dangling.
     while pending.next().await.is_some() {}
+    while side.next().await.is_some() {}
     hub.with_link_status(&peer, |s| {
         s.connected = false;
         if s.in_sync {
@@ -369,6 +426,41 @@ where
         }
     });
     result
+}
+
+/// What to do with an attestation frame from the link's peer: a parent's ask is
+/// answered by our attestor, a child's answer is checked by it; anything else
+/// (an ask from a child, an answer from a parent, no attestor) is dropped.
+fn attestation(
+    attestor: &Option<Arc<dyn crate::journal::Attestor>>,
+    link: &Link,
+    a: Attestation,
+) -> Option<SideWork> {
+    let att = attestor.clone()?;
+    let peer = link.peer.clone();
+    match (link.role, a.ask) {
+        (PeerRole::Parent, true) => Some(Box::pin(async move {
+            match att.attest(&peer, &a.body).await {
+                Ok(body) => Some(SyncFrame {
+                    kind: Some(sync_frame::Kind::Attestation(Attestation {
+                        ask: false,
+                        body,
+                    })),
+                }),
+                Err(e) => {
+                    tracing::warn!(peer = %peer, error = %e, "could not attest our ledger");
+                    None
+                }
+            }
+        })),
+        (PeerRole::Child, false) => Some(Box::pin(async move {
+            if let Err(e) = att.check(&peer, &a.body).await {
+                tracing::error!(peer = %peer, error = %e, "child's ledger attestation failed");
+            }
+            None
+        })),
+        _ => None,
+    }
 }
 
 /// The parent side: serves `Replication.Sync` to this node's children.

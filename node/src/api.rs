@@ -10,11 +10,13 @@ use xinfang_hub::{Create, Hub, HubError, UpdateError};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
 
+use crate::auth::Actor;
 use crate::auth::{Action, Guard, Step};
 use crate::case::{self, CaseView, Details, DetailsInput, Registration};
 use crate::contact::NodeKeys;
 use crate::error::NodeError;
 use crate::lifecycle::{self, Body, Context, Record};
+use crate::pii::{Field, PiiKey};
 use crate::projection::{self, CaseFilter, Projector};
 use crate::rules::CaseRules;
 
@@ -32,6 +34,10 @@ pub struct NodeApi {
     keys: Option<Arc<NodeKeys>>,
     tls: Option<Arc<TlsState>>,
     guard: Option<Arc<Guard>>,
+    ledger: Option<Arc<crate::ledger::Ledger>>,
+    /// The node's key for personal data at rest, and the roles that see clear values.
+    pii: Option<Arc<PiiKey>>,
+    clear_roles: Vec<crate::auth::Role>,
 }
 
 impl NodeApi {
@@ -53,6 +59,9 @@ impl NodeApi {
             keys,
             tls: None,
             guard: None,
+            ledger: None,
+            pii: None,
+            clear_roles: crate::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         }
     }
 
@@ -69,6 +78,60 @@ impl NodeApi {
     }
 
     /// The node's TLS material, for the expiry dates `status` reports.
+    /// Personal data encrypted under `key`; `clear_roles` see clear values.
+    pub fn with_pii(mut self, key: Arc<PiiKey>, clear_roles: Vec<crate::auth::Role>) -> Self {
+        self.pii = Some(key);
+        self.clear_roles = clear_roles;
+        self
+    }
+
+    fn pii(&self) -> Result<&PiiKey, NodeError> {
+        self.pii.as_deref().ok_or_else(|| {
+            NodeError::Internal("the node API runs without its personal-data key".into())
+        })
+    }
+
+    /// What of `view`'s clear personal data `who` may see: all of it, each field
+    /// shown appended to the ledger (who, case, field), if one of their roles is
+    /// configured for clear values; else none (the masked forms stay).
+    async fn disclose(&self, who: &Actor, view: &mut pb::CaseView) -> Result<(), NodeError> {
+        let fields: Vec<&'static str> = [
+            (!view.id_number.is_empty()).then_some(Field::IdNumber.as_str()),
+            (!view.phone.is_empty()).then_some(Field::Phone.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if fields.is_empty() {
+            return Ok(());
+        }
+        if !who.roles.iter().any(|r| self.clear_roles.contains(r)) {
+            view.id_number.clear();
+            view.phone.clear();
+            return Ok(());
+        }
+        let ledger = self.ledger.as_ref().ok_or_else(|| {
+            NodeError::Internal("clear values need the ledger to log the view".into())
+        })?;
+        let entries = fields
+            .into_iter()
+            .map(|field| crate::ledger::NewEntry {
+                kind: crate::ledger::EntryKind::View,
+                doc_id: view.case_no.clone(),
+                actor: who.name.clone(),
+                peer: String::new(),
+                detail: field.to_owned(),
+            })
+            .collect();
+        // Logged before it is shown: a view that cannot be logged is not shown.
+        ledger.append(entries, None).await
+    }
+
+    pub fn with_ledger(mut self, ledger: Arc<crate::ledger::Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
     pub fn with_tls(mut self, tls: Option<Arc<TlsState>>) -> Self {
         self.tls = tls;
         self
@@ -82,7 +145,7 @@ impl NodeApi {
         }
     }
 
-    /// Personal data in clear, if this node registered the case.
+    /// Personal data in clear (decrypted), if this node registered the case.
     async fn personal(&self, case_no: &str) -> Result<(String, String), NodeError> {
         let row: Option<(Option<String>, Option<String>)> =
             sqlx::query_as("SELECT id_number, phone FROM node_pii WHERE case_no = $1")
@@ -90,7 +153,16 @@ impl NodeApi {
                 .fetch_optional(self.db.pool())
                 .await?;
         let (id, phone) = row.unwrap_or_default();
-        Ok((id.unwrap_or_default(), phone.unwrap_or_default()))
+        let open = |field: Field, stored: Option<String>| -> Result<String, NodeError> {
+            match stored {
+                None => Ok(String::new()),
+                Some(s) => self
+                    .pii()?
+                    .open(case_no, field, &s)
+                    .map_err(|e| NodeError::Internal(e.to_string())),
+            }
+        };
+        Ok((open(Field::IdNumber, id)?, open(Field::Phone, phone)?))
     }
 
     /// The whole case file with everything derived from its records, as of today.
@@ -359,6 +431,12 @@ impl NodeApi {
         loop {
             let seq = self.next_number(reg.unit.as_str(), year).await?;
             let no = case::case_number(&reg.unit, year, seq);
+            // Encrypted for this case number (its associated data), with keyed hashes.
+            let key = self.pii()?;
+            let sealed = |field: Field, v: &Option<String>| {
+                v.as_ref()
+                    .map(|v| (key.seal(&no, field, v), key.hash(field, v)))
+            };
             // The counter and the personal data in clear are written in the
             // document's own transaction: both exist exactly when the case does.
             let step = local_rows(
@@ -366,8 +444,8 @@ impl NodeApi {
                 reg.unit.to_string(),
                 year,
                 seq,
-                id_number.clone(),
-                phone.clone(),
+                sealed(Field::IdNumber, &id_number),
+                sealed(Field::Phone, &phone),
             );
             let result = self
                 .hub
@@ -547,8 +625,9 @@ impl NodeRpc for NodeApi {
             .guard()?
             .check(&request, Action::RegisterCase, &unit)
             .await?;
-        let view = self.register(request.into_inner(), &who.name).await?;
+        let mut view = self.register(request.into_inner(), &who.name).await?;
         tracing::info!(case_no = %view.case_no, "case registered");
+        self.disclose(&who, &mut view).await?;
         Ok(Response::new(view))
     }
 
@@ -557,14 +636,17 @@ impl NodeRpc for NodeApi {
         request: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::CaseView>, Status> {
         let target = request.get_ref().case_no.trim().to_owned();
-        self.guard()?
+        let who = self
+            .guard()?
             .check(&request, Action::ReadCases, &target)
             .await?;
         let no = request.into_inner().case_no;
         if no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
         }
-        Ok(Response::new(self.get(no.trim()).await?))
+        let mut view = self.get(no.trim()).await?;
+        self.disclose(&who, &mut view).await?;
+        Ok(Response::new(view))
     }
 
     async fn list_cases(
@@ -621,9 +703,9 @@ impl NodeRpc for NodeApi {
             .check(&request, Action::AddNote, &target)
             .await?;
         let req = request.into_inner();
-        Ok(Response::new(
-            NodeApi::add_note(self, req.case_no.trim(), &req.text, &who.name).await?,
-        ))
+        let mut view = NodeApi::add_note(self, req.case_no.trim(), &req.text, &who.name).await?;
+        self.disclose(&who, &mut view).await?;
+        Ok(Response::new(view))
     }
 
     async fn act(
@@ -641,9 +723,9 @@ impl NodeRpc for NodeApi {
         if req.case_no.trim().is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty").into());
         }
-        Ok(Response::new(
-            self.act(req.case_no.trim(), &req.record, &who.name).await?,
-        ))
+        let mut view = self.act(req.case_no.trim(), &req.record, &who.name).await?;
+        self.disclose(&who, &mut view).await?;
+        Ok(Response::new(view))
     }
 
     async fn status(
@@ -668,6 +750,10 @@ impl NodeRpc for NodeApi {
             .map_err(|e| Status::internal(e.to_string()))?;
         let now_ms = hub.now_ms();
         let tls = self.tls.as_deref().filter(|_| details);
+        let (seen, alerts, (ledger_seq, ledger_head)) = match &self.ledger {
+            Some(l) => (l.peers().await?, l.alerts().await?, l.head().await?),
+            None => (Vec::new(), Vec::new(), (0, String::new())),
+        };
         let peers = hub
             .link_statuses()
             .await
@@ -675,7 +761,12 @@ impl NodeRpc for NodeApi {
             .into_iter()
             .map(|(link, st, lag)| {
                 let cert = tls.and_then(|t| t.peer_cert(&link.peer));
+                let ledger = seen.iter().find(|p| p.peer == link.peer.as_str());
+                let flagged = ledger.filter(|p| p.flagged_ms != 0);
                 pb::PeerStatus {
+                    ledger_flag: flagged.map(|p| p.flag_reason.clone()).unwrap_or_default(),
+                    ledger_flagged_at: ms_to_rfc3339(flagged.map(|p| p.flagged_ms)),
+                    ledger_seen_seq: ledger.map(|p| p.seen_seq).unwrap_or(0),
                     cert_serial: cert.as_ref().map(|c| c.serial.clone()).unwrap_or_default(),
                     cert_not_after: cert
                         .map(|c| secs_to_rfc3339(c.not_after))
@@ -723,19 +814,32 @@ impl NodeRpc for NodeApi {
             documents,
             peers,
             epoch: hub.epoch().into(),
+            integrity_alerts: alerts
+                .into_iter()
+                .map(|a| pb::IntegrityAlert {
+                    doc_id: a.doc_id,
+                    reporter: a.reporter,
+                    subject: a.subject,
+                    at: ms_to_rfc3339(Some(a.at_ms)),
+                    reason: a.reason,
+                })
+                .collect(),
+            ledger_seq,
+            ledger_head,
         }))
     }
 }
 
 /// The registering node's own rows of a new case: the case-number counter (never
-/// moved back) and the petitioner's personal data in clear.
+/// moved back) and the petitioner's personal data, each encrypted with its keyed
+/// hash (`pii`).
 fn local_rows(
     case_no: String,
     unit: String,
     year: i32,
     seq: u64,
-    id_number: Option<String>,
-    phone: Option<String>,
+    id_number: Option<(String, String)>,
+    phone: Option<(String, String)>,
 ) -> TxStep {
     std::sync::Arc::new(move |conn| {
         let (case_no, unit, id_number, phone) = (
@@ -757,14 +861,20 @@ fn local_rows(
             .execute(&mut *conn)
             .await?;
             if id_number.is_some() || phone.is_some() {
+                let (id_number, id_hash) = id_number.unzip();
+                let (phone, phone_hash) = phone.unzip();
                 sqlx::query(
-                    "INSERT INTO node_pii (case_no, id_number, phone) VALUES ($1, $2, $3)
+                    "INSERT INTO node_pii (case_no, id_number, id_hash, phone, phone_hash)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (case_no) DO UPDATE SET id_number = excluded.id_number,
-                       phone = excluded.phone",
+                       id_hash = excluded.id_hash, phone = excluded.phone,
+                       phone_hash = excluded.phone_hash",
                 )
                 .bind(case_no)
                 .bind(id_number)
+                .bind(id_hash)
                 .bind(phone)
+                .bind(phone_hash)
                 .execute(&mut *conn)
                 .await?;
             }

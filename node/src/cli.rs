@@ -70,6 +70,14 @@ pub struct RunArgs {
     /// How long a login token lives, in hours
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub token_hours: u64,
+    /// The roles that see ID and phone numbers in clear (each view is logged in
+    /// the ledger); the others get masked forms. Comma-separated role codes.
+    #[arg(
+        long,
+        value_name = "ROLES",
+        default_value = "registrar,handler,administrator"
+    )]
+    pub pii_clear_roles: String,
     /// Plaintext, peers trusted by what they claim. For local experiments only.
     #[arg(long)]
     pub insecure: bool,
@@ -239,6 +247,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         api_limits: api,
         api: Some(server::ApiListen::Addr(api_listen)),
         token_ttl: std::time::Duration::from_secs(args.token_hours * 3600),
+        pii_clear_roles: clear_roles(&args.pii_clear_roles)?,
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -337,6 +346,22 @@ pub fn init_logging_with(filter: Option<&str>, format: LogFormat) -> anyhow::Res
         LogFormat::Json => builder.json().try_init(),
     };
     Ok(())
+}
+
+/// `--pii-clear-roles`: role codes, comma-separated ("" for none).
+fn clear_roles(text: &str) -> anyhow::Result<Vec<crate::auth::Role>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            crate::auth::Role::parse(s).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--pii-clear-roles: {s:?} is not a role (registrar, handler, reviewer, \
+                     approver, viewer, administrator)"
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

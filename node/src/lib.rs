@@ -10,6 +10,9 @@
 //! - [`api`]: the `xinfang.v1.Node` service.
 //! - [`auth`]: staff accounts, roles and actions, tokens, the audit log; the guard
 //!   every API call goes through ([`accounts_api`]: `xinfang.v1.Accounts`).
+//! - [`ledger`]: the hash-chained ledger of commits and audit lines, its
+//!   attestation to the parent ([`ledger_api`]: `xinfang.v1.Ledger`).
+//! - [`pii`]: personal data at rest: the node's key, AES-256-GCM, keyed hashes.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
 //! - [`cli`]: `xinfang-node run`.
@@ -25,9 +28,12 @@ pub mod cli;
 pub mod contact;
 pub mod error;
 pub mod layout;
+pub mod ledger;
+pub mod ledger_api;
 pub mod lifecycle;
 pub mod memory;
 pub mod metrics;
+pub mod pii;
 pub mod projection;
 pub mod remote;
 pub mod report;

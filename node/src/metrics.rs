@@ -50,6 +50,8 @@ pub enum MetricsError {
     Encode(#[from] std::fmt::Error),
     #[error("gRPC descriptor set: {0}")]
     Descriptor(#[from] prost::DecodeError),
+    #[error("reading the ledger: {0}")]
+    Ledger(String),
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -203,6 +205,8 @@ pub struct PeerSample {
     pub refused_docs: u64,
     pub errors_from_peer: u64,
     pub sessions: u64,
+    /// A child whose ledger did not extend what this node saw (not yet acknowledged).
+    pub ledger_flagged: bool,
 }
 
 /// Everything but the histogram, read from the live state at scrape time.
@@ -213,6 +217,10 @@ pub struct Sample {
     pub documents: u64,
     pub head: u64,
     pub peers: Vec<PeerSample>,
+    /// Entries in this node's ledger.
+    pub ledger_entries: u64,
+    /// Integrity alerts held here (this node's and those from below).
+    pub integrity_alerts: u64,
 }
 
 impl Sample {
@@ -241,6 +249,7 @@ impl Sample {
                 refused_docs: st.refused_docs,
                 errors_from_peer: st.errors_from_peer,
                 sessions: st.sessions,
+                ledger_flagged: false,
             })
             .collect();
         Ok(Sample {
@@ -253,6 +262,8 @@ impl Sample {
             documents,
             head: hub.head(),
             peers,
+            ledger_entries: 0,
+            integrity_alerts: 0,
         })
     }
 }
@@ -326,6 +337,18 @@ impl Collector for Sample {
                 ConstGauge::new(1i64).encode(m.encode_family(&labels)?)?;
             }
         }
+        gauge(
+            &mut enc,
+            "xinfang_ledger_entries",
+            "Entries in this node's hash-chained ledger.",
+            self.ledger_entries,
+        )?;
+        gauge(
+            &mut enc,
+            "xinfang_integrity_alerts",
+            "Integrity alerts held here: a parent found a child's ledger rewritten (this node's and those from below).",
+            self.integrity_alerts,
+        )?;
         let (g, c) = (MetricType::Gauge, MetricType::Counter);
         let (secs, bytes) = (Unit::Seconds, Unit::Bytes);
         for (name, help, kind, value) in PEER_GAUGES {
@@ -354,7 +377,13 @@ impl Collector for Sample {
 type PeerValue = fn(&PeerSample) -> Option<u64>;
 
 /// Per-peer gauges: name, help, type, value.
-const PEER_GAUGES: [(&str, &str, MetricType, PeerValue); 3] = [
+const PEER_GAUGES: [(&str, &str, MetricType, PeerValue); 4] = [
+    (
+        "xinfang_peer_ledger_flagged",
+        "1 while a child's ledger is flagged: its chain did not extend what this node saw (until acknowledged).",
+        MetricType::Gauge,
+        |p| (p.role == "child").then_some(u64::from(p.ledger_flagged)),
+    ),
     (
         "xinfang_peer_connected",
         "1 while a replication session with the peer is up.",
@@ -432,11 +461,21 @@ const PEER_COUNTERS: [(&str, &str, bool, PeerValue); 8] = [
 pub struct NodeMetrics {
     hub: Hub,
     grpc: GrpcMetrics,
+    ledger: Option<std::sync::Arc<crate::ledger::Ledger>>,
 }
 
 impl NodeMetrics {
     pub fn new(hub: Hub, grpc: GrpcMetrics) -> NodeMetrics {
-        NodeMetrics { hub, grpc }
+        NodeMetrics {
+            hub,
+            grpc,
+            ledger: None,
+        }
+    }
+
+    pub fn with_ledger(mut self, ledger: std::sync::Arc<crate::ledger::Ledger>) -> NodeMetrics {
+        self.ledger = Some(ledger);
+        self
     }
 
     pub fn grpc(&self) -> &GrpcMetrics {
@@ -445,7 +484,17 @@ impl NodeMetrics {
 
     /// The exposition text, read now.
     pub async fn render(&self) -> Result<String, MetricsError> {
-        let sample = Sample::read(&self.hub).await?;
+        let mut sample = Sample::read(&self.hub).await?;
+        if let Some(l) = &self.ledger {
+            let err = |e: crate::error::NodeError| MetricsError::Ledger(e.to_string());
+            sample.ledger_entries = l.head().await.map_err(err)?.0;
+            sample.integrity_alerts = l.alert_count().await.map_err(err)?;
+            for p in l.peers().await.map_err(err)? {
+                if let Some(s) = sample.peers.iter_mut().find(|s| s.peer == p.peer) {
+                    s.ledger_flagged = p.flagged_ms != 0;
+                }
+            }
+        }
         encode(sample, &self.grpc)
     }
 }
@@ -531,6 +580,8 @@ mod tests {
                     ..Default::default()
                 },
             ],
+            ledger_entries: 9,
+            integrity_alerts: 0,
         }
     }
 

@@ -46,6 +46,9 @@ pub enum Kind {
     Roster,
     Schedule,
     Quarterly,
+    /// A parent's report that a child's ledger does not extend what it saw
+    /// (`alert/<reporting unit>/<flagged unit>/<ms>`).
+    Alert,
 }
 
 impl Kind {
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Roster => "roster",
             Kind::Schedule => "schedule",
             Kind::Quarterly => "quarterly",
+            Kind::Alert => crate::ledger::ALERT_KIND,
         }
     }
 }
@@ -72,11 +76,13 @@ pub fn kind_of_id(doc_id: &str) -> Result<(Kind, UnitCode), String> {
             .filter(|_| q.parse::<crate::schedule::model::Quarter>().is_ok())
             .map(|u| (Kind::Quarterly, u)),
         [no] => case_unit(no).map(|u| (Kind::Case, u)),
+        ["alert", ..] => crate::ledger::AlertId::parse(doc_id).map(|a| (Kind::Alert, a.reporter)),
         _ => None,
     };
     found.ok_or_else(|| {
         "the id is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
-         roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn); refused"
+         roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, \
+         alert/UNIT/UNIT/MS); refused"
             .to_owned()
     })
 }
@@ -142,13 +148,26 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
     }
     match kind {
         Kind::Case => check_case(doc_id, d),
-        Kind::Roster | Kind::Schedule | Kind::Quarterly => match text(d, "unit")? {
-            Some(u) if u == unit.as_str() => Ok(()),
-            Some(u) => Err(format!(
-                "field `unit` is {u:?}, but the id names unit {unit}; refused"
-            )),
-            None => Err(format!("field `unit` is missing (the id names {unit})")),
-        },
+        Kind::Alert => {
+            for field in ["subject", "reason", "at", "seen_hash", "head_hash"] {
+                if let Some(v) = text(d, field)? {
+                    bounded(field, &v, 1_000)?;
+                }
+            }
+            check_unit(d, &unit)
+        }
+        Kind::Roster | Kind::Schedule | Kind::Quarterly => check_unit(d, &unit),
+    }
+}
+
+/// The document names its own unit (`unit` equals the id's).
+fn check_unit(d: &AutoCommit, unit: &UnitCode) -> Result<(), String> {
+    match text(d, "unit")? {
+        Some(u) if u == unit.as_str() => Ok(()),
+        Some(u) => Err(format!(
+            "field `unit` is {u:?}, but the id names unit {unit}; refused"
+        )),
+        None => Err(format!("field `unit` is missing (the id names {unit})")),
     }
 }
 

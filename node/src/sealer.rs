@@ -26,15 +26,23 @@ pub struct Sealer {
     db: Db,
     keys: Arc<NodeKeys>,
     rules: Arc<CaseRules>,
+    pii: Arc<crate::pii::PiiKey>,
 }
 
 impl Sealer {
-    pub fn new(hub: Hub, db: Db, keys: Arc<NodeKeys>, rules: Arc<CaseRules>) -> Self {
+    pub fn new(
+        hub: Hub,
+        db: Db,
+        keys: Arc<NodeKeys>,
+        rules: Arc<CaseRules>,
+        pii: Arc<crate::pii::PiiKey>,
+    ) -> Self {
         Sealer {
             hub,
             db,
             keys,
             rules,
+            pii,
         }
     }
 
@@ -56,7 +64,7 @@ impl Sealer {
         }
     }
 
-    /// Phones held in clear here, for those of `ids` registered at this node.
+    /// Phones held here (decrypted), for those of `ids` registered at this node.
     async fn phones(&self, ids: &[String]) -> Result<HashMap<String, String>, NodeError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
@@ -65,7 +73,13 @@ impl Sealer {
             );
             q.bind_list(chunk.iter().map(String::as_str)).push(")");
             let rows: Vec<(String, String)> = q.fetch_all_as(self.db.pool()).await?;
-            out.extend(rows);
+            for (case_no, stored) in rows {
+                let phone = self
+                    .pii
+                    .open(&case_no, crate::pii::Field::Phone, &stored)
+                    .map_err(|e| NodeError::Internal(e.to_string()))?;
+                out.insert(case_no, phone);
+            }
         }
         Ok(out)
     }

@@ -18,6 +18,7 @@ use xinfang_hub::store::Store;
 use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::tls::{self, TlsState};
 use xinfang_hub::{Hub, HubConfig, Topology, UnitCode};
+use xinfang_proto::v1::ledger_server::LedgerServer;
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
@@ -61,6 +62,8 @@ pub enum StartError {
          serve it with TLS (drop --insecure) or listen on a loopback address"
     )]
     ApiExposed { addr: SocketAddr },
+    #[error("personal data: {0}")]
+    Pii(String),
     #[error("node API on {addr}: {source}")]
     Api {
         addr: SocketAddr,
@@ -133,6 +136,9 @@ pub struct NodeConfig {
     pub api: Option<ApiListen>,
     /// How long a login token lives.
     pub token_ttl: std::time::Duration,
+    /// The roles that see ID and phone numbers in clear; the others get masked
+    /// forms (`pii::DEFAULT_CLEAR_ROLES` unless configured).
+    pub pii_clear_roles: Vec<crate::auth::Role>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -251,6 +257,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .await
         .map_err(|e| StartError::Store(e.to_string()))?;
     tracing::info!(db = %db.url(), "storage open");
+    // Personal data at rest: the node's key (created at the first start), and
+    // what an earlier version kept in clear encrypted before anything is served.
+    let pii = Arc::new(
+        crate::pii::PiiKey::load_or_create(&cfg.data_dir)
+            .map_err(|e| StartError::Pii(e.to_string()))?,
+    );
+    crate::pii::seal_existing(&db, &pii)
+        .await
+        .map_err(|e| StartError::Pii(e.to_string()))?;
     let store: Arc<dyn Store> = Arc::new(store);
     let max_frame = cfg.hub.limits.max_frame_bytes;
     let transport = cfg.hub.transport.clone();
@@ -276,6 +291,8 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     }
     let rules = Arc::new(rules);
     hub.set_document_check(Arc::new(crate::remote::RemoteRules));
+    // Before anything is committed: every commit from here on is in the ledger.
+    let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -340,9 +357,9 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         }
         None => None,
     };
-    let sealer = keys
-        .clone()
-        .map(|k| crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone()));
+    let sealer = keys.clone().map(|k| {
+        crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone(), pii.clone())
+    });
     let schedules = Arc::new(ScheduleService::new(
         hub.clone(),
         db.clone(),
@@ -364,8 +381,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         match_key,
         keys,
     )
-    .with_tls(tls_state.clone());
-    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl);
+    .with_tls(tls_state.clone())
+    .with_ledger(ledger.clone())
+    .with_pii(pii.clone(), cfg.pii_clear_roles.clone());
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
+        .with_ledger(ledger.clone());
     let guard = Arc::new(Guard::new(accounts));
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
@@ -395,6 +415,13 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             ReportsServer::new(ReportsApi::new(reports, guard.clone()))
                 .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            LedgerServer::new(crate::ledger_api::LedgerApi::new(
+                ledger.clone(),
+                guard.clone(),
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
             AccountsServer::new(AccountsApi::new(guard))
@@ -454,7 +481,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         if !metrics::is_local(&bound) {
             tracing::warn!(%bound, "metrics are served over plain HTTP beyond this machine");
         }
-        let m = NodeMetrics::new(hub.clone(), grpc_metrics);
+        let m = NodeMetrics::new(hub.clone(), grpc_metrics).with_ledger(ledger.clone());
         let stop = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             if let Err(e) = metrics::serve(listener, m, stop).await {

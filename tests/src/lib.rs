@@ -178,6 +178,8 @@ pub struct Federation {
     pub api: ApiLimits,
     /// How long login tokens live at nodes started from now on.
     pub token_ttl: Duration,
+    /// The roles that see personal data in clear at nodes started from now on.
+    pub pii_clear_roles: Vec<xinfang_node::auth::Role>,
     /// Each node's PostgreSQL schema (Postgres backend); dropped last.
     schemas: BTreeMap<String, Schema>,
 }
@@ -301,6 +303,7 @@ impl Federation {
             } else {
                 xinfang_node::auth::store::DEFAULT_TOKEN_TTL
             },
+            pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         };
         for (c, ..) in &units {
             let (l, api) = listeners.remove(*c).context("listener")?;
@@ -369,6 +372,7 @@ impl Federation {
             api_limits: self.api,
             api: Some(ApiListen::Listener(api)),
             token_ttl: self.token_ttl,
+            pii_clear_roles: self.pii_clear_roles.clone(),
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);

@@ -58,6 +58,7 @@ async fn probe(
     let mut node = NodeClient::new(ch.clone());
     let mut sched = SchedulesClient::new(ch.clone());
     let mut reports = ReportsClient::new(ch.clone());
+    let mut ledger = xinfang_proto::v1::ledger_client::LedgerClient::new(ch.clone());
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -149,6 +150,11 @@ async fn probe(
         Action::ReadAudit => accounts.audit(pb::AuditRequest::default()).await.map(drop),
         Action::RebuildProjections => reports
             .rebuild_projections(pb::RebuildRequest {})
+            .await
+            .map(drop),
+        Action::ReadLedger => ledger.verify(pb::LedgerVerifyRequest {}).await.map(drop),
+        Action::AcknowledgeLedger => ledger
+            .acknowledge(pb::LedgerAcknowledgeRequest { unit: unit.into() })
             .await
             .map(drop),
     };
@@ -560,6 +566,7 @@ async fn a_plaintext_api_beyond_loopback_does_not_start() -> anyhow::Result<()> 
         metrics_listen: None,
         api: Some(ApiListen::Addr("0.0.0.0:0".parse()?)),
         token_ttl: std::time::Duration::from_secs(3600),
+        pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         api_limits: Default::default(),
     };
     match server::start(cfg, listener).await {

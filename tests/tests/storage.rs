@@ -36,6 +36,7 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         api_limits: Default::default(),
         api: None,
         token_ttl: std::time::Duration::from_secs(3600),
+        pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
     })
 }
 

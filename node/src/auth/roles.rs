@@ -193,6 +193,10 @@ pub enum Action {
     ManageUsers,
     ReadAudit,
     RebuildProjections,
+    /// The ledger: show its entries, verify its chain.
+    ReadLedger,
+    /// Clear a child's ledger flag after looking into it.
+    AcknowledgeLedger,
 }
 
 impl Action {
@@ -218,6 +222,8 @@ impl Action {
             Action::ManageUsers,
             Action::ReadAudit,
             Action::RebuildProjections,
+            Action::ReadLedger,
+            Action::AcknowledgeLedger,
         ]);
         v
     }
@@ -242,6 +248,8 @@ impl Action {
             Action::ManageUsers => "user.manage",
             Action::ReadAudit => "audit.read",
             Action::RebuildProjections => "projections.rebuild",
+            Action::ReadLedger => "ledger.read",
+            Action::AcknowledgeLedger => "ledger.acknowledge",
         };
         fixed.to_owned()
     }
@@ -302,9 +310,12 @@ pub fn allowed(role: Role, action: Action) -> bool {
         | Action::GenerateQuarterly => role == Handler,
         Action::ReviewSchedule => role == Reviewer,
         Action::ApproveSchedule => role == Approver,
-        Action::ManageUsers | Action::ReadAudit | Action::RebuildProjections => {
-            role == Administrator
-        }
+        Action::ManageUsers
+        | Action::ReadAudit
+        | Action::RebuildProjections
+        | Action::AcknowledgeLedger => role == Administrator,
+        // The leader in charge oversees the office's records too.
+        Action::ReadLedger => matches!(role, Administrator | Reviewer),
     }
 }
 
@@ -407,7 +418,11 @@ mod tests {
             let domain_write = !action.is_read()
                 && !matches!(
                     action,
-                    Action::ManageUsers | Action::ReadAudit | Action::RebuildProjections
+                    Action::ManageUsers
+                        | Action::ReadAudit
+                        | Action::RebuildProjections
+                        | Action::ReadLedger
+                        | Action::AcknowledgeLedger
                 );
             if domain_write {
                 assert!(!allowed(Role::Administrator, action), "{}", action.code());

@@ -105,12 +105,38 @@ pub struct Accounts {
     unit: UnitCode,
     clock: Clock,
     token_ttl: Duration,
+    /// Where audit lines are chained (each line and its ledger entry commit together).
+    ledger: Option<std::sync::Arc<crate::ledger::Ledger>>,
 }
 
 type UserRow = (String, String, String, String, String, i64, String, String);
 
 const USER_COLUMNS: &str =
     "name, display_name, roles, unit, password_hash, disabled, created_at, updated_at";
+
+async fn insert_audit(
+    conn: &mut sqlx::AnyConnection,
+    id: String,
+    at_ms: i64,
+    e: AuditEntry,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO node_audit (id, at_ms, at, actor, roles, action, target, outcome, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(at_ms)
+    .bind(e.at)
+    .bind(e.actor)
+    .bind(e.roles.join(","))
+    .bind(e.action)
+    .bind(e.target)
+    .bind(e.outcome)
+    .bind(e.reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
 fn user_of(row: UserRow) -> (User, String) {
     let (name, display_name, roles, unit, hash, disabled, created_at, updated_at) = row;
@@ -272,7 +298,14 @@ impl Accounts {
             unit,
             clock,
             token_ttl,
+            ledger: None,
         }
+    }
+
+    /// Chains every audit line into `ledger`.
+    pub fn with_ledger(mut self, ledger: std::sync::Arc<crate::ledger::Ledger>) -> Accounts {
+        self.ledger = Some(ledger);
+        self
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -516,30 +549,51 @@ impl Accounts {
         Ok(())
     }
 
-    /// Writes one audit line. Every audit write goes through here.
+    /// Writes one audit line. Every audit write goes through here; with a ledger,
+    /// the line and its ledger entry are written in one transaction.
     pub async fn audit(&self, e: &AuditEntry) -> Result<(), NodeError> {
         let mut id = [0u8; 12];
         rand::rng().fill_bytes(&mut id);
-        sqlx::query(
-            "INSERT INTO node_audit (id, at_ms, at, actor, roles, action, target, outcome, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(hex::encode(id))
-        .bind(
-            chrono::DateTime::parse_from_rfc3339(&e.at)
-                .map(|t| t.timestamp_millis())
-                .unwrap_or_else(|_| self.now_ms()),
-        )
-        .bind(&e.at)
-        .bind(&e.actor)
-        .bind(e.roles.join(","))
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(e.outcome)
-        .bind(&e.reason)
-        .execute(self.db.pool())
-        .await?;
-        Ok(())
+        let id = hex::encode(id);
+        let at_ms = chrono::DateTime::parse_from_rfc3339(&e.at)
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(|_| self.now_ms());
+        let line = e.clone();
+        match &self.ledger {
+            Some(ledger) => {
+                let entry = crate::ledger::NewEntry {
+                    kind: crate::ledger::EntryKind::Audit,
+                    doc_id: String::new(),
+                    actor: e.actor.clone(),
+                    peer: String::new(),
+                    detail: format!(
+                        "{} {} {} {}{}",
+                        e.outcome,
+                        e.action,
+                        e.target,
+                        e.roles.join(","),
+                        if e.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", e.reason)
+                        }
+                    ),
+                };
+                ledger
+                    .append(
+                        vec![entry],
+                        Some(Box::new(move |conn| {
+                            Box::pin(insert_audit(conn, id, at_ms, line))
+                        })),
+                    )
+                    .await
+            }
+            None => {
+                let mut conn = self.db.pool().acquire().await?;
+                insert_audit(&mut conn, id, at_ms, line).await?;
+                Ok(())
+            }
+        }
     }
 
     /// The last `limit` audit lines (oldest first), optionally refusals only or

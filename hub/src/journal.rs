@@ -1,0 +1,180 @@
+//! Hooks for a node's tamper-evident journal of commits and for attesting it to
+//! the parent. The hub knows nothing of what a journal entry holds: it says where
+//! each commit came from, runs the node's work inside the commit's transaction (so
+//! an entry exists exactly when the commit does), and carries opaque attestations
+//! over the link (`Attestation` frames), which never end a session.
+
+use async_trait::async_trait;
+
+use crate::store::TxWork;
+use crate::topology::UnitCode;
+
+/// Where the documents of one commit came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin<'a> {
+    /// Written on this node (`Hub::update`).
+    Local,
+    /// Merged from a batch of this peer's.
+    Peer(&'a UnitCode),
+}
+
+/// One document of a commit, as the journal sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed<'a> {
+    /// The document's new feed position.
+    pub seq: u64,
+    pub doc_id: &'a str,
+    /// The document's heads after the commit, as stored (`Heads::encode`).
+    pub heads: &'a str,
+}
+
+/// The node's journal: work run in the transaction of every commit that writes
+/// documents (an error rolls the commit back), and of `Hub::journal_only`.
+pub trait CommitJournal: Send + Sync {
+    fn in_commit(&self, origin: Origin<'_>, docs: &[Committed<'_>]) -> TxWork;
+}
+
+/// The node's attestation of its own history to its parent, and the parent's
+/// check of it. Called by the link driver outside any transaction.
+#[async_trait]
+pub trait Attestor: Send + Sync {
+    /// Parent side: what to ask `child` for at the start of a session and after
+    /// its batches (opaque). `None` asks nothing.
+    async fn ask(&self, child: &UnitCode) -> Option<Vec<u8>>;
+    /// Child side: the answer to the parent's ask.
+    async fn attest(&self, parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, String>;
+    /// Parent side: checks `child`'s answer and records the outcome itself. The
+    /// link goes on either way; `Err` is logged.
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), String>;
+}
+
+#[cfg(test)]
+mod tests {
+    //! The journal's promise: an entry exactly for every committed document, in
+    //! the commit's transaction, and none for a commit that rolled back.
+    use std::sync::Arc;
+
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+
+    use super::*;
+    use crate::db::{Db, Durability};
+    use crate::engine::{Create, Hub, HubConfig};
+    use crate::store::TxStep;
+    use crate::store::sql::SqlStore;
+    use crate::topology::{Tier, Topology, Unit};
+
+    struct Rows;
+
+    impl CommitJournal for Rows {
+        fn in_commit(&self, origin: Origin<'_>, docs: &[Committed<'_>]) -> TxWork {
+            let origin = match origin {
+                Origin::Local => "local".to_owned(),
+                Origin::Peer(p) => p.to_string(),
+            };
+            let rows: Vec<(i64, String, String)> = docs
+                .iter()
+                .map(|d| (d.seq as i64, d.doc_id.to_owned(), d.heads.to_owned()))
+                .collect();
+            Box::new(move |conn| {
+                Box::pin(async move {
+                    for (seq, doc, heads) in rows {
+                        sqlx::query(
+                            "INSERT INTO journal (seq, doc, heads, origin) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(seq)
+                        .bind(doc)
+                        .bind(heads)
+                        .bind(origin.clone())
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+        }
+    }
+
+    /// A step that fails: its whole commit rolls back.
+    fn failing() -> TxStep {
+        Arc::new(|conn| {
+            Box::pin(async move {
+                sqlx::query("SELECT no_such_column FROM journal")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_committed_document_has_its_entry_and_a_rolled_back_one_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open_sqlite(&dir.path().join("j.db"), Durability::Normal)
+            .await
+            .expect("db");
+        sqlx::query("CREATE TABLE journal (seq INTEGER, doc TEXT, heads TEXT, origin TEXT)")
+            .execute(db.pool())
+            .await
+            .expect("journal table");
+        let store = SqlStore::open(db.clone()).await.expect("store");
+        let unit: UnitCode = "441521".parse().expect("code");
+        let topo = Topology::from_units(vec![Unit {
+            code: unit.clone(),
+            name: "县".into(),
+            tier: Tier::County,
+            parent: None,
+            listen: "127.0.0.1:1".into(),
+            api: None,
+            rules: None,
+        }])
+        .expect("topology");
+        let hub = Hub::new(
+            unit.clone(),
+            Arc::new(topo),
+            Arc::new(store),
+            HubConfig::default(),
+        )
+        .expect("hub");
+        hub.set_journal(Arc::new(Rows));
+        let ids = ["a", "b", "bad!", "c", "d", "e"];
+        let mut tasks = Vec::new();
+        for id in ids {
+            let (hub, unit) = (hub.clone(), unit.clone());
+            tasks.push(tokio::spawn(async move {
+                hub.update_with(id, Create::New, move |d| {
+                    crate::doc::extend_scope(id, d, [&unit]).map_err(|e| e.to_string())?;
+                    d.put(ROOT, "n", 1i64).map_err(|e| e.to_string())?;
+                    let step = id.ends_with('!').then(failing);
+                    Ok::<_, String>(((), step))
+                })
+                .await
+            }));
+        }
+        for (id, t) in ids.iter().zip(tasks) {
+            let r = t.await.expect("task");
+            assert_eq!(r.is_err(), id.ends_with('!'), "{id}");
+        }
+        // The journal holds exactly the stored documents, at their feed positions
+        // and heads, all local.
+        let journal: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT seq, doc, heads, origin FROM journal ORDER BY seq")
+                .fetch_all(db.pool())
+                .await
+                .expect("journal");
+        let stored: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, doc_id, heads FROM hub_docs ORDER BY seq")
+                .fetch_all(db.pool())
+                .await
+                .expect("docs");
+        assert_eq!(stored.len(), 5);
+        assert_eq!(
+            journal
+                .iter()
+                .map(|(s, d, h, _)| (*s, d.clone(), h.clone()))
+                .collect::<Vec<_>>(),
+            stored
+        );
+        assert!(journal.iter().all(|j| j.3 == "local"));
+    }
+}

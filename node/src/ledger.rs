@@ -1,0 +1,819 @@
+//! The node's tamper-evident ledger (`docs/ledger.md`): a hash chain of every
+//! document this node commits (its own writes and what it accepts from peers) and
+//! every audit line, appended in the transaction that commits what it records.
+//!
+//! - Entry `n` hashes as `SHA-256(hash(n-1) || canonical(n))` where the canonical
+//!   form is the JSON text of the array `[seq, at_ms, kind, doc_id, actor, peer,
+//!   detail]`; the chain starts from 32 zero bytes.
+//! - [`Journal`] is the hub's `CommitJournal`: it appends in every commit's
+//!   transaction, so an entry exists exactly when its commit does.
+//! - [`Ledger`] reads and verifies the chain, appends audit lines (serialised with
+//!   the commits through `Hub::journal_only`), and is the hub's `Attestor`: a
+//!   child answers its parent's ask with its chain recomputed from its entries
+//!   (the hash at the head the parent saw, and its own head), the parent checks
+//!   that the entry it saw still has the hash it saw, and when it does not, or
+//!   entries are gone, flags the child (sticky,
+//!   `node_ledger_peers`) and writes an integrity-alert document that travels up
+//!   to every superior.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use automerge::ROOT;
+use automerge::transaction::Transactable;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use xinfang_hub::db::{Db, Sql};
+use xinfang_hub::journal::{Attestor, CommitJournal, Committed, Origin};
+use xinfang_hub::store::TxWork;
+use xinfang_hub::{Clock, Create, Hub, UnitCode};
+
+use crate::error::NodeError;
+
+/// The hash before the first entry.
+pub const GENESIS: [u8; 32] = [0; 32];
+/// Entries read per query while walking the chain.
+const PAGE: i64 = 2_000;
+/// Rows per INSERT statement (9 values each).
+const ROWS_PER_STATEMENT: usize = 100;
+/// Id prefix of integrity-alert documents: `alert/<reporter>/<subject>/<ms>`.
+pub const ALERT_PREFIX: &str = "alert/";
+/// The `kind` of an integrity-alert document.
+pub const ALERT_KIND: &str = "integrity_alert";
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A document written on this node.
+    Local,
+    /// A document merged from a peer.
+    Remote,
+    /// An audit line (refusals, sign-ins, user management).
+    Audit,
+    /// A clear value of personal data shown to a user.
+    View,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Local => "local",
+            EntryKind::Remote => "remote",
+            EntryKind::Audit => "audit",
+            EntryKind::View => "view",
+        }
+    }
+}
+
+/// An entry to append (the ledger gives it its place, time and hashes).
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub kind: EntryKind,
+    pub doc_id: String,
+    pub actor: String,
+    pub peer: String,
+    pub detail: String,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub kind: String,
+    pub doc_id: String,
+    pub actor: String,
+    pub peer: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The canonical form (everything but the hashes), as hashed.
+    pub fn canonical(&self) -> Vec<u8> {
+        canonical(
+            self.seq,
+            self.at_ms,
+            &self.kind,
+            &self.doc_id,
+            &self.actor,
+            &self.peer,
+            &self.detail,
+        )
+    }
+}
+
+fn canonical(
+    seq: u64,
+    at_ms: i64,
+    kind: &str,
+    doc_id: &str,
+    actor: &str,
+    peer: &str,
+    detail: &str,
+) -> Vec<u8> {
+    // A JSON array of plain values: one text for one entry, on every machine.
+    serde_json::json!([seq, at_ms, kind, doc_id, actor, peer, detail])
+        .to_string()
+        .into_bytes()
+}
+
+/// The next link of the chain: `SHA-256(prev || canonical entry)`.
+pub fn chain(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(canonical);
+    h.finalize().into()
+}
+
+fn unhex32(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s).ok()?.try_into().ok()
+}
+
+/// Appends `entries` after the chain's current head, inside the caller's
+/// transaction (which serialises appends: the hub's write lock is held).
+pub async fn append_in(
+    conn: &mut AnyConnection,
+    at_ms: i64,
+    entries: Vec<NewEntry>,
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let tip = sqlx::query("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (mut seq, mut prev) = match tip {
+        Some(row) => {
+            let seq: i64 = row.try_get(0)?;
+            let hash: String = row.try_get(1)?;
+            // A damaged head still chains on (from its bytes as found); `verify`
+            // names the damage.
+            (seq as u64, unhex32(&hash).unwrap_or(GENESIS))
+        }
+        None => (0, GENESIS),
+    };
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        seq += 1;
+        let c = canonical(
+            seq,
+            at_ms,
+            e.kind.as_str(),
+            &e.doc_id,
+            &e.actor,
+            &e.peer,
+            &e.detail,
+        );
+        let hash = chain(&prev, &c);
+        rows.push((seq, e, hex::encode(prev), hex::encode(hash)));
+        prev = hash;
+    }
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO node_ledger (seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash) ",
+        );
+        q.values(chunk.iter(), |r, (seq, e, prev, hash)| {
+            r.bind(*seq as i64)
+                .bind(at_ms)
+                .bind(e.kind.as_str())
+                .bind(e.doc_id.clone())
+                .bind(e.actor.clone())
+                .bind(e.peer.clone())
+                .bind(e.detail.clone())
+                .bind(prev.clone())
+                .bind(hash.clone());
+        });
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The hub's journal: one entry per committed document, in the commit.
+pub struct Journal {
+    clock: Clock,
+}
+
+impl Journal {
+    pub fn new(clock: Clock) -> Journal {
+        Journal { clock }
+    }
+}
+
+impl CommitJournal for Journal {
+    fn in_commit(&self, origin: Origin<'_>, docs: &[Committed<'_>]) -> TxWork {
+        let (kind, peer) = match origin {
+            Origin::Local => (EntryKind::Local, String::new()),
+            Origin::Peer(p) => (EntryKind::Remote, p.to_string()),
+        };
+        let entries: Vec<NewEntry> = docs
+            .iter()
+            .map(|d| NewEntry {
+                kind,
+                doc_id: d.doc_id.to_owned(),
+                actor: String::new(),
+                peer: peer.clone(),
+                detail: d.heads.to_owned(),
+            })
+            .collect();
+        let alerts: Vec<(String, AlertId)> = docs
+            .iter()
+            .filter_map(|d| AlertId::parse(d.doc_id).map(|a| (d.doc_id.to_owned(), a)))
+            .collect();
+        let at_ms = (self.clock)();
+        Box::new(move |conn| {
+            Box::pin(async move {
+                append_in(&mut *conn, at_ms, entries).await?;
+                for (id, a) in alerts {
+                    sqlx::query(
+                        "INSERT INTO node_integrity_alerts (doc_id, reporter, subject, at_ms)
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (doc_id) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(a.reporter.to_string())
+                    .bind(a.subject.to_string())
+                    .bind(a.at_ms)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+/// The parts of an integrity alert's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertId {
+    pub reporter: UnitCode,
+    pub subject: UnitCode,
+    pub at_ms: i64,
+}
+
+impl AlertId {
+    pub fn parse(doc_id: &str) -> Option<AlertId> {
+        let rest = doc_id.strip_prefix(ALERT_PREFIX)?;
+        let mut it = rest.split('/');
+        let (r, s, ms) = (it.next()?, it.next()?, it.next()?);
+        if it.next().is_some() || ms.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(AlertId {
+            reporter: r.parse().ok()?,
+            subject: s.parse().ok()?,
+            at_ms: ms.parse().ok()?,
+        })
+    }
+
+    pub fn id(&self) -> String {
+        format!(
+            "{ALERT_PREFIX}{}/{}/{}",
+            self.reporter, self.subject, self.at_ms
+        )
+    }
+}
+
+/// The first entry found wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Damage {
+    pub seq: u64,
+    pub reason: String,
+}
+
+/// The chain as recomputed from its entries.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    pub entries: u64,
+    pub head_seq: u64,
+    /// The head's hash recomputed from the entries (whatever the stored hashes say).
+    pub head_hash: [u8; 32],
+    /// The recomputed hash at `since` (None if the chain is shorter).
+    pub at_since: Option<[u8; 32]>,
+    pub damage: Option<Damage>,
+}
+
+/// A child's answer to its parent's ask, 80 bytes on the wire: `since`,
+/// `head_seq` (u64, big-endian), the recomputed hash at `since` (zeros when the
+/// chain is shorter) and at the head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    since: u64,
+    head_seq: u64,
+    at_since: [u8; 32],
+    head_hash: [u8; 32],
+}
+
+impl Answer {
+    const LEN: usize = 80;
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::LEN);
+        out.extend_from_slice(&self.since.to_be_bytes());
+        out.extend_from_slice(&self.head_seq.to_be_bytes());
+        out.extend_from_slice(&self.at_since);
+        out.extend_from_slice(&self.head_hash);
+        out
+    }
+
+    fn decode(b: &[u8]) -> Result<Answer, String> {
+        if b.len() != Self::LEN {
+            return Err(format!(
+                "an attestation is {} bytes, not {}",
+                Self::LEN,
+                b.len()
+            ));
+        }
+        let u = |r: std::ops::Range<usize>| -> Result<u64, String> {
+            let a: [u8; 8] = b[r].try_into().map_err(|_| "truncated".to_owned())?;
+            Ok(u64::from_be_bytes(a))
+        };
+        let h = |r: std::ops::Range<usize>| -> Result<[u8; 32], String> {
+            b[r].try_into().map_err(|_| "truncated".to_owned())
+        };
+        Ok(Answer {
+            since: u(0..8)?,
+            head_seq: u(8..16)?,
+            at_since: h(16..48)?,
+            head_hash: h(48..80)?,
+        })
+    }
+}
+
+/// The parent's ask: the head it last saw (u64, big-endian).
+fn decode_ask(b: &[u8]) -> Result<u64, String> {
+    let a: [u8; 8] = b
+        .try_into()
+        .map_err(|_| format!("an ask is 8 bytes, not {}", b.len()))?;
+    Ok(u64::from_be_bytes(a))
+}
+
+/// What the parent holds about a child's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerLedger {
+    pub peer: String,
+    pub seen_seq: u64,
+    pub seen_hash: String,
+    pub seen_ms: i64,
+    /// 0 unless flagged (and not acknowledged).
+    pub flagged_ms: i64,
+    pub flag_reason: String,
+    pub flags: u64,
+}
+
+/// An integrity alert held here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    pub doc_id: String,
+    pub reporter: String,
+    pub subject: String,
+    pub at_ms: i64,
+    pub reason: String,
+}
+
+/// The node's ledger: reading, verifying, audit lines, attestation.
+pub struct Ledger {
+    db: Db,
+    hub: Hub,
+}
+
+impl Ledger {
+    /// The ledger of `hub`'s node, registered as its journal and attestor.
+    pub fn install(hub: &Hub, db: Db, clock: Clock) -> Arc<Ledger> {
+        hub.set_journal(Arc::new(Journal::new(clock)));
+        let ledger = Arc::new(Ledger {
+            db,
+            hub: hub.clone(),
+        });
+        hub.set_attestor(ledger.clone());
+        ledger
+    }
+
+    /// Appends entries in a transaction of their own, serialised with commits;
+    /// `also` runs in the same transaction (the audit row the entry records).
+    pub async fn append(
+        &self,
+        entries: Vec<NewEntry>,
+        also: Option<TxWork>,
+    ) -> Result<(), NodeError> {
+        let at_ms = self.hub.now_ms();
+        self.hub
+            .journal_only(Box::new(move |conn| {
+                Box::pin(async move {
+                    if let Some(w) = also {
+                        w(&mut *conn).await?;
+                    }
+                    append_in(&mut *conn, at_ms, entries).await
+                })
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// The last `limit` entries, oldest first.
+    pub async fn show(&self, limit: u32) -> Result<Vec<Entry>, NodeError> {
+        let rows = sqlx::query(
+            "SELECT seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash
+             FROM node_ledger ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut out = rows.iter().map(entry_of).collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The number of entries and the stored head (no verification).
+    pub async fn head(&self) -> Result<(u64, String), NodeError> {
+        let row = sqlx::query("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => (r.try_get::<i64, _>(0)? as u64, r.try_get(1)?),
+            None => (0, hex::encode(GENESIS)),
+        })
+    }
+
+    /// Recomputes the whole chain from its entries: every entry's place, its
+    /// stored previous hash and its stored hash must be what the entries give.
+    pub async fn verify(&self) -> Result<Walk, NodeError> {
+        self.walk(0).await
+    }
+
+    /// As `verify`, keeping the hash at `since`.
+    pub async fn walk(&self, since: u64) -> Result<Walk, NodeError> {
+        let mut w = Walk {
+            head_hash: GENESIS,
+            at_since: (since == 0).then_some(GENESIS),
+            ..Walk::default()
+        };
+        let mut prev = GENESIS;
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash
+                 FROM node_ledger WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(self.db.pool())
+            .await?;
+            let n = rows.len();
+            for row in &rows {
+                let e = entry_of(row)?;
+                let expect = w.head_seq + 1;
+                if w.damage.is_none() {
+                    let reason = if e.seq != expect {
+                        Some(format!("entry {expect} is missing (the next is {})", e.seq))
+                    } else if e.prev_hash != hex::encode(prev) {
+                        Some("its previous hash is not the hash of the entry before it".into())
+                    } else {
+                        None
+                    };
+                    let h = chain(&prev, &e.canonical());
+                    let reason = reason.or_else(|| {
+                        (e.hash != hex::encode(h))
+                            .then(|| "its hash is not the hash of its contents".to_owned())
+                    });
+                    if let Some(reason) = reason {
+                        w.damage = Some(Damage { seq: e.seq, reason });
+                    }
+                }
+                prev = chain(&prev, &e.canonical());
+                w.entries += 1;
+                w.head_seq = e.seq;
+                if e.seq == since {
+                    w.at_since = Some(prev);
+                }
+                after = e.seq as i64;
+            }
+            if (n as i64) < PAGE {
+                break;
+            }
+        }
+        w.head_hash = prev;
+        Ok(w)
+    }
+
+    /// What this node knows of each child's chain.
+    pub async fn peers(&self) -> Result<Vec<PeerLedger>, NodeError> {
+        let rows = sqlx::query(
+            "SELECT peer, seen_seq, seen_hash, seen_ms, flagged_ms, flag_reason, flags
+             FROM node_ledger_peers ORDER BY peer",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PeerLedger {
+                    peer: r.try_get(0)?,
+                    seen_seq: r.try_get::<i64, _>(1)? as u64,
+                    seen_hash: r.try_get(2)?,
+                    seen_ms: r.try_get(3)?,
+                    flagged_ms: r.try_get(4)?,
+                    flag_reason: r.try_get(5)?,
+                    flags: r.try_get::<i64, _>(6)? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(NodeError::from)
+    }
+
+    /// The integrity alerts held here (this node's and those from below), newest first.
+    pub async fn alerts(&self) -> Result<Vec<Alert>, NodeError> {
+        let rows = sqlx::query(
+            "SELECT doc_id, reporter, subject, at_ms FROM node_integrity_alerts
+             ORDER BY at_ms DESC, doc_id",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let doc_id: String = r.try_get(0)?;
+            let reason = match self.hub.get(&doc_id).await {
+                Ok(Some(held)) => text_field(&held.loaded.doc, "reason"),
+                _ => String::new(),
+            };
+            out.push(Alert {
+                doc_id,
+                reporter: r.try_get(1)?,
+                subject: r.try_get(2)?,
+                at_ms: r.try_get(3)?,
+                reason,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn alert_count(&self) -> Result<u64, NodeError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_integrity_alerts")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn seen(&self, child: &UnitCode) -> Result<Option<(u64, String)>, NodeError> {
+        let row = sqlx::query("SELECT seen_seq, seen_hash FROM node_ledger_peers WHERE peer = $1")
+            .bind(child.as_str())
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    /// Records `child`'s new head; with `flag`, flags it (sticky) and says why.
+    async fn record(
+        &self,
+        child: &UnitCode,
+        head_seq: u64,
+        head_hash: &str,
+        flag: Option<&str>,
+    ) -> Result<(), NodeError> {
+        let now = self.hub.now_ms();
+        let (flagged, reason, n) = match flag {
+            Some(r) => (now, r.to_owned(), 1i64),
+            None => (0, String::new(), 0),
+        };
+        sqlx::query(
+            "INSERT INTO node_ledger_peers (peer, seen_seq, seen_hash, seen_ms, flagged_ms, flag_reason, flags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (peer) DO UPDATE SET seen_seq = excluded.seen_seq,
+               seen_hash = excluded.seen_hash, seen_ms = excluded.seen_ms,
+               flagged_ms = CASE WHEN node_ledger_peers.flagged_ms <> 0
+                 THEN node_ledger_peers.flagged_ms ELSE excluded.flagged_ms END,
+               flag_reason = CASE WHEN excluded.flags <> 0
+                 THEN excluded.flag_reason ELSE node_ledger_peers.flag_reason END,
+               flags = node_ledger_peers.flags + excluded.flags",
+        )
+        .bind(child.as_str())
+        .bind(head_seq as i64)
+        .bind(head_hash)
+        .bind(now)
+        .bind(flagged)
+        .bind(reason)
+        .bind(n)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Clears a child's flag (an administrator has looked into it).
+    pub async fn acknowledge(&self, child: &str) -> Result<bool, NodeError> {
+        let done = sqlx::query(
+            "UPDATE node_ledger_peers SET flagged_ms = 0 WHERE peer = $1 AND flagged_ms <> 0",
+        )
+        .bind(child)
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Flags `child` and writes the alert document that tells every superior.
+    async fn flag(
+        &self,
+        child: &UnitCode,
+        seen: (u64, &str),
+        head_seq: u64,
+        head_hash: &str,
+        reason: &str,
+    ) -> Result<(), NodeError> {
+        tracing::error!(child = %child, reason, "ledger: the child's chain does not extend what was seen");
+        self.record(child, head_seq, head_hash, Some(reason))
+            .await?;
+        let me = self.hub.me().clone();
+        let id = AlertId {
+            reporter: me.clone(),
+            subject: child.clone(),
+            at_ms: self.hub.now_ms(),
+        }
+        .id();
+        let at = chrono::DateTime::from_timestamp_millis(self.hub.now_ms())
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        let reason = reason.to_owned();
+        let (seen_seq, seen_hash) = (seen.0 as i64, seen.1.to_owned());
+        let doc_id = id.clone();
+        self.hub
+            .update(&id, Create::New, move |d| {
+                xinfang_hub::doc::extend_scope(&doc_id, d, [&me]).map_err(|e| e.to_string())?;
+                let am = |e: automerge::AutomergeError| e.to_string();
+                d.put(ROOT, "kind", ALERT_KIND).map_err(am)?;
+                d.put(ROOT, "unit", me.as_str()).map_err(am)?;
+                d.put(ROOT, "subject", child.as_str()).map_err(am)?;
+                d.put(ROOT, "reason", reason.as_str()).map_err(am)?;
+                d.put(ROOT, "at", at.as_str()).map_err(am)?;
+                d.put(ROOT, "seen_seq", seen_seq).map_err(am)?;
+                d.put(ROOT, "seen_hash", seen_hash.as_str()).map_err(am)?;
+                d.put(ROOT, "head_seq", head_seq as i64).map_err(am)?;
+                d.put(ROOT, "head_hash", head_hash).map_err(am)?;
+                Ok::<_, String>(())
+            })
+            .await
+            .map_err(|e| NodeError::Internal(format!("writing the integrity alert: {e}")))?;
+        Ok(())
+    }
+}
+
+/// A root text field, or "" when absent or not text.
+fn text_field(d: &automerge::AutoCommit, key: &str) -> String {
+    use automerge::{ReadDoc, ScalarValue, Value};
+    match d.get(ROOT, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn entry_of(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        seq: row.try_get::<i64, _>(0)? as u64,
+        at_ms: row.try_get(1)?,
+        kind: row.try_get(2)?,
+        doc_id: row.try_get(3)?,
+        actor: row.try_get(4)?,
+        peer: row.try_get(5)?,
+        detail: row.try_get(6)?,
+        prev_hash: row.try_get(7)?,
+        hash: row.try_get(8)?,
+    })
+}
+
+#[async_trait]
+impl Attestor for Ledger {
+    async fn ask(&self, child: &UnitCode) -> Option<Vec<u8>> {
+        match self.seen(child).await {
+            Ok(s) => Some(s.map(|(seq, _)| seq).unwrap_or(0).to_be_bytes().to_vec()),
+            Err(e) => {
+                tracing::warn!(child = %child, error = %e, "ledger: cannot read the head seen");
+                None
+            }
+        }
+    }
+
+    async fn attest(&self, _parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, String> {
+        let since = decode_ask(ask)?;
+        let w = self.walk(since).await.map_err(|e| e.to_string())?;
+        if let Some(d) = &w.damage {
+            tracing::error!(seq = d.seq, reason = %d.reason, "ledger: this node's chain is damaged");
+        }
+        Ok(Answer {
+            since,
+            head_seq: w.head_seq,
+            at_since: w.at_since.unwrap_or(GENESIS),
+            head_hash: w.head_hash,
+        }
+        .encode())
+    }
+
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), String> {
+        let a = Answer::decode(answer)?;
+        let seen = self.seen(child).await.map_err(|e| e.to_string())?;
+        let (seen_seq, seen_hash) = seen.unwrap_or((0, hex::encode(GENESIS)));
+        if a.since != seen_seq {
+            // An answer to an older ask (another session's): the next ask settles it.
+            return Ok(());
+        }
+        let head_hash = hex::encode(a.head_hash);
+        let result = match verify_answer(&a, &seen_hash) {
+            Ok(()) => self.record(child, a.head_seq, &head_hash, None).await,
+            Err(reason) => {
+                self.flag(
+                    child,
+                    (seen_seq, &seen_hash),
+                    a.head_seq,
+                    &head_hash,
+                    &reason,
+                )
+                .await
+            }
+        };
+        result.map_err(|e| e.to_string())
+    }
+}
+
+/// Whether `a` shows a chain that extends the head seen (`a.since`, `seen_hash`):
+/// no fewer entries, and the entry seen last still has the hash seen. Any change
+/// to an entry up to it changes that hash, however the later ones were
+/// recomputed; entries after it are checked at the next ask.
+fn verify_answer(a: &Answer, seen_hash: &str) -> Result<(), String> {
+    if a.head_seq < a.since {
+        return Err(format!(
+            "the chain now ends at entry {}, before entry {} seen earlier (entries removed)",
+            a.head_seq, a.since
+        ));
+    }
+    let now = hex::encode(a.at_since);
+    if now != seen_hash {
+        return Err(format!(
+            "entry {} no longer has the hash seen earlier ({} now {}): an earlier entry was rewritten",
+            a.since,
+            short(seen_hash),
+            short(&now)
+        ));
+    }
+    Ok(())
+}
+
+fn short(h: &str) -> &str {
+    h.get(..12).unwrap_or(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer_for(digests: &[Vec<u8>], since: usize) -> (Answer, String) {
+        let mut h = GENESIS;
+        let mut at = GENESIS;
+        for (i, d) in digests.iter().enumerate() {
+            h = chain(&h, d);
+            if i + 1 == since {
+                at = h;
+            }
+        }
+        let a = Answer {
+            since: since as u64,
+            head_seq: digests.len() as u64,
+            at_since: at,
+            head_hash: h,
+        };
+        (a, hex::encode(at))
+    }
+
+    #[test]
+    fn an_extending_chain_passes_and_a_rewritten_one_does_not() {
+        let ds: Vec<Vec<u8>> = (0u8..5).map(|i| vec![i]).collect();
+        let (a, seen) = answer_for(&ds, 2);
+        assert_eq!(verify_answer(&a, &seen), Ok(()));
+        assert_eq!(Answer::decode(&a.encode()), Ok(a.clone()));
+        assert!(Answer::decode(&a.encode()[1..]).is_err());
+        // The same place, but entry 1 rewritten: the hash at 2 differs.
+        let mut other = ds.clone();
+        other[0] = b"x".to_vec();
+        let (b, _) = answer_for(&other, 2);
+        let err = verify_answer(&b, &seen).expect_err("rewritten");
+        assert!(err.contains("rewritten"), "{err}");
+        // Shorter than seen.
+        let mut d = a;
+        d.head_seq = 1;
+        assert!(verify_answer(&d, &seen).is_err());
+    }
+
+    #[test]
+    fn alert_ids_round_trip() {
+        let a = AlertId {
+            reporter: "441521".parse().expect("unit"),
+            subject: "441521115000".parse().expect("unit"),
+            at_ms: 1_700_000_000_000,
+        };
+        assert_eq!(AlertId::parse(&a.id()), Some(a));
+        assert_eq!(AlertId::parse("alert/441521/x/1"), None);
+        assert_eq!(AlertId::parse("alert/441521/441521115000/1/2"), None);
+    }
+}
