@@ -1320,6 +1320,8 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
             "node {pid} still runs after up stopped"
         );
     }
+}
+
 /// `xinfang ledger show|verify` as scripts and people use them: JSON entries
 /// chained one to the next, an intact chain verified (exit 0, Chinese by
 /// default), then an entry edited in the stopped node's database named by
