@@ -376,7 +376,23 @@ pub struct Alert {
 pub struct Ledger {
     db: Db,
     hub: Hub,
+    /// Where the last answer's walk ended, so the next ask (which names that
+    /// entry) walks only what was appended since.
+    walked: std::sync::Mutex<Option<Walked>>,
 }
+
+/// The end of an answered walk: its last entry, the hash recomputed up to it,
+/// and when the walk that began this run of extensions read the whole chain.
+#[derive(Debug, Clone, Copy)]
+struct Walked {
+    seq: u64,
+    hash: [u8; 32],
+    full_at: std::time::Instant,
+}
+
+/// How often an answer reads the whole chain again instead of extending the
+/// last walk: an entry rewritten under a running node is caught within this.
+const FULL_WALK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Ledger {
     /// The ledger of `hub`'s node, registered as its journal and attestor.
@@ -385,6 +401,7 @@ impl Ledger {
         let ledger = Arc::new(Ledger {
             db,
             hub: hub.clone(),
+            walked: std::sync::Mutex::new(None),
         });
         hub.set_attestor(ledger.clone());
         ledger
@@ -444,13 +461,25 @@ impl Ledger {
 
     /// As `verify`, keeping the hash at `since`.
     pub async fn walk(&self, since: u64) -> Result<Walk, NodeError> {
+        self.walk_from(since, 0, GENESIS).await
+    }
+
+    /// As `walk`, trusting the chain up to entry `start` to hash to `start_hash`
+    /// (a walk this process made) and reading only the entries after it.
+    async fn walk_from(
+        &self,
+        since: u64,
+        start: u64,
+        start_hash: [u8; 32],
+    ) -> Result<Walk, NodeError> {
         let mut w = Walk {
-            head_hash: GENESIS,
-            at_since: (since == 0).then_some(GENESIS),
+            head_seq: start,
+            head_hash: start_hash,
+            at_since: (since == start).then_some(start_hash),
             ..Walk::default()
         };
-        let mut prev = GENESIS;
-        let mut after = 0i64;
+        let mut prev = start_hash;
+        let mut after = start as i64;
         loop {
             let rows = sqlx::query(
                 "SELECT seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash
@@ -698,7 +727,22 @@ impl Attestor for Ledger {
 
     async fn attest(&self, _parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, String> {
         let since = decode_ask(ask)?;
-        let w = self.walk(since).await.map_err(|e| e.to_string())?;
+        // The parent asks from the head it last saw, which is where the last
+        // answer ended: extend that walk rather than read the whole chain each
+        // time, except every FULL_WALK_EVERY and after a restart.
+        let last = *self.walked.lock().unwrap_or_else(|p| p.into_inner());
+        let extend = last.filter(|l| l.seq == since && l.full_at.elapsed() < FULL_WALK_EVERY);
+        let w = match extend {
+            Some(l) => self.walk_from(since, l.seq, l.hash).await,
+            None => self.walk(since).await,
+        }
+        .map_err(|e| e.to_string())?;
+        *self.walked.lock().unwrap_or_else(|p| p.into_inner()) =
+            w.damage.is_none().then(|| Walked {
+                seq: w.head_seq,
+                hash: w.head_hash,
+                full_at: extend.map_or_else(std::time::Instant::now, |l| l.full_at),
+            });
         if let Some(d) = &w.damage {
             tracing::error!(seq = d.seq, reason = %d.reason, "ledger: this node's chain is damaged");
         }
