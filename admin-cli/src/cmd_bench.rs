@@ -410,10 +410,9 @@ pub async fn run(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
     if args.store != StoreChoice::Sqlite {
         match postgres_answers(&args.postgres).await {
             Ok(()) => engines.push(Engine::Postgres),
-            Err(why) if args.store == StoreChoice::Both => eprintln!(
-                "{}: {why}",
-                lang.t("跳过 PostgreSQL", "PostgreSQL skipped")
-            ),
+            Err(why) if args.store == StoreChoice::Both => {
+                eprintln!("{}: {why}", lang.t("跳过 PostgreSQL", "PostgreSQL skipped"))
+            }
             Err(why) => bail!("--postgres: {why}"),
         }
     }
@@ -453,7 +452,9 @@ async fn run_on(
         for u in topo.units() {
             let s = scratch::Schema::create_at(&args.postgres, &format!("bench_{}", u.code))
                 .await
-                .with_context(|| format!("a schema for {} on {}", u.code, redact(&args.postgres)))?;
+                .with_context(|| {
+                    format!("a schema for {} on {}", u.code, redact(&args.postgres))
+                })?;
             fed.db.insert(u.code.to_string(), s.url().to_owned());
             schemas.push(s);
         }
@@ -562,7 +563,7 @@ fn num(v: f64) -> String {
         let digits = n.abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -814,7 +815,11 @@ async fn measure(
     // no other node (a case concerns its registering unit and those above it).
     eprintln!("{}", lang.t("登记吞吐…", "Registration throughput…"));
     for (clients, key, what) in [
-        (8usize, "api_registrations_8", "API registrations, 8 clients"),
+        (
+            8usize,
+            "api_registrations_8",
+            "API registrations, 8 clients",
+        ),
         (64, "api_registrations_64", "API registrations, 64 clients"),
     ] {
         let total = 6_400;

@@ -13,6 +13,7 @@
 //! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
+//! - [`quarantine`]: documents from peers refused by the domain's authorship rules.
 //! - [`pki`]: the federation's certificates and peer identities, revocation.
 //! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
 
@@ -22,6 +23,7 @@ pub mod doc;
 pub mod engine;
 pub mod net;
 pub mod pki;
+pub mod quarantine;
 pub mod route;
 pub mod store;
 pub mod tls;
@@ -30,4 +32,5 @@ pub mod topology;
 pub use engine::{
     Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, LinkStatus, UpdateError,
 };
+pub use quarantine::Refusal;
 pub use topology::{Tier, Topology, Unit, UnitCode};

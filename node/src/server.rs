@@ -275,7 +275,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         rules.limits = limits;
     }
     let rules = Arc::new(rules);
-    hub.set_document_check(Arc::new(crate::remote::RemoteRules));
+    hub.set_document_check(Arc::new(crate::remote::RemoteRules::new(
+        hub.topology().clone(),
+        rules.clone(),
+    )));
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -397,7 +400,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
                 .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
-            AccountsServer::new(AccountsApi::new(guard))
+            AccountsServer::new(AccountsApi::new(guard, db.clone()))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

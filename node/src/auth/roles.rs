@@ -193,6 +193,8 @@ pub enum Action {
     ManageUsers,
     ReadAudit,
     RebuildProjections,
+    /// Documents from peers refused by the authorship rules, kept for inspection.
+    ReadQuarantine,
 }
 
 impl Action {
@@ -218,6 +220,7 @@ impl Action {
             Action::ManageUsers,
             Action::ReadAudit,
             Action::RebuildProjections,
+            Action::ReadQuarantine,
         ]);
         v
     }
@@ -242,6 +245,7 @@ impl Action {
             Action::ManageUsers => "user.manage",
             Action::ReadAudit => "audit.read",
             Action::RebuildProjections => "projections.rebuild",
+            Action::ReadQuarantine => "quarantine.read",
         };
         fixed.to_owned()
     }
@@ -302,9 +306,10 @@ pub fn allowed(role: Role, action: Action) -> bool {
         | Action::GenerateQuarterly => role == Handler,
         Action::ReviewSchedule => role == Reviewer,
         Action::ApproveSchedule => role == Approver,
-        Action::ManageUsers | Action::ReadAudit | Action::RebuildProjections => {
-            role == Administrator
-        }
+        Action::ManageUsers
+        | Action::ReadAudit
+        | Action::RebuildProjections
+        | Action::ReadQuarantine => role == Administrator,
     }
 }
 
@@ -407,7 +412,10 @@ mod tests {
             let domain_write = !action.is_read()
                 && !matches!(
                     action,
-                    Action::ManageUsers | Action::ReadAudit | Action::RebuildProjections
+                    Action::ManageUsers
+                        | Action::ReadAudit
+                        | Action::RebuildProjections
+                        | Action::ReadQuarantine
                 );
             if domain_write {
                 assert!(!allowed(Role::Administrator, action), "{}", action.code());
