@@ -69,6 +69,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
     )
     .expect("hub");
     hub.set_document_check(Arc::new(xinfang_node::remote::RemoteRules::new(
+        hub.me().clone(),
         hub.topology().clone(),
         Arc::new(xinfang_node::rules::CaseRules::official().expect("rules")),
     )));

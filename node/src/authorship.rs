@@ -39,17 +39,19 @@ fn refusal(rule: &str, author: Option<&UnitCode>, detail: impl Into<String>) -> 
     }
 }
 
-/// Judges what `incoming` brings beyond `prior` (what we hold), sent by `peer`.
-/// A panic inside Automerge on hostile input is a refusal, never the node's end.
+/// Judges what `incoming` brings beyond `prior` (what we hold at `me`), sent by
+/// `peer`. A panic inside Automerge on hostile input is a refusal, never the
+/// node's end.
 pub fn judge(
     ctx: &Context<'_>,
+    me: &UnitCode,
     peer: &UnitCode,
     doc_id: &str,
     prior: Option<&mut AutoCommit>,
     incoming: &mut AutoCommit,
 ) -> Result<(), Refusal> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        judge_inner(ctx, peer, doc_id, prior, incoming)
+        judge_inner(ctx, me, peer, doc_id, prior, incoming)
     }))
     .unwrap_or_else(|_| {
         Err(refusal(
@@ -62,6 +64,7 @@ pub fn judge(
 
 fn judge_inner(
     ctx: &Context<'_>,
+    me: &UnitCode,
     peer: &UnitCode,
     doc_id: &str,
     prior: Option<&mut AutoCommit>,
@@ -77,15 +80,21 @@ fn judge_inner(
     }
     let topo = ctx.topology;
     let case = (kind == Kind::Case).then(|| CaseObjects::of(incoming));
+    // A parent relays what the whole tree wrote about us (a case forwarded from
+    // another branch comes down through it); a child only its own subtree's
+    // changes and those it had from its superiors.
+    let from_parent = topo.parent(me) == Some(peer);
     for change in &changes {
         let author = author_of(topo, change)?;
-        if !(topo.in_subtree(peer, &author) || topo.in_subtree(&author, peer)) {
+        let within_reach =
+            from_parent || topo.in_subtree(peer, &author) || topo.in_subtree(&author, peer);
+        if !within_reach {
             return Err(refusal(
                 "author.beyond_peer",
                 Some(&author),
                 format!(
-                    "a change by {author} came from {peer}, which relays only changes of its own \
-                     subtree and of its superiors"
+                    "a change by {author} came from {peer}, a unit below {me}, which relays only \
+                     changes of its own subtree and of its superiors"
                 ),
             ));
         }
@@ -285,7 +294,7 @@ pub fn may_write(
             "objection.by_assigned_unit",
             format!("the unit the case was routed to ({holder})"),
         ),
-        Body::Progress { .. } | Body::Extension { .. } | Body::ContactKey { .. } => (
+        Body::Extension { .. } | Body::ContactKey { .. } => (
             is_holder,
             "handling.by_assigned_unit",
             format!("the unit handling the case ({holder})"),
@@ -313,7 +322,10 @@ pub fn may_write(
             "contact.sealed_by_registrar",
             format!("the registering unit ({registrar})"),
         ),
-        Body::Ownership { .. }
+        // Progress notes: superiors note on cases below them too (the API's
+        // `AddNote`); only the handling unit's notes move the case on (`derive`).
+        Body::Progress { .. }
+        | Body::Ownership { .. }
         | Body::Rating { .. }
         | Body::LeaderApproval { .. }
         | Body::Closure { .. }
@@ -470,7 +482,19 @@ mod tests {
         ) -> Result<(), Refusal> {
             let mut prior = prior.cloned();
             let mut incoming = incoming.clone();
-            judge(&self.ctx(), &u(peer), id, prior.as_mut(), &mut incoming)
+            // Children send to their parent; the county sends down to town A.
+            let me = match peer {
+                COUNTY => u(TOWN_A),
+                _ => self.topo.parent(&u(peer)).cloned().expect("a parent"),
+            };
+            judge(
+                &self.ctx(),
+                &me,
+                &u(peer),
+                id,
+                prior.as_mut(),
+                &mut incoming,
+            )
         }
     }
 
@@ -597,6 +621,17 @@ mod tests {
         // The city supervises; it reaches the town through the county.
         let city = by(&town, CITY, "y1", 7, supervise());
         assert_eq!(rule(w.judge(COUNTY, NO, Some(&town), &city)), "ok");
+        // A superior's note on a case below it (the API's notes) is fine too.
+        let noted = by(
+            &town,
+            CITY,
+            "y2",
+            8,
+            Body::Progress {
+                text: "关注".into(),
+            },
+        );
+        assert_eq!(rule(w.judge(COUNTY, NO, Some(&town), &noted)), "ok");
         // The same document again brings nothing new.
         assert_eq!(rule(w.judge(TOWN_A, NO, Some(&town), &town)), "ok");
     }
@@ -694,7 +729,11 @@ mod tests {
                 "routing.by_holder",
             ),
             (
-                Body::Progress { text: "x".into() },
+                Body::Extension {
+                    days: 5,
+                    reason: "x".into(),
+                    approved_by: "x".into(),
+                },
                 "handling.by_assigned_unit",
             ),
             (
@@ -834,6 +873,11 @@ mod tests {
         };
         let ok = by(&forwarded, TOWN_A, "a6", 5, sealed());
         assert_eq!(rule(w.judge(TOWN_A, NO, Some(&forwarded), &ok)), "ok");
+        // Town B's step reaches town A from the county (its parent), and the
+        // county from town B.
+        let b_step = by(&forwarded, TOWN_B, "b0", 5, accept());
+        assert_eq!(rule(w.judge(COUNTY, NO, Some(&forwarded), &b_step)), "ok");
+        assert_eq!(rule(w.judge(TOWN_B, NO, Some(&forwarded), &b_step)), "ok");
         let bad = by(&forwarded, COUNTY, "c6", 5, sealed());
         assert_eq!(
             rule(w.judge(COUNTY, NO, Some(&forwarded), &bad)),

@@ -36,13 +36,19 @@ const MAX_ADDRESS_CHARS: usize = 200;
 /// The node's rules, for [`xinfang_hub::Hub::set_document_check`]: the form of
 /// each document ([`check`]) and who may write what ([`crate::authorship`]).
 pub struct RemoteRules {
+    me: UnitCode,
     topology: Arc<Topology>,
     rules: Arc<CaseRules>,
 }
 
 impl RemoteRules {
-    pub fn new(topology: Arc<Topology>, rules: Arc<CaseRules>) -> RemoteRules {
-        RemoteRules { topology, rules }
+    /// The rules of the node of `me`.
+    pub fn new(me: UnitCode, topology: Arc<Topology>, rules: Arc<CaseRules>) -> RemoteRules {
+        RemoteRules {
+            me,
+            topology,
+            rules,
+        }
     }
 }
 
@@ -63,7 +69,7 @@ impl DocumentCheck for RemoteRules {
             calendar: &self.rules.calendar,
             limits: &self.rules.limits,
         };
-        crate::authorship::judge(&ctx, peer, doc_id, prior, incoming)
+        crate::authorship::judge(&ctx, &self.me, peer, doc_id, prior, incoming)
     }
 }
 

@@ -276,6 +276,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     }
     let rules = Arc::new(rules);
     hub.set_document_check(Arc::new(crate::remote::RemoteRules::new(
+        hub.me().clone(),
         hub.topology().clone(),
         rules.clone(),
     )));

@@ -229,7 +229,7 @@ async fn editing_the_countys_screening_is_quarantined(backend: Backend) -> anyho
     Ok(())
 }
 
-/// A township writes into cases that are not its own: progress on a case it
+/// A township writes into cases that are not its own: a reply in a case it
 /// forwarded to another township (which holds it now), and a document under
 /// another township's case number. Neither reaches the county nor town B.
 async fn writing_into_another_townships_case_is_quarantined(backend: Backend) -> anyhow::Result<()> {
@@ -244,11 +244,15 @@ async fn writing_into_another_townships_case_is_quarantined(backend: Backend) ->
         c.records.iter().any(|r| r.unit == TOWN_B && r.kind == "screening")
     })
     .await?;
-    let forged = record(TOWN_A, "progress", serde_json::json!({"kind": "progress", "text": "替邻镇办理"}))?;
+    let forged = record(
+        TOWN_A,
+        "reply",
+        serde_json::json!({"kind": "reply", "opinion": "support", "text": "替邻镇答复"}),
+    )?;
     let forged_id = forged.id.clone();
     tamper(&fed, TOWN_A, &no, |d| case::add_record(d, &no, &forged).map_err(|e| e.to_string())).await?;
-    let e = quarantined(&fed, COUNTY, &no, "handling.by_assigned_unit").await?;
-    assert_reported(&fed, &e, "handling.by_assigned_unit").await?;
+    let e = quarantined(&fed, COUNTY, &no, "reply.by_assigned_unit").await?;
+    assert_reported(&fed, &e, "reply.by_assigned_unit").await?;
 
     // Town B's own case, and a document town A makes up under its number.
     let theirs = honest_case_reaches(&fed, TOWN_B, COUNTY).await?;
