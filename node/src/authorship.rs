@@ -23,7 +23,9 @@
 //! and quarantines a refused document whole.
 
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::{AutoCommit, Change, ROOT, ReadDoc, ScalarValue, Value};
+use std::collections::{HashMap, HashSet};
+
+use automerge::{AutoCommit, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, Value};
 use xinfang_hub::doc::{self, actor_unit};
 use xinfang_hub::{Refusal, Topology, UnitCode};
 
@@ -71,7 +73,8 @@ fn judge_inner(
     incoming: &mut AutoCommit,
 ) -> Result<(), Refusal> {
     let (kind, owner) = kind_of_id(doc_id).map_err(|why| refusal("document.kind", None, why))?;
-    let changes = match prior {
+    let mut prior = prior;
+    let changes = match prior.as_mut() {
         Some(p) => p.get_changes_added(incoming),
         None => incoming.get_changes(&[]),
     };
@@ -80,6 +83,18 @@ fn judge_inner(
     }
     let topo = ctx.topology;
     let case = (kind == Kind::Case).then(|| CaseObjects::of(incoming));
+    let mut past: Option<Past> = None;
+    // Most changes follow exactly what we hold: then what the author saw is ours.
+    let prior_heads = prior.as_mut().map(|p| {
+        let mut h = p.get_heads();
+        h.sort_unstable();
+        h
+    });
+    let received = case.is_some().then(|| {
+        case::header(incoming)
+            .map(|h| h.received)
+            .unwrap_or_default()
+    });
     // A parent relays what the whole tree wrote about us (a case forwarded from
     // another branch comes down through it); a child only its own subtree's
     // changes and those it had from its superiors.
@@ -109,7 +124,22 @@ fn judge_inner(
                 }
             }
             Some(objects) => {
-                judge_case_change(ctx, doc_id, &owner, objects, incoming, change, &author)?
+                let added = case_records(doc_id, &owner, objects, change, &author)?;
+                if added.is_empty() {
+                    continue;
+                }
+                let mut deps = change.deps().to_vec();
+                deps.sort_unstable();
+                let seen = match (&prior_heads, prior.as_mut()) {
+                    (Some(heads), Some(p)) if *heads == deps => case::read_records(p).0,
+                    _ => {
+                        let all = prior.is_none().then_some(changes.as_slice());
+                        past.get_or_insert_with(|| Past::of(incoming, all))
+                            .records_at(change.deps())
+                    }
+                };
+                let received = received.unwrap_or_default();
+                judge_records(ctx, doc_id, &owner, received, &seen, &added)?;
             }
         }
     }
@@ -162,15 +192,77 @@ impl CaseObjects {
     }
 }
 
-fn judge_case_change(
-    ctx: &Context<'_>,
+/// Every lifecycle record of a case with the change that wrote it, and the
+/// change graph: enough to say which records a change's author had seen
+/// (Automerge's own reads at past heads cost ten times as much).
+struct Past {
+    deps: HashMap<ChangeHash, Vec<ChangeHash>>,
+    records: Vec<(ChangeHash, Record)>,
+}
+
+impl Past {
+    /// `all`: every change of `d`, when the caller has them already.
+    fn of(d: &mut AutoCommit, all: Option<&[Change]>) -> Past {
+        let graph = |cs: &[Change]| -> HashMap<ChangeHash, Vec<ChangeHash>> {
+            cs.iter().map(|c| (c.hash(), c.deps().to_vec())).collect()
+        };
+        let deps = match all {
+            Some(cs) => graph(cs),
+            None => graph(&d.get_changes(&[])),
+        };
+        let mut records = Vec::new();
+        let maps = d.get_all(ROOT, case::RECORDS_KEY).unwrap_or_default();
+        for (_, map) in maps
+            .into_iter()
+            .filter(|(v, _)| matches!(v, Value::Object(_)))
+        {
+            for key in d.keys(&map).collect::<Vec<_>>() {
+                for (v, op) in d.get_all(&map, key.as_str()).unwrap_or_default() {
+                    let Value::Scalar(s) = v else { continue };
+                    let ScalarValue::Str(text) = s.as_ref() else {
+                        continue;
+                    };
+                    let (Ok(r), Some(hash)) =
+                        (serde_json::from_str::<Record>(text), d.hash_for_opid(&op))
+                    else {
+                        continue;
+                    };
+                    if r.id == key {
+                        records.push((hash, r));
+                    }
+                }
+            }
+        }
+        Past { deps, records }
+    }
+
+    /// The records written by `heads` and the changes before them.
+    fn records_at(&self, heads: &[ChangeHash]) -> Vec<Record> {
+        let mut seen: HashSet<ChangeHash> = HashSet::new();
+        let mut stack = heads.to_vec();
+        while let Some(h) = stack.pop() {
+            if seen.insert(h)
+                && let Some(ds) = self.deps.get(&h)
+            {
+                stack.extend(ds.iter().copied());
+            }
+        }
+        self.records
+            .iter()
+            .filter(|(h, _)| seen.contains(h))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+}
+
+/// The lifecycle records `change` adds, once its other operations passed.
+fn case_records(
     case_no: &str,
     registrar: &UnitCode,
     objects: &CaseObjects,
-    d: &AutoCommit,
     change: &Change,
     author: &UnitCode,
-) -> Result<(), Refusal> {
+) -> Result<Vec<Record>, Refusal> {
     let expanded = change.decode();
     let mut added: Vec<Record> = Vec::new();
     for op in &expanded.operations {
@@ -247,18 +339,26 @@ fn judge_case_change(
             }
         }
     }
-    if added.is_empty() {
-        return Ok(());
-    }
-    // The case as the author saw it: the records of the change's causal past.
-    let (seen, _) = case::read_records_at(d, change.deps());
+    Ok(added)
+}
+
+/// Whether the records a change adds were their author's to write, in the case as
+/// the author saw it (`seen`: the records of the change's causal past).
+fn judge_records(
+    ctx: &Context<'_>,
+    case_no: &str,
+    registrar: &UnitCode,
+    received: chrono::NaiveDate,
+    seen: &[Record],
+    added: &[Record],
+) -> Result<(), Refusal> {
     let header = Header {
         registered_by: registrar.clone(),
-        received: case::header(d).map(|h| h.received).unwrap_or_default(),
+        received,
         skip_level_of: None,
     };
-    let now = lifecycle::derive(&header, &seen, ctx, header.received);
-    for r in &added {
+    let now = lifecycle::derive(&header, seen, ctx, header.received);
+    for r in added {
         may_write(ctx.topology, case_no, registrar, &now, r)?;
     }
     Ok(())
@@ -634,6 +734,38 @@ mod tests {
         assert_eq!(rule(w.judge(COUNTY, NO, Some(&town), &noted)), "ok");
         // The same document again brings nothing new.
         assert_eq!(rule(w.judge(TOWN_A, NO, Some(&town), &town)), "ok");
+    }
+
+    #[test]
+    fn a_record_is_judged_by_what_its_author_had_seen() {
+        let w = World::new();
+        let county = at_county();
+        let reply = || Body::Reply {
+            opinion: crate::lifecycle::Opinion::Support,
+            text: "答复".into(),
+        };
+        // The county assigns the case to the town, and supervises it meanwhile.
+        let assigned = by(
+            &county,
+            COUNTY,
+            "c2",
+            4,
+            Body::Assign {
+                to: u(TOWN_A),
+                due: due(),
+            },
+        );
+        let held = by(&assigned, COUNTY, "c3", 5, supervise());
+        // The town replies having seen the assignment, not the supervision: fine.
+        let town = by(&assigned, TOWN_A, "a3", 6, reply());
+        assert_eq!(rule(w.judge(TOWN_A, NO, Some(&held), &town)), "ok");
+        // A reply written before the town had seen any assignment is refused, even
+        // though the county has assigned it since.
+        let early = by(&county, TOWN_A, "a4", 6, reply());
+        assert_eq!(
+            rule(w.judge(TOWN_A, NO, Some(&assigned), &early)),
+            "reply.by_assigned_unit"
+        );
     }
 
     #[test]

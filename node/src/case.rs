@@ -418,33 +418,10 @@ pub fn read_records(d: &AutoCommit) -> (Vec<Record>, usize) {
     let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, RECORDS_KEY) else {
         return (Vec::new(), 0);
     };
-    parse_records(d.keys(&map).map(|key| {
-        let text = str_at(d, &map, &key);
-        (key, text)
-    }))
-}
-
-/// The case's lifecycle records as they were at `heads` (a past state of `d`).
-pub fn read_records_at(d: &AutoCommit, heads: &[automerge::ChangeHash]) -> (Vec<Record>, usize) {
-    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get_at(ROOT, RECORDS_KEY, heads) else {
-        return (Vec::new(), 0);
-    };
-    parse_records(d.keys_at(&map, heads).map(|key| {
-        let text = match d.get_at(&map, key.as_str(), heads) {
-            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-                ScalarValue::Str(s) => s.to_string(),
-                _ => String::new(),
-            },
-            _ => String::new(),
-        };
-        (key, text)
-    }))
-}
-
-fn parse_records(entries: impl Iterator<Item = (String, String)>) -> (Vec<Record>, usize) {
     let mut out = Vec::new();
     let mut bad = 0;
-    for (key, text) in entries {
+    for key in d.keys(&map).collect::<Vec<_>>() {
+        let text = str_at(d, &map, &key);
         match serde_json::from_str::<Record>(&text) {
             Ok(r) if r.id == key => out.push(r),
             _ => bad += 1,
