@@ -7,9 +7,10 @@
 //! each:
 //!
 //! 1. its actor must name a unit of the topology (`author.unknown_actor`);
-//! 2. that unit must lie in the sending peer's subtree or on the peer's chain of
-//!    superiors (`author.beyond_peer`): a peer relays only what its side of the
-//!    tree wrote;
+//! 2. from a child, that unit must lie in the child's subtree or on its chain of
+//!    superiors (`author.beyond_peer`): a child relays only what its side of the
+//!    tree wrote, and what it had from above (a parent relays what the whole tree
+//!    wrote about us: a case forwarded from another branch comes through it);
 //! 3. what the change writes must be the author's to write: a schedule document
 //!    only its own unit (`schedule.own_unit`); a case's registration fields only
 //!    the registering unit (`registration.by_registering_unit`); a lifecycle record
@@ -22,9 +23,9 @@
 //! Pure: no IO, no clock. The hub calls it through [`crate::remote::RemoteRules`]
 //! and quarantines a refused document whole.
 
-use automerge::legacy::{Key, ObjectId, OpType};
 use std::collections::{HashMap, HashSet};
 
+use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{AutoCommit, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, Value};
 use xinfang_hub::doc::{self, actor_unit};
 use xinfang_hub::{Refusal, Topology, UnitCode};
