@@ -28,6 +28,10 @@ pub enum AdminCmd {
     User(crate::cmd_account::UserCmd),
     /// Refused and sensitive actions at the node (administrators)
     Audit(crate::cmd_account::AuditArgs),
+    /// Documents from peers refused by the authorship rules and kept, never
+    /// applied (administrators)
+    #[command(subcommand)]
+    Quarantine(crate::cmd_quarantine::QuarantineCmd),
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +86,7 @@ pub async fn run(cmd: AdminCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         AdminCmd::MigrateStore(args) => migrate_store(args, json, lang).await,
         AdminCmd::User(cmd) => crate::cmd_account::user(cmd, json, lang).await,
         AdminCmd::Audit(args) => crate::cmd_account::audit(args, json, lang).await,
+        AdminCmd::Quarantine(cmd) => crate::cmd_quarantine::run(cmd, json, lang).await,
     }
 }
 

@@ -21,6 +21,10 @@ struct PeerJson {
     /// The certificate the peer presented on this link (TLS): serial and expiry.
     cert_serial: String,
     cert_not_after: String,
+    /// Documents from the peer refused by the authorship rules and quarantined
+    /// since the node started, and the last of them.
+    quarantined: u64,
+    last_quarantined: String,
     /// A child whose ledger did not extend what this node saw (until acknowledged):
     /// why, and since when; empty if not flagged.
     ledger_flag: String,
@@ -211,6 +215,8 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                     ledger_flag: p.ledger_flag,
                     ledger_flagged_at: p.ledger_flagged_at,
                     ledger_seen_seq: p.ledger_seen_seq,
+                    quarantined: p.quarantined,
+                    last_quarantined: p.last_quarantined,
                 })
                 .collect(),
         });
@@ -292,6 +298,7 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
         lang.t("连接", "Connected"),
         lang.t("待同步", "Lag"),
         lang.t("最后同步", "Last sync"),
+        lang.t("隔离", "Quarantined"),
         lang.t("错误", "Error"),
     ]);
     for p in &s.peers {
@@ -314,9 +321,22 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             } else {
                 local_time(&p.last_sync)
             },
+            p.quarantined.to_string(),
             p.last_error.clone(),
         ]);
     }
     println!("{t}");
+    for p in s.peers.iter().filter(|p| !p.last_quarantined.is_empty()) {
+        match lang {
+            Lang::Zh => println!(
+                "警告：来自 {} 的文档因写入权限规则被拒绝并隔离（共 {} 份，xinfang admin quarantine list）；最近一份：{}",
+                p.unit, p.quarantined, p.last_quarantined
+            ),
+            Lang::En => println!(
+                "warning: documents from {} were refused by the authorship rules and quarantined ({} in all, xinfang admin quarantine list); the last: {}",
+                p.unit, p.quarantined, p.last_quarantined
+            ),
+        }
+    }
     Ok(())
 }

@@ -7,6 +7,7 @@ mod cmd_bench_city;
 mod cmd_case;
 mod cmd_ledger;
 mod cmd_pki;
+mod cmd_quarantine;
 mod cmd_report;
 mod cmd_schedule;
 mod cmd_status;

@@ -1204,6 +1204,17 @@ fn accounts_through_the_cli_login_users_and_a_refused_action() {
         "{log}"
     );
 
+    // The quarantine of refused peer documents: administrators only, empty here.
+    let q = f.json(COUNTY, &["admin", "quarantine", "list", "--cert-only"]);
+    assert_eq!(q, serde_json::json!([]));
+    let out = f.at(COUNTY, &["admin", "quarantine", "show", "1", "--cert-only"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("quarantined document 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Logging out forgets the token here too.
     let out = f.at(COUNTY, &["logout"]);
     assert!(out.status.success());

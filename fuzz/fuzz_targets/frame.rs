@@ -68,7 +68,11 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         HubConfig::default(),
     )
     .expect("hub");
-    hub.set_document_check(Arc::new(xinfang_node::remote::RemoteRules));
+    hub.set_document_check(Arc::new(xinfang_node::remote::RemoteRules::new(
+        hub.me().clone(),
+        hub.topology().clone(),
+        Arc::new(xinfang_node::rules::CaseRules::official().expect("rules")),
+    )));
     let link = hub.link_with(&town).expect("link");
     let t = Duration::from_secs(1);
     let (mut core, _) = LinkCore::start(

@@ -346,6 +346,17 @@ pub fn unit_actor(unit: &UnitCode) -> ActorId {
     ActorId::from(bytes)
 }
 
+/// The unit an actor id of [`unit_actor`] names; None for any other actor id.
+pub fn actor_unit(actor: &ActorId) -> Option<UnitCode> {
+    let bytes = actor.to_bytes();
+    let slash = bytes.iter().position(|&b| b == b'/')?;
+    let (unit, rest) = (&bytes[..slash], &bytes[slash + 1..]);
+    if rest.len() != 16 || !rest.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    std::str::from_utf8(unit).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +369,18 @@ mod tests {
         let mut d = new_doc(id, unit_actor(&code(unit))).unwrap();
         extend_scope(id, &mut d, [&code(unit)]).unwrap();
         d
+    }
+
+    #[test]
+    fn actors_name_their_unit() {
+        let county = code("441521");
+        assert_eq!(actor_unit(&unit_actor(&county)), Some(county));
+        assert_eq!(actor_unit(&ActorId::random()), None);
+        assert_eq!(actor_unit(&ActorId::from(b"441521/zz".to_vec())), None);
+        assert_eq!(
+            actor_unit(&ActorId::from(b"4415/0123456789abcdef".to_vec())),
+            None
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::core::{CoreConfig, InboundCursor};
 use crate::doc::{self, DocError, Heads, Limits, LoadedDoc};
 use crate::journal::{Attestor, CommitJournal, Committed, Origin};
 use crate::net::TransportConfig;
+use crate::quarantine::{self, Refusal};
 use crate::route::{Link, PeerRole};
 use crate::store::{DocWrite, LinkRecord, Store, StoreError, TxStep, TxWork};
 use crate::topology::{Topology, UnitCode};
@@ -146,13 +147,18 @@ pub struct LinkStatus {
     pub catch_up_ms: Option<u64>,
     pub sessions: u64,
     /// Batches from the peer refused whole (bad document, out of scope, too
-    /// large), and the documents they carried. Nothing of them was stored.
+    /// large), and the documents refused: those batches carried, and those
+    /// quarantined alone. Nothing of them was stored.
     pub refused_batches: u64,
     pub refused_docs: u64,
     /// Sessions the peer ended with a `LinkError` (it refused something of ours).
     pub errors_from_peer: u64,
     /// Attestation frames sent (a parent's asks, a child's answers).
     pub attestations_sent: u64,
+    /// Documents from the peer refused by the domain's authorship rules and
+    /// quarantined (the rest of their batches applied), and the last refusal.
+    pub quarantined_docs: u64,
+    pub last_quarantined: Option<String>,
 }
 
 impl LinkStatus {
@@ -225,6 +231,21 @@ struct Group {
 pub trait DocumentCheck: Send + Sync {
     /// `Err(rule)` refuses the whole batch; `rule` names the field and the rule.
     fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String>;
+
+    /// Whether what `incoming` adds to `prior` (what we hold, if anything) may come
+    /// from `peer`. Called under the write lock, after `check` passed for the whole
+    /// batch. A refusal quarantines this document alone: nothing of it is merged,
+    /// the rest of the batch applies and the cursor moves past it.
+    fn authorize(
+        &self,
+        peer: &UnitCode,
+        doc_id: &str,
+        prior: Option<&mut AutoCommit>,
+        incoming: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        let _ = (peer, doc_id, prior, incoming);
+        Ok(())
+    }
 }
 
 struct Inner {
@@ -836,12 +857,35 @@ impl Hub {
         let mut writes: Vec<DocWrite> = Vec::new();
         let mut merged_docs: Vec<(String, AutoCommit)> = Vec::new();
         let mut merged_here: HashMap<String, usize> = HashMap::new();
-        for (id, inc, raw) in incoming {
+        let mut refused: Vec<quarantine::NewEntry> = Vec::new();
+        for (id, mut inc, raw) in incoming {
             // A batch may name a document twice: merge into what we just produced.
-            let prior = match merged_here.get(&id) {
+            let mut prior = match merged_here.get(&id) {
                 Some(&i) => Some(doc::decode(&id, &writes[i].bytes, limits)?),
                 None => existing.remove(&id),
             };
+            if let Some(check) = &check
+                && let Err(refusal) = check.authorize(
+                    &link.peer,
+                    &id,
+                    prior.as_mut().map(|p| &mut p.doc),
+                    &mut inc.doc,
+                )
+            {
+                if let Some(p) = prior
+                    && !merged_here.contains_key(&id)
+                {
+                    existing.insert(id.clone(), p);
+                }
+                refused.push(quarantine::NewEntry {
+                    peer: link.peer.clone(),
+                    doc_id: id,
+                    refusal,
+                    received_ms: self.now_ms(),
+                    bytes: raw.to_vec(),
+                });
+                continue;
+            }
             let is_new = prior.is_none();
             let mut m = doc::merge(&id, prior, inc)?;
             if !m.changed {
@@ -880,6 +924,15 @@ impl Hub {
         } else {
             (None, false)
         };
+        let kept: Vec<(String, String)> = refused
+            .iter()
+            .map(|e| (e.doc_id.clone(), e.refusal.to_string()))
+            .collect();
+        let work = if refused.is_empty() {
+            work
+        } else {
+            quarantine::chain(Some(quarantine::insert_work(refused)), work)
+        };
         let head = self
             .0
             .store
@@ -896,6 +949,17 @@ impl Hub {
                 self.notify(after, &mut merged_docs);
             }
             self.0.head_tx.send_replace(head);
+        }
+        if let Some((doc_id, why)) = kept.last() {
+            for (doc_id, why) in &kept {
+                tracing::warn!(peer = %link.peer, %doc_id, "document refused and quarantined: {why}");
+            }
+            let last = format!("document {doc_id} from {}: {why}", link.peer);
+            self.with_link_status(&link.peer, |s| {
+                s.quarantined_docs += kept.len() as u64;
+                s.refused_docs += kept.len() as u64;
+                s.last_quarantined = Some(last);
+            });
         }
         Ok(head)
     }

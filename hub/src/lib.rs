@@ -14,6 +14,7 @@
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`journal`]: hooks for the node's hash-chained journal and its attestation.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
+//! - [`quarantine`]: documents from peers refused by the domain's authorship rules.
 //! - [`pki`]: the federation's certificates and peer identities, revocation.
 //! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
 
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod journal;
 pub mod net;
 pub mod pki;
+pub mod quarantine;
 pub mod route;
 pub mod store;
 pub mod tls;
@@ -32,4 +34,5 @@ pub mod topology;
 pub use engine::{
     Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, LinkStatus, UpdateError,
 };
+pub use quarantine::Refusal;
 pub use topology::{Tier, Topology, Unit, UnitCode};

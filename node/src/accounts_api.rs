@@ -7,6 +7,9 @@ use tonic::{Request, Response, Status};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accounts_server::Accounts as AccountsRpc;
 
+use xinfang_hub::db::Db;
+use xinfang_hub::quarantine;
+
 use crate::auth::{Action, Actor, Guard, Refusal, User, Via};
 use crate::error::NodeError;
 
@@ -15,11 +18,37 @@ const MAX_AUDIT: u32 = 10_000;
 
 pub struct AccountsApi {
     guard: Arc<Guard>,
+    /// The node's database: the hub's quarantine is read from it.
+    db: Db,
 }
 
 impl AccountsApi {
-    pub fn new(guard: Arc<Guard>) -> Self {
-        AccountsApi { guard }
+    pub fn new(guard: Arc<Guard>, db: Db) -> Self {
+        AccountsApi { guard, db }
+    }
+}
+
+const DEFAULT_QUARANTINE: u32 = 100;
+const MAX_QUARANTINE: u32 = 10_000;
+
+fn quarantine_to_pb(e: quarantine::Entry) -> pb::QuarantineEntry {
+    let (automerge, content_json) = match &e.bytes {
+        Some(b) => (b.clone(), crate::authorship::render_json(&e.doc_id, b)),
+        None => (Vec::new(), String::new()),
+    };
+    pb::QuarantineEntry {
+        id: e.id,
+        peer: e.peer,
+        doc_id: e.doc_id,
+        rule: e.rule,
+        author: e.author,
+        detail: e.detail,
+        received_at: chrono::DateTime::from_timestamp_millis(e.received_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default(),
+        size: e.size,
+        automerge,
+        content_json,
     }
 }
 
@@ -259,5 +288,46 @@ impl AccountsRpc for AccountsApi {
                 })
                 .collect(),
         }))
+    }
+
+    async fn list_quarantine(
+        &self,
+        r: Request<pb::ListQuarantineRequest>,
+    ) -> Answer<pb::QuarantineList> {
+        self.guard.check(&r, Action::ReadQuarantine, "").await?;
+        let limit = match r.into_inner().limit {
+            0 => DEFAULT_QUARANTINE,
+            n if n > MAX_QUARANTINE => {
+                return Err(NodeError::invalid(
+                    "limit",
+                    format!("must be at most {MAX_QUARANTINE}"),
+                )
+                .into());
+            }
+            n => n,
+        };
+        let entries = quarantine::list(&self.db, limit)
+            .await
+            .map_err(|e| NodeError::Storage(e.to_string()))?;
+        Ok(Response::new(pb::QuarantineList {
+            entries: entries.into_iter().map(quarantine_to_pb).collect(),
+        }))
+    }
+
+    async fn show_quarantine(
+        &self,
+        r: Request<pb::ShowQuarantineRequest>,
+    ) -> Answer<pb::QuarantineEntry> {
+        let id = r.get_ref().id;
+        self.guard
+            .check(&r, Action::ReadQuarantine, &id.to_string())
+            .await?;
+        match quarantine::get(&self.db, id)
+            .await
+            .map_err(|e| NodeError::Storage(e.to_string()))?
+        {
+            Some(e) => Ok(Response::new(quarantine_to_pb(e))),
+            None => Err(NodeError::NotFound(format!("quarantined document {id}")).into()),
+        }
     }
 }

@@ -786,6 +786,8 @@ impl NodeRpc for NodeApi {
                     caught_up: st.catch_up_ms.is_some(),
                     catch_up_ms: st.catch_up_ms.unwrap_or(0),
                     sessions: st.sessions,
+                    quarantined: st.quarantined_docs,
+                    last_quarantined: st.last_quarantined.unwrap_or_default(),
                 }
             })
             .collect();

@@ -23,6 +23,7 @@
 pub mod accounts_api;
 pub mod api;
 pub mod auth;
+pub mod authorship;
 pub mod case;
 pub mod cli;
 pub mod contact;

@@ -438,7 +438,7 @@ const PEER_COUNTERS: [(&str, &str, bool, PeerValue); 8] = [
     ),
     (
         "xinfang_peer_refused_documents",
-        "Documents in the batches from the peer this node refused.",
+        "Documents from the peer this node refused: in batches refused whole, or quarantined alone by the authorship rules.",
         false,
         |p| Some(p.refused_docs),
     ),

@@ -16,12 +16,15 @@
 //! limit; whether their writer was entitled to them is the lifecycle's business.
 
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
-use xinfang_hub::{DocumentCheck, UnitCode};
+use std::sync::Arc;
+
+use xinfang_hub::{DocumentCheck, Refusal, Topology, UnitCode};
 
 use crate::case::{
     self, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS, MAX_REPRESENTATIVES,
 };
-use crate::lifecycle::{Body, Record};
+use crate::lifecycle::{Body, Context, Record};
+use crate::rules::CaseRules;
 
 /// Largest single lifecycle record (its JSON text), in bytes.
 pub const MAX_RECORD_BYTES: usize = 64 << 10;
@@ -30,12 +33,43 @@ pub const MAX_DETAILS_BYTES: usize = 64 << 10;
 /// The longest address a registration takes (as in `case::Details::validate`).
 const MAX_ADDRESS_CHARS: usize = 200;
 
-/// The node's rules, for [`xinfang_hub::Hub::set_document_check`].
-pub struct RemoteRules;
+/// The node's rules, for [`xinfang_hub::Hub::set_document_check`]: the form of
+/// each document ([`check`]) and who may write what ([`crate::authorship`]).
+pub struct RemoteRules {
+    me: UnitCode,
+    topology: Arc<Topology>,
+    rules: Arc<CaseRules>,
+}
+
+impl RemoteRules {
+    /// The rules of the node of `me`.
+    pub fn new(me: UnitCode, topology: Arc<Topology>, rules: Arc<CaseRules>) -> RemoteRules {
+        RemoteRules {
+            me,
+            topology,
+            rules,
+        }
+    }
+}
 
 impl DocumentCheck for RemoteRules {
     fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String> {
         check(doc_id, doc)
+    }
+
+    fn authorize(
+        &self,
+        peer: &UnitCode,
+        doc_id: &str,
+        prior: Option<&mut AutoCommit>,
+        incoming: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        let ctx = Context {
+            topology: &self.topology,
+            calendar: &self.rules.calendar,
+            limits: &self.rules.limits,
+        };
+        crate::authorship::judge(&ctx, &self.me, peer, doc_id, prior, incoming)
     }
 }
 

@@ -290,7 +290,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         rules.limits = limits;
     }
     let rules = Arc::new(rules);
-    hub.set_document_check(Arc::new(crate::remote::RemoteRules));
+    hub.set_document_check(Arc::new(crate::remote::RemoteRules::new(
+        hub.me().clone(),
+        hub.topology().clone(),
+        rules.clone(),
+    )));
     // Before anything is committed: every commit from here on is in the ledger.
     let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
@@ -424,7 +428,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
-            AccountsServer::new(AccountsApi::new(guard))
+            AccountsServer::new(AccountsApi::new(guard, db.clone()))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

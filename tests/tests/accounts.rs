@@ -148,6 +148,10 @@ async fn probe(
             .map(drop),
         Action::ManageUsers => accounts.list_users(pb::ListUsersRequest {}).await.map(drop),
         Action::ReadAudit => accounts.audit(pb::AuditRequest::default()).await.map(drop),
+        Action::ReadQuarantine => accounts
+            .list_quarantine(pb::ListQuarantineRequest::default())
+            .await
+            .map(drop),
         Action::RebuildProjections => reports
             .rebuild_projections(pb::RebuildRequest {})
             .await

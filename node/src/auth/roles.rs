@@ -197,6 +197,8 @@ pub enum Action {
     ReadLedger,
     /// Clear a child's ledger flag after looking into it.
     AcknowledgeLedger,
+    /// Documents from peers refused by the authorship rules, kept for inspection.
+    ReadQuarantine,
 }
 
 impl Action {
@@ -224,6 +226,7 @@ impl Action {
             Action::RebuildProjections,
             Action::ReadLedger,
             Action::AcknowledgeLedger,
+            Action::ReadQuarantine,
         ]);
         v
     }
@@ -250,6 +253,7 @@ impl Action {
             Action::RebuildProjections => "projections.rebuild",
             Action::ReadLedger => "ledger.read",
             Action::AcknowledgeLedger => "ledger.acknowledge",
+            Action::ReadQuarantine => "quarantine.read",
         };
         fixed.to_owned()
     }
@@ -313,7 +317,8 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Action::ManageUsers
         | Action::ReadAudit
         | Action::RebuildProjections
-        | Action::AcknowledgeLedger => role == Administrator,
+        | Action::AcknowledgeLedger
+        | Action::ReadQuarantine => role == Administrator,
         // The leader in charge oversees the office's records too.
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
     }
@@ -423,6 +428,7 @@ mod tests {
                         | Action::RebuildProjections
                         | Action::ReadLedger
                         | Action::AcknowledgeLedger
+                        | Action::ReadQuarantine
                 );
             if domain_write {
                 assert!(!allowed(Role::Administrator, action), "{}", action.code());
