@@ -216,6 +216,17 @@ impl Db {
         self.engine
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
+    /// later fails outright (SQLITE_BUSY_SNAPSHOT, no busy wait) when another
+    /// connection wrote in between.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The URL with any password hidden.
     pub fn url(&self) -> &str {
         &self.shown

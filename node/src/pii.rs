@@ -201,7 +201,7 @@ pub fn is_sealed(stored: &str) -> bool {
 /// Encrypts the clear values a node kept before this version (idempotent, one
 /// transaction): the data migration that follows schema migration 10009.
 pub async fn seal_existing(db: &Db, key: &PiiKey) -> Result<u64, PiiError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let rows = sqlx::query("SELECT case_no, id_number, phone FROM node_pii")
         .fetch_all(&mut *tx)
         .await?;

@@ -283,7 +283,7 @@ impl Projector {
             self.catch_up().await?;
             return Ok(());
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let rows: Vec<(u64, &Projected)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
         Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
@@ -327,7 +327,7 @@ impl Projector {
                 let seq = seqs.get(&stored.doc_id).copied().unwrap_or(stored.seq);
                 projected.push((seq, p));
             }
-            let mut tx = self.db.pool().begin().await?;
+            let mut tx = self.db.begin_write().await?;
             let rows: Vec<(u64, &Projected)> = projected.iter().map(|(s, p)| (*s, p)).collect();
             Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
             Self::set_cursor(&mut tx, last).await?;
@@ -363,7 +363,7 @@ impl Projector {
         if have.is_some() {
             tracing::warn!("the tree of units changed: deriving the query tables again");
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         Self::clear(&mut tx).await?;
         set_meta(&mut tx, SHAPE_KEY, &want).await?;
         tx.commit().await?;
@@ -374,7 +374,7 @@ impl Projector {
     pub async fn rebuild(&self) -> Result<u64, NodeError> {
         {
             let _guard = self.lock.lock().await;
-            let mut tx = self.db.pool().begin().await?;
+            let mut tx = self.db.begin_write().await?;
             Self::clear(&mut tx).await?;
             tx.commit().await?;
         }

@@ -160,7 +160,7 @@ impl Store for SqlStore {
         now_ms: i64,
         work: Option<TxWork>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         match self.write_in(&mut tx, writes, cursor, now_ms, work).await {
             Ok(head) => {
                 tx.commit().await?;

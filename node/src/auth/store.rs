@@ -391,7 +391,7 @@ impl Accounts {
 
     /// Disables or enables a user; disabling ends every session at once.
     pub async fn set_disabled(&self, name: &str, disabled: bool) -> Result<User, NodeError> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let done =
             sqlx::query("UPDATE node_users SET disabled = $1, updated_at = $2 WHERE name = $3")
                 .bind(i64::from(disabled))
@@ -417,7 +417,7 @@ impl Accounts {
             return Err(Self::not_found(name));
         }
         let hash = hash_password(password.to_owned()).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE node_users SET password_hash = $1, updated_at = $2 WHERE name = $3")
             .bind(&hash)
             .bind(self.now())
