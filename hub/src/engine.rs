@@ -1021,7 +1021,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod group_commit {
+pub(crate) mod group_commit {
     //! Local writes committed together: what each caller is promised.
     use std::sync::Arc;
     use std::time::Duration;
@@ -1035,14 +1035,20 @@ mod group_commit {
     use crate::topology::{Tier, Unit};
 
     async fn hub() -> (tempfile::TempDir, Hub, Db) {
+        county_hub("CREATE TABLE side (doc TEXT PRIMARY KEY NOT NULL)").await
+    }
+
+    /// A one-county hub on a fresh SQLite file, with a table of the test's own
+    /// (`ddl`) beside the hub's.
+    pub(crate) async fn county_hub(ddl: &str) -> (tempfile::TempDir, Hub, Db) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = Db::open_sqlite(&dir.path().join("h.db"), Durability::Normal)
             .await
             .expect("db");
-        sqlx::query("CREATE TABLE side (doc TEXT PRIMARY KEY NOT NULL)")
+        sqlx::query(ddl)
             .execute(db.pool())
             .await
-            .expect("side table");
+            .expect("the test's table");
         let store = SqlStore::open(db.clone()).await.expect("store");
         let unit: UnitCode = "441521".parse().expect("code");
         let topo = Topology::from_units(vec![Unit {

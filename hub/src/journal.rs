@@ -58,11 +58,8 @@ mod tests {
     use automerge::transaction::Transactable;
 
     use super::*;
-    use crate::db::{Db, Durability};
-    use crate::engine::{Create, Hub, HubConfig};
+    use crate::engine::Create;
     use crate::store::TxStep;
-    use crate::store::sql::SqlStore;
-    use crate::topology::{Tier, Topology, Unit};
 
     struct Rows;
 
@@ -109,33 +106,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_committed_document_has_its_entry_and_a_rolled_back_one_none() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::open_sqlite(&dir.path().join("j.db"), Durability::Normal)
-            .await
-            .expect("db");
-        sqlx::query("CREATE TABLE journal (seq INTEGER, doc TEXT, heads TEXT, origin TEXT)")
-            .execute(db.pool())
-            .await
-            .expect("journal table");
-        let store = SqlStore::open(db.clone()).await.expect("store");
-        let unit: UnitCode = "441521".parse().expect("code");
-        let topo = Topology::from_units(vec![Unit {
-            code: unit.clone(),
-            name: "县".into(),
-            tier: Tier::County,
-            parent: None,
-            listen: "127.0.0.1:1".into(),
-            api: None,
-            rules: None,
-        }])
-        .expect("topology");
-        let hub = Hub::new(
-            unit.clone(),
-            Arc::new(topo),
-            Arc::new(store),
-            HubConfig::default(),
+        let (_dir, hub, db) = crate::engine::group_commit::county_hub(
+            "CREATE TABLE journal (seq INTEGER, doc TEXT, heads TEXT, origin TEXT)",
         )
-        .expect("hub");
+        .await;
+        let unit = hub.me().clone();
         hub.set_journal(Arc::new(Rows));
         let ids = ["a", "b", "bad!", "c", "d", "e"];
         let mut tasks = Vec::new();

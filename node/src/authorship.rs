@@ -514,65 +514,15 @@ mod tests {
     use automerge::{ActorId, ObjType};
     use chrono::{TimeZone, Utc};
     use xinfang_hub::doc::unit_actor;
-    use xinfang_hub::{Tier, Unit};
 
     use super::*;
+    use crate::lifecycle::tests::{CITY, COUNTY, TOWN_A, TOWN_B, World, u};
     use crate::lifecycle::{Screening, Stage, Supervision};
-    use crate::rules::calendar::HolidayCalendar;
-    use crate::rules::limits::TimeLimits;
 
-    const CITY: &str = "441500";
-    const COUNTY: &str = "441521";
-    const TOWN_A: &str = "441521115000";
-    const TOWN_B: &str = "441521101000";
-    const COMM_A: &str = "441521115001";
     const NO: &str = "441521115000-2026-000001";
 
-    fn u(s: &str) -> UnitCode {
-        s.parse().expect("unit code")
-    }
-
-    fn topo() -> Topology {
-        let unit = |c: &str, tier, p: Option<&str>| Unit {
-            code: u(c),
-            name: c.into(),
-            tier,
-            parent: p.map(u),
-            listen: "127.0.0.1:1".into(),
-            api: None,
-            rules: None,
-        };
-        Topology::from_units(vec![
-            unit(CITY, Tier::City, None),
-            unit(COUNTY, Tier::County, Some(CITY)),
-            unit(TOWN_A, Tier::Township, Some(COUNTY)),
-            unit(TOWN_B, Tier::Township, Some(COUNTY)),
-            unit(COMM_A, Tier::Community, Some(TOWN_A)),
-        ])
-        .expect("topology")
-    }
-
-    struct World {
-        topo: Topology,
-        cal: HolidayCalendar,
-        limits: TimeLimits,
-    }
-
+    /// The lifecycle tests' federation, asked what a receiving node says.
     impl World {
-        fn new() -> World {
-            World {
-                topo: topo(),
-                cal: HolidayCalendar::official().expect("calendar"),
-                limits: TimeLimits::default(),
-            }
-        }
-        fn ctx(&self) -> Context<'_> {
-            Context {
-                topology: &self.topo,
-                calendar: &self.cal,
-                limits: &self.limits,
-            }
-        }
         /// What `holder` of `prior` (at the receiving node) says of `incoming` from `peer`.
         fn judge(
             &self,

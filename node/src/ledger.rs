@@ -493,6 +493,8 @@ impl Ledger {
             for row in &rows {
                 let e = entry_of(row)?;
                 let expect = w.head_seq + 1;
+                // The chain as the entries give it, whatever the stored hashes say.
+                let h = chain(&prev, &e.canonical());
                 if w.damage.is_none() {
                     let reason = if e.seq != expect {
                         Some(format!("entry {expect} is missing (the next is {})", e.seq))
@@ -501,7 +503,6 @@ impl Ledger {
                     } else {
                         None
                     };
-                    let h = chain(&prev, &e.canonical());
                     let reason = reason.or_else(|| {
                         (e.hash != hex::encode(h))
                             .then(|| "its hash is not the hash of its contents".to_owned())
@@ -510,7 +511,7 @@ impl Ledger {
                         w.damage = Some(Damage { seq: e.seq, reason });
                     }
                 }
-                prev = chain(&prev, &e.canonical());
+                prev = h;
                 w.entries += 1;
                 w.head_seq = e.seq;
                 if e.seq == since {

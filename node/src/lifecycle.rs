@@ -1075,24 +1075,25 @@ fn decided_on(records: &[Record], stage: Stage) -> Option<NaiveDate> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::TimeZone;
     use proptest::prelude::*;
     use xinfang_hub::{Tier, Unit};
 
     use super::*;
 
-    const CITY: &str = "441500";
-    const COUNTY: &str = "441521";
-    const TOWN_A: &str = "441521115000";
-    const TOWN_B: &str = "441521101000";
-    const COMM_A: &str = "441521115001";
+    pub(crate) const CITY: &str = "441500";
+    pub(crate) const COUNTY: &str = "441521";
+    pub(crate) const TOWN_A: &str = "441521115000";
+    pub(crate) const TOWN_B: &str = "441521101000";
+    pub(crate) const COMM_A: &str = "441521115001";
 
-    fn u(s: &str) -> UnitCode {
+    pub(crate) fn u(s: &str) -> UnitCode {
         s.parse().unwrap()
     }
 
-    fn topo() -> Topology {
+    /// City → county → towns A and B, a community under A.
+    pub(crate) fn topo() -> Topology {
         let unit = |c: &str, tier, p: Option<&str>| Unit {
             code: u(c),
             name: c.into(),
@@ -1112,21 +1113,21 @@ mod tests {
         .unwrap()
     }
 
-    struct World {
-        topo: Topology,
+    pub(crate) struct World {
+        pub(crate) topo: Topology,
         cal: HolidayCalendar,
         limits: TimeLimits,
     }
 
     impl World {
-        fn new() -> World {
+        pub(crate) fn new() -> World {
             World {
                 topo: topo(),
                 cal: HolidayCalendar::official().unwrap(),
                 limits: TimeLimits::default(),
             }
         }
-        fn ctx(&self) -> Context<'_> {
+        pub(crate) fn ctx(&self) -> Context<'_> {
             Context {
                 topology: &self.topo,
                 calendar: &self.cal,
