@@ -234,6 +234,22 @@ impl ConnArgs {
     }
 }
 
+/// A request that names the reader's language, so that the node's views carry
+/// their labels in it.
+pub fn localized<T>(msg: T, lang: crate::output::Lang) -> tonic::Request<T> {
+    use xinfang_node::labels::Lang as Node;
+    let tag = match lang {
+        crate::output::Lang::Zh => Node::Zh.tag(),
+        crate::output::Lang::En => Node::En.tag(),
+    };
+    let mut req = tonic::Request::new(msg);
+    req.metadata_mut().insert(
+        Node::HEADER,
+        tonic::metadata::MetadataValue::from_static(tag),
+    );
+    req
+}
+
 /// Turns a gRPC error into a message for people: the server's words, not a dump.
 pub fn status_error(s: tonic::Status) -> anyhow::Error {
     let chain = xinfang_hub::net::error_chain(&s);

@@ -1443,3 +1443,188 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
         "{text}"
     );
 }
+
+/// The status line `case show` prints for people, in the language asked for.
+fn shown_status(f: &Fixture, unit: &str, no: &str, lang: &str) -> String {
+    let topo = f.topology.to_str().expect("utf-8 path");
+    let out = f.run(&[
+        "case",
+        "show",
+        no,
+        "--topology",
+        topo,
+        "--unit",
+        unit,
+        "--dir",
+        f.fed().to_str().expect("utf-8 path"),
+        "--lang",
+        lang,
+    ]);
+    assert!(
+        out.status.success(),
+        "case show {no}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let prefix = if lang == "en" { "Status: " } else { "状态: " };
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no status line in:\n{text}"))
+        .to_owned()
+}
+
+#[test]
+fn every_status_reads_the_same_in_the_cli_and_the_reports_as_in_the_label_table() {
+    use xinfang_node::case::labels;
+
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let _county = Killed(f.spawn_node(COUNTY));
+    let _town = Killed(f.spawn_node(TOWN));
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    let due = (chrono::Utc::now() + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    let steps = |no: &str, unit: &str, args: &[&str]| {
+        let mut all = vec!["case", args[0], no];
+        all.extend_from_slice(&args[1..]);
+        let v = f.json(unit, &all);
+        assert_eq!(v["case_no"], no, "{all:?}");
+    };
+    let accept: &[&str] = &["screen", "--decision", "accept"];
+    let reply: &[&str] = &["reply", "--opinion", "support", "--text", "予以支持"];
+    let close_steps: Vec<&[&str]> = vec![
+        accept,
+        &["own", "--leader", "黄镇长"],
+        reply,
+        &["rate", "--acceptance", "satisfied", "--handling", "basic"],
+        &["approve", "--leader", "黄镇长", "--opinion", "同意"],
+        &[
+            "close",
+            "--facts-clear",
+            "--handled-in-place",
+            "--file-complete",
+        ],
+    ];
+    // For each status, the steps (unit, arguments) that bring a new case there.
+    type Steps<'a> = Vec<(&'a str, Vec<&'a str>)>;
+    fn town<'a>(s: &[&[&'a str]]) -> Steps<'a> {
+        s.iter().map(|a| (TOWN, a.to_vec())).collect()
+    }
+    let under_review = town(&[accept, reply, &["review", "--stage", "review"]]);
+    let mut reviewed = under_review.clone();
+    reviewed.push((
+        COUNTY,
+        vec!["review", "--stage", "review", "--decide", "support", "--text", "维持"],
+    ));
+    let mut under_re_review = reviewed.clone();
+    under_re_review.push((TOWN, vec!["review", "--stage", "re-review"]));
+    let mut final_ = under_re_review.clone();
+    final_.push((
+        COUNTY,
+        vec!["review", "--stage", "re-review", "--decide", "support", "--text", "维持"],
+    ));
+    let mut archived = town(&close_steps);
+    archived.push((TOWN, vec!["archive"]));
+    let plans: Vec<(&str, Steps<'_>)> = vec![
+        ("registered", vec![]),
+        ("accepted", town(&[accept])),
+        (
+            "not_accepted",
+            town(&[&[
+                "screen",
+                "--decision",
+                "not-accept",
+                "--notice",
+                "告知",
+                "--authority",
+                "海丰县人民法院",
+            ]]),
+        ),
+        (
+            "to_discipline",
+            town(&[&["screen", "--decision", "discipline", "--notice", "告知"]]),
+        ),
+        (
+            "diverted",
+            town(&[&[
+                "screen",
+                "--decision",
+                "divert",
+                "--track",
+                "litigation",
+                "--notice",
+                "告知",
+            ]]),
+        ),
+        (
+            "routed",
+            town(&[accept, &["forward", "--to", COUNTY, "--due", &due]]),
+        ),
+        ("handling", town(&[accept, &["note", "--text", "已核实"]])),
+        ("replied", town(&[accept, reply])),
+        ("closed", town(&close_steps)),
+        ("archived", archived),
+        ("under_review", under_review),
+        ("reviewed", reviewed),
+        ("under_re_review", under_re_review),
+        ("final", final_),
+    ];
+    assert_eq!(plans.len(), labels::STATUSES.len(), "a status has no plan");
+    let mut cases = Vec::new();
+    for (i, (code, plan)) in plans.iter().enumerate() {
+        let no = f.register(100 + i);
+        for (unit, args) in plan {
+            if *unit == COUNTY {
+                f.wait(&format!("{no} at the county"), || {
+                    f.at(COUNTY, &["case", "show", &no]).status.success()
+                        && f.json(COUNTY, &["case", "show", &no])["records"]
+                            .as_array()
+                            .map(Vec::len)
+                            == f.json(TOWN, &["case", "show", &no])["records"]
+                                .as_array()
+                                .map(Vec::len)
+                });
+            }
+            steps(&no, unit, args);
+        }
+        cases.push((*code, no));
+    }
+    for (code, no) in &cases {
+        let status = labels::status_of_code(code).expect("a status code");
+        let label = labels::status(status);
+        let v = f.json(TOWN, &["case", "show", no]);
+        assert_eq!(v["status"], *code, "{no}");
+        assert_eq!(shown_status(&f, TOWN, no, "zh"), label.zh, "{code}");
+        assert_eq!(shown_status(&f, TOWN, no, "en"), label.en, "{code}");
+    }
+    // The county's report by status names each status as the table does.
+    f.wait("every case at the county in its final status", || {
+        cases.iter().all(|(code, no)| {
+            f.at(COUNTY, &["case", "show", no]).status.success()
+                && f.json(COUNTY, &["case", "show", no])["status"] == *code
+        })
+    });
+    let month = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .format("%Y-%m")
+        .to_string();
+    let report = f.json(
+        COUNTY,
+        &["report", "breakdown", "--by", "status", "--month", &month],
+    );
+    let rows = report["rows"].as_array().expect("rows");
+    for (code, _) in &cases {
+        let status = labels::status_of_code(code).expect("a status code");
+        let row = rows
+            .iter()
+            .find(|r| r["key"] == *code)
+            .unwrap_or_else(|| panic!("no row for {code} in {report}"));
+        assert_eq!(
+            row["cells"][0]["text"],
+            labels::status(status).zh,
+            "{code}: {row}"
+        );
+    }
+}

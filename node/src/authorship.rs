@@ -17,7 +17,7 @@
 //!    is written once and never changed or removed (`record.immutable`), names its
 //!    author as its unit (`record.unit_is_author`), and is one its author may write
 //!    given the case as the author saw it — the records in the change's causal
-//!    past, derived by [`lifecycle::derive`]: who held the case, who was assigned,
+//!    past, derived by [`case::derive`]: who held the case, who was assigned,
 //!    which units it concerned.
 //!
 //! Pure: no IO, no clock. The hub calls it through [`crate::remote::RemoteRules`]
@@ -30,9 +30,8 @@ use automerge::{AutoCommit, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, Valu
 use xinfang_hub::doc::{self, actor_unit};
 use xinfang_hub::{Refusal, Topology, UnitCode};
 
-use crate::case;
-use crate::lifecycle::{self, Body, Context, Header, Record};
-use crate::remote::{Kind, kind_of_id};
+use crate::case::{self, Context, Header, Record};
+use crate::docid::{self, Kind};
 
 fn refusal(rule: &str, author: Option<&UnitCode>, detail: impl Into<String>) -> Refusal {
     Refusal {
@@ -73,7 +72,8 @@ fn judge_inner(
     prior: Option<&mut AutoCommit>,
     incoming: &mut AutoCommit,
 ) -> Result<(), Refusal> {
-    let (kind, owner) = kind_of_id(doc_id).map_err(|why| refusal("document.kind", None, why))?;
+    let (kind, owner) =
+        docid::parse(doc_id).map_err(|e| refusal("document.kind", None, e.to_string()))?;
     let mut prior = prior;
     let changes = match prior.as_mut() {
         Some(p) => p.get_changes_added(incoming),
@@ -358,102 +358,12 @@ fn judge_records(
         received,
         skip_level_of: None,
     };
-    let now = lifecycle::derive(&header, seen, ctx, header.received);
+    let now = case::derive(&header, seen, ctx, header.received);
     for r in added {
-        may_write(ctx.topology, case_no, registrar, &now, r)?;
+        case::may_write(ctx.topology, registrar, &now, r)
+            .map_err(|e| refusal(e.rule, Some(&r.unit), format!("case {case_no}: {}", e.message)))?;
     }
     Ok(())
-}
-
-/// The rule that names who may write `r`'s kind of record, given the case `now`
-/// as its author saw it; `Ok` when `r.unit` may.
-pub fn may_write(
-    topo: &Topology,
-    case_no: &str,
-    registrar: &UnitCode,
-    now: &lifecycle::Derived,
-    r: &Record,
-) -> Result<(), Refusal> {
-    let author = &r.unit;
-    let holder = &now.handling_unit;
-    let is_holder = author == holder;
-    let superior_of_holder = !is_holder && topo.in_subtree(author, holder);
-    let concerned = now.involved.iter().any(|u| topo.in_subtree(author, u));
-    let (ok, rule, who) = match &r.body {
-        Body::Screening { .. } => (
-            is_holder,
-            "screening.by_holder",
-            format!("the unit holding the case ({holder})"),
-        ),
-        Body::Forward { .. } | Body::Assign { .. } => (
-            is_holder,
-            "routing.by_holder",
-            format!("the unit holding the case ({holder})"),
-        ),
-        Body::Objection { .. } => (
-            is_holder,
-            "objection.by_assigned_unit",
-            format!("the unit the case was routed to ({holder})"),
-        ),
-        Body::Extension { .. } | Body::ContactKey { .. } => (
-            is_holder,
-            "handling.by_assigned_unit",
-            format!("the unit handling the case ({holder})"),
-        ),
-        Body::Reply { .. } => (
-            is_holder,
-            "reply.by_assigned_unit",
-            format!("the unit handling the case ({holder})"),
-        ),
-        Body::Supervision { .. } | Body::SendBack { .. } | Body::ReviewDecision { .. } => (
-            superior_of_holder,
-            "supervision.by_superior",
-            format!("a superior of the unit handling the case ({holder})"),
-        ),
-        Body::LeadDecision { lead } => (
-            now.involved
-                .iter()
-                .chain(std::iter::once(lead))
-                .all(|u| u != author && topo.in_subtree(author, u)),
-            "lead.by_superior",
-            "a superior of every unit the case concerns".to_owned(),
-        ),
-        Body::SealedContact { .. } => (
-            author == registrar,
-            "contact.sealed_by_registrar",
-            format!("the registering unit ({registrar})"),
-        ),
-        // Progress notes: superiors note on cases below them too (the API's
-        // `AddNote`); only the handling unit's notes move the case on (`derive`).
-        Body::Progress { .. }
-        | Body::Ownership { .. }
-        | Body::Rating { .. }
-        | Body::LeaderApproval { .. }
-        | Body::Closure { .. }
-        | Body::ReturnVisit { .. }
-        | Body::Archive
-        | Body::ReviewRequest { .. } => (
-            concerned,
-            "record.by_unit_concerned",
-            "a unit the case concerns or a superior of one".to_owned(),
-        ),
-    };
-    if ok {
-        Ok(())
-    } else {
-        let kind = serde_json::to_value(&r.body)
-            .ok()
-            .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_owned)))
-            .unwrap_or_default();
-        Err(refusal(
-            rule,
-            Some(author),
-            format!(
-                "record {} ({kind}) of case {case_no} is written only by {who}, not by {author}",
-                r.id
-            ),
-        ))
-    }
 }
 
 /// A kept document's fields as JSON text, for inspection: scalars as they are,
@@ -516,8 +426,8 @@ mod tests {
     use xinfang_hub::doc::unit_actor;
 
     use super::*;
-    use crate::lifecycle::tests::{CITY, COUNTY, TOWN_A, TOWN_B, World, u};
-    use crate::lifecycle::{Screening, Stage, Supervision};
+    use crate::case::tests::{CITY, COUNTY, TOWN_A, TOWN_B, World, u};
+    use crate::case::{Body, Screening, Stage, Supervision};
 
     const NO: &str = "441521115000-2026-000001";
 
@@ -664,7 +574,7 @@ mod tests {
             "a4",
             6,
             Body::Reply {
-                opinion: crate::lifecycle::Opinion::Support,
+                opinion: crate::case::Opinion::Support,
                 text: "答复".into(),
             },
         );
@@ -692,7 +602,7 @@ mod tests {
         let w = World::new();
         let county = at_county();
         let reply = || Body::Reply {
-            opinion: crate::lifecycle::Opinion::Support,
+            opinion: crate::case::Opinion::Support,
             text: "答复".into(),
         };
         // The county assigns the case to the town, and supervises it meanwhile.
@@ -821,7 +731,7 @@ mod tests {
             ),
             (
                 Body::Reply {
-                    opinion: crate::lifecycle::Opinion::Support,
+                    opinion: crate::case::Opinion::Support,
                     text: "x".into(),
                 },
                 "reply.by_assigned_unit",
@@ -844,8 +754,8 @@ mod tests {
                 TOWN_B,
                 9,
                 Body::Rating {
-                    acceptance: crate::lifecycle::Satisfaction::Satisfied,
-                    handling: crate::lifecycle::Satisfaction::Satisfied,
+                    acceptance: crate::case::Satisfaction::Satisfied,
+                    handling: crate::case::Satisfaction::Satisfied,
                 },
             ),
         )
@@ -942,9 +852,10 @@ mod tests {
         let ok = by(&forwarded, CITY, "y1", 5, lead());
         assert_eq!(rule(w.judge(COUNTY, NO, Some(&forwarded), &ok)), "ok");
         let bad = by(&forwarded, TOWN_A, "a5", 5, lead());
+        // One rule for local writes and peers' changes: the lowest common superior.
         assert_eq!(
             rule(w.judge(TOWN_A, NO, Some(&forwarded), &bad)),
-            "lead.by_superior"
+            "lead.common_superior"
         );
         let sealed = || Body::SealedContact {
             for_unit: u(TOWN_B),
@@ -985,7 +896,7 @@ mod tests {
                 7,
                 Body::ReviewDecision {
                     stage: Stage::Review,
-                    opinion: crate::lifecycle::Opinion::Support,
+                    opinion: crate::case::Opinion::Support,
                     text: "维持".into(),
                 },
             )

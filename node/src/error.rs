@@ -56,6 +56,15 @@ impl From<UpdateError<NodeError>> for NodeError {
     }
 }
 
+impl From<crate::case::Refusal> for NodeError {
+    fn from(r: crate::case::Refusal) -> Self {
+        NodeError::Rule {
+            rule: r.rule,
+            message: r.message,
+        }
+    }
+}
+
 impl From<sqlx::Error> for NodeError {
     fn from(e: sqlx::Error) -> Self {
         NodeError::Storage(e.to_string())

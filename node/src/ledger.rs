@@ -29,6 +29,7 @@ use xinfang_hub::journal::{Attestor, CommitJournal, Committed, Origin};
 use xinfang_hub::store::TxWork;
 use xinfang_hub::{Clock, Create, Hub, UnitCode};
 
+use crate::docid::{ALERT_KIND, AlertId};
 use crate::error::NodeError;
 
 /// The hash before the first entry.
@@ -37,10 +38,6 @@ pub const GENESIS: [u8; 32] = [0; 32];
 const PAGE: i64 = 2_000;
 /// Rows per INSERT statement (9 values each).
 const ROWS_PER_STATEMENT: usize = 100;
-/// Id prefix of integrity-alert documents: `alert/<reporter>/<subject>/<ms>`.
-pub const ALERT_PREFIX: &str = "alert/";
-/// The `kind` of an integrity-alert document.
-pub const ALERT_KIND: &str = "integrity_alert";
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,37 +238,6 @@ impl CommitJournal for Journal {
                 Ok(())
             })
         })
-    }
-}
-
-/// The parts of an integrity alert's id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlertId {
-    pub reporter: UnitCode,
-    pub subject: UnitCode,
-    pub at_ms: i64,
-}
-
-impl AlertId {
-    pub fn parse(doc_id: &str) -> Option<AlertId> {
-        let rest = doc_id.strip_prefix(ALERT_PREFIX)?;
-        let mut it = rest.split('/');
-        let (r, s, ms) = (it.next()?, it.next()?, it.next()?);
-        if it.next().is_some() || ms.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(AlertId {
-            reporter: r.parse().ok()?,
-            subject: s.parse().ok()?,
-            at_ms: ms.parse().ok()?,
-        })
-    }
-
-    pub fn id(&self) -> String {
-        format!(
-            "{ALERT_PREFIX}{}/{}/{}",
-            self.reporter, self.subject, self.at_ms
-        )
     }
 }
 

@@ -2,49 +2,58 @@
 //! domain: petition case documents, their projections into query tables, and the
 //! local gRPC API.
 //!
-//! - [`case`]: the case document and its rules.
-//! - [`lifecycle`]: a case as records; status, deadlines, closure derived purely.
+//! Layers, top down: adapters ([`grpc`], one per service) → services
+//! ([`case::service`], [`schedule`]'s, [`report`]'s, [`auth`]'s accounts) → pure
+//! rules ([`case`]'s records, derivation, admission and labels; [`rules`];
+//! [`docid`]) → the hub (replication) → storage.
+//!
+//! - [`case`]: a petition case: its document, records, derived state, who may
+//!   write what, labels, views, and the case service every front calls.
+//! - [`docid`]: the grammar of every document id.
+//! - [`labels`]: the caller's language and bilingual labels.
 //! - [`projection`]: query tables derived from documents.
-//! - [`remote`]: the rules for documents that arrive from peers.
+//! - [`remote`]: the rules for documents that arrive from peers; [`authorship`]:
+//!   who wrote each change a peer sends, and whether it was theirs to write.
 //! - [`rules`]: pure rules: calendar and deadlines, time limits, ID numbers, taxonomy.
-//! - [`api`]: the `xinfang.v1.Node` service.
+//! - [`grpc`]: the gRPC adapters (`xinfang.v1.Node`, `Accounts`, `Ledger`,
+//!   `Reports`, `Schedules`).
 //! - [`auth`]: staff accounts, roles and actions, tokens, the audit log; the guard
-//!   every API call goes through ([`accounts_api`]: `xinfang.v1.Accounts`).
+//!   every call goes through.
 //! - [`ledger`]: the hash-chained ledger of commits and audit lines, its
-//!   attestation to the parent ([`ledger_api`]: `xinfang.v1.Ledger`).
+//!   attestation to the parent.
 //! - [`pii`]: personal data at rest: the node's key, AES-256-GCM, keyed hashes.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
 //! - [`cli`]: `xinfang-node run`.
-//! - [`report`]: bureau reports: case facts, rates, tables and charts.
+//! - [`report`]: bureau reports: case facts, rates, rollups.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
 
-pub mod accounts_api;
-pub mod api;
 pub mod auth;
 pub mod authorship;
 pub mod case;
 pub mod cli;
 pub mod contact;
+pub mod docid;
 pub mod error;
+pub mod grpc;
+pub mod labels;
 pub mod layout;
 pub mod ledger;
-pub mod ledger_api;
-pub mod lifecycle;
 pub mod memory;
 pub mod metrics;
 pub mod pii;
 pub mod projection;
 pub mod remote;
 pub mod report;
-pub mod report_api;
 pub mod rules;
 pub mod schedule;
-pub mod schedule_api;
 pub mod schema;
 pub mod sealer;
 pub mod server;
 pub mod store_copy;
 
 pub use error::NodeError;
+
+/// The case lifecycle lives in [`case`]; the old path stays while callers move.
+pub use case as lifecycle;

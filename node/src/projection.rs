@@ -20,7 +20,7 @@ use xinfang_hub::{Topology, UnitCode};
 
 use crate::case::{self, CaseView};
 use crate::error::NodeError;
-use crate::lifecycle::{self, Context};
+use crate::case::Context;
 use crate::report::rollup::Anchors;
 use crate::report::rollup_store::{self, Incoming};
 use crate::rules::CaseRules;
@@ -77,11 +77,11 @@ pub fn project(
         }
         None => ("registered".to_owned(), view.unit.clone(), None),
     };
-    let owner = lifecycle::ordered(&records)
+    let owner = case::ordered(&records)
         .into_iter()
         .rev()
         .find_map(|r| match &r.body {
-            lifecycle::Body::Ownership { leader, .. } => Some((
+            case::Body::Ownership { leader, .. } => Some((
                 leader.clone(),
                 r.unit.to_string(),
                 r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -23,7 +23,8 @@ use xinfang_hub::{DocumentCheck, Refusal, Topology, UnitCode};
 use crate::case::{
     self, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS, MAX_REPRESENTATIVES,
 };
-use crate::lifecycle::{Body, Context, Record};
+use crate::case::{Body, Context, Record};
+use crate::docid::{self, Kind};
 use crate::rules::CaseRules;
 
 /// Largest single lifecycle record (its JSON text), in bytes.
@@ -73,64 +74,6 @@ impl DocumentCheck for RemoteRules {
     }
 }
 
-/// The kinds of document this node knows, by the form of their id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Case,
-    Roster,
-    Schedule,
-    Quarterly,
-    /// A parent's report that a child's ledger does not extend what it saw
-    /// (`alert/<reporting unit>/<flagged unit>/<ms>`).
-    Alert,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Case => case::KIND,
-            Kind::Roster => "roster",
-            Kind::Schedule => "schedule",
-            Kind::Quarterly => "quarterly",
-            Kind::Alert => crate::ledger::ALERT_KIND,
-        }
-    }
-}
-
-/// The kind an id stands for, and the unit it names; `Err` says why it is none.
-pub fn kind_of_id(doc_id: &str) -> Result<(Kind, UnitCode), String> {
-    let unit = |s: &str| s.parse::<UnitCode>().ok();
-    let parts: Vec<&str> = doc_id.split('/').collect();
-    let found = match parts.as_slice() {
-        ["roster", u] => unit(u).map(|u| (Kind::Roster, u)),
-        ["schedule", u, m] => unit(u)
-            .filter(|_| m.parse::<crate::schedule::model::Month>().is_ok())
-            .map(|u| (Kind::Schedule, u)),
-        ["quarterly", u, q] => unit(u)
-            .filter(|_| q.parse::<crate::schedule::model::Quarter>().is_ok())
-            .map(|u| (Kind::Quarterly, u)),
-        [no] => case_unit(no).map(|u| (Kind::Case, u)),
-        ["alert", ..] => crate::ledger::AlertId::parse(doc_id).map(|a| (Kind::Alert, a.reporter)),
-        _ => None,
-    };
-    found.ok_or_else(|| {
-        "the id is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
-         roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, \
-         alert/UNIT/UNIT/MS); refused"
-            .to_owned()
-    })
-}
-
-/// The registering unit of a case number `<unit>-<year>-<6 digits>`.
-fn case_unit(no: &str) -> Option<UnitCode> {
-    let mut it = no.rsplitn(3, '-');
-    let (seq, year, unit) = (it.next()?, it.next()?, it.next()?);
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(seq, 6) && digits(year, 4))
-        .then(|| unit.parse().ok())
-        .flatten()
-}
-
 /// A root field as text: `Ok(None)` when absent, `Err` when it is not text.
 fn text(d: &AutoCommit, key: &str) -> Result<Option<String>, String> {
     match d.get(ROOT, key) {
@@ -164,7 +107,7 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), String> {
 
 /// Checks one document from a peer.
 pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
-    let (kind, unit) = kind_of_id(doc_id)?;
+    let (kind, unit) = docid::parse(doc_id).map_err(|e| e.to_string())?;
     match text(d, "kind")? {
         Some(k) if k == kind.as_str() => {}
         Some(k) => {
@@ -309,16 +252,16 @@ mod tests {
     #[test]
     fn ids_say_the_kind() {
         assert_eq!(
-            kind_of_id("441521115000-2026-000001").unwrap(),
+            docid::parse("441521115000-2026-000001").unwrap(),
             (Kind::Case, unit())
         );
-        assert_eq!(kind_of_id("roster/441521115000").unwrap().0, Kind::Roster);
+        assert_eq!(docid::parse("roster/441521115000").unwrap().0, Kind::Roster);
         assert_eq!(
-            kind_of_id("schedule/441521115000/2016-04").unwrap().0,
+            docid::parse("schedule/441521115000/2016-04").unwrap().0,
             Kind::Schedule
         );
         assert_eq!(
-            kind_of_id("quarterly/441521115000/2016Q2").unwrap().0,
+            docid::parse("quarterly/441521115000/2016Q2").unwrap().0,
             Kind::Quarterly
         );
         for bad in [
@@ -329,7 +272,7 @@ mod tests {
             "schedule/441521115000/April",
             "widget/441521115000",
         ] {
-            assert!(kind_of_id(bad).is_err(), "{bad}");
+            assert!(docid::parse(bad).is_err(), "{bad}");
         }
     }
 

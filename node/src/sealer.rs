@@ -10,10 +10,9 @@ use tokio::sync::watch;
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::{Create, Hub, UnitCode};
 
-use crate::case;
 use crate::contact::{self, NodeKeys};
 use crate::error::NodeError;
-use crate::lifecycle::{self, Body, Context, Record};
+use crate::case::{self, Body, Context, Record};
 use crate::rules::CaseRules;
 
 /// What the sealed value is bound to: the case and the unit it is for.
@@ -134,7 +133,7 @@ impl Sealer {
                         // Written by the node itself.
                         by: None,
                     };
-                    lifecycle::admit(&h, &records, &record, &ctx, lifecycle::local_day(at))
+                    case::admit(&h, &records, &record, &ctx, case::local_day(at))
                         .map_err(|r| NodeError::Rule { rule: r.rule, message: r.message })?;
                     case::add_record(d, case_no, &record)?;
                     records.push(record);

@@ -22,15 +22,16 @@ use xinfang_proto::v1::ledger_server::LedgerServer;
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
-use crate::accounts_api::AccountsApi;
-use crate::api::NodeApi;
+use crate::grpc::accounts::AccountsApi;
+use crate::case::service::{CaseDeps, CaseService};
+use crate::grpc::node::NodeApi;
 use crate::auth::{Accounts, Guard};
 use crate::metrics::{self, GrpcMetrics, NodeMetrics};
 use crate::projection::Projector;
 use crate::report::service::ReportService;
-use crate::report_api::ReportsApi;
+use crate::grpc::reports::ReportsApi;
 use crate::schedule::service::{RuleSets, ScheduleService};
-use crate::schedule_api::SchedulesApi;
+use crate::grpc::schedules::SchedulesApi;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
 use xinfang_proto::v1::schedules_server::SchedulesServer;
@@ -377,20 +378,22 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         rules.clone(),
         schedules.clone(),
     ));
-    let api = NodeApi::new(
-        hub.clone(),
-        db.clone(),
-        projector.clone(),
-        rules,
-        match_key,
-        keys,
-    )
-    .with_tls(tls_state.clone())
-    .with_ledger(ledger.clone())
-    .with_pii(pii.clone(), cfg.pii_clear_roles.clone());
     let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
         .with_ledger(ledger.clone());
     let guard = Arc::new(Guard::new(accounts));
+    let cases = Arc::new(CaseService::new(CaseDeps {
+        hub: hub.clone(),
+        db: db.clone(),
+        projector: projector.clone(),
+        rules,
+        match_key,
+        keys,
+        guard: guard.clone(),
+        ledger: ledger.clone(),
+        pii: pii.clone(),
+        clear_roles: cfg.pii_clear_roles.clone(),
+    }));
+    let api = NodeApi::new(cases, hub.clone(), ledger.clone(), tls_state.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
     let replication_router = builder
@@ -409,7 +412,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(health_service.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(
-            NodeServer::new(api.with_guard(guard.clone()))
+            NodeServer::new(api)
                 .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
@@ -421,7 +424,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
                 .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
-            LedgerServer::new(crate::ledger_api::LedgerApi::new(
+            LedgerServer::new(crate::grpc::ledger::LedgerApi::new(
                 ledger.clone(),
                 guard.clone(),
             ))

@@ -13,7 +13,8 @@ pub mod store;
 use tonic::Request;
 use xinfang_hub::pki::{PeerIdentity, identity_of};
 
-pub use roles::{Action, Role, Step, allowed, any_allowed};
+pub use crate::case::Step;
+pub use roles::{Action, Role, allowed, any_allowed};
 pub use store::{Accounts, AuditEntry, Refusal, User};
 
 use crate::error::NodeError;

@@ -2,7 +2,7 @@
 //! local API, as one pure function ([`allowed`]). `docs/accounts.md` prints the
 //! same table; a test holds the two equal cell by cell.
 
-use crate::lifecycle::Body;
+use crate::case::Step;
 
 /// A staff role. A user may hold several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,112 +56,6 @@ impl Role {
 
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == s.trim())
-    }
-}
-
-/// One kind of lifecycle record (`Body`'s `kind`), each its own action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Step {
-    Screening,
-    Forward,
-    Assign,
-    Objection,
-    LeadDecision,
-    Ownership,
-    Progress,
-    Supervision,
-    SendBack,
-    Extension,
-    Reply,
-    Rating,
-    LeaderApproval,
-    Closure,
-    ReturnVisit,
-    Archive,
-    ReviewRequest,
-    ReviewDecision,
-    ContactKey,
-    SealedContact,
-}
-
-impl Step {
-    pub const ALL: [Step; 20] = [
-        Step::Screening,
-        Step::Forward,
-        Step::Assign,
-        Step::Objection,
-        Step::LeadDecision,
-        Step::Ownership,
-        Step::Progress,
-        Step::Supervision,
-        Step::SendBack,
-        Step::Extension,
-        Step::Reply,
-        Step::Rating,
-        Step::LeaderApproval,
-        Step::Closure,
-        Step::ReturnVisit,
-        Step::Archive,
-        Step::ReviewRequest,
-        Step::ReviewDecision,
-        Step::ContactKey,
-        Step::SealedContact,
-    ];
-
-    /// The record's `kind`, as in its JSON.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Step::Screening => "screening",
-            Step::Forward => "forward",
-            Step::Assign => "assign",
-            Step::Objection => "objection",
-            Step::LeadDecision => "lead_decision",
-            Step::Ownership => "ownership",
-            Step::Progress => "progress",
-            Step::Supervision => "supervision",
-            Step::SendBack => "send_back",
-            Step::Extension => "extension",
-            Step::Reply => "reply",
-            Step::Rating => "rating",
-            Step::LeaderApproval => "leader_approval",
-            Step::Closure => "closure",
-            Step::ReturnVisit => "return_visit",
-            Step::Archive => "archive",
-            Step::ReviewRequest => "review_request",
-            Step::ReviewDecision => "review_decision",
-            Step::ContactKey => "contact_key",
-            Step::SealedContact => "sealed_contact",
-        }
-    }
-
-    pub fn from_kind(kind: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.kind() == kind)
-    }
-
-    /// The step a record body is (exhaustive: a new record kind must be placed).
-    pub fn of(body: &Body) -> Step {
-        match body {
-            Body::Screening { .. } => Step::Screening,
-            Body::Forward { .. } => Step::Forward,
-            Body::Assign { .. } => Step::Assign,
-            Body::Objection { .. } => Step::Objection,
-            Body::LeadDecision { .. } => Step::LeadDecision,
-            Body::Ownership { .. } => Step::Ownership,
-            Body::Progress { .. } => Step::Progress,
-            Body::Supervision { .. } => Step::Supervision,
-            Body::SendBack { .. } => Step::SendBack,
-            Body::Extension { .. } => Step::Extension,
-            Body::Reply { .. } => Step::Reply,
-            Body::Rating { .. } => Step::Rating,
-            Body::LeaderApproval { .. } => Step::LeaderApproval,
-            Body::Closure { .. } => Step::Closure,
-            Body::ReturnVisit { .. } => Step::ReturnVisit,
-            Body::Archive => Step::Archive,
-            Body::ReviewRequest { .. } => Step::ReviewRequest,
-            Body::ReviewDecision { .. } => Step::ReviewDecision,
-            Body::ContactKey { .. } => Step::ContactKey,
-            Body::SealedContact { .. } => Step::SealedContact,
-        }
     }
 }
 
@@ -332,6 +226,7 @@ pub fn any_allowed(roles: &[Role], action: Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::Body;
 
     /// The table in docs/accounts.md, parsed: action code → roles ticked.
     fn documented() -> Vec<(String, Vec<Role>)> {

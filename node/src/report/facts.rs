@@ -52,7 +52,7 @@ pub struct CaseFacts {
     pub purpose: String,
     /// "" when unknown.
     pub category: String,
-    /// [`lifecycle::status_code`].
+    /// [`lifecycle::Status::code`].
     pub status: String,
     /// The unit holding the case now.
     pub handling_unit: String,
@@ -203,7 +203,7 @@ pub fn facts(
         channel: channel_code(details.channel).to_owned(),
         purpose: details.purpose.clone().unwrap_or_default(),
         category: details.category.clone().unwrap_or_default(),
-        status: lifecycle::status_code(now.status).to_owned(),
+        status: now.status.code().to_owned(),
         responsible_unit: details
             .responsible_unit
             .as_ref()

@@ -15,6 +15,7 @@ use super::facts::CaseFacts;
 use super::rates::{self, ChargedTo, RATES};
 use super::rollup::{self, Anchors, Entry, Need, Tally};
 use super::rollup_store::{FACT_COLUMNS, FLAGS, FactsRow, PARTS, part_columns};
+use crate::case::labels;
 use crate::error::NodeError;
 use crate::projection::Projector;
 use crate::rules::CaseRules;
@@ -97,35 +98,14 @@ fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
         .map_err(|_| NodeError::invalid(field, format!("{v:?} is not a date; write YYYY-MM-DD")))
 }
 
+/// A status code's label (the one table, `case::labels`).
 fn status_zh(code: &str) -> &str {
-    match code {
-        "registered" => "已登记",
-        "accepted" => "已受理",
-        "not_accepted" => "不予受理",
-        "to_discipline" => "转纪检监察",
-        "diverted" => "导入其他程序",
-        "routed" => "已转送/交办",
-        "handling" => "办理中",
-        "replied" => "已答复",
-        "closed" => "已办结",
-        "archived" => "已归档",
-        "under_review" => "复查中",
-        "reviewed" => "已复查",
-        "under_re_review" => "复核中",
-        "final" => "不再受理",
-        other => other,
-    }
+    labels::status_of_code(code).map_or(code, |s| labels::status(s).zh)
 }
 
+/// A channel code's label (the one table, `case::labels`).
 fn channel_zh(code: &str) -> &str {
-    match code {
-        "visit" => "来访",
-        "letter" => "来信",
-        "online" => "网上信访",
-        "phone" => "来电",
-        "fax" => "传真",
-        other => other,
-    }
+    labels::channel_of_code(code).map_or(code, |c| labels::channel(c).zh)
 }
 
 fn kind_zh(code: &str) -> &str {
@@ -529,8 +509,8 @@ impl ReportService {
         let names = [
             ("registered", "登记件数"),
             ("accepted", "受理"),
-            ("replied", "已答复"),
-            ("closed", "已办结"),
+            ("replied", labels::status(crate::case::Status::Replied).zh),
+            ("closed", labels::status(crate::case::Status::Closed).zh),
             ("overdue", "当前逾期"),
             ("repeat", "重复信访"),
             ("online", "网上信访"),

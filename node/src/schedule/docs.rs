@@ -22,15 +22,15 @@ use super::quota::Violation;
 use crate::error::NodeError;
 
 pub fn roster_id(unit: &UnitCode) -> String {
-    format!("roster/{unit}")
+    crate::docid::roster(unit)
 }
 
 pub fn schedule_id(unit: &UnitCode, month: Month) -> String {
-    format!("schedule/{unit}/{month}")
+    crate::docid::schedule(unit, month)
 }
 
 pub fn quarterly_id(unit: &UnitCode, q: Quarter) -> String {
-    format!("quarterly/{unit}/{q}")
+    crate::docid::quarterly(unit, q)
 }
 
 fn am(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {

@@ -1,0 +1,709 @@
+//! `xinfang case register|show|list|note|timeline` and the steps on a case
+//! (`screen`, `forward`, … `review`). A client of the node's API: it sends each
+//! step as the record JSON the API takes, and shows the case as the node's view
+//! carries it (labels in the language asked for, units by name).
+
+mod render;
+
+use clap::{Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use xinfang_proto::v1 as pb;
+
+use crate::conn::{ConnArgs, localized, status_error};
+use crate::output::{Lang, local_time, print_json, table};
+use render::{CaseJson, named, print_timeline, show, to_json};
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCmd {
+    /// Register a petition at the unit's own node
+    Register {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Petitioner's name
+        #[arg(long)]
+        petitioner: String,
+        /// The demand (诉求内容)
+        #[arg(long)]
+        content: String,
+        #[command(flatten)]
+        details: Box<RegisterDetails>,
+    },
+    /// Show one case file
+    Show {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Case number
+        case_no: String,
+    },
+    /// List cases visible at the node
+    List {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Most cases to list
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Only cases in this status (registered, accepted, routed, handling, replied, closed, …)
+        #[arg(long)]
+        status: Option<String>,
+        /// Only cases registered or handled in this unit's subtree
+        #[arg(long)]
+        subtree: Option<String>,
+        /// Only this content category (code from the classification)
+        #[arg(long)]
+        category: Option<String>,
+        /// Only cases past their next deadline
+        #[arg(long)]
+        overdue: bool,
+        /// Only repeat petitions (重复信访)
+        #[arg(long)]
+        repeat: bool,
+        /// Only skip-level petitions (越级访)
+        #[arg(long)]
+        skip_level: bool,
+    },
+    /// Add a progress note to a case, as the node's unit
+    Note {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Show a case's history, step by step
+    Timeline {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+    },
+    /// Screen (甄别): accept, or not accept / discipline inspection / divert, with the notice
+    Screen {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_enum)]
+        decision: ScreenDecision,
+        /// The written notice to the petitioner (all decisions but accept)
+        #[arg(long)]
+        notice: Option<String>,
+        /// The competent authority named in a not-accepted notice
+        #[arg(long)]
+        authority: Option<String>,
+        /// Where a diverted matter goes
+        #[arg(long, value_enum)]
+        track: Option<Track>,
+    },
+    /// Forward (转送) to the competent unit, with a due date
+    Forward {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        to: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: String,
+    },
+    /// Assign (交办) to a unit below, with a due date
+    Assign {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        due: String,
+    },
+    /// Object that a routed matter is not this unit's (within 5 working days)
+    Object {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Decide the lead unit (主办单位): only the common superior may
+    Lead {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long = "lead")]
+        lead: String,
+    },
+    /// A leader takes ownership (领导包案) with the five duties (五包)
+    Own {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        leader: String,
+    },
+    /// Supervise (督办) the handling unit
+    Supervise {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_enum)]
+        method: Method,
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        demand: String,
+    },
+    /// Send a replied case back for redoing (发回重新办理)
+    SendBack {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Extend handling (at most 30 days in all), with approval
+    Extend {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        approved_by: String,
+    },
+    /// Reply to the petitioner with the written opinion
+    Reply {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_enum)]
+        opinion: Opinion,
+        #[arg(long)]
+        text: String,
+    },
+    /// Record the petitioner's rating of acceptance and handling
+    Rate {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_enum)]
+        acceptance: Satisfaction,
+        #[arg(long, value_enum)]
+        handling: Satisfaction,
+    },
+    /// The owning leader's approval opinion
+    Approve {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        leader: String,
+        #[arg(long)]
+        opinion: String,
+    },
+    /// Close (结案): refused, naming them, while any of the five conditions fails
+    Close {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        facts_clear: bool,
+        #[arg(long)]
+        handled_in_place: bool,
+        #[arg(long)]
+        file_complete: bool,
+    },
+    /// Record a return visit (回访)
+    Revisit {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Archive a closed case (销号存档)
+    Archive {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+    },
+    /// Record a review (复查) or re-review (复核) request, or decide one with --decide
+    Review {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_enum, default_value = "review")]
+        stage: Stage,
+        /// Decide the open request with this opinion (by a superior of the handling unit)
+        #[arg(long, value_enum)]
+        decide: Option<Opinion>,
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+}
+
+/// The ledger elements of a registration (all optional).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterDetails {
+    /// Resident identity number (GB 11643); stays in clear only at this node
+    #[arg(long)]
+    id_number: Option<String>,
+    /// Stays in clear only at this node
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    /// visit, letter, online, phone or fax
+    #[arg(long, default_value = "visit")]
+    channel: String,
+    /// Purpose code (advice, appeal, request, accusation, other)
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Content category code (see the classification)
+    #[arg(long)]
+    category: Option<String>,
+    /// Subcategory name within the category
+    #[arg(long)]
+    subcategory: Option<String>,
+    /// Unit code where the problem arose
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    cause: Option<String>,
+    #[arg(long)]
+    receiving_leader: Option<String>,
+    /// Unit code of the responsible unit
+    #[arg(long)]
+    responsible_unit: Option<String>,
+    /// A group visit's representative (repeat, at most 5)
+    #[arg(long = "representative")]
+    representatives: Vec<String>,
+    /// How many people came (group visits)
+    #[arg(long, default_value_t = 0)]
+    head_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ScreenDecision {
+    Accept,
+    NotAccept,
+    Discipline,
+    Divert,
+}
+
+/// Where a diverted matter goes (诉访分离).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Track {
+    Litigation,
+    Arbitration,
+    AdministrativeReview,
+}
+
+/// How a superior supervises (督办).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Method {
+    Phone,
+    Letter,
+    Interview,
+    Meeting,
+    Listed,
+    PublicNotice,
+}
+
+/// The opinion of a reply or a review (答复意见 / 复查复核意见).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Opinion {
+    Adopt,
+    Support,
+    Explain,
+    NotSupport,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Satisfaction {
+    Satisfied,
+    Basic,
+    Unsatisfied,
+}
+
+/// 复查 (review) or 复核 (re-review).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Stage {
+    Review,
+    ReReview,
+}
+
+/// The API's code for a value typed on the command line: the flag's value with
+/// `_` for `-` (`public-notice` → `public_notice`).
+fn code(v: impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().replace('-', "_"))
+        .unwrap_or_default()
+}
+
+fn screening(
+    decision: ScreenDecision,
+    notice: Option<String>,
+    authority: Option<String>,
+    track: Option<Track>,
+) -> anyhow::Result<Value> {
+    let need = |v: Option<String>, flag: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| anyhow::anyhow!("--{flag} is required for this decision"))
+    };
+    Ok(match decision {
+        ScreenDecision::Accept => json!({"decision": "accept"}),
+        ScreenDecision::NotAccept => json!({
+            "decision": "not_accept",
+            "notice": need(notice, "notice")?,
+            "competent_authority": need(authority, "authority")?,
+        }),
+        ScreenDecision::Discipline => json!({
+            "decision": "discipline",
+            "notice": need(notice, "notice")?,
+        }),
+        ScreenDecision::Divert => json!({
+            "decision": "divert",
+            "track": code(track.ok_or_else(|| anyhow::anyhow!("--track is required to divert"))?),
+            "notice": need(notice, "notice")?,
+        }),
+    })
+}
+
+fn unit_arg(flag: &str, v: &str) -> anyhow::Result<String> {
+    let unit: xinfang_hub::UnitCode = v.parse().map_err(|e| anyhow::anyhow!("--{flag}: {e}"))?;
+    Ok(unit.to_string())
+}
+
+fn date_arg(flag: &str, v: &str) -> anyhow::Result<String> {
+    let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--{flag} {v:?}: expected a date as YYYY-MM-DD"))?;
+    Ok(day.to_string())
+}
+
+/// Sends one lifecycle step (`kind` and its fields) and shows the case after it.
+async fn act(
+    conn: &ConnArgs,
+    case_no: String,
+    kind: &str,
+    fields: Value,
+    json: bool,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let mut record = fields;
+    if let Value::Object(m) = &mut record {
+        m.insert("kind".into(), Value::String(kind.to_owned()));
+    }
+    let mut client = conn.client().await?;
+    let c = client
+        .act(localized(
+            pb::ActRequest {
+                case_no,
+                record: record.to_string(),
+            },
+            lang,
+        ))
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    show(c, json, lang)
+}
+
+pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
+    match cmd {
+        CaseCmd::Register {
+            conn,
+            petitioner,
+            content,
+            details: x,
+        } => {
+            let mut client = conn.client().await?;
+            let unit = conn.acting_unit()?;
+            let c = client
+                .register_case(localized(pb::RegisterCaseRequest {
+                    unit: unit.to_string(),
+                    petitioner,
+                    content,
+                    id_number: x.id_number.unwrap_or_default(),
+                    phone: x.phone.unwrap_or_default(),
+                    address: x.address.unwrap_or_default(),
+                    channel: x.channel,
+                    purpose: x.purpose.unwrap_or_default(),
+                    category: x.category.unwrap_or_default(),
+                    subcategory: x.subcategory.unwrap_or_default(),
+                    place: x.place.unwrap_or_default(),
+                    cause: x.cause.unwrap_or_default(),
+                    receiving_leader: x.receiving_leader.unwrap_or_default(),
+                    responsible_unit: x.responsible_unit.unwrap_or_default(),
+                    representatives: x.representatives,
+                    head_count: x.head_count,
+                }, lang))
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            if json {
+                print_json(&to_json(c, true))?;
+            } else {
+                println!("{} {}", lang.t("已登记", "Registered"), c.case_no);
+            }
+        }
+        CaseCmd::Show { conn, case_no } => {
+            let mut client = conn.client().await?;
+            let c = client
+                .get_case(localized(pb::GetCaseRequest { case_no }, lang))
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            show(c, json, lang)?;
+        }
+        CaseCmd::List {
+            conn,
+            limit,
+            status,
+            subtree,
+            category,
+            overdue,
+            repeat,
+            skip_level,
+        } => {
+            let mut client = conn.client().await?;
+            let cases = client
+                .list_cases(localized(pb::ListCasesRequest {
+                    limit,
+                    status: status.unwrap_or_default(),
+                    subtree: subtree.unwrap_or_default(),
+                    category: category.unwrap_or_default(),
+                    overdue,
+                    repeat,
+                    skip_level,
+                }, lang))
+                .await
+                .map_err(status_error)?
+                .into_inner()
+                .cases;
+            if json {
+                let v: Vec<CaseJson> = cases.into_iter().map(|c| to_json(c, false)).collect();
+                print_json(&v)?;
+            } else {
+                let mut t = table(vec![
+                    lang.t("案件编号", "Case no."),
+                    lang.t("登记单位", "Unit"),
+                    lang.t("登记时间", "Registered"),
+                    lang.t("信访人", "Petitioner"),
+                    lang.t("诉求内容", "Demand"),
+                    lang.t("状态", "Status"),
+                    lang.t("办理单位", "Handling"),
+                    lang.t("期限", "Due"),
+                    lang.t("标记", "Flags"),
+                ]);
+                for c in &cases {
+                    let demand: String = c.content.chars().take(20).collect();
+                    let due = c.next_deadline.as_ref().map(|d| {
+                        if d.overdue {
+                            format!("{} {}", d.due, lang.t("超期", "overdue"))
+                        } else {
+                            d.due.clone()
+                        }
+                    });
+                    let mut flags = Vec::new();
+                    if !c.repeat_of.is_empty() {
+                        flags.push(lang.t("重复", "repeat"));
+                    }
+                    if !c.skip_level_of.is_empty() {
+                        flags.push(lang.t("越级", "skip-level"));
+                    }
+                    t.add_row(vec![
+                        c.case_no.clone(),
+                        named(&c.unit_name, &c.unit),
+                        local_time(&c.registered_at),
+                        c.petitioner.clone(),
+                        demand,
+                        c.status_label.clone(),
+                        named(&c.handling_unit_name, &c.handling_unit),
+                        due.unwrap_or_default(),
+                        flags.join(" "),
+                    ]);
+                }
+                println!("{t}");
+                println!("{} {}", lang.t("共", "Total"), cases.len());
+            }
+        }
+        CaseCmd::Note {
+            conn,
+            case_no,
+            text,
+        } => {
+            let mut client = conn.client().await?;
+            let c = client
+                .add_note(localized(pb::AddNoteRequest { case_no, text }, lang))
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            show(c, json, lang)?;
+        }
+        CaseCmd::Timeline { conn, case_no } => {
+            let mut client = conn.client().await?;
+            let c = client
+                .get_case(localized(pb::GetCaseRequest { case_no }, lang))
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            if json {
+                print_json(&to_json(c, true).records)?;
+            } else {
+                print_timeline(&c, lang);
+            }
+        }
+        CaseCmd::Screen {
+            conn,
+            case_no,
+            decision,
+            notice,
+            authority,
+            track,
+        } => {
+            let decision = screening(decision, notice, authority, track)?;
+            act(&conn, case_no, "screening", json!({ "decision": decision }), json, lang).await?;
+        }
+        CaseCmd::Forward {
+            conn,
+            case_no,
+            to,
+            due,
+        } => {
+            let fields = json!({"to": unit_arg("to", &to)?, "due": date_arg("due", &due)?});
+            act(&conn, case_no, "forward", fields, json, lang).await?;
+        }
+        CaseCmd::Assign {
+            conn,
+            case_no,
+            to,
+            due,
+        } => {
+            let fields = json!({"to": unit_arg("to", &to)?, "due": date_arg("due", &due)?});
+            act(&conn, case_no, "assign", fields, json, lang).await?;
+        }
+        CaseCmd::Object {
+            conn,
+            case_no,
+            reason,
+        } => {
+            act(&conn, case_no, "objection", json!({ "reason": reason }), json, lang).await?;
+        }
+        CaseCmd::Lead {
+            conn,
+            case_no,
+            lead,
+        } => {
+            let fields = json!({ "lead": unit_arg("lead", &lead)? });
+            act(&conn, case_no, "lead_decision", fields, json, lang).await?;
+        }
+        CaseCmd::Own {
+            conn,
+            case_no,
+            leader,
+        } => {
+            // The node takes all five duties (五包) when none are named.
+            act(&conn, case_no, "ownership", json!({ "leader": leader }), json, lang).await?;
+        }
+        CaseCmd::Supervise {
+            conn,
+            case_no,
+            method,
+            due,
+            demand,
+        } => {
+            let fields = json!({
+                "method": code(method),
+                "due": date_arg("due", &due)?,
+                "demand": demand,
+            });
+            act(&conn, case_no, "supervision", fields, json, lang).await?;
+        }
+        CaseCmd::SendBack {
+            conn,
+            case_no,
+            reason,
+        } => {
+            act(&conn, case_no, "send_back", json!({ "reason": reason }), json, lang).await?;
+        }
+        CaseCmd::Extend {
+            conn,
+            case_no,
+            days,
+            reason,
+            approved_by,
+        } => {
+            let fields = json!({"days": days, "reason": reason, "approved_by": approved_by});
+            act(&conn, case_no, "extension", fields, json, lang).await?;
+        }
+        CaseCmd::Reply {
+            conn,
+            case_no,
+            opinion,
+            text,
+        } => {
+            let fields = json!({"opinion": code(opinion), "text": text});
+            act(&conn, case_no, "reply", fields, json, lang).await?;
+        }
+        CaseCmd::Rate {
+            conn,
+            case_no,
+            acceptance,
+            handling,
+        } => {
+            let fields = json!({"acceptance": code(acceptance), "handling": code(handling)});
+            act(&conn, case_no, "rating", fields, json, lang).await?;
+        }
+        CaseCmd::Approve {
+            conn,
+            case_no,
+            leader,
+            opinion,
+        } => {
+            let fields = json!({"leader": leader, "opinion": opinion});
+            act(&conn, case_no, "leader_approval", fields, json, lang).await?;
+        }
+        CaseCmd::Close {
+            conn,
+            case_no,
+            facts_clear,
+            handled_in_place,
+            file_complete,
+        } => {
+            let fields = json!({
+                "facts_clear": facts_clear,
+                "handled_in_place": handled_in_place,
+                "file_complete": file_complete,
+            });
+            act(&conn, case_no, "closure", fields, json, lang).await?;
+        }
+        CaseCmd::Revisit {
+            conn,
+            case_no,
+            text,
+        } => {
+            act(&conn, case_no, "return_visit", json!({ "text": text }), json, lang).await?;
+        }
+        CaseCmd::Archive { conn, case_no } => {
+            act(&conn, case_no, "archive", json!({}), json, lang).await?;
+        }
+        CaseCmd::Review {
+            conn,
+            case_no,
+            stage,
+            decide,
+            text,
+        } => {
+            match decide {
+                Some(opinion) => {
+                    let fields = json!({"stage": code(stage), "opinion": code(opinion), "text": text});
+                    act(&conn, case_no, "review_decision", fields, json, lang).await?;
+                }
+                None => {
+                    let fields = json!({ "stage": code(stage) });
+                    act(&conn, case_no, "review_request", fields, json, lang).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,461 @@
+//! Whether a new record may be written at all: the rules of Reg-2022 and the local
+//! rules, each refusal naming the rule. [`may_write`] is the one rule of *who* may
+//! write each kind of record; local writes ([`admit`]) and changes from peers
+//! (`authorship`) both ask it.
+
+use chrono::NaiveDate;
+use xinfang_hub::{Topology, UnitCode};
+
+use super::record::{Body, Record, Screening, Stage};
+use super::state::{Context, DeadlineKind, Derived, Header, Status, derive, local_day, ordered};
+use crate::rules::calendar::due_date;
+
+/// Why a record may not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}: {message}")]
+pub struct Refusal {
+    /// A stable name for the rule, e.g. `closure.five_conditions`.
+    pub rule: &'static str,
+    pub message: String,
+}
+
+fn refuse(rule: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        rule,
+        message: message.into(),
+    }
+}
+
+/// Who may write `r`'s kind of record, given the case `now` as its author saw it
+/// (for a local write: the case as it stands); `Ok` when `r.unit` may. The one
+/// home of this rule: [`admit`] asks it before a local write, and the authorship
+/// check asks it of every record a peer sends.
+pub fn may_write(
+    topo: &Topology,
+    registrar: &UnitCode,
+    now: &Derived,
+    r: &Record,
+) -> Result<(), Refusal> {
+    let author = &r.unit;
+    let holder = &now.handling_unit;
+    let is_holder = author == holder;
+    let superior_of_holder = !is_holder && topo.in_subtree(author, holder);
+    let concerned = now.involved.iter().any(|u| topo.in_subtree(author, u));
+    let (ok, rule, who) = match &r.body {
+        Body::Screening { .. } => (
+            is_holder,
+            "screening.by_holder",
+            format!("the unit holding the case ({holder})"),
+        ),
+        Body::Forward { .. } | Body::Assign { .. } => (
+            is_holder,
+            "routing.by_holder",
+            format!("the unit holding the case ({holder})"),
+        ),
+        Body::Objection { .. } => (
+            is_holder,
+            "objection.by_assigned_unit",
+            format!("the unit the case was routed to ({holder})"),
+        ),
+        Body::Extension { .. } | Body::ContactKey { .. } => (
+            is_holder,
+            "handling.by_assigned_unit",
+            format!("the unit handling the case ({holder})"),
+        ),
+        Body::Reply { .. } => (
+            is_holder,
+            "reply.by_assigned_unit",
+            format!("the unit handling the case ({holder})"),
+        ),
+        Body::Supervision { .. } | Body::SendBack { .. } | Body::ReviewDecision { .. } => (
+            superior_of_holder,
+            "supervision.by_superior",
+            format!("a superior of the unit handling the case ({holder})"),
+        ),
+        // The lowest common superior of the units involved decides between them.
+        Body::LeadDecision { .. } => {
+            let decider = topo.lowest_common_superior(&now.involved);
+            (
+                decider.as_ref() == Some(author),
+                "lead.common_superior",
+                format!(
+                    "the lowest common superior of the units involved ({})",
+                    decider.map_or_else(|| "none".to_owned(), |d| d.to_string())
+                ),
+            )
+        }
+        Body::SealedContact { .. } => (
+            author == registrar,
+            "contact.sealed_by_registrar",
+            format!("the registering unit ({registrar})"),
+        ),
+        // Progress notes: superiors note on cases below them too (`AddNote`); only
+        // the handling unit's notes move the case on (`derive`).
+        Body::Progress { .. }
+        | Body::Ownership { .. }
+        | Body::Rating { .. }
+        | Body::LeaderApproval { .. }
+        | Body::Closure { .. }
+        | Body::ReturnVisit { .. }
+        | Body::Archive
+        | Body::ReviewRequest { .. } => (
+            concerned,
+            "record.by_unit_concerned",
+            "a unit the case concerns or a superior of one".to_owned(),
+        ),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            rule,
+            format!(
+                "record {} ({}) is written only by {who}, not by {author}",
+                r.id,
+                r.body.kind()
+            ),
+        ))
+    }
+}
+
+/// Checks a new record against the case as it stands (`records`) before it is
+/// written. Refusals name the rule.
+pub fn admit(
+    h: &Header,
+    records: &[Record],
+    new: &Record,
+    ctx: &Context<'_>,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    let now = derive(h, records, ctx, today);
+    if records.iter().any(|r| r.id == new.id) {
+        return Err(refuse(
+            "record.unique_id",
+            format!("record {} exists already", new.id),
+        ));
+    }
+    if now.status == Status::Final {
+        return Err(refuse(
+            "review.final",
+            "re-review has concluded: the same matter is not accepted again (不再受理)",
+        ));
+    }
+    if now.status.is_terminal()
+        && !matches!(
+            new.body,
+            Body::ReturnVisit { .. } | Body::ContactKey { .. } | Body::SealedContact { .. }
+        )
+    {
+        return Err(refuse(
+            "case.tracking_ended",
+            format!(
+                "the case is {:?}: no further handling is tracked",
+                now.status
+            ),
+        ));
+    }
+    // Who: the one rule, as the authorship check applies it to peers' records.
+    may_write(ctx.topology, &h.registered_by, &now, new)?;
+    let due_ok = |due: &NaiveDate| -> Result<(), Refusal> {
+        if *due < today {
+            Err(refuse(
+                "due.not_in_past",
+                format!("due date {due} is before today ({today})"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let known = |u: &UnitCode| -> Result<(), Refusal> {
+        if ctx.topology.contains(u) {
+            Ok(())
+        } else {
+            Err(refuse(
+                "unit.known",
+                format!("unit {u} is not in the federation's topology"),
+            ))
+        }
+    };
+    let has_reply = matches!(now.status, Status::Replied)
+        || records.iter().any(|r| matches!(r.body, Body::Reply { .. }));
+    match &new.body {
+        Body::Screening { .. } => {
+            if matches!(
+                new.body,
+                Body::Screening {
+                    decision: Screening::Accept
+                }
+            ) && new.unit == h.registered_by
+                && let Some(below) = &h.skip_level_of
+            {
+                return Err(refuse(
+                    "skip_level.not_accepted_above",
+                    format!(
+                        "case {below} on the same matter is still being handled below; \
+                         a skip-level petition is not accepted here (Reg-2022 art. 19)"
+                    ),
+                ));
+            }
+            let screened_here = records.iter().any(|r| {
+                matches!(r.body, Body::Screening { .. })
+                    && r.unit == new.unit
+                    && now.status != Status::Routed
+            });
+            if screened_here {
+                return Err(refuse(
+                    "screening.once",
+                    "this unit has screened the case already",
+                ));
+            }
+        }
+        Body::Forward { to, due } | Body::Assign { to, due } => {
+            known(to)?;
+            due_ok(due)?;
+            if !matches!(now.status, Status::Accepted | Status::Handling) {
+                return Err(refuse(
+                    "routing.after_acceptance",
+                    format!(
+                        "the case must be screened and accepted first (it is {:?})",
+                        now.status
+                    ),
+                ));
+            }
+            if to == &new.unit {
+                return Err(refuse(
+                    "routing.elsewhere",
+                    "a case is forwarded or assigned to another unit",
+                ));
+            }
+            if matches!(new.body, Body::Assign { .. }) && !ctx.topology.in_subtree(&new.unit, to) {
+                return Err(refuse(
+                    "assign.downwards",
+                    format!(
+                        "交办 goes to a unit below {}; {to} is not (use forward)",
+                        new.unit
+                    ),
+                ));
+            }
+        }
+        Body::Objection { reason } => {
+            if reason.trim().is_empty() {
+                return Err(refuse("objection.reason", "an objection needs a reason"));
+            }
+            if now.status != Status::Routed {
+                return Err(refuse(
+                    "objection.by_receiver",
+                    "only a case just routed to this unit may be objected to",
+                ));
+            }
+            if let Some(d) = now
+                .deadlines
+                .iter()
+                .find(|d| d.kind == DeadlineKind::Object)
+                && local_day(new.at) > d.due
+            {
+                return Err(refuse(
+                    "objection.window",
+                    format!("the 5-working-day window to object ended on {}", d.due),
+                ));
+            }
+        }
+        Body::LeadDecision { lead } => {
+            let mut involved = now.involved.clone();
+            involved.insert(lead.clone());
+            if involved.len() < 2 {
+                return Err(refuse(
+                    "lead.several_units",
+                    "a lead unit is decided only when several units are involved",
+                ));
+            }
+            if !now.involved.contains(lead) {
+                return Err(refuse(
+                    "lead.involved",
+                    format!("{lead} is not involved in this case"),
+                ));
+            }
+        }
+        Body::Supervision { due, demand, .. } => {
+            due_ok(due)?;
+            if demand.trim().is_empty() {
+                return Err(refuse(
+                    "supervision.demand",
+                    "a supervision states what is demanded",
+                ));
+            }
+        }
+        Body::SendBack { .. } => {
+            if now.status != Status::Replied {
+                return Err(refuse(
+                    "sendback.after_reply",
+                    "only a replied case can be sent back for redoing",
+                ));
+            }
+        }
+        Body::Extension {
+            days,
+            reason,
+            approved_by,
+        } => {
+            if reason.trim().is_empty() || approved_by.trim().is_empty() {
+                return Err(refuse(
+                    "extension.approved",
+                    "an extension needs a reason and who approved it",
+                ));
+            }
+            if *days == 0 || now.extended_days + days > ctx.limits.max_extension_days {
+                return Err(refuse(
+                    "extension.max_30_days",
+                    format!(
+                        "extensions may add at most {} days in all ({} already)",
+                        ctx.limits.max_extension_days, now.extended_days
+                    ),
+                ));
+            }
+        }
+        Body::Reply { .. } => {
+            if now.status == Status::Replied {
+                return Err(refuse(
+                    "reply.once",
+                    "the petitioner has been replied to already (send back to redo)",
+                ));
+            }
+            if !matches!(now.status, Status::Accepted | Status::Handling) {
+                return Err(refuse(
+                    "reply.after_acceptance",
+                    format!("the case is {:?}", now.status),
+                ));
+            }
+        }
+        Body::Rating { .. } => {
+            if !has_reply {
+                return Err(refuse("rating.after_reply", "a rating follows a reply"));
+            }
+        }
+        Body::Closure { .. } => {
+            let mut with = records.to_vec();
+            with.push(new.clone());
+            let after = derive(h, &with, ctx, today);
+            if after.status != Status::Closed {
+                let list: Vec<String> = after
+                    .closure_blockers
+                    .iter()
+                    .map(|b| b.describe())
+                    .collect();
+                return Err(refuse(
+                    "closure.five_conditions",
+                    format!("cannot close: {}", list.join("; ")),
+                ));
+            }
+        }
+        Body::Archive => {
+            if now.status != Status::Closed && now.status != Status::Reviewed {
+                return Err(refuse(
+                    "archive.after_closure",
+                    "only a closed case is archived",
+                ));
+            }
+        }
+        Body::ReviewRequest { stage } => {
+            let (needed, window) = match stage {
+                Stage::Review => (replied_on(records), ctx.limits.review_request),
+                Stage::ReReview => (
+                    decided_on(records, Stage::Review),
+                    ctx.limits.rereview_request,
+                ),
+            };
+            let Some(from) = needed else {
+                return Err(refuse(
+                    "review.order",
+                    match stage {
+                        Stage::Review => "review follows a written reply",
+                        Stage::ReReview => "re-review follows a review decision",
+                    },
+                ));
+            };
+            if records
+                .iter()
+                .any(|r| matches!(&r.body, Body::ReviewRequest { stage: s } if s == stage))
+            {
+                return Err(refuse("review.once", "this stage was requested already"));
+            }
+            let end = due_date(ctx.calendar, from, window.days, window.rule).date;
+            if local_day(new.at) > end {
+                return Err(refuse(
+                    "review.window",
+                    format!("the window to request ended on {end}"),
+                ));
+            }
+        }
+        Body::ReviewDecision { stage, .. } => {
+            let open = matches!(
+                (now.status, stage),
+                (Status::UnderReview, Stage::Review) | (Status::UnderReReview, Stage::ReReview)
+            );
+            if !open {
+                return Err(refuse(
+                    "review.decision_requested",
+                    "no such review request is open",
+                ));
+            }
+        }
+        Body::Ownership { duties, .. } if duties.is_empty() => {
+            return Err(refuse(
+                "ownership.five_duties",
+                "leader ownership comes with its duties (五包); none were named",
+            ));
+        }
+        Body::Ownership { leader, .. } | Body::LeaderApproval { leader, .. } => {
+            if leader.trim().is_empty() {
+                return Err(refuse("leader.named", "name the leader"));
+            }
+        }
+        Body::ContactKey { cert_pem } => {
+            if new.unit == h.registered_by {
+                return Err(refuse(
+                    "contact.key_by_handler",
+                    "only a handling unit other than the registering one publishes a contact key",
+                ));
+            }
+            if cert_pem.len() > 8192 || !cert_pem.contains("BEGIN CERTIFICATE") {
+                return Err(refuse(
+                    "contact.key_certificate",
+                    "a contact key is one PEM certificate",
+                ));
+            }
+        }
+        Body::SealedContact { for_unit, .. } => {
+            let asked = records
+                .iter()
+                .any(|r| &r.unit == for_unit && matches!(r.body, Body::ContactKey { .. }));
+            if !asked {
+                return Err(refuse(
+                    "contact.sealed_for_key",
+                    format!("{for_unit} published no contact key"),
+                ));
+            }
+        }
+        Body::Progress { text } | Body::ReturnVisit { text } => {
+            if text.trim().is_empty() {
+                return Err(refuse("text.not_empty", "the text must not be empty"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn replied_on(records: &[Record]) -> Option<NaiveDate> {
+    ordered(records)
+        .iter()
+        .rev()
+        .find(|r| matches!(r.body, Body::Reply { .. }))
+        .map(|r| local_day(r.at))
+}
+
+fn decided_on(records: &[Record], stage: Stage) -> Option<NaiveDate> {
+    ordered(records)
+        .iter()
+        .rev()
+        .find(|r| matches!(&r.body, Body::ReviewDecision { stage: s, .. } if *s == stage))
+        .map(|r| local_day(r.at))
+}
+

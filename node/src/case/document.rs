@@ -1,0 +1,237 @@
+//! The petition case document (信访事项, 一事一档): one Automerge document per case.
+//!
+//! Layout (root map): `_id`, `_scope` (hub conventions), `kind` = "case", `case_no`,
+//! `unit` (registering unit), `petitioner`, `content`, `registered_at` (RFC 3339),
+//! `notes`: a map from note id to `{unit, text, at}`. Records are keyed by unique ids
+//! so concurrent additions at different tiers never collide.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use xinfang_hub::UnitCode;
+use xinfang_hub::doc;
+
+use super::record::{Body, Record};
+use super::registration::{Details, MAX_NOTE_CHARS, Registration, required};
+use super::state::{self, Header};
+use crate::error::NodeError;
+
+/// The document's `kind`.
+pub const KIND: &str = crate::docid::CASE_KIND;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Note {
+    pub id: String,
+    pub unit: String,
+    pub text: String,
+    pub at: String,
+    /// The user who wrote it (empty before accounts).
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseView {
+    pub case_no: String,
+    pub unit: String,
+    pub petitioner: String,
+    pub content: String,
+    pub registered_at: String,
+    pub notes: Vec<Note>,
+    pub scope: Vec<String>,
+    pub heads: Vec<String>,
+    pub details: Details,
+    /// The user who registered it (empty before accounts).
+    pub registered_by: String,
+}
+
+/// The case number of `seq` in `year` at `unit` (`docid`).
+pub fn case_number(unit: &UnitCode, year: i32, seq: u64) -> String {
+    crate::docid::case(unit, year, seq)
+}
+
+fn am(case_no: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
+    move |e| NodeError::Internal(format!("case {case_no}: {e}"))
+}
+
+/// Writes a new registration into a fresh document.
+pub fn write_registration(
+    d: &mut AutoCommit,
+    case_no: &str,
+    reg: &Registration,
+    at: &str,
+) -> Result<(), NodeError> {
+    let e = am(case_no);
+    doc::extend_scope(case_no, d, [&reg.unit]).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(ROOT, "kind", KIND).map_err(&e)?;
+    d.put(ROOT, "case_no", case_no).map_err(&e)?;
+    d.put(ROOT, "unit", reg.unit.as_str()).map_err(&e)?;
+    d.put(ROOT, "petitioner", reg.petitioner.as_str())
+        .map_err(&e)?;
+    d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
+    d.put(ROOT, "registered_at", at).map_err(&e)?;
+    if let Some(by) = &reg.by {
+        d.put(ROOT, REGISTERED_BY_KEY, by.as_str()).map_err(&e)?;
+    }
+    let details =
+        serde_json::to_string(&reg.details).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(ROOT, DETAILS_KEY, details).map_err(&e)?;
+    d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
+    Ok(())
+}
+
+/// The user who registered the case (absent in cases from before accounts).
+pub const REGISTERED_BY_KEY: &str = "registered_by_user";
+
+/// The registration's ledger elements, as one JSON value written once.
+pub const DETAILS_KEY: &str = "details";
+
+/// Reads the registration's ledger elements (empty for a case without them).
+pub fn read_details(d: &AutoCommit) -> Details {
+    doc::read_str(d, DETAILS_KEY)
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+/// Where lifecycle records live: a map from record id to the record as JSON.
+/// Records never change once written, so a map merged by key is all they need.
+pub const RECORDS_KEY: &str = "records";
+
+/// Appends a lifecycle record (and widens the scope to any unit it brings in).
+pub fn add_record(d: &mut AutoCommit, case_no: &str, r: &Record) -> Result<(), NodeError> {
+    let e = am(case_no);
+    let map = match d.get(ROOT, RECORDS_KEY).map_err(&e)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?,
+    };
+    let json = serde_json::to_string(r).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(&map, r.id.as_str(), json).map_err(&e)?;
+    let joins = match &r.body {
+        Body::Forward { to, .. } | Body::Assign { to, .. } => Some(to),
+        Body::LeadDecision { lead } => Some(lead),
+        _ => None,
+    };
+    if let Some(u) = joins {
+        doc::extend_scope(case_no, d, [u]).map_err(|x| NodeError::Internal(x.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The case's lifecycle records. A record that does not parse (written by a newer
+/// or broken node) is skipped and counted, never fatal.
+pub fn read_records(d: &AutoCommit) -> (Vec<Record>, usize) {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, RECORDS_KEY) else {
+        return (Vec::new(), 0);
+    };
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for key in d.keys(&map).collect::<Vec<_>>() {
+        let text = str_at(d, &map, &key);
+        match serde_json::from_str::<Record>(&text) {
+            Ok(r) if r.id == key => out.push(r),
+            _ => bad += 1,
+        }
+    }
+    (out, bad)
+}
+
+/// The registration facts the lifecycle needs.
+pub fn header(d: &AutoCommit) -> Option<Header> {
+    let root = automerge::ObjId::Root;
+    let registered_by = str_at(d, &root, "unit").parse().ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(&str_at(d, &root, "registered_at")).ok()?;
+    Some(Header {
+        registered_by,
+        received: state::local_day(at.with_timezone(&chrono::Utc)),
+        skip_level_of: read_details(d).skip_level_of,
+    })
+}
+
+fn str_at(d: &AutoCommit, obj: &automerge::ObjId, key: &str) -> String {
+    match d.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            other => other.to_string(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Is this document a case?
+pub fn is_case(d: &AutoCommit) -> bool {
+    doc::read_str(d, "kind").as_deref() == Some(KIND)
+}
+
+/// A progress note as a lifecycle record (notes are progress records).
+pub fn progress(
+    unit: &UnitCode,
+    text: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Record, NodeError> {
+    Ok(Record {
+        id: format!("{unit}-{}", uuid::Uuid::new_v4().simple()),
+        unit: unit.clone(),
+        at,
+        body: Body::Progress {
+            text: required("text", text, MAX_NOTE_CHARS)?,
+        },
+        by: None,
+    })
+}
+
+/// Reads the case view; its notes are the progress records, in record order.
+pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
+    if !is_case(d) {
+        return Err(NodeError::NotFound(format!("{case_no} is not a case")));
+    }
+    let (records, _) = read_records(d);
+    let notes = state::ordered(&records)
+        .into_iter()
+        .filter_map(|r| match &r.body {
+            Body::Progress { text } => Some(Note {
+                id: r.id.clone(),
+                unit: r.unit.to_string(),
+                text: text.clone(),
+                at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                by: r.by.clone().unwrap_or_default(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let scope = doc::read_scope(case_no, d)
+        .map(|s| s.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let heads = doc::Heads::of(d).hex();
+    let root = automerge::ObjId::Root;
+    Ok(CaseView {
+        case_no: str_at(d, &root, "case_no"),
+        unit: str_at(d, &root, "unit"),
+        petitioner: str_at(d, &root, "petitioner"),
+        content: str_at(d, &root, "content"),
+        registered_at: str_at(d, &root, "registered_at"),
+        notes,
+        scope,
+        heads,
+        details: read_details(d),
+        registered_by: str_at(d, &root, REGISTERED_BY_KEY),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_and_read_back() {
+        let me: UnitCode = "441521115001".parse().unwrap();
+        let reg = Registration::validate(&me, "441521115001", "张三", "道路破损").unwrap();
+        let no = case_number(&me, 2026, 1);
+        assert_eq!(no, "441521115001-2026-000001");
+        let mut d = doc::new_doc(&no, doc::unit_actor(&me)).unwrap();
+        write_registration(&mut d, &no, &reg, "2026-11-23T00:00:00.000Z").unwrap();
+        let note = progress(&me, "已受理", chrono::Utc::now()).unwrap();
+        add_record(&mut d, &no, &note).unwrap();
+        let v = read(&mut d, &no).unwrap();
+        assert_eq!(v.petitioner, "张三");
+        assert_eq!(v.notes.len(), 1);
+        assert_eq!(v.scope, vec!["441521115001".to_string()]);
+    }
+}

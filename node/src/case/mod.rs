@@ -1,0 +1,37 @@
+//! A petition case (信访事项, 一事一档): its document, its records, what it is
+//! derived from them, who may write what, and the service every front calls.
+//!
+//! Layers, top down (each imports only those below it):
+//! - [`service`]: the case service — registration (numbering, repeat and
+//!   skip-level matching, personal data), steps on a case, reads and lists. The
+//!   gRPC adapter (`grpc::node`) and every later front call it, never the layers
+//!   below directly.
+//! - [`view`]: what a case looks like to a person: the case file with its
+//!   derived state, labels in the caller's language and units by name.
+//! - [`numbering`]: case numbers, counted per unit and year.
+//! - [`document`]: the Automerge layout of a case document.
+//! - [`admission`]: whether a record may be written ([`admit`]), and the one
+//!   rule of who may write each kind of record ([`may_write`]).
+//! - [`state`]: the pure derivation of status, handling unit, deadlines and
+//!   closure blockers from the records ([`derive`]).
+//! - [`record`] and [`registration`]: the facts and the registration's input rules.
+//! - [`labels`]: what a person reads for each code, in Chinese and English.
+
+pub mod admission;
+pub mod document;
+pub mod labels;
+pub mod numbering;
+pub mod record;
+pub mod registration;
+pub mod service;
+pub mod state;
+pub mod view;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use admission::*;
+pub use document::*;
+pub use record::*;
+pub use registration::*;
+pub use state::*;

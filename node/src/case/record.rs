@@ -1,0 +1,319 @@
+//! A case as facts, not fields (雁过留痕): every step anyone takes on a case —
+//! screening, forwarding, assigning, objecting, deciding the lead unit, owning,
+//! noting progress, supervising, sending back, extending, replying, rating,
+//! approving, closing, visiting, archiving, review — is an append-only [`Record`]
+//! with a unique id, written by one unit at one time. Replicas merge records by
+//! id, so concurrent steps at different tiers never overwrite each other.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use xinfang_hub::UnitCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Unique across the federation (the writing unit's code plus a random part).
+    pub id: String,
+    /// The unit that wrote it.
+    pub unit: UnitCode,
+    pub at: DateTime<Utc>,
+    pub body: Body,
+    /// The user who wrote it at its unit's node (雁过留痕). Absent in records from
+    /// before accounts and in records the node writes itself; optional on read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    Screening {
+        decision: Screening,
+    },
+    /// 转送: to the competent organ, any unit.
+    Forward {
+        to: UnitCode,
+        due: NaiveDate,
+    },
+    /// 交办: to a unit below the one assigning.
+    Assign {
+        to: UnitCode,
+        due: NaiveDate,
+    },
+    /// The receiving unit says the matter is not its own.
+    Objection {
+        reason: String,
+    },
+    LeadDecision {
+        lead: UnitCode,
+    },
+    /// 领导包案, with the five duties.
+    Ownership {
+        leader: String,
+        /// The five duties the owning leader takes on (五包); all five by default.
+        #[serde(default = "Duty::all")]
+        duties: Vec<Duty>,
+    },
+    Progress {
+        text: String,
+    },
+    Supervision {
+        method: Supervision,
+        due: NaiveDate,
+        demand: String,
+    },
+    /// 发回重新办理: the reply is not accepted; handle again.
+    SendBack {
+        reason: String,
+    },
+    Extension {
+        days: u32,
+        reason: String,
+        approved_by: String,
+    },
+    Reply {
+        opinion: Opinion,
+        text: String,
+    },
+    Rating {
+        acceptance: Satisfaction,
+        handling: Satisfaction,
+    },
+    /// The owning leader's approval opinion, needed to close.
+    LeaderApproval {
+        leader: String,
+        opinion: String,
+    },
+    Closure {
+        facts_clear: bool,
+        handled_in_place: bool,
+        file_complete: bool,
+    },
+    ReturnVisit {
+        text: String,
+    },
+    Archive,
+    ReviewRequest {
+        stage: Stage,
+    },
+    ReviewDecision {
+        stage: Stage,
+        opinion: Opinion,
+        text: String,
+    },
+    /// A handling node publishes its certificate so the registering node can seal
+    /// the petitioner's phone to it (see `contact`).
+    ContactKey {
+        cert_pem: String,
+    },
+    /// The phone, sealed by the registering node to one handling unit's key.
+    SealedContact {
+        for_unit: UnitCode,
+        sealed: crate::contact::Sealed,
+    },
+}
+
+impl Body {
+    /// The record's kind as written in JSON (`{"kind": "forward", …}`).
+    pub fn kind(&self) -> &'static str {
+        Step::of(self).kind()
+    }
+}
+
+/// One kind of lifecycle record (`Body`'s `kind`), each its own action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Screening,
+    Forward,
+    Assign,
+    Objection,
+    LeadDecision,
+    Ownership,
+    Progress,
+    Supervision,
+    SendBack,
+    Extension,
+    Reply,
+    Rating,
+    LeaderApproval,
+    Closure,
+    ReturnVisit,
+    Archive,
+    ReviewRequest,
+    ReviewDecision,
+    ContactKey,
+    SealedContact,
+}
+
+impl Step {
+    pub const ALL: [Step; 20] = [
+        Step::Screening,
+        Step::Forward,
+        Step::Assign,
+        Step::Objection,
+        Step::LeadDecision,
+        Step::Ownership,
+        Step::Progress,
+        Step::Supervision,
+        Step::SendBack,
+        Step::Extension,
+        Step::Reply,
+        Step::Rating,
+        Step::LeaderApproval,
+        Step::Closure,
+        Step::ReturnVisit,
+        Step::Archive,
+        Step::ReviewRequest,
+        Step::ReviewDecision,
+        Step::ContactKey,
+        Step::SealedContact,
+    ];
+
+    /// The record's `kind`, as in its JSON.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Step::Screening => "screening",
+            Step::Forward => "forward",
+            Step::Assign => "assign",
+            Step::Objection => "objection",
+            Step::LeadDecision => "lead_decision",
+            Step::Ownership => "ownership",
+            Step::Progress => "progress",
+            Step::Supervision => "supervision",
+            Step::SendBack => "send_back",
+            Step::Extension => "extension",
+            Step::Reply => "reply",
+            Step::Rating => "rating",
+            Step::LeaderApproval => "leader_approval",
+            Step::Closure => "closure",
+            Step::ReturnVisit => "return_visit",
+            Step::Archive => "archive",
+            Step::ReviewRequest => "review_request",
+            Step::ReviewDecision => "review_decision",
+            Step::ContactKey => "contact_key",
+            Step::SealedContact => "sealed_contact",
+        }
+    }
+
+    pub fn from_kind(kind: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.kind() == kind)
+    }
+
+    /// The step a record body is (exhaustive: a new record kind must be placed).
+    pub fn of(body: &Body) -> Step {
+        match body {
+            Body::Screening { .. } => Step::Screening,
+            Body::Forward { .. } => Step::Forward,
+            Body::Assign { .. } => Step::Assign,
+            Body::Objection { .. } => Step::Objection,
+            Body::LeadDecision { .. } => Step::LeadDecision,
+            Body::Ownership { .. } => Step::Ownership,
+            Body::Progress { .. } => Step::Progress,
+            Body::Supervision { .. } => Step::Supervision,
+            Body::SendBack { .. } => Step::SendBack,
+            Body::Extension { .. } => Step::Extension,
+            Body::Reply { .. } => Step::Reply,
+            Body::Rating { .. } => Step::Rating,
+            Body::LeaderApproval { .. } => Step::LeaderApproval,
+            Body::Closure { .. } => Step::Closure,
+            Body::ReturnVisit { .. } => Step::ReturnVisit,
+            Body::Archive => Step::Archive,
+            Body::ReviewRequest { .. } => Step::ReviewRequest,
+            Body::ReviewDecision { .. } => Step::ReviewDecision,
+            Body::ContactKey { .. } => Step::ContactKey,
+            Body::SealedContact { .. } => Step::SealedContact,
+        }
+    }
+}
+
+/// The five duties of leader ownership (领导包案五包).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duty {
+    /// 包掌握情况
+    KnowTheCase,
+    /// 包思想教育
+    Educate,
+    /// 包跟踪督办
+    FollowUp,
+    /// 包解决化解
+    Resolve,
+    /// 包息诉息访
+    Settle,
+}
+
+impl Duty {
+    pub fn all() -> Vec<Duty> {
+        vec![
+            Duty::KnowTheCase,
+            Duty::Educate,
+            Duty::FollowUp,
+            Duty::Resolve,
+            Duty::Settle,
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Screening {
+    Accept,
+    /// 不予受理, with the written notice naming the competent authority.
+    NotAccept {
+        notice: String,
+        competent_authority: String,
+    },
+    /// To discipline inspection: tracking stops, the petitioner is told in writing.
+    Discipline {
+        notice: String,
+    },
+    /// 诉访分离: to litigation, arbitration or administrative review.
+    Divert {
+        track: Track,
+        notice: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Track {
+    Litigation,
+    Arbitration,
+    AdministrativeReview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Supervision {
+    Phone,
+    Letter,
+    Interview,
+    Meeting,
+    Listed,
+    PublicNotice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Opinion {
+    Adopt,
+    Support,
+    Explain,
+    NotSupport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    Satisfied,
+    Basic,
+    Unsatisfied,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 复查
+    Review,
+    /// 复核
+    ReReview,
+}

@@ -1,0 +1,560 @@
+//! The case service: what every front (the gRPC API today, the staff console and
+//! the public page next) calls to register, read, list and act on cases. Each
+//! call names its caller ([`Actor`]) and is authorized here against the roles ×
+//! actions table, so no front can skip a permission; the rules of a step are the
+//! lifecycle's ([`admit`](super::admit)); personal data in clear is shown only to
+//! the configured roles, each view written to the ledger first.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use xinfang_hub::db::Db;
+use xinfang_hub::{Create, Hub, HubError, UnitCode, UpdateError};
+use xinfang_proto::v1 as pb;
+
+use super::document;
+use super::labels::Lang;
+use super::numbering::{CaseNumbers, local_rows};
+use super::record::{Body, Record, Screening, Step};
+use super::registration::{Details, DetailsInput, Registration};
+use super::state::{self, Context, Status};
+use super::view::{self, CaseFile, Lens};
+use crate::auth::{Action, Actor, Guard, Role};
+use crate::contact::NodeKeys;
+use crate::error::NodeError;
+use crate::ledger::{EntryKind, Ledger, NewEntry};
+use crate::pii::{Field, PiiKey};
+use crate::projection::{self, CaseFilter, Projector};
+use crate::rules::CaseRules;
+
+/// Page size of a list when the caller names none, and the largest one taken.
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 10_000;
+
+/// What the case service is built from.
+pub struct CaseDeps {
+    pub hub: Hub,
+    pub db: Db,
+    pub projector: Arc<Projector>,
+    pub rules: Arc<CaseRules>,
+    /// The federation's key for matching petitioners across units (keyed hashes).
+    pub match_key: Option<Arc<Vec<u8>>>,
+    /// This node's key pair for sealed contacts.
+    pub keys: Option<Arc<NodeKeys>>,
+    pub guard: Arc<Guard>,
+    pub ledger: Arc<Ledger>,
+    /// The node's key for personal data at rest, and the roles that see clear values.
+    pub pii: Arc<PiiKey>,
+    pub clear_roles: Vec<Role>,
+}
+
+pub struct CaseService {
+    deps: CaseDeps,
+    numbers: CaseNumbers,
+}
+
+/// A list of cases: filters as typed (empty: no filter).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub limit: u32,
+    pub status: String,
+    pub subtree: String,
+    pub category: String,
+    pub overdue: bool,
+    pub repeat: bool,
+    pub skip_level: bool,
+}
+
+impl CaseService {
+    pub fn new(deps: CaseDeps) -> CaseService {
+        CaseService {
+            numbers: CaseNumbers::new(deps.db.clone()),
+            deps,
+        }
+    }
+
+    pub fn guard(&self) -> &Guard {
+        &self.deps.guard
+    }
+
+    fn hub(&self) -> &Hub {
+        &self.deps.hub
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            topology: self.hub().topology(),
+            calendar: &self.deps.rules.calendar,
+            limits: &self.deps.rules.limits,
+        }
+    }
+
+    /// The node's clock (tests may set it).
+    fn clock(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.hub().now_ms()).unwrap_or_else(Utc::now)
+    }
+
+    fn view(&self, file: &CaseFile, lang: Lang) -> pb::CaseView {
+        let ctx = self.context();
+        let lens = Lens {
+            ctx: &ctx,
+            taxonomy: &self.deps.rules.taxonomy,
+            today: state::local_day(self.clock()),
+            lang,
+        };
+        view::full(file, &lens)
+    }
+
+    /// Registers a case at this node.
+    pub async fn register(
+        &self,
+        who: &Actor,
+        req: pb::RegisterCaseRequest,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        self.guard()
+            .authorize(who, Action::RegisterCase, &req.unit)
+            .await?;
+        let me = self.hub().me().clone();
+        let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
+        reg.by = Some(who.name.clone());
+        let input = DetailsInput {
+            id_number: &req.id_number,
+            phone: &req.phone,
+            address: &req.address,
+            channel: &req.channel,
+            purpose: &req.purpose,
+            category: &req.category,
+            subcategory: &req.subcategory,
+            place: &req.place,
+            cause: &req.cause,
+            receiving_leader: &req.receiving_leader,
+            responsible_unit: &req.responsible_unit,
+            representatives: &req.representatives,
+            head_count: req.head_count,
+        };
+        let key = self.deps.match_key.as_deref().map(Vec::as_slice);
+        let (mut details, personal) =
+            Details::validate(&input, &self.deps.rules.taxonomy, self.hub().topology(), key)?;
+        self.match_earlier(&me, &mut details).await?;
+        reg.details = details;
+        let now = self.clock();
+        let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let year = now.year();
+        let id_number = personal.id.as_ref().map(|i| i.expose().to_owned());
+        let phone = personal.phone.as_ref().map(|p| p.expose().to_owned());
+        let pii = &self.deps.pii;
+        let file = loop {
+            let seq = self.numbers.next(reg.unit.as_str(), year).await?;
+            let no = document::case_number(&reg.unit, year, seq);
+            // Encrypted for this case number (its associated data), with keyed hashes.
+            let sealed = |field: Field, v: &Option<String>| {
+                v.as_ref()
+                    .map(|v| (pii.seal(&no, field, v), pii.hash(field, v)))
+            };
+            // The counter and the personal data in clear are written in the
+            // document's own transaction: both exist exactly when the case does.
+            let step = local_rows(
+                no.clone(),
+                reg.unit.to_string(),
+                year,
+                seq,
+                sealed(Field::IdNumber, &id_number),
+                sealed(Field::Phone, &phone),
+            );
+            let result = self
+                .hub()
+                .update_with(&no, Create::New, |d| {
+                    document::write_registration(d, &no, &reg, &at)?;
+                    Ok::<_, NodeError>((CaseFile::read(d, &no)?, Some(step)))
+                })
+                .await;
+            match result {
+                Ok(file) => break file,
+                // The counter fell behind the documents (e.g. a restored counter
+                // table): skip the taken number.
+                Err(UpdateError::Hub(HubError::Exists(_))) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let mut out = self.view(&file, lang);
+        out.arrived_at = at;
+        out.id_number = id_number.unwrap_or_default();
+        out.phone = phone.unwrap_or_default();
+        tracing::info!(case_no = %out.case_no, "case registered");
+        self.disclose(who, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Same petitioner (keyed hash), same matter (classification): a repeat; and
+    /// if a unit below us still handles it, a skip-level petition.
+    async fn match_earlier(&self, me: &UnitCode, details: &mut Details) -> Result<(), NodeError> {
+        let (Some(hash), Some(category)) = (&details.id_hash, &details.category) else {
+            return Ok(());
+        };
+        self.deps.projector.catch_up().await?;
+        let matches = projection::matching_cases(
+            &self.deps.db,
+            hash,
+            category,
+            details.subcategory.as_deref(),
+        )
+        .await?;
+        let topology = self.hub().topology();
+        details.repeat_of = matches.first().map(|m| m.case_no.clone());
+        details.skip_level_of = matches
+            .iter()
+            .find(|m| {
+                let open = crate::case::labels::status_of_code(&m.status)
+                    .is_some_and(Status::is_open);
+                let below = m
+                    .handling_unit
+                    .as_deref()
+                    .and_then(|u| u.parse::<UnitCode>().ok())
+                    .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
+                open && below
+            })
+            .map(|m| m.case_no.clone());
+        Ok(())
+    }
+
+    /// The whole case file, with when it first arrived here (our clock).
+    pub async fn get(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::ReadCases, case_no)
+            .await?;
+        if case_no.is_empty() {
+            return Err(NodeError::invalid("case_no", "must not be empty"));
+        }
+        let held = self.hub().get(case_no).await?.ok_or_else(|| {
+            NodeError::NotFound(format!("case {case_no} is not held at this node"))
+        })?;
+        let mut d = held.loaded.doc;
+        let file = CaseFile::read(&mut d, case_no)?;
+        let mut out = self.view(&file, lang);
+        self.open_sealed(&file, &mut out);
+        out.arrived_at = DateTime::from_timestamp_millis(held.first_seen_ms)
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+            .unwrap_or_default();
+        let (id_number, phone) = self.personal(case_no).await?;
+        if !id_number.is_empty() {
+            out.id_number = id_number;
+        }
+        if !phone.is_empty() {
+            out.phone = phone;
+        }
+        self.disclose(who, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Cases this node holds, by the query tables, newest first.
+    pub async fn list(
+        &self,
+        who: &Actor,
+        q: &ListQuery,
+        lang: Lang,
+    ) -> Result<Vec<pb::CaseView>, NodeError> {
+        self.guard().authorize(who, Action::ReadCases, "").await?;
+        let filter = self.filter(q)?;
+        // Read-your-writes: project whatever the documents already hold.
+        self.deps.projector.catch_up().await?;
+        let rows = projection::list_cases(&self.deps.db, &filter).await?;
+        let ctx = self.context();
+        let lens = Lens {
+            ctx: &ctx,
+            taxonomy: &self.deps.rules.taxonomy,
+            today: state::local_day(self.clock()),
+            lang,
+        };
+        Ok(rows.into_iter().map(|r| view::list_row(r, &lens)).collect())
+    }
+
+    fn filter(&self, q: &ListQuery) -> Result<CaseFilter, NodeError> {
+        let limit = match q.limit {
+            0 => DEFAULT_PAGE,
+            n if n > MAX_PAGE => {
+                return Err(NodeError::invalid(
+                    "limit",
+                    format!("must be at most {MAX_PAGE}"),
+                ));
+            }
+            n => n,
+        };
+        let status = match q.status.trim() {
+            "" => None,
+            s => {
+                crate::case::labels::status_of_code(s).ok_or_else(|| {
+                    NodeError::invalid(
+                        "status",
+                        format!("{s:?} is not a status (registered, accepted, routed, handling, replied, closed, …)"),
+                    )
+                })?;
+                Some(s.to_owned())
+            }
+        };
+        let topology = self.hub().topology();
+        let units = match q.subtree.trim() {
+            "" => None,
+            code => {
+                let unit = topology
+                    .resolve(code)
+                    .map_err(|e| NodeError::invalid("subtree", e.to_string()))?;
+                Some(
+                    topology
+                        .subtree(&unit.code)
+                        .into_iter()
+                        .map(|u| u.to_string())
+                        .collect(),
+                )
+            }
+        };
+        let category = match q.category.trim() {
+            "" => None,
+            c => {
+                self.deps
+                    .rules
+                    .taxonomy
+                    .category(c, None)
+                    .map_err(|e| NodeError::invalid("category", e.to_string()))?;
+                Some(c.to_owned())
+            }
+        };
+        Ok(CaseFilter {
+            limit,
+            status,
+            units,
+            category,
+            overdue_before: q
+                .overdue
+                .then(|| state::local_day(self.clock()).to_string()),
+            repeat: q.repeat,
+            skip_level: q.skip_level,
+        })
+    }
+
+    /// Adds one lifecycle record, given as JSON (`{"kind": "forward", …}`), written
+    /// by this node's unit and the caller, if their role allows the step and the
+    /// rules admit it.
+    pub async fn act(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        body_json: &str,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        let case_no = case_no.trim();
+        // Which step they ask for decides the action; the body is checked in full
+        // by the rules below.
+        let step = record_step(body_json)?;
+        self.guard()
+            .authorize(who, Action::Step(step), case_no)
+            .await?;
+        if case_no.is_empty() {
+            return Err(NodeError::invalid("case_no", "must not be empty"));
+        }
+        let body: Body = serde_json::from_str(body_json)
+            .map_err(|e| NodeError::invalid("record", e.to_string()))?;
+        let mut out = self.write_record(case_no, body, &who.name, lang).await?;
+        self.disclose(who, &mut out).await?;
+        Ok(out)
+    }
+
+    /// A progress note is a progress record; it goes through the same rules.
+    pub async fn add_note(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        text: &str,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::AddNote, case_no)
+            .await?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(NodeError::invalid("text", "must not be empty"));
+        }
+        let body = Body::Progress {
+            text: text.to_owned(),
+        };
+        let mut out = self.write_record(case_no, body, &who.name, lang).await?;
+        self.disclose(who, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Writes one record by this node's unit and user `by`, if the rules admit it.
+    async fn write_record(
+        &self,
+        case_no: &str,
+        body: Body,
+        by: &str,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        let me = self.hub().me().clone();
+        let record = Record {
+            id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
+            unit: me,
+            at: self.clock(),
+            body,
+            by: Some(by.to_owned()),
+        };
+        let today = state::local_day(record.at);
+        let ctx = self.context();
+        // One load of the document: rules and write work on it; the view is built
+        // after the document is released.
+        let result = self
+            .hub()
+            .update(case_no, Create::Existing, |d| {
+                if !document::is_case(d) {
+                    return Err(NodeError::NotFound(format!("{case_no} is not a case")));
+                }
+                let h = document::header(d)
+                    .ok_or_else(|| NodeError::Internal(format!("{case_no} has no registration")))?;
+                let (mut records, _) = document::read_records(d);
+                super::admit(&h, &records, &record, &ctx, today).map_err(NodeError::from)?;
+                document::add_record(d, case_no, &record)?;
+                // Accepting a case registered elsewhere: publish our key so the
+                // registering unit can seal the petitioner's phone to us.
+                let accepted = matches!(
+                    record.body,
+                    Body::Screening {
+                        decision: Screening::Accept
+                    }
+                );
+                if let (true, Some(keys)) =
+                    (accepted && record.unit != h.registered_by, &self.deps.keys)
+                {
+                    records.push(record.clone());
+                    let key_record = Record {
+                        id: format!("{}-{}", record.unit, uuid::Uuid::new_v4().simple()),
+                        unit: record.unit.clone(),
+                        at: record.at,
+                        body: Body::ContactKey {
+                            cert_pem: keys.cert_pem.clone(),
+                        },
+                        // Written by the node itself, on the acceptance.
+                        by: None,
+                    };
+                    super::admit(&h, &records, &key_record, &ctx, today)
+                        .map_err(NodeError::from)?;
+                    document::add_record(d, case_no, &key_record)?;
+                }
+                CaseFile::read(d, case_no)
+            })
+            .await;
+        let file = match result {
+            Err(UpdateError::Hub(HubError::NotFound(_))) => {
+                return Err(NodeError::Rule {
+                    rule: "case.visible",
+                    message: format!(
+                        "case {case_no} is not held at this node: unit {} cannot see or act on it",
+                        self.hub().me()
+                    ),
+                });
+            }
+            other => other?,
+        };
+        let mut out = self.view(&file, lang);
+        self.open_sealed(&file, &mut out);
+        Ok(out)
+    }
+
+    /// A phone sealed to this node by the registering unit opens here.
+    fn open_sealed(&self, file: &CaseFile, out: &mut pb::CaseView) {
+        let Some(keys) = &self.deps.keys else {
+            return;
+        };
+        let me = self.hub().me();
+        for r in &file.records {
+            if let Body::SealedContact { for_unit, sealed } = &r.body
+                && for_unit == me
+            {
+                match keys.open(sealed, &crate::sealer::context(&file.view.case_no, me)) {
+                    Ok(phone) => out.phone = phone,
+                    Err(e) => out.warnings.push(format!("sealed contact: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Personal data in clear (decrypted), if this node registered the case.
+    async fn personal(&self, case_no: &str) -> Result<(String, String), NodeError> {
+        let row: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT id_number, phone FROM node_pii WHERE case_no = $1")
+                .bind(case_no)
+                .fetch_optional(self.deps.db.pool())
+                .await?;
+        let (id, phone) = row.unwrap_or_default();
+        let open = |field: Field, stored: Option<String>| -> Result<String, NodeError> {
+            match stored {
+                None => Ok(String::new()),
+                Some(s) => self
+                    .deps
+                    .pii
+                    .open(case_no, field, &s)
+                    .map_err(|e| NodeError::Internal(e.to_string())),
+            }
+        };
+        Ok((open(Field::IdNumber, id)?, open(Field::Phone, phone)?))
+    }
+
+    /// What of `view`'s clear personal data `who` may see: all of it, each field
+    /// shown appended to the ledger (who, case, field), if one of their roles is
+    /// configured for clear values; else none (the masked forms stay).
+    async fn disclose(&self, who: &Actor, view: &mut pb::CaseView) -> Result<(), NodeError> {
+        let fields: Vec<&'static str> = [
+            (!view.id_number.is_empty()).then_some(Field::IdNumber.as_str()),
+            (!view.phone.is_empty()).then_some(Field::Phone.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if fields.is_empty() {
+            return Ok(());
+        }
+        if !who.roles.iter().any(|r| self.deps.clear_roles.contains(r)) {
+            view.id_number.clear();
+            view.phone.clear();
+            return Ok(());
+        }
+        let entries = fields
+            .into_iter()
+            .map(|field| NewEntry {
+                kind: EntryKind::View,
+                doc_id: view.case_no.clone(),
+                actor: who.name.clone(),
+                peer: String::new(),
+                detail: field.to_owned(),
+            })
+            .collect();
+        // Logged before it is shown: a view that cannot be logged is not shown.
+        self.deps.ledger.append(entries, None).await
+    }
+}
+
+/// The step a record's JSON asks for, read from its `kind` alone (the body is
+/// checked in full later, by the rules).
+fn record_step(json: &str) -> Result<Step, NodeError> {
+    let kinds = || {
+        Step::ALL
+            .iter()
+            .map(|s| s.kind())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| NodeError::invalid("record", e.to_string()))?;
+    let kind = v.get("kind").and_then(|k| k.as_str()).ok_or_else(|| {
+        NodeError::invalid("record", format!("needs a `kind`: one of {}", kinds()))
+    })?;
+    Step::from_kind(kind).ok_or_else(|| {
+        NodeError::invalid("record", format!("kind {kind:?} is not one of {}", kinds()))
+    })
+}

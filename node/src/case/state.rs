@@ -1,0 +1,439 @@
+//! What the case *is* — its status, who handles it, the lead unit, its next
+//! deadline, what blocks closing it — [`derive`]d from the set of records by a
+//! pure function. Records are taken in `(at, id)` order, so every replica that
+//! holds the same records derives the same case, whatever order they arrived in.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use xinfang_hub::{Topology, UnitCode};
+
+use super::record::{Body, Record, Screening, Stage};
+use crate::rules::calendar::{HolidayCalendar, MissingYear, due_date};
+use crate::rules::limits::{Limit, TimeLimits};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Registered,
+    Accepted,
+    NotAccepted,
+    ToDiscipline,
+    Diverted,
+    Routed,
+    Handling,
+    Replied,
+    Closed,
+    Archived,
+    UnderReview,
+    Reviewed,
+    UnderReReview,
+    /// After re-review the same matter is not accepted again (不再受理).
+    Final,
+}
+
+impl Status {
+    /// The status as its stable snake_case code (as in JSON and the query tables).
+    pub fn code(self) -> &'static str {
+    match self {
+        Status::Registered => "registered",
+        Status::Accepted => "accepted",
+        Status::NotAccepted => "not_accepted",
+        Status::ToDiscipline => "to_discipline",
+        Status::Diverted => "diverted",
+        Status::Routed => "routed",
+        Status::Handling => "handling",
+        Status::Replied => "replied",
+        Status::Closed => "closed",
+        Status::Archived => "archived",
+        Status::UnderReview => "under_review",
+        Status::Reviewed => "reviewed",
+        Status::UnderReReview => "under_re_review",
+        Status::Final => "final",
+    }
+    }
+
+
+    /// Open: a unit is still expected to act on it.
+    pub fn is_open(self) -> bool {
+        !self.is_terminal() && !matches!(self, Status::Closed | Status::Archived | Status::Reviewed)
+    }
+
+    /// Tracking has ended for good at this unit.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Status::NotAccepted | Status::ToDiscipline | Status::Diverted | Status::Final
+        )
+    }
+}
+
+/// The five conditions under which a case may not be closed (五不结案).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureBlocker {
+    FactsUnclear,
+    NotHandledInPlace,
+    NoLeaderApproval,
+    NoPetitionerOpinion,
+    FileIncomplete,
+}
+
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// Forward or assign within 15 days of receipt.
+    Route,
+    /// The receiving unit may object within 5 working days.
+    Object,
+    /// The receiving unit tells the petitioner within 15 days.
+    Notify,
+    /// Handle within 60 days (plus approved extensions).
+    Handle,
+    /// Answer a supervision by its due date.
+    Supervision,
+    /// Answer a review or re-review request within 30 days.
+    ReviewAnswer,
+}
+
+impl DeadlineKind {
+    /// The stable code (as in JSON).
+    pub fn code(self) -> &'static str {
+        match self {
+            DeadlineKind::Route => "route",
+            DeadlineKind::Object => "object",
+            DeadlineKind::Notify => "notify",
+            DeadlineKind::Handle => "handle",
+            DeadlineKind::Supervision => "supervision",
+            DeadlineKind::ReviewAnswer => "review_answer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    /// The unit that must act.
+    pub unit: UnitCode,
+    pub due: NaiveDate,
+    pub overdue: bool,
+}
+
+/// What every case has from its registration.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub registered_by: UnitCode,
+    pub received: NaiveDate,
+    /// Set when the registration skipped over a lower unit still handling the
+    /// same matter: then it is not accepted here (Reg-2022 art. 19 ¶3).
+    pub skip_level_of: Option<String>,
+}
+
+/// The context rules need: the federation, the calendar, the time limits.
+pub struct Context<'a> {
+    pub topology: &'a Topology,
+    pub calendar: &'a HolidayCalendar,
+    pub limits: &'a TimeLimits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Derived {
+    pub status: Status,
+    /// The unit that holds the case now.
+    pub handling_unit: UnitCode,
+    /// Every unit the case concerns (its replication scope).
+    pub involved: BTreeSet<UnitCode>,
+    pub lead_unit: Option<UnitCode>,
+    pub owner: Option<String>,
+    pub extended_days: u32,
+    pub deadlines: Vec<Deadline>,
+    /// The earliest open deadline.
+    pub next_deadline: Option<Deadline>,
+    pub overdue: bool,
+    /// Which of the five closure conditions fail now (empty: closable).
+    pub closure_blockers: Vec<ClosureBlocker>,
+    pub missing_years: Vec<MissingYear>,
+}
+
+/// The calendar day of an instant in China Standard Time (UTC+8), the day deadlines
+/// count in.
+pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Records in the order every replica agrees on.
+pub fn ordered(records: &[Record]) -> Vec<&Record> {
+    let mut v: Vec<&Record> = records.iter().collect();
+    v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    v.dedup_by(|a, b| a.id == b.id);
+    v
+}
+
+/// The superior's lead decision wins: the decision by the unit nearest the root;
+/// among equals the later, then the greater id. Decisions by a unit that is not a
+/// superior of every other involved unit are ignored (and refused by `admit`).
+fn lead_unit(
+    ctx: &Context<'_>,
+    involved: &BTreeSet<UnitCode>,
+    recs: &[&Record],
+) -> Option<UnitCode> {
+    recs.iter()
+        .filter_map(|r| match &r.body {
+            Body::LeadDecision { lead } => Some((r, lead)),
+            _ => None,
+        })
+        .filter(|(r, lead)| {
+            involved.contains(lead)
+                && involved
+                    .iter()
+                    .all(|u| u == &r.unit || ctx.topology.in_subtree(&r.unit, u))
+        })
+        .max_by_key(|(r, _)| {
+            let depth = ctx.topology.ancestors(&r.unit).len();
+            (std::cmp::Reverse(depth), r.at, r.id.clone())
+        })
+        .map(|(_, lead)| lead.clone())
+}
+
+/// Derives the case from its header and records, as of `today`.
+pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDate) -> Derived {
+    let recs = ordered(records);
+    let mut status = Status::Registered;
+    let mut handling = h.registered_by.clone();
+    let mut involved: BTreeSet<UnitCode> = [h.registered_by.clone()].into();
+    let mut routed_by: Option<(UnitCode, NaiveDate)> = None; // who routed it to `handling`, when
+    let mut accepted_at: Option<NaiveDate> = None; // acceptance by the handling unit
+    let mut owner = None;
+    let mut extended = 0u32;
+    let mut replied_at: Option<NaiveDate> = None;
+    let mut rated = false;
+    let mut approved = false;
+    let mut open_supervisions: Vec<(UnitCode, NaiveDate)> = Vec::new();
+    let mut review_requested: Option<NaiveDate> = None;
+    let mut last_closure: Option<(bool, bool, bool)> = None;
+    let mut screened = false;
+    for r in &recs {
+        let day = local_day(r.at);
+        match &r.body {
+            Body::Screening { decision } => {
+                if r.unit == handling {
+                    screened = true;
+                    status = match decision {
+                        Screening::Accept => {
+                            accepted_at = Some(day);
+                            Status::Accepted
+                        }
+                        Screening::NotAccept { .. } => Status::NotAccepted,
+                        Screening::Discipline { .. } => Status::ToDiscipline,
+                        Screening::Divert { .. } => Status::Diverted,
+                    };
+                }
+            }
+            Body::Forward { to, .. } | Body::Assign { to, .. } => {
+                involved.insert(to.clone());
+                routed_by = Some((r.unit.clone(), day));
+                handling = to.clone();
+                accepted_at = None;
+                replied_at = None;
+                open_supervisions.clear();
+                status = Status::Routed;
+            }
+            Body::Objection { .. } => {
+                if r.unit == handling
+                    && let Some((from, _)) = routed_by.take()
+                {
+                    handling = from;
+                    status = Status::Accepted;
+                }
+            }
+            Body::Ownership { leader, .. } => owner = Some(leader.clone()),
+            Body::Progress { .. } => {
+                if r.unit == handling {
+                    open_supervisions.retain(|(_, due)| *due < day);
+                    if matches!(status, Status::Accepted | Status::Routed) {
+                        status = Status::Handling;
+                    }
+                }
+            }
+            Body::Supervision { due, .. } => open_supervisions.push((handling.clone(), *due)),
+            Body::SendBack { .. } => {
+                replied_at = None;
+                rated = false;
+                status = Status::Handling;
+            }
+            Body::Extension { days, .. } => extended += days,
+            Body::Reply { .. } => {
+                if r.unit == handling {
+                    replied_at = Some(day);
+                    open_supervisions.clear();
+                    status = Status::Replied;
+                }
+            }
+            Body::Rating { .. } => rated = true,
+            Body::LeaderApproval { .. } => approved = true,
+            Body::Closure {
+                facts_clear,
+                handled_in_place,
+                file_complete,
+            } => {
+                last_closure = Some((*facts_clear, *handled_in_place, *file_complete));
+                if blockers(
+                    screened,
+                    replied_at.is_some(),
+                    rated,
+                    approved,
+                    last_closure,
+                )
+                .is_empty()
+                {
+                    status = Status::Closed;
+                }
+            }
+            Body::Archive => {
+                if status == Status::Closed {
+                    status = Status::Archived;
+                }
+            }
+            Body::ReviewRequest { stage } => {
+                review_requested = Some(day);
+                status = match stage {
+                    Stage::Review => Status::UnderReview,
+                    Stage::ReReview => Status::UnderReReview,
+                };
+            }
+            Body::ReviewDecision { stage, .. } => {
+                review_requested = None;
+                status = match stage {
+                    Stage::Review => Status::Reviewed,
+                    Stage::ReReview => Status::Final,
+                };
+            }
+            Body::LeadDecision { .. }
+            | Body::ReturnVisit { .. }
+            | Body::ContactKey { .. }
+            | Body::SealedContact { .. } => {}
+        }
+    }
+    for r in &recs {
+        if let Body::LeadDecision { lead } = &r.body {
+            involved.insert(lead.clone());
+        }
+    }
+    let lead = lead_unit(ctx, &involved, &recs);
+
+    let mut missing = BTreeSet::new();
+    let mut deadlines = Vec::new();
+    let mut add = |kind, unit: &UnitCode, from: NaiveDate, limit: Limit, extra: u32| {
+        let d = due_date(ctx.calendar, from, limit.days + extra, limit.rule);
+        missing.extend(d.missing_years.iter().map(|m| m.year));
+        deadlines.push(Deadline {
+            kind,
+            unit: unit.clone(),
+            due: d.date,
+            overdue: d.date < today,
+        });
+    };
+    match status {
+        Status::Registered | Status::Accepted if routed_by.is_none() => add(
+            DeadlineKind::Route,
+            &handling,
+            h.received,
+            ctx.limits.forward,
+            0,
+        ),
+        Status::Routed => {
+            if let Some((_, on)) = &routed_by {
+                add(DeadlineKind::Object, &handling, *on, ctx.limits.object, 0);
+                add(DeadlineKind::Notify, &handling, *on, ctx.limits.notify, 0);
+            }
+        }
+        _ => {}
+    }
+    if matches!(status, Status::Accepted | Status::Routed | Status::Handling) {
+        let from = accepted_at
+            .or(routed_by.as_ref().map(|(_, d)| *d))
+            .unwrap_or(h.received);
+        add(
+            DeadlineKind::Handle,
+            &handling,
+            from,
+            ctx.limits.handle,
+            extended,
+        );
+    }
+    if let Some(on) = review_requested {
+        let limit = if status == Status::UnderReReview {
+            ctx.limits.rereview_answer
+        } else {
+            ctx.limits.review_answer
+        };
+        add(DeadlineKind::ReviewAnswer, &handling, on, limit, 0);
+    }
+    for (unit, due) in &open_supervisions {
+        deadlines.push(Deadline {
+            kind: DeadlineKind::Supervision,
+            unit: unit.clone(),
+            due: *due,
+            overdue: *due < today,
+        });
+    }
+    deadlines.sort_by_key(|d| (d.due, d.kind as u8));
+    let next = deadlines.first().cloned();
+    Derived {
+        overdue: deadlines.iter().any(|d| d.overdue),
+        closure_blockers: if status == Status::Closed || status == Status::Archived {
+            Vec::new()
+        } else {
+            blockers(
+                screened,
+                replied_at.is_some(),
+                rated,
+                approved,
+                last_closure,
+            )
+        },
+        status,
+        handling_unit: handling,
+        involved,
+        lead_unit: lead,
+        owner,
+        extended_days: extended,
+        deadlines,
+        next_deadline: next,
+        missing_years: missing
+            .into_iter()
+            .map(|year| MissingYear { year })
+            .collect(),
+    }
+}
+
+/// Which closure conditions fail, given what the file holds. The closing record's
+/// own attestations (facts, handling, file) count when `closure` is given.
+fn blockers(
+    screened: bool,
+    replied: bool,
+    rated: bool,
+    approved: bool,
+    closure: Option<(bool, bool, bool)>,
+) -> Vec<ClosureBlocker> {
+    let (facts, in_place, file) = closure.unwrap_or((false, false, false));
+    let mut out = Vec::new();
+    if !facts {
+        out.push(ClosureBlocker::FactsUnclear);
+    }
+    if !in_place {
+        out.push(ClosureBlocker::NotHandledInPlace);
+    }
+    if !approved {
+        out.push(ClosureBlocker::NoLeaderApproval);
+    }
+    if !rated {
+        out.push(ClosureBlocker::NoPetitionerOpinion);
+    }
+    if !file || !screened || !replied {
+        out.push(ClosureBlocker::FileIncomplete);
+    }
+    out
+}

@@ -1,0 +1,214 @@
+//! The grammar of document ids: every id this node writes or accepts is built and
+//! parsed here, and nowhere else.
+//!
+//! | kind | id | unit it names |
+//! |---|---|---|
+//! | case | `<unit>-<YYYY>-<6 digits>` (the case number) | the registering unit |
+//! | roster | `roster/<unit>` | its unit |
+//! | schedule | `schedule/<unit>/<YYYY-MM>` | its unit |
+//! | quarterly register | `quarterly/<unit>/<YYYY>Q<n>` | its unit |
+//! | integrity alert | `alert/<reporter>/<subject>/<ms>` | the reporting parent |
+//!
+//! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
+//! from peers (`remote`) refuse any id that is none of these.
+
+use std::fmt;
+
+use xinfang_hub::UnitCode;
+
+use crate::schedule::model::{Month, Quarter};
+
+/// The document kinds this node knows, by the form of their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Case,
+    Roster,
+    Schedule,
+    Quarterly,
+    /// A parent's report that a child's ledger does not extend what it saw.
+    Alert,
+}
+
+impl Kind {
+    /// The document's `kind` field for this kind of id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Case => CASE_KIND,
+            Kind::Roster => "roster",
+            Kind::Schedule => "schedule",
+            Kind::Quarterly => "quarterly",
+            Kind::Alert => ALERT_KIND,
+        }
+    }
+}
+
+/// The `kind` field of a case document.
+pub const CASE_KIND: &str = "case";
+/// The `kind` field of an integrity-alert document.
+pub const ALERT_KIND: &str = "integrity_alert";
+const ALERT_PREFIX: &str = "alert/";
+
+/// An id that is none of the forms above.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
+     roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS); refused"
+)]
+pub struct UnknownId(pub String);
+
+/// A case number: the registering unit, the year and its sequence in that year.
+/// Unique across the federation without coordination, because only the
+/// registering unit's node hands out its own numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CaseNo {
+    pub unit: UnitCode,
+    pub year: i32,
+    pub seq: u64,
+}
+
+impl CaseNo {
+    pub fn new(unit: UnitCode, year: i32, seq: u64) -> CaseNo {
+        CaseNo { unit, year, seq }
+    }
+
+    /// `<unit>-<4-digit year>-<6-digit sequence>`, or `None`.
+    pub fn parse(no: &str) -> Option<CaseNo> {
+        let mut it = no.rsplitn(3, '-');
+        let (seq, year, unit) = (it.next()?, it.next()?, it.next()?);
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(seq, 6) && digits(year, 4)) {
+            return None;
+        }
+        Some(CaseNo {
+            unit: unit.parse().ok()?,
+            year: year.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for CaseNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{:06}", self.unit, self.year, self.seq)
+    }
+}
+
+/// The parts of an integrity alert's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertId {
+    pub reporter: UnitCode,
+    pub subject: UnitCode,
+    pub at_ms: i64,
+}
+
+impl AlertId {
+    pub fn parse(doc_id: &str) -> Option<AlertId> {
+        let rest = doc_id.strip_prefix(ALERT_PREFIX)?;
+        let mut it = rest.split('/');
+        let (r, s, ms) = (it.next()?, it.next()?, it.next()?);
+        if it.next().is_some() || ms.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(AlertId {
+            reporter: r.parse().ok()?,
+            subject: s.parse().ok()?,
+            at_ms: ms.parse().ok()?,
+        })
+    }
+
+    pub fn id(&self) -> String {
+        format!(
+            "{ALERT_PREFIX}{}/{}/{}",
+            self.reporter, self.subject, self.at_ms
+        )
+    }
+}
+
+/// A case number as text.
+pub fn case(unit: &UnitCode, year: i32, seq: u64) -> String {
+    CaseNo::new(unit.clone(), year, seq).to_string()
+}
+
+/// The roster of `unit`.
+pub fn roster(unit: &UnitCode) -> String {
+    format!("roster/{unit}")
+}
+
+/// The filed schedule of `unit` for `month`.
+pub fn schedule(unit: &UnitCode, month: Month) -> String {
+    format!("schedule/{unit}/{month}")
+}
+
+/// The quarterly register of `unit` for quarter `q`.
+pub fn quarterly(unit: &UnitCode, q: Quarter) -> String {
+    format!("quarterly/{unit}/{q}")
+}
+
+/// The kind an id stands for, and the unit it names.
+pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
+    let unit = |s: &str| s.parse::<UnitCode>().ok();
+    let parts: Vec<&str> = doc_id.split('/').collect();
+    let found = match parts.as_slice() {
+        ["roster", u] => unit(u).map(|u| (Kind::Roster, u)),
+        ["schedule", u, m] => unit(u)
+            .filter(|_| m.parse::<Month>().is_ok())
+            .map(|u| (Kind::Schedule, u)),
+        ["quarterly", u, q] => unit(u)
+            .filter(|_| q.parse::<Quarter>().is_ok())
+            .map(|u| (Kind::Quarterly, u)),
+        [no] => CaseNo::parse(no).map(|c| (Kind::Case, c.unit)),
+        ["alert", ..] => AlertId::parse(doc_id).map(|a| (Kind::Alert, a.reporter)),
+        _ => None,
+    };
+    found.ok_or_else(|| UnknownId(doc_id.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> UnitCode {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_built_id_parses_back_to_its_kind_and_unit() {
+        let town = u("441521115000");
+        let month: Month = "2026-04".parse().unwrap();
+        let q: Quarter = "2026Q2".parse().unwrap();
+        let alert = AlertId {
+            reporter: u("441521"),
+            subject: town.clone(),
+            at_ms: 17,
+        };
+        for (id, kind, unit) in [
+            (case(&town, 2026, 7), Kind::Case, &town),
+            (roster(&town), Kind::Roster, &town),
+            (schedule(&town, month), Kind::Schedule, &town),
+            (quarterly(&town, q), Kind::Quarterly, &town),
+            (alert.id(), Kind::Alert, &alert.reporter),
+        ] {
+            assert_eq!(parse(&id), Ok((kind, unit.clone())), "{id}");
+        }
+        assert_eq!(case(&town, 2026, 7), "441521115000-2026-000007");
+        assert_eq!(AlertId::parse(&alert.id()), Some(alert));
+    }
+
+    #[test]
+    fn other_ids_are_refused_by_name() {
+        for bad in [
+            "",
+            "441521-2026-7",
+            "441521-26-000007",
+            "x-2026-000001",
+            "roster/x",
+            "schedule/441521/2026-13",
+            "quarterly/441521/2026Q5",
+            "alert/441521/441521115000/",
+            "notes/441521",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.to_string().contains("none of the forms"), "{bad}: {e}");
+        }
+    }
+}
