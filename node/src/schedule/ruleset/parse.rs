@@ -245,6 +245,7 @@ mod tests {
     fn err(text: &str) -> RuleSetError {
         RuleSet::from_toml(text, "test-set.toml").unwrap_err()
     }
+
     #[test]
     fn defaults_apply_when_omitted() {
         let set = RuleSet::from_toml(

@@ -186,6 +186,7 @@ mod tests {
             assert_eq!(on_disk, text);
         }
     }
+
     #[test]
     fn shipped_sets_reproduce_the_seeds() {
         let get = |n: &str| resolve(n, &[]).unwrap();
@@ -260,6 +261,7 @@ mod tests {
         );
         assert_eq!(qs.rule("leaders-per-working-day").unwrap().min, 1);
     }
+
     #[test]
     fn a_file_must_be_named_after_its_set() {
         let dir = tempfile::tempdir().unwrap();
@@ -328,6 +330,7 @@ mod tests {
                 .contains("shipped sets only")
         );
     }
+
     #[test]
     fn the_default_set_has_no_quotas() {
         let set = default_set();

@@ -33,6 +33,7 @@ impl ScheduleService {
             .await?;
         Ok(())
     }
+
     pub async fn publish(
         &self,
         req: pb::MonthRequest,

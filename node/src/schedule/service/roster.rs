@@ -83,6 +83,7 @@ impl ScheduleService {
         self.get_roster(unit.as_str()).await
     }
 }
+
 fn roster_pb(unit: &UnitCode, leaders: &[Leader]) -> pb::Roster {
     pb::Roster {
         unit: unit.to_string(),

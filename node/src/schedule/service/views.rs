@@ -22,6 +22,7 @@ impl ScheduleService {
     pub async fn get(&self, req: pb::MonthRequest) -> Result<pb::ScheduleView, NodeError> {
         self.check(req).await
     }
+
     pub async fn view(&self, unit: &UnitCode, month: Month) -> Result<pb::ScheduleView, NodeError> {
         let set = self.sets.of(unit).clone();
         let deadline = filing::deadline_end(&set, month);
@@ -109,6 +110,7 @@ impl ScheduleService {
         }
     }
 }
+
 pub fn violation_pb(v: &Violation) -> pb::Violation {
     pb::Violation {
         rule: v.rule.clone(),

@@ -60,6 +60,7 @@ fn parse_date_text(text: &str, month: Month) -> Result<NaiveDate, String> {
             s.truncate(i);
         }
     }
+
     // "2016-04-01T00:00:00" or "2016/4/1 0:00:00": keep the date.
     if let Some(i) = s.find(['T', ' ']) {
         let time = &s[i + 1..];

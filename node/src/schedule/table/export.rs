@@ -130,6 +130,7 @@ pub fn export_xlsx(
         sheet.write_string_with_format(row, 7, e.topic.as_deref().unwrap_or(""), &cell)?;
         sheet.write_string_with_format(row, 8, e.note.as_deref().unwrap_or(""), &cell)?;
     }
+
     // Printing: A4 landscape, one page wide, title and header on every page.
     sheet.set_paper_size(9);
     sheet.set_landscape();

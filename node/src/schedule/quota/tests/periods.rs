@@ -69,6 +69,7 @@ fn a_week_counts_its_days_in_the_neighbouring_month() {
     for day in working_days("2016-06") {
         case.schedule([entry(&day.to_string(), "乙", "fixed")]);
     }
+
     // 甲 came only on 31 May (other_months) and then every week from W23 on.
     for day in ["2016-06-08", "2016-06-13", "2016-06-20", "2016-06-27"] {
         case.schedule([entry(day, "甲", "fixed")]);
