@@ -407,6 +407,18 @@ impl Projector {
     }
 }
 
+/// The report service asks the projector to bring the tables it reads up to date.
+#[async_trait::async_trait]
+impl crate::report::service::QueryTables for Projector {
+    async fn catch_up(&self) -> Result<u64, NodeError> {
+        Projector::catch_up(self).await
+    }
+
+    async fn rebuild(&self) -> Result<u64, NodeError> {
+        Projector::rebuild(self).await
+    }
+}
+
 async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO node_meta (key, value) VALUES ($1, $2)

@@ -88,6 +88,21 @@ pub fn deadline(k: DeadlineKind) -> Label {
     }
 }
 
+/// Every kind of deadline.
+pub const DEADLINE_KINDS: [DeadlineKind; 6] = [
+    DeadlineKind::Route,
+    DeadlineKind::Object,
+    DeadlineKind::Notify,
+    DeadlineKind::Handle,
+    DeadlineKind::Supervision,
+    DeadlineKind::ReviewAnswer,
+];
+
+/// A kind of deadline by its code (`route`, `handle`, …).
+pub fn deadline_of_code(code: &str) -> Option<DeadlineKind> {
+    DEADLINE_KINDS.into_iter().find(|k| k.code() == code)
+}
+
 /// The five conditions under which a case may not be closed (五不结案).
 pub fn closure_blocker(b: ClosureBlocker) -> Label {
     match b {

@@ -7,6 +7,9 @@
 //!   petition office or the responsible unit (see `docs/reports.md`).
 //! - [`rollup`]: what each case adds to the per-unit, per-month rollups that make
 //!   reports at a city fast, kept in the documents' transaction.
+//! - [`rollup_store`]: the facts rows and rollup tables the projector writes.
+//! - [`service`]: the reports, read from those tables; it asks the projector to
+//!   catch up through [`service::QueryTables`] and never imports it.
 
 pub mod chart;
 pub mod facts;

@@ -6,6 +6,11 @@
 //! - [`quota`]: pure evaluation of a month's schedule against a rule set.
 //! - [`table`]: the 附件2 table layout: CSV and XLSX import and export.
 //! - [`publish`]: the self-contained HTML page for the hall and the portal.
+//! - [`workflow`]: the schedule's states (draft, reviewed, approved, published) and
+//!   the steps each allows.
+//! - [`docs`], [`filing`], [`quarterly`]: the filed documents, filing status and
+//!   flags, the quarterly register.
+//! - [`service`]: the workflow at one node over drafts and documents.
 
 pub mod docs;
 pub mod filing;
@@ -16,3 +21,4 @@ pub mod quota;
 pub mod ruleset;
 pub mod service;
 pub mod table;
+pub mod workflow;

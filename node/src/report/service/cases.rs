@@ -1,0 +1,94 @@
+//! Drill-down: the cases behind a number of any report, as the rollups count them.
+
+use xinfang_proto::v1 as pb;
+
+use super::{MAX_LIST, ReportService};
+use crate::error::NodeError;
+use crate::report::facts::CaseFacts;
+use crate::report::rates::RATES;
+use crate::report::rollup::{self, Entry};
+
+impl ReportService {
+    pub async fn cases(&self, req: pb::ReportRequest) -> Result<pb::CaseKeys, NodeError> {
+        self.tables.catch_up().await?;
+        let scope = self.scope(&req)?;
+        let limit = if req.limit == 0 {
+            1000
+        } else {
+            req.limit.min(MAX_LIST)
+        } as usize;
+        // The cases behind a number are those whose entries at this unit make it
+        // up ([`rollup::entries`], as the rollups count them).
+        let facts = self.facts(&scope, scope.from, scope.to).await?;
+        let anchors = self.anchors();
+        // This unit's entries only; rates only when a rate is asked about.
+        let here = |f: &CaseFacts, repeated: bool, rates: bool| {
+            rollup::entries_at(f, repeated, &anchors, Some(&scope.unit), rates)
+        };
+        let mut out: Vec<&CaseFacts> = Vec::new();
+        if !req.rate.trim().is_empty() {
+            let code = req.rate.trim();
+            let Some(i) = RATES.iter().position(|k| k.code == code) else {
+                return Err(NodeError::invalid(
+                    "rate",
+                    format!(
+                        "unknown rate {code:?}; known: {}",
+                        RATES.iter().map(|k| k.code).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            };
+            let part = match req.part.trim() {
+                "" | "numerator" => 2 * i,
+                "denominator" => 2 * i + 1,
+                other => {
+                    return Err(NodeError::invalid(
+                        "part",
+                        format!("{other:?}: numerator or denominator"),
+                    ));
+                }
+            } as u8;
+            let as_of = self.today();
+            for (f, repeated) in &facts {
+                let hit = here(f, *repeated, true).iter().any(
+                    |e| matches!(e, Entry::Rate { part: p, day, .. } if *p == part && *day <= as_of),
+                );
+                if hit {
+                    out.push(f);
+                }
+            }
+        } else {
+            let by = req.by.trim();
+            let value = req.value.trim();
+            if !by.is_empty() {
+                Self::column(by)?;
+            }
+            for (f, repeated) in &facts {
+                let hit = here(f, *repeated, false).iter().any(|e| match e {
+                    Entry::Count {
+                        dim,
+                        value: v,
+                        month,
+                        ..
+                    } => match by {
+                        "" => *dim == "all",
+                        "month" => *dim == "all" && month == value,
+                        _ => *dim == by && v == value,
+                    },
+                    _ => false,
+                });
+                if hit {
+                    out.push(f);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.case_no.cmp(&b.case_no));
+        Ok(pb::CaseKeys {
+            total: out.len() as u64,
+            case_nos: out
+                .into_iter()
+                .take(limit)
+                .map(|f| f.case_no.clone())
+                .collect(),
+        })
+    }
+}

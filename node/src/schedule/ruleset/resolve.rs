@@ -1,0 +1,340 @@
+//! Rule sets by name: a local directory's file first, then the shipped sets; and
+//! the set of every unit of the topology, resolved once at start.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use xinfang_hub::{Topology, UnitCode};
+
+use super::parse::{check_name, named};
+use super::{Filing, RuleSet, RuleSetError};
+
+/// The sets shipped with xinfang, by name (= file stem).
+const SHIPPED: [(&str, &str); 8] = [
+    (
+        "haifeng-county",
+        include_str!("../../../../rules/haifeng-county.toml"),
+    ),
+    (
+        "haifeng-big-town",
+        include_str!("../../../../rules/haifeng-big-town.toml"),
+    ),
+    (
+        "haifeng-town",
+        include_str!("../../../../rules/haifeng-town.toml"),
+    ),
+    (
+        "haifeng-department",
+        include_str!("../../../../rules/haifeng-department.toml"),
+    ),
+    (
+        "lishui-city",
+        include_str!("../../../../rules/lishui-city.toml"),
+    ),
+    (
+        "lishui-county",
+        include_str!("../../../../rules/lishui-county.toml"),
+    ),
+    (
+        "shenzhen-city",
+        include_str!("../../../../rules/shenzhen-city.toml"),
+    ),
+    (
+        "qingshan-township",
+        include_str!("../../../../rules/qingshan-township.toml"),
+    ),
+];
+
+/// The shipped sets as (name, TOML text).
+pub fn shipped() -> Vec<(&'static str, &'static str)> {
+    SHIPPED.to_vec()
+}
+
+/// The set named `name`: the first `DIR/NAME.toml` among `search_dirs`, else the
+/// shipped one.
+pub fn resolve(name: &str, search_dirs: &[PathBuf]) -> Result<RuleSet, RuleSetError> {
+    let unknown = |searched: &[PathBuf]| {
+        let mut known: BTreeSet<String> = SHIPPED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        for dir in searched {
+            let Ok(list) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in list.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "toml")
+                    && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                {
+                    known.insert(stem.to_owned());
+                }
+            }
+        }
+        RuleSetError::Unknown {
+            name: name.to_owned(),
+            searched: if searched.is_empty() {
+                "shipped sets only".to_owned()
+            } else {
+                searched
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            known: known.into_iter().collect::<Vec<_>>().join(", "),
+        }
+    };
+    // A malformed name can never be a file stem we look up (no "../x").
+    if check_name(name).is_err() {
+        return Err(unknown(search_dirs));
+    }
+    for dir in search_dirs {
+        let path = dir.join(format!("{name}.toml"));
+        if path.is_file() {
+            return RuleSet::load(&path);
+        }
+    }
+    match SHIPPED.iter().find(|(n, _)| *n == name) {
+        Some((n, text)) => named(text, &format!("rules/{n}.toml (shipped)"), n),
+        None => Err(unknown(search_dirs)),
+    }
+}
+
+/// For units with no `rules` configured: no quotas, filing due on the 10th.
+pub fn default_set() -> RuleSet {
+    RuleSet {
+        name: "default".to_owned(),
+        title: "未配置接访规则（仅按默认日期报备）".to_owned(),
+        source: "xinfang default: no quota rules; filing due on the 10th (seed 000, notice 二)"
+            .to_owned(),
+        filing: Filing::default(),
+        rules: Vec::new(),
+    }
+}
+
+/// The rule set of every unit in the topology, resolved once at start.
+pub struct RuleSets {
+    by_unit: BTreeMap<UnitCode, Arc<RuleSet>>,
+    default: Arc<RuleSet>,
+}
+
+impl RuleSets {
+    /// Resolves each unit's `rules = "NAME"`: files in `dirs` first, then the
+    /// shipped sets. An unknown name stops the node with the unit named.
+    pub fn resolve(topology: &Topology, dirs: &[PathBuf]) -> Result<RuleSets, String> {
+        let mut cache: BTreeMap<String, Arc<RuleSet>> = BTreeMap::new();
+        let mut by_unit = BTreeMap::new();
+        for u in topology.units() {
+            if let Some(name) = &u.rules {
+                let set = match cache.get(name) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = Arc::new(resolve(name, dirs).map_err(|e: RuleSetError| {
+                            format!("unit {} ({}): rules = {name:?}: {e}", u.code, u.name)
+                        })?);
+                        cache.insert(name.clone(), s.clone());
+                        s
+                    }
+                };
+                by_unit.insert(u.code.clone(), set);
+            }
+        }
+        Ok(RuleSets {
+            by_unit,
+            default: Arc::new(default_set()),
+        })
+    }
+
+    pub fn of(&self, unit: &UnitCode) -> &Arc<RuleSet> {
+        self.by_unit.get(unit).unwrap_or(&self.default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::model::LeaderRole;
+    use crate::schedule::ruleset::tests::MINIMAL;
+    use crate::schedule::ruleset::{Per, Period, RuleKind};
+
+    #[test]
+    fn every_shipped_set_loads_and_is_named_after_its_file() {
+        let names: Vec<_> = shipped().iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "haifeng-county",
+                "haifeng-big-town",
+                "haifeng-town",
+                "haifeng-department",
+                "lishui-city",
+                "lishui-county",
+                "shenzhen-city",
+                "qingshan-township"
+            ]
+        );
+        for (name, _) in shipped() {
+            let set = resolve(name, &[]).unwrap();
+            assert_eq!(set.name, name);
+            assert!(!set.rules.is_empty(), "{name}");
+            assert!(set.source.contains("seed"), "{name} cites its seed");
+            assert_eq!(set.filing.due_day, 10);
+        }
+        // The files on disk are the ones embedded.
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules");
+        for (name, text) in shipped() {
+            let on_disk = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+            assert_eq!(on_disk, text);
+        }
+    }
+
+    #[test]
+    fn shipped_sets_reproduce_the_seeds() {
+        let get = |n: &str| resolve(n, &[]).unwrap();
+        let county = get("haifeng-county");
+        let r = county.rule("leader-days-per-month").unwrap();
+        assert_eq!(
+            (r.kind, r.period, r.min),
+            (RuleKind::LeaderDays, Some(Period::Month), 1)
+        );
+        let r = county.rule("leaders-per-working-day").unwrap();
+        assert_eq!((r.kind, r.min), (RuleKind::DailyLeaders, 1));
+        assert!(
+            county
+                .rules
+                .iter()
+                .all(|r| r.kind != RuleKind::FormRequired)
+        );
+
+        let big = get("haifeng-big-town");
+        assert_eq!(big.rule("leaders-per-working-day").unwrap().min, 2);
+        let week = big.rule("leader-days-per-week").unwrap();
+        assert_eq!((week.period, week.min), (Some(Period::Week), 1));
+        assert_eq!(
+            get("haifeng-town")
+                .rule("leaders-per-working-day")
+                .unwrap()
+                .min,
+            1
+        );
+        assert_eq!(
+            get("haifeng-department")
+                .rule("leader-days-per-week")
+                .unwrap()
+                .min,
+            1
+        );
+
+        let r = &get("lishui-city").rules[0];
+        assert_eq!(
+            (r.kind, r.period, r.min),
+            (RuleKind::LeaderDays, Some(Period::Quarter), 1)
+        );
+        let r = &get("lishui-county").rules[0];
+        assert_eq!(
+            (r.kind, r.period, r.form.as_deref(), r.per),
+            (
+                RuleKind::FormRequired,
+                Some(Period::Month),
+                Some("fixed"),
+                Per::Leader
+            )
+        );
+
+        let sz = get("shenzhen-city");
+        let sec = sz.rule("secretary-days-per-half-year").unwrap();
+        assert_eq!(sec.roles, [LeaderRole::Principal]);
+        assert_eq!(sec.period, Some(Period::HalfYear));
+        let q = sz.rule("leader-days-per-quarter").unwrap();
+        assert!(q.binds(LeaderRole::Member) && q.binds(LeaderRole::InCharge));
+        assert!(!q.binds(LeaderRole::Principal));
+        let owned = sz.rule("owned-cases-per-year").unwrap();
+        assert_eq!((owned.kind, owned.min), (RuleKind::OwnedCases, 3));
+
+        let qs = get("qingshan-township");
+        assert_eq!(
+            qs.rule("leader-days-per-quarter").unwrap().period,
+            Some(Period::Quarter)
+        );
+        assert_eq!(
+            qs.rule("principal-days-per-month").unwrap().roles,
+            [LeaderRole::Principal]
+        );
+        assert_eq!(qs.rule("leaders-per-working-day").unwrap().min, 1);
+    }
+
+    #[test]
+    fn a_file_must_be_named_after_its_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other-name.toml");
+        std::fs::write(&path, MINIMAL).unwrap();
+        match RuleSet::load(&path).unwrap_err() {
+            RuleSetError::NameMismatch { name, stem, .. } => {
+                assert_eq!((name.as_str(), stem.as_str()), ("test-set", "other-name"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let missing = RuleSet::load(&dir.path().join("nothing.toml")).unwrap_err();
+        assert!(matches!(missing, RuleSetError::Read { .. }));
+    }
+
+    #[test]
+    fn resolve_prefers_local_directories_in_order_then_shipped() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let local = |due: u32| {
+            format!(
+                "name = \"haifeng-town\"\ntitle = \"本地\"\nsource = \"local\"\n[filing]\ndue_day = {due}\n"
+            )
+        };
+        std::fs::write(second.path().join("haifeng-town.toml"), local(5)).unwrap();
+        let dirs = [first.path().to_path_buf(), second.path().to_path_buf()];
+        assert_eq!(resolve("haifeng-town", &dirs).unwrap().filing.due_day, 5);
+        std::fs::write(first.path().join("haifeng-town.toml"), local(3)).unwrap();
+        assert_eq!(resolve("haifeng-town", &dirs).unwrap().filing.due_day, 3);
+        // Not overridden: shipped.
+        assert_eq!(
+            resolve("lishui-city", &dirs).unwrap().title,
+            "丽水市市级领导接待群众来访规则"
+        );
+        // A local-only set.
+        std::fs::write(
+            second.path().join("my-unit.toml"),
+            "name = \"my-unit\"\ntitle = \"本单位\"\nsource = \"\"\n",
+        )
+        .unwrap();
+        assert_eq!(resolve("my-unit", &dirs).unwrap().name, "my-unit");
+        // A broken override is an error, not a silent fallback to the shipped set.
+        std::fs::write(first.path().join("lishui-city.toml"), "name = 1").unwrap();
+        assert!(matches!(
+            resolve("lishui-city", &dirs),
+            Err(RuleSetError::Parse { .. })
+        ));
+
+        match resolve("atlantis", &dirs).unwrap_err() {
+            RuleSetError::Unknown { known, .. } => {
+                assert!(
+                    known.contains("haifeng-county") && known.contains("my-unit"),
+                    "{known}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            resolve("../haifeng-town", &dirs),
+            Err(RuleSetError::Unknown { .. })
+        ));
+        assert!(
+            resolve("atlantis", &[])
+                .unwrap_err()
+                .to_string()
+                .contains("shipped sets only")
+        );
+    }
+
+    #[test]
+    fn the_default_set_has_no_quotas() {
+        let set = default_set();
+        assert!(set.rules.is_empty());
+        assert_eq!(set.filing.due_day, 10);
+    }
+}

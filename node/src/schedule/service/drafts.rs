@@ -1,0 +1,396 @@
+//! Drafts in the node's own table, and the edits that make them: start, import a
+//! table, add and remove entries. Every edit sends a reviewed draft back for review.
+
+use std::collections::BTreeSet;
+
+use xinfang_hub::UnitCode;
+use xinfang_proto::v1 as pb;
+
+use super::{
+    MAX_NAME_CHARS, MAX_TEXT_CHARS, ScheduleService, filed_state, opt, parse_date, parse_month,
+    refusal, rfc3339,
+};
+use crate::error::NodeError;
+use crate::schedule::docs::Decision;
+use crate::schedule::model::{Entry, Leader, LeaderRole, Month};
+use crate::schedule::table::{self, TableFormat};
+use crate::schedule::workflow::{self, Refused, State, Step};
+
+/// A draft as the node's table keeps it.
+#[derive(Debug, Clone)]
+pub(super) struct Draft {
+    pub(super) state: State,
+    pub(super) entries: Vec<Entry>,
+    pub(super) review: Option<Decision>,
+}
+
+impl ScheduleService {
+    pub(super) async fn load_draft(
+        &self,
+        unit: &UnitCode,
+        month: Month,
+    ) -> Result<Option<Draft>, NodeError> {
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT state, entries, review FROM node_schedule_drafts WHERE unit = $1 AND month = $2",
+        )
+        .bind(unit.as_str())
+        .bind(month.to_string())
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some((state, entries, review)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Draft {
+            state: state
+                .parse()
+                .map_err(|e: String| NodeError::Internal(format!("draft state: {e}")))?,
+            entries: serde_json::from_str(&entries)
+                .map_err(|e| NodeError::Internal(format!("draft entries: {e}")))?,
+            review: review.and_then(|r| serde_json::from_str(&r).ok()),
+        }))
+    }
+
+    pub(super) async fn save_draft(
+        &self,
+        unit: &UnitCode,
+        month: Month,
+        d: &Draft,
+    ) -> Result<(), NodeError> {
+        let entries =
+            serde_json::to_string(&d.entries).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let review = d
+            .review
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO node_schedule_drafts (unit, month, state, entries, review, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (unit, month) DO UPDATE SET state = excluded.state,
+               entries = excluded.entries, review = excluded.review, updated_at = excluded.updated_at",
+        )
+        .bind(unit.as_str())
+        .bind(month.to_string())
+        .bind(d.state.code())
+        .bind(entries)
+        .bind(review)
+        .bind(rfc3339(self.now()))
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The draft `step` works on (an edit, a review, an approval), in the state the
+    /// step leaves it: refused once the month is approved (adjust instead) and
+    /// wherever the workflow refuses the step. With `create`, a month without a
+    /// draft starts one.
+    pub(super) async fn editable(
+        &self,
+        unit: &UnitCode,
+        month: Month,
+        step: Step,
+        create: bool,
+    ) -> Result<Draft, NodeError> {
+        if let Some((f, _)) = self.filed(unit, month).await? {
+            // A filed month has no draft left to work on.
+            let refused = match workflow::next(filed_state(&f), step) {
+                Err(r) => r,
+                Ok(_) => Refused::AlreadyApproved,
+            };
+            return Err(refusal(refused, unit, month));
+        }
+        let mut draft = match self.load_draft(unit, month).await? {
+            Some(d) => d,
+            None if create => Draft {
+                state: State::Draft,
+                entries: Vec::new(),
+                review: None,
+            },
+            None => {
+                return Err(NodeError::NotFound(format!(
+                    "no draft schedule of {unit} for {month}; start one with `schedule draft` or `schedule import`"
+                )));
+            }
+        };
+        draft.state = workflow::next(draft.state, step).map_err(|r| refusal(r, unit, month))?;
+        Ok(draft)
+    }
+
+    /// Checks one entry against the month, the roster, the calendar and the
+    /// taxonomy; each failure is (field, rule).
+    pub(super) fn entry_problems(
+        &self,
+        e: &Entry,
+        month: Month,
+        roster: &[Leader],
+    ) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !month.contains(e.date) {
+            out.push(("date", format!("date {} is outside {month}", e.date)));
+        } else if !self.rules.calendar.is_working_day(e.date) && !e.non_working_day_override {
+            out.push((
+                "date",
+                format!(
+                    "{} is not a working day; schedule it only with the non-working-day override",
+                    e.date
+                ),
+            ));
+        }
+        match roster.iter().find(|l| l.name == e.leader) {
+            None => out.push((
+                "leader",
+                format!(
+                    "unknown leader {:?}: not on the roster (add with `xinfang roster add`, or import with --create-roster)",
+                    e.leader
+                ),
+            )),
+            Some(l) if !l.active => out.push(("leader", format!("leader {} is no longer active on the roster", e.leader))),
+            Some(_) => {}
+        }
+        if let Err(err) = self.rules.taxonomy.reception_form(&e.form) {
+            out.push(("form", err.to_string()));
+        }
+        if e.form == "thematic" && e.topic.as_deref().is_none_or(str::is_empty) {
+            out.push((
+                "topic",
+                "a thematic reception (专题接访) needs its topic".into(),
+            ));
+        }
+        for (field, v, max) in [
+            ("leader", Some(&e.leader), MAX_NAME_CHARS),
+            ("place", Some(&e.place), MAX_TEXT_CHARS),
+            ("position", Some(&e.position), MAX_TEXT_CHARS),
+            ("topic", e.topic.as_ref(), MAX_TEXT_CHARS),
+            ("note", e.note.as_ref(), MAX_TEXT_CHARS),
+        ] {
+            if v.is_some_and(|v| v.chars().count() > max) {
+                out.push((field, format!("at most {max} characters")));
+            }
+        }
+        out
+    }
+
+    pub async fn draft(&self, req: pb::MonthRequest) -> Result<pb::ScheduleView, NodeError> {
+        let unit = self.own_unit(&req.unit)?;
+        let month = parse_month(&req.month)?;
+        let _g = self.drafts.lock().await;
+        if self.load_draft(&unit, month).await?.is_some() {
+            return Err(NodeError::Rule {
+                rule: "schedule.draft_exists",
+                message: format!("a draft of {unit} for {month} already exists"),
+            });
+        }
+        let d = self.editable(&unit, month, Step::Edit, true).await?;
+        self.save_draft(&unit, month, &d).await?;
+        drop(_g);
+        self.view(&unit, month).await
+    }
+
+    pub async fn import(&self, req: pb::ImportRequest) -> Result<pb::ScheduleView, NodeError> {
+        let unit = self.own_unit(&req.unit)?;
+        let month = parse_month(&req.month)?;
+        let format = match req.format.trim().to_ascii_lowercase().as_str() {
+            "csv" => TableFormat::Csv,
+            "xlsx" => TableFormat::Xlsx,
+            other => {
+                return Err(NodeError::invalid(
+                    "format",
+                    format!("{other:?}: import takes csv or xlsx"),
+                ));
+            }
+        };
+        let rows = table::import(&req.content, format, month, &self.rules.taxonomy).map_err(
+            |e| match e {
+                table::ImportError::Rows(rows) => NodeError::Invalid {
+                    field: "content",
+                    rule: rows
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+                other => NodeError::invalid("content", other.to_string()),
+            },
+        )?;
+        let _g = self.drafts.lock().await;
+        let mut draft = self.editable(&unit, month, Step::Edit, true).await?;
+        let mut roster = self.roster(&unit).await?;
+        // Leaders the table brings that the roster lacks (with --create-roster).
+        let mut added: Vec<Leader> = Vec::new();
+        if req.create_roster {
+            for r in &rows {
+                if !roster.iter().any(|l| l.name == r.entry.leader)
+                    && !added.iter().any(|l| l.name == r.entry.leader)
+                {
+                    added.push(Leader {
+                        name: r.entry.leader.clone(),
+                        position: r.entry.position.clone(),
+                        portfolio: String::new(),
+                        role: LeaderRole::Member,
+                        active: true,
+                    });
+                }
+            }
+            roster.extend(added.iter().cloned());
+        }
+        let mut problems = Vec::new();
+        let mut entries = Vec::new();
+        let mut seen = BTreeSet::new();
+        for r in rows {
+            let mut e = r.entry;
+            if e.position.is_empty()
+                && let Some(l) = roster.iter().find(|l| l.name == e.leader)
+            {
+                e.position = l.position.clone();
+            }
+            for (field, rule) in self.entry_problems(&e, month, &roster) {
+                problems.push(format!("row {}, {field}: {rule}", r.row));
+            }
+            if !seen.insert((e.date, e.leader.clone())) {
+                problems.push(format!(
+                    "row {}, leader: {} is already scheduled on {}",
+                    r.row, e.leader, e.date
+                ));
+            }
+            entries.push(e);
+        }
+        if !problems.is_empty() {
+            return Err(NodeError::Invalid {
+                field: "content",
+                rule: format!("nothing imported: {}", problems.join("; ")),
+            });
+        }
+        self.put_leaders(&unit, &added).await?;
+        entries.sort_by(|a, b| (a.date, &a.leader).cmp(&(b.date, &b.leader)));
+        draft.entries = entries;
+        draft.review = None;
+        self.save_draft(&unit, month, &draft).await?;
+        drop(_g);
+        self.view(&unit, month).await
+    }
+
+    pub async fn add_entry(&self, req: pb::AddEntryRequest) -> Result<pb::ScheduleView, NodeError> {
+        let unit = self.own_unit(&req.unit)?;
+        let month = parse_month(&req.month)?;
+        let e = req
+            .entry
+            .ok_or_else(|| NodeError::invalid("entry", "required"))?;
+        let roster = self.roster(&unit).await?;
+        let leader = e.leader.trim().to_owned();
+        let position = match opt(&e.position) {
+            Some(p) => p,
+            None => roster
+                .iter()
+                .find(|l| l.name == leader)
+                .map(|l| l.position.clone())
+                .unwrap_or_default(),
+        };
+        let form = opt(&e.form).unwrap_or_else(|| "fixed".into());
+        let form = self
+            .rules
+            .taxonomy
+            .reception_form
+            .iter()
+            .find(|f| f.code == form || f.name == form)
+            .map(|f| f.code.clone())
+            .unwrap_or(form);
+        let entry = Entry {
+            date: parse_date("entry.date", &e.date)?,
+            leader,
+            position,
+            place: e.place.trim().to_owned(),
+            form,
+            topic: opt(&e.topic),
+            note: opt(&e.note),
+            non_working_day_override: e.non_working_day,
+        };
+        if let Some((field, rule)) = self
+            .entry_problems(&entry, month, &roster)
+            .into_iter()
+            .next()
+        {
+            return Err(NodeError::Invalid {
+                field: match field {
+                    "date" => "entry.date",
+                    "leader" => "entry.leader",
+                    "form" => "entry.form",
+                    "topic" => "entry.topic",
+                    "place" => "entry.place",
+                    "note" => "entry.note",
+                    _ => "entry",
+                },
+                rule,
+            });
+        }
+        let _g = self.drafts.lock().await;
+        let mut draft = self.editable(&unit, month, Step::Edit, true).await?;
+        if draft
+            .entries
+            .iter()
+            .any(|x| x.date == entry.date && x.leader == entry.leader)
+        {
+            return Err(NodeError::invalid(
+                "entry.leader",
+                format!("{} is already scheduled on {}", entry.leader, entry.date),
+            ));
+        }
+        draft.entries.push(entry);
+        draft
+            .entries
+            .sort_by(|a, b| (a.date, &a.leader).cmp(&(b.date, &b.leader)));
+        // Any edit sends a reviewed draft back for review.
+        draft.review = None;
+        self.save_draft(&unit, month, &draft).await?;
+        drop(_g);
+        self.view(&unit, month).await
+    }
+
+    pub async fn remove_entry(
+        &self,
+        req: pb::RemoveEntryRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        let unit = self.own_unit(&req.unit)?;
+        let month = parse_month(&req.month)?;
+        let date = parse_date("date", &req.date)?;
+        let _g = self.drafts.lock().await;
+        let mut draft = self.editable(&unit, month, Step::Edit, false).await?;
+        let on_day: Vec<usize> = draft
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.date == date && (req.leader.trim().is_empty() || e.leader == req.leader.trim())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match on_day.as_slice() {
+            [] => {
+                return Err(NodeError::invalid(
+                    "date",
+                    format!(
+                        "no entry on {date}{}",
+                        if req.leader.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" for {}", req.leader)
+                        }
+                    ),
+                ));
+            }
+            [i] => {
+                draft.entries.remove(*i);
+            }
+            _ => {
+                return Err(NodeError::invalid(
+                    "leader",
+                    format!("several leaders are on {date}: name the one to remove"),
+                ));
+            }
+        }
+        draft.review = None;
+        self.save_draft(&unit, month, &draft).await?;
+        drop(_g);
+        self.view(&unit, month).await
+    }
+}

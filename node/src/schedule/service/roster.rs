@@ -1,0 +1,101 @@
+//! The unit's roster of leaders (the roster document): read, and add or change one.
+
+use xinfang_hub::{Create, UnitCode};
+use xinfang_proto::v1 as pb;
+
+use super::{MAX_NAME_CHARS, MAX_TEXT_CHARS, ScheduleService, text};
+use crate::error::NodeError;
+use crate::schedule::docs;
+use crate::schedule::model::{Leader, LeaderRole};
+
+impl ScheduleService {
+    pub async fn roster(&self, unit: &UnitCode) -> Result<Vec<Leader>, NodeError> {
+        Ok(match self.hub.get(&docs::roster_id(unit)).await? {
+            Some(h) => docs::read_roster(&h.loaded.doc),
+            None => Vec::new(),
+        })
+    }
+
+    pub async fn get_roster(&self, unit: &str) -> Result<pb::Roster, NodeError> {
+        let unit = self.visible_unit(unit)?;
+        let leaders = self.roster(&unit).await?;
+        Ok(roster_pb(&unit, &leaders))
+    }
+
+    fn check_leader(l: &pb::Leader) -> Result<Leader, NodeError> {
+        let name = text("leader.name", &l.name, MAX_NAME_CHARS)?;
+        if name.is_empty() {
+            return Err(NodeError::invalid("leader.name", "required"));
+        }
+        let role = if l.role.trim().is_empty() {
+            LeaderRole::Member
+        } else {
+            l.role
+                .trim()
+                .parse()
+                .map_err(|e: String| NodeError::invalid("leader.role", e))?
+        };
+        Ok(Leader {
+            name,
+            position: text("leader.position", &l.position, MAX_TEXT_CHARS)?,
+            portfolio: text("leader.portfolio", &l.portfolio, MAX_TEXT_CHARS)?,
+            role,
+            active: l.active,
+        })
+    }
+
+    pub(super) async fn put_leaders(
+        &self,
+        unit: &UnitCode,
+        leaders: &[Leader],
+    ) -> Result<(), NodeError> {
+        if leaders.is_empty() {
+            return Ok(());
+        }
+        let id = docs::roster_id(unit);
+        let create = if self.hub.get(&id).await?.is_some() {
+            Create::Existing
+        } else {
+            Create::New
+        };
+        self.hub
+            .update(&id, create, |d| {
+                if matches!(create, Create::New) {
+                    docs::init(d, &id, "roster", unit)?;
+                }
+                for l in leaders {
+                    docs::put_leader(d, &id, l)?;
+                }
+                Ok::<_, NodeError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn put_leader(&self, req: pb::PutLeaderRequest) -> Result<pb::Roster, NodeError> {
+        let unit = self.own_unit(&req.unit)?;
+        let leader = Self::check_leader(
+            req.leader
+                .as_ref()
+                .ok_or_else(|| NodeError::invalid("leader", "required"))?,
+        )?;
+        self.put_leaders(&unit, &[leader]).await?;
+        self.get_roster(unit.as_str()).await
+    }
+}
+
+fn roster_pb(unit: &UnitCode, leaders: &[Leader]) -> pb::Roster {
+    pb::Roster {
+        unit: unit.to_string(),
+        leaders: leaders
+            .iter()
+            .map(|l| pb::Leader {
+                name: l.name.clone(),
+                position: l.position.clone(),
+                portfolio: l.portfolio.clone(),
+                role: l.role.code().into(),
+                active: l.active,
+            })
+            .collect(),
+    }
+}
