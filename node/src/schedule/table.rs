@@ -1021,7 +1021,7 @@ mod tests {
 
     const FIXTURE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+        "/../tests/fixtures/haifeng-2016-04-schedule.csv"
     );
 
     fn fixture() -> Vec<u8> {
