@@ -601,7 +601,7 @@ fn schedule_commands_keep_their_json_contract() {
     f.ready(TOWN);
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+        "/../tests/fixtures/haifeng-2016-04-schedule.csv"
     );
     let month = ["--month", "2016-04"];
     let v = f.json(

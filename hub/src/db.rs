@@ -615,9 +615,10 @@ mod tests {
 /// Throwaway PostgreSQL schemas for tests, one per node, dropped when dropped.
 ///
 /// Tests that need PostgreSQL ask [`scratch::available`] first: where it is
-/// absent they are skipped with the reason printed (to the terminal, past the
-/// test harness's output capture), never silently; with
-/// `XINFANG_REQUIRE_POSTGRES=1` (CI) an absent server fails the test instead.
+/// absent they are skipped, never silently: one line `SKIPPED: <test>: <reason>`
+/// goes straight to standard error (past the test harness's output capture; CI
+/// counts these lines as skips). With `XINFANG_REQUIRE_POSTGRES=1` (CI) an absent
+/// server fails the test with the same reason instead.
 pub mod scratch {
     use std::io::Write;
     use std::time::Duration;
@@ -635,8 +636,8 @@ pub mod scratch {
         std::env::var("XINFANG_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
     }
 
-    /// Whether the test server answers. When it does not, says so for `test` on
-    /// the terminal (and panics if PostgreSQL is required).
+    /// Whether the test server answers. When it does not, says `test` is skipped
+    /// on the terminal, or panics if PostgreSQL is required.
     pub async fn available(test: &str) -> bool {
         let url = admin_url();
         let tried = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
@@ -648,16 +649,14 @@ pub mod scratch {
             Ok(Err(e)) => e.to_string(),
             Err(_) => "no answer within 5 s".to_owned(),
         };
-        let shown = super::redact(&url);
-        if required() {
-            panic!(
-                "{test}: PostgreSQL is required (XINFANG_REQUIRE_POSTGRES=1) but {shown} fails: {reason}"
-            );
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test} on PostgreSQL: {shown} is not reachable ({reason}); set XINFANG_TEST_POSTGRES to run it"
+        let reason = format!(
+            "PostgreSQL at {} is not reachable ({reason}); set XINFANG_TEST_POSTGRES to run it",
+            super::redact(&url)
         );
+        if required() {
+            panic!("{test}: {reason} (XINFANG_REQUIRE_POSTGRES=1 requires it)");
+        }
+        let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
         false
     }
 

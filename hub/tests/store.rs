@@ -1,11 +1,10 @@
 //! The storage contract, one suite run against every engine: a SQLite file and a
-//! fresh PostgreSQL schema (skipped, with the reason printed, where no PostgreSQL
+//! fresh PostgreSQL schema (skipped, saying so on the terminal, where no PostgreSQL
 //! answers). What the engine and the sync protocol rely on is written down in
 //! `store/mod.rs`; each test here holds one clause of it.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use sqlx::migrate::{Migration, MigrationType};
 use xinfang_hub::core::InboundCursor;
@@ -45,19 +44,35 @@ impl Place {
     }
 }
 
-/// Runs `test` on SQLite and on PostgreSQL.
-async fn on_each_engine<F, Fut>(name: &str, test: F)
-where
-    F: Fn(Place) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    test(Place::Sqlite(tempfile::tempdir().expect("tempdir"))).await;
-    if scratch::available(&format!("store::{name}")).await {
-        test(Place::Postgres(
-            scratch::Schema::create(name).await.expect("schema"),
-        ))
-        .await;
-    }
+/// Declares a test that runs once on SQLite (`NAME::sqlite`) and once on
+/// PostgreSQL (`NAME::postgres`, skipped, saying so, where no server answers).
+macro_rules! on_each_engine {
+    (async fn $name:ident($place:ident : Place) $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run($place: Place) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run(Place::Sqlite(tempfile::tempdir().expect("tempdir"))).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let test = concat!("store::", stringify!($name), "::postgres");
+                if !scratch::available(test).await {
+                    return;
+                }
+                run(Place::Postgres(
+                    scratch::Schema::create(stringify!($name))
+                        .await
+                        .expect("schema"),
+                ))
+                .await;
+            }
+        }
+    };
 }
 
 fn unit(s: &str) -> UnitCode {
@@ -84,9 +99,8 @@ async fn feed(store: &SqlStore) -> Vec<(u64, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn commits_number_the_feed_in_order_and_a_document_sits_in_it_once() {
-    on_each_engine("feed_order", |place| async move {
+on_each_engine! {
+    async fn commits_number_the_feed_in_order_and_a_document_sits_in_it_once(place: Place) {
         let store = place.store().await;
         assert_eq!(store.head(), 0);
         let head = store
@@ -119,13 +133,11 @@ async fn commits_number_the_feed_in_order_and_a_document_sits_in_it_once() {
         assert_eq!(a.first_seen_ms, 1_000);
         assert_eq!(a.bytes, b"1-again");
         assert_eq!(a.heads, "heads-of-a-7");
-    })
-    .await;
+    }
 }
 
-#[tokio::test]
-async fn documents_come_back_byte_for_byte() {
-    on_each_engine("bytes", |place| async move {
+on_each_engine! {
+    async fn documents_come_back_byte_for_byte(place: Place) {
         let store = place.store().await;
         // Every byte value, a large document, and ids with CJK and punctuation.
         let all: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
@@ -163,13 +175,11 @@ async fn documents_come_back_byte_for_byte() {
         store.commit(many, None, 6).await.expect("commit");
         let ids: Vec<String> = (0..1_200).map(|i| format!("m{i:05}")).collect();
         assert_eq!(store.get(&ids).await.expect("get").len(), 1_200);
-    })
-    .await;
+    }
 }
 
-#[tokio::test]
-async fn the_cursor_moves_with_the_documents_it_covers() {
-    on_each_engine("cursor", |place| async move {
+on_each_engine! {
+    async fn the_cursor_moves_with_the_documents_it_covers(place: Place) {
         let store = place.store().await;
         let peer = unit("441521115000");
         assert!(store.link(&peer).await.expect("link").is_none());
@@ -188,13 +198,11 @@ async fn the_cursor_moves_with_the_documents_it_covers() {
         store.save_acked(&peer, 9, 50).await.expect("ack");
         let rec = store.link(&peer).await.expect("link").expect("record");
         assert_eq!((rec.acked_upto, rec.inbound.upto), (9, 17));
-    })
-    .await;
+    }
 }
 
-#[tokio::test]
-async fn a_failing_commit_leaves_nothing_behind() {
-    on_each_engine("rollback", |place| async move {
+on_each_engine! {
+    async fn a_failing_commit_leaves_nothing_behind(place: Place) {
         let store = place.store().await;
         store
             .commit(vec![write("kept", b"1")], None, 1)
@@ -244,13 +252,11 @@ async fn a_failing_commit_leaves_nothing_behind() {
             .await
             .expect("commit with work");
         assert_eq!(store.head(), 2);
-    })
-    .await;
+    }
 }
 
-#[tokio::test]
-async fn epoch_and_head_survive_a_reopen() {
-    on_each_engine("reopen", |place| async move {
+on_each_engine! {
+    async fn epoch_and_head_survive_a_reopen(place: Place) {
         let (epoch, head) = {
             let store = place.store().await;
             store
@@ -265,8 +271,7 @@ async fn epoch_and_head_survive_a_reopen() {
         assert_eq!(store.epoch(), epoch);
         assert_eq!(store.head(), head);
         assert_eq!(feed(&store).await.len(), 2);
-    })
-    .await;
+    }
 }
 
 fn migration(version: i64, sql: &'static str) -> Migration {
@@ -295,9 +300,8 @@ async fn tables(db: &Db) -> Vec<String> {
         .expect("tables")
 }
 
-#[tokio::test]
-async fn a_failed_migration_leaves_the_schema_as_it_was() {
-    on_each_engine("migrate", |place| async move {
+on_each_engine! {
+    async fn a_failed_migration_leaves_the_schema_as_it_was(place: Place) {
         let db = place.db().await;
         let one = migration(1, "CREATE TABLE first_table (k TEXT PRIMARY KEY NOT NULL)");
         let two = migration(
@@ -332,8 +336,7 @@ async fn a_failed_migration_leaves_the_schema_as_it_was() {
             err.to_string().contains("was changed after it was applied"),
             "{err}"
         );
-    })
-    .await;
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Headless Chromium for tests of published pages: the DOM as the browser built it,
-//! and screenshots. Tests that need it should skip (not fail) when [`find`] gives
-//! `None`, since not every machine has a browser.
+//! and screenshots. Not every machine has a browser: tests that need one ask
+//! [`crate::skip::chromium_or_skip`], which says the test is skipped, or fails it
+//! where `XINFANG_REQUIRE_CHROMIUM=1`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -211,8 +212,8 @@ mod tests {
 
     #[test]
     fn a_page_round_trips_through_the_browser_when_there_is_one() {
-        if find().is_none() {
-            eprintln!("no Chromium here: skipped");
+        let test = "chromium::tests::a_page_round_trips_through_the_browser_when_there_is_one";
+        if crate::skip::chromium_or_skip(test).is_none() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();

@@ -3,8 +3,8 @@
 //! schema on the test PostgreSQL server — and real mTLS certificates.
 //!
 //! Integration tests are declared with [`both_stores!`], which runs each once on
-//! SQLite and once on PostgreSQL (skipped, with the reason printed, where no
-//! PostgreSQL answers).
+//! SQLite and once on PostgreSQL (skipped, saying so on the terminal, where no
+//! PostgreSQL answers: see [`skip`]).
 //!
 //! Every node's API has its own `127.0.0.1:0` port. At start the harness signs in
 //! as the operator (an administrator, who takes no step on cases), adds the user
@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use xinfang_hub::db::Durability;
-use xinfang_hub::db::scratch::{self, Schema};
+use xinfang_hub::db::scratch::Schema;
 use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::pki::{self, Pki};
 use xinfang_hub::tls::TlsState;
@@ -39,6 +39,9 @@ pub use xinfang_node::layout::FederationDir;
 
 pub mod chromium;
 pub mod raw;
+pub mod skip;
+
+pub use skip::postgres_or_skip;
 
 pub const CITY: &str = "441500";
 pub const COUNTY: &str = "441521";
@@ -101,6 +104,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The name [`both_stores!`] gives the test's variant (`sqlite`, `postgres`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
 /// What a test declared with [`both_stores!`] returns when it is skipped.
 pub trait Skipped {
     fn skipped() -> Self;
@@ -114,11 +127,6 @@ impl Skipped for anyhow::Result<()> {
     fn skipped() -> Self {
         Ok(())
     }
-}
-
-/// Whether a PostgreSQL variant of `test` can run (prints why not if not).
-pub async fn postgres_or_skip(test: &str) -> bool {
-    scratch::available(test).await
 }
 
 /// Declares an integration test that runs once on SQLite (`NAME::sqlite`) and once

@@ -26,7 +26,7 @@ use xinfang_tests::*;
 const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bad-inputs");
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+    "/fixtures/haifeng-2016-04-schedule.csv"
 );
 
 /// Where a file goes and what it must get.

@@ -11,7 +11,7 @@ use xinfang_tests::*;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+    "/fixtures/haifeng-2016-04-schedule.csv"
 );
 
 fn fixture() -> Vec<u8> {
@@ -616,15 +616,10 @@ async fn bad_tables_and_entries_are_refused_by_row_and_rule_and_nothing_is_impor
 
 both_stores! {
 async fn the_published_page_shows_every_entry_in_headless_chromium(backend: Backend) -> anyhow::Result<()> {
-    let Some(_) = chromium::find() else {
-        if std::env::var_os("XINFANG_REQUIRE_CHROMIUM").is_some() {
-            panic!("XINFANG_REQUIRE_CHROMIUM is set but no chromium was found");
-        }
-        eprintln!(
-            "SKIPPED: no chromium on this machine (apt-get install -y chromium fonts-noto-cjk)"
-        );
+    let test = format!("{}::{}", module_path!(), backend.name());
+    if skip::chromium_or_skip(&test).is_none() {
         return Ok(());
-    };
+    }
     let clock = TestClock::at("2016-03-05T09:00:00+08:00")?;
     let fed = Federation::start_at(backend, county_and_town(), clock.clock(), rules()).await?;
     let mut c = fed.schedules(COUNTY).await?;

@@ -137,12 +137,12 @@ mod fixtures {
 
     pub(super) const FIXTURE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/haifeng-2016-04-schedule.csv"
+        "/../tests/fixtures/haifeng-2016-04-schedule.csv"
     );
 
     pub(super) fn fixture() -> Vec<u8> {
         std::fs::read(FIXTURE).unwrap_or_else(|e| {
-            panic!("the 附件2 fixture {FIXTURE} is needed by this test (CI has it): {e}")
+            panic!("the 附件2 fixture {FIXTURE} is part of the repository: {e}")
         })
     }
 

@@ -11,7 +11,7 @@ use crate::schedule::model::LeaderRole;
 use crate::schedule::ruleset::resolve;
 use proptest::prelude::*;
 
-/// seed 000 附件2, as in shared/fixtures/haifeng-2016-04-schedule.csv.
+/// seed 000 附件2, as in tests/fixtures/haifeng-2016-04-schedule.csv.
 const HAIFENG_2016_04: &str = "\
 seq,date,leader,position,location,form,note
 1,2016-04-01,陈紫光,县委常委、组织部部长,县信访局接访大厅,定点接访,
