@@ -8,10 +8,8 @@
 //! - [`rollup`]: what each case adds to the per-unit, per-month rollups that make
 //!   reports at a city fast, kept in the documents' transaction.
 
-pub mod chart;
 pub mod facts;
 pub mod rates;
 pub mod rollup;
 pub mod rollup_store;
 pub mod service;
-pub mod table;
