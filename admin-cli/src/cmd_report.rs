@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use xinfang_node::report::chart;
-use xinfang_node::report::table::{self as rtable, Cell, ReportTable};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::reports_client::ReportsClient;
 
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, print_json, table};
+use crate::report_render::chart;
+use crate::report_render::table::{self as rtable, Cell, ReportTable};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
@@ -87,7 +87,7 @@ fn cell(c: &pb::Cell) -> Cell {
         "int" => Cell::Int(c.int),
         "rate" => Cell::Rate(Some(c.rate)),
         "none" => Cell::Rate(None),
-        _ => Cell::Text(c.text.clone()),
+        _ => Cell::text(&c.text),
     }
 }
 

@@ -2,8 +2,6 @@
 
 mod cmd_account;
 mod cmd_admin;
-mod cmd_bench;
-mod cmd_bench_city;
 mod cmd_case;
 mod cmd_ledger;
 mod cmd_pki;
@@ -14,6 +12,9 @@ mod cmd_status;
 mod cmd_up;
 mod conn;
 mod output;
+mod report_render;
+#[cfg(test)]
+mod skip;
 
 use clap::{Parser, Subcommand};
 use output::Lang;
@@ -86,8 +87,6 @@ enum Command {
     /// Operator tasks
     #[command(subcommand)]
     Admin(cmd_admin::AdminCmd),
-    /// Measure sync speed, latency and memory on this machine (prints a table)
-    Bench(cmd_bench::BenchArgs),
     /// Run a node in this process (what `up` starts for each unit)
     #[command(subcommand, hide = true)]
     Node(Box<NodeCmd>),
@@ -115,7 +114,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
-        Command::Bench(args) => cmd_bench::run(args, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;
             args.init_logging()?;

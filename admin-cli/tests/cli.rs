@@ -495,7 +495,7 @@ fn a_parent_process_survives_its_child_dying_mid_transfer() {
         );
     }
     // The town connects and is killed while the county is still streaming to it,
-    // then (as `xinfang bench` does) restarts quickly with clean stops.
+    // then (as `xinfang-bench` does) restarts quickly with clean stops.
     for _ in 0..3 {
         let town = Killed(f.spawn_node(TOWN));
         f.ready(TOWN);

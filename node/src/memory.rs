@@ -10,7 +10,7 @@
 //! an arena of its own, up to eight per core, and pages freed in one arena serve
 //! no other. A node's tokio workers and SQLite's threads touch every arena, so a
 //! first sync peaked at 113 MiB resident where two arenas hold it to 81 MiB at the
-//! same speed (`xinfang bench`, 100,000 documents).
+//! same speed (`xinfang-bench`, 100,000 documents).
 
 use std::time::Duration;
 

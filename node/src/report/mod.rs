@@ -11,10 +11,8 @@
 //! - [`service`]: the reports, read from those tables; it asks the projector to
 //!   catch up through [`service::QueryTables`] and never imports it.
 
-pub mod chart;
 pub mod facts;
 pub mod rates;
 pub mod rollup;
 pub mod rollup_store;
 pub mod service;
-pub mod table;

@@ -1,0 +1,52 @@
+//! What the benchmark is asked to measure, and where.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Documents for the first-sync, reconnect and incremental rows
+    #[arg(long, default_value_t = 100_000)]
+    pub docs: usize,
+    /// Documents changed for the incremental row
+    #[arg(long, default_value_t = 1_000)]
+    pub changed: usize,
+    /// Cases timed over three hops
+    #[arg(long, default_value_t = 200)]
+    pub hops: usize,
+    /// Work folder (default: a temporary folder, removed afterwards)
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Also write the results as JSON to this file
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Instead: the reports benchmark on a generated city (1 city, 8 counties,
+    /// 120 townships, 1,500 communities)
+    #[arg(long)]
+    pub city: bool,
+    /// Cases for --city
+    #[arg(long, default_value_t = 1_000_000)]
+    pub cases: usize,
+    /// Which storage engine the nodes run on: each selected one gets every row
+    #[arg(long, value_enum, default_value = "both")]
+    pub store: StoreChoice,
+    /// The PostgreSQL server and database to run on (each node gets its own schema
+    /// there, dropped afterwards)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "XINFANG_BENCH_POSTGRES",
+        default_value = xinfang_hub::db::scratch::DEFAULT_URL,
+        hide_env_values = true
+    )]
+    pub postgres: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreChoice {
+    Sqlite,
+    Postgres,
+    /// SQLite, then PostgreSQL (skipped, saying why, if it does not answer)
+    Both,
+}

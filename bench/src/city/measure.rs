@@ -1,0 +1,206 @@
+//! The reports benchmark's measurements: ingest through replication, disk per
+//! case, idle memory, then each report timed over 50 runs.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use xinfang_hub::UnitCode;
+use xinfang_node::layout::FederationDir;
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::reports_client::ReportsClient;
+
+use super::CITY;
+use crate::federation::Fed;
+use crate::lang::Lang;
+use crate::results::Row;
+use crate::stats::{peak_rss_mib, percentile, vm_rss_mib};
+
+pub async fn measure(
+    fed: &mut Fed,
+    running: &[UnitCode],
+    probes: &[UnitCode; 2],
+    cases: usize,
+    layout: &FederationDir,
+    lang: Lang,
+) -> anyhow::Result<Vec<Row>> {
+    let city: UnitCode = CITY.parse()?;
+    fed.start(CITY).await?;
+    let t0 = Instant::now();
+    for c in &running[1..] {
+        fed.start(c.as_str()).await?;
+    }
+    eprintln!("{}", lang.t("市级节点接收中…", "The city is ingesting…"));
+    let mut reports = ReportsClient::new(fed.channel(CITY).await?);
+    let whole = |from: &str, to: &str, by: &str| pb::ReportRequest {
+        unit: CITY.into(),
+        from: from.into(),
+        to: to.into(),
+        by: by.into(),
+        ..Default::default()
+    };
+    // Done when every document is held and projected (the summary counts all).
+    loop {
+        let s = fed.status(CITY).await?;
+        if s.documents as usize >= cases {
+            let r = reports
+                .summary(whole("2000-01-01", "2099-12-31", ""))
+                .await?
+                .into_inner();
+            if r.rows
+                .first()
+                .and_then(|row| row.cells.get(1))
+                .map(|c| c.int)
+                == Some(cases as i64)
+            {
+                break;
+            }
+        }
+        if t0.elapsed() > Duration::from_secs(3600) {
+            anyhow::bail!("the city did not ingest {cases} cases within an hour");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let ingest = t0.elapsed().as_secs_f64();
+    let mut rows = vec![Row {
+        key: "city_ingest",
+        what: "市级接收全部案件（8 条链路）",
+        value: cases as f64 / ingest,
+        unit: "docs/s",
+        detail: format!("{cases} cases in {ingest:.0} s, documents and query tables"),
+        aim: "—",
+    }];
+    let data = dir_bytes(&layout.data(&city));
+    rows.push(Row {
+        key: "city_disk",
+        what: "市级节点每件磁盘占用",
+        value: data as f64 / cases as f64,
+        unit: "bytes",
+        detail: format!(
+            "{:.0} MiB in all (documents, feed, query tables, WAL)",
+            data as f64 / 1048576.0
+        ),
+        aim: "—",
+    });
+    // Idle: let the node settle, then read its resident memory.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    if let Some(pid) = fed.pid(CITY) {
+        rows.push(Row {
+            key: "city_idle_rss",
+            what: "市级节点空闲常驻内存",
+            value: vm_rss_mib(pid).unwrap_or(f64::NAN),
+            unit: "MiB",
+            detail: format!(
+                "peak during ingest {:.0} MiB",
+                peak_rss_mib(pid).unwrap_or(f64::NAN)
+            ),
+            aim: "< 300 MB",
+        });
+    }
+    let month = ("2026-10-01", "2026-10-31");
+    let year = ("2025-11-01", "2026-10-31");
+    let queries: Vec<(&'static str, &'static str, pb::ReportRequest)> = vec![
+        (
+            "report_summary_month",
+            "summary 一个月",
+            whole(month.0, month.1, ""),
+        ),
+        (
+            "report_breakdown_unit",
+            "breakdown --by unit 一个月",
+            whole(month.0, month.1, "unit"),
+        ),
+        (
+            "report_breakdown_category",
+            "breakdown --by category 一个月",
+            whole(month.0, month.1, "category"),
+        ),
+        (
+            "report_breakdown_channel_year",
+            "breakdown --by channel 一年",
+            whole(year.0, year.1, "channel"),
+        ),
+        (
+            "report_rates_month",
+            "rates 一个月",
+            whole(month.0, month.1, ""),
+        ),
+        (
+            "report_rates_unit_month",
+            "rates --by unit 一个月",
+            whole(month.0, month.1, "unit"),
+        ),
+        ("report_rates_year", "rates 一年", whole(year.0, year.1, "")),
+        (
+            "report_trend_5y",
+            "trend --by tier 五年",
+            whole("2021-11-01", "2026-10-31", "tier"),
+        ),
+        ("report_overdue", "overdue（全市）", whole("", "", "")),
+        (
+            "report_county_summary",
+            "summary 一个县一个月",
+            pb::ReportRequest {
+                unit: running[1].to_string(),
+                ..whole(month.0, month.1, "")
+            },
+        ),
+        (
+            "report_rates_town_year",
+            "rates 最忙乡镇一年",
+            pb::ReportRequest {
+                unit: probes[0].to_string(),
+                ..whole(year.0, year.1, "")
+            },
+        ),
+        (
+            "report_summary_community_year",
+            "summary 一个村（社区）一年",
+            pb::ReportRequest {
+                unit: probes[1].to_string(),
+                ..whole(year.0, year.1, "")
+            },
+        ),
+    ];
+    for (key, what, req) in queries {
+        let mut ms = Vec::with_capacity(50);
+        for _ in 0..50 {
+            let t = Instant::now();
+            let r = match key {
+                k if k.starts_with("report_summary") || k == "report_county_summary" => {
+                    reports.summary(req.clone()).await
+                }
+                k if k.starts_with("report_breakdown") => reports.breakdown(req.clone()).await,
+                k if k.starts_with("report_rates") => reports.rates(req.clone()).await,
+                "report_trend_5y" => reports.trend(req.clone()).await,
+                _ => reports.overdue(req.clone()).await,
+            };
+            r?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        rows.push(Row {
+            key,
+            what,
+            value: percentile(&ms, 0.5),
+            unit: "ms",
+            detail: format!("median of 50; p99 {:.1} ms", percentile(&ms, 0.99)),
+            aim: if key.contains("summary") || key.contains("breakdown") || key.contains("rates") {
+                "< 50 ms"
+            } else {
+                "—"
+            },
+        });
+    }
+    Ok(rows)
+}
+
+fn dir_bytes(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
