@@ -9,7 +9,7 @@ use xinfang_node::layout::FederationDir;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::reports_client::ReportsClient;
 
-use super::CITY;
+use super::topology::CITY;
 use crate::federation::Fed;
 use crate::lang::Lang;
 use crate::results::Row;

@@ -10,7 +10,7 @@ use xinfang_hub::db::{Db, DbOptions, Engine};
 use xinfang_node::case;
 use xinfang_proto::v1 as pb;
 
-use super::{CITY, COMMUNITY, COUNTY, TOWN};
+use super::chain::{CITY, COMMUNITY, COUNTY, TOWN};
 use crate::args::BenchArgs;
 use crate::federation::Fed;
 use crate::lang::Lang;

@@ -3,25 +3,22 @@
 //! reconnects, incremental sync, three hops, registrations, memory and disk, on
 //! each selected storage engine in a federation of its own.
 
+mod chain;
 mod generate;
 mod measure;
 
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use xinfang_hub::UnitCode;
 use xinfang_hub::db::{Db, DbOptions, Engine, redact, scratch};
-use xinfang_hub::{Tier, Topology, Unit, UnitCode};
 use xinfang_node::layout::FederationDir;
 
+use self::chain::{COUNTY, chain_topology};
 use crate::args::{BenchArgs, StoreChoice};
-use crate::federation::{Fed, ensure_pki, free_port, write_topology};
+use crate::federation::{Fed, ensure_pki, write_topology};
 use crate::lang::Lang;
 use crate::results::Measured;
-
-const CITY: &str = "441500";
-const COUNTY: &str = "441521";
-const TOWN: &str = "441521115000";
-const COMMUNITY: &str = "441521115001";
 
 /// Every row on each engine `args` selects, each in a folder under `root`.
 pub async fn run(root: &Path, args: &BenchArgs, lang: Lang) -> anyhow::Result<Vec<Measured>> {
@@ -52,26 +49,6 @@ async fn postgres_answers(url: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     db.close().await;
     Ok(())
-}
-
-fn chain_topology() -> anyhow::Result<Topology> {
-    let unit = |code: &str, name: &str, tier, parent: Option<&str>| -> anyhow::Result<Unit> {
-        Ok(Unit {
-            code: code.parse()?,
-            name: name.into(),
-            tier,
-            parent: parent.map(str::parse).transpose()?,
-            listen: format!("127.0.0.1:{}", free_port()?),
-            api: Some(format!("127.0.0.1:{}", free_port()?)),
-            rules: None,
-        })
-    };
-    Ok(Topology::from_units(vec![
-        unit(CITY, "汕尾市", Tier::City, None)?,
-        unit(COUNTY, "海丰县", Tier::County, Some(CITY))?,
-        unit(TOWN, "海城镇", Tier::Township, Some(COUNTY))?,
-        unit(COMMUNITY, "城东社区", Tier::Community, Some(TOWN))?,
-    ])?)
 }
 
 /// Every row with all nodes on `engine`, in a federation of its own under `root`.
