@@ -1516,14 +1516,24 @@ fn every_status_reads_the_same_in_the_cli_and_the_reports_as_in_the_label_table(
     let mut reviewed = under_review.clone();
     reviewed.push((
         COUNTY,
-        vec!["review", "--stage", "review", "--decide", "support", "--text", "维持"],
+        vec![
+            "review", "--stage", "review", "--decide", "support", "--text", "维持",
+        ],
     ));
     let mut under_re_review = reviewed.clone();
     under_re_review.push((TOWN, vec!["review", "--stage", "re-review"]));
     let mut final_ = under_re_review.clone();
     final_.push((
         COUNTY,
-        vec!["review", "--stage", "re-review", "--decide", "support", "--text", "维持"],
+        vec![
+            "review",
+            "--stage",
+            "re-review",
+            "--decide",
+            "support",
+            "--text",
+            "维持",
+        ],
     ));
     let mut archived = town(&close_steps);
     archived.push((TOWN, vec!["archive"]));

@@ -360,8 +360,13 @@ fn judge_records(
     };
     let now = case::derive(&header, seen, ctx, header.received);
     for r in added {
-        case::may_write(ctx.topology, registrar, &now, r)
-            .map_err(|e| refusal(e.rule, Some(&r.unit), format!("case {case_no}: {}", e.message)))?;
+        case::may_write(ctx.topology, registrar, &now, r).map_err(|e| {
+            refusal(
+                e.rule,
+                Some(&r.unit),
+                format!("case {case_no}: {}", e.message),
+            )
+        })?;
     }
     Ok(())
 }

@@ -54,6 +54,3 @@ pub mod server;
 pub mod store_copy;
 
 pub use error::NodeError;
-
-/// The case lifecycle lives in [`case`]; the old path stays while callers move.
-pub use case as lifecycle;

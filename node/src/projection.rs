@@ -18,9 +18,9 @@ use std::sync::Arc;
 
 use xinfang_hub::{Topology, UnitCode};
 
+use crate::case::Context;
 use crate::case::{self, CaseView};
 use crate::error::NodeError;
-use crate::case::Context;
 use crate::report::rollup::Anchors;
 use crate::report::rollup_store::{self, Incoming};
 use crate::rules::CaseRules;

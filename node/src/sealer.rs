@@ -10,9 +10,9 @@ use tokio::sync::watch;
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::{Create, Hub, UnitCode};
 
+use crate::case::{self, Body, Context, Record};
 use crate::contact::{self, NodeKeys};
 use crate::error::NodeError;
-use crate::case::{self, Body, Context, Record};
 use crate::rules::CaseRules;
 
 /// What the sealed value is bound to: the case and the unit it is for.

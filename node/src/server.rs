@@ -22,15 +22,15 @@ use xinfang_proto::v1::ledger_server::LedgerServer;
 use xinfang_proto::v1::node_server::NodeServer;
 use xinfang_proto::v1::replication_server::ReplicationServer;
 
-use crate::grpc::accounts::AccountsApi;
-use crate::case::service::{CaseDeps, CaseService};
-use crate::grpc::node::NodeApi;
 use crate::auth::{Accounts, Guard};
+use crate::case::service::{CaseDeps, CaseService};
+use crate::grpc::accounts::AccountsApi;
+use crate::grpc::node::NodeApi;
+use crate::grpc::reports::ReportsApi;
+use crate::grpc::schedules::SchedulesApi;
 use crate::metrics::{self, GrpcMetrics, NodeMetrics};
 use crate::projection::Projector;
 use crate::report::service::ReportService;
-use crate::grpc::reports::ReportsApi;
-use crate::grpc::schedules::SchedulesApi;
 use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accounts_server::AccountsServer;
@@ -412,10 +412,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .layer(grpc_metrics.layer())
         .add_service(health_service.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
-        .add_service(
-            NodeServer::new(api)
-                .max_decoding_message_size(api_limits.max_request_bytes),
-        )
+        .add_service(NodeServer::new(api).max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(
             SchedulesServer::new(SchedulesApi::new(schedules.clone(), guard.clone()))
                 .max_decoding_message_size(api_limits.max_import_bytes),

@@ -13,7 +13,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use xinfang_hub::{Create, doc};
 use xinfang_node::case;
-use xinfang_node::lifecycle::Record;
+use xinfang_node::case::Record;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accounts_client::AccountsClient;
 use xinfang_tests::*;

@@ -418,24 +418,27 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             let mut client = conn.client().await?;
             let unit = conn.acting_unit()?;
             let c = client
-                .register_case(localized(pb::RegisterCaseRequest {
-                    unit: unit.to_string(),
-                    petitioner,
-                    content,
-                    id_number: x.id_number.unwrap_or_default(),
-                    phone: x.phone.unwrap_or_default(),
-                    address: x.address.unwrap_or_default(),
-                    channel: x.channel,
-                    purpose: x.purpose.unwrap_or_default(),
-                    category: x.category.unwrap_or_default(),
-                    subcategory: x.subcategory.unwrap_or_default(),
-                    place: x.place.unwrap_or_default(),
-                    cause: x.cause.unwrap_or_default(),
-                    receiving_leader: x.receiving_leader.unwrap_or_default(),
-                    responsible_unit: x.responsible_unit.unwrap_or_default(),
-                    representatives: x.representatives,
-                    head_count: x.head_count,
-                }, lang))
+                .register_case(localized(
+                    pb::RegisterCaseRequest {
+                        unit: unit.to_string(),
+                        petitioner,
+                        content,
+                        id_number: x.id_number.unwrap_or_default(),
+                        phone: x.phone.unwrap_or_default(),
+                        address: x.address.unwrap_or_default(),
+                        channel: x.channel,
+                        purpose: x.purpose.unwrap_or_default(),
+                        category: x.category.unwrap_or_default(),
+                        subcategory: x.subcategory.unwrap_or_default(),
+                        place: x.place.unwrap_or_default(),
+                        cause: x.cause.unwrap_or_default(),
+                        receiving_leader: x.receiving_leader.unwrap_or_default(),
+                        responsible_unit: x.responsible_unit.unwrap_or_default(),
+                        representatives: x.representatives,
+                        head_count: x.head_count,
+                    },
+                    lang,
+                ))
                 .await
                 .map_err(status_error)?
                 .into_inner();
@@ -466,15 +469,18 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         } => {
             let mut client = conn.client().await?;
             let cases = client
-                .list_cases(localized(pb::ListCasesRequest {
-                    limit,
-                    status: status.unwrap_or_default(),
-                    subtree: subtree.unwrap_or_default(),
-                    category: category.unwrap_or_default(),
-                    overdue,
-                    repeat,
-                    skip_level,
-                }, lang))
+                .list_cases(localized(
+                    pb::ListCasesRequest {
+                        limit,
+                        status: status.unwrap_or_default(),
+                        subtree: subtree.unwrap_or_default(),
+                        category: category.unwrap_or_default(),
+                        overdue,
+                        repeat,
+                        skip_level,
+                    },
+                    lang,
+                ))
                 .await
                 .map_err(status_error)?
                 .into_inner()
@@ -561,7 +567,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             track,
         } => {
             let decision = screening(decision, notice, authority, track)?;
-            act(&conn, case_no, "screening", json!({ "decision": decision }), json, lang).await?;
+            act(
+                &conn,
+                case_no,
+                "screening",
+                json!({ "decision": decision }),
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Forward {
             conn,
@@ -586,7 +600,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             reason,
         } => {
-            act(&conn, case_no, "objection", json!({ "reason": reason }), json, lang).await?;
+            act(
+                &conn,
+                case_no,
+                "objection",
+                json!({ "reason": reason }),
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Lead {
             conn,
@@ -602,7 +624,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             leader,
         } => {
             // The node takes all five duties (五包) when none are named.
-            act(&conn, case_no, "ownership", json!({ "leader": leader }), json, lang).await?;
+            act(
+                &conn,
+                case_no,
+                "ownership",
+                json!({ "leader": leader }),
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Supervise {
             conn,
@@ -623,7 +653,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             reason,
         } => {
-            act(&conn, case_no, "send_back", json!({ "reason": reason }), json, lang).await?;
+            act(
+                &conn,
+                case_no,
+                "send_back",
+                json!({ "reason": reason }),
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Extend {
             conn,
@@ -681,7 +719,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             text,
         } => {
-            act(&conn, case_no, "return_visit", json!({ "text": text }), json, lang).await?;
+            act(
+                &conn,
+                case_no,
+                "return_visit",
+                json!({ "text": text }),
+                json,
+                lang,
+            )
+            .await?;
         }
         CaseCmd::Archive { conn, case_no } => {
             act(&conn, case_no, "archive", json!({}), json, lang).await?;
@@ -692,18 +738,16 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             stage,
             decide,
             text,
-        } => {
-            match decide {
-                Some(opinion) => {
-                    let fields = json!({"stage": code(stage), "opinion": code(opinion), "text": text});
-                    act(&conn, case_no, "review_decision", fields, json, lang).await?;
-                }
-                None => {
-                    let fields = json!({ "stage": code(stage) });
-                    act(&conn, case_no, "review_request", fields, json, lang).await?;
-                }
+        } => match decide {
+            Some(opinion) => {
+                let fields = json!({"stage": code(stage), "opinion": code(opinion), "text": text});
+                act(&conn, case_no, "review_decision", fields, json, lang).await?;
             }
-        }
+            None => {
+                let fields = json!({ "stage": code(stage) });
+                act(&conn, case_no, "review_request", fields, json, lang).await?;
+            }
+        },
     }
     Ok(())
 }

@@ -267,4 +267,3 @@ pub(super) fn show(c: pb::CaseView, json: bool, lang: Lang) -> anyhow::Result<()
         Ok(())
     }
 }
-

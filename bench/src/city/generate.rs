@@ -13,8 +13,8 @@ use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::store::{DocWrite, Store};
 use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::case::{self, Channel, Details, Registration};
+use xinfang_node::case::{Body, Opinion, Record, Satisfaction, Screening};
 use xinfang_node::layout::FederationDir;
-use xinfang_node::lifecycle::{Body, Opinion, Record, Satisfaction, Screening};
 
 /// Picks an index with the given weights.
 fn pick(rng: &mut impl Rng, cumulative: &[f64]) -> usize {

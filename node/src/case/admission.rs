@@ -458,4 +458,3 @@ fn decided_on(records: &[Record], stage: Stage) -> Option<NaiveDate> {
         .find(|r| matches!(&r.body, Body::ReviewDecision { stage: s, .. } if *s == stage))
         .map(|r| local_day(r.at))
 }
-

@@ -107,13 +107,10 @@ pub fn deadline_of_code(code: &str) -> Option<DeadlineKind> {
 pub fn closure_blocker(b: ClosureBlocker) -> Label {
     match b {
         ClosureBlocker::FactsUnclear => Label::new("事实不清", "facts unclear"),
-        ClosureBlocker::NotHandledInPlace => {
-            Label::new("问题未处理到位", "not handled in place")
+        ClosureBlocker::NotHandledInPlace => Label::new("问题未处理到位", "not handled in place"),
+        ClosureBlocker::NoLeaderApproval => {
+            Label::new("无包案领导审批意见", "no approval from the owning leader")
         }
-        ClosureBlocker::NoLeaderApproval => Label::new(
-            "无包案领导审批意见",
-            "no approval from the owning leader",
-        ),
         ClosureBlocker::NoPetitionerOpinion => Label::new(
             "无信访人明确意见",
             "no opinion recorded from the petitioner",

@@ -134,8 +134,12 @@ impl CaseService {
             head_count: req.head_count,
         };
         let key = self.deps.match_key.as_deref().map(Vec::as_slice);
-        let (mut details, personal) =
-            Details::validate(&input, &self.deps.rules.taxonomy, self.hub().topology(), key)?;
+        let (mut details, personal) = Details::validate(
+            &input,
+            &self.deps.rules.taxonomy,
+            self.hub().topology(),
+            key,
+        )?;
         self.match_earlier(&me, &mut details).await?;
         reg.details = details;
         let now = self.clock();
@@ -205,8 +209,8 @@ impl CaseService {
         details.skip_level_of = matches
             .iter()
             .find(|m| {
-                let open = crate::case::labels::status_of_code(&m.status)
-                    .is_some_and(Status::is_open);
+                let open =
+                    crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
                 let below = m
                     .handling_unit
                     .as_deref()
@@ -272,7 +276,7 @@ impl CaseService {
             today: state::local_day(self.clock()),
             lang,
         };
-        Ok(rows.into_iter().map(|r| view::list_row(r, &lens)).collect())
+        Ok(rows.into_iter().map(|r| list_row(r, &lens)).collect())
     }
 
     fn filter(&self, q: &ListQuery) -> Result<CaseFilter, NodeError> {
@@ -557,4 +561,31 @@ fn record_step(json: &str) -> Result<Step, NodeError> {
     Step::from_kind(kind).ok_or_else(|| {
         NodeError::invalid("record", format!("kind {kind:?} is not one of {}", kinds()))
     })
+}
+
+/// A line of a case list, from the query tables: what a list shows, with labels.
+fn list_row(r: projection::CaseRow, lens: &Lens<'_>) -> pb::CaseView {
+    let today = lens.today.to_string();
+    pb::CaseView {
+        unit_name: lens.unit_name(&r.unit),
+        status_label: lens.status_label(&r.status),
+        handling_unit_name: lens.unit_name(r.handling_unit.as_deref().unwrap_or_default()),
+        category_label: lens.category_label(r.category.as_deref().unwrap_or_default(), None),
+        case_no: r.case_no,
+        unit: r.unit,
+        petitioner: r.petitioner,
+        content: r.content,
+        registered_at: r.registered_at,
+        status: r.status,
+        handling_unit: r.handling_unit.unwrap_or_default(),
+        next_deadline: r.next_due.map(|due| pb::Deadline {
+            overdue: due < today,
+            due,
+            ..Default::default()
+        }),
+        category: r.category.unwrap_or_default(),
+        repeat_of: r.repeat_of.unwrap_or_default(),
+        skip_level_of: r.skip_level_of.unwrap_or_default(),
+        ..Default::default()
+    }
 }

@@ -36,24 +36,23 @@ pub enum Status {
 impl Status {
     /// The status as its stable snake_case code (as in JSON and the query tables).
     pub fn code(self) -> &'static str {
-    match self {
-        Status::Registered => "registered",
-        Status::Accepted => "accepted",
-        Status::NotAccepted => "not_accepted",
-        Status::ToDiscipline => "to_discipline",
-        Status::Diverted => "diverted",
-        Status::Routed => "routed",
-        Status::Handling => "handling",
-        Status::Replied => "replied",
-        Status::Closed => "closed",
-        Status::Archived => "archived",
-        Status::UnderReview => "under_review",
-        Status::Reviewed => "reviewed",
-        Status::UnderReReview => "under_re_review",
-        Status::Final => "final",
+        match self {
+            Status::Registered => "registered",
+            Status::Accepted => "accepted",
+            Status::NotAccepted => "not_accepted",
+            Status::ToDiscipline => "to_discipline",
+            Status::Diverted => "diverted",
+            Status::Routed => "routed",
+            Status::Handling => "handling",
+            Status::Replied => "replied",
+            Status::Closed => "closed",
+            Status::Archived => "archived",
+            Status::UnderReview => "under_review",
+            Status::Reviewed => "reviewed",
+            Status::UnderReReview => "under_re_review",
+            Status::Final => "final",
+        }
     }
-    }
-
 
     /// Open: a unit is still expected to act on it.
     pub fn is_open(self) -> bool {
@@ -79,7 +78,6 @@ pub enum ClosureBlocker {
     NoPetitionerOpinion,
     FileIncomplete,
 }
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -67,7 +67,7 @@ impl Lens<'_> {
             .unwrap_or_else(|| code.to_owned())
     }
 
-    fn purpose_label(&self, code: &str) -> String {
+    pub fn purpose_label(&self, code: &str) -> String {
         if code.is_empty() {
             return String::new();
         }
@@ -77,7 +77,7 @@ impl Lens<'_> {
             .unwrap_or_else(|_| code.to_owned())
     }
 
-    fn category_label(&self, code: &str, sub: Option<&str>) -> String {
+    pub fn category_label(&self, code: &str, sub: Option<&str>) -> String {
         if code.is_empty() {
             return String::new();
         }
@@ -87,7 +87,7 @@ impl Lens<'_> {
             .unwrap_or_else(|_| sub.unwrap_or(code).to_owned())
     }
 
-    fn status_label(&self, code: &str) -> String {
+    pub fn status_label(&self, code: &str) -> String {
         labels::status_of_code(code)
             .map(|s| labels::status(s).get(self.lang).to_owned())
             .unwrap_or_else(|| code.to_owned())
@@ -137,7 +137,11 @@ pub fn full(file: &CaseFile, lens: &Lens<'_>) -> pb::CaseView {
             .as_deref()
             .map(|s| lens.category_label(det.category.as_deref().unwrap_or_default(), Some(s)))
             .unwrap_or_default(),
-        place: det.place.as_ref().map(ToString::to_string).unwrap_or_default(),
+        place: det
+            .place
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         place_name: det
             .place
             .as_ref()
@@ -369,32 +373,5 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("为{}密封", name(for_unit)),
             format!("sealed for {}", name(for_unit)),
         ),
-    }
-}
-
-/// A line of a case list, from the query tables: what a list shows, with labels.
-pub fn list_row(r: crate::projection::CaseRow, lens: &Lens<'_>) -> pb::CaseView {
-    let today = lens.today.to_string();
-    pb::CaseView {
-        unit_name: lens.unit_name(&r.unit),
-        status_label: lens.status_label(&r.status),
-        handling_unit_name: lens.unit_name(r.handling_unit.as_deref().unwrap_or_default()),
-        category_label: lens.category_label(r.category.as_deref().unwrap_or_default(), None),
-        case_no: r.case_no,
-        unit: r.unit,
-        petitioner: r.petitioner,
-        content: r.content,
-        registered_at: r.registered_at,
-        status: r.status,
-        handling_unit: r.handling_unit.unwrap_or_default(),
-        next_deadline: r.next_due.map(|due| pb::Deadline {
-            overdue: due < today,
-            due,
-            ..Default::default()
-        }),
-        category: r.category.unwrap_or_default(),
-        repeat_of: r.repeat_of.unwrap_or_default(),
-        skip_level_of: r.skip_level_of.unwrap_or_default(),
-        ..Default::default()
     }
 }

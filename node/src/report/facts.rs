@@ -1,10 +1,10 @@
 //! What reports need of one case, as plain facts (`CaseFacts`).
 //!
 //! [`facts`] is a pure function of the registration and the *set* of lifecycle
-//! records: records are taken in [`lifecycle::ordered`] order, so every replica
+//! records: records are taken in [`case::ordered`] order, so every replica
 //! holding the same records gets the same facts whatever order they arrived in.
 //! Facts do not depend on the day they are computed: status, handling unit and
-//! deadlines come from [`lifecycle::derive`], whose only use of "today" is the
+//! deadlines come from [`case::derive`], whose only use of "today" is the
 //! overdue flags, which facts do not keep. Whether a case is overdue is asked
 //! separately, [`overdue`], so time passing alone makes a case overdue without
 //! recomputing its facts.
@@ -24,16 +24,16 @@
 //!   the petitioner's opinion); satisfied when the handling was rated 满意 or
 //!   基本满意.
 //!
-//! All days are China Standard Time days ([`lifecycle::local_day`]).
+//! All days are China Standard Time days ([`case::local_day`]).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Channel, Details};
-use crate::lifecycle::{
+use crate::case::{
     self, Body, Context, Deadline, DeadlineKind, Derived, Header, Record, Satisfaction, Screening,
     Status,
 };
+use crate::case::{Channel, Details};
 use crate::rules::calendar::due_date;
 
 /// One case as reports see it. Dates are CST days.
@@ -52,7 +52,7 @@ pub struct CaseFacts {
     pub purpose: String,
     /// "" when unknown.
     pub category: String,
-    /// [`lifecycle::Status::code`].
+    /// [`case::Status::code`].
     pub status: String,
     /// The unit holding the case now.
     pub handling_unit: String,
@@ -133,9 +133,9 @@ pub fn facts(
     ctx: &Context<'_>,
 ) -> CaseFacts {
     // Sorted and deduplicated once, so that a prefix is "what had happened by then".
-    let recs: Vec<Record> = lifecycle::ordered(records).into_iter().cloned().collect();
+    let recs: Vec<Record> = case::ordered(records).into_iter().cloned().collect();
     // `derive` uses its day only for the overdue flags, which facts do not keep.
-    let derive = |upto: &[Record]| lifecycle::derive(header, upto, ctx, header.received);
+    let derive = |upto: &[Record]| case::derive(header, upto, ctx, header.received);
     let now = derive(&recs);
 
     let route = ctx.limits.forward;
@@ -178,7 +178,7 @@ pub fn facts(
 
     let closed_on = recs.iter().enumerate().find_map(|(i, r)| {
         (matches!(r.body, Body::Closure { .. }) && derive(&recs[..=i]).status == Status::Closed)
-            .then(|| lifecycle::local_day(r.at))
+            .then(|| case::local_day(r.at))
     });
 
     let mut rating: Option<Satisfaction> = None;
@@ -211,11 +211,11 @@ pub fn facts(
             .unwrap_or_else(|| handling_unit.clone()),
         handling_unit,
         accept_due: Some(accept_due),
-        screened_on: screening.map(|r| lifecycle::local_day(r.at)),
+        screened_on: screening.map(|r| case::local_day(r.at)),
         screened_by: screening.map(|r| r.unit.to_string()).unwrap_or_default(),
         accepted,
         reply_due,
-        replied_on: reply.map(|(r, _)| lifecycle::local_day(r.at)),
+        replied_on: reply.map(|(r, _)| case::local_day(r.at)),
         replied_by: reply.map(|(r, _)| r.unit.to_string()).unwrap_or_default(),
         closed_on,
         rated: rating.is_some(),
@@ -243,10 +243,10 @@ pub(crate) mod fixtures {
     use chrono::{NaiveDate, TimeZone, Utc};
     use xinfang_hub::{Tier, Topology, Unit, UnitCode};
 
-    use crate::case::{Channel, Details};
-    use crate::lifecycle::{
+    use crate::case::{
         Body, Context, Header, Opinion, Record, Satisfaction, Screening, Stage, admit, local_day,
     };
+    use crate::case::{Channel, Details};
     use crate::rules::calendar::HolidayCalendar;
     use crate::rules::limits::TimeLimits;
 
@@ -451,7 +451,7 @@ mod tests {
 
     use super::fixtures::*;
     use super::*;
-    use crate::lifecycle::{Body, Satisfaction, Screening, Supervision};
+    use crate::case::{Body, Satisfaction, Screening, Supervision};
 
     fn of(s: &Story<'_>, case_no: &str) -> CaseFacts {
         facts(case_no, &s.header, &s.details, &s.records, &s.world.ctx())

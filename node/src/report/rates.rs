@@ -272,7 +272,7 @@ mod tests {
     use super::super::facts::{CaseFacts, facts};
     use super::*;
     use crate::case::Channel;
-    use crate::lifecycle::{Satisfaction, Screening};
+    use crate::case::{Satisfaction, Screening};
 
     /// Seven cases, all at the county except C5 (town B); as of Monday 2026-06-01.
     ///

@@ -323,7 +323,7 @@ mod tests {
     use super::super::rates::{Repeated, rates_charged_to};
     use super::*;
     use crate::case::Channel;
-    use crate::lifecycle::Satisfaction;
+    use crate::case::Satisfaction;
 
     fn world_cases(w: &World) -> Vec<CaseFacts> {
         let of = |no: &str, s: Story<'_>| facts(no, &s.header, &s.details, &s.records, &w.ctx());

@@ -16,7 +16,7 @@ pub fn cst() -> chrono::FixedOffset {
 }
 
 /// The local (CST) day of an instant: the one rule the case deadlines use too.
-pub use crate::lifecycle::local_day;
+pub use crate::case::local_day;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilingStatus {

@@ -118,7 +118,7 @@ impl ReportService {
     }
 
     fn today(&self) -> NaiveDate {
-        crate::lifecycle::local_day(self.now())
+        crate::case::local_day(self.now())
     }
 
     fn name(&self, code: &str) -> String {
