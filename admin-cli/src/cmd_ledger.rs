@@ -31,17 +31,6 @@ pub enum LedgerCmd {
     },
 }
 
-fn kind_label(kind: &str, lang: Lang) -> String {
-    match kind {
-        "local" => lang.t("本节点写入", "local"),
-        "remote" => lang.t("接收", "remote"),
-        "audit" => lang.t("审计", "audit"),
-        "view" => lang.t("查看明文", "view"),
-        other => return other.to_owned(),
-    }
-    .to_owned()
-}
-
 fn short(h: &str) -> &str {
     h.get(..16).unwrap_or(h)
 }
@@ -73,7 +62,7 @@ pub async fn run(cmd: LedgerCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 t.add_row(vec![
                     e.seq.to_string(),
                     local_time(&e.at),
-                    kind_label(&e.kind, lang),
+                    e.kind_label.clone(),
                     e.doc_id.clone(),
                     e.actor.clone(),
                     e.peer.clone(),

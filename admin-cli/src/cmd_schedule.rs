@@ -524,27 +524,6 @@ fn decision(d: &Decide) -> anyhow::Result<pb::DecisionRequest> {
     })
 }
 
-fn state_label(lang: Lang, s: &str) -> &str {
-    match (lang, s) {
-        (Lang::Zh, "draft") => "草稿",
-        (Lang::Zh, "reviewed") => "已审核",
-        (Lang::Zh, "approved") => "已审定并报备",
-        (Lang::Zh, "published") => "已公布",
-        (Lang::Zh, "none") => "未报备",
-        (_, other) => other,
-    }
-}
-
-fn filing_label(lang: Lang, s: &str) -> &str {
-    match (lang, s) {
-        (Lang::Zh, "on_time") => "按时报备",
-        (Lang::Zh, "late") => "逾期报备",
-        (Lang::Zh, "missing") => "未报备（已逾期）",
-        (Lang::Zh, "pending") => "未到报备期限",
-        (_, other) => other,
-    }
-}
-
 fn weekday_zh(date: &str) -> &'static str {
     use chrono::Datelike;
     match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map(|d| d.weekday()) {
@@ -566,11 +545,11 @@ fn print_schedule(v: &pb::ScheduleView, lang: Lang) {
         v.unit,
         v.month,
         lang.t("状态", "state"),
-        state_label(lang, &v.state),
+        v.state_label,
         lang.t("规则", "rules"),
         v.rules,
         lang.t("报备", "filing"),
-        filing_label(lang, &v.filing_status),
+        v.filing_status_label,
         lang.t("期限", "due"),
         v.deadline,
     );
@@ -808,7 +787,7 @@ pub async fn filings(args: FilingsArgs, json: bool, lang: Lang) -> anyhow::Resul
         t.add_row(vec![
             r.unit_name.clone(),
             r.unit.clone(),
-            filing_label(lang, &r.status).to_owned(),
+            r.status_label.clone(),
             r.deadline.clone(),
             if r.received_at.is_empty() {
                 "—".into()

@@ -54,7 +54,41 @@ pub struct ConnArgs {
 }
 
 /// A channel to a node's API that sends the caller's token on every call.
-pub type Api = InterceptedService<Channel, BearerToken>;
+pub type Api = InterceptedService<Channel, Caller>;
+
+/// What every call carries: the caller's token, and the language the node's
+/// views should carry their labels in (`accept-language`).
+#[derive(Clone)]
+pub struct Caller {
+    bearer: BearerToken,
+    lang: &'static str,
+}
+
+impl tonic::service::Interceptor for Caller {
+    fn call(&mut self, req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let mut req = self.bearer.call(req)?;
+        req.metadata_mut().insert(
+            xinfang_node::labels::Lang::HEADER,
+            tonic::metadata::MetadataValue::from_static(self.lang),
+        );
+        Ok(req)
+    }
+}
+
+static LANG: std::sync::OnceLock<crate::output::Lang> = std::sync::OnceLock::new();
+
+/// The language of this run (`--lang`), sent with every call.
+pub fn set_lang(lang: crate::output::Lang) {
+    let _ = LANG.set(lang);
+}
+
+fn lang_tag() -> &'static str {
+    use xinfang_node::labels::Lang as Node;
+    match LANG.get().copied().unwrap_or_default() {
+        crate::output::Lang::Zh => Node::Zh.tag(),
+        crate::output::Lang::En => Node::En.tag(),
+    }
+}
 
 /// The environment variable whose token overrides the saved one.
 pub const TOKEN_ENV: &str = "XINFANG_TOKEN";
@@ -186,7 +220,11 @@ impl ConnArgs {
     pub async fn channel(&self) -> anyhow::Result<Api> {
         let token = self.token()?;
         let bearer = BearerToken::new(token.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(InterceptedService::new(self.connect().await?, bearer))
+        let caller = Caller {
+            bearer,
+            lang: lang_tag(),
+        };
+        Ok(InterceptedService::new(self.connect().await?, caller))
     }
 
     /// The bare connection to the node's API (TLS, and a client certificate if
@@ -232,22 +270,6 @@ impl ConnArgs {
         })?;
         Ok(channel)
     }
-}
-
-/// A request that names the reader's language, so that the node's views carry
-/// their labels in it.
-pub fn localized<T>(msg: T, lang: crate::output::Lang) -> tonic::Request<T> {
-    use xinfang_node::labels::Lang as Node;
-    let tag = match lang {
-        crate::output::Lang::Zh => Node::Zh.tag(),
-        crate::output::Lang::En => Node::En.tag(),
-    };
-    let mut req = tonic::Request::new(msg);
-    req.metadata_mut().insert(
-        Node::HEADER,
-        tonic::metadata::MetadataValue::from_static(tag),
-    );
-    req
 }
 
 /// Turns a gRPC error into a message for people: the server's words, not a dump.

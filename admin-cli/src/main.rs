@@ -145,6 +145,7 @@ fn quiet_on_closed_stdout() {
 fn main() {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    conn::set_lang(cli.lang);
     // `xinfang node run` is a node: the same allocator limits as xinfang-node.
     xinfang_node::memory::limit_arenas();
     let result = tokio::runtime::Runtime::new()

@@ -61,6 +61,29 @@ impl EntryKind {
             EntryKind::View => "view",
         }
     }
+
+    /// What people read for this kind of entry.
+    pub fn label(self) -> crate::labels::Label {
+        use crate::labels::Label;
+        match self {
+            EntryKind::Local => Label::new("本节点写入", "local"),
+            EntryKind::Remote => Label::new("接收", "remote"),
+            EntryKind::Audit => Label::new("审计", "audit"),
+            EntryKind::View => Label::new("查看明文", "view"),
+        }
+    }
+
+    /// A kind by its stored code.
+    pub fn of_code(code: &str) -> Option<EntryKind> {
+        [
+            EntryKind::Local,
+            EntryKind::Remote,
+            EntryKind::Audit,
+            EntryKind::View,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == code)
+    }
 }
 
 /// An entry to append (the ledger gives it its place, time and hashes).

@@ -9,7 +9,7 @@ use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use xinfang_proto::v1 as pb;
 
-use crate::conn::{ConnArgs, localized, status_error};
+use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, local_time, print_json, table};
 use render::{CaseJson, named, print_timeline, show, to_json};
 
@@ -394,13 +394,10 @@ async fn act(
     }
     let mut client = conn.client().await?;
     let c = client
-        .act(localized(
-            pb::ActRequest {
-                case_no,
-                record: record.to_string(),
-            },
-            lang,
-        ))
+        .act(pb::ActRequest {
+            case_no,
+            record: record.to_string(),
+        })
         .await
         .map_err(status_error)?
         .into_inner();
@@ -418,27 +415,24 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             let mut client = conn.client().await?;
             let unit = conn.acting_unit()?;
             let c = client
-                .register_case(localized(
-                    pb::RegisterCaseRequest {
-                        unit: unit.to_string(),
-                        petitioner,
-                        content,
-                        id_number: x.id_number.unwrap_or_default(),
-                        phone: x.phone.unwrap_or_default(),
-                        address: x.address.unwrap_or_default(),
-                        channel: x.channel,
-                        purpose: x.purpose.unwrap_or_default(),
-                        category: x.category.unwrap_or_default(),
-                        subcategory: x.subcategory.unwrap_or_default(),
-                        place: x.place.unwrap_or_default(),
-                        cause: x.cause.unwrap_or_default(),
-                        receiving_leader: x.receiving_leader.unwrap_or_default(),
-                        responsible_unit: x.responsible_unit.unwrap_or_default(),
-                        representatives: x.representatives,
-                        head_count: x.head_count,
-                    },
-                    lang,
-                ))
+                .register_case(pb::RegisterCaseRequest {
+                    unit: unit.to_string(),
+                    petitioner,
+                    content,
+                    id_number: x.id_number.unwrap_or_default(),
+                    phone: x.phone.unwrap_or_default(),
+                    address: x.address.unwrap_or_default(),
+                    channel: x.channel,
+                    purpose: x.purpose.unwrap_or_default(),
+                    category: x.category.unwrap_or_default(),
+                    subcategory: x.subcategory.unwrap_or_default(),
+                    place: x.place.unwrap_or_default(),
+                    cause: x.cause.unwrap_or_default(),
+                    receiving_leader: x.receiving_leader.unwrap_or_default(),
+                    responsible_unit: x.responsible_unit.unwrap_or_default(),
+                    representatives: x.representatives,
+                    head_count: x.head_count,
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();
@@ -451,7 +445,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         CaseCmd::Show { conn, case_no } => {
             let mut client = conn.client().await?;
             let c = client
-                .get_case(localized(pb::GetCaseRequest { case_no }, lang))
+                .get_case(pb::GetCaseRequest { case_no })
                 .await
                 .map_err(status_error)?
                 .into_inner();
@@ -469,18 +463,15 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         } => {
             let mut client = conn.client().await?;
             let cases = client
-                .list_cases(localized(
-                    pb::ListCasesRequest {
-                        limit,
-                        status: status.unwrap_or_default(),
-                        subtree: subtree.unwrap_or_default(),
-                        category: category.unwrap_or_default(),
-                        overdue,
-                        repeat,
-                        skip_level,
-                    },
-                    lang,
-                ))
+                .list_cases(pb::ListCasesRequest {
+                    limit,
+                    status: status.unwrap_or_default(),
+                    subtree: subtree.unwrap_or_default(),
+                    category: category.unwrap_or_default(),
+                    overdue,
+                    repeat,
+                    skip_level,
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner()
@@ -539,7 +530,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         } => {
             let mut client = conn.client().await?;
             let c = client
-                .add_note(localized(pb::AddNoteRequest { case_no, text }, lang))
+                .add_note(pb::AddNoteRequest { case_no, text })
                 .await
                 .map_err(status_error)?
                 .into_inner();
@@ -548,7 +539,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         CaseCmd::Timeline { conn, case_no } => {
             let mut client = conn.client().await?;
             let c = client
-                .get_case(localized(pb::GetCaseRequest { case_no }, lang))
+                .get_case(pb::GetCaseRequest { case_no })
                 .await
                 .map_err(status_error)?
                 .into_inner();

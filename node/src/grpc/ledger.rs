@@ -7,7 +7,7 @@ use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::ledger_server::Ledger as LedgerRpc;
 
 use crate::auth::{Action, Guard};
-use crate::ledger::Ledger;
+use crate::ledger::{EntryKind, Ledger};
 
 /// Entries `Show` returns when not told, and at most.
 const DEFAULT_SHOW: u32 = 20;
@@ -36,6 +36,7 @@ fn rfc3339(ms: i64) -> String {
 impl LedgerRpc for LedgerApi {
     async fn show(&self, r: Request<pb::LedgerShowRequest>) -> Answer<pb::LedgerEntries> {
         self.guard.check(&r, Action::ReadLedger, "").await?;
+        let lang = super::node::lang(&r);
         let limit = match r.get_ref().limit {
             0 => DEFAULT_SHOW,
             n => n.min(MAX_SHOW),
@@ -48,6 +49,9 @@ impl LedgerRpc for LedgerApi {
             .map(|e| pb::LedgerEntry {
                 seq: e.seq,
                 at: rfc3339(e.at_ms),
+                kind_label: EntryKind::of_code(&e.kind)
+                    .map(|k| k.label().get(lang).to_owned())
+                    .unwrap_or_else(|| e.kind.clone()),
                 kind: e.kind,
                 doc_id: e.doc_id,
                 actor: e.actor,

@@ -37,15 +37,6 @@ impl FilingStatus {
             FilingStatus::Pending => "pending",
         }
     }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            FilingStatus::OnTime => "按时报备",
-            FilingStatus::Late => "逾期报备",
-            FilingStatus::Missing => "未报备",
-            FilingStatus::Pending => "未到期",
-        }
-    }
 }
 
 /// The end of the due day (exclusive), CST: a filing is on time before it.

@@ -10,10 +10,12 @@
 //!   the steps each allows.
 //! - [`docs`], [`filing`], [`quarterly`]: the filed documents, filing status and
 //!   flags, the quarterly register.
+//! - [`labels`]: what people read for states and filing statuses (both languages).
 //! - [`service`]: the workflow at one node over drafts and documents.
 
 pub mod docs;
 pub mod filing;
+pub mod labels;
 pub mod model;
 pub mod publish;
 pub mod quarterly;
