@@ -42,7 +42,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
         parent: None,
         listen: format!("127.0.0.1:{}", free_port()?),
         api: Some(format!("127.0.0.1:{}", free_port()?)),
-        rules: None,
+        attributes: Default::default(),
     }];
     let mut tree = Vec::new();
     let mut communities = 0;
@@ -55,7 +55,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
             parent: Some(CITY.parse()?),
             listen: format!("127.0.0.1:{}", free_port()?),
             api: Some(format!("127.0.0.1:{}", free_port()?)),
-            rules: None,
+            attributes: Default::default(),
         });
         let mut towns = Vec::new();
         for t in 0..TOWNS_PER_COUNTY {
@@ -67,7 +67,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                 parent: Some(county.clone()),
                 listen: "127.0.0.1:1".into(),
                 api: None,
-                rules: None,
+                attributes: Default::default(),
             });
             // 1,500 communities over 120 towns: 12 or 13 each.
             let n = COMMUNITIES / (COUNTIES * TOWNS_PER_COUNTY)
@@ -85,7 +85,7 @@ fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                     parent: Some(town.clone()),
                     listen: "127.0.0.1:1".into(),
                     api: None,
-                    rules: None,
+                    attributes: Default::default(),
                 });
                 comms.push(code);
             }

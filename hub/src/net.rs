@@ -23,11 +23,12 @@ use xinfang_proto::v1::{Attestation, LinkError, SyncFrame, sync_frame};
 
 use crate::core::{Action, Event, LinkCore};
 use crate::engine::{Hub, HubError};
-use crate::pki::{PeerIdentity, cert_info};
+use crate::identity::{PeerIdentity, cert_info};
 use crate::route::{Link, PeerRole};
 pub use crate::tls::TlsMaterial;
 use crate::tls::{TlsError, TlsState, until_revoked_or};
 use crate::topology::UnitCode;
+pub use crate::transport::TransportConfig;
 
 /// How a node proves itself and checks its peers.
 #[derive(Clone)]
@@ -46,35 +47,18 @@ impl Security {
     }
 }
 
-/// Connection-level limits and timeouts, for the server and the client side.
-#[derive(Debug, Clone)]
-pub struct TransportConfig {
-    /// HTTP/2 PING interval on every connection, idle or not (server and client).
-    pub keepalive_interval: Duration,
-    /// A connection whose PING is not answered within this is closed.
-    pub keepalive_timeout: Duration,
-    /// A peer that has not taken a frame of ours for this long (our send stays
-    /// blocked: it does not read) is disconnected.
-    pub send_timeout: Duration,
-    /// Frames a session buffers toward its peer, and from it on the child side.
-    pub frame_queue: usize,
-    /// HTTP/2 streams one connection may have open at once (server).
-    pub max_concurrent_streams: u32,
-    /// Requests one connection may have in progress at once; more wait (server).
-    pub concurrency_per_connection: usize,
-}
-
-impl Default for TransportConfig {
-    fn default() -> Self {
-        TransportConfig {
-            keepalive_interval: Duration::from_secs(15),
-            keepalive_timeout: Duration::from_secs(20),
-            send_timeout: Duration::from_secs(30),
-            frame_queue: 64,
-            max_concurrent_streams: 64,
-            concurrency_per_connection: 32,
+/// Names refused certificates of configured neighbours in their link's status
+/// (`last_error`), so `xinfang status` at this node shows why a link stays down.
+/// Here, where the transport meets the engine, so TLS need not know the hub.
+pub fn report_tls_refusals(tls: &TlsState, hub: &Hub) {
+    let hub = hub.clone();
+    tls.on_refusal(move |r| {
+        if let PeerIdentity::Unit(unit) = &r.presented
+            && hub.link_with(unit).is_some()
+        {
+            hub.with_link_status(unit, |s| s.last_error = Some(r.to_string()));
         }
-    }
+    });
 }
 
 /// Why a link session ended badly.

@@ -47,7 +47,7 @@ fn unit(code: &str, name: &str, tier: Tier, parent: Option<&str>) -> Unit {
         parent: parent.map(|p| p.parse().unwrap()),
         listen: "sim:1".into(),
         api: None,
-        rules: None,
+        attributes: Default::default(),
     }
 }
 

@@ -1101,7 +1101,7 @@ pub(crate) mod tests {
             parent: p.map(u),
             listen: "127.0.0.1:1".into(),
             api: None,
-            rules: None,
+            attributes: Default::default(),
         };
         Topology::from_units(vec![
             unit(CITY, Tier::City, None),

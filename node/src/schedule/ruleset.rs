@@ -472,6 +472,36 @@ fn named(text: &str, file: &str, stem: &str) -> Result<RuleSet, RuleSetError> {
     Ok(set)
 }
 
+/// The field of a `[[unit]]` table in the topology file naming the unit's rule set
+/// (`rules = "NAME"`).
+pub const UNIT_FIELD: &str = "rules";
+
+/// A field of a `[[unit]]` table that no part of the node reads.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unit {unit} ({name}): unknown field `{field}` in its [[unit]] table (expected one of \
+     code, name, tier, parent, listen, api, {UNIT_FIELD})"
+)]
+pub struct UnknownUnitField {
+    pub unit: xinfang_hub::UnitCode,
+    pub name: String,
+    pub field: String,
+}
+
+/// The rule-set name a unit's table gives, if any. The hub carries a unit's further
+/// fields without reading them; this is the only one the node knows, so any other
+/// is refused (a misspelt field must not pass silently).
+pub fn unit_rule_set(unit: &xinfang_hub::Unit) -> Result<Option<&str>, UnknownUnitField> {
+    if let Some(other) = unit.attributes.keys().find(|k| k.as_str() != UNIT_FIELD) {
+        return Err(UnknownUnitField {
+            unit: unit.code.clone(),
+            name: unit.name.clone(),
+            field: other.clone(),
+        });
+    }
+    Ok(unit.attributes.get(UNIT_FIELD).map(String::as_str))
+}
+
 /// The shipped sets as (name, TOML text).
 pub fn shipped() -> Vec<(&'static str, &'static str)> {
     SHIPPED.to_vec()

@@ -39,7 +39,7 @@ impl RuleSets {
         let mut cache: BTreeMap<String, Arc<RuleSet>> = BTreeMap::new();
         let mut by_unit = BTreeMap::new();
         for u in topology.units() {
-            if let Some(name) = &u.rules {
+            if let Some(name) = ruleset::unit_rule_set(u).map_err(|e| e.to_string())? {
                 let set = match cache.get(name) {
                     Some(s) => s.clone(),
                     None => {
@@ -47,7 +47,7 @@ impl RuleSets {
                             Arc::new(ruleset::resolve(name, dirs).map_err(|e: RuleSetError| {
                                 format!("unit {} ({}): rules = {name:?}: {e}", u.code, u.name)
                             })?);
-                        cache.insert(name.clone(), s.clone());
+                        cache.insert(name.to_owned(), s.clone());
                         s
                     }
                 };
