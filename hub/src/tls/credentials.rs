@@ -127,8 +127,7 @@ impl Credentials {
             }
             let mut summary = CrlSummary::default();
             for der in &ders {
-                check_crl(der.as_ref(), &ca_ders, &mut summary)
-                    .map_err(|m| origin.err(identity::CRL, m))?;
+                check_crl(der.as_ref(), &ca_ders, &mut summary, origin)?;
             }
             crl = Some(summary);
             crl_ders = ders;
@@ -308,8 +307,7 @@ pub fn server_verifier(
             .map_err(|e| origin.err(identity::CRL, format!("not a PEM revocation list: {e}")))?;
         let mut summary = CrlSummary::default();
         for der in &crls {
-            check_crl(der.as_ref(), &cas, &mut summary)
-                .map_err(|m| origin.err(identity::CRL, m))?;
+            check_crl(der.as_ref(), &cas, &mut summary, &origin)?;
         }
     }
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
@@ -338,14 +336,16 @@ pub(super) fn signed_by(cert: &[u8], ca: &[u8]) -> bool {
         && cert.verify_signature(Some(ca.public_key())).is_ok()
 }
 
-/// Parses one list, checks it is signed by one of `cas`, and adds it to `summary`.
+/// Parses one list, checks it is signed by one of `cas`, and adds it to `summary`;
+/// an error names the list's file as `origin` gives it.
 pub(super) fn check_crl(
     der: &[u8],
     cas: &[CertificateDer<'static>],
     summary: &mut CrlSummary,
-) -> Result<(), String> {
+    origin: &Origin<'_>,
+) -> Result<(), TlsError> {
     let (_, list) = CertificateRevocationList::from_der(der)
-        .map_err(|e| format!("not a valid revocation list: {e}"))?;
+        .map_err(|e| origin.err(identity::CRL, format!("not a valid revocation list: {e}")))?;
     let signer = cas.iter().any(|ca| {
         X509Certificate::from_der(ca.as_ref()).is_ok_and(|(_, ca)| {
             list.issuer().as_raw() == ca.subject().as_raw()
@@ -353,10 +353,13 @@ pub(super) fn check_crl(
         })
     });
     if !signer {
-        return Err(format!(
-            "not signed by the federation root in {} (issuer {})",
-            identity::CA_CERT,
-            list.issuer()
+        return Err(origin.err(
+            identity::CRL,
+            format!(
+                "not signed by the federation root in {} (issuer {})",
+                identity::CA_CERT,
+                list.issuer()
+            ),
         ));
     }
     let number = list
