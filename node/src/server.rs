@@ -466,7 +466,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         tasks.push(serve!(api_router, l, "api"));
     }
     if let Some(state) = &tls_state {
-        xinfang_hub::net::report_tls_refusals(&state, &hub);
+        xinfang_hub::net::report_tls_refusals(state, &hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
     }
     let p = projector.clone();
