@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use serde::Serialize;
+use xinfang_ca::{self as pki, HolderKind, IssueOptions, Pki, Reason, RevokeTarget};
 use xinfang_hub::UnitCode;
-use xinfang_hub::pki::{self, HolderKind, IssueOptions, Pki, Reason, RevokeTarget};
 use xinfang_node::layout::FederationDir;
 
 use crate::output::{Lang, local_time, print_json};

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use tokio::process::{Child, Command};
-use xinfang_hub::pki::{self, Pki};
+use xinfang_ca::{self as pki, Pki};
 use xinfang_hub::{Topology, Unit};
 use xinfang_node::layout::FederationDir;
 

@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Identity};
-use xinfang_hub::pki::{self, unit_dns_name};
+use xinfang_ca::{self as pki, unit_dns_name};
 use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::auth::BearerToken;
 use xinfang_node::layout::FederationDir;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint, Identity};
+use xinfang_ca::{self as pki, unit_dns_name};
 use xinfang_hub::Unit;
-use xinfang_hub::pki::{self, unit_dns_name};
 use xinfang_node::auth::BearerToken;
 
 /// A channel to a node's API that sends the caller's token on every call.

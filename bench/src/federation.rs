@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
+use xinfang_ca::{self as pki, Pki};
 use xinfang_hub::Topology;
-use xinfang_hub::pki::{self, Pki};
 use xinfang_node::layout::FederationDir;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accounts_client::AccountsClient;

@@ -16,7 +16,25 @@ use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult,
 use sqlx::migrate::{Migration, Migrator};
 use sqlx::{Any, AnyConnection, AnyPool, Arguments, Connection, Encode, Executor, FromRow, Type};
 
-use crate::store::StoreError;
+/// Why storage failed: opening or migrating a database, a query, or a stored
+/// document that no longer decodes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {url}: {message}")]
+    Open { url: String, message: String },
+    #[error("database {url}: cannot bring the schema up to date (nothing was changed): {message}")]
+    Migrate { url: String, message: String },
+    #[error("database: {0}")]
+    Db(String),
+    #[error("stored document {doc_id} is unreadable: {message}")]
+    Corrupt { doc_id: String, message: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
 
 /// How long opening a database may take before it is an error.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

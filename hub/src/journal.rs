@@ -42,10 +42,22 @@ pub trait Attestor: Send + Sync {
     /// its batches (opaque). `None` asks nothing.
     async fn ask(&self, child: &UnitCode) -> Option<Vec<u8>>;
     /// Child side: the answer to the parent's ask.
-    async fn attest(&self, parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, String>;
-    /// Parent side: checks `child`'s answer and records the outcome itself. The
-    /// link goes on either way; `Err` is logged.
-    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), String>;
+    async fn attest(&self, parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, AttestationError>;
+    /// Parent side: checks `child`'s answer and records the outcome itself (an
+    /// answer that does not hold is recorded, not an error). The link goes on
+    /// either way; `Err` is logged.
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), AttestationError>;
+}
+
+/// Why an attestation could not be given or checked. Either way the link goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum AttestationError {
+    /// The frame from the peer is not an ask or an answer this node can read.
+    #[error("{0}")]
+    Malformed(String),
+    /// The node's own journal could not be read or written.
+    #[error("{0}")]
+    Journal(String),
 }
 
 #[cfg(test)]

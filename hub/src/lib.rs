@@ -13,26 +13,29 @@
 //! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`journal`]: hooks for the node's hash-chained journal and its attestation.
+//! - [`transport`]: connection limits and timeouts of the replication transport.
 //! - [`net`]: the tonic adapter (server service, child uplink, session driver).
 //! - [`quarantine`]: documents from peers refused by the domain's authorship rules.
-//! - [`pki`]: the federation's certificates and peer identities, revocation.
+//! - [`identity`]: who a peer is, read back from the certificate it presented.
 //! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
 
 pub mod core;
 pub mod db;
 pub mod doc;
 pub mod engine;
+pub mod identity;
 pub mod journal;
 pub mod net;
-pub mod pki;
 pub mod quarantine;
 pub mod route;
 pub mod store;
 pub mod tls;
 pub mod topology;
+pub mod transport;
 
 pub use engine::{
-    Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, LinkStatus, UpdateError,
+    Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, InvalidDocument,
+    LinkStatus, UpdateError,
 };
 pub use quarantine::Refusal;
 pub use topology::{Tier, Topology, Unit, UnitCode};

@@ -19,15 +19,16 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
-use xinfang_proto::v1::{Attestation, LinkError, SyncFrame, sync_frame};
+use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
-use crate::core::{Action, Event, LinkCore};
+use crate::core::{Action, AttestRole, Event, LinkCore};
 use crate::engine::{Hub, HubError};
-use crate::pki::{PeerIdentity, cert_info};
+use crate::identity::{PeerIdentity, cert_info};
 use crate::route::{Link, PeerRole};
 pub use crate::tls::TlsMaterial;
 use crate::tls::{TlsError, TlsState, until_revoked_or};
 use crate::topology::UnitCode;
+pub use crate::transport::TransportConfig;
 
 /// How a node proves itself and checks its peers.
 #[derive(Clone)]
@@ -46,35 +47,18 @@ impl Security {
     }
 }
 
-/// Connection-level limits and timeouts, for the server and the client side.
-#[derive(Debug, Clone)]
-pub struct TransportConfig {
-    /// HTTP/2 PING interval on every connection, idle or not (server and client).
-    pub keepalive_interval: Duration,
-    /// A connection whose PING is not answered within this is closed.
-    pub keepalive_timeout: Duration,
-    /// A peer that has not taken a frame of ours for this long (our send stays
-    /// blocked: it does not read) is disconnected.
-    pub send_timeout: Duration,
-    /// Frames a session buffers toward its peer, and from it on the child side.
-    pub frame_queue: usize,
-    /// HTTP/2 streams one connection may have open at once (server).
-    pub max_concurrent_streams: u32,
-    /// Requests one connection may have in progress at once; more wait (server).
-    pub concurrency_per_connection: usize,
-}
-
-impl Default for TransportConfig {
-    fn default() -> Self {
-        TransportConfig {
-            keepalive_interval: Duration::from_secs(15),
-            keepalive_timeout: Duration::from_secs(20),
-            send_timeout: Duration::from_secs(30),
-            frame_queue: 64,
-            max_concurrent_streams: 64,
-            concurrency_per_connection: 32,
+/// Names refused certificates of configured neighbours in their link's status
+/// (`last_error`), so `xinfang status` at this node shows why a link stays down.
+/// Here, where the transport meets the engine, so TLS need not know the hub.
+pub fn report_tls_refusals(tls: &TlsState, hub: &Hub) {
+    let hub = hub.clone();
+    tls.on_refusal(move |r| {
+        if let PeerIdentity::Unit(unit) = &r.presented
+            && hub.link_with(unit).is_some()
+        {
+            hub.with_link_status(unit, |s| s.last_error = Some(r.to_string()));
         }
-    }
+    });
 }
 
 /// Why a link session ended badly.
@@ -99,12 +83,8 @@ type FrameStream = Pin<Box<dyn Stream<Item = Result<SyncFrame, Status>> + Send>>
 /// Storage work a session waits on; `None` for work the core need not hear about.
 type StorageWork = Pin<Box<dyn std::future::Future<Output = Option<Event>> + Send>>;
 
-/// Attestation work (the nodes' ledgers): the frame to send when done, if any.
-type SideWork = Pin<Box<dyn std::future::Future<Output = Option<SyncFrame>> + Send>>;
-
-/// A parent asks a child for a fresh attestation after the child's batches at most
-/// this often (and once at the start of every session).
-const ATTEST_EVERY: Duration = Duration::from_secs(5);
+/// Attestation work (the nodes' ledgers), answered to the core when done.
+type SideWork = Pin<Box<dyn std::future::Future<Output = Event> + Send>>;
 
 /// Session bookkeeping shared by the server side: one live session per peer; a
 /// newer connection from the same peer replaces the older one.
@@ -176,15 +156,18 @@ where
     // await storage inline: a pending apply can hold the database's write lock and
     // must keep being polled until it commits.
     let mut pending: FuturesUnordered<StorageWork> = FuturesUnordered::new();
-    let mut saving_ack = false;
-    let mut ack_to_save: Option<u64> = None;
-    // Attestations travel beside the core: the parent asks, the child answers,
-    // the parent's node checks. None of it can end the session.
+    // Attestations: the core decides when the parent asks and what becomes of a
+    // frame; the node's attestor makes and checks the bodies. None of it can end
+    // the session.
     let attestor = hub.attestor();
     let mut side: FuturesUnordered<SideWork> = FuturesUnordered::new();
-    let mut asking = false;
-    let mut want_ask = link.role == PeerRole::Child;
-    let mut last_ask: Option<Instant> = None;
+    if attestor.is_some() {
+        let role = match link.role {
+            PeerRole::Child => AttestRole::Ask,
+            PeerRole::Parent => AttestRole::Answer,
+        };
+        actions.extend(core.start_attesting(role, started.elapsed()));
+    }
     // Time reaches the core as ticks: often enough for its shortest timer.
     let period = [hub.config().core.idle_timeout.map(|t| t / 4)]
         .into_iter()
@@ -271,48 +254,28 @@ where
                     }));
                 }
                 Action::Acked(upto) => {
-                    // Status only (losing it costs a stale lag figure), so coalesce:
-                    // at most one save in flight, the latest value wins.
-                    ack_to_save = Some(upto);
+                    // Status only (losing it costs a stale lag figure); the core
+                    // keeps one save in flight.
+                    let (hub, peer) = (hub.clone(), peer.clone());
+                    pending.push(Box::pin(async move {
+                        if let Err(e) = hub.note_acked(&peer, upto).await {
+                            tracing::warn!(peer = %peer, error = %e, "could not record ack");
+                        }
+                        Some(Event::AckSaved)
+                    }));
+                }
+                Action::Ask | Action::Attest { .. } | Action::CheckAttestation { .. } => {
+                    if let Some(att) = attestor.clone() {
+                        side.push(attestation(att, peer.clone(), action));
+                    }
                 }
                 Action::Close { error } => {
                     close = Some(error);
                 }
             }
         }
-        if want_ask
-            && !asking
-            && last_ask.is_none_or(|t| t.elapsed() >= ATTEST_EVERY)
-            && let Some(att) = attestor.clone()
-        {
-            want_ask = false;
-            asking = true;
-            last_ask = Some(Instant::now());
-            let peer = peer.clone();
-            side.push(Box::pin(async move {
-                let body = att.ask(&peer).await?;
-                Some(SyncFrame {
-                    kind: Some(sync_frame::Kind::Attestation(Attestation {
-                        ask: true,
-                        body,
-                    })),
-                })
-            }));
-        }
-        if !saving_ack && let Some(upto) = ack_to_save.take() {
-            saving_ack = true;
-            let (hub, peer) = (hub.clone(), peer.clone());
-            pending.push(Box::pin(async move {
-                if let Err(e) = hub.note_acked(&peer, upto).await {
-                    tracing::warn!(peer = %peer, error = %e, "could not record ack");
-                }
-                None
-            }));
-        }
         let p = core.progress();
-        let elapsed = started.elapsed();
-        // In sync right now: both directions caught up with what each side knows.
-        let in_sync = p.caught_up && p.acked >= p.head && p.received >= p.peer_head;
+        let in_sync = p.in_sync;
         hub.with_link_status(&peer, |s| {
             // Re-asserted by the live session: a replaced one may have cleared it.
             s.connected = true;
@@ -321,8 +284,10 @@ where
             if p.ready {
                 s.peer_head = Some(p.peer_head);
             }
-            if p.caught_up && s.catch_up_ms.is_none() {
-                s.catch_up_ms = Some(elapsed.as_millis() as u64);
+            if let Some(at) = p.caught_up_at
+                && s.catch_up_ms.is_none()
+            {
+                s.catch_up_ms = Some(at.as_millis() as u64);
                 s.last_sync_ms = Some(hub.now_ms());
             }
             // Leaving sync stamps the time (the clock is read on changes only).
@@ -350,14 +315,6 @@ where
                             s.errors_from_peer += 1;
                         }
                     });
-                    if matches!(frame.kind, Some(sync_frame::Kind::Attestation(_))) {
-                        if let Some(sync_frame::Kind::Attestation(a)) = frame.kind
-                            && let Some(work) = attestation(&attestor, &link, a)
-                        {
-                            side.push(work);
-                        }
-                        continue;
-                    }
                     Event::Frame(frame)
                 }
                 Some(Err(status)) => {
@@ -383,25 +340,10 @@ where
                 None => break Ok(()),
             },
             Some(ev) = pending.next(), if !pending.is_empty() => match ev {
-                Some(ev) => {
-                    if matches!(ev, Event::Applied { .. }) && link.role == PeerRole::Child {
-                        want_ask = true;
-                    }
-                    ev
-                }
-                None => {
-                    saving_ack = false;
-                    continue;
-                }
+                Some(ev) => ev,
+                None => continue,
             },
-            Some(frame) = side.next(), if !side.is_empty() => {
-                match frame {
-                    Some(frame) => actions.push(Action::Send(frame)),
-                    // A check (or an ask that had nothing to ask) finished.
-                    None => asking = false,
-                }
-                continue;
-            }
+            Some(ev) = side.next(), if !side.is_empty() => ev,
             changed = head_rx.changed() => match changed {
                 Ok(()) => Event::LocalHead(*head_rx.borrow_and_update()),
                 Err(_) => break Ok(()),
@@ -428,39 +370,28 @@ where
     result
 }
 
-/// What to do with an attestation frame from the link's peer: a parent's ask is
-/// answered by our attestor, a child's answer is checked by it; anything else
-/// (an ask from a child, an answer from a parent, no attestor) is dropped.
-fn attestation(
-    attestor: &Option<Arc<dyn crate::journal::Attestor>>,
-    link: &Link,
-    a: Attestation,
-) -> Option<SideWork> {
-    let att = attestor.clone()?;
-    let peer = link.peer.clone();
-    match (link.role, a.ask) {
-        (PeerRole::Parent, true) => Some(Box::pin(async move {
-            match att.attest(&peer, &a.body).await {
-                Ok(body) => Some(SyncFrame {
-                    kind: Some(sync_frame::Kind::Attestation(Attestation {
-                        ask: false,
-                        body,
-                    })),
-                }),
+/// Runs an attestation action of the core with the node's attestor; the result
+/// goes back to the core. Failures are logged: the link goes on.
+fn attestation(att: Arc<dyn crate::journal::Attestor>, peer: UnitCode, action: Action) -> SideWork {
+    Box::pin(async move {
+        match action {
+            Action::Attest { ask } => match att.attest(&peer, &ask).await {
+                Ok(body) => Event::Attested(Some(body)),
                 Err(e) => {
                     tracing::warn!(peer = %peer, error = %e, "could not attest our ledger");
-                    None
+                    Event::Attested(None)
                 }
+            },
+            Action::CheckAttestation { answer } => {
+                if let Err(e) = att.check(&peer, &answer).await {
+                    tracing::error!(peer = %peer, error = %e, "child's ledger attestation failed");
+                }
+                Event::AttestationChecked
             }
-        })),
-        (PeerRole::Child, false) => Some(Box::pin(async move {
-            if let Err(e) = att.check(&peer, &a.body).await {
-                tracing::error!(peer = %peer, error = %e, "child's ledger attestation failed");
-            }
-            None
-        })),
-        _ => None,
-    }
+            // `Action::Ask`, the only other one handed here.
+            _ => Event::AskReady(att.ask(&peer).await),
+        }
+    })
 }
 
 /// The parent side: serves `Replication.Sync` to this node's children.

@@ -183,7 +183,7 @@ mod tests {
     struct NoBad;
 
     impl DocumentCheck for NoBad {
-        fn check(&self, _: &str, _: &AutoCommit) -> Result<(), String> {
+        fn check(&self, _: &str, _: &AutoCommit) -> Result<(), crate::engine::InvalidDocument> {
             Ok(())
         }
 
@@ -235,7 +235,7 @@ mod tests {
             parent: parent.cloned(),
             listen: "127.0.0.1:1".into(),
             api: None,
-            rules: None,
+            attributes: Default::default(),
         };
         let topo = Topology::from_units(vec![
             unit(&county, Tier::County, None),

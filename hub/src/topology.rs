@@ -92,8 +92,8 @@ impl Tier {
 pub const API_PORT_OFFSET: u16 = 1000;
 
 /// One `[[unit]]` table of the topology file.
+// No `deny_unknown_fields`: serde cannot combine it with the flattened attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Unit {
     pub code: UnitCode,
     pub name: String,
@@ -106,9 +106,11 @@ pub struct Unit {
     /// loopback address with `listen`'s port plus [`API_PORT_OFFSET`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
-    /// Name of the reception-rule set under `rules/` (used by the schedule module).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<String>,
+    /// The table's further `key = "value"` fields: the node's own per-unit
+    /// settings. The hub carries them and never reads them; the node refuses
+    /// names it does not know.
+    #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -431,6 +433,31 @@ listen = "127.0.0.1:7103"
         );
         assert_eq!(t.lowest_common_superior(&[c("441500")]), None);
         assert_eq!(t.lowest_common_superior(&[]), None);
+    }
+
+    #[test]
+    fn further_fields_are_carried_as_attributes() {
+        let text = SAMPLE.replace(
+            "listen = \"127.0.0.1:7101\"",
+            "listen = \"127.0.0.1:7101\"\nrules = \"some-set\"",
+        );
+        let t = Topology::from_toml(&text).unwrap();
+        let county = t.unit(&c("441521")).unwrap();
+        assert_eq!(
+            county.attributes.get("rules").map(String::as_str),
+            Some("some-set")
+        );
+        let back = toml::to_string(county).unwrap();
+        assert!(back.contains("rules = \"some-set\""), "{back}");
+        assert!(t.unit(&c("441521101000")).unwrap().attributes.is_empty());
+        let not_text = SAMPLE.replace(
+            "listen = \"127.0.0.1:7101\"",
+            "listen = \"127.0.0.1:7101\"\nrules = 3",
+        );
+        assert!(matches!(
+            Topology::from_toml(&not_text),
+            Err(TopologyError::Parse(_))
+        ));
     }
 
     #[test]

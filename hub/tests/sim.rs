@@ -2,7 +2,9 @@
 //! real engine (merge, routing, feed) on an in-memory store and the real sans-IO link
 //! core, over a simulated network that drops, duplicates and reorders frames,
 //! partitions links and crashes nodes. Every run is fixed by its seed; a failure
-//! prints the seed to replay with `XINFANG_SIM_SEED=<seed>`.
+//! prints the seed to replay with `XINFANG_SIM_SEED=<seed>`. The cores' attestation
+//! decisions run too, against a trivial attestor: a child answers with its feed
+//! head, a parent checks that the answer is one.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use automerge::transaction::Transactable;
 use futures::executor::block_on;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use xinfang_hub::core::{Action, CoreConfig, Event, LinkCore};
+use xinfang_hub::core::{Action, AttestRole, CoreConfig, Event, LinkCore};
 use xinfang_hub::doc::{self, Heads, Limits};
 use xinfang_hub::route::PeerRole;
 use xinfang_hub::store::Store;
@@ -47,7 +49,7 @@ fn unit(code: &str, name: &str, tier: Tier, parent: Option<&str>) -> Unit {
         parent: parent.map(|p| p.parse().unwrap()),
         listen: "sim:1".into(),
         api: None,
-        rules: None,
+        attributes: Default::default(),
     }
 }
 
@@ -80,6 +82,18 @@ enum Work {
         upto: u64,
         docs: Vec<xinfang_proto::v1::DocEntry>,
     },
+    SaveAck(u64),
+    Ask,
+    Attest(Vec<u8>),
+    Check(Vec<u8>),
+}
+
+/// What the simulated attestors did.
+#[derive(Debug, Default)]
+struct Attested {
+    asked: u64,
+    answered: u64,
+    checked: u64,
 }
 
 /// One live parent-child connection. Side 0 is the parent, side 1 the child.
@@ -101,6 +115,7 @@ struct Sim {
     clock: Arc<AtomicI64>,
     cfg: HubConfig,
     docs_created: u64,
+    attested: Attested,
 }
 
 impl Sim {
@@ -146,6 +161,7 @@ impl Sim {
             clock,
             cfg,
             docs_created: 0,
+            attested: Attested::default(),
         };
         for i in 0..sim.nodes.len() {
             sim.start_node(i);
@@ -192,8 +208,10 @@ impl Sim {
                 now,
             )
         };
-        let (core_p, acts_p) = start(&hp, &self.nodes[c].unit, self.now);
-        let (core_c, acts_c) = start(&hc, &self.nodes[p].unit, self.now);
+        let (mut core_p, mut acts_p) = start(&hp, &self.nodes[c].unit, self.now);
+        let (mut core_c, mut acts_c) = start(&hc, &self.nodes[p].unit, self.now);
+        acts_p.extend(core_p.start_attesting(AttestRole::Ask, self.now));
+        acts_c.extend(core_c.start_attesting(AttestRole::Answer, self.now));
         self.conns.insert(
             pair,
             Conn {
@@ -243,7 +261,12 @@ impl Sim {
                         docs,
                     },
                 )),
-                Action::Acked(_) => {}
+                Action::Acked(upto) => conn.work.push_back((side, Work::SaveAck(upto))),
+                Action::Ask => conn.work.push_back((side, Work::Ask)),
+                Action::Attest { ask } => conn.work.push_back((side, Work::Attest(ask))),
+                Action::CheckAttestation { answer } => {
+                    conn.work.push_back((side, Work::Check(answer)))
+                }
                 Action::Close { error } => {
                     assert!(error.is_none(), "a link closed with an error: {error:?}");
                     close = true;
@@ -348,6 +371,26 @@ impl Sim {
                 if hub.head() != before {
                     self.head_moved(node, f);
                 }
+            }
+            Work::SaveAck(upto) => {
+                block_on(hub.note_acked(&link.peer, upto)).unwrap();
+                self.feed(k, side, Event::AckSaved, f);
+            }
+            Work::Ask => {
+                self.attested.asked += 1;
+                let ask = b"head?".to_vec();
+                self.feed(k, side, Event::AskReady(Some(ask)), f);
+            }
+            Work::Attest(ask) => {
+                assert_eq!(ask, b"head?", "an ask reaches the child whole");
+                self.attested.answered += 1;
+                let answer = hub.head().to_be_bytes().to_vec();
+                self.feed(k, side, Event::Attested(Some(answer)), f);
+            }
+            Work::Check(answer) => {
+                assert_eq!(answer.len(), 8, "an answer reaches the parent whole");
+                self.attested.checked += 1;
+                self.feed(k, side, Event::AttestationChecked, f);
             }
         }
         true
@@ -547,6 +590,11 @@ fn run_seed(seed: u64, steps: usize) {
         panic!("seed {seed}: did not converge: {e}");
     }
     assert!(sim.total_docs() > 0, "seed {seed}: nothing was written");
+    let a = &sim.attested;
+    assert!(
+        a.asked > 0 && a.answered > 0 && a.checked > 0,
+        "seed {seed}: attestations were asked, answered and checked: {a:?}"
+    );
 }
 
 #[test]

@@ -185,9 +185,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         ),
         None => {
             let tls_dir = args.tls.clone().unwrap_or_else(|| layout.tls(&unit));
-            match server::load_match_key(&tls_dir.join(xinfang_hub::pki::MATCH_KEY))? {
+            match server::load_match_key(&tls_dir.join(xinfang_ca::MATCH_KEY))? {
                 Some(k) => Some(k),
-                None => server::load_match_key(&layout.pki().join(xinfang_hub::pki::MATCH_KEY))?,
+                None => server::load_match_key(&layout.pki().join(xinfang_ca::MATCH_KEY))?,
             }
         }
     };

@@ -17,7 +17,7 @@ use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use xinfang_hub::UnitCode;
-use xinfang_hub::pki::{PeerIdentity, identity_of};
+use xinfang_hub::identity::{PeerIdentity, identity_of};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContactError {
@@ -154,7 +154,7 @@ pub fn seal(value: &str, recipient: &PublicKey, context: &str) -> Result<Sealed,
 
 #[cfg(test)]
 mod tests {
-    use xinfang_hub::pki::{self, Pki};
+    use xinfang_ca::{self as pki, Pki};
 
     use super::*;
 

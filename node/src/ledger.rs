@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use xinfang_hub::db::{Db, Sql};
-use xinfang_hub::journal::{Attestor, CommitJournal, Committed, Origin};
+use xinfang_hub::journal::{AttestationError, Attestor, CommitJournal, Committed, Origin};
 use xinfang_hub::store::TxWork;
 use xinfang_hub::{Clock, Create, Hub, UnitCode};
 
@@ -715,8 +715,8 @@ impl Attestor for Ledger {
         }
     }
 
-    async fn attest(&self, _parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, String> {
-        let since = decode_ask(ask)?;
+    async fn attest(&self, _parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, AttestationError> {
+        let since = decode_ask(ask).map_err(AttestationError::Malformed)?;
         // The parent asks from the head it last saw, which is where the last
         // answer ended: extend that walk rather than read the whole chain each
         // time, except every FULL_WALK_EVERY and after a restart.
@@ -726,7 +726,7 @@ impl Attestor for Ledger {
             Some(l) => self.walk_from(since, l.seq, l.hash).await,
             None => self.walk(since).await,
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| AttestationError::Journal(e.to_string()))?;
         *self.walked.lock().unwrap_or_else(|p| p.into_inner()) =
             w.damage.is_none().then(|| Walked {
                 seq: w.head_seq,
@@ -745,9 +745,10 @@ impl Attestor for Ledger {
         .encode())
     }
 
-    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), String> {
-        let a = Answer::decode(answer)?;
-        let seen = self.seen(child).await.map_err(|e| e.to_string())?;
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), AttestationError> {
+        let a = Answer::decode(answer).map_err(AttestationError::Malformed)?;
+        let journal = |e: NodeError| AttestationError::Journal(e.to_string());
+        let seen = self.seen(child).await.map_err(journal)?;
         let (seen_seq, seen_hash) = seen.unwrap_or((0, hex::encode(GENESIS)));
         if a.since != seen_seq {
             // An answer to an older ask (another session's): the next ask settles it.
@@ -767,7 +768,7 @@ impl Attestor for Ledger {
                 .await
             }
         };
-        result.map_err(|e| e.to_string())
+        result.map_err(journal)
     }
 }
 

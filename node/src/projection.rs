@@ -589,7 +589,7 @@ mod tests {
             parent: None,
             listen: "127.0.0.1:1".into(),
             api: None,
-            rules: None,
+            attributes: Default::default(),
         }])
         .unwrap();
         let store: Arc<dyn Store> = Arc::new(store);

@@ -18,7 +18,7 @@
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use std::sync::Arc;
 
-use xinfang_hub::{DocumentCheck, Refusal, Topology, UnitCode};
+use xinfang_hub::{DocumentCheck, InvalidDocument, Refusal, Topology, UnitCode};
 
 use crate::case::{
     self, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS, MAX_REPRESENTATIVES,
@@ -54,8 +54,8 @@ impl RemoteRules {
 }
 
 impl DocumentCheck for RemoteRules {
-    fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), String> {
-        check(doc_id, doc)
+    fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), InvalidDocument> {
+        check(doc_id, doc).map_err(InvalidDocument)
     }
 
     fn authorize(

@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use xinfang_hub::db::{DbOptions, Durability};
+use xinfang_hub::identity;
 use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
-use xinfang_hub::pki;
 use xinfang_hub::store::Store;
 use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::tls::{self, TlsState};
@@ -152,7 +152,7 @@ pub fn load_match_key(path: &Path) -> Result<Option<Vec<u8>>, StartError> {
         dir: path.display().to_string(),
         message,
     };
-    let text = pki::read_file(path).map_err(|e| err(e.to_string()))?;
+    let text = identity::read_file(path).map_err(|e| err(e.to_string()))?;
     let key = hex::decode(text.trim()).map_err(|e| err(format!("matching key is not hex: {e}")))?;
     if key.len() < 16 {
         return Err(err("matching key must be at least 16 bytes".into()));
@@ -467,7 +467,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         tasks.push(serve!(api_router, l, "api"));
     }
     if let Some(state) = &tls_state {
-        state.report_refusals_to(&hub);
+        xinfang_hub::net::report_tls_refusals(state, &hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
     }
     let p = projector.clone();

@@ -24,10 +24,10 @@ use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use xinfang_ca::{self as pki, Pki};
 use xinfang_hub::db::Durability;
 use xinfang_hub::db::scratch::Schema;
 use xinfang_hub::net::{Security, TlsMaterial};
-use xinfang_hub::pki::{self, Pki};
 use xinfang_hub::tls::TlsState;
 use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
 use xinfang_node::auth::BearerToken;
@@ -267,7 +267,13 @@ impl Federation {
                 parent: parent.map(code),
                 listen: addr.to_string(),
                 api: Some(api.local_addr()?.to_string()),
-                rules: rules.get(c).map(|r| (*r).to_owned()),
+                attributes: rules
+                    .get(c)
+                    .map(|r| {
+                        let field = xinfang_node::schedule::ruleset::UNIT_FIELD;
+                        BTreeMap::from([(field.to_owned(), (*r).to_owned())])
+                    })
+                    .unwrap_or_default(),
             });
             listeners.insert(c.to_string(), (l, api));
         }

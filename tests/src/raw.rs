@@ -14,9 +14,9 @@ use tonic::codec::{BufferSettings, Codec, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::{ClientTlsConfig, Endpoint};
 use tonic_prost::ProstDecoder;
+use xinfang_ca as pki;
 use xinfang_hub::doc;
 use xinfang_hub::net::{self, TlsMaterial};
-use xinfang_hub::pki;
 use xinfang_proto::PROTOCOL_VERSION;
 use xinfang_proto::v1::{Batch, DocEntry, Hello, SyncFrame, sync_frame};
 

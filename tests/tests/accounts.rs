@@ -531,11 +531,7 @@ async fn fed_channel(
 ) -> anyhow::Result<tonic::transport::Channel> {
     fed.raw_channel(
         COUNTY,
-        Some((
-            dir,
-            xinfang_hub::pki::STAFF_CERT,
-            xinfang_hub::pki::STAFF_KEY,
-        )),
+        Some((dir, xinfang_ca::STAFF_CERT, xinfang_ca::STAFF_KEY)),
     )
     .await
 }
@@ -552,7 +548,7 @@ async fn a_plaintext_api_beyond_loopback_does_not_start() -> anyhow::Result<()> 
         parent: None,
         listen: "127.0.0.1:1".into(),
         api: None,
-        rules: None,
+        attributes: Default::default(),
     }])?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let cfg = NodeConfig {

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use xinfang_ca::{self as pki, IssueOptions, Pki, Reason, RevokeTarget};
 use xinfang_hub::net::{self, Security};
-use xinfang_hub::pki::{self, IssueOptions, Pki, Reason, RevokeTarget};
 use xinfang_hub::tls::TlsState;
 use xinfang_proto::v1::{StatusRequest, StatusResponse};
 use xinfang_tests::*;

@@ -11,7 +11,7 @@ use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use xinfang_hub::pki;
+use xinfang_ca as pki;
 use xinfang_tests::*;
 
 both_stores! {

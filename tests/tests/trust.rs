@@ -1,7 +1,7 @@
 //! Who may link to whom (mTLS identities) and what a hostile peer's frames get.
 
+use xinfang_ca::{self as pki, Pki, Reason, RevokeTarget};
 use xinfang_hub::net::{self, Security, TlsMaterial};
-use xinfang_hub::pki::{self, Pki, Reason, RevokeTarget};
 use xinfang_hub::{HubConfig, Tier};
 use xinfang_proto::v1::{DocEntry, SyncFrame};
 use xinfang_tests::raw::{HOSTILE_EPOCH, batch, send_raw, valid_doc};

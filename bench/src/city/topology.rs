@@ -23,7 +23,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
         parent: None,
         listen: format!("127.0.0.1:{}", free_port()?),
         api: Some(format!("127.0.0.1:{}", free_port()?)),
-        rules: None,
+        attributes: Default::default(),
     }];
     let mut tree = Vec::new();
     let mut communities = 0;
@@ -36,7 +36,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
             parent: Some(CITY.parse()?),
             listen: format!("127.0.0.1:{}", free_port()?),
             api: Some(format!("127.0.0.1:{}", free_port()?)),
-            rules: None,
+            attributes: Default::default(),
         });
         let mut towns = Vec::new();
         for t in 0..TOWNS_PER_COUNTY {
@@ -48,7 +48,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                 parent: Some(county.clone()),
                 listen: "127.0.0.1:1".into(),
                 api: None,
-                rules: None,
+                attributes: Default::default(),
             });
             // 1,500 communities over 120 towns: 12 or 13 each.
             let n = COMMUNITIES / (COUNTIES * TOWNS_PER_COUNTY)
@@ -66,7 +66,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                     parent: Some(town.clone()),
                     listen: "127.0.0.1:1".into(),
                     api: None,
-                    rules: None,
+                    attributes: Default::default(),
                 });
                 comms.push(code);
             }

@@ -20,7 +20,7 @@ pub fn chain_topology() -> anyhow::Result<Topology> {
             parent: parent.map(str::parse).transpose()?,
             listen: format!("127.0.0.1:{}", free_port()?),
             api: Some(format!("127.0.0.1:{}", free_port()?)),
-            rules: None,
+            attributes: Default::default(),
         })
     };
     Ok(Topology::from_units(vec![

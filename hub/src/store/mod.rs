@@ -13,26 +13,11 @@ pub mod sql;
 use async_trait::async_trait;
 
 use crate::core::InboundCursor;
+// Defined with the database handle, which opens and migrates; re-exported here
+// where every storage call returns it.
+pub use crate::db::StoreError;
 use crate::doc::Scope;
 use crate::topology::UnitCode;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database {url}: {message}")]
-    Open { url: String, message: String },
-    #[error("database {url}: cannot bring the schema up to date (nothing was changed): {message}")]
-    Migrate { url: String, message: String },
-    #[error("database: {0}")]
-    Db(String),
-    #[error("stored document {doc_id} is unreadable: {message}")]
-    Corrupt { doc_id: String, message: String },
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Db(e.to_string())
-    }
-}
 
 /// A document to write.
 #[derive(Debug, Clone)]

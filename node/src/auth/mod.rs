@@ -11,7 +11,7 @@ pub mod roles;
 pub mod store;
 
 use tonic::Request;
-use xinfang_hub::pki::{PeerIdentity, identity_of};
+use xinfang_hub::identity::{PeerIdentity, identity_of};
 
 pub use crate::case::Step;
 pub use roles::{Action, Role, allowed, any_allowed};

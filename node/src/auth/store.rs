@@ -189,14 +189,10 @@ pub fn check_roles(codes: &[String]) -> Result<Vec<Role>, NodeError> {
 
 /// A login name: 1–63 lowercase ASCII letters, digits or '-', not starting with
 /// '-' (so it can be a staff certificate's DNS label, `<name>.staff.xinfang`).
+/// The rule is the CA's (`xinfang_ca::is_staff_name`): the node depends on the CA
+/// crate, not the reverse, so the rule lives there once.
 pub fn check_name(name: &str) -> Result<String, NodeError> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && !name.starts_with('-')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
+    if xinfang_ca::is_staff_name(name) {
         Ok(name.to_owned())
     } else {
         Err(NodeError::invalid(

@@ -279,7 +279,7 @@ pub(crate) mod fixtures {
                 parent: p.map(u),
                 listen: "127.0.0.1:1".into(),
                 api: None,
-                rules: None,
+                attributes: Default::default(),
             };
             World {
                 topo: Topology::from_units(vec![

@@ -32,7 +32,7 @@ pub(crate) fn topo() -> Topology {
         parent: p.map(u),
         listen: "127.0.0.1:1".into(),
         api: None,
-        rules: None,
+        attributes: Default::default(),
     };
     Topology::from_units(vec![
         unit(CITY, Tier::City, None),

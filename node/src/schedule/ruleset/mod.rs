@@ -19,7 +19,9 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use resolve::{RuleSets, default_set, resolve, shipped};
+pub use resolve::{
+    RuleSets, UNIT_FIELD, UnknownUnitField, default_set, resolve, shipped, unit_rule_set,
+};
 
 use super::model::{LeaderRole, Month};
 

@@ -117,6 +117,36 @@ pub struct RuleSets {
     default: Arc<RuleSet>,
 }
 
+/// The field of a `[[unit]]` table in the topology file naming the unit's rule set
+/// (`rules = "NAME"`).
+pub const UNIT_FIELD: &str = "rules";
+
+/// A field of a `[[unit]]` table that no part of the node reads.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unit {unit} ({name}): unknown field `{field}` in its [[unit]] table (expected one of \
+     code, name, tier, parent, listen, api, {UNIT_FIELD})"
+)]
+pub struct UnknownUnitField {
+    pub unit: xinfang_hub::UnitCode,
+    pub name: String,
+    pub field: String,
+}
+
+/// The rule-set name a unit's table gives, if any. The hub carries a unit's further
+/// fields without reading them; this is the only one the node knows, so any other
+/// is refused (a misspelt field must not pass silently).
+pub fn unit_rule_set(unit: &xinfang_hub::Unit) -> Result<Option<&str>, UnknownUnitField> {
+    if let Some(other) = unit.attributes.keys().find(|k| k.as_str() != UNIT_FIELD) {
+        return Err(UnknownUnitField {
+            unit: unit.code.clone(),
+            name: unit.name.clone(),
+            field: other.clone(),
+        });
+    }
+    Ok(unit.attributes.get(UNIT_FIELD).map(String::as_str))
+}
+
 impl RuleSets {
     /// Resolves each unit's `rules = "NAME"`: files in `dirs` first, then the
     /// shipped sets. An unknown name stops the node with the unit named.
@@ -124,14 +154,14 @@ impl RuleSets {
         let mut cache: BTreeMap<String, Arc<RuleSet>> = BTreeMap::new();
         let mut by_unit = BTreeMap::new();
         for u in topology.units() {
-            if let Some(name) = &u.rules {
+            if let Some(name) = unit_rule_set(u).map_err(|e| e.to_string())? {
                 let set = match cache.get(name) {
                     Some(s) => s.clone(),
                     None => {
                         let s = Arc::new(resolve(name, dirs).map_err(|e: RuleSetError| {
                             format!("unit {} ({}): rules = {name:?}: {e}", u.code, u.name)
                         })?);
-                        cache.insert(name.clone(), s.clone());
+                        cache.insert(name.to_owned(), s.clone());
                         s
                     }
                 };

@@ -6,6 +6,11 @@
 //! clock: time comes in as an argument. The same core runs under the tonic transport
 //! and under the deterministic simulator in `tests/`.
 //!
+//! Beside the sync protocol the core also decides, still without IO, when a
+//! parent asks its child for an attestation of its ledger and what becomes of an
+//! attestation frame ([`attest`]), when an ack is saved (at most one save in
+//! flight, the latest value waits), and whether the link is in sync.
+//!
 //! Protocol (both directions are symmetric):
 //! - Each side opens with `Hello{epoch, known_epoch, since, head}`: `since` is how far
 //!   it has durably applied the *other* side's feed (valid if `known_epoch` is the
@@ -24,6 +29,11 @@ use xinfang_proto::PROTOCOL_VERSION;
 use xinfang_proto::v1::{Ack, Batch, DocEntry, Hello, LinkError, Rewind, SyncFrame, sync_frame};
 
 use crate::topology::UnitCode;
+
+mod attest;
+
+pub use attest::AttestRole;
+use attest::Attestations;
 
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
@@ -46,6 +56,9 @@ pub struct CoreConfig {
     /// refused with `flooding`; on a lossy one the excess is dropped (a duplicate
     /// is no flood) and recovered by Rewind.
     pub max_queued_batches: usize,
+    /// A parent asks a child for a fresh attestation after the child's batches at
+    /// most this often (and once at the start of every session).
+    pub attest_every: Duration,
 }
 
 impl Default for CoreConfig {
@@ -56,6 +69,7 @@ impl Default for CoreConfig {
             retransmit_after: None,
             idle_timeout: Some(Duration::from_secs(60)),
             max_queued_batches: 8,
+            attest_every: Duration::from_secs(5),
         }
     }
 }
@@ -88,6 +102,14 @@ pub enum Event {
         message: String,
     },
     Tick,
+    /// Result of `Action::Ask`: what to ask the peer (`None`: nothing).
+    AskReady(Option<Vec<u8>>),
+    /// Result of `Action::Attest`: our answer (`None`: none could be made).
+    Attested(Option<Vec<u8>>),
+    /// `Action::CheckAttestation` finished (the attestor records the outcome).
+    AttestationChecked,
+    /// `Action::Acked` was saved; the next may go.
+    AckSaved,
 }
 
 #[derive(Debug, PartialEq)]
@@ -104,8 +126,23 @@ pub enum Action {
         upto: u64,
         docs: Vec<DocEntry>,
     },
-    /// The peer has applied our feed up to here (for status; not needed for safety).
+    /// Save that the peer has applied our feed up to here (for status; not needed
+    /// for safety). At most one is outstanding: answer with `Event::AckSaved`; a
+    /// newer value waits and the latest wins.
     Acked(u64),
+    /// Ask the node's attestor what to ask the peer (our child); answer with
+    /// `Event::AskReady`.
+    Ask,
+    /// Answer the peer's (our parent's) ask with the attestor; answer with
+    /// `Event::Attested`.
+    Attest {
+        ask: Vec<u8>,
+    },
+    /// Check the peer's (our child's) answer with the attestor; answer with
+    /// `Event::AttestationChecked`.
+    CheckAttestation {
+        answer: Vec<u8>,
+    },
     /// End the link. `error` is set when it ends because something went wrong.
     Close {
         error: Option<(String, String)>,
@@ -123,6 +160,10 @@ pub struct Progress {
     pub peer_head: u64,
     /// Both directions have caught up at least once in this session.
     pub caught_up: bool,
+    /// When they first did (the session's time, as given to the core).
+    pub caught_up_at: Option<Duration>,
+    /// Both directions are caught up right now.
+    pub in_sync: bool,
 }
 
 pub struct LinkCore {
@@ -149,7 +190,11 @@ pub struct LinkCore {
     /// Since when the peer has been silent, counted from the later of its last
     /// frame and the moment we started waiting on it.
     silent_since: Duration,
-    caught_up: bool,
+    caught_up_at: Option<Duration>,
+    attest: Attestations,
+    /// An `Action::Acked` is being saved; `ack_to_save` waits for it.
+    ack_saving: bool,
+    ack_to_save: Option<u64>,
     closed: bool,
 }
 
@@ -185,12 +230,24 @@ impl LinkCore {
             generation: 0,
             hello_sent_at: now,
             silent_since: now,
-            caught_up: false,
+            caught_up_at: None,
+            attest: Attestations::default(),
+            ack_saving: false,
+            ack_to_save: None,
             closed: false,
         };
         let mut out = Vec::new();
         core.send_hello(false, now, &mut out);
         (core, out)
+    }
+
+    /// Takes part in the nodes' attestation as `role` (only when this node has an
+    /// attestor); a parent asks at once.
+    pub fn start_attesting(&mut self, role: AttestRole, now: Duration) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.attest.start(role);
+        self.attest.maybe_ask(now, self.cfg.attest_every, &mut out);
+        out
     }
 
     pub fn peer(&self) -> &UnitCode {
@@ -209,7 +266,11 @@ impl LinkCore {
             acked: self.acked,
             received: self.inbound.upto,
             peer_head: self.peer_head,
-            caught_up: self.caught_up,
+            caught_up: self.caught_up_at.is_some(),
+            caught_up_at: self.caught_up_at,
+            in_sync: self.caught_up_at.is_some()
+                && self.acked >= self.head
+                && self.inbound.upto >= self.peer_head,
         }
     }
 
@@ -219,6 +280,11 @@ impl LinkCore {
             return out;
         }
         match event {
+            // Beside the sync protocol: it neither ends the session nor counts as
+            // the peer answering what the core waits on.
+            Event::Frame(SyncFrame {
+                kind: Some(sync_frame::Kind::Attestation(a)),
+            }) => self.attest.on_frame(a, &mut out),
             Event::Frame(frame) => {
                 self.silent_since = now;
                 self.on_frame(now, frame, &mut out)
@@ -232,15 +298,31 @@ impl LinkCore {
                 upto,
                 docs,
             } => self.on_scanned(now, generation, upto, docs, &mut out),
-            Event::Applied { upto } => self.on_applied(now, upto, &mut out),
+            Event::Applied { upto } => {
+                self.attest.on_applied();
+                self.on_applied(now, upto, &mut out)
+            }
             Event::Failed { code, message } => self.fail(code, message, &mut out),
             Event::Tick => self.on_tick(now, &mut out),
+            Event::AskReady(body) => self.attest.on_ask_ready(body, &mut out),
+            Event::Attested(body) => self.attest.on_attested(body, &mut out),
+            Event::AttestationChecked => self.attest.on_checked(),
+            Event::AckSaved => self.ack_saving = false,
         }
-        self.check_caught_up();
+        self.check_caught_up(now);
+        if !self.closed {
+            self.attest.maybe_ask(now, self.cfg.attest_every, &mut out);
+        }
+        if !self.ack_saving
+            && let Some(upto) = self.ack_to_save.take()
+        {
+            self.ack_saving = true;
+            out.push(Action::Acked(upto));
+        }
         out
     }
 
-    fn send(out: &mut Vec<Action>, kind: sync_frame::Kind) {
+    pub(super) fn send(out: &mut Vec<Action>, kind: sync_frame::Kind) {
         out.push(Action::Send(SyncFrame { kind: Some(kind) }));
     }
 
@@ -289,7 +371,7 @@ impl LinkCore {
             }
             Some(sync_frame::Kind::Ack(Ack { upto })) => self.on_ack(upto, out),
             Some(sync_frame::Kind::Rewind(Rewind { since })) => self.on_rewind(since, out),
-            // Carried by the driver between the nodes' attestors; not the core's.
+            // Taken by `handle` before it gets here (see `attest`).
             Some(sync_frame::Kind::Attestation(_)) => {}
             Some(sync_frame::Kind::Error(e)) => {
                 out.push(Action::Close {
@@ -339,7 +421,7 @@ impl LinkCore {
                 // A retransmitted Hello: the peer may have missed ours.
                 let theirs = self.their_since(&h);
                 if theirs > self.acked {
-                    self.advance_acked(theirs, out);
+                    self.advance_acked(theirs);
                 }
             }
             None => {
@@ -462,14 +544,15 @@ impl LinkCore {
             return;
         }
         if upto > self.acked {
-            self.advance_acked(upto, out);
+            self.advance_acked(upto);
         }
         self.maybe_scan(out);
     }
 
-    fn advance_acked(&mut self, upto: u64, out: &mut Vec<Action>) {
+    fn advance_acked(&mut self, upto: u64) {
         self.acked = upto;
-        out.push(Action::Acked(upto));
+        // Saved by `handle`, coalesced: the latest value wins.
+        self.ack_to_save = Some(upto);
         while self.in_flight.front().is_some_and(|(u, _)| *u <= upto) {
             self.in_flight.pop_front();
         }
@@ -484,7 +567,7 @@ impl LinkCore {
             return;
         }
         if since > self.acked {
-            self.advance_acked(since, out);
+            self.advance_acked(since);
         }
         if since < self.sent {
             self.restart_from(since.max(self.acked));
@@ -616,266 +699,17 @@ impl LinkCore {
         }
     }
 
-    fn check_caught_up(&mut self) {
-        if !self.caught_up
+    fn check_caught_up(&mut self, now: Duration) {
+        if self.caught_up_at.is_none()
             && self.ready
             && self.acked >= self.head
             && self.inbound.upto >= self.peer_head
             && !self.applying
         {
-            self.caught_up = true;
+            self.caught_up_at = Some(now);
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn code(s: &str) -> UnitCode {
-        s.parse().unwrap()
-    }
-
-    fn hello_of(actions: &[Action]) -> Hello {
-        actions
-            .iter()
-            .find_map(|a| match a {
-                Action::Send(SyncFrame {
-                    kind: Some(sync_frame::Kind::Hello(h)),
-                }) => Some(h.clone()),
-                _ => None,
-            })
-            .expect("a hello")
-    }
-
-    #[test]
-    fn zero_change_reconnect_sends_only_hellos() {
-        let t = Duration::ZERO;
-        let (mut a, acts_a) = LinkCore::start(
-            CoreConfig::default(),
-            code("441521"),
-            "ea".into(),
-            code("441500"),
-            Some(InboundCursor {
-                epoch: "eb".into(),
-                upto: 7,
-            }),
-            9,
-            t,
-        );
-        let (mut b, acts_b) = LinkCore::start(
-            CoreConfig::default(),
-            code("441500"),
-            "eb".into(),
-            code("441521"),
-            Some(InboundCursor {
-                epoch: "ea".into(),
-                upto: 9,
-            }),
-            7,
-            t,
-        );
-        let ha = hello_of(&acts_a);
-        let hb = hello_of(&acts_b);
-        let ra = a.handle(
-            t,
-            Event::Frame(SyncFrame {
-                kind: Some(sync_frame::Kind::Hello(hb)),
-            }),
-        );
-        let rb = b.handle(
-            t,
-            Event::Frame(SyncFrame {
-                kind: Some(sync_frame::Kind::Hello(ha)),
-            }),
-        );
-        // Each answers with a reply Hello and nothing else: no scan, no batch.
-        assert_eq!(ra.len(), 1);
-        assert_eq!(rb.len(), 1);
-        assert!(a.progress().caught_up && b.progress().caught_up);
-    }
-
-    #[test]
-    fn wrong_unit_in_hello_closes() {
-        let (mut a, _) = LinkCore::start(
-            CoreConfig::default(),
-            code("441521"),
-            "ea".into(),
-            code("441500"),
-            None,
-            0,
-            Duration::ZERO,
-        );
-        let acts = a.handle(
-            Duration::ZERO,
-            Event::Frame(SyncFrame {
-                kind: Some(sync_frame::Kind::Hello(Hello {
-                    protocol: PROTOCOL_VERSION,
-                    unit: "441599".into(),
-                    epoch: "x".into(),
-                    ..Default::default()
-                })),
-            }),
-        );
-        assert!(
-            matches!(acts.last(), Some(Action::Close { error: Some((c, _)) }) if c == "wrong_unit")
-        );
-    }
-
-    fn frame(kind: sync_frame::Kind) -> Event {
-        Event::Frame(SyncFrame { kind: Some(kind) })
-    }
-
-    fn closed_with(actions: &[Action]) -> Option<(String, String)> {
-        actions.iter().find_map(|a| match a {
-            Action::Close { error } => error.clone(),
-            _ => None,
-        })
-    }
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn short() -> CoreConfig {
-        CoreConfig {
-            idle_timeout: Some(ms(1_000)),
-            ..CoreConfig::default()
-        }
-    }
-
-    /// Two started cores that have exchanged Hellos; `a_head` is a's feed head.
-    fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
-        let t = Duration::ZERO;
-        let (mut a, acts_a) = LinkCore::start(
-            cfg.clone(),
-            code("441521"),
-            "ea".into(),
-            code("441500"),
-            None,
-            a_head,
-            t,
-        );
-        let (mut b, acts_b) =
-            LinkCore::start(cfg, code("441500"), "eb".into(), code("441521"), None, 0, t);
-        a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_b))));
-        b.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_a))));
-        (a, b)
-    }
-
-    fn batch(from: u64, upto: u64) -> Event {
-        frame(sync_frame::Kind::Batch(Batch {
-            from,
-            upto,
-            docs: Vec::new(),
-            head: 100,
-        }))
-    }
-
-    #[test]
-    fn a_peer_that_never_says_hello_idles_out_naming_it() {
-        let (mut a, _) = LinkCore::start(
-            short(),
-            code("441521"),
-            "ea".into(),
-            code("441500"),
-            None,
-            0,
-            Duration::ZERO,
-        );
-        assert!(closed_with(&a.handle(ms(999), Event::Tick)).is_none());
-        let (code_, message) = closed_with(&a.handle(ms(1_000), Event::Tick)).expect("closed");
-        assert_eq!(code_, "idle_timeout");
-        assert!(
-            message.contains("441500") && message.contains("Hello"),
-            "{message}"
-        );
-        assert!(a.is_closed());
-    }
-
-    #[test]
-    fn a_peer_that_does_not_ack_idles_out_but_a_quiet_caught_up_link_does_not() {
-        // Caught up on both sides: nobody waits, so silence is fine.
-        let (mut a, mut b) = pair(short(), 0);
-        for t in [5_000, 60_000, 600_000] {
-            assert!(closed_with(&a.handle(ms(t), Event::Tick)).is_none());
-            assert!(closed_with(&b.handle(ms(t), Event::Tick)).is_none());
-        }
-        assert!(!a.is_closed() && !b.is_closed());
-
-        // a has something to send, after a long quiet spell: the clock starts when
-        // the batch goes out, not at the peer's last frame.
-        let (mut a, _b) = pair(short(), 0);
-        let t0 = ms(30_000);
-        let acts = a.handle(t0, Event::LocalHead(3));
-        assert!(matches!(acts.as_slice(), [Action::Scan { .. }]), "{acts:?}");
-        let acts = a.handle(
-            t0,
-            Event::Scanned {
-                generation: 0,
-                upto: 3,
-                docs: Vec::new(),
-            },
-        );
-        assert!(acts.iter().any(|x| matches!(x, Action::Send(_))));
-        assert!(closed_with(&a.handle(t0 + ms(999), Event::Tick)).is_none());
-        // Any frame from the peer restarts the clock.
-        a.handle(t0 + ms(900), frame(sync_frame::Kind::Ack(Ack { upto: 0 })));
-        assert!(closed_with(&a.handle(t0 + ms(1_500), Event::Tick)).is_none());
-        let (c, m) = closed_with(&a.handle(t0 + ms(1_900), Event::Tick)).expect("closed");
-        assert_eq!(c, "idle_timeout");
-        assert!(m.contains("441500") && m.contains("Ack"), "{m}");
-    }
-
-    #[test]
-    fn our_own_slow_apply_is_not_the_peers_idleness() {
-        let (_a, mut b) = pair(short(), 5);
-        let acts = b.handle(ms(10), batch(0, 5));
-        assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
-        // b waits on its own storage, not on a: no timeout however long it takes.
-        assert!(closed_with(&b.handle(ms(60_000), Event::Tick)).is_none());
-        let acts = b.handle(ms(60_001), Event::Applied { upto: 5 });
-        assert!(closed_with(&acts).is_none());
-        assert!(closed_with(&b.handle(ms(120_000), Event::Tick)).is_none());
-    }
-
-    #[test]
-    fn a_peer_that_floods_batches_beyond_its_window_is_refused() {
-        let cfg = CoreConfig::default();
-        let (_a, mut b) = pair(cfg.clone(), 100);
-        let t = ms(1);
-        let acts = b.handle(t, batch(0, 1));
-        assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
-        // While that applies, an honest peer could have window - 1 more in flight.
-        for i in 1..cfg.window as u64 {
-            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
-        }
-        // Up to the limit they are kept; one more is a flood.
-        for i in cfg.window as u64..=cfg.max_queued_batches as u64 {
-            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
-        }
-        let acts = b.handle(t, batch(50, 51));
-        let (c, m) = closed_with(&acts).expect("refused");
-        assert_eq!(c, "flooding");
-        assert!(m.contains("441521"), "{m}");
-        // The peer is told why.
-        assert!(acts.iter().any(|x| matches!(
-            x,
-            Action::Send(SyncFrame {
-                kind: Some(sync_frame::Kind::Error(LinkError { code, .. }))
-            }) if code == "flooding"
-        )));
-
-        // On a lossy transport the excess may be duplicates: dropped, not refused.
-        let lossy = CoreConfig {
-            retransmit_after: Some(ms(500)),
-            ..CoreConfig::default()
-        };
-        let (_a, mut b) = pair(lossy.clone(), 100);
-        b.handle(t, batch(0, 1));
-        for i in 1..=(lossy.max_queued_batches as u64 + 5) {
-            assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
-        }
-        assert!(!b.is_closed());
-    }
-}
+mod tests;

@@ -1,15 +1,5 @@
-//! The federation's certificates. A root CA (kept by whoever runs `xinfang pki`)
-//! issues one certificate per node whose identity is its unit code, and operator
-//! certificates for staff tools. rcgen issues; rustls (through tonic) verifies.
-//!
-//! Identity encoding: a node certificate carries the DNS name `<code>.unit.xinfang`
-//! (checked by the child when it dials its parent, as the TLS server name) and the
-//! code as its common name. An operator certificate carries `<name>.operator.xinfang`.
-//!
-//! Lifecycle: every certificate issued is recorded in the root's register
-//! (`certificates.toml`: serial, holder, expiry). Revoking one records it there and
-//! writes a revocation list signed by the root (`crl.pem`, its number bumped each
-//! time); `issue` hands the current list to each node's TLS folder with `ca.pem`.
+//! A federation root on disk: issuing leaf certificates into a node's or a
+//! person's folder, revoking them, and signing the revocation list.
 
 use std::fs;
 use std::net::IpAddr;
@@ -19,86 +9,20 @@ use chrono::{DateTime, Utc};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    RevokedCertParams, SanType, SerialNumber,
 };
-use serde::{Deserialize, Serialize};
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use xinfang_hub::UnitCode;
 
-use crate::topology::UnitCode;
-
-pub const UNIT_DNS_SUFFIX: &str = ".unit.xinfang";
-pub const OPERATOR_DNS_SUFFIX: &str = ".operator.xinfang";
-/// A staff member's client certificate carries `<name>.staff.xinfang`; a node
-/// maps it to its user of that name.
-pub const STAFF_DNS_SUFFIX: &str = ".staff.xinfang";
-/// A staff member's certificate and key, in the folder `pki issue --staff` writes.
-pub const STAFF_CERT: &str = "staff.pem";
-pub const STAFF_KEY: &str = "staff-key.pem";
-
-pub const CA_CERT: &str = "ca.pem";
-pub const CA_KEY: &str = "ca-key.pem";
-pub const NODE_CERT: &str = "node.pem";
-pub const NODE_KEY: &str = "node-key.pem";
-pub const OPERATOR_CERT: &str = "operator.pem";
-pub const OPERATOR_KEY: &str = "operator-key.pem";
-/// The federation's matching key (hex): every node hashes identity numbers with it,
-/// so the same petitioner matches across nodes while the number stays local.
-pub const MATCH_KEY: &str = "match.key";
-/// The federation's certificate revocation list, signed by the root. Absent: nothing
-/// is revoked.
-pub const CRL: &str = "crl.pem";
-/// The root's register of issued and revoked certificates (TOML, kept beside the root).
-pub const REGISTER: &str = "certificates.toml";
-
-/// A revocation list promises its next update this many days ahead; `xinfang pki crl`
-/// signs a fresh one (nodes warn 30 days before it runs out).
-pub const CRL_VALID_DAYS: i64 = 180;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PkiError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("a federation root already exists at {0} (remove it first to start over)")]
-    Exists(String),
-    #[error("no federation root at {0}: run `xinfang pki init` first")]
-    NoRoot(String),
-    #[error("certificate generation: {0}")]
-    Rcgen(#[from] rcgen::Error),
-    #[error(
-        "staff name {0:?} must be 1-63 lowercase letters, digits or '-' (not first), as the node's user name"
-    )]
-    StaffName(String),
-    #[error("operator name {0:?} must be 1-63 letters, digits or '-'")]
-    OperatorName(String),
-    #[error("certificate is not valid X.509: {0}")]
-    Parse(String),
-    #[error("--days {0}: a certificate must be valid for 1 to 3650 days")]
-    ValidDays(u32),
-    #[error("serial {0:?} must be 1-20 bytes of hexadecimal (colons allowed)")]
-    Serial(String),
-    #[error(
-        "no certificate issued to {holder} is recorded in {register}; nothing was revoked \
-         (revoke by --serial for a certificate issued elsewhere)"
-    )]
-    UnknownHolder { holder: String, register: String },
-    #[error(
-        "every certificate issued to {holder} is already revoked (serials {serials}); nothing changed"
-    )]
-    AllRevoked { holder: String, serials: String },
-    #[error("serial {0} is already revoked; nothing changed")]
-    AlreadyRevoked(String),
-    #[error("{path}: {message}")]
-    Register { path: String, message: String },
-    #[error("--keep-key: no key to keep at {0}")]
-    NoKeyToKeep(String),
-}
-
-pub fn unit_dns_name(unit: &UnitCode) -> String {
-    format!("{unit}{UNIT_DNS_SUFFIX}")
-}
+use crate::names::{MATCH_KEY, is_operator_name, is_staff_name};
+use crate::register::{
+    CrlWritten, HolderKind, IssueOptions, IssuedRecord, Reason, Register, Revocation, RevokeTarget,
+    RevokedRecord,
+};
+use crate::{
+    CA_CERT, CA_KEY, CRL, CRL_VALID_DAYS, NODE_CERT, NODE_KEY, OPERATOR_CERT, OPERATOR_DNS_SUFFIX,
+    OPERATOR_KEY, PkiError, REGISTER, STAFF_CERT, STAFF_DNS_SUFFIX, STAFF_KEY, read_file,
+    serial_hex, unit_dns_name,
+};
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
     move |source| PkiError::Io {
@@ -141,10 +65,6 @@ fn write_file(path: &Path, contents: &str, secret: bool) -> Result<(), PkiError>
     Ok(())
 }
 
-pub fn read_file(path: &Path) -> Result<String, PkiError> {
-    fs::read_to_string(path).map_err(io_err(path))
-}
-
 fn validity(params: &mut CertificateParams, years: i32) {
     let now = chrono::Utc::now();
     use chrono::Datelike;
@@ -172,14 +92,6 @@ fn random_serial() -> SerialNumber {
     SerialNumber::from_slice(&bytes)
 }
 
-/// A serial as the register and the CLI write it: lowercase hex of its bytes, without
-/// leading zero bytes.
-pub fn serial_hex(raw: &[u8]) -> String {
-    let first = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
-    let s = hex::encode(&raw[first..]);
-    if s.is_empty() { "0".into() } else { s }
-}
-
 /// Reads a serial as people give it (`0A:1B…`, `0a1b…`, any case) into `serial_hex` form.
 pub fn parse_serial(input: &str) -> Result<String, PkiError> {
     let digits: String = input.chars().filter(|c| !matches!(c, ':' | ' ')).collect();
@@ -199,165 +111,6 @@ pub fn parse_serial(input: &str) -> Result<String, PkiError> {
         }
         _ => Err(PkiError::Serial(input.to_owned())),
     }
-}
-
-/// How long a certificate is valid and which key it carries.
-#[derive(Debug, Clone, Default)]
-pub struct IssueOptions {
-    /// Valid for this many days from now (None: the default, two years from the
-    /// first of this month).
-    pub valid_days: Option<u32>,
-    /// Renew for the key already in the output folder instead of a new key (the
-    /// certificate changes, the key does not).
-    pub keep_key: bool,
-}
-
-/// Who holds a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HolderKind {
-    Unit,
-    Operator,
-    Staff,
-}
-
-impl HolderKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HolderKind::Unit => "unit",
-            HolderKind::Operator => "operator",
-            HolderKind::Staff => "staff",
-        }
-    }
-}
-
-/// Why a certificate was revoked (RFC 5280 reason codes that apply to a leaf).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
-    Unspecified,
-    KeyCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
-    PrivilegeWithdrawn,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 6] = [
-        Reason::Unspecified,
-        Reason::KeyCompromise,
-        Reason::AffiliationChanged,
-        Reason::Superseded,
-        Reason::CessationOfOperation,
-        Reason::PrivilegeWithdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Unspecified => "unspecified",
-            Reason::KeyCompromise => "key-compromise",
-            Reason::AffiliationChanged => "affiliation-changed",
-            Reason::Superseded => "superseded",
-            Reason::CessationOfOperation => "cessation-of-operation",
-            Reason::PrivilegeWithdrawn => "privilege-withdrawn",
-        }
-    }
-
-    fn code(self) -> RevocationReason {
-        match self {
-            Reason::Unspecified => RevocationReason::Unspecified,
-            Reason::KeyCompromise => RevocationReason::KeyCompromise,
-            Reason::AffiliationChanged => RevocationReason::AffiliationChanged,
-            Reason::Superseded => RevocationReason::Superseded,
-            Reason::CessationOfOperation => RevocationReason::CessationOfOperation,
-            Reason::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
-        }
-    }
-}
-
-impl std::str::FromStr for Reason {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Reason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                let all: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-                format!("reason {s:?} is not one of {}", all.join(", "))
-            })
-    }
-}
-
-/// One certificate the root issued.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IssuedRecord {
-    pub serial: String,
-    pub kind: HolderKind,
-    /// The unit code or the operator name.
-    pub name: String,
-    pub issued_at: DateTime<Utc>,
-    pub not_after: DateTime<Utc>,
-}
-
-/// One revoked certificate (the holder is known when the root issued it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RevokedRecord {
-    pub serial: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<HolderKind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub reason: Reason,
-    pub revoked_at: DateTime<Utc>,
-}
-
-/// The root's register (`certificates.toml`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Register {
-    /// The number of the last revocation list signed (0: none yet).
-    #[serde(default)]
-    pub crl_number: u64,
-    #[serde(default)]
-    pub issued: Vec<IssuedRecord>,
-    #[serde(default)]
-    pub revoked: Vec<RevokedRecord>,
-}
-
-impl Register {
-    pub fn is_revoked(&self, serial: &str) -> bool {
-        self.revoked.iter().any(|r| r.serial == serial)
-    }
-}
-
-/// What to revoke.
-#[derive(Debug, Clone)]
-pub enum RevokeTarget {
-    /// Every certificate issued to the unit that is not revoked yet.
-    Unit(UnitCode),
-    /// Every certificate issued to the operator that is not revoked yet.
-    Operator(String),
-    /// Every certificate issued to the staff member that is not revoked yet.
-    Staff(String),
-    /// One certificate by serial (as `parse_serial` gives it).
-    Serial(String),
-}
-
-/// A signed revocation list, as written.
-#[derive(Debug, Clone)]
-pub struct CrlWritten {
-    pub path: PathBuf,
-    pub number: u64,
-    pub this_update: DateTime<Utc>,
-    pub next_update: DateTime<Utc>,
-    pub entries: usize,
-}
-
-/// What `revoke` did.
-#[derive(Debug, Clone)]
-pub struct Revocation {
-    pub revoked: Vec<RevokedRecord>,
-    pub crl: CrlWritten,
 }
 
 /// A federation root on disk: `ca.pem` and `ca-key.pem` in one folder.
@@ -434,11 +187,8 @@ impl Pki {
     }
 
     fn issuer(&self) -> Result<Issuer<'static, KeyPair>, PkiError> {
-        let key = KeyPair::from_pem(&read_file(&self.dir.join(CA_KEY))?)?;
-        Ok(Issuer::from_ca_cert_pem(
-            &read_file(&self.ca_cert_path())?,
-            key,
-        )?)
+        let key = KeyPair::from_pem(&read(&self.dir.join(CA_KEY))?)?;
+        Ok(Issuer::from_ca_cert_pem(&read(&self.ca_cert_path())?, key)?)
     }
 
     pub fn crl_path(&self) -> PathBuf {
@@ -455,7 +205,7 @@ impl Pki {
         if !path.exists() {
             return Ok(Register::default());
         }
-        toml::from_str(&read_file(&path)?).map_err(|e| PkiError::Register {
+        toml::from_str(&read(&path)?).map_err(|e| PkiError::Register {
             path: path.display().to_string(),
             message: e.to_string(),
         })
@@ -487,8 +237,8 @@ impl Pki {
         if target == crl {
             return Ok(true);
         }
-        let text = read_file(&crl)?;
-        if target.exists() && read_file(&target)? == text {
+        let text = read(&crl)?;
+        if target.exists() && read(&target)? == text {
             return Ok(true);
         }
         write_file(&target, &text, false)?;
@@ -516,7 +266,7 @@ impl Pki {
     ) -> Result<Issued, PkiError> {
         let key_path = self.dir.join(MATCH_KEY);
         if key_path.exists() {
-            write_file(&out_dir.join(MATCH_KEY), &read_file(&key_path)?, true)?;
+            write_file(&out_dir.join(MATCH_KEY), &read(&key_path)?, true)?;
         }
         let mut sans = vec![SanType::DnsName(unit_dns_name(unit).try_into()?)];
         for h in hosts {
@@ -552,10 +302,7 @@ impl Pki {
         out_dir: &Path,
         options: &IssueOptions,
     ) -> Result<Issued, PkiError> {
-        let ok = !name.is_empty()
-            && name.len() <= 63
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !ok {
+        if !is_operator_name(name) {
             return Err(PkiError::OperatorName(name.to_owned()));
         }
         let mut params = CertificateParams::default();
@@ -588,13 +335,7 @@ impl Pki {
         out_dir: &Path,
         options: &IssueOptions,
     ) -> Result<Issued, PkiError> {
-        let ok = !name.is_empty()
-            && name.len() <= 63
-            && !name.starts_with('-')
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !ok {
+        if !is_staff_name(name) {
             return Err(PkiError::StaffName(name.to_owned()));
         }
         let mut params = CertificateParams::default();
@@ -634,7 +375,7 @@ impl Pki {
             if !key_path.exists() {
                 return Err(PkiError::NoKeyToKeep(key_path.display().to_string()));
             }
-            KeyPair::from_pem(&read_file(&key_path)?)?
+            KeyPair::from_pem(&read(&key_path)?)?
         } else {
             KeyPair::generate()?
         };
@@ -655,7 +396,7 @@ impl Pki {
         }
         write_file(&issued.cert, &cert.pem(), false)?;
         if issued.ca != self.ca_cert_path() {
-            write_file(&issued.ca, &read_file(&self.ca_cert_path())?, false)?;
+            write_file(&issued.ca, &read(&self.ca_cert_path())?, false)?;
         }
         if self.hand_out_crl(out_dir)? {
             issued.crl = Some(out_dir.join(CRL));
@@ -801,86 +542,16 @@ fn now_secs() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
-/// What a certificate says about itself (for status and logs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertInfo {
-    pub serial: String,
-    pub identity: PeerIdentity,
-    /// Seconds since the epoch.
-    pub not_before: i64,
-    pub not_after: i64,
-}
-
-/// Reads serial, identity and validity from a DER certificate.
-pub fn cert_info(der: &[u8]) -> Result<CertInfo, PkiError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| PkiError::Parse(e.to_string()))?;
-    Ok(CertInfo {
-        serial: serial_hex(cert.raw_serial()),
-        identity: identity_of(der)?,
-        not_before: cert.validity().not_before.timestamp(),
-        not_after: cert.validity().not_after.timestamp(),
-    })
-}
-
-/// Who a verified peer certificate says it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeerIdentity {
-    Unit(UnitCode),
-    Operator(String),
-    /// A staff member (a user of the node they call).
-    Staff(String),
-    /// Signed by our root but carrying none of these identities.
-    Unknown(String),
-}
-
-impl std::fmt::Display for PeerIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PeerIdentity::Unit(u) => write!(f, "unit {u}"),
-            PeerIdentity::Operator(o) => write!(f, "operator {o}"),
-            PeerIdentity::Staff(s) => write!(f, "staff {s}"),
-            PeerIdentity::Unknown(s) => write!(f, "unrecognised identity {s:?}"),
-        }
-    }
-}
-
-/// Reads the identity from a (chain-verified) DER certificate.
-pub fn identity_of(der: &[u8]) -> Result<PeerIdentity, PkiError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| PkiError::Parse(e.to_string()))?;
-    let mut names = Vec::new();
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for n in &san.value.general_names {
-            if let GeneralName::DNSName(d) = n {
-                names.push((*d).to_owned());
-            }
-        }
-    }
-    for n in &names {
-        if let Some(code) = n.strip_suffix(UNIT_DNS_SUFFIX)
-            && let Ok(code) = code.parse::<UnitCode>()
-        {
-            return Ok(PeerIdentity::Unit(code));
-        }
-        if let Some(op) = n.strip_suffix(OPERATOR_DNS_SUFFIX) {
-            return Ok(PeerIdentity::Operator(op.to_owned()));
-        }
-        if let Some(name) = n.strip_suffix(STAFF_DNS_SUFFIX) {
-            return Ok(PeerIdentity::Staff(name.to_owned()));
-        }
-    }
-    Ok(PeerIdentity::Unknown(cert.subject().to_string()))
-}
-
-/// Reads the identity from the first certificate of a PEM file.
-pub fn identity_of_pem(pem: &str) -> Result<PeerIdentity, PkiError> {
-    let (_, p) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
-        .map_err(|e| PkiError::Parse(e.to_string()))?;
-    identity_of(&p.contents)
+/// Reads a file of the root or an output folder.
+fn read(path: &Path) -> Result<String, PkiError> {
+    Ok(read_file(path)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{PeerIdentity, cert_info, identity_of_pem};
+    use x509_parser::prelude::{FromDer, X509Certificate};
 
     #[test]
     fn issues_and_reads_identities() {

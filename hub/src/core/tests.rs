@@ -1,0 +1,337 @@
+//! The link core's promises, event by event.
+
+use super::*;
+
+fn code(s: &str) -> UnitCode {
+    s.parse().unwrap()
+}
+
+fn hello_of(actions: &[Action]) -> Hello {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Send(SyncFrame {
+                kind: Some(sync_frame::Kind::Hello(h)),
+            }) => Some(h.clone()),
+            _ => None,
+        })
+        .expect("a hello")
+}
+
+#[test]
+fn zero_change_reconnect_sends_only_hellos() {
+    let t = Duration::ZERO;
+    let (mut a, acts_a) = LinkCore::start(
+        CoreConfig::default(),
+        code("441521"),
+        "ea".into(),
+        code("441500"),
+        Some(InboundCursor {
+            epoch: "eb".into(),
+            upto: 7,
+        }),
+        9,
+        t,
+    );
+    let (mut b, acts_b) = LinkCore::start(
+        CoreConfig::default(),
+        code("441500"),
+        "eb".into(),
+        code("441521"),
+        Some(InboundCursor {
+            epoch: "ea".into(),
+            upto: 9,
+        }),
+        7,
+        t,
+    );
+    let ha = hello_of(&acts_a);
+    let hb = hello_of(&acts_b);
+    let ra = a.handle(
+        t,
+        Event::Frame(SyncFrame {
+            kind: Some(sync_frame::Kind::Hello(hb)),
+        }),
+    );
+    let rb = b.handle(
+        t,
+        Event::Frame(SyncFrame {
+            kind: Some(sync_frame::Kind::Hello(ha)),
+        }),
+    );
+    // Each answers with a reply Hello and nothing else: no scan, no batch.
+    assert_eq!(ra.len(), 1);
+    assert_eq!(rb.len(), 1);
+    assert!(a.progress().caught_up && b.progress().caught_up);
+}
+
+#[test]
+fn wrong_unit_in_hello_closes() {
+    let (mut a, _) = LinkCore::start(
+        CoreConfig::default(),
+        code("441521"),
+        "ea".into(),
+        code("441500"),
+        None,
+        0,
+        Duration::ZERO,
+    );
+    let acts = a.handle(
+        Duration::ZERO,
+        Event::Frame(SyncFrame {
+            kind: Some(sync_frame::Kind::Hello(Hello {
+                protocol: PROTOCOL_VERSION,
+                unit: "441599".into(),
+                epoch: "x".into(),
+                ..Default::default()
+            })),
+        }),
+    );
+    assert!(
+        matches!(acts.last(), Some(Action::Close { error: Some((c, _)) }) if c == "wrong_unit")
+    );
+}
+
+fn frame(kind: sync_frame::Kind) -> Event {
+    Event::Frame(SyncFrame { kind: Some(kind) })
+}
+
+fn closed_with(actions: &[Action]) -> Option<(String, String)> {
+    actions.iter().find_map(|a| match a {
+        Action::Close { error } => error.clone(),
+        _ => None,
+    })
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn short() -> CoreConfig {
+    CoreConfig {
+        idle_timeout: Some(ms(1_000)),
+        ..CoreConfig::default()
+    }
+}
+
+/// Two started cores that have exchanged Hellos; `a_head` is a's feed head.
+fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
+    let t = Duration::ZERO;
+    let (mut a, acts_a) = LinkCore::start(
+        cfg.clone(),
+        code("441521"),
+        "ea".into(),
+        code("441500"),
+        None,
+        a_head,
+        t,
+    );
+    let (mut b, acts_b) =
+        LinkCore::start(cfg, code("441500"), "eb".into(), code("441521"), None, 0, t);
+    a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_b))));
+    b.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_a))));
+    (a, b)
+}
+
+fn batch(from: u64, upto: u64) -> Event {
+    frame(sync_frame::Kind::Batch(Batch {
+        from,
+        upto,
+        docs: Vec::new(),
+        head: 100,
+    }))
+}
+
+#[test]
+fn a_peer_that_never_says_hello_idles_out_naming_it() {
+    let (mut a, _) = LinkCore::start(
+        short(),
+        code("441521"),
+        "ea".into(),
+        code("441500"),
+        None,
+        0,
+        Duration::ZERO,
+    );
+    assert!(closed_with(&a.handle(ms(999), Event::Tick)).is_none());
+    let (code_, message) = closed_with(&a.handle(ms(1_000), Event::Tick)).expect("closed");
+    assert_eq!(code_, "idle_timeout");
+    assert!(
+        message.contains("441500") && message.contains("Hello"),
+        "{message}"
+    );
+    assert!(a.is_closed());
+}
+
+#[test]
+fn a_peer_that_does_not_ack_idles_out_but_a_quiet_caught_up_link_does_not() {
+    // Caught up on both sides: nobody waits, so silence is fine.
+    let (mut a, mut b) = pair(short(), 0);
+    for t in [5_000, 60_000, 600_000] {
+        assert!(closed_with(&a.handle(ms(t), Event::Tick)).is_none());
+        assert!(closed_with(&b.handle(ms(t), Event::Tick)).is_none());
+    }
+    assert!(!a.is_closed() && !b.is_closed());
+
+    // a has something to send, after a long quiet spell: the clock starts when
+    // the batch goes out, not at the peer's last frame.
+    let (mut a, _b) = pair(short(), 0);
+    let t0 = ms(30_000);
+    let acts = a.handle(t0, Event::LocalHead(3));
+    assert!(matches!(acts.as_slice(), [Action::Scan { .. }]), "{acts:?}");
+    let acts = a.handle(
+        t0,
+        Event::Scanned {
+            generation: 0,
+            upto: 3,
+            docs: Vec::new(),
+        },
+    );
+    assert!(acts.iter().any(|x| matches!(x, Action::Send(_))));
+    assert!(closed_with(&a.handle(t0 + ms(999), Event::Tick)).is_none());
+    // Any frame from the peer restarts the clock.
+    a.handle(t0 + ms(900), frame(sync_frame::Kind::Ack(Ack { upto: 0 })));
+    assert!(closed_with(&a.handle(t0 + ms(1_500), Event::Tick)).is_none());
+    let (c, m) = closed_with(&a.handle(t0 + ms(1_900), Event::Tick)).expect("closed");
+    assert_eq!(c, "idle_timeout");
+    assert!(m.contains("441500") && m.contains("Ack"), "{m}");
+}
+
+#[test]
+fn our_own_slow_apply_is_not_the_peers_idleness() {
+    let (_a, mut b) = pair(short(), 5);
+    let acts = b.handle(ms(10), batch(0, 5));
+    assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
+    // b waits on its own storage, not on a: no timeout however long it takes.
+    assert!(closed_with(&b.handle(ms(60_000), Event::Tick)).is_none());
+    let acts = b.handle(ms(60_001), Event::Applied { upto: 5 });
+    assert!(closed_with(&acts).is_none());
+    assert!(closed_with(&b.handle(ms(120_000), Event::Tick)).is_none());
+}
+
+#[test]
+fn a_peer_that_floods_batches_beyond_its_window_is_refused() {
+    let cfg = CoreConfig::default();
+    let (_a, mut b) = pair(cfg.clone(), 100);
+    let t = ms(1);
+    let acts = b.handle(t, batch(0, 1));
+    assert!(acts.iter().any(|x| matches!(x, Action::Apply { .. })));
+    // While that applies, an honest peer could have window - 1 more in flight.
+    for i in 1..cfg.window as u64 {
+        assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+    }
+    // Up to the limit they are kept; one more is a flood.
+    for i in cfg.window as u64..=cfg.max_queued_batches as u64 {
+        assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+    }
+    let acts = b.handle(t, batch(50, 51));
+    let (c, m) = closed_with(&acts).expect("refused");
+    assert_eq!(c, "flooding");
+    assert!(m.contains("441521"), "{m}");
+    // The peer is told why.
+    assert!(acts.iter().any(|x| matches!(
+        x,
+        Action::Send(SyncFrame {
+            kind: Some(sync_frame::Kind::Error(LinkError { code, .. }))
+        }) if code == "flooding"
+    )));
+
+    // On a lossy transport the excess may be duplicates: dropped, not refused.
+    let lossy = CoreConfig {
+        retransmit_after: Some(ms(500)),
+        ..CoreConfig::default()
+    };
+    let (_a, mut b) = pair(lossy.clone(), 100);
+    b.handle(t, batch(0, 1));
+    for i in 1..=(lossy.max_queued_batches as u64 + 5) {
+        assert!(closed_with(&b.handle(t, batch(i, i + 1))).is_none());
+    }
+    assert!(!b.is_closed());
+}
+
+fn attestation(ask: bool, body: &[u8]) -> SyncFrame {
+    SyncFrame {
+        kind: Some(sync_frame::Kind::Attestation(
+            xinfang_proto::v1::Attestation {
+                ask,
+                body: body.to_vec(),
+            },
+        )),
+    }
+}
+
+fn asks(actions: &[Action]) -> usize {
+    actions.iter().filter(|a| matches!(a, Action::Ask)).count()
+}
+
+#[test]
+fn a_parent_asks_at_start_and_after_batches_at_most_every_interval() {
+    let cfg = CoreConfig::default();
+    let every = cfg.attest_every;
+    // `a` is the child (441521), `b` its parent.
+    let (mut child, mut parent) = pair(cfg, 0);
+    let t = Duration::ZERO;
+    assert!(child.start_attesting(AttestRole::Answer, t).is_empty());
+    assert_eq!(asks(&parent.start_attesting(AttestRole::Ask, t)), 1);
+
+    // The ask travels, is answered, and the answer is checked.
+    let sent = parent.handle(t, Event::AskReady(Some(vec![1])));
+    assert_eq!(sent, vec![Action::Send(attestation(true, &[1]))]);
+    let ask = child.handle(t, Event::Frame(attestation(true, &[1])));
+    assert_eq!(ask, vec![Action::Attest { ask: vec![1] }]);
+    let answer = child.handle(t, Event::Attested(Some(vec![2])));
+    assert_eq!(answer, vec![Action::Send(attestation(false, &[2]))]);
+    let check = parent.handle(t, Event::Frame(attestation(false, &[2])));
+    assert_eq!(check, vec![Action::CheckAttestation { answer: vec![2] }]);
+    assert_eq!(asks(&parent.handle(t, Event::AttestationChecked)), 0);
+
+    // Frames the wrong way round are dropped.
+    assert!(
+        parent
+            .handle(t, Event::Frame(attestation(true, &[3])))
+            .is_empty()
+    );
+    assert!(
+        child
+            .handle(t, Event::Frame(attestation(false, &[3])))
+            .is_empty()
+    );
+
+    // After the child's batch: asked again, but not before the interval.
+    let soon = t + every / 2;
+    assert_eq!(asks(&parent.handle(soon, Event::Applied { upto: 0 })), 0);
+    assert_eq!(asks(&parent.handle(t + every, Event::Tick)), 1);
+    // One ask outstanding: nothing more until it is answered and checked.
+    parent.handle(t + every, Event::Applied { upto: 0 });
+    assert_eq!(asks(&parent.handle(t + every * 3, Event::Tick)), 0);
+    // An ask that had nothing to ask frees the next at once.
+    let next = parent.handle(t + every * 3, Event::AskReady(None));
+    assert_eq!(asks(&next), 1);
+    assert!(!parent.is_closed() && !child.is_closed());
+}
+
+#[test]
+fn ack_saves_are_coalesced_one_in_flight_the_latest_waiting() {
+    let (mut a, _b) = pair(CoreConfig::default(), 10);
+    let t = Duration::ZERO;
+    let ack = |upto| {
+        Event::Frame(SyncFrame {
+            kind: Some(sync_frame::Kind::Ack(Ack { upto })),
+        })
+    };
+    let saved = |actions: &[Action]| -> Vec<u64> {
+        actions
+            .iter()
+            .filter_map(|x| match x {
+                Action::Acked(u) => Some(*u),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(saved(&a.handle(t, ack(3))), [3]);
+    assert!(saved(&a.handle(t, ack(5))).is_empty());
+    assert!(saved(&a.handle(t, ack(7))).is_empty());
+    assert_eq!(saved(&a.handle(t, Event::AckSaved)), [7]);
+    assert!(saved(&a.handle(t, Event::AckSaved)).is_empty());
+    assert_eq!(a.progress().acked, 7);
+}
