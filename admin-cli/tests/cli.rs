@@ -1585,17 +1585,26 @@ fn every_status_reads_the_same_in_the_cli_and_the_reports_as_in_the_label_table(
     let mut cases = Vec::new();
     for (i, (code, plan)) in plans.iter().enumerate() {
         let no = f.register(100 + i);
+        let mut last = TOWN;
         for (unit, args) in plan {
-            if *unit == COUNTY {
-                f.wait(&format!("{no} at the county"), || {
-                    f.at(COUNTY, &["case", "show", &no]).status.success()
-                        && f.json(COUNTY, &["case", "show", &no])["records"]
-                            .as_array()
-                            .map(Vec::len)
-                            == f.json(TOWN, &["case", "show", &no])["records"]
+            // A step at the other unit waits until it holds every record so far.
+            if *unit != last {
+                let records = |at: &str| {
+                    f.at(at, &["case", "show", &no])
+                        .status
+                        .success()
+                        .then(|| {
+                            f.json(at, &["case", "show", &no])["records"]
                                 .as_array()
                                 .map(Vec::len)
+                        })
+                        .flatten()
+                };
+                f.wait(&format!("{no} at {unit} as at {last}"), || {
+                    let here = records(unit);
+                    here.is_some() && here == records(last)
                 });
+                last = unit;
             }
             steps(&no, unit, args);
         }

@@ -51,7 +51,7 @@ pub enum StartError {
     #[error("TLS material in {dir}: {message}")]
     Tls { dir: String, message: String },
     #[error("reception rules: {0}")]
-    Rules(String),
+    Rules(#[from] crate::schedule::ruleset::UnitRulesError),
     #[error("gRPC server: {0}")]
     Server(String),
     #[error("metrics endpoint on {addr}: {source}")]

@@ -20,7 +20,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use resolve::{
-    RuleSets, UNIT_FIELD, UnknownUnitField, default_set, resolve, shipped, unit_rule_set,
+    RuleSets, UNIT_FIELD, UnitRulesError, UnknownUnitField, default_set, resolve, shipped,
+    unit_rule_set,
 };
 
 use super::model::{LeaderRole, Month};

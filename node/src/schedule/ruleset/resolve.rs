@@ -147,19 +147,38 @@ pub fn unit_rule_set(unit: &xinfang_hub::Unit) -> Result<Option<&str>, UnknownUn
     Ok(unit.attributes.get(UNIT_FIELD).map(String::as_str))
 }
 
+/// Why the units' rule sets cannot be resolved: each names the unit.
+#[derive(Debug, thiserror::Error)]
+pub enum UnitRulesError {
+    #[error(transparent)]
+    UnknownField(#[from] UnknownUnitField),
+    #[error("unit {unit} ({name}): rules = {set:?}: {source}")]
+    Set {
+        unit: UnitCode,
+        name: String,
+        set: String,
+        source: RuleSetError,
+    },
+}
+
 impl RuleSets {
     /// Resolves each unit's `rules = "NAME"`: files in `dirs` first, then the
     /// shipped sets. An unknown name stops the node with the unit named.
-    pub fn resolve(topology: &Topology, dirs: &[PathBuf]) -> Result<RuleSets, String> {
+    pub fn resolve(topology: &Topology, dirs: &[PathBuf]) -> Result<RuleSets, UnitRulesError> {
         let mut cache: BTreeMap<String, Arc<RuleSet>> = BTreeMap::new();
         let mut by_unit = BTreeMap::new();
         for u in topology.units() {
-            if let Some(name) = unit_rule_set(u).map_err(|e| e.to_string())? {
+            if let Some(name) = unit_rule_set(u)? {
                 let set = match cache.get(name) {
                     Some(s) => s.clone(),
                     None => {
-                        let s = Arc::new(resolve(name, dirs).map_err(|e: RuleSetError| {
-                            format!("unit {} ({}): rules = {name:?}: {e}", u.code, u.name)
+                        let s = Arc::new(resolve(name, dirs).map_err(|source| {
+                            UnitRulesError::Set {
+                                unit: u.code.clone(),
+                                name: u.name.clone(),
+                                set: name.to_owned(),
+                                source,
+                            }
                         })?);
                         cache.insert(name.to_owned(), s.clone());
                         s
