@@ -157,7 +157,7 @@ pub enum UnitRulesError {
         unit: UnitCode,
         name: String,
         set: String,
-        source: RuleSetError,
+        source: Box<RuleSetError>,
     },
 }
 
@@ -177,7 +177,7 @@ impl RuleSets {
                                 unit: u.code.clone(),
                                 name: u.name.clone(),
                                 set: name.to_owned(),
-                                source,
+                                source: Box::new(source),
                             }
                         })?);
                         cache.insert(name.to_owned(), s.clone());
