@@ -94,15 +94,19 @@ impl CaseService {
         DateTime::from_timestamp_millis(self.hub().now_ms()).unwrap_or_else(Utc::now)
     }
 
-    fn view(&self, file: &CaseFile, lang: Lang) -> pb::CaseView {
-        let ctx = self.context();
-        let lens = Lens {
-            ctx: &ctx,
+    /// How views are seen today, in `lang`.
+    fn lens<'a>(&'a self, ctx: &'a Context<'a>, lang: Lang) -> Lens<'a> {
+        Lens {
+            ctx,
             taxonomy: &self.deps.rules.taxonomy,
             today: state::local_day(self.clock()),
             lang,
-        };
-        view::full(file, &lens)
+        }
+    }
+
+    fn view(&self, file: &CaseFile, lang: Lang) -> pb::CaseView {
+        let ctx = self.context();
+        view::full(file, &self.lens(&ctx, lang))
     }
 
     /// Registers a case at this node.
@@ -270,12 +274,7 @@ impl CaseService {
         self.deps.projector.catch_up().await?;
         let rows = projection::list_cases(&self.deps.db, &filter).await?;
         let ctx = self.context();
-        let lens = Lens {
-            ctx: &ctx,
-            taxonomy: &self.deps.rules.taxonomy,
-            today: state::local_day(self.clock()),
-            lang,
-        };
+        let lens = self.lens(&ctx, lang);
         Ok(rows.into_iter().map(|r| list_row(r, &lens)).collect())
     }
 

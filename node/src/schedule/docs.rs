@@ -21,18 +21,6 @@ use super::model::{Entry, Leader, Month, Quarter};
 use super::quota::Violation;
 use crate::error::NodeError;
 
-pub fn roster_id(unit: &UnitCode) -> String {
-    crate::docid::roster(unit)
-}
-
-pub fn schedule_id(unit: &UnitCode, month: Month) -> String {
-    crate::docid::schedule(unit, month)
-}
-
-pub fn quarterly_id(unit: &UnitCode, q: Quarter) -> String {
-    crate::docid::quarterly(unit, q)
-}
-
 fn am(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
     move |e| NodeError::Internal(format!("document {id}: {e}"))
 }

@@ -135,7 +135,7 @@ impl ScheduleService {
             },
             records: Vec::new(),
         };
-        let id = docs::schedule_id(&unit, month);
+        let id = crate::docid::schedule(&unit, month);
         self.hub
             .update(&id, Create::New, |d| docs::write_filed(d, &id, &filed))
             .await?;

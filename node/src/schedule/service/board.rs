@@ -9,7 +9,7 @@ use xinfang_proto::v1 as pb;
 use super::views::{flag_pb, violation_pb};
 use super::{ScheduleService, parse_month, rfc3339};
 use crate::error::NodeError;
-use crate::schedule::docs::{self, RecordBody};
+use crate::schedule::docs::RecordBody;
 use crate::schedule::filing::{self, FilingStatus};
 use crate::schedule::model::{Month, Quarter};
 
@@ -75,7 +75,11 @@ impl ScheduleService {
             if u.code == me || !topo.in_subtree(&root, &u.code) {
                 continue;
             }
-            if let Some(h) = self.hub.get(&docs::quarterly_id(&u.code, quarter)).await? {
+            if let Some(h) = self
+                .hub
+                .get(&crate::docid::quarterly(&u.code, quarter))
+                .await?
+            {
                 q.push(pb::QuarterlyFiling {
                     unit: u.code.to_string(),
                     unit_name: u.name.clone(),

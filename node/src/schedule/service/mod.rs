@@ -157,13 +157,13 @@ impl ScheduleService {
         unit: &UnitCode,
         month: Month,
     ) -> Result<Option<(FiledSchedule, DateTime<Utc>)>, NodeError> {
-        let Some(h) = self.hub.get(&docs::schedule_id(unit, month)).await? else {
+        let Some(h) = self.hub.get(&crate::docid::schedule(unit, month)).await? else {
             return Ok(None);
         };
         let f = docs::read_filed(&h.loaded.doc).ok_or_else(|| {
             NodeError::Internal(format!(
                 "{} is not a readable schedule",
-                docs::schedule_id(unit, month)
+                crate::docid::schedule(unit, month)
             ))
         })?;
         let at = DateTime::from_timestamp_millis(h.first_seen_ms).unwrap_or_else(Utc::now);

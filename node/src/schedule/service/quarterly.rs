@@ -84,7 +84,7 @@ impl ScheduleService {
         register.unit = unit.to_string();
         register.unit_name = self.unit_name(unit);
         register.generated_at = rfc3339(self.now());
-        let id = docs::quarterly_id(unit, quarter);
+        let id = crate::docid::quarterly(unit, quarter);
         let create = if self.hub.get(&id).await?.is_some() {
             Create::Existing
         } else {
@@ -105,7 +105,7 @@ impl ScheduleService {
     ) -> Result<pb::QuarterlyView, NodeError> {
         let h = self
             .hub
-            .get(&docs::quarterly_id(unit, quarter))
+            .get(&crate::docid::quarterly(unit, quarter))
             .await?
             .ok_or_else(|| {
                 NodeError::NotFound(format!(
@@ -115,7 +115,7 @@ impl ScheduleService {
         let reg: quarterly::Register = docs::read_quarterly(&h.loaded.doc).ok_or_else(|| {
             NodeError::Internal(format!(
                 "{} is unreadable",
-                docs::quarterly_id(unit, quarter)
+                crate::docid::quarterly(unit, quarter)
             ))
         })?;
         let mut v = reg.to_pb();
@@ -158,7 +158,7 @@ impl ScheduleService {
         let quarter = Quarter::of(Month::of(self.today())).prev();
         if self
             .hub
-            .get(&docs::quarterly_id(&me, quarter))
+            .get(&crate::docid::quarterly(&me, quarter))
             .await?
             .is_some()
         {

@@ -21,7 +21,7 @@ impl ScheduleService {
         body: RecordBody,
         operator: &str,
     ) -> Result<(), NodeError> {
-        let id = docs::schedule_id(unit, month);
+        let id = crate::docid::schedule(unit, month);
         let rec = ScheduleRecord {
             id: format!("{unit}-{}", uuid::Uuid::new_v4().simple()),
             at: self.now(),

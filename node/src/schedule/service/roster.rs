@@ -10,7 +10,7 @@ use crate::schedule::model::{Leader, LeaderRole};
 
 impl ScheduleService {
     pub async fn roster(&self, unit: &UnitCode) -> Result<Vec<Leader>, NodeError> {
-        Ok(match self.hub.get(&docs::roster_id(unit)).await? {
+        Ok(match self.hub.get(&crate::docid::roster(unit)).await? {
             Some(h) => docs::read_roster(&h.loaded.doc),
             None => Vec::new(),
         })
@@ -52,7 +52,7 @@ impl ScheduleService {
         if leaders.is_empty() {
             return Ok(());
         }
-        let id = docs::roster_id(unit);
+        let id = crate::docid::roster(unit);
         let create = if self.hub.get(&id).await?.is_some() {
             Create::Existing
         } else {
