@@ -1245,10 +1245,11 @@ fn scrape(addr: &str) -> Option<String> {
     text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
 }
 
-#[test]
-fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
+/// Writes a two-unit topology on fresh ports and starts `xinfang up` on it: the
+/// process, the nodes it lists once every one answers, and the town's replication
+/// port; `None` if `up` ended before listing them.
+fn start_up(f: &Fixture) -> Option<(Killed, Value, u16)> {
     use std::io::BufRead;
-    let f = Fixture::new();
     let (county, town) = (free_port_with(2000), free_port_with(2000));
     std::fs::write(
         &f.topology,
@@ -1273,16 +1274,24 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
     // `up --json` prints the running nodes once every one answers.
     let mut text = String::new();
     let mut lines = std::io::BufReader::new(up.0.stdout.take().expect("stdout")).lines();
-    let nodes: Value = loop {
-        let line = lines
-            .next()
-            .expect("up ended before listing its nodes")
-            .expect("read");
+    loop {
+        let line = lines.next()?.expect("read");
         text.push_str(&line);
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            break v;
+            return Some((up, v, town));
         }
-    };
+    }
+}
+
+#[test]
+fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
+    let f = Fixture::new();
+    // Ports are picked free and released, so a test running beside this one can
+    // take one before `up` binds it: `up` then ends, and is started again on
+    // fresh ports (at most three times).
+    let (mut up, nodes, town) = (0..3)
+        .find_map(|_| start_up(&f))
+        .expect("up ended before listing its nodes");
     let nodes = nodes.as_array().expect("a list of nodes");
     assert_eq!(nodes.len(), 2, "{nodes:?}");
     let pids: Vec<i32> = nodes
