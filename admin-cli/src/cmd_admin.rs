@@ -32,6 +32,14 @@ pub enum AdminCmd {
     /// applied (administrators)
     #[command(subcommand)]
     Quarantine(crate::cmd_quarantine::QuarantineCmd),
+    /// Copy a running node's store, keys and TLS material into a new folder
+    Backup(crate::cmd_backup::BackupArgs),
+    /// Put a backup back in place of a stopped node's store; the node then
+    /// recovers from its peers before it registers again
+    Restore(crate::cmd_backup::RestoreArgs),
+    /// End a node's recovery by hand, for a node cut off from its parent for good
+    /// (administrators; recorded in the ledger)
+    EndRecovery(crate::cmd_backup::EndRecoveryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +95,9 @@ pub async fn run(cmd: AdminCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         AdminCmd::User(cmd) => crate::cmd_account::user(cmd, json, lang).await,
         AdminCmd::Audit(args) => crate::cmd_account::audit(args, json, lang).await,
         AdminCmd::Quarantine(cmd) => crate::cmd_quarantine::run(cmd, json, lang).await,
+        AdminCmd::Backup(args) => crate::cmd_backup::backup(args, json, lang).await,
+        AdminCmd::Restore(args) => crate::cmd_backup::restore(args, json, lang).await,
+        AdminCmd::EndRecovery(args) => crate::cmd_backup::end_recovery(args, json, lang).await,
     }
 }
 

@@ -74,6 +74,16 @@ struct StatusJson {
     integrity_alerts: Vec<AlertJson>,
     ledger_seq: u64,
     ledger_head: String,
+    /// Set while the node's store recovers after going back in time.
+    recovery: Option<RecoveryJson>,
+    /// Registrations that carry a case number an earlier one holds.
+    number_collisions: u64,
+}
+
+#[derive(Serialize)]
+struct RecoveryJson {
+    reason: String,
+    since: String,
 }
 
 /// Days a peer's certificate has left, and whether to warn (30 days, as the node
@@ -185,6 +195,11 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
             epoch: s.epoch,
             ledger_seq: s.ledger_seq,
             ledger_head: s.ledger_head,
+            recovery: s.recovery.map(|r| RecoveryJson {
+                reason: r.reason,
+                since: r.since,
+            }),
+            number_collisions: s.number_collisions,
             integrity_alerts: s
                 .integrity_alerts
                 .into_iter()
@@ -271,6 +286,34 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                 local_time(&p.ledger_flagged_at),
                 p.ledger_flag,
                 p.unit
+            ),
+        }
+    }
+    if let Some(r) = &s.recovery {
+        match lang {
+            Lang::Zh => println!(
+                "恢复中：本节点的存储回到了较早的状态（{} 起）：{}；上级节点发回本辖区的全部文档前不受理登记",
+                local_time(&r.since),
+                r.reason
+            ),
+            Lang::En => println!(
+                "RECOVERING: this node's store went back in time (since {}): {}; registrations \
+                 are refused until the parent has sent back everything in its scope",
+                local_time(&r.since),
+                r.reason
+            ),
+        }
+    }
+    if s.number_collisions > 0 {
+        match lang {
+            Lang::Zh => println!(
+                "编号重复：{} 件登记使用了已被更早登记占用的事项编号（均已保留、未合并；按文档号查看）",
+                s.number_collisions
+            ),
+            Lang::En => println!(
+                "number collisions: {} registrations carry a case number an earlier one holds \
+                 (all kept, none merged; open them by document id)",
+                s.number_collisions
             ),
         }
     }

@@ -2,6 +2,7 @@
 
 mod cmd_account;
 mod cmd_admin;
+mod cmd_backup;
 mod cmd_case;
 mod cmd_ledger;
 mod cmd_pki;

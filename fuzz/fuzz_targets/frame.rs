@@ -79,6 +79,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         CoreConfig::default(),
         county,
         "e-county".into(),
+        false,
         town.clone(),
         None,
         0,
@@ -109,12 +110,14 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         }
         for action in core.handle(t, event) {
             match action {
+                Action::CheckMark { .. } => queue.insert(0, Event::MarkChecked { holds: true }),
                 Action::Apply {
                     peer_epoch,
                     upto,
                     docs,
+                    mark,
                 } => {
-                    let ev = match block_on(hub.apply_from(&link, &peer_epoch, upto, docs)) {
+                    let ev = match block_on(hub.apply_from(&link, &peer_epoch, upto, docs, mark)) {
                         Ok(_) => Event::Applied { upto },
                         Err(e) => Event::Failed {
                             code: e.code().into(),
@@ -123,12 +126,17 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
                     };
                     queue.insert(0, ev);
                 }
-                Action::Scan { generation, after } => {
-                    let ev = match block_on(hub.scan_for(&link, after)) {
+                Action::Scan {
+                    generation,
+                    after,
+                    echo,
+                } => {
+                    let ev = match block_on(hub.scan_for(&link, after, echo)) {
                         Ok((upto, docs)) => Event::Scanned {
                             generation,
                             upto,
                             docs,
+                            mark: Vec::new(),
                         },
                         Err(e) => Event::Failed {
                             code: e.code().into(),
@@ -140,9 +148,9 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
                 // The rest is answered as the real driver answers it, with nothing
                 // to attest (the fuzzed peer's frames are the input under test).
                 Action::Acked(_) => queue.insert(0, Event::AckSaved),
-                Action::Ask => queue.insert(0, Event::AskReady(None)),
+                Action::Ask { .. } => queue.insert(0, Event::AskReady(None)),
                 Action::Attest { .. } => queue.insert(0, Event::Attested(None)),
-                Action::CheckAttestation { .. } => queue.insert(0, Event::AttestationChecked),
+                Action::CheckAttestation { .. } => queue.insert(0, Event::AttestationChecked { went_back: None }),
                 Action::Send(_) | Action::Close { .. } => {}
             }
         }

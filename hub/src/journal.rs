@@ -40,13 +40,42 @@ pub trait CommitJournal: Send + Sync {
 pub trait Attestor: Send + Sync {
     /// Parent side: what to ask `child` for at the start of a session and after
     /// its batches (opaque). `None` asks nothing.
-    async fn ask(&self, child: &UnitCode) -> Option<Vec<u8>>;
+    ///
+    /// `rebase`: the child's store was replaced or restored (it speaks under a new
+    /// epoch); what was seen of its ledger before no longer binds it, and the
+    /// attestor records that it starts again.
+    async fn ask(&self, child: &UnitCode, rebase: bool) -> Option<Vec<u8>>;
     /// Child side: the answer to the parent's ask.
     async fn attest(&self, parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, AttestationError>;
     /// Parent side: checks `child`'s answer and records the outcome itself (an
-    /// answer that does not hold is recorded, not an error). The link goes on
-    /// either way; `Err` is logged.
-    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), AttestationError>;
+    /// answer that does not hold is recorded, not an error). `Err` is logged and
+    /// the link goes on; `Verdict::WentBack` ends the session so that the child
+    /// recovers.
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<Verdict, AttestationError>;
+
+    /// Either side: a mark of this node's store as it stands (sent with each
+    /// batch; the peer keeps the last and names it in its next Hello). `None`:
+    /// no mark.
+    async fn mark(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Either side: whether this node's store still holds `mark` (one of its own
+    /// marks, as a peer saw it). `false` means the store went back in time.
+    async fn holds(&self, mark: &[u8]) -> Result<bool, AttestationError> {
+        let _ = mark;
+        Ok(true)
+    }
+}
+
+/// What a child's answer shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Its ledger extends what was seen (or the answer was to an older ask).
+    Holds,
+    /// Its ledger no longer holds what was seen (why): the store went back in
+    /// time (restored from a copy, or rewritten).
+    WentBack(String),
 }
 
 /// Why an attestation could not be given or checked. Either way the link goes on.

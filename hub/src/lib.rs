@@ -34,8 +34,8 @@ pub mod topology;
 pub mod transport;
 
 pub use engine::{
-    Clock, CommitObserver, Create, DocumentCheck, Hub, HubConfig, HubError, InvalidDocument,
-    LinkStatus, UpdateError,
+    Clock, CommitObserver, Create, DocumentCheck, HeldDoc, Hub, HubConfig, HubError,
+    InvalidDocument, LinkStatus, UpdateError,
 };
 pub use quarantine::Refusal;
 pub use topology::{Tier, Topology, Unit, UnitCode};

@@ -21,9 +21,10 @@ use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
 use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
-use crate::core::{Action, AttestRole, Event, LinkCore};
+use crate::core::{Action, AttestRole, Event, LEDGER_WENT_BACK, LinkCore, STORE_WENT_BACK};
 use crate::engine::{Hub, HubError};
 use crate::identity::{PeerIdentity, cert_info};
+use crate::journal::Verdict;
 use crate::route::{Link, PeerRole};
 pub use crate::tls::TlsMaterial;
 use crate::tls::{TlsError, TlsState, until_revoked_or};
@@ -135,10 +136,15 @@ where
         .map_err(|e| LinkFailure::new("storage", e.to_string()))?
         .map(|r| r.inbound);
     let mut head_rx = hub.subscribe();
+    // A recovery begun while this session runs ends it: the next one speaks
+    // under the new epoch.
+    let mut recovery_rx = hub.watch_recovery();
+    let session_epoch = hub.epoch();
     let (mut core, mut actions) = LinkCore::start(
         hub.config().core.clone(),
         hub.me().clone(),
-        hub.epoch().to_owned(),
+        session_epoch.clone(),
+        recovery_rx.borrow_and_update().is_some(),
         peer.clone(),
         stored,
         hub.head(),
@@ -146,6 +152,7 @@ where
     );
     hub.with_link_status(&peer, |s| {
         s.connected = true;
+        s.session_epoch = session_epoch.clone();
         s.sessions += 1;
         s.session_bytes_sent = 0;
         s.session_bytes_received = 0;
@@ -211,14 +218,23 @@ where
                         }
                     }
                 }
-                Action::Scan { generation, after } => {
-                    let (hub, link) = (hub.clone(), link.clone());
+                Action::Scan {
+                    generation,
+                    after,
+                    echo,
+                } => {
+                    let (hub, link, att) = (hub.clone(), link.clone(), attestor.clone());
                     pending.push(Box::pin(async move {
-                        Some(match hub.scan_for(&link, after).await {
+                        Some(match hub.scan_for(&link, after, echo).await {
+                            // The mark is read after the scan: it covers what it sent.
                             Ok((upto, docs)) => Event::Scanned {
                                 generation,
                                 upto,
                                 docs,
+                                mark: match att {
+                                    Some(att) => att.mark().await.unwrap_or_default(),
+                                    None => Vec::new(),
+                                },
                             },
                             Err(e) => Event::Failed {
                                 code: e.code().into(),
@@ -231,11 +247,12 @@ where
                     peer_epoch,
                     upto,
                     docs,
+                    mark,
                 } => {
                     let (hub, link) = (hub.clone(), link.clone());
                     pending.push(Box::pin(async move {
                         let n = docs.len() as u64;
-                        Some(match hub.apply_from(&link, &peer_epoch, upto, docs).await {
+                        Some(match hub.apply_from(&link, &peer_epoch, upto, docs, mark).await {
                             Ok(_) => Event::Applied { upto },
                             Err(e) => {
                                 tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
@@ -264,7 +281,10 @@ where
                         Some(Event::AckSaved)
                     }));
                 }
-                Action::Ask | Action::Attest { .. } | Action::CheckAttestation { .. } => {
+                Action::Ask { .. }
+                | Action::Attest { .. }
+                | Action::CheckAttestation { .. }
+                | Action::CheckMark { .. } => {
                     if let Some(att) = attestor.clone() {
                         side.push(attestation(att, peer.clone(), action));
                     }
@@ -350,6 +370,11 @@ where
             },
             _ = ticker.tick() => Event::Tick,
             _ = shutdown.changed() => break Ok(()),
+            changed = recovery_rx.changed() => match changed {
+                Ok(()) if hub.epoch() != session_epoch => break Ok(()),
+                Ok(()) => continue,
+                Err(_) => break Ok(()),
+            },
         };
         actions = core.handle(started.elapsed(), event);
     };
@@ -357,6 +382,16 @@ where
     // harmless (cursor and data move together), but don't leave it dangling.
     while pending.next().await.is_some() {}
     while side.next().await.is_some() {}
+    // Our store does not hold what the peer saw of it, or our parent found our
+    // ledger behind what it saw: we went back in time (a copy put back, or a
+    // rewrite). Recover before syncing again.
+    if let Err(e) = &result
+        && (e.code == STORE_WENT_BACK
+            || (link.role == PeerRole::Parent && e.code == format!("peer_{LEDGER_WENT_BACK}")))
+        && let Err(err) = hub.begin_recovery(&e.message).await
+    {
+        tracing::error!(error = %err, "could not begin the recovery the parent asked for");
+    }
     hub.with_link_status(&peer, |s| {
         s.connected = false;
         if s.in_sync {
@@ -382,14 +417,27 @@ fn attestation(att: Arc<dyn crate::journal::Attestor>, peer: UnitCode, action: A
                     Event::Attested(None)
                 }
             },
-            Action::CheckAttestation { answer } => {
-                if let Err(e) = att.check(&peer, &answer).await {
+            Action::CheckAttestation { answer } => match att.check(&peer, &answer).await {
+                Ok(Verdict::Holds) => Event::AttestationChecked { went_back: None },
+                Ok(Verdict::WentBack(why)) => Event::AttestationChecked {
+                    went_back: Some(why),
+                },
+                Err(e) => {
                     tracing::error!(peer = %peer, error = %e, "child's ledger attestation failed");
+                    Event::AttestationChecked { went_back: None }
                 }
-                Event::AttestationChecked
-            }
-            // `Action::Ask`, the only other one handed here.
-            _ => Event::AskReady(att.ask(&peer).await),
+            },
+            Action::Ask { rebase } => Event::AskReady(att.ask(&peer, rebase).await),
+            Action::CheckMark { mark } => match att.holds(&mark).await {
+                Ok(holds) => Event::MarkChecked { holds },
+                Err(e) => {
+                    // Unsure is not proof of going back: the feed goes out.
+                    tracing::warn!(peer = %peer, error = %e, "could not check the mark the peer saw");
+                    Event::MarkChecked { holds: true }
+                }
+            },
+            // Only the three attestation actions are handed here.
+            _ => Event::AskReady(None),
         }
     })
 }

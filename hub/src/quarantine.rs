@@ -257,7 +257,7 @@ mod tests {
             entry("good-2", &town),
         ];
         let bad_bytes = docs[1].automerge.to_vec();
-        hub.apply_from(&link, "peer-epoch", 7, docs)
+        hub.apply_from(&link, "peer-epoch", 7, docs, Vec::new())
             .await
             .expect("the batch applies");
         assert!(hub.get("good-1").await.expect("get").is_some());
@@ -296,9 +296,15 @@ mod tests {
                 .contains("test.no_bad")
         );
         // A batch of only a refused document still moves the cursor; ids grow.
-        hub.apply_from(&link, "peer-epoch", 9, vec![entry("bad-2", &town)])
-            .await
-            .expect("applies");
+        hub.apply_from(
+            &link,
+            "peer-epoch",
+            9,
+            vec![entry("bad-2", &town)],
+            Vec::new(),
+        )
+        .await
+        .expect("applies");
         assert_eq!(
             hub.link_record(&code("441521115000"))
                 .await

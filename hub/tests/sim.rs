@@ -73,14 +73,17 @@ struct Node {
 }
 
 enum Work {
+    CheckMark,
     Scan {
         generation: u64,
         after: u64,
+        echo: bool,
     },
     Apply {
         epoch: String,
         upto: u64,
         docs: Vec<xinfang_proto::v1::DocEntry>,
+        mark: Vec<u8>,
     },
     SaveAck(u64),
     Ask,
@@ -201,7 +204,8 @@ impl Sim {
             LinkCore::start(
                 hub.config().core.clone(),
                 hub.me().clone(),
-                hub.epoch().to_owned(),
+                hub.epoch(),
+                hub.recovery().is_some(),
                 peer.clone(),
                 stored,
                 hub.head(),
@@ -246,23 +250,35 @@ impl Sim {
                     }
                     conn.queues[1 - side].push_back(frame);
                 }
-                Action::Scan { generation, after } => conn
-                    .work
-                    .push_back((side, Work::Scan { generation, after })),
+                Action::Scan {
+                    generation,
+                    after,
+                    echo,
+                } => conn.work.push_back((
+                    side,
+                    Work::Scan {
+                        generation,
+                        after,
+                        echo,
+                    },
+                )),
                 Action::Apply {
                     peer_epoch,
                     upto,
                     docs,
+                    mark,
                 } => conn.work.push_back((
                     side,
                     Work::Apply {
                         epoch: peer_epoch,
                         upto,
                         docs,
+                        mark,
                     },
                 )),
+                Action::CheckMark { .. } => conn.work.push_back((side, Work::CheckMark)),
                 Action::Acked(upto) => conn.work.push_back((side, Work::SaveAck(upto))),
-                Action::Ask => conn.work.push_back((side, Work::Ask)),
+                Action::Ask { .. } => conn.work.push_back((side, Work::Ask)),
                 Action::Attest { ask } => conn.work.push_back((side, Work::Attest(ask))),
                 Action::CheckAttestation { answer } => {
                     conn.work.push_back((side, Work::Check(answer)))
@@ -351,8 +367,12 @@ impl Sim {
         let hub = self.nodes[node].hub.clone().unwrap();
         let link = hub.link_with(&self.nodes[peer_node].unit).unwrap();
         match work {
-            Work::Scan { generation, after } => {
-                let (upto, docs) = block_on(hub.scan_for(&link, after)).unwrap();
+            Work::Scan {
+                generation,
+                after,
+                echo,
+            } => {
+                let (upto, docs) = block_on(hub.scan_for(&link, after, echo)).unwrap();
                 self.feed(
                     k,
                     side,
@@ -360,18 +380,26 @@ impl Sim {
                         generation,
                         upto,
                         docs,
+                        mark: Vec::new(),
                     },
                     f,
                 );
             }
-            Work::Apply { epoch, upto, docs } => {
+            Work::Apply {
+                epoch,
+                upto,
+                docs,
+                mark,
+            } => {
                 let before = hub.head();
-                block_on(hub.apply_from(&link, &epoch, upto, docs)).unwrap();
+                block_on(hub.apply_from(&link, &epoch, upto, docs, mark)).unwrap();
                 self.feed(k, side, Event::Applied { upto }, f);
                 if hub.head() != before {
                     self.head_moved(node, f);
                 }
             }
+            // The simulated stores never go back in time.
+            Work::CheckMark => self.feed(k, side, Event::MarkChecked { holds: true }, f),
             Work::SaveAck(upto) => {
                 block_on(hub.note_acked(&link.peer, upto)).unwrap();
                 self.feed(k, side, Event::AckSaved, f);
@@ -390,7 +418,7 @@ impl Sim {
             Work::Check(answer) => {
                 assert_eq!(answer.len(), 8, "an answer reaches the parent whole");
                 self.attested.checked += 1;
-                self.feed(k, side, Event::AttestationChecked, f);
+                self.feed(k, side, Event::AttestationChecked { went_back: None }, f);
             }
         }
         true

@@ -186,6 +186,7 @@ on_each_engine! {
         let cursor = InboundCursor {
             epoch: "their-epoch".into(),
             upto: 17,
+            mark: vec![1, 2, 3],
         };
         store
             .commit(vec![write("a", b"1")], Some((peer.clone(), cursor)), 42)
@@ -221,6 +222,7 @@ on_each_engine! {
         let cursor = InboundCursor {
             epoch: "e".into(),
             upto: 5,
+            mark: Vec::new(),
         };
         let err = store
             .commit_with(

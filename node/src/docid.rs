@@ -3,7 +3,7 @@
 //!
 //! | kind | id | unit it names |
 //! |---|---|---|
-//! | case | `<unit>-<YYYY>-<6 digits>` (the case number) | the registering unit |
+//! | case | `<case number>.<16 hex>`: the case number `<unit>-<YYYY>-<6 digits>` and the registration's random nonce (cases from before the nonce: the case number alone) | the registering unit |
 //! | roster | `roster/<unit>` | its unit |
 //! | schedule | `schedule/<unit>/<YYYY-MM>` | its unit |
 //! | quarterly register | `quarterly/<unit>/<YYYY>Q<n>` | its unit |
@@ -129,6 +129,35 @@ pub fn case(unit: &UnitCode, year: i32, seq: u64) -> String {
     CaseNo::new(unit.clone(), year, seq).to_string()
 }
 
+/// Hex digits of a case document's registration nonce.
+pub const NONCE_HEX: usize = 16;
+
+/// The document id of a new registration numbered `case_no`: the number and a
+/// random nonce. Numbers are handed out from a counter a restore can set back;
+/// the nonce makes sure that two registrations never share a document, whatever
+/// the counter does.
+pub fn new_case_doc(case_no: &str) -> String {
+    let nonce: u64 = rand::random();
+    format!("{case_no}.{nonce:0width$x}", width = NONCE_HEX)
+}
+
+/// The case number a case document's id carries (`None`: not a case id).
+pub fn case_no_of(doc_id: &str) -> Option<&str> {
+    let no = match doc_id.split_once('.') {
+        Some((no, nonce))
+            if nonce.len() == NONCE_HEX
+                && nonce
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+        {
+            no
+        }
+        Some(_) => return None,
+        None => doc_id,
+    };
+    CaseNo::parse(no).map(|_| no)
+}
+
 /// The roster of `unit`.
 pub fn roster(unit: &UnitCode) -> String {
     format!("roster/{unit}")
@@ -156,7 +185,9 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
         ["quarterly", u, q] => unit(u)
             .filter(|_| q.parse::<Quarter>().is_ok())
             .map(|u| (Kind::Quarterly, u)),
-        [no] => CaseNo::parse(no).map(|c| (Kind::Case, c.unit)),
+        [id] => case_no_of(id)
+            .and_then(CaseNo::parse)
+            .map(|c| (Kind::Case, c.unit)),
         ["alert", ..] => AlertId::parse(doc_id).map(|a| (Kind::Alert, a.reporter)),
         _ => None,
     };
@@ -191,6 +222,14 @@ mod tests {
             assert_eq!(parse(&id), Ok((kind, unit.clone())), "{id}");
         }
         assert_eq!(case(&town, 2026, 7), "441521115000-2026-000007");
+        let doc = new_case_doc(&case(&town, 2026, 7));
+        assert_eq!(parse(&doc), Ok((Kind::Case, town.clone())));
+        assert_eq!(case_no_of(&doc), Some("441521115000-2026-000007"));
+        assert_ne!(
+            doc,
+            new_case_doc(&case(&town, 2026, 7)),
+            "a nonce each time"
+        );
         assert_eq!(AlertId::parse(&alert.id()), Some(alert));
     }
 
@@ -206,6 +245,9 @@ mod tests {
             "quarterly/441521/2026Q5",
             "alert/441521/441521115000/",
             "notes/441521",
+            "441521115000-2026-000007.",
+            "441521115000-2026-000007.12345",
+            "441521115000-2026-000007.0123456789ABCDEF",
         ] {
             let e = parse(bad).unwrap_err();
             assert!(e.to_string().contains("none of the forms"), "{bad}: {e}");

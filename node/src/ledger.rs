@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use xinfang_hub::db::{Db, Sql};
-use xinfang_hub::journal::{AttestationError, Attestor, CommitJournal, Committed, Origin};
+use xinfang_hub::journal::{AttestationError, Attestor, CommitJournal, Committed, Origin, Verdict};
 use xinfang_hub::store::TxWork;
 use xinfang_hub::{Clock, Create, Hub, UnitCode};
 
@@ -620,6 +620,41 @@ impl Ledger {
         Ok(())
     }
 
+    /// The child's store was replaced or restored (it speaks under a new epoch):
+    /// its chain starts again from what it now holds. Recorded in our own chain;
+    /// a flag already raised stays.
+    async fn rebase(&self, child: &UnitCode) -> Result<(), NodeError> {
+        let seen = self.seen(child).await?;
+        if seen.is_none_or(|(seq, _)| seq == 0) {
+            return Ok(());
+        }
+        let (peer, genesis) = (child.to_string(), hex::encode(GENESIS));
+        let reset: TxWork = Box::new(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE node_ledger_peers SET seen_seq = 0, seen_hash = $1 WHERE peer = $2",
+                )
+                .bind(genesis)
+                .bind(peer)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        });
+        let entry = NewEntry {
+            kind: EntryKind::Audit,
+            doc_id: String::new(),
+            actor: String::new(),
+            peer: child.to_string(),
+            detail: "ledger_rebased: the child's store was replaced or restored (a new epoch); \
+                     its chain is checked again from the start"
+                .into(),
+        };
+        self.append(vec![entry], Some(reset)).await?;
+        tracing::warn!(child = %child, "ledger: the child's store was replaced or restored; its chain is checked again from the start");
+        Ok(())
+    }
+
     /// Clears a child's flag (an administrator has looked into it).
     pub async fn acknowledge(&self, child: &str) -> Result<bool, NodeError> {
         let done = sqlx::query(
@@ -705,7 +740,48 @@ fn entry_of(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
 
 #[async_trait]
 impl Attestor for Ledger {
-    async fn ask(&self, child: &UnitCode) -> Option<Vec<u8>> {
+    /// The chain's head: entry number and hash (8 + 32 bytes).
+    async fn mark(&self) -> Option<Vec<u8>> {
+        match self.head().await {
+            Ok((seq, hash)) => {
+                let hash = hex::decode(&hash).ok().filter(|h| h.len() == 32);
+                let mut out = seq.to_be_bytes().to_vec();
+                out.extend(hash.unwrap_or_else(|| GENESIS.to_vec()));
+                Some(out)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ledger: cannot read the head for a mark");
+                None
+            }
+        }
+    }
+
+    /// Whether entry `seq` of our chain still has the hash the mark names.
+    async fn holds(&self, mark: &[u8]) -> Result<bool, AttestationError> {
+        let (seq, hash) = mark.split_at_checked(8).ok_or_else(|| {
+            AttestationError::Malformed(format!("a mark of {} bytes, not 40", mark.len()))
+        })?;
+        let seq =
+            u64::from_be_bytes(seq.try_into().map_err(|_| {
+                AttestationError::Malformed("a mark without its entry number".into())
+            })?);
+        if seq == 0 {
+            return Ok(true);
+        }
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM node_ledger WHERE seq = $1")
+                .bind(seq as i64)
+                .fetch_optional(self.db.pool())
+                .await
+                .map_err(|e| AttestationError::Journal(e.to_string()))?;
+        Ok(stored.is_some_and(|h| h == hex::encode(hash)))
+    }
+
+    async fn ask(&self, child: &UnitCode, rebase: bool) -> Option<Vec<u8>> {
+        if rebase && let Err(e) = self.rebase(child).await {
+            tracing::warn!(child = %child, error = %e, "ledger: cannot start the child's chain again");
+            return None;
+        }
         match self.seen(child).await {
             Ok(s) => Some(s.map(|(seq, _)| seq).unwrap_or(0).to_be_bytes().to_vec()),
             Err(e) => {
@@ -745,18 +821,23 @@ impl Attestor for Ledger {
         .encode())
     }
 
-    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<(), AttestationError> {
+    async fn check(&self, child: &UnitCode, answer: &[u8]) -> Result<Verdict, AttestationError> {
         let a = Answer::decode(answer).map_err(AttestationError::Malformed)?;
         let journal = |e: NodeError| AttestationError::Journal(e.to_string());
         let seen = self.seen(child).await.map_err(journal)?;
         let (seen_seq, seen_hash) = seen.unwrap_or((0, hex::encode(GENESIS)));
         if a.since != seen_seq {
             // An answer to an older ask (another session's): the next ask settles it.
-            return Ok(());
+            return Ok(Verdict::Holds);
         }
         let head_hash = hex::encode(a.head_hash);
-        let result = match verify_answer(&a, &seen_hash) {
-            Ok(()) => self.record(child, a.head_seq, &head_hash, None).await,
+        match verify_answer(&a, &seen_hash) {
+            Ok(()) => {
+                self.record(child, a.head_seq, &head_hash, None)
+                    .await
+                    .map_err(journal)?;
+                Ok(Verdict::Holds)
+            }
             Err(reason) => {
                 self.flag(
                     child,
@@ -766,9 +847,10 @@ impl Attestor for Ledger {
                     &reason,
                 )
                 .await
+                .map_err(journal)?;
+                Ok(Verdict::WentBack(reason))
             }
-        };
-        result.map_err(journal)
+        }
     }
 }
 

@@ -31,6 +31,7 @@
 
 pub mod auth;
 pub mod authorship;
+pub mod backup;
 pub mod case;
 pub mod cli;
 pub mod contact;
@@ -44,6 +45,7 @@ pub mod memory;
 pub mod metrics;
 pub mod pii;
 pub mod projection;
+pub mod recovery;
 pub mod remote;
 pub mod report;
 pub mod rules;

@@ -66,7 +66,7 @@ pub fn project(
             };
             // The facts carry the derived status, holder and next deadline: one
             // derivation serves both tables (overdue is decided at query time).
-            let f = crate::report::facts::facts(id, &h, &view.details, &records, &ctx);
+            let f = crate::report::facts::facts(&view.case_no, &h, &view.details, &records, &ctx);
             let row = (
                 f.status.clone(),
                 f.handling_unit.clone(),
@@ -214,11 +214,13 @@ impl Projector {
         rows: &[(u64, &Projected)],
         anchors: &Anchors<'_>,
     ) -> Result<(), NodeError> {
+        let standing = Self::standing(tx, rows).await?;
+        let rows: &[(u64, &Projected)] = &standing;
         for chunk in rows.chunks(50) {
             let mut q = Sql::new(
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
-                   owner, owner_unit, owned_at) ",
+                   owner, owner_unit, owned_at, doc_id) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -239,7 +241,8 @@ impl Projector {
                     .bind(v.details.skip_level_of.as_deref())
                     .bind(p.owner.as_ref().map(|o| o.0.as_str()))
                     .bind(p.owner.as_ref().map(|o| o.1.as_str()))
-                    .bind(p.owner.as_ref().map(|o| o.2.as_str()));
+                    .bind(p.owner.as_ref().map(|o| o.2.as_str()))
+                    .bind(v.doc_id.as_str());
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -249,7 +252,8 @@ impl Projector {
                   subcategory = excluded.subcategory, status = excluded.status,
                   handling_unit = excluded.handling_unit, next_due = excluded.next_due,
                   repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of,
-                  owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at",
+                  owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at,
+                  doc_id = excluded.doc_id",
             );
             q.execute(&mut *tx).await?;
         }
@@ -264,6 +268,76 @@ impl Projector {
             .collect();
         rollup_store::write(tx, &batch, anchors).await?;
         Ok(())
+    }
+
+    /// The rows that stand under their case number: a number held by another
+    /// registration stays with the earlier one (registration time, then document
+    /// id); the later is listed in `node_case_collisions`, its document kept.
+    async fn standing<'a>(
+        tx: &mut AnyConnection,
+        rows: &[(u64, &'a Projected)],
+    ) -> Result<Vec<(u64, &'a Projected)>, NodeError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Who holds each number now: (document id, registered at).
+        let mut holders: HashMap<String, (String, String)> = HashMap::new();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = Sql::new(
+                "SELECT case_no, doc_id, registered_at FROM node_cases WHERE case_no IN (",
+            );
+            q.bind_list(chunk.iter().map(|(_, p)| p.view.case_no.as_str()));
+            q.push(")");
+            let found: Vec<(String, Option<String>, String)> = q.fetch_all_as(&mut *tx).await?;
+            for (no, doc, at) in found {
+                let doc = doc.unwrap_or_else(|| no.clone());
+                holders.insert(no, (doc, at));
+            }
+        }
+        let now = xinfang_hub::engine::wall_clock_ms();
+        let mut out = Vec::with_capacity(rows.len());
+        let mut displaced: Vec<(String, String, String)> = Vec::new();
+        let mut settled: Vec<String> = Vec::new();
+        for &(seq, p) in rows {
+            let v = &p.view;
+            let mine = (v.doc_id.clone(), v.registered_at.clone());
+            match holders.get(&v.case_no) {
+                Some(h) if h.0 != mine.0 => {
+                    if (&mine.1, &mine.0) < (&h.1, &h.0) {
+                        displaced.push((h.0.clone(), v.case_no.clone(), h.1.clone()));
+                    } else {
+                        displaced.push((mine.0, v.case_no.clone(), mine.1));
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            holders.insert(v.case_no.clone(), mine.clone());
+            settled.push(mine.0);
+            out.push((seq, p));
+        }
+        for (doc_id, no, at) in &displaced {
+            tracing::error!(case_no = %no, doc_id = %doc_id, "two registrations carry one case number; both kept, the earlier holds the number");
+            sqlx::query(
+                "INSERT INTO node_case_collisions (doc_id, case_no, registered_at, seen_ms)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (doc_id) DO NOTHING",
+            )
+            .bind(doc_id)
+            .bind(no)
+            .bind(at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !displaced.is_empty() {
+            for doc_id in &settled {
+                sqlx::query("DELETE FROM node_case_collisions WHERE doc_id = $1")
+                    .bind(doc_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        Ok(out)
     }
 
     async fn set_cursor(tx: &mut AnyConnection, pos: u64) -> Result<(), NodeError> {

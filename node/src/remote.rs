@@ -150,9 +150,11 @@ fn check_unit(d: &AutoCommit, unit: &UnitCode) -> Result<(), String> {
 
 fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
     if let Some(no) = text(d, "case_no")?
-        && no != doc_id
+        && Some(no.as_str()) != docid::case_no_of(doc_id)
     {
-        return Err(format!("field `case_no` is {no:?}, not the document's id"));
+        return Err(format!(
+            "field `case_no` is {no:?}, not the case number the document's id {doc_id:?} carries"
+        ));
     }
     if let Some(p) = text(d, "petitioner")? {
         bounded("petitioner", &p, MAX_PETITIONER_CHARS)?;

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use xinfang_hub::db::{DbOptions, Durability};
+use xinfang_hub::db::{Db, DbOptions, Durability};
 use xinfang_hub::identity;
 use xinfang_hub::net::{ReplicationService, Security, TlsMaterial, run_uplink};
 use xinfang_hub::store::Store;
@@ -189,6 +189,7 @@ pub struct NodeHandle {
     pub tls: Option<Arc<TlsState>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    db: Db,
 }
 
 impl NodeHandle {
@@ -198,6 +199,11 @@ impl NodeHandle {
         for t in self.tasks {
             let _ = t.await;
         }
+        // A clean stop leaves the database file whole (the log emptied into it).
+        if let Err(e) = self.db.checkpoint().await {
+            tracing::warn!(error = %e, "could not checkpoint the database at stop");
+        }
+        self.db.close().await;
     }
 }
 
@@ -286,6 +292,14 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         clock.clone(),
     )
     .map_err(|e| StartError::Store(e.to_string()))?;
+    // A restore made while the node was stopped left a recovery mark.
+    if let Some(mark) = hub
+        .load_recovery()
+        .await
+        .map_err(|e| StartError::Store(e.to_string()))?
+    {
+        tracing::warn!(reason = %mark.reason, "the store is recovering: registrations are refused until the parent has sent everything back");
+    }
     let mut rules =
         crate::rules::CaseRules::official().map_err(|e| StartError::Server(e.to_string()))?;
     if let Some(limits) = cfg.limits.clone() {
@@ -394,7 +408,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         pii: pii.clone(),
         clear_roles: cfg.pii_clear_roles.clone(),
     }));
-    let api = NodeApi::new(cases, hub.clone(), ledger.clone(), tls_state.clone());
+    let recovery =
+        crate::recovery::Recovery::new(hub.clone(), db.clone(), ledger.clone(), cases.numbers());
+    let api = NodeApi::new(
+        cases,
+        hub.clone(),
+        ledger.clone(),
+        recovery.clone(),
+        tls_state.clone(),
+    );
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
     let replication_router = builder
@@ -474,6 +496,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
     tasks.push(tokio::spawn(schedules.run(shutdown_rx.clone())));
+    tasks.push(tokio::spawn(recovery.run(shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::memory::run(
         hub.clone(),
         shutdown_rx.clone(),
@@ -511,5 +534,6 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         tls: tls_state,
         shutdown: shutdown_tx,
         tasks,
+        db,
     })
 }

@@ -252,6 +252,13 @@ impl Federation {
         rules: BTreeMap<&'static str, &'static str>,
         metrics: bool,
     ) -> anyhow::Result<Federation> {
+        // `XINFANG_TEST_LOG=warn` (a tracing filter) shows the nodes' logs.
+        if let Ok(filter) = std::env::var("XINFANG_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir()?;
         let layout = FederationDir::new(dir.path());
         let mut listeners = BTreeMap::new();
@@ -407,6 +414,50 @@ impl Federation {
     pub async fn stop_node(&mut self, unit: &str) -> anyhow::Result<()> {
         let n = self.nodes.remove(unit).context("node not running")?;
         n.shutdown().await;
+        Ok(())
+    }
+
+    /// A copy of the stopped node `unit`'s store and data folder, as an operator
+    /// copies a node aside (its SQLite files, or its PostgreSQL schema copied into
+    /// another).
+    pub async fn snapshot(&self, unit: &str) -> anyhow::Result<Snapshot> {
+        if self.nodes.contains_key(unit) {
+            bail!("stop {unit} before copying its store");
+        }
+        let data = self.layout.data(&code(unit));
+        let files = tempfile::tempdir()?;
+        copy_files(&data, files.path())?;
+        let schema = match self.db_url(unit) {
+            None => None,
+            Some(url) => {
+                let schema = Schema::create(&format!("{unit}copy")).await?;
+                let (from, to) = (
+                    xinfang_hub::db::Db::open(&url, Default::default()).await?,
+                    xinfang_hub::db::Db::open(schema.url(), Default::default()).await?,
+                );
+                xinfang_node::store_copy::copy(&from, &to, |_, _| {}).await?;
+                from.close().await;
+                to.close().await;
+                Some(schema)
+            }
+        };
+        Ok(Snapshot { files, schema })
+    }
+
+    /// Puts a copy made by [`snapshot`](Self::snapshot) back in place of the
+    /// stopped node's store, as an operator putting back an old copy by hand
+    /// would (nothing marks it as restored).
+    pub fn put_back(&mut self, unit: &str, copy: Snapshot) -> anyhow::Result<()> {
+        if self.nodes.contains_key(unit) {
+            bail!("stop {unit} before putting its store back");
+        }
+        let data = self.layout.data(&code(unit));
+        std::fs::remove_dir_all(&data)?;
+        std::fs::create_dir_all(&data)?;
+        copy_files(copy.files.path(), &data)?;
+        if let Some(schema) = copy.schema {
+            self.schemas.insert(unit.to_owned(), schema);
+        }
         Ok(())
     }
 
@@ -694,6 +745,22 @@ impl Federation {
             let _ = self.stop_node(&u).await;
         }
     }
+}
+
+/// A stopped node's store and data folder, copied aside ([`Federation::snapshot`]).
+pub struct Snapshot {
+    files: tempfile::TempDir,
+    schema: Option<Schema>,
+}
+
+fn copy_files(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Binds `addr` again after its node stopped (the port may take a moment to free).

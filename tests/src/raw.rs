@@ -39,6 +39,8 @@ pub fn hello(unit: &str) -> SyncFrame {
         since: 0,
         head: 10,
         reply: false,
+        recovering: false,
+        known_mark: Vec::new(),
     }))
 }
 
@@ -53,6 +55,7 @@ pub fn batch_at(from: u64, upto: u64, docs: Vec<DocEntry>) -> SyncFrame {
         upto,
         docs,
         head: upto.max(10),
+        mark: Vec::new(),
     }))
 }
 

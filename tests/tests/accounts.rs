@@ -152,6 +152,14 @@ async fn probe(
             .list_quarantine(pb::ListQuarantineRequest::default())
             .await
             .map(drop),
+        // Allowed callers are told the node is not recovering (a refusal by rule,
+        // not by permission).
+        Action::EndRecovery => node
+            .end_recovery(pb::EndRecoveryRequest {
+                reason: "探测".into(),
+            })
+            .await
+            .map(drop),
         Action::RebuildProjections => reports
             .rebuild_projections(pb::RebuildRequest {})
             .await

@@ -635,6 +635,7 @@ fn write_the_bad_inputs() -> anyhow::Result<()> {
                 automerge: whole.clone().into(),
             }],
             head: 1,
+            mark: Vec::new(),
         })),
     }
     .encode_to_vec();

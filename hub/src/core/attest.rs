@@ -29,6 +29,8 @@ pub(super) struct Attestations {
     /// An ask is out and its answer not yet checked (or the ask is being made).
     asking: bool,
     last_ask: Option<Duration>,
+    /// The child's store was replaced or restored: the next ask says so.
+    rebase: bool,
 }
 
 impl Attestations {
@@ -77,6 +79,14 @@ impl Attestations {
         }
     }
 
+    /// The child's store was replaced or restored (a new epoch): the next ask
+    /// says so, so that what was seen of its old ledger does not bind the new.
+    pub(super) fn rebase(&mut self) {
+        if self.role == Some(AttestRole::Ask) {
+            self.rebase = true;
+        }
+    }
+
     /// The child's answer was checked: the next ask may go.
     pub(super) fn on_checked(&mut self) {
         self.asking = false;
@@ -91,7 +101,9 @@ impl Attestations {
             self.want_ask = false;
             self.asking = true;
             self.last_ask = Some(now);
-            out.push(Action::Ask);
+            out.push(Action::Ask {
+                rebase: std::mem::take(&mut self.rebase),
+            });
         }
     }
 }

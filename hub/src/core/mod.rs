@@ -79,6 +79,8 @@ impl Default for CoreConfig {
 pub struct InboundCursor {
     pub epoch: String,
     pub upto: u64,
+    /// The peer's mark with the last batch applied (empty: none).
+    pub mark: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -91,6 +93,8 @@ pub enum Event {
         generation: u64,
         upto: u64,
         docs: Vec<DocEntry>,
+        /// Our attestor's mark of our store, read after the scan (empty: none).
+        mark: Vec<u8>,
     },
     /// `Action::Apply` committed durably.
     Applied {
@@ -107,7 +111,15 @@ pub enum Event {
     /// Result of `Action::Attest`: our answer (`None`: none could be made).
     Attested(Option<Vec<u8>>),
     /// `Action::CheckAttestation` finished (the attestor records the outcome).
-    AttestationChecked,
+    /// `went_back`: the child's store does not extend what was seen of it (why):
+    /// the session ends with `STORE_WENT_BACK` so that the child recovers.
+    AttestationChecked {
+        went_back: Option<String>,
+    },
+    /// `Action::CheckMark` finished: whether our store holds the mark.
+    MarkChecked {
+        holds: bool,
+    },
     /// `Action::Acked` was saved; the next may go.
     AckSaved,
 }
@@ -119,20 +131,34 @@ pub enum Action {
     Scan {
         generation: u64,
         after: u64,
+        /// Include what came from the peer (it is recovering, or its store was
+        /// replaced: it may have lost what it sent us).
+        echo: bool,
     },
     /// Durably merge `docs` and move the peer's cursor to `(peer_epoch, upto)`.
     Apply {
         peer_epoch: String,
         upto: u64,
         docs: Vec<DocEntry>,
+        /// The peer's mark with the batch, saved with the cursor.
+        mark: Vec<u8>,
+    },
+    /// Ask our attestor whether our store still holds `mark` (what the peer saw
+    /// of it); answer with `Event::MarkChecked`. Nothing of our feed goes out
+    /// until it answers.
+    CheckMark {
+        mark: Vec<u8>,
     },
     /// Save that the peer has applied our feed up to here (for status; not needed
     /// for safety). At most one is outstanding: answer with `Event::AckSaved`; a
     /// newer value waits and the latest wins.
     Acked(u64),
     /// Ask the node's attestor what to ask the peer (our child); answer with
-    /// `Event::AskReady`.
-    Ask,
+    /// `Event::AskReady`. `rebase`: the child's store was replaced or restored
+    /// (a new epoch), so what was seen of its ledger before no longer binds it.
+    Ask {
+        rebase: bool,
+    },
     /// Answer the peer's (our parent's) ask with the attestor; answer with
     /// `Event::Attested`.
     Attest {
@@ -166,10 +192,29 @@ pub struct Progress {
     pub in_sync: bool,
 }
 
+/// The code of the error that ends a session when this node finds that its own
+/// store does not hold what the peer saw of it (it went back in time): the node
+/// begins a recovery.
+pub const STORE_WENT_BACK: &str = "store_went_back";
+/// The code of the error a parent ends a session with when the child's ledger
+/// does not extend what it saw: the child begins a recovery.
+pub const LEDGER_WENT_BACK: &str = "ledger_went_back";
+
 pub struct LinkCore {
     cfg: CoreConfig,
     me: UnitCode,
     my_epoch: String,
+    /// Our store is recovering (said in our Hello).
+    recovering: bool,
+    /// Our scans include what came from the peer.
+    echo: bool,
+    /// Marks are exchanged (this node has an attestor).
+    marks: bool,
+    /// The peer's Hello named a mark of our store not yet checked: nothing of
+    /// our feed goes out until it is.
+    verifying: bool,
+    /// The mark of the batch being applied.
+    applying_mark: Vec<u8>,
     peer: UnitCode,
     // Inbound: the peer's feed into us.
     inbound: InboundCursor,
@@ -201,10 +246,12 @@ pub struct LinkCore {
 impl LinkCore {
     /// A new session. `inbound` is the stored cursor for this peer (if any), `head`
     /// our feed's current head. Returns the core and its opening actions.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         cfg: CoreConfig,
         me: UnitCode,
         my_epoch: String,
+        recovering: bool,
         peer: UnitCode,
         inbound: Option<InboundCursor>,
         head: u64,
@@ -214,6 +261,11 @@ impl LinkCore {
             cfg,
             me,
             my_epoch,
+            recovering,
+            echo: false,
+            marks: false,
+            verifying: false,
+            applying_mark: Vec::new(),
             peer,
             inbound: inbound.unwrap_or_default(),
             peer_epoch: None,
@@ -242,11 +294,15 @@ impl LinkCore {
     }
 
     /// Takes part in the nodes' attestation as `role` (only when this node has an
-    /// attestor); a parent asks at once.
+    /// attestor); a parent asks as soon as the peer's Hello has arrived.
     pub fn start_attesting(&mut self, role: AttestRole, now: Duration) -> Vec<Action> {
         let mut out = Vec::new();
         self.attest.start(role);
-        self.attest.maybe_ask(now, self.cfg.attest_every, &mut out);
+        self.marks = true;
+        // The first ask waits for the peer's Hello: a new epoch there changes it.
+        if self.ready {
+            self.attest.maybe_ask(now, self.cfg.attest_every, &mut out);
+        }
         out
     }
 
@@ -297,7 +353,24 @@ impl LinkCore {
                 generation,
                 upto,
                 docs,
-            } => self.on_scanned(now, generation, upto, docs, &mut out),
+                mark,
+            } => self.on_scanned(now, generation, upto, docs, mark, &mut out),
+            Event::MarkChecked { holds } => {
+                self.verifying = false;
+                if holds {
+                    self.maybe_scan(&mut out);
+                } else {
+                    self.fail(
+                        STORE_WENT_BACK,
+                        format!(
+                            "the store of {} does not hold what {} saw of it: it went back in \
+                             time (restored from an older copy?) and recovers before it syncs again",
+                            self.me, self.peer
+                        ),
+                        &mut out,
+                    );
+                }
+            }
             Event::Applied { upto } => {
                 self.attest.on_applied();
                 self.on_applied(now, upto, &mut out)
@@ -306,11 +379,24 @@ impl LinkCore {
             Event::Tick => self.on_tick(now, &mut out),
             Event::AskReady(body) => self.attest.on_ask_ready(body, &mut out),
             Event::Attested(body) => self.attest.on_attested(body, &mut out),
-            Event::AttestationChecked => self.attest.on_checked(),
+            Event::AttestationChecked { went_back } => {
+                self.attest.on_checked();
+                if let Some(why) = went_back {
+                    self.fail(
+                        LEDGER_WENT_BACK,
+                        format!(
+                            "the ledger of {} does not extend what {} saw of it ({why}); \
+                             it must recover before it syncs again",
+                            self.peer, self.me
+                        ),
+                        &mut out,
+                    );
+                }
+            }
             Event::AckSaved => self.ack_saving = false,
         }
         self.check_caught_up(now);
-        if !self.closed {
+        if !self.closed && self.ready {
             self.attest.maybe_ask(now, self.cfg.attest_every, &mut out);
         }
         if !self.ack_saving
@@ -338,6 +424,12 @@ impl LinkCore {
                 since: self.inbound.upto,
                 head: self.head,
                 reply,
+                recovering: self.recovering,
+                known_mark: if self.inbound.epoch.is_empty() {
+                    Vec::new()
+                } else {
+                    self.inbound.mark.clone()
+                },
             }),
         );
     }
@@ -420,21 +512,41 @@ impl LinkCore {
             Some(_) => {
                 // A retransmitted Hello: the peer may have missed ours.
                 let theirs = self.their_since(&h);
-                if theirs > self.acked {
+                if theirs > self.acked && !self.echo {
                     self.advance_acked(theirs);
                 }
             }
             None => {
                 self.peer_epoch = Some(h.epoch.clone());
+                // A peer whose store was replaced or restored (a new epoch), or
+                // that says it is recovering, may have lost what it sent us:
+                // send it that too.
+                let replaced = !self.inbound.epoch.is_empty() && self.inbound.epoch != h.epoch;
+                self.echo = h.recovering || replaced;
+                if replaced {
+                    self.attest.rebase();
+                }
                 // A cursor for another epoch (the peer's store was recreated), or
                 // beyond the peer's head (its store was rolled back): start over.
                 if self.inbound.epoch != h.epoch || self.inbound.upto > h.head {
                     self.inbound = InboundCursor {
                         epoch: h.epoch.clone(),
                         upto: 0,
+                        mark: Vec::new(),
                     };
                 }
-                self.acked = self.their_since(&h);
+                // The peer saw our store at a mark: check we still hold it before
+                // anything of our feed goes out (a store put back from an older
+                // copy reuses feed positions the peer's cursor has passed).
+                if self.marks && h.known_epoch == self.my_epoch && !h.known_mark.is_empty() {
+                    self.verifying = true;
+                    out.push(Action::CheckMark {
+                        mark: h.known_mark.clone(),
+                    });
+                }
+                // What came from the peer was never sent to it: a resend that
+                // includes it starts from the beginning of our feed.
+                self.acked = if self.echo { 0 } else { self.their_since(&h) };
                 self.sent = self.acked;
                 self.in_flight.clear();
                 self.ready = true;
@@ -514,15 +626,20 @@ impl LinkCore {
         }
         self.gap_asked_at = None;
         self.applying = true;
+        self.applying_mark = b.mark.clone();
         out.push(Action::Apply {
             peer_epoch: self.inbound.epoch.clone(),
             upto: b.upto,
             docs: b.docs,
+            mark: b.mark,
         });
     }
 
     fn on_applied(&mut self, now: Duration, upto: u64, out: &mut Vec<Action>) {
         self.applying = false;
+        if upto > self.inbound.upto {
+            self.inbound.mark = std::mem::take(&mut self.applying_mark);
+        }
         self.inbound.upto = self.inbound.upto.max(upto);
         Self::send(
             out,
@@ -530,7 +647,12 @@ impl LinkCore {
                 upto: self.inbound.upto,
             }),
         );
-        while !self.applying {
+        self.drain_queued(now, out);
+    }
+
+    /// Applies batches that waited, while nothing is being applied.
+    fn drain_queued(&mut self, now: Duration, out: &mut Vec<Action>) {
+        while !self.applying && !self.closed {
             let Some(next) = self.queued.pop_front() else {
                 break;
             };
@@ -589,6 +711,7 @@ impl LinkCore {
         generation: u64,
         upto: u64,
         docs: Vec<DocEntry>,
+        mark: Vec<u8>,
         out: &mut Vec<Action>,
     ) {
         if generation != self.generation {
@@ -610,6 +733,7 @@ impl LinkCore {
                 upto,
                 docs,
                 head: self.head,
+                mark,
             }),
         );
         self.in_flight.push_back((upto, now));
@@ -620,6 +744,7 @@ impl LinkCore {
     fn maybe_scan(&mut self, out: &mut Vec<Action>) {
         if self.ready
             && !self.closed
+            && !self.verifying
             && !self.scanning
             && self.sent < self.head
             && self.in_flight.len() < self.cfg.window
@@ -628,6 +753,7 @@ impl LinkCore {
             out.push(Action::Scan {
                 generation: self.generation,
                 after: self.sent,
+                echo: self.echo,
             });
         }
     }

@@ -25,10 +25,12 @@ fn zero_change_reconnect_sends_only_hellos() {
         CoreConfig::default(),
         code("441521"),
         "ea".into(),
+        false,
         code("441500"),
         Some(InboundCursor {
             epoch: "eb".into(),
             upto: 7,
+            mark: Vec::new(),
         }),
         9,
         t,
@@ -37,10 +39,12 @@ fn zero_change_reconnect_sends_only_hellos() {
         CoreConfig::default(),
         code("441500"),
         "eb".into(),
+        false,
         code("441521"),
         Some(InboundCursor {
             epoch: "ea".into(),
             upto: 9,
+            mark: Vec::new(),
         }),
         7,
         t,
@@ -71,6 +75,7 @@ fn wrong_unit_in_hello_closes() {
         CoreConfig::default(),
         code("441521"),
         "ea".into(),
+        false,
         code("441500"),
         None,
         0,
@@ -121,13 +126,22 @@ fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
         cfg.clone(),
         code("441521"),
         "ea".into(),
+        false,
         code("441500"),
         None,
         a_head,
         t,
     );
-    let (mut b, acts_b) =
-        LinkCore::start(cfg, code("441500"), "eb".into(), code("441521"), None, 0, t);
+    let (mut b, acts_b) = LinkCore::start(
+        cfg,
+        code("441500"),
+        "eb".into(),
+        false,
+        code("441521"),
+        None,
+        0,
+        t,
+    );
     a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_b))));
     b.handle(t, frame(sync_frame::Kind::Hello(hello_of(&acts_a))));
     (a, b)
@@ -139,6 +153,7 @@ fn batch(from: u64, upto: u64) -> Event {
         upto,
         docs: Vec::new(),
         head: 100,
+        mark: Vec::new(),
     }))
 }
 
@@ -148,6 +163,7 @@ fn a_peer_that_never_says_hello_idles_out_naming_it() {
         short(),
         code("441521"),
         "ea".into(),
+        false,
         code("441500"),
         None,
         0,
@@ -185,6 +201,7 @@ fn a_peer_that_does_not_ack_idles_out_but_a_quiet_caught_up_link_does_not() {
             generation: 0,
             upto: 3,
             docs: Vec::new(),
+            mark: Vec::new(),
         },
     );
     assert!(acts.iter().any(|x| matches!(x, Action::Send(_))));
@@ -261,7 +278,10 @@ fn attestation(ask: bool, body: &[u8]) -> SyncFrame {
 }
 
 fn asks(actions: &[Action]) -> usize {
-    actions.iter().filter(|a| matches!(a, Action::Ask)).count()
+    actions
+        .iter()
+        .filter(|a| matches!(a, Action::Ask { .. }))
+        .count()
 }
 
 #[test]
@@ -283,7 +303,10 @@ fn a_parent_asks_at_start_and_after_batches_at_most_every_interval() {
     assert_eq!(answer, vec![Action::Send(attestation(false, &[2]))]);
     let check = parent.handle(t, Event::Frame(attestation(false, &[2])));
     assert_eq!(check, vec![Action::CheckAttestation { answer: vec![2] }]);
-    assert_eq!(asks(&parent.handle(t, Event::AttestationChecked)), 0);
+    assert_eq!(
+        asks(&parent.handle(t, Event::AttestationChecked { went_back: None })),
+        0
+    );
 
     // Frames the wrong way round are dropped.
     assert!(
@@ -334,4 +357,137 @@ fn ack_saves_are_coalesced_one_in_flight_the_latest_waiting() {
     assert_eq!(saved(&a.handle(t, Event::AckSaved)), [7]);
     assert!(saved(&a.handle(t, Event::AckSaved)).is_empty());
     assert_eq!(a.progress().acked, 7);
+}
+
+#[test]
+fn a_child_whose_ledger_went_back_is_told_so() {
+    let t = Duration::ZERO;
+    let (_child, mut parent) = pair(CoreConfig::default(), 3);
+    parent.start_attesting(AttestRole::Ask, t);
+    parent.handle(t, Event::AskReady(Some(vec![1])));
+    parent.handle(t, Event::Frame(attestation(false, &[2])));
+    let out = parent.handle(
+        t,
+        Event::AttestationChecked {
+            went_back: Some("entries removed".into()),
+        },
+    );
+    let (code, message) = closed_with(&out).expect("the session ends");
+    assert_eq!(code, LEDGER_WENT_BACK);
+    assert!(message.contains("entries removed"), "{message}");
+    assert!(
+        out.iter().any(|a| matches!(a, Action::Send(SyncFrame {
+            kind: Some(sync_frame::Kind::Error(LinkError { code, .. }))
+        }) if code == LEDGER_WENT_BACK)),
+        "the child is told why: {out:?}"
+    );
+}
+
+/// A Hello from a peer whose store has a new epoch (replaced or restored), or
+/// that says it is recovering: our feed goes to it from the start, including what
+/// came from it, and the parent's next ask rebases the child's ledger.
+#[test]
+fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
+    let t = Duration::ZERO;
+    for (stored_epoch, their_epoch, recovering) in [("old", "new", false), ("same", "same", true)] {
+        let (mut parent, _) = LinkCore::start(
+            CoreConfig::default(),
+            code("441500"),
+            "eb".into(),
+            false,
+            code("441521"),
+            Some(InboundCursor {
+                epoch: stored_epoch.into(),
+                upto: 5,
+                mark: Vec::new(),
+            }),
+            9,
+            t,
+        );
+        parent.start_attesting(AttestRole::Ask, t);
+        let out = parent.handle(
+            t,
+            frame(sync_frame::Kind::Hello(Hello {
+                protocol: PROTOCOL_VERSION,
+                unit: "441521".into(),
+                epoch: their_epoch.into(),
+                known_epoch: "eb".into(),
+                since: 9,
+                head: 5,
+                reply: false,
+                recovering,
+                known_mark: Vec::new(),
+            })),
+        );
+        let scan = out.iter().find_map(|a| match a {
+            Action::Scan { after, echo, .. } => Some((*after, *echo)),
+            _ => None,
+        });
+        assert_eq!(
+            scan,
+            Some((0, true)),
+            "{stored_epoch}/{their_epoch}: {out:?}"
+        );
+        let rebase = out.iter().find_map(|a| match a {
+            Action::Ask { rebase } => Some(*rebase),
+            _ => None,
+        });
+        assert_eq!(rebase, Some(stored_epoch != their_epoch));
+    }
+}
+
+/// A peer names the mark our store gave with the last batch it applied: nothing
+/// of our feed goes out until our store is found to hold it; a store that does
+/// not (put back from an older copy) ends the session to recover.
+#[test]
+fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
+    let t = Duration::ZERO;
+    for holds in [true, false] {
+        let (mut child, _) = LinkCore::start(
+            CoreConfig::default(),
+            code("441521"),
+            "ea".into(),
+            false,
+            code("441500"),
+            None,
+            12,
+            t,
+        );
+        child.start_attesting(AttestRole::Answer, t);
+        let out = child.handle(
+            t,
+            frame(sync_frame::Kind::Hello(Hello {
+                protocol: PROTOCOL_VERSION,
+                unit: "441500".into(),
+                epoch: "eb".into(),
+                known_epoch: "ea".into(),
+                since: 10,
+                head: 0,
+                reply: false,
+                recovering: false,
+                known_mark: vec![7; 40],
+            })),
+        );
+        assert!(
+            out.contains(&Action::CheckMark { mark: vec![7; 40] }),
+            "{out:?}"
+        );
+        assert!(
+            !out.iter().any(|a| matches!(a, Action::Scan { .. })),
+            "no scan before the check: {out:?}"
+        );
+        let after = child.handle(t, Event::MarkChecked { holds });
+        if holds {
+            assert!(
+                after
+                    .iter()
+                    .any(|a| matches!(a, Action::Scan { after: 10, .. })),
+                "{after:?}"
+            );
+        } else {
+            let (code, _) = closed_with(&after).expect("the session ends");
+            assert_eq!(code, STORE_WENT_BACK);
+            assert!(!after.iter().any(|a| matches!(a, Action::Scan { .. })));
+        }
+    }
 }

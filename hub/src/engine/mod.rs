@@ -8,6 +8,7 @@
 
 mod local;
 mod peer;
+mod recovery;
 mod status;
 
 #[cfg(test)]
@@ -174,6 +175,9 @@ struct Inner {
     /// update loaded before it may have to merge what the peer brought.
     remote_upto: AtomicU64,
     head_tx: watch::Sender<u64>,
+    /// The store's recovery mark as last read or set (`recovery.rs`); sessions
+    /// end when it is set, so that they start again under the new epoch.
+    recovery_tx: watch::Sender<Option<crate::store::RecoveryMark>>,
     links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
     clock: Clock,
     observer: Mutex<Option<Arc<dyn CommitObserver>>>,
@@ -225,6 +229,7 @@ impl Hub {
             group: Mutex::new(Group::default()),
             remote_upto: AtomicU64::new(0),
             head_tx,
+            recovery_tx: watch::channel(None).0,
             links: Mutex::new(BTreeMap::new()),
             clock,
             observer: Mutex::new(None),
@@ -352,7 +357,7 @@ impl Hub {
         &self.0.cfg
     }
 
-    pub fn epoch(&self) -> &str {
+    pub fn epoch(&self) -> String {
         self.0.store.epoch()
     }
 
@@ -377,6 +382,15 @@ impl Hub {
     /// The link with `peer`, if the topology has one.
     pub fn link_with(&self, peer: &UnitCode) -> Option<Link> {
         self.links().into_iter().find(|l| &l.peer == peer)
+    }
+
+    /// Ids of the documents held whose id begins with `prefix` (at most `limit`).
+    pub async fn ids_with_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, HubError> {
+        Ok(self.0.store.ids_with_prefix(prefix, limit).await?)
     }
 
     pub async fn get(&self, doc_id: &str) -> Result<Option<HeldDoc>, HubError> {

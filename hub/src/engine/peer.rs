@@ -49,11 +49,13 @@ pub trait DocumentCheck: Send + Sync {
 impl Hub {
     /// Reads our feed after `after` and returns the documents routed over `link`,
     /// with the feed position the batch covers. Never echoes a document to the
-    /// peer it came from unchanged.
+    /// peer it came from unchanged, unless `echo` (the peer is recovering and may
+    /// have lost it).
     pub async fn scan_for(
         &self,
         link: &Link,
         after: u64,
+        echo: bool,
     ) -> Result<(u64, Vec<DocEntry>), HubError> {
         let cfg = &self.0.cfg;
         let store = &self.0.store;
@@ -66,7 +68,7 @@ impl Hub {
             let exhausted = rows.len() < cfg.scan_rows;
             for row in rows {
                 pos = row.seq;
-                if row.source.as_ref() != Some(&link.peer)
+                if (echo || row.source.as_ref() != Some(&link.peer))
                     && link.sends(&self.0.topology, &row.scope)
                 {
                     picked.push((row.seq, row.doc_id));
@@ -121,6 +123,7 @@ impl Hub {
         peer_epoch: &str,
         upto: u64,
         docs: Vec<DocEntry>,
+        mark: Vec<u8>,
     ) -> Result<u64, HubError> {
         let limits = &self.0.cfg.limits;
         let check = self
@@ -222,6 +225,7 @@ impl Hub {
         let cursor = InboundCursor {
             epoch: peer_epoch.to_owned(),
             upto,
+            mark,
         };
         let (work, in_tx) = if changed {
             self.work_for(after, &mut merged_docs, Origin::Peer(&link.peer), &writes)

@@ -10,6 +10,8 @@ use crate::topology::UnitCode;
 #[derive(Debug, Clone, Default)]
 pub struct LinkStatus {
     pub connected: bool,
+    /// Our epoch when the current (or last) session began.
+    pub session_epoch: String,
     pub acked: u64,
     pub received: u64,
     /// The peer's feed head as it last told us (Hello or Batch); None until a

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
-use super::{DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc};
+use super::{DocWrite, FeedRow, LinkRecord, RecoveryMark, Store, StoreError, StoredDoc};
 use crate::core::InboundCursor;
 use crate::topology::UnitCode;
 
@@ -19,7 +19,8 @@ struct Inner {
 }
 
 pub struct MemStore {
-    epoch: String,
+    epoch: Mutex<String>,
+    recovery: Mutex<Option<RecoveryMark>>,
     head: AtomicU64,
     inner: Mutex<Inner>,
 }
@@ -27,7 +28,8 @@ pub struct MemStore {
 impl MemStore {
     pub fn new(epoch: impl Into<String>) -> Self {
         MemStore {
-            epoch: epoch.into(),
+            epoch: Mutex::new(epoch.into()),
+            recovery: Mutex::new(None),
             head: AtomicU64::new(0),
             inner: Mutex::new(Inner::default()),
         }
@@ -40,8 +42,32 @@ impl MemStore {
 
 #[async_trait]
 impl Store for MemStore {
-    fn epoch(&self) -> &str {
-        &self.epoch
+    fn epoch(&self) -> String {
+        self.epoch.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    async fn begin_recovery(&self, reason: &str, now_ms: i64) -> Result<String, StoreError> {
+        let epoch = super::new_epoch();
+        *self.epoch.lock().unwrap_or_else(|p| p.into_inner()) = epoch.clone();
+        *self.recovery.lock().unwrap_or_else(|p| p.into_inner()) = Some(RecoveryMark {
+            reason: reason.to_owned(),
+            since_ms: now_ms,
+            epoch: epoch.clone(),
+        });
+        Ok(epoch)
+    }
+
+    async fn recovery(&self) -> Result<Option<RecoveryMark>, StoreError> {
+        Ok(self
+            .recovery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone())
+    }
+
+    async fn end_recovery(&self) -> Result<(), StoreError> {
+        *self.recovery.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
     }
 
     fn head(&self) -> u64 {
@@ -129,5 +155,18 @@ impl Store for MemStore {
 
     async fn count_after(&self, after: u64) -> Result<u64, StoreError> {
         Ok(self.lock().by_seq.range(after + 1..).count() as u64)
+    }
+
+    async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut ids: Vec<String> = self
+            .lock()
+            .docs
+            .keys()
+            .filter(|id| id.starts_with(prefix))
+            .cloned()
+            .collect();
+        ids.sort();
+        ids.truncate(limit);
+        Ok(ids)
     }
 }

@@ -77,11 +77,52 @@ pub type TxStep = std::sync::Arc<
         + Sync,
 >;
 
+/// Why and since when a store is recovering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryMark {
+    pub reason: String,
+    pub since_ms: i64,
+    /// The epoch the store took when the recovery began.
+    pub epoch: String,
+}
+
+impl RecoveryMark {
+    pub(crate) fn encode(&self) -> String {
+        format!("{}|{}|{}", self.since_ms, self.epoch, self.reason)
+    }
+
+    pub(crate) fn decode(text: &str) -> Option<RecoveryMark> {
+        let mut it = text.splitn(3, '|');
+        let since_ms = it.next()?.parse().ok()?;
+        let epoch = it.next()?.to_owned();
+        let reason = it.next()?.to_owned();
+        Some(RecoveryMark {
+            reason,
+            since_ms,
+            epoch,
+        })
+    }
+}
+
+/// A fresh random epoch.
+pub(crate) fn new_epoch() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Random id fixed when the store was created; a recreated store has a new one,
-    /// which tells peers their cursors into our feed are void.
-    fn epoch(&self) -> &str;
+    /// Random id fixed when the store was created, and changed when it went back
+    /// in time (restored, or found behind what a peer saw): a new one tells peers
+    /// their cursors into our feed are void.
+    fn epoch(&self) -> String;
+    /// Marks the store as recovering (`reason`) under a new epoch, durably; returns
+    /// the new epoch. Peers send a recovering store everything in its scope,
+    /// including what came from it.
+    async fn begin_recovery(&self, reason: &str, now_ms: i64) -> Result<String, StoreError>;
+    /// The recovery mark, if the store is recovering.
+    async fn recovery(&self) -> Result<Option<RecoveryMark>, StoreError>;
+    /// Clears the recovery mark.
+    async fn end_recovery(&self) -> Result<(), StoreError>;
     /// The highest feed sequence number committed.
     fn head(&self) -> u64;
     async fn get(&self, doc_ids: &[String]) -> Result<Vec<StoredDoc>, StoreError>;
@@ -112,6 +153,9 @@ pub trait Store: Send + Sync + 'static {
     async fn count_docs(&self) -> Result<u64, StoreError>;
     /// Feed rows with `seq > after` (how far behind a peer is).
     async fn count_after(&self, after: u64) -> Result<u64, StoreError>;
+    /// Ids of the documents held whose id begins with `prefix`, in order, at most
+    /// `limit`.
+    async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError>;
 }
 
 pub(crate) fn scope_to_text(scope: &Scope) -> String {

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    DocWrite, FeedRow, LinkRecord, Store, StoreError, StoredDoc, TxWork, scope_from_text,
-    scope_to_text,
+    DocWrite, FeedRow, LinkRecord, RecoveryMark, Store, StoreError, StoredDoc, TxWork,
+    scope_from_text, scope_to_text,
 };
 use crate::core::InboundCursor;
 use crate::db::{Db, HUB_MIGRATIONS, Sql};
@@ -17,9 +17,41 @@ use crate::topology::UnitCode;
 /// Rows per multi-row INSERT (8 parameters each, well under both engines' limits).
 const ROWS_PER_STATEMENT: usize = 200;
 
+/// The `hub_meta` key of the recovery mark (`RecoveryMark::encode`). Written by
+/// `xinfang admin restore` too, in a stopped node's database.
+pub const RECOVERY_KEY: &str = "recovering";
+
+/// Marks the store in `db` as recovering under a new epoch, in one transaction.
+/// What a running store does in `begin_recovery`, and what a restore does to a
+/// stopped node's database.
+pub async fn mark_recovering(
+    db: &Db,
+    reason: &str,
+    now_ms: i64,
+) -> Result<RecoveryMark, StoreError> {
+    let mark = RecoveryMark {
+        reason: reason.to_owned(),
+        since_ms: now_ms,
+        epoch: super::new_epoch(),
+    };
+    let mut tx = db.begin_write().await?;
+    for (key, value) in [("epoch", mark.epoch.clone()), (RECOVERY_KEY, mark.encode())] {
+        sqlx::query(
+            "INSERT INTO hub_meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(mark)
+}
+
 pub struct SqlStore {
     db: Db,
-    epoch: String,
+    epoch: std::sync::Mutex<String>,
     head: AtomicU64,
 }
 
@@ -29,7 +61,7 @@ impl SqlStore {
     /// transaction; then there is nothing left to do here).
     pub async fn open(db: Db) -> Result<Self, StoreError> {
         db.migrate(&[&HUB_MIGRATIONS]).await?;
-        let fresh = uuid::Uuid::new_v4().simple().to_string();
+        let fresh = super::new_epoch();
         sqlx::query(
             "INSERT INTO hub_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
         )
@@ -44,7 +76,7 @@ impl SqlStore {
             .await?;
         Ok(SqlStore {
             db,
-            epoch,
+            epoch: std::sync::Mutex::new(epoch),
             head: AtomicU64::new(head as u64),
         })
     }
@@ -92,14 +124,17 @@ impl SqlStore {
         }
         if let Some((peer, c)) = cursor {
             sqlx::query(
-                "INSERT INTO hub_links (peer, peer_epoch, received_upto, last_sync_ms) VALUES ($1, $2, $3, $4)
+                "INSERT INTO hub_links (peer, peer_epoch, received_upto, last_sync_ms, peer_mark)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (peer) DO UPDATE SET peer_epoch = excluded.peer_epoch,
-                   received_upto = excluded.received_upto, last_sync_ms = excluded.last_sync_ms",
+                   received_upto = excluded.received_upto, last_sync_ms = excluded.last_sync_ms,
+                   peer_mark = excluded.peer_mark",
             )
             .bind(peer.as_str())
             .bind(&c.epoch)
             .bind(c.upto as i64)
             .bind(now_ms)
+            .bind(c.mark.clone())
             .execute(&mut *tx)
             .await?;
         }
@@ -116,8 +151,30 @@ fn opt_unit(s: Option<String>) -> Option<UnitCode> {
 
 #[async_trait]
 impl Store for SqlStore {
-    fn epoch(&self) -> &str {
-        &self.epoch
+    fn epoch(&self) -> String {
+        self.epoch.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    async fn begin_recovery(&self, reason: &str, now_ms: i64) -> Result<String, StoreError> {
+        let mark = mark_recovering(&self.db, reason, now_ms).await?;
+        *self.epoch.lock().unwrap_or_else(|p| p.into_inner()) = mark.epoch.clone();
+        Ok(mark.epoch)
+    }
+
+    async fn recovery(&self) -> Result<Option<RecoveryMark>, StoreError> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = $1")
+            .bind(RECOVERY_KEY)
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(v.as_deref().and_then(RecoveryMark::decode))
+    }
+
+    async fn end_recovery(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM hub_meta WHERE key = $1")
+            .bind(RECOVERY_KEY)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
     }
 
     fn head(&self) -> u64 {
@@ -199,7 +256,8 @@ impl Store for SqlStore {
 
     async fn link(&self, peer: &UnitCode) -> Result<Option<LinkRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT peer_epoch, received_upto, acked_upto, last_sync_ms FROM hub_links WHERE peer = $1",
+            "SELECT peer_epoch, received_upto, acked_upto, last_sync_ms, peer_mark FROM hub_links
+             WHERE peer = $1",
         )
         .bind(peer.as_str())
         .fetch_optional(self.db.pool())
@@ -209,6 +267,7 @@ impl Store for SqlStore {
                 inbound: InboundCursor {
                     epoch: row.try_get(0)?,
                     upto: row.try_get::<i64, _>(1)? as u64,
+                    mark: row.try_get::<Option<Vec<u8>>, _>(4)?.unwrap_or_default(),
                 },
                 acked_upto: row.try_get::<i64, _>(2)? as u64,
                 last_sync_ms: row.try_get(3)?,
@@ -244,5 +303,28 @@ impl Store for SqlStore {
             .fetch_one(self.db.pool())
             .await?;
         Ok(n as u64)
+    }
+
+    async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        // A range on the primary key (no LIKE: its wildcards vary), compared
+        // byte by byte whatever the database's collation.
+        let upper = format!("{prefix}\u{10FFFF}");
+        let sql = match self.db.engine() {
+            crate::db::Engine::Sqlite => {
+                "SELECT doc_id FROM hub_docs WHERE doc_id >= $1 AND doc_id < $2
+                 ORDER BY doc_id LIMIT $3"
+            }
+            crate::db::Engine::Postgres => {
+                "SELECT doc_id FROM hub_docs WHERE doc_id COLLATE \"C\" >= $1
+                 AND doc_id COLLATE \"C\" < $2 ORDER BY doc_id COLLATE \"C\" LIMIT $3"
+            }
+        };
+        let ids: Vec<String> = sqlx::query_scalar(sql)
+            .bind(prefix)
+            .bind(upper)
+            .bind(limit as i64)
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(ids)
     }
 }

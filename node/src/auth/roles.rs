@@ -93,6 +93,8 @@ pub enum Action {
     AcknowledgeLedger,
     /// Documents from peers refused by the authorship rules, kept for inspection.
     ReadQuarantine,
+    /// End a recovery by hand (a node cut off from its parent for good).
+    EndRecovery,
 }
 
 impl Action {
@@ -121,6 +123,7 @@ impl Action {
             Action::ReadLedger,
             Action::AcknowledgeLedger,
             Action::ReadQuarantine,
+            Action::EndRecovery,
         ]);
         v
     }
@@ -148,6 +151,7 @@ impl Action {
             Action::ReadLedger => "ledger.read",
             Action::AcknowledgeLedger => "ledger.acknowledge",
             Action::ReadQuarantine => "quarantine.read",
+            Action::EndRecovery => "recovery.end",
         };
         fixed.to_owned()
     }
@@ -212,7 +216,8 @@ pub fn allowed(role: Role, action: Action) -> bool {
         | Action::ReadAudit
         | Action::RebuildProjections
         | Action::AcknowledgeLedger
-        | Action::ReadQuarantine => role == Administrator,
+        | Action::ReadQuarantine
+        | Action::EndRecovery => role == Administrator,
         // The leader in charge oversees the office's records too.
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
     }
@@ -324,6 +329,7 @@ mod tests {
                         | Action::ReadLedger
                         | Action::AcknowledgeLedger
                         | Action::ReadQuarantine
+                        | Action::EndRecovery
                 );
             if domain_write {
                 assert!(!allowed(Role::Administrator, action), "{}", action.code());

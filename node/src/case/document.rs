@@ -31,6 +31,8 @@ pub struct Note {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CaseView {
     pub case_no: String,
+    /// The document's id: the case number and the registration's nonce.
+    pub doc_id: String,
     pub unit: String,
     pub petitioner: String,
     pub content: String,
@@ -76,6 +78,11 @@ pub fn write_registration(
     d.put(ROOT, DETAILS_KEY, details).map_err(&e)?;
     d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
     Ok(())
+}
+
+/// When the case was registered (RFC 3339, as written; "" if absent).
+pub fn registered_at(d: &AutoCommit) -> String {
+    str_at(d, &automerge::ObjId::Root, "registered_at")
 }
 
 /// The user who registered the case (absent in cases from before accounts).
@@ -178,9 +185,9 @@ pub fn progress(
 }
 
 /// Reads the case view; its notes are the progress records, in record order.
-pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
+pub fn read(d: &mut AutoCommit, doc_id: &str) -> Result<CaseView, NodeError> {
     if !is_case(d) {
-        return Err(NodeError::NotFound(format!("{case_no} is not a case")));
+        return Err(NodeError::NotFound(format!("{doc_id} is not a case")));
     }
     let (records, _) = read_records(d);
     let notes = state::ordered(&records)
@@ -196,13 +203,14 @@ pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseView, NodeError> {
             _ => None,
         })
         .collect();
-    let scope = doc::read_scope(case_no, d)
+    let scope = doc::read_scope(doc_id, d)
         .map(|s| s.iter().map(ToString::to_string).collect())
         .unwrap_or_default();
     let heads = doc::Heads::of(d).hex();
     let root = automerge::ObjId::Root;
     Ok(CaseView {
         case_no: str_at(d, &root, "case_no"),
+        doc_id: doc_id.to_owned(),
         unit: str_at(d, &root, "unit"),
         petitioner: str_at(d, &root, "petitioner"),
         content: str_at(d, &root, "content"),

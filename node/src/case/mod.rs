@@ -8,7 +8,8 @@
 //!   below directly.
 //! - [`view`]: what a case looks like to a person: the case file with its
 //!   derived state, labels in the caller's language and units by name.
-//! - [`numbering`]: case numbers, counted per unit and year.
+//! - [`numbering`]: case numbers, counted per unit and year; [`lookup`]: the
+//!   document a case number names.
 //! - [`document`]: the Automerge layout of a case document.
 //! - [`admission`]: whether a record may be written ([`admit`]), and the one
 //!   rule of who may write each kind of record ([`may_write`]).
@@ -20,6 +21,7 @@
 pub mod admission;
 pub mod document;
 pub mod labels;
+pub mod lookup;
 pub mod numbering;
 pub mod record;
 pub mod registration;

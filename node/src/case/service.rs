@@ -14,6 +14,7 @@ use xinfang_proto::v1 as pb;
 
 use super::document;
 use super::labels::Lang;
+use super::lookup;
 use super::numbering::{CaseNumbers, local_rows};
 use super::record::{Body, Record, Screening, Step};
 use super::registration::{Details, DetailsInput, Registration};
@@ -21,6 +22,7 @@ use super::state::{self, Context, Status};
 use super::view::{self, CaseFile, Lens};
 use crate::auth::{Action, Actor, Guard, Role};
 use crate::contact::NodeKeys;
+use crate::docid;
 use crate::error::NodeError;
 use crate::ledger::{EntryKind, Ledger, NewEntry};
 use crate::pii::{Field, PiiKey};
@@ -50,7 +52,7 @@ pub struct CaseDeps {
 
 pub struct CaseService {
     deps: CaseDeps,
-    numbers: CaseNumbers,
+    numbers: Arc<CaseNumbers>,
 }
 
 /// A list of cases: filters as typed (empty: no filter).
@@ -68,7 +70,7 @@ pub struct ListQuery {
 impl CaseService {
     pub fn new(deps: CaseDeps) -> CaseService {
         CaseService {
-            numbers: CaseNumbers::new(deps.db.clone()),
+            numbers: Arc::new(CaseNumbers::new(deps.db.clone())),
             deps,
         }
     }
@@ -119,6 +121,7 @@ impl CaseService {
         self.guard()
             .authorize(who, Action::RegisterCase, &req.unit)
             .await?;
+        self.refuse_while_recovering()?;
         let me = self.hub().me().clone();
         let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
         reg.by = Some(who.name.clone());
@@ -155,6 +158,12 @@ impl CaseService {
         let file = loop {
             let seq = self.numbers.next(reg.unit.as_str(), year).await?;
             let no = document::case_number(&reg.unit, year, seq);
+            // A number already held here (the counter fell behind the documents,
+            // e.g. restored with an older store): skip it.
+            if crate::case::lookup::find(self.hub(), &no).await?.is_some() {
+                continue;
+            }
+            let doc_id = docid::new_case_doc(&no);
             // Encrypted for this case number (its associated data), with keyed hashes.
             let sealed = |field: Field, v: &Option<String>| {
                 v.as_ref()
@@ -172,9 +181,9 @@ impl CaseService {
             );
             let result = self
                 .hub()
-                .update_with(&no, Create::New, |d| {
+                .update_with(&doc_id, Create::New, |d| {
                     document::write_registration(d, &no, &reg, &at)?;
-                    Ok::<_, NodeError>((CaseFile::read(d, &no)?, Some(step)))
+                    Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(step)))
                 })
                 .await;
             match result {
@@ -240,17 +249,26 @@ impl CaseService {
         if case_no.is_empty() {
             return Err(NodeError::invalid("case_no", "must not be empty"));
         }
-        let held = self.hub().get(case_no).await?.ok_or_else(|| {
+        let found = lookup::find(self.hub(), case_no).await?.ok_or_else(|| {
             NodeError::NotFound(format!("case {case_no} is not held at this node"))
         })?;
+        let held = found.held;
         let mut d = held.loaded.doc;
-        let file = CaseFile::read(&mut d, case_no)?;
+        let file = CaseFile::read(&mut d, &found.doc_id)?;
         let mut out = self.view(&file, lang);
+        if !found.sharing.is_empty() {
+            out.warnings.push(format!(
+                "case number {} was also given to another registration ({}): a store \
+                 went back in time before recovering; open each by its document id",
+                file.view.case_no,
+                found.sharing.join(", ")
+            ));
+        }
         self.open_sealed(&file, &mut out);
         out.arrived_at = DateTime::from_timestamp_millis(held.first_seen_ms)
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
             .unwrap_or_default();
-        let (id_number, phone) = self.personal(case_no).await?;
+        let (id_number, phone) = self.personal(&file.view.case_no).await?;
         if !id_number.is_empty() {
             out.id_number = id_number;
         }
@@ -410,11 +428,22 @@ impl CaseService {
         };
         let today = state::local_day(record.at);
         let ctx = self.context();
+        let not_held = || NodeError::Rule {
+            rule: "case.visible",
+            message: format!(
+                "case {case_no} is not held at this node: unit {} cannot see or act on it",
+                self.hub().me()
+            ),
+        };
+        let doc_id = lookup::find(self.hub(), case_no)
+            .await?
+            .ok_or_else(not_held)?
+            .doc_id;
         // One load of the document: rules and write work on it; the view is built
         // after the document is released.
         let result = self
             .hub()
-            .update(case_no, Create::Existing, |d| {
+            .update(&doc_id, Create::Existing, |d| {
                 if !document::is_case(d) {
                     return Err(NodeError::NotFound(format!("{case_no} is not a case")));
                 }
@@ -449,24 +478,39 @@ impl CaseService {
                         .map_err(NodeError::from)?;
                     document::add_record(d, case_no, &key_record)?;
                 }
-                CaseFile::read(d, case_no)
+                CaseFile::read(d, &doc_id)
             })
             .await;
         let file = match result {
-            Err(UpdateError::Hub(HubError::NotFound(_))) => {
-                return Err(NodeError::Rule {
-                    rule: "case.visible",
-                    message: format!(
-                        "case {case_no} is not held at this node: unit {} cannot see or act on it",
-                        self.hub().me()
-                    ),
-                });
-            }
+            Err(UpdateError::Hub(HubError::NotFound(_))) => return Err(not_held()),
             other => other?,
         };
         let mut out = self.view(&file, lang);
         self.open_sealed(&file, &mut out);
         Ok(out)
+    }
+
+    /// The case-number counters (the recovery moves them past what it brought back).
+    pub fn numbers(&self) -> Arc<CaseNumbers> {
+        self.numbers.clone()
+    }
+
+    /// A store that went back in time hands out no case number until it has
+    /// recovered: the numbers it lost may be held by its peers.
+    fn refuse_while_recovering(&self) -> Result<(), NodeError> {
+        match self.hub().recovery() {
+            None => Ok(()),
+            Some(mark) => Err(NodeError::Rule {
+                rule: "node.recovering",
+                message: format!(
+                    "本节点的数据库回到了过去（{}），正在从上级节点恢复，恢复完成前不受理登记 / \
+                     this node's store went back in time ({}) and is recovering from its \
+                     parent; registrations are refused until recovery completes \
+                     (`xinfang status` shows it)",
+                    mark.reason, mark.reason
+                ),
+            }),
+        }
     }
 
     /// A phone sealed to this node by the registering unit opens here.

@@ -30,8 +30,8 @@ pub struct CaseFile {
 }
 
 impl CaseFile {
-    pub fn read(d: &mut AutoCommit, case_no: &str) -> Result<CaseFile, NodeError> {
-        let view = document::read(d, case_no)?;
+    pub fn read(d: &mut AutoCommit, doc_id: &str) -> Result<CaseFile, NodeError> {
+        let view = document::read(d, doc_id)?;
         let (records, unreadable) = document::read_records(d);
         Ok(CaseFile {
             header: document::header(d),
@@ -103,6 +103,7 @@ pub fn full(file: &CaseFile, lens: &Lens<'_>) -> pb::CaseView {
     let lang = lens.lang;
     let mut out = pb::CaseView {
         case_no: v.case_no.clone(),
+        doc_id: v.doc_id.clone(),
         unit: v.unit.clone(),
         unit_name: lens.unit_name(&v.unit),
         petitioner: v.petitioner.clone(),

@@ -15,11 +15,13 @@ use crate::case::labels::Lang;
 use crate::case::service::{CaseService, ListQuery};
 use crate::error::NodeError;
 use crate::ledger::Ledger;
+use crate::recovery::Recovery;
 
 pub struct NodeApi {
     cases: Arc<CaseService>,
     hub: Hub,
     ledger: Arc<Ledger>,
+    recovery: Arc<Recovery>,
     /// The node's TLS material, for the expiry dates `status` reports.
     tls: Option<Arc<TlsState>>,
 }
@@ -29,12 +31,14 @@ impl NodeApi {
         cases: Arc<CaseService>,
         hub: Hub,
         ledger: Arc<Ledger>,
+        recovery: Arc<Recovery>,
         tls: Option<Arc<TlsState>>,
     ) -> Self {
         NodeApi {
             cases,
             hub,
             ledger,
+            recovery,
             tls,
         }
     }
@@ -220,7 +224,7 @@ impl NodeRpc for NodeApi {
             head: hub.head(),
             documents,
             peers,
-            epoch: hub.epoch().into(),
+            epoch: hub.epoch(),
             integrity_alerts: alerts
                 .into_iter()
                 .map(|a| pb::IntegrityAlert {
@@ -233,6 +237,32 @@ impl NodeRpc for NodeApi {
                 .collect(),
             ledger_seq,
             ledger_head,
+            recovery: hub.recovery().map(|m| pb::Recovery {
+                reason: m.reason,
+                since: ms_to_rfc3339(Some(m.since_ms)),
+            }),
+            number_collisions: self.recovery.number_collisions().await?,
         }))
+    }
+
+    async fn end_recovery(
+        &self,
+        request: Request<pb::EndRecoveryRequest>,
+    ) -> Result<Response<pb::EndRecoveryResponse>, Status> {
+        let who = self
+            .cases
+            .guard()
+            .check(&request, Action::EndRecovery, "")
+            .await?;
+        let reason = request.get_ref().reason.trim();
+        if reason.is_empty() {
+            return Err(NodeError::invalid(
+                "reason",
+                "must say why recovery is ended without the parent",
+            )
+            .into());
+        }
+        self.recovery.finish(Some((&who.name, reason))).await?;
+        Ok(Response::new(pb::EndRecoveryResponse {}))
     }
 }

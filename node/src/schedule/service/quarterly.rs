@@ -55,9 +55,9 @@ impl ScheduleService {
             for a in filing::attendance(f) {
                 if let RecordBody::Attendance { cases: list, .. } = &a.record.body {
                     for c in list {
-                        if let Some(h) = self.hub.get(c).await? {
-                            let mut d = h.loaded.doc;
-                            if let Ok(view) = crate::case::read(&mut d, c) {
+                        if let Some(found) = crate::case::lookup::find(&self.hub, c).await? {
+                            let mut d = found.held.loaded.doc;
+                            if let Ok(view) = crate::case::read(&mut d, &found.doc_id) {
                                 let det = crate::case::read_details(&d);
                                 let status: Option<(String,)> = sqlx::query_as(
                                     "SELECT status FROM node_cases WHERE case_no = $1",

@@ -209,8 +209,8 @@ impl ScheduleService {
         let mut cases = Vec::new();
         for c in &req.cases {
             let c = c.trim();
-            let held = self.hub.get(c).await?;
-            let Some(h) = held else {
+            let held = crate::case::lookup::find(&self.hub, c).await?;
+            let Some(h) = held.map(|f| f.held) else {
                 return Err(NodeError::invalid(
                     "cases",
                     format!("case {c} is not held at this node"),

@@ -1,0 +1,65 @@
+//! Finding a case's document from what a person types: its case number, or the
+//! document's id (the number and the registration's nonce, `docid`).
+//!
+//! A number names one registration, except after a store went back in time and
+//! handed it out again before recovering: then the earliest registration answers
+//! to it and the others are named, never merged or hidden (each still opens by its
+//! document id).
+
+use xinfang_hub::{HeldDoc, Hub};
+
+use super::document;
+use crate::docid;
+use crate::error::NodeError;
+
+/// More registrations under one number than this is not a collision a restore
+/// makes; the rest are not read.
+const MAX_SHARING: usize = 16;
+
+/// The document a case number or document id names.
+pub struct Found {
+    pub doc_id: String,
+    pub held: HeldDoc,
+    /// Other registrations that carry the same case number (their document ids).
+    pub sharing: Vec<String>,
+}
+
+/// The case named by `key` (a case number or a case document id), if held here.
+pub async fn find(hub: &Hub, key: &str) -> Result<Option<Found>, NodeError> {
+    let key = key.trim();
+    let Some(no) = docid::case_no_of(key) else {
+        return Err(NodeError::invalid(
+            "case_no",
+            format!("{key:?} is not a case number (UNIT-YYYY-NNNNNN) or a case document id"),
+        ));
+    };
+    if no != key {
+        // A document id: exactly that registration.
+        return Ok(hub.get(key).await?.map(|held| Found {
+            doc_id: key.to_owned(),
+            held,
+            sharing: Vec::new(),
+        }));
+    }
+    let ids: Vec<String> = hub
+        .ids_with_prefix(no, MAX_SHARING)
+        .await?
+        .into_iter()
+        .filter(|id| docid::case_no_of(id) == Some(no))
+        .collect();
+    let mut found: Vec<(String, String, HeldDoc)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(held) = hub.get(&id).await? {
+            let at = document::registered_at(&held.loaded.doc);
+            found.push((at, id, held));
+        }
+    }
+    // The earliest registration keeps the number (ties: the document id).
+    found.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut it = found.into_iter();
+    Ok(it.next().map(|(_, doc_id, held)| Found {
+        doc_id,
+        held,
+        sharing: it.map(|(_, id, _)| id).collect(),
+    }))
+}
