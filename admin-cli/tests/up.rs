@@ -285,14 +285,18 @@ enum Moment {
     AllAnswer,
 }
 
+/// Ctrl-C (and SIGTERM) at each moment of start-up: `up` ends and no node process
+/// of its folder is left.
 #[test]
 fn ctrl_c_at_any_moment_of_start_up_stops_every_node() {
     use std::os::unix::process::ExitStatusExt;
-    for moment in [
-        Moment::Immediately,
-        Moment::FirstProcess,
-        Moment::FirstAnswers,
-        Moment::AllAnswer,
+    for (moment, sig) in [
+        (Moment::Immediately, Signal::SIGINT),
+        (Moment::FirstProcess, Signal::SIGINT),
+        (Moment::FirstAnswers, Signal::SIGINT),
+        (Moment::AllAnswer, Signal::SIGINT),
+        // SIGTERM, as a service manager stops it, the same way.
+        (Moment::FirstAnswers, Signal::SIGTERM),
     ] {
         for attempt in 1..=3 {
             let f = Fixture::new();
@@ -312,26 +316,22 @@ fn ctrl_c_at_any_moment_of_start_up_stops_every_node() {
                     let _ = up.next_json(Duration::from_secs(60));
                 }
             }
-            signal(up.pid(), Signal::SIGINT);
+            signal(up.pid(), sig);
             let status = up.exit(Duration::from_secs(30));
             no_node_left(&f);
             let said = up.stderr();
             // Before `up` listens for signals, Ctrl-C ends it as it ends any
             // program; it has started nothing yet.
             let fine = status.success()
-                || (moment == Moment::Immediately && status.signal() == Some(libc_sigint()));
+                || (moment == Moment::Immediately && status.signal() == Some(sig as i32));
             if fine {
                 break;
             }
             // A port taken by a test beside this one: try again on fresh ports.
             assert!(
                 said.contains("in use") && attempt < 3,
-                "{moment:?}: up ended with {status}: {said}"
+                "{moment:?}, {sig}: up ended with {status}: {said}"
             );
         }
     }
-}
-
-fn libc_sigint() -> i32 {
-    Signal::SIGINT as i32
 }
