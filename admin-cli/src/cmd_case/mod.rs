@@ -3,7 +3,11 @@
 //! step as the record JSON the API takes, and shows the case as the node's view
 //! carries it (labels in the language asked for, units by name).
 
+mod fields;
+mod long_text;
 mod render;
+
+use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -11,6 +15,8 @@ use xinfang_proto::v1 as pb;
 
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, local_time, print_json, table};
+use fields::{code, date_arg, screening, unit_arg};
+use long_text::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS, text as long_text};
 use render::{CaseJson, named, print_timeline, show, to_json};
 
 #[derive(Debug, Subcommand)]
@@ -23,8 +29,11 @@ pub enum CaseCmd {
         #[arg(long)]
         petitioner: String,
         /// The demand (诉求内容)
-        #[arg(long)]
-        content: String,
+        #[arg(long, required_unless_present = "content_file")]
+        content: Option<String>,
+        /// The demand from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "content")]
+        content_file: Option<PathBuf>,
         #[command(flatten)]
         details: Box<RegisterDetails>,
     },
@@ -66,8 +75,11 @@ pub enum CaseCmd {
         #[command(flatten)]
         conn: ConnArgs,
         case_no: String,
-        #[arg(long)]
-        text: String,
+        #[arg(long, required_unless_present = "text_file")]
+        text: Option<String>,
+        /// The text from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "text")]
+        text_file: Option<PathBuf>,
     },
     /// Show a case's history, step by step
     Timeline {
@@ -85,6 +97,9 @@ pub enum CaseCmd {
         /// The written notice to the petitioner (all decisions but accept)
         #[arg(long)]
         notice: Option<String>,
+        /// The notice from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "notice")]
+        notice_file: Option<PathBuf>,
         /// The competent authority named in a not-accepted notice
         #[arg(long)]
         authority: Option<String>,
@@ -118,8 +133,11 @@ pub enum CaseCmd {
         #[command(flatten)]
         conn: ConnArgs,
         case_no: String,
-        #[arg(long)]
-        reason: String,
+        #[arg(long, required_unless_present = "reason_file")]
+        reason: Option<String>,
+        /// The reason from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "reason")]
+        reason_file: Option<PathBuf>,
     },
     /// Decide the lead unit (主办单位): only the common superior may
     Lead {
@@ -146,16 +164,22 @@ pub enum CaseCmd {
         method: Method,
         #[arg(long)]
         due: String,
-        #[arg(long)]
-        demand: String,
+        #[arg(long, required_unless_present = "demand_file")]
+        demand: Option<String>,
+        /// The demand from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "demand")]
+        demand_file: Option<PathBuf>,
     },
     /// Send a replied case back for redoing (发回重新办理)
     SendBack {
         #[command(flatten)]
         conn: ConnArgs,
         case_no: String,
-        #[arg(long)]
-        reason: String,
+        #[arg(long, required_unless_present = "reason_file")]
+        reason: Option<String>,
+        /// The reason from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "reason")]
+        reason_file: Option<PathBuf>,
     },
     /// Extend handling (at most 30 days in all), with approval
     Extend {
@@ -164,8 +188,11 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long)]
         days: u32,
-        #[arg(long)]
-        reason: String,
+        #[arg(long, required_unless_present = "reason_file")]
+        reason: Option<String>,
+        /// The reason from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "reason")]
+        reason_file: Option<PathBuf>,
         #[arg(long)]
         approved_by: String,
     },
@@ -176,8 +203,11 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long, value_enum)]
         opinion: Opinion,
-        #[arg(long)]
-        text: String,
+        #[arg(long, required_unless_present = "text_file")]
+        text: Option<String>,
+        /// The text from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "text")]
+        text_file: Option<PathBuf>,
     },
     /// Record the petitioner's rating of acceptance and handling
     Rate {
@@ -196,8 +226,11 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long)]
         leader: String,
-        #[arg(long)]
-        opinion: String,
+        #[arg(long, required_unless_present = "opinion_file")]
+        opinion: Option<String>,
+        /// The opinion from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "opinion")]
+        opinion_file: Option<PathBuf>,
     },
     /// Close (结案): refused, naming them, while any of the five conditions fails
     Close {
@@ -216,8 +249,11 @@ pub enum CaseCmd {
         #[command(flatten)]
         conn: ConnArgs,
         case_no: String,
-        #[arg(long)]
-        text: String,
+        #[arg(long, required_unless_present = "text_file")]
+        text: Option<String>,
+        /// The text from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "text")]
+        text_file: Option<PathBuf>,
     },
     /// Archive a closed case (销号存档)
     Archive {
@@ -235,8 +271,11 @@ pub enum CaseCmd {
         /// Decide the open request with this opinion (by a superior of the handling unit)
         #[arg(long, value_enum)]
         decide: Option<Opinion>,
-        #[arg(long, default_value = "")]
-        text: String,
+        #[arg(long)]
+        text: Option<String>,
+        /// The text from this file (UTF-8; `-`: standard input)
+        #[arg(long, value_name = "PATH", conflicts_with = "text")]
+        text_file: Option<PathBuf>,
     },
 }
 
@@ -331,54 +370,6 @@ pub enum Stage {
     ReReview,
 }
 
-/// The API's code for a value typed on the command line: the flag's value with
-/// `_` for `-` (`public-notice` → `public_notice`).
-fn code(v: impl ValueEnum) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().replace('-', "_"))
-        .unwrap_or_default()
-}
-
-fn screening(
-    decision: ScreenDecision,
-    notice: Option<String>,
-    authority: Option<String>,
-    track: Option<Track>,
-) -> anyhow::Result<Value> {
-    let need = |v: Option<String>, flag: &str| {
-        v.filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| anyhow::anyhow!("--{flag} is required for this decision"))
-    };
-    Ok(match decision {
-        ScreenDecision::Accept => json!({"decision": "accept"}),
-        ScreenDecision::NotAccept => json!({
-            "decision": "not_accept",
-            "notice": need(notice, "notice")?,
-            "competent_authority": need(authority, "authority")?,
-        }),
-        ScreenDecision::Discipline => json!({
-            "decision": "discipline",
-            "notice": need(notice, "notice")?,
-        }),
-        ScreenDecision::Divert => json!({
-            "decision": "divert",
-            "track": code(track.ok_or_else(|| anyhow::anyhow!("--track is required to divert"))?),
-            "notice": need(notice, "notice")?,
-        }),
-    })
-}
-
-fn unit_arg(flag: &str, v: &str) -> anyhow::Result<String> {
-    let unit: xinfang_hub::UnitCode = v.parse().map_err(|e| anyhow::anyhow!("--{flag}: {e}"))?;
-    Ok(unit.to_string())
-}
-
-fn date_arg(flag: &str, v: &str) -> anyhow::Result<String> {
-    let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| anyhow::anyhow!("--{flag} {v:?}: expected a date as YYYY-MM-DD"))?;
-    Ok(day.to_string())
-}
-
 /// Sends one lifecycle step (`kind` and its fields) and shows the case after it.
 async fn act(
     conn: &ConnArgs,
@@ -410,8 +401,10 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             petitioner,
             content,
+            content_file,
             details: x,
         } => {
+            let content = long_text("content", content, content_file, MAX_CONTENT_CHARS)?;
             let mut client = conn.client().await?;
             let unit = conn.acting_unit()?;
             let c = client
@@ -527,7 +520,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             text,
+            text_file,
         } => {
+            let text = long_text("text", text, text_file, MAX_NOTE_CHARS)?;
             let mut client = conn.client().await?;
             let c = client
                 .add_note(pb::AddNoteRequest { case_no, text })
@@ -554,9 +549,14 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             decision,
             notice,
+            notice_file,
             authority,
             track,
         } => {
+            let notice = match (notice, notice_file) {
+                (None, None) => None,
+                (n, f) => Some(long_text("notice", n, f, MAX_NOTE_CHARS)?),
+            };
             let decision = screening(decision, notice, authority, track)?;
             act(
                 &conn,
@@ -590,7 +590,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             reason,
+            reason_file,
         } => {
+            let reason = long_text("reason", reason, reason_file, MAX_NOTE_CHARS)?;
             act(
                 &conn,
                 case_no,
@@ -631,7 +633,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             method,
             due,
             demand,
+            demand_file,
         } => {
+            let demand = long_text("demand", demand, demand_file, MAX_NOTE_CHARS)?;
             let fields = json!({
                 "method": code(method),
                 "due": date_arg("due", &due)?,
@@ -643,7 +647,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             reason,
+            reason_file,
         } => {
+            let reason = long_text("reason", reason, reason_file, MAX_NOTE_CHARS)?;
             act(
                 &conn,
                 case_no,
@@ -659,8 +665,10 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             days,
             reason,
+            reason_file,
             approved_by,
         } => {
+            let reason = long_text("reason", reason, reason_file, MAX_NOTE_CHARS)?;
             let fields = json!({"days": days, "reason": reason, "approved_by": approved_by});
             act(&conn, case_no, "extension", fields, json, lang).await?;
         }
@@ -669,7 +677,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             opinion,
             text,
+            text_file,
         } => {
+            let text = long_text("text", text, text_file, MAX_NOTE_CHARS)?;
             let fields = json!({"opinion": code(opinion), "text": text});
             act(&conn, case_no, "reply", fields, json, lang).await?;
         }
@@ -687,7 +697,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             leader,
             opinion,
+            opinion_file,
         } => {
+            let opinion = long_text("opinion", opinion, opinion_file, MAX_NOTE_CHARS)?;
             let fields = json!({"leader": leader, "opinion": opinion});
             act(&conn, case_no, "leader_approval", fields, json, lang).await?;
         }
@@ -709,7 +721,9 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             text,
+            text_file,
         } => {
+            let text = long_text("text", text, text_file, MAX_NOTE_CHARS)?;
             act(
                 &conn,
                 case_no,
@@ -729,8 +743,10 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             stage,
             decide,
             text,
+            text_file,
         } => match decide {
             Some(opinion) => {
+                let text = long_text("text", text, text_file, MAX_NOTE_CHARS)?;
                 let fields = json!({"stage": code(stage), "opinion": code(opinion), "text": text});
                 act(&conn, case_no, "review_decision", fields, json, lang).await?;
             }

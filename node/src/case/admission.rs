@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use xinfang_hub::{Topology, UnitCode};
 
 use super::record::{Body, Record, Screening, Stage};
+use super::registration::MAX_NOTE_CHARS;
 use super::state::{Context, DeadlineKind, Derived, Header, Status, derive, local_day, ordered};
 use crate::rules::calendar::due_date;
 
@@ -133,6 +134,18 @@ pub fn admit(
             "record.unique_id",
             format!("record {} exists already", new.id),
         ));
+    }
+    // The limit a peer checks on progress notes (`remote`), here on every text a
+    // person types, so a long text is refused where it is written, by name, and
+    // never written only to be refused by the parent.
+    for (field, text) in new.body.texts() {
+        let n = text.chars().count();
+        if n > MAX_NOTE_CHARS {
+            return Err(refuse(
+                "text.max_chars",
+                format!("field `{field}` has {n} characters; the limit is {MAX_NOTE_CHARS}"),
+            ));
+        }
     }
     if now.status == Status::Final {
         return Err(refuse(

@@ -117,6 +117,50 @@ impl Body {
     pub fn kind(&self) -> &'static str {
         Step::of(self).kind()
     }
+
+    /// The free texts people type into this record, each with its field's name:
+    /// what the limit on text length applies to (`admission`).
+    pub fn texts(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Body::Screening { decision } => match decision {
+                Screening::Accept => vec![],
+                Screening::NotAccept {
+                    notice,
+                    competent_authority,
+                } => vec![
+                    ("notice", notice),
+                    ("competent_authority", competent_authority),
+                ],
+                Screening::Discipline { notice } | Screening::Divert { notice, .. } => {
+                    vec![("notice", notice)]
+                }
+            },
+            Body::Objection { reason } | Body::SendBack { reason } => vec![("reason", reason)],
+            Body::Ownership { leader, .. } => vec![("leader", leader)],
+            Body::Progress { text }
+            | Body::Reply { text, .. }
+            | Body::ReturnVisit { text }
+            | Body::ReviewDecision { text, .. } => vec![("text", text)],
+            Body::Supervision { demand, .. } => vec![("demand", demand)],
+            Body::Extension {
+                reason,
+                approved_by,
+                ..
+            } => vec![("reason", reason), ("approved_by", approved_by)],
+            Body::LeaderApproval { leader, opinion } => {
+                vec![("leader", leader), ("opinion", opinion)]
+            }
+            Body::Forward { .. }
+            | Body::Assign { .. }
+            | Body::LeadDecision { .. }
+            | Body::Rating { .. }
+            | Body::Closure { .. }
+            | Body::Archive
+            | Body::ReviewRequest { .. }
+            | Body::ContactKey { .. }
+            | Body::SealedContact { .. } => vec![],
+        }
+    }
 }
 
 /// One kind of lifecycle record (`Body`'s `kind`), each its own action.

@@ -426,6 +426,20 @@ impl CaseService {
             body,
             by: Some(by.to_owned()),
         };
+        // Peers refuse a record larger than this (`remote`): refused here instead,
+        // before it is written.
+        let bytes = serde_json::to_vec(&record)
+            .map_err(|e| NodeError::Internal(e.to_string()))?
+            .len();
+        if bytes > crate::remote::MAX_RECORD_BYTES {
+            return Err(NodeError::invalid(
+                "record",
+                format!(
+                    "has {bytes} bytes; the limit is {}",
+                    crate::remote::MAX_RECORD_BYTES
+                ),
+            ));
+        }
         let today = state::local_day(record.at);
         let ctx = self.context();
         let not_held = || NodeError::Rule {

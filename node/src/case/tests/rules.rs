@@ -577,3 +577,26 @@ fn terminal_screenings_stop_tracking() {
     .unwrap_err();
     assert_eq!(e.rule, "case.tracking_ended");
 }
+
+#[test]
+fn a_text_over_the_limit_is_refused_naming_the_field_and_the_limit() {
+    use crate::case::MAX_NOTE_CHARS;
+    let w = World::new();
+    let v = accepted(&w);
+    let note = |n: usize| {
+        rec(
+            "p-long",
+            COMM_A,
+            "2026-03-03",
+            Body::Progress {
+                text: "字".repeat(n),
+            },
+        )
+    };
+    let today = day("2026-03-03");
+    assert!(admit(&header(), &v, &note(MAX_NOTE_CHARS), &w.ctx(), today).is_ok());
+    let e = admit(&header(), &v, &note(MAX_NOTE_CHARS + 1), &w.ctx(), today).unwrap_err();
+    assert_eq!(e.rule, "text.max_chars");
+    assert!(e.message.contains("`text`"), "{e}");
+    assert!(e.message.contains(&MAX_NOTE_CHARS.to_string()), "{e}");
+}
