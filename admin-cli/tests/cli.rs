@@ -1363,7 +1363,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
             "路灯不亮",
         ],
     );
-    let case_no = v["case_no"].as_str().expect("case_no").to_owned();
+    let doc_id = v["doc_id"].as_str().expect("doc_id").to_owned();
 
     // The clerk is a reviewer: may read the ledger.
     let shown = f.json(COUNTY, &["ledger", "show", "--limit", "50"]);
@@ -1371,7 +1371,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
     assert!(
         entries
             .iter()
-            .any(|e| e["doc_id"] == case_no.as_str() && e["kind"] == "local"),
+            .any(|e| e["doc_id"] == doc_id.as_str() && e["kind"] == "local"),
         "{shown}"
     );
     assert!(
@@ -1423,7 +1423,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
                 .await
                 .expect("open the node's database");
         let seq: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM node_ledger WHERE doc_id = $1")
-            .bind(&case_no)
+            .bind(&doc_id)
             .fetch_one(db.pool())
             .await
             .expect("the case's entry");

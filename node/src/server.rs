@@ -310,6 +310,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub.me().clone(),
         hub.topology().clone(),
         rules.clone(),
+        clock.clone(),
     )));
     // Before anything is committed: every commit from here on is in the ledger.
     let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());

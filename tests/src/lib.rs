@@ -180,6 +180,9 @@ pub struct Federation {
     pub hub_config: HubConfig,
     /// The nodes' clock (None: the wall clock); set before starting nodes.
     pub clock: Option<xinfang_hub::Clock>,
+    /// A clock of its own for some nodes (by unit), over `clock`; set before
+    /// (re)starting them.
+    pub clocks: BTreeMap<String, xinfang_hub::Clock>,
     /// Whether nodes serve `/metrics` (each on its own `127.0.0.1:0` port).
     pub metrics: bool,
     /// Request size limits of the nodes' API; set before (re)starting a node.
@@ -315,6 +318,7 @@ impl Federation {
             nodes: BTreeMap::new(),
             hub_config,
             clock,
+            clocks: BTreeMap::new(),
             metrics,
             api: ApiLimits::default(),
             // Tests on a test clock move it by days and keep their clients: tokens
@@ -387,7 +391,7 @@ impl Federation {
             hub: self.hub_config.clone(),
             limits: None,
             rules_dirs: Vec::new(),
-            clock: self.clock.clone(),
+            clock: self.clocks.get(unit).or(self.clock.as_ref()).cloned(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
             metrics_listen: self.metrics.then(|| SocketAddr::from(([127, 0, 0, 1], 0))),
             api_limits: self.api,
@@ -407,6 +411,13 @@ impl Federation {
         }
         let listener = rebind(self.addrs[unit]).await?;
         let api = rebind(self.api_addrs[unit]).await?;
+        // Its clock may have changed: sign in again when next asked.
+        if self.clocks.contains_key(unit) {
+            self.tokens
+                .lock()
+                .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+                .remove(unit);
+        }
         self.start_on(unit, listener, api).await
     }
 
@@ -545,7 +556,7 @@ impl Federation {
     /// [`TESTER`]'s token at `unit`, signing in again once half its lifetime has
     /// passed on the nodes' clock (tests move that clock by days).
     async fn tester_token(&self, unit: &str) -> anyhow::Result<String> {
-        let now = match &self.clock {
+        let now = match self.clocks.get(unit).or(self.clock.as_ref()) {
             Some(c) => c(),
             None => xinfang_hub::engine::wall_clock_ms(),
         };

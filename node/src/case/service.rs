@@ -440,7 +440,6 @@ impl CaseService {
                 ),
             ));
         }
-        let today = state::local_day(record.at);
         let ctx = self.context();
         let not_held = || NodeError::Rule {
             rule: "case.visible",
@@ -464,6 +463,8 @@ impl CaseService {
                 let h = document::header(d)
                     .ok_or_else(|| NodeError::Internal(format!("{case_no} has no registration")))?;
                 let (mut records, _) = document::read_records(d);
+                let record = state::after_seen(record.clone(), &records);
+                let today = state::local_day(record.at);
                 super::admit(&h, &records, &record, &ctx, today).map_err(NodeError::from)?;
                 document::add_record(d, case_no, &record)?;
                 // Accepting a case registered elsewhere: publish our key so the

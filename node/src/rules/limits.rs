@@ -54,6 +54,15 @@ pub struct TimeLimits {
     pub rereview_request: Limit,
     /// Answering a re-review (art. 36): 30 days.
     pub rereview_answer: Limit,
+    /// How far a record from a peer may be dated after this node's clock before
+    /// it is refused (`record.future`): clocks drift, but a record from the
+    /// future would sort before the records written after it.
+    #[serde(default = "default_future_tolerance")]
+    pub future_tolerance_minutes: u32,
+}
+
+fn default_future_tolerance() -> u32 {
+    15
 }
 
 impl Default for TimeLimits {
@@ -68,6 +77,7 @@ impl Default for TimeLimits {
             review_answer: Limit::calendar(30),
             rereview_request: Limit::calendar(30),
             rereview_answer: Limit::calendar(30),
+            future_tolerance_minutes: default_future_tolerance(),
         }
     }
 }
