@@ -60,6 +60,8 @@ struct NodeJson {
     api: String,
     /// Prometheus text at `http://ADDR/metrics`; empty when none.
     metrics: String,
+    /// The staff console's URL; empty when none.
+    console: String,
     pid: u32,
     log: String,
 }
@@ -89,6 +91,36 @@ fn metrics_address(unit: &Unit) -> Option<String> {
     Some(format!("127.0.0.1:{metrics}"))
 }
 
+/// Ports this far above a unit's replication port serve its staff console under
+/// `up`.
+const CONSOLE_PORT_OFFSET: u16 = 3000;
+
+/// Where `up` asks a unit's node to serve its staff console: loopback, the
+/// `listen` port plus [`CONSOLE_PORT_OFFSET`]; none when that port does not exist.
+fn console_address(unit: &Unit) -> Option<String> {
+    let port = unit.listen.rsplit_once(':')?.1.parse::<u16>().ok()?;
+    let console = port
+        .checked_add(CONSOLE_PORT_OFFSET)
+        .filter(|_| port != 0)?;
+    Some(format!("127.0.0.1:{console}"))
+}
+
+/// The console's URL as a browser opens it (HTTPS with the node's certificate,
+/// plain HTTP under `--insecure`).
+fn console_url(unit: &Unit, insecure: bool) -> Option<String> {
+    let scheme = if insecure { "http" } else { "https" };
+    console_address(unit).map(|a| format!("{scheme}://{a}/"))
+}
+
+/// What a spawned node serves beside replication and its API.
+#[derive(Default, Clone, Copy)]
+pub struct Serves<'a> {
+    /// `--metrics-listen`
+    pub metrics: Option<&'a str>,
+    /// `--console`
+    pub console: Option<&'a str>,
+}
+
 /// Spawns one node process for `unit`, logging to its folder.
 pub fn spawn_node(
     exe: &Path,
@@ -97,7 +129,7 @@ pub fn spawn_node(
     layout: &FederationDir,
     insecure: bool,
     db: Option<&str>,
-    metrics: Option<&str>,
+    serves: Serves<'_>,
 ) -> anyhow::Result<Child> {
     std::fs::create_dir_all(layout.unit(&unit.code))?;
     let log_path = layout.log(&unit.code);
@@ -122,8 +154,11 @@ pub fn spawn_node(
     if insecure {
         cmd.arg("--insecure");
     }
-    if let Some(addr) = metrics {
+    if let Some(addr) = serves.metrics {
         cmd.arg("--metrics-listen").arg(addr);
+    }
+    if let Some(addr) = serves.console {
+        cmd.arg("--console").arg(addr);
     }
     // By environment, not argument: a database password stays out of `ps`.
     if let Some(url) = db {
@@ -188,6 +223,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let mut running: Vec<Running> = Vec::new();
     for u in topo.units() {
         let metrics = metrics_address(u);
+        let console = console_address(u);
         let child = spawn_node(
             &exe,
             &topo_path,
@@ -195,7 +231,10 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             &layout,
             args.insecure,
             None,
-            metrics.as_deref(),
+            Serves {
+                metrics: metrics.as_deref(),
+                console: console.as_deref(),
+            },
         )?;
         running.push(Running {
             unit: u.clone(),
@@ -238,6 +277,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 listen: r.unit.listen.clone(),
                 api: r.unit.api_address().unwrap_or_default(),
                 metrics: metrics_address(&r.unit).unwrap_or_default(),
+                console: console_url(&r.unit, args.insecure).unwrap_or_default(),
                 pid: r.child.id().unwrap_or(0),
                 log: layout.log(&r.unit.code).display().to_string(),
             })
@@ -251,6 +291,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             lang.t("同步地址", "Replication"),
             lang.t("接口地址", "API"),
             lang.t("监控指标", "Metrics"),
+            lang.t("工作台", "Console"),
             lang.t("进程", "PID"),
         ]);
         for r in &running {
@@ -263,6 +304,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 metrics_address(&r.unit)
                     .map(|a| format!("http://{a}/metrics"))
                     .unwrap_or_default(),
+                console_url(&r.unit, args.insecure).unwrap_or_default(),
                 r.child.id().map(|p| p.to_string()).unwrap_or_default(),
             ]);
         }
@@ -287,6 +329,16 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             args.dir.display(),
             lang.t("按 Ctrl-C 停止。", "Press Ctrl-C to stop."),
         );
+        if !args.insecure {
+            println!(
+                "{} {}",
+                lang.t(
+                    "工作台（浏览器）使用节点证书；请让浏览器信任联邦根证书：",
+                    "The consoles (in a browser) use the nodes' certificates; have the browser trust the federation root:"
+                ),
+                layout.pki().join(pki::CA_CERT).display(),
+            );
+        }
     }
     wait_for_stop(&mut running, lang).await;
     for r in running.iter_mut() {

@@ -1,6 +1,7 @@
 //! Starting and stopping a node: storage, hub, projections, two gRPC listeners
 //! (replication for children; the node API for staff, where every call names its
-//! caller; health and reflection on both) and the uplink.
+//! caller; health and reflection on both), the staff console's HTTP listener
+//! (`console`) and the uplink.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use xinfang_proto::v1::replication_server::ReplicationServer;
 
 use crate::auth::{Accounts, Guard};
 use crate::case::service::{CaseDeps, CaseService};
+pub use crate::console::ConsoleListen;
 use crate::grpc::accounts::AccountsApi;
 use crate::grpc::node::NodeApi;
 use crate::grpc::reports::ReportsApi;
@@ -64,6 +66,16 @@ pub enum StartError {
          serve it with TLS (drop --insecure) or listen on a loopback address"
     )]
     ApiExposed { addr: SocketAddr },
+    #[error(
+        "the staff console would listen on {addr}, beyond this machine, without TLS: \
+         serve it with TLS (drop --insecure) or listen on a loopback address"
+    )]
+    ConsoleExposed { addr: SocketAddr },
+    #[error("staff console on {addr}: {source}")]
+    Console {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("personal data: {0}")]
     Pii(String),
     #[error("node API on {addr}: {source}")]
@@ -141,6 +153,9 @@ pub struct NodeConfig {
     /// The roles that see ID and phone numbers in clear; the others get masked
     /// forms (`pii::DEFAULT_CLEAR_ROLES` unless configured).
     pub pii_clear_roles: Vec<crate::auth::Role>,
+    /// Where the staff console listens (None: no console). Beyond loopback only
+    /// with TLS, as the API.
+    pub console: Option<ConsoleListen>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -184,6 +199,8 @@ pub struct NodeHandle {
     pub api_addr: Option<SocketAddr>,
     /// The bound address of the metrics endpoint, if it was asked for.
     pub metrics_addr: Option<SocketAddr>,
+    /// The staff console's listener (None: started without a console).
+    pub console_addr: Option<SocketAddr>,
     pub hub: Hub,
     /// The TLS material in use (None: `--insecure`).
     pub tls: Option<Arc<TlsState>>,
@@ -230,6 +247,35 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             }
             Some(l)
         }
+    };
+    let console_listener = match cfg.console.take() {
+        None => None,
+        Some(ConsoleListen::Addr(addr)) => {
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ConsoleExposed { addr });
+            }
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Console { addr, source })?,
+            )
+        }
+        Some(ConsoleListen::Listener(l)) => {
+            let addr = l
+                .local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?;
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ConsoleExposed { addr });
+            }
+            Some(l)
+        }
+    };
+    let console_addr = match &console_listener {
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?,
+        ),
+        None => None,
     };
     let api_addr = match &api_listener {
         Some(l) => Some(
@@ -394,6 +440,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         pii: pii.clone(),
         clear_roles: cfg.pii_clear_roles.clone(),
     }));
+    let console_app = crate::console::router(crate::console::Console::new(
+        cases.clone(),
+        tls_state.is_some(),
+    ));
     let api = NodeApi::new(cases, hub.clone(), ledger.clone(), tls_state.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
@@ -466,6 +516,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     if let Some(l) = api_listener {
         tasks.push(serve!(api_router, l, "api"));
     }
+    if let Some(listener) = console_listener {
+        let stop = shutdown_rx.clone();
+        let tls = tls_state.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::console::serve(listener, tls, console_app, stop).await {
+                tracing::error!(error = %e, "staff console stopped");
+            }
+        }));
+    }
     if let Some(state) = &tls_state {
         xinfang_hub::net::report_tls_refusals(state, &hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
@@ -502,11 +561,12 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             shutdown_rx.clone(),
         )));
     }
-    tracing::info!(unit = %hub.me(), %addr, api = ?api_addr, tls, "node started");
+    tracing::info!(unit = %hub.me(), %addr, api = ?api_addr, console = ?console_addr, tls, "node started");
     Ok(NodeHandle {
         addr,
         api_addr,
         metrics_addr,
+        console_addr,
         hub,
         tls: tls_state,
         shutdown: shutdown_tx,

@@ -1,0 +1,80 @@
+//! The staff console: the pages petition-office staff work in, served by the
+//! node itself on a listener of its own (`--console ADDR`).
+//!
+//! A front like the gRPC adapters: every page and form calls the same services
+//! (`CaseService`, the `Guard`) with the signed-in user as the caller, so the
+//! services' permission checks, rules and audit apply unchanged; the console
+//! only decides what to *offer* (by the same roles table) and how to show what
+//! the services answer. Labels come from the label tables; the console's own
+//! words (headings, buttons) are in [`words`].
+//!
+//! - [`listen`]: the listener (loopback, or TLS beyond it) and serving.
+//! - [`session`]: the session cookie (the login token), CSRF tokens, language.
+//! - [`reply`]: how a refusal becomes a page; errors mapped once.
+//! - [`page`]: the page shell and the embedded assets.
+//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`]: the pages.
+
+mod case_file;
+pub mod listen;
+mod page;
+mod register;
+mod reply;
+mod session;
+mod signin;
+mod steps;
+mod words;
+mod worklist;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::case::service::CaseService;
+
+pub use listen::{ConsoleListen, serve};
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub struct Console(Arc<Inner>);
+
+struct Inner {
+    cases: Arc<CaseService>,
+    /// Served over TLS: cookies are marked `Secure`.
+    secure: bool,
+    /// The key CSRF tokens are derived with, new at each start (a form from
+    /// before a restart is refused and shown again).
+    csrf_key: [u8; 32],
+}
+
+impl Console {
+    pub fn new(cases: Arc<CaseService>, secure: bool) -> Console {
+        let mut csrf_key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut csrf_key);
+        Console(Arc::new(Inner {
+            cases,
+            secure,
+            csrf_key,
+        }))
+    }
+
+    fn cases(&self) -> &CaseService {
+        &self.0.cases
+    }
+}
+
+/// Every page and form of the console.
+pub fn router(console: Console) -> Router {
+    Router::new()
+        .route("/", get(worklist::home))
+        .route("/login", get(signin::form).post(signin::submit))
+        .route("/logout", post(signin::sign_out))
+        .route("/work", get(worklist::page))
+        .route("/register", get(register::form).post(register::submit))
+        .route("/case/{case_no}", get(case_file::page))
+        .route("/case/{case_no}/step/{kind}", post(case_file::act))
+        .route("/assets/console.css", get(page::css))
+        .route("/assets/console.js", get(page::js))
+        .layer(axum::middleware::from_fn(session::language))
+        .with_state(console)
+}

@@ -1,0 +1,438 @@
+//! The staff console in a real browser: headless Chromium driven through
+//! chromedriver as a person would — typing into fields found by their labels,
+//! picking, clicking, reading what the page shows. Each person has their own
+//! browser session (cookies), signed in at their own unit's node.
+//!
+//! Screenshots of the main pages go to `target/console-screenshots/`.
+
+use std::path::PathBuf;
+
+use xinfang_hub::Tier;
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::accounts_client::AccountsClient;
+use xinfang_tests::webdriver::{Browser, Driver, driver_or_skip};
+use xinfang_tests::*;
+
+const PASSWORD: &str = "console-password";
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots")
+}
+
+fn console(fed: &Federation, unit: &str) -> String {
+    format!("https://{}", fed.console_addr(unit))
+}
+
+/// Signs `user` in at `unit`'s console and waits for their worklist.
+async fn sign_in(b: &Browser, fed: &Federation, unit: &str, user: &str) -> anyhow::Result<()> {
+    b.goto(&format!("{}/login", console(fed, unit))).await?;
+    b.type_into("用户名", user).await?;
+    b.type_into("密码", PASSWORD).await?;
+    b.press("form[action='/login']", "登录").await?;
+    let h1 = b.text_of("h1").await?;
+    anyhow::ensure!(
+        h1 == "我的待办",
+        "after signing in as {user} at {unit}: {h1}"
+    );
+    Ok(())
+}
+
+/// Waits until `case_no` is (or stays absent from) the list `table` of `unit`'s
+/// worklist, reloading as a person would.
+async fn wait_on_worklist(
+    b: &Browser,
+    fed: &Federation,
+    unit: &str,
+    table: &str,
+    case_no: &str,
+) -> anyhow::Result<String> {
+    let url = format!("{}/work", console(fed, unit));
+    let row = format!("#{table} tr[data-case='{case_no}']");
+    wait_for(
+        &format!("{case_no} on {unit}'s worklist"),
+        PATIENCE,
+        || async {
+            b.goto(&url).await?;
+            Ok(if b.has(&row).await? {
+                Some(b.text_of(&row).await?)
+            } else {
+                None
+            })
+        },
+    )
+    .await
+}
+
+/// The audit log of `unit`, read as the operator.
+async fn audit(fed: &Federation, unit: &str) -> anyhow::Result<Vec<pb::AuditEntry>> {
+    Ok(AccountsClient::new(fed.operator_channel(unit).await?)
+        .audit(pb::AuditRequest {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .entries)
+}
+
+/// Submits a form the page never offered, from the signed-in browser: `fields`
+/// as typed, plus the session's CSRF token read from the page when `with_csrf`.
+async fn forge(
+    b: &Browser,
+    action: &str,
+    fields: &[(&str, &str)],
+    csrf: Option<&str>,
+) -> anyhow::Result<()> {
+    let fields: Vec<serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| serde_json::json!([k, v]))
+        .collect();
+    b.client
+        .execute(
+            "const [action, fields, csrf] = arguments;
+             const f = document.createElement('form');
+             f.method = 'post'; f.action = action;
+             const add = (k, v) => { const i = document.createElement('input');
+                 i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); };
+             for (const [k, v] of fields) add(k, v);
+             if (csrf !== null) add('csrf', csrf);
+             document.body.appendChild(f); f.submit();",
+            vec![
+                serde_json::json!(action),
+                serde_json::json!(fields),
+                serde_json::json!(csrf),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// How many records the case has at `COUNTY`.
+async fn record_count(fed: &Federation, case_no: &str) -> anyhow::Result<usize> {
+    Ok(fed
+        .case_at(COUNTY, case_no)
+        .await?
+        .map(|v| v.records.len())
+        .unwrap_or_default())
+}
+
+/// The CSRF token the page's own forms carry.
+async fn csrf_on_page(b: &Browser) -> anyhow::Result<String> {
+    Ok(b.client
+        .find(fantoccini::Locator::Css("input[name='csrf']"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// A registrar at a community registers a petition through the form — bad input
+/// first, which comes back with the values kept and the error beside its field —
+/// and the case appears in the township's and the county's worklists (each
+/// signed in as their own staff), never in the other township's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_only()
+-> anyhow::Result<()> {
+    let test = "a_petition_registered_in_the_browser_reaches_the_superiors_worklists_only";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, haifeng()).await?;
+    fed.add_user(COMM_A, "clerk", &["registrar"], PASSWORD)
+        .await?;
+    for unit in [TOWN_A, TOWN_B, COUNTY] {
+        fed.add_user(unit, "handler", &["handler"], PASSWORD)
+            .await?;
+    }
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+
+    let clerk = driver.browser().await?;
+    sign_in(&clerk, &fed, COMM_A, "clerk").await?;
+    clerk
+        .goto(&format!("{}/register", console(&fed, COMM_A)))
+        .await?;
+    // The demand left out: refused by the service, shown beside its field.
+    clerk.type_into("信访人", "张三").await?;
+    clerk.type_into("联系电话", "13800138000").await?;
+    clerk.pick("信访形式", "来访").await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let error = clerk.text_of("#content-error").await?;
+    assert!(error.starts_with("诉求内容"), "{error}");
+    assert!(error.contains("must not be empty"), "{error}");
+    assert_eq!(clerk.value_of("信访人").await?, "张三", "the value is kept");
+    assert_eq!(clerk.value_of("联系电话").await?, "13800138000");
+    assert_eq!(
+        clerk
+            .field("诉求内容")
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref(),
+        Some("true")
+    );
+    // A wrong identity number: the error names that field, the demand is kept.
+    clerk
+        .type_into("诉求内容", "小区道路破损，雨天积水")
+        .await?;
+    clerk.type_into("公民身份号码", "44152119800101001").await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let error = clerk.text_of("#id_number-error").await?;
+    assert!(error.starts_with("公民身份号码"), "{error}");
+    assert_eq!(clerk.value_of("诉求内容").await?, "小区道路破损，雨天积水");
+    clerk.screenshot(&shots(), "register-refused").await?;
+    // Corrected: registered.
+    clerk
+        .type_into("公民身份号码", &id_number("44152119800101001"))
+        .await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let case_no = clerk.text_of("#case-no").await?;
+    assert!(case_no.starts_with(COMM_A), "{case_no}");
+    assert!(clerk.text_of("#registered").await?.contains(&case_no));
+    assert_eq!(clerk.text_of("#petitioner").await?, "张三");
+    clerk.screenshot(&shots(), "case-registered").await?;
+    // Nothing half-written: the refused attempts left no case behind.
+    assert_eq!(fed.list(COMM_A).await?, vec![case_no.clone()]);
+    clerk.close().await?;
+
+    let town = driver.browser().await?;
+    sign_in(&town, &fed, TOWN_A, "handler").await?;
+    let row = wait_on_worklist(&town, &fed, TOWN_A, "open-cases", &case_no).await?;
+    assert!(row.contains("张三"), "{row}");
+    town.screenshot(&shots(), "worklist-town").await?;
+    town.close().await?;
+
+    let county = driver.browser().await?;
+    sign_in(&county, &fed, COUNTY, "handler").await?;
+    wait_on_worklist(&county, &fed, COUNTY, "open-cases", &case_no).await?;
+    county.close().await?;
+
+    // The county holds it, so it has passed the point where a sibling would
+    // have got it: the other township's worklist does not show it.
+    let other = driver.browser().await?;
+    sign_in(&other, &fed, TOWN_B, "handler").await?;
+    other
+        .goto(&format!("{}/work", console(&fed, TOWN_B)))
+        .await?;
+    let text = other.page_text().await?;
+    assert!(!text.contains(&case_no), "{text}");
+    assert!(!other.has(&format!("tr[data-case='{case_no}']")).await?);
+    other.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// The county's handler screens and forwards a case to a town in the browser;
+/// the town's worklist shows it with its deadline among what was sent to it; the
+/// town objects; the county's case file shows the objection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
+    let test = "a_forward_and_an_objection_in_the_browser";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    for unit in [COUNTY, TOWN_A] {
+        fed.add_user(unit, "handler", &["handler"], PASSWORD)
+            .await?;
+    }
+    let case_no = fed
+        .register(COUNTY, "李四", "征地补偿未到位")
+        .await?
+        .case_no;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+
+    let county = driver.browser().await?;
+    sign_in(&county, &fed, COUNTY, "handler").await?;
+    let case_url = format!("{}/case/{case_no}", console(&fed, COUNTY));
+    county.goto(&case_url).await?;
+    county.open("details[data-step='screening']").await?;
+    county
+        .pick_in("details[data-step='screening']", "甄别结果", "受理")
+        .await?;
+    county
+        .press("details[data-step='screening']", "甄别")
+        .await?;
+    assert!(county.text_of("#done").await?.contains("甄别"));
+    let due = in_days(20);
+    county.open("details[data-step='forward']").await?;
+    county
+        .pick_in("details[data-step='forward']", "接收单位", "海城镇")
+        .await?;
+    county
+        .set_date("details[data-step='forward']", "办理期限", &due)
+        .await?;
+    county.press("details[data-step='forward']", "转送").await?;
+    assert!(county.text_of("#done").await?.contains("转送"));
+    assert_eq!(county.text_of("#handling-unit").await?, "海城镇");
+    county.screenshot(&shots(), "case-forwarded").await?;
+
+    let town = driver.browser().await?;
+    sign_in(&town, &fed, TOWN_A, "handler").await?;
+    let row = wait_on_worklist(&town, &fed, TOWN_A, "awaiting-cases", &case_no).await?;
+    assert!(row.contains("李四"), "{row}");
+    let deadline = town
+        .text_of(&format!(
+            "#awaiting-cases tr[data-case='{case_no}'] td:nth-child(6)"
+        ))
+        .await?;
+    assert!(
+        chrono::NaiveDate::parse_from_str(deadline.trim(), "%Y-%m-%d").is_ok(),
+        "the town sees a deadline: {deadline:?}"
+    );
+    town.screenshot(&shots(), "worklist-awaiting").await?;
+    town.goto(&format!("{}/case/{case_no}", console(&fed, TOWN_A)))
+        .await?;
+    town.open("details[data-step='objection']").await?;
+    town.type_in(
+        "details[data-step='objection']",
+        "理由",
+        "不属本镇职权，应由县自然资源局办理",
+    )
+    .await?;
+    town.press("details[data-step='objection']", "异议").await?;
+    assert!(town.text_of("#done").await?.contains("异议"));
+    town.close().await?;
+
+    let seen = wait_for("the objection at the county", PATIENCE, || async {
+        county.goto(&case_url).await?;
+        let t = county.text_of("#timeline").await?;
+        Ok(t.contains("不属本镇职权").then_some(t))
+    })
+    .await?;
+    assert!(seen.contains("异议") && seen.contains("海城镇"), "{seen}");
+    county.screenshot(&shots(), "case-file-objection").await?;
+    county.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// A viewer is offered no step, and a close forged from their browser is refused
+/// by the service and audited; a form without the session's CSRF token, one sent
+/// after signing out and one sent with an expired session are refused too; none
+/// changes the case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<()> {
+    let test = "forged_stale_and_unauthorized_forms_change_nothing";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(
+        Backend::Sqlite,
+        vec![(COUNTY, "海丰县", Tier::County, None)],
+    )
+    .await?;
+    fed.add_user(COUNTY, "viewer", &["viewer"], PASSWORD)
+        .await?;
+    fed.add_user(COUNTY, "handler", &["handler"], PASSWORD)
+        .await?;
+    let case_no = fed.register(COUNTY, "王五", "噪音扰民").await?.case_no;
+    let before = record_count(&fed, &case_no).await?;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let base = console(&fed, COUNTY);
+    let step_url = |kind: &str| format!("{base}/case/{case_no}/step/{kind}");
+
+    // The viewer: the case file without a single step to take.
+    let viewer = driver.browser().await?;
+    sign_in(&viewer, &fed, COUNTY, "viewer").await?;
+    viewer.goto(&format!("{base}/case/{case_no}")).await?;
+    assert_eq!(viewer.text_of("#petitioner").await?, "王五");
+    assert!(
+        !viewer.has("details.step").await?,
+        "a viewer is offered no step"
+    );
+    assert!(!viewer.has("#actions button").await?);
+    viewer.screenshot(&shots(), "case-file-viewer").await?;
+    // A close forged with the viewer's own session and CSRF token: the case
+    // service refuses it and the audit log names the viewer.
+    let csrf = csrf_on_page(&viewer).await?;
+    forge(
+        &viewer,
+        &step_url("closure"),
+        &[
+            ("facts_clear", "on"),
+            ("handled_in_place", "on"),
+            ("file_complete", "on"),
+        ],
+        Some(&csrf),
+    )
+    .await?;
+    assert_eq!(viewer.text_of("h1").await?, "无权执行此操作");
+    let msg = viewer.text_of(".message").await?;
+    assert!(
+        msg.contains("viewer") && msg.contains("case.closure"),
+        "{msg}"
+    );
+    let log = audit(&fed, COUNTY).await?;
+    assert!(
+        log.iter().any(|e| e.actor == "viewer"
+            && e.action == "case.closure"
+            && e.outcome == "refused"
+            && e.target == case_no),
+        "{log:?}"
+    );
+    viewer.close().await?;
+
+    // The handler: a note without the CSRF token is refused before any service.
+    let handler = driver.browser().await?;
+    sign_in(&handler, &fed, COUNTY, "handler").await?;
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    forge(
+        &handler,
+        &step_url("progress"),
+        &[("text", "伪造的进展")],
+        None,
+    )
+    .await?;
+    assert!(handler.page_text().await?.contains("防伪令牌"));
+    let log = audit(&fed, COUNTY).await?;
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "handler" && e.action == "console.form" && e.outcome == "refused"),
+        "{log:?}"
+    );
+    // An expired session: the form was loaded, then the token ran out.
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    handler.open("details[data-step='progress']").await?;
+    handler
+        .type_in("details[data-step='progress']", "内容", "会话过期后提交")
+        .await?;
+    let db = fed.db(COUNTY).await?;
+    sqlx::query("UPDATE node_tokens SET expires_ms = 1 WHERE user_name = 'handler'")
+        .execute(db.pool())
+        .await?;
+    handler
+        .press("details[data-step='progress']", "办理进展")
+        .await?;
+    assert!(handler.page_text().await?.contains("请重新登录"));
+    // Signed out: the old page's form no longer works, and pages ask to sign in.
+    sign_in(&handler, &fed, COUNTY, "handler").await?;
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    let csrf = csrf_on_page(&handler).await?;
+    handler
+        .press("header form[action='/logout']", "退出")
+        .await?;
+    assert_eq!(handler.text_of("h1").await?, "登录");
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    forge(
+        &handler,
+        &step_url("progress"),
+        &[("text", "退出后提交")],
+        Some(&csrf),
+    )
+    .await?;
+    assert!(handler.page_text().await?.contains("请重新登录"));
+    handler.goto(&format!("{base}/work")).await?;
+    assert_eq!(handler.text_of("h1").await?, "登录");
+    handler.close().await?;
+
+    assert_eq!(
+        record_count(&fed, &case_no).await?,
+        before,
+        "no refused form wrote anything"
+    );
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
