@@ -12,7 +12,6 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::chromium;
 use crate::skip::{Dependency, skip};
 
 /// Environment variable naming the driver binary; it wins over the search.
@@ -231,6 +230,11 @@ impl Browser {
             .with_context(|| format!("no option {text:?} in {label:?}"))?;
         option.click().await?;
         Ok(())
+    }
+
+    /// Picks the option shown as `text` in the list labelled `label`.
+    pub async fn pick(&self, label: &str, text: &str) -> anyhow::Result<()> {
+        self.pick_in("body", label, text).await
     }
 
     /// Opens the collapsed section at `css` (a `<details>`) by clicking its summary.

@@ -15,8 +15,12 @@ use xinfang_tests::*;
 
 const PASSWORD: &str = "console-password";
 
+/// Where screenshots go: `console-screenshots/` in the build's target folder.
 fn shots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("console-screenshots")
 }
 
 fn console(fed: &Federation, unit: &str) -> String {

@@ -139,7 +139,7 @@ fn facts(lang: Lang, v: &pb::CaseView) -> Markup {
                     @if d.overdue { " " span.late { (w::OVERDUE.get(lang)) } }
                 }
             }
-            dt { (w::REGISTERED_AT.get(lang)) } dd { (v.unit_name) " " (v.registered_at) }
+            dt { (w::REGISTERED_AT.get(lang)) } dd { (v.unit_name) " " (page::local_time(&v.registered_at)) }
             dt { (field("petitioner")) } dd #petitioner { (v.petitioner) }
             @if !v.id_number.is_empty() || !v.id_masked.is_empty() {
                 dt { (field("id_number")) }
@@ -169,7 +169,7 @@ fn timeline(lang: Lang, v: &pb::CaseView) -> Markup {
         ol.timeline #timeline {
             @for r in &v.records {
                 li data-kind=(r.kind) {
-                    span.when { (r.at.get(..16).unwrap_or(&r.at).replace('T', " ")) " · " (r.unit_name)
+                    span.when { (page::local_time(&r.at)) " · " (r.unit_name)
                         @if !r.by.is_empty() { " · " (w::BY.get(lang)) " " (r.by) } }
                     br;
                     strong { (r.step_label) } " " (r.detail)

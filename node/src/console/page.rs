@@ -113,6 +113,17 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
     }
 }
 
+/// An instant from a view (RFC 3339, UTC) as a clerk reads it: the date and
+/// minute in China Standard Time, the time the office keeps (as `case::state`
+/// counts days).
+pub fn local_time(rfc3339: &str) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600);
+    match (chrono::DateTime::parse_from_rfc3339(rfc3339), china) {
+        (Ok(t), Some(tz)) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        _ => rfc3339.to_owned(),
+    }
+}
+
 /// The hidden CSRF field of a form.
 pub fn csrf(s: &Session) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(s.csrf); }
