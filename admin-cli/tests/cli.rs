@@ -1222,12 +1222,13 @@ fn accounts_through_the_cli_login_users_and_a_refused_action() {
 }
 
 /// A loopback port that is free, and free again `offset` above it.
-fn free_port_with(offset: u16) -> u16 {
+fn free_port_with(offsets: &[u16]) -> u16 {
     loop {
         let p = free_port();
-        if p.checked_add(offset)
-            .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
-        {
+        if offsets.iter().all(|offset| {
+            p.checked_add(*offset)
+                .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
+        }) {
             return p;
         }
     }
@@ -1250,7 +1251,8 @@ fn scrape(addr: &str) -> Option<String> {
 /// port; `None` if `up` ended before listing them.
 fn start_up(f: &Fixture) -> Option<(Killed, Value, u16)> {
     use std::io::BufRead;
-    let (county, town) = (free_port_with(2000), free_port_with(2000));
+    // Metrics at +2000 and the console at +3000 from each replication port.
+    let (county, town) = (free_port_with(&[2000, 3000]), free_port_with(&[2000, 3000]));
     std::fs::write(
         &f.topology,
         format!(
@@ -1305,6 +1307,17 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
         .expect("the town's metrics address")
         .to_owned();
     assert_eq!(town_metrics, format!("127.0.0.1:{}", town + 2000));
+    let town_console = nodes
+        .iter()
+        .find(|n| n["unit"] == TOWN)
+        .and_then(|n| n["console"].as_str())
+        .expect("the town's console URL")
+        .to_owned();
+    assert_eq!(town_console, format!("https://127.0.0.1:{}/", town + 3000));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", town + 3000)).is_ok(),
+        "the town's console listens"
+    );
 
     // The walkthrough: a user made with the operator certificate signs in and
     // registers; the county sees the case.

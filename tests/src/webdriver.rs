@@ -275,16 +275,35 @@ impl Browser {
         Ok(())
     }
 
-    /// Waits until an element matching `css` is on the page; its text.
+    /// Waits until an element matching `css` is on the page; its text. (A page
+    /// replaced while it is read is read again.)
     pub async fn text_of(&self, css: &str) -> anyhow::Result<String> {
-        let e = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("nothing matches {css}"))?;
-        Ok(e.text().await?)
+        self.text_when(css, |_| true).await
+    }
+
+    /// Waits until an element matching `css` shows a text `ready` accepts (a
+    /// click's new page may still be on its way); that text.
+    pub async fn text_when(
+        &self,
+        css: &str,
+        ready: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let mut last = String::new();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                match e.text().await {
+                    Ok(t) if ready(&t) => return Ok(t),
+                    Ok(t) => last = t,
+                    // Stale: the page changed under us; look again.
+                    Err(_) => {}
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("waited {PATIENCE:?} for {css} to show what was expected; last: {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Whether an element matching `css` is on the page now.

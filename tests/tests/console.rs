@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use xinfang_hub::Tier;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accounts_client::AccountsClient;
@@ -33,11 +35,9 @@ async fn sign_in(b: &Browser, fed: &Federation, unit: &str, user: &str) -> anyho
     b.type_into("用户名", user).await?;
     b.type_into("密码", PASSWORD).await?;
     b.press("form[action='/login']", "登录").await?;
-    let h1 = b.text_of("h1").await?;
-    anyhow::ensure!(
-        h1 == "我的待办",
-        "after signing in as {user} at {unit}: {h1}"
-    );
+    b.text_when("h1", |t| t == "我的待办")
+        .await
+        .with_context(|| format!("signing in as {user} at {unit}"))?;
     Ok(())
 }
 
@@ -236,10 +236,11 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
         return Ok(());
     };
     let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
-    for unit in [COUNTY, TOWN_A] {
-        fed.add_user(unit, "handler", &["handler"], PASSWORD)
-            .await?;
-    }
+    // The county's user also approves, and so may try to close.
+    fed.add_user(COUNTY, "handler", &["handler", "approver"], PASSWORD)
+        .await?;
+    fed.add_user(TOWN_A, "handler", &["handler"], PASSWORD)
+        .await?;
     let case_no = fed
         .register(COUNTY, "李四", "征地补偿未到位")
         .await?
@@ -257,7 +258,7 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
     county
         .press("details[data-step='screening']", "甄别")
         .await?;
-    assert!(county.text_of("#done").await?.contains("甄别"));
+    county.text_when("#done", |t| t.contains("甄别")).await?;
     let due = in_days(20);
     county.open("details[data-step='forward']").await?;
     county
@@ -267,7 +268,7 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
         .set_date("details[data-step='forward']", "办理期限", &due)
         .await?;
     county.press("details[data-step='forward']", "转送").await?;
-    assert!(county.text_of("#done").await?.contains("转送"));
+    county.text_when("#done", |t| t.contains("转送")).await?;
     assert_eq!(county.text_of("#handling-unit").await?, "海城镇");
     county.screenshot(&shots(), "case-forwarded").await?;
 
@@ -295,7 +296,7 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
     )
     .await?;
     town.press("details[data-step='objection']", "异议").await?;
-    assert!(town.text_of("#done").await?.contains("异议"));
+    town.text_when("#done", |t| t.contains("异议")).await?;
     town.close().await?;
 
     let seen = wait_for("the objection at the county", PATIENCE, || async {
@@ -306,6 +307,25 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
     .await?;
     assert!(seen.contains("异议") && seen.contains("海城镇"), "{seen}");
     county.screenshot(&shots(), "case-file-objection").await?;
+
+    // Closing now: refused, each of the five conditions named beside the form.
+    county.open("details[data-step='closure']").await?;
+    county.press("details[data-step='closure']", "办结").await?;
+    let refusal = county
+        .text_of("details[data-step='closure'] .error")
+        .await?;
+    for condition in [
+        "事实不清",
+        "问题未处理到位",
+        "无包案领导审批意见",
+        "无信访人明确意见",
+        "案卷不完整",
+    ] {
+        assert!(refusal.contains(condition), "{condition} in {refusal}");
+    }
+    let blockers = county.text_of("#blockers").await?;
+    assert_eq!(blockers.lines().count(), 5, "{blockers}");
+    county.screenshot(&shots(), "closure-refused").await?;
     county.close().await?;
     drop(driver);
     fed.shutdown().await;
@@ -348,6 +368,17 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
     );
     assert!(!viewer.has("#actions button").await?);
     viewer.screenshot(&shots(), "case-file-viewer").await?;
+    // English on asking, remembered for the next page; Chinese again on asking.
+    viewer
+        .goto(&format!("{base}/case/{case_no}?lang=en"))
+        .await?;
+    assert!(viewer.text_of("h1").await?.starts_with("Case "));
+    assert_eq!(viewer.text_of("#status").await?, "registered");
+    viewer.goto(&format!("{base}/work")).await?;
+    assert_eq!(viewer.text_of("h1").await?, "My work");
+    viewer
+        .goto(&format!("{base}/case/{case_no}?lang=zh"))
+        .await?;
     // A close forged with the viewer's own session and CSRF token: the case
     // service refuses it and the audit log names the viewer.
     let csrf = csrf_on_page(&viewer).await?;
@@ -362,7 +393,7 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
         Some(&csrf),
     )
     .await?;
-    assert_eq!(viewer.text_of("h1").await?, "无权执行此操作");
+    viewer.text_when("h1", |t| t == "无权执行此操作").await?;
     let msg = viewer.text_of(".message").await?;
     assert!(
         msg.contains("viewer") && msg.contains("case.closure"),
@@ -389,7 +420,9 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
         None,
     )
     .await?;
-    assert!(handler.page_text().await?.contains("防伪令牌"));
+    handler
+        .text_when("body", |t| t.contains("防伪令牌"))
+        .await?;
     let log = audit(&fed, COUNTY).await?;
     assert!(
         log.iter()
@@ -409,7 +442,9 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
     handler
         .press("details[data-step='progress']", "办理进展")
         .await?;
-    assert!(handler.page_text().await?.contains("请重新登录"));
+    handler
+        .text_when("body", |t| t.contains("请重新登录"))
+        .await?;
     // Signed out: the old page's form no longer works, and pages ask to sign in.
     sign_in(&handler, &fed, COUNTY, "handler").await?;
     handler.goto(&format!("{base}/case/{case_no}")).await?;
@@ -417,7 +452,7 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
     handler
         .press("header form[action='/logout']", "退出")
         .await?;
-    assert_eq!(handler.text_of("h1").await?, "登录");
+    handler.text_when("h1", |t| t == "登录").await?;
     handler.goto(&format!("{base}/case/{case_no}")).await?;
     forge(
         &handler,
@@ -426,7 +461,9 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
         Some(&csrf),
     )
     .await?;
-    assert!(handler.page_text().await?.contains("请重新登录"));
+    handler
+        .text_when("body", |t| t.contains("请重新登录"))
+        .await?;
     handler.goto(&format!("{base}/work")).await?;
     assert_eq!(handler.text_of("h1").await?, "登录");
     handler.close().await?;

@@ -427,6 +427,56 @@ impl CaseService {
         Ok(out)
     }
 
+    /// Which of `steps` `who` may be offered on the case now: their roles allow
+    /// the step (the table `act` checks) and this node's unit may write that kind
+    /// of record on the case as it stands (`may_write`, which `act`'s rules ask
+    /// too). Whether the rest of a step's rules admit it is told when it is asked.
+    pub async fn steps_open_to(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        steps: &[Step],
+    ) -> Result<Vec<Step>, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::ReadCases, case_no)
+            .await?;
+        let allowed: Vec<Step> = steps
+            .iter()
+            .copied()
+            .filter(|s| crate::auth::any_allowed(&who.roles, Action::Step(*s)))
+            .collect();
+        if allowed.is_empty() {
+            return Ok(allowed);
+        }
+        let Some(held) = self.hub().get(case_no).await? else {
+            return Ok(Vec::new());
+        };
+        let d = held.loaded.doc;
+        let Some(h) = document::header(&d) else {
+            return Ok(Vec::new());
+        };
+        let (records, _) = document::read_records(&d);
+        let ctx = self.context();
+        let now = self.clock();
+        let today = state::local_day(now);
+        let derived = state::derive(&h, &records, &ctx, today);
+        let me = self.hub().me();
+        Ok(allowed
+            .into_iter()
+            .filter(|step| {
+                let probe = Record {
+                    id: format!("{me}-probe"),
+                    unit: me.clone(),
+                    at: now,
+                    body: Body::stand_in(*step, me, today),
+                    by: None,
+                };
+                super::may_write(ctx.topology, &h.registered_by, &derived, &probe).is_ok()
+            })
+            .collect())
+    }
+
     /// A progress note is a progress record; it goes through the same rules.
     pub async fn add_note(
         &self,

@@ -53,8 +53,8 @@ pub async fn page(
         Ok(s) => s,
         Err(r) => return r.reply(lang, true),
     };
-    match c.cases().get(&s.who, &case_no, lang).await {
-        Ok(view) => render(&c, &s, &view, &shown, None).into_response(),
+    match file(&c, &s, &case_no).await {
+        Ok((view, offered)) => render(&c, &s, &view, &offered, &shown, None).into_response(),
         Err(e) => Refused::from(e).reply(lang, true),
     }
 }
@@ -109,14 +109,28 @@ pub async fn act(
             }
         }
     };
-    match c.cases().get(&s.who, &case_no, lang).await {
-        Ok(view) => (
+    match file(&c, &s, &case_no).await {
+        Ok((view, offered)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&c, &s, &view, &Shown::default(), Some(refusal)),
+            render(&c, &s, &view, &offered, &Shown::default(), Some(refusal)),
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(lang, false),
     }
+}
+
+/// The case as the service shows it to `s`, and the steps to offer them on it.
+async fn file(
+    c: &Console,
+    s: &Session,
+    case_no: &str,
+) -> Result<(pb::CaseView, Vec<Step>), NodeError> {
+    let view = c.cases().get(&s.who, case_no, s.lang).await?;
+    let offered = c
+        .cases()
+        .steps_open_to(&s.who, case_no, &steps::OFFERED)
+        .await?;
+    Ok((view, offered))
 }
 
 fn facts(lang: Lang, v: &pb::CaseView) -> Markup {
@@ -244,11 +258,11 @@ fn render(
     c: &Console,
     s: &Session,
     v: &pb::CaseView,
+    offered: &[Step],
     shown: &Shown,
     refusal: Option<Refusal>,
 ) -> Markup {
     let lang = s.lang;
-    let offered = steps::offered_to(&s.who.roles);
     let title = format!("{} {}", w::CASE_FILE.get(lang), v.case_no);
     let done = shown.done.as_deref().and_then(Step::from_kind);
     let body = html! {
@@ -275,7 +289,7 @@ fn render(
             @if offered.is_empty() {
                 p.hint { (w::NO_ACTIONS.get(lang)) }
             }
-            @for step in &offered {
+            @for step in offered {
                 (step_form(c, s, v, *step, refusal.as_ref()))
             }
         }

@@ -1,7 +1,8 @@
 //! The small form of each step a person may take on a case, and how a filled
 //! form becomes the record the case service is asked to write. Which steps are
-//! offered is the roles table's answer (`auth::any_allowed`); whether a step is
-//! admitted now is the lifecycle's, told by the service when it is submitted.
+//! offered is the case service's answer (`steps_open_to`: the roles table and
+//! who may write each kind of record); whether a step is admitted now is the
+//! lifecycle's, told by the service when it is submitted.
 //! Choices are labelled from `case::labels`.
 
 use std::collections::HashMap;
@@ -10,7 +11,6 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::words as w;
-use crate::auth::{Action, Role, any_allowed};
 use crate::case::labels;
 use crate::case::record::{Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track};
 use crate::labels::Label;
@@ -37,14 +37,6 @@ pub const OFFERED: [Step; 18] = [
     Step::ReviewRequest,
     Step::ReviewDecision,
 ];
-
-/// The steps `roles` may take, by the same table the service checks.
-pub fn offered_to(roles: &[Role]) -> Vec<Step> {
-    OFFERED
-        .into_iter()
-        .filter(|s| any_allowed(roles, Action::Step(*s)))
-        .collect()
-}
 
 /// What kind of input a field is.
 pub enum Input {
@@ -301,11 +293,5 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}: {v}", step.kind()));
             assert_eq!(Step::of(&body), step);
         }
-    }
-
-    #[test]
-    fn a_viewer_is_offered_nothing() {
-        assert!(offered_to(&[Role::Viewer]).is_empty());
-        assert!(offered_to(&[Role::Handler]).contains(&Step::Forward));
     }
 }

@@ -34,6 +34,7 @@ pub const NONE: Label = Label::new("暂无", "None");
 pub const SEARCH: Label = Label::new("案件编号或信访人", "Case number or petitioner");
 pub const STATUS: Label = Label::new("状态", "Status");
 pub const ANY: Label = Label::new("全部", "Any");
+pub const UNIT_BELOW: Label = Label::new("下级单位", "Unit below");
 pub const FILTER: Label = Label::new("筛选", "Filter");
 pub const CASE_NO: Label = Label::new("案件编号", "Case number");
 pub const HANDLING_UNIT: Label = Label::new("承办单位", "Handling unit");

@@ -32,6 +32,11 @@ pub struct Filter {
     #[serde(default)]
     status: String,
     #[serde(default)]
+    category: String,
+    /// A unit below us: only the cases of its subtree.
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
     page: u32,
 }
 
@@ -78,6 +83,8 @@ async fn build(
                 by_deadline: true,
                 search: f.q.clone(),
                 status: f.status.clone(),
+                category: f.category.clone(),
+                subtree: f.unit.clone(),
                 ..ListQuery::default()
             },
             lang,
@@ -85,6 +92,19 @@ async fn build(
         .await?;
     let more = open.len() > PAGE_SIZE as usize;
     open.truncate(PAGE_SIZE as usize);
+    let field = |name: &str| {
+        labels::registration_field(name)
+            .map(|l| l.get(lang))
+            .unwrap_or_default()
+    };
+    // The units below us, in tree order, to narrow the list to one's subtree.
+    let (me, topology) = cases.hub_topology();
+    let below: Vec<(String, String)> = topology
+        .tree_order(me)
+        .into_iter()
+        .filter(|u| u != me)
+        .filter_map(|u| topology.unit(&u).map(|x| (u.to_string(), x.name.clone())))
+        .collect();
     let title = w::MY_WORK.get(lang);
     let body = html! {
         h1 { (title) }
@@ -105,6 +125,26 @@ async fn build(
                         option value="" { (w::ANY.get(lang)) }
                         @for st in STATUSES.into_iter().filter(|s| s.is_open()) {
                             option value=(st.code()) selected[f.status == st.code()] { (labels::status(st).get(lang)) }
+                        }
+                    }
+                }
+                div {
+                    label for="category" { (field("category")) } br;
+                    select id="category" name="category" {
+                        option value="" { (w::ANY.get(lang)) }
+                        @for e in &cases.taxonomy().category {
+                            option value=(e.code) selected[f.category == e.code] { (e.name) }
+                        }
+                    }
+                }
+                @if !below.is_empty() {
+                    div {
+                        label for="unit" { (w::UNIT_BELOW.get(lang)) } br;
+                        select id="unit" name="unit" {
+                            option value="" { (w::ANY.get(lang)) }
+                            @for (code, name) in &below {
+                                option value=(code) selected[&f.unit == code] { (name) }
+                            }
                         }
                     }
                 }
@@ -138,9 +178,11 @@ fn link(f: &Filter, page: u32) -> String {
             .collect()
     };
     format!(
-        "/work?q={}&status={}&page={page}",
+        "/work?q={}&status={}&category={}&unit={}&page={page}",
         enc(&f.q),
-        enc(&f.status)
+        enc(&f.status),
+        enc(&f.category),
+        enc(&f.unit)
     )
 }
 
