@@ -418,16 +418,17 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         rules.clone(),
         sets,
     ));
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
+        .with_ledger(ledger.clone());
+    let guard = Arc::new(Guard::new(accounts));
     let reports = Arc::new(ReportService::new(
         hub.clone(),
         db.clone(),
         projector.clone(),
         rules.clone(),
         schedules.clone(),
+        guard.clone(),
     ));
-    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
-        .with_ledger(ledger.clone());
-    let guard = Arc::new(Guard::new(accounts));
     let cases = Arc::new(CaseService::new(CaseDeps {
         hub: hub.clone(),
         db: db.clone(),
@@ -468,7 +469,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
                 .max_decoding_message_size(api_limits.max_import_bytes),
         )
         .add_service(
-            ReportsServer::new(ReportsApi::new(reports, guard.clone()))
+            ReportsServer::new(ReportsApi::new(reports))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(

@@ -28,6 +28,11 @@ mod worklist;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::case::service::CaseService;
@@ -76,5 +81,26 @@ pub fn router(console: Console) -> Router {
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))
+        .layer(axum::middleware::map_response(hardened))
         .with_state(console)
+}
+
+/// Headers every answer carries: pages hold personal data and are not kept in
+/// a shared office PC's cache; nothing runs but the node's own script; no other
+/// site may frame a page (clickjacking) or have a response sniffed as another type.
+async fn hardened(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
 }
