@@ -412,15 +412,16 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let sealer = keys.clone().map(|k| {
         crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone(), pii.clone())
     });
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
+        .with_ledger(ledger.clone());
+    let guard = Arc::new(Guard::new(accounts));
     let schedules = Arc::new(ScheduleService::new(
         hub.clone(),
         db.clone(),
         rules.clone(),
         sets,
+        guard.clone(),
     ));
-    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
-        .with_ledger(ledger.clone());
-    let guard = Arc::new(Guard::new(accounts));
     let reports = Arc::new(ReportService::new(
         hub.clone(),
         db.clone(),
@@ -465,7 +466,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(NodeServer::new(api).max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(
-            SchedulesServer::new(SchedulesApi::new(schedules.clone(), guard.clone()))
+            SchedulesServer::new(SchedulesApi::new(schedules.clone()))
                 .max_decoding_message_size(api_limits.max_import_bytes),
         )
         .add_service(

@@ -80,7 +80,7 @@ impl ReportService {
         let month = Month::of(scope.from);
         let board = self
             .schedules
-            .filings(pb::FilingsRequest {
+            .board(pb::FilingsRequest {
                 month: month.to_string(),
                 unit: scope.unit.to_string(),
             })
