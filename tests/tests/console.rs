@@ -351,6 +351,8 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
         .await?;
     fed.add_user(COUNTY, "handler", &["handler"], PASSWORD)
         .await?;
+    fed.add_user(COUNTY, "admin", &["administrator"], PASSWORD)
+        .await?;
     let case_no = fed.register(COUNTY, "王五", "噪音扰民").await?.case_no;
     let before = record_count(&fed, &case_no).await?;
     let driver = Driver::start(&chromium, &chromedriver).await?;
@@ -407,7 +409,25 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
             && e.target == case_no),
         "{log:?}"
     );
+    // The audit log is not the viewer's to read: no link, and the page refuses.
+    assert!(!viewer.has("a[href='/admin/audit']").await?);
+    viewer.goto(&format!("{base}/admin/audit")).await?;
+    viewer.text_when("h1", |t| t == "无权执行此操作").await?;
     viewer.close().await?;
+
+    // The administrator reads the refusal in the console's audit log.
+    let admin = driver.browser().await?;
+    sign_in(&admin, &fed, COUNTY, "admin").await?;
+    admin.goto(&format!("{base}/admin/audit?refused=1")).await?;
+    let row = admin
+        .text_of("#audit tr[data-action='case.closure']")
+        .await?;
+    assert!(
+        row.contains("viewer") && row.contains(&case_no) && row.contains("已拒绝"),
+        "{row}"
+    );
+    admin.screenshot(&shots(), "audit-log").await?;
+    admin.close().await?;
 
     // The handler: a note without the CSRF token is refused before any service.
     let handler = driver.browser().await?;

@@ -81,6 +81,10 @@ pub fn bearer<T>(req: &Request<T>) -> Result<Option<String>, NodeError> {
     }
 }
 
+/// Lines of the audit log shown when the caller names no number, and the most.
+pub const DEFAULT_AUDIT_PAGE: u32 = 100;
+pub const MAX_AUDIT_PAGE: u32 = 10_000;
+
 /// A successful sign-in: the token and until when it lives.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -242,6 +246,31 @@ impl Guard {
             reason: reason.to_owned(),
         };
         self.write(&e).await;
+    }
+
+    /// The last `limit` lines of the audit log (oldest first; 0: the default
+    /// page), optionally refusals only or one actor's, for a caller allowed to
+    /// read it. Every front reads the log here.
+    pub async fn audit_log(
+        &self,
+        who: &Actor,
+        limit: u32,
+        refused_only: bool,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, NodeError> {
+        self.authorize(who, Action::ReadAudit, "").await?;
+        let limit = match limit {
+            0 => DEFAULT_AUDIT_PAGE,
+            n if n > MAX_AUDIT_PAGE => {
+                return Err(NodeError::invalid(
+                    "limit",
+                    format!("must be at most {MAX_AUDIT_PAGE}"),
+                ));
+            }
+            n => n,
+        };
+        let actor = actor.map(str::trim).filter(|a| !a.is_empty());
+        self.accounts.audit_log(limit, refused_only, actor).await
     }
 
     /// Whether `who` may take `action` on `target`; a refusal is logged, audited

@@ -268,7 +268,11 @@ fn render(
     let body = html! {
         h1 { (w::CASE_FILE.get(lang)) " " span #case-no { (v.case_no) } }
         @if shown.registered.is_some() {
-            p.notice role="status" id="registered" { (w::REGISTERED.get(lang)) " " (v.case_no) }
+            p.notice role="status" id="registered" {
+                (w::REGISTERED.get(lang)) " " (v.case_no) " "
+                // Shown by the script; without it the browser's own Print does the same.
+                button type="button" data-print hidden { (w::PRINT.get(lang)) }
+            }
         }
         @if let Some(step) = done {
             p.notice role="status" id="done" { (w::DONE.get(lang)) "：" (labels::step(step).get(lang)) }

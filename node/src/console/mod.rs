@@ -12,8 +12,10 @@
 //! - [`session`]: the session cookie (the login token), CSRF tokens, language.
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
-//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`]: the pages.
+//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`]:
+//!   the pages.
 
+mod audit;
 mod case_file;
 pub mod listen;
 mod page;
@@ -78,6 +80,7 @@ pub fn router(console: Console) -> Router {
         .route("/register", get(register::form).post(register::submit))
         .route("/case/{case_no}", get(case_file::page))
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
+        .route("/admin/audit", get(audit::page))
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))

@@ -8,6 +8,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::Console;
 use super::session::{CSRF_FIELD, Session};
 use super::words as w;
+use crate::auth::{Action, any_allowed};
 use crate::labels::Lang;
 
 const CSS: &str = include_str!("assets/console.css");
@@ -38,6 +39,7 @@ pub async fn js() -> impl IntoResponse {
 pub enum Nav {
     Work,
     Register,
+    Audit,
     Other,
 }
 
@@ -96,6 +98,9 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                     nav {
                         a href="/work" aria-current=[current(Nav::Work)] { (w::MY_WORK.get(lang)) }
                         a href="/register" aria-current=[current(Nav::Register)] { (w::REGISTER.get(lang)) }
+                        @if any_allowed(&s.who.roles, Action::ReadAudit) {
+                            a href="/admin/audit" aria-current=[current(Nav::Audit)] { (w::AUDIT.get(lang)) }
+                        }
                     }
                     span.who {
                         (s.who.display_name) " (" (s.who.name) ") "

@@ -95,3 +95,15 @@ pub const FACTS_CLEAR: Label = Label::new("事实已查清", "Facts are clear");
 pub const HANDLED_IN_PLACE: Label = Label::new("问题已处理到位", "Handled in place");
 pub const FILE_COMPLETE: Label = Label::new("案卷完整", "Case file complete");
 pub const STAGE: Label = Label::new("阶段", "Stage");
+
+// The audit log.
+pub const AUDIT: Label = Label::new("审计日志", "Audit log");
+pub const REFUSED_ONLY: Label = Label::new("仅看被拒绝的", "Refusals only");
+pub const WHEN: Label = Label::new("时间", "When");
+pub const ROLES: Label = Label::new("角色", "Roles");
+pub const WHAT: Label = Label::new("操作", "Action");
+pub const TARGET: Label = Label::new("对象", "Target");
+pub const OUTCOME: Label = Label::new("结果", "Outcome");
+pub const ALLOWED: Label = Label::new("已允许", "Allowed");
+pub const DENIED_OUTCOME: Label = Label::new("已拒绝", "Refused");
+pub const PRINT: Label = Label::new("打印回执", "Print a receipt");

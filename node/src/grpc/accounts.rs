@@ -13,9 +13,6 @@ use xinfang_hub::quarantine;
 use crate::auth::{Action, Actor, Guard, User, Via};
 use crate::error::NodeError;
 
-const DEFAULT_AUDIT: u32 = 100;
-const MAX_AUDIT: u32 = 10_000;
-
 pub struct AccountsApi {
     guard: Arc<Guard>,
     /// The node's database: the hub's quarantine is read from it.
@@ -212,26 +209,11 @@ impl AccountsRpc for AccountsApi {
     }
 
     async fn audit(&self, r: Request<pb::AuditRequest>) -> Answer<pb::AuditLog> {
-        self.guard.check(&r, Action::ReadAudit, "").await?;
+        let who = self.guard.authenticate(&r).await?;
         let req = r.into_inner();
-        let limit = match req.limit {
-            0 => DEFAULT_AUDIT,
-            n if n > MAX_AUDIT => {
-                return Err(
-                    NodeError::invalid("limit", format!("must be at most {MAX_AUDIT}")).into(),
-                );
-            }
-            n => n,
-        };
-        let actor = req.actor.trim();
         let entries = self
             .guard
-            .accounts()
-            .audit_log(
-                limit,
-                req.refused_only,
-                (!actor.is_empty()).then_some(actor),
-            )
+            .audit_log(&who, req.limit, req.refused_only, Some(&req.actor))
             .await?;
         Ok(Response::new(pb::AuditLog {
             entries: entries

@@ -1,4 +1,12 @@
 // Progressive enhancement only: every page works without this file.
+// A print button (the registration receipt) where the page offers one.
+(function () {
+  var buttons = document.querySelectorAll('[data-print]');
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].addEventListener('click', function () { window.print(); });
+  }
+})();
 // The registration form's subcategory list shows the chosen category's items.
 (function () {
   var cat = document.getElementById('category');
