@@ -497,3 +497,89 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
     fed.shutdown().await;
     Ok(())
 }
+
+/// A node with `--insecure` (plaintext) and its console at `console`.
+fn plaintext_node(
+    dir: &std::path::Path,
+    console: std::net::SocketAddr,
+) -> anyhow::Result<xinfang_node::server::NodeConfig> {
+    use std::sync::Arc;
+    use xinfang_hub::net::Security;
+    use xinfang_hub::{HubConfig, Topology, Unit};
+    let topology = Topology::from_units(vec![Unit {
+        code: code(COUNTY),
+        name: "海丰县".into(),
+        tier: Tier::County,
+        parent: None,
+        listen: "127.0.0.1:1".into(),
+        api: None,
+        attributes: Default::default(),
+    }])?;
+    Ok(xinfang_node::server::NodeConfig {
+        unit: code(COUNTY),
+        topology: Arc::new(topology),
+        data_dir: dir.join("data"),
+        db: None,
+        security: Security::Insecure,
+        durability: Default::default(),
+        hub: HubConfig::default(),
+        match_key: None,
+        limits: None,
+        rules_dirs: Vec::new(),
+        clock: None,
+        metrics_listen: None,
+        api: None,
+        token_ttl: std::time::Duration::from_secs(3600),
+        pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
+        console: Some(xinfang_node::server::ConsoleListen::Addr(console)),
+        api_limits: Default::default(),
+    })
+}
+
+/// Without TLS the console stays on this machine: an address beyond loopback is
+/// refused before anything is opened, as the API's is; on loopback it serves
+/// plain HTTP, and a page asks a signed-out browser to sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plaintext_console_stays_on_loopback() -> anyhow::Result<()> {
+    use xinfang_node::server::{self, StartError};
+    let dir = tempfile::tempdir()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let cfg = plaintext_node(dir.path(), "0.0.0.0:0".parse()?)?;
+    match server::start(cfg, listener).await {
+        Err(e @ StartError::ConsoleExposed { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("0.0.0.0") && msg.contains("TLS"), "{msg}");
+        }
+        Err(other) => anyhow::bail!("refused for another reason: {other}"),
+        Ok(node) => {
+            node.shutdown().await;
+            anyhow::bail!("a plaintext console on 0.0.0.0 started");
+        }
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is opened before the check"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let node = server::start(
+        plaintext_node(dir.path(), "127.0.0.1:0".parse()?)?,
+        listener,
+    )
+    .await?;
+    let at = node.console_addr.context("the console's address")?;
+    let (status, content_type, body) = http_get(at, "/login").await?;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(
+        body.contains("<label for=\"user\">用户名</label>"),
+        "{body}"
+    );
+    let (status, ..) = http_get(at, "/work").await?;
+    assert_eq!(status, 303, "a signed-out browser is sent to sign in");
+    let (status, content_type, css) = http_get(at, "/assets/console.css").await?;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/css") && css.contains("Microsoft YaHei"));
+    node.shutdown().await;
+    Ok(())
+}
