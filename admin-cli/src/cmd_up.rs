@@ -15,8 +15,9 @@ use xinfang_hub::{Topology, Unit};
 use xinfang_node::layout::FederationDir;
 
 use crate::cmd_pki::default_hosts;
-use crate::conn::ConnArgs;
+use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, print_json, table};
+use xinfang_proto::v1 as pb;
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
@@ -28,6 +29,68 @@ pub struct UpArgs {
     /// Plaintext links (local experiments only)
     #[arg(long)]
     pub insecure: bool,
+    /// Add a demo user (`demo`, every staff role, a new random password) at every
+    /// node and print it, to try the consoles. Only for a federation on this
+    /// machine (every `listen` on loopback).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// The user `up --demo` adds at every node.
+pub const DEMO_USER: &str = "demo";
+/// The roles the demo user holds: every staff role, not administrator.
+const DEMO_ROLES: [&str; 4] = ["registrar", "handler", "reviewer", "approver"];
+
+/// Whether every unit listens on this machine (the demo account is for such a
+/// federation only).
+fn all_local(topo: &Topology) -> bool {
+    topo.units().all(|u| {
+        u.listen
+            .rsplit_once(':')
+            .map(|(h, _)| h.trim_matches(['[', ']']))
+            .is_some_and(|h| {
+                h == "localhost"
+                    || h.parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            })
+    })
+}
+
+/// Adds the demo user at `conn`'s node as the operator, or gives an existing one
+/// the new password.
+async fn add_demo(conn: &ConnArgs, password: &str) -> anyhow::Result<()> {
+    let mut conn = conn.clone();
+    conn.cert_only = true;
+    let mut accounts = conn.accounts().await?;
+    let added = accounts
+        .add_user(pb::AddUserRequest {
+            name: DEMO_USER.into(),
+            display_name: "演示".into(),
+            roles: DEMO_ROLES.map(str::to_owned).to_vec(),
+            password: password.into(),
+        })
+        .await;
+    match added {
+        Ok(_) => Ok(()),
+        Err(s) if s.code() == tonic::Code::AlreadyExists => {
+            accounts
+                .set_password(pb::SetPasswordRequest {
+                    name: DEMO_USER.into(),
+                    password: password.into(),
+                    old_password: String::new(),
+                })
+                .await
+                .map_err(status_error)?;
+            Ok(())
+        }
+        Err(s) => Err(status_error(s)),
+    }
+}
+
+#[derive(Serialize)]
+struct DemoJson {
+    user: String,
+    password: String,
 }
 
 /// Makes sure the root, the operator certificate and every unit's node certificate
@@ -62,6 +125,9 @@ struct NodeJson {
     metrics: String,
     /// The staff console's URL; empty when none.
     console: String,
+    /// The demo account (`up --demo`), the same at every node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    demo: Option<DemoJson>,
     pid: u32,
     log: String,
 }
@@ -214,6 +280,11 @@ pub async fn stop_child(child: &mut Child, grace: Duration) {
 
 pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let topo = Topology::load(&args.file)?;
+    if args.demo && !all_local(&topo) {
+        bail!(
+            "--demo is for a federation on this machine: every unit's `listen` must be on loopback"
+        );
+    }
     let layout = FederationDir::new(&args.dir);
     if !args.insecure {
         ensure_pki(&topo, &layout)?;
@@ -221,6 +292,12 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the xinfang executable")?;
     let topo_path = std::fs::canonicalize(&args.file)?;
     let mut running: Vec<Running> = Vec::new();
+    // One password for the demo user at every node, new at each `up`.
+    let demo = args.demo.then(|| {
+        let mut bytes = [0u8; 9];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
     for u in topo.units() {
         let metrics = metrics_address(u);
         let console = console_address(u);
@@ -260,6 +337,10 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             Duration::from_secs(30),
         )
         .await;
+        let ready = match (ready, &demo) {
+            (Ok(()), Some(password)) => add_demo(&conn, password).await,
+            (other, _) => other,
+        };
         if let Err(e) = ready {
             for r in running.iter_mut() {
                 stop_child(&mut r.child, Duration::from_secs(5)).await;
@@ -278,6 +359,10 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
                 api: r.unit.api_address().unwrap_or_default(),
                 metrics: metrics_address(&r.unit).unwrap_or_default(),
                 console: console_url(&r.unit, args.insecure).unwrap_or_default(),
+                demo: demo.as_ref().map(|p| DemoJson {
+                    user: DEMO_USER.into(),
+                    password: p.clone(),
+                }),
                 pid: r.child.id().unwrap_or(0),
                 log: layout.log(&r.unit.code).display().to_string(),
             })
@@ -329,6 +414,15 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
             args.dir.display(),
             lang.t("按 Ctrl-C 停止。", "Press Ctrl-C to stop."),
         );
+        if let Some(password) = &demo {
+            println!(
+                "{} {DEMO_USER} / {password}",
+                lang.t(
+                    "演示账号（每个节点相同，仅本机联邦）：",
+                    "Demo account (the same at every node; this machine only):"
+                ),
+            );
+        }
         if !args.insecure {
             println!(
                 "{} {}",

@@ -1265,7 +1265,7 @@ fn start_up(f: &Fixture) -> Option<(Killed, Value, u16)> {
     .expect("write topology");
     let mut up = Killed(
         Command::new(exe())
-            .args(["up", "--json", "--dir"])
+            .args(["up", "--json", "--demo", "--dir"])
             .arg(f.fed())
             .arg(&f.topology)
             .stdout(Stdio::piped())
@@ -1318,6 +1318,11 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
         std::net::TcpStream::connect(("127.0.0.1", town + 3000)).is_ok(),
         "the town's console listens"
     );
+    // `--demo`: one account at every node, printed; it signs in.
+    let demo = &nodes[0]["demo"];
+    assert_eq!(demo["user"], "demo", "{nodes:?}");
+    let password = demo["password"].as_str().expect("the demo password");
+    assert!(nodes.iter().all(|n| n["demo"]["password"] == password));
 
     // The walkthrough: a user made with the operator certificate signs in and
     // registers; the county sees the case.
@@ -1329,6 +1334,16 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
     });
     let body = scrape(&town_metrics).expect("metrics answer");
     assert!(body.contains("xinfang_"), "{body}");
+    let out = f.at_stdin(
+        TOWN,
+        &["login", "--user", "demo", "--password-stdin"],
+        password,
+    );
+    assert!(
+        out.status.success(),
+        "the demo account signs in: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Ctrl-C stops every node and `up` itself, cleanly.
     nix::sys::signal::kill(
