@@ -208,8 +208,7 @@ fn step_form(
             .cloned()
             .unwrap_or_default()
     };
-    let (me, topology) = c.cases().hub_topology();
-    let _ = me;
+    let (_, topology) = c.cases().hub_topology();
     html! {
         details.step open[mine.is_some()] data-step=(step.kind()) {
             summary { (labels::step(step).get(lang)) }

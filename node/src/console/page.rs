@@ -93,6 +93,7 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
         html lang=(lang.tag()) {
             (head(lang, title))
             body {
+                a.skip href="#main" { (w::SKIP.get(lang)) }
                 header.top {
                     strong { (unit) }
                     nav {
@@ -111,7 +112,7 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                     }
                     (switch(lang))
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
                 script src="/assets/console.js" defer {}
             }
         }

@@ -7,6 +7,7 @@ use crate::labels::Label;
 pub const TITLE: Label = Label::new("信访工作平台", "Petition work console");
 pub const MY_WORK: Label = Label::new("我的待办", "My work");
 pub const REGISTER: Label = Label::new("登记", "Register");
+pub const SKIP: Label = Label::new("跳到正文", "Skip to the page");
 pub const SIGN_IN: Label = Label::new("登录", "Sign in");
 pub const SIGN_OUT: Label = Label::new("退出", "Sign out");
 pub const USER: Label = Label::new("用户名", "User name");
