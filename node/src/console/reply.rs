@@ -20,6 +20,9 @@ pub enum Refused {
     /// A form without this session's CSRF token.
     Forged,
     Denied(String),
+    /// A question the service cannot answer as asked (a bad filter in an
+    /// address, a step refused where no form shows it).
+    BadRequest(String),
     NotFound(String),
     Internal(String),
 }
@@ -33,7 +36,7 @@ impl From<NodeError> for Refused {
             // Bad input and refused steps are shown beside their form, not here;
             // one reaching this far is still told as it is.
             e @ (NodeError::Invalid { .. } | NodeError::Rule { .. } | NodeError::Exists(_)) => {
-                Refused::Denied(e.to_string())
+                Refused::BadRequest(e.to_string())
             }
             other => {
                 tracing::error!(error = %other, "console request failed");
@@ -62,6 +65,7 @@ impl Refused {
                 w::FORGED.get(lang).to_owned(),
             ),
             Refused::Denied(m) => (StatusCode::FORBIDDEN, w::DENIED, m),
+            Refused::BadRequest(m) => (StatusCode::BAD_REQUEST, w::BAD_REQUEST, m),
             Refused::NotFound(m) => (StatusCode::NOT_FOUND, w::NOT_FOUND, m),
             Refused::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, w::FAILED, m),
         };

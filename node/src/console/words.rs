@@ -21,6 +21,7 @@ pub const FORGED: Label = Label::new(
     "The form is stale (its anti-forgery token is missing or wrong); nothing was changed. Reload the page and try again.",
 );
 pub const DENIED: Label = Label::new("无权执行此操作", "Not allowed");
+pub const BAD_REQUEST: Label = Label::new("请求有误", "Bad request");
 pub const NOT_FOUND: Label = Label::new("未找到", "Not found");
 pub const FAILED: Label = Label::new("出错了", "Something went wrong");
 pub const BACK_TO_WORK: Label = Label::new("返回我的待办", "Back to my work");
@@ -47,6 +48,7 @@ pub const OVERDUE: Label = Label::new("已超期", "overdue");
 pub const DUE_SOON: Label = Label::new("即将到期", "due soon");
 pub const PREVIOUS: Label = Label::new("上一页", "Previous");
 pub const NEXT: Label = Label::new("下一页", "Next");
+pub const PAGES: Label = Label::new("分页", "Pages");
 pub const PAGE: Label = Label::new("第 {} 页", "Page {}");
 
 // Register.

@@ -151,7 +151,7 @@ async fn build(
                 button type="submit" { (w::FILTER.get(lang)) }
             }
             (table(c, &s, &open, "open-cases"))
-            nav.pager aria-label=(w::PAGE.get(lang).replace("{}", "")) {
+            nav.pager aria-label=(w::PAGES.get(lang)) {
                 @if page_no > 1 {
                     a rel="prev" href=(link(f, page_no - 1)) { (w::PREVIOUS.get(lang)) }
                 }
