@@ -226,16 +226,17 @@ async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_on
     Ok(())
 }
 
+both_stores! {
 /// The county's handler screens and forwards a case to a town in the browser;
 /// the town's worklist shows it with its deadline among what was sent to it; the
-/// town objects; the county's case file shows the objection.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
-    let test = "a_forward_and_an_objection_in_the_browser";
+/// town objects; the county's case file shows the objection; the town finds the
+/// case by searching. On both stores (the worklist's queries are SQL).
+async fn a_forward_and_an_objection_in_the_browser(backend: Backend) -> anyhow::Result<()> {
+    let test = concat!(module_path!(), "::", "a_forward_and_an_objection_in_the_browser");
     let Some((chromium, chromedriver)) = driver_or_skip(test) else {
         return Ok(());
     };
-    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let fed = Federation::start(backend, county_and_town()).await?;
     // The county's user also approves, and so may try to close.
     fed.add_user(COUNTY, "handler", &["handler", "approver"], PASSWORD)
         .await?;
@@ -286,6 +287,13 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
         "the town sees a deadline: {deadline:?}"
     );
     town.screenshot(&shots(), "worklist-awaiting").await?;
+    // Search as typed: by the petitioner's name, and a name nobody has.
+    town.type_into("案件编号或信访人", "李四").await?;
+    town.press("form[role='search']", "筛选").await?;
+    town.text_when("#open-cases", |t| t.contains(&case_no)).await?;
+    town.type_into("案件编号或信访人", "无此人").await?;
+    town.press("form[role='search']", "筛选").await?;
+    town.text_when("#open-cases", |t| t == "暂无").await?;
     town.goto(&format!("{}/case/{case_no}", console(&fed, TOWN_A)))
         .await?;
     town.open("details[data-step='objection']").await?;
@@ -330,6 +338,7 @@ async fn a_forward_and_an_objection_in_the_browser() -> anyhow::Result<()> {
     drop(driver);
     fed.shutdown().await;
     Ok(())
+}
 }
 
 /// A viewer is offered no step, and a close forged from their browser is refused
