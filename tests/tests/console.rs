@@ -436,6 +436,9 @@ async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<
         "{row}"
     );
     admin.screenshot(&shots(), "audit-log").await?;
+    admin.goto(&format!("{base}/admin/users")).await?;
+    let row = admin.text_of("#users tr[data-user='viewer']").await?;
+    assert!(row.contains("查阅") && row.contains("启用"), "{row}");
     admin.close().await?;
 
     // The handler: a note without the CSRF token is refused before any service.

@@ -248,6 +248,12 @@ impl Guard {
         self.write(&e).await;
     }
 
+    /// The node's users, for a caller who manages them. Every front lists them here.
+    pub async fn users(&self, who: &Actor) -> Result<Vec<User>, NodeError> {
+        self.authorize(who, Action::ManageUsers, "").await?;
+        self.accounts.list().await
+    }
+
     /// The last `limit` lines of the audit log (oldest first; 0: the default
     /// page), optionally refusals only or one actor's, for a caller allowed to
     /// read it. Every front reads the log here.

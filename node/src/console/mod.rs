@@ -12,8 +12,8 @@
 //! - [`session`]: the session cookie (the login token), CSRF tokens, language.
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
-//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`]:
-//!   the pages.
+//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
+//!   [`users`]: the pages.
 
 mod audit;
 mod case_file;
@@ -24,6 +24,7 @@ mod reply;
 mod session;
 mod signin;
 mod steps;
+mod users;
 mod words;
 mod worklist;
 
@@ -81,6 +82,7 @@ pub fn router(console: Console) -> Router {
         .route("/case/{case_no}", get(case_file::page))
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
         .route("/admin/audit", get(audit::page))
+        .route("/admin/users", get(users::page))
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))

@@ -40,6 +40,7 @@ pub enum Nav {
     Work,
     Register,
     Audit,
+    Users,
     Other,
 }
 
@@ -101,6 +102,9 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                         a href="/register" aria-current=[current(Nav::Register)] { (w::REGISTER.get(lang)) }
                         @if any_allowed(&s.who.roles, Action::ReadAudit) {
                             a href="/admin/audit" aria-current=[current(Nav::Audit)] { (w::AUDIT.get(lang)) }
+                        }
+                        @if any_allowed(&s.who.roles, Action::ManageUsers) {
+                            a href="/admin/users" aria-current=[current(Nav::Users)] { (w::USERS.get(lang)) }
                         }
                     }
                     span.who {

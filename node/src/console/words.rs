@@ -110,3 +110,10 @@ pub const OUTCOME: Label = Label::new("结果", "Outcome");
 pub const ALLOWED: Label = Label::new("已允许", "Allowed");
 pub const DENIED_OUTCOME: Label = Label::new("已拒绝", "Refused");
 pub const PRINT: Label = Label::new("打印回执", "Print a receipt");
+
+// Users.
+pub const USERS: Label = Label::new("用户", "Users");
+pub const DISPLAY_NAME: Label = Label::new("姓名", "Name");
+pub const ACCOUNT_STATE: Label = Label::new("状态", "State");
+pub const ENABLED: Label = Label::new("启用", "enabled");
+pub const DISABLED: Label = Label::new("停用", "disabled");

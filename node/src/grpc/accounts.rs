@@ -131,8 +131,8 @@ impl AccountsRpc for AccountsApi {
     }
 
     async fn list_users(&self, r: Request<pb::ListUsersRequest>) -> Answer<pb::UserList> {
-        self.manage(&r, "").await?;
-        let users = self.guard.accounts().list().await?;
+        let who = self.guard.authenticate(&r).await?;
+        let users = self.guard.users(&who).await?;
         Ok(Response::new(pb::UserList {
             users: users.into_iter().map(|u| to_pb(u, None)).collect(),
         }))
