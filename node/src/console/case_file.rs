@@ -110,6 +110,11 @@ pub async fn act(
         }
     };
     match file(&c, &s, &case_no).await {
+        // A step the page does not offer (a crafted form) has no form to show
+        // its refusal beside: the refusal is the page.
+        Ok((_, offered)) if !offered.contains(&refusal.step) => {
+            Refused::BadRequest(refusal.message).reply(lang, false)
+        }
         Ok((view, offered)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&c, &s, &view, &offered, &Shown::default(), Some(refusal)),
