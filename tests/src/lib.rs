@@ -40,6 +40,7 @@ pub use xinfang_node::layout::FederationDir;
 pub mod chromium;
 pub mod raw;
 pub mod skip;
+pub mod webdriver;
 
 pub use skip::postgres_or_skip;
 
@@ -174,6 +175,8 @@ pub struct Federation {
     addrs: BTreeMap<String, SocketAddr>,
     /// Each node's API address.
     api_addrs: BTreeMap<String, SocketAddr>,
+    /// Each node's staff console (HTTPS, the node's certificate).
+    console_addrs: BTreeMap<String, SocketAddr>,
     nodes: BTreeMap<String, NodeHandle>,
     /// [`TESTER`]'s token at each node, with when (node clock, ms) it was issued.
     tokens: std::sync::Mutex<BTreeMap<String, (String, i64)>>,
@@ -270,6 +273,7 @@ impl Federation {
             let l = TcpListener::bind("127.0.0.1:0").await?;
             let addr = l.local_addr()?;
             let api = TcpListener::bind("127.0.0.1:0").await?;
+            let console = TcpListener::bind("127.0.0.1:0").await?;
             list.push(Unit {
                 code: code(c),
                 name: (*name).into(),
@@ -285,7 +289,7 @@ impl Federation {
                     })
                     .unwrap_or_default(),
             });
-            listeners.insert(c.to_string(), (l, api));
+            listeners.insert(c.to_string(), (l, api, console));
         }
         let topology = Arc::new(Topology::from_units(list)?);
         let pki = Pki::init(&layout.pki())?;
@@ -305,11 +309,15 @@ impl Federation {
             schemas,
             addrs: listeners
                 .iter()
-                .map(|(k, (l, _))| Ok((k.clone(), l.local_addr()?)))
+                .map(|(k, (l, ..))| Ok((k.clone(), l.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
             api_addrs: listeners
                 .iter()
-                .map(|(k, (_, a))| Ok((k.clone(), a.local_addr()?)))
+                .map(|(k, (_, a, _))| Ok((k.clone(), a.local_addr()?)))
+                .collect::<std::io::Result<_>>()?,
+            console_addrs: listeners
+                .iter()
+                .map(|(k, (.., c))| Ok((k.clone(), c.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
             tokens: Default::default(),
             dir,
@@ -331,8 +339,8 @@ impl Federation {
             pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         };
         for (c, ..) in &units {
-            let (l, api) = listeners.remove(*c).context("listener")?;
-            fed.start_on(c, l, api).await?;
+            let (l, api, console) = listeners.remove(*c).context("listener")?;
+            fed.start_on(c, l, api, console).await?;
         }
         for (c, ..) in &units {
             fed.add_user(c, TESTER, &TESTER_ROLES, TESTER_PASSWORD)
@@ -377,6 +385,7 @@ impl Federation {
         unit: &str,
         listener: TcpListener,
         api: TcpListener,
+        console: TcpListener,
     ) -> anyhow::Result<()> {
         // The node follows its TLS folder, looking often so tests wait little.
         let tls = server::load_node_state(&self.layout.tls(&code(unit)), &code(unit))?
@@ -398,6 +407,7 @@ impl Federation {
             api: Some(ApiListen::Listener(api)),
             token_ttl: self.token_ttl,
             pii_clear_roles: self.pii_clear_roles.clone(),
+            console: Some(server::ConsoleListen::Listener(console)),
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -411,6 +421,7 @@ impl Federation {
         }
         let listener = rebind(self.addrs[unit]).await?;
         let api = rebind(self.api_addrs[unit]).await?;
+        let console = rebind(self.console_addrs[unit]).await?;
         // Its clock may have changed: sign in again when next asked.
         if self.clocks.contains_key(unit) {
             self.tokens
@@ -418,7 +429,7 @@ impl Federation {
                 .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
                 .remove(unit);
         }
-        self.start_on(unit, listener, api).await
+        self.start_on(unit, listener, api, console).await
     }
 
     /// Stops a node cleanly (its data stays).
@@ -499,6 +510,11 @@ impl Federation {
     /// `unit`'s node API listener.
     pub fn api_addr(&self, unit: &str) -> SocketAddr {
         self.api_addrs[unit]
+    }
+
+    /// `unit`'s staff console (HTTPS with the node's certificate).
+    pub fn console_addr(&self, unit: &str) -> SocketAddr {
+        self.console_addrs[unit]
     }
 
     /// Where `unit`'s running node serves `/metrics` (None: not running, or

@@ -112,6 +112,7 @@ impl NodeRpc for NodeApi {
             overdue: r.overdue,
             repeat: r.repeat,
             skip_level: r.skip_level,
+            ..ListQuery::default()
         };
         let cases = self.cases.list(&who, &query, lang).await?;
         Ok(Response::new(pb::ListCasesResponse { cases }))
