@@ -55,9 +55,18 @@ impl Sealer {
             let Some(last) = rows.last().map(|r| r.seq) else {
                 return Ok(pos);
             };
-            let ids: Vec<String> = rows.into_iter().map(|r| r.doc_id).collect();
-            for (case_no, phone) in self.phones(&ids).await? {
-                self.seal_due(&case_no, &phone).await?;
+            // Case documents by their case number (the id carries it and a nonce).
+            let docs: HashMap<String, String> = rows
+                .into_iter()
+                .filter_map(|r| {
+                    crate::docid::case_no_of(&r.doc_id).map(|no| (no.to_owned(), r.doc_id.clone()))
+                })
+                .collect();
+            let nos: Vec<String> = docs.keys().cloned().collect();
+            for (case_no, phone) in self.phones(&nos).await? {
+                if let Some(doc_id) = docs.get(&case_no) {
+                    self.seal_due(doc_id, &case_no, &phone).await?;
+                }
             }
             pos = last;
         }
@@ -83,14 +92,14 @@ impl Sealer {
         Ok(out)
     }
 
-    async fn seal_due(&self, case_no: &str, phone: &str) -> Result<(), NodeError> {
+    async fn seal_due(&self, doc_id: &str, case_no: &str, phone: &str) -> Result<(), NodeError> {
         let me = self.hub.me().clone();
         let rules = self.rules.clone();
         let keys = self.keys.clone();
         let topology = self.hub.topology().clone();
         let result = self
             .hub
-            .update(case_no, Create::Existing, move |d| {
+            .update(doc_id, Create::Existing, move |d| {
                 let Some(h) = case::header(d) else { return Ok(()) };
                 let (mut records, _) = case::read_records(d);
                 let sealed_for: Vec<UnitCode> = records
@@ -124,16 +133,18 @@ impl Sealer {
                     };
                     let sealed = contact::seal(phone, &key, &context(case_no, &unit))
                         .map_err(|e| NodeError::Internal(e.to_string()))?;
-                    let at = chrono::Utc::now();
-                    let record = Record {
-                        id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
-                        unit: me.clone(),
-                        at,
-                        body: Body::SealedContact { for_unit: unit, sealed },
-                        // Written by the node itself.
-                        by: None,
-                    };
-                    case::admit(&h, &records, &record, &ctx, case::local_day(at))
+                    let record = case::after_seen(
+                        Record {
+                            id: format!("{me}-{}", uuid::Uuid::new_v4().simple()),
+                            unit: me.clone(),
+                            at: chrono::Utc::now(),
+                            body: Body::SealedContact { for_unit: unit, sealed },
+                            // Written by the node itself.
+                            by: None,
+                        },
+                        &records,
+                    );
+                    case::admit(&h, &records, &record, &ctx, case::local_day(record.at))
                         .map_err(|r| NodeError::Rule { rule: r.rule, message: r.message })?;
                     case::add_record(d, case_no, &record)?;
                     records.push(record);

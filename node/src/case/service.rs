@@ -467,10 +467,10 @@ impl CaseService {
         if allowed.is_empty() {
             return Ok(allowed);
         }
-        let Some(held) = self.hub().get(case_no).await? else {
+        let Some(found) = lookup::find(self.hub(), case_no).await? else {
             return Ok(Vec::new());
         };
-        let d = held.loaded.doc;
+        let d = found.held.loaded.doc;
         let Some(h) = document::header(&d) else {
             return Ok(Vec::new());
         };
