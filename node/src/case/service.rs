@@ -467,7 +467,8 @@ impl CaseService {
         if allowed.is_empty() {
             return Ok(allowed);
         }
-        let Some(held) = self.hub().get(case_no).await? else {
+        // A case number names its document through `lookup` (the number and a nonce).
+        let Some(held) = lookup::find(self.hub(), case_no).await?.map(|f| f.held) else {
             return Ok(Vec::new());
         };
         let d = held.loaded.doc;
