@@ -55,6 +55,7 @@ pub mod schedule;
 pub mod schema;
 pub mod sealer;
 pub mod server;
+pub mod status;
 pub mod store_copy;
 
 pub use error::NodeError;

@@ -459,17 +459,23 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     }));
     let recovery =
         crate::recovery::Recovery::new(hub.clone(), db.clone(), ledger.clone(), cases.numbers());
-    let console_app = crate::console::router(crate::console::Console::new(
-        cases.clone(),
-        tls_state.is_some(),
-    ));
-    let api = NodeApi::new(
-        cases,
+    let status = Arc::new(crate::status::NodeStatus::new(
         hub.clone(),
         ledger.clone(),
         recovery.clone(),
         tls_state.clone(),
-    );
+        guard.clone(),
+    ));
+    let console_app = crate::console::router(crate::console::Console::new(
+        crate::console::Services {
+            cases: cases.clone(),
+            reports: reports.clone(),
+            schedules: schedules.clone(),
+            status: status.clone(),
+        },
+        tls_state.is_some(),
+    ));
+    let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
     let replication_router = builder

@@ -12,6 +12,7 @@ use anyhow::Context;
 use xinfang_hub::Tier;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accounts_client::AccountsClient;
+use xinfang_proto::v1::reports_client::ReportsClient;
 use xinfang_tests::webdriver::{Browser, Driver, driver_or_skip};
 use xinfang_tests::*;
 
@@ -593,5 +594,166 @@ async fn a_plaintext_console_stays_on_loopback() -> anyhow::Result<()> {
     assert_eq!(status, 200);
     assert!(content_type.starts_with("text/css") && css.contains("Microsoft YaHei"));
     node.shutdown().await;
+    Ok(())
+}
+
+/// The console's reports page for the signed-in user's unit: a rate's number,
+/// clicked, lists exactly the cases behind it (as the report service's drill-down
+/// names them), each a link to its case file; the administrator's links page
+/// shows the child's link connected, and a non-administrator is neither offered
+/// it nor shown it. The filing board answers for the unit below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_on_the_reports_page_lists_the_cases_behind_it() -> anyhow::Result<()> {
+    let test = "a_rate_on_the_reports_page_lists_the_cases_behind_it";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    fed.add_user(COUNTY, "leader", &["reviewer"], PASSWORD)
+        .await?;
+    fed.add_user(COUNTY, "admin", &["administrator"], PASSWORD)
+        .await?;
+    // Four petitions at the county, two of them accepted today.
+    let mut all = Vec::new();
+    for (who, what) in [
+        ("甲", "道路破损"),
+        ("乙", "噪声扰民"),
+        ("丙", "工资拖欠"),
+        ("丁", "物业纠纷"),
+    ] {
+        all.push(fed.register(COUNTY, who, what).await?.case_no);
+    }
+    for no in &all[..2] {
+        fed.act(
+            COUNTY,
+            no,
+            serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+        )
+        .await?;
+    }
+    // What the report service says is behind each number.
+    let service = ReportsClient::new(fed.channel(COUNTY).await?);
+    let behind = |rate: &str, part: &str| {
+        let req = pb::ReportRequest {
+            rate: rate.into(),
+            part: part.into(),
+            ..Default::default()
+        };
+        let mut s = service.clone();
+        async move { anyhow::Ok(s.cases(req).await?.into_inner().case_nos) }
+    };
+    let accepted = behind("timely_acceptance", "numerator").await?;
+    let mut want = all[..2].to_vec();
+    want.sort();
+    assert_eq!(accepted, want, "the service's drill-down");
+    let everyone = behind("repeat", "denominator").await?;
+    assert_eq!(everyone.len(), 4, "{everyone:?}");
+
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let leader = driver.browser().await?;
+    sign_in(&leader, &fed, COUNTY, "leader").await?;
+    let base = console(&fed, COUNTY);
+    leader.goto(&format!("{base}/reports")).await?;
+    leader.text_when("h1", |t| t.starts_with("报表")).await?;
+    assert!(
+        leader.has("label[for='month']").await?,
+        "the month picker is labelled"
+    );
+    let row = "#rates tr[data-rate='timely_acceptance']";
+    let numerator = leader.text_of(&format!("{row} a.numerator")).await?;
+    assert_eq!(numerator, "2");
+    let summary = leader.text_of("#summary tr[data-key='registered']").await?;
+    assert!(summary.contains('4'), "{summary}");
+    leader.screenshot(&shots(), "reports").await?;
+    // Clicked: exactly the cases the service names.
+    let listed = |b: &Browser| {
+        let b = b.client.clone();
+        async move {
+            let mut out = Vec::new();
+            for a in b
+                .find_all(fantoccini::Locator::Css("#cases a[data-case]"))
+                .await?
+            {
+                out.push(a.text().await?);
+            }
+            anyhow::Ok(out)
+        }
+    };
+    leader
+        .client
+        .find(fantoccini::Locator::Css(&format!("{row} a.numerator")))
+        .await?
+        .click()
+        .await?;
+    leader.text_when("#total", |t| t == "2").await?;
+    assert_eq!(listed(&leader).await?, accepted);
+    leader.screenshot(&shots(), "reports-cases").await?;
+    leader.goto(&format!("{base}/reports")).await?;
+    leader
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(fantoccini::Locator::Css(
+            "#rates tr[data-rate='repeat'] a.denominator",
+        ))
+        .await?
+        .click()
+        .await?;
+    leader.text_when("#total", |t| t == "4").await?;
+    assert_eq!(listed(&leader).await?, everyone);
+    // Each case listed opens its case file.
+    leader
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "#cases a[data-case='{}']",
+            everyone[0]
+        )))
+        .await?
+        .click()
+        .await?;
+    leader
+        .text_when("h1", |t| t.contains(everyone[0].as_str()))
+        .await?;
+    // Not an administrator: no links page offered, and refused when asked.
+    assert!(!leader.has("a[href='/admin/links']").await?);
+    leader.goto(&format!("{base}/admin/links")).await?;
+    leader.text_when("h1", |t| t == "无权执行此操作").await?;
+    assert!(!leader.has("#links").await?);
+    // The filing board for the town below.
+    leader.goto(&format!("{base}/filings")).await?;
+    let town = leader
+        .text_of(&format!("#filings tr[data-unit='{TOWN_A}']"))
+        .await?;
+    assert!(town.contains("海城镇"), "{town}");
+    leader.screenshot(&shots(), "filings").await?;
+    leader.close().await?;
+
+    let admin = driver.browser().await?;
+    sign_in(&admin, &fed, COUNTY, "admin").await?;
+    admin
+        .client
+        .find(fantoccini::Locator::Css("a[href='/admin/links']"))
+        .await?
+        .click()
+        .await?;
+    let link = format!("#links tr[data-peer='{TOWN_A}']");
+    wait_for("the town's link connected", PATIENCE, || async {
+        admin.goto(&format!("{base}/admin/links")).await?;
+        Ok(admin
+            .has(&format!("{link}[data-connected='true']"))
+            .await?
+            .then_some(()))
+    })
+    .await?;
+    let shown = admin.text_of(&link).await?;
+    assert!(
+        shown.contains("海城镇") && shown.contains("下级"),
+        "{shown}"
+    );
+    assert_eq!(admin.text_of(&format!("{link} td.connected")).await?, "是");
+    admin.screenshot(&shots(), "links").await?;
+    admin.close().await?;
+    drop(driver);
+    fed.shutdown().await;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! node itself on a listener of its own (`--console ADDR`).
 //!
 //! A front like the gRPC adapters: every page and form calls the same services
-//! (`CaseService`, the `Guard`) with the signed-in user as the caller, so the
+//! (`CaseService`, `ReportService`, `ScheduleService`, `NodeStatus`, the `Guard`) with the signed-in user as the caller, so the
 //! services' permission checks, rules and audit apply unchanged; the console
 //! only decides what to *offer* (by the same roles table) and how to show what
 //! the services answer. Labels come from the label tables; the console's own
@@ -13,14 +13,17 @@
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
-//!   [`users`]: the pages.
+//!   [`users`], [`reports`], [`links`], [`filings`]: the pages.
 
 mod audit;
 mod case_file;
+mod filings;
+mod links;
 pub mod listen;
 mod page;
 mod register;
 mod reply;
+mod reports;
 mod session;
 mod signin;
 mod steps;
@@ -39,6 +42,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::case::service::CaseService;
+use crate::report::service::ReportService;
+use crate::schedule::service::ScheduleService;
+use crate::status::NodeStatus;
 
 pub use listen::{ConsoleListen, serve};
 
@@ -46,8 +52,16 @@ pub use listen::{ConsoleListen, serve};
 #[derive(Clone)]
 pub struct Console(Arc<Inner>);
 
+/// The services the console calls, the same the gRPC adapters call.
+pub struct Services {
+    pub cases: Arc<CaseService>,
+    pub reports: Arc<ReportService>,
+    pub schedules: Arc<ScheduleService>,
+    pub status: Arc<NodeStatus>,
+}
+
 struct Inner {
-    cases: Arc<CaseService>,
+    services: Services,
     /// Served over TLS: cookies are marked `Secure`.
     secure: bool,
     /// The key CSRF tokens are derived with, new at each start (a form from
@@ -56,18 +70,30 @@ struct Inner {
 }
 
 impl Console {
-    pub fn new(cases: Arc<CaseService>, secure: bool) -> Console {
+    pub fn new(services: Services, secure: bool) -> Console {
         let mut csrf_key = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut csrf_key);
         Console(Arc::new(Inner {
-            cases,
+            services,
             secure,
             csrf_key,
         }))
     }
 
     fn cases(&self) -> &CaseService {
-        &self.0.cases
+        &self.0.services.cases
+    }
+
+    fn reports(&self) -> &ReportService {
+        &self.0.services.reports
+    }
+
+    fn schedules(&self) -> &ScheduleService {
+        &self.0.services.schedules
+    }
+
+    fn status(&self) -> &NodeStatus {
+        &self.0.services.status
     }
 }
 
@@ -83,6 +109,10 @@ pub fn router(console: Console) -> Router {
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
         .route("/admin/audit", get(audit::page))
         .route("/admin/users", get(users::page))
+        .route("/reports", get(reports::page))
+        .route("/reports/cases", get(reports::cases))
+        .route("/admin/links", get(links::page))
+        .route("/filings", get(filings::page))
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))

@@ -41,6 +41,9 @@ pub enum Nav {
     Register,
     Audit,
     Users,
+    Reports,
+    Filings,
+    Links,
     Other,
 }
 
@@ -100,11 +103,20 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                     nav {
                         a href="/work" aria-current=[current(Nav::Work)] { (w::MY_WORK.get(lang)) }
                         a href="/register" aria-current=[current(Nav::Register)] { (w::REGISTER.get(lang)) }
+                        @if any_allowed(&s.who.roles, Action::ReadReports) {
+                            a href="/reports" aria-current=[current(Nav::Reports)] { (w::REPORTS.get(lang)) }
+                        }
+                        @if any_allowed(&s.who.roles, Action::ReadSchedules) {
+                            a href="/filings" aria-current=[current(Nav::Filings)] { (w::FILINGS.get(lang)) }
+                        }
                         @if any_allowed(&s.who.roles, Action::ReadAudit) {
                             a href="/admin/audit" aria-current=[current(Nav::Audit)] { (w::AUDIT.get(lang)) }
                         }
                         @if any_allowed(&s.who.roles, Action::ManageUsers) {
                             a href="/admin/users" aria-current=[current(Nav::Users)] { (w::USERS.get(lang)) }
+                        }
+                        @if any_allowed(&s.who.roles, crate::status::NodeStatus::LINKS) {
+                            a href="/admin/links" aria-current=[current(Nav::Links)] { (w::LINKS.get(lang)) }
                         }
                     }
                     span.who {

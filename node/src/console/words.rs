@@ -117,3 +117,46 @@ pub const DISPLAY_NAME: Label = Label::new("姓名", "Name");
 pub const ACCOUNT_STATE: Label = Label::new("状态", "State");
 pub const ENABLED: Label = Label::new("启用", "enabled");
 pub const DISABLED: Label = Label::new("停用", "disabled");
+
+// Reports.
+pub const REPORTS: Label = Label::new("报表", "Reports");
+pub const MONTH: Label = Label::new("月份", "Month");
+pub const SHOW: Label = Label::new("查看", "Show");
+pub const RATE_DRILL: Label = Label::new(
+    "点击分子或分母的数字，列出其背后的案件。",
+    "Click a numerator or denominator to list the cases behind it.",
+);
+pub const CASES_BEHIND: Label = Label::new("数字背后的案件", "The cases behind a number");
+pub const TOTAL: Label = Label::new("共", "Total");
+pub const BACK_TO_REPORTS: Label = Label::new("返回报表", "Back to the reports");
+
+// Links.
+pub const LINKS: Label = Label::new("链路", "Links");
+pub const PEER: Label = Label::new("对端单位", "Peer");
+pub const LINK_ROLE: Label = Label::new("关系", "Relation");
+pub const PARENT: Label = Label::new("上级", "parent");
+pub const CHILD: Label = Label::new("下级", "child");
+pub const CONNECTED: Label = Label::new("已连接", "Connected");
+pub const YES: Label = Label::new("是", "yes");
+pub const NO: Label = Label::new("否", "no");
+pub const LAG: Label = Label::new("待同步", "Lag");
+pub const LAST_SYNC: Label = Label::new("最近同步", "Last in sync");
+pub const QUARANTINED: Label = Label::new("拒收文档", "Refused documents");
+pub const LEDGER_FLAG: Label = Label::new("账本标记", "Ledger flag");
+pub const CLOCK_OFFSET: Label = Label::new("时钟偏差", "Clock offset");
+pub const CLOCK_ALERT: Label = Label::new("时钟告警", "clock alert");
+pub const CERT_EXPIRY: Label = Label::new("证书到期", "Certificate expires");
+pub const LAST_ERROR: Label = Label::new("最近错误", "Last error");
+pub const RECOVERING: Label = Label::new("恢复中，自", "Recovering since");
+pub const CREDENTIALS: Label = Label::new("本节点证书", "This node's certificates");
+pub const NO_TLS: Label = Label::new("本节点未启用 TLS。", "This node runs without TLS.");
+pub const CERT_SUBJECT: Label = Label::new("证书", "Certificate");
+pub const DAYS_LEFT_CAL: Label = Label::new("剩余天数", "Days left");
+pub const INTEGRITY_ALERT: Label = Label::new("完整性告警", "Integrity alert");
+
+// The filing board.
+pub const FILINGS: Label = Label::new("备案", "Filings");
+pub const UNIT: Label = Label::new("单位", "Unit");
+pub const FILING_DEADLINE: Label = Label::new("备案期限", "Due");
+pub const RECEIVED_AT: Label = Label::new("收到时间", "Received");
+pub const VIOLATIONS: Label = Label::new("违反规则数", "Rules broken");

@@ -1,12 +1,11 @@
 //! The gRPC adapter of `xinfang.v1.Node`: names the caller, reads the caller's
 //! language, and hands the request to the case service (`case::service`), whose
-//! answer it returns as it is. No rule lives here.
+//! answer it returns as it is; the status comes from `crate::status`, which
+//! the console's links page reads too. No rule lives here.
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use xinfang_hub::Hub;
-use xinfang_hub::tls::TlsState;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::node_server::Node as NodeRpc;
 
@@ -14,32 +13,22 @@ use crate::auth::{Action, Actor};
 use crate::case::labels::Lang;
 use crate::case::service::{CaseService, ListQuery};
 use crate::error::NodeError;
-use crate::ledger::Ledger;
 use crate::recovery::Recovery;
+use crate::status::NodeStatus;
 
 pub struct NodeApi {
     cases: Arc<CaseService>,
-    hub: Hub,
-    ledger: Arc<Ledger>,
+    /// Builds the status (`crate::status`), which the console's links page shows too.
+    status: Arc<NodeStatus>,
     recovery: Arc<Recovery>,
-    /// The node's TLS material, for the expiry dates `status` reports.
-    tls: Option<Arc<TlsState>>,
 }
 
 impl NodeApi {
-    pub fn new(
-        cases: Arc<CaseService>,
-        hub: Hub,
-        ledger: Arc<Ledger>,
-        recovery: Arc<Recovery>,
-        tls: Option<Arc<TlsState>>,
-    ) -> Self {
+    pub fn new(cases: Arc<CaseService>, status: Arc<NodeStatus>, recovery: Arc<Recovery>) -> Self {
         NodeApi {
             cases,
-            hub,
-            ledger,
+            status,
             recovery,
-            tls,
         }
     }
 
@@ -57,18 +46,6 @@ pub fn lang<T>(request: &Request<T>) -> Lang {
         .get(Lang::HEADER)
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_tag)
-        .unwrap_or_default()
-}
-
-fn secs_to_rfc3339(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
-fn ms_to_rfc3339(ms: Option<i64>) -> String {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()
 }
 
@@ -142,112 +119,8 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
-        let who = self
-            .cases
-            .guard()
-            .check(&request, Action::ReadStatus, "")
-            .await?;
-        // Certificate details are for administrators.
-        let details = who.is_admin();
-        let hub = &self.hub;
-        let unit = hub
-            .topology()
-            .unit(hub.me())
-            .ok_or_else(|| Status::internal("own unit missing from topology"))?;
-        let documents = hub
-            .store()
-            .count_docs()
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?;
-        let now_ms = hub.now_ms();
-        let tls = self.tls.as_deref().filter(|_| details);
-        let l = &self.ledger;
-        let (seen, alerts, (ledger_seq, ledger_head)) =
-            (l.peers().await?, l.alerts().await?, l.head().await?);
-        let peers = hub
-            .link_statuses()
-            .await
-            .map_err(|e| Status::from(NodeError::from(e)))?
-            .into_iter()
-            .map(|(link, st, lag)| {
-                let cert = tls.and_then(|t| t.peer_cert(&link.peer));
-                let ledger = seen.iter().find(|p| p.peer == link.peer.as_str());
-                let flagged = ledger.filter(|p| p.flagged_ms != 0);
-                let clock_alert = st.clock_alert();
-                pb::PeerStatus {
-                    ledger_flag: flagged.map(|p| p.flag_reason.clone()).unwrap_or_default(),
-                    ledger_flagged_at: ms_to_rfc3339(flagged.map(|p| p.flagged_ms)),
-                    ledger_seen_seq: ledger.map(|p| p.seen_seq).unwrap_or(0),
-                    cert_serial: cert.as_ref().map(|c| c.serial.clone()).unwrap_or_default(),
-                    cert_not_after: cert
-                        .map(|c| secs_to_rfc3339(c.not_after))
-                        .unwrap_or_default(),
-                    unit: link.peer.to_string(),
-                    role: link.role.as_str().into(),
-                    connected: st.connected,
-                    lag,
-                    acked: st.acked,
-                    received: st.received,
-                    last_sync: ms_to_rfc3339(st.last_in_sync_ms(now_ms)),
-                    last_error: st.last_error.unwrap_or_default(),
-                    bytes_sent: st.bytes_sent,
-                    bytes_received: st.bytes_received,
-                    session_bytes_sent: st.session_bytes_sent,
-                    session_bytes_received: st.session_bytes_received,
-                    caught_up: st.catch_up_ms.is_some(),
-                    catch_up_ms: st.catch_up_ms.unwrap_or(0),
-                    sessions: st.sessions,
-                    quarantined: st.quarantined_docs,
-                    clock_offset_ms: st.clock_offset_ms.unwrap_or(0),
-                    clock_offset_known: st.clock_offset_ms.is_some(),
-                    clock_alert,
-                    last_quarantined: st.last_quarantined.unwrap_or_default(),
-                }
-            })
-            .collect();
-        // Expiry is judged by the wall clock, as the TLS handshake judges it.
-        let now = chrono::Utc::now().timestamp();
-        let credentials = tls
-            .map(|t| t.current().expiries())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| pb::CredentialExpiry {
-                kind: e.kind.as_str().into(),
-                serial: e.serial.clone(),
-                subject: e.subject.clone(),
-                not_after: secs_to_rfc3339(e.not_after),
-                days_left: e.days_left(now),
-                warning: e.warning(now),
-            })
-            .collect();
-        Ok(Response::new(pb::StatusResponse {
-            credentials,
-            tls_reload_error: tls.and_then(|t| t.reload_error()).unwrap_or_default(),
-            unit: unit.code.to_string(),
-            name: unit.name.clone(),
-            tier: unit.tier.as_str().into(),
-            head: hub.head(),
-            documents,
-            peers,
-            epoch: hub.epoch(),
-            integrity_alerts: alerts
-                .into_iter()
-                .map(|a| pb::IntegrityAlert {
-                    doc_id: a.doc_id,
-                    reporter: a.reporter,
-                    subject: a.subject,
-                    at: ms_to_rfc3339(Some(a.at_ms)),
-                    reason: a.reason,
-                })
-                .collect(),
-            ledger_seq,
-            ledger_head,
-            recovery: hub.recovery().map(|m| pb::Recovery {
-                reason: m.reason,
-                since: ms_to_rfc3339(Some(m.since_ms)),
-            }),
-            number_collisions: self.recovery.number_collisions().await?,
-        }))
+        let who = self.cases.guard().authenticate(&request).await?;
+        Ok(Response::new(self.status.status(&who).await?))
     }
 
     async fn end_recovery(
