@@ -29,7 +29,7 @@ use xinfang_hub::db::Durability;
 use xinfang_hub::db::scratch::Schema;
 use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::tls::TlsState;
-use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
+use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode, UnitKind};
 use xinfang_node::auth::BearerToken;
 use xinfang_node::server::{self, ApiLimits, ApiListen, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
@@ -274,6 +274,11 @@ impl Federation {
                 parent: parent.map(code),
                 listen: addr.to_string(),
                 api: Some(api.local_addr()?.to_string()),
+                // The harness's unit lists give no kind: a credit code is a department's.
+                kind: match code(c).scheme() {
+                    xinfang_hub::topology::CodeScheme::CreditCode => UnitKind::Department,
+                    xinfang_hub::topology::CodeScheme::Division => UnitKind::Government,
+                },
                 attributes: rules
                     .get(c)
                     .map(|r| {

@@ -279,6 +279,7 @@ pub(crate) mod fixtures {
                 parent: p.map(u),
                 listen: "127.0.0.1:1".into(),
                 api: None,
+                kind: Default::default(),
                 attributes: Default::default(),
             };
             World {

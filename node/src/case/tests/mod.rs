@@ -32,6 +32,7 @@ pub(crate) fn topo() -> Topology {
         parent: p.map(u),
         listen: "127.0.0.1:1".into(),
         api: None,
+        kind: Default::default(),
         attributes: Default::default(),
     };
     Topology::from_units(vec![
