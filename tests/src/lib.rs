@@ -49,6 +49,10 @@ pub const TOWN_A: &str = "441521115000";
 pub const TOWN_B: &str = "441521101000";
 pub const COMM_A: &str = "441521115001";
 pub const COMM_B: &str = "441521101001";
+/// 海丰县住房和城乡建设局 and 海丰县人力资源和社会保障局: county departments,
+/// identified by unified social credit codes (check characters computed).
+pub const HOUSING: &str = "114415210070451214";
+pub const HR: &str = "1144152100704513XU";
 
 /// The user the harness adds at every node and signs in as.
 pub const TESTER: &str = "tester";
@@ -69,6 +73,19 @@ pub fn haifeng() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)
         (COMM_A, "城东社区", Tier::Community, Some(TOWN_A)),
         (COMM_B, "新城社区", Tier::Community, Some(TOWN_B)),
     ]
+}
+
+/// The example federation with two county departments beside the towns.
+pub fn haifeng_with_departments() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
+    let mut units = haifeng();
+    units.push((
+        HOUSING,
+        "海丰县住房和城乡建设局",
+        Tier::County,
+        Some(COUNTY),
+    ));
+    units.push((HR, "海丰县人力资源和社会保障局", Tier::County, Some(COUNTY)));
+    units
 }
 
 /// A county with one town: the smallest federation with a link.
