@@ -68,7 +68,20 @@ pub fn may_write(
             "reply.by_assigned_unit",
             format!("the unit handling the case ({holder})"),
         ),
-        Body::Supervision { .. } | Body::SendBack { .. } | Body::ReviewDecision { .. } => (
+        // 复查 by the superior of the organ that issued the opinion (art. 35),
+        // 复核 by the superior of the organ that reviewed (art. 36); nobody else.
+        Body::ReviewDecision { .. } => (
+            now.review_decider.as_ref() == Some(author),
+            "review.by_superior_of_issuer",
+            match (&now.review_decider, &now.review_of) {
+                (Some(d), Some(of)) => format!(
+                    "the superior ({d}) of the organ whose decision is contested ({of}; Reg-2022 \
+                     art. 35 review, art. 36 re-review)"
+                ),
+                _ => "the superior deciding an open review request (none is open)".to_owned(),
+            },
+        ),
+        Body::Supervision { .. } | Body::SendBack { .. } => (
             superior_of_holder,
             "supervision.by_superior",
             format!("a superior of the unit handling the case ({holder})"),

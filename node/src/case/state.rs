@@ -152,6 +152,13 @@ pub struct Derived {
     pub overdue: bool,
     /// Which of the five closure conditions fail now (empty: closable).
     pub closure_blockers: Vec<ClosureBlocker>,
+    /// Who decides the open review request: the superior of the organ that issued
+    /// the handling opinion (复查, Reg-2022 art. 35) or of the organ that decided
+    /// the review (复核, art. 36); for an organ at the federation's root, the root
+    /// itself, recording its outside superior's decision. `None`: none open.
+    pub review_decider: Option<UnitCode>,
+    /// The organ whose decision the open request is against (its superior decides).
+    pub review_of: Option<UnitCode>,
     pub missing_years: Vec<MissingYear>,
 }
 
@@ -210,6 +217,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut approved = false;
     let mut open_supervisions: Vec<(UnitCode, NaiveDate)> = Vec::new();
     let mut review_requested: Option<NaiveDate> = None;
+    // Who issued the handling opinion, and who decided the review.
+    let mut opinion_by: Option<UnitCode> = None;
+    let mut reviewed_by: Option<UnitCode> = None;
     let mut last_closure: Option<(bool, bool, bool)> = None;
     let mut screened = false;
     for r in &recs {
@@ -265,6 +275,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             Body::Reply { .. } => {
                 if r.unit == handling {
                     replied_at = Some(day);
+                    opinion_by = Some(r.unit.clone());
                     open_supervisions.clear();
                     status = Status::Replied;
                 }
@@ -303,6 +314,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             }
             Body::ReviewDecision { stage, .. } => {
                 review_requested = None;
+                if *stage == Stage::Review {
+                    reviewed_by = Some(r.unit.clone());
+                }
                 status = match stage {
                     Stage::Review => Status::Reviewed,
                     Stage::ReReview => Status::Final,
@@ -361,13 +375,30 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             extended,
         );
     }
+    // The opinion a request is against: the review decision for a re-review, the
+    // written reply for a review (before any reply: the unit that owes it).
+    let review_of = match status {
+        Status::UnderReview => Some(opinion_by.unwrap_or_else(|| handling.clone())),
+        Status::UnderReReview => reviewed_by.or_else(|| Some(handling.clone())),
+        _ => None,
+    };
+    // The root's superior (a province, say) is outside the federation: the root
+    // records that superior's decision, since no node of ours speaks for it.
+    let review_decider = review_of.as_ref().and_then(|o| {
+        ctx.topology
+            .parent(o)
+            .cloned()
+            .or_else(|| (o == ctx.topology.root()).then(|| o.clone()))
+    });
     if let Some(on) = review_requested {
         let limit = if status == Status::UnderReReview {
             ctx.limits.rereview_answer
         } else {
             ctx.limits.review_answer
         };
-        add(DeadlineKind::ReviewAnswer, &handling, on, limit, 0);
+        // Charged to the reviewing unit: it owes the answer, not the unit below.
+        let to = review_decider.as_ref().unwrap_or(&handling);
+        add(DeadlineKind::ReviewAnswer, to, on, limit, 0);
     }
     for (unit, due) in &open_supervisions {
         deadlines.push(Deadline {
@@ -393,6 +424,8 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             )
         },
         status,
+        review_decider,
+        review_of,
         handling_unit: handling,
         involved,
         lead_unit: lead,
