@@ -39,9 +39,27 @@ pub enum Body {
         to: UnitCode,
         due: NaiveDate,
     },
-    /// The receiving unit says the matter is not its own.
+    /// The receiving unit says the matter is not its own. The case goes back only
+    /// when the sending office verifies and agrees ([`Body::ObjectionDecision`]).
     Objection {
         reason: String,
+    },
+    /// The sending office's verification of an objection (核实, Reg-2022 art. 23):
+    /// agreed, the case returns to it; refused, the receiving unit stays
+    /// responsible. Either way a record.
+    ObjectionDecision {
+        agree: bool,
+        reason: String,
+    },
+    /// The written notice to the petitioner within 15 days of receipt (告知,
+    /// Reg-2022 art. 23): of acceptance, or of where it was forwarded or assigned.
+    Notice {
+        text: String,
+    },
+    /// The petitioner will not state an opinion on the handling (拒不表态): the
+    /// handler records the circumstances, which meets that closure condition.
+    NoOpinion {
+        circumstances: String,
     },
     LeadDecision {
         lead: UnitCode,
@@ -135,7 +153,11 @@ impl Body {
                     vec![("notice", notice)]
                 }
             },
-            Body::Objection { reason } | Body::SendBack { reason } => vec![("reason", reason)],
+            Body::Objection { reason }
+            | Body::SendBack { reason }
+            | Body::ObjectionDecision { reason, .. } => vec![("reason", reason)],
+            Body::Notice { text } => vec![("text", text)],
+            Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
             Body::Progress { text }
             | Body::Reply { text, .. }
@@ -170,6 +192,9 @@ pub enum Step {
     Forward,
     Assign,
     Objection,
+    ObjectionDecision,
+    Notice,
+    NoOpinion,
     LeadDecision,
     Ownership,
     Progress,
@@ -189,11 +214,14 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 20] = [
+    pub const ALL: [Step; 23] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
         Step::Objection,
+        Step::ObjectionDecision,
+        Step::Notice,
+        Step::NoOpinion,
         Step::LeadDecision,
         Step::Ownership,
         Step::Progress,
@@ -219,6 +247,9 @@ impl Step {
             Step::Forward => "forward",
             Step::Assign => "assign",
             Step::Objection => "objection",
+            Step::ObjectionDecision => "objection_decision",
+            Step::Notice => "notice",
+            Step::NoOpinion => "no_opinion",
             Step::LeadDecision => "lead_decision",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
@@ -249,6 +280,9 @@ impl Step {
             Body::Forward { .. } => Step::Forward,
             Body::Assign { .. } => Step::Assign,
             Body::Objection { .. } => Step::Objection,
+            Body::ObjectionDecision { .. } => Step::ObjectionDecision,
+            Body::Notice { .. } => Step::Notice,
+            Body::NoOpinion { .. } => Step::NoOpinion,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,

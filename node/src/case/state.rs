@@ -159,6 +159,13 @@ pub struct Derived {
     pub review_decider: Option<UnitCode>,
     /// The organ whose decision the open request is against (its superior decides).
     pub review_of: Option<UnitCode>,
+    /// The unit that routed the case to the handling unit (it verifies objections).
+    pub routed_by: Option<UnitCode>,
+    /// An objection by the handling unit awaits the sending office's verification.
+    pub objection_open: bool,
+    /// The handling unit has issued the written notice owed since it received the
+    /// case (告知, art. 23).
+    pub notified: bool,
     pub missing_years: Vec<MissingYear>,
 }
 
@@ -219,6 +226,11 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut review_requested: Option<NaiveDate> = None;
     // Who issued the handling opinion, and who decided the review.
     let mut opinion_by: Option<UnitCode> = None;
+    let mut objection_open = false;
+    // The written notice by the unit handling now (reset by every routing).
+    let mut notified = false;
+    // The leader each approval names: it counts when it is the owner's (五不结案).
+    let mut approvals: Vec<String> = Vec::new();
     let mut reviewed_by: Option<UnitCode> = None;
     let mut last_closure: Option<(bool, bool, bool)> = None;
     let mut screened = false;
@@ -243,19 +255,37 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                 involved.insert(to.clone());
                 routed_by = Some((r.unit.clone(), day));
                 handling = to.clone();
+                objection_open = false;
+                notified = false;
                 accepted_at = None;
                 replied_at = None;
                 open_supervisions.clear();
                 status = Status::Routed;
             }
+            // The objection alone moves nothing: until the sender verifies and
+            // agrees, the receiving unit stays responsible (art. 23).
             Body::Objection { .. } => {
-                if r.unit == handling
-                    && let Some((from, _)) = routed_by.take()
-                {
-                    handling = from;
-                    status = Status::Accepted;
+                if r.unit == handling && routed_by.is_some() {
+                    objection_open = true;
                 }
             }
+            Body::ObjectionDecision { agree, .. } => {
+                let by_sender = routed_by.as_ref().is_some_and(|(u, _)| u == &r.unit);
+                if objection_open && by_sender {
+                    objection_open = false;
+                    if *agree && let Some((from, _)) = routed_by.take() {
+                        handling = from;
+                        notified = false;
+                        status = Status::Accepted;
+                    }
+                }
+            }
+            Body::Notice { .. } => {
+                if r.unit == handling {
+                    notified = true;
+                }
+            }
+            Body::NoOpinion { .. } => rated = true,
             Body::Ownership { leader, .. } => owner = Some(leader.clone()),
             Body::Progress { .. } => {
                 if r.unit == handling {
@@ -281,13 +311,14 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                 }
             }
             Body::Rating { .. } => rated = true,
-            Body::LeaderApproval { .. } => approved = true,
+            Body::LeaderApproval { leader, .. } => approvals.push(leader.clone()),
             Body::Closure {
                 facts_clear,
                 handled_in_place,
                 file_complete,
             } => {
                 last_closure = Some((*facts_clear, *handled_in_place, *file_complete));
+                approved = approved_by_owner(&approvals, owner.as_deref());
                 if blockers(
                     screened,
                     replied_at.is_some(),
@@ -328,6 +359,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             | Body::SealedContact { .. } => {}
         }
     }
+    if status != Status::Closed && status != Status::Archived {
+        approved = approved_by_owner(&approvals, owner.as_deref());
+    }
     for r in &recs {
         if let Body::LeadDecision { lead } = &r.body {
             involved.insert(lead.clone());
@@ -355,13 +389,24 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             ctx.limits.forward,
             0,
         ),
-        Status::Routed => {
+        Status::Routed if !objection_open => {
             if let Some((_, on)) = &routed_by {
                 add(DeadlineKind::Object, &handling, *on, ctx.limits.object, 0);
-                add(DeadlineKind::Notify, &handling, *on, ctx.limits.notify, 0);
             }
         }
         _ => {}
+    }
+    // Every petition the unit holds is owed a written notice within 15 days of
+    // its receipt there (art. 23), handled in place or routed; only an issued
+    // notice record meets it (a not-accepted screening carries its own notice).
+    if !notified
+        && matches!(
+            status,
+            Status::Registered | Status::Accepted | Status::Routed | Status::Handling
+        )
+    {
+        let from = routed_by.as_ref().map_or(h.received, |(_, d)| *d);
+        add(DeadlineKind::Notify, &handling, from, ctx.limits.notify, 0);
     }
     if matches!(status, Status::Accepted | Status::Routed | Status::Handling) {
         let from = accepted_at
@@ -426,6 +471,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         status,
         review_decider,
         review_of,
+        routed_by: routed_by.map(|(u, _)| u),
+        objection_open,
+        notified,
         handling_unit: handling,
         involved,
         lead_unit: lead,
@@ -437,6 +485,15 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             .into_iter()
             .map(|year| MissingYear { year })
             .collect(),
+    }
+}
+
+/// Whether the approvals hold the owning leader's: where the case is owned, only
+/// the owner's approval counts (五不结案: 包案领导审批意见); unowned, any.
+fn approved_by_owner(approvals: &[String], owner: Option<&str>) -> bool {
+    match owner {
+        Some(o) => approvals.iter().any(|a| a.trim() == o.trim()),
+        None => !approvals.is_empty(),
     }
 }
 

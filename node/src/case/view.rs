@@ -276,6 +276,21 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("异议理由：{reason}"),
             format!("objection: {reason}"),
         ),
+        Body::ObjectionDecision { agree, reason } => match agree {
+            true => pick(
+                format!("核实同意异议，退回：{reason}"),
+                format!("objection agreed, case returned: {reason}"),
+            ),
+            false => pick(
+                format!("核实不同意异议，仍由原单位办理：{reason}"),
+                format!("objection refused, the receiving unit stays responsible: {reason}"),
+            ),
+        },
+        Body::Notice { text } => pick(format!("告知：{text}"), format!("notice: {text}")),
+        Body::NoOpinion { circumstances } => pick(
+            format!("信访人拒不表态：{circumstances}"),
+            format!("the petitioner states no opinion: {circumstances}"),
+        ),
         Body::LeadDecision { lead } => pick(
             format!("主办单位：{}", name(lead)),
             format!("lead unit: {}", name(lead)),
