@@ -70,6 +70,25 @@ async fn the_county_forwards_to_its_housing_bureau_which_replies_and_the_sibling
     assert!(fed.case_at(HR, &no).await?.is_none(), "the HR bureau sees the case");
     assert!(!fed.list(HR).await?.contains(&no));
     assert!(fed.list(HOUSING).await?.contains(&no));
+    // The county's rates charged to responsible units have a row for the bureau
+    // beside the towns (it handled the case, so it answers for it).
+    let today = chrono::Utc::now().date_naive();
+    let rates = wait_for("the bureau's row in the county's rates", PATIENCE, || async {
+        let r = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(COUNTY).await?)
+            .rates(pb::ReportRequest {
+                unit: COUNTY.into(),
+                from: (today - chrono::Duration::days(2)).to_string(),
+                to: (today + chrono::Duration::days(2)).to_string(),
+                by: "unit".into(),
+                charged: "responsible".into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(r.rows.iter().any(|row| row.key == HOUSING).then_some(r))
+    })
+    .await?;
+    assert!(rates.rows.iter().any(|row| row.key == TOWN_A), "{:?}", rates.rows);
     let held = fed.hub(HR).ids_with_prefix(&no, 10).await?;
     assert!(held.is_empty(), "the case reached the sibling bureau: {held:?}");
     assert_eq!(fed.hub(HOUSING).ids_with_prefix(&no, 10).await?.len(), 1);
