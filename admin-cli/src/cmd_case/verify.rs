@@ -1,7 +1,8 @@
 //! The steps Reg-2022 asks for beside handling itself: the sending office's
 //! verification of an objection (核实, art. 23), the written notice owed within
-//! 15 days (告知, art. 23), and the record that the petitioner will not state an
-//! opinion (拒不表态), which meets that closure condition (五不结案).
+//! 15 days (告知, art. 23), the major or urgent flag (重大、紧急信访事项), and the
+//! record that the petitioner will not state an opinion (拒不表态), which meets
+//! that closure condition (五不结案).
 
 use std::path::PathBuf;
 
@@ -39,6 +40,17 @@ pub enum VerifyCmd {
         /// The text from this file (UTF-8; `-`: standard input)
         #[arg(long, value_name = "PATH", conflicts_with = "text")]
         text_file: Option<PathBuf>,
+    },
+    /// Flag a major (or, --urgent, an urgent) matter with its reason: every superior
+    /// sees it, and it needs an owning leader in time (limits: major_ownership)
+    Major {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long)]
+        urgent: bool,
+        #[arg(long)]
+        reason: String,
     },
     /// Record that the petitioner will not state an opinion, with the circumstances
     NoOpinion {
@@ -79,6 +91,15 @@ pub async fn run(cmd: VerifyCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 lang,
             )
             .await
+        }
+        VerifyCmd::Major {
+            conn,
+            case_no,
+            urgent,
+            reason,
+        } => {
+            let fields = json!({"urgent": urgent, "reason": reason});
+            act(&conn, case_no, "major", fields, json, lang).await
         }
         VerifyCmd::NoOpinion {
             conn,

@@ -176,6 +176,7 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::ObjectionDecision
         | Step::Notice
         | Step::NoOpinion
+        | Step::Major
         | Step::Progress
         | Step::Extension
         | Step::Reply

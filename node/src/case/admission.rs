@@ -119,6 +119,7 @@ pub fn may_write(
         | Body::Ownership { .. }
         | Body::Rating { .. }
         | Body::NoOpinion { .. }
+        | Body::Major { .. }
         | Body::LeaderApproval { .. }
         | Body::Closure { .. }
         | Body::ReturnVisit { .. }
@@ -312,6 +313,14 @@ pub fn admit(
                 return Err(refuse(
                     "objection.reason",
                     "the verification states its reason",
+                ));
+            }
+        }
+        Body::Major { reason, .. } => {
+            if reason.trim().is_empty() {
+                return Err(refuse(
+                    "major.reason",
+                    "a major or urgent matter is flagged with its reason",
                 ));
             }
         }

@@ -56,6 +56,12 @@ pub enum Body {
     Notice {
         text: String,
     },
+    /// A major or urgent matter (重大、紧急信访事项), flagged with its reason at any
+    /// time: every superior is alerted, and it needs an owning leader in time.
+    Major {
+        urgent: bool,
+        reason: String,
+    },
     /// The petitioner will not state an opinion on the handling (拒不表态): the
     /// handler records the circumstances, which meets that closure condition.
     NoOpinion {
@@ -157,6 +163,7 @@ impl Body {
             | Body::SendBack { reason }
             | Body::ObjectionDecision { reason, .. } => vec![("reason", reason)],
             Body::Notice { text } => vec![("text", text)],
+            Body::Major { reason, .. } => vec![("reason", reason)],
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
             Body::Progress { text }
@@ -195,6 +202,7 @@ pub enum Step {
     ObjectionDecision,
     Notice,
     NoOpinion,
+    Major,
     LeadDecision,
     Ownership,
     Progress,
@@ -214,7 +222,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 23] = [
+    pub const ALL: [Step; 24] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -222,6 +230,7 @@ impl Step {
         Step::ObjectionDecision,
         Step::Notice,
         Step::NoOpinion,
+        Step::Major,
         Step::LeadDecision,
         Step::Ownership,
         Step::Progress,
@@ -250,6 +259,7 @@ impl Step {
             Step::ObjectionDecision => "objection_decision",
             Step::Notice => "notice",
             Step::NoOpinion => "no_opinion",
+            Step::Major => "major",
             Step::LeadDecision => "lead_decision",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
@@ -283,6 +293,7 @@ impl Step {
             Body::ObjectionDecision { .. } => Step::ObjectionDecision,
             Body::Notice { .. } => Step::Notice,
             Body::NoOpinion { .. } => Step::NoOpinion,
+            Body::Major { .. } => Step::Major,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,

@@ -94,6 +94,8 @@ pub enum DeadlineKind {
     Supervision,
     /// Answer a review or re-review request within 30 days.
     ReviewAnswer,
+    /// A major or urgent matter gets an owning leader (落实领导包案).
+    MajorOwnership,
 }
 
 impl DeadlineKind {
@@ -106,6 +108,7 @@ impl DeadlineKind {
             DeadlineKind::Handle => "handle",
             DeadlineKind::Supervision => "supervision",
             DeadlineKind::ReviewAnswer => "review_answer",
+            DeadlineKind::MajorOwnership => "major_ownership",
         }
     }
 }
@@ -117,6 +120,14 @@ pub struct Deadline {
     pub unit: UnitCode,
     pub due: NaiveDate,
     pub overdue: bool,
+}
+
+/// A case flagged major or urgent (重大、紧急信访事项).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MajorFlag {
+    pub since: NaiveDate,
+    pub urgent: bool,
+    pub reason: String,
 }
 
 /// What every case has from its registration.
@@ -161,6 +172,9 @@ pub struct Derived {
     pub review_of: Option<UnitCode>,
     /// The unit that routed the case to the handling unit (it verifies objections).
     pub routed_by: Option<UnitCode>,
+    /// Flagged a major (or, `urgent`, an urgent) matter: the first flag's day and
+    /// whether any flag said urgent.
+    pub major: Option<MajorFlag>,
     /// An objection by the handling unit awaits the sending office's verification.
     pub objection_open: bool,
     /// The handling unit has issued the written notice owed since it received the
@@ -227,6 +241,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     // Who issued the handling opinion, and who decided the review.
     let mut opinion_by: Option<UnitCode> = None;
     let mut objection_open = false;
+    let mut major: Option<MajorFlag> = None;
     // The written notice by the unit handling now (reset by every routing).
     let mut notified = false;
     // The leader each approval names: it counts when it is the owner's (五不结案).
@@ -286,6 +301,16 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                 }
             }
             Body::NoOpinion { .. } => rated = true,
+            Body::Major { urgent, reason } => match &mut major {
+                Some(m) => m.urgent |= *urgent,
+                None => {
+                    major = Some(MajorFlag {
+                        since: day,
+                        urgent: *urgent,
+                        reason: reason.clone(),
+                    })
+                }
+            },
             Body::Ownership { leader, .. } => owner = Some(leader.clone()),
             Body::Progress { .. } => {
                 if r.unit == handling {
@@ -445,6 +470,21 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         let to = review_decider.as_ref().unwrap_or(&handling);
         add(DeadlineKind::ReviewAnswer, to, on, limit, 0);
     }
+    // A major matter without an owning leader is overdue after the configured
+    // days (seed 000: 重大信访事项…落实领导包案), charged to the unit handling it.
+    if let Some(m) = &major
+        && owner.is_none()
+        && !status.is_terminal()
+        && !matches!(status, Status::Closed | Status::Archived)
+    {
+        add(
+            DeadlineKind::MajorOwnership,
+            &handling,
+            m.since,
+            ctx.limits.major_ownership,
+            0,
+        );
+    }
     for (unit, due) in &open_supervisions {
         deadlines.push(Deadline {
             kind: DeadlineKind::Supervision,
@@ -474,6 +514,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         routed_by: routed_by.map(|(u, _)| u),
         objection_open,
         notified,
+        major,
         handling_unit: handling,
         involved,
         lead_unit: lead,

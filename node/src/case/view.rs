@@ -287,6 +287,16 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             ),
         },
         Body::Notice { text } => pick(format!("告知：{text}"), format!("notice: {text}")),
+        Body::Major { urgent, reason } => match urgent {
+            true => pick(
+                format!("紧急信访事项：{reason}"),
+                format!("urgent matter: {reason}"),
+            ),
+            false => pick(
+                format!("重大信访事项：{reason}"),
+                format!("major matter: {reason}"),
+            ),
+        },
         Body::NoOpinion { circumstances } => pick(
             format!("信访人拒不表态：{circumstances}"),
             format!("the petitioner states no opinion: {circumstances}"),

@@ -433,3 +433,69 @@ fn closure_needs_the_owners_approval_and_a_refusal_to_state_an_opinion_is_record
             .contains(&ClosureBlocker::NoLeaderApproval)
     );
 }
+
+/// Before: nothing marked a major or urgent matter, and nothing made an unowned
+/// one overdue.
+#[test]
+fn a_major_matter_without_an_owning_leader_becomes_overdue() {
+    let w = World::new();
+    let mut v = accepted(&w);
+    let flag = |id: &str, unit: &str, reason: &str, urgent: bool| {
+        rec(
+            id,
+            unit,
+            "2026-03-03",
+            Body::Major {
+                urgent,
+                reason: reason.into(),
+            },
+        )
+    };
+    let e = admit(
+        &header(),
+        &v,
+        &flag("m0", COMM_A, "", false),
+        &w.ctx(),
+        day("2026-03-03"),
+    )
+    .unwrap_err();
+    assert_eq!(e.rule, "major.reason");
+    // A superior may flag it too (it is a unit the case concerns).
+    step(
+        &w,
+        &mut v,
+        flag("m1", COUNTY, "涉及群体利益，可能引发聚集", true),
+    );
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-07"));
+    let m = d.major.clone().expect("flagged");
+    assert!(m.urgent);
+    let own = d
+        .deadlines
+        .iter()
+        .find(|x| x.kind == DeadlineKind::MajorOwnership)
+        .expect("an ownership deadline");
+    // 3 days from Tuesday 03-03: Friday 03-06, past on the 7th.
+    assert_eq!(
+        (own.unit.clone(), own.due, own.overdue),
+        (u(COMM_A), day("2026-03-06"), true)
+    );
+    step(
+        &w,
+        &mut v,
+        rec(
+            "o1",
+            COMM_A,
+            "2026-03-07",
+            Body::Ownership {
+                leader: "李书记".into(),
+                duties: Duty::all(),
+            },
+        ),
+    );
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-08"));
+    assert!(
+        !d.deadlines
+            .iter()
+            .any(|x| x.kind == DeadlineKind::MajorOwnership)
+    );
+}
