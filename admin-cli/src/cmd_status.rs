@@ -30,6 +30,10 @@ struct PeerJson {
     ledger_flag: String,
     ledger_flagged_at: String,
     ledger_seen_seq: u64,
+    /// The peer's clock minus ours (ms) at its last Hello (null: not measured),
+    /// and whether that is beyond what the nodes tolerate.
+    clock_offset_ms: Option<i64>,
+    clock_alert: bool,
 }
 
 #[derive(Serialize)]
@@ -232,6 +236,8 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                     ledger_seen_seq: p.ledger_seen_seq,
                     quarantined: p.quarantined,
                     last_quarantined: p.last_quarantined,
+                    clock_offset_ms: p.clock_offset_known.then_some(p.clock_offset_ms),
+                    clock_alert: p.clock_alert,
                 })
                 .collect(),
         });
@@ -301,6 +307,20 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                  are refused until the parent has sent back everything in its scope",
                 local_time(&r.since),
                 r.reason
+            ),
+        }
+    }
+    for p in s.peers.iter().filter(|p| p.clock_alert) {
+        let secs = p.clock_offset_ms as f64 / 1000.0;
+        match lang {
+            Lang::Zh => println!(
+                "时钟告警：对端 {} 的时钟与本节点相差 {secs:+.0} 秒；请校准两端时钟（期限与记录先后依时钟而定）",
+                p.unit
+            ),
+            Lang::En => println!(
+                "clock alert: the clock of {} differs from this node's by {secs:+.0} s; set both \
+                 clocks right (deadlines and the order of records depend on them)",
+                p.unit
             ),
         }
     }

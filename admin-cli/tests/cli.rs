@@ -1222,12 +1222,13 @@ fn accounts_through_the_cli_login_users_and_a_refused_action() {
 }
 
 /// A loopback port that is free, and free again `offset` above it.
-fn free_port_with(offset: u16) -> u16 {
+fn free_port_with(offsets: &[u16]) -> u16 {
     loop {
         let p = free_port();
-        if p.checked_add(offset)
-            .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
-        {
+        if offsets.iter().all(|offset| {
+            p.checked_add(*offset)
+                .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
+        }) {
             return p;
         }
     }
@@ -1250,7 +1251,8 @@ fn scrape(addr: &str) -> Option<String> {
 /// port; `None` if `up` ended before listing them.
 fn start_up(f: &Fixture) -> Option<(Killed, Value, u16)> {
     use std::io::BufRead;
-    let (county, town) = (free_port_with(2000), free_port_with(2000));
+    // Metrics at +2000 and the console at +3000 from each replication port.
+    let (county, town) = (free_port_with(&[2000, 3000]), free_port_with(&[2000, 3000]));
     std::fs::write(
         &f.topology,
         format!(
@@ -1263,7 +1265,7 @@ fn start_up(f: &Fixture) -> Option<(Killed, Value, u16)> {
     .expect("write topology");
     let mut up = Killed(
         Command::new(exe())
-            .args(["up", "--json", "--dir"])
+            .args(["up", "--json", "--demo", "--dir"])
             .arg(f.fed())
             .arg(&f.topology)
             .stdout(Stdio::piped())
@@ -1305,6 +1307,22 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
         .expect("the town's metrics address")
         .to_owned();
     assert_eq!(town_metrics, format!("127.0.0.1:{}", town + 2000));
+    let town_console = nodes
+        .iter()
+        .find(|n| n["unit"] == TOWN)
+        .and_then(|n| n["console"].as_str())
+        .expect("the town's console URL")
+        .to_owned();
+    assert_eq!(town_console, format!("https://127.0.0.1:{}/", town + 3000));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", town + 3000)).is_ok(),
+        "the town's console listens"
+    );
+    // `--demo`: one account at every node, printed; it signs in.
+    let demo = &nodes[0]["demo"];
+    assert_eq!(demo["user"], "demo", "{nodes:?}");
+    let password = demo["password"].as_str().expect("the demo password");
+    assert!(nodes.iter().all(|n| n["demo"]["password"] == password));
 
     // The walkthrough: a user made with the operator certificate signs in and
     // registers; the county sees the case.
@@ -1316,6 +1334,16 @@ fn up_runs_the_federation_the_readme_shows_and_stops_it_on_ctrl_c() {
     });
     let body = scrape(&town_metrics).expect("metrics answer");
     assert!(body.contains("xinfang_"), "{body}");
+    let out = f.at_stdin(
+        TOWN,
+        &["login", "--user", "demo", "--password-stdin"],
+        password,
+    );
+    assert!(
+        out.status.success(),
+        "the demo account signs in: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Ctrl-C stops every node and `up` itself, cleanly.
     nix::sys::signal::kill(
@@ -1363,7 +1391,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
             "路灯不亮",
         ],
     );
-    let case_no = v["case_no"].as_str().expect("case_no").to_owned();
+    let doc_id = v["doc_id"].as_str().expect("doc_id").to_owned();
 
     // The clerk is a reviewer: may read the ledger.
     let shown = f.json(COUNTY, &["ledger", "show", "--limit", "50"]);
@@ -1371,7 +1399,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
     assert!(
         entries
             .iter()
-            .any(|e| e["doc_id"] == case_no.as_str() && e["kind"] == "local"),
+            .any(|e| e["doc_id"] == doc_id.as_str() && e["kind"] == "local"),
         "{shown}"
     );
     assert!(
@@ -1423,7 +1451,7 @@ fn the_ledger_through_the_cli_shows_verifies_and_names_an_edit() {
                 .await
                 .expect("open the node's database");
         let seq: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM node_ledger WHERE doc_id = $1")
-            .bind(&case_no)
+            .bind(&doc_id)
             .fetch_one(db.pool())
             .await
             .expect("the case's entry");

@@ -79,7 +79,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         CoreConfig::default(),
         county,
         "e-county".into(),
-        false,
+        None,
         town.clone(),
         None,
         0,

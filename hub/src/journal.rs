@@ -41,10 +41,11 @@ pub trait Attestor: Send + Sync {
     /// Parent side: what to ask `child` for at the start of a session and after
     /// its batches (opaque). `None` asks nothing.
     ///
-    /// `rebase`: the child's store was replaced or restored (it speaks under a new
-    /// epoch); what was seen of its ledger before no longer binds it, and the
-    /// attestor records that it starts again.
-    async fn ask(&self, child: &UnitCode, rebase: bool) -> Option<Vec<u8>>;
+    /// `rebase`: the child speaks under a new epoch; what was seen of its ledger
+    /// before no longer binds it, and the attestor records that it starts again:
+    /// as a restore the child's operator declared, or as a replacement nobody
+    /// declared (worth a flag: a copy put back by hand, or a rewrite).
+    async fn ask(&self, child: &UnitCode, rebase: Option<Rebase>) -> Option<Vec<u8>>;
     /// Child side: the answer to the parent's ask.
     async fn attest(&self, parent: &UnitCode, ask: &[u8]) -> Result<Vec<u8>, AttestationError>;
     /// Parent side: checks `child`'s answer and records the outcome itself (an
@@ -67,6 +68,8 @@ pub trait Attestor: Send + Sync {
         Ok(true)
     }
 }
+
+pub use crate::core::Rebase;
 
 /// What a child's answer shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

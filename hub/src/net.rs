@@ -21,7 +21,9 @@ use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
 use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
-use crate::core::{Action, AttestRole, Event, LEDGER_WENT_BACK, LinkCore, STORE_WENT_BACK};
+use crate::core::{
+    Action, AttestRole, Event, LEDGER_WENT_BACK, LinkCore, Recovering, STORE_WENT_BACK,
+};
 use crate::engine::{Hub, HubError};
 use crate::identity::{PeerIdentity, cert_info};
 use crate::journal::Verdict;
@@ -140,11 +142,18 @@ where
     // under the new epoch.
     let mut recovery_rx = hub.watch_recovery();
     let session_epoch = hub.epoch();
+    let recovery = recovery_rx.borrow_and_update().as_ref().map(|m| {
+        if m.declared {
+            Recovering::Restored
+        } else {
+            Recovering::WentBack
+        }
+    });
     let (mut core, mut actions) = LinkCore::start(
         hub.config().core.clone(),
         hub.me().clone(),
         session_epoch.clone(),
-        recovery_rx.borrow_and_update().is_some(),
+        recovery,
         peer.clone(),
         stored,
         hub.head(),
@@ -188,7 +197,11 @@ where
         let mut close: Option<Option<(String, String)>> = None;
         for action in actions.drain(..) {
             match action {
-                Action::Send(frame) => {
+                Action::Send(mut frame) => {
+                    // Our wall clock, for the peer to measure the offset by.
+                    if let Some(sync_frame::Kind::Hello(h)) = &mut frame.kind {
+                        h.clock_ms = hub.now_ms();
+                    }
                     if close.is_some() {
                         // Already ending (a peer that does not read gets nothing more).
                         continue;
@@ -327,7 +340,16 @@ where
                 Some(Ok(frame)) => {
                     let n = frame.encoded_len() as u64;
                     let refusal = matches!(frame.kind, Some(sync_frame::Kind::Error(_)));
+                    let offset = match &frame.kind {
+                        Some(sync_frame::Kind::Hello(h)) if h.clock_ms != 0 => {
+                            Some(h.clock_ms - hub.now_ms())
+                        }
+                        _ => None,
+                    };
                     hub.with_link_status(&peer, |s| {
+                        if offset.is_some() {
+                            s.clock_offset_ms = offset;
+                        }
                         s.bytes_received += n;
                         s.session_bytes_received += n;
                         s.frames_received += 1;

@@ -206,7 +206,8 @@ impl Sim {
                 hub.config().core.clone(),
                 hub.me().clone(),
                 hub.epoch(),
-                hub.recovery().is_some(),
+                hub.recovery()
+                    .map(|_| xinfang_hub::core::Recovering::WentBack),
                 peer.clone(),
                 stored,
                 hub.head(),

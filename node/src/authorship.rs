@@ -42,8 +42,10 @@ fn refusal(rule: &str, author: Option<&UnitCode>, detail: impl Into<String>) -> 
 }
 
 /// Judges what `incoming` brings beyond `prior` (what we hold at `me`), sent by
-/// `peer`. A panic inside Automerge on hostile input is a refusal, never the
-/// node's end.
+/// `peer`. A record dated after `not_after` (our clock plus the tolerance) is
+/// refused (`record.future`): a unit whose clock runs ahead would otherwise order
+/// its records before those written after them. A panic inside Automerge on
+/// hostile input is a refusal, never the node's end.
 pub fn judge(
     ctx: &Context<'_>,
     me: &UnitCode,
@@ -51,9 +53,10 @@ pub fn judge(
     doc_id: &str,
     prior: Option<&mut AutoCommit>,
     incoming: &mut AutoCommit,
+    not_after: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), Refusal> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        judge_inner(ctx, me, peer, doc_id, prior, incoming)
+        judge_inner(ctx, me, peer, doc_id, prior, incoming, not_after)
     }))
     .unwrap_or_else(|_| {
         Err(refusal(
@@ -71,6 +74,7 @@ fn judge_inner(
     doc_id: &str,
     prior: Option<&mut AutoCommit>,
     incoming: &mut AutoCommit,
+    not_after: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), Refusal> {
     let (kind, owner) =
         docid::parse(doc_id).map_err(|e| refusal("document.kind", None, e.to_string()))?;
@@ -128,6 +132,22 @@ fn judge_inner(
                 let added = case_records(doc_id, &owner, objects, change, &author)?;
                 if added.is_empty() {
                     continue;
+                }
+                if let Some(limit) = not_after
+                    && let Some(r) = added.iter().find(|r| r.at > limit)
+                {
+                    return Err(refusal(
+                        "record.future",
+                        Some(&r.unit),
+                        format!(
+                            "record {} of case {doc_id} is dated {}, after this node's clock \
+                             allows ({}): the clock of {} runs ahead",
+                            r.id,
+                            r.at.to_rfc3339(),
+                            limit.to_rfc3339(),
+                            r.unit
+                        ),
+                    ));
                 }
                 let mut deps = change.deps().to_vec();
                 deps.sort_unstable();
@@ -460,6 +480,7 @@ mod tests {
                 id,
                 prior.as_mut(),
                 &mut incoming,
+                None,
             )
         }
     }

@@ -288,7 +288,7 @@ pub async fn mark_restored(
     let db = Db::open(url, DbOptions::default())
         .await
         .map_err(|e| db_err(url)(e.to_string()))?;
-    let mark = mark_recovering(&db, reason, now_ms)
+    let mark = mark_recovering(&db, reason, now_ms, true)
         .await
         .map_err(|e| db_err(url)(e.to_string()))?;
     db.checkpoint()

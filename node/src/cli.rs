@@ -67,6 +67,12 @@ pub struct RunArgs {
     /// An address beyond this machine needs TLS: refused with --insecure.
     #[arg(long, value_name = "ADDR")]
     pub api_listen: Option<SocketAddr>,
+    /// Serve the staff console (the pages staff work in, in a browser) on ADDR.
+    /// A bare port (`8080`) means 127.0.0.1:8080. Served with the node's TLS
+    /// certificate unless --insecure; an address beyond this machine needs TLS.
+    /// Default: no console.
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics_listen)]
+    pub console: Option<SocketAddr>,
     /// How long a login token lives, in hours
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub token_hours: u64,
@@ -248,6 +254,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         api: Some(server::ApiListen::Addr(api_listen)),
         token_ttl: std::time::Duration::from_secs(args.token_hours * 3600),
         pii_clear_roles: clear_roles(&args.pii_clear_roles)?,
+        console: args.console.map(server::ConsoleListen::Addr),
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -259,6 +266,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     if let Some(m) = node.metrics_addr {
         println!("xinfang-node {unit} metrics at http://{m}/metrics");
+    }
+    if let Some(c) = node.console_addr {
+        let scheme = if node.tls.is_some() { "https" } else { "http" };
+        println!("xinfang-node {unit} console at {scheme}://{c}/");
     }
     let reloader = node.tls.clone().map(|t| tokio::spawn(reload_on_hangup(t)));
     wait_for_signal().await;

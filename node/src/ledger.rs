@@ -25,7 +25,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use xinfang_hub::db::{Db, Sql};
-use xinfang_hub::journal::{AttestationError, Attestor, CommitJournal, Committed, Origin, Verdict};
+use xinfang_hub::journal::{
+    AttestationError, Attestor, CommitJournal, Committed, Origin, Rebase, Verdict,
+};
 use xinfang_hub::store::TxWork;
 use xinfang_hub::{Clock, Create, Hub, UnitCode};
 
@@ -620,13 +622,31 @@ impl Ledger {
         Ok(())
     }
 
-    /// The child's store was replaced or restored (it speaks under a new epoch):
-    /// its chain starts again from what it now holds. Recorded in our own chain;
-    /// a flag already raised stays.
-    async fn rebase(&self, child: &UnitCode) -> Result<(), NodeError> {
+    /// The child speaks under a new epoch: its chain starts again from what it
+    /// now holds. A restore its operator declared is recorded in our own chain; a
+    /// replacement nobody declared (a copy put back by hand, a rewrite, a store
+    /// started afresh) is flagged as well, with an integrity alert, since what we
+    /// saw of its chain can no longer be checked. A flag already raised stays.
+    async fn rebase(&self, child: &UnitCode, why: Rebase) -> Result<(), NodeError> {
         let seen = self.seen(child).await?;
-        if seen.is_none_or(|(seq, _)| seq == 0) {
+        let Some((seen_seq, seen_hash)) = seen.filter(|(seq, _)| *seq != 0) else {
             return Ok(());
+        };
+        let flagged: Option<i64> =
+            sqlx::query_scalar("SELECT flagged_ms FROM node_ledger_peers WHERE peer = $1")
+                .bind(child.as_str())
+                .fetch_optional(self.db.pool())
+                .await?;
+        // Flagged already (its chain was found rewritten in this very session):
+        // one alert says it.
+        if why == Rebase::Replaced && flagged.unwrap_or(0) == 0 {
+            let reason = format!(
+                "the child's store changed with no restore declared: its chain no longer \
+                 holds entry {seen_seq} as seen (rewritten, put back from an older copy, or \
+                 started afresh); checked again from its start"
+            );
+            self.flag(child, (seen_seq, &seen_hash), seen_seq, &seen_hash, &reason)
+                .await?;
         }
         let (peer, genesis) = (child.to_string(), hex::encode(GENESIS));
         let reset: TxWork = Box::new(move |conn| {
@@ -646,9 +666,17 @@ impl Ledger {
             doc_id: String::new(),
             actor: String::new(),
             peer: child.to_string(),
-            detail: "ledger_rebased: the child's store was replaced or restored (a new epoch); \
-                     its chain is checked again from the start"
-                .into(),
+            detail: match why {
+                Rebase::Restored => {
+                    "ledger_rebased: the child restored a backup (declared; a new \
+                                     epoch); its chain is checked again from the start"
+                }
+                Rebase::Replaced => {
+                    "ledger_rebased: the child's store changed with no restore \
+                                     declared (flagged); its chain is checked again from the start"
+                }
+            }
+            .into(),
         };
         self.append(vec![entry], Some(reset)).await?;
         tracing::warn!(child = %child, "ledger: the child's store was replaced or restored; its chain is checked again from the start");
@@ -777,8 +805,10 @@ impl Attestor for Ledger {
         Ok(stored.is_some_and(|h| h == hex::encode(hash)))
     }
 
-    async fn ask(&self, child: &UnitCode, rebase: bool) -> Option<Vec<u8>> {
-        if rebase && let Err(e) = self.rebase(child).await {
+    async fn ask(&self, child: &UnitCode, rebase: Option<Rebase>) -> Option<Vec<u8>> {
+        if let Some(why) = rebase
+            && let Err(e) = self.rebase(child, why).await
+        {
             tracing::warn!(child = %child, error = %e, "ledger: cannot start the child's chain again");
             return None;
         }

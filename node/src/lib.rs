@@ -24,6 +24,7 @@
 //! - [`pii`]: personal data at rest: the node's key, AES-256-GCM, keyed hashes.
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
+//! - [`console`]: the staff console in the browser (HTTP pages over the same services).
 //! - [`cli`]: `xinfang-node run`.
 //! - [`report`]: bureau reports: case facts, rates, rollups.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
@@ -34,6 +35,7 @@ pub mod authorship;
 pub mod backup;
 pub mod case;
 pub mod cli;
+pub mod console;
 pub mod contact;
 pub mod docid;
 pub mod error;

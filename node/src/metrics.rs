@@ -207,6 +207,8 @@ pub struct PeerSample {
     pub sessions: u64,
     /// A child whose ledger did not extend what this node saw (not yet acknowledged).
     pub ledger_flagged: bool,
+    /// How far the peer's clock is from ours, either way (ms), as last measured.
+    pub clock_skew_ms: Option<u64>,
 }
 
 /// Everything but the histogram, read from the live state at scrape time.
@@ -250,6 +252,7 @@ impl Sample {
                 errors_from_peer: st.errors_from_peer,
                 sessions: st.sessions,
                 ledger_flagged: false,
+                clock_skew_ms: st.clock_offset_ms.map(i64::unsigned_abs),
             })
             .collect();
         Ok(Sample {
@@ -377,7 +380,13 @@ impl Collector for Sample {
 type PeerValue = fn(&PeerSample) -> Option<u64>;
 
 /// Per-peer gauges: name, help, type, value.
-const PEER_GAUGES: [(&str, &str, MetricType, PeerValue); 4] = [
+const PEER_GAUGES: [(&str, &str, MetricType, PeerValue); 5] = [
+    (
+        "xinfang_peer_clock_skew_ms",
+        "How far the peer's wall clock is from this node's, either way, measured at its last Hello (alert beyond 60000).",
+        MetricType::Gauge,
+        |p| p.clock_skew_ms,
+    ),
     (
         "xinfang_peer_ledger_flagged",
         "1 while a child's ledger is flagged: its chain did not extend what this node saw (until acknowledged).",

@@ -560,6 +560,16 @@ pub struct CaseFilter {
     pub overdue_before: Option<String>,
     pub repeat: bool,
     pub skip_level: bool,
+    /// Only cases in these statuses (the open ones, for a worklist).
+    pub statuses: Option<Vec<String>>,
+    /// Only cases now handled by this unit.
+    pub handling_unit: Option<String>,
+    /// A case number or a petitioner's name, in part.
+    pub search: Option<String>,
+    /// Rows skipped before the page (paging).
+    pub offset: u32,
+    /// Soonest deadline first (cases without one last), instead of newest first.
+    pub by_deadline: bool,
 }
 
 pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
@@ -590,8 +600,39 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
     if f.skip_level {
         q.push(" AND skip_level_of IS NOT NULL");
     }
-    q.push(" ORDER BY registered_at DESC, case_no DESC LIMIT ")
-        .bind(i64::from(f.limit));
+    if let Some(statuses) = &f.statuses {
+        q.push(" AND status IN (")
+            .bind_list(statuses.iter().map(String::as_str))
+            .push(")");
+    }
+    if let Some(u) = &f.handling_unit {
+        q.push(" AND handling_unit = ").bind(u.as_str());
+    }
+    if let Some(text) = &f.search {
+        // LIKE's own wildcards in what was typed match themselves.
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        q.push(" AND (case_no LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR petitioner LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if f.by_deadline {
+        q.push(" ORDER BY CASE WHEN next_due IS NULL THEN 1 ELSE 0 END, next_due, registered_at DESC, case_no DESC");
+    } else {
+        q.push(" ORDER BY registered_at DESC, case_no DESC");
+    }
+    q.push(" LIMIT ")
+        .bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .bind(i64::from(f.offset));
     Ok(q.fetch_all_as::<_, CaseRow>(db.pool()).await?)
 }
 

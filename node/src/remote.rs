@@ -40,15 +40,22 @@ pub struct RemoteRules {
     me: UnitCode,
     topology: Arc<Topology>,
     rules: Arc<CaseRules>,
+    clock: xinfang_hub::Clock,
 }
 
 impl RemoteRules {
-    /// The rules of the node of `me`.
-    pub fn new(me: UnitCode, topology: Arc<Topology>, rules: Arc<CaseRules>) -> RemoteRules {
+    /// The rules of the node of `me`, on its clock.
+    pub fn new(
+        me: UnitCode,
+        topology: Arc<Topology>,
+        rules: Arc<CaseRules>,
+        clock: xinfang_hub::Clock,
+    ) -> RemoteRules {
         RemoteRules {
             me,
             topology,
             rules,
+            clock,
         }
     }
 }
@@ -70,7 +77,11 @@ impl DocumentCheck for RemoteRules {
             calendar: &self.rules.calendar,
             limits: &self.rules.limits,
         };
-        crate::authorship::judge(&ctx, &self.me, peer, doc_id, prior, incoming)
+        let tolerance =
+            chrono::Duration::minutes(i64::from(self.rules.limits.future_tolerance_minutes));
+        let not_after =
+            chrono::DateTime::from_timestamp_millis((self.clock)()).map(|now| now + tolerance);
+        crate::authorship::judge(&ctx, &self.me, peer, doc_id, prior, incoming, not_after)
     }
 }
 

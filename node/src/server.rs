@@ -1,6 +1,7 @@
 //! Starting and stopping a node: storage, hub, projections, two gRPC listeners
 //! (replication for children; the node API for staff, where every call names its
-//! caller; health and reflection on both) and the uplink.
+//! caller; health and reflection on both), the staff console's HTTP listener
+//! (`console`) and the uplink.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use xinfang_proto::v1::replication_server::ReplicationServer;
 
 use crate::auth::{Accounts, Guard};
 use crate::case::service::{CaseDeps, CaseService};
+pub use crate::console::ConsoleListen;
 use crate::grpc::accounts::AccountsApi;
 use crate::grpc::node::NodeApi;
 use crate::grpc::reports::ReportsApi;
@@ -64,6 +66,16 @@ pub enum StartError {
          serve it with TLS (drop --insecure) or listen on a loopback address"
     )]
     ApiExposed { addr: SocketAddr },
+    #[error(
+        "the staff console would listen on {addr}, beyond this machine, without TLS: \
+         serve it with TLS (drop --insecure) or listen on a loopback address"
+    )]
+    ConsoleExposed { addr: SocketAddr },
+    #[error("staff console on {addr}: {source}")]
+    Console {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("personal data: {0}")]
     Pii(String),
     #[error("node API on {addr}: {source}")]
@@ -141,6 +153,9 @@ pub struct NodeConfig {
     /// The roles that see ID and phone numbers in clear; the others get masked
     /// forms (`pii::DEFAULT_CLEAR_ROLES` unless configured).
     pub pii_clear_roles: Vec<crate::auth::Role>,
+    /// Where the staff console listens (None: no console). Beyond loopback only
+    /// with TLS, as the API.
+    pub console: Option<ConsoleListen>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -184,6 +199,8 @@ pub struct NodeHandle {
     pub api_addr: Option<SocketAddr>,
     /// The bound address of the metrics endpoint, if it was asked for.
     pub metrics_addr: Option<SocketAddr>,
+    /// The staff console's listener (None: started without a console).
+    pub console_addr: Option<SocketAddr>,
     pub hub: Hub,
     /// The TLS material in use (None: `--insecure`).
     pub tls: Option<Arc<TlsState>>,
@@ -236,6 +253,35 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             }
             Some(l)
         }
+    };
+    let console_listener = match cfg.console.take() {
+        None => None,
+        Some(ConsoleListen::Addr(addr)) => {
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ConsoleExposed { addr });
+            }
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Console { addr, source })?,
+            )
+        }
+        Some(ConsoleListen::Listener(l)) => {
+            let addr = l
+                .local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?;
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::ConsoleExposed { addr });
+            }
+            Some(l)
+        }
+    };
+    let console_addr = match &console_listener {
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?,
+        ),
+        None => None,
     };
     let api_addr = match &api_listener {
         Some(l) => Some(
@@ -310,6 +356,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub.me().clone(),
         hub.topology().clone(),
         rules.clone(),
+        clock.clone(),
     )));
     // Before anything is committed: every commit from here on is in the ledger.
     let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());
@@ -380,11 +427,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let sealer = keys.clone().map(|k| {
         crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone(), pii.clone())
     });
+    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
+        .with_ledger(ledger.clone());
+    let guard = Arc::new(Guard::new(accounts));
     let schedules = Arc::new(ScheduleService::new(
         hub.clone(),
         db.clone(),
         rules.clone(),
         sets,
+        guard.clone(),
     ));
     let reports = Arc::new(ReportService::new(
         hub.clone(),
@@ -392,10 +443,8 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         projector.clone(),
         rules.clone(),
         schedules.clone(),
+        guard.clone(),
     ));
-    let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
-        .with_ledger(ledger.clone());
-    let guard = Arc::new(Guard::new(accounts));
     let cases = Arc::new(CaseService::new(CaseDeps {
         hub: hub.clone(),
         db: db.clone(),
@@ -410,6 +459,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     }));
     let recovery =
         crate::recovery::Recovery::new(hub.clone(), db.clone(), ledger.clone(), cases.numbers());
+    let console_app = crate::console::router(crate::console::Console::new(
+        cases.clone(),
+        tls_state.is_some(),
+    ));
     let api = NodeApi::new(
         cases,
         hub.clone(),
@@ -436,11 +489,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(reflection()?.max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(NodeServer::new(api).max_decoding_message_size(api_limits.max_request_bytes))
         .add_service(
-            SchedulesServer::new(SchedulesApi::new(schedules.clone(), guard.clone()))
+            SchedulesServer::new(SchedulesApi::new(schedules.clone()))
                 .max_decoding_message_size(api_limits.max_import_bytes),
         )
         .add_service(
-            ReportsServer::new(ReportsApi::new(reports, guard.clone()))
+            ReportsServer::new(ReportsApi::new(reports))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         )
         .add_service(
@@ -488,6 +541,15 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     if let Some(l) = api_listener {
         tasks.push(serve!(api_router, l, "api"));
     }
+    if let Some(listener) = console_listener {
+        let stop = shutdown_rx.clone();
+        let tls = tls_state.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::console::serve(listener, tls, console_app, stop).await {
+                tracing::error!(error = %e, "staff console stopped");
+            }
+        }));
+    }
     if let Some(state) = &tls_state {
         xinfang_hub::net::report_tls_refusals(state, &hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
@@ -525,11 +587,12 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             shutdown_rx.clone(),
         )));
     }
-    tracing::info!(unit = %hub.me(), %addr, api = ?api_addr, tls, "node started");
+    tracing::info!(unit = %hub.me(), %addr, api = ?api_addr, console = ?console_addr, tls, "node started");
     Ok(NodeHandle {
         addr,
         api_addr,
         metrics_addr,
+        console_addr,
         hub,
         tls: tls_state,
         shutdown: shutdown_tx,

@@ -12,3 +12,15 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 
 /// Version of the replication protocol spoken by this build.
 pub const PROTOCOL_VERSION: u32 = 1;
+
+/// How long the API's free texts may be, in characters (leading and trailing
+/// blanks not counted): part of the API's contract, so that a client can refuse a
+/// text before sending it. The node enforces them (`xinfang_node::case`).
+pub mod limits {
+    /// A petitioner's name.
+    pub const MAX_PETITIONER_CHARS: usize = 100;
+    /// A petition's demand (the registration's content).
+    pub const MAX_CONTENT_CHARS: usize = 10_000;
+    /// A note, reply, notice or other free text on a case.
+    pub const MAX_NOTE_CHARS: usize = 10_000;
+}

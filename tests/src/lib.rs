@@ -40,6 +40,7 @@ pub use xinfang_node::layout::FederationDir;
 pub mod chromium;
 pub mod raw;
 pub mod skip;
+pub mod webdriver;
 
 pub use skip::postgres_or_skip;
 
@@ -191,12 +192,17 @@ pub struct Federation {
     addrs: BTreeMap<String, SocketAddr>,
     /// Each node's API address.
     api_addrs: BTreeMap<String, SocketAddr>,
+    /// Each node's staff console (HTTPS, the node's certificate).
+    console_addrs: BTreeMap<String, SocketAddr>,
     nodes: BTreeMap<String, NodeHandle>,
     /// [`TESTER`]'s token at each node, with when (node clock, ms) it was issued.
     tokens: std::sync::Mutex<BTreeMap<String, (String, i64)>>,
     pub hub_config: HubConfig,
     /// The nodes' clock (None: the wall clock); set before starting nodes.
     pub clock: Option<xinfang_hub::Clock>,
+    /// A clock of its own for some nodes (by unit), over `clock`; set before
+    /// (re)starting them.
+    pub clocks: BTreeMap<String, xinfang_hub::Clock>,
     /// Whether nodes serve `/metrics` (each on its own `127.0.0.1:0` port).
     pub metrics: bool,
     /// Request size limits of the nodes' API; set before (re)starting a node.
@@ -284,6 +290,7 @@ impl Federation {
             let l = TcpListener::bind("127.0.0.1:0").await?;
             let addr = l.local_addr()?;
             let api = TcpListener::bind("127.0.0.1:0").await?;
+            let console = TcpListener::bind("127.0.0.1:0").await?;
             list.push(Unit {
                 code: code(c),
                 name: (*name).into(),
@@ -304,7 +311,7 @@ impl Federation {
                     })
                     .unwrap_or_default(),
             });
-            listeners.insert(c.to_string(), (l, api));
+            listeners.insert(c.to_string(), (l, api, console));
         }
         let topology = Arc::new(Topology::from_units(list)?);
         let pki = Pki::init(&layout.pki())?;
@@ -324,11 +331,15 @@ impl Federation {
             schemas,
             addrs: listeners
                 .iter()
-                .map(|(k, (l, _))| Ok((k.clone(), l.local_addr()?)))
+                .map(|(k, (l, ..))| Ok((k.clone(), l.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
             api_addrs: listeners
                 .iter()
-                .map(|(k, (_, a))| Ok((k.clone(), a.local_addr()?)))
+                .map(|(k, (_, a, _))| Ok((k.clone(), a.local_addr()?)))
+                .collect::<std::io::Result<_>>()?,
+            console_addrs: listeners
+                .iter()
+                .map(|(k, (.., c))| Ok((k.clone(), c.local_addr()?)))
                 .collect::<std::io::Result<_>>()?,
             tokens: Default::default(),
             dir,
@@ -337,6 +348,7 @@ impl Federation {
             nodes: BTreeMap::new(),
             hub_config,
             clock,
+            clocks: BTreeMap::new(),
             metrics,
             api: ApiLimits::default(),
             // Tests on a test clock move it by days and keep their clients: tokens
@@ -349,8 +361,8 @@ impl Federation {
             pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         };
         for (c, ..) in &units {
-            let (l, api) = listeners.remove(*c).context("listener")?;
-            fed.start_on(c, l, api).await?;
+            let (l, api, console) = listeners.remove(*c).context("listener")?;
+            fed.start_on(c, l, api, console).await?;
         }
         for (c, ..) in &units {
             fed.add_user(c, TESTER, &TESTER_ROLES, TESTER_PASSWORD)
@@ -395,6 +407,7 @@ impl Federation {
         unit: &str,
         listener: TcpListener,
         api: TcpListener,
+        console: TcpListener,
     ) -> anyhow::Result<()> {
         // The node follows its TLS folder, looking often so tests wait little.
         let tls = server::load_node_state(&self.layout.tls(&code(unit)), &code(unit))?
@@ -409,13 +422,14 @@ impl Federation {
             hub: self.hub_config.clone(),
             limits: None,
             rules_dirs: Vec::new(),
-            clock: self.clock.clone(),
+            clock: self.clocks.get(unit).or(self.clock.as_ref()).cloned(),
             match_key: server::load_match_key(&self.layout.tls(&code(unit)).join(pki::MATCH_KEY))?,
             metrics_listen: self.metrics.then(|| SocketAddr::from(([127, 0, 0, 1], 0))),
             api_limits: self.api,
             api: Some(ApiListen::Listener(api)),
             token_ttl: self.token_ttl,
             pii_clear_roles: self.pii_clear_roles.clone(),
+            console: Some(server::ConsoleListen::Listener(console)),
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -429,7 +443,15 @@ impl Federation {
         }
         let listener = rebind(self.addrs[unit]).await?;
         let api = rebind(self.api_addrs[unit]).await?;
-        self.start_on(unit, listener, api).await
+        let console = rebind(self.console_addrs[unit]).await?;
+        // Its clock may have changed: sign in again when next asked.
+        if self.clocks.contains_key(unit) {
+            self.tokens
+                .lock()
+                .map_err(|_| anyhow::anyhow!("token cache poisoned"))?
+                .remove(unit);
+        }
+        self.start_on(unit, listener, api, console).await
     }
 
     /// Stops a node cleanly (its data stays).
@@ -512,6 +534,11 @@ impl Federation {
         self.api_addrs[unit]
     }
 
+    /// `unit`'s staff console (HTTPS with the node's certificate).
+    pub fn console_addr(&self, unit: &str) -> SocketAddr {
+        self.console_addrs[unit]
+    }
+
     /// Where `unit`'s running node serves `/metrics` (None: not running, or
     /// started without metrics).
     pub fn metrics_addr(&self, unit: &str) -> Option<SocketAddr> {
@@ -567,7 +594,7 @@ impl Federation {
     /// [`TESTER`]'s token at `unit`, signing in again once half its lifetime has
     /// passed on the nodes' clock (tests move that clock by days).
     async fn tester_token(&self, unit: &str) -> anyhow::Result<String> {
-        let now = match &self.clock {
+        let now = match self.clocks.get(unit).or(self.clock.as_ref()) {
             Some(c) => c(),
             None => xinfang_hub::engine::wall_clock_ms(),
         };

@@ -40,7 +40,9 @@ pub fn hello(unit: &str) -> SyncFrame {
         head: 10,
         reply: false,
         recovering: false,
+        restored: false,
         known_mark: Vec::new(),
+        clock_ms: 0,
     }))
 }
 

@@ -37,8 +37,13 @@ async fn tamper(
     case_no: &str,
     f: impl FnOnce(&mut AutoCommit) -> Result<(), String>,
 ) -> anyhow::Result<()> {
+    let doc_id = fed
+        .case_at(unit, case_no)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{case_no} at {unit}"))?
+        .doc_id;
     fed.hub(unit)
-        .update(case_no, Create::Existing, f)
+        .update(&doc_id, Create::Existing, f)
         .await
         .map_err(|e| anyhow::anyhow!("tampered write at {unit}: {e}"))
 }
@@ -52,21 +57,21 @@ async fn quarantine(fed: &Federation, unit: &str) -> anyhow::Result<Vec<pb::Quar
         .entries)
 }
 
-/// Waits until `unit` has quarantined `doc_id` under `rule`, and returns the entry.
+/// Waits until `unit` has quarantined the document of case `case_no` under
+/// `rule`, and returns the entry.
 async fn quarantined(
     fed: &Federation,
     unit: &str,
-    doc_id: &str,
+    case_no: &str,
     rule: &str,
 ) -> anyhow::Result<pb::QuarantineEntry> {
     wait_for(
-        &format!("{doc_id} quarantined at {unit} under {rule}"),
+        &format!("{case_no} quarantined at {unit} under {rule}"),
         PATIENCE,
         || async {
-            Ok(quarantine(fed, unit)
-                .await?
-                .into_iter()
-                .find(|e| e.doc_id == doc_id && e.rule == rule))
+            Ok(quarantine(fed, unit).await?.into_iter().find(|e| {
+                xinfang_node::docid::case_no_of(&e.doc_id) == Some(case_no) && e.rule == rule
+            }))
         },
     )
     .await

@@ -151,7 +151,7 @@ async fn verify_finds_an_edited_entry(backend: Backend) -> anyhow::Result<()> {
     let edited = entries(&db)
         .await?
         .into_iter()
-        .find(|e| e.doc_id == case.case_no)
+        .find(|e| e.doc_id == case.doc_id)
         .ok_or_else(|| anyhow::anyhow!("no entry for the case"))?;
     sqlx::query("UPDATE node_ledger SET actor = 'nobody' WHERE seq = $1")
         .bind(edited.seq as i64)
@@ -204,7 +204,7 @@ async fn a_rewritten_chain_is_flagged_by_the_parent(backend: Backend) -> anyhow:
     fed.stop_node(TOWN_A).await?;
     let rewritten = {
         let db = fed.db(TOWN_A).await?;
-        let seq = rewrite_history(&db, &first.case_no).await?;
+        let seq = rewrite_history(&db, &first.doc_id).await?;
         db.close().await;
         seq
     };
@@ -242,7 +242,13 @@ async fn a_rewritten_chain_is_flagged_by_the_parent(backend: Backend) -> anyhow:
     assert!(alert.reason.contains("rewritten"), "{}", alert.reason);
     assert_eq!(status(&fed, COUNTY).await?.integrity_alerts.len(), 1);
 
-    // Cases keep syncing, and the flag stays.
+    // The town found its own chain no longer holds what the county saw of it: it
+    // recovers (everything sent back), then registers again. Cases keep syncing,
+    // and the flag stays.
+    wait_for("the town's recovery", PATIENCE, || async {
+        Ok(status(&fed, TOWN_A).await?.recovery.is_none().then_some(()))
+    })
+    .await?;
     let second = fed.register(TOWN_A, "李四", "路灯不亮").await?;
     wait_for("the county to hold the second case", PATIENCE, || async {
         Ok(fed.case_at(COUNTY, &second.case_no).await?.map(|_| ()))

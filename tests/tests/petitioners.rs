@@ -55,7 +55,7 @@ async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_c
     assert_eq!(at_county.id_masked, first.id_masked);
     for u in [COMM_A, TOWN_A, COUNTY, CITY] {
         let store = fed.hub(u).store().clone();
-        let rows = store.get(std::slice::from_ref(&first.case_no)).await?;
+        let rows = store.get(std::slice::from_ref(&first.doc_id)).await?;
         assert_eq!(rows.len(), 1, "the case is held at {u}");
         for r in rows {
             // Decode and render the whole document: compression cannot hide a value.

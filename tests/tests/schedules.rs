@@ -655,7 +655,11 @@ async fn the_published_page_shows_every_entry_in_headless_chromium(backend: Back
         })
         .await?
         .into_inner();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("schedule-page");
+    // One folder per store: the two halves run side by side and must not remove
+    // each other's screenshot.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("schedule-page")
+        .join(backend.name());
     std::fs::create_dir_all(&dir)?;
     let page = dir.join("441521-2016-04.html");
     std::fs::write(&page, &html.content)?;

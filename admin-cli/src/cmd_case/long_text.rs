@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use xinfang_node::case::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS};
+pub use xinfang_proto::limits::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS};
 
 /// UTF-8 takes at most this many bytes a character: more bytes than
 /// `limit × 4` are more characters than `limit`, whatever they are.

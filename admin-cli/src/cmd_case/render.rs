@@ -19,6 +19,9 @@ struct NoteJson {
 #[derive(Serialize)]
 pub(super) struct CaseJson {
     case_no: String,
+    /// The case document's id: the number and the registration's nonce.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    doc_id: String,
     unit: String,
     petitioner: String,
     content: String,
@@ -61,6 +64,7 @@ pub(super) struct CaseJson {
 pub(super) fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
     CaseJson {
         case_no: c.case_no,
+        doc_id: c.doc_id,
         unit: c.unit,
         petitioner: c.petitioner,
         content: c.content,

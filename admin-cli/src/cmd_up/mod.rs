@@ -3,6 +3,7 @@
 //! backoff (`policy`, `supervise`); Ctrl-C or SIGTERM stops everything cleanly at
 //! any moment, start-up included (`shutdown`).
 
+mod console;
 mod policy;
 mod process;
 mod shutdown;
@@ -36,6 +37,11 @@ pub struct UpArgs {
     /// Plaintext links (local experiments only)
     #[arg(long)]
     pub insecure: bool,
+    /// Add a demo user (`demo`, every staff role, a new random password) at every
+    /// node and print it, to try the consoles. Only for a federation on this
+    /// machine (every `listen` on loopback).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Makes sure the root, the operator certificate and every unit's node certificate
@@ -68,6 +74,11 @@ struct NodeJson {
     api: String,
     /// Prometheus text at `http://ADDR/metrics`; empty when none.
     metrics: String,
+    /// The staff console's URL; empty when none.
+    console: String,
+    /// The demo account (`up --demo`), the same at every node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    demo: Option<console::DemoJson>,
     pid: u32,
     log: String,
 }
@@ -100,6 +111,13 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
         Ok(())
     };
     let topo = Topology::load(&args.file)?;
+    if args.demo && !console::all_local(&topo) {
+        bail!(
+            "--demo is for a federation on this machine: every unit's `listen` must be on loopback"
+        );
+    }
+    // One password for the demo user at every node, new at each `up`.
+    let demo = args.demo.then(console::demo_password);
     let layout = FederationDir::new(&args.dir);
     if !args.insecure {
         // Key generation is CPU work: off the runtime's threads, so a signal is
@@ -142,7 +160,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
         }
     }
     let ready = tokio::select! {
-        r = all_ready(&mut nodes, &topo_path, &args) => Some(r),
+        r = all_ready(&mut nodes, &topo_path, &args, demo.as_deref()) => Some(r),
         _ = shutdown.requested() => None,
     };
     match ready {
@@ -156,7 +174,7 @@ pub async fn run(args: UpArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
         }
         Some(Ok(())) => {}
     }
-    list_nodes(&nodes, &args, &topo, &layout, json, lang)?;
+    list_nodes(&nodes, &args, &topo, &layout, demo.as_deref(), json, lang)?;
     let reporter = Reporter { json, lang };
     let outcome = supervise(
         &mut nodes,
@@ -185,6 +203,7 @@ async fn all_ready(
     nodes: &mut [Supervised],
     topo_path: &std::path::Path,
     args: &UpArgs,
+    demo: Option<&str>,
 ) -> anyhow::Result<()> {
     for n in nodes.iter_mut() {
         let code = n.unit.code.clone();
@@ -203,6 +222,11 @@ async fn all_ready(
         wait_ready(&conn, child, &n.log, READY_WITHIN)
             .await
             .with_context(|| format!("unit {code}"))?;
+        if let Some(password) = demo {
+            console::add_demo(&conn, password)
+                .await
+                .with_context(|| format!("the demo account at unit {code}"))?;
+        }
     }
     Ok(())
 }
@@ -218,6 +242,7 @@ fn list_nodes(
     args: &UpArgs,
     topo: &Topology,
     layout: &FederationDir,
+    demo: Option<&str>,
     json: bool,
     lang: Lang,
 ) -> anyhow::Result<()> {
@@ -231,6 +256,11 @@ fn list_nodes(
                 listen: n.unit.listen.clone(),
                 api: n.unit.api_address().unwrap_or_default(),
                 metrics: n.metrics.clone().unwrap_or_default(),
+                console: console::url(&n.unit, args.insecure).unwrap_or_default(),
+                demo: demo.map(|p| console::DemoJson {
+                    user: console::DEMO_USER.into(),
+                    password: p.to_owned(),
+                }),
                 pid: n.pid().unwrap_or(0),
                 log: layout.log(&n.unit.code).display().to_string(),
             })
@@ -244,6 +274,7 @@ fn list_nodes(
         lang.t("同步地址", "Replication"),
         lang.t("接口地址", "API"),
         lang.t("监控指标", "Metrics"),
+        lang.t("工作台", "Console"),
         lang.t("进程", "PID"),
     ]);
     for n in nodes {
@@ -257,10 +288,31 @@ fn list_nodes(
                 .as_ref()
                 .map(|a| format!("http://{a}/metrics"))
                 .unwrap_or_default(),
+            console::url(&n.unit, args.insecure).unwrap_or_default(),
             n.pid().map(|p| p.to_string()).unwrap_or_default(),
         ]);
     }
     println!("{t}");
+    if let Some(password) = demo {
+        println!(
+            "{} {} / {password}",
+            lang.t(
+                "演示账号（每个节点相同，仅本机联邦）：",
+                "Demo account (the same at every node; this machine only):"
+            ),
+            console::DEMO_USER,
+        );
+    }
+    if !args.insecure {
+        println!(
+            "{} {}",
+            lang.t(
+                "工作台（浏览器）使用节点证书；请让浏览器信任联邦根证书：",
+                "The consoles (in a browser) use the nodes' certificates; have the browser trust the federation root:"
+            ),
+            layout.pki().join(pki::CA_CERT).display(),
+        );
+    }
     let leaf = nodes
         .last()
         .map(|n| n.unit.code.to_string())

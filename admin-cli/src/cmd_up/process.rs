@@ -69,6 +69,9 @@ impl NodeCommand<'_> {
         if let Some(addr) = metrics {
             cmd.arg("--metrics-listen").arg(addr);
         }
+        if let Some(addr) = super::console::address(unit) {
+            cmd.arg("--console").arg(addr);
+        }
         // By environment, not argument: a database password stays out of `ps`.
         if let Some(url) = self.db {
             cmd.env("XINFANG_DB", url);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use xinfang_proto::v1::{Attestation, sync_frame};
 
+use super::Rebase;
 use super::{Action, LinkCore};
 
 /// Which side of the attestation a session plays.
@@ -30,7 +31,7 @@ pub(super) struct Attestations {
     asking: bool,
     last_ask: Option<Duration>,
     /// The child's store was replaced or restored: the next ask says so.
-    rebase: bool,
+    rebase: Option<Rebase>,
 }
 
 impl Attestations {
@@ -81,9 +82,9 @@ impl Attestations {
 
     /// The child's store was replaced or restored (a new epoch): the next ask
     /// says so, so that what was seen of its old ledger does not bind the new.
-    pub(super) fn rebase(&mut self) {
+    pub(super) fn rebase(&mut self, why: Rebase) {
         if self.role == Some(AttestRole::Ask) {
-            self.rebase = true;
+            self.rebase = Some(why);
         }
     }
 
@@ -102,7 +103,7 @@ impl Attestations {
             self.asking = true;
             self.last_ask = Some(now);
             out.push(Action::Ask {
-                rebase: std::mem::take(&mut self.rebase),
+                rebase: self.rebase.take(),
             });
         }
     }

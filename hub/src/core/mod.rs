@@ -157,7 +157,7 @@ pub enum Action {
     /// `Event::AskReady`. `rebase`: the child's store was replaced or restored
     /// (a new epoch), so what was seen of its ledger before no longer binds it.
     Ask {
-        rebase: bool,
+        rebase: Option<Rebase>,
     },
     /// Answer the peer's (our parent's) ask with the attestor; answer with
     /// `Event::Attested`.
@@ -192,6 +192,24 @@ pub struct Progress {
     pub in_sync: bool,
 }
 
+/// Why our store is recovering, as our Hello says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovering {
+    /// It was found behind what a peer saw of it.
+    WentBack,
+    /// Its operator restored a backup (declared).
+    Restored,
+}
+
+/// Why a child's ledger is checked from its start again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebase {
+    /// Its operator restored a backup (`xinfang admin restore`).
+    Restored,
+    /// Its store changed epoch with no restore declared.
+    Replaced,
+}
+
 /// The code of the error that ends a session when this node finds that its own
 /// store does not hold what the peer saw of it (it went back in time): the node
 /// begins a recovery.
@@ -204,8 +222,10 @@ pub struct LinkCore {
     cfg: CoreConfig,
     me: UnitCode,
     my_epoch: String,
-    /// Our store is recovering (said in our Hello).
+    /// Our store is recovering (said in our Hello), and whether an operator's
+    /// restore began it.
     recovering: bool,
+    restored: bool,
     /// Our scans include what came from the peer.
     echo: bool,
     /// Marks are exchanged (this node has an attestor).
@@ -251,7 +271,7 @@ impl LinkCore {
         cfg: CoreConfig,
         me: UnitCode,
         my_epoch: String,
-        recovering: bool,
+        recovery: Option<Recovering>,
         peer: UnitCode,
         inbound: Option<InboundCursor>,
         head: u64,
@@ -261,13 +281,22 @@ impl LinkCore {
             cfg,
             me,
             my_epoch,
-            recovering,
+            recovering: recovery.is_some(),
+            restored: recovery == Some(Recovering::Restored),
             echo: false,
             marks: false,
             verifying: false,
             applying_mark: Vec::new(),
             peer,
-            inbound: inbound.unwrap_or_default(),
+            // A recovering store takes each peer's feed from its start: what its
+            // cursor says it applied may be what the peer never sent it (what it
+            // had sent the peer itself).
+            inbound: inbound
+                .map(|c| InboundCursor {
+                    upto: if recovery.is_some() { 0 } else { c.upto },
+                    ..c
+                })
+                .unwrap_or_default(),
             peer_epoch: None,
             peer_head: 0,
             applying: false,
@@ -425,11 +454,15 @@ impl LinkCore {
                 head: self.head,
                 reply,
                 recovering: self.recovering,
+                restored: self.restored,
                 known_mark: if self.inbound.epoch.is_empty() {
                     Vec::new()
                 } else {
                     self.inbound.mark.clone()
                 },
+                // Stamped by the driver as the frame leaves (the core keeps no
+                // wall clock).
+                clock_ms: 0,
             }),
         );
     }
@@ -524,7 +557,11 @@ impl LinkCore {
                 let replaced = !self.inbound.epoch.is_empty() && self.inbound.epoch != h.epoch;
                 self.echo = h.recovering || replaced;
                 if replaced {
-                    self.attest.rebase();
+                    self.attest.rebase(if h.recovering && h.restored {
+                        Rebase::Restored
+                    } else {
+                        Rebase::Replaced
+                    });
                 }
                 // A cursor for another epoch (the peer's store was recreated), or
                 // beyond the peer's head (its store was rolled back): start over.

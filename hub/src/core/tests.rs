@@ -25,7 +25,7 @@ fn zero_change_reconnect_sends_only_hellos() {
         CoreConfig::default(),
         code("441521"),
         "ea".into(),
-        false,
+        None,
         code("441500"),
         Some(InboundCursor {
             epoch: "eb".into(),
@@ -39,7 +39,7 @@ fn zero_change_reconnect_sends_only_hellos() {
         CoreConfig::default(),
         code("441500"),
         "eb".into(),
-        false,
+        None,
         code("441521"),
         Some(InboundCursor {
             epoch: "ea".into(),
@@ -75,7 +75,7 @@ fn wrong_unit_in_hello_closes() {
         CoreConfig::default(),
         code("441521"),
         "ea".into(),
-        false,
+        None,
         code("441500"),
         None,
         0,
@@ -126,7 +126,7 @@ fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
         cfg.clone(),
         code("441521"),
         "ea".into(),
-        false,
+        None,
         code("441500"),
         None,
         a_head,
@@ -136,7 +136,7 @@ fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
         cfg,
         code("441500"),
         "eb".into(),
-        false,
+        None,
         code("441521"),
         None,
         0,
@@ -163,7 +163,7 @@ fn a_peer_that_never_says_hello_idles_out_naming_it() {
         short(),
         code("441521"),
         "ea".into(),
-        false,
+        None,
         code("441500"),
         None,
         0,
@@ -394,7 +394,7 @@ fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
             CoreConfig::default(),
             code("441500"),
             "eb".into(),
-            false,
+            None,
             code("441521"),
             Some(InboundCursor {
                 epoch: stored_epoch.into(),
@@ -416,7 +416,9 @@ fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
                 head: 5,
                 reply: false,
                 recovering,
+                restored: false,
                 known_mark: Vec::new(),
+                clock_ms: 0,
             })),
         );
         let scan = out.iter().find_map(|a| match a {
@@ -432,7 +434,8 @@ fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
             Action::Ask { rebase } => Some(*rebase),
             _ => None,
         });
-        assert_eq!(rebase, Some(stored_epoch != their_epoch));
+        let expected = (stored_epoch != their_epoch).then_some(Rebase::Replaced);
+        assert_eq!(rebase, Some(expected));
     }
 }
 
@@ -447,7 +450,7 @@ fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
             CoreConfig::default(),
             code("441521"),
             "ea".into(),
-            false,
+            None,
             code("441500"),
             None,
             12,
@@ -465,7 +468,9 @@ fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
                 head: 0,
                 reply: false,
                 recovering: false,
+                restored: false,
                 known_mark: vec![7; 40],
+                clock_ms: 0,
             })),
         );
         assert!(
@@ -490,4 +495,32 @@ fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
             assert!(!after.iter().any(|a| matches!(a, Action::Scan { .. })));
         }
     }
+}
+
+/// A recovering store says so and asks each peer's feed from its start, whatever
+/// its (restored) cursor says it had.
+#[test]
+fn a_recovering_store_asks_for_everything_again() {
+    let (_core, out) = LinkCore::start(
+        CoreConfig::default(),
+        code("441521"),
+        "ea2".into(),
+        Some(Recovering::Restored),
+        code("441500"),
+        Some(InboundCursor {
+            epoch: "eb".into(),
+            upto: 8,
+            mark: vec![1; 40],
+        }),
+        3,
+        Duration::ZERO,
+    );
+    let h = hello_of(&out);
+    assert!(h.recovering && h.restored);
+    assert_eq!((h.known_epoch.as_str(), h.since), ("eb", 0));
+    assert_eq!(
+        h.known_mark,
+        vec![1; 40],
+        "the parent may still check its own store"
+    );
 }

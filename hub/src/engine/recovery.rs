@@ -32,6 +32,7 @@ impl Hub {
             reason: reason.to_owned(),
             since_ms: now,
             epoch,
+            declared: false,
         };
         tracing::warn!(reason, epoch = %mark.epoch, "store went back in time: recovering");
         self.0.recovery_tx.send_replace(Some(mark.clone()));

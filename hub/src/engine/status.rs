@@ -10,6 +10,8 @@ use crate::topology::UnitCode;
 #[derive(Debug, Clone, Default)]
 pub struct LinkStatus {
     pub connected: bool,
+    /// The peer's wall clock minus ours (ms), measured at its last Hello.
+    pub clock_offset_ms: Option<i64>,
     /// Our epoch when the current (or last) session began.
     pub session_epoch: String,
     pub acked: u64,
@@ -49,7 +51,17 @@ pub struct LinkStatus {
     pub last_quarantined: Option<String>,
 }
 
+/// A clock offset beyond this is worth an operator's attention: deadlines and the
+/// order of what each side writes start to differ.
+pub const CLOCK_ALERT_MS: i64 = 60_000;
+
 impl LinkStatus {
+    /// Whether the measured clock offset is beyond [`CLOCK_ALERT_MS`].
+    pub fn clock_alert(&self) -> bool {
+        self.clock_offset_ms
+            .is_some_and(|o| o.abs() > CLOCK_ALERT_MS)
+    }
+
     /// When the link was last known to be in sync: `now_ms` while it is, else the
     /// last time it was (or a batch or an ack moved it); None if never.
     pub fn last_in_sync_ms(&self, now_ms: i64) -> Option<i64> {

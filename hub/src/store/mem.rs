@@ -53,6 +53,7 @@ impl Store for MemStore {
             reason: reason.to_owned(),
             since_ms: now_ms,
             epoch: epoch.clone(),
+            declared: false,
         });
         Ok(epoch)
     }

@@ -84,22 +84,33 @@ pub struct RecoveryMark {
     pub since_ms: i64,
     /// The epoch the store took when the recovery began.
     pub epoch: String,
+    /// An operator's restore began it (`xinfang admin restore`), rather than the
+    /// store being found behind what a peer saw of it.
+    pub declared: bool,
 }
 
 impl RecoveryMark {
     pub(crate) fn encode(&self) -> String {
-        format!("{}|{}|{}", self.since_ms, self.epoch, self.reason)
+        format!(
+            "{}|{}|{}|{}",
+            self.since_ms,
+            self.epoch,
+            u8::from(self.declared),
+            self.reason
+        )
     }
 
     pub(crate) fn decode(text: &str) -> Option<RecoveryMark> {
-        let mut it = text.splitn(3, '|');
+        let mut it = text.splitn(4, '|');
         let since_ms = it.next()?.parse().ok()?;
         let epoch = it.next()?.to_owned();
+        let declared = it.next()? == "1";
         let reason = it.next()?.to_owned();
         Some(RecoveryMark {
             reason,
             since_ms,
             epoch,
+            declared,
         })
     }
 }

@@ -28,11 +28,13 @@ pub async fn mark_recovering(
     db: &Db,
     reason: &str,
     now_ms: i64,
+    declared: bool,
 ) -> Result<RecoveryMark, StoreError> {
     let mark = RecoveryMark {
         reason: reason.to_owned(),
         since_ms: now_ms,
         epoch: super::new_epoch(),
+        declared,
     };
     let mut tx = db.begin_write().await?;
     for (key, value) in [("epoch", mark.epoch.clone()), (RECOVERY_KEY, mark.encode())] {
@@ -156,7 +158,7 @@ impl Store for SqlStore {
     }
 
     async fn begin_recovery(&self, reason: &str, now_ms: i64) -> Result<String, StoreError> {
-        let mark = mark_recovering(&self.db, reason, now_ms).await?;
+        let mark = mark_recovering(&self.db, reason, now_ms, false).await?;
         *self.epoch.lock().unwrap_or_else(|p| p.into_inner()) = mark.epoch.clone();
         Ok(mark.epoch)
     }

@@ -81,6 +81,18 @@ pub fn bearer<T>(req: &Request<T>) -> Result<Option<String>, NodeError> {
     }
 }
 
+/// Lines of the audit log shown when the caller names no number, and the most.
+pub const DEFAULT_AUDIT_PAGE: u32 = 100;
+pub const MAX_AUDIT_PAGE: u32 = 10_000;
+
+/// A successful sign-in: the token and until when it lives.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: String,
+    pub user: User,
+}
+
 /// Authentication and authorization for every RPC of the local API.
 #[derive(Clone)]
 pub struct Guard {
@@ -100,20 +112,7 @@ impl Guard {
     /// what the caller meant); then a staff certificate; then an operator one.
     pub async fn authenticate<T>(&self, req: &Request<T>) -> Result<Actor, NodeError> {
         if let Some(token) = bearer(req)? {
-            return match self.accounts.user_of_token(&token).await? {
-                Ok(u) => Ok(Actor {
-                    name: u.name,
-                    display_name: u.display_name,
-                    roles: u.roles,
-                    via: Via::Token,
-                    token: Some(token),
-                }),
-                Err(refusal) => {
-                    self.refuse_login(refusal.user().unwrap_or("?"), "token", &refusal)
-                        .await;
-                    Err(NodeError::Unauthenticated(refusal.to_string()))
-                }
-            };
+            return self.actor_of_token(token).await;
         }
         let identity = req
             .peer_certs()
@@ -156,6 +155,128 @@ impl Guard {
                 "the node API is for staff and operators; the client presented {other}"
             ))),
         }
+    }
+
+    /// Names the caller from a login token alone (a bearer header, or the staff
+    /// console's session cookie); a refused token is logged and audited.
+    pub async fn actor_of_token(&self, token: String) -> Result<Actor, NodeError> {
+        match self.accounts.user_of_token(&token).await? {
+            Ok(u) => Ok(Actor {
+                name: u.name,
+                display_name: u.display_name,
+                roles: u.roles,
+                via: Via::Token,
+                token: Some(token),
+            }),
+            Err(refusal) => {
+                self.refuse_login(refusal.user().unwrap_or("?"), "token", &refusal)
+                    .await;
+                Err(NodeError::Unauthenticated(refusal.to_string()))
+            }
+        }
+    }
+
+    /// Signs a user in with their password: a new short-lived token, the sign-in
+    /// audited either way. Every front signs in here (the gRPC `Login`, the
+    /// console's sign-in form). A wrong or unknown name reads the same; whether
+    /// the account is disabled is told only with the right password.
+    pub async fn sign_in(&self, user: &str, password: &str) -> Result<SignedIn, NodeError> {
+        let user = user.trim();
+        if user.is_empty() {
+            return Err(NodeError::invalid("user", "must not be empty"));
+        }
+        if password.is_empty() {
+            return Err(NodeError::invalid("password", "must not be empty"));
+        }
+        match self.accounts.check_password(user, password).await? {
+            Ok(u) => {
+                let (token, expires_at) = self.accounts.issue_token(&u.name).await?;
+                let who = Actor {
+                    name: u.name.clone(),
+                    display_name: u.display_name.clone(),
+                    roles: u.roles.clone(),
+                    via: Via::Token,
+                    token: None,
+                };
+                self.audit_allowed(
+                    &who,
+                    "login.password",
+                    "",
+                    &format!("token until {expires_at}"),
+                )
+                .await;
+                tracing::info!(user = %u.name, "signed in");
+                Ok(SignedIn {
+                    token,
+                    expires_at,
+                    user: u,
+                })
+            }
+            Err(refusal) => {
+                self.refuse_login(user, "password", &refusal).await;
+                let msg = match &refusal {
+                    Refusal::Disabled { .. } => refusal.to_string(),
+                    _ => format!("sign-in refused for user {user}: wrong user name or password"),
+                };
+                Err(NodeError::Unauthenticated(msg))
+            }
+        }
+    }
+
+    /// Ends the caller's session: their token stops working at once.
+    pub async fn sign_out(&self, who: &Actor) -> Result<(), NodeError> {
+        if let Some(token) = &who.token {
+            self.accounts.revoke_token(token).await?;
+            self.audit_allowed(who, "logout", "", "").await;
+        }
+        Ok(())
+    }
+
+    /// A request refused before any service saw it (the console's forged or
+    /// stale forms): logged and audited like a refused action.
+    pub async fn audit_refused(&self, who: &Actor, action: &str, target: &str, reason: &str) {
+        tracing::warn!(user = %who.name, action, target, reason, "refused");
+        let e = AuditEntry {
+            at: self.accounts.now_rfc3339(),
+            actor: who.name.clone(),
+            roles: who.role_codes(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            outcome: "refused",
+            reason: reason.to_owned(),
+        };
+        self.write(&e).await;
+    }
+
+    /// The node's users, for a caller who manages them. Every front lists them here.
+    pub async fn users(&self, who: &Actor) -> Result<Vec<User>, NodeError> {
+        self.authorize(who, Action::ManageUsers, "").await?;
+        self.accounts.list().await
+    }
+
+    /// The last `limit` lines of the audit log (oldest first; 0: the default
+    /// page), optionally refusals only or one actor's, for a caller allowed to
+    /// read it. Every front reads the log here.
+    pub async fn audit_log(
+        &self,
+        who: &Actor,
+        limit: u32,
+        refused_only: bool,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, NodeError> {
+        self.authorize(who, Action::ReadAudit, "").await?;
+        let limit = match limit {
+            0 => DEFAULT_AUDIT_PAGE,
+            n if n > MAX_AUDIT_PAGE => {
+                return Err(NodeError::invalid(
+                    "limit",
+                    format!("must be at most {MAX_AUDIT_PAGE}"),
+                ));
+            }
+            n => n,
+        };
+        let actor = actor.map(str::trim).filter(|a| !a.is_empty());
+        self.accounts.audit_log(limit, refused_only, actor).await
     }
 
     /// Whether `who` may take `action` on `target`; a refusal is logged, audited

@@ -220,6 +220,41 @@ pub fn channel_of_code(code: &str) -> Option<Channel> {
     CHANNELS.into_iter().find(|c| c.code() == code)
 }
 
+/// The ledger's elements as a registration names them (`RegisterCaseRequest`'s
+/// fields, which are also the fields a refusal names): what a form labels its
+/// inputs with and what an error beside a field says it concerns.
+pub const REGISTRATION_FIELDS: [(&str, Label); 15] = [
+    ("petitioner", Label::new("信访人", "petitioner")),
+    ("id_number", Label::new("公民身份号码", "ID number")),
+    ("phone", Label::new("联系电话", "phone")),
+    ("address", Label::new("住址", "address")),
+    ("representatives", Label::new("代表人", "representatives")),
+    ("head_count", Label::new("来访人数", "head count")),
+    ("channel", Label::new("信访形式", "channel")),
+    ("purpose", Label::new("信访目的", "purpose")),
+    ("category", Label::new("内容分类", "category")),
+    ("subcategory", Label::new("内容细类", "subcategory")),
+    ("content", Label::new("诉求内容", "demand")),
+    ("cause", Label::new("事由", "cause")),
+    ("place", Label::new("问题发生地", "where it arose")),
+    (
+        "receiving_leader",
+        Label::new("接访领导", "receiving leader"),
+    ),
+    (
+        "responsible_unit",
+        Label::new("责任单位", "responsible unit"),
+    ),
+];
+
+/// The label of a registration field by its name, if it is one.
+pub fn registration_field(name: &str) -> Option<Label> {
+    REGISTRATION_FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, l)| *l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

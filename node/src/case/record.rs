@@ -190,6 +190,92 @@ impl Body {
             | Body::SealedContact { .. } => vec![],
         }
     }
+
+    /// A record body of kind `step` with stand-in fields (`unit`, `day`, empty
+    /// texts), for questions that depend on the kind alone — who may write it
+    /// (`may_write`) — asked before anyone has filled the real fields in.
+    pub fn stand_in(step: Step, unit: &UnitCode, day: NaiveDate) -> Body {
+        let text = String::new;
+        match step {
+            Step::Screening => Body::Screening {
+                decision: Screening::Accept,
+            },
+            Step::Forward => Body::Forward {
+                to: unit.clone(),
+                due: day,
+            },
+            Step::Assign => Body::Assign {
+                to: unit.clone(),
+                due: day,
+            },
+            Step::Objection => Body::Objection { reason: text() },
+            Step::ObjectionDecision => Body::ObjectionDecision {
+                agree: false,
+                reason: text(),
+            },
+            Step::Notice => Body::Notice { text: text() },
+            Step::NoOpinion => Body::NoOpinion {
+                circumstances: text(),
+            },
+            Step::Major => Body::Major {
+                urgent: false,
+                reason: text(),
+            },
+            Step::LeadDecision => Body::LeadDecision { lead: unit.clone() },
+            Step::Ownership => Body::Ownership {
+                leader: text(),
+                duties: Duty::all(),
+            },
+            Step::Progress => Body::Progress { text: text() },
+            Step::Supervision => Body::Supervision {
+                method: Supervision::Phone,
+                due: day,
+                demand: text(),
+            },
+            Step::SendBack => Body::SendBack { reason: text() },
+            Step::Extension => Body::Extension {
+                days: 0,
+                reason: text(),
+                approved_by: text(),
+            },
+            Step::Reply => Body::Reply {
+                opinion: Opinion::Explain,
+                text: text(),
+            },
+            Step::Rating => Body::Rating {
+                acceptance: Satisfaction::Satisfied,
+                handling: Satisfaction::Satisfied,
+            },
+            Step::LeaderApproval => Body::LeaderApproval {
+                leader: text(),
+                opinion: text(),
+            },
+            Step::Closure => Body::Closure {
+                facts_clear: false,
+                handled_in_place: false,
+                file_complete: false,
+            },
+            Step::ReturnVisit => Body::ReturnVisit { text: text() },
+            Step::Archive => Body::Archive,
+            Step::ReviewRequest => Body::ReviewRequest {
+                stage: Stage::Review,
+            },
+            Step::ReviewDecision => Body::ReviewDecision {
+                stage: Stage::Review,
+                opinion: Opinion::Explain,
+                text: text(),
+            },
+            Step::ContactKey => Body::ContactKey { cert_pem: text() },
+            Step::SealedContact => Body::SealedContact {
+                for_unit: unit.clone(),
+                sealed: crate::contact::Sealed {
+                    ephemeral: text(),
+                    nonce: text(),
+                    ciphertext: text(),
+                },
+            },
+        }
+    }
 }
 
 /// One kind of lifecycle record (`Body`'s `kind`), each its own action.
@@ -405,4 +491,18 @@ pub enum Stage {
     Review,
     /// 复核
     ReReview,
+}
+
+#[cfg(test)]
+mod stand_in_tests {
+    use super::*;
+
+    #[test]
+    fn every_step_has_a_stand_in_of_its_own_kind() {
+        let unit: UnitCode = "441521".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        for step in Step::ALL {
+            assert_eq!(Step::of(&Body::stand_in(step, &unit, day)), step);
+        }
+    }
 }

@@ -7,9 +7,7 @@ use crate::error::NodeError;
 use crate::rules::identity::{IdNumber, Phone};
 use crate::rules::taxonomy::Taxonomy;
 
-pub const MAX_PETITIONER_CHARS: usize = 100;
-pub const MAX_CONTENT_CHARS: usize = 10_000;
-pub const MAX_NOTE_CHARS: usize = 10_000;
+pub use xinfang_proto::limits::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS};
 
 /// How the petition came in (Reg-2022 art. 17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]

@@ -29,6 +29,10 @@ use crate::pii::{Field, PiiKey};
 use crate::projection::{self, CaseFilter, Projector};
 use crate::rules::CaseRules;
 
+/// A deadline this many working days away or fewer is due soon (worklists
+/// highlight it).
+pub const DUE_SOON_WORKING_DAYS: i64 = 3;
+
 /// Page size of a list when the caller names none, and the largest one taken.
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 10_000;
@@ -65,6 +69,17 @@ pub struct ListQuery {
     pub overdue: bool,
     pub repeat: bool,
     pub skip_level: bool,
+    /// Only open cases (a worklist): the statuses `Status::is_open` names.
+    pub open_only: bool,
+    /// Only cases forwarded or assigned to this node's unit and not yet taken up
+    /// (routed to us).
+    pub routed_to_us: bool,
+    /// A case number or a petitioner's name, in part.
+    pub search: String,
+    /// Rows skipped before this page.
+    pub offset: u32,
+    /// Soonest deadline first, instead of newest first.
+    pub by_deadline: bool,
 }
 
 impl CaseService {
@@ -77,6 +92,28 @@ impl CaseService {
 
     pub fn guard(&self) -> &Guard {
         &self.deps.guard
+    }
+
+    /// The petition classification registrations are checked against (for
+    /// fronts that offer its codes to pick from).
+    pub fn taxonomy(&self) -> &crate::rules::taxonomy::Taxonomy {
+        &self.deps.rules.taxonomy
+    }
+
+    /// This node's unit and the federation's tree (for fronts that name units).
+    pub fn hub_topology(&self) -> (&UnitCode, &xinfang_hub::Topology) {
+        (self.hub().me(), self.hub().topology())
+    }
+
+    /// Today at this node (its clock), the day deadlines are counted from.
+    pub fn today(&self) -> chrono::NaiveDate {
+        state::local_day(self.clock())
+    }
+
+    /// Working days from today to `due` (negative once it has passed), by the
+    /// node's holiday calendar.
+    pub fn working_days_left(&self, due: chrono::NaiveDate) -> i64 {
+        crate::rules::calendar::working_days_left(&self.deps.rules.calendar, self.today(), due)
     }
 
     fn hub(&self) -> &Hub {
@@ -307,7 +344,9 @@ impl CaseService {
             }
             n => n,
         };
+        let routed = q.routed_to_us.then(|| Status::Routed.code().to_owned());
         let status = match q.status.trim() {
+            "" if routed.is_some() => routed,
             "" => None,
             s => {
                 crate::case::labels::status_of_code(s).ok_or_else(|| {
@@ -356,6 +395,26 @@ impl CaseService {
                 .then(|| state::local_day(self.clock()).to_string()),
             repeat: q.repeat,
             skip_level: q.skip_level,
+            statuses: q.open_only.then(|| {
+                crate::case::labels::STATUSES
+                    .into_iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.code().to_owned())
+                    .collect()
+            }),
+            handling_unit: q.routed_to_us.then(|| self.hub().me().to_string()),
+            search: match q.search.trim() {
+                "" => None,
+                s if s.chars().count() > 100 => {
+                    return Err(NodeError::invalid(
+                        "search",
+                        "must be at most 100 characters",
+                    ));
+                }
+                s => Some(s.to_owned()),
+            },
+            offset: q.offset,
+            by_deadline: q.by_deadline,
         })
     }
 
@@ -384,6 +443,56 @@ impl CaseService {
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
+    }
+
+    /// Which of `steps` `who` may be offered on the case now: their roles allow
+    /// the step (the table `act` checks) and this node's unit may write that kind
+    /// of record on the case as it stands (`may_write`, which `act`'s rules ask
+    /// too). Whether the rest of a step's rules admit it is told when it is asked.
+    pub async fn steps_open_to(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        steps: &[Step],
+    ) -> Result<Vec<Step>, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::ReadCases, case_no)
+            .await?;
+        let allowed: Vec<Step> = steps
+            .iter()
+            .copied()
+            .filter(|s| crate::auth::any_allowed(&who.roles, Action::Step(*s)))
+            .collect();
+        if allowed.is_empty() {
+            return Ok(allowed);
+        }
+        let Some(held) = self.hub().get(case_no).await? else {
+            return Ok(Vec::new());
+        };
+        let d = held.loaded.doc;
+        let Some(h) = document::header(&d) else {
+            return Ok(Vec::new());
+        };
+        let (records, _) = document::read_records(&d);
+        let ctx = self.context();
+        let now = self.clock();
+        let today = state::local_day(now);
+        let derived = state::derive(&h, &records, &ctx, today);
+        let me = self.hub().me();
+        Ok(allowed
+            .into_iter()
+            .filter(|step| {
+                let probe = Record {
+                    id: format!("{me}-probe"),
+                    unit: me.clone(),
+                    at: now,
+                    body: Body::stand_in(*step, me, today),
+                    by: None,
+                };
+                super::may_write(ctx.topology, &h.registered_by, &derived, &probe).is_ok()
+            })
+            .collect())
     }
 
     /// A progress note is a progress record; it goes through the same rules.
@@ -440,7 +549,6 @@ impl CaseService {
                 ),
             ));
         }
-        let today = state::local_day(record.at);
         let ctx = self.context();
         let not_held = || NodeError::Rule {
             rule: "case.visible",
@@ -464,6 +572,8 @@ impl CaseService {
                 let h = document::header(d)
                     .ok_or_else(|| NodeError::Internal(format!("{case_no} has no registration")))?;
                 let (mut records, _) = document::read_records(d);
+                let record = state::after_seen(record.clone(), &records);
+                let today = state::local_day(record.at);
                 super::admit(&h, &records, &record, &ctx, today).map_err(NodeError::from)?;
                 document::add_record(d, case_no, &record)?;
                 // Accepting a case registered elsewhere: publish our key so the

@@ -190,6 +190,20 @@ pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Records in the order every replica agrees on.
+/// `record` dated no earlier than just after every record its author has seen
+/// (`seen`): records are ordered by their time, so a unit whose clock is behind
+/// would otherwise date its answer before what it answers (an acceptance before
+/// the forward it accepts, which then counts for nothing). A hybrid logical clock
+/// in its simplest form: the wall clock, moved past what was seen.
+pub fn after_seen(mut record: Record, seen: &[Record]) -> Record {
+    if let Some(latest) = seen.iter().map(|r| r.at).max()
+        && record.at <= latest
+    {
+        record.at = latest + chrono::Duration::milliseconds(1);
+    }
+    record
+}
+
 pub fn ordered(records: &[Record]) -> Vec<&Record> {
     let mut v: Vec<&Record> = records.iter().collect();
     v.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));

@@ -10,11 +10,8 @@ use xinfang_proto::v1::accounts_server::Accounts as AccountsRpc;
 use xinfang_hub::db::Db;
 use xinfang_hub::quarantine;
 
-use crate::auth::{Action, Actor, Guard, Refusal, User, Via};
+use crate::auth::{Action, Actor, Guard, User, Via};
 use crate::error::NodeError;
-
-const DEFAULT_AUDIT: u32 = 100;
-const MAX_AUDIT: u32 = 10_000;
 
 pub struct AccountsApi {
     guard: Arc<Guard>,
@@ -78,58 +75,17 @@ impl AccountsApi {
 impl AccountsRpc for AccountsApi {
     async fn login(&self, r: Request<pb::LoginRequest>) -> Answer<pb::LoginReply> {
         let req = r.into_inner();
-        let user = req.user.trim();
-        if user.is_empty() {
-            return Err(NodeError::invalid("user", "must not be empty").into());
-        }
-        if req.password.is_empty() {
-            return Err(NodeError::invalid("password", "must not be empty").into());
-        }
-        let accounts = self.guard.accounts();
-        match accounts.check_password(user, &req.password).await? {
-            Ok(u) => {
-                let (token, expires_at) = accounts.issue_token(&u.name).await?;
-                let who = Actor {
-                    name: u.name.clone(),
-                    display_name: u.display_name.clone(),
-                    roles: u.roles.clone(),
-                    via: Via::Token,
-                    token: None,
-                };
-                self.guard
-                    .audit_allowed(
-                        &who,
-                        "login.password",
-                        "",
-                        &format!("token until {expires_at}"),
-                    )
-                    .await;
-                tracing::info!(user = %u.name, "signed in");
-                Ok(Response::new(pb::LoginReply {
-                    token,
-                    expires_at,
-                    user: Some(to_pb(u, Some(Via::Token))),
-                }))
-            }
-            Err(refusal) => {
-                self.guard.refuse_login(user, "password", &refusal).await;
-                // The caller learns whether the account is disabled only with the
-                // right password; a wrong or unknown name reads the same.
-                let msg = match &refusal {
-                    Refusal::Disabled { .. } => refusal.to_string(),
-                    _ => format!("sign-in refused for user {user}: wrong user name or password"),
-                };
-                Err(NodeError::Unauthenticated(msg).into())
-            }
-        }
+        let signed = self.guard.sign_in(&req.user, &req.password).await?;
+        Ok(Response::new(pb::LoginReply {
+            token: signed.token,
+            expires_at: signed.expires_at,
+            user: Some(to_pb(signed.user, Some(Via::Token))),
+        }))
     }
 
     async fn logout(&self, r: Request<pb::LogoutRequest>) -> Answer<pb::LogoutReply> {
         let who = self.guard.authenticate(&r).await?;
-        if let Some(token) = &who.token {
-            self.guard.accounts().revoke_token(token).await?;
-            self.guard.audit_allowed(&who, "logout", "", "").await;
-        }
+        self.guard.sign_out(&who).await?;
         Ok(Response::new(pb::LogoutReply {}))
     }
 
@@ -175,8 +131,8 @@ impl AccountsRpc for AccountsApi {
     }
 
     async fn list_users(&self, r: Request<pb::ListUsersRequest>) -> Answer<pb::UserList> {
-        self.manage(&r, "").await?;
-        let users = self.guard.accounts().list().await?;
+        let who = self.guard.authenticate(&r).await?;
+        let users = self.guard.users(&who).await?;
         Ok(Response::new(pb::UserList {
             users: users.into_iter().map(|u| to_pb(u, None)).collect(),
         }))
@@ -253,26 +209,11 @@ impl AccountsRpc for AccountsApi {
     }
 
     async fn audit(&self, r: Request<pb::AuditRequest>) -> Answer<pb::AuditLog> {
-        self.guard.check(&r, Action::ReadAudit, "").await?;
+        let who = self.guard.authenticate(&r).await?;
         let req = r.into_inner();
-        let limit = match req.limit {
-            0 => DEFAULT_AUDIT,
-            n if n > MAX_AUDIT => {
-                return Err(
-                    NodeError::invalid("limit", format!("must be at most {MAX_AUDIT}")).into(),
-                );
-            }
-            n => n,
-        };
-        let actor = req.actor.trim();
         let entries = self
             .guard
-            .accounts()
-            .audit_log(
-                limit,
-                req.refused_only,
-                (!actor.is_empty()).then_some(actor),
-            )
+            .audit_log(&who, req.limit, req.refused_only, Some(&req.actor))
             .await?;
         Ok(Response::new(pb::AuditLog {
             entries: entries

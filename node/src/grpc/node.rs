@@ -112,6 +112,7 @@ impl NodeRpc for NodeApi {
             overdue: r.overdue,
             repeat: r.repeat,
             skip_level: r.skip_level,
+            ..ListQuery::default()
         };
         let cases = self.cases.list(&who, &query, lang).await?;
         Ok(Response::new(pb::ListCasesResponse { cases }))
@@ -172,6 +173,7 @@ impl NodeRpc for NodeApi {
                 let cert = tls.and_then(|t| t.peer_cert(&link.peer));
                 let ledger = seen.iter().find(|p| p.peer == link.peer.as_str());
                 let flagged = ledger.filter(|p| p.flagged_ms != 0);
+                let clock_alert = st.clock_alert();
                 pb::PeerStatus {
                     ledger_flag: flagged.map(|p| p.flag_reason.clone()).unwrap_or_default(),
                     ledger_flagged_at: ms_to_rfc3339(flagged.map(|p| p.flagged_ms)),
@@ -196,6 +198,9 @@ impl NodeRpc for NodeApi {
                     catch_up_ms: st.catch_up_ms.unwrap_or(0),
                     sessions: st.sessions,
                     quarantined: st.quarantined_docs,
+                    clock_offset_ms: st.clock_offset_ms.unwrap_or(0),
+                    clock_offset_known: st.clock_offset_ms.is_some(),
+                    clock_alert,
                     last_quarantined: st.last_quarantined.unwrap_or_default(),
                 }
             })

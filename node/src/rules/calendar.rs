@@ -171,6 +171,32 @@ impl HolidayCalendar {
     }
 }
 
+/// Working days from `today` to `due`: the working days after today up to and
+/// including `due` (0 when due today or on the next day off before work resumes;
+/// negative, counted the same way backwards, once `due` has passed). What a
+/// worklist shows as "days left". Spans are capped at ten years either way.
+pub fn working_days_left(cal: &HolidayCalendar, today: NaiveDate, due: NaiveDate) -> i64 {
+    const CAP: i64 = 3660;
+    let (from, to, sign) = if due >= today {
+        (today, due, 1)
+    } else {
+        (due, today, -1)
+    };
+    let mut n = 0;
+    let mut d = from;
+    for _ in 0..CAP {
+        let Some(next) = d.succ_opt() else { break };
+        if next > to {
+            break;
+        }
+        if cal.is_working_day(next) {
+            n += 1;
+        }
+        d = next;
+    }
+    sign * n
+}
+
 /// How a time limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -337,5 +363,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, CalendarError::Both { .. }));
+    }
+
+    #[test]
+    fn working_days_left_counts_both_ways() {
+        let cal = HolidayCalendar::official().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Friday 2026-11-27 to Tuesday 2026-12-01: Monday and Tuesday.
+        assert_eq!(working_days_left(&cal, d("2026-11-27"), d("2026-12-01")), 2);
+        assert_eq!(working_days_left(&cal, d("2026-12-01"), d("2026-12-01")), 0);
+        assert_eq!(
+            working_days_left(&cal, d("2026-12-01"), d("2026-11-27")),
+            -2
+        );
     }
 }

@@ -58,6 +58,15 @@ pub struct TimeLimits {
     /// within this many days of being flagged (seed 000: 落实领导包案; the days
     /// are local practice): 3 days by default.
     pub major_ownership: Limit,
+    /// How far a record from a peer may be dated after this node's clock before
+    /// it is refused (`record.future`): clocks drift, but a record from the
+    /// future would sort before the records written after it.
+    #[serde(default = "default_future_tolerance")]
+    pub future_tolerance_minutes: u32,
+}
+
+fn default_future_tolerance() -> u32 {
+    15
 }
 
 impl Default for TimeLimits {
@@ -73,6 +82,7 @@ impl Default for TimeLimits {
             rereview_request: Limit::calendar(30),
             rereview_answer: Limit::calendar(30),
             major_ownership: Limit::calendar(3),
+            future_tolerance_minutes: default_future_tolerance(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The assessment rates (考核指标), over the unit or by the units below it, each
 //! charged to the petition office or the responsible unit.
 
+use crate::auth::Actor;
 use xinfang_proto::v1 as pb;
 
 use super::{ReportService, int, rate, ratio, text};
@@ -40,7 +41,12 @@ impl ReportService {
             .collect()
     }
 
-    pub async fn rates(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn rates(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let scope = self.scope(&req)?;
         let charged = match req.charged.trim() {

@@ -1,6 +1,7 @@
 //! Counts by one dimension (unit, channel, purpose, category, status, month),
 //! with shares and the change from the period before.
 
+use crate::auth::Actor;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -59,7 +60,12 @@ impl ReportService {
         Ok(self.tally(scope, from, to, need).await?.by(by))
     }
 
-    pub async fn breakdown(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn breakdown(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let scope = self.scope(&req)?;
         let by = if req.by.trim().is_empty() {

@@ -1,5 +1,6 @@
 //! Drill-down: the cases behind a number of any report, as the rollups count them.
 
+use crate::auth::Actor;
 use xinfang_proto::v1 as pb;
 
 use super::{MAX_LIST, ReportService};
@@ -9,7 +10,12 @@ use crate::report::rates::RATES;
 use crate::report::rollup::{self, Entry};
 
 impl ReportService {
-    pub async fn cases(&self, req: pb::ReportRequest) -> Result<pb::CaseKeys, NodeError> {
+    pub async fn cases(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::CaseKeys, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let scope = self.scope(&req)?;
         let limit = if req.limit == 0 {

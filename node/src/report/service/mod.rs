@@ -8,6 +8,9 @@
 //! unit and days), [`tally`] (what the tables add up to), [`labels`], and one file
 //! a report: [`summary`], [`breakdown`], [`overdue`], [`assessment`] (the rates),
 //! [`trend`], [`schedules`] (leaders' receptions, filings), [`cases`] (drill-down).
+//!
+//! Every report names its caller (`Actor`) and is authorized here, so no front
+//! can skip the check.
 
 mod assessment;
 mod breakdown;
@@ -28,6 +31,7 @@ use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
 use self::period::Scope;
+use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;
 use crate::schedule::service::ScheduleService;
@@ -51,6 +55,8 @@ pub struct ReportService {
     tables: Arc<dyn QueryTables>,
     rules: Arc<CaseRules>,
     schedules: Arc<ScheduleService>,
+    /// Every report authorizes its caller here, whichever front asks.
+    guard: Arc<Guard>,
 }
 
 fn int(n: i64) -> pb::Cell {
@@ -99,6 +105,7 @@ impl ReportService {
         tables: Arc<dyn QueryTables>,
         rules: Arc<CaseRules>,
         schedules: Arc<ScheduleService>,
+        guard: Arc<Guard>,
     ) -> Self {
         ReportService {
             hub,
@@ -106,7 +113,19 @@ impl ReportService {
             tables,
             rules,
             schedules,
+            guard,
         }
+    }
+
+    /// The guard every report asks first (fronts name their caller with it).
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// Every report is a read of the subtree's figures: the caller must hold a
+    /// role that reads reports (refusals audited by the guard).
+    async fn authorize(&self, who: &Actor) -> Result<(), NodeError> {
+        self.guard.authorize(who, Action::ReadReports, "").await
     }
 
     fn topology(&self) -> &Arc<Topology> {
@@ -142,7 +161,24 @@ impl ReportService {
         }
     }
 
-    pub async fn rebuild(&self) -> Result<pb::RebuildReply, NodeError> {
+    /// Rebuilds the query tables from the documents (administrators), audited.
+    pub async fn rebuild(&self, who: &Actor) -> Result<pb::RebuildReply, NodeError> {
+        self.guard
+            .authorize(who, Action::RebuildProjections, "")
+            .await?;
+        let done = self.rebuild_tables().await?;
+        self.guard
+            .audit_allowed(
+                who,
+                "projections.rebuild",
+                "",
+                &format!("{} cases", done.cases),
+            )
+            .await;
+        Ok(done)
+    }
+
+    async fn rebuild_tables(&self) -> Result<pb::RebuildReply, NodeError> {
         let t0 = std::time::Instant::now();
         let docs = self.tables.rebuild().await?;
         let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts")

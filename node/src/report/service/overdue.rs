@@ -1,5 +1,6 @@
 //! Overdue cases (逾期): open deadlines past, oldest first, at or below a unit.
 
+use crate::auth::Actor;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -11,7 +12,12 @@ use super::{MAX_LIST, ReportService, int, text};
 use crate::error::NodeError;
 
 impl ReportService {
-    pub async fn overdue(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn overdue(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let mut scope = self.scope(&req)?;
         let today = self.today();

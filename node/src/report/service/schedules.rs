@@ -1,6 +1,7 @@
 //! Reports from the schedules: leaders' receptions (领导干部接访情况) and the
 //! schedule filings (接访安排报备) of the units below.
 
+use crate::auth::Actor;
 use std::collections::BTreeMap;
 
 use xinfang_proto::v1 as pb;
@@ -10,7 +11,12 @@ use crate::error::NodeError;
 use crate::schedule::model::Month;
 
 impl ReportService {
-    pub async fn leaders(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn leaders(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         let scope = self.scope(&req)?;
         let mut r = self.report(
             &scope,
@@ -64,12 +70,17 @@ impl ReportService {
         Ok(r)
     }
 
-    pub async fn filings(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn filings(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         let scope = self.scope(&req)?;
         let month = Month::of(scope.from);
         let board = self
             .schedules
-            .filings(pb::FilingsRequest {
+            .board(pb::FilingsRequest {
                 month: month.to_string(),
                 unit: scope.unit.to_string(),
             })

@@ -1,6 +1,7 @@
 //! The overall summary (总体情况): this period against the one before and the
 //! same period a year ago.
 
+use crate::auth::Actor;
 use chrono::{Months, NaiveDate};
 use xinfang_proto::v1 as pb;
 
@@ -42,7 +43,12 @@ impl ReportService {
         ])
     }
 
-    pub async fn summary(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn summary(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let scope = self.scope(&req)?;
         let (prev_from, prev_to) = previous(scope.from, scope.to);

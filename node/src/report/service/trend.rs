@@ -1,5 +1,6 @@
 //! The monthly trend (月度趋势) by tier, unit, category or channel.
 
+use crate::auth::Actor;
 use std::collections::{BTreeMap, BTreeSet};
 
 use xinfang_proto::v1 as pb;
@@ -11,7 +12,12 @@ use crate::report::rollup::Need;
 use crate::schedule::model::Month;
 
 impl ReportService {
-    pub async fn trend(&self, req: pb::ReportRequest) -> Result<pb::Report, NodeError> {
+    pub async fn trend(
+        &self,
+        who: &Actor,
+        req: pb::ReportRequest,
+    ) -> Result<pb::Report, NodeError> {
+        self.authorize(who).await?;
         self.tables.catch_up().await?;
         let mut req = req;
         if req.month.is_empty() && req.from.is_empty() && req.to.is_empty() {

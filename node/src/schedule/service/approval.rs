@@ -1,6 +1,7 @@
 //! Review by the leader in charge and approval by the principal. Approval files the
 //! schedule: the document it creates replicates upward.
 
+use crate::auth::{Action, Actor};
 use xinfang_hub::{Create, UnitCode};
 use xinfang_proto::v1 as pb;
 
@@ -53,9 +54,11 @@ impl ScheduleService {
 
     pub async fn review(
         &self,
+        who: &Actor,
         req: pb::DecisionRequest,
-        operator: &str,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::ReviewSchedule).await?;
+        let operator: &str = &who.name;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let by = self
@@ -85,9 +88,11 @@ impl ScheduleService {
     /// Approval files the schedule: the document it creates replicates upward.
     pub async fn approve(
         &self,
+        who: &Actor,
         req: pb::DecisionRequest,
-        operator: &str,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::ApproveSchedule).await?;
+        let operator: &str = &who.name;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let by = self

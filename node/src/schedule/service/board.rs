@@ -2,6 +2,7 @@
 //! or late, with the rules each breaks; overdue filings; a unit's reception
 //! statistics for the reports.
 
+use crate::auth::{Action, Actor};
 use chrono::DateTime;
 use xinfang_hub::UnitCode;
 use xinfang_proto::v1 as pb;
@@ -14,7 +15,19 @@ use crate::schedule::filing::{self, FilingStatus};
 use crate::schedule::model::{Month, Quarter};
 
 impl ScheduleService {
-    pub async fn filings(&self, req: pb::FilingsRequest) -> Result<pb::FilingBoard, NodeError> {
+    pub async fn filings(
+        &self,
+        who: &Actor,
+        req: pb::FilingsRequest,
+    ) -> Result<pb::FilingBoard, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        self.board(req).await
+    }
+
+    pub(crate) async fn board(
+        &self,
+        req: pb::FilingsRequest,
+    ) -> Result<pb::FilingBoard, NodeError> {
         let now = self.now();
         let month = if req.month.trim().is_empty() {
             Month::of(filing::local_day(now)).next()
@@ -102,7 +115,7 @@ impl ScheduleService {
     pub async fn missing_filings(&self) -> Result<Vec<pb::FilingRow>, NodeError> {
         let now = self.now();
         let board = self
-            .filings(pb::FilingsRequest {
+            .board(pb::FilingsRequest {
                 month: Month::of(filing::local_day(now)).next().to_string(),
                 unit: String::new(),
             })

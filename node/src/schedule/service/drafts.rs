@@ -1,6 +1,7 @@
 //! Drafts in the node's own table, and the edits that make them: start, import a
 //! table, add and remove entries. Every edit sends a reviewed draft back for review.
 
+use crate::auth::{Action, Actor};
 use std::collections::BTreeSet;
 
 use xinfang_hub::UnitCode;
@@ -171,7 +172,12 @@ impl ScheduleService {
         out
     }
 
-    pub async fn draft(&self, req: pb::MonthRequest) -> Result<pb::ScheduleView, NodeError> {
+    pub async fn draft(
+        &self,
+        who: &Actor,
+        req: pb::MonthRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let _g = self.drafts.lock().await;
@@ -187,7 +193,12 @@ impl ScheduleService {
         self.view(&unit, month).await
     }
 
-    pub async fn import(&self, req: pb::ImportRequest) -> Result<pb::ScheduleView, NodeError> {
+    pub async fn import(
+        &self,
+        who: &Actor,
+        req: pb::ImportRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let format = match req.format.trim().to_ascii_lowercase().as_str() {
@@ -270,7 +281,12 @@ impl ScheduleService {
         self.view(&unit, month).await
     }
 
-    pub async fn add_entry(&self, req: pb::AddEntryRequest) -> Result<pb::ScheduleView, NodeError> {
+    pub async fn add_entry(
+        &self,
+        who: &Actor,
+        req: pb::AddEntryRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let e = req
@@ -348,8 +364,10 @@ impl ScheduleService {
 
     pub async fn remove_entry(
         &self,
+        who: &Actor,
         req: pb::RemoveEntryRequest,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let date = parse_date("date", &req.date)?;

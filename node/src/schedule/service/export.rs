@@ -1,6 +1,7 @@
 //! A month's schedule as a file: CSV, XLSX (the 附件2 layout) or the published
 //! HTML page.
 
+use crate::auth::{Action, Actor};
 use std::collections::BTreeMap;
 
 use xinfang_proto::v1 as pb;
@@ -12,7 +13,12 @@ use crate::schedule::filing;
 use crate::schedule::{publish, table};
 
 impl ScheduleService {
-    pub async fn export(&self, req: pb::ExportRequest) -> Result<pb::ExportReply, NodeError> {
+    pub async fn export(
+        &self,
+        who: &Actor,
+        req: pb::ExportRequest,
+    ) -> Result<pb::ExportReply, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
         let unit = self.visible_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let filed = self.filed(&unit, month).await?;

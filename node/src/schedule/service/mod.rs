@@ -33,6 +33,7 @@ use super::filing;
 use super::model::Month;
 use super::ruleset::RuleSets;
 use super::workflow::{self, Refused, State, Step};
+use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;
 
@@ -48,6 +49,8 @@ pub struct ScheduleService {
     sets: Arc<RuleSets>,
     /// Draft edits are read-modify-write: one at a time.
     drafts: Mutex<()>,
+    /// Every call from a front authorizes its caller here, whichever front asks.
+    guard: Arc<Guard>,
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -84,14 +87,32 @@ pub fn parse_date(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> 
 }
 
 impl ScheduleService {
-    pub fn new(hub: Hub, db: Db, rules: Arc<CaseRules>, sets: Arc<RuleSets>) -> Self {
+    pub fn new(
+        hub: Hub,
+        db: Db,
+        rules: Arc<CaseRules>,
+        sets: Arc<RuleSets>,
+        guard: Arc<Guard>,
+    ) -> Self {
         ScheduleService {
             hub,
             db,
             rules,
             sets,
             drafts: Mutex::new(()),
+            guard,
         }
+    }
+
+    /// The guard every call asks first (fronts name their caller with it).
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// Whether `who` may take `action` on schedules (refusals audited by the
+    /// guard): every call that fronts make starts here.
+    async fn authorize(&self, who: &Actor, action: Action) -> Result<(), NodeError> {
+        self.guard.authorize(who, action, "").await
     }
 
     fn now(&self) -> DateTime<Utc> {

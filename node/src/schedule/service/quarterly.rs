@@ -2,6 +2,7 @@
 //! from the filed schedules and the cases registered at receptions, filed upward
 //! like a schedule.
 
+use crate::auth::{Action, Actor};
 use std::collections::BTreeMap;
 
 use chrono::DateTime;
@@ -18,8 +19,10 @@ use crate::schedule::quarterly;
 impl ScheduleService {
     pub async fn generate_quarterly(
         &self,
+        who: &Actor,
         req: pb::QuarterRequest,
     ) -> Result<pb::QuarterlyView, NodeError> {
+        self.authorize(who, Action::GenerateQuarterly).await?;
         let unit = self.own_unit(&req.unit)?;
         let quarter: Quarter = req
             .quarter
@@ -127,8 +130,14 @@ impl ScheduleService {
 
     pub async fn get_quarterly(
         &self,
+        who: &Actor,
         req: pb::QuarterRequest,
     ) -> Result<pb::QuarterlyView, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        self.quarterly_of(req).await
+    }
+
+    async fn quarterly_of(&self, req: pb::QuarterRequest) -> Result<pb::QuarterlyView, NodeError> {
         let unit = self.visible_unit(&req.unit)?;
         let quarter: Quarter = req
             .quarter
@@ -139,9 +148,11 @@ impl ScheduleService {
 
     pub async fn export_quarterly(
         &self,
+        who: &Actor,
         req: pb::QuarterRequest,
     ) -> Result<pb::ExportReply, NodeError> {
-        let v = self.get_quarterly(req).await?;
+        self.authorize(who, Action::ReadSchedules).await?;
+        let v = self.quarterly_of(req).await?;
         let bytes = quarterly::export_xlsx(&v).map_err(|e| NodeError::Internal(e.to_string()))?;
         Ok(pb::ExportReply {
             file_name: format!("{}-{}-register.xlsx", v.unit, v.quarter),

@@ -2,6 +2,7 @@
 //! (replace a leader, swap two days) and attendance after it. Each is a record
 //! added to the filed document.
 
+use crate::auth::{Action, Actor};
 use chrono::NaiveDate;
 use xinfang_hub::{Create, UnitCode};
 use xinfang_proto::v1 as pb;
@@ -36,9 +37,11 @@ impl ScheduleService {
 
     pub async fn publish(
         &self,
+        who: &Actor,
         req: pb::MonthRequest,
-        operator: &str,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::PublishSchedule).await?;
+        let operator: &str = &who.name;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let (_, state) = self.require_filed(&unit, month, Step::Publish).await?;
@@ -51,9 +54,11 @@ impl ScheduleService {
 
     pub async fn adjust(
         &self,
+        who: &Actor,
         req: pb::AdjustRequest,
-        operator: &str,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::AdjustSchedule).await?;
+        let operator: &str = &who.name;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         let date = parse_date("date", &req.date)?;
@@ -166,9 +171,11 @@ impl ScheduleService {
 
     pub async fn record_attendance(
         &self,
+        who: &Actor,
         req: pb::AttendanceRequest,
-        operator: &str,
     ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::RecordAttendance).await?;
+        let operator: &str = &who.name;
         let unit = self.own_unit(&req.unit)?;
         let date = parse_date("date", &req.date)?;
         let month = Month::of(date);

@@ -1,5 +1,6 @@
 //! The unit's roster of leaders (the roster document): read, and add or change one.
 
+use crate::auth::{Action, Actor};
 use xinfang_hub::{Create, UnitCode};
 use xinfang_proto::v1 as pb;
 
@@ -16,7 +17,12 @@ impl ScheduleService {
         })
     }
 
-    pub async fn get_roster(&self, unit: &str) -> Result<pb::Roster, NodeError> {
+    pub async fn get_roster(&self, who: &Actor, unit: &str) -> Result<pb::Roster, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        self.roster_view(unit).await
+    }
+
+    pub(super) async fn roster_view(&self, unit: &str) -> Result<pb::Roster, NodeError> {
         let unit = self.visible_unit(unit)?;
         let leaders = self.roster(&unit).await?;
         Ok(roster_pb(&unit, &leaders))
@@ -72,7 +78,12 @@ impl ScheduleService {
         Ok(())
     }
 
-    pub async fn put_leader(&self, req: pb::PutLeaderRequest) -> Result<pb::Roster, NodeError> {
+    pub async fn put_leader(
+        &self,
+        who: &Actor,
+        req: pb::PutLeaderRequest,
+    ) -> Result<pb::Roster, NodeError> {
+        self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let leader = Self::check_leader(
             req.leader
@@ -80,7 +91,7 @@ impl ScheduleService {
                 .ok_or_else(|| NodeError::invalid("leader", "required"))?,
         )?;
         self.put_leaders(&unit, &[leader]).await?;
-        self.get_roster(unit.as_str()).await
+        self.roster_view(unit.as_str()).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! A month's schedule as the service answers it (`pb::ScheduleView`), and the
 //! conversions of the schedule's parts to their messages.
 
+use crate::auth::{Action, Actor};
 use xinfang_hub::UnitCode;
 use xinfang_proto::v1 as pb;
 
@@ -13,14 +14,31 @@ use crate::schedule::quota::Violation;
 use crate::schedule::workflow;
 
 impl ScheduleService {
-    pub async fn check(&self, req: pb::MonthRequest) -> Result<pb::ScheduleView, NodeError> {
+    pub async fn check(
+        &self,
+        who: &Actor,
+        req: pb::MonthRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        self.checked(req).await
+    }
+
+    pub(super) async fn checked(
+        &self,
+        req: pb::MonthRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
         let unit = self.visible_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
         self.view(&unit, month).await
     }
 
-    pub async fn get(&self, req: pb::MonthRequest) -> Result<pb::ScheduleView, NodeError> {
-        self.check(req).await
+    pub async fn get(
+        &self,
+        who: &Actor,
+        req: pb::MonthRequest,
+    ) -> Result<pb::ScheduleView, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        self.checked(req).await
     }
 
     pub async fn view(&self, unit: &UnitCode, month: Month) -> Result<pb::ScheduleView, NodeError> {

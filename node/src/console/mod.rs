@@ -1,0 +1,111 @@
+//! The staff console: the pages petition-office staff work in, served by the
+//! node itself on a listener of its own (`--console ADDR`).
+//!
+//! A front like the gRPC adapters: every page and form calls the same services
+//! (`CaseService`, the `Guard`) with the signed-in user as the caller, so the
+//! services' permission checks, rules and audit apply unchanged; the console
+//! only decides what to *offer* (by the same roles table) and how to show what
+//! the services answer. Labels come from the label tables; the console's own
+//! words (headings, buttons) are in [`words`].
+//!
+//! - [`listen`]: the listener (loopback, or TLS beyond it) and serving.
+//! - [`session`]: the session cookie (the login token), CSRF tokens, language.
+//! - [`reply`]: how a refusal becomes a page; errors mapped once.
+//! - [`page`]: the page shell and the embedded assets.
+//! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
+//!   [`users`]: the pages.
+
+mod audit;
+mod case_file;
+pub mod listen;
+mod page;
+mod register;
+mod reply;
+mod session;
+mod signin;
+mod steps;
+mod users;
+mod words;
+mod worklist;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::case::service::CaseService;
+
+pub use listen::{ConsoleListen, serve};
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub struct Console(Arc<Inner>);
+
+struct Inner {
+    cases: Arc<CaseService>,
+    /// Served over TLS: cookies are marked `Secure`.
+    secure: bool,
+    /// The key CSRF tokens are derived with, new at each start (a form from
+    /// before a restart is refused and shown again).
+    csrf_key: [u8; 32],
+}
+
+impl Console {
+    pub fn new(cases: Arc<CaseService>, secure: bool) -> Console {
+        let mut csrf_key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut csrf_key);
+        Console(Arc::new(Inner {
+            cases,
+            secure,
+            csrf_key,
+        }))
+    }
+
+    fn cases(&self) -> &CaseService {
+        &self.0.cases
+    }
+}
+
+/// Every page and form of the console.
+pub fn router(console: Console) -> Router {
+    Router::new()
+        .route("/", get(worklist::home))
+        .route("/login", get(signin::form).post(signin::submit))
+        .route("/logout", post(signin::sign_out))
+        .route("/work", get(worklist::page))
+        .route("/register", get(register::form).post(register::submit))
+        .route("/case/{case_no}", get(case_file::page))
+        .route("/case/{case_no}/step/{kind}", post(case_file::act))
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/users", get(users::page))
+        .route("/assets/console.css", get(page::css))
+        .route("/assets/console.js", get(page::js))
+        .layer(axum::middleware::from_fn(session::language))
+        .layer(axum::middleware::map_response(hardened))
+        .with_state(console)
+}
+
+/// Headers every answer carries: pages hold personal data and are not kept in
+/// a shared office PC's cache; nothing runs but the node's own script; no other
+/// site may frame a page (clickjacking) or have a response sniffed as another type.
+async fn hardened(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}

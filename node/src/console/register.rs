@@ -1,0 +1,270 @@
+//! 登记: the registration form with the ledger's elements. The case service
+//! checks everything; a refusal comes back as the form with every value kept and
+//! the error beside the field it names.
+
+use axum::Form;
+use axum::extract::{Extension, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use xinfang_proto::v1 as pb;
+
+use super::Console;
+use super::page::{self, Nav};
+use super::session::Session;
+use super::words as w;
+use crate::case::labels::{self, CHANNELS};
+use crate::error::NodeError;
+use crate::labels::Lang;
+
+/// The form as typed (every field kept to show it again).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct Typed {
+    csrf: Option<String>,
+    petitioner: String,
+    id_number: String,
+    phone: String,
+    address: String,
+    representatives: String,
+    head_count: String,
+    channel: String,
+    purpose: String,
+    category: String,
+    subcategory: String,
+    content: String,
+    cause: String,
+    place: String,
+    receiving_leader: String,
+    responsible_unit: String,
+}
+
+/// A refusal to show: beside the field it names, or above the form.
+struct Problem {
+    field: Option<String>,
+    message: String,
+}
+
+pub async fn form(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+) -> Response {
+    match c.session(&headers, lang).await {
+        Ok(s) => render(&c, &s, &Typed::default(), None).into_response(),
+        Err(r) => r.reply(lang, true),
+    }
+}
+
+pub async fn submit(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(t): Form<Typed>,
+) -> Response {
+    let s = match c
+        .posted(&headers, lang, t.csrf.as_deref(), "register")
+        .await
+    {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    let head_count = match t.head_count.trim() {
+        "" => 0,
+        n => match n.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                let p = Problem {
+                    field: Some("head_count".into()),
+                    message: format!("{n:?} is not a whole number"),
+                };
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&c, &s, &t, Some(p)),
+                )
+                    .into_response();
+            }
+        },
+    };
+    let (me, _) = c.cases().hub_topology();
+    let req = pb::RegisterCaseRequest {
+        unit: me.to_string(),
+        petitioner: t.petitioner.clone(),
+        content: t.content.clone(),
+        id_number: t.id_number.clone(),
+        phone: t.phone.clone(),
+        address: t.address.clone(),
+        channel: t.channel.clone(),
+        purpose: t.purpose.clone(),
+        category: t.category.clone(),
+        subcategory: t.subcategory.clone(),
+        place: t.place.clone(),
+        cause: t.cause.clone(),
+        receiving_leader: t.receiving_leader.clone(),
+        responsible_unit: t.responsible_unit.clone(),
+        representatives: t
+            .representatives
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        head_count,
+    };
+    match c.cases().register(&s.who, req, lang).await {
+        Ok(view) => (
+            StatusCode::SEE_OTHER,
+            [(LOCATION, format!("/case/{}?registered=1", view.case_no))],
+        )
+            .into_response(),
+        Err(NodeError::Invalid { field, rule }) => {
+            let p = Problem {
+                field: Some(field.to_owned()),
+                message: rule,
+            };
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&c, &s, &t, Some(p)),
+            )
+                .into_response()
+        }
+        Err(e @ NodeError::Rule { .. }) => {
+            let p = Problem {
+                field: None,
+                message: e.to_string(),
+            };
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&c, &s, &t, Some(p)),
+            )
+                .into_response()
+        }
+        Err(e) => super::reply::Refused::from(e).reply(lang, false),
+    }
+}
+
+fn label(name: &str, lang: Lang) -> &'static str {
+    labels::registration_field(name)
+        .map(|l| l.get(lang))
+        .unwrap_or("")
+}
+
+/// One labelled field: the label tied to its input, the error (if it is this
+/// field's) right after it and named by the input.
+fn field(name: &str, lang: Lang, problem: Option<&Problem>, input: Markup) -> Markup {
+    let error = problem.filter(|p| p.field.as_deref() == Some(name));
+    html! {
+        div.field {
+            label for=(name) { (label(name, lang)) }
+            (input)
+            @if let Some(p) = error {
+                p.error id=(format!("{name}-error")) role="alert" {
+                    (label(name, lang)) "：" (p.message)
+                }
+            }
+        }
+    }
+}
+
+fn text(name: &str, value: &str, problem: Option<&Problem>, required: bool) -> Markup {
+    let bad = problem.is_some_and(|p| p.field.as_deref() == Some(name));
+    html! {
+        input type="text" id=(name) name=(name) value=(value) required[required]
+            aria-invalid=[bad.then_some("true")]
+            aria-describedby=[bad.then(|| format!("{name}-error"))];
+    }
+}
+
+fn render(c: &Console, s: &Session, t: &Typed, problem: Option<Problem>) -> Markup {
+    let lang = s.lang;
+    let p = problem.as_ref();
+    let taxonomy = c.cases().taxonomy();
+    let (_, topology) = c.cases().hub_topology();
+    let units: Vec<(String, String)> = topology
+        .units()
+        .map(|u| (u.code.to_string(), u.name.clone()))
+        .collect();
+    let unit_select = |name: &str, value: &str| {
+        html! {
+            select id=(name) name=(name) {
+                option value="" { (w::PICK.get(lang)) }
+                @for (code, uname) in &units {
+                    option value=(code) selected[value == code] { (uname) " " (code) }
+                }
+            }
+        }
+    };
+    let title = w::REGISTER_TITLE.get(lang);
+    let body = html! {
+        h1 { (title) }
+        @if let Some(pr) = p {
+            p.notice.bad role="alert" id="form-error" {
+                (w::FIX_BELOW.get(lang))
+                @if pr.field.as_deref().and_then(labels::registration_field).is_none() { " " (pr.message) }
+            }
+        }
+        form method="post" action="/register" novalidate {
+            (page::csrf(s))
+            (field("petitioner", lang, p, text("petitioner", &t.petitioner, p, true)))
+            (field("id_number", lang, p, text("id_number", &t.id_number, p, false)))
+            (field("phone", lang, p, text("phone", &t.phone, p, false)))
+            (field("address", lang, p, text("address", &t.address, p, false)))
+            (field("representatives", lang, p, html! {
+                textarea id="representatives" name="representatives" rows="3"
+                    aria-describedby="representatives-hint" { (t.representatives) }
+                span.hint id="representatives-hint" { (w::ONE_PER_LINE.get(lang)) }
+            }))
+            (field("head_count", lang, p, html! {
+                input type="number" min="0" id="head_count" name="head_count" value=(t.head_count)
+                    aria-invalid=[p.is_some_and(|p| p.field.as_deref() == Some("head_count")).then_some("true")];
+            }))
+            (field("channel", lang, p, html! {
+                select id="channel" name="channel" {
+                    @for ch in CHANNELS {
+                        option value=(ch.code()) selected[t.channel == ch.code()] { (labels::channel(ch).get(lang)) }
+                    }
+                }
+            }))
+            (field("purpose", lang, p, html! {
+                select id="purpose" name="purpose" {
+                    option value="" { (w::PICK.get(lang)) }
+                    @for e in &taxonomy.purpose {
+                        option value=(e.code) selected[t.purpose == e.code] { (e.name) }
+                    }
+                }
+            }))
+            (field("category", lang, p, html! {
+                select id="category" name="category" {
+                    option value="" { (w::PICK.get(lang)) }
+                    @for e in &taxonomy.category {
+                        option value=(e.code) selected[t.category == e.code] { (e.name) }
+                    }
+                }
+            }))
+            (field("subcategory", lang, p, html! {
+                select id="subcategory" name="subcategory" {
+                    option value="" { (w::PICK.get(lang)) }
+                    @for e in &taxonomy.category {
+                        optgroup label=(e.name) data-category=(e.code) {
+                            @for sub in &e.subcategories {
+                                option value=(sub) selected[t.category == e.code && &t.subcategory == sub] { (sub) }
+                            }
+                        }
+                    }
+                }
+            }))
+            (field("content", lang, p, html! {
+                textarea id="content" name="content" rows="4" required
+                    aria-invalid=[p.is_some_and(|p| p.field.as_deref() == Some("content")).then_some("true")] { (t.content) }
+            }))
+            (field("cause", lang, p, text("cause", &t.cause, p, false)))
+            (field("place", lang, p, unit_select("place", &t.place)))
+            (field("receiving_leader", lang, p, text("receiving_leader", &t.receiving_leader, p, false)))
+            (field("responsible_unit", lang, p, unit_select("responsible_unit", &t.responsible_unit)))
+            button type="submit" { (w::SAVE.get(lang)) }
+        }
+    };
+    page::shell(c, s, Nav::Register, title, body)
+}

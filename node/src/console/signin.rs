@@ -1,0 +1,106 @@
+//! Signing in and out with the node's accounts (`Guard::sign_in`, the same as
+//! the gRPC `Login`): the session cookie holds the token it issues.
+
+use axum::Form;
+use axum::extract::{Extension, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::Console;
+use super::page;
+use super::reply::Refused;
+use super::words as w;
+use crate::error::NodeError;
+use crate::labels::Lang;
+
+fn render(lang: Lang, user: &str, error: Option<&str>) -> maud::Markup {
+    page::bare(
+        lang,
+        w::SIGN_IN.get(lang),
+        html! {
+            h1 { (w::SIGN_IN.get(lang)) }
+            @if let Some(e) = error {
+                p.notice.bad role="alert" id="signin-error" { (e) }
+            }
+            form method="post" action="/login" {
+                div.field {
+                    label for="user" { (w::USER.get(lang)) }
+                    input type="text" id="user" name="user" value=(user) autocomplete="username" required autofocus;
+                }
+                div.field {
+                    label for="password" { (w::PASSWORD.get(lang)) }
+                    input type="password" id="password" name="password" autocomplete="current-password" required;
+                }
+                button type="submit" { (w::SIGN_IN.get(lang)) }
+            }
+        },
+    )
+}
+
+pub async fn form(Extension(lang): Extension<Lang>) -> Response {
+    render(lang, "", None).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn submit(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    Form(f): Form<SignIn>,
+) -> Response {
+    match c.cases().guard().sign_in(&f.user, &f.password).await {
+        Ok(signed) => (
+            StatusCode::SEE_OTHER,
+            [
+                (LOCATION, "/work".to_owned()),
+                (SET_COOKIE, c.session_cookie(&signed.token)),
+            ],
+        )
+            .into_response(),
+        // Wrong name or password, or a disabled account: the form again, the
+        // name kept, the Guard's message shown.
+        Err(e @ (NodeError::Unauthenticated(_) | NodeError::Invalid { .. })) => (
+            StatusCode::UNAUTHORIZED,
+            render(lang, &f.user, Some(&e.to_string())),
+        )
+            .into_response(),
+        Err(e) => Refused::from(e).reply(lang, false),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignOut {
+    csrf: Option<String>,
+}
+
+pub async fn sign_out(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Form(f): Form<SignOut>,
+) -> Response {
+    let s = match c.posted(&headers, lang, f.csrf.as_deref(), "logout").await {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    if let Err(e) = c.cases().guard().sign_out(&s.who).await {
+        return Refused::from(e).reply(lang, false);
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (LOCATION, "/login".to_owned()),
+            (SET_COOKIE, c.cleared_cookie()),
+        ],
+    )
+        .into_response()
+}

@@ -1,0 +1,304 @@
+//! The small form of each step a person may take on a case, and how a filled
+//! form becomes the record the case service is asked to write. Which steps are
+//! offered is the case service's answer (`steps_open_to`: the roles table and
+//! who may write each kind of record); whether a step is admitted now is the
+//! lifecycle's, told by the service when it is submitted.
+//! Choices are labelled from `case::labels`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::words as w;
+use crate::case::labels;
+use crate::case::record::{Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track};
+use crate::labels::Label;
+
+/// The steps people take in the console, in the order a case goes through
+/// them. (Contact keys and sealed contacts are written by nodes, not people.)
+pub const OFFERED: [Step; 18] = [
+    Step::Screening,
+    Step::Forward,
+    Step::Assign,
+    Step::Objection,
+    Step::LeadDecision,
+    Step::Ownership,
+    Step::Progress,
+    Step::Supervision,
+    Step::SendBack,
+    Step::Extension,
+    Step::Reply,
+    Step::Rating,
+    Step::LeaderApproval,
+    Step::Closure,
+    Step::ReturnVisit,
+    Step::Archive,
+    Step::ReviewRequest,
+    Step::ReviewDecision,
+];
+
+/// What kind of input a field is.
+pub enum Input {
+    Text,
+    LongText,
+    Date,
+    /// A whole number of days.
+    Days,
+    /// A unit of the federation, picked by name.
+    Unit,
+    /// A yes/no box.
+    Check,
+    /// One of these codes, labelled.
+    Choice(Vec<(String, Label)>),
+}
+
+pub struct Field {
+    /// The name in the form and, except for the screening's, in the record.
+    pub name: &'static str,
+    pub label: Label,
+    pub input: Input,
+}
+
+fn code<T: Serialize>(v: T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn f(name: &'static str, label: Label, input: Input) -> Field {
+    Field { name, label, input }
+}
+
+fn screenings() -> Input {
+    let notice = String::new;
+    Input::Choice(
+        [
+            Screening::Accept,
+            Screening::NotAccept {
+                notice: notice(),
+                competent_authority: notice(),
+            },
+            Screening::Discipline { notice: notice() },
+            Screening::Divert {
+                track: Track::Litigation,
+                notice: notice(),
+            },
+        ]
+        .iter()
+        .map(|s| {
+            let c = serde_json::to_value(s)
+                .ok()
+                .and_then(|v| {
+                    v.get("decision")
+                        .and_then(|d| d.as_str().map(str::to_owned))
+                })
+                .unwrap_or_default();
+            (c, labels::screening(s))
+        })
+        .collect(),
+    )
+}
+
+fn supervisions() -> Input {
+    use Supervision::*;
+    Input::Choice(
+        [Phone, Letter, Interview, Meeting, Listed, PublicNotice]
+            .into_iter()
+            .map(|m| (code(m), labels::supervision(m)))
+            .collect(),
+    )
+}
+
+fn opinions() -> Input {
+    use Opinion::*;
+    Input::Choice(
+        [Adopt, Support, Explain, NotSupport]
+            .into_iter()
+            .map(|o| (code(o), labels::opinion(o)))
+            .collect(),
+    )
+}
+
+fn satisfactions() -> Input {
+    use Satisfaction::*;
+    Input::Choice(
+        [Satisfied, Basic, Unsatisfied]
+            .into_iter()
+            .map(|s| (code(s), labels::satisfaction(s)))
+            .collect(),
+    )
+}
+
+fn stages() -> Input {
+    Input::Choice(
+        [Stage::Review, Stage::ReReview]
+            .into_iter()
+            .map(|s| (code(s), labels::stage(s)))
+            .collect(),
+    )
+}
+
+fn tracks() -> Input {
+    use Track::*;
+    Input::Choice(
+        [Litigation, Arbitration, AdministrativeReview]
+            .into_iter()
+            .map(|t| (code(t), labels::track(t)))
+            .collect(),
+    )
+}
+
+/// The fields of a step's form.
+pub fn fields(step: Step) -> Vec<Field> {
+    match step {
+        Step::Screening => vec![
+            f("decision", w::DECISION, screenings()),
+            f("notice", w::NOTICE, Input::LongText),
+            f("competent_authority", w::COMPETENT_AUTHORITY, Input::Text),
+            f("track", w::TRACK, tracks()),
+        ],
+        Step::Forward | Step::Assign => vec![
+            f("to", w::TO_UNIT, Input::Unit),
+            f("due", w::DUE, Input::Date),
+        ],
+        Step::Objection | Step::SendBack => vec![f("reason", w::REASON, Input::LongText)],
+        Step::LeadDecision => vec![f("lead", w::LEAD_UNIT, Input::Unit)],
+        Step::Ownership => vec![f("leader", w::LEADER, Input::Text)],
+        Step::Progress | Step::ReturnVisit => vec![f("text", w::TEXT, Input::LongText)],
+        Step::Supervision => vec![
+            f("method", w::METHOD, supervisions()),
+            f("due", w::DUE, Input::Date),
+            f("demand", w::DEMAND, Input::LongText),
+        ],
+        Step::Extension => vec![
+            f("days", w::DAYS, Input::Days),
+            f("reason", w::REASON, Input::LongText),
+            f("approved_by", w::APPROVED_BY, Input::Text),
+        ],
+        Step::Reply => vec![
+            f("opinion", w::OPINION, opinions()),
+            f("text", w::TEXT, Input::LongText),
+        ],
+        Step::Rating => vec![
+            f("acceptance", w::ACCEPTANCE, satisfactions()),
+            f("handling", w::HANDLING, satisfactions()),
+        ],
+        Step::LeaderApproval => vec![
+            f("leader", w::LEADER, Input::Text),
+            f("opinion", w::OPINION, Input::LongText),
+        ],
+        Step::Closure => vec![
+            f("facts_clear", w::FACTS_CLEAR, Input::Check),
+            f("handled_in_place", w::HANDLED_IN_PLACE, Input::Check),
+            f("file_complete", w::FILE_COMPLETE, Input::Check),
+        ],
+        Step::ReviewRequest => vec![f("stage", w::STAGE, stages())],
+        Step::ReviewDecision => vec![
+            f("stage", w::STAGE, stages()),
+            f("opinion", w::OPINION, opinions()),
+            f("text", w::TEXT, Input::LongText),
+        ],
+        // Not offered in the console yet (the CLI writes them).
+        Step::Archive
+        | Step::ContactKey
+        | Step::SealedContact
+        | Step::ObjectionDecision
+        | Step::Notice
+        | Step::NoOpinion
+        | Step::Major => Vec::new(),
+    }
+}
+
+/// A form's fields could not make a record: which field, and why.
+pub struct Unfit {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The record a filled form asks for, as the JSON the case service takes. Only
+/// the shape is made here (numbers, yes/no); every rule is the service's.
+pub fn record(step: Step, form: &HashMap<String, String>) -> Result<Value, Unfit> {
+    let get = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut body = Map::new();
+    body.insert("kind".into(), json!(step.kind()));
+    if step == Step::Screening {
+        let decision = get("decision");
+        let mut d = Map::new();
+        d.insert("decision".into(), json!(decision));
+        match decision.as_str() {
+            "not_accept" => {
+                d.insert("notice".into(), json!(get("notice")));
+                d.insert(
+                    "competent_authority".into(),
+                    json!(get("competent_authority")),
+                );
+            }
+            "discipline" => {
+                d.insert("notice".into(), json!(get("notice")));
+            }
+            "divert" => {
+                d.insert("notice".into(), json!(get("notice")));
+                d.insert("track".into(), json!(get("track")));
+            }
+            _ => {}
+        }
+        body.insert("decision".into(), Value::Object(d));
+        return Ok(Value::Object(body));
+    }
+    for field in fields(step) {
+        let v = get(field.name);
+        let value = match field.input {
+            Input::Check => json!(!v.is_empty()),
+            Input::Days => json!(v.parse::<u32>().map_err(|_| Unfit {
+                field: field.name,
+                message: format!("{v:?} is not a whole number of days"),
+            })?),
+            _ => json!(v),
+        };
+        body.insert(field.name.into(), value);
+    }
+    Ok(Value::Object(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::record::Body;
+
+    #[test]
+    fn every_offered_form_makes_a_record_the_rules_can_read() {
+        let filled: HashMap<String, String> = [
+            ("decision", "accept"),
+            ("to", "441521"),
+            ("lead", "441521"),
+            ("due", "2026-12-01"),
+            ("reason", "不属本单位职权"),
+            ("leader", "林建隆"),
+            ("text", "已约谈"),
+            ("method", "listed"),
+            ("demand", "限期办结"),
+            ("days", "30"),
+            ("approved_by", "县信访局"),
+            ("opinion", "support"),
+            ("acceptance", "satisfied"),
+            ("handling", "basic"),
+            ("facts_clear", "on"),
+            ("stage", "review"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for step in OFFERED {
+            let v = record(step, &filled).unwrap_or_else(|u| panic!("{}: {}", u.field, u.message));
+            let body: Body = serde_json::from_value(v.clone())
+                .unwrap_or_else(|e| panic!("{}: {e}: {v}", step.kind()));
+            assert_eq!(Step::of(&body), step);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The console's own words: headings, buttons, hints, in both languages. What
+//! the console shows of the domain (statuses, steps, deadlines, units, the
+//! ledger's elements) comes from the label tables and the views instead.
+
+use crate::labels::Label;
+
+pub const TITLE: Label = Label::new("信访工作平台", "Petition work console");
+pub const MY_WORK: Label = Label::new("我的待办", "My work");
+pub const REGISTER: Label = Label::new("登记", "Register");
+pub const SKIP: Label = Label::new("跳到正文", "Skip to the page");
+pub const SIGN_IN: Label = Label::new("登录", "Sign in");
+pub const SIGN_OUT: Label = Label::new("退出", "Sign out");
+pub const USER: Label = Label::new("用户名", "User name");
+pub const PASSWORD: Label = Label::new("密码", "Password");
+pub const SIGN_IN_AGAIN: Label = Label::new(
+    "会话已结束或未登录，请重新登录。",
+    "Your session has ended or you are not signed in: sign in again.",
+);
+pub const FORGED: Label = Label::new(
+    "表单已失效（缺少或不符的防伪令牌），未作任何更改。请刷新页面后重试。",
+    "The form is stale (its anti-forgery token is missing or wrong); nothing was changed. Reload the page and try again.",
+);
+pub const DENIED: Label = Label::new("无权执行此操作", "Not allowed");
+pub const BAD_REQUEST: Label = Label::new("请求有误", "Bad request");
+pub const NOT_FOUND: Label = Label::new("未找到", "Not found");
+pub const FAILED: Label = Label::new("出错了", "Something went wrong");
+pub const BACK_TO_WORK: Label = Label::new("返回我的待办", "Back to my work");
+
+// My work.
+pub const AWAITING_US: Label = Label::new(
+    "转送/交办给本单位、尚未受理",
+    "Forwarded or assigned to us, not yet taken up",
+);
+pub const OPEN_CASES: Label = Label::new("在办案件", "Open cases");
+pub const NONE: Label = Label::new("暂无", "None");
+pub const SEARCH: Label = Label::new("案件编号或信访人", "Case number or petitioner");
+pub const STATUS: Label = Label::new("状态", "Status");
+pub const ANY: Label = Label::new("全部", "Any");
+pub const UNIT_BELOW: Label = Label::new("下级单位", "Unit below");
+pub const FILTER: Label = Label::new("筛选", "Filter");
+pub const CASE_NO: Label = Label::new("案件编号", "Case number");
+pub const HANDLING_UNIT: Label = Label::new("承办单位", "Handling unit");
+pub const LEAD_UNIT: Label = Label::new("主办单位", "Lead unit");
+pub const REGISTERED_AT: Label = Label::new("登记单位", "Registered at");
+pub const NEXT_DEADLINE: Label = Label::new("下一期限", "Next deadline");
+pub const DAYS_LEFT: Label = Label::new("剩余工作日", "Working days left");
+pub const OVERDUE: Label = Label::new("已超期", "overdue");
+pub const DUE_SOON: Label = Label::new("即将到期", "due soon");
+pub const PREVIOUS: Label = Label::new("上一页", "Previous");
+pub const NEXT: Label = Label::new("下一页", "Next");
+pub const PAGES: Label = Label::new("分页", "Pages");
+pub const PAGE: Label = Label::new("第 {} 页", "Page {}");
+
+// Register.
+pub const REGISTER_TITLE: Label = Label::new("信访事项登记", "Register a petition");
+pub const SAVE: Label = Label::new("登记", "Register");
+pub const PICK: Label = Label::new("（请选择）", "(choose)");
+pub const ONE_PER_LINE: Label = Label::new("每行一人", "one per line");
+pub const FIX_BELOW: Label = Label::new(
+    "登记未保存：请按提示修改标出的字段。",
+    "Not registered: correct the field marked below.",
+);
+pub const REGISTERED: Label = Label::new("已登记", "Registered");
+pub const REPEAT_OF: Label = Label::new("重复信访，前案", "Repeat petition of");
+pub const SKIP_LEVEL_OF: Label = Label::new("越级访，下级在办", "Skip-level petition over");
+
+// The case file.
+pub const CASE_FILE: Label = Label::new("案件", "Case");
+pub const BLOCKERS: Label = Label::new("不能办结的原因", "What blocks closing");
+pub const HISTORY: Label = Label::new("办理经过", "History");
+pub const ACTIONS: Label = Label::new("可办理的操作", "What you can do now");
+pub const NO_ACTIONS: Label = Label::new(
+    "您的角色在此案件上没有可办理的操作。",
+    "Your roles offer no action on this case.",
+);
+pub const BY: Label = Label::new("经办人", "by");
+pub const REFUSED: Label = Label::new("未办理", "Not done");
+pub const DONE: Label = Label::new("已办理", "Done");
+
+// Fields of the steps' forms.
+pub const TO_UNIT: Label = Label::new("接收单位", "To unit");
+pub const DUE: Label = Label::new("办理期限", "Due");
+pub const REASON: Label = Label::new("理由", "Reason");
+pub const NOTICE: Label = Label::new("告知书内容", "Written notice");
+pub const COMPETENT_AUTHORITY: Label = Label::new("有权处理机关", "Competent authority");
+pub const DECISION: Label = Label::new("甄别结果", "Decision");
+pub const TRACK: Label = Label::new("法定途径", "Legal procedure");
+pub const LEADER: Label = Label::new("领导", "Leader");
+pub const TEXT: Label = Label::new("内容", "Text");
+pub const METHOD: Label = Label::new("督办方式", "Method");
+pub const DEMAND: Label = Label::new("督办要求", "Demand");
+pub const DAYS: Label = Label::new("延长天数", "Days");
+pub const APPROVED_BY: Label = Label::new("批准人", "Approved by");
+pub const OPINION: Label = Label::new("处理意见", "Opinion");
+pub const ACCEPTANCE: Label = Label::new("对受理的评价", "On acceptance");
+pub const HANDLING: Label = Label::new("对办理的评价", "On handling");
+pub const FACTS_CLEAR: Label = Label::new("事实已查清", "Facts are clear");
+pub const HANDLED_IN_PLACE: Label = Label::new("问题已处理到位", "Handled in place");
+pub const FILE_COMPLETE: Label = Label::new("案卷完整", "Case file complete");
+pub const STAGE: Label = Label::new("阶段", "Stage");
+
+// The audit log.
+pub const AUDIT: Label = Label::new("审计日志", "Audit log");
+pub const REFUSED_ONLY: Label = Label::new("仅看被拒绝的", "Refusals only");
+pub const WHEN: Label = Label::new("时间", "When");
+pub const ROLES: Label = Label::new("角色", "Roles");
+pub const WHAT: Label = Label::new("操作", "Action");
+pub const TARGET: Label = Label::new("对象", "Target");
+pub const OUTCOME: Label = Label::new("结果", "Outcome");
+pub const ALLOWED: Label = Label::new("已允许", "Allowed");
+pub const DENIED_OUTCOME: Label = Label::new("已拒绝", "Refused");
+pub const PRINT: Label = Label::new("打印回执", "Print a receipt");
+
+// Users.
+pub const USERS: Label = Label::new("用户", "Users");
+pub const DISPLAY_NAME: Label = Label::new("姓名", "Name");
+pub const ACCOUNT_STATE: Label = Label::new("状态", "State");
+pub const ENABLED: Label = Label::new("启用", "enabled");
+pub const DISABLED: Label = Label::new("停用", "disabled");

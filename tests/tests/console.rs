@@ -1,0 +1,598 @@
+//! The staff console in a real browser: headless Chromium driven through
+//! chromedriver as a person would — typing into fields found by their labels,
+//! picking, clicking, reading what the page shows. Each person has their own
+//! browser session (cookies), signed in at their own unit's node.
+//!
+//! Screenshots of the main pages go to `target/console-screenshots/`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use xinfang_hub::Tier;
+use xinfang_proto::v1 as pb;
+use xinfang_proto::v1::accounts_client::AccountsClient;
+use xinfang_tests::webdriver::{Browser, Driver, driver_or_skip};
+use xinfang_tests::*;
+
+const PASSWORD: &str = "console-password";
+
+/// Where screenshots go: `console-screenshots/` in the build's target folder.
+fn shots() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("console-screenshots")
+}
+
+fn console(fed: &Federation, unit: &str) -> String {
+    format!("https://{}", fed.console_addr(unit))
+}
+
+/// Signs `user` in at `unit`'s console and waits for their worklist.
+async fn sign_in(b: &Browser, fed: &Federation, unit: &str, user: &str) -> anyhow::Result<()> {
+    b.goto(&format!("{}/login", console(fed, unit))).await?;
+    b.type_into("用户名", user).await?;
+    b.type_into("密码", PASSWORD).await?;
+    b.press("form[action='/login']", "登录").await?;
+    b.text_when("h1", |t| t == "我的待办")
+        .await
+        .with_context(|| format!("signing in as {user} at {unit}"))?;
+    Ok(())
+}
+
+/// Waits until `case_no` is (or stays absent from) the list `table` of `unit`'s
+/// worklist, reloading as a person would.
+async fn wait_on_worklist(
+    b: &Browser,
+    fed: &Federation,
+    unit: &str,
+    table: &str,
+    case_no: &str,
+) -> anyhow::Result<String> {
+    let url = format!("{}/work", console(fed, unit));
+    let row = format!("#{table} tr[data-case='{case_no}']");
+    wait_for(
+        &format!("{case_no} on {unit}'s worklist"),
+        PATIENCE,
+        || async {
+            b.goto(&url).await?;
+            Ok(if b.has(&row).await? {
+                Some(b.text_of(&row).await?)
+            } else {
+                None
+            })
+        },
+    )
+    .await
+}
+
+/// The audit log of `unit`, read as the operator.
+async fn audit(fed: &Federation, unit: &str) -> anyhow::Result<Vec<pb::AuditEntry>> {
+    Ok(AccountsClient::new(fed.operator_channel(unit).await?)
+        .audit(pb::AuditRequest {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .entries)
+}
+
+/// Submits a form the page never offered, from the signed-in browser: `fields`
+/// as typed, plus the session's CSRF token read from the page when `with_csrf`.
+async fn forge(
+    b: &Browser,
+    action: &str,
+    fields: &[(&str, &str)],
+    csrf: Option<&str>,
+) -> anyhow::Result<()> {
+    let fields: Vec<serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| serde_json::json!([k, v]))
+        .collect();
+    b.client
+        .execute(
+            "const [action, fields, csrf] = arguments;
+             const f = document.createElement('form');
+             f.method = 'post'; f.action = action;
+             const add = (k, v) => { const i = document.createElement('input');
+                 i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); };
+             for (const [k, v] of fields) add(k, v);
+             if (csrf !== null) add('csrf', csrf);
+             document.body.appendChild(f); f.submit();",
+            vec![
+                serde_json::json!(action),
+                serde_json::json!(fields),
+                serde_json::json!(csrf),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// How many records the case has at `COUNTY`.
+async fn record_count(fed: &Federation, case_no: &str) -> anyhow::Result<usize> {
+    Ok(fed
+        .case_at(COUNTY, case_no)
+        .await?
+        .map(|v| v.records.len())
+        .unwrap_or_default())
+}
+
+/// The CSRF token the page's own forms carry.
+async fn csrf_on_page(b: &Browser) -> anyhow::Result<String> {
+    Ok(b.client
+        .find(fantoccini::Locator::Css("input[name='csrf']"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// A registrar at a community registers a petition through the form — bad input
+/// first, which comes back with the values kept and the error beside its field —
+/// and the case appears in the township's and the county's worklists (each
+/// signed in as their own staff), never in the other township's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_only()
+-> anyhow::Result<()> {
+    let test = "a_petition_registered_in_the_browser_reaches_the_superiors_worklists_only";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, haifeng()).await?;
+    fed.add_user(COMM_A, "clerk", &["registrar"], PASSWORD)
+        .await?;
+    for unit in [TOWN_A, TOWN_B, COUNTY] {
+        fed.add_user(unit, "handler", &["handler"], PASSWORD)
+            .await?;
+    }
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+
+    let clerk = driver.browser().await?;
+    sign_in(&clerk, &fed, COMM_A, "clerk").await?;
+    clerk
+        .goto(&format!("{}/register", console(&fed, COMM_A)))
+        .await?;
+    // The demand left out: refused by the service, shown beside its field.
+    clerk.type_into("信访人", "张三").await?;
+    clerk.type_into("联系电话", "13800138000").await?;
+    clerk.pick("信访形式", "来访").await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let error = clerk.text_of("#content-error").await?;
+    assert!(error.starts_with("诉求内容"), "{error}");
+    assert!(error.contains("must not be empty"), "{error}");
+    assert_eq!(clerk.value_of("信访人").await?, "张三", "the value is kept");
+    assert_eq!(clerk.value_of("联系电话").await?, "13800138000");
+    assert_eq!(
+        clerk
+            .field("诉求内容")
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref(),
+        Some("true")
+    );
+    // A wrong identity number: the error names that field, the demand is kept.
+    clerk
+        .type_into("诉求内容", "小区道路破损，雨天积水")
+        .await?;
+    clerk.type_into("公民身份号码", "44152119800101001").await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let error = clerk.text_of("#id_number-error").await?;
+    assert!(error.starts_with("公民身份号码"), "{error}");
+    assert_eq!(clerk.value_of("诉求内容").await?, "小区道路破损，雨天积水");
+    clerk.screenshot(&shots(), "register-refused").await?;
+    // Corrected: registered.
+    clerk
+        .type_into("公民身份号码", &id_number("44152119800101001"))
+        .await?;
+    clerk.press("form[action='/register']", "登记").await?;
+    let case_no = clerk.text_of("#case-no").await?;
+    assert!(case_no.starts_with(COMM_A), "{case_no}");
+    assert!(clerk.text_of("#registered").await?.contains(&case_no));
+    assert_eq!(clerk.text_of("#petitioner").await?, "张三");
+    clerk.screenshot(&shots(), "case-registered").await?;
+    // Nothing half-written: the refused attempts left no case behind.
+    assert_eq!(fed.list(COMM_A).await?, vec![case_no.clone()]);
+    clerk.close().await?;
+
+    let town = driver.browser().await?;
+    sign_in(&town, &fed, TOWN_A, "handler").await?;
+    let row = wait_on_worklist(&town, &fed, TOWN_A, "open-cases", &case_no).await?;
+    assert!(row.contains("张三"), "{row}");
+    town.screenshot(&shots(), "worklist-town").await?;
+    town.close().await?;
+
+    let county = driver.browser().await?;
+    sign_in(&county, &fed, COUNTY, "handler").await?;
+    wait_on_worklist(&county, &fed, COUNTY, "open-cases", &case_no).await?;
+    county.close().await?;
+
+    // The county holds it, so it has passed the point where a sibling would
+    // have got it: the other township's worklist does not show it.
+    let other = driver.browser().await?;
+    sign_in(&other, &fed, TOWN_B, "handler").await?;
+    other
+        .goto(&format!("{}/work", console(&fed, TOWN_B)))
+        .await?;
+    let text = other.page_text().await?;
+    assert!(!text.contains(&case_no), "{text}");
+    assert!(!other.has(&format!("tr[data-case='{case_no}']")).await?);
+    other.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
+
+both_stores! {
+/// The county's handler screens and forwards a case to a town in the browser;
+/// the town's worklist shows it with its deadline among what was sent to it; the
+/// town objects; the county's case file shows the objection; the town finds the
+/// case by searching. On both stores (the worklist's queries are SQL).
+async fn a_forward_and_an_objection_in_the_browser(backend: Backend) -> anyhow::Result<()> {
+    let test = concat!(module_path!(), "::", "a_forward_and_an_objection_in_the_browser");
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(backend, county_and_town()).await?;
+    // The county's user also approves, and so may try to close.
+    fed.add_user(COUNTY, "handler", &["handler", "approver"], PASSWORD)
+        .await?;
+    fed.add_user(TOWN_A, "handler", &["handler"], PASSWORD)
+        .await?;
+    let case_no = fed
+        .register(COUNTY, "李四", "征地补偿未到位")
+        .await?
+        .case_no;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+
+    let county = driver.browser().await?;
+    sign_in(&county, &fed, COUNTY, "handler").await?;
+    let case_url = format!("{}/case/{case_no}", console(&fed, COUNTY));
+    county.goto(&case_url).await?;
+    county.open("details[data-step='screening']").await?;
+    county
+        .pick_in("details[data-step='screening']", "甄别结果", "受理")
+        .await?;
+    county
+        .press("details[data-step='screening']", "甄别")
+        .await?;
+    county.text_when("#done", |t| t.contains("甄别")).await?;
+    let due = in_days(20);
+    county.open("details[data-step='forward']").await?;
+    county
+        .pick_in("details[data-step='forward']", "接收单位", "海城镇")
+        .await?;
+    county
+        .set_date("details[data-step='forward']", "办理期限", &due)
+        .await?;
+    county.press("details[data-step='forward']", "转送").await?;
+    county.text_when("#done", |t| t.contains("转送")).await?;
+    assert_eq!(county.text_of("#handling-unit").await?, "海城镇");
+    county.screenshot(&shots(), "case-forwarded").await?;
+
+    let town = driver.browser().await?;
+    sign_in(&town, &fed, TOWN_A, "handler").await?;
+    let row = wait_on_worklist(&town, &fed, TOWN_A, "awaiting-cases", &case_no).await?;
+    assert!(row.contains("李四"), "{row}");
+    let deadline = town
+        .text_of(&format!(
+            "#awaiting-cases tr[data-case='{case_no}'] td:nth-child(6)"
+        ))
+        .await?;
+    assert!(
+        chrono::NaiveDate::parse_from_str(deadline.trim(), "%Y-%m-%d").is_ok(),
+        "the town sees a deadline: {deadline:?}"
+    );
+    town.screenshot(&shots(), "worklist-awaiting").await?;
+    // Search as typed: by the petitioner's name, and a name nobody has.
+    town.type_into("案件编号或信访人", "李四").await?;
+    town.press("form[role='search']", "筛选").await?;
+    town.text_when("#open-cases", |t| t.contains(&case_no)).await?;
+    town.type_into("案件编号或信访人", "无此人").await?;
+    town.press("form[role='search']", "筛选").await?;
+    town.text_when("#open-cases", |t| t == "暂无").await?;
+    town.goto(&format!("{}/case/{case_no}", console(&fed, TOWN_A)))
+        .await?;
+    town.open("details[data-step='objection']").await?;
+    town.type_in(
+        "details[data-step='objection']",
+        "理由",
+        "不属本镇职权，应由县自然资源局办理",
+    )
+    .await?;
+    town.press("details[data-step='objection']", "异议").await?;
+    town.text_when("#done", |t| t.contains("异议")).await?;
+    town.close().await?;
+
+    let seen = wait_for("the objection at the county", PATIENCE, || async {
+        county.goto(&case_url).await?;
+        let t = county.text_of("#timeline").await?;
+        Ok(t.contains("不属本镇职权").then_some(t))
+    })
+    .await?;
+    assert!(seen.contains("异议") && seen.contains("海城镇"), "{seen}");
+    county.screenshot(&shots(), "case-file-objection").await?;
+
+    // Closing now: refused, each of the five conditions named beside the form.
+    county.open("details[data-step='closure']").await?;
+    county.press("details[data-step='closure']", "办结").await?;
+    let refusal = county
+        .text_of("details[data-step='closure'] .error")
+        .await?;
+    for condition in [
+        "事实不清",
+        "问题未处理到位",
+        "无包案领导审批意见",
+        "无信访人明确意见",
+        "案卷不完整",
+    ] {
+        assert!(refusal.contains(condition), "{condition} in {refusal}");
+    }
+    let blockers = county.text_of("#blockers").await?;
+    assert_eq!(blockers.lines().count(), 5, "{blockers}");
+    county.screenshot(&shots(), "closure-refused").await?;
+    county.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+/// A viewer is offered no step, and a close forged from their browser is refused
+/// by the service and audited; a form without the session's CSRF token, one sent
+/// after signing out and one sent with an expired session are refused too; none
+/// changes the case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_stale_and_unauthorized_forms_change_nothing() -> anyhow::Result<()> {
+    let test = "forged_stale_and_unauthorized_forms_change_nothing";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(
+        Backend::Sqlite,
+        vec![(COUNTY, "海丰县", Tier::County, None)],
+    )
+    .await?;
+    fed.add_user(COUNTY, "viewer", &["viewer"], PASSWORD)
+        .await?;
+    fed.add_user(COUNTY, "handler", &["handler"], PASSWORD)
+        .await?;
+    fed.add_user(COUNTY, "admin", &["administrator"], PASSWORD)
+        .await?;
+    let case_no = fed.register(COUNTY, "王五", "噪音扰民").await?.case_no;
+    let before = record_count(&fed, &case_no).await?;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let base = console(&fed, COUNTY);
+    let step_url = |kind: &str| format!("{base}/case/{case_no}/step/{kind}");
+
+    // The viewer: the case file without a single step to take.
+    let viewer = driver.browser().await?;
+    sign_in(&viewer, &fed, COUNTY, "viewer").await?;
+    viewer.goto(&format!("{base}/case/{case_no}")).await?;
+    assert_eq!(viewer.text_of("#petitioner").await?, "王五");
+    assert!(
+        !viewer.has("details.step").await?,
+        "a viewer is offered no step"
+    );
+    assert!(!viewer.has("#actions button").await?);
+    viewer.screenshot(&shots(), "case-file-viewer").await?;
+    // English on asking, remembered for the next page; Chinese again on asking.
+    viewer
+        .goto(&format!("{base}/case/{case_no}?lang=en"))
+        .await?;
+    assert!(viewer.text_of("h1").await?.starts_with("Case "));
+    assert_eq!(viewer.text_of("#status").await?, "registered");
+    viewer.goto(&format!("{base}/work")).await?;
+    assert_eq!(viewer.text_of("h1").await?, "My work");
+    viewer
+        .goto(&format!("{base}/case/{case_no}?lang=zh"))
+        .await?;
+    // A close forged with the viewer's own session and CSRF token: the case
+    // service refuses it and the audit log names the viewer.
+    let csrf = csrf_on_page(&viewer).await?;
+    forge(
+        &viewer,
+        &step_url("closure"),
+        &[
+            ("facts_clear", "on"),
+            ("handled_in_place", "on"),
+            ("file_complete", "on"),
+        ],
+        Some(&csrf),
+    )
+    .await?;
+    viewer.text_when("h1", |t| t == "无权执行此操作").await?;
+    let msg = viewer.text_of(".message").await?;
+    assert!(
+        msg.contains("viewer") && msg.contains("case.closure"),
+        "{msg}"
+    );
+    let log = audit(&fed, COUNTY).await?;
+    assert!(
+        log.iter().any(|e| e.actor == "viewer"
+            && e.action == "case.closure"
+            && e.outcome == "refused"
+            && e.target == case_no),
+        "{log:?}"
+    );
+    // The audit log is not the viewer's to read: no link, and the page refuses.
+    assert!(!viewer.has("a[href='/admin/audit']").await?);
+    viewer.goto(&format!("{base}/admin/audit")).await?;
+    viewer.text_when("h1", |t| t == "无权执行此操作").await?;
+    viewer.close().await?;
+
+    // The administrator reads the refusal in the console's audit log.
+    let admin = driver.browser().await?;
+    sign_in(&admin, &fed, COUNTY, "admin").await?;
+    admin.goto(&format!("{base}/admin/audit?refused=1")).await?;
+    let row = admin
+        .text_of("#audit tr[data-action='case.closure']")
+        .await?;
+    assert!(
+        row.contains("viewer") && row.contains(&case_no) && row.contains("已拒绝"),
+        "{row}"
+    );
+    admin.screenshot(&shots(), "audit-log").await?;
+    admin.goto(&format!("{base}/admin/users")).await?;
+    let row = admin.text_of("#users tr[data-user='viewer']").await?;
+    assert!(row.contains("查阅") && row.contains("启用"), "{row}");
+    admin.close().await?;
+
+    // The handler: a note without the CSRF token is refused before any service.
+    let handler = driver.browser().await?;
+    sign_in(&handler, &fed, COUNTY, "handler").await?;
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    forge(
+        &handler,
+        &step_url("progress"),
+        &[("text", "伪造的进展")],
+        None,
+    )
+    .await?;
+    handler
+        .text_when("body", |t| t.contains("防伪令牌"))
+        .await?;
+    let log = audit(&fed, COUNTY).await?;
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "handler" && e.action == "console.form" && e.outcome == "refused"),
+        "{log:?}"
+    );
+    // An expired session: the form was loaded, then the token ran out.
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    handler.open("details[data-step='progress']").await?;
+    handler
+        .type_in("details[data-step='progress']", "内容", "会话过期后提交")
+        .await?;
+    let db = fed.db(COUNTY).await?;
+    sqlx::query("UPDATE node_tokens SET expires_ms = 1 WHERE user_name = 'handler'")
+        .execute(db.pool())
+        .await?;
+    handler
+        .press("details[data-step='progress']", "办理进展")
+        .await?;
+    handler
+        .text_when("body", |t| t.contains("请重新登录"))
+        .await?;
+    // Signed out: the old page's form no longer works, and pages ask to sign in.
+    sign_in(&handler, &fed, COUNTY, "handler").await?;
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    let csrf = csrf_on_page(&handler).await?;
+    handler
+        .press("header form[action='/logout']", "退出")
+        .await?;
+    handler.text_when("h1", |t| t == "登录").await?;
+    handler.goto(&format!("{base}/case/{case_no}")).await?;
+    forge(
+        &handler,
+        &step_url("progress"),
+        &[("text", "退出后提交")],
+        Some(&csrf),
+    )
+    .await?;
+    handler
+        .text_when("body", |t| t.contains("请重新登录"))
+        .await?;
+    handler.goto(&format!("{base}/work")).await?;
+    assert_eq!(handler.text_of("h1").await?, "登录");
+    handler.close().await?;
+
+    assert_eq!(
+        record_count(&fed, &case_no).await?,
+        before,
+        "no refused form wrote anything"
+    );
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// A node with `--insecure` (plaintext) and its console at `console`.
+fn plaintext_node(
+    dir: &std::path::Path,
+    console: std::net::SocketAddr,
+) -> anyhow::Result<xinfang_node::server::NodeConfig> {
+    use std::sync::Arc;
+    use xinfang_hub::net::Security;
+    use xinfang_hub::{HubConfig, Topology, Unit};
+    let topology = Topology::from_units(vec![Unit {
+        code: code(COUNTY),
+        name: "海丰县".into(),
+        tier: Tier::County,
+        parent: None,
+        listen: "127.0.0.1:1".into(),
+        api: None,
+        kind: Default::default(),
+        attributes: Default::default(),
+    }])?;
+    Ok(xinfang_node::server::NodeConfig {
+        unit: code(COUNTY),
+        topology: Arc::new(topology),
+        data_dir: dir.join("data"),
+        db: None,
+        security: Security::Insecure,
+        durability: Default::default(),
+        hub: HubConfig::default(),
+        match_key: None,
+        limits: None,
+        rules_dirs: Vec::new(),
+        clock: None,
+        metrics_listen: None,
+        api: None,
+        token_ttl: std::time::Duration::from_secs(3600),
+        pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
+        console: Some(xinfang_node::server::ConsoleListen::Addr(console)),
+        api_limits: Default::default(),
+    })
+}
+
+/// Without TLS the console stays on this machine: an address beyond loopback is
+/// refused before anything is opened, as the API's is; on loopback it serves
+/// plain HTTP, and a page asks a signed-out browser to sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plaintext_console_stays_on_loopback() -> anyhow::Result<()> {
+    use xinfang_node::server::{self, StartError};
+    let dir = tempfile::tempdir()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let cfg = plaintext_node(dir.path(), "0.0.0.0:0".parse()?)?;
+    match server::start(cfg, listener).await {
+        Err(e @ StartError::ConsoleExposed { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("0.0.0.0") && msg.contains("TLS"), "{msg}");
+        }
+        Err(other) => anyhow::bail!("refused for another reason: {other}"),
+        Ok(node) => {
+            node.shutdown().await;
+            anyhow::bail!("a plaintext console on 0.0.0.0 started");
+        }
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is opened before the check"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let node = server::start(
+        plaintext_node(dir.path(), "127.0.0.1:0".parse()?)?,
+        listener,
+    )
+    .await?;
+    let at = node.console_addr.context("the console's address")?;
+    let (status, content_type, body) = http_get(at, "/login").await?;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(
+        body.contains("<label for=\"user\">用户名</label>"),
+        "{body}"
+    );
+    let (status, ..) = http_get(at, "/work").await?;
+    assert_eq!(status, 303, "a signed-out browser is sent to sign in");
+    let (status, content_type, css) = http_get(at, "/assets/console.css").await?;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/css") && css.contains("Microsoft YaHei"));
+    node.shutdown().await;
+    Ok(())
+}
