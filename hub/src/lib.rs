@@ -6,6 +6,7 @@
 //! federation tree.
 //!
 //! - [`topology`]: the federation tree and subtree queries.
+//! - [`credit_code`]: the 18-character code units other than divisions carry.
 //! - [`doc`]: scoped documents: decode with limits, validate, merge.
 //! - [`route`]: which documents cross a link in which direction.
 //! - [`core`]: the sans-IO sync session state machine.
@@ -20,6 +21,7 @@
 //! - [`tls`]: rustls material checked, served, dialled with, and reloaded.
 
 pub mod core;
+pub mod credit_code;
 pub mod db;
 pub mod doc;
 pub mod engine;
@@ -38,4 +40,4 @@ pub use engine::{
     InvalidDocument, LinkStatus, UpdateError,
 };
 pub use quarantine::Refusal;
-pub use topology::{Tier, Topology, Unit, UnitCode};
+pub use topology::{Tier, Topology, Unit, UnitCode, UnitKind};

@@ -235,6 +235,7 @@ mod tests {
             parent: parent.cloned(),
             listen: "127.0.0.1:1".into(),
             api: None,
+            kind: Default::default(),
             attributes: Default::default(),
         };
         let topo = Topology::from_units(vec![

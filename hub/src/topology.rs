@@ -8,8 +8,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// An official division code: 6 digits (GB/T 2260, city and county) or 12 digits
-/// (statistical code, township and below).
+/// A unit's code: an official division code, 6 digits (GB/T 2260, city and county)
+/// or 12 digits (statistical code, township and below), or, for a unit that is not
+/// a division's government, its 18-character unified social credit code
+/// ([`crate::credit_code`]), check character verified. The shapes cannot collide.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct UnitCode(String);
@@ -17,6 +19,14 @@ pub struct UnitCode(String);
 impl UnitCode {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn scheme(&self) -> CodeScheme {
+        if self.0.len() == crate::credit_code::LEN {
+            CodeScheme::CreditCode
+        } else {
+            CodeScheme::Division
+        }
     }
 }
 
@@ -34,19 +44,36 @@ impl fmt::Debug for UnitCode {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitCodeError {
-    #[error("unit code {0:?} must be 6 digits (city/county) or 12 digits (township and below)")]
+    #[error(
+        "unit code {0:?} must be 6 digits (city/county), 12 digits (township and below) or an \
+         18-character unified social credit code (GB 32100-2015)"
+    )]
     Shape(String),
+    #[error("unit code: {0}")]
+    CreditCode(crate::credit_code::CreditCodeError),
+}
+
+/// How a unit's code is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeScheme {
+    /// 6 or 12 digits: the code of an administrative division.
+    Division,
+    /// 18 characters: a unified social credit code.
+    CreditCode,
 }
 
 impl FromStr for UnitCode {
     type Err = UnitCodeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let ok = (s.len() == 6 || s.len() == 12) && s.bytes().all(|b| b.is_ascii_digit());
-        if ok {
-            Ok(UnitCode(s.to_owned()))
-        } else {
-            Err(UnitCodeError::Shape(s.to_owned()))
+        let division = (s.len() == 6 || s.len() == 12) && s.bytes().all(|b| b.is_ascii_digit());
+        if division {
+            return Ok(UnitCode(s.to_owned()));
         }
+        if crate::credit_code::looks_like(s) {
+            crate::credit_code::verify(s).map_err(UnitCodeError::CreditCode)?;
+            return Ok(UnitCode(s.to_owned()));
+        }
+        Err(UnitCodeError::Shape(s.to_owned()))
     }
 }
 
@@ -87,6 +114,36 @@ impl Tier {
     }
 }
 
+/// What a unit is: the government (its petition office) of a division, or a
+/// department of a government (a bureau), which the topology attaches to the
+/// government of its own tier. Routing treats both alike: a unit sees its subtree,
+/// siblings never see each other.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    /// Identified by its division code.
+    #[default]
+    Government,
+    /// Identified by its unified social credit code; parent: the government of its
+    /// tier, or (a field office) a department of a higher tier.
+    Department,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Government => "government",
+            UnitKind::Department => "department",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == UnitKind::Government
+    }
+}
+
 /// Without `api` in its table, a unit's API listens on 127.0.0.1 at its `listen`
 /// port plus this.
 pub const API_PORT_OFFSET: u16 = 1000;
@@ -98,6 +155,9 @@ pub struct Unit {
     pub code: UnitCode,
     pub name: String,
     pub tier: Tier,
+    /// `government` (the default) or `department`.
+    #[serde(default, skip_serializing_if = "UnitKind::is_default")]
+    pub kind: UnitKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<UnitCode>,
     /// `host:port` the unit's node listens on for replication (its children dial it).
@@ -143,6 +203,32 @@ pub enum TopologyError {
         tier: &'static str,
         parent_tier: &'static str,
     },
+    #[error(
+        "unit {unit}: field `code` must be {expected} for kind `{kind}` (rule: governments by \
+         division code, departments by unified social credit code)"
+    )]
+    KindCode {
+        unit: UnitCode,
+        kind: &'static str,
+        expected: &'static str,
+    },
+    #[error(
+        "unit {unit}: field `parent` = {parent} ({parent_kind}, tier `{parent_tier}`) cannot hold \
+         a department of tier `{tier}` (rule: a department is attached to the government of its \
+         own tier, or as a field office to a department of a higher tier)"
+    )]
+    DepartmentParent {
+        unit: UnitCode,
+        tier: &'static str,
+        parent: UnitCode,
+        parent_kind: &'static str,
+        parent_tier: &'static str,
+    },
+    #[error(
+        "unit {unit}: field `parent` = {parent} is a department; a government is never below a \
+         department (rule: departments hang below governments)"
+    )]
+    GovernmentUnderDepartment { unit: UnitCode, parent: UnitCode },
     #[error("unit {unit}: field `listen` = {listen:?} must be host:port")]
     Listen { unit: UnitCode, listen: String },
     #[error("unit {0} is not in the topology")]
@@ -200,6 +286,20 @@ impl Topology {
                 });
             }
             u.api_address()?;
+            let expected = match u.kind {
+                UnitKind::Government => (CodeScheme::Division, "a 6- or 12-digit division code"),
+                UnitKind::Department => (
+                    CodeScheme::CreditCode,
+                    "an 18-character unified social credit code",
+                ),
+            };
+            if u.code.scheme() != expected.0 {
+                return Err(TopologyError::KindCode {
+                    unit: u.code.clone(),
+                    kind: u.kind.as_str(),
+                    expected: expected.1,
+                });
+            }
             if let Some(dup) = units.insert(u.code.clone(), u) {
                 return Err(TopologyError::Duplicate(dup.code));
             }
@@ -214,14 +314,7 @@ impl Topology {
                         unit: u.code.clone(),
                         parent: p.clone(),
                     })?;
-                    // Tiers strictly deepen downwards, which also rules out cycles.
-                    if u.tier.rank() <= parent.tier.rank() {
-                        return Err(TopologyError::TierOrder {
-                            unit: u.code.clone(),
-                            tier: u.tier.as_str(),
-                            parent_tier: parent.tier.as_str(),
-                        });
-                    }
+                    check_parent(u, parent)?;
                     children.entry(p.clone()).or_default().push(u.code.clone());
                 }
             }
@@ -369,6 +462,44 @@ impl Unit {
     }
 }
 
+/// Where a unit may hang. (tier, kind) strictly deepens downwards, government
+/// before department within a tier, which also rules out cycles.
+fn check_parent(u: &Unit, parent: &Unit) -> Result<(), TopologyError> {
+    match (u.kind, parent.kind) {
+        (UnitKind::Government, UnitKind::Government) => {
+            if u.tier.rank() <= parent.tier.rank() {
+                return Err(TopologyError::TierOrder {
+                    unit: u.code.clone(),
+                    tier: u.tier.as_str(),
+                    parent_tier: parent.tier.as_str(),
+                });
+            }
+        }
+        (UnitKind::Government, UnitKind::Department) => {
+            return Err(TopologyError::GovernmentUnderDepartment {
+                unit: u.code.clone(),
+                parent: parent.code.clone(),
+            });
+        }
+        (UnitKind::Department, pk) => {
+            let fits = match pk {
+                UnitKind::Government => u.tier == parent.tier,
+                UnitKind::Department => u.tier.rank() > parent.tier.rank(),
+            };
+            if !fits {
+                return Err(TopologyError::DepartmentParent {
+                    unit: u.code.clone(),
+                    tier: u.tier.as_str(),
+                    parent: parent.code.clone(),
+                    parent_kind: pk.as_str(),
+                    parent_tier: parent.tier.as_str(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn valid_listen(s: &str) -> bool {
     match s.rsplit_once(':') {
         Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
@@ -488,6 +619,108 @@ listen = "127.0.0.1:7103"
         assert!(matches!(
             Topology::from_toml(&unknown_parent),
             Err(TopologyError::UnknownParent { .. })
+        ));
+    }
+
+    /// Two county bureaus under the county and a field office of one of them in
+    /// a town (codes: GB 32100-2015, check characters computed).
+    const DEPARTMENTS: &str = r#"
+[[unit]]
+code = "114415210070451214"
+name = "海丰县住房和城乡建设局"
+tier = "county"
+kind = "department"
+parent = "441521"
+listen = "127.0.0.1:7110"
+
+[[unit]]
+code = "1144152100704513XU"
+name = "海丰县人力资源和社会保障局"
+tier = "county"
+kind = "department"
+parent = "441521"
+listen = "127.0.0.1:7111"
+
+[[unit]]
+code = "11441521007045156N"
+name = "海丰县住房和城乡建设局海城分局"
+tier = "township"
+kind = "department"
+parent = "114415210070451214"
+listen = "127.0.0.1:7112"
+"#;
+
+    #[test]
+    fn departments_hang_below_the_government_of_their_tier() {
+        let t = Topology::from_toml(&format!("{SAMPLE}{DEPARTMENTS}")).unwrap();
+        let housing = c("114415210070451214");
+        let hr = c("1144152100704513XU");
+        let field = c("11441521007045156N");
+        assert_eq!(t.unit(&housing).unwrap().kind, UnitKind::Department);
+        assert_eq!(t.unit(&c("441521")).unwrap().kind, UnitKind::Government);
+        assert_eq!(housing.scheme(), CodeScheme::CreditCode);
+        assert!(t.in_subtree(&c("441521"), &housing));
+        assert!(t.in_subtree(&c("441500"), &field));
+        assert!(t.in_subtree(&housing, &field));
+        assert!(!t.in_subtree(&hr, &housing), "siblings are apart");
+        assert!(!t.in_subtree(&hr, &field));
+        assert_eq!(
+            t.lowest_common_superior(&[housing.clone(), hr.clone()]),
+            Some(c("441521"))
+        );
+        let back = toml::to_string(t.unit(&housing).unwrap()).unwrap();
+        assert!(back.contains("kind = \"department\""), "{back}");
+        let gov = toml::to_string(t.unit(&c("441521")).unwrap()).unwrap();
+        assert!(!gov.contains("kind"), "the default is not written: {gov}");
+    }
+
+    #[test]
+    fn a_department_with_a_bad_code_or_in_the_wrong_place_is_refused() {
+        let all = format!("{SAMPLE}{DEPARTMENTS}");
+        let bad_check = all.replace("114415210070451214", "114415210070451215");
+        let e = Topology::from_toml(&bad_check).unwrap_err().to_string();
+        assert!(
+            e.contains("check character") && e.contains("GB 32100-2015"),
+            "{e}"
+        );
+        // A department under a township government, though its tier is the county's.
+        let wrong_tier = all.replacen(
+            "parent = \"441521\"\nlisten = \"127.0.0.1:7110\"",
+            "parent = \"441521115000\"\nlisten = \"127.0.0.1:7110\"",
+            1,
+        );
+        let e = Topology::from_toml(&wrong_tier).unwrap_err();
+        assert!(matches!(e, TopologyError::DepartmentParent { .. }), "{e}");
+        let e = e.to_string();
+        assert!(
+            e.contains("field `parent`") && e.contains("own tier"),
+            "{e}"
+        );
+        // A field office at the tier of the department it belongs to.
+        let flat = all.replace("tier = \"township\"\nkind", "tier = \"county\"\nkind");
+        assert!(matches!(
+            Topology::from_toml(&flat),
+            Err(TopologyError::DepartmentParent { .. })
+        ));
+        // A department given a division code, and a government a credit code.
+        let division = all.replace(
+            "kind = \"department\"\nparent = \"114415210070451214\"",
+            "kind = \"government\"\nparent = \"114415210070451214\"",
+        );
+        assert!(matches!(
+            Topology::from_toml(&division),
+            Err(TopologyError::KindCode { .. } | TopologyError::GovernmentUnderDepartment { .. })
+        ));
+        let no_kind = all.replacen("kind = \"department\"\n", "", 1);
+        let e = Topology::from_toml(&no_kind).unwrap_err();
+        assert!(matches!(e, TopologyError::KindCode { .. }), "{e}");
+        assert!(e.to_string().contains("field `code`"), "{e}");
+        let gov_below = format!(
+            "{all}\n[[unit]]\ncode = \"441521115002\"\nname = \"x\"\ntier = \"community\"\nparent = \"11441521007045156N\"\nlisten = \"127.0.0.1:7113\"\n"
+        );
+        assert!(matches!(
+            Topology::from_toml(&gov_below),
+            Err(TopologyError::GovernmentUnderDepartment { .. })
         ));
     }
 

@@ -49,6 +49,7 @@ fn unit(code: &str, name: &str, tier: Tier, parent: Option<&str>) -> Unit {
         parent: parent.map(|p| p.parse().unwrap()),
         listen: "sim:1".into(),
         api: None,
+        kind: Default::default(),
         attributes: Default::default(),
     }
 }

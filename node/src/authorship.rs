@@ -930,7 +930,7 @@ mod tests {
         assert_eq!(rule(w.judge(COUNTY, NO, Some(&rq), &decide(COUNTY))), "ok");
         assert_eq!(
             rule(w.judge(TOWN_B, NO, Some(&rq), &decide(TOWN_B))),
-            "supervision.by_superior"
+            "review.by_superior_of_issuer"
         );
     }
 

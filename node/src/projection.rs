@@ -704,6 +704,7 @@ mod tests {
             parent: None,
             listen: "127.0.0.1:1".into(),
             api: None,
+            kind: Default::default(),
             attributes: Default::default(),
         }])
         .unwrap();

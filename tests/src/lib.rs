@@ -29,7 +29,7 @@ use xinfang_hub::db::Durability;
 use xinfang_hub::db::scratch::Schema;
 use xinfang_hub::net::{Security, TlsMaterial};
 use xinfang_hub::tls::TlsState;
-use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode};
+use xinfang_hub::{Hub, HubConfig, Tier, Topology, Unit, UnitCode, UnitKind};
 use xinfang_node::auth::BearerToken;
 use xinfang_node::server::{self, ApiLimits, ApiListen, NodeConfig, NodeHandle};
 use xinfang_proto::v1 as pb;
@@ -50,6 +50,10 @@ pub const TOWN_A: &str = "441521115000";
 pub const TOWN_B: &str = "441521101000";
 pub const COMM_A: &str = "441521115001";
 pub const COMM_B: &str = "441521101001";
+/// 海丰县住房和城乡建设局 and 海丰县人力资源和社会保障局: county departments,
+/// identified by unified social credit codes (check characters computed).
+pub const HOUSING: &str = "114415210070451214";
+pub const HR: &str = "1144152100704513XU";
 
 /// The user the harness adds at every node and signs in as.
 pub const TESTER: &str = "tester";
@@ -70,6 +74,19 @@ pub fn haifeng() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)
         (COMM_A, "城东社区", Tier::Community, Some(TOWN_A)),
         (COMM_B, "新城社区", Tier::Community, Some(TOWN_B)),
     ]
+}
+
+/// The example federation with two county departments beside the towns.
+pub fn haifeng_with_departments() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
+    let mut units = haifeng();
+    units.push((
+        HOUSING,
+        "海丰县住房和城乡建设局",
+        Tier::County,
+        Some(COUNTY),
+    ));
+    units.push((HR, "海丰县人力资源和社会保障局", Tier::County, Some(COUNTY)));
+    units
 }
 
 /// A county with one town: the smallest federation with a link.
@@ -281,6 +298,11 @@ impl Federation {
                 parent: parent.map(code),
                 listen: addr.to_string(),
                 api: Some(api.local_addr()?.to_string()),
+                // The harness's unit lists give no kind: a credit code is a department's.
+                kind: match code(c).scheme() {
+                    xinfang_hub::topology::CodeScheme::CreditCode => UnitKind::Department,
+                    xinfang_hub::topology::CodeScheme::Division => UnitKind::Government,
+                },
                 attributes: rules
                     .get(c)
                     .map(|r| {

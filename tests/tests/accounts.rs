@@ -556,6 +556,7 @@ async fn a_plaintext_api_beyond_loopback_does_not_start() -> anyhow::Result<()> 
         parent: None,
         listen: "127.0.0.1:1".into(),
         api: None,
+        kind: Default::default(),
         attributes: Default::default(),
     }])?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

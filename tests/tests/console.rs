@@ -526,6 +526,7 @@ fn plaintext_node(
         parent: None,
         listen: "127.0.0.1:1".into(),
         api: None,
+        kind: Default::default(),
         attributes: Default::default(),
     }])?;
     Ok(xinfang_node::server::NodeConfig {

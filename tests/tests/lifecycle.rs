@@ -97,8 +97,9 @@ async fn a_case_travels_four_tiers_and_every_tier_ends_with_the_same_history(bac
             json!({"kind": "closure", "facts_clear": true, "handled_in_place": true, "file_complete": true}),
         ),
         (COMM_B, json!({"kind": "review_request", "stage": "review"})),
+        // 复查 by the superior of the organ that issued the opinion (art. 35).
         (
-            COUNTY,
+            TOWN_B,
             json!({"kind": "review_decision", "stage": "review", "opinion": "support", "text": "维持原处理意见"}),
         ),
     ];

@@ -18,6 +18,7 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         parent: None,
         listen: "127.0.0.1:0".into(),
         api: Some("127.0.0.1:0".into()),
+        kind: Default::default(),
         attributes: Default::default(),
     }])?;
     Ok(NodeConfig {

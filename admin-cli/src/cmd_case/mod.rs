@@ -6,6 +6,7 @@
 mod fields;
 mod long_text;
 mod render;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -268,7 +269,8 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long, value_enum, default_value = "review")]
         stage: Stage,
-        /// Decide the open request with this opinion (by a superior of the handling unit)
+        /// Decide the open request with this opinion (by the superior of the unit whose
+        /// opinion or review is contested)
         #[arg(long, value_enum)]
         decide: Option<Opinion>,
         #[arg(long)]
@@ -277,6 +279,8 @@ pub enum CaseCmd {
         #[arg(long, value_name = "PATH", conflicts_with = "text")]
         text_file: Option<PathBuf>,
     },
+    #[command(flatten)]
+    Verify(verify::VerifyCmd),
 }
 
 /// The ledger elements of a registration (all optional).
@@ -755,6 +759,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 act(&conn, case_no, "review_request", fields, json, lang).await?;
             }
         },
+        CaseCmd::Verify(cmd) => verify::run(cmd, json, lang).await?,
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
         parent: None,
         listen: format!("127.0.0.1:{}", free_port()?),
         api: Some(format!("127.0.0.1:{}", free_port()?)),
+        kind: Default::default(),
         attributes: Default::default(),
     }];
     let mut tree = Vec::new();
@@ -36,6 +37,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
             parent: Some(CITY.parse()?),
             listen: format!("127.0.0.1:{}", free_port()?),
             api: Some(format!("127.0.0.1:{}", free_port()?)),
+            kind: Default::default(),
             attributes: Default::default(),
         });
         let mut towns = Vec::new();
@@ -48,6 +50,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                 parent: Some(county.clone()),
                 listen: "127.0.0.1:1".into(),
                 api: None,
+                kind: Default::default(),
                 attributes: Default::default(),
             });
             // 1,500 communities over 120 towns: 12 or 13 each.
@@ -66,6 +69,7 @@ pub fn city_topology() -> anyhow::Result<(Topology, Vec<Towns>)> {
                     parent: Some(town.clone()),
                     listen: "127.0.0.1:1".into(),
                     api: None,
+                    kind: Default::default(),
                     attributes: Default::default(),
                 });
                 comms.push(code);

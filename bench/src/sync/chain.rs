@@ -20,6 +20,7 @@ pub fn chain_topology() -> anyhow::Result<Topology> {
             parent: parent.map(str::parse).transpose()?,
             listen: format!("127.0.0.1:{}", free_port()?),
             api: Some(format!("127.0.0.1:{}", free_port()?)),
+            kind: Default::default(),
             attributes: Default::default(),
         })
     };

@@ -340,6 +340,7 @@ pub(crate) mod group_commit {
             parent: None,
             listen: "127.0.0.1:1".into(),
             api: None,
+            kind: Default::default(),
             attributes: Default::default(),
         }])
         .expect("topology");

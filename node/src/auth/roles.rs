@@ -173,6 +173,10 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::Forward
         | Step::Assign
         | Step::Objection
+        | Step::ObjectionDecision
+        | Step::Notice
+        | Step::NoOpinion
+        | Step::Major
         | Step::Progress
         | Step::Extension
         | Step::Reply

@@ -58,7 +58,17 @@ pub fn may_write(
             "objection.by_assigned_unit",
             format!("the unit the case was routed to ({holder})"),
         ),
-        Body::Extension { .. } | Body::ContactKey { .. } => (
+        Body::ObjectionDecision { .. } => (
+            now.routed_by.as_ref() == Some(author),
+            "objection.verified_by_sender",
+            format!(
+                "the office that routed the case ({}; 核实, Reg-2022 art. 23)",
+                now.routed_by
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), ToString::to_string)
+            ),
+        ),
+        Body::Extension { .. } | Body::ContactKey { .. } | Body::Notice { .. } => (
             is_holder,
             "handling.by_assigned_unit",
             format!("the unit handling the case ({holder})"),
@@ -68,7 +78,20 @@ pub fn may_write(
             "reply.by_assigned_unit",
             format!("the unit handling the case ({holder})"),
         ),
-        Body::Supervision { .. } | Body::SendBack { .. } | Body::ReviewDecision { .. } => (
+        // 复查 by the superior of the organ that issued the opinion (art. 35),
+        // 复核 by the superior of the organ that reviewed (art. 36); nobody else.
+        Body::ReviewDecision { .. } => (
+            now.review_decider.as_ref() == Some(author),
+            "review.by_superior_of_issuer",
+            match (&now.review_decider, &now.review_of) {
+                (Some(d), Some(of)) => format!(
+                    "the superior ({d}) of the organ whose decision is contested ({of}; Reg-2022 \
+                     art. 35 review, art. 36 re-review)"
+                ),
+                _ => "the superior deciding an open review request (none is open)".to_owned(),
+            },
+        ),
+        Body::Supervision { .. } | Body::SendBack { .. } => (
             superior_of_holder,
             "supervision.by_superior",
             format!("a superior of the unit handling the case ({holder})"),
@@ -95,6 +118,8 @@ pub fn may_write(
         Body::Progress { .. }
         | Body::Ownership { .. }
         | Body::Rating { .. }
+        | Body::NoOpinion { .. }
+        | Body::Major { .. }
         | Body::LeaderApproval { .. }
         | Body::Closure { .. }
         | Body::ReturnVisit { .. }
@@ -259,6 +284,12 @@ pub fn admit(
                     "only a case just routed to this unit may be objected to",
                 ));
             }
+            if now.objection_open {
+                return Err(refuse(
+                    "objection.pending",
+                    "an objection awaits the sending office's verification already",
+                ));
+            }
             if let Some(d) = now
                 .deadlines
                 .iter()
@@ -270,6 +301,64 @@ pub fn admit(
                     format!("the 5-working-day window to object ended on {}", d.due),
                 ));
             }
+        }
+        Body::ObjectionDecision { reason, .. } => {
+            if !now.objection_open {
+                return Err(refuse(
+                    "objection.decision_requested",
+                    "no objection awaits verification",
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(refuse(
+                    "objection.reason",
+                    "the verification states its reason",
+                ));
+            }
+        }
+        Body::Major { reason, .. } => {
+            if reason.trim().is_empty() {
+                return Err(refuse(
+                    "major.reason",
+                    "a major or urgent matter is flagged with its reason",
+                ));
+            }
+        }
+        Body::Notice { text } => {
+            if text.trim().is_empty() {
+                return Err(refuse(
+                    "text.not_empty",
+                    "the notice's text must not be empty",
+                ));
+            }
+        }
+        Body::NoOpinion { circumstances } => {
+            if circumstances.trim().is_empty() {
+                return Err(refuse(
+                    "no_opinion.circumstances",
+                    "record the circumstances in which the petitioner declined to state an opinion",
+                ));
+            }
+            if !has_reply {
+                return Err(refuse(
+                    "no_opinion.after_reply",
+                    "the petitioner's opinion (or refusal to give one) follows a reply",
+                ));
+            }
+        }
+        Body::LeaderApproval { leader, .. }
+            if now
+                .owner
+                .as_deref()
+                .is_some_and(|o| o.trim() != leader.trim()) =>
+        {
+            return Err(refuse(
+                "closure.approval_by_owner",
+                format!(
+                    "the case is owned by {}: only the owning leader approves its closure (五不结案)",
+                    now.owner.as_deref().unwrap_or_default()
+                ),
+            ));
         }
         Body::LeadDecision { lead } => {
             let mut involved = now.involved.clone();

@@ -58,6 +58,10 @@ pub fn step(s: Step) -> Label {
         Step::Forward => Label::new("转送", "forward"),
         Step::Assign => Label::new("交办", "assign"),
         Step::Objection => Label::new("异议", "objection"),
+        Step::ObjectionDecision => Label::new("异议核实", "objection verified"),
+        Step::Notice => Label::new("书面告知", "notice to the petitioner"),
+        Step::NoOpinion => Label::new("信访人拒不表态", "petitioner states no opinion"),
+        Step::Major => Label::new("重大紧急信访事项", "major or urgent matter"),
         Step::LeadDecision => Label::new("确定主办单位", "lead unit"),
         Step::Ownership => Label::new("领导包案", "ownership"),
         Step::Progress => Label::new("办理进展", "progress"),
@@ -85,17 +89,19 @@ pub fn deadline(k: DeadlineKind) -> Label {
         DeadlineKind::Handle => Label::new("办理期限", "handle by"),
         DeadlineKind::Supervision => Label::new("督办期限", "supervision due"),
         DeadlineKind::ReviewAnswer => Label::new("复查复核答复期限", "review answer by"),
+        DeadlineKind::MajorOwnership => Label::new("重大事项落实包案期限", "major matter owned by"),
     }
 }
 
 /// Every kind of deadline.
-pub const DEADLINE_KINDS: [DeadlineKind; 6] = [
+pub const DEADLINE_KINDS: [DeadlineKind; 7] = [
     DeadlineKind::Route,
     DeadlineKind::Object,
     DeadlineKind::Notify,
     DeadlineKind::Handle,
     DeadlineKind::Supervision,
     DeadlineKind::ReviewAnswer,
+    DeadlineKind::MajorOwnership,
 ];
 
 /// A kind of deadline by its code (`route`, `handle`, …).

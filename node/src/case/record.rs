@@ -39,9 +39,33 @@ pub enum Body {
         to: UnitCode,
         due: NaiveDate,
     },
-    /// The receiving unit says the matter is not its own.
+    /// The receiving unit says the matter is not its own. The case goes back only
+    /// when the sending office verifies and agrees ([`Body::ObjectionDecision`]).
     Objection {
         reason: String,
+    },
+    /// The sending office's verification of an objection (核实, Reg-2022 art. 23):
+    /// agreed, the case returns to it; refused, the receiving unit stays
+    /// responsible. Either way a record.
+    ObjectionDecision {
+        agree: bool,
+        reason: String,
+    },
+    /// The written notice to the petitioner within 15 days of receipt (告知,
+    /// Reg-2022 art. 23): of acceptance, or of where it was forwarded or assigned.
+    Notice {
+        text: String,
+    },
+    /// A major or urgent matter (重大、紧急信访事项), flagged with its reason at any
+    /// time: every superior is alerted, and it needs an owning leader in time.
+    Major {
+        urgent: bool,
+        reason: String,
+    },
+    /// The petitioner will not state an opinion on the handling (拒不表态): the
+    /// handler records the circumstances, which meets that closure condition.
+    NoOpinion {
+        circumstances: String,
     },
     LeadDecision {
         lead: UnitCode,
@@ -135,7 +159,12 @@ impl Body {
                     vec![("notice", notice)]
                 }
             },
-            Body::Objection { reason } | Body::SendBack { reason } => vec![("reason", reason)],
+            Body::Objection { reason }
+            | Body::SendBack { reason }
+            | Body::ObjectionDecision { reason, .. } => vec![("reason", reason)],
+            Body::Notice { text } => vec![("text", text)],
+            Body::Major { reason, .. } => vec![("reason", reason)],
+            Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
             Body::Progress { text }
             | Body::Reply { text, .. }
@@ -180,6 +209,18 @@ impl Body {
                 due: day,
             },
             Step::Objection => Body::Objection { reason: text() },
+            Step::ObjectionDecision => Body::ObjectionDecision {
+                agree: false,
+                reason: text(),
+            },
+            Step::Notice => Body::Notice { text: text() },
+            Step::NoOpinion => Body::NoOpinion {
+                circumstances: text(),
+            },
+            Step::Major => Body::Major {
+                urgent: false,
+                reason: text(),
+            },
             Step::LeadDecision => Body::LeadDecision { lead: unit.clone() },
             Step::Ownership => Body::Ownership {
                 leader: text(),
@@ -244,6 +285,10 @@ pub enum Step {
     Forward,
     Assign,
     Objection,
+    ObjectionDecision,
+    Notice,
+    NoOpinion,
+    Major,
     LeadDecision,
     Ownership,
     Progress,
@@ -263,11 +308,15 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 20] = [
+    pub const ALL: [Step; 24] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
         Step::Objection,
+        Step::ObjectionDecision,
+        Step::Notice,
+        Step::NoOpinion,
+        Step::Major,
         Step::LeadDecision,
         Step::Ownership,
         Step::Progress,
@@ -293,6 +342,10 @@ impl Step {
             Step::Forward => "forward",
             Step::Assign => "assign",
             Step::Objection => "objection",
+            Step::ObjectionDecision => "objection_decision",
+            Step::Notice => "notice",
+            Step::NoOpinion => "no_opinion",
+            Step::Major => "major",
             Step::LeadDecision => "lead_decision",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
@@ -323,6 +376,10 @@ impl Step {
             Body::Forward { .. } => Step::Forward,
             Body::Assign { .. } => Step::Assign,
             Body::Objection { .. } => Step::Objection,
+            Body::ObjectionDecision { .. } => Step::ObjectionDecision,
+            Body::Notice { .. } => Step::Notice,
+            Body::NoOpinion { .. } => Step::NoOpinion,
+            Body::Major { .. } => Step::Major,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,

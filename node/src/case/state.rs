@@ -94,6 +94,8 @@ pub enum DeadlineKind {
     Supervision,
     /// Answer a review or re-review request within 30 days.
     ReviewAnswer,
+    /// A major or urgent matter gets an owning leader (落实领导包案).
+    MajorOwnership,
 }
 
 impl DeadlineKind {
@@ -106,6 +108,7 @@ impl DeadlineKind {
             DeadlineKind::Handle => "handle",
             DeadlineKind::Supervision => "supervision",
             DeadlineKind::ReviewAnswer => "review_answer",
+            DeadlineKind::MajorOwnership => "major_ownership",
         }
     }
 }
@@ -117,6 +120,14 @@ pub struct Deadline {
     pub unit: UnitCode,
     pub due: NaiveDate,
     pub overdue: bool,
+}
+
+/// A case flagged major or urgent (重大、紧急信访事项).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MajorFlag {
+    pub since: NaiveDate,
+    pub urgent: bool,
+    pub reason: String,
 }
 
 /// What every case has from its registration.
@@ -152,6 +163,23 @@ pub struct Derived {
     pub overdue: bool,
     /// Which of the five closure conditions fail now (empty: closable).
     pub closure_blockers: Vec<ClosureBlocker>,
+    /// Who decides the open review request: the superior of the organ that issued
+    /// the handling opinion (复查, Reg-2022 art. 35) or of the organ that decided
+    /// the review (复核, art. 36); for an organ at the federation's root, the root
+    /// itself, recording its outside superior's decision. `None`: none open.
+    pub review_decider: Option<UnitCode>,
+    /// The organ whose decision the open request is against (its superior decides).
+    pub review_of: Option<UnitCode>,
+    /// The unit that routed the case to the handling unit (it verifies objections).
+    pub routed_by: Option<UnitCode>,
+    /// Flagged a major (or, `urgent`, an urgent) matter: the first flag's day and
+    /// whether any flag said urgent.
+    pub major: Option<MajorFlag>,
+    /// An objection by the handling unit awaits the sending office's verification.
+    pub objection_open: bool,
+    /// The handling unit has issued the written notice owed since it received the
+    /// case (告知, art. 23).
+    pub notified: bool,
     pub missing_years: Vec<MissingYear>,
 }
 
@@ -224,6 +252,15 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut approved = false;
     let mut open_supervisions: Vec<(UnitCode, NaiveDate)> = Vec::new();
     let mut review_requested: Option<NaiveDate> = None;
+    // Who issued the handling opinion, and who decided the review.
+    let mut opinion_by: Option<UnitCode> = None;
+    let mut objection_open = false;
+    let mut major: Option<MajorFlag> = None;
+    // The written notice by the unit handling now (reset by every routing).
+    let mut notified = false;
+    // The leader each approval names: it counts when it is the owner's (五不结案).
+    let mut approvals: Vec<String> = Vec::new();
+    let mut reviewed_by: Option<UnitCode> = None;
     let mut last_closure: Option<(bool, bool, bool)> = None;
     let mut screened = false;
     for r in &recs {
@@ -247,19 +284,47 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                 involved.insert(to.clone());
                 routed_by = Some((r.unit.clone(), day));
                 handling = to.clone();
+                objection_open = false;
+                notified = false;
                 accepted_at = None;
                 replied_at = None;
                 open_supervisions.clear();
                 status = Status::Routed;
             }
+            // The objection alone moves nothing: until the sender verifies and
+            // agrees, the receiving unit stays responsible (art. 23).
             Body::Objection { .. } => {
-                if r.unit == handling
-                    && let Some((from, _)) = routed_by.take()
-                {
-                    handling = from;
-                    status = Status::Accepted;
+                if r.unit == handling && routed_by.is_some() {
+                    objection_open = true;
                 }
             }
+            Body::ObjectionDecision { agree, .. } => {
+                let by_sender = routed_by.as_ref().is_some_and(|(u, _)| u == &r.unit);
+                if objection_open && by_sender {
+                    objection_open = false;
+                    if *agree && let Some((from, _)) = routed_by.take() {
+                        handling = from;
+                        notified = false;
+                        status = Status::Accepted;
+                    }
+                }
+            }
+            Body::Notice { .. } => {
+                if r.unit == handling {
+                    notified = true;
+                }
+            }
+            Body::NoOpinion { .. } => rated = true,
+            Body::Major { urgent, reason } => match &mut major {
+                Some(m) => m.urgent |= *urgent,
+                None => {
+                    major = Some(MajorFlag {
+                        since: day,
+                        urgent: *urgent,
+                        reason: reason.clone(),
+                    })
+                }
+            },
             Body::Ownership { leader, .. } => owner = Some(leader.clone()),
             Body::Progress { .. } => {
                 if r.unit == handling {
@@ -279,18 +344,20 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             Body::Reply { .. } => {
                 if r.unit == handling {
                     replied_at = Some(day);
+                    opinion_by = Some(r.unit.clone());
                     open_supervisions.clear();
                     status = Status::Replied;
                 }
             }
             Body::Rating { .. } => rated = true,
-            Body::LeaderApproval { .. } => approved = true,
+            Body::LeaderApproval { leader, .. } => approvals.push(leader.clone()),
             Body::Closure {
                 facts_clear,
                 handled_in_place,
                 file_complete,
             } => {
                 last_closure = Some((*facts_clear, *handled_in_place, *file_complete));
+                approved = approved_by_owner(&approvals, owner.as_deref());
                 if blockers(
                     screened,
                     replied_at.is_some(),
@@ -317,6 +384,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             }
             Body::ReviewDecision { stage, .. } => {
                 review_requested = None;
+                if *stage == Stage::Review {
+                    reviewed_by = Some(r.unit.clone());
+                }
                 status = match stage {
                     Stage::Review => Status::Reviewed,
                     Stage::ReReview => Status::Final,
@@ -327,6 +397,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             | Body::ContactKey { .. }
             | Body::SealedContact { .. } => {}
         }
+    }
+    if status != Status::Closed && status != Status::Archived {
+        approved = approved_by_owner(&approvals, owner.as_deref());
     }
     for r in &recs {
         if let Body::LeadDecision { lead } = &r.body {
@@ -355,13 +428,24 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             ctx.limits.forward,
             0,
         ),
-        Status::Routed => {
+        Status::Routed if !objection_open => {
             if let Some((_, on)) = &routed_by {
                 add(DeadlineKind::Object, &handling, *on, ctx.limits.object, 0);
-                add(DeadlineKind::Notify, &handling, *on, ctx.limits.notify, 0);
             }
         }
         _ => {}
+    }
+    // Every petition the unit holds is owed a written notice within 15 days of
+    // its receipt there (art. 23), handled in place or routed; only an issued
+    // notice record meets it (a not-accepted screening carries its own notice).
+    if !notified
+        && matches!(
+            status,
+            Status::Registered | Status::Accepted | Status::Routed | Status::Handling
+        )
+    {
+        let from = routed_by.as_ref().map_or(h.received, |(_, d)| *d);
+        add(DeadlineKind::Notify, &handling, from, ctx.limits.notify, 0);
     }
     if matches!(status, Status::Accepted | Status::Routed | Status::Handling) {
         let from = accepted_at
@@ -375,13 +459,45 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             extended,
         );
     }
+    // The opinion a request is against: the review decision for a re-review, the
+    // written reply for a review (before any reply: the unit that owes it).
+    let review_of = match status {
+        Status::UnderReview => Some(opinion_by.unwrap_or_else(|| handling.clone())),
+        Status::UnderReReview => reviewed_by.or_else(|| Some(handling.clone())),
+        _ => None,
+    };
+    // The root's superior (a province, say) is outside the federation: the root
+    // records that superior's decision, since no node of ours speaks for it.
+    let review_decider = review_of.as_ref().and_then(|o| {
+        ctx.topology
+            .parent(o)
+            .cloned()
+            .or_else(|| (o == ctx.topology.root()).then(|| o.clone()))
+    });
     if let Some(on) = review_requested {
         let limit = if status == Status::UnderReReview {
             ctx.limits.rereview_answer
         } else {
             ctx.limits.review_answer
         };
-        add(DeadlineKind::ReviewAnswer, &handling, on, limit, 0);
+        // Charged to the reviewing unit: it owes the answer, not the unit below.
+        let to = review_decider.as_ref().unwrap_or(&handling);
+        add(DeadlineKind::ReviewAnswer, to, on, limit, 0);
+    }
+    // A major matter without an owning leader is overdue after the configured
+    // days (seed 000: 重大信访事项…落实领导包案), charged to the unit handling it.
+    if let Some(m) = &major
+        && owner.is_none()
+        && !status.is_terminal()
+        && !matches!(status, Status::Closed | Status::Archived)
+    {
+        add(
+            DeadlineKind::MajorOwnership,
+            &handling,
+            m.since,
+            ctx.limits.major_ownership,
+            0,
+        );
     }
     for (unit, due) in &open_supervisions {
         deadlines.push(Deadline {
@@ -407,6 +523,12 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             )
         },
         status,
+        review_decider,
+        review_of,
+        routed_by: routed_by.map(|(u, _)| u),
+        objection_open,
+        notified,
+        major,
         handling_unit: handling,
         involved,
         lead_unit: lead,
@@ -418,6 +540,15 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             .into_iter()
             .map(|year| MissingYear { year })
             .collect(),
+    }
+}
+
+/// Whether the approvals hold the owning leader's: where the case is owned, only
+/// the owner's approval counts (五不结案: 包案领导审批意见); unowned, any.
+fn approved_by_owner(approvals: &[String], owner: Option<&str>) -> bool {
+    match owner {
+        Some(o) => approvals.iter().any(|a| a.trim() == o.trim()),
+        None => !approvals.is_empty(),
     }
 }
 

@@ -276,6 +276,31 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("异议理由：{reason}"),
             format!("objection: {reason}"),
         ),
+        Body::ObjectionDecision { agree, reason } => match agree {
+            true => pick(
+                format!("核实同意异议，退回：{reason}"),
+                format!("objection agreed, case returned: {reason}"),
+            ),
+            false => pick(
+                format!("核实不同意异议，仍由原单位办理：{reason}"),
+                format!("objection refused, the receiving unit stays responsible: {reason}"),
+            ),
+        },
+        Body::Notice { text } => pick(format!("告知：{text}"), format!("notice: {text}")),
+        Body::Major { urgent, reason } => match urgent {
+            true => pick(
+                format!("紧急信访事项：{reason}"),
+                format!("urgent matter: {reason}"),
+            ),
+            false => pick(
+                format!("重大信访事项：{reason}"),
+                format!("major matter: {reason}"),
+            ),
+        },
+        Body::NoOpinion { circumstances } => pick(
+            format!("信访人拒不表态：{circumstances}"),
+            format!("the petitioner states no opinion: {circumstances}"),
+        ),
         Body::LeadDecision { lead } => pick(
             format!("主办单位：{}", name(lead)),
             format!("lead unit: {}", name(lead)),

@@ -200,7 +200,14 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("opinion", w::OPINION, opinions()),
             f("text", w::TEXT, Input::LongText),
         ],
-        Step::Archive | Step::ContactKey | Step::SealedContact => Vec::new(),
+        // Not offered in the console yet (the CLI writes them).
+        Step::Archive
+        | Step::ContactKey
+        | Step::SealedContact
+        | Step::ObjectionDecision
+        | Step::Notice
+        | Step::NoOpinion
+        | Step::Major => Vec::new(),
     }
 }
 

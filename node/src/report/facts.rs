@@ -106,14 +106,7 @@ pub fn channel_code(c: Channel) -> &'static str {
 
 /// The deadline kind as its stable snake_case code (as in JSON).
 pub fn deadline_kind_code(k: DeadlineKind) -> &'static str {
-    match k {
-        DeadlineKind::Route => "route",
-        DeadlineKind::Object => "object",
-        DeadlineKind::Notify => "notify",
-        DeadlineKind::Handle => "handle",
-        DeadlineKind::Supervision => "supervision",
-        DeadlineKind::ReviewAnswer => "review_answer",
-    }
+    k.code()
 }
 
 fn handle_due(d: &Derived) -> Option<NaiveDate> {
@@ -279,6 +272,7 @@ pub(crate) mod fixtures {
                 parent: p.map(u),
                 listen: "127.0.0.1:1".into(),
                 api: None,
+                kind: Default::default(),
                 attributes: Default::default(),
             };
             World {

@@ -133,7 +133,11 @@ pub fn entries_at(
     let tier = chain
         .first()
         .and_then(|c| anchors.topology.unit(c))
-        .map(|u| u.tier.as_str())
+        .map(|u| match u.kind {
+            // Departments are counted beside the geographic tiers, not in them.
+            xinfang_hub::UnitKind::Department => "department",
+            xinfang_hub::UnitKind::Government => u.tier.as_str(),
+        })
         .unwrap_or("");
     let flags = [
         ("accepted", f.accepted),

@@ -54,6 +54,10 @@ pub struct TimeLimits {
     pub rereview_request: Limit,
     /// Answering a re-review (art. 36): 30 days.
     pub rereview_answer: Limit,
+    /// A major or urgent matter (重大、紧急信访事项) is given an owning leader
+    /// within this many days of being flagged (seed 000: 落实领导包案; the days
+    /// are local practice): 3 days by default.
+    pub major_ownership: Limit,
     /// How far a record from a peer may be dated after this node's clock before
     /// it is refused (`record.future`): clocks drift, but a record from the
     /// future would sort before the records written after it.
@@ -77,6 +81,7 @@ impl Default for TimeLimits {
             review_answer: Limit::calendar(30),
             rereview_request: Limit::calendar(30),
             rereview_answer: Limit::calendar(30),
+            major_ownership: Limit::calendar(3),
             future_tolerance_minutes: default_future_tolerance(),
         }
     }

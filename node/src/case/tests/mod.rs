@@ -18,12 +18,14 @@ pub(crate) const COUNTY: &str = "441521";
 pub(crate) const TOWN_A: &str = "441521115000";
 pub(crate) const TOWN_B: &str = "441521101000";
 pub(crate) const COMM_A: &str = "441521115001";
+/// 海丰县住房和城乡建设局, a county department.
+pub(crate) const HOUSING: &str = "114415210070451214";
 
 pub(crate) fn u(s: &str) -> UnitCode {
     s.parse().unwrap()
 }
 
-/// City → county → towns A and B, a community under A.
+/// City → county → towns A and B, a community under A; the county housing bureau.
 pub(crate) fn topo() -> Topology {
     let unit = |c: &str, tier, p: Option<&str>| Unit {
         code: u(c),
@@ -32,6 +34,10 @@ pub(crate) fn topo() -> Topology {
         parent: p.map(u),
         listen: "127.0.0.1:1".into(),
         api: None,
+        kind: match u(c).scheme() {
+            xinfang_hub::topology::CodeScheme::CreditCode => xinfang_hub::UnitKind::Department,
+            xinfang_hub::topology::CodeScheme::Division => xinfang_hub::UnitKind::Government,
+        },
         attributes: Default::default(),
     };
     Topology::from_units(vec![
@@ -40,6 +46,7 @@ pub(crate) fn topo() -> Topology {
         unit(TOWN_A, Tier::Township, Some(COUNTY)),
         unit(TOWN_B, Tier::Township, Some(COUNTY)),
         unit(COMM_A, Tier::Community, Some(TOWN_A)),
+        unit(HOUSING, Tier::County, Some(COUNTY)),
     ])
     .unwrap()
 }
@@ -187,4 +194,5 @@ pub(super) fn close(facts: bool, in_place: bool, file: bool) -> Record {
 }
 
 mod properties;
+mod regulation;
 mod rules;

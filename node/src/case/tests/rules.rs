@@ -132,7 +132,8 @@ fn routing_sideways_and_back_up() {
     assert_eq!(d.handling_unit, u(TOWN_B));
     assert_eq!(d.status, Status::Routed);
     assert_eq!(d.involved, [u(COMM_A), u(TOWN_A), u(TOWN_B)].into());
-    // Town B objects within 5 working days: the case returns to town A.
+    // Town B objects within 5 working days; town A verifies and agrees: the
+    // case returns to town A (the regulation's rules on this: `regulation`).
     step(
         &w,
         &mut v,
@@ -142,6 +143,19 @@ fn routing_sideways_and_back_up() {
             "2026-03-09",
             Body::Objection {
                 reason: "不属本镇管辖".into(),
+            },
+        ),
+    );
+    step(
+        &w,
+        &mut v,
+        rec(
+            "od",
+            TOWN_A,
+            "2026-03-09",
+            Body::ObjectionDecision {
+                agree: true,
+                reason: "经核实属实".into(),
             },
         ),
     );

@@ -57,7 +57,7 @@ impl ReportService {
             *table.entry(month).or_default().entry(key).or_insert(0) += n;
         }
         let series: Vec<String> = match by {
-            "tier" => ["city", "county", "township", "community"]
+            "tier" => ["city", "county", "department", "township", "community"]
                 .into_iter()
                 .filter(|t| series.contains(*t))
                 .map(str::to_owned)
@@ -67,6 +67,7 @@ impl ReportService {
         let series_label = |k: &str| match (by, k) {
             ("tier", "city") => "市级".to_owned(),
             ("tier", "county") => "县级".to_owned(),
+            ("tier", "department") => "职能部门".to_owned(),
             ("tier", "township") => "乡镇（街道）".to_owned(),
             ("tier", "community") => "村（社区）".to_owned(),
             ("channel", c) => channel_zh(c).to_owned(),

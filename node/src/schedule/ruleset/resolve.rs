@@ -125,7 +125,7 @@ pub const UNIT_FIELD: &str = "rules";
 #[derive(Debug, thiserror::Error)]
 #[error(
     "unit {unit} ({name}): unknown field `{field}` in its [[unit]] table (expected one of \
-     code, name, tier, parent, listen, api, {UNIT_FIELD})"
+     code, name, tier, kind, parent, listen, api, {UNIT_FIELD})"
 )]
 pub struct UnknownUnitField {
     pub unit: xinfang_hub::UnitCode,
