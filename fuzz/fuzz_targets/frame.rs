@@ -72,6 +72,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         hub.me().clone(),
         hub.topology().clone(),
         Arc::new(xinfang_node::rules::CaseRules::official().expect("rules")),
+        Arc::new(xinfang_hub::engine::wall_clock_ms),
     )));
     let link = hub.link_with(&town).expect("link");
     let t = Duration::from_secs(1);
