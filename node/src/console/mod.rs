@@ -21,6 +21,7 @@ mod filings;
 mod links;
 pub mod listen;
 mod page;
+mod refused;
 mod register;
 mod reply;
 mod reports;

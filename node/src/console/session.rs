@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::Console;
-use super::reply::Refused;
+use super::refused::Refused;
 use crate::auth::Actor;
 use crate::labels::Lang;
 
