@@ -24,9 +24,10 @@ pub struct Found {
     pub sharing: Vec<String>,
 }
 
-/// The case named by `key` (a case number or a case document id), if held here.
-pub async fn find(hub: &Hub, key: &str) -> Result<Option<Found>, NodeError> {
-    let key = key.trim();
+/// The ids of the documents `key` (a case number or a case document id) may
+/// name, read from the index alone: a document id names itself; a number, every
+/// registration held that carries it.
+async fn candidates(hub: &Hub, key: &str) -> Result<Vec<String>, NodeError> {
     let Some(no) = docid::case_no_of(key) else {
         return Err(NodeError::invalid(
             "case_no",
@@ -34,19 +35,32 @@ pub async fn find(hub: &Hub, key: &str) -> Result<Option<Found>, NodeError> {
         ));
     };
     if no != key {
-        // A document id: exactly that registration.
-        return Ok(hub.get(key).await?.map(|held| Found {
-            doc_id: key.to_owned(),
-            held,
-            sharing: Vec::new(),
-        }));
+        return Ok(vec![key.to_owned()]);
     }
-    let ids: Vec<String> = hub
+    Ok(hub
         .ids_with_prefix(no, MAX_SHARING)
         .await?
         .into_iter()
         .filter(|id| docid::case_no_of(id) == Some(no))
-        .collect();
+        .collect())
+}
+
+/// The id of the document `key` names, if held here, without loading it unless
+/// two registrations share the number (then the earlier, as [`find`] decides).
+pub async fn doc_id(hub: &Hub, key: &str) -> Result<Option<String>, NodeError> {
+    let key = key.trim();
+    let mut ids = candidates(hub, key).await?;
+    match ids.len() {
+        0 => Ok(None),
+        1 if ids[0] != key => Ok(ids.pop()),
+        _ => Ok(find(hub, key).await?.map(|f| f.doc_id)),
+    }
+}
+
+/// The case named by `key` (a case number or a case document id), if held here.
+pub async fn find(hub: &Hub, key: &str) -> Result<Option<Found>, NodeError> {
+    let key = key.trim();
+    let ids = candidates(hub, key).await?;
     let mut found: Vec<(String, String, HeldDoc)> = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(held) = hub.get(&id).await? {

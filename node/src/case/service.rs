@@ -197,7 +197,7 @@ impl CaseService {
             let no = document::case_number(&reg.unit, year, seq);
             // A number already held here (the counter fell behind the documents,
             // e.g. restored with an older store): skip it.
-            if crate::case::lookup::find(self.hub(), &no).await?.is_some() {
+            if lookup::doc_id(self.hub(), &no).await?.is_some() {
                 continue;
             }
             let doc_id = docid::new_case_doc(&no);
@@ -557,10 +557,9 @@ impl CaseService {
                 self.hub().me()
             ),
         };
-        let doc_id = lookup::find(self.hub(), case_no)
+        let doc_id = lookup::doc_id(self.hub(), case_no)
             .await?
-            .ok_or_else(not_held)?
-            .doc_id;
+            .ok_or_else(not_held)?;
         // One load of the document: rules and write work on it; the view is built
         // after the document is released.
         let result = self
