@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "reports.proto",
             "accounts.proto",
             "ledger.proto",
+            "notices.proto",
         ],
         ["proto"],
     )?;

@@ -22,6 +22,7 @@ use xinfang_node::layout::FederationDir;
 use xinfang_proto::v1::accounts_client::AccountsClient;
 use xinfang_proto::v1::ledger_client::LedgerClient;
 use xinfang_proto::v1::node_client::NodeClient;
+use xinfang_proto::v1::notices_client::NoticesClient;
 use xinfang_proto::v1::schedules_client::SchedulesClient;
 
 #[derive(Debug, Args, Clone)]
@@ -195,6 +196,11 @@ impl ConnArgs {
 
     pub async fn ledger(&self) -> anyhow::Result<LedgerClient<Api>> {
         Ok(LedgerClient::new(self.channel().await?).max_decoding_message_size(64 << 20))
+    }
+
+    /// The notices service of the node (answers carry PDFs).
+    pub async fn notices(&self) -> anyhow::Result<NoticesClient<Api>> {
+        Ok(NoticesClient::new(self.channel().await?).max_decoding_message_size(16 << 20))
     }
 
     /// The schedules service of the node (8 MiB answers: exports carry files).

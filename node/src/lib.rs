@@ -45,6 +45,7 @@ pub mod layout;
 pub mod ledger;
 pub mod memory;
 pub mod metrics;
+pub mod notice;
 pub mod pii;
 pub mod projection;
 pub mod recovery;

@@ -36,6 +36,7 @@ use crate::report::service::ReportService;
 use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accounts_server::AccountsServer;
+use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
 use xinfang_proto::v1::schedules_server::SchedulesServer;
 
@@ -475,6 +476,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         },
         tls_state.is_some(),
     ));
+    let notices = Arc::new(crate::notice::service::NoticeService::new(
+        cases.clone(),
+        db.clone(),
+    ));
     let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
@@ -511,6 +516,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         )
         .add_service(
             AccountsServer::new(AccountsApi::new(guard, db.clone()))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            NoticesServer::new(crate::grpc::notices::NoticesApi::new(notices.clone()))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

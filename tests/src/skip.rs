@@ -21,6 +21,9 @@ pub enum Dependency {
     Chromium,
     /// A CJK font for drawing charts (`XINFANG_CJK_FONT` or a well-known one).
     Font,
+    /// Poppler's `pdftotext` and `pdftoppm` (Debian's `poppler-utils`), which
+    /// read printed notices back.
+    Poppler,
 }
 
 impl Dependency {
@@ -30,6 +33,7 @@ impl Dependency {
             Dependency::Postgres => "XINFANG_REQUIRE_POSTGRES",
             Dependency::Chromium => "XINFANG_REQUIRE_CHROMIUM",
             Dependency::Font => "XINFANG_REQUIRE_FONT",
+            Dependency::Poppler => "XINFANG_REQUIRE_POPPLER",
         }
     }
 

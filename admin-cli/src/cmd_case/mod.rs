@@ -5,6 +5,7 @@
 
 mod fields;
 mod long_text;
+mod notice;
 mod render;
 mod verify;
 
@@ -281,6 +282,8 @@ pub enum CaseCmd {
     },
     #[command(flatten)]
     Verify(verify::VerifyCmd),
+    #[command(flatten)]
+    Notice(notice::NoticeCmd),
 }
 
 /// The ledger elements of a registration (all optional).
@@ -760,6 +763,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             }
         },
         CaseCmd::Verify(cmd) => verify::run(cmd, json, lang).await?,
+        CaseCmd::Notice(cmd) => notice::run(cmd, json, lang).await?,
     }
     Ok(())
 }

@@ -68,6 +68,17 @@ pub fn may_write(
                     .map_or_else(|| "none".to_owned(), ToString::to_string)
             ),
         ),
+        // A printed notice is issued by the organ whose decision it states — the
+        // unit that routed the case, that reviewed it — which need not hold the
+        // case any more; it is composed from that unit's own records where it is
+        // issued (`notice::compose`). Only the holder's meets the duty to notify.
+        Body::Notice {
+            issued: Some(_), ..
+        } => (
+            is_holder || concerned,
+            "notice.by_unit_concerned",
+            "the unit handling the case or another unit the case concerns".to_owned(),
+        ),
         Body::Extension { .. } | Body::ContactKey { .. } | Body::Notice { .. } => (
             is_holder,
             "handling.by_assigned_unit",
@@ -172,13 +183,23 @@ pub fn admit(
             ));
         }
     }
-    if now.status == Status::Final {
+    // The written notice of a decision that ended the case (不予受理, the re-review,
+    // 不再受理) comes after the decision: printed notices are written at any stage.
+    let printed_notice = matches!(
+        new.body,
+        Body::Notice {
+            issued: Some(_),
+            ..
+        }
+    );
+    if now.status == Status::Final && !printed_notice {
         return Err(refuse(
             "review.final",
             "re-review has concluded: the same matter is not accepted again (不再受理)",
         ));
     }
     if now.status.is_terminal()
+        && !printed_notice
         && !matches!(
             new.body,
             Body::ReturnVisit { .. } | Body::ContactKey { .. } | Body::SealedContact { .. }
@@ -324,7 +345,7 @@ pub fn admit(
                 ));
             }
         }
-        Body::Notice { text } => {
+        Body::Notice { text, .. } => {
             if text.trim().is_empty() {
                 return Err(refuse(
                     "text.not_empty",

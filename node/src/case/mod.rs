@@ -28,6 +28,7 @@ pub mod registration;
 pub mod service;
 pub mod state;
 pub mod view;
+pub mod written;
 
 #[cfg(test)]
 pub(crate) mod tests;

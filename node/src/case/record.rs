@@ -51,10 +51,15 @@ pub enum Body {
         agree: bool,
         reason: String,
     },
-    /// The written notice to the petitioner within 15 days of receipt (告知,
-    /// Reg-2022 art. 23): of acceptance, or of where it was forwarded or assigned.
+    /// A written notice to the petitioner (告知, Reg-2022 art. 23: within 15 days
+    /// of receipt, of acceptance or of where it was forwarded or assigned; and the
+    /// later notices and opinions). `issued`: the printed document — its text and
+    /// its PDF's hash — when it was issued as one (`notice`); records from before
+    /// printed notices hold only `text`.
     Notice {
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issued: Option<Box<super::written::Issued>>,
     },
     /// A major or urgent matter (重大、紧急信访事项), flagged with its reason at any
     /// time: every superior is alerted, and it needs an owning leader in time.
@@ -162,7 +167,7 @@ impl Body {
             Body::Objection { reason }
             | Body::SendBack { reason }
             | Body::ObjectionDecision { reason, .. } => vec![("reason", reason)],
-            Body::Notice { text } => vec![("text", text)],
+            Body::Notice { text, .. } => vec![("text", text)],
             Body::Major { reason, .. } => vec![("reason", reason)],
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
@@ -213,7 +218,10 @@ impl Body {
                 agree: false,
                 reason: text(),
             },
-            Step::Notice => Body::Notice { text: text() },
+            Step::Notice => Body::Notice {
+                text: text(),
+                issued: None,
+            },
             Step::NoOpinion => Body::NoOpinion {
                 circumstances: text(),
             },

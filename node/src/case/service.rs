@@ -120,7 +120,8 @@ impl CaseService {
         &self.deps.hub
     }
 
-    fn context(&self) -> Context<'_> {
+    /// The rules' context: the federation, the calendar, the time limits.
+    pub fn context(&self) -> Context<'_> {
         Context {
             topology: self.hub().topology(),
             calendar: &self.deps.rules.calendar,
@@ -143,7 +144,9 @@ impl CaseService {
         }
     }
 
-    fn view(&self, file: &CaseFile, lang: Lang) -> pb::CaseView {
+    /// A case file's view in `lang` (labels and unit names; no personal data
+    /// beyond what the document holds).
+    pub fn view(&self, file: &CaseFile, lang: Lang) -> pb::CaseView {
         let ctx = self.context();
         view::full(file, &self.lens(&ctx, lang))
     }
@@ -443,6 +446,52 @@ impl CaseService {
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
+    }
+
+    /// [`act`](Self::act) with the record already built by another service
+    /// (a notice it composed): the same authorization, rules and write.
+    pub async fn act_record(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        body: Body,
+        lang: Lang,
+    ) -> Result<pb::CaseView, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::Step(Step::of(&body)), case_no)
+            .await?;
+        let mut out = self.write_record(case_no, body, &who.name, lang).await?;
+        self.disclose(who, &mut out).await?;
+        Ok(out)
+    }
+
+    /// The case file as this node holds it, for a service that composes from
+    /// its records (notices); read access checked as for [`get`](Self::get).
+    pub async fn file(&self, who: &Actor, case_no: &str) -> Result<CaseFile, NodeError> {
+        let case_no = case_no.trim();
+        self.guard()
+            .authorize(who, Action::ReadCases, case_no)
+            .await?;
+        if case_no.is_empty() {
+            return Err(NodeError::invalid("case_no", "must not be empty"));
+        }
+        let found = lookup::find(self.hub(), case_no).await?.ok_or_else(|| {
+            NodeError::NotFound(format!("case {case_no} is not held at this node"))
+        })?;
+        let mut d = found.held.loaded.doc;
+        CaseFile::read(&mut d, &found.doc_id)
+    }
+
+    /// A case file's derived state as of today at this node.
+    pub fn derive(&self, file: &CaseFile) -> Option<state::Derived> {
+        let h = file.header.as_ref()?;
+        Some(state::derive(
+            h,
+            &file.records,
+            &self.context(),
+            self.today(),
+        ))
     }
 
     /// Which of `steps` `who` may be offered on the case now: their roles allow

@@ -309,8 +309,14 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     }
                 }
             }
-            Body::Notice { .. } => {
-                if r.unit == handling {
+            Body::Notice { issued, .. } => {
+                // A free-text notice, or a printed one that says whether the
+                // petition is accepted or where it went (an extension notice
+                // does not).
+                let tells = issued
+                    .as_ref()
+                    .is_none_or(|i| i.notice.kind.notifies_acceptance());
+                if r.unit == handling && tells {
                     notified = true;
                 }
             }

@@ -286,7 +286,17 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
                 format!("objection refused, the receiving unit stays responsible: {reason}"),
             ),
         },
-        Body::Notice { text } => pick(format!("告知：{text}"), format!("notice: {text}")),
+        Body::Notice {
+            issued: Some(i), ..
+        } => pick(
+            format!("出具{}（{}）", i.notice.kind.label().zh, i.notice.doc_no),
+            format!(
+                "issued the {} ({})",
+                i.notice.kind.label().en,
+                i.notice.doc_no
+            ),
+        ),
+        Body::Notice { text, .. } => pick(format!("告知：{text}"), format!("notice: {text}")),
         Body::Major { urgent, reason } => match urgent {
             true => pick(
                 format!("紧急信访事项：{reason}"),

@@ -7,5 +7,6 @@
 pub mod accounts;
 pub mod ledger;
 pub mod node;
+pub mod notices;
 pub mod reports;
 pub mod schedules;

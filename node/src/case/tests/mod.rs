@@ -74,11 +74,11 @@ impl World {
     }
 }
 
-pub(super) fn day(s: &str) -> NaiveDate {
+pub(crate) fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-pub(super) fn rec(id: &str, unit: &str, at: &str, body: Body) -> Record {
+pub(crate) fn rec(id: &str, unit: &str, at: &str, body: Body) -> Record {
     let d = day(at);
     Record {
         id: id.into(),
@@ -89,7 +89,7 @@ pub(super) fn rec(id: &str, unit: &str, at: &str, body: Body) -> Record {
     }
 }
 
-pub(super) fn header() -> Header {
+pub(crate) fn header() -> Header {
     Header {
         registered_by: u(COMM_A),
         received: day("2026-03-02"),
@@ -106,7 +106,7 @@ pub(super) fn step(w: &World, recs: &mut Vec<Record>, r: Record) {
     recs.push(r);
 }
 
-pub(super) fn accepted(w: &World) -> Vec<Record> {
+pub(crate) fn accepted(w: &World) -> Vec<Record> {
     let mut v = Vec::new();
     step(
         w,

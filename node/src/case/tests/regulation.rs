@@ -287,6 +287,7 @@ fn every_accepted_petition_owes_a_notice_within_15_days_met_by_a_notice_record()
             at,
             Body::Notice {
                 text: "您反映的问题已受理".into(),
+                issued: None,
             },
         )
     };
