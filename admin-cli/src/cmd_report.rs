@@ -11,7 +11,7 @@ use xinfang_proto::v1::reports_client::ReportsClient;
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, print_json, table};
 use crate::report_render::chart;
-use xinfang_node::report::table::{self as rtable, ReportTable};
+use xinfang_node::report::table::{self as rtable, Cell, ReportTable};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
@@ -204,7 +204,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         out.add_row(
             row.cells
                 .iter()
-                .map(|c| cell(c).display())
+                .map(|c| Cell::of(c).display())
                 .collect::<Vec<_>>(),
         );
     }

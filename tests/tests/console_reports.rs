@@ -41,7 +41,7 @@ async fn breakdowns_and_trend_are_charted_and_download_as_the_cli_writes_them() 
     }
     for no in &town {
         wait_for("the town's cases at the county", PATIENCE, || async {
-            Ok(fed.case_at(COUNTY, no).await?)
+            fed.case_at(COUNTY, no).await
         })
         .await?;
     }
