@@ -11,7 +11,7 @@ use xinfang_proto::v1::reports_client::ReportsClient;
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, print_json, table};
 use crate::report_render::chart;
-use crate::report_render::table::{self as rtable, Cell, ReportTable};
+use xinfang_node::report::table::{self as rtable, Cell, ReportTable};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
@@ -80,32 +80,6 @@ pub struct ReportArgs {
 
 pub(crate) async fn client(conn: &ConnArgs) -> anyhow::Result<ReportsClient<crate::conn::Api>> {
     Ok(ReportsClient::new(conn.channel().await?).max_decoding_message_size(64 << 20))
-}
-
-fn cell(c: &pb::Cell) -> Cell {
-    match c.kind.as_str() {
-        "int" => Cell::Int(c.int),
-        "rate" => Cell::Rate(Some(c.rate)),
-        "none" => Cell::Rate(None),
-        _ => Cell::text(&c.text),
-    }
-}
-
-fn to_table(r: &pb::Report) -> ReportTable {
-    ReportTable {
-        title: r.title.clone(),
-        headers: r.headers.clone(),
-        rows: r
-            .rows
-            .iter()
-            .map(|row| row.cells.iter().map(cell).collect())
-            .collect(),
-        totals: r
-            .totals
-            .as_ref()
-            .map(|t| t.cells.iter().map(cell).collect()),
-        notes: r.notes.clone(),
-    }
 }
 
 fn chart_png(kind: &str, r: &pb::Report) -> anyhow::Result<Vec<u8>> {
@@ -208,7 +182,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
     }
     .map_err(status_error)?
     .into_inner();
-    let t = to_table(&r);
+    let t = ReportTable::of(&r);
     if let Some(path) = &a.xlsx {
         let bytes = rtable::to_xlsx(std::slice::from_ref(&t))?;
         std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -230,7 +204,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         out.add_row(
             row.cells
                 .iter()
-                .map(|c| cell(c).display())
+                .map(|c| Cell::of(c).display())
                 .collect::<Vec<_>>(),
         );
     }

@@ -38,6 +38,7 @@ use xinfang_proto::v1::node_client::NodeClient;
 pub use xinfang_node::layout::FederationDir;
 
 pub mod chromium;
+pub mod console;
 pub mod raw;
 pub mod skip;
 pub mod webdriver;

@@ -1,6 +1,6 @@
-//! Reports as a bureau hands them in, drawn here from what the node's reports API
-//! answers: [`table`] (CSV with BOM, XLSX) and [`chart`] (PNG, Chinese labels in a
-//! CJK font found on this machine). Presentation only: every number arrives computed.
+//! Reports drawn here from what the node's reports API answers: [`chart`] (PNG,
+//! Chinese labels in a CJK font found on this machine). The CSV and XLSX tables
+//! are the node's (`xinfang_node::report::table`), shared with the console.
+//! Presentation only: every number arrives computed.
 
 pub mod chart;
-pub mod table;

@@ -3,10 +3,12 @@
 //!
 //! - [`roles`]: the roles × actions table, a pure function.
 //! - [`store`]: users, tokens and the audit log in the node's own tables.
+//! - `manage`: adding users, setting roles and passwords, for every front.
 //! - [`Guard`]: the one place every RPC goes through first: it names the caller
 //!   (a login token, a staff certificate, or an operator certificate), checks the
 //!   action against the caller's roles, and logs and audits a refusal.
 
+mod manage;
 pub mod roles;
 pub mod store;
 

@@ -134,6 +134,12 @@ fn known_unit(
     Ok(Some(code))
 }
 
+/// A petitioner's identity number as typed, checked (GB 11643); the refusal
+/// names the field.
+pub fn id_number(typed: &str) -> Result<IdNumber, NodeError> {
+    IdNumber::parse(typed).map_err(|e| NodeError::invalid("id_number", e.to_string()))
+}
+
 impl Details {
     /// Checks the ledger elements; splits personal data off (clear, local) from what
     /// replicates (masked, hashed). `match_key` is needed only with an ID number.
@@ -206,10 +212,7 @@ impl Details {
         let id = if input.id_number.trim().is_empty() {
             None
         } else {
-            Some(
-                IdNumber::parse(input.id_number)
-                    .map_err(|e| NodeError::invalid("id_number", e.to_string()))?,
-            )
+            Some(id_number(input.id_number)?)
         };
         let phone = if input.phone.trim().is_empty() {
             None

@@ -17,7 +17,6 @@ use super::labels::Lang;
 use super::lookup;
 use super::numbering::{CaseNumbers, local_rows};
 use super::record::{Body, Record, Screening, Step};
-use super::registration::{Details, DetailsInput, Registration};
 use super::state::{self, Context, Status};
 use super::view::{self, CaseFile, Lens};
 use crate::auth::{Action, Actor, Guard, Role};
@@ -28,6 +27,11 @@ use crate::ledger::{EntryKind, Ledger, NewEntry};
 use crate::pii::{Field, PiiKey};
 use crate::projection::{self, CaseFilter, Projector};
 use crate::rules::CaseRules;
+
+mod intake;
+
+pub use intake::EarlierCases;
+use intake::Intake;
 
 /// A deadline this many working days away or fewer is due soon (worklists
 /// highlight it).
@@ -162,33 +166,10 @@ impl CaseService {
             .authorize(who, Action::RegisterCase, &req.unit)
             .await?;
         self.refuse_while_recovering()?;
-        let me = self.hub().me().clone();
-        let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
-        reg.by = Some(who.name.clone());
-        let input = DetailsInput {
-            id_number: &req.id_number,
-            phone: &req.phone,
-            address: &req.address,
-            channel: &req.channel,
-            purpose: &req.purpose,
-            category: &req.category,
-            subcategory: &req.subcategory,
-            place: &req.place,
-            cause: &req.cause,
-            receiving_leader: &req.receiving_leader,
-            responsible_unit: &req.responsible_unit,
-            representatives: &req.representatives,
-            head_count: req.head_count,
-        };
-        let key = self.deps.match_key.as_deref().map(Vec::as_slice);
-        let (mut details, personal) = Details::validate(
-            &input,
-            &self.deps.rules.taxonomy,
-            self.hub().topology(),
-            key,
-        )?;
-        self.match_earlier(&me, &mut details).await?;
-        reg.details = details;
+        let Intake {
+            registration: reg,
+            personal,
+        } = self.intake(who, &req).await?;
         let now = self.clock();
         let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
         let year = now.year();
@@ -241,38 +222,6 @@ impl CaseService {
         tracing::info!(case_no = %out.case_no, "case registered");
         self.disclose(who, &mut out).await?;
         Ok(out)
-    }
-
-    /// Same petitioner (keyed hash), same matter (classification): a repeat; and
-    /// if a unit below us still handles it, a skip-level petition.
-    async fn match_earlier(&self, me: &UnitCode, details: &mut Details) -> Result<(), NodeError> {
-        let (Some(hash), Some(category)) = (&details.id_hash, &details.category) else {
-            return Ok(());
-        };
-        self.deps.projector.catch_up().await?;
-        let matches = projection::matching_cases(
-            &self.deps.db,
-            hash,
-            category,
-            details.subcategory.as_deref(),
-        )
-        .await?;
-        let topology = self.hub().topology();
-        details.repeat_of = matches.first().map(|m| m.case_no.clone());
-        details.skip_level_of = matches
-            .iter()
-            .find(|m| {
-                let open =
-                    crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
-                let below = m
-                    .handling_unit
-                    .as_deref()
-                    .and_then(|u| u.parse::<UnitCode>().ok())
-                    .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
-                open && below
-            })
-            .map(|m| m.case_no.clone());
-        Ok(())
     }
 
     /// The whole case file, with when it first arrived here (our clock).

@@ -82,7 +82,7 @@ pub async fn act(
         message,
     };
     let refusal = match steps::record(step, &typed) {
-        Err(u) => refused(Some(u.field), u.message, typed),
+        Err(u) => refused(Some(u.field), u.message.get(lang).to_owned(), typed),
         Ok(record) => {
             match c
                 .cases()
@@ -232,6 +232,11 @@ fn step_form(
                             Input::Date => input type="date" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,
                             Input::Days => input type="number" min="1" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,
                             Input::Check => input type="checkbox" id=(id(f.name)) name=(f.name) checked[!typed(f.name).is_empty()];,
+                            Input::Verdict { yes, no } => select id=(id(f.name)) name=(f.name) aria-invalid=[bad.then_some("true")] {
+                                option value="" { (w::PICK.get(lang)) }
+                                option value="yes" selected[typed(f.name) == "yes"] { (yes.get(lang)) }
+                                option value="no" selected[typed(f.name) == "no"] { (no.get(lang)) }
+                            },
                             Input::Unit => select id=(id(f.name)) name=(f.name) aria-invalid=[bad.then_some("true")] {
                                 option value="" { (w::PICK.get(lang)) }
                                 @for u in topology.units() {

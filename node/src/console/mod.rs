@@ -13,10 +13,12 @@
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
-//!   [`users`], [`reports`], [`links`], [`filings`]: the pages.
+//!   [`users`], [`reports`], [`links`], [`filings`]: the pages; [`charts`]: the
+//!   reports' inline SVG.
 
 mod audit;
 mod case_file;
+mod charts;
 mod filings;
 mod links;
 pub mod listen;
@@ -106,12 +108,16 @@ pub fn router(console: Console) -> Router {
         .route("/logout", post(signin::sign_out))
         .route("/work", get(worklist::page))
         .route("/register", get(register::form).post(register::submit))
+        .route("/register/id-number", get(register::check_id))
         .route("/case/{case_no}", get(case_file::page))
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
         .route("/admin/audit", get(audit::page))
-        .route("/admin/users", get(users::page))
+        .route("/admin/users", get(users::page).post(users::add))
+        .route("/admin/users/{name}/roles", post(users::roles))
+        .route("/admin/users/{name}/password", post(users::password))
         .route("/reports", get(reports::page))
         .route("/reports/cases", get(reports::cases))
+        .route("/reports/download", get(reports::download))
         .route("/admin/links", get(links::page))
         .route("/filings", get(filings::page))
         .route("/assets/console.css", get(page::css))

@@ -1,10 +1,13 @@
 //! 登记: the registration form with the ledger's elements. The case service
 //! checks everything; a refusal comes back as the form with every value kept and
-//! the error beside the field it names.
+//! the error beside the field it names. Before saving, what the petition matches
+//! (重复信访, 越级访: `CaseService::earlier_cases`) is shown and the registrar
+//! confirms; the identity number is checked as it is typed
+//! (`CaseService::check_id_number`, asked by the page's script).
 
 use axum::Form;
-use axum::extract::{Extension, State};
-use axum::http::header::LOCATION;
+use axum::extract::{Extension, Query, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -16,6 +19,7 @@ use super::page::{self, Nav};
 use super::session::Session;
 use super::words as w;
 use crate::case::labels::{self, CHANNELS};
+use crate::case::service::EarlierCases;
 use crate::error::NodeError;
 use crate::labels::Lang;
 
@@ -39,6 +43,19 @@ pub struct Typed {
     place: String,
     receiving_leader: String,
     responsible_unit: String,
+    /// The matches the registrar was shown and confirmed (`repeat|skip-level`
+    /// case numbers): the registration is saved only if they are still what
+    /// the petition matches.
+    confirmed: String,
+}
+
+/// The matches as the confirmation field carries them.
+fn fingerprint(m: &EarlierCases) -> String {
+    format!(
+        "{}|{}",
+        m.repeat_of.as_deref().unwrap_or_default(),
+        m.skip_level_of.as_deref().unwrap_or_default()
+    )
 }
 
 /// A refusal to show: beside the field it names, or above the form.
@@ -53,7 +70,7 @@ pub async fn form(
     headers: HeaderMap,
 ) -> Response {
     match c.session(&headers, lang).await {
-        Ok(s) => render(&c, &s, &Typed::default(), None).into_response(),
+        Ok(s) => render(&c, &s, &Typed::default(), None, None).into_response(),
         Err(r) => r.reply(lang, true),
     }
 }
@@ -82,7 +99,7 @@ pub async fn submit(
                 };
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    render(&c, &s, &t, Some(p)),
+                    render(&c, &s, &t, Some(p), None),
                 )
                     .into_response();
             }
@@ -113,33 +130,71 @@ pub async fn submit(
             .collect(),
         head_count,
     };
+    // What it matches, shown before saving until the registrar has confirmed
+    // exactly these matches.
+    let shown = match c.cases().earlier_cases(&s.who, &req).await {
+        Ok(m) if m.any() && t.confirmed != fingerprint(&m) => Some(m),
+        Ok(_) => None,
+        Err(e) => return refused(&c, &s, &t, e),
+    };
+    if let Some(m) = shown {
+        return render(&c, &s, &t, None, Some(&m)).into_response();
+    }
     match c.cases().register(&s.who, req, lang).await {
         Ok(view) => (
             StatusCode::SEE_OTHER,
             [(LOCATION, format!("/case/{}?registered=1", view.case_no))],
         )
             .into_response(),
+        Err(e) => refused(&c, &s, &t, e),
+    }
+}
+
+/// The form again after the service refused it: beside the field it names, or
+/// above the form for a rule; anything else as a page.
+fn refused(c: &Console, s: &Session, t: &Typed, e: NodeError) -> Response {
+    let p = match e {
+        NodeError::Invalid { field, rule } => Problem {
+            field: Some(field.to_owned()),
+            message: rule,
+        },
+        e @ NodeError::Rule { .. } => Problem {
+            field: None,
+            message: e.to_string(),
+        },
+        e => return super::reply::Refused::from(e).reply(s.lang, false),
+    };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(c, s, t, Some(p), None),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct IdTyped {
+    #[serde(default)]
+    value: String,
+}
+
+/// The identity number as typed, checked by the service's rule: an empty
+/// answer when it holds, else the field's name and what is wrong (for the
+/// page's script to show beside the field).
+pub async fn check_id(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Query(q): Query<IdTyped>,
+) -> Response {
+    let s = match c.session(&headers, lang).await {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    let plain = [(CONTENT_TYPE, "text/plain; charset=utf-8")];
+    match c.cases().check_id_number(&s.who, &q.value).await {
+        Ok(()) => (plain, String::new()).into_response(),
         Err(NodeError::Invalid { field, rule }) => {
-            let p = Problem {
-                field: Some(field.to_owned()),
-                message: rule,
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&c, &s, &t, Some(p)),
-            )
-                .into_response()
-        }
-        Err(e @ NodeError::Rule { .. }) => {
-            let p = Problem {
-                field: None,
-                message: e.to_string(),
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&c, &s, &t, Some(p)),
-            )
-                .into_response()
+            (plain, format!("{}：{rule}", label(field, lang))).into_response()
         }
         Err(e) => super::reply::Refused::from(e).reply(lang, false),
     }
@@ -177,7 +232,31 @@ fn text(name: &str, value: &str, problem: Option<&Problem>, required: bool) -> M
     }
 }
 
-fn render(c: &Console, s: &Session, t: &Typed, problem: Option<Problem>) -> Markup {
+/// What the petition matches, for the registrar to confirm before saving.
+fn matches(lang: Lang, m: &EarlierCases) -> Markup {
+    html! {
+        section.notice role="alert" id="matches" aria-labelledby="matches-h" {
+            h2 id="matches-h" { (w::MATCHES_FOUND.get(lang)) }
+            ul {
+                @if let Some(no) = &m.repeat_of {
+                    li #repeat-match { (w::REPEAT_OF.get(lang)) " " a href=(format!("/case/{no}")) { (no) } }
+                }
+                @if let Some(no) = &m.skip_level_of {
+                    li #skip-level-match { (w::SKIP_LEVEL_OF.get(lang)) " " a href=(format!("/case/{no}")) { (no) } }
+                }
+            }
+            p { (w::CONFIRM_HINT.get(lang)) }
+        }
+    }
+}
+
+fn render(
+    c: &Console,
+    s: &Session,
+    t: &Typed,
+    problem: Option<Problem>,
+    found: Option<&EarlierCases>,
+) -> Markup {
     let lang = s.lang;
     let p = problem.as_ref();
     let taxonomy = c.cases().taxonomy();
@@ -205,10 +284,18 @@ fn render(c: &Console, s: &Session, t: &Typed, problem: Option<Problem>) -> Mark
                 @if pr.field.as_deref().and_then(labels::registration_field).is_none() { " " (pr.message) }
             }
         }
+        @if let Some(m) = found { (matches(lang, m)) }
         form method="post" action="/register" novalidate {
             (page::csrf(s))
+            @if let Some(m) = found {
+                input type="hidden" name="confirmed" value=(fingerprint(m));
+            }
             (field("petitioner", lang, p, text("petitioner", &t.petitioner, p, true)))
-            (field("id_number", lang, p, text("id_number", &t.id_number, p, false)))
+            (field("id_number", lang, p, html! {
+                (text("id_number", &t.id_number, p, false))
+                // Filled by the script as the number is typed (the service's check).
+                span.error id="id_number-check" role="status" aria-live="polite" data-check-id="/register/id-number" {}
+            }))
             (field("phone", lang, p, text("phone", &t.phone, p, false)))
             (field("address", lang, p, text("address", &t.address, p, false)))
             (field("representatives", lang, p, html! {
@@ -263,7 +350,9 @@ fn render(c: &Console, s: &Session, t: &Typed, problem: Option<Problem>) -> Mark
             (field("place", lang, p, unit_select("place", &t.place)))
             (field("receiving_leader", lang, p, text("receiving_leader", &t.receiving_leader, p, false)))
             (field("responsible_unit", lang, p, unit_select("responsible_unit", &t.responsible_unit)))
-            button type="submit" { (w::SAVE.get(lang)) }
+            button type="submit" {
+                @if found.is_some() { (w::CONFIRM_SAVE.get(lang)) } @else { (w::SAVE.get(lang)) }
+            }
         }
     };
     page::shell(c, s, Nav::Register, title, body)

@@ -1,22 +1,29 @@
 //! 报表: the signed-in user's unit for a month (this month unless picked): the
-//! summary against last month and last year, and the assessment rates, each
-//! rate's numerator and denominator a link to the cases behind it. Every figure,
-//! heading and label is the report service's answer (`ReportService::summary`,
-//! `rates`, `cases`: the calls the gRPC reports adapter makes, authorized there);
-//! the console only lays them out.
+//! summary against last month and last year, the assessment rates (each rate's
+//! numerator and denominator a link to the cases behind it), the breakdowns by
+//! unit below and by category, and the twelve months' trend, with charts drawn
+//! in the page ([`charts`](super::charts)); each table downloads as the CLI
+//! writes it (CSV, XLSX: `report::table`). Every figure, heading and label is
+//! the report service's answer (`ReportService::summary`, `rates`,
+//! `breakdown`, `trend`, `cases`: the calls the gRPC reports adapter makes,
+//! authorized there); the console only lays them out.
 
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use xinfang_proto::v1 as pb;
 
 use super::Console;
+use super::charts;
 use super::page::{self, Nav};
 use super::reply::Refused;
 use super::words as w;
 use crate::labels::Lang;
+use crate::report::table::{self as sheets, ReportTable};
+use crate::schedule::model::Month;
 
 /// Cases listed behind a number (the service's own ceiling is higher).
 const LIST: u32 = 1000;
@@ -30,6 +37,122 @@ pub struct Ask {
     rate: String,
     #[serde(default)]
     part: String,
+    /// A download: which table (`summary`, `rates`, `unit`, `category`, `trend`).
+    #[serde(default)]
+    table: String,
+    /// A download: `csv` or `xlsx`.
+    #[serde(default)]
+    format: String,
+}
+
+/// The tables of the page, by the name their downloads use.
+const TABLES: [&str; 5] = ["summary", "rates", "unit", "category", "trend"];
+
+impl Ask {
+    /// The request for one of the page's tables.
+    fn for_table(&self, table: &str) -> pb::ReportRequest {
+        let mut req = pb::ReportRequest {
+            rate: String::new(),
+            part: String::new(),
+            ..self.request()
+        };
+        match table {
+            "unit" | "category" => req.by = table.to_owned(),
+            // The twelve months up to the month picked (the service's own
+            // default, the last twelve, when none is).
+            "trend" => {
+                if let Ok(m) = req.month.parse::<Month>() {
+                    let mut first = m;
+                    for _ in 0..11 {
+                        first = first.prev();
+                    }
+                    req.month.clear();
+                    req.from = first.first_day().to_string();
+                    req.to = m.last_day().to_string();
+                }
+            }
+            _ => {}
+        }
+        req
+    }
+}
+
+/// One table of the page, asked of the report service.
+async fn report(
+    c: &Console,
+    s: &super::session::Session,
+    ask: &Ask,
+    table: &str,
+) -> Result<pb::Report, crate::error::NodeError> {
+    let r = c.reports();
+    let req = ask.for_table(table);
+    match table {
+        "summary" => r.summary(&s.who, req).await,
+        "rates" => r.rates(&s.who, req).await,
+        "unit" | "category" => r.breakdown(&s.who, req).await,
+        "trend" => r.trend(&s.who, req).await,
+        other => Err(crate::error::NodeError::invalid(
+            "table",
+            format!("{other:?} is not one of {}", TABLES.join(", ")),
+        )),
+    }
+}
+
+/// The links that download `table` as the CLI writes it.
+fn downloads(lang: Lang, month: &str, table: &str) -> Markup {
+    html! {
+        p.downloads data-table=(table) {
+            (w::DOWNLOAD.get(lang)) "："
+            a href=(format!("/reports/download?month={month}&table={table}&format=xlsx")) download { "XLSX" }
+            " · "
+            a href=(format!("/reports/download?month={month}&table={table}&format=csv")) download { "CSV" }
+        }
+    }
+}
+
+/// One table of the page as a file: CSV (with BOM) or XLSX, the CLI's writer.
+pub async fn download(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Query(ask): Query<Ask>,
+) -> Response {
+    let s = match c.session(&headers, lang).await {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, true),
+    };
+    let r = match report(&c, &s, &ask, ask.table.trim()).await {
+        Ok(r) => r,
+        Err(e) => return Refused::from(e).reply(lang, true),
+    };
+    let t = ReportTable::of(&r);
+    let (bytes, mime, ext) = match ask.format.trim() {
+        "csv" => (sheets::to_csv(&t), "text/csv; charset=utf-8", "csv"),
+        "xlsx" => match sheets::to_xlsx(std::slice::from_ref(&t)) {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            Err(e) => return Refused::Internal(e.to_string()).reply(lang, true),
+        },
+        other => {
+            return Refused::BadRequest(format!("format {other:?} is not one of csv, xlsx"))
+                .reply(lang, true);
+        }
+    };
+    let name = format!("report-{}-{}.{ext}", ask.table.trim(), month_of(&r));
+    (
+        [
+            (CONTENT_TYPE, mime.to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 impl Ask {
@@ -76,26 +199,12 @@ fn table(r: &pb::Report, id: &str, body: impl Fn(&pb::ReportRow) -> Markup) -> M
     }
 }
 
-/// Bars of this month's summary figures, drawn in the page (no script, nothing
-/// fetched): one bar a row, its length against the largest.
-fn bars(r: &pb::Report) -> Markup {
-    let figures: Vec<(String, i64)> = r
-        .rows
-        .iter()
-        .filter_map(|row| match (row.cells.first(), row.cells.get(1)) {
-            (Some(l), Some(n)) if n.kind == "int" => Some((cell(l), n.int)),
-            _ => None,
-        })
-        .collect();
-    let top = figures.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let height = 22 * figures.len() as i64;
+/// A row of counts: the first cell its heading.
+fn plain_row(row: &pb::ReportRow) -> Markup {
     html! {
-        svg.bars role="img" aria-label=(r.title) width="480" height=(height) viewBox=(format!("0 0 480 {height}")) {
-            @for (i, (label, n)) in figures.iter().enumerate() {
-                @let y = 22 * i as i64;
-                text x="0" y=(y + 15) font-size="13" { (label) }
-                rect x="110" y=(y + 3) height="15" width=(1 + 300 * n / top) fill="#2b5797" {}
-                text x=(116 + 300 * n / top) y=(y + 15) font-size="13" { (n) }
+        tr data-key=(row.key) {
+            @for (i, c) in row.cells.iter().enumerate() {
+                @if i == 0 { th scope="row" { (cell(c)) } } @else { td.num { (cell(c)) } }
             }
         }
     }
@@ -111,18 +220,16 @@ pub async fn page(
         Ok(s) => s,
         Err(r) => return r.reply(lang, true),
     };
-    let req = pb::ReportRequest {
-        rate: String::new(),
-        part: String::new(),
-        ..ask.request()
-    };
-    let reports = c.reports();
-    let (summary, rates) = match (
-        reports.summary(&s.who, req.clone()).await,
-        reports.rates(&s.who, req).await,
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return Refused::from(e).reply(lang, true),
+    let mut got = Vec::new();
+    for t in TABLES {
+        match report(&c, &s, &ask, t).await {
+            Ok(r) => got.push(r),
+            Err(e) => return Refused::from(e).reply(lang, true),
+        }
+    }
+    let [summary, rates, by_unit, by_category, trend] = match <[pb::Report; 5]>::try_from(got) {
+        Ok(all) => all,
+        Err(_) => return Refused::Internal("a report is missing".into()).reply(lang, true),
     };
     let month = month_of(&summary).to_owned();
     let title = w::REPORTS.get(lang);
@@ -135,14 +242,9 @@ pub async fn page(
             }
             button type="submit" { (w::SHOW.get(lang)) }
         }
-        (table(&summary, "summary", |row| html! {
-            tr data-key=(row.key) {
-                @for (i, c) in row.cells.iter().enumerate() {
-                    @if i == 0 { th scope="row" { (cell(c)) } } @else { td.num { (cell(c)) } }
-                }
-            }
-        }))
-        (bars(&summary))
+        (table(&summary, "summary", plain_row))
+        (charts::bars(&summary, "summary-chart"))
+        (downloads(lang, &month, "summary"))
         (table(&rates, "rates", |row| html! {
             tr data-rate=(row.key) {
                 @for (i, c) in row.cells.iter().enumerate() {
@@ -156,6 +258,15 @@ pub async fn page(
             }
         }))
         p.hint { (w::RATE_DRILL.get(lang)) }
+        (downloads(lang, &month, "rates"))
+        @for (id, r) in [("unit", &by_unit), ("category", &by_category)] {
+            (table(r, &format!("by-{id}"), plain_row))
+            (charts::bars(r, &format!("by-{id}-chart")))
+            (downloads(lang, &month, id))
+        }
+        (table(&trend, "trend", plain_row))
+        (charts::months(&trend, "trend-chart"))
+        (downloads(lang, &month, "trend"))
     };
     page::shell(&c, &s, Nav::Reports, title, body).into_response()
 }

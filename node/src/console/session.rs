@@ -18,6 +18,10 @@ use crate::labels::Lang;
 
 pub const SESSION_COOKIE: &str = "xinfang_session";
 pub const LANG_COOKIE: &str = "xinfang_lang";
+/// Before signing in: a random value the sign-in form's CSRF token is derived
+/// from, so a form posted from another site (login CSRF: signing the victim in
+/// as the attacker) carries neither.
+pub const SIGN_IN_COOKIE: &str = "xinfang_signin";
 /// The hidden field every state-changing form carries.
 pub const CSRF_FIELD: &str = "csrf";
 
@@ -135,6 +139,33 @@ impl Console {
             return Err(Refused::Forged);
         }
         Ok(s)
+    }
+
+    /// A fresh pre-session value for the sign-in form, and its cookie.
+    pub fn sign_in_nonce(&self) -> (String, String) {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        let nonce = hex::encode(bytes);
+        let cookie = format!(
+            "{SIGN_IN_COOKIE}={nonce}; Path=/login; HttpOnly; SameSite=Strict{}",
+            if self.0.secure { "; Secure" } else { "" }
+        );
+        (nonce, cookie)
+    }
+
+    /// The CSRF token of the sign-in form shown with `nonce` (kept apart from
+    /// session tokens by its prefix).
+    pub fn sign_in_csrf(&self, nonce: &str) -> String {
+        self.csrf_for(&format!("signin:{nonce}"))
+    }
+
+    /// The sign-in form came from this node's own page in this browser: its
+    /// cookie is there and the form's token is the one derived from it.
+    pub fn sign_in_form_ok(&self, headers: &HeaderMap, csrf: Option<&str>) -> bool {
+        match (cookie(headers, SIGN_IN_COOKIE), csrf) {
+            (Some(nonce), Some(given)) => self.csrf_ok(&format!("signin:{nonce}"), given),
+            _ => false,
+        }
     }
 
     /// The session cookie for `token` (HttpOnly, SameSite=Strict, Secure under TLS).

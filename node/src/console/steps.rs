@@ -17,11 +17,14 @@ use crate::labels::Label;
 
 /// The steps people take in the console, in the order a case goes through
 /// them. (Contact keys and sealed contacts are written by nodes, not people.)
-pub const OFFERED: [Step; 18] = [
+pub const OFFERED: [Step; 22] = [
     Step::Screening,
     Step::Forward,
     Step::Assign,
     Step::Objection,
+    Step::ObjectionDecision,
+    Step::Notice,
+    Step::Major,
     Step::LeadDecision,
     Step::Ownership,
     Step::Progress,
@@ -29,6 +32,7 @@ pub const OFFERED: [Step; 18] = [
     Step::SendBack,
     Step::Extension,
     Step::Reply,
+    Step::NoOpinion,
     Step::Rating,
     Step::LeaderApproval,
     Step::Closure,
@@ -49,6 +53,11 @@ pub enum Input {
     Unit,
     /// A yes/no box.
     Check,
+    /// A yes or a no that must be picked (no default): its two answers, labelled.
+    Verdict {
+        yes: Label,
+        no: Label,
+    },
     /// One of these codes, labelled.
     Choice(Vec<(String, Label)>),
 }
@@ -164,6 +173,23 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("due", w::DUE, Input::Date),
         ],
         Step::Objection | Step::SendBack => vec![f("reason", w::REASON, Input::LongText)],
+        Step::ObjectionDecision => vec![
+            f(
+                "agree",
+                w::VERIFICATION,
+                Input::Verdict {
+                    yes: w::AGREE,
+                    no: w::DISAGREE,
+                },
+            ),
+            f("reason", w::REASON, Input::LongText),
+        ],
+        Step::Notice => vec![f("text", w::NOTICE_TEXT, Input::LongText)],
+        Step::Major => vec![
+            f("urgent", w::URGENT, Input::Check),
+            f("reason", w::REASON, Input::LongText),
+        ],
+        Step::NoOpinion => vec![f("circumstances", w::CIRCUMSTANCES, Input::LongText)],
         Step::LeadDecision => vec![f("lead", w::LEAD_UNIT, Input::Unit)],
         Step::Ownership => vec![f("leader", w::LEADER, Input::Text)],
         Step::Progress | Step::ReturnVisit => vec![f("text", w::TEXT, Input::LongText)],
@@ -200,21 +226,15 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("opinion", w::OPINION, opinions()),
             f("text", w::TEXT, Input::LongText),
         ],
-        // Not offered in the console yet (the CLI writes them).
-        Step::Archive
-        | Step::ContactKey
-        | Step::SealedContact
-        | Step::ObjectionDecision
-        | Step::Notice
-        | Step::NoOpinion
-        | Step::Major => Vec::new(),
+        // Archiving takes no field; contact keys and sealed contacts are the node's.
+        Step::Archive | Step::ContactKey | Step::SealedContact => Vec::new(),
     }
 }
 
 /// A form's fields could not make a record: which field, and why.
 pub struct Unfit {
     pub field: &'static str,
-    pub message: String,
+    pub message: Label,
 }
 
 /// The record a filled form asks for, as the JSON the case service takes. Only
@@ -257,8 +277,18 @@ pub fn record(step: Step, form: &HashMap<String, String>) -> Result<Value, Unfit
             Input::Check => json!(!v.is_empty()),
             Input::Days => json!(v.parse::<u32>().map_err(|_| Unfit {
                 field: field.name,
-                message: format!("{v:?} is not a whole number of days"),
+                message: w::NOT_DAYS,
             })?),
+            Input::Verdict { .. } => match v.as_str() {
+                "yes" => json!(true),
+                "no" => json!(false),
+                _ => {
+                    return Err(Unfit {
+                        field: field.name,
+                        message: w::PICK_ONE,
+                    });
+                }
+            },
             _ => json!(v),
         };
         body.insert(field.name.into(), value);
@@ -270,6 +300,22 @@ pub fn record(step: Step, form: &HashMap<String, String>) -> Result<Value, Unfit
 mod tests {
     use super::*;
     use crate::case::record::Body;
+    use crate::labels::Lang;
+
+    #[test]
+    fn a_verdict_not_picked_names_its_field() {
+        let Err(u) = record(Step::ObjectionDecision, &HashMap::new()) else {
+            panic!("an objection's verification needs agree or disagree picked");
+        };
+        assert_eq!(u.field, "agree");
+        let Ok(v) = record(
+            Step::ObjectionDecision,
+            &[("agree".to_owned(), "yes".to_owned())].into(),
+        ) else {
+            panic!("agree picked");
+        };
+        assert_eq!(v["agree"], json!(true));
+    }
 
     #[test]
     fn every_offered_form_makes_a_record_the_rules_can_read() {
@@ -290,12 +336,16 @@ mod tests {
             ("handling", "basic"),
             ("facts_clear", "on"),
             ("stage", "review"),
+            ("agree", "no"),
+            ("urgent", "on"),
+            ("circumstances", "电话联系三次均拒绝表态"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         for step in OFFERED {
-            let v = record(step, &filled).unwrap_or_else(|u| panic!("{}: {}", u.field, u.message));
+            let v = record(step, &filled)
+                .unwrap_or_else(|u| panic!("{}: {}", u.field, u.message.get(Lang::En)));
             let body: Body = serde_json::from_value(v.clone())
                 .unwrap_or_else(|e| panic!("{}: {e}: {v}", step.kind()));
             assert_eq!(Step::of(&body), step);

@@ -62,6 +62,15 @@ pub const FIX_BELOW: Label = Label::new(
 );
 pub const REGISTERED: Label = Label::new("已登记", "Registered");
 pub const REPEAT_OF: Label = Label::new("重复信访，前案", "Repeat petition of");
+pub const MATCHES_FOUND: Label = Label::new(
+    "发现相同信访人就同一事项的在先案件",
+    "Earlier cases of this petitioner on the same matter",
+);
+pub const CONFIRM_HINT: Label = Label::new(
+    "请核对后确认登记；登记后案件记明上述关联。",
+    "Check, then confirm: the case will record these links.",
+);
+pub const CONFIRM_SAVE: Label = Label::new("确认登记", "Confirm and register");
 pub const SKIP_LEVEL_OF: Label = Label::new("越级访，下级在办", "Skip-level petition over");
 
 // The case file.
@@ -98,6 +107,14 @@ pub const FACTS_CLEAR: Label = Label::new("事实已查清", "Facts are clear");
 pub const HANDLED_IN_PLACE: Label = Label::new("问题已处理到位", "Handled in place");
 pub const FILE_COMPLETE: Label = Label::new("案卷完整", "Case file complete");
 pub const STAGE: Label = Label::new("阶段", "Stage");
+pub const VERIFICATION: Label = Label::new("核实意见", "Verification");
+pub const AGREE: Label = Label::new("同意（案件退回本单位）", "Agree (the case returns to us)");
+pub const DISAGREE: Label = Label::new("不同意（仍由原单位办理）", "Disagree (the unit keeps it)");
+pub const NOTICE_TEXT: Label = Label::new("告知内容", "Notice");
+pub const URGENT: Label = Label::new("紧急", "Urgent");
+pub const CIRCUMSTANCES: Label = Label::new("拒不表态的情形", "Circumstances");
+pub const NOT_DAYS: Label = Label::new("须为整数天数", "must be a whole number of days");
+pub const PICK_ONE: Label = Label::new("请选择一项", "pick one");
 
 // The audit log.
 pub const AUDIT: Label = Label::new("审计日志", "Audit log");
@@ -117,6 +134,13 @@ pub const DISPLAY_NAME: Label = Label::new("姓名", "Name");
 pub const ACCOUNT_STATE: Label = Label::new("状态", "State");
 pub const ENABLED: Label = Label::new("启用", "enabled");
 pub const DISABLED: Label = Label::new("停用", "disabled");
+pub const ADD_USER: Label = Label::new("添加用户", "Add a user");
+pub const CHANGE_USER: Label = Label::new("修改角色或重置密码", "Change roles or reset a password");
+pub const INITIAL_PASSWORD: Label = Label::new("初始密码", "Initial password");
+pub const NEW_PASSWORD: Label = Label::new("新密码", "New password");
+pub const SET_ROLES: Label = Label::new("保存角色", "Save roles");
+pub const RESET_PASSWORD: Label = Label::new("重置密码", "Reset the password");
+pub const SAVED: Label = Label::new("已保存", "Saved");
 
 // Reports.
 pub const REPORTS: Label = Label::new("报表", "Reports");
@@ -128,6 +152,7 @@ pub const RATE_DRILL: Label = Label::new(
 );
 pub const CASES_BEHIND: Label = Label::new("数字背后的案件", "The cases behind a number");
 pub const TOTAL: Label = Label::new("共", "Total");
+pub const DOWNLOAD: Label = Label::new("下载", "Download");
 pub const BACK_TO_REPORTS: Label = Label::new("返回报表", "Back to the reports");
 
 // Links.

@@ -110,23 +110,13 @@ impl AccountsRpc for AccountsApi {
     }
 
     async fn add_user(&self, r: Request<pb::AddUserRequest>) -> Answer<pb::User> {
-        let who = self.manage(&r, r.get_ref().name.trim()).await?;
+        let who = self.guard.authenticate(&r).await?;
         let req = r.into_inner();
         let password = (!req.password.is_empty()).then_some(req.password.as_str());
         let u = self
             .guard
-            .accounts()
-            .add(&req.name, &req.display_name, &req.roles, password)
+            .add_user(&who, &req.name, &req.display_name, &req.roles, password)
             .await?;
-        let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
-        self.guard
-            .audit_allowed(
-                &who,
-                "user.add",
-                &u.name,
-                &format!("roles {}", roles.join(",")),
-            )
-            .await;
         Ok(Response::new(to_pb(u, None)))
     }
 
@@ -177,34 +167,23 @@ impl AccountsRpc for AccountsApi {
                 ))
                 .into());
             }
-        } else {
-            self.guard
-                .authorize(&who, Action::ManageUsers, &name)
+            let u = self
+                .guard
+                .password_set(&who, &name, &r.get_ref().password)
                 .await?;
+            return Ok(Response::new(to_pb(u, None)));
         }
         let u = self
             .guard
-            .accounts()
-            .set_password(&name, &r.get_ref().password)
+            .reset_password(&who, &name, &r.get_ref().password)
             .await?;
-        self.guard
-            .audit_allowed(&who, "user.password", &u.name, "sessions ended")
-            .await;
         Ok(Response::new(to_pb(u, None)))
     }
 
     async fn set_roles(&self, r: Request<pb::SetRolesRequest>) -> Answer<pb::User> {
-        let who = self.manage(&r, r.get_ref().name.trim()).await?;
+        let who = self.guard.authenticate(&r).await?;
         let req = r.into_inner();
-        let u = self
-            .guard
-            .accounts()
-            .set_roles(req.name.trim(), &req.roles)
-            .await?;
-        let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
-        self.guard
-            .audit_allowed(&who, "user.roles", &u.name, &roles.join(","))
-            .await;
+        let u = self.guard.set_roles(&who, &req.name, &req.roles).await?;
         Ok(Response::new(to_pb(u, None)))
     }
 

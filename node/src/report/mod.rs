@@ -10,9 +10,12 @@
 //! - [`rollup_store`]: the facts rows and rollup tables the projector writes.
 //! - [`service`]: the reports, read from those tables; it asks the projector to
 //!   catch up through [`service::QueryTables`] and never imports it.
+//! - [`table`]: a report as the downloads bureaus hand in (CSV, XLSX), for the
+//!   CLI and the console alike.
 
 pub mod facts;
 pub mod rates;
 pub mod rollup;
 pub mod rollup_store;
 pub mod service;
+pub mod table;

@@ -25,3 +25,27 @@
   cat.addEventListener('change', sync);
   sync();
 })();
+// The identity number, checked by the node as it is typed (the same rule the
+// registration applies): the answer shown beside the field.
+(function () {
+  var out = document.querySelector('[data-check-id]');
+  var input = document.getElementById('id_number');
+  if (!out || !input) return;
+  var asked = 0;
+  function check(force) {
+    var v = input.value.trim();
+    if (v === '' || (!force && v.length < 18)) { out.textContent = ''; return; }
+    var mine = ++asked;
+    fetch(out.dataset.checkId + '?value=' + encodeURIComponent(v), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (t) {
+        if (mine !== asked) return;
+        out.textContent = t;
+        out.dataset.checked = v;
+        if (t) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+      })
+      .catch(function () {});
+  }
+  input.addEventListener('input', function () { check(false); });
+  input.addEventListener('change', function () { check(true); });
+})();

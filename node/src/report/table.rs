@@ -2,13 +2,16 @@
 //! Windows opens it without mojibake) and XLSX (one sheet per table, 宋体, a merged
 //! bold title row, bordered grid, a bold 合计 row, rates as numbers in `0.0%`).
 //!
-//! A table is presentation only: the numbers are computed elsewhere and arrive as
-//! [`Cell`]s. A rate is a fraction (`0.875` is shown as `87.5%`); `None` is a rate
+//! A table is presentation only: the numbers are computed elsewhere (a report of
+//! [`service`](super::service)) and arrive as [`Cell`]s ([`ReportTable::of`]).
+//! The one writer of both downloads: the CLI's `report --xlsx/--csv` and the
+//! console's download links. A rate is a fraction (`0.875` is shown as `87.5%`); `None` is a rate
 //! that has no denominator and is shown as `—`.
 
 use std::collections::HashSet;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use xinfang_proto::v1 as pb;
 
 /// One table of a report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -45,7 +48,31 @@ pub enum TableError {
 /// What a rate without a denominator shows.
 pub const NO_RATE: &str = "—";
 
+impl ReportTable {
+    /// A report as the service answers it, as a table.
+    pub fn of(r: &pb::Report) -> ReportTable {
+        let row = |cells: &[pb::Cell]| cells.iter().map(Cell::of).collect();
+        ReportTable {
+            title: r.title.clone(),
+            headers: r.headers.clone(),
+            rows: r.rows.iter().map(|x| row(&x.cells)).collect(),
+            totals: r.totals.as_ref().map(|t| row(&t.cells)),
+            notes: r.notes.clone(),
+        }
+    }
+}
+
 impl Cell {
+    /// A report's cell as the service answers it.
+    pub fn of(c: &pb::Cell) -> Cell {
+        match c.kind.as_str() {
+            "int" => Cell::Int(c.int),
+            "rate" => Cell::Rate(Some(c.rate)),
+            "none" => Cell::Rate(None),
+            _ => Cell::text(&c.text),
+        }
+    }
+
     pub fn text(s: impl Into<String>) -> Self {
         Cell::Text(s.into())
     }

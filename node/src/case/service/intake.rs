@@ -1,0 +1,136 @@
+//! A registration checked and matched before it is written: the one path from
+//! a request to the registration `register` saves, and the same path for a
+//! front that shows the registrar what the petition matches (重复信访, 越级访)
+//! before saving, and checks an identity number as it is typed.
+
+use xinfang_hub::UnitCode;
+use xinfang_proto::v1 as pb;
+
+use super::CaseService;
+use crate::auth::{Action, Actor};
+use crate::case::registration::{self, Details, DetailsInput, Personal, Registration};
+use crate::case::state::Status;
+use crate::error::NodeError;
+use crate::projection;
+
+/// A checked registration, matched with earlier cases, not yet written.
+pub(super) struct Intake {
+    pub registration: Registration,
+    pub personal: Personal,
+}
+
+/// The earlier cases a petition matches by the keyed hash of the petitioner's
+/// identity number and the matter's classification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EarlierCases {
+    /// The earlier case of the same petitioner on the same matter (重复信访).
+    pub repeat_of: Option<String>,
+    /// An open case on the same matter still handled below us (越级访).
+    pub skip_level_of: Option<String>,
+}
+
+impl EarlierCases {
+    pub fn any(&self) -> bool {
+        self.repeat_of.is_some() || self.skip_level_of.is_some()
+    }
+}
+
+impl CaseService {
+    /// Checks a registration as `register` would and finds what it matches,
+    /// writing nothing: for the registrar to see before confirming.
+    pub async fn earlier_cases(
+        &self,
+        who: &Actor,
+        req: &pb::RegisterCaseRequest,
+    ) -> Result<EarlierCases, NodeError> {
+        self.guard()
+            .authorize(who, Action::RegisterCase, &req.unit)
+            .await?;
+        let d = self.intake(who, req).await?.registration.details;
+        Ok(EarlierCases {
+            repeat_of: d.repeat_of,
+            skip_level_of: d.skip_level_of,
+        })
+    }
+
+    /// An identity number as typed, by the rule registration applies
+    /// (GB 11643): `Err` names the field and what is wrong. For a front that
+    /// checks the number before the form is sent.
+    pub async fn check_id_number(&self, who: &Actor, typed: &str) -> Result<(), NodeError> {
+        self.guard()
+            .authorize(who, Action::RegisterCase, "")
+            .await?;
+        registration::id_number(typed).map(|_| ())
+    }
+
+    /// The request checked (every field, as `register` requires) and matched.
+    pub(super) async fn intake(
+        &self,
+        who: &Actor,
+        req: &pb::RegisterCaseRequest,
+    ) -> Result<Intake, NodeError> {
+        let me = self.hub().me().clone();
+        let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
+        reg.by = Some(who.name.clone());
+        let input = DetailsInput {
+            id_number: &req.id_number,
+            phone: &req.phone,
+            address: &req.address,
+            channel: &req.channel,
+            purpose: &req.purpose,
+            category: &req.category,
+            subcategory: &req.subcategory,
+            place: &req.place,
+            cause: &req.cause,
+            receiving_leader: &req.receiving_leader,
+            responsible_unit: &req.responsible_unit,
+            representatives: &req.representatives,
+            head_count: req.head_count,
+        };
+        let key = self.deps.match_key.as_deref().map(Vec::as_slice);
+        let (mut details, personal) = Details::validate(
+            &input,
+            &self.deps.rules.taxonomy,
+            self.hub().topology(),
+            key,
+        )?;
+        self.match_earlier(&me, &mut details).await?;
+        reg.details = details;
+        Ok(Intake {
+            registration: reg,
+            personal,
+        })
+    }
+
+    /// Same petitioner (keyed hash), same matter (classification): a repeat; and
+    /// if a unit below us still handles it, a skip-level petition.
+    async fn match_earlier(&self, me: &UnitCode, details: &mut Details) -> Result<(), NodeError> {
+        let (Some(hash), Some(category)) = (&details.id_hash, &details.category) else {
+            return Ok(());
+        };
+        self.deps.projector.catch_up().await?;
+        let matches = projection::matching_cases(
+            &self.deps.db,
+            hash,
+            category,
+            details.subcategory.as_deref(),
+        )
+        .await?;
+        let topology = self.hub().topology();
+        details.repeat_of = matches.first().map(|m| m.case_no.clone());
+        details.skip_level_of = matches
+            .iter()
+            .find(|m| {
+                let open =
+                    crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
+                let below = m
+                    .handling_unit
+                    .as_deref()
+                    .and_then(|u| u.parse::<UnitCode>().ok())
+                    .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
+                open && below
+            })
+            .map(|m| m.case_no.clone());
+        Ok(())
+    }
+}
