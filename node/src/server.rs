@@ -467,18 +467,19 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         tls_state.clone(),
         guard.clone(),
     ));
+    let notices = Arc::new(crate::notice::service::NoticeService::new(
+        cases.clone(),
+        db.clone(),
+    ));
     let console_app = crate::console::router(crate::console::Console::new(
         crate::console::Services {
             cases: cases.clone(),
+            notices: notices.clone(),
             reports: reports.clone(),
             schedules: schedules.clone(),
             status: status.clone(),
         },
         tls_state.is_some(),
-    ));
-    let notices = Arc::new(crate::notice::service::NoticeService::new(
-        cases.clone(),
-        db.clone(),
     ));
     let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The

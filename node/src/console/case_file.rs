@@ -16,6 +16,7 @@ use serde::Deserialize;
 use xinfang_proto::v1 as pb;
 
 use super::Console;
+use super::notices::{self, NoticeRefusal};
 use super::page::{self, Nav};
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
@@ -25,6 +26,7 @@ use crate::case::labels;
 use crate::case::record::Step;
 use crate::error::NodeError;
 use crate::labels::Lang;
+use crate::notice::Issued;
 
 #[derive(Deserialize, Default)]
 pub struct Shown {
@@ -32,6 +34,9 @@ pub struct Shown {
     registered: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    /// The document number of a notice just issued.
+    #[serde(default)]
+    issued: Option<String>,
 }
 
 /// A step's form that was refused: which, with what was typed and why.
@@ -54,8 +59,25 @@ pub async fn page(
         Err(r) => return r.reply(lang, true),
     };
     match file(&c, &s, &case_no).await {
-        Ok((view, offered)) => render(&c, &s, &view, &offered, &shown, None).into_response(),
+        Ok(f) => render(&c, &s, &f, &shown, None, None).into_response(),
         Err(e) => Refused::from(e).reply(lang, true),
+    }
+}
+
+/// The case file again with a refused notice form open, its error beside the field.
+pub async fn refused_notice(
+    c: &Console,
+    s: &Session,
+    case_no: &str,
+    refusal: NoticeRefusal,
+) -> Response {
+    match file(c, s, case_no).await {
+        Ok(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(c, s, &f, &Shown::default(), None, Some(refusal)),
+        )
+            .into_response(),
+        Err(e) => Refused::from(e).reply(s.lang, false),
     }
 }
 
@@ -112,30 +134,38 @@ pub async fn act(
     match file(&c, &s, &case_no).await {
         // A step the page does not offer (a crafted form) has no form to show
         // its refusal beside: the refusal is the page.
-        Ok((_, offered)) if !offered.contains(&refusal.step) => {
+        Ok(f) if !f.offered.contains(&refusal.step) => {
             Refused::BadRequest(refusal.message).reply(lang, false)
         }
-        Ok((view, offered)) => (
+        Ok(f) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&c, &s, &view, &offered, &Shown::default(), Some(refusal)),
+            render(&c, &s, &f, &Shown::default(), Some(refusal), None),
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(lang, false),
     }
 }
 
-/// The case as the service shows it to `s`, and the steps to offer them on it.
-async fn file(
-    c: &Console,
-    s: &Session,
-    case_no: &str,
-) -> Result<(pb::CaseView, Vec<Step>), NodeError> {
+/// What the case file page shows: the case as the service shows it to the
+/// user, the steps to offer them on it, and the notices issued.
+struct File {
+    view: pb::CaseView,
+    offered: Vec<Step>,
+    issued: Vec<Issued>,
+}
+
+async fn file(c: &Console, s: &Session, case_no: &str) -> Result<File, NodeError> {
     let view = c.cases().get(&s.who, case_no, s.lang).await?;
     let offered = c
         .cases()
         .steps_open_to(&s.who, case_no, &steps::OFFERED)
         .await?;
-    Ok((view, offered))
+    let issued = c.notices().issued(&s.who, &view.case_no).await?;
+    Ok(File {
+        view,
+        offered,
+        issued,
+    })
 }
 
 fn facts(lang: Lang, v: &pb::CaseView) -> Markup {
@@ -266,12 +296,13 @@ fn step_form(
 fn render(
     c: &Console,
     s: &Session,
-    v: &pb::CaseView,
-    offered: &[Step],
+    f: &File,
     shown: &Shown,
     refusal: Option<Refusal>,
+    notice_refusal: Option<NoticeRefusal>,
 ) -> Markup {
     let lang = s.lang;
+    let (v, offered) = (&f.view, &f.offered);
     let title = format!("{} {}", w::CASE_FILE.get(lang), v.case_no);
     let done = shown.done.as_deref().and_then(Step::from_kind);
     let body = html! {
@@ -282,6 +313,9 @@ fn render(
                 // Shown by the script; without it the browser's own Print does the same.
                 button type="button" data-print hidden { (w::PRINT.get(lang)) }
             }
+        }
+        @if let Some(doc) = &shown.issued {
+            p.notice role="status" id="issued" { (w::ISSUED.get(lang)) "：" (doc) }
         }
         @if let Some(step) = done {
             p.notice role="status" id="done" { (w::DONE.get(lang)) "：" (labels::step(step).get(lang)) }
@@ -297,6 +331,7 @@ fn render(
             h2 id="history-h" { (w::HISTORY.get(lang)) }
             (timeline(lang, v))
         }
+        (notices::section(s, &v.case_no, &f.issued, notice_refusal.as_ref()))
         section aria-labelledby="actions-h" #actions {
             h2 id="actions-h" { (w::ACTIONS.get(lang)) }
             @if offered.is_empty() {

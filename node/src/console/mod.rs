@@ -22,6 +22,7 @@ mod charts;
 mod filings;
 mod links;
 pub mod listen;
+mod notices;
 mod page;
 mod refused;
 mod register;
@@ -45,6 +46,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::case::service::CaseService;
+use crate::notice::service::NoticeService;
 use crate::report::service::ReportService;
 use crate::schedule::service::ScheduleService;
 use crate::status::NodeStatus;
@@ -58,6 +60,7 @@ pub struct Console(Arc<Inner>);
 /// The services the console calls, the same the gRPC adapters call.
 pub struct Services {
     pub cases: Arc<CaseService>,
+    pub notices: Arc<NoticeService>,
     pub reports: Arc<ReportService>,
     pub schedules: Arc<ScheduleService>,
     pub status: Arc<NodeStatus>,
@@ -87,6 +90,10 @@ impl Console {
         &self.0.services.cases
     }
 
+    fn notices(&self) -> &NoticeService {
+        &self.0.services.notices
+    }
+
     fn reports(&self) -> &ReportService {
         &self.0.services.reports
     }
@@ -111,6 +118,11 @@ pub fn router(console: Console) -> Router {
         .route("/register/id-number", get(register::check_id))
         .route("/case/{case_no}", get(case_file::page))
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
+        .route(
+            "/case/{case_no}/notice",
+            get(notices::download).post(notices::issue),
+        )
+        .route("/case/{case_no}/receipt", get(notices::receipt))
         .route("/admin/audit", get(audit::page))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/users/{name}/roles", post(users::roles))

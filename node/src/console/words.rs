@@ -84,6 +84,11 @@ pub const NO_ACTIONS: Label = Label::new(
 );
 pub const BY: Label = Label::new("经办人", "by");
 pub const REFUSED: Label = Label::new("未办理", "Not done");
+// Printed notices.
+pub const NOTICES: Label = Label::new("文书", "Notices");
+pub const ISSUE_NOTICE: Label = Label::new("出具文书", "Issue a notice");
+pub const NOTICE_KIND: Label = Label::new("文书种类", "Kind of notice");
+pub const ISSUED: Label = Label::new("已出具", "Issued");
 pub const DONE: Label = Label::new("已办理", "Done");
 
 // Fields of the steps' forms.
