@@ -51,10 +51,29 @@ fn days(m: &str) -> (Vec<String>, Vec<String>) {
     )
 }
 
+/// Scrolls the element at `css` into view (for the screenshot a person would
+/// look at).
+async fn show(b: &Browser, css: &str) -> anyhow::Result<()> {
+    b.client
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'});",
+            vec![serde_json::json!(css)],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Clicks the grid's box of `leader` on `day` (found by its label, as a
 /// screen reader names it) unless it already shows `on`.
 async fn tick(b: &Browser, day: &str, leader: &str, on: bool) -> anyhow::Result<()> {
     let f = b.field_in("#grid", &format!("{day} {leader}")).await?;
+    // As a person scrolls the row to the middle of the screen.
+    b.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&f)?],
+        )
+        .await?;
     if f.is_selected().await? != on {
         f.click().await?;
     }
@@ -139,6 +158,7 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
             .await?,
         "the tick is kept"
     );
+    show(&clerk, &format!("[id='row-{off_day}-error']")).await?;
     clerk.screenshot(&shots(), "schedule-grid-refused").await?;
     let nothing = fed
         .schedules(TOWN_A)
@@ -177,6 +197,7 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
         clerk.has("#grid").await? && clerk.text_of("#state").await? == "未报备",
         "the grid is still unsaved"
     );
+    show(&clerk, &format!("tr[data-date='{short_day}']")).await?;
     clerk.screenshot(&shots(), "schedule-grid-live").await?;
     clerk.press("#grid", "保存草稿").await?;
     clerk.text_when("#done", |t| t.contains("已保存")).await?;
