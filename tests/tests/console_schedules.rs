@@ -328,3 +328,77 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
     fed.shutdown().await;
     Ok(())
 }
+
+/// The office's CSV table uploaded into the grid (the CLI's reader, all or
+/// nothing): a file of another kind comes back refused beside the file field,
+/// nothing imported; the Haifeng county's April 2016 table, with its leaders
+/// added to the roster, fills the grid and passes the county's rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offices_table_is_imported_into_the_grid() -> anyhow::Result<()> {
+    let test = "the_offices_table_is_imported_into_the_grid";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let clock = TestClock::at("2016-03-05T09:00:00+08:00")?;
+    let rules = BTreeMap::from([(COUNTY, "haifeng-county")]);
+    let fed =
+        Federation::start_at(Backend::Sqlite, county_and_town(), clock.clock(), rules).await?;
+    fed.add_user(COUNTY, "clerk", &["handler"], PASSWORD)
+        .await?;
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/haifeng-2016-04-schedule.csv")
+        .canonicalize()?;
+    let dir = tempfile::tempdir()?;
+    let wrong = dir.path().join("schedule.txt");
+    std::fs::copy(&fixture, &wrong)?;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let clerk = driver.browser().await?;
+    sign_in(&clerk, &fed, COUNTY, "clerk").await?;
+    clerk
+        .goto(&format!("{}/schedules", console(&fed, COUNTY)))
+        .await?;
+    clerk.text_when("h1", |t| t.contains("2016-04")).await?;
+    assert!(clerk.has("#no-roster").await?, "no roster yet: no grid");
+    clerk.open("details[data-step='import']").await?;
+    clerk
+        .field("安排表文件（CSV 或 XLSX）")
+        .await?
+        .send_keys(&wrong.to_string_lossy())
+        .await?;
+    clerk
+        .press("details[data-step='import']", "导入安排表")
+        .await?;
+    let error = clerk.text_of("#import-file-error").await?;
+    assert!(error.contains("只接受"), "{error}");
+    assert_eq!(clerk.text_of("#state").await?, "未报备", "nothing imported");
+    clerk
+        .field("安排表文件（CSV 或 XLSX）")
+        .await?
+        .send_keys(&fixture.to_string_lossy())
+        .await?;
+    let create = clerk.field("表中领导不在花名册上时加入花名册").await?;
+    if !create.is_selected().await? {
+        create.click().await?;
+    }
+    clerk
+        .press("details[data-step='import']", "导入安排表")
+        .await?;
+    clerk.text_when("#done", |t| t.contains("已导入")).await?;
+    assert_eq!(clerk.text_of("#state").await?, "草稿");
+    let ticked = clerk
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "#grid input[type='checkbox'][name^='on-']:checked",
+        ))
+        .await?;
+    assert_eq!(ticked.len(), 20, "the fixture's twenty entries");
+    assert!(
+        clerk.has("#no-violations").await?,
+        "the county's rules pass"
+    );
+    clerk.screenshot(&shots(), "schedule-imported").await?;
+    clerk.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}
