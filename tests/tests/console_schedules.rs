@@ -3,7 +3,7 @@
 //! rule broken before saving; bad input comes back with the values kept and the
 //! error beside its row; the leader in charge reviews; the principal's approval
 //! is refused without an override reason and accepted with one; the clerk
-//! publishes; the county's filing board shows the town's filing on time and a
+//! publishes and adjusts a day; the county's filing board shows the town's filing on time and a
 //! town that filed nothing as missing, and opens the filed table.
 //!
 //! Screenshots go to `target/console-screenshots/` (as `console.rs` writes them).
@@ -266,6 +266,49 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
     clerk.text_when("#state", |t| t == "已公布").await?;
     assert!(!clerk.has("#grid").await?, "a filed month is not edited");
     clerk.screenshot(&shots(), "schedule-published").await?;
+    // An adjustment before the day: a leader newly on the roster takes a day.
+    fed.schedules(TOWN_A)
+        .await?
+        .put_leader(pb::PutLeaderRequest {
+            unit: TOWN_A.into(),
+            leader: Some(pb::Leader {
+                name: "黄委员".into(),
+                position: "党委委员".into(),
+                portfolio: String::new(),
+                role: "member".into(),
+                active: true,
+            }),
+        })
+        .await?;
+    clerk
+        .goto(&format!("{}/schedules", console(&fed, TOWN_A)))
+        .await?;
+    let adjust = "details[data-step='adjust']";
+    clerk.open(adjust).await?;
+    // Without a reason: refused beside the reason, the choices kept.
+    clerk.set_date(adjust, "调整日期", &working[2]).await?;
+    clerk.pick_in(adjust, "原接访领导", "林书记").await?;
+    clerk.pick_in(adjust, "接替领导", "黄委员").await?;
+    clerk.press(adjust, "调整").await?;
+    let error = clerk.text_of("#adjust-reason-error").await?;
+    assert!(error.starts_with("理由"), "{error}");
+    assert_eq!(
+        clerk
+            .field_in(adjust, "接替领导")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("黄委员")
+    );
+    clerk.type_in(adjust, "理由", "林书记赴市参加会议").await?;
+    clerk.press(adjust, "调整").await?;
+    clerk.text_when("#done", |t| t.contains("已办理")).await?;
+    let adjusted = clerk.text_of("#adjustments").await?;
+    assert!(
+        adjusted.contains(&working[2]) && adjusted.contains("黄委员"),
+        "{adjusted}"
+    );
     clerk.close().await?;
 
     // Past the filing deadline (the 10th): the county's board shows the town's
