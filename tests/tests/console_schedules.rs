@@ -244,6 +244,7 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
     assert!(error.contains("schedule.override_required"), "{error}");
     assert!(error.contains("须填写审定理由"), "{error}");
     assert_eq!(lin.text_of("#state").await?, "已审核", "nothing filed");
+    show(&lin, "#approve-override-error").await?;
     lin.screenshot(&shots(), "schedule-approval-refused")
         .await?;
     let reason = "首日林书记单独接访，陈副书记参加县专题会议";
