@@ -1,7 +1,8 @@
 //! 备案: the filing board, read-only: for a month (next month unless picked),
 //! each unit below this one on time, late, missing or pending with its
 //! schedule, from `ScheduleService::filings` (the call the gRPC adapter makes,
-//! authorized there); statuses named by `schedule::labels`.
+//! authorized there); statuses named by `schedule::labels`. Each unit's name
+//! opens the table it filed (`/schedules?unit=…`, read-only).
 
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
@@ -58,6 +59,7 @@ pub async fn page(
             }
             button type="submit" { (w::SHOW.get(lang)) }
         }
+        p.hint { (w::DRILL_UNIT.get(lang)) }
         @if board.rows.is_empty() {
             p { (w::NONE.get(lang)) }
         } @else {
@@ -73,7 +75,9 @@ pub async fn page(
                     @for r in &board.rows {
                         tr data-unit=(r.unit) data-status=(r.status)
                             class=[(r.status == "late" || r.status == "missing").then_some("overdue")] {
-                            th scope="row" { (r.unit_name) }
+                            th scope="row" {
+                                a href={"/schedules?unit=" (r.unit) "&month=" (board.month)} { (r.unit_name) }
+                            }
                             td { (labels::filing_of_code(&r.status).map_or(r.status.as_str(), |l| l.get(lang))) }
                             td.nowrap { (r.deadline) }
                             td.nowrap { (when(&r.received_at)) }

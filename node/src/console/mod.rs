@@ -13,8 +13,8 @@
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
-//!   [`users`], [`reports`], [`links`], [`filings`]: the pages; [`charts`]: the
-//!   reports' inline SVG.
+//!   [`users`], [`reports`], [`links`], [`filings`], [`schedules`]: the pages;
+//!   [`charts`]: the reports' inline SVG.
 
 mod audit;
 mod case_file;
@@ -28,6 +28,7 @@ mod refused;
 mod register;
 mod reply;
 mod reports;
+mod schedules;
 mod session;
 mod signin;
 mod steps;
@@ -132,6 +133,10 @@ pub fn router(console: Console) -> Router {
         .route("/reports/download", get(reports::download))
         .route("/admin/links", get(links::page))
         .route("/filings", get(filings::page))
+        .route("/schedules", get(schedules::page))
+        .route("/schedules/grid", post(schedules::grid::submit))
+        .route("/schedules/import", post(schedules::import::submit))
+        .route("/schedules/step/{step}", post(schedules::steps::act))
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))

@@ -43,6 +43,7 @@ pub enum Nav {
     Users,
     Reports,
     Filings,
+    Schedules,
     Links,
     Other,
 }
@@ -107,6 +108,7 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                             a href="/reports" aria-current=[current(Nav::Reports)] { (w::REPORTS.get(lang)) }
                         }
                         @if any_allowed(&s.who.roles, Action::ReadSchedules) {
+                            a href="/schedules" aria-current=[current(Nav::Schedules)] { (w::SCHEDULES.get(lang)) }
                             a href="/filings" aria-current=[current(Nav::Filings)] { (w::FILINGS.get(lang)) }
                         }
                         @if any_allowed(&s.who.roles, Action::ReadAudit) {

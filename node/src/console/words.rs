@@ -190,3 +190,86 @@ pub const UNIT: Label = Label::new("单位", "Unit");
 pub const FILING_DEADLINE: Label = Label::new("备案期限", "Due");
 pub const RECEIVED_AT: Label = Label::new("收到时间", "Received");
 pub const VIOLATIONS: Label = Label::new("违反规则数", "Rules broken");
+pub const DRILL_UNIT: Label = Label::new(
+    "点击单位名称，查看其报备的接访安排表。",
+    "Click a unit's name to see the table it filed.",
+);
+
+// Reception schedules.
+pub const SCHEDULES: Label = Label::new("接访安排", "Reception schedules");
+pub const SCHEDULE_STATE: Label = Label::new("状态", "State");
+pub const RULE_SET: Label = Label::new("接访规则", "Rules");
+pub const DATE: Label = Label::new("日期", "Date");
+pub const WEEKDAY: Label = Label::new("星期", "Weekday");
+pub const RECEPTION_LEADER: Label = Label::new("接访领导", "Leader");
+pub const RECEPTION_PLACE: Label = Label::new("接访地点", "Place");
+pub const DEFAULT_PLACE: Label = Label::new("默认接访地点", "Default place");
+pub const DEFAULT_PLACE_HINT: Label = Label::new(
+    "某日的接访地点留空时，按此地点安排。",
+    "Used on days whose place is left empty.",
+);
+pub const RECEPTION_FORM: Label = Label::new("接访方式", "Form");
+pub const TOPIC: Label = Label::new("专题", "Topic");
+pub const NON_WORKING_DAY: Label = Label::new("非工作日接访", "On a non-working day");
+pub const CHECK: Label = Label::new("检查", "Check");
+pub const SAVE_DRAFT: Label = Label::new("保存草稿", "Save the draft");
+pub const NO_ROSTER: Label = Label::new(
+    "本单位的领导花名册为空：先导入安排表（可同时建立花名册），或用命令行添加领导。",
+    "The unit's roster of leaders is empty: import a table (which can create it) or add leaders from the command line.",
+);
+pub const RULES_BROKEN: Label = Label::new("违反接访规则", "Rules broken");
+pub const RULES_PASS: Label = Label::new("未发现违反接访规则之处。", "No rule is broken.");
+pub const UNSAVED_CHECK: Label = Label::new(
+    "按当前表格（尚未保存）检查的结果：",
+    "Checked as the table stands now (not saved yet):",
+);
+pub const TABLE_REFUSED: Label = Label::new(
+    "安排表未保存：请按提示修改标出的行。",
+    "Not saved: correct the rows marked below.",
+);
+pub const SAVED: Label = Label::new("草稿已保存。", "The draft is saved.");
+pub const IMPORT: Label = Label::new("导入安排表", "Import a table");
+pub const IMPORT_FILE: Label = Label::new("安排表文件（CSV 或 XLSX）", "Table file (CSV or XLSX)");
+pub const CREATE_ROSTER: Label = Label::new(
+    "表中领导不在花名册上时加入花名册",
+    "Add leaders the roster lacks",
+);
+pub const IMPORTED: Label = Label::new("已导入。", "Imported.");
+pub const REVIEW: Label = Label::new("审核", "Review");
+pub const APPROVE: Label = Label::new("审定并报备", "Approve and file");
+pub const OVERRIDE_REASON: Label = Label::new("审定理由", "Override reason");
+pub const OVERRIDE_HINT: Label = Label::new(
+    "安排违反接访规则时必填：说明为何仍予审定。",
+    "Required when the schedule breaks a rule: why it is approved anyway.",
+);
+pub const PUBLISH: Label = Label::new("公布", "Publish");
+pub const ADJUST: Label = Label::new("调整", "Adjust");
+pub const ADJUST_DATE: Label = Label::new("调整日期", "Date");
+pub const FROM_LEADER: Label = Label::new("原接访领导", "Leader replaced");
+pub const TO_LEADER: Label = Label::new("接替领导", "Leader taking the day");
+pub const SWAP_DATE: Label = Label::new("对调日期", "Swap with date");
+pub const ADJUST_HINT: Label = Label::new(
+    "填写接替领导即替换；填写对调日期即与该日的领导对调。",
+    "Name the leader taking the day to replace, or a date to swap with.",
+);
+pub const ATTENDANCE: Label = Label::new("到岗登记", "Attendance");
+pub const ATTENDANCE_DATE: Label = Label::new("接访日期", "Date");
+pub const ATTENDED: Label = Label::new("到岗情况", "Attendance");
+pub const HELD: Label = Label::new("到岗", "held");
+pub const MISSED: Label = Label::new("缺岗", "missed");
+pub const VISITORS: Label = Label::new("接待人数", "Visitors");
+pub const ABSENCE_REASON: Label = Label::new("缺岗原因", "Reason for absence");
+pub const ADJUSTMENTS: Label = Label::new("调整记录", "Adjustments");
+pub const ATTENDANCE_RECORDS: Label = Label::new("到岗记录", "Attendance");
+pub const STEP_DONE: Label = Label::new("已办理", "Done");
+pub const REVIEWED_BY: Label = Label::new("审核", "Reviewed");
+pub const APPROVED_ON: Label = Label::new("审定", "Approved");
+pub const PUBLISHED_AT: Label = Label::new("公布时间", "Published");
+pub const FILING_STATUS: Label = Label::new("报备情况", "Filing");
+pub const NOTHING_FILED: Label = Label::new(
+    "该单位本月尚未报备接访安排。",
+    "The unit has filed nothing for this month.",
+);
+pub const SCHEDULE_OF: Label = Label::new("接访安排表", "Reception schedule");
+pub const BACK_TO_FILINGS: Label = Label::new("返回备案", "Back to the filings");
+pub const ENTRIES: Label = Label::new("安排", "Entries");

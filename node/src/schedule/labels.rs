@@ -1,5 +1,5 @@
-//! The labels of a schedule's codes, Chinese and English: workflow states and
-//! filing statuses. The one table the schedule views carry and every front shows.
+//! The labels of a schedule's codes, Chinese and English: workflow states,
+//! filing statuses and the workflow's refusals. The one table the schedule views carry and every front shows.
 //!
 //! Pure: no IO.
 
@@ -48,6 +48,65 @@ pub fn filing_of_code(code: &str) -> Option<Label> {
         .map(filing)
 }
 
+/// The schedule workflow's refusals by rule code, for people: what a front
+/// shows beside the field a refused step concerns (the service's message,
+/// in English, carries the details).
+pub const RULES: [(&str, Label); 9] = [
+    (
+        "schedule.override_required",
+        Label::new(
+            "安排违反接访规则，须填写审定理由方可审定报备",
+            "the schedule breaks the unit's rules: approval needs an override reason",
+        ),
+    ),
+    (
+        "schedule.review_first",
+        Label::new(
+            "须先经分管领导审核，方可审定",
+            "the leader in charge must review it before approval",
+        ),
+    ),
+    (
+        "schedule.approved",
+        Label::new(
+            "本月安排已审定报备，只能调整",
+            "the month is approved and filed: adjust it instead",
+        ),
+    ),
+    (
+        "schedule.not_approved",
+        Label::new("本月安排尚未审定", "the month is not approved yet"),
+    ),
+    (
+        "schedule.empty",
+        Label::new("草稿中没有任何安排", "the draft has no entries"),
+    ),
+    (
+        "schedule.approver_role",
+        Label::new("审定须由主要领导作出", "approval is the principal leader's"),
+    ),
+    (
+        "schedule.reviewer_role",
+        Label::new("审核须由分管领导作出", "review is the leader in charge's"),
+    ),
+    (
+        "adjust.before_the_day",
+        Label::new(
+            "调整须在接访日之前登记；当日未接访请登记为缺岗",
+            "adjustments are recorded before the day; an absence is recorded as attendance",
+        ),
+    ),
+    (
+        "attendance.not_yet",
+        Label::new("接访日尚未到，不能登记到岗情况", "the day has not come yet"),
+    ),
+];
+
+/// The label of a workflow refusal's rule code.
+pub fn rule_of_code(code: &str) -> Option<Label> {
+    RULES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +118,13 @@ mod tests {
         }
         for f in FILING_STATUSES {
             assert_eq!(filing_of_code(f.code()), Some(filing(f)));
+        }
+        for r in [
+            crate::schedule::workflow::Refused::AlreadyApproved,
+            crate::schedule::workflow::Refused::ReviewFirst,
+            crate::schedule::workflow::Refused::NotApproved,
+        ] {
+            assert!(rule_of_code(r.rule()).is_some(), "{}", r.rule());
         }
     }
 }

@@ -17,6 +17,15 @@ use crate::schedule::model::{Entry, Leader, LeaderRole, Month};
 use crate::schedule::table::{self, TableFormat};
 use crate::schedule::workflow::{self, Refused, State, Step};
 
+/// Why one entry cannot stand: its field and the rule, for people (Chinese)
+/// and in English.
+#[derive(Debug, Clone)]
+pub struct EntryProblem {
+    pub field: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
 /// A draft as the node's table keeps it.
 #[derive(Debug, Clone)]
 pub(super) struct Draft {
@@ -119,44 +128,60 @@ impl ScheduleService {
     }
 
     /// Checks one entry against the month, the roster, the calendar and the
-    /// taxonomy; each failure is (field, rule).
+    /// taxonomy; each failure names its field and the rule, in both languages.
     pub(super) fn entry_problems(
         &self,
         e: &Entry,
         month: Month,
         roster: &[Leader],
-    ) -> Vec<(&'static str, String)> {
+    ) -> Vec<EntryProblem> {
         let mut out = Vec::new();
+        let mut push = |field, zh: String, en: String| out.push(EntryProblem { field, zh, en });
         if !month.contains(e.date) {
-            out.push(("date", format!("date {} is outside {month}", e.date)));
-        } else if !self.rules.calendar.is_working_day(e.date) && !e.non_working_day_override {
-            out.push((
+            push(
                 "date",
+                format!("{} 不在 {month} 内", e.date),
+                format!("date {} is outside {month}", e.date),
+            );
+        } else if !self.rules.calendar.is_working_day(e.date) && !e.non_working_day_override {
+            push(
+                "date",
+                format!("{} 不是工作日：非工作日接访须注明（非工作日接访）", e.date),
                 format!(
                     "{} is not a working day; schedule it only with the non-working-day override",
                     e.date
                 ),
-            ));
+            );
         }
         match roster.iter().find(|l| l.name == e.leader) {
-            None => out.push((
+            None => push(
                 "leader",
+                format!("{} 不在领导花名册上", e.leader),
                 format!(
                     "unknown leader {:?}: not on the roster (add with `xinfang roster add`, or import with --create-roster)",
                     e.leader
                 ),
-            )),
-            Some(l) if !l.active => out.push(("leader", format!("leader {} is no longer active on the roster", e.leader))),
+            ),
+            Some(l) if !l.active => push(
+                "leader",
+                format!("{} 已不在岗（花名册中已停用）", e.leader),
+                format!("leader {} is no longer active on the roster", e.leader),
+            ),
             Some(_) => {}
         }
         if let Err(err) = self.rules.taxonomy.reception_form(&e.form) {
-            out.push(("form", err.to_string()));
+            push(
+                "form",
+                format!("接访方式不在分类表中：{err}"),
+                err.to_string(),
+            );
         }
         if e.form == "thematic" && e.topic.as_deref().is_none_or(str::is_empty) {
-            out.push((
+            push(
                 "topic",
+                "专题接访须写明专题".into(),
                 "a thematic reception (专题接访) needs its topic".into(),
-            ));
+            );
         }
         for (field, v, max) in [
             ("leader", Some(&e.leader), MAX_NAME_CHARS),
@@ -166,10 +191,52 @@ impl ScheduleService {
             ("note", e.note.as_ref(), MAX_TEXT_CHARS),
         ] {
             if v.is_some_and(|v| v.chars().count() > max) {
-                out.push((field, format!("at most {max} characters")));
+                push(
+                    field,
+                    format!("最多 {max} 个字"),
+                    format!("at most {max} characters"),
+                );
             }
         }
         out
+    }
+
+    /// An entry as a front sends it, completed as the office means it: the
+    /// position from the roster when left out, the form by code or name
+    /// (定点接访 or `fixed`; fixed when left out).
+    pub(super) fn entry_of(
+        &self,
+        e: &pb::ScheduleEntry,
+        roster: &[Leader],
+    ) -> Result<Entry, NodeError> {
+        let leader = e.leader.trim().to_owned();
+        let position = match opt(&e.position) {
+            Some(p) => p,
+            None => roster
+                .iter()
+                .find(|l| l.name == leader)
+                .map(|l| l.position.clone())
+                .unwrap_or_default(),
+        };
+        let form = opt(&e.form).unwrap_or_else(|| "fixed".into());
+        let form = self
+            .rules
+            .taxonomy
+            .reception_form
+            .iter()
+            .find(|f| f.code == form || f.name == form)
+            .map(|f| f.code.clone())
+            .unwrap_or(form);
+        Ok(Entry {
+            date: parse_date("entry.date", &e.date)?,
+            leader,
+            position,
+            place: e.place.trim().to_owned(),
+            form,
+            topic: opt(&e.topic),
+            note: opt(&e.note),
+            non_working_day_override: e.non_working_day,
+        })
     }
 
     pub async fn draft(
@@ -255,8 +322,8 @@ impl ScheduleService {
             {
                 e.position = l.position.clone();
             }
-            for (field, rule) in self.entry_problems(&e, month, &roster) {
-                problems.push(format!("row {}, {field}: {rule}", r.row));
+            for p in self.entry_problems(&e, month, &roster) {
+                problems.push(format!("row {}, {}: {}", r.row, p.field, p.en));
             }
             if !seen.insert((e.date, e.leader.clone())) {
                 problems.push(format!(
@@ -293,41 +360,14 @@ impl ScheduleService {
             .entry
             .ok_or_else(|| NodeError::invalid("entry", "required"))?;
         let roster = self.roster(&unit).await?;
-        let leader = e.leader.trim().to_owned();
-        let position = match opt(&e.position) {
-            Some(p) => p,
-            None => roster
-                .iter()
-                .find(|l| l.name == leader)
-                .map(|l| l.position.clone())
-                .unwrap_or_default(),
-        };
-        let form = opt(&e.form).unwrap_or_else(|| "fixed".into());
-        let form = self
-            .rules
-            .taxonomy
-            .reception_form
-            .iter()
-            .find(|f| f.code == form || f.name == form)
-            .map(|f| f.code.clone())
-            .unwrap_or(form);
-        let entry = Entry {
-            date: parse_date("entry.date", &e.date)?,
-            leader,
-            position,
-            place: e.place.trim().to_owned(),
-            form,
-            topic: opt(&e.topic),
-            note: opt(&e.note),
-            non_working_day_override: e.non_working_day,
-        };
-        if let Some((field, rule)) = self
+        let entry = self.entry_of(&e, &roster)?;
+        if let Some(p) = self
             .entry_problems(&entry, month, &roster)
             .into_iter()
             .next()
         {
             return Err(NodeError::Invalid {
-                field: match field {
+                field: match p.field {
                     "date" => "entry.date",
                     "leader" => "entry.leader",
                     "form" => "entry.form",
@@ -336,7 +376,7 @@ impl ScheduleService {
                     "note" => "entry.note",
                     _ => "entry",
                 },
-                rule,
+                rule: p.en,
             });
         }
         let _g = self.drafts.lock().await;

@@ -5,7 +5,8 @@
 //! (the workflow's states and steps in [`super::workflow`]).
 //!
 //! One job a file: [`roster`], [`drafts`] (drafts and their edits), [`evaluation`]
-//! (quota rules against what the node holds), [`approval`] (review and approval,
+//! (quota rules against what the node holds), [`grid`] (a month's table tried or
+//! saved whole, as the console's grid sends it), [`approval`] (review and approval,
 //! which files), [`records`] (publication, adjustments, attendance on the filed
 //! schedule), [`views`] (the schedule as answered), [`export`], [`board`] (the
 //! filing board and reception statistics) and [`quarterly`] (the register).
@@ -15,6 +16,7 @@ mod board;
 mod drafts;
 mod evaluation;
 mod export;
+mod grid;
 mod quarterly;
 mod records;
 mod roster;
@@ -37,6 +39,8 @@ use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;
 
+pub use drafts::EntryProblem;
+pub use grid::{DraftTable, TableProblem, Trial};
 pub use views::violation_pb;
 
 const MAX_NAME_CHARS: usize = 50;
