@@ -32,6 +32,10 @@ pub struct Shown {
     registered: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    /// The query code just issued: shown in the registration's own answer only,
+    /// never read from an address.
+    #[serde(skip)]
+    query_code: Option<String>,
 }
 
 /// A step's form that was refused: which, with what was typed and why.
@@ -56,6 +60,20 @@ pub async fn page(
     match file(&c, &s, &case_no).await {
         Ok((view, offered)) => render(&c, &s, &view, &offered, &shown, None).into_response(),
         Err(e) => Refused::from(e).reply(lang, true),
+    }
+}
+
+/// The answer to a registration: the new case file with the petitioner's
+/// query code, shown this once (the node keeps only its hash).
+pub async fn registered(c: &Console, s: &Session, case_no: &str, query_code: String) -> Response {
+    let shown = Shown {
+        registered: Some("1".into()),
+        done: None,
+        query_code: Some(query_code),
+    };
+    match file(c, s, case_no).await {
+        Ok((view, offered)) => render(c, s, &view, &offered, &shown, None).into_response(),
+        Err(e) => Refused::from(e).reply(s.lang, true),
     }
 }
 
@@ -276,6 +294,12 @@ fn render(
                 (w::REGISTERED.get(lang)) " " (v.case_no) " "
                 // Shown by the script; without it the browser's own Print does the same.
                 button type="button" data-print hidden { (w::PRINT.get(lang)) }
+            }
+        }
+        @if let Some(code) = &shown.query_code {
+            p.notice role="status" id="query-code" {
+                (w::QUERY_CODE.get(lang)) " " strong #query-code-value { (code) }
+                " " (w::QUERY_CODE_ONCE.get(lang))
             }
         }
         @if let Some(step) = done {

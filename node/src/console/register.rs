@@ -4,7 +4,6 @@
 
 use axum::Form;
 use axum::extract::{Extension, State};
-use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -114,11 +113,9 @@ pub async fn submit(
         head_count,
     };
     match c.cases().register(&s.who, req, lang).await {
-        Ok(view) => (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/case/{}?registered=1", view.case_no))],
-        )
-            .into_response(),
+        // The case file itself, not a redirect: the query code is shown in this
+        // answer only, never in an address.
+        Ok(view) => super::case_file::registered(&c, &s, &view.case_no, view.query_code).await,
         Err(NodeError::Invalid { field, rule }) => {
             let p = Problem {
                 field: Some(field.to_owned()),
