@@ -337,6 +337,9 @@ async fn rate(
     .await
 }
 
+/// Form fields a request sends, if any.
+type Form<'a> = Option<&'a [(&'a str, &'a str)]>;
+
 /// A code of the right form that is nobody's (fixed, so a failure is repeatable).
 const NOBODYS_CODE: &str = "ZZZZ-ZZZZ-ZZZZ-ZZZ0";
 
@@ -695,27 +698,27 @@ async fn the_public_listener_refuses_staff_routes_and_every_other_write() -> any
         ("authorization", bearer.as_str()),
     ];
     let reply = [("kind", "reply"), ("opinion", "support"), ("text", "伪造")];
-    let attempts: Vec<(&str, String, Option<&[(&str, &str)]>)> = vec![
+    let attempts: Vec<(&str, String, Form<'_>)> = vec![
         ("GET", "/work".into(), None),
         ("GET", "/login".into(), None),
         (
             "POST",
             "/login".into(),
-            Some(&[("user", TESTER), ("password", TESTER_PASSWORD)]),
+            Some(&[("user", TESTER), ("password", TESTER_PASSWORD)][..]),
         ),
         ("GET", "/register".into(), None),
         (
             "POST",
             "/register".into(),
-            Some(&[("petitioner", "伪造"), ("content", "伪造")]),
+            Some(&[("petitioner", "伪造"), ("content", "伪造")][..]),
         ),
         ("GET", format!("/case/{no}"), None),
-        ("POST", format!("/case/{no}/step/reply"), Some(&reply)),
+        ("POST", format!("/case/{no}/step/reply"), Some(&reply[..])),
         ("GET", "/admin/audit".into(), None),
         ("GET", "/admin/users".into(), None),
         ("GET", "/reports".into(), None),
         ("GET", "/metrics".into(), None),
-        ("POST", "/xinfang.v1.Node/Act".into(), Some(&reply)),
+        ("POST", "/xinfang.v1.Node/Act".into(), Some(&reply[..])),
         ("POST", "/xinfang.v1.Node/RegisterCase".into(), None),
         ("GET", "/progress".into(), None),
         ("PUT", "/rate".into(), None),
@@ -756,6 +759,82 @@ async fn the_public_listener_refuses_staff_routes_and_every_other_write() -> any
         .context("CSP")?
         .to_str()?;
     assert!(csp.contains("form-action 'self'") && csp.contains("default-src 'none'"));
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// A petitioner in a real browser: types the case number and the code (in
+/// lower case) on the county's page, reads status, handling unit and reply,
+/// picks 满意 and submits; the rating reaches the town that handles the case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_petitioner_follows_and_rates_the_case_in_a_browser() -> anyhow::Result<()> {
+    use xinfang_tests::webdriver::{Driver, driver_or_skip};
+    let test = "a_petitioner_follows_and_rates_the_case_in_a_browser";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let case = fed.register(TOWN_A, "钱二", "自来水管破裂").await?;
+    let no = case.case_no.clone();
+    fed.act(
+        TOWN_A,
+        &no,
+        serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+    )
+    .await?;
+    fed.act(
+        TOWN_A,
+        &no,
+        serde_json::json!({"kind": "reply", "opinion": "support", "text": "已抢修，恢复供水"}),
+    )
+    .await?;
+    wait_for("the reply at the county", PATIENCE, || async {
+        Ok(fed
+            .case_at(COUNTY, &no)
+            .await?
+            .filter(|c| c.status == "replied"))
+    })
+    .await?;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let b = driver.browser().await?;
+    b.goto(&format!("http://{}/", fed.public_addr(COUNTY)))
+        .await?;
+    b.type_into("信访事项编号", &no).await?;
+    b.type_into("查询码", &case.query_code.to_lowercase())
+        .await?;
+    b.press("form[action='/progress']", "查询").await?;
+    assert_eq!(b.text_of("#case-no").await?, no);
+    assert_eq!(b.text_of("#status").await?, "已答复");
+    assert_eq!(b.text_of("#handling-unit").await?, "海城镇");
+    assert_eq!(b.text_of("#petitioner").await?, "钱*");
+    assert!(b.text_of("#reply").await?.contains("恢复供水"));
+    let shots = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("public-page-screenshots");
+    b.screenshot(&shots, "progress").await?;
+    b.client
+        .find(fantoccini::Locator::XPath(
+            "//section[@id='rating']//label[normalize-space(.)='满意']/input",
+        ))
+        .await?
+        .click()
+        .await?;
+    b.press("#rating", "提交评价").await?;
+    let thanks = b
+        .text_when("p.message", |t| t.contains("评价已提交"))
+        .await?;
+    assert!(thanks.contains("谢谢"), "{thanks}");
+    assert!(b.text_of("#rating").await?.contains("已评价：满意"));
+    b.screenshot(&shots, "rated").await?;
+    let rated = wait_for("the rating at the town", PATIENCE, || async {
+        let r = records_of(&fed, TOWN_A, &no, "rating").await?;
+        Ok((!r.is_empty()).then_some(r))
+    })
+    .await?;
+    assert_eq!(rated[0].by, "信访人");
+    b.close().await?;
+    drop(driver);
     fed.shutdown().await;
     Ok(())
 }
