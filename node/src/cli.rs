@@ -73,6 +73,13 @@ pub struct RunArgs {
     /// Default: no console.
     #[arg(long, value_name = "ADDR", value_parser = parse_metrics_listen)]
     pub console: Option<SocketAddr>,
+    /// Serve the public progress page (信访事项查询: a petitioner's case number
+    /// and query code open the case's progress; the rating) on ADDR, apart from
+    /// the console and the API. A bare port means 127.0.0.1:PORT. On loopback in
+    /// plain HTTP (behind the office's web front); beyond it only with TLS, with
+    /// the node's certificate. Default: no public page.
+    #[arg(long, value_name = "ADDR", value_parser = parse_metrics_listen)]
+    pub public: Option<SocketAddr>,
     /// How long a login token lives, in hours
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub token_hours: u64,
@@ -255,6 +262,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         token_ttl: std::time::Duration::from_secs(args.token_hours * 3600),
         pii_clear_roles: clear_roles(&args.pii_clear_roles)?,
         console: args.console.map(server::ConsoleListen::Addr),
+        public: args.public.map(server::ConsoleListen::Addr),
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -270,6 +278,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(c) = node.console_addr {
         let scheme = if node.tls.is_some() { "https" } else { "http" };
         println!("xinfang-node {unit} console at {scheme}://{c}/");
+    }
+    if let Some(p) = node.public_addr {
+        let scheme = if p.ip().is_loopback() {
+            "http"
+        } else {
+            "https"
+        };
+        println!("xinfang-node {unit} public progress page at {scheme}://{p}/");
     }
     let reloader = node.tls.clone().map(|t| tokio::spawn(reload_on_hangup(t)));
     wait_for_signal().await;

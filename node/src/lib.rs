@@ -25,6 +25,8 @@
 //! - [`server`]: start/stop a node (storage, hub, gRPC server, uplink).
 //! - [`metrics`]: the Prometheus endpoint (`/metrics`) and the gRPC latency layer.
 //! - [`console`]: the staff console in the browser (HTTP pages over the same services).
+//! - [`public`]: the public progress page for petitioners (case number and query
+//!   code; the rating), on a listener of its own.
 //! - [`cli`]: `xinfang-node run`.
 //! - [`report`]: bureau reports: case facts, rates, rollups.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
@@ -48,6 +50,7 @@ pub mod metrics;
 pub mod notice;
 pub mod pii;
 pub mod projection;
+pub mod public;
 pub mod recovery;
 pub mod remote;
 pub mod report;

@@ -173,6 +173,10 @@ fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
     if let Some(c) = text(d, "content")? {
         bounded("content", &c, MAX_CONTENT_CHARS)?;
     }
+    // A salt and a hash in hex and a date: far below this.
+    if let Some(code) = text(d, case::QUERY_CODE_KEY)? {
+        bounded(case::QUERY_CODE_KEY, &code, 1_000)?;
+    }
     if let Some(json) = text(d, case::DETAILS_KEY)? {
         if json.len() > MAX_DETAILS_BYTES {
             return Err(format!(

@@ -77,6 +77,17 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(
+        "the public progress page would listen on {addr}, beyond this machine, without TLS: \
+         serve the node with TLS (drop --insecure) or listen on a loopback address behind \
+         the office's web front"
+    )]
+    PublicExposed { addr: SocketAddr },
+    #[error("public progress page on {addr}: {source}")]
+    Public {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("personal data: {0}")]
     Pii(String),
     #[error("node API on {addr}: {source}")]
@@ -157,6 +168,10 @@ pub struct NodeConfig {
     /// Where the staff console listens (None: no console). Beyond loopback only
     /// with TLS, as the API.
     pub console: Option<ConsoleListen>,
+    /// Where the public progress page listens (None, the default: no page). On
+    /// loopback in plain HTTP (the office's web front before it); beyond
+    /// loopback only with TLS, served with the node's certificate.
+    pub public: Option<ConsoleListen>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -202,6 +217,8 @@ pub struct NodeHandle {
     pub metrics_addr: Option<SocketAddr>,
     /// The staff console's listener (None: started without a console).
     pub console_addr: Option<SocketAddr>,
+    /// The public progress page's listener (None: no page).
+    pub public_addr: Option<SocketAddr>,
     pub hub: Hub,
     /// The TLS material in use (None: `--insecure`).
     pub tls: Option<Arc<TlsState>>,
@@ -276,6 +293,35 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             }
             Some(l)
         }
+    };
+    let public_listener = match cfg.public.take() {
+        None => None,
+        Some(ConsoleListen::Addr(addr)) => {
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::PublicExposed { addr });
+            }
+            Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Public { addr, source })?,
+            )
+        }
+        Some(ConsoleListen::Listener(l)) => {
+            let addr = l
+                .local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?;
+            if !api_exposure_ok(&addr, tls) {
+                return Err(StartError::PublicExposed { addr });
+            }
+            Some(l)
+        }
+    };
+    let public_addr = match &public_listener {
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| StartError::Server(e.to_string()))?,
+        ),
+        None => None,
     };
     let console_addr = match &console_listener {
         Some(l) => Some(
@@ -481,6 +527,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         },
         tls_state.is_some(),
     ));
+    let public_app = crate::public::router(cases.clone());
     let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.
@@ -566,6 +613,19 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             }
         }));
     }
+    if let Some(listener) = public_listener {
+        let stop = shutdown_rx.clone();
+        // Plain HTTP on loopback (a web front before it); TLS beyond it.
+        let tls = match public_addr {
+            Some(a) if a.ip().is_loopback() => None,
+            _ => tls_state.clone(),
+        };
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::console::serve(listener, tls, public_app, stop).await {
+                tracing::error!(error = %e, "public progress page stopped");
+            }
+        }));
+    }
     if let Some(state) = &tls_state {
         xinfang_hub::net::report_tls_refusals(state, &hub);
         tasks.push(tokio::spawn(state.clone().watch(shutdown_rx.clone())));
@@ -609,6 +669,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         api_addr,
         metrics_addr,
         console_addr,
+        public_addr,
         hub,
         tls: tls_state,
         shutdown: shutdown_tx,

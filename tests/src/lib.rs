@@ -431,6 +431,11 @@ impl Federation {
             token_ttl: self.token_ttl,
             pii_clear_roles: self.pii_clear_roles.clone(),
             console: Some(server::ConsoleListen::Listener(console)),
+            // Each node's public progress page, plain HTTP on loopback.
+            public: Some(server::ConsoleListen::Addr(SocketAddr::from((
+                [127, 0, 0, 1],
+                0,
+            )))),
         };
         let handle = server::start(cfg, listener).await?;
         self.nodes.insert(unit.to_owned(), handle);
@@ -533,6 +538,14 @@ impl Federation {
     /// `unit`'s node API listener.
     pub fn api_addr(&self, unit: &str) -> SocketAddr {
         self.api_addrs[unit]
+    }
+
+    /// `unit`'s public progress page (plain HTTP on loopback; a new port at each
+    /// start of the node).
+    pub fn public_addr(&self, unit: &str) -> SocketAddr {
+        self.nodes[unit]
+            .public_addr
+            .unwrap_or_else(|| panic!("{unit} runs without a public page"))
     }
 
     /// `unit`'s staff console (HTTPS with the node's certificate).
@@ -879,6 +892,70 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, Stri
             .to_owned();
         let body = response.into_body().collect().await?.to_bytes();
         anyhow::Ok((status, content_type, String::from_utf8(body.to_vec())?))
+    };
+    let out = tokio::time::timeout(PATIENCE, answer)
+        .await
+        .context("no answer in time")?;
+    driver.abort();
+    out
+}
+
+/// What an HTTP request answered: the status, the headers and the body as text.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: String,
+}
+
+/// One HTTP/1.1 request to a loopback listener (hyper's client): `method` on
+/// `path`, with `form` sent URL-encoded as a browser's form is, and `headers`
+/// added (a cookie, say). Loopback only, like [`http_get`].
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<HttpAnswer> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    if !addr.ip().is_loopback() {
+        bail!("http_request is for loopback addresses, not {addr}");
+    }
+    let stream = tokio::time::timeout(PATIENCE, tokio::net::TcpStream::connect(addr))
+        .await
+        .context("connect timed out")??;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    let driver = tokio::spawn(conn);
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header(hyper::header::HOST, addr.to_string());
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let body = match form {
+        Some(fields) => {
+            request = request.header(
+                hyper::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            );
+            Bytes::from(serde_urlencoded::to_string(fields)?)
+        }
+        None => Bytes::new(),
+    };
+    let request = request.body(Full::new(body))?;
+    let answer = async {
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await?.to_bytes();
+        anyhow::Ok(HttpAnswer {
+            status,
+            headers,
+            body: String::from_utf8(body.to_vec())?,
+        })
     };
     let out = tokio::time::timeout(PATIENCE, answer)
         .await

@@ -108,7 +108,16 @@ async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_on
     assert!(case_no.starts_with(COMM_A), "{case_no}");
     assert!(clerk.text_of("#registered").await?.contains(&case_no));
     assert_eq!(clerk.text_of("#petitioner").await?, "张三");
+    // The petitioner's query code, in this answer only.
+    let code = clerk.text_of("#query-code-value").await?;
+    assert_eq!(code.len(), 19, "{code}");
     clerk.screenshot(&shots(), "case-registered").await?;
+    clerk
+        .goto(&format!("{}/case/{case_no}", console(&fed, COMM_A)))
+        .await?;
+    assert_eq!(clerk.text_of("#case-no").await?, case_no);
+    assert!(!clerk.has("#query-code").await?, "the code is shown once");
+    assert!(!clerk.page_text().await?.contains(&code));
     // Nothing half-written: the refused attempts left no case behind.
     assert_eq!(fed.list(COMM_A).await?, vec![case_no.clone()]);
     clerk.close().await?;
@@ -460,6 +469,7 @@ fn plaintext_node(
         token_ttl: std::time::Duration::from_secs(3600),
         pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         console: Some(xinfang_node::server::ConsoleListen::Addr(console)),
+        public: None,
         api_limits: Default::default(),
     })
 }

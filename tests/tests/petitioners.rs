@@ -1,6 +1,10 @@
 //! Personal data stays at the registering unit; the same petitioner is still
 //! recognised across nodes (repeat and skip-level petitions) through a keyed hash.
+//! What the petitioner is given: a query code at registration, and with it the
+//! public progress page (信访事项查询) at any node above, the rating through it,
+//! and nothing else on that listener (the page in a browser: `public_page.rs`).
 
+use anyhow::Context;
 use xinfang_proto::v1 as pb;
 use xinfang_tests::*;
 
@@ -53,6 +57,14 @@ async fn same_petitioner_is_matched_across_nodes_without_the_number_leaving_in_c
     assert_eq!(at_county.id_number, "");
     assert_eq!(at_county.phone, "");
     assert_eq!(at_county.id_masked, first.id_masked);
+    // The city gets it after the county: wait for it too before reading its store.
+    wait_for("case at the city", PATIENCE, || async {
+        Ok(fed
+            .case_at(CITY, &first.case_no)
+            .await?
+            .filter(|c| c.status == "accepted"))
+    })
+    .await?;
     for u in [COMM_A, TOWN_A, COUNTY, CITY] {
         let store = fed.hub(u).store().clone();
         let rows = store.get(std::slice::from_ref(&first.doc_id)).await?;
@@ -283,4 +295,478 @@ async fn bad_registrations_name_the_field_and_write_nothing(backend: Backend) ->
     fed.shutdown().await;
     Ok(())
 }
+}
+
+// ---------------------------------------------------------------------------
+// The query code and the public progress page (信访事项查询).
+// ---------------------------------------------------------------------------
+
+/// The message a look-up page shows above its form (the neutral one, a wait, a
+/// refusal), or "" when it shows none.
+fn alert(body: &str) -> String {
+    body.split_once("role=\"alert\">")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(m, _)| m.to_owned())
+        .unwrap_or_default()
+}
+
+/// The petitioner looks the case up on `unit`'s public page.
+async fn look_up(
+    fed: &Federation,
+    unit: &str,
+    case_no: &str,
+    code: &str,
+) -> anyhow::Result<HttpAnswer> {
+    http_request(
+        fed.public_addr(unit),
+        "POST",
+        "/progress",
+        Some(&[("case_no", case_no), ("code", code)]),
+        &[],
+    )
+    .await
+}
+
+/// The petitioner rates the reply on `unit`'s public page.
+async fn rate(
+    fed: &Federation,
+    unit: &str,
+    case_no: &str,
+    code: &str,
+    rating: &str,
+) -> anyhow::Result<HttpAnswer> {
+    http_request(
+        fed.public_addr(unit),
+        "POST",
+        "/rate",
+        Some(&[("case_no", case_no), ("code", code), ("rating", rating)]),
+        &[],
+    )
+    .await
+}
+
+/// Form fields a request sends, if any.
+type Form<'a> = Option<&'a [(&'a str, &'a str)]>;
+
+/// A code of the right form that is nobody's (fixed, so a failure is repeatable).
+const NOBODYS_CODE: &str = "ZZZZ-ZZZZ-ZZZZ-ZZZ0";
+
+/// The audit log's actions at `unit` on `target`, read as the operator.
+async fn audited(fed: &Federation, unit: &str, target: &str) -> anyhow::Result<Vec<String>> {
+    use xinfang_proto::v1::accounts_client::AccountsClient;
+    Ok(AccountsClient::new(fed.operator_channel(unit).await?)
+        .audit(pb::AuditRequest {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .entries
+        .into_iter()
+        .filter(|e| e.target == target)
+        .map(|e| e.action)
+        .collect())
+}
+
+/// Registration hands out a query code once; the city (two tiers up) opens the
+/// case with it after replication, showing a masked name and no other personal
+/// data; a wrong code, another case's code, a number no case has and, once
+/// reissued, the old code all get the same neutral message. The code is never
+/// in any replica in clear; issue and reissue are audited; only the
+/// registering unit reissues.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_code_opens_its_case_at_the_city_and_nothing_else_does() -> anyhow::Result<()> {
+    let fed = Federation::start(Backend::Sqlite, haifeng()).await?;
+    let id = id_number("44152119800101123");
+    let mut town = fed.client(TOWN_A).await?;
+    let first = town
+        .register_case(petition(TOWN_A, &id))
+        .await?
+        .into_inner();
+    let code = first.query_code.clone();
+    assert_eq!(code.len(), 19, "four groups of four: {code}");
+    let other = town
+        .register_case(pb::RegisterCaseRequest {
+            petitioner: "周八".into(),
+            ..petition(TOWN_A, "")
+        })
+        .await?
+        .into_inner();
+    assert_ne!(other.query_code, code);
+    // Reading the case never shows the code again.
+    let read = fed
+        .case_at(TOWN_A, &first.case_no)
+        .await?
+        .context("the case")?;
+    assert_eq!(read.query_code, "");
+
+    let at_city = wait_for("both cases at the city", PATIENCE, || async {
+        let a = fed.case_at(CITY, &first.case_no).await?;
+        let b = fed.case_at(CITY, &other.case_no).await?;
+        Ok(a.zip(b))
+    })
+    .await?;
+    assert_eq!(at_city.0.query_code, "");
+    for u in [TOWN_A, COUNTY, CITY] {
+        let rows = fed
+            .hub(u)
+            .store()
+            .get(std::slice::from_ref(&first.doc_id))
+            .await?;
+        for r in rows {
+            let doc = automerge::AutoCommit::load(&r.bytes)?;
+            let text = serde_json::to_string(&automerge::AutoSerde::from(&doc))?;
+            assert!(
+                text.contains("\"query_code\""),
+                "the salted hash travels to {u}"
+            );
+            assert!(
+                !text.contains(&code) && !text.contains(&code.replace('-', "")),
+                "the code in clear at {u}"
+            );
+        }
+    }
+
+    // The petitioner at the city's page: typed in lower case, without dashes.
+    let typed = code.replace('-', "").to_lowercase();
+    let page = look_up(&fed, CITY, &first.case_no, &typed).await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&first.case_no));
+    assert!(
+        page.body.contains("孙*") && !page.body.contains("孙七"),
+        "a masked name only"
+    );
+    assert!(page.body.contains("海城镇"), "the handling unit by name");
+    assert!(
+        page.body.contains("已登记"),
+        "the status as the label table says it"
+    );
+    for personal in [
+        id.as_str(),
+        first.id_masked.as_str(),
+        "13800138000",
+        first.phone_masked.as_str(),
+    ] {
+        assert!(!page.body.contains(personal), "{personal} shown");
+    }
+    assert!(page.headers.get("set-cookie").is_none());
+    let english = http_request(
+        fed.public_addr(CITY),
+        "POST",
+        "/progress?lang=en",
+        Some(&[("case_no", first.case_no.as_str()), ("code", code.as_str())]),
+        &[],
+    )
+    .await?;
+    assert_eq!(english.status, 200);
+    assert!(english.body.contains("registered") && english.body.contains("Handling unit"));
+
+    // Wrong code, another case's code, a number no case has: one answer.
+    let wrong = look_up(&fed, CITY, &first.case_no, NOBODYS_CODE).await?;
+    let swapped = look_up(&fed, CITY, &first.case_no, &other.query_code).await?;
+    let unknown_no = format!("{TOWN_A}-2026-999999");
+    let no_case = look_up(&fed, CITY, &unknown_no, &code).await?;
+    for (what, a) in [
+        ("wrong", &wrong),
+        ("swapped", &swapped),
+        ("no case", &no_case),
+    ] {
+        assert_eq!(a.status, 404, "{what}");
+        assert!(
+            !a.body.contains("孙*") && !a.body.contains("海城镇"),
+            "{what}"
+        );
+    }
+    assert!(!alert(&wrong.body).is_empty());
+    assert_eq!(alert(&wrong.body), alert(&swapped.body));
+    assert_eq!(alert(&wrong.body), alert(&no_case.body));
+    // Bad input names the field.
+    let short = look_up(&fed, CITY, &first.case_no, "1234").await?;
+    assert_eq!(short.status, 400);
+    assert!(alert(&short.body).contains("query_code"), "{}", short.body);
+
+    // Only the registering unit reissues.
+    let err = fed
+        .client(CITY)
+        .await?
+        .reissue_query_code(pb::ReissueQueryCodeRequest {
+            case_no: first.case_no.clone(),
+        })
+        .await
+        .expect_err("the city is not the registering unit");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        err.message().contains("query_code.by_registering_unit"),
+        "{err}"
+    );
+    let again = town
+        .reissue_query_code(pb::ReissueQueryCodeRequest {
+            case_no: first.case_no.clone(),
+        })
+        .await?
+        .into_inner();
+    let new_code = again.query_code.clone();
+    assert!(new_code.len() == 19 && new_code != code);
+    wait_for("the new code at the city", PATIENCE, || async {
+        Ok((look_up(&fed, CITY, &first.case_no, &new_code).await?.status == 200).then_some(()))
+    })
+    .await?;
+    let old = look_up(&fed, CITY, &first.case_no, &code).await?;
+    assert_eq!(old.status, 404, "the old code stopped working");
+    assert_eq!(alert(&old.body), alert(&wrong.body));
+    assert_eq!(
+        look_up(&fed, TOWN_A, &first.case_no, &code).await?.status,
+        404
+    );
+
+    let actions = audited(&fed, TOWN_A, &first.case_no).await?;
+    assert!(
+        actions.iter().any(|a| a == "issue_query_code"),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a == "reissue_query_code"),
+        "{actions:?}"
+    );
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// Ten wrong codes for one case number, then that number waits (429, with a
+/// Retry-After), even with the right code; another case is answered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_slow_their_number_down_while_others_are_served() -> anyhow::Result<()> {
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let a = fed.register(COUNTY, "吴九", "路灯不亮").await?;
+    let b = fed.register(COUNTY, "郑十", "噪音扰民").await?;
+    for i in 0..10 {
+        let wrong = look_up(&fed, COUNTY, &a.case_no, NOBODYS_CODE).await?;
+        assert_eq!(wrong.status, 404, "wrong code {i} is answered as such");
+    }
+    let slowed = look_up(&fed, COUNTY, &a.case_no, &a.query_code).await?;
+    assert_eq!(slowed.status, 429, "{}", slowed.body);
+    let wait: u64 = slowed
+        .headers
+        .get("retry-after")
+        .context("Retry-After")?
+        .to_str()?
+        .parse()?;
+    assert!(wait >= 1);
+    assert!(alert(&slowed.body).contains(&wait.to_string()));
+    let started = std::time::Instant::now();
+    let other = look_up(&fed, COUNTY, &b.case_no, &b.query_code).await?;
+    assert_eq!(other.status, 200, "another case is served");
+    println!(
+        "another case answered in {:?} while the first waits",
+        started.elapsed()
+    );
+    // Once the wait is over, the right code opens the case again.
+    let opened = wait_for("the wait to end", PATIENCE, || async {
+        let page = look_up(&fed, COUNTY, &a.case_no, &a.query_code).await?;
+        Ok((page.status == 200).then_some(page))
+    })
+    .await?;
+    assert!(opened.body.contains("吴*"));
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// The case's records of `kind` held at `unit`.
+async fn records_of(
+    fed: &Federation,
+    unit: &str,
+    case_no: &str,
+    kind: &str,
+) -> anyhow::Result<Vec<pb::RecordView>> {
+    Ok(fed
+        .case_at(unit, case_no)
+        .await?
+        .map(|c| c.records.into_iter().filter(|r| r.kind == kind).collect())
+        .unwrap_or_default())
+}
+
+/// Before the reply the page refuses a rating; after it, the petitioner rates
+/// at the city's page; the rating record (by the petitioner) reaches the town
+/// that handles the case, and counts in 参评率 and 满意率 at the town, the county
+/// and the city; a second rating is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_through_the_page_reaches_the_handling_unit_and_counts_at_every_superior()
+-> anyhow::Result<()> {
+    use xinfang_proto::v1::reports_client::ReportsClient;
+    let fed = Federation::start(Backend::Sqlite, haifeng()).await?;
+    let case = fed.register(TOWN_A, "钱二", "自来水管破裂").await?;
+    let (no, code) = (case.case_no.clone(), case.query_code.clone());
+    fed.act(
+        TOWN_A,
+        &no,
+        serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+    )
+    .await?;
+    wait_for("the accepted case at the city", PATIENCE, || async {
+        Ok(fed
+            .case_at(CITY, &no)
+            .await?
+            .filter(|c| c.status == "accepted"))
+    })
+    .await?;
+    let early = rate(&fed, CITY, &no, &code, "satisfied").await?;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(
+        alert(&early.body).contains("答复作出后才能评价"),
+        "{}",
+        early.body
+    );
+    assert!(records_of(&fed, CITY, &no, "rating").await?.is_empty());
+    let page = look_up(&fed, CITY, &no, &code).await?;
+    assert!(
+        !page.body.contains("name=\"rating\""),
+        "no rating offered before the reply"
+    );
+
+    fed.act(
+        TOWN_A,
+        &no,
+        serde_json::json!({"kind": "reply", "opinion": "support", "text": "已抢修，恢复供水"}),
+    )
+    .await?;
+    let page = wait_for("the reply on the city's page", PATIENCE, || async {
+        let p = look_up(&fed, CITY, &no, &code).await?;
+        Ok(p.body.contains("恢复供水").then_some(p))
+    })
+    .await?;
+    assert!(
+        page.body.contains("name=\"rating\""),
+        "the rating is offered"
+    );
+    let rated = rate(&fed, CITY, &no, &code, "basic").await?;
+    assert_eq!(rated.status, 200, "{}", rated.body);
+    assert!(rated.body.contains("评价已提交") && rated.body.contains("基本满意"));
+
+    let at_town = wait_for("the rating at the handling town", PATIENCE, || async {
+        let r = records_of(&fed, TOWN_A, &no, "rating").await?;
+        Ok((!r.is_empty()).then_some(r))
+    })
+    .await?;
+    assert_eq!(at_town.len(), 1);
+    assert_eq!(at_town[0].by, "信访人", "attributed to the petitioner");
+    assert_eq!(
+        at_town[0].unit, CITY,
+        "written by the unit whose page took it"
+    );
+
+    let again = rate(&fed, CITY, &no, &code, "unsatisfied").await?;
+    assert_eq!(again.status, 409);
+    assert!(
+        alert(&again.body).contains("不能重复评价"),
+        "{}",
+        again.body
+    );
+    // Nor at the town's own page.
+    let at_town_page = rate(&fed, TOWN_A, &no, &code, "unsatisfied").await?;
+    assert_eq!(at_town_page.status, 409);
+    assert_eq!(records_of(&fed, TOWN_A, &no, "rating").await?.len(), 1);
+
+    let (from, to) = (in_days(-40), in_days(1));
+    for unit in [TOWN_A, COUNTY, CITY] {
+        for rate in ["rated_share", "satisfaction"] {
+            wait_for(&format!("{rate} at {unit}"), PATIENCE, || async {
+                let keys = ReportsClient::new(fed.channel(unit).await?)
+                    .cases(pb::ReportRequest {
+                        unit: unit.into(),
+                        from: from.clone(),
+                        to: to.clone(),
+                        rate: rate.into(),
+                        part: "numerator".into(),
+                        ..Default::default()
+                    })
+                    .await?
+                    .into_inner();
+                Ok(keys.case_nos.contains(&no).then_some(()))
+            })
+            .await?;
+        }
+    }
+    fed.shutdown().await;
+    Ok(())
+}
+
+/// The public listener is not the console nor the API: with a staff member's
+/// token as cookie and as bearer, every staff page, form and API route is
+/// refused and writes nothing; no cookie is ever set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_listener_refuses_staff_routes_and_every_other_write() -> anyhow::Result<()> {
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let case = fed.register(COUNTY, "李四", "占道经营").await?;
+    let no = case.case_no.clone();
+    let token = fed.login(COUNTY, TESTER, TESTER_PASSWORD).await?;
+    let cookie = format!("xinfang_session={token}");
+    let bearer = format!("Bearer {token}");
+    let staff = [
+        ("cookie", cookie.as_str()),
+        ("authorization", bearer.as_str()),
+    ];
+    let reply = [("kind", "reply"), ("opinion", "support"), ("text", "伪造")];
+    let attempts: Vec<(&str, String, Form<'_>)> = vec![
+        ("GET", "/work".into(), None),
+        ("GET", "/login".into(), None),
+        (
+            "POST",
+            "/login".into(),
+            Some(&[("user", TESTER), ("password", TESTER_PASSWORD)][..]),
+        ),
+        ("GET", "/register".into(), None),
+        (
+            "POST",
+            "/register".into(),
+            Some(&[("petitioner", "伪造"), ("content", "伪造")][..]),
+        ),
+        ("GET", format!("/case/{no}"), None),
+        ("POST", format!("/case/{no}/step/reply"), Some(&reply[..])),
+        ("GET", "/admin/audit".into(), None),
+        ("GET", "/admin/users".into(), None),
+        ("GET", "/reports".into(), None),
+        ("GET", "/metrics".into(), None),
+        ("POST", "/xinfang.v1.Node/Act".into(), Some(&reply[..])),
+        ("POST", "/xinfang.v1.Node/RegisterCase".into(), None),
+        ("GET", "/progress".into(), None),
+        ("PUT", "/rate".into(), None),
+    ];
+    for (method, path, form) in &attempts {
+        let a = http_request(fed.public_addr(COUNTY), method, path, *form, &staff).await?;
+        assert!(
+            a.status == 404 || a.status == 405,
+            "{method} {path} answered {}",
+            a.status
+        );
+        assert!(a.headers.get("set-cookie").is_none(), "{method} {path}");
+    }
+    // A gRPC client gets no API there either.
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://{}", fed.public_addr(COUNTY)))?
+            .connect()
+            .await;
+    if let Ok(channel) = channel {
+        let got = xinfang_proto::v1::node_client::NodeClient::new(channel)
+            .get_case(pb::GetCaseRequest {
+                case_no: no.clone(),
+            })
+            .await;
+        assert!(got.is_err(), "the API answered on the public listener");
+    }
+    // Nothing was written.
+    let after = fed.case_at(COUNTY, &no).await?.context("the case")?;
+    assert!(after.records.is_empty(), "{:?}", after.records);
+    assert_eq!(fed.list(COUNTY).await?, vec![no.clone()]);
+    // The page itself is there, and its only form posts to itself.
+    let home = http_request(fed.public_addr(COUNTY), "GET", "/", None, &staff).await?;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("action=\"/progress\""));
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .context("CSP")?
+        .to_str()?;
+    assert!(csp.contains("form-action 'self'") && csp.contains("default-src 'none'"));
+    fed.shutdown().await;
+    Ok(())
 }

@@ -19,7 +19,7 @@ use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, local_time, print_json, table};
 use fields::{code, date_arg, screening, unit_arg};
 use long_text::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS, text as long_text};
-use render::{CaseJson, named, print_timeline, show, to_json};
+use render::{CaseJson, named, print_query_code, print_timeline, show, to_json};
 
 #[derive(Debug, Subcommand)]
 pub enum CaseCmd {
@@ -38,6 +38,14 @@ pub enum CaseCmd {
         content_file: Option<PathBuf>,
         #[command(flatten)]
         details: Box<RegisterDetails>,
+    },
+    /// Issue the case a new query code for the petitioner (registrars, at the
+    /// registering unit's node); the old code stops working
+    ReissueCode {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Case number
+        case_no: String,
     },
     /// Show one case file
     Show {
@@ -440,6 +448,21 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 print_json(&to_json(c, true))?;
             } else {
                 println!("{} {}", lang.t("已登记", "Registered"), c.case_no);
+                print_query_code(&c.query_code, lang);
+            }
+        }
+        CaseCmd::ReissueCode { conn, case_no } => {
+            let mut client = conn.client().await?;
+            let c = client
+                .reissue_query_code(pb::ReissueQueryCodeRequest { case_no })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            if json {
+                print_json(&to_json(c, false))?;
+            } else {
+                println!("{} {}", lang.t("案件编号", "Case no."), c.case_no);
+                print_query_code(&c.query_code, lang);
             }
         }
         CaseCmd::Show { conn, case_no } => {

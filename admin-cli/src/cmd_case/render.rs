@@ -59,10 +59,14 @@ pub(super) struct CaseJson {
     skip_level_of: String,
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     ledger: serde_json::Map<String, serde_json::Value>,
+    /// The petitioner's query code, in the answer that issued it only.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    query_code: String,
 }
 
 pub(super) fn to_json(c: pb::CaseView, with_notes: bool) -> CaseJson {
     CaseJson {
+        query_code: c.query_code,
         case_no: c.case_no,
         doc_id: c.doc_id,
         unit: c.unit,
@@ -270,4 +274,16 @@ pub(super) fn show(c: pb::CaseView, json: bool, lang: Lang) -> anyhow::Result<()
         print_case(&c, lang);
         Ok(())
     }
+}
+
+/// The query code, shown once: the node keeps only its hash.
+pub(super) fn print_query_code(code: &str, lang: Lang) {
+    println!("{} {code}", lang.t("查询码", "Query code"));
+    println!(
+        "{}",
+        lang.t(
+            "（仅此一次显示，请交给信访人；遗失可重新发放）",
+            "(shown this once: hand it to the petitioner; if lost, reissue it)"
+        )
+    );
 }

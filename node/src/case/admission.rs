@@ -453,6 +453,13 @@ pub fn admit(
             if !has_reply {
                 return Err(refuse("rating.after_reply", "a rating follows a reply"));
             }
+            if rated_since_reply(records) {
+                return Err(refuse(
+                    "rating.once",
+                    "the reply has been rated already; a reply is rated once (a new reply \
+                     after a send-back is rated anew)",
+                ));
+            }
         }
         Body::Closure { .. } => {
             let mut with = records.to_vec();
@@ -564,6 +571,44 @@ pub fn admit(
         }
     }
     Ok(())
+}
+
+/// A rating is on file for the latest reply.
+fn rated_since_reply(records: &[Record]) -> bool {
+    let all = ordered(records);
+    let Some(reply) = all
+        .iter()
+        .rposition(|r| matches!(r.body, Body::Reply { .. }))
+    else {
+        return false;
+    };
+    all[reply..]
+        .iter()
+        .any(|r| matches!(r.body, Body::Rating { .. }))
+}
+
+/// Whether the petitioner may still rate the reply on `today`: a reply exists,
+/// and the window to rate it — the window to request a review of it (Reg-2022
+/// art. 35: 30 days by default), after which the handling stands — has not
+/// closed. Asked by the petitioner's own rating; the rest of a rating's rules
+/// are [`admit`]'s. Answers the last day of the window when open.
+pub fn rating_window(
+    records: &[Record],
+    ctx: &Context<'_>,
+    today: NaiveDate,
+) -> Result<NaiveDate, Refusal> {
+    let Some(on) = replied_on(records) else {
+        return Err(refuse("rating.after_reply", "a rating follows a reply"));
+    };
+    let limit = ctx.limits.review_request;
+    let last = due_date(ctx.calendar, on, limit.days, limit.rule).date;
+    if today > last {
+        return Err(refuse(
+            "rating.window",
+            format!("the reply of {on} could be rated until {last}"),
+        ));
+    }
+    Ok(last)
 }
 
 fn replied_on(records: &[Record]) -> Option<NaiveDate> {

@@ -98,6 +98,28 @@ pub fn read_details(d: &AutoCommit) -> Details {
         .unwrap_or_default()
 }
 
+/// The petitioner's query code, as its salted hash (`query_code::StoredCode` as
+/// JSON): a registration field, written by the registering unit at registration
+/// and again at each reissue (the latest write is the code that works).
+pub const QUERY_CODE_KEY: &str = "query_code";
+
+/// Stores the salted hash of the case's query code (replacing any earlier one).
+pub fn write_query_code(
+    d: &mut AutoCommit,
+    case_no: &str,
+    code: &super::query_code::StoredCode,
+) -> Result<(), NodeError> {
+    let json = serde_json::to_string(code).map_err(|x| NodeError::Internal(x.to_string()))?;
+    d.put(ROOT, QUERY_CODE_KEY, json).map_err(am(case_no))?;
+    Ok(())
+}
+
+/// The salted hash of the case's query code (None: none was issued, or it is
+/// unreadable: then no code opens the case).
+pub fn read_query_code(d: &AutoCommit) -> Option<super::query_code::StoredCode> {
+    doc::read_str(d, QUERY_CODE_KEY).and_then(|s| serde_json::from_str(&s).ok())
+}
+
 /// Where lifecycle records live: a map from record id to the record as JSON.
 /// Records never change once written, so a map merged by key is all they need.
 pub const RECORDS_KEY: &str = "records";

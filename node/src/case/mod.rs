@@ -17,12 +17,18 @@
 //!   closure blockers from the records ([`derive`]).
 //! - [`record`] and [`registration`]: the facts and the registration's input rules.
 //! - [`labels`]: what a person reads for each code, in Chinese and English.
+//! - [`query_code`]: the petitioner's query code and its salted hash;
+//!   [`petitioner`]: what the case service answers the petitioner (the public
+//!   page's progress view and rating) and the registrar's reissue of a code.
 
 pub mod admission;
+pub mod attempts;
 pub mod document;
 pub mod labels;
 pub mod lookup;
 pub mod numbering;
+pub mod petitioner;
+pub mod query_code;
 pub mod record;
 pub mod registration;
 pub mod service;

@@ -16,6 +16,7 @@ use super::document;
 use super::labels::Lang;
 use super::lookup;
 use super::numbering::{CaseNumbers, local_rows};
+use super::query_code::{QueryCode, StoredCode};
 use super::record::{Body, Record, Screening, Step};
 use super::state::{self, Context, Status};
 use super::view::{self, CaseFile, Lens};
@@ -59,8 +60,10 @@ pub struct CaseDeps {
 }
 
 pub struct CaseService {
-    deps: CaseDeps,
+    pub(super) deps: CaseDeps,
     numbers: Arc<CaseNumbers>,
+    /// Wrong query codes per case number (the public page's backoff).
+    pub(super) attempts: super::attempts::CodeAttempts,
 }
 
 /// A list of cases: filters as typed (empty: no filter).
@@ -90,6 +93,7 @@ impl CaseService {
     pub fn new(deps: CaseDeps) -> CaseService {
         CaseService {
             numbers: Arc::new(CaseNumbers::new(deps.db.clone())),
+            attempts: Default::default(),
             deps,
         }
     }
@@ -120,7 +124,7 @@ impl CaseService {
         crate::rules::calendar::working_days_left(&self.deps.rules.calendar, self.today(), due)
     }
 
-    fn hub(&self) -> &Hub {
+    pub(super) fn hub(&self) -> &Hub {
         &self.deps.hub
     }
 
@@ -134,12 +138,12 @@ impl CaseService {
     }
 
     /// The node's clock (tests may set it).
-    fn clock(&self) -> DateTime<Utc> {
+    pub(super) fn clock(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.hub().now_ms()).unwrap_or_else(Utc::now)
     }
 
     /// How views are seen today, in `lang`.
-    fn lens<'a>(&'a self, ctx: &'a Context<'a>, lang: Lang) -> Lens<'a> {
+    pub(super) fn lens<'a>(&'a self, ctx: &'a Context<'a>, lang: Lang) -> Lens<'a> {
         Lens {
             ctx,
             taxonomy: &self.deps.rules.taxonomy,
@@ -176,6 +180,10 @@ impl CaseService {
         let id_number = personal.id.as_ref().map(|i| i.expose().to_owned());
         let phone = personal.phone.as_ref().map(|p| p.expose().to_owned());
         let pii = &self.deps.pii;
+        // The petitioner's query code: handed out in this answer only, kept as a
+        // salted hash in the document.
+        let code = QueryCode::random();
+        let stored = StoredCode::of(&code, &at);
         let file = loop {
             let seq = self.numbers.next(reg.unit.as_str(), year).await?;
             let no = document::case_number(&reg.unit, year, seq);
@@ -204,6 +212,7 @@ impl CaseService {
                 .hub()
                 .update_with(&doc_id, Create::New, |d| {
                     document::write_registration(d, &no, &reg, &at)?;
+                    document::write_query_code(d, &no, &stored)?;
                     Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(step)))
                 })
                 .await;
@@ -219,7 +228,11 @@ impl CaseService {
         out.arrived_at = at;
         out.id_number = id_number.unwrap_or_default();
         out.phone = phone.unwrap_or_default();
+        out.query_code = code.grouped();
         tracing::info!(case_no = %out.case_no, "case registered");
+        self.guard()
+            .audit_allowed(who, "issue_query_code", &out.case_no, "")
+            .await;
         self.disclose(who, &mut out).await?;
         Ok(out)
     }
@@ -518,7 +531,7 @@ impl CaseService {
     }
 
     /// Writes one record by this node's unit and user `by`, if the rules admit it.
-    async fn write_record(
+    pub(super) async fn write_record(
         &self,
         case_no: &str,
         body: Body,

@@ -37,6 +37,10 @@ pub struct Shown {
     /// The document number of a notice just issued.
     #[serde(default)]
     issued: Option<String>,
+    /// The query code just issued: shown in the registration's own answer only,
+    /// never read from an address.
+    #[serde(skip)]
+    query_code: Option<String>,
 }
 
 /// A step's form that was refused: which, with what was typed and why.
@@ -78,6 +82,21 @@ pub async fn refused_notice(
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(s.lang, false),
+    }
+}
+
+/// The answer to a registration: the new case file with the petitioner's
+/// query code, shown this once (the node keeps only its hash).
+pub async fn registered(c: &Console, s: &Session, case_no: &str, query_code: String) -> Response {
+    let shown = Shown {
+        registered: Some("1".into()),
+        done: None,
+        issued: None,
+        query_code: Some(query_code),
+    };
+    match file(c, s, case_no).await {
+        Ok(f) => render(c, s, &f, &shown, None, None).into_response(),
+        Err(e) => Refused::from(e).reply(s.lang, true),
     }
 }
 
@@ -316,6 +335,12 @@ fn render(
         }
         @if let Some(doc) = &shown.issued {
             p.notice role="status" id="issued" { (w::ISSUED.get(lang)) "：" (doc) }
+        }
+        @if let Some(code) = &shown.query_code {
+            p.notice role="status" id="query-code" {
+                (w::QUERY_CODE.get(lang)) " " strong #query-code-value { (code) }
+                " " (w::QUERY_CODE_ONCE.get(lang))
+            }
         }
         @if let Some(step) = done {
             p.notice role="status" id="done" { (w::DONE.get(lang)) "：" (labels::step(step).get(lang)) }

@@ -7,7 +7,7 @@
 
 use axum::Form;
 use axum::extract::{Extension, Query, State};
-use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -141,11 +141,9 @@ pub async fn submit(
         return render(&c, &s, &t, None, Some(&m)).into_response();
     }
     match c.cases().register(&s.who, req, lang).await {
-        Ok(view) => (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/case/{}?registered=1", view.case_no))],
-        )
-            .into_response(),
+        // The case file itself, not a redirect: the query code is shown in this
+        // answer only, never in an address.
+        Ok(view) => super::case_file::registered(&c, &s, &view.case_no, view.query_code).await,
         Err(e) => refused(&c, &s, &t, e),
     }
 }

@@ -61,6 +61,11 @@ pub const FIX_BELOW: Label = Label::new(
     "Not registered: correct the field marked below.",
 );
 pub const REGISTERED: Label = Label::new("已登记", "Registered");
+pub const QUERY_CODE: Label = Label::new("查询码", "Query code");
+pub const QUERY_CODE_ONCE: Label = Label::new(
+    "（仅此一次显示，请交给信访人，凭案件编号和查询码查询办理进展；遗失可重新发放）",
+    "(shown this once: hand it to the petitioner, who follows the case with its number and this code; if lost, reissue it)",
+);
 pub const REPEAT_OF: Label = Label::new("重复信访，前案", "Repeat petition of");
 pub const MATCHES_FOUND: Label = Label::new(
     "发现相同信访人就同一事项的在先案件",

@@ -123,6 +123,19 @@ impl NodeRpc for NodeApi {
         Ok(Response::new(self.status.status(&who).await?))
     }
 
+    async fn reissue_query_code(
+        &self,
+        request: Request<pb::ReissueQueryCodeRequest>,
+    ) -> Result<Response<pb::CaseView>, Status> {
+        let (who, lang) = self.caller(&request).await?;
+        let r = request.into_inner();
+        let view = self
+            .cases
+            .reissue_query_code(&who, &r.case_no, lang)
+            .await?;
+        Ok(Response::new(view))
+    }
+
     async fn end_recovery(
         &self,
         request: Request<pb::EndRecoveryRequest>,

@@ -144,6 +144,19 @@ impl Phone {
     }
 }
 
+/// A person's name as the public may see it: the first character, the rest
+/// starred ("孙七" → "孙*", "欧阳娜娜" → "欧***"); one star at least, so a
+/// one-character name does not show whole.
+pub fn mask_name(name: &str) -> String {
+    let name = name.trim();
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let rest = chars.count().max(1);
+    format!("{first}{}", "*".repeat(rest))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -211,5 +224,13 @@ mod tests {
             // A changed digit either breaks the birth date or the check digit.
             prop_assert!(IdNumber::parse(&changed).is_err());
         }
+    }
+
+    #[test]
+    fn names_show_their_first_character_only() {
+        assert_eq!(mask_name("孙七"), "孙*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name("张"), "张*");
+        assert_eq!(mask_name(" "), "");
     }
 }

@@ -614,3 +614,69 @@ fn a_text_over_the_limit_is_refused_naming_the_field_and_the_limit() {
     assert!(e.message.contains("`text`"), "{e}");
     assert!(e.message.contains(&MAX_NOTE_CHARS.to_string()), "{e}");
 }
+
+/// A reply is rated once, by any unit the case concerns (the city's public
+/// page, for the petitioner, included); a reply given again after a send-back
+/// is rated anew. The petitioner's own window opens with the reply and closes
+/// with the window to request a review of it.
+#[test]
+fn a_reply_is_rated_once_and_the_petitioners_window_closes_with_the_review_window() {
+    let w = World::new();
+    let mut v = accepted(&w);
+    let refused = |r: Result<NaiveDate, Refusal>| r.map_err(|e| e.rule);
+    assert_eq!(
+        refused(rating_window(&v, &w.ctx(), day("2026-03-05"))),
+        Err("rating.after_reply")
+    );
+    let reply = |id: &str, at: &str| {
+        rec(
+            id,
+            COMM_A,
+            at,
+            Body::Reply {
+                opinion: Opinion::Support,
+                text: "已修复".into(),
+            },
+        )
+    };
+    let rating = |id: &str, unit: &str, at: &str| {
+        rec(
+            id,
+            unit,
+            at,
+            Body::Rating {
+                acceptance: Satisfaction::Basic,
+                handling: Satisfaction::Basic,
+            },
+        )
+    };
+    step(&w, &mut v, reply("r1", "2026-03-10"));
+    let last = rating_window(&v, &w.ctx(), day("2026-03-10")).expect("open on the reply's day");
+    assert!(last >= day("2026-04-09"), "30 days at least: {last}");
+    assert_eq!(refused(rating_window(&v, &w.ctx(), last)), Ok(last));
+    let after = last.succ_opt().expect("a next day");
+    assert_eq!(
+        refused(rating_window(&v, &w.ctx(), after)),
+        Err("rating.window")
+    );
+    step(&w, &mut v, rating("e1", CITY, "2026-03-11"));
+    let second = rating("e2", COMM_A, "2026-03-11");
+    assert_eq!(
+        admit(&header(), &v, &second, &w.ctx(), day("2026-03-11")).map_err(|e| e.rule),
+        Err("rating.once")
+    );
+    step(
+        &w,
+        &mut v,
+        rec(
+            "b1",
+            TOWN_A,
+            "2026-03-12",
+            Body::SendBack {
+                reason: "未解决".into(),
+            },
+        ),
+    );
+    step(&w, &mut v, reply("r2", "2026-03-13"));
+    step(&w, &mut v, rating("e3", COMM_A, "2026-03-14"));
+}
