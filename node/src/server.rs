@@ -527,7 +527,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         },
         tls_state.is_some(),
     ));
-    let public_app = crate::public::router(cases.clone());
+    let public_app = crate::public::router(crate::public::PublicState {
+        cases: cases.clone(),
+        notices: notices.clone(),
+    });
     let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The
     // staff API is not served here.

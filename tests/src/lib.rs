@@ -954,7 +954,8 @@ pub async fn http_request(
         anyhow::Ok(HttpAnswer {
             status,
             headers,
-            body: String::from_utf8(body.to_vec())?,
+            // A PDF or another binary answer reads as lossy text.
+            body: String::from_utf8_lossy(&body).into_owned(),
         })
     };
     let out = tokio::time::timeout(PATIENCE, answer)

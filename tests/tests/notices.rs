@@ -418,6 +418,40 @@ async fn every_notice_is_printed_from_the_case_and_states_what_it_must() -> anyh
         .await?
         .into_inner();
     assert_eq!(listed.notices.len(), 6, "{listed:?}");
+
+    // The petitioner downloads the handling opinion from the city's public page
+    // with the case's query code; a wrong code gets no document.
+    let doc = opinion.notice.clone().unwrap_or_default().doc_no;
+    let ask = |code: String| {
+        let (no, doc) = (no.clone(), doc.clone());
+        let addr = fed.public_addr(CITY);
+        async move {
+            http_request(
+                addr,
+                "POST",
+                "/notice",
+                Some(&[
+                    ("case_no", no.as_str()),
+                    ("code", code.as_str()),
+                    ("doc", doc.as_str()),
+                ]),
+                &[],
+            )
+            .await
+        }
+    };
+    let got = ask(case.query_code.clone()).await?;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(
+        got.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(got.body.starts_with("%PDF-"));
+    let wrong = ask("0000-0000-0000-0000".to_owned()).await?;
+    assert_ne!(wrong.status, 200);
+    assert!(!wrong.body.starts_with("%PDF-"));
     fed.shutdown().await;
     Ok(())
 }

@@ -86,8 +86,8 @@ pub struct NoticeLine {
     pub unit: String,
     pub what: String,
     pub text: String,
-    /// Where its printed document is downloaded from the public page, once the
-    /// case's notices are printed documents ([`notice_download`]).
+    /// The document number of its printed document, which the public page
+    /// offers to download ([`notice_download`]).
     pub download: Option<String>,
 }
 
@@ -99,17 +99,22 @@ pub struct ReplyLine {
     pub text: String,
 }
 
-/// The hook for printed notices: the path on the public page a notice record's
-/// document is downloaded from. None until notices are printed as documents of
-/// their own; that module answers here, and the page shows a link when it does.
-pub fn notice_download(_case_no: &str, _notice: &Record) -> Option<String> {
-    None
+/// The printed document a notice record holds, by its document number (what
+/// the public page asks the notice service to draw); None for a notice given
+/// only as text.
+pub fn notice_download(_case_no: &str, notice: &Record) -> Option<String> {
+    match &notice.body {
+        Body::Notice {
+            issued: Some(i), ..
+        } => Some(i.notice.doc_no.clone()),
+        _ => None,
+    }
 }
 
 /// The written notice a record gives the petitioner, if it is one.
 fn notice_text(body: &Body) -> Option<&str> {
     match body {
-        Body::Notice { text } => Some(text),
+        Body::Notice { text, .. } => Some(text),
         Body::Screening { decision } => match decision {
             Screening::Accept => None,
             Screening::NotAccept { notice, .. }
@@ -218,7 +223,8 @@ impl CaseService {
     }
 
     /// The case file `case_no` names if `typed` is its code; wrong codes counted.
-    async fn open(&self, case_no: &str, typed: &str) -> Result<Opened<CaseFile>, NodeError> {
+    /// (The notice service opens it so too, to hand the petitioner a notice.)
+    pub async fn open(&self, case_no: &str, typed: &str) -> Result<Opened<CaseFile>, NodeError> {
         let case_no = case_no.trim();
         if docid::case_no_of(case_no) != Some(case_no) {
             return Err(NodeError::invalid(

@@ -232,7 +232,7 @@ pub const TABLE_REFUSED: Label = Label::new(
     "安排表未保存：请按提示修改标出的行。",
     "Not saved: correct the rows marked below.",
 );
-pub const SAVED: Label = Label::new("草稿已保存。", "The draft is saved.");
+pub const DRAFT_SAVED: Label = Label::new("草稿已保存。", "The draft is saved.");
 pub const IMPORT: Label = Label::new("导入安排表", "Import a table");
 pub const IMPORT_FILE: Label = Label::new("安排表文件（CSV 或 XLSX）", "Table file (CSV or XLSX)");
 pub const CREATE_ROSTER: Label = Label::new(

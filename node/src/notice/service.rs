@@ -15,6 +15,7 @@ use super::fonts::NoticeFonts;
 use super::{HandlerText, Issued, NoticeError, NoticeKind, NoticeText, pdf};
 use crate::auth::{Action, Actor};
 use crate::case::labels::Lang;
+use crate::case::petitioner::Opened;
 use crate::case::record::{Body, Step};
 use crate::case::service::CaseService;
 use crate::case::view::CaseFile;
@@ -180,6 +181,32 @@ impl NoticeService {
             pdf: bytes,
             redrawn_differs: false,
         })
+    }
+
+    /// An issued notice for the petitioner, who proves the case is theirs with
+    /// its query code (the public page): wrong codes count as on the page.
+    pub async fn for_petitioner(
+        &self,
+        case_no: &str,
+        code: &str,
+        doc_no: &str,
+    ) -> Result<Opened<NoticePdf>, NodeError> {
+        let file = match self.cases.open(case_no, code).await? {
+            Opened::Case(file) => file,
+            Opened::NoMatch => return Ok(Opened::NoMatch),
+            Opened::SlowedDown(d) => return Ok(Opened::SlowedDown(d)),
+        };
+        let Some(issued) = issued_in(&file).find(|i| i.notice.doc_no == doc_no.trim()) else {
+            return Ok(Opened::NoMatch);
+        };
+        let bytes = pdf::render(&issued.notice, self.fonts()?)?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(Opened::Case(NoticePdf {
+            notice: issued.notice.clone(),
+            redrawn_differs: sha256 != issued.sha256,
+            pdf: bytes,
+            sha256,
+        }))
     }
 
     /// Runs `f` over what the case says, as of today at this node.

@@ -17,7 +17,7 @@ mod words;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, FromRef, Query, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, RETRY_AFTER,
     X_CONTENT_TYPE_OPTIONS,
@@ -32,6 +32,7 @@ use crate::case::record::Satisfaction;
 use crate::case::service::CaseService;
 use crate::error::NodeError;
 use crate::labels::Lang;
+use crate::notice::service::NoticeService;
 
 /// The page's language: `?lang=en` for English, Chinese otherwise. No cookie.
 #[derive(Debug, Default, Deserialize)]
@@ -66,16 +67,79 @@ pub struct Rate {
     rating: String,
 }
 
+/// What the page's handlers call: the case service, and the notice service
+/// for the printed notices' downloads.
+#[derive(Clone)]
+pub struct PublicState {
+    pub cases: Arc<CaseService>,
+    pub notices: Arc<NoticeService>,
+}
+
+impl FromRef<PublicState> for Arc<CaseService> {
+    fn from_ref(s: &PublicState) -> Self {
+        s.cases.clone()
+    }
+}
+
+impl FromRef<PublicState> for Arc<NoticeService> {
+    fn from_ref(s: &PublicState) -> Self {
+        s.notices.clone()
+    }
+}
+
 /// The public page's routes; everything else is "no such page".
-pub fn router(cases: Arc<CaseService>) -> Router {
+pub fn router(state: PublicState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/progress", post(progress))
         .route("/rate", post(rate))
+        .route("/notice", post(notice))
         .route("/assets/public.css", get(css))
         .fallback(not_here)
         .layer(axum::middleware::map_response(hardened))
-        .with_state(cases)
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+pub struct NoticeAsked {
+    #[serde(default)]
+    case_no: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    doc: String,
+}
+
+/// A printed notice of the case, for the petitioner with its code.
+async fn notice(
+    State(notices): State<Arc<NoticeService>>,
+    Query(q): Query<LangQuery>,
+    Form(f): Form<NoticeAsked>,
+) -> Response {
+    let lang = q.lang();
+    match notices.for_petitioner(&f.case_no, &f.code, &f.doc).await {
+        Ok(Opened::Case(p)) => (
+            StatusCode::OK,
+            [
+                (CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-{}.pdf\"",
+                        p.notice.case_no,
+                        p.notice.kind.code()
+                    ),
+                ),
+            ],
+            p.pdf,
+        )
+            .into_response(),
+        Ok(Opened::NoMatch) => opened(lang, &f.case_no, &f.code, Ok(Opened::NoMatch), None),
+        Ok(Opened::SlowedDown(d)) => {
+            opened(lang, &f.case_no, &f.code, Ok(Opened::SlowedDown(d)), None)
+        }
+        Err(e) => opened(lang, &f.case_no, &f.code, Err(e), None),
+    }
 }
 
 async fn home(Query(q): Query<LangQuery>) -> Response {

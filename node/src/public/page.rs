@@ -144,8 +144,14 @@ pub fn progress(
                         @for n in &p.notices {
                             li {
                                 (n.on) " " (n.unit) " " (n.what) "：" (n.text)
-                                @if let Some(href) = &n.download {
-                                    " " a href=(href) { (w::DOWNLOAD.get(lang)) }
+                                @if let Some(doc) = &n.download {
+                                    // Posted, not linked: the code never goes in an address.
+                                    form.inline method="post" action={ "/notice" (suffix(lang)) } {
+                                        input type="hidden" name="case_no" value=(p.case_no);
+                                        input type="hidden" name="code" value=(code);
+                                        input type="hidden" name="doc" value=(doc);
+                                        button type="submit" { (w::DOWNLOAD.get(lang)) " " (doc) }
+                                    }
                                 }
                             }
                         }

@@ -146,7 +146,7 @@ pub async fn page(
 
 fn done_label(done: &str) -> Option<Label> {
     Some(match done {
-        "saved" => w::SAVED,
+        "saved" => w::DRAFT_SAVED,
         "imported" => w::IMPORTED,
         "" => return None,
         _ => w::STEP_DONE,
