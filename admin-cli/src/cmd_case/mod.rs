@@ -155,6 +155,10 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long)]
         leader: String,
+        /// The leader is this unit's principal leader (主要领导), as a case taken to
+        /// higher authorities may require
+        #[arg(long)]
+        principal: bool,
     },
     /// Supervise (督办) the handling unit
     Supervise {
@@ -322,6 +326,13 @@ pub struct RegisterDetails {
     /// How many people came (group visits)
     #[arg(long, default_value_t = 0)]
     head_count: u32,
+    /// Flag a major matter (重大信访事项) with its reason: every superior is
+    /// alerted at once, and it needs an owning leader in time
+    #[arg(long, value_name = "REASON")]
+    major: Option<String>,
+    /// The flagged matter is urgent (紧急信访事项; needs --major)
+    #[arg(long, requires = "major")]
+    urgent: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -429,6 +440,8 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     responsible_unit: x.responsible_unit.unwrap_or_default(),
                     representatives: x.representatives,
                     head_count: x.head_count,
+                    major_reason: x.major.unwrap_or_default(),
+                    urgent: x.urgent,
                 })
                 .await
                 .map_err(status_error)?
@@ -619,13 +632,14 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             leader,
+            principal,
         } => {
             // The node takes all five duties (五包) when none are named.
             act(
                 &conn,
                 case_no,
                 "ownership",
-                json!({ "leader": leader }),
+                json!({ "leader": leader, "principal": principal }),
                 json,
                 lang,
             )

@@ -177,6 +177,7 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::Notice
         | Step::NoOpinion
         | Step::Major
+        | Step::HigherVisit
         | Step::Progress
         | Step::Extension
         | Step::Reply

@@ -120,6 +120,7 @@ pub fn may_write(
         | Body::Rating { .. }
         | Body::NoOpinion { .. }
         | Body::Major { .. }
+        | Body::HigherVisit { .. }
         | Body::LeaderApproval { .. }
         | Body::Closure { .. }
         | Body::ReturnVisit { .. }
@@ -316,6 +317,20 @@ pub fn admit(
                 ));
             }
         }
+        Body::HigherVisit { on, place, .. } => {
+            if place.trim().is_empty() {
+                return Err(refuse(
+                    "higher_visit.place",
+                    "a visit to higher authorities is recorded with its place",
+                ));
+            }
+            if *on > today {
+                return Err(refuse(
+                    "higher_visit.on",
+                    format!("a visit is recorded once it happened; {on} is after today ({today})"),
+                ));
+            }
+        }
         Body::Major { reason, .. } => {
             if reason.trim().is_empty() {
                 return Err(refuse(
@@ -434,6 +449,23 @@ pub fn admit(
             }
         }
         Body::Closure { .. } => {
+            if let Some(p) = now.principal_owner.as_ref().filter(|p| !p.owned) {
+                return Err(refuse(
+                    "higher_visit.principal_owns",
+                    format!(
+                        "cannot close: the petitioner went to higher authorities {} time(s); \
+                         the rules require the principal leader (主要领导) of {}{} to own the \
+                         case (an ownership record with `principal`) first",
+                        now.higher_visits,
+                        p.unit,
+                        if p.escalated {
+                            ", the level above, as the repeats escalated it"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
             let mut with = records.to_vec();
             with.push(new.clone());
             let after = derive(h, &with, ctx, today);

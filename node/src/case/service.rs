@@ -29,6 +29,8 @@ use crate::pii::{Field, PiiKey};
 use crate::projection::{self, CaseFilter, Projector};
 use crate::rules::CaseRules;
 
+mod major;
+
 /// A deadline this many working days away or fewer is due soon (worklists
 /// highlight it).
 pub const DUE_SOON_WORKING_DAYS: i64 = 3;
@@ -125,6 +127,7 @@ impl CaseService {
             topology: self.hub().topology(),
             calendar: &self.deps.rules.calendar,
             limits: &self.deps.rules.limits,
+            higher_visits: &self.deps.rules.higher_visits,
         }
     }
 
@@ -162,6 +165,7 @@ impl CaseService {
         let me = self.hub().me().clone();
         let mut reg = Registration::validate(&me, &req.unit, &req.petitioner, &req.content)?;
         reg.by = Some(who.name.clone());
+        let flag = major::flag_at_registration(&req)?;
         let input = DetailsInput {
             id_number: &req.id_number,
             phone: &req.phone,
@@ -192,6 +196,7 @@ impl CaseService {
         let id_number = personal.id.as_ref().map(|i| i.expose().to_owned());
         let phone = personal.phone.as_ref().map(|p| p.expose().to_owned());
         let pii = &self.deps.pii;
+        let ctx = self.context();
         let file = loop {
             let seq = self.numbers.next(reg.unit.as_str(), year).await?;
             let no = document::case_number(&reg.unit, year, seq);
@@ -220,6 +225,17 @@ impl CaseService {
                 .hub()
                 .update_with(&doc_id, Create::New, |d| {
                     document::write_registration(d, &no, &reg, &at)?;
+                    // A major or urgent matter flagged at registration: its record
+                    // travels with the registration, under the same rules as later.
+                    if let Some(body) = &flag {
+                        let h = document::header(d).ok_or_else(|| {
+                            NodeError::Internal(format!("{no} has no registration"))
+                        })?;
+                        let r = major::flag_record(&me, now, &who.name, body.clone());
+                        super::admit(&h, &[], &r, &ctx, state::local_day(now))
+                            .map_err(NodeError::from)?;
+                        document::add_record(d, &no, &r)?;
+                    }
                     Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(step)))
                 })
                 .await;

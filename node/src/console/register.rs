@@ -112,6 +112,7 @@ pub async fn submit(
             .map(str::to_owned)
             .collect(),
         head_count,
+        ..Default::default()
     };
     match c.cases().register(&s.who, req, lang).await {
         Ok(view) => (

@@ -207,7 +207,8 @@ pub fn fields(step: Step) -> Vec<Field> {
         | Step::ObjectionDecision
         | Step::Notice
         | Step::NoOpinion
-        | Step::Major => Vec::new(),
+        | Step::Major
+        | Step::HigherVisit => Vec::new(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! time limits, identity numbers, the petition classification.
 
 pub mod calendar;
+pub mod higher_visits;
 pub mod identity;
 pub mod limits;
 pub mod taxonomy;
@@ -15,6 +16,8 @@ pub struct CaseRules {
     pub calendar: HolidayCalendar,
     pub limits: TimeLimits,
     pub taxonomy: Taxonomy,
+    /// Each unit's rules for visits to higher authorities (from its rule set).
+    pub higher_visits: higher_visits::HigherVisitPolicies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,7 @@ impl CaseRules {
             calendar: HolidayCalendar::official()?,
             limits: TimeLimits::default(),
             taxonomy: Taxonomy::official()?,
+            higher_visits: Default::default(),
         })
     }
 }
