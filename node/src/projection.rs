@@ -47,6 +47,8 @@ pub struct Projected {
     pub major: Option<(case::MajorFlag, Option<chrono::NaiveDate>)>,
     /// Visits to higher authorities recorded, and the day of the latest.
     pub higher_visits: (i64, Option<chrono::NaiveDate>),
+    /// The case below this one skipped over: found at registration or confirmed.
+    pub skip_level_of: Option<String>,
 }
 
 /// Derives a case's query row from its document (None if it is not a case).
@@ -109,6 +111,14 @@ pub fn project(
             (0i64, None),
             |(n, last): (i64, Option<chrono::NaiveDate>), on| (n + 1, last.max(Some(on))),
         );
+    let skip_level_of = view.details.skip_level_of.clone().or_else(|| {
+        case::ordered(&records)
+            .into_iter()
+            .find_map(|r| match &r.body {
+                case::Body::SkipLevelLink { of } => Some(of.clone()),
+                _ => None,
+            })
+    });
     let owner = case::ordered(&records)
         .into_iter()
         .rev()
@@ -129,6 +139,7 @@ pub fn project(
         facts,
         major,
         higher_visits,
+        skip_level_of,
     })
 }
 
@@ -273,7 +284,7 @@ impl Projector {
                     .bind(p.handling_unit.as_str())
                     .bind(p.next_due.as_deref())
                     .bind(v.details.repeat_of.as_deref())
-                    .bind(v.details.skip_level_of.as_deref())
+                    .bind(p.skip_level_of.as_deref())
                     .bind(p.owner.as_ref().map(|o| o.0.as_str()))
                     .bind(p.owner.as_ref().map(|o| o.1.as_str()))
                     .bind(p.owner.as_ref().map(|o| o.2.as_str()))
@@ -712,6 +723,28 @@ pub async fn major_cases(
         .bind_list(statuses.iter().map(String::as_str))
         .push(") ORDER BY major_urgent DESC, major_since, case_no");
     Ok(q.fetch_all_as::<_, MajorRow>(db.pool()).await?)
+}
+
+/// Cases of the same petitioner (by keyed hash) whose responsible unit (the one
+/// named at registration, else the unit handling it) is `responsible`, in any
+/// category: candidates for a skip-level petition the registrar confirms.
+pub async fn same_responsible_unit(
+    db: &Db,
+    id_hash: &str,
+    responsible: &str,
+) -> Result<Vec<CaseRow>, NodeError> {
+    let rows = sqlx::query_as::<_, CaseRow>(
+        "SELECT c.case_no, c.unit, c.petitioner, c.content, c.registered_at, c.notes, c.status,
+                c.handling_unit, c.next_due, c.category, c.repeat_of, c.skip_level_of
+         FROM node_cases c JOIN node_case_facts f ON f.case_no = c.case_no
+         WHERE c.id_hash = $1 AND f.responsible_unit = $2
+         ORDER BY c.registered_at DESC, c.case_no DESC",
+    )
+    .bind(id_hash)
+    .bind(responsible)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
 }
 
 /// Earlier cases of the same petitioner (by keyed hash) on the same matter

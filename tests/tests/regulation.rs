@@ -1,6 +1,9 @@
 //! The regulation's rules that reach across nodes: a major or urgent matter
 //! flagged at registration alerts every superior at once (their status, the
-//! case service's alerts), not only as a replicated record.
+//! case service's alerts), not only as a replicated record; a case taken to
+//! higher authorities needs the principal leader the unit's rules name, and
+//! superiors count such visits by unit; a skip-level petition in another
+//! category is offered to the registrar as a candidate, linked once confirmed.
 
 use serde_json::json;
 use tonic::Code;
@@ -150,6 +153,87 @@ async fn a_case_taken_to_higher_authorities_needs_the_principal_leader_and_super
     assert_eq!(row(TOWN_A), Some((1, 3)));
     assert_eq!(row(TOWN_B), Some((1, 1)));
     assert_eq!(row(COUNTY), Some((0, 0)));
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+both_stores! {
+async fn a_skip_level_petition_in_another_category_is_offered_to_the_registrar_and_linked_once_confirmed(backend: Backend)
+-> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
+    let id = id_number("44152119800101123");
+    let petition = |unit: &str, category: &str| pb::RegisterCaseRequest {
+        unit: unit.into(),
+        petitioner: "孙七".into(),
+        content: "村委会拖欠征地款，影响生活".into(),
+        id_number: id.clone(),
+        category: category.into(),
+        responsible_unit: COMM_A.into(),
+        ..Default::default()
+    };
+    let below = fed
+        .client(COMM_A)
+        .await?
+        .register_case(petition(COMM_A, "land"))
+        .await?
+        .into_inner()
+        .case_no;
+    fed.act(COMM_A, &below, json!({"kind": "screening", "decision": {"decision": "accept"}}))
+        .await?;
+    wait_for("the case below at the town", PATIENCE, || async {
+        Ok(fed
+            .case_at(TOWN_A, &below)
+            .await?
+            .filter(|c| c.records.iter().any(|r| r.kind == "screening")))
+    })
+    .await?;
+    // At the town, the same petitioner and responsible unit in another category:
+    // a candidate, not a link.
+    let up = fed
+        .client(TOWN_A)
+        .await?
+        .register_case(petition(TOWN_A, "labor"))
+        .await?
+        .into_inner();
+    assert_eq!(up.skip_level_candidates, vec![below.clone()]);
+    assert_eq!(up.skip_level_of, "", "linked silently");
+    // Left unconfirmed, a registration is accepted as usual.
+    let unconfirmed = fed
+        .client(TOWN_A)
+        .await?
+        .register_case(petition(TOWN_A, "labor"))
+        .await?
+        .into_inner();
+    fed.act(TOWN_A, &unconfirmed.case_no, json!({"kind": "screening", "decision": {"decision": "accept"}}))
+        .await?;
+    // Confirmed, it is linked and not accepted above the unit handling it.
+    let linked = fed
+        .act(TOWN_A, &up.case_no, json!({"kind": "skip_level_link", "of": below}))
+        .await?;
+    assert_eq!(linked.skip_level_of, below);
+    let err = fed
+        .act(TOWN_A, &up.case_no, json!({"kind": "screening", "decision": {"decision": "accept"}}))
+        .await
+        .expect_err("accepted above the unit still handling it");
+    assert!(err.to_string().contains("skip_level.not_accepted_above"), "{err}");
+    let err = fed
+        .act(TOWN_A, &up.case_no, json!({"kind": "skip_level_link", "of": below}))
+        .await
+        .expect_err("linked twice");
+    assert!(err.to_string().contains("skip_level.once"), "{err}");
+    // The town's skip-level list shows it.
+    let listed = fed
+        .client(TOWN_A)
+        .await?
+        .list_cases(pb::ListCasesRequest {
+            skip_level: true,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .cases;
+    assert!(listed.iter().any(|c| c.case_no == up.case_no && c.skip_level_of == below));
     fed.shutdown().await;
     Ok(())
 }

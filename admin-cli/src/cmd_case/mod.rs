@@ -450,6 +450,19 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 print_json(&to_json(c, true))?;
             } else {
                 println!("{} {}", lang.t("已登记", "Registered"), c.case_no);
+                for below in &c.skip_level_candidates {
+                    println!(
+                        "{} {below}{}",
+                        lang.t(
+                            "可能是越级访：同一信访人、同一责任单位的下级在办事项",
+                            "possibly skip-level: the same petitioner's open case below with the same responsible unit,"
+                        ),
+                        lang.t(
+                            "（确认：xinfang case confirm-skip-level）",
+                            " (confirm: xinfang case confirm-skip-level)"
+                        )
+                    );
+                }
             }
         }
         CaseCmd::Show { conn, case_no } => {

@@ -68,6 +68,17 @@ pub enum VerifyCmd {
         #[arg(long)]
         place: String,
     },
+    /// As the registering office, confirm that the case skips over an open case
+    /// below that registration offered as a candidate (越级访, art. 19): it is then
+    /// not accepted here
+    ConfirmSkipLevel {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        /// The case below
+        #[arg(long)]
+        of: String,
+    },
     /// Record that the petitioner will not state an opinion, with the circumstances
     NoOpinion {
         #[command(flatten)]
@@ -126,6 +137,17 @@ pub async fn run(cmd: VerifyCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         } => {
             let fields = json!({"to": to, "on": on, "place": place});
             act(&conn, case_no, "higher_visit", fields, json, lang).await
+        }
+        VerifyCmd::ConfirmSkipLevel { conn, case_no, of } => {
+            act(
+                &conn,
+                case_no,
+                "skip_level_link",
+                json!({ "of": of }),
+                json,
+                lang,
+            )
+            .await
         }
         VerifyCmd::NoOpinion {
             conn,

@@ -108,6 +108,11 @@ pub fn may_write(
                 ),
             )
         }
+        Body::SkipLevelLink { .. } => (
+            author == registrar,
+            "skip_level.by_registrar",
+            format!("the registering unit ({registrar})"),
+        ),
         Body::SealedContact { .. } => (
             author == registrar,
             "contact.sealed_by_registrar",
@@ -225,7 +230,7 @@ pub fn admit(
                     decision: Screening::Accept
                 }
             ) && new.unit == h.registered_by
-                && let Some(below) = &h.skip_level_of
+                && let Some(below) = &now.skip_level_of
             {
                 return Err(refuse(
                     "skip_level.not_accepted_above",
@@ -314,6 +319,29 @@ pub fn admit(
                 return Err(refuse(
                     "objection.reason",
                     "the verification states its reason",
+                ));
+            }
+        }
+        Body::SkipLevelLink { of } => {
+            if of.trim().is_empty() {
+                return Err(refuse(
+                    "skip_level.of",
+                    "a skip-level link names the case below",
+                ));
+            }
+            if let Some(linked) = &now.skip_level_of {
+                return Err(refuse(
+                    "skip_level.once",
+                    format!("the case is already linked to {linked} below"),
+                ));
+            }
+            if records
+                .iter()
+                .any(|r| r.unit == h.registered_by && matches!(r.body, Body::Screening { .. }))
+            {
+                return Err(refuse(
+                    "skip_level.before_screening",
+                    "a skip-level petition is confirmed before the registering unit screens it",
                 ));
             }
         }

@@ -81,6 +81,7 @@ pub fn step(s: Step) -> Label {
         Step::NoOpinion => Label::new("信访人拒不表态", "petitioner states no opinion"),
         Step::Major => Label::new("重大紧急信访事项", "major or urgent matter"),
         Step::HigherVisit => Label::new("赴省进京上访", "visit to higher authorities"),
+        Step::SkipLevelLink => Label::new("确认越级访", "skip-level confirmed"),
         Step::LeadDecision => Label::new("确定主办单位", "lead unit"),
         Step::Ownership => Label::new("领导包案", "ownership"),
         Step::Progress => Label::new("办理进展", "progress"),

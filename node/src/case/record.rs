@@ -71,6 +71,12 @@ pub enum Body {
         on: NaiveDate,
         place: String,
     },
+    /// The registrar confirms a skip-level candidate (越级访, Reg-2022 art. 19): the
+    /// same petitioner's open case below, with the same responsible unit though
+    /// another category, is on the same matter. Then it is not accepted here.
+    SkipLevelLink {
+        of: String,
+    },
     /// The petitioner will not state an opinion on the handling (拒不表态): the
     /// handler records the circumstances, which meets that closure condition.
     NoOpinion {
@@ -178,6 +184,7 @@ impl Body {
             Body::Notice { text } => vec![("text", text)],
             Body::Major { reason, .. } => vec![("reason", reason)],
             Body::HigherVisit { place, .. } => vec![("place", place)],
+            Body::SkipLevelLink { of } => vec![("of", of)],
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
             Body::Progress { text }
@@ -240,6 +247,7 @@ impl Body {
                 on: day,
                 place: text(),
             },
+            Step::SkipLevelLink => Body::SkipLevelLink { of: text() },
             Step::LeadDecision => Body::LeadDecision { lead: unit.clone() },
             Step::Ownership => Body::Ownership {
                 leader: text(),
@@ -310,6 +318,7 @@ pub enum Step {
     NoOpinion,
     Major,
     HigherVisit,
+    SkipLevelLink,
     LeadDecision,
     Ownership,
     Progress,
@@ -329,7 +338,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 25] = [
+    pub const ALL: [Step; 26] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -339,6 +348,7 @@ impl Step {
         Step::NoOpinion,
         Step::Major,
         Step::HigherVisit,
+        Step::SkipLevelLink,
         Step::LeadDecision,
         Step::Ownership,
         Step::Progress,
@@ -369,6 +379,7 @@ impl Step {
             Step::NoOpinion => "no_opinion",
             Step::Major => "major",
             Step::HigherVisit => "higher_visit",
+            Step::SkipLevelLink => "skip_level_link",
             Step::LeadDecision => "lead_decision",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
@@ -404,6 +415,7 @@ impl Step {
             Body::NoOpinion { .. } => Step::NoOpinion,
             Body::Major { .. } => Step::Major,
             Body::HigherVisit { .. } => Step::HigherVisit,
+            Body::SkipLevelLink { .. } => Step::SkipLevelLink,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,

@@ -186,6 +186,9 @@ pub struct Derived {
     /// The handling unit has issued the written notice owed since it received the
     /// case (告知, art. 23).
     pub notified: bool,
+    /// The open case below this one skipped over (越级访): found at registration,
+    /// or a candidate the registrar confirmed.
+    pub skip_level_of: Option<String>,
     /// Visits to higher authorities recorded on the case (赴省进京上访).
     pub higher_visits: u32,
     /// Whose principal leader must own the case, by the handling unit's rules for
@@ -306,6 +309,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut objection_open = false;
     let mut major: Option<MajorFlag> = None;
     let mut visits = 0u32;
+    let mut skip_level_of = h.skip_level_of.clone();
     // Units whose principal leader owns the case (包案 by a 主要领导).
     let mut principal_ownerships: Vec<UnitCode> = Vec::new();
     // The written notice by the unit handling now (reset by every routing).
@@ -386,6 +390,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                 }
             }
             Body::HigherVisit { .. } => visits += 1,
+            Body::SkipLevelLink { of } => {
+                skip_level_of.get_or_insert_with(|| of.clone());
+            }
             Body::Progress { .. } => {
                 if r.unit == handling {
                     open_supervisions.retain(|(_, due)| *due < day);
@@ -596,6 +603,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         objection_open,
         notified,
         major,
+        skip_level_of,
         higher_visits: visits,
         principal_owner: principal_owner(ctx, &handling, visits, &principal_ownerships),
         handling_unit: handling,

@@ -189,6 +189,9 @@ pub fn full(file: &CaseFile, lens: &Lens<'_>) -> pb::CaseView {
         due: d.due.to_string(),
         overdue: d.overdue,
     });
+    if let Some(below) = &derived.skip_level_of {
+        out.skip_level_of = below.clone();
+    }
     out.higher_visits = derived.higher_visits;
     if let Some(p) = &derived.principal_owner {
         out.principal_owner_unit = p.unit.to_string();
@@ -325,6 +328,10 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
                 format!("owned by {leader}{en} ({})", duties.join(", ")),
             )
         }
+        Body::SkipLevelLink { of } => pick(
+            format!("确认越级访：下级仍在办理 {of}"),
+            format!("skip-level confirmed: {of} is still handled below"),
+        ),
         Body::HigherVisit { to, on, place } => {
             let l = labels::higher_visit(*to);
             pick(

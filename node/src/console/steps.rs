@@ -208,7 +208,8 @@ pub fn fields(step: Step) -> Vec<Field> {
         | Step::Notice
         | Step::NoOpinion
         | Step::Major
-        | Step::HigherVisit => Vec::new(),
+        | Step::HigherVisit
+        | Step::SkipLevelLink => Vec::new(),
     }
 }
 
