@@ -187,6 +187,7 @@ impl CaseService {
             &input,
             &self.deps.rules.taxonomy,
             self.hub().topology(),
+            &self.deps.rules.divisions,
             key,
         )?;
         let candidates = self.match_earlier(&me, &mut details).await?;

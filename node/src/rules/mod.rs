@@ -2,6 +2,7 @@
 //! time limits, identity numbers, the petition classification.
 
 pub mod calendar;
+pub mod divisions;
 pub mod higher_visits;
 pub mod identity;
 pub mod limits;
@@ -18,6 +19,8 @@ pub struct CaseRules {
     pub taxonomy: Taxonomy,
     /// Each unit's rules for visits to higher authorities (from its rule set).
     pub higher_visits: higher_visits::HigherVisitPolicies,
+    /// The area's divisions, where a problem may arise (问题发生地).
+    pub divisions: divisions::Divisions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,8 @@ pub enum RulesError {
     Calendar(#[from] CalendarError),
     #[error(transparent)]
     Taxonomy(#[from] TaxonomyError),
+    #[error(transparent)]
+    Divisions(#[from] divisions::DivisionsError),
 }
 
 impl CaseRules {
@@ -36,6 +41,7 @@ impl CaseRules {
             limits: TimeLimits::default(),
             taxonomy: Taxonomy::official()?,
             higher_visits: Default::default(),
+            divisions: divisions::Divisions::official()?,
         })
     }
 }
