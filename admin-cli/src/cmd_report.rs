@@ -29,6 +29,8 @@ pub enum ReportCmd {
     Leaders(ReportArgs),
     /// Schedule filing compliance of the units below
     Filings(ReportArgs),
+    /// Visits to higher authorities (赴省进京上访) by unit below
+    HigherVisits(ReportArgs),
     /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
     Cases(ReportArgs),
 }
@@ -140,6 +142,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         ReportCmd::Trend(a) => ("trend", a),
         ReportCmd::Leaders(a) => ("leaders", a),
         ReportCmd::Filings(a) => ("filings", a),
+        ReportCmd::HigherVisits(a) => ("higher_visits", a),
         ReportCmd::Cases(a) => ("cases", a),
     };
     let mut conn = a.conn.clone();
@@ -178,6 +181,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         "rates" => c.rates(req).await,
         "trend" => c.trend(req).await,
         "leaders" => c.leaders(req).await,
+        "higher_visits" => c.higher_visits(req).await,
         _ => c.filings(req).await,
     }
     .map_err(status_error)?

@@ -82,6 +82,22 @@ struct StatusJson {
     recovery: Option<RecoveryJson>,
     /// Registrations that carry a case number an earlier one holds.
     number_collisions: u64,
+    /// Open major or urgent matters of the subtree, urgent and oldest first.
+    major_alerts: Vec<MajorAlertJson>,
+}
+
+#[derive(Serialize)]
+struct MajorAlertJson {
+    case_no: String,
+    unit: String,
+    handling_unit: String,
+    since: String,
+    urgent: bool,
+    label: String,
+    reason: String,
+    owner: String,
+    owner_due: String,
+    overdue: bool,
 }
 
 #[derive(Serialize)]
@@ -204,6 +220,22 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                 since: r.since,
             }),
             number_collisions: s.number_collisions,
+            major_alerts: s
+                .major_alerts
+                .into_iter()
+                .map(|a| MajorAlertJson {
+                    case_no: a.case_no,
+                    unit: a.unit,
+                    handling_unit: a.handling_unit,
+                    since: a.since,
+                    urgent: a.urgent,
+                    label: a.label,
+                    reason: a.reason,
+                    owner: a.owner,
+                    owner_due: a.owner_due,
+                    overdue: a.overdue,
+                })
+                .collect(),
             integrity_alerts: s
                 .integrity_alerts
                 .into_iter()
@@ -352,6 +384,28 @@ pub async fn run(conn: &ConnArgs, json: bool, lang: Lang) -> anyhow::Result<()> 
                 a.subject,
                 local_time(&a.at),
                 a.reason
+            ),
+        }
+    }
+    for a in &s.major_alerts {
+        // The label comes from the node, in the caller's language.
+        let zh = lang == Lang::Zh;
+        let owned = match (a.owner.as_str(), a.overdue, zh) {
+            ("", true, true) => format!("无领导包案，已超过 {}", a.owner_due),
+            ("", true, false) => format!("no leader owns it, overdue since {}", a.owner_due),
+            ("", false, true) => format!("须于 {} 前落实领导包案", a.owner_due),
+            ("", false, false) => format!("a leader must own it by {}", a.owner_due),
+            (owner, _, true) => format!("包案领导 {owner}"),
+            (owner, _, false) => format!("owned by {owner}"),
+        };
+        match lang {
+            Lang::Zh => println!(
+                "{}：{}（{} 登记，{} 办理，{} 起）：{}；{owned}",
+                a.label, a.case_no, a.unit_name, a.handling_unit_name, a.since, a.reason
+            ),
+            Lang::En => println!(
+                "{}: {} (registered by {}, handled by {}, since {}): {}; {owned}",
+                a.label, a.case_no, a.unit_name, a.handling_unit_name, a.since, a.reason
             ),
         }
     }

@@ -377,6 +377,7 @@ fn judge_records(
         registered_by: registrar.clone(),
         received,
         skip_level_of: None,
+        received_by_leader: false,
     };
     let now = case::derive(&header, seen, ctx, header.received);
     for r in added {

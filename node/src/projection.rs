@@ -42,6 +42,13 @@ pub struct Projected {
     pub owner: Option<(String, String, String)>,
     /// What reports need (None for a case without a readable registration).
     pub facts: Option<crate::report::facts::CaseFacts>,
+    /// Flagged a major or urgent matter: the flag, and while no leader owns it
+    /// the day one must.
+    pub major: Option<(case::MajorFlag, Option<chrono::NaiveDate>)>,
+    /// Visits to higher authorities recorded, and the day of the latest.
+    pub higher_visits: (i64, Option<chrono::NaiveDate>),
+    /// The case below this one skipped over: found at registration or confirmed.
+    pub skip_level_of: Option<String>,
 }
 
 /// Derives a case's query row from its document (None if it is not a case).
@@ -57,13 +64,30 @@ pub fn project(
     let view = case::read(d, id).ok()?;
     let (records, _) = case::read_records(d);
     let mut facts = None;
+    let mut major = None;
     let (status, handling_unit, next_due) = match case::header(d) {
         Some(h) => {
             let ctx = Context {
                 topology,
                 calendar: &rules.calendar,
                 limits: &rules.limits,
+                higher_visits: &rules.higher_visits,
             };
+            // Only a flagged case pays for one more derivation.
+            if records
+                .iter()
+                .any(|r| matches!(r.body, case::Body::Major { .. }))
+            {
+                let d = case::derive(&h, &records, &ctx, h.received);
+                major = d.major.map(|flag| {
+                    let due = d
+                        .deadlines
+                        .iter()
+                        .find(|x| x.kind == case::DeadlineKind::MajorOwnership)
+                        .map(|x| x.due);
+                    (flag, due)
+                });
+            }
             // The facts carry the derived status, holder and next deadline: one
             // derivation serves both tables (overdue is decided at query time).
             let f = crate::report::facts::facts(&view.case_no, &h, &view.details, &records, &ctx);
@@ -77,6 +101,24 @@ pub fn project(
         }
         None => ("registered".to_owned(), view.unit.clone(), None),
     };
+    let higher_visits = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            case::Body::HigherVisit { on, .. } => Some(*on),
+            _ => None,
+        })
+        .fold(
+            (0i64, None),
+            |(n, last): (i64, Option<chrono::NaiveDate>), on| (n + 1, last.max(Some(on))),
+        );
+    let skip_level_of = view.details.skip_level_of.clone().or_else(|| {
+        case::ordered(&records)
+            .into_iter()
+            .find_map(|r| match &r.body {
+                case::Body::SkipLevelLink { of } => Some(of.clone()),
+                _ => None,
+            })
+    });
     let owner = case::ordered(&records)
         .into_iter()
         .rev()
@@ -95,6 +137,9 @@ pub fn project(
         next_due,
         owner,
         facts,
+        major,
+        higher_visits,
+        skip_level_of,
     })
 }
 
@@ -220,7 +265,8 @@ impl Projector {
             let mut q = Sql::new(
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
-                   owner, owner_unit, owned_at, doc_id) ",
+                   owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
+                   major_due, higher_visits, higher_visit_last) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -238,11 +284,17 @@ impl Projector {
                     .bind(p.handling_unit.as_str())
                     .bind(p.next_due.as_deref())
                     .bind(v.details.repeat_of.as_deref())
-                    .bind(v.details.skip_level_of.as_deref())
+                    .bind(p.skip_level_of.as_deref())
                     .bind(p.owner.as_ref().map(|o| o.0.as_str()))
                     .bind(p.owner.as_ref().map(|o| o.1.as_str()))
                     .bind(p.owner.as_ref().map(|o| o.2.as_str()))
-                    .bind(v.doc_id.as_str());
+                    .bind(v.doc_id.as_str())
+                    .bind(p.major.as_ref().map(|m| m.0.since.to_string()))
+                    .bind(i64::from(p.major.as_ref().is_some_and(|m| m.0.urgent)))
+                    .bind(p.major.as_ref().map(|m| m.0.reason.as_str()))
+                    .bind(p.major.as_ref().and_then(|m| m.1).map(|d| d.to_string()))
+                    .bind(p.higher_visits.0)
+                    .bind(p.higher_visits.1.map(|d| d.to_string()));
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -253,7 +305,10 @@ impl Projector {
                   handling_unit = excluded.handling_unit, next_due = excluded.next_due,
                   repeat_of = excluded.repeat_of, skip_level_of = excluded.skip_level_of,
                   owner = excluded.owner, owner_unit = excluded.owner_unit, owned_at = excluded.owned_at,
-                  doc_id = excluded.doc_id",
+                  doc_id = excluded.doc_id, major_since = excluded.major_since,
+                  major_urgent = excluded.major_urgent, major_reason = excluded.major_reason,
+                  major_due = excluded.major_due, higher_visits = excluded.higher_visits,
+                  higher_visit_last = excluded.higher_visit_last",
             );
             q.execute(&mut *tx).await?;
         }
@@ -634,6 +689,62 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
         .push(" OFFSET ")
         .bind(i64::from(f.offset));
     Ok(q.fetch_all_as::<_, CaseRow>(db.pool()).await?)
+}
+
+/// An open case flagged a major or urgent matter, as the query tables hold it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MajorRow {
+    pub case_no: String,
+    pub unit: String,
+    pub handling_unit: Option<String>,
+    pub major_since: String,
+    pub major_urgent: i64,
+    pub major_reason: Option<String>,
+    pub major_due: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// Cases in `statuses` flagged major or urgent that were registered or are
+/// handled at one of `units`: urgent first, then the oldest flag.
+pub async fn major_cases(
+    db: &Db,
+    units: &[String],
+    statuses: &[String],
+) -> Result<Vec<MajorRow>, NodeError> {
+    let mut q = Sql::new(
+        "SELECT case_no, unit, handling_unit, major_since, major_urgent, major_reason, major_due,
+                owner
+         FROM node_cases WHERE major_since IS NOT NULL AND (unit IN (",
+    );
+    q.bind_list(units.iter().map(String::as_str))
+        .push(") OR handling_unit IN (")
+        .bind_list(units.iter().map(String::as_str))
+        .push(")) AND status IN (")
+        .bind_list(statuses.iter().map(String::as_str))
+        .push(") ORDER BY major_urgent DESC, major_since, case_no");
+    Ok(q.fetch_all_as::<_, MajorRow>(db.pool()).await?)
+}
+
+/// Cases of the same petitioner (by keyed hash) whose responsible unit (the one
+/// named at registration, else the unit handling it) is `responsible`, in any
+/// category: candidates for a skip-level petition the registrar confirms.
+pub async fn same_responsible_unit(
+    db: &Db,
+    id_hash: &str,
+    responsible: &str,
+) -> Result<Vec<CaseRow>, NodeError> {
+    let rows = sqlx::query_as::<_, CaseRow>(
+        "SELECT c.case_no, c.unit, c.petitioner, c.content, c.registered_at, c.notes, c.status,
+                c.handling_unit, c.next_due, c.category, c.repeat_of, c.skip_level_of
+         FROM node_cases c JOIN node_case_facts f ON f.case_no = c.case_no
+         WHERE c.id_hash = $1 AND f.responsible_unit = $2
+         ORDER BY c.registered_at DESC, c.case_no DESC",
+    )
+    .bind(id_hash)
+    .bind(responsible)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
 }
 
 /// Earlier cases of the same petitioner (by keyed hash) on the same matter

@@ -76,6 +76,7 @@ impl DocumentCheck for RemoteRules {
             topology: &self.topology,
             calendar: &self.rules.calendar,
             limits: &self.rules.limits,
+            higher_visits: &self.rules.higher_visits,
         };
         let tolerance =
             chrono::Duration::minutes(i64::from(self.rules.limits.future_tolerance_minutes));

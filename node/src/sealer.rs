@@ -122,6 +122,7 @@ impl Sealer {
                     topology: &topology,
                     calendar: &rules.calendar,
                     limits: &rules.limits,
+                    higher_visits: &rules.higher_visits,
                 };
                 for (unit, cert) in asks {
                     let key = match contact::verified_key(&cert, &keys.ca_pem, &unit) {

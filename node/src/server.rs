@@ -398,6 +398,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     if let Some(limits) = cfg.limits.clone() {
         rules.limits = limits;
     }
+    rules.higher_visits = sets.higher_visits();
     let rules = Arc::new(rules);
     hub.set_document_check(Arc::new(crate::remote::RemoteRules::new(
         hub.me().clone(),
@@ -512,6 +513,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         recovery.clone(),
         tls_state.clone(),
         guard.clone(),
+        cases.clone(),
     ));
     let notices = Arc::new(crate::notice::service::NoticeService::new(
         cases.clone(),

@@ -2,7 +2,9 @@
 //! sync, quarantined documents, ledger flags, clock offset, certificate expiry),
 //! integrity alerts and recovery, built from the hub and the ledger. One home for
 //! what the gRPC `Node.Status` adapter and the console's links page (链路) show;
-//! the permission is checked here, so neither front can skip it.
+//! the permission is checked here, so neither front can skip it. Staff who may
+//! read cases see the subtree's open major or urgent matters there too, as the
+//! case service answers them.
 
 use std::sync::Arc;
 
@@ -11,7 +13,9 @@ use xinfang_hub::tls::TlsState;
 use xinfang_proto::v1 as pb;
 
 use crate::auth::{Action, Actor, Guard};
+use crate::case::service::CaseService;
 use crate::error::NodeError;
+use crate::labels::Lang;
 use crate::ledger::Ledger;
 use crate::recovery::Recovery;
 
@@ -22,6 +26,7 @@ pub struct NodeStatus {
     /// The node's TLS material, for the expiry dates the status reports.
     tls: Option<Arc<TlsState>>,
     guard: Arc<Guard>,
+    cases: Arc<CaseService>,
 }
 
 fn secs_to_rfc3339(secs: i64) -> String {
@@ -46,6 +51,7 @@ impl NodeStatus {
         recovery: Arc<Recovery>,
         tls: Option<Arc<TlsState>>,
         guard: Arc<Guard>,
+        cases: Arc<CaseService>,
     ) -> Self {
         NodeStatus {
             hub,
@@ -53,14 +59,21 @@ impl NodeStatus {
             recovery,
             tls,
             guard,
+            cases,
         }
     }
 
     /// The status anyone signed in may read (`ReadStatus`); certificate details
     /// for administrators only.
-    pub async fn status(&self, who: &Actor) -> Result<pb::StatusResponse, NodeError> {
+    pub async fn status(&self, who: &Actor, lang: Lang) -> Result<pb::StatusResponse, NodeError> {
         self.guard.authorize(who, Action::ReadStatus, "").await?;
-        self.build(who.is_admin()).await
+        let mut out = self.build(who.is_admin()).await?;
+        // Major or urgent matters reach every superior at once: in the status of
+        // whoever may read the cases behind them.
+        if crate::auth::any_allowed(&who.roles, Action::ReadCases) {
+            out.major_alerts = self.cases.open_major_alerts(lang).await?;
+        }
+        Ok(out)
     }
 
     /// The administrator's view of the links, with what peers sent that was
@@ -169,6 +182,7 @@ impl NodeStatus {
                 since: ms_to_rfc3339(Some(m.since_ms)),
             }),
             number_collisions: self.recovery.number_collisions().await?,
+            major_alerts: Vec::new(),
         })
     }
 }

@@ -164,6 +164,10 @@ pub enum CaseCmd {
         case_no: String,
         #[arg(long)]
         leader: String,
+        /// The leader is this unit's principal leader (主要领导), as a case taken to
+        /// higher authorities may require
+        #[arg(long)]
+        principal: bool,
     },
     /// Supervise (督办) the handling unit
     Supervise {
@@ -333,6 +337,13 @@ pub struct RegisterDetails {
     /// How many people came (group visits)
     #[arg(long, default_value_t = 0)]
     head_count: u32,
+    /// Flag a major matter (重大信访事项) with its reason: every superior is
+    /// alerted at once, and it needs an owning leader in time
+    #[arg(long, value_name = "REASON")]
+    major: Option<String>,
+    /// The flagged matter is urgent (紧急信访事项; needs --major)
+    #[arg(long, requires = "major")]
+    urgent: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -440,6 +451,8 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     responsible_unit: x.responsible_unit.unwrap_or_default(),
                     representatives: x.representatives,
                     head_count: x.head_count,
+                    major_reason: x.major.unwrap_or_default(),
+                    urgent: x.urgent,
                 })
                 .await
                 .map_err(status_error)?
@@ -449,6 +462,19 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             } else {
                 println!("{} {}", lang.t("已登记", "Registered"), c.case_no);
                 print_query_code(&c.query_code, lang);
+                for below in &c.skip_level_candidates {
+                    println!(
+                        "{} {below}{}",
+                        lang.t(
+                            "可能是越级访：同一信访人、同一责任单位的下级在办事项",
+                            "possibly skip-level: the same petitioner's open case below with the same responsible unit,"
+                        ),
+                        lang.t(
+                            "（确认：xinfang case confirm-skip-level）",
+                            " (confirm: xinfang case confirm-skip-level)"
+                        )
+                    );
+                }
             }
         }
         CaseCmd::ReissueCode { conn, case_no } => {
@@ -645,13 +671,14 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             conn,
             case_no,
             leader,
+            principal,
         } => {
             // The node takes all five duties (五包) when none are named.
             act(
                 &conn,
                 case_no,
                 "ownership",
-                json!({ "leader": leader }),
+                json!({ "leader": leader, "principal": principal }),
                 json,
                 lang,
             )

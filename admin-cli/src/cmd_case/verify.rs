@@ -2,7 +2,7 @@
 //! verification of an objection (核实, art. 23), the written notice owed within
 //! 15 days (告知, art. 23), the major or urgent flag (重大、紧急信访事项), and the
 //! record that the petitioner will not state an opinion (拒不表态), which meets
-//! that closure condition (五不结案).
+//! that closure condition (五不结案), and visits to higher authorities (赴省进京上访).
 
 use std::path::PathBuf;
 
@@ -52,6 +52,33 @@ pub enum VerifyCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Record a visit by the petitioner to the provincial (--to province, 赴省) or
+    /// national (--to capital, 进京) authorities on this matter: the unit's rules
+    /// may require its principal leader to own the case, and repeats escalate it
+    HigherVisit {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        #[arg(long, value_parser = ["province", "capital"])]
+        to: String,
+        /// The day of the visit (YYYY-MM-DD)
+        #[arg(long)]
+        on: String,
+        /// Where (e.g. 国家信访局来访接待司)
+        #[arg(long)]
+        place: String,
+    },
+    /// As the registering office, confirm that the case skips over an open case
+    /// below that registration offered as a candidate (越级访, art. 19): it is then
+    /// not accepted here
+    ConfirmSkipLevel {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        /// The case below
+        #[arg(long)]
+        of: String,
+    },
     /// Record that the petitioner will not state an opinion, with the circumstances
     NoOpinion {
         #[command(flatten)]
@@ -100,6 +127,27 @@ pub async fn run(cmd: VerifyCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         } => {
             let fields = json!({"urgent": urgent, "reason": reason});
             act(&conn, case_no, "major", fields, json, lang).await
+        }
+        VerifyCmd::HigherVisit {
+            conn,
+            case_no,
+            to,
+            on,
+            place,
+        } => {
+            let fields = json!({"to": to, "on": on, "place": place});
+            act(&conn, case_no, "higher_visit", fields, json, lang).await
+        }
+        VerifyCmd::ConfirmSkipLevel { conn, case_no, of } => {
+            act(
+                &conn,
+                case_no,
+                "skip_level_link",
+                json!({ "of": of }),
+                json,
+                lang,
+            )
+            .await
         }
         VerifyCmd::NoOpinion {
             conn,

@@ -177,6 +177,7 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::Notice
         | Step::NoOpinion
         | Step::Major
+        | Step::HigherVisit
         | Step::Progress
         | Step::Extension
         | Step::Reply
@@ -188,6 +189,8 @@ fn step_roles(step: Step) -> &'static [Role] {
         // part of handling.
         | Step::ContactKey
         | Step::SealedContact => &[Handler],
+        // The registrar confirms what registration found.
+        Step::SkipLevelLink => &[Registrar, Handler],
         // Oversight by the leader in charge: supervising, sending a reply back,
         // deciding a review (复查/复核).
         Step::Supervision | Step::SendBack | Step::ReviewDecision => &[Reviewer],

@@ -119,6 +119,11 @@ pub fn may_write(
                 ),
             )
         }
+        Body::SkipLevelLink { .. } => (
+            author == registrar,
+            "skip_level.by_registrar",
+            format!("the registering unit ({registrar})"),
+        ),
         Body::SealedContact { .. } => (
             author == registrar,
             "contact.sealed_by_registrar",
@@ -131,6 +136,7 @@ pub fn may_write(
         | Body::Rating { .. }
         | Body::NoOpinion { .. }
         | Body::Major { .. }
+        | Body::HigherVisit { .. }
         | Body::LeaderApproval { .. }
         | Body::Closure { .. }
         | Body::ReturnVisit { .. }
@@ -245,7 +251,7 @@ pub fn admit(
                     decision: Screening::Accept
                 }
             ) && new.unit == h.registered_by
-                && let Some(below) = &h.skip_level_of
+                && let Some(below) = &now.skip_level_of
             {
                 return Err(refuse(
                     "skip_level.not_accepted_above",
@@ -334,6 +340,43 @@ pub fn admit(
                 return Err(refuse(
                     "objection.reason",
                     "the verification states its reason",
+                ));
+            }
+        }
+        Body::SkipLevelLink { of } => {
+            if of.trim().is_empty() {
+                return Err(refuse(
+                    "skip_level.of",
+                    "a skip-level link names the case below",
+                ));
+            }
+            if let Some(linked) = &now.skip_level_of {
+                return Err(refuse(
+                    "skip_level.once",
+                    format!("the case is already linked to {linked} below"),
+                ));
+            }
+            if records
+                .iter()
+                .any(|r| r.unit == h.registered_by && matches!(r.body, Body::Screening { .. }))
+            {
+                return Err(refuse(
+                    "skip_level.before_screening",
+                    "a skip-level petition is confirmed before the registering unit screens it",
+                ));
+            }
+        }
+        Body::HigherVisit { on, place, .. } => {
+            if place.trim().is_empty() {
+                return Err(refuse(
+                    "higher_visit.place",
+                    "a visit to higher authorities is recorded with its place",
+                ));
+            }
+            if *on > today {
+                return Err(refuse(
+                    "higher_visit.on",
+                    format!("a visit is recorded once it happened; {on} is after today ({today})"),
                 ));
             }
         }
@@ -462,6 +505,23 @@ pub fn admit(
             }
         }
         Body::Closure { .. } => {
+            if let Some(p) = now.principal_owner.as_ref().filter(|p| !p.owned) {
+                return Err(refuse(
+                    "higher_visit.principal_owns",
+                    format!(
+                        "cannot close: the petitioner went to higher authorities {} time(s); \
+                         the rules require the principal leader (主要领导) of {}{} to own the \
+                         case (an ownership record with `principal`) first",
+                        now.higher_visits,
+                        p.unit,
+                        if p.escalated {
+                            ", the level above, as the repeats escalated it"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
             let mut with = records.to_vec();
             with.push(new.clone());
             let after = derive(h, &with, ctx, today);

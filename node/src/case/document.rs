@@ -167,10 +167,12 @@ pub fn header(d: &AutoCommit) -> Option<Header> {
     let root = automerge::ObjId::Root;
     let registered_by = str_at(d, &root, "unit").parse().ok()?;
     let at = chrono::DateTime::parse_from_rfc3339(&str_at(d, &root, "registered_at")).ok()?;
+    let details = read_details(d);
     Some(Header {
         registered_by,
         received: state::local_day(at.with_timezone(&chrono::Utc)),
-        skip_level_of: read_details(d).skip_level_of,
+        skip_level_of: details.skip_level_of,
+        received_by_leader: details.receiving_leader.is_some(),
     })
 }
 

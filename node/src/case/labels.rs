@@ -4,7 +4,9 @@
 //!
 //! Pure: no IO.
 
-use super::record::{Duty, Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track};
+use super::record::{
+    Duty, Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track, VisitLevel,
+};
 use super::registration::Channel;
 use super::state::{ClosureBlocker, DeadlineKind, Status};
 pub use crate::labels::{Label, Lang};
@@ -52,6 +54,22 @@ pub fn status_of_code(code: &str) -> Option<Status> {
     STATUSES.into_iter().find(|s| s.code() == code)
 }
 
+/// A flagged matter (Reg-2022 art. 24's 重大、紧急信访事项), urgent or major.
+pub fn major(urgent: bool) -> Label {
+    match urgent {
+        true => Label::new("紧急信访事项", "urgent matter"),
+        false => Label::new("重大信访事项", "major matter"),
+    }
+}
+
+/// Where a petitioner went over the local offices.
+pub fn higher_visit(to: VisitLevel) -> Label {
+    match to {
+        VisitLevel::Province => Label::new("赴省上访", "visit to the provincial authorities"),
+        VisitLevel::Capital => Label::new("进京上访", "visit to the national authorities"),
+    }
+}
+
 pub fn step(s: Step) -> Label {
     match s {
         Step::Screening => Label::new("甄别", "screening"),
@@ -62,6 +80,8 @@ pub fn step(s: Step) -> Label {
         Step::Notice => Label::new("书面告知", "notice to the petitioner"),
         Step::NoOpinion => Label::new("信访人拒不表态", "petitioner states no opinion"),
         Step::Major => Label::new("重大紧急信访事项", "major or urgent matter"),
+        Step::HigherVisit => Label::new("赴省进京上访", "visit to higher authorities"),
+        Step::SkipLevelLink => Label::new("确认越级访", "skip-level confirmed"),
         Step::LeadDecision => Label::new("确定主办单位", "lead unit"),
         Step::Ownership => Label::new("领导包案", "ownership"),
         Step::Progress => Label::new("办理进展", "progress"),

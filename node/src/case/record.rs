@@ -67,6 +67,21 @@ pub enum Body {
         urgent: bool,
         reason: String,
     },
+    /// The petitioner went to the provincial or national authorities on this
+    /// matter (赴省进京上访), on a day, at a place: the unit's rules may require its
+    /// principal leader to receive and own the case, and repeats escalate it to
+    /// the principal leader of the level above (seed 001, text 5).
+    HigherVisit {
+        to: VisitLevel,
+        on: NaiveDate,
+        place: String,
+    },
+    /// The registrar confirms a skip-level candidate (越级访, Reg-2022 art. 19): the
+    /// same petitioner's open case below, with the same responsible unit though
+    /// another category, is on the same matter. Then it is not accepted here.
+    SkipLevelLink {
+        of: String,
+    },
     /// The petitioner will not state an opinion on the handling (拒不表态): the
     /// handler records the circumstances, which meets that closure condition.
     NoOpinion {
@@ -81,6 +96,10 @@ pub enum Body {
         /// The five duties the owning leader takes on (五包); all five by default.
         #[serde(default = "Duty::all")]
         duties: Vec<Duty>,
+        /// The leader is the writing unit's principal leader (主要领导), as a visit
+        /// to higher authorities may require.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        principal: bool,
     },
     Progress {
         text: String,
@@ -169,6 +188,8 @@ impl Body {
             | Body::ObjectionDecision { reason, .. } => vec![("reason", reason)],
             Body::Notice { text, .. } => vec![("text", text)],
             Body::Major { reason, .. } => vec![("reason", reason)],
+            Body::HigherVisit { place, .. } => vec![("place", place)],
+            Body::SkipLevelLink { of } => vec![("of", of)],
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership { leader, .. } => vec![("leader", leader)],
             Body::Progress { text }
@@ -229,10 +250,17 @@ impl Body {
                 urgent: false,
                 reason: text(),
             },
+            Step::HigherVisit => Body::HigherVisit {
+                to: VisitLevel::Province,
+                on: day,
+                place: text(),
+            },
+            Step::SkipLevelLink => Body::SkipLevelLink { of: text() },
             Step::LeadDecision => Body::LeadDecision { lead: unit.clone() },
             Step::Ownership => Body::Ownership {
                 leader: text(),
                 duties: Duty::all(),
+                principal: false,
             },
             Step::Progress => Body::Progress { text: text() },
             Step::Supervision => Body::Supervision {
@@ -297,6 +325,8 @@ pub enum Step {
     Notice,
     NoOpinion,
     Major,
+    HigherVisit,
+    SkipLevelLink,
     LeadDecision,
     Ownership,
     Progress,
@@ -316,7 +346,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 24] = [
+    pub const ALL: [Step; 26] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -325,6 +355,8 @@ impl Step {
         Step::Notice,
         Step::NoOpinion,
         Step::Major,
+        Step::HigherVisit,
+        Step::SkipLevelLink,
         Step::LeadDecision,
         Step::Ownership,
         Step::Progress,
@@ -354,6 +386,8 @@ impl Step {
             Step::Notice => "notice",
             Step::NoOpinion => "no_opinion",
             Step::Major => "major",
+            Step::HigherVisit => "higher_visit",
+            Step::SkipLevelLink => "skip_level_link",
             Step::LeadDecision => "lead_decision",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
@@ -388,6 +422,8 @@ impl Step {
             Body::Notice { .. } => Step::Notice,
             Body::NoOpinion { .. } => Step::NoOpinion,
             Body::Major { .. } => Step::Major,
+            Body::HigherVisit { .. } => Step::HigherVisit,
+            Body::SkipLevelLink { .. } => Step::SkipLevelLink,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,
@@ -406,6 +442,16 @@ impl Step {
             Body::SealedContact { .. } => Step::SealedContact,
         }
     }
+}
+
+/// Where a petitioner went over the local offices (赴省 / 进京).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitLevel {
+    /// 赴省: to the provincial authorities.
+    Province,
+    /// 进京: to the national authorities in Beijing.
+    Capital,
 }
 
 /// The five duties of leader ownership (领导包案五包).

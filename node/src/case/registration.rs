@@ -4,6 +4,7 @@
 use xinfang_hub::{Topology, UnitCode};
 
 use crate::error::NodeError;
+use crate::rules::divisions::Divisions;
 use crate::rules::identity::{IdNumber, Phone};
 use crate::rules::taxonomy::Taxonomy;
 
@@ -140,6 +141,38 @@ pub fn id_number(typed: &str) -> Result<IdNumber, NodeError> {
     IdNumber::parse(typed).map_err(|e| NodeError::invalid("id_number", e.to_string()))
 }
 
+/// Where the problem arose: any division of the federation's area (the shipped
+/// division list, villages and communities without a node included) or a unit of
+/// its topology.
+fn place(
+    v: &str,
+    topology: &Topology,
+    divisions: &Divisions,
+) -> Result<Option<UnitCode>, NodeError> {
+    let code = v.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if divisions.contains(code) {
+        let parsed = code
+            .parse()
+            .map_err(|e: xinfang_hub::topology::UnitCodeError| {
+                NodeError::invalid("place", e.to_string())
+            })?;
+        return Ok(Some(parsed));
+    }
+    known_unit("place", code, topology).map_err(|_| {
+        NodeError::invalid(
+            "place",
+            format!(
+                "{code} is not a division of the federation's area (the shipped division \
+                 list, or a village or community under a listed town) nor a unit of its \
+                 topology"
+            ),
+        )
+    })
+}
+
 impl Details {
     /// Checks the ledger elements; splits personal data off (clear, local) from what
     /// replicates (masked, hashed). `match_key` is needed only with an ID number.
@@ -147,6 +180,7 @@ impl Details {
         input: &DetailsInput<'_>,
         taxonomy: &Taxonomy,
         topology: &Topology,
+        divisions: &Divisions,
         match_key: Option<&[u8]>,
     ) -> Result<(Details, Personal), NodeError> {
         let channel = match input.channel.trim() {
@@ -237,7 +271,7 @@ impl Details {
             purpose,
             category,
             subcategory,
-            place: known_unit("place", input.place, topology)?,
+            place: place(input.place, topology, divisions)?,
             cause: optional("cause", input.cause, MAX_CONTENT_CHARS)?,
             receiving_leader: optional(
                 "receiving_leader",
@@ -336,5 +370,29 @@ mod tests {
         let long = "字".repeat(MAX_CONTENT_CHARS + 1);
         assert!(Registration::validate(&me, "441521115001", "张三", &long).is_err());
         assert!(Registration::validate(&me, "441521115001", "张三", "诉求").is_ok());
+    }
+
+    /// Before: the place had to be a unit of the topology, so a village without a
+    /// node could not be named.
+    #[test]
+    fn the_place_is_any_division_of_the_area() {
+        let topology = super::super::tests::topo();
+        let taxonomy = Taxonomy::official().unwrap();
+        let divisions = Divisions::official().unwrap();
+        let with = |place: &'static str| DetailsInput {
+            place,
+            ..Default::default()
+        };
+        let check = |place| Details::validate(&with(place), &taxonomy, &topology, &divisions, None);
+        // A village under 海城镇 that runs no node.
+        let (d, _) = check("441521115007").unwrap();
+        assert_eq!(
+            d.place.map(|p| p.to_string()).as_deref(),
+            Some("441521115007")
+        );
+        for bad in ["441599", "441521199001"] {
+            let e = check(bad).unwrap_err().to_string();
+            assert!(e.contains("place") && e.contains("division"), "{bad}: {e}");
+        }
     }
 }

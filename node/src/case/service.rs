@@ -33,6 +33,8 @@ mod intake;
 
 pub use intake::EarlierCases;
 use intake::Intake;
+mod major;
+mod skip_level;
 
 /// A deadline this many working days away or fewer is due soon (worklists
 /// highlight it).
@@ -134,6 +136,7 @@ impl CaseService {
             topology: self.hub().topology(),
             calendar: &self.deps.rules.calendar,
             limits: &self.deps.rules.limits,
+            higher_visits: &self.deps.rules.higher_visits,
         }
     }
 
@@ -173,7 +176,10 @@ impl CaseService {
         let Intake {
             registration: reg,
             personal,
+            candidates,
         } = self.intake(who, &req).await?;
+        let me = self.hub().me().clone();
+        let flag = major::flag_at_registration(&req)?;
         let now = self.clock();
         let at = now.to_rfc3339_opts(SecondsFormat::Millis, true);
         let year = now.year();
@@ -184,6 +190,7 @@ impl CaseService {
         // salted hash in the document.
         let code = QueryCode::random();
         let stored = StoredCode::of(&code, &at);
+        let ctx = self.context();
         let file = loop {
             let seq = self.numbers.next(reg.unit.as_str(), year).await?;
             let no = document::case_number(&reg.unit, year, seq);
@@ -213,6 +220,17 @@ impl CaseService {
                 .update_with(&doc_id, Create::New, |d| {
                     document::write_registration(d, &no, &reg, &at)?;
                     document::write_query_code(d, &no, &stored)?;
+                    // A major or urgent matter flagged at registration: its record
+                    // travels with the registration, under the same rules as later.
+                    if let Some(body) = &flag {
+                        let h = document::header(d).ok_or_else(|| {
+                            NodeError::Internal(format!("{no} has no registration"))
+                        })?;
+                        let r = major::flag_record(&me, now, &who.name, body.clone());
+                        super::admit(&h, &[], &r, &ctx, state::local_day(now))
+                            .map_err(NodeError::from)?;
+                        document::add_record(d, &no, &r)?;
+                    }
                     Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(step)))
                 })
                 .await;
@@ -226,6 +244,7 @@ impl CaseService {
         };
         let mut out = self.view(&file, lang);
         out.arrived_at = at;
+        out.skip_level_candidates = candidates;
         out.id_number = id_number.unwrap_or_default();
         out.phone = phone.unwrap_or_default();
         out.query_code = code.grouped();

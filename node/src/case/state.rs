@@ -11,7 +11,8 @@ use xinfang_hub::{Topology, UnitCode};
 
 use super::record::{Body, Record, Screening, Stage};
 use crate::rules::calendar::{HolidayCalendar, MissingYear, due_date};
-use crate::rules::limits::{Limit, TimeLimits};
+use crate::rules::higher_visits::HigherVisitPolicies;
+use crate::rules::limits::{ClosureScope, Limit, TimeLimits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -138,6 +139,9 @@ pub struct Header {
     /// Set when the registration skipped over a lower unit still handling the
     /// same matter: then it is not accepted here (Reg-2022 art. 19 ¶3).
     pub skip_level_of: Option<String>,
+    /// A leader received the petitioner (the registration names the receiving
+    /// leader, 领导接访): the five closure conditions may bind only such cases.
+    pub received_by_leader: bool,
 }
 
 /// The context rules need: the federation, the calendar, the time limits.
@@ -145,6 +149,8 @@ pub struct Context<'a> {
     pub topology: &'a Topology,
     pub calendar: &'a HolidayCalendar,
     pub limits: &'a TimeLimits,
+    /// Each unit's rules for visits to higher authorities.
+    pub higher_visits: &'a HigherVisitPolicies,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,7 +186,53 @@ pub struct Derived {
     /// The handling unit has issued the written notice owed since it received the
     /// case (告知, art. 23).
     pub notified: bool,
+    /// The open case below this one skipped over (越级访): found at registration,
+    /// or a candidate the registrar confirmed.
+    pub skip_level_of: Option<String>,
+    /// Visits to higher authorities recorded on the case (赴省进京上访).
+    pub higher_visits: u32,
+    /// Whose principal leader must own the case, by the handling unit's rules for
+    /// such visits, and whether one has.
+    pub principal_owner: Option<PrincipalOwner>,
     pub missing_years: Vec<MissingYear>,
+}
+
+/// The unit whose principal leader (主要领导) must receive and own a case taken
+/// to higher authorities, and whether such an ownership is on file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrincipalOwner {
+    pub unit: UnitCode,
+    /// The repeats escalated it to the level above the handling unit.
+    pub escalated: bool,
+    pub owned: bool,
+}
+
+/// Whose principal leader must own a case `handling` holds after `visits` visits
+/// to higher authorities, by `handling`'s rules: its own, or from the configured
+/// repeats on the level above's (seed 001, text 5). None: nothing required.
+fn principal_owner(
+    ctx: &Context<'_>,
+    handling: &UnitCode,
+    visits: u32,
+    principal_ownerships: &[UnitCode],
+) -> Option<PrincipalOwner> {
+    let rules = ctx.higher_visits.of(handling);
+    if visits == 0 || !rules.principal_owns {
+        return None;
+    }
+    let repeats = visits - 1;
+    let above = ctx.topology.unit(handling).and_then(|u| u.parent.clone());
+    let (unit, escalated) = match above {
+        Some(up) if rules.escalate_at_repeats > 0 && repeats >= rules.escalate_at_repeats => {
+            (up, true)
+        }
+        _ => (handling.clone(), false),
+    };
+    Some(PrincipalOwner {
+        owned: principal_ownerships.contains(&unit),
+        unit,
+        escalated,
+    })
 }
 
 /// The calendar day of an instant in China Standard Time (UTC+8), the day deadlines
@@ -256,6 +308,10 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut opinion_by: Option<UnitCode> = None;
     let mut objection_open = false;
     let mut major: Option<MajorFlag> = None;
+    let mut visits = 0u32;
+    let mut skip_level_of = h.skip_level_of.clone();
+    // Units whose principal leader owns the case (包案 by a 主要领导).
+    let mut principal_ownerships: Vec<UnitCode> = Vec::new();
     // The written notice by the unit handling now (reset by every routing).
     let mut notified = false;
     // The leader each approval names: it counts when it is the owner's (五不结案).
@@ -331,7 +387,18 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     })
                 }
             },
-            Body::Ownership { leader, .. } => owner = Some(leader.clone()),
+            Body::Ownership {
+                leader, principal, ..
+            } => {
+                owner = Some(leader.clone());
+                if *principal {
+                    principal_ownerships.push(r.unit.clone());
+                }
+            }
+            Body::HigherVisit { .. } => visits += 1,
+            Body::SkipLevelLink { of } => {
+                skip_level_of.get_or_insert_with(|| of.clone());
+            }
             Body::Progress { .. } => {
                 if r.unit == handling {
                     open_supervisions.retain(|(_, due)| *due < day);
@@ -364,14 +431,20 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             } => {
                 last_closure = Some((*facts_clear, *handled_in_place, *file_complete));
                 approved = approved_by_owner(&approvals, owner.as_deref());
-                if blockers(
-                    screened,
-                    replied_at.is_some(),
-                    rated,
-                    approved,
-                    last_closure,
-                )
-                .is_empty()
+                // A case taken to higher authorities closes only once the
+                // principal leader the rules name owns it.
+                let principal_met = principal_owner(ctx, &handling, visits, &principal_ownerships)
+                    .is_none_or(|p| p.owned);
+                if principal_met
+                    && blockers(
+                        bound(h, owner.is_some(), ctx),
+                        screened,
+                        replied_at.is_some(),
+                        rated,
+                        approved,
+                        last_closure,
+                    )
+                    .is_empty()
                 {
                     status = Status::Closed;
                 }
@@ -521,6 +594,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             Vec::new()
         } else {
             blockers(
+                bound(h, owner.is_some(), ctx),
                 screened,
                 replied_at.is_some(),
                 rated,
@@ -535,6 +609,9 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         objection_open,
         notified,
         major,
+        skip_level_of,
+        higher_visits: visits,
+        principal_owner: principal_owner(ctx, &handling, visits, &principal_ownerships),
         handling_unit: handling,
         involved,
         lead_unit: lead,
@@ -558,15 +635,32 @@ fn approved_by_owner(approvals: &[String], owner: Option<&str>) -> bool {
     }
 }
 
+/// Whether the five closure conditions bind this case: every case, or where the
+/// configuration says so, only cases a leader received or owns (seed 001).
+fn bound(h: &Header, owned: bool, ctx: &Context<'_>) -> bool {
+    match ctx.limits.closure_conditions {
+        ClosureScope::All => true,
+        ClosureScope::LeaderCases => h.received_by_leader || owned,
+    }
+}
+
 /// Which closure conditions fail, given what the file holds. The closing record's
-/// own attestations (facts, handling, file) count when `closure` is given.
+/// own attestations (facts, handling, file) count when `closure` is given. A case
+/// the conditions do not bind needs only to have been screened and answered.
 fn blockers(
+    bound: bool,
     screened: bool,
     replied: bool,
     rated: bool,
     approved: bool,
     closure: Option<(bool, bool, bool)>,
 ) -> Vec<ClosureBlocker> {
+    if !bound {
+        return match screened && replied {
+            true => Vec::new(),
+            false => vec![ClosureBlocker::FileIncomplete],
+        };
+    }
     let (facts, in_place, file) = closure.unwrap_or((false, false, false));
     let mut out = Vec::new();
     if !facts {

@@ -189,6 +189,14 @@ pub fn full(file: &CaseFile, lens: &Lens<'_>) -> pb::CaseView {
         due: d.due.to_string(),
         overdue: d.overdue,
     });
+    if let Some(below) = &derived.skip_level_of {
+        out.skip_level_of = below.clone();
+    }
+    out.higher_visits = derived.higher_visits;
+    if let Some(p) = &derived.principal_owner {
+        out.principal_owner_unit = p.unit.to_string();
+        out.principal_owned = p.owned;
+    }
     out.closure_blockers = derived
         .closure_blockers
         .iter()
@@ -315,11 +323,30 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("主办单位：{}", name(lead)),
             format!("lead unit: {}", name(lead)),
         ),
-        Body::Ownership { leader, duties } => {
+        Body::Ownership {
+            leader,
+            duties,
+            principal,
+        } => {
             let duties: Vec<&str> = duties.iter().map(|d| labels::duty(*d).get(lang)).collect();
+            let (zh, en) = match principal {
+                true => ("（主要领导）", " (principal leader)"),
+                false => ("", ""),
+            };
             pick(
-                format!("包案领导：{leader}（{}）", duties.join("、")),
-                format!("owned by {leader} ({})", duties.join(", ")),
+                format!("包案领导：{leader}{zh}（{}）", duties.join("、")),
+                format!("owned by {leader}{en} ({})", duties.join(", ")),
+            )
+        }
+        Body::SkipLevelLink { of } => pick(
+            format!("确认越级访：下级仍在办理 {of}"),
+            format!("skip-level confirmed: {of} is still handled below"),
+        ),
+        Body::HigherVisit { to, on, place } => {
+            let l = labels::higher_visit(*to);
+            pick(
+                format!("{}：{on}，{place}", l.zh),
+                format!("{}: {on}, {place}", l.en),
             )
         }
         Body::Progress { text } | Body::ReturnVisit { text } => text.clone(),

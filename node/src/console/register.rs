@@ -129,6 +129,7 @@ pub async fn submit(
             .map(str::to_owned)
             .collect(),
         head_count,
+        ..Default::default()
     };
     // What it matches, shown before saving until the registrar has confirmed
     // exactly these matches.

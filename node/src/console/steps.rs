@@ -226,8 +226,14 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("opinion", w::OPINION, opinions()),
             f("text", w::TEXT, Input::LongText),
         ],
-        // Archiving takes no field; contact keys and sealed contacts are the node's.
-        Step::Archive | Step::ContactKey | Step::SealedContact => Vec::new(),
+        // Archiving takes no field; contact keys and sealed contacts are the node's;
+        // visits to higher authorities and skip-level links are not offered in the
+        // console yet (the CLI writes them).
+        Step::Archive
+        | Step::ContactKey
+        | Step::SealedContact
+        | Step::HigherVisit
+        | Step::SkipLevelLink => Vec::new(),
     }
 }
 

@@ -119,8 +119,8 @@ impl NodeRpc for NodeApi {
         &self,
         request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
-        let who = self.cases.guard().authenticate(&request).await?;
-        Ok(Response::new(self.status.status(&who).await?))
+        let (who, lang) = self.caller(&request).await?;
+        Ok(Response::new(self.status.status(&who, lang).await?))
     }
 
     async fn reissue_query_code(

@@ -261,6 +261,7 @@ pub(crate) mod fixtures {
         topo: Topology,
         cal: HolidayCalendar,
         limits: TimeLimits,
+        higher_visits: crate::rules::higher_visits::HigherVisitPolicies,
     }
 
     impl World {
@@ -286,6 +287,7 @@ pub(crate) mod fixtures {
                 .unwrap(),
                 cal: HolidayCalendar::official().unwrap(),
                 limits: TimeLimits::default(),
+                higher_visits: Default::default(),
             }
         }
 
@@ -298,6 +300,7 @@ pub(crate) mod fixtures {
                 topology: &self.topo,
                 calendar: &self.cal,
                 limits: &self.limits,
+                higher_visits: &self.higher_visits,
             }
         }
     }
@@ -318,6 +321,7 @@ pub(crate) mod fixtures {
             registered_by: u(unit),
             received: day(received),
             skip_level_of: None,
+            received_by_leader: false,
         }
     }
 

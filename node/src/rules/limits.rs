@@ -63,6 +63,23 @@ pub struct TimeLimits {
     /// future would sort before the records written after it.
     #[serde(default = "default_future_tolerance")]
     pub future_tolerance_minutes: u32,
+    /// Which cases the five closure conditions (五不结案) bind: every case (the
+    /// default), or, as seed 001 writes them ("对领导接访的信访事项"), only cases a
+    /// leader received or owns.
+    #[serde(default)]
+    pub closure_conditions: ClosureScope,
+}
+
+/// The cases the five closure conditions bind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureScope {
+    /// Every case.
+    #[default]
+    All,
+    /// Cases received by a leader (领导接访, the registration names one) or owned
+    /// by one (包案); any other case closes once screened and answered.
+    LeaderCases,
 }
 
 fn default_future_tolerance() -> u32 {
@@ -83,6 +100,7 @@ impl Default for TimeLimits {
             rereview_answer: Limit::calendar(30),
             major_ownership: Limit::calendar(3),
             future_tolerance_minutes: default_future_tolerance(),
+            closure_conditions: ClosureScope::All,
         }
     }
 }
@@ -111,5 +129,27 @@ mod tests {
                 .unwrap_err()
                 .contains("forward")
         );
+    }
+
+    #[test]
+    fn the_closure_conditions_bind_every_case_unless_configured() {
+        let all = toml::to_string(&TimeLimits::default()).unwrap();
+        assert!(all.contains("closure_conditions = \"all\""), "{all}");
+        let leaders = all.replace(
+            "closure_conditions = \"all\"",
+            "closure_conditions = \"leader_cases\"",
+        );
+        assert_eq!(
+            TimeLimits::from_toml(&leaders).unwrap().closure_conditions,
+            ClosureScope::LeaderCases
+        );
+        // Files written before the setting existed keep binding every case.
+        let old = all.replace("closure_conditions = \"all\"", "");
+        assert_eq!(
+            TimeLimits::from_toml(&old).unwrap().closure_conditions,
+            ClosureScope::All
+        );
+        let e = TimeLimits::from_toml(&all.replace("\"all\"", "\"some\"")).unwrap_err();
+        assert!(e.contains("closure_conditions"), "{e}");
     }
 }

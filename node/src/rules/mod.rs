@@ -2,6 +2,8 @@
 //! time limits, identity numbers, the petition classification.
 
 pub mod calendar;
+pub mod divisions;
+pub mod higher_visits;
 pub mod identity;
 pub mod limits;
 pub mod taxonomy;
@@ -15,6 +17,10 @@ pub struct CaseRules {
     pub calendar: HolidayCalendar,
     pub limits: TimeLimits,
     pub taxonomy: Taxonomy,
+    /// Each unit's rules for visits to higher authorities (from its rule set).
+    pub higher_visits: higher_visits::HigherVisitPolicies,
+    /// The area's divisions, where a problem may arise (问题发生地).
+    pub divisions: divisions::Divisions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +29,8 @@ pub enum RulesError {
     Calendar(#[from] CalendarError),
     #[error(transparent)]
     Taxonomy(#[from] TaxonomyError),
+    #[error(transparent)]
+    Divisions(#[from] divisions::DivisionsError),
 }
 
 impl CaseRules {
@@ -32,6 +40,8 @@ impl CaseRules {
             calendar: HolidayCalendar::official()?,
             limits: TimeLimits::default(),
             taxonomy: Taxonomy::official()?,
+            higher_visits: Default::default(),
+            divisions: divisions::Divisions::official()?,
         })
     }
 }

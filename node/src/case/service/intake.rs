@@ -17,6 +17,8 @@ use crate::projection;
 pub(super) struct Intake {
     pub registration: Registration,
     pub personal: Personal,
+    /// Skip-level candidates in another category, for the registrar to confirm.
+    pub candidates: Vec<String>,
 }
 
 /// The earlier cases a petition matches by the keyed hash of the petitioner's
@@ -92,21 +94,42 @@ impl CaseService {
             &input,
             &self.deps.rules.taxonomy,
             self.hub().topology(),
+            &self.deps.rules.divisions,
             key,
         )?;
-        self.match_earlier(&me, &mut details).await?;
+        let candidates = self.match_earlier(&me, &mut details).await?;
         reg.details = details;
         Ok(Intake {
             registration: reg,
             personal,
+            candidates,
         })
     }
 
     /// Same petitioner (keyed hash), same matter (classification): a repeat; and
-    /// if a unit below us still handles it, a skip-level petition.
-    async fn match_earlier(&self, me: &UnitCode, details: &mut Details) -> Result<(), NodeError> {
-        let (Some(hash), Some(category)) = (&details.id_hash, &details.category) else {
-            return Ok(());
+    /// if a unit below us still handles it, a skip-level petition. Returns the
+    /// skip-level candidates for the registrar to confirm: the same petitioner's
+    /// open cases below with the same responsible unit, in another category.
+    async fn match_earlier(
+        &self,
+        me: &UnitCode,
+        details: &mut Details,
+    ) -> Result<Vec<String>, NodeError> {
+        let Some(hash) = &details.id_hash else {
+            return Ok(Vec::new());
+        };
+        let topology = self.hub().topology();
+        let open_below = |m: &projection::CaseRow| {
+            let open = crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
+            let below = m
+                .handling_unit
+                .as_deref()
+                .and_then(|u| u.parse::<UnitCode>().ok())
+                .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
+            open && below
+        };
+        let Some(category) = &details.category else {
+            return self.skip_level_candidates(details, &open_below).await;
         };
         self.deps.projector.catch_up().await?;
         let matches = projection::matching_cases(
@@ -116,21 +139,14 @@ impl CaseService {
             details.subcategory.as_deref(),
         )
         .await?;
-        let topology = self.hub().topology();
         details.repeat_of = matches.first().map(|m| m.case_no.clone());
         details.skip_level_of = matches
             .iter()
-            .find(|m| {
-                let open =
-                    crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
-                let below = m
-                    .handling_unit
-                    .as_deref()
-                    .and_then(|u| u.parse::<UnitCode>().ok())
-                    .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
-                open && below
-            })
+            .find(|m| open_below(m))
             .map(|m| m.case_no.clone());
-        Ok(())
+        match details.skip_level_of {
+            Some(_) => Ok(Vec::new()),
+            None => self.skip_level_candidates(details, &open_below).await,
+        }
     }
 }

@@ -55,6 +55,7 @@ pub(crate) struct World {
     pub(crate) topo: Topology,
     cal: HolidayCalendar,
     limits: TimeLimits,
+    higher_visits: crate::rules::higher_visits::HigherVisitPolicies,
 }
 
 impl World {
@@ -63,6 +64,7 @@ impl World {
             topo: topo(),
             cal: HolidayCalendar::official().unwrap(),
             limits: TimeLimits::default(),
+            higher_visits: Default::default(),
         }
     }
     pub(crate) fn ctx(&self) -> Context<'_> {
@@ -70,6 +72,7 @@ impl World {
             topology: &self.topo,
             calendar: &self.cal,
             limits: &self.limits,
+            higher_visits: &self.higher_visits,
         }
     }
 }
@@ -94,6 +97,7 @@ pub(crate) fn header() -> Header {
         registered_by: u(COMM_A),
         received: day("2026-03-02"),
         skip_level_of: None,
+        received_by_leader: false,
     }
 }
 
@@ -135,6 +139,7 @@ pub(super) fn closable(w: &World) -> Vec<Record> {
             Body::Ownership {
                 leader: "李书记".into(),
                 duties: Duty::all(),
+                principal: false,
             },
         ),
     );

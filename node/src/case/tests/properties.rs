@@ -39,6 +39,7 @@ fn story() -> Vec<Record> {
             Body::Ownership {
                 leader: "王镇长".into(),
                 duties: Duty::all(),
+                principal: false,
             },
         ),
         rec(

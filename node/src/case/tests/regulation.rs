@@ -340,6 +340,7 @@ fn closure_needs_the_owners_approval_and_a_refusal_to_state_an_opinion_is_record
             Body::Ownership {
                 leader: "李书记".into(),
                 duties: Duty::all(),
+                principal: false,
             },
         ),
     );
@@ -425,6 +426,7 @@ fn closure_needs_the_owners_approval_and_a_refusal_to_state_an_opinion_is_record
             Body::Ownership {
                 leader: "李书记".into(),
                 duties: Duty::all(),
+                principal: false,
             },
         ),
     );
@@ -490,6 +492,7 @@ fn a_major_matter_without_an_owning_leader_becomes_overdue() {
             Body::Ownership {
                 leader: "李书记".into(),
                 duties: Duty::all(),
+                principal: false,
             },
         ),
     );
@@ -498,5 +501,195 @@ fn a_major_matter_without_an_owning_leader_becomes_overdue() {
         !d.deadlines
             .iter()
             .any(|x| x.kind == DeadlineKind::MajorOwnership)
+    );
+}
+
+/// Before: the five closure conditions bound every case, whatever the unit's
+/// rules; seed 001 binds them to cases a leader received (or owns).
+#[test]
+fn which_cases_the_five_closure_conditions_bind_is_configuration() {
+    let mut w = World::new();
+    let mut v = accepted(&w);
+    step(&w, &mut v, reply("r1", COMM_A, "2026-03-10"));
+    let bare = rec(
+        "c1",
+        COMM_A,
+        "2026-03-11",
+        Body::Closure {
+            facts_clear: false,
+            handled_in_place: false,
+            file_complete: false,
+        },
+    );
+    let today = day("2026-03-11");
+    // The default: every case, so a bare closure is refused.
+    let e = admit(&header(), &v, &bare, &w.ctx(), today).unwrap_err();
+    assert_eq!(e.rule, "closure.five_conditions");
+    // Bound to leaders' cases: a case no leader received or owns closes once
+    // screened and answered.
+    w.limits.closure_conditions = crate::rules::limits::ClosureScope::LeaderCases;
+    admit(&header(), &v, &bare, &w.ctx(), today).unwrap();
+    let mut closed = v.clone();
+    closed.push(bare.clone());
+    assert_eq!(
+        derive(&header(), &closed, &w.ctx(), today).status,
+        Status::Closed
+    );
+    // Not before it was answered.
+    let unanswered = accepted(&w);
+    let e = admit(&header(), &unanswered, &bare, &w.ctx(), today).unwrap_err();
+    assert_eq!(e.rule, "closure.five_conditions");
+    // A leader received the petitioner: the five conditions bind.
+    let by_leader = Header {
+        received_by_leader: true,
+        ..header()
+    };
+    let e = admit(&by_leader, &v, &bare, &w.ctx(), today).unwrap_err();
+    assert_eq!(e.rule, "closure.five_conditions");
+    // Owned by a leader: they bind too.
+    let mut owned = v.clone();
+    owned.push(rec(
+        "o1",
+        COMM_A,
+        "2026-03-10",
+        Body::Ownership {
+            leader: "李书记".into(),
+            duties: Duty::all(),
+            principal: false,
+        },
+    ));
+    let e = admit(&header(), &owned, &bare, &w.ctx(), today).unwrap_err();
+    assert_eq!(e.rule, "closure.five_conditions");
+}
+
+/// Before: nothing recorded a visit to higher authorities, and nothing made the
+/// principal leader own such a case or escalated repeats (seed 001, text 5).
+#[test]
+fn a_visit_to_higher_authorities_needs_the_principal_leader_and_repeats_escalate() {
+    use crate::rules::higher_visits::{HigherVisitPolicies, HigherVisitRules};
+    let mut w = World::new();
+    w.higher_visits = HigherVisitPolicies::new(
+        [(
+            u(COMM_A),
+            HigherVisitRules {
+                principal_owns: true,
+                escalate_at_repeats: 2,
+            },
+        )]
+        .into(),
+    );
+    let mut v = accepted(&w);
+    let visit = |id: &str, at: &str, on: &str, place: &str| {
+        rec(
+            id,
+            COMM_A,
+            at,
+            Body::HigherVisit {
+                to: VisitLevel::Capital,
+                on: day(on),
+                place: place.into(),
+            },
+        )
+    };
+    let e = admit(
+        &header(),
+        &v,
+        &visit("h0", "2026-03-05", "2026-03-04", " "),
+        &w.ctx(),
+        day("2026-03-05"),
+    )
+    .unwrap_err();
+    assert_eq!(e.rule, "higher_visit.place");
+    let e = admit(
+        &header(),
+        &v,
+        &visit("h0", "2026-03-05", "2026-03-09", "国家信访局"),
+        &w.ctx(),
+        day("2026-03-05"),
+    )
+    .unwrap_err();
+    assert_eq!(e.rule, "higher_visit.on");
+    step(
+        &w,
+        &mut v,
+        visit("h1", "2026-03-05", "2026-03-04", "国家信访局"),
+    );
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-05"));
+    assert_eq!(d.higher_visits, 1);
+    let need = d
+        .principal_owner
+        .clone()
+        .expect("the principal leader must own it");
+    assert_eq!(
+        (need.unit, need.escalated, need.owned),
+        (u(COMM_A), false, false)
+    );
+    // Closing before the principal leader owns it is refused under that rule.
+    let close = rec(
+        "c1",
+        COMM_A,
+        "2026-03-06",
+        Body::Closure {
+            facts_clear: true,
+            handled_in_place: true,
+            file_complete: true,
+        },
+    );
+    let e = admit(&header(), &v, &close, &w.ctx(), day("2026-03-06")).unwrap_err();
+    assert_eq!(e.rule, "higher_visit.principal_owns");
+    let own = |id: &str, unit: &str, at: &str, principal: bool| {
+        rec(
+            id,
+            unit,
+            at,
+            Body::Ownership {
+                leader: "李书记".into(),
+                duties: Duty::all(),
+                principal,
+            },
+        )
+    };
+    // A leader who is not the principal one does not meet it; the principal does.
+    step(&w, &mut v, own("o1", COMM_A, "2026-03-06", false));
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-06"));
+    assert!(!d.principal_owner.unwrap().owned);
+    step(&w, &mut v, own("o2", COMM_A, "2026-03-06", true));
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-06"));
+    assert!(d.principal_owner.unwrap().owned);
+    // The second repeat (the third visit) escalates to the level above.
+    step(
+        &w,
+        &mut v,
+        visit("h2", "2026-03-10", "2026-03-09", "省信访局"),
+    );
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-10"));
+    assert_eq!(
+        d.principal_owner.unwrap().unit,
+        u(COMM_A),
+        "one repeat stays"
+    );
+    step(
+        &w,
+        &mut v,
+        visit("h3", "2026-03-12", "2026-03-11", "国家信访局"),
+    );
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-12"));
+    let need = d.principal_owner.unwrap();
+    assert_eq!(
+        (need.unit, need.escalated, need.owned),
+        (u(TOWN_A), true, false)
+    );
+    let e = admit(&header(), &v, &close, &w.ctx(), day("2026-03-12")).unwrap_err();
+    assert_eq!(e.rule, "higher_visit.principal_owns");
+    assert!(e.message.contains(TOWN_A), "{e}");
+    step(&w, &mut v, own("o3", TOWN_A, "2026-03-12", true));
+    let d = derive(&header(), &v, &w.ctx(), day("2026-03-12"));
+    assert!(d.principal_owner.unwrap().owned);
+    // A unit whose rules say nothing requires nothing.
+    w.higher_visits = HigherVisitPolicies::default();
+    assert!(
+        derive(&header(), &v, &w.ctx(), day("2026-03-12"))
+            .principal_owner
+            .is_none()
     );
 }

@@ -501,6 +501,7 @@ fn deadlines_follow_the_calendar_and_become_overdue_with_time_alone() {
         registered_by: u(COMM_A),
         received: day("2026-09-20"),
         skip_level_of: None,
+        received_by_leader: false,
     };
     let d = derive(&h, &[], &w.ctx(), day("2026-10-08"));
     let route = d.next_deadline.clone().unwrap();
@@ -515,6 +516,7 @@ fn deadlines_follow_the_calendar_and_become_overdue_with_time_alone() {
         registered_by: u(COMM_A),
         received: day("2026-12-01"),
         skip_level_of: None,
+        received_by_leader: false,
     };
     let acc = vec![rec(
         "s1",
@@ -538,7 +540,8 @@ fn ownership_carries_the_five_duties() {
         body,
         Body::Ownership {
             leader: "李书记".into(),
-            duties: Duty::all()
+            duties: Duty::all(),
+            principal: false,
         }
     );
     let none = rec(
@@ -548,6 +551,7 @@ fn ownership_carries_the_five_duties() {
         Body::Ownership {
             leader: "李书记".into(),
             duties: vec![],
+            principal: false,
         },
     );
     let e = admit(&header(), &v, &none, &w.ctx(), day("2026-03-03")).unwrap_err();

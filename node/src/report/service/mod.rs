@@ -15,6 +15,7 @@
 mod assessment;
 mod breakdown;
 mod cases;
+mod higher_visits;
 mod labels;
 mod overdue;
 mod period;

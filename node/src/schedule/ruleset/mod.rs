@@ -215,6 +215,10 @@ pub struct RuleSet {
     pub filing: Filing,
     #[serde(rename = "rule")]
     pub rules: Vec<QuotaRule>,
+    /// Visits to higher authorities (赴省进京上访): who must own such a case; the
+    /// case rules read it (`rules::higher_visits`). None: nothing required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub higher_visits: Option<crate::rules::higher_visits::HigherVisitRules>,
 }
 
 impl RuleSet {

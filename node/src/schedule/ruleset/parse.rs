@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{Filing, LeaderRole, Per, Period, QuotaRule, RuleKind, RuleSet, RuleSetError};
+use crate::rules::higher_visits::HigherVisitRules;
 use crate::rules::taxonomy::Taxonomy;
 
 // The file as written; checked and typed into RuleSet by `validate`.
@@ -20,6 +21,8 @@ struct RawSet {
     filing: Filing,
     #[serde(default, rename = "rule")]
     rules: Vec<RawRule>,
+    #[serde(default)]
+    higher_visits: Option<HigherVisitRules>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +188,7 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
         source: raw.source,
         filing: raw.filing,
         rules,
+        higher_visits: raw.higher_visits,
     })
 }
 
@@ -260,6 +264,33 @@ mod tests {
         let set = RuleSet::from_toml(&format!("{MINIMAL}[filing]\n"), "x").unwrap();
         assert_eq!(set.filing.due_day, 10);
         assert!(set.rules.is_empty());
+    }
+
+    #[test]
+    fn a_set_may_say_who_owns_a_case_taken_to_higher_authorities() {
+        let set = RuleSet::from_toml(MINIMAL, "x").unwrap();
+        assert_eq!(set.higher_visits, None);
+        let text =
+            format!("{MINIMAL}[higher_visits]\nprincipal_owns = true\nescalate_at_repeats = 2\n");
+        let h = RuleSet::from_toml(&text, "x")
+            .unwrap()
+            .higher_visits
+            .unwrap();
+        assert!(h.principal_owns);
+        assert_eq!(h.escalate_at_repeats, 2);
+        let e = RuleSet::from_toml(
+            &format!("{MINIMAL}[higher_visits]\nprincipal = true\n"),
+            "x",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("principal"), "{e}");
+        // The shipped town sets carry seed 001's practice.
+        let town = crate::schedule::ruleset::resolve("haifeng-town", &[]).unwrap();
+        assert_eq!(
+            town.higher_visits
+                .map(|h| (h.principal_owns, h.escalate_at_repeats)),
+            Some((true, 2))
+        );
     }
 
     #[test]

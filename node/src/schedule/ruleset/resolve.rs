@@ -108,6 +108,7 @@ pub fn default_set() -> RuleSet {
             .to_owned(),
         filing: Filing::default(),
         rules: Vec::new(),
+        higher_visits: None,
     }
 }
 
@@ -195,6 +196,16 @@ impl RuleSets {
 
     pub fn of(&self, unit: &UnitCode) -> &Arc<RuleSet> {
         self.by_unit.get(unit).unwrap_or(&self.default)
+    }
+
+    /// Each unit's rules for visits to higher authorities, for the case rules.
+    pub fn higher_visits(&self) -> crate::rules::higher_visits::HigherVisitPolicies {
+        crate::rules::higher_visits::HigherVisitPolicies::new(
+            self.by_unit
+                .iter()
+                .filter_map(|(u, s)| s.higher_visits.map(|h| (u.clone(), h)))
+                .collect(),
+        )
     }
 }
 
