@@ -11,7 +11,7 @@ use xinfang_proto::v1::reports_client::ReportsClient;
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, print_json, table};
 use crate::report_render::chart;
-use xinfang_node::report::table::{self as rtable, Cell, ReportTable};
+use xinfang_node::sheets::{self as rtable, Cell, ReportTable};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {

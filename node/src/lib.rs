@@ -59,6 +59,7 @@ pub mod schedule;
 pub mod schema;
 pub mod sealer;
 pub mod server;
+pub mod sheets;
 pub mod status;
 pub mod store_copy;
 

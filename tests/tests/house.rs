@@ -60,6 +60,15 @@ fn the_cli_is_a_client_of_the_node_api() {
     }
 }
 
+/// The spreadsheet writer the CLI shares with the console knows only the API's
+/// wire types: the CLI stays a client.
+#[test]
+fn the_shared_spreadsheet_writer_knows_only_the_wire_types() {
+    let text = std::fs::read_to_string(root().join("node/src/sheets.rs")).expect("sheets.rs");
+    let bad = offending(&text, &["crate::"]);
+    assert!(bad.is_empty(), "sheets.rs reaches into the node: {bad:?}");
+}
+
 #[test]
 fn pure_rule_modules_import_no_service_adapter_or_store() {
     let node = root().join("node/src");

@@ -3,7 +3,7 @@
 //! numerator and denominator a link to the cases behind it), the breakdowns by
 //! unit below and by category, and the twelve months' trend, with charts drawn
 //! in the page ([`charts`](super::charts)); each table downloads as the CLI
-//! writes it (CSV, XLSX: `report::table`). Every figure, heading and label is
+//! writes it (CSV, XLSX: `sheets`). Every figure, heading and label is
 //! the report service's answer (`ReportService::summary`, `rates`,
 //! `breakdown`, `trend`, `cases`: the calls the gRPC reports adapter makes,
 //! authorized there); the console only lays them out.
@@ -22,8 +22,8 @@ use super::page::{self, Nav};
 use super::reply::Refused;
 use super::words as w;
 use crate::labels::Lang;
-use crate::report::table::{self as sheets, ReportTable};
 use crate::schedule::model::Month;
+use crate::sheets::{self, ReportTable};
 
 /// Cases listed behind a number (the service's own ceiling is higher).
 const LIST: u32 = 1000;

@@ -18,4 +18,3 @@ pub mod rates;
 pub mod rollup;
 pub mod rollup_store;
 pub mod service;
-pub mod table;
