@@ -157,18 +157,53 @@ async fn every_notice_is_printed_from_the_case_and_states_what_it_must() -> anyh
         .into_inner();
     let no = case.case_no.clone();
 
-    // The receipt: the case number, the unit, when the petitioner hears next.
+    // The receipt: the case number, the unit, when the petitioner hears next,
+    // and the query code the registration handed out (checked: a code not the
+    // case's own is refused naming the field).
     let receipt = notices(&fed, COMM_A)
         .await?
         .get_receipt(pb::GetReceiptRequest {
             case_no: no.clone(),
+            query_code: case.query_code.clone(),
         })
         .await?
         .into_inner();
     let text = text_of(&receipt.pdf, "receipt")?;
     assert!(text.contains(&no) && text.contains("城东社区"), "{text}");
     assert!(text.contains("15日内") && text.contains("查询"), "{text}");
+    let code: String = case
+        .query_code
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        !code.is_empty() && text.contains(&code),
+        "{code} missing from: {text}"
+    );
     assert!(!text.contains(&id), "the ID number is printed in clear");
+    let forged = notices(&fed, COMM_A)
+        .await?
+        .get_receipt(pb::GetReceiptRequest {
+            case_no: no.clone(),
+            query_code: "0000-0000-0000-0000".into(),
+        })
+        .await
+        .expect_err("a code not the case's own");
+    assert!(
+        forged.message().contains("query_code"),
+        "{}",
+        forged.message()
+    );
+    let reprint = notices(&fed, COMM_A)
+        .await?
+        .get_receipt(pb::GetReceiptRequest {
+            case_no: no.clone(),
+            query_code: String::new(),
+        })
+        .await?
+        .into_inner();
+    let text = text_of(&reprint.pdf, "receipt-reprint")?;
+    assert!(!text.contains(&code), "a reprint carries no code");
 
     // 受理告知书: issued, it meets the duty to notify; it states the 60 days and
     // the handling deadline that now comes next.

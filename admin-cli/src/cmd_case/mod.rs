@@ -38,6 +38,9 @@ pub enum CaseCmd {
         content_file: Option<PathBuf>,
         #[command(flatten)]
         details: Box<RegisterDetails>,
+        /// Write the receipt (回执, PDF, with the query code) to this file
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<PathBuf>,
     },
     /// Issue the case a new query code for the petitioner (registrars, at the
     /// registering unit's node); the old code stops working
@@ -429,6 +432,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             content,
             content_file,
             details: x,
+            receipt,
         } => {
             let content = long_text("content", content, content_file, MAX_CONTENT_CHARS)?;
             let mut client = conn.client().await?;
@@ -457,11 +461,23 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
+            let receipt = match receipt {
+                Some(path) => Some((notice::receipt(&conn, &c, &path).await?, path)),
+                None => None,
+            };
             if json {
                 print_json(&to_json(c, true))?;
             } else {
                 println!("{} {}", lang.t("已登记", "Registered"), c.case_no);
                 print_query_code(&c.query_code, lang);
+                if let Some((doc_no, path)) = &receipt {
+                    println!(
+                        "{} {doc_no} {} {}",
+                        lang.t("回执", "Receipt"),
+                        lang.t("已写入", "written to"),
+                        path.display()
+                    );
+                }
                 for below in &c.skip_level_candidates {
                     println!(
                         "{} {below}{}",

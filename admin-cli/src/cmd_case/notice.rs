@@ -179,13 +179,38 @@ pub async fn run(cmd: NoticeCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             let answer = conn
                 .notices()
                 .await?
-                .get_receipt(pb::GetReceiptRequest { case_no })
+                .get_receipt(pb::GetReceiptRequest {
+                    case_no,
+                    query_code: String::new(),
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();
             written(answer, &pdf, json, lang)
         }
     }
+}
+
+/// The receipt of a registration just made, with the query code its answer
+/// carried, written to `path`; its document number.
+pub(super) async fn receipt(
+    conn: &ConnArgs,
+    registered: &pb::CaseView,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let answer = conn
+        .notices()
+        .await?
+        .get_receipt(pb::GetReceiptRequest {
+            case_no: registered.case_no.clone(),
+            query_code: registered.query_code.clone(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    std::fs::write(path, &answer.pdf)
+        .with_context(|| format!("writing the receipt to {}", path.display()))?;
+    Ok(answer.notice.unwrap_or_default().doc_no)
 }
 
 fn summary_json(n: &pb::NoticeSummary) -> serde_json::Value {

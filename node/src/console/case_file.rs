@@ -340,6 +340,12 @@ fn render(
             p.notice role="status" id="query-code" {
                 (w::QUERY_CODE.get(lang)) " " strong #query-code-value { (code) }
                 " " (w::QUERY_CODE_ONCE.get(lang))
+                // The receipt with the code on it, for the petitioner to take away.
+                form.inline method="post" action=(format!("/case/{}/receipt", v.case_no)) {
+                    (page::csrf(s))
+                    input type="hidden" name="query_code" value=(code);
+                    button type="submit" { (w::PRINT_RECEIPT.get(lang)) }
+                }
             }
         }
         @if let Some(step) = done {

@@ -123,7 +123,10 @@ pub fn router(console: Console) -> Router {
             "/case/{case_no}/notice",
             get(notices::download).post(notices::issue),
         )
-        .route("/case/{case_no}/receipt", get(notices::receipt))
+        .route(
+            "/case/{case_no}/receipt",
+            get(notices::receipt).post(notices::receipt_with_code),
+        )
         .route("/admin/audit", get(audit::page))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/users/{name}/roles", post(users::roles))

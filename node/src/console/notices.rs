@@ -180,6 +180,35 @@ pub async fn receipt(
     }
 }
 
+/// The receipt with the query code the registration's answer showed: posted
+/// from that answer (the code never goes in an address), checked by the service.
+pub async fn receipt_with_code(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    Form(mut typed): Form<HashMap<String, String>>,
+) -> Response {
+    let csrf = typed.remove(CSRF_FIELD);
+    let s = match c
+        .posted(
+            &headers,
+            lang,
+            csrf.as_deref(),
+            &format!("{case_no} receipt"),
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    let code = typed.get("query_code").map(String::as_str);
+    match c.notices().receipt(&s.who, &case_no, code).await {
+        Ok(p) => pdf_response(p),
+        Err(e) => Refused::from(e).reply(lang, false),
+    }
+}
+
 /// Issues a notice; on success back to the case file, where it is listed.
 pub async fn issue(
     State(c): State<Console>,

@@ -94,6 +94,10 @@ pub const NOTICES: Label = Label::new("文书", "Notices");
 pub const ISSUE_NOTICE: Label = Label::new("出具文书", "Issue a notice");
 pub const NOTICE_KIND: Label = Label::new("文书种类", "Kind of notice");
 pub const ISSUED: Label = Label::new("已出具", "Issued");
+pub const PRINT_RECEIPT: Label = Label::new(
+    "打印回执（含查询码）",
+    "Print the receipt (with the query code)",
+);
 pub const DONE: Label = Label::new("已办理", "Done");
 
 // Fields of the steps' forms.

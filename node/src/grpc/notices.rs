@@ -101,10 +101,9 @@ impl Notices for NoticesApi {
     async fn get_receipt(&self, r: Request<pb::GetReceiptRequest>) -> Answer<pb::IssuedNotice> {
         let who = self.caller(&r).await?;
         let lang = lang(&r);
-        let pdf = self
-            .service
-            .receipt(&who, &r.get_ref().case_no, None)
-            .await?;
+        let r = r.into_inner();
+        let code = Some(r.query_code.as_str()).filter(|c| !c.trim().is_empty());
+        let pdf = self.service.receipt(&who, &r.case_no, code).await?;
         Ok(Response::new(issued(pdf, lang, None)))
     }
 }

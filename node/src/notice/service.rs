@@ -173,6 +173,30 @@ impl NoticeService {
         query_code: Option<&str>,
     ) -> Result<NoticePdf, NodeError> {
         let file = self.cases.file(who, case_no).await?;
+        // A code printed on the receipt must be the case's own: checked against
+        // its stored hash (and counted like a wrong code on the public page).
+        let query_code = query_code.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(code) = query_code {
+            match self.cases.open(&file.view.case_no, code).await? {
+                Opened::Case(_) => {}
+                Opened::NoMatch => {
+                    return Err(NodeError::invalid(
+                        "query_code",
+                        "is not this case's query code (a receipt prints only the code the \
+                         registration issued)",
+                    ));
+                }
+                Opened::SlowedDown(wait) => {
+                    return Err(NodeError::Rule {
+                        rule: "query_code.slowed",
+                        message: format!(
+                            "too many wrong codes for this case: try again in {} s",
+                            wait.as_secs().max(1)
+                        ),
+                    });
+                }
+            }
+        }
         let notice = self.with_facts(&file, |facts| compose::receipt(facts, query_code))?;
         let bytes = pdf::render(&notice, self.fonts()?)?;
         Ok(NoticePdf {
