@@ -3,6 +3,7 @@
 //! step as the record JSON the API takes, and shows the case as the node's view
 //! carries it (labels in the language asked for, units by name).
 
+mod args;
 mod fields;
 mod long_text;
 mod notice;
@@ -11,12 +12,13 @@ mod verify;
 
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde_json::{Value, json};
 use xinfang_proto::v1 as pb;
 
 use crate::conn::{ConnArgs, status_error};
 use crate::output::{Lang, local_time, print_json, table};
+pub use args::{Method, Opinion, RegisterDetails, Satisfaction, ScreenDecision, Stage, Track};
 use fields::{code, date_arg, screening, unit_arg};
 use long_text::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS, text as long_text};
 use render::{CaseJson, named, print_query_code, print_timeline, show, to_json};
@@ -299,104 +301,6 @@ pub enum CaseCmd {
     Verify(verify::VerifyCmd),
     #[command(flatten)]
     Notice(notice::NoticeCmd),
-}
-
-/// The ledger elements of a registration (all optional).
-#[derive(Debug, Clone, clap::Args)]
-pub struct RegisterDetails {
-    /// Resident identity number (GB 11643); stays in clear only at this node
-    #[arg(long)]
-    id_number: Option<String>,
-    /// Stays in clear only at this node
-    #[arg(long)]
-    phone: Option<String>,
-    #[arg(long)]
-    address: Option<String>,
-    /// visit, letter, online, phone or fax
-    #[arg(long, default_value = "visit")]
-    channel: String,
-    /// Purpose code (advice, appeal, request, accusation, other)
-    #[arg(long)]
-    purpose: Option<String>,
-    /// Content category code (see the classification)
-    #[arg(long)]
-    category: Option<String>,
-    /// Subcategory name within the category
-    #[arg(long)]
-    subcategory: Option<String>,
-    /// Unit code where the problem arose
-    #[arg(long)]
-    place: Option<String>,
-    #[arg(long)]
-    cause: Option<String>,
-    #[arg(long)]
-    receiving_leader: Option<String>,
-    /// Unit code of the responsible unit
-    #[arg(long)]
-    responsible_unit: Option<String>,
-    /// A group visit's representative (repeat, at most 5)
-    #[arg(long = "representative")]
-    representatives: Vec<String>,
-    /// How many people came (group visits)
-    #[arg(long, default_value_t = 0)]
-    head_count: u32,
-    /// Flag a major matter (重大信访事项) with its reason: every superior is
-    /// alerted at once, and it needs an owning leader in time
-    #[arg(long, value_name = "REASON")]
-    major: Option<String>,
-    /// The flagged matter is urgent (紧急信访事项; needs --major)
-    #[arg(long, requires = "major")]
-    urgent: bool,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ScreenDecision {
-    Accept,
-    NotAccept,
-    Discipline,
-    Divert,
-}
-
-/// Where a diverted matter goes (诉访分离).
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Track {
-    Litigation,
-    Arbitration,
-    AdministrativeReview,
-}
-
-/// How a superior supervises (督办).
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Method {
-    Phone,
-    Letter,
-    Interview,
-    Meeting,
-    Listed,
-    PublicNotice,
-}
-
-/// The opinion of a reply or a review (答复意见 / 复查复核意见).
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Opinion {
-    Adopt,
-    Support,
-    Explain,
-    NotSupport,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Satisfaction {
-    Satisfied,
-    Basic,
-    Unsatisfied,
-}
-
-/// 复查 (review) or 复核 (re-review).
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Stage {
-    Review,
-    ReReview,
 }
 
 /// Sends one lifecycle step (`kind` and its fields) and shows the case after it.
