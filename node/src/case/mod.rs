@@ -24,6 +24,7 @@
 pub mod admission;
 pub mod attempts;
 pub mod document;
+pub mod facts;
 pub mod labels;
 pub mod lookup;
 pub mod numbering;

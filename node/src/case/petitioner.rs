@@ -18,6 +18,7 @@ use xinfang_hub::Create;
 use xinfang_proto::v1 as pb;
 
 use super::document;
+use super::facts;
 use super::labels::{self, Lang};
 use super::lookup;
 use super::query_code::{QueryCode, StoredCode};
@@ -28,7 +29,6 @@ use super::view::{self, CaseFile};
 use crate::auth::{Action, Actor};
 use crate::docid;
 use crate::error::NodeError;
-use crate::report::facts;
 use crate::rules::identity::mask_name;
 
 /// Who wrote a record the petitioner made through the public page (its `by`).

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use xinfang_proto::v1 as pb;
 
 use super::Console;
-use super::notices::{self, NoticeRefusal};
+use super::notices::{self, Issuing, NoticeRefusal};
 use super::page::{self, Nav};
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
@@ -68,8 +68,29 @@ pub async fn page(
     }
 }
 
+/// Issues a notice from the case file's form (`notices::issue`); refused, the
+/// case file again with the form open and the error beside its field.
+pub async fn issue_notice(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    Form(mut typed): Form<HashMap<String, String>>,
+) -> Response {
+    let csrf = typed.remove(CSRF_FIELD);
+    let target = format!("{case_no} notice");
+    let s = match c.posted(&headers, lang, csrf.as_deref(), &target).await {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    match notices::issue(&c, &s, &case_no, typed).await {
+        Issuing::Done(page) => page,
+        Issuing::Refused(refusal) => refused_notice(&c, &s, &case_no, refusal).await,
+    }
+}
+
 /// The case file again with a refused notice form open, its error beside the field.
-pub async fn refused_notice(
+async fn refused_notice(
     c: &Console,
     s: &Session,
     case_no: &str,

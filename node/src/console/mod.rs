@@ -121,7 +121,7 @@ pub fn router(console: Console) -> Router {
         .route("/case/{case_no}/step/{kind}", post(case_file::act))
         .route(
             "/case/{case_no}/notice",
-            get(notices::download).post(notices::issue),
+            get(notices::download).post(case_file::issue_notice),
         )
         .route(
             "/case/{case_no}/receipt",

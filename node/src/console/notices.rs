@@ -124,6 +124,15 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// A PDF the service drew, or its refusal as a page (`page`: a link followed,
+/// not a form posted).
+fn answer(drawn: Result<NoticePdf, NodeError>, lang: Lang, page: bool) -> Response {
+    match drawn {
+        Ok(p) => pdf_response(p),
+        Err(e) => Refused::from(e).reply(lang, page),
+    }
+}
+
 fn pdf_response(p: NoticePdf) -> Response {
     let name = format!("{}-{}.pdf", p.notice.case_no, p.notice.kind.code());
     (
@@ -157,10 +166,11 @@ pub async fn download(
         Ok(s) => s,
         Err(r) => return r.reply(lang, true),
     };
-    match c.notices().pdf(&s.who, &case_no, &which.doc).await {
-        Ok(p) => pdf_response(p),
-        Err(e) => Refused::from(e).reply(lang, true),
-    }
+    answer(
+        c.notices().pdf(&s.who, &case_no, &which.doc).await,
+        lang,
+        true,
+    )
 }
 
 /// The receipt, reprinted (without the query code).
@@ -174,10 +184,11 @@ pub async fn receipt(
         Ok(s) => s,
         Err(r) => return r.reply(lang, true),
     };
-    match c.notices().receipt(&s.who, &case_no, None).await {
-        Ok(p) => pdf_response(p),
-        Err(e) => Refused::from(e).reply(lang, true),
-    }
+    answer(
+        c.notices().receipt(&s.who, &case_no, None).await,
+        lang,
+        true,
+    )
 }
 
 /// The receipt with the query code the registration's answer showed: posted
@@ -203,60 +214,57 @@ pub async fn receipt_with_code(
         Err(r) => return r.reply(lang, false),
     };
     let code = typed.get("query_code").map(String::as_str);
-    match c.notices().receipt(&s.who, &case_no, code).await {
-        Ok(p) => pdf_response(p),
-        Err(e) => Refused::from(e).reply(lang, false),
-    }
+    answer(
+        c.notices().receipt(&s.who, &case_no, code).await,
+        lang,
+        false,
+    )
 }
 
-/// Issues a notice; on success back to the case file, where it is listed.
+/// What issuing a notice from the case file's form came to.
+pub enum Issuing {
+    /// The page to show: back to the case file, where it is listed, or a refusal
+    /// that has no field to stand beside.
+    Done(Response),
+    /// The form again, with why (the case file draws it).
+    Refused(NoticeRefusal),
+}
+
+/// Issues the notice the form asks for, as the signed-in user.
 pub async fn issue(
-    State(c): State<Console>,
-    Extension(lang): Extension<Lang>,
-    headers: HeaderMap,
-    Path(case_no): Path<String>,
-    Form(mut typed): Form<HashMap<String, String>>,
-) -> Response {
-    let csrf = typed.remove(CSRF_FIELD);
-    let s = match c
-        .posted(
-            &headers,
-            lang,
-            csrf.as_deref(),
-            &format!("{case_no} notice"),
-        )
-        .await
-    {
-        Ok(s) => s,
-        Err(r) => return r.reply(lang, false),
-    };
+    c: &Console,
+    s: &Session,
+    case_no: &str,
+    typed: HashMap<String, String>,
+) -> Issuing {
+    let lang = s.lang;
     let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
     let Some(kind) = NoticeKind::from_code(&field("kind")).filter(|k| NoticeKind::ALL.contains(k))
     else {
-        return Refused::BadRequest(format!("no notice kind {:?}", field("kind")))
-            .reply(lang, false);
+        return Issuing::Done(
+            Refused::BadRequest(format!("no notice kind {:?}", field("kind"))).reply(lang, false),
+        );
     };
     let text = HandlerText {
         facts: field("facts"),
         basis: field("basis"),
         remarks: field("remarks"),
     };
-    let refusal = match c.notices().issue(&s.who, &case_no, kind, &text, lang).await {
+    match c.notices().issue(&s.who, case_no, kind, &text, lang).await {
         Ok((p, _)) => {
             let to = format!("/case/{case_no}?issued={}", urlencode(&p.notice.doc_no));
-            return (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response();
+            Issuing::Done((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
         }
-        Err(NodeError::Invalid { field, rule }) => NoticeRefusal {
+        Err(NodeError::Invalid { field, rule }) => Issuing::Refused(NoticeRefusal {
             field: FIELDS.iter().find(|(n, _)| *n == field).map(|(n, _)| *n),
             message: rule,
             typed,
-        },
-        Err(e @ NodeError::Rule { .. }) => NoticeRefusal {
+        }),
+        Err(e @ NodeError::Rule { .. }) => Issuing::Refused(NoticeRefusal {
             field: None,
             message: e.to_string(),
             typed,
-        },
-        Err(e) => return Refused::from(e).reply(lang, false),
-    };
-    super::case_file::refused_notice(&c, &s, &case_no, refusal).await
+        }),
+        Err(e) => Issuing::Done(Refused::from(e).reply(lang, false)),
+    }
 }

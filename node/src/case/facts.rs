@@ -1,4 +1,6 @@
-//! What reports need of one case, as plain facts (`CaseFacts`).
+//! What reports need of one case, as plain facts (`CaseFacts`): a pure rule of the
+//! case, read by the reports (`report::facts` names it there) and by the
+//! petitioner's progress view (which deadlines were kept).
 //!
 //! [`facts`] is a pure function of the registration and the *set* of lifecycle
 //! records: records are taken in [`case::ordered`] order, so every replica
