@@ -33,6 +33,12 @@ pub enum RosterCmd {
         /// principal (主要领导), in_charge (分管信访工作), member
         #[arg(long, default_value = "member")]
         role: String,
+        /// The post's class (职务类别) quotas and the supervision form name:
+        /// party_secretary, deputy_secretary, government_head, standing_committee,
+        /// discipline_secretary, organisation_head, deputy_head, department_head,
+        /// deputy_department_head, member (default: the one --position names)
+        #[arg(long, default_value = "")]
+        class: String,
     },
     /// Mark a leader as no longer on the roster (old schedules keep the name)
     Disable {
@@ -271,6 +277,7 @@ pub async fn roster(cmd: RosterCmd, json: bool, lang: Lang) -> anyhow::Result<()
             position,
             portfolio,
             role,
+            class,
         } => {
             conn.schedules()
                 .await?
@@ -281,7 +288,9 @@ pub async fn roster(cmd: RosterCmd, json: bool, lang: Lang) -> anyhow::Result<()
                         position,
                         portfolio,
                         role,
+                        class,
                         active: true,
+                        ..Default::default()
                     }),
                 })
                 .await
@@ -317,6 +326,7 @@ pub async fn roster(cmd: RosterCmd, json: bool, lang: Lang) -> anyhow::Result<()
         lang.t("职务", "position"),
         lang.t("分管工作", "portfolio"),
         lang.t("角色", "role"),
+        lang.t("职务类别", "class"),
         lang.t("在任", "active"),
     ]);
     for l in &r.leaders {
@@ -331,6 +341,10 @@ pub async fn roster(cmd: RosterCmd, json: bool, lang: Lang) -> anyhow::Result<()
             &l.position,
             &l.portfolio,
             role,
+            match lang {
+                Lang::Zh => &l.class_label,
+                _ => &l.class,
+            },
             if l.active { "✓" } else { "—" },
         ]);
     }

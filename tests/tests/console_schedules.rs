@@ -114,6 +114,7 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
                 portfolio: String::new(),
                 role: role.into(),
                 active: true,
+                ..Default::default()
             }),
         })
         .await?;
@@ -278,6 +279,7 @@ async fn a_schedule_typed_into_the_grid_is_checked_approved_with_a_reason_and_fi
                 portfolio: String::new(),
                 role: "member".into(),
                 active: true,
+                ..Default::default()
             }),
         })
         .await?;

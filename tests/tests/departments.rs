@@ -117,6 +117,7 @@ async fn the_housing_bureaus_approved_schedule_is_on_the_county_filing_board_und
             portfolio: String::new(),
             role: "principal".into(),
             active: true,
+            ..Default::default()
         }),
     })
     .await?;

@@ -53,6 +53,7 @@ async fn leader(fed: &Federation, unit: &str, name: &str, role: &str) -> anyhow:
                 portfolio: String::new(),
                 role: role.into(),
                 active: true,
+                ..Default::default()
             }),
         })
         .await?;

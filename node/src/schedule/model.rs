@@ -58,6 +58,151 @@ impl FromStr for LeaderRole {
     }
 }
 
+/// The class of a leader's post (职务类别), which rules treat differently: quotas
+/// written per class (Shenzhen, seed 002: the secretary half-yearly, standing-committee
+/// members and vice-mayors quarterly; seed 001 text 5: the district party secretary
+/// monthly, the district head twice a month) and the recipients of the eight-copy
+/// supervision form (八联单, seed 004: party secretary, deputy secretary, government
+/// head, deputy head, discipline secretary, organisation head). The 职务 text stays
+/// as printed; the class is the closed code rules name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionClass {
+    /// 党委书记 (县委书记, 镇党委书记, 市委书记).
+    PartySecretary,
+    /// 党委副书记 (主管副书记).
+    DeputySecretary,
+    /// 政府主要负责人 (县长, 镇长, 市长, 区长).
+    GovernmentHead,
+    /// 党委常委 without a more specific class.
+    StandingCommittee,
+    /// 纪委书记 (a standing-committee member whom the supervision form names).
+    DisciplineSecretary,
+    /// 组织部部长 (likewise).
+    OrganisationHead,
+    /// 政府副职 (副县长, 副镇长, 副市长).
+    DeputyHead,
+    /// 部门主要负责人 (局长, 主任, 院长) of a department or institution.
+    DepartmentHead,
+    /// 部门副职 (副局长, 副主任, 副院长).
+    DeputyDepartmentHead,
+    /// Any other member of the leadership (班子成员).
+    Member,
+}
+
+impl PositionClass {
+    pub const ALL: [PositionClass; 10] = [
+        PositionClass::PartySecretary,
+        PositionClass::DeputySecretary,
+        PositionClass::GovernmentHead,
+        PositionClass::StandingCommittee,
+        PositionClass::DisciplineSecretary,
+        PositionClass::OrganisationHead,
+        PositionClass::DeputyHead,
+        PositionClass::DepartmentHead,
+        PositionClass::DeputyDepartmentHead,
+        PositionClass::Member,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PositionClass::PartySecretary => "party_secretary",
+            PositionClass::DeputySecretary => "deputy_secretary",
+            PositionClass::GovernmentHead => "government_head",
+            PositionClass::StandingCommittee => "standing_committee",
+            PositionClass::DisciplineSecretary => "discipline_secretary",
+            PositionClass::OrganisationHead => "organisation_head",
+            PositionClass::DeputyHead => "deputy_head",
+            PositionClass::DepartmentHead => "department_head",
+            PositionClass::DeputyDepartmentHead => "deputy_department_head",
+            PositionClass::Member => "member",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PositionClass::PartySecretary => "党委书记",
+            PositionClass::DeputySecretary => "党委副书记",
+            PositionClass::GovernmentHead => "政府主要负责人",
+            PositionClass::StandingCommittee => "党委常委",
+            PositionClass::DisciplineSecretary => "纪委书记",
+            PositionClass::OrganisationHead => "组织部部长",
+            PositionClass::DeputyHead => "政府副职",
+            PositionClass::DepartmentHead => "部门主要负责人",
+            PositionClass::DeputyDepartmentHead => "部门副职",
+            PositionClass::Member => "班子成员",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PositionClass::PartySecretary => "party secretary",
+            PositionClass::DeputySecretary => "deputy party secretary",
+            PositionClass::GovernmentHead => "government head",
+            PositionClass::StandingCommittee => "standing-committee member",
+            PositionClass::DisciplineSecretary => "discipline secretary",
+            PositionClass::OrganisationHead => "organisation head",
+            PositionClass::DeputyHead => "deputy government head",
+            PositionClass::DepartmentHead => "department head",
+            PositionClass::DeputyDepartmentHead => "deputy department head",
+            PositionClass::Member => "member",
+        }
+    }
+
+    /// The class a printed 职务 most plainly names, for rosters written before
+    /// classes and tables that carry only the 职务 text. In a combined title the
+    /// post rules treat most specifically wins: 县委常委、组织部部长 is an
+    /// organisation head, 县委副书记、县长 the government head. Nothing
+    /// recognised: `Member`.
+    pub fn infer(position: &str) -> PositionClass {
+        let p = position.trim();
+        let has = |s: &str| p.contains(s);
+        let heads = ["县长", "市长", "镇长", "区长", "乡长"];
+        let deputy_head = heads.iter().any(|h| has(&format!("副{h}")));
+        if has("纪委书记") || has("纪工委书记") || has("监委主任") {
+            PositionClass::DisciplineSecretary
+        } else if has("组织部部长") || has("组织部长") {
+            PositionClass::OrganisationHead
+        } else if deputy_head {
+            PositionClass::DeputyHead
+        } else if heads.iter().any(|h| has(h)) {
+            PositionClass::GovernmentHead
+        } else if has("副书记") {
+            PositionClass::DeputySecretary
+        } else if has("书记") {
+            PositionClass::PartySecretary
+        } else if has("常委") {
+            PositionClass::StandingCommittee
+        } else if has("副局长") || has("副主任") || has("副院长") {
+            PositionClass::DeputyDepartmentHead
+        } else if has("局长") || has("主任") || has("院长") {
+            PositionClass::DepartmentHead
+        } else {
+            PositionClass::Member
+        }
+    }
+}
+
+impl fmt::Display for PositionClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for PositionClass {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        PositionClass::ALL
+            .into_iter()
+            .find(|c| c.code() == s || c.label_zh() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = PositionClass::ALL.iter().map(|c| c.code()).collect();
+                format!("unknown position class {s:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
 /// One leader on a unit's roster. The name is the key within the unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Leader {
@@ -68,6 +213,10 @@ pub struct Leader {
     #[serde(default)]
     pub portfolio: String,
     pub role: LeaderRole,
+    /// The post's class; rosters from before classes hold none, and read as the
+    /// class their 职务 names ([`Leader::class`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<PositionClass>,
     /// Leaders who left stay on the roster (old schedules name them) but inactive.
     #[serde(default = "yes")]
     pub active: bool,
@@ -75,6 +224,14 @@ pub struct Leader {
 
 fn yes() -> bool {
     true
+}
+
+impl Leader {
+    /// The post's class: as recorded, else as the 职务 names it.
+    pub fn class(&self) -> PositionClass {
+        self.class
+            .unwrap_or_else(|| PositionClass::infer(&self.position))
+    }
 }
 
 /// A calendar month, `YYYY-MM`.
@@ -297,5 +454,34 @@ mod tests {
         assert_eq!(q.last_day().to_string(), "2016-06-30");
         assert_eq!(q.prev().to_string(), "2016Q1");
         assert!("2016Q5".parse::<Quarter>().is_err());
+    }
+
+    #[test]
+    fn position_classes_read_from_printed_posts() {
+        use PositionClass::*;
+        for (post, class) in [
+            ("县委书记", PartySecretary),
+            ("县委副书记", DeputySecretary),
+            ("县委副书记、县长", GovernmentHead),
+            ("常务副县长", DeputyHead),
+            ("县长", GovernmentHead),
+            ("副县长", DeputyHead),
+            ("县委常委、纪委书记", DisciplineSecretary),
+            ("县委常委、组织部部长", OrganisationHead),
+            ("县委常委、宣传部部长", StandingCommittee),
+            ("镇党委书记", PartySecretary),
+            ("副镇长", DeputyHead),
+            ("局长", DepartmentHead),
+            ("副局长", DeputyDepartmentHead),
+            ("人大主席", Member),
+        ] {
+            assert_eq!(PositionClass::infer(post), class, "{post}");
+        }
+        for c in PositionClass::ALL {
+            assert_eq!(c.code().parse::<PositionClass>().unwrap(), c);
+            assert_eq!(c.label_zh().parse::<PositionClass>().unwrap(), c);
+        }
+        let err = "mayor".parse::<PositionClass>().unwrap_err();
+        assert!(err.contains("party_secretary"), "{err}");
     }
 }

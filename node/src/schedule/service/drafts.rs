@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::NodeError;
 use crate::schedule::docs::Decision;
-use crate::schedule::model::{Entry, Leader, LeaderRole, Month};
+use crate::schedule::model::{Entry, Leader, LeaderRole, Month, PositionClass};
 use crate::schedule::table::{self, TableFormat};
 use crate::schedule::workflow::{self, Refused, State, Step};
 
@@ -306,6 +306,7 @@ impl ScheduleService {
                         position: r.entry.position.clone(),
                         portfolio: String::new(),
                         role: LeaderRole::Member,
+                        class: Some(PositionClass::infer(&r.entry.position)),
                         active: true,
                     });
                 }

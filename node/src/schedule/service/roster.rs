@@ -7,7 +7,7 @@ use xinfang_proto::v1 as pb;
 use super::{MAX_NAME_CHARS, MAX_TEXT_CHARS, ScheduleService, text};
 use crate::error::NodeError;
 use crate::schedule::docs;
-use crate::schedule::model::{Leader, LeaderRole};
+use crate::schedule::model::{Leader, LeaderRole, PositionClass};
 
 impl ScheduleService {
     pub async fn roster(&self, unit: &UnitCode) -> Result<Vec<Leader>, NodeError> {
@@ -41,11 +41,23 @@ impl ScheduleService {
                 .parse()
                 .map_err(|e: String| NodeError::invalid("leader.role", e))?
         };
+        let position = text("leader.position", &l.position, MAX_TEXT_CHARS)?;
+        // Unnamed, the class is the one the 职务 names, recorded so a later change
+        // of the reading never moves a leader between quotas.
+        let class = if l.class.trim().is_empty() {
+            PositionClass::infer(&position)
+        } else {
+            l.class
+                .trim()
+                .parse()
+                .map_err(|e: String| NodeError::invalid("leader.class", e))?
+        };
         Ok(Leader {
             name,
-            position: text("leader.position", &l.position, MAX_TEXT_CHARS)?,
+            position,
             portfolio: text("leader.portfolio", &l.portfolio, MAX_TEXT_CHARS)?,
             role,
+            class: Some(class),
             active: l.active,
         })
     }
@@ -106,6 +118,8 @@ fn roster_pb(unit: &UnitCode, leaders: &[Leader]) -> pb::Roster {
                 portfolio: l.portfolio.clone(),
                 role: l.role.code().into(),
                 active: l.active,
+                class: l.class().code().into(),
+                class_label: l.class().label_zh().into(),
             })
             .collect(),
     }

@@ -63,6 +63,7 @@ fn leader(name: &str, role: LeaderRole) -> Leader {
         position: String::new(),
         portfolio: String::new(),
         role,
+        class: None,
         active: true,
     }
 }
