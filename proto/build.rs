@@ -33,6 +33,10 @@ const SERIALIZED: &[&str] = &[
     "LedgerVerification",
     "LedgerAcknowledgeReply",
     "IntegrityAlert",
+    "ReceptionList",
+    "ReceptionEntry",
+    "ReceptionTask",
+    "FormCopy",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "accounts.proto",
             "ledger.proto",
             "notices.proto",
+            "receptions.proto",
         ],
         ["proto"],
     )?;

@@ -23,6 +23,7 @@ use xinfang_proto::v1::accounts_client::AccountsClient;
 use xinfang_proto::v1::ledger_client::LedgerClient;
 use xinfang_proto::v1::node_client::NodeClient;
 use xinfang_proto::v1::notices_client::NoticesClient;
+use xinfang_proto::v1::receptions_client::ReceptionsClient;
 use xinfang_proto::v1::schedules_client::SchedulesClient;
 
 #[derive(Debug, Args, Clone)]
@@ -201,6 +202,11 @@ impl ConnArgs {
     /// The notices service of the node (answers carry PDFs).
     pub async fn notices(&self) -> anyhow::Result<NoticesClient<Api>> {
         Ok(NoticesClient::new(self.channel().await?).max_decoding_message_size(16 << 20))
+    }
+
+    /// The reception-day service of the node (its papers are PDFs).
+    pub async fn receptions(&self) -> anyhow::Result<ReceptionsClient<Api>> {
+        Ok(ReceptionsClient::new(self.channel().await?).max_decoding_message_size(16 << 20))
     }
 
     /// The schedules service of the node (8 MiB answers: exports carry files).

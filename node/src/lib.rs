@@ -51,6 +51,7 @@ pub mod notice;
 pub mod pii;
 pub mod projection;
 pub mod public;
+pub mod reception;
 pub mod recovery;
 pub mod remote;
 pub mod report;

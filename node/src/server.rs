@@ -37,6 +37,7 @@ use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
+use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
 use xinfang_proto::v1::schedules_server::SchedulesServer;
 
@@ -519,6 +520,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         cases.clone(),
         db.clone(),
     ));
+    let receptions = Arc::new(crate::reception::ReceptionService::new(
+        cases.clone(),
+        schedules.clone(),
+        notices.clone(),
+    ));
     let console_app = crate::console::router(crate::console::Console::new(
         crate::console::Services {
             cases: cases.clone(),
@@ -573,6 +579,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         )
         .add_service(
             NoticesServer::new(crate::grpc::notices::NoticesApi::new(notices.clone()))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            ReceptionsServer::new(crate::grpc::receptions::ReceptionsApi::new(receptions))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

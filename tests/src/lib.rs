@@ -39,6 +39,7 @@ pub use xinfang_node::layout::FederationDir;
 
 pub mod chromium;
 pub mod console;
+pub mod pdf;
 pub mod raw;
 pub mod skip;
 pub mod webdriver;

@@ -5,73 +5,11 @@
 //! with `pdftoppm` into `notice-pages/` in the build's target folder, for people
 //! to look at.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use serde_json::json;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::notices_client::NoticesClient;
-use xinfang_tests::skip::{Dependency, skip};
+use xinfang_tests::pdf::{text_of, tools_or_skip};
 use xinfang_tests::*;
-
-fn pages_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("notice-pages")
-}
-
-/// Whether this machine can read PDFs back and has a CJK font to print with.
-fn tools_or_skip(test: &str) -> bool {
-    let poppler = ["pdftotext", "pdftoppm"]
-        .iter()
-        .all(|t| Command::new(t).arg("-v").output().is_ok());
-    if !poppler {
-        skip(
-            test,
-            Dependency::Poppler,
-            "no pdftotext/pdftoppm (install Debian's poppler-utils)",
-        );
-        return false;
-    }
-    let font = std::env::var_os("XINFANG_CJK_FONT").is_some()
-        || Path::new("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc").is_file()
-        || Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").is_file();
-    if !font {
-        skip(
-            test,
-            Dependency::Font,
-            "no CJK font to print notices with (install Debian's fonts-noto-cjk)",
-        );
-        return false;
-    }
-    true
-}
-
-/// The PDF's text with every space and line break taken out (Chinese lines
-/// break anywhere, a date too).
-fn text_of(pdf: &[u8], name: &str) -> anyhow::Result<String> {
-    let dir = pages_dir();
-    std::fs::create_dir_all(&dir)?;
-    let file = dir.join(format!("{name}.pdf"));
-    std::fs::write(&file, pdf)?;
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()?;
-    anyhow::ensure!(out.status.success(), "pdftotext failed on {name}");
-    let png = Command::new("pdftoppm")
-        .args(["-png", "-r", "60"])
-        .arg(&file)
-        .arg(dir.join(name))
-        .status()?;
-    anyhow::ensure!(png.success(), "pdftoppm failed on {name}");
-    Ok(String::from_utf8(out.stdout)?
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect())
-}
 
 async fn notices(fed: &Federation, unit: &str) -> anyhow::Result<NoticesClient<Api>> {
     Ok(NoticesClient::new(fed.channel(unit).await?).max_decoding_message_size(16 << 20))

@@ -7,6 +7,7 @@ mod args;
 mod fields;
 mod long_text;
 mod notice;
+mod reception;
 mod render;
 mod verify;
 
@@ -301,6 +302,8 @@ pub enum CaseCmd {
     Verify(verify::VerifyCmd),
     #[command(flatten)]
     Notice(notice::NoticeCmd),
+    #[command(flatten)]
+    Reception(reception::ReceptionCmd),
 }
 
 /// Sends one lifecycle step (`kind` and its fields) and shows the case after it.
@@ -734,6 +737,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         },
         CaseCmd::Verify(cmd) => verify::run(cmd, json, lang).await?,
         CaseCmd::Notice(cmd) => notice::run(cmd, json, lang).await?,
+        CaseCmd::Reception(cmd) => reception::run(cmd, json, lang).await?,
     }
     Ok(())
 }

@@ -185,6 +185,13 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::ReturnVisit
         | Step::Archive
         | Step::ReviewRequest
+        // The office books a case onto a leader's reception day, records the
+        // leader's decision and sends and collects the eight-copy form (seed 004:
+        // 由信访部门填报“八单”).
+        | Step::Booking
+        | Step::ReceptionOutcome
+        | Step::SupervisionForm
+        | Step::FormAck
         // Written by the node on an acceptance and by its sealer; by hand only as
         // part of handling.
         | Step::ContactKey

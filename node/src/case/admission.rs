@@ -124,6 +124,10 @@ pub fn may_write(
             "skip_level.by_registrar",
             format!("the registering unit ({registrar})"),
         ),
+        Body::Booking { .. }
+        | Body::ReceptionOutcome { .. }
+        | Body::SupervisionForm { .. }
+        | Body::FormAck { .. } => super::reception::writer(&now.receptions, r, concerned),
         Body::SealedContact { .. } => (
             author == registrar,
             "contact.sealed_by_registrar",
@@ -343,6 +347,27 @@ pub fn admit(
                 ));
             }
         }
+        Body::ReceptionOutcome {
+            assign: Some(_), ..
+        } if !matches!(now.status, Status::Accepted | Status::Handling) => {
+            return Err(refuse(
+                "routing.after_acceptance",
+                format!(
+                    "field `assign`: the case must be screened and accepted before it is assigned (it is {:?})",
+                    now.status
+                ),
+            ));
+        }
+        Body::Booking { .. }
+        | Body::ReceptionOutcome { .. }
+        | Body::SupervisionForm { .. }
+        | Body::FormAck { .. } => super::reception::admit(
+            &now.receptions,
+            new,
+            ctx.topology,
+            &now.handling_unit,
+            today,
+        )?,
         Body::SkipLevelLink { of } => {
             if of.trim().is_empty() {
                 return Err(refuse(

@@ -134,9 +134,8 @@ pub fn add_record(d: &mut AutoCommit, case_no: &str, r: &Record) -> Result<(), N
     let json = serde_json::to_string(r).map_err(|x| NodeError::Internal(x.to_string()))?;
     d.put(&map, r.id.as_str(), json).map_err(&e)?;
     let joins = match &r.body {
-        Body::Forward { to, .. } | Body::Assign { to, .. } => Some(to),
         Body::LeadDecision { lead } => Some(lead),
-        _ => None,
+        other => other.routes_to(),
     };
     if let Some(u) = joins {
         doc::extend_scope(case_no, d, [u]).map_err(|x| NodeError::Internal(x.to_string()))?;

@@ -96,6 +96,10 @@ pub fn step(s: Step) -> Label {
         Step::Archive => Label::new("归档", "archive"),
         Step::ReviewRequest => Label::new("复查/复核申请", "review request"),
         Step::ReviewDecision => Label::new("复查/复核意见", "review decision"),
+        Step::Booking => Label::new("约访（领导接待日）", "booked for a reception day"),
+        Step::ReceptionOutcome => Label::new("接待日处理", "reception decision"),
+        Step::SupervisionForm => Label::new("八联单督办", "eight-copy supervision form"),
+        Step::FormAck => Label::new("督办单签收", "supervision form acknowledged"),
         Step::ContactKey => Label::new("公布联系密钥", "contact key"),
         Step::SealedContact => Label::new("密封联系方式", "sealed contact"),
     }

@@ -17,6 +17,8 @@
 //!   closure blockers from the records ([`derive`]).
 //! - [`record`] and [`registration`]: the facts and the registration's input rules.
 //! - [`labels`]: what a person reads for each code, in Chinese and English.
+//! - [`reception`]: a case received on a leader's reception day — the booking,
+//!   the leader's decision, the eight-copy supervision form (pure rules).
 //! - [`query_code`]: the petitioner's query code and its salted hash;
 //!   [`petitioner`]: what the case service answers the petitioner (the public
 //!   page's progress view and rating) and the registrar's reissue of a code.
@@ -30,6 +32,7 @@ pub mod lookup;
 pub mod numbering;
 pub mod petitioner;
 pub mod query_code;
+pub mod reception;
 pub mod record;
 pub mod registration;
 pub mod service;

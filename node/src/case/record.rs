@@ -148,6 +148,44 @@ pub enum Body {
         opinion: Opinion,
         text: String,
     },
+    /// 约访 (seed 004 访前接办; seed 001 重点约访): an office books the case onto a
+    /// scheduled reception day of one of its leaders, inviting the petitioner and
+    /// the responsible unit (`reception`).
+    Booking {
+        date: NaiveDate,
+        /// The receiving leader's roster name and post.
+        leader: String,
+        position: String,
+        /// The unit asked to attend (责任单位).
+        responsible: UnitCode,
+        place: String,
+        /// The invitation to the petitioner (约访通知) as printed on the card.
+        invitation: String,
+    },
+    /// On the day: whether the reception took place and what the leader decided
+    /// (访中联办), with the tasks it sets and the 交办 it makes, if any.
+    ReceptionOutcome {
+        booking: String,
+        held: bool,
+        decision: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tasks: Vec<super::reception::Task>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assign: Option<super::reception::Assignment>,
+    },
+    /// The eight-copy supervision form (八联单, 访后督办) after the decision.
+    SupervisionForm {
+        booking: String,
+        recipients: Vec<super::reception::Recipient>,
+        due: NaiveDate,
+        demand: String,
+    },
+    /// A recipient acknowledges its copy of the form (by its key: the leader's
+    /// name or the unit's code).
+    FormAck {
+        form: String,
+        recipient: String,
+    },
     /// A handling node publishes its certificate so the registering node can seal
     /// the petitioner's phone to it (see `contact`).
     ContactKey {
@@ -164,6 +202,18 @@ impl Body {
     /// The record's kind as written in JSON (`{"kind": "forward", …}`).
     pub fn kind(&self) -> &'static str {
         Step::of(self).kind()
+    }
+
+    /// The unit a record moves the case to: a forward, an assignment, or a
+    /// leader's 交办 at a reception day.
+    pub fn routes_to(&self) -> Option<&UnitCode> {
+        match self {
+            Body::Forward { to, .. } | Body::Assign { to, .. } => Some(to),
+            Body::ReceptionOutcome {
+                assign: Some(a), ..
+            } => Some(&a.to),
+            _ => None,
+        }
     }
 
     /// The free texts people type into this record, each with its field's name:
@@ -205,7 +255,26 @@ impl Body {
             Body::LeaderApproval { leader, opinion } => {
                 vec![("leader", leader), ("opinion", opinion)]
             }
-            Body::Forward { .. }
+            Body::Booking {
+                leader,
+                position,
+                place,
+                invitation,
+                ..
+            } => vec![
+                ("leader", leader),
+                ("position", position),
+                ("place", place),
+                ("invitation", invitation),
+            ],
+            Body::ReceptionOutcome {
+                decision, tasks, ..
+            } => std::iter::once(("decision", decision.as_str()))
+                .chain(tasks.iter().map(|t| ("tasks.duty", t.duty.as_str())))
+                .collect(),
+            Body::SupervisionForm { demand, .. } => vec![("demand", demand)],
+            Body::FormAck { .. }
+            | Body::Forward { .. }
             | Body::Assign { .. }
             | Body::LeadDecision { .. }
             | Body::Rating { .. }
@@ -301,6 +370,31 @@ impl Body {
                 opinion: Opinion::Explain,
                 text: text(),
             },
+            Step::Booking => Body::Booking {
+                date: day,
+                leader: text(),
+                position: text(),
+                responsible: unit.clone(),
+                place: text(),
+                invitation: text(),
+            },
+            Step::ReceptionOutcome => Body::ReceptionOutcome {
+                booking: text(),
+                held: true,
+                decision: text(),
+                tasks: Vec::new(),
+                assign: None,
+            },
+            Step::SupervisionForm => Body::SupervisionForm {
+                booking: text(),
+                recipients: Vec::new(),
+                due: day,
+                demand: text(),
+            },
+            Step::FormAck => Body::FormAck {
+                form: text(),
+                recipient: text(),
+            },
             Step::ContactKey => Body::ContactKey { cert_pem: text() },
             Step::SealedContact => Body::SealedContact {
                 for_unit: unit.clone(),
@@ -341,12 +435,16 @@ pub enum Step {
     Archive,
     ReviewRequest,
     ReviewDecision,
+    Booking,
+    ReceptionOutcome,
+    SupervisionForm,
+    FormAck,
     ContactKey,
     SealedContact,
 }
 
 impl Step {
-    pub const ALL: [Step; 26] = [
+    pub const ALL: [Step; 30] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -371,6 +469,10 @@ impl Step {
         Step::Archive,
         Step::ReviewRequest,
         Step::ReviewDecision,
+        Step::Booking,
+        Step::ReceptionOutcome,
+        Step::SupervisionForm,
+        Step::FormAck,
         Step::ContactKey,
         Step::SealedContact,
     ];
@@ -402,6 +504,10 @@ impl Step {
             Step::Archive => "archive",
             Step::ReviewRequest => "review_request",
             Step::ReviewDecision => "review_decision",
+            Step::Booking => "booking",
+            Step::ReceptionOutcome => "reception_outcome",
+            Step::SupervisionForm => "supervision_form",
+            Step::FormAck => "form_ack",
             Step::ContactKey => "contact_key",
             Step::SealedContact => "sealed_contact",
         }
@@ -438,6 +544,10 @@ impl Step {
             Body::Archive => Step::Archive,
             Body::ReviewRequest { .. } => Step::ReviewRequest,
             Body::ReviewDecision { .. } => Step::ReviewDecision,
+            Body::Booking { .. } => Step::Booking,
+            Body::ReceptionOutcome { .. } => Step::ReceptionOutcome,
+            Body::SupervisionForm { .. } => Step::SupervisionForm,
+            Body::FormAck { .. } => Step::FormAck,
             Body::ContactKey { .. } => Step::ContactKey,
             Body::SealedContact { .. } => Step::SealedContact,
         }

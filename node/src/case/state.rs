@@ -194,6 +194,9 @@ pub struct Derived {
     /// Whose principal leader must own the case, by the handling unit's rules for
     /// such visits, and whether one has.
     pub principal_owner: Option<PrincipalOwner>,
+    /// The case's bookings onto leaders' reception days, with their outcome and
+    /// supervision form (`reception`).
+    pub receptions: Vec<super::reception::Reception>,
     pub missing_years: Vec<MissingYear>,
 }
 
@@ -321,6 +324,19 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut screened = false;
     for r in &recs {
         let day = local_day(r.at);
+        // A forward, an assignment, or a leader's 交办 on a reception day.
+        if let Some(to) = r.body.routes_to() {
+            involved.insert(to.clone());
+            routed_by = Some((r.unit.clone(), day));
+            handling = to.clone();
+            objection_open = false;
+            notified = false;
+            accepted_at = None;
+            replied_at = None;
+            open_supervisions.clear();
+            status = Status::Routed;
+            continue;
+        }
         match &r.body {
             Body::Screening { decision } => {
                 if r.unit == handling {
@@ -336,17 +352,8 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     };
                 }
             }
-            Body::Forward { to, .. } | Body::Assign { to, .. } => {
-                involved.insert(to.clone());
-                routed_by = Some((r.unit.clone(), day));
-                handling = to.clone();
-                objection_open = false;
-                notified = false;
-                accepted_at = None;
-                replied_at = None;
-                open_supervisions.clear();
-                status = Status::Routed;
-            }
+            // Moved the case: handled above.
+            Body::Forward { .. } | Body::Assign { .. } => {}
             // The objection alone moves nothing: until the sender verifies and
             // agrees, the receiving unit stays responsible (art. 23).
             Body::Objection { .. } => {
@@ -471,8 +478,14 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     Stage::ReReview => Status::Final,
                 };
             }
+            // The receptions are folded apart (`reception::fold`); an outcome
+            // that assigns moved the case above.
             Body::LeadDecision { .. }
             | Body::ReturnVisit { .. }
+            | Body::Booking { .. }
+            | Body::ReceptionOutcome { .. }
+            | Body::SupervisionForm { .. }
+            | Body::FormAck { .. }
             | Body::ContactKey { .. }
             | Body::SealedContact { .. } => {}
         }
@@ -612,6 +625,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         skip_level_of,
         higher_visits: visits,
         principal_owner: principal_owner(ctx, &handling, visits, &principal_ownerships),
+        receptions: super::reception::fold(recs.iter().copied()),
         handling_unit: handling,
         involved,
         lead_unit: lead,

@@ -349,6 +349,75 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
                 format!("{}: {on}, {place}", l.en),
             )
         }
+        Body::Booking {
+            date,
+            leader,
+            position,
+            responsible,
+            place,
+            ..
+        } => pick(
+            format!(
+                "约访：{date}由{position}{leader}在{place}接待，通知{}到场",
+                name(responsible)
+            ),
+            format!(
+                "booked for {date}: received by {leader} ({position}) at {place}; {} to attend",
+                name(responsible)
+            ),
+        ),
+        Body::ReceptionOutcome {
+            held,
+            decision,
+            tasks,
+            assign,
+            ..
+        } => {
+            let mut zh_s = if *held {
+                format!("领导接待决定：{decision}")
+            } else {
+                format!("接待未进行：{decision}")
+            };
+            let mut en_s = if *held {
+                format!("the leader decided: {decision}")
+            } else {
+                format!("the reception did not take place: {decision}")
+            };
+            for t in tasks {
+                zh_s.push_str(&format!("；{}：{}，{}前", name(&t.unit), t.duty, t.due));
+                en_s.push_str(&format!("; {}: {}, by {}", name(&t.unit), t.duty, t.due));
+            }
+            if let Some(a) = assign {
+                zh_s.push_str(&format!("；交办至{}，{}前办理", name(&a.to), a.due));
+                en_s.push_str(&format!("; assigned to {}, due {}", name(&a.to), a.due));
+            }
+            pick(zh_s, en_s)
+        }
+        Body::SupervisionForm {
+            recipients,
+            due,
+            demand,
+            ..
+        } => {
+            let to: Vec<String> = recipients.iter().map(|r| r.title()).collect();
+            pick(
+                format!("八联单送达{}，{due}前办结：{demand}", to.join("、")),
+                format!(
+                    "supervision form sent to {}, close by {due}: {demand}",
+                    to.join(", ")
+                ),
+            )
+        }
+        Body::FormAck { recipient, .. } => {
+            let who = recipient
+                .parse::<UnitCode>()
+                .map(|u| name(&u))
+                .unwrap_or_else(|_| recipient.clone());
+            pick(
+                format!("{who}签收督办单"),
+                format!("{who} acknowledged the form"),
+            )
+        }
         Body::Progress { text } | Body::ReturnVisit { text } => text.clone(),
         Body::Supervision {
             method,

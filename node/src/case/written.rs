@@ -29,6 +29,12 @@ pub enum NoticeKind {
     ReReviewOpinion,
     /// 不再受理告知书
     NoFurtherAcceptance,
+    /// The four cards of a reception day (四卡, seed 004): the petitioner's
+    /// invitation, the responsible unit's notice, the leader's 呈报卡 and the
+    /// office's stub; drawn from the booking record, never issued on their own.
+    ReceptionCard,
+    /// The eight-copy supervision form (八联单, seed 004), drawn from its record.
+    SupervisionSheet,
 }
 
 impl NoticeKind {
@@ -55,6 +61,8 @@ impl NoticeKind {
             NoticeKind::ReviewOpinion => "review_opinion",
             NoticeKind::ReReviewOpinion => "rereview_opinion",
             NoticeKind::NoFurtherAcceptance => "no_further_acceptance",
+            NoticeKind::ReceptionCard => "reception_card",
+            NoticeKind::SupervisionSheet => "supervision_sheet",
         }
     }
 
@@ -81,6 +89,10 @@ impl NoticeKind {
             NoticeKind::NoFurtherAcceptance => {
                 Label::new("信访事项不再受理告知书", "notice of no further acceptance")
             }
+            NoticeKind::ReceptionCard => Label::new("领导接待日卡片", "reception-day cards"),
+            NoticeKind::SupervisionSheet => {
+                Label::new("信访事项督办单（八联单）", "eight-copy supervision form")
+            }
         }
     }
 
@@ -97,6 +109,8 @@ impl NoticeKind {
             NoticeKind::ReviewOpinion => "信复查",
             NoticeKind::ReReviewOpinion => "信复核",
             NoticeKind::NoFurtherAcceptance => "信不再",
+            NoticeKind::ReceptionCard => "信约",
+            NoticeKind::SupervisionSheet => "信督",
         }
     }
 

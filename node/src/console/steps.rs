@@ -227,9 +227,14 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("text", w::TEXT, Input::LongText),
         ],
         // Archiving takes no field; contact keys and sealed contacts are the node's;
-        // visits to higher authorities and skip-level links are not offered in the
-        // console yet (the CLI writes them).
+        // visits to higher authorities, skip-level links and the reception-day
+        // records (written through the reception service, whose checks need the
+        // schedule and the roster) are not offered as plain step forms.
         Step::Archive
+        | Step::Booking
+        | Step::ReceptionOutcome
+        | Step::SupervisionForm
+        | Step::FormAck
         | Step::ContactKey
         | Step::SealedContact
         | Step::HigherVisit

@@ -8,5 +8,6 @@ pub mod accounts;
 pub mod ledger;
 pub mod node;
 pub mod notices;
+pub mod receptions;
 pub mod reports;
 pub mod schedules;

@@ -30,7 +30,7 @@ pub struct CaseFacts<'a> {
 }
 
 impl CaseFacts<'_> {
-    fn name_of(&self, code: &UnitCode) -> String {
+    pub(super) fn name_of(&self, code: &UnitCode) -> String {
         self.topology
             .unit(code)
             .map(|u| u.name.clone())
@@ -102,6 +102,14 @@ pub fn compose(
             return Err(NoticeError::NotAtStage {
                 rule: "notice.receipt",
                 message: "a receipt is given at registration, with the query code".to_owned(),
+            });
+        }
+        NoticeKind::ReceptionCard | NoticeKind::SupervisionSheet => {
+            return Err(NoticeError::NotAtStage {
+                rule: "notice.reception_papers",
+                message: "the reception cards and the supervision form are printed from \
+                          their records (`cards`), not issued as notices"
+                    .to_owned(),
             });
         }
     };
@@ -255,6 +263,9 @@ fn transfer(f: &CaseFacts<'_>) -> Result<Vec<String>, NoticeError> {
         .latest_by_issuer(|b| match b {
             Body::Forward { to, due } => Some(("转送", to.clone(), *due)),
             Body::Assign { to, due } => Some(("交办", to.clone(), *due)),
+            Body::ReceptionOutcome {
+                assign: Some(a), ..
+            } => Some(("交办", a.to.clone(), a.due)),
             _ => None,
         })
         .ok_or_else(|| {
@@ -442,7 +453,7 @@ fn no_further(f: &CaseFacts<'_>) -> Result<Vec<String>, NoticeError> {
 }
 
 /// A text as the end of a sentence: with its full stop.
-fn end_sentence(s: &str) -> String {
+pub(super) fn end_sentence(s: &str) -> String {
     let s = s.trim();
     if s.is_empty() || s.ends_with(['。', '！', '？', '；', '.']) {
         s.to_owned()

@@ -3,11 +3,15 @@
 //! few texts a handler writes, typeset to the national layout for official
 //! documents (GB/T 9704) and drawn to PDF.
 //!
-//! [`compose`] and [`typeset`] are pure; [`fonts`] finds a CJK font on the
+//! The papers of a reception day (the four cards, the eight-copy supervision
+//! form) are drawn the same way from their records ([`cards`]).
+//!
+//! [`compose`], [`cards`] and [`typeset`] are pure; [`fonts`] finds a CJK font on the
 //! machine; [`pdf`] draws. Issuing one (the case service) stores the composed
 //! text and the PDF's hash in a notice record, so the same PDF is drawn again
 //! from the record wherever the case replicates.
 
+pub mod cards;
 pub mod compose;
 pub mod fonts;
 pub mod pdf;

@@ -28,6 +28,13 @@ pub struct NoticeService {
     fonts: OnceLock<Result<NoticeFonts, NoticeError>>,
 }
 
+/// Papers printed together (the cards of a booking, a form's copies): their
+/// titles in order and one PDF.
+pub struct Papers {
+    pub titles: Vec<String>,
+    pub pdf: Vec<u8>,
+}
+
 /// A notice as the fronts hand it out.
 pub struct NoticePdf {
     pub notice: NoticeText,
@@ -119,6 +126,42 @@ impl NoticeService {
             },
             view,
         ))
+    }
+
+    /// The four cards of a booking onto a reception day (seed 004 四卡), drawn from
+    /// the booking record.
+    pub async fn reception_cards(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        booking: &str,
+    ) -> Result<Papers, NodeError> {
+        let file = self.cases.file(who, case_no).await?;
+        let cards =
+            self.with_facts(&file, |facts| super::cards::reception_cards(facts, booking))??;
+        self.papers(&cards)
+    }
+
+    /// The copies of the supervision form (八联单) sent after a booking's
+    /// reception, with the office's stub as it stands (acknowledgements, 撤回).
+    pub async fn supervision_form(
+        &self,
+        who: &Actor,
+        case_no: &str,
+        booking: &str,
+    ) -> Result<Papers, NodeError> {
+        let file = self.cases.file(who, case_no).await?;
+        let copies = self.with_facts(&file, |facts| {
+            super::cards::supervision_form(facts, booking)
+        })??;
+        self.papers(&copies)
+    }
+
+    fn papers(&self, texts: &[NoticeText]) -> Result<Papers, NodeError> {
+        Ok(Papers {
+            titles: texts.iter().map(|t| t.title.clone()).collect(),
+            pdf: pdf::render_all(texts, self.fonts()?)?,
+        })
     }
 
     /// The notices issued on a case, oldest first.

@@ -159,7 +159,11 @@ impl PositionClass {
         let has = |s: &str| p.contains(s);
         let heads = ["县长", "市长", "镇长", "区长", "乡长"];
         let deputy_head = heads.iter().any(|h| has(&format!("副{h}")));
-        if has("纪委书记") || has("纪工委书记") || has("监委主任") {
+        // The people's congress and the political consultative conference have
+        // their own leaders (人大常委会主任, 政协主席), none of the posts below.
+        if has("人大") || has("政协") {
+            PositionClass::Member
+        } else if has("纪委书记") || has("纪工委书记") || has("监委主任") {
             PositionClass::DisciplineSecretary
         } else if has("组织部部长") || has("组织部长") {
             PositionClass::OrganisationHead
@@ -474,6 +478,7 @@ mod tests {
             ("局长", DepartmentHead),
             ("副局长", DeputyDepartmentHead),
             ("人大主席", Member),
+            ("县人大常委会主任", Member),
         ] {
             assert_eq!(PositionClass::infer(post), class, "{post}");
         }

@@ -9,7 +9,8 @@
 //! saved whole, as the console's grid sends it), [`approval`] (review and approval,
 //! which files), [`records`] (publication, adjustments, attendance on the filed
 //! schedule), [`views`] (the schedule as answered), [`export`], [`board`] (the
-//! filing board and reception statistics) and [`quarterly`] (the register).
+//! filing board and reception statistics), [`quarterly`] (the register) and
+//! [`reception_day`] (whether a leader receives on a day, for bookings).
 
 mod approval;
 mod board;
@@ -18,6 +19,7 @@ mod evaluation;
 mod export;
 mod grid;
 mod quarterly;
+mod reception_day;
 mod records;
 mod roster;
 mod views;
