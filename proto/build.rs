@@ -37,6 +37,8 @@ const SERIALIZED: &[&str] = &[
     "ReceptionEntry",
     "ReceptionTask",
     "FormCopy",
+    "BulletinView",
+    "BulletinList",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "ledger.proto",
             "notices.proto",
             "receptions.proto",
+            "bulletins.proto",
         ],
         ["proto"],
     )?;

@@ -31,6 +31,8 @@ pub enum ReportCmd {
     Filings(ReportArgs),
     /// Visits to higher authorities (赴省进京上访) by unit below
     HigherVisits(ReportArgs),
+    /// Circulated notices (通报表扬 / 通报批评) by unit below
+    Bulletins(ReportArgs),
     /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
     Cases(ReportArgs),
 }
@@ -143,6 +145,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         ReportCmd::Leaders(a) => ("leaders", a),
         ReportCmd::Filings(a) => ("filings", a),
         ReportCmd::HigherVisits(a) => ("higher_visits", a),
+        ReportCmd::Bulletins(a) => ("bulletins", a),
         ReportCmd::Cases(a) => ("cases", a),
     };
     let mut conn = a.conn.clone();
@@ -182,6 +185,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         "trend" => c.trend(req).await,
         "leaders" => c.leaders(req).await,
         "higher_visits" => c.higher_visits(req).await,
+        "bulletins" => c.bulletins(req).await,
         _ => c.filings(req).await,
     }
     .map_err(status_error)?

@@ -3,6 +3,7 @@
 mod cmd_account;
 mod cmd_admin;
 mod cmd_backup;
+mod cmd_bulletin;
 mod cmd_case;
 mod cmd_ledger;
 mod cmd_pki;
@@ -82,6 +83,9 @@ enum Command {
     /// What superiors look at: counts, breakdowns, overdue cases, rates, trends
     #[command(subcommand)]
     Report(Box<cmd_report::ReportCmd>),
+    /// Circulated notices of praise or criticism (通报) about units below
+    #[command(subcommand)]
+    Bulletin(cmd_bulletin::BulletinCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -114,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
+        Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;

@@ -8,6 +8,7 @@
 //! | schedule | `schedule/<unit>/<YYYY-MM>` | its unit |
 //! | quarterly register | `quarterly/<unit>/<YYYY>Q<n>` | its unit |
 //! | integrity alert | `alert/<reporter>/<subject>/<ms>` | the reporting parent |
+//! | circulated notice (通报) | `bulletin/<issuer>/<32 hex>` | the issuing superior |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -27,6 +28,8 @@ pub enum Kind {
     Quarterly,
     /// A parent's report that a child's ledger does not extend what it saw.
     Alert,
+    /// A superior's circulated notice of praise or criticism (通报).
+    Bulletin,
 }
 
 impl Kind {
@@ -38,6 +41,7 @@ impl Kind {
             Kind::Schedule => "schedule",
             Kind::Quarterly => "quarterly",
             Kind::Alert => ALERT_KIND,
+            Kind::Bulletin => BULLETIN_KIND,
         }
     }
 }
@@ -46,13 +50,18 @@ impl Kind {
 pub const CASE_KIND: &str = "case";
 /// The `kind` field of an integrity-alert document.
 pub const ALERT_KIND: &str = "integrity_alert";
+/// The `kind` field of a circulated notice (通报).
+pub const BULLETIN_KIND: &str = "bulletin";
+/// Every circulated notice's id begins so.
+pub const BULLETIN_PREFIX: &str = "bulletin/";
 const ALERT_PREFIX: &str = "alert/";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
-     roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS); refused"
+     roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, \
+     bulletin/UNIT/HEX); refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -168,6 +177,14 @@ pub fn schedule(unit: &UnitCode, month: Month) -> String {
     format!("schedule/{unit}/{month}")
 }
 
+/// A new circulated notice (通报) issued by `issuer`.
+pub fn new_bulletin(issuer: &UnitCode) -> String {
+    format!(
+        "{BULLETIN_PREFIX}{issuer}/{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
 /// The quarterly register of `unit` for quarter `q`.
 pub fn quarterly(unit: &UnitCode, q: Quarter) -> String {
     format!("quarterly/{unit}/{q}")
@@ -189,6 +206,9 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
             .and_then(CaseNo::parse)
             .map(|c| (Kind::Case, c.unit)),
         ["alert", ..] => AlertId::parse(doc_id).map(|a| (Kind::Alert, a.reporter)),
+        ["bulletin", u, id] => unit(u)
+            .filter(|_| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|u| (Kind::Bulletin, u)),
         _ => None,
     };
     found.ok_or_else(|| UnknownId(doc_id.to_owned()))
@@ -218,6 +238,7 @@ mod tests {
             (schedule(&town, month), Kind::Schedule, &town),
             (quarterly(&town, q), Kind::Quarterly, &town),
             (alert.id(), Kind::Alert, &alert.reporter),
+            (new_bulletin(&town), Kind::Bulletin, &town),
         ] {
             assert_eq!(parse(&id), Ok((kind, unit.clone())), "{id}");
         }

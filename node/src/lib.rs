@@ -35,6 +35,7 @@
 pub mod auth;
 pub mod authorship;
 pub mod backup;
+pub mod bulletin;
 pub mod case;
 pub mod cli;
 pub mod console;

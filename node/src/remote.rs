@@ -145,6 +145,10 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             }
             check_unit(d, &unit)
         }
+        Kind::Bulletin => {
+            check_unit(d, &unit)?;
+            crate::bulletin::check_from_peer(d, &unit)
+        }
         Kind::Roster | Kind::Schedule | Kind::Quarterly => check_unit(d, &unit),
     }
 }

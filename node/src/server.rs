@@ -36,6 +36,7 @@ use crate::report::service::ReportService;
 use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accounts_server::AccountsServer;
+use xinfang_proto::v1::bulletins_server::BulletinsServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
@@ -520,6 +521,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         cases.clone(),
         db.clone(),
     ));
+    let bulletins = Arc::new(crate::bulletin::service::BulletinService::new(
+        hub.clone(),
+        guard.clone(),
+    ));
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -583,6 +588,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         )
         .add_service(
             ReceptionsServer::new(crate::grpc::receptions::ReceptionsApi::new(receptions))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            BulletinsServer::new(crate::grpc::bulletins::BulletinsApi::new(bulletins))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

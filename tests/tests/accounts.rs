@@ -59,6 +59,7 @@ async fn probe(
     let mut sched = SchedulesClient::new(ch.clone());
     let mut reports = ReportsClient::new(ch.clone());
     let mut ledger = xinfang_proto::v1::ledger_client::LedgerClient::new(ch.clone());
+    let mut bulletins = xinfang_proto::v1::bulletins_client::BulletinsClient::new(ch.clone());
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -167,6 +168,18 @@ async fn probe(
         Action::ReadLedger => ledger.verify(pb::LedgerVerifyRequest {}).await.map(drop),
         Action::AcknowledgeLedger => ledger
             .acknowledge(pb::LedgerAcknowledgeRequest { unit: unit.into() })
+            .await
+            .map(drop),
+        // Allowed callers meet the rule instead: a unit does not circulate a
+        // notice about itself.
+        Action::IssueBulletin => bulletins
+            .issue(pb::IssueBulletinRequest {
+                kind: "criticism".into(),
+                units: vec![unit.into()],
+                title: "探测".into(),
+                text: "探测".into(),
+                ..Default::default()
+            })
             .await
             .map(drop),
     };

@@ -95,6 +95,8 @@ pub enum Action {
     ReadQuarantine,
     /// End a recovery by hand (a node cut off from its parent for good).
     EndRecovery,
+    /// Circulate a notice praising or criticising units below (通报).
+    IssueBulletin,
 }
 
 impl Action {
@@ -124,6 +126,7 @@ impl Action {
             Action::AcknowledgeLedger,
             Action::ReadQuarantine,
             Action::EndRecovery,
+            Action::IssueBulletin,
         ]);
         v
     }
@@ -152,6 +155,7 @@ impl Action {
             Action::AcknowledgeLedger => "ledger.acknowledge",
             Action::ReadQuarantine => "quarantine.read",
             Action::EndRecovery => "recovery.end",
+            Action::IssueBulletin => "bulletin.issue",
         };
         fixed.to_owned()
     }
@@ -234,6 +238,8 @@ pub fn allowed(role: Role, action: Action) -> bool {
         | Action::EndRecovery => role == Administrator,
         // The leader in charge oversees the office's records too.
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
+        // A superior's leaders circulate praise and criticism (通报).
+        Action::IssueBulletin => matches!(role, Reviewer | Approver),
     }
 }
 

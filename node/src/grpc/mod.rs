@@ -5,6 +5,7 @@
 //! and the pure modules under them, never here.
 
 pub mod accounts;
+pub mod bulletins;
 pub mod ledger;
 pub mod node;
 pub mod notices;

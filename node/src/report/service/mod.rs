@@ -14,6 +14,7 @@
 
 mod assessment;
 mod breakdown;
+mod bulletins;
 mod cases;
 mod higher_visits;
 mod labels;
