@@ -49,6 +49,8 @@ pub struct Projected {
     pub higher_visits: (i64, Option<chrono::NaiveDate>),
     /// The case below this one skipped over: found at registration or confirmed.
     pub skip_level_of: Option<String>,
+    /// Its bookings onto reception days (JSON of `reception::BookingSummary`), if any.
+    pub receptions: Option<String>,
 }
 
 /// Derives a case's query row from its document (None if it is not a case).
@@ -130,6 +132,14 @@ pub fn project(
             )),
             _ => None,
         });
+    let bookings: Vec<case::reception::BookingSummary> =
+        case::reception::fold(case::ordered(&records))
+            .iter()
+            .map(case::reception::Reception::summary)
+            .collect();
+    let receptions = (!bookings.is_empty())
+        .then(|| serde_json::to_string(&bookings).ok())
+        .flatten();
     Some(Projected {
         view,
         status,
@@ -140,6 +150,7 @@ pub fn project(
         major,
         higher_visits,
         skip_level_of,
+        receptions,
     })
 }
 
@@ -266,7 +277,7 @@ impl Projector {
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
-                   major_due, higher_visits, higher_visit_last) ",
+                   major_due, higher_visits, higher_visit_last, receptions) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -294,7 +305,8 @@ impl Projector {
                     .bind(p.major.as_ref().map(|m| m.0.reason.as_str()))
                     .bind(p.major.as_ref().and_then(|m| m.1).map(|d| d.to_string()))
                     .bind(p.higher_visits.0)
-                    .bind(p.higher_visits.1.map(|d| d.to_string()));
+                    .bind(p.higher_visits.1.map(|d| d.to_string()))
+                    .bind(p.receptions.as_deref());
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -308,7 +320,7 @@ impl Projector {
                   doc_id = excluded.doc_id, major_since = excluded.major_since,
                   major_urgent = excluded.major_urgent, major_reason = excluded.major_reason,
                   major_due = excluded.major_due, higher_visits = excluded.higher_visits,
-                  higher_visit_last = excluded.higher_visit_last",
+                  higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions",
             );
             q.execute(&mut *tx).await?;
         }

@@ -423,3 +423,131 @@ async fn a_reception_that_did_not_take_place_decides_nothing_and_a_second_bookin
     fed.shutdown().await;
     Ok(())
 }
+
+/// A booked case not received is on the superior's board: first, its day past
+/// with nothing recorded, the next morning without anyone asking; then, once the
+/// town records that the reception did not take place, with the reason.
+#[tokio::test]
+async fn a_missed_booked_case_is_on_the_superiors_board() -> anyhow::Result<()> {
+    let clock = TestClock::at("2026-02-24T10:00:00+08:00")?;
+    let fed = Federation::start_at(
+        Backend::Sqlite,
+        county_town_bureau(),
+        clock.clock(),
+        BTreeMap::new(),
+    )
+    .await?;
+    let mut s = fed.schedules(TOWN_A).await?;
+    for (name, position, role) in [
+        ("林书记", "镇党委书记", "principal"),
+        ("陈镇长", "镇长", "in_charge"),
+    ] {
+        s.put_leader(pb::PutLeaderRequest {
+            unit: TOWN_A.into(),
+            leader: Some(pb::Leader {
+                name: name.into(),
+                position: position.into(),
+                role: role.into(),
+                active: true,
+                ..Default::default()
+            }),
+        })
+        .await?;
+    }
+    s.add_entry(pb::AddEntryRequest {
+        unit: TOWN_A.into(),
+        month: "2026-03".into(),
+        entry: Some(pb::ScheduleEntry {
+            date: "2026-03-13".into(),
+            leader: "陈镇长".into(),
+            place: "镇综治信访维稳中心".into(),
+            ..Default::default()
+        }),
+    })
+    .await?;
+    let decide = |by: &str| pb::DecisionRequest {
+        unit: TOWN_A.into(),
+        month: "2026-03".into(),
+        by: by.into(),
+        override_reason: String::new(),
+    };
+    s.review(decide("陈镇长")).await?;
+    s.approve(decide("林书记")).await?;
+    clock.set("2026-03-09T09:00:00+08:00")?;
+    let no = fed
+        .register(TOWN_A, "吴大爷", "宅基地界址纠纷")
+        .await?
+        .case_no;
+    fed.act(
+        TOWN_A,
+        &no,
+        json!({"kind": "screening", "decision": {"decision": "accept"}}),
+    )
+    .await?;
+    let mut rc = receptions(&fed, TOWN_A).await?;
+    rc.book(pb::BookRequest {
+        case_no: no.clone(),
+        date: "2026-03-13".into(),
+        leader: "陈镇长".into(),
+        responsible: TOWN_A.into(),
+        ..Default::default()
+    })
+    .await?;
+    let booking = listed(&fed, TOWN_A, &no).await?.receptions[0]
+        .booking
+        .clone();
+    let board = |kind: &'static str| {
+        let fed = &fed;
+        async move {
+            let b = fed
+                .schedules(COUNTY)
+                .await?
+                .filings(pb::FilingsRequest {
+                    month: "2026-03".into(),
+                    unit: String::new(),
+                })
+                .await?
+                .into_inner();
+            Ok::<_, anyhow::Error>(
+                b.rows
+                    .into_iter()
+                    .find(|r| r.unit == TOWN_A)
+                    .and_then(|r| r.flags.into_iter().find(|f| f.kind == kind)),
+            )
+        }
+    };
+    // Before the day, nothing; the Monday after, flagged unrecorded.
+    wait_for("the booking at the county", PATIENCE, || async {
+        Ok(fed
+            .case_at(COUNTY, &no)
+            .await?
+            .filter(|c| c.records.iter().any(|r| r.kind == "booking")))
+    })
+    .await?;
+    assert!(board("booking_unrecorded").await?.is_none());
+    clock.set("2026-03-16T08:30:00+08:00")?;
+    let f = board("booking_unrecorded")
+        .await?
+        .expect("flagged the next working morning");
+    assert_eq!(
+        (f.date.as_str(), f.leader.as_str()),
+        ("2026-03-13", "陈镇长")
+    );
+    assert!(f.message.contains(&no), "{}", f.message);
+    rc.record_outcome(pb::OutcomeRequest {
+        case_no: no.clone(),
+        booking,
+        held: false,
+        decision: "陈镇长临时赴市里开会，未提前调整".into(),
+        ..Default::default()
+    })
+    .await?;
+    let f = wait_for("the missed booking on the county's board", PATIENCE, || {
+        board("booking_missed")
+    })
+    .await?;
+    assert!(f.message.contains("临时赴市里开会"), "{}", f.message);
+    assert!(board("booking_unrecorded").await?.is_none());
+    fed.shutdown().await;
+    Ok(())
+}

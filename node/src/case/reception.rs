@@ -110,6 +110,81 @@ impl Form {
     }
 }
 
+/// A booking as a superior's board needs it (the query row's `receptions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingSummary {
+    pub office: UnitCode,
+    pub date: NaiveDate,
+    pub leader: String,
+    /// Recorded: whether the reception took place.
+    pub held: Option<bool>,
+    /// The decision, or why it did not take place.
+    #[serde(default)]
+    pub decision: String,
+}
+
+impl Reception {
+    pub fn summary(&self) -> BookingSummary {
+        BookingSummary {
+            office: self.office.clone(),
+            date: self.date,
+            leader: self.leader.clone(),
+            held: self.outcome.as_ref().map(|o| o.held),
+            decision: self
+                .outcome
+                .as_ref()
+                .map(|o| o.decision.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A booking a superior should look at, as of `today`: the office's booked case
+/// not received (`booking_missed`, with the reason recorded) or, its day past,
+/// with no outcome recorded (`booking_unrecorded`; time passing alone raises it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFlag {
+    pub kind: &'static str,
+    pub date: NaiveDate,
+    pub leader: String,
+    pub message: String,
+}
+
+/// The flags of `office`'s bookings of case `case_no` dated in `from..=to`.
+pub fn board_flags(
+    case_no: &str,
+    bookings: &[BookingSummary],
+    office: &UnitCode,
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Vec<BookingFlag> {
+    bookings
+        .iter()
+        .filter(|b| &b.office == office && b.date >= from && b.date <= to)
+        .filter_map(|b| match b.held {
+            Some(false) => Some(BookingFlag {
+                kind: "booking_missed",
+                date: b.date,
+                leader: b.leader.clone(),
+                message: format!(
+                    "{} {} 约访案件 {case_no} 未接待（原因：{}）",
+                    b.date, b.leader, b.decision
+                ),
+            }),
+            None if b.date < today => Some(BookingFlag {
+                kind: "booking_unrecorded",
+                date: b.date,
+                leader: b.leader.clone(),
+                message: format!(
+                    "{} {} 约访案件 {case_no} 的接待结果未登记",
+                    b.date, b.leader
+                ),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The case's receptions, in booking order (given the records in their agreed
 /// order).
 pub fn fold<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<Reception> {

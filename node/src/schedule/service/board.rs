@@ -9,6 +9,7 @@ use xinfang_proto::v1 as pb;
 
 use super::views::{flag_pb, violation_pb};
 use super::{ScheduleService, parse_month, rfc3339};
+use crate::case::reception::{self, BookingSummary};
 use crate::error::NodeError;
 use crate::schedule::docs::RecordBody;
 use crate::schedule::filing::{self, FilingStatus};
@@ -42,6 +43,8 @@ impl ScheduleService {
             .iter()
             .filter_map(|c| topo.unit(c).cloned())
             .collect();
+        let bookings = self.booked_cases().await?;
+        let today = filing::local_day(now);
         let mut rows = Vec::new();
         for u in &order {
             if u.code == me || !topo.in_subtree(&root, &u.code) {
@@ -80,6 +83,23 @@ impl ScheduleService {
                     .await?;
                 row.violations = eval.violations.iter().map(violation_pb).collect();
             }
+            // Its booked cases not received, or with no outcome recorded.
+            for (case_no, list) in &bookings {
+                for b in reception::board_flags(
+                    case_no,
+                    list,
+                    &u.code,
+                    (month.first_day(), month.last_day()),
+                    today,
+                ) {
+                    row.flags.push(flag_pb(filing::Flag {
+                        kind: b.kind,
+                        date: b.date,
+                        leader: b.leader,
+                        message: b.message,
+                    }));
+                }
+            }
             rows.push(row);
         }
         let quarter = Quarter::of(month);
@@ -109,6 +129,19 @@ impl ScheduleService {
             rows,
             quarterly: q,
         })
+    }
+
+    /// The cases this node holds with bookings onto reception days, and theirs.
+    async fn booked_cases(&self) -> Result<Vec<(String, Vec<BookingSummary>)>, NodeError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT case_no, receptions FROM node_cases WHERE receptions IS NOT NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(no, json)| serde_json::from_str(&json).ok().map(|b| (no, b)))
+            .collect())
     }
 
     /// Overdue filings below this node, for `status` and the log: nobody has to ask.
