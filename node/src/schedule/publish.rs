@@ -240,6 +240,7 @@ mod tests {
             topic: topic.map(Into::into),
             note: None,
             non_working_day_override: false,
+            time: None,
         }
     }
 
