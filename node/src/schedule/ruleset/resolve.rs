@@ -413,7 +413,12 @@ mod tests {
             qs.rule("principal-days-per-month").unwrap().roles,
             [LeaderRole::Principal]
         );
-        assert_eq!(qs.rule("leaders-per-working-day").unwrap().min, 1);
+        let daily = qs.rule("leaders-per-working-day").unwrap();
+        assert_eq!(
+            (daily.kind, daily.period, daily.min),
+            (RuleKind::Turns, None, 1)
+        );
+        assert_eq!(daily.roles, [LeaderRole::InCharge, LeaderRole::Member]);
     }
 
     /// Every shipped rule cites its seed sentence verbatim. The seeds are the

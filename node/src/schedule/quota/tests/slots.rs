@@ -435,3 +435,32 @@ fn the_unit_receives_every_week_in_any_form() {
     case.schedule([entry("2026-03-27", "乙", "grassroots")]);
     assert!(case.run().passes(), "{:#?}", case.run());
 }
+
+#[test]
+fn qingshan_members_take_daily_turns_and_the_principal_is_not_in_the_rotation() {
+    let mut case = Case::new("qingshan-township", "2016-04");
+    case.roster = vec![
+        leader("乡长", LeaderRole::Principal),
+        leader("委员甲", LeaderRole::Member),
+        leader("委员乙", LeaderRole::InCharge),
+    ];
+    let days = working_days("2016-04");
+    for (i, day) in days.iter().enumerate() {
+        let who = ["委员甲", "委员乙"][i % 2];
+        case.schedule([entry(&day.to_string(), who, "fixed")]);
+    }
+    // The principal's monthly day, beside the members' turn: not a turn of theirs.
+    case.schedule([entry("2016-04-06", "乡长", "fixed")]);
+    assert!(case.run().passes(), "{:#?}", case.run());
+    // 委员甲 on the second day too: before 委员乙 has had a turn.
+    case.all[1].leader = "委员甲".into();
+    let found = rules_of(&case.run());
+    assert_eq!(
+        found[0],
+        (
+            "leaders-per-working-day".into(),
+            Some("委员甲".into()),
+            Some(days[1].to_string())
+        )
+    );
+}
