@@ -431,7 +431,11 @@ mod tests {
             PathBuf::from,
         );
         let Ok(list) = std::fs::read_dir(&dir) else {
-            eprintln!(
+            // Straight to stderr, past the harness's capture, like the integration
+            // tests' skips (tests/README.md).
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED: every_shipped_cite_is_a_sentence_of_a_seed: no seed documents at {}",
                 dir.display()
             );
