@@ -12,6 +12,7 @@ use crate::error::NodeError;
 use crate::schedule::filing;
 use crate::schedule::model::{Entry, Month, Quarter};
 use crate::schedule::quota::{self, OwnedCase, QuotaInput};
+use crate::schedule::ruleset::RuleKind;
 
 impl ScheduleService {
     /// The entries in force for a month of a unit: filed (with adjustments) if
@@ -50,8 +51,14 @@ impl ScheduleService {
         for m in months.into_iter().filter(|m| *m != month) {
             other.extend(self.entries_of(unit, m).await?);
         }
-        let owned = self.owned_cases(unit).await?;
         let set = self.sets.of(unit);
+        // Owned cases are judged in December only: read them only then.
+        let owned = if month.month == 12 && set.rules.iter().any(|r| r.kind == RuleKind::OwnedCases)
+        {
+            self.owned_cases(unit).await?
+        } else {
+            Vec::new()
+        };
         Ok(quota::evaluate(&QuotaInput {
             rules: set,
             month,
