@@ -17,6 +17,7 @@ impl<'a> Ctx<'a> {
     /// and, where both say their hours, within the slot's hours; every slot day
     /// that is a working day (holidays excepted, 节假公休日除外) has at least `min`
     /// bound leaders. An entry that states no hours is taken to keep the slot's.
+    /// With `rotate`, the slot days' leaders take turns as under `turns`.
     pub(super) fn fixed_slot(&mut self, rule: &QuotaRule, out: &mut Vec<Violation>) {
         let Some(slot) = rule.slot else {
             self.warnings.push(format!(
@@ -99,6 +100,30 @@ impl<'a> Ctx<'a> {
             on_slot.entry(e.date).or_default().insert(e.leader.as_str());
         }
         let mut found: Vec<Violation> = misplaced.into_values().collect();
+        // "每位局领导轮流安排接待": the slot days' receivers take turns.
+        let bound: BTreeSet<&'a str> = self.bound(rule).into_iter().collect();
+        if slot.rotate && bound.len() >= 2 {
+            let mut rotation = Rotation::new(bound.clone());
+            for (date, names) in &on_slot {
+                let receivers = names
+                    .iter()
+                    .copied()
+                    .filter(|n| bound.contains(n))
+                    .collect();
+                let (again, waiting) = rotation.take(receivers);
+                for leader in again {
+                    let day = date.to_string();
+                    found.push(out_of_turn(
+                        rule,
+                        leader,
+                        &waiting,
+                        (&day, &day),
+                        *date,
+                        &month.to_string(),
+                    ));
+                }
+            }
+        }
         for date in month.days().filter(|d| slot.on(*d)) {
             if !self.working(date) {
                 continue;
@@ -148,7 +173,7 @@ impl<'a> Ctx<'a> {
             Some(Period::Week) => spans(Period::Week, self.input.month),
             _ => vec![month_span(self.input.month)],
         };
-        let mut served: BTreeSet<&'a str> = BTreeSet::new();
+        let mut rotation = Rotation::new(bound.clone());
         for span in &spans {
             let mut by_day: BTreeMap<NaiveDate, BTreeSet<&'a str>> = BTreeMap::new();
             for e in &self.facts {
@@ -175,50 +200,86 @@ impl<'a> Ctx<'a> {
                     .collect()
             };
             for (date, receivers) in turns {
-                if served.is_superset(&bound) {
-                    served.clear();
-                }
-                let (again, fresh): (Vec<&str>, Vec<&str>) =
-                    receivers.into_iter().partition(|n| served.contains(n));
-                served.extend(fresh);
-                if again.is_empty() {
-                    continue;
-                }
-                if served.is_superset(&bound) {
-                    // The round closed this very turn: the repeaters open the next.
-                    served = again.into_iter().collect();
-                    continue;
-                }
-                let waiting: Vec<&str> = bound.difference(&served).copied().collect();
+                let (again, waiting) = rotation.take(receivers);
                 for leader in again {
-                    let when = if span.is_week {
-                        span.label_zh.clone()
+                    let (when, when_en) = if span.is_week {
+                        (span.label_zh.clone(), span.label.clone())
                     } else {
-                        date.to_string()
+                        (date.to_string(), date.to_string())
                     };
-                    let when_en = if span.is_week {
-                        span.label.clone()
-                    } else {
-                        date.to_string()
-                    };
-                    out.push(Violation {
-                        rule: rule.id.clone(),
-                        message: format!(
-                            "轮流接访：{leader} 于{when}再次接访，而{}尚未轮到",
-                            waiting.join("、")
-                        ),
-                        message_en: format!(
-                            "taking turns: {leader} receives again in {when_en} while {} have not had a turn yet",
-                            waiting.join(", ")
-                        ),
-                        leader: Some(leader.to_owned()),
-                        date: Some(date),
-                        period: span.label.clone(),
-                        required: 0,
-                        actual: 1,
-                    });
+                    out.push(out_of_turn(
+                        rule,
+                        leader,
+                        &waiting,
+                        (&when, &when_en),
+                        date,
+                        &span.label,
+                    ));
                 }
             }
         }
+    }
+}
+
+/// Turns taken in order, each by one or more leaders: a round ends once every
+/// bound leader has had a turn; a leader's second turn before that is out of turn.
+struct Rotation<'b> {
+    bound: BTreeSet<&'b str>,
+    served: BTreeSet<&'b str>,
+}
+
+impl<'b> Rotation<'b> {
+    fn new(bound: BTreeSet<&'b str>) -> Self {
+        Rotation {
+            bound,
+            served: BTreeSet::new(),
+        }
+    }
+
+    /// One turn's receivers: those out of turn, and who was still waiting then.
+    fn take(&mut self, receivers: Vec<&'b str>) -> (Vec<&'b str>, Vec<&'b str>) {
+        if self.served.is_superset(&self.bound) {
+            self.served.clear();
+        }
+        let (again, fresh): (Vec<&str>, Vec<&str>) =
+            receivers.into_iter().partition(|n| self.served.contains(n));
+        self.served.extend(fresh);
+        if again.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        if self.served.is_superset(&self.bound) {
+            // The round closed this very turn: the repeaters open the next.
+            self.served = again.into_iter().collect();
+            return (Vec::new(), Vec::new());
+        }
+        let waiting = self.bound.difference(&self.served).copied().collect();
+        (again, waiting)
+    }
+}
+
+/// `leader` received out of turn (`when`: the day or week, Chinese and English).
+fn out_of_turn(
+    rule: &QuotaRule,
+    leader: &str,
+    waiting: &[&str],
+    (when, when_en): (&str, &str),
+    date: NaiveDate,
+    period: &str,
+) -> Violation {
+    Violation {
+        rule: rule.id.clone(),
+        message: format!(
+            "轮流接访：{leader} 于{when}再次接访，而{}尚未轮到",
+            waiting.join("、")
+        ),
+        message_en: format!(
+            "taking turns: {leader} receives again on {when_en} while {} have not had a turn yet",
+            waiting.join(", ")
+        ),
+        leader: Some(leader.to_owned()),
+        date: Some(date),
+        period: period.to_owned(),
+        required: 0,
+        actual: 1,
     }
 }

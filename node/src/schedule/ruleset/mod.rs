@@ -204,6 +204,8 @@ pub struct Slot {
     pub week_of_month: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<ReceptionTime>,
+    /// The slot days' leaders take turns (每位局领导轮流安排接待).
+    pub rotate: bool,
 }
 
 fn weekday_code<S: serde::Serializer>(w: &Weekday, s: S) -> Result<S::Ok, S::Error> {

@@ -45,6 +45,7 @@ struct RawRule {
     week_of_month: Option<u32>,
     time: Option<String>,
     resolved_after_months: Option<u32>,
+    rotate: Option<bool>,
     description: String,
     cite: Option<String>,
 }
@@ -215,7 +216,10 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 format!("only form_required takes per, not {}", r.kind.code()),
             ));
         }
-        let slot_fields = r.weekday.is_some() || r.week_of_month.is_some() || r.time.is_some();
+        let slot_fields = r.weekday.is_some()
+            || r.week_of_month.is_some()
+            || r.time.is_some()
+            || r.rotate.is_some();
         let slot = match (r.kind, &r.weekday) {
             (RuleKind::FixedSlot, None) => {
                 return Err(bad(
@@ -241,6 +245,7 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                     weekday,
                     week_of_month: r.week_of_month,
                     time,
+                    rotate: r.rotate.unwrap_or(false),
                 })
             }
             (k, _) if slot_fields => {
@@ -248,8 +253,10 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                     "weekday"
                 } else if r.week_of_month.is_some() {
                     "week_of_month"
-                } else {
+                } else if r.time.is_some() {
                     "time"
+                } else {
+                    "rotate"
                 };
                 return Err(bad(
                     field,
@@ -616,6 +623,10 @@ mod tests {
             (
                 "id = \"z\"\nkind = \"turns\"\nperiod = \"month\"\nmin = 1\ndescription = \"x\"",
                 "period",
+            ),
+            (
+                "id = \"z\"\nkind = \"turns\"\nrotate = true\nmin = 1\ndescription = \"x\"",
+                "rotate",
             ),
             (
                 "id = \"z\"\nkind = \"owned_cases\"\nperiod = \"year\"\nmin = 1\nresolved_after_months = 40\ndescription = \"x\"",

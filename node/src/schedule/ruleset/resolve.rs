@@ -387,7 +387,9 @@ mod tests {
                 Some("15:00-17:00".to_owned())
             )
         );
+        assert!(!tue.rotate && !wed.rotate);
         let every = slot("construction-bureau", "every-wednesday");
+        assert!(every.rotate);
         assert_eq!(
             (every.weekday, every.week_of_month, every.time),
             (chrono::Weekday::Wed, None, None)

@@ -268,6 +268,25 @@ fn a_construction_bureau_receives_every_wednesday() {
             Some("2026-03-16".into())
         )]
     );
+    // 每位局领导轮流安排接待: the two swap the 11th and the 18th, so the 局长
+    // comes twice before the 副局长's turn.
+    case.all.pop();
+    case.all[1].leader = "局长".into();
+    case.all[2].leader = "副局长".into();
+    let ev = case.run();
+    assert_eq!(
+        rules_of(&ev),
+        [(
+            "every-wednesday".into(),
+            Some("局长".into()),
+            Some("2026-03-11".into())
+        )]
+    );
+    assert!(
+        ev.violations[0].message.contains("副局长尚未轮到"),
+        "{}",
+        ev.violations[0].message
+    );
 }
 
 #[test]
