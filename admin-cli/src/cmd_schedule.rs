@@ -104,6 +104,9 @@ pub enum ScheduleCmd {
         /// Schedule on a non-working day on purpose
         #[arg(long)]
         non_working_day: bool,
+        /// The reception's hours (接访时段), HH:MM-HH:MM, e.g. 08:30-11:30
+        #[arg(long, default_value = "")]
+        time: String,
     },
     /// Remove an entry from the draft
     Remove {
@@ -390,6 +393,7 @@ pub async fn schedule(cmd: ScheduleCmd, json: bool, lang: Lang) -> anyhow::Resul
             topic,
             note,
             non_working_day,
+            time,
         } => {
             let req = month.request()?;
             month
@@ -407,6 +411,7 @@ pub async fn schedule(cmd: ScheduleCmd, json: bool, lang: Lang) -> anyhow::Resul
                         topic,
                         note,
                         non_working_day,
+                        time,
                         ..Default::default()
                     }),
                 })
@@ -587,6 +592,11 @@ fn print_schedule(v: &pb::ScheduleView, lang: Lang) {
         let date = match lang {
             Lang::Zh => format!("{}（{}）", e.date, weekday_zh(&e.date)),
             Lang::En => e.date.clone(),
+        };
+        let date = if e.time.is_empty() {
+            date
+        } else {
+            format!("{date} {}", e.time)
         };
         let form = match lang {
             Lang::Zh if !e.form_name.is_empty() => e.form_name.clone(),

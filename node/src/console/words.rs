@@ -219,6 +219,7 @@ pub const DEFAULT_PLACE_HINT: Label = Label::new(
 );
 pub const RECEPTION_FORM: Label = Label::new("接访方式", "Form");
 pub const TOPIC: Label = Label::new("专题", "Topic");
+pub const RECEPTION_HOURS: Label = Label::new("接访时段", "Hours");
 pub const NON_WORKING_DAY: Label = Label::new("非工作日接访", "On a non-working day");
 pub const CHECK: Label = Label::new("检查", "Check");
 pub const SAVE_DRAFT: Label = Label::new("保存草稿", "Save the draft");

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 /// A leader's part in petition work (seed 000 第四条: the leader in charge reviews,
@@ -429,6 +429,73 @@ pub struct Entry {
     /// Scheduled on a non-working day on purpose (refused otherwise).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub non_working_day_override: bool,
+    /// The hours of the reception (接访时段), where the schedule says them; a
+    /// fixed-slot rule (seed 004: 星期二上午8：30-11：30) checks them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<ReceptionTime>,
+}
+
+/// A reception's hours, `HH:MM-HH:MM` (the end after the start, one day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReceptionTime {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl fmt::Display for ReceptionTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
+    }
+}
+
+impl FromStr for ReceptionTime {
+    type Err = String;
+    /// `08:30-11:30`; as offices type it too: `8：30-11：30` (full-width colon),
+    /// `15:00—17:00`, `15:00~17:00`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = |why: &str| {
+            format!("{s:?} is not a reception time: {why}; write HH:MM-HH:MM, e.g. 08:30-11:30")
+        };
+        let plain: String = s
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '：' => ':',
+                '—' | '–' | '－' | '~' | '～' | '至' => '-',
+                other => other,
+            })
+            .collect();
+        let (a, b) = plain
+            .split_once('-')
+            .ok_or_else(|| bad("no '-' between start and end"))?;
+        let time = |t: &str| {
+            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| bad(&format!("{t:?} is not HH:MM")))
+        };
+        let (start, end) = (time(a)?, time(b)?);
+        if end <= start {
+            return Err(bad("the end is not after the start"));
+        }
+        Ok(ReceptionTime { start, end })
+    }
+}
+
+impl Serialize for ReceptionTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReceptionTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
@@ -488,5 +555,29 @@ mod tests {
         }
         let err = "mayor".parse::<PositionClass>().unwrap_err();
         assert!(err.contains("party_secretary"), "{err}");
+    }
+
+    #[test]
+    fn reception_times_read_as_offices_write_them() {
+        for (text, want) in [
+            ("08:30-11:30", "08:30-11:30"),
+            ("8：30-11：30", "08:30-11:30"),
+            (" 15:00 — 17:00 ", "15:00-17:00"),
+        ] {
+            let t: ReceptionTime = text.parse().unwrap();
+            assert_eq!(t.to_string(), want);
+            assert_eq!(want.parse::<ReceptionTime>().unwrap(), t);
+        }
+        for bad in [
+            "",
+            "08:30",
+            "11:30-08:30",
+            "08:30-08:30",
+            "25:00-26:00",
+            "上午",
+        ] {
+            let e = bad.parse::<ReceptionTime>().unwrap_err();
+            assert!(e.contains("HH:MM-HH:MM"), "{bad}: {e}");
+        }
     }
 }

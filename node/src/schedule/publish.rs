@@ -66,6 +66,7 @@ td.place{min-width:10em}
 td.portfolio{min-width:8em}
 tbody tr.entry:nth-child(even){background:#f8f9fb}
 .topic{display:block;font-size:.9em;color:#444;white-space:normal}
+.hours{display:block;font-size:.9em;color:#444}
 td.empty{padding:2em;text-align:center;color:#666}
 footer{margin-top:1.2em}
 footer p{margin:.3em 0}
@@ -174,7 +175,19 @@ pub fn render_html(p: &Publication) -> String {
             e.date.format("%Y-%m-%d")
         );
         let _ = write!(h, "<td class=\"seq\">{}</td>", i + 1);
-        let _ = write!(h, "<td class=\"date\">{}</td>", date_zh(e.date));
+        // The hours belong with the day: a petitioner comes then.
+        match e.time {
+            Some(t) => {
+                let _ = write!(
+                    h,
+                    "<td class=\"date\">{}<span class=\"hours\">{t}</span></td>",
+                    date_zh(e.date)
+                );
+            }
+            None => {
+                let _ = write!(h, "<td class=\"date\">{}</td>", date_zh(e.date));
+            }
+        }
         let _ = write!(h, "<td class=\"leader\">{}</td>", esc(&e.leader));
         let _ = write!(h, "<td class=\"position\">{}</td>", esc(&e.position));
         let _ = write!(h, "<td class=\"portfolio\">{}</td>", esc(portfolio));
@@ -240,6 +253,7 @@ mod tests {
             topic: topic.map(Into::into),
             note: None,
             non_working_day_override: false,
+            time: None,
         }
     }
 
@@ -269,11 +283,12 @@ mod tests {
 
     #[test]
     fn a_self_contained_page_with_every_entry() {
-        let entries = vec![
+        let mut entries = vec![
             entry(5, "卢雁慧", "thematic", Some("征地拆迁")),
             entry(1, "陈紫光", "fixed", None),
             entry(29, "郑秋汉", "video", None),
         ];
+        entries[2].time = Some("08:30-11:30".parse().unwrap());
         let html = render(
             &entries,
             &["4月5日 卢雁慧 与 许信咏 对调".into()],
@@ -294,6 +309,7 @@ mod tests {
         let second = html.find("卢雁慧</td>").unwrap();
         assert!(first < second);
         assert!(html.contains("<td class=\"date\">4月1日（星期五）</td>"));
+        assert!(html.contains("4月29日（星期五）<span class=\"hours\">08:30-11:30</span></td>"));
         assert!(html.contains("组织工作"));
         assert!(html.contains("专题接访<span class=\"topic\">专题：征地拆迁</span>"));
         assert!(html.contains("网络视频接访"));

@@ -1,5 +1,5 @@
 //! The month as an editable grid: a row a day, a box per leader on the roster,
-//! the day's place, form and topic. Sent whole to `ScheduleService::try_table`
+//! the day's place, form, hours and topic. Sent whole to `ScheduleService::try_table`
 //! (nothing saved: the rules' answer shown as typed, by the page's script or
 //! the 检查 button) or `save_table` (the draft replaced). No rule is checked
 //! here or in the script: the service answers.
@@ -34,6 +34,8 @@ pub struct Row {
     leaders: BTreeSet<String>,
     place: String,
     form: String,
+    /// The day's reception hours (接访时段), `HH:MM-HH:MM` or empty.
+    time: String,
     topic: String,
     non_working_day: bool,
 }
@@ -50,7 +52,7 @@ pub struct Typed {
 
 impl Typed {
     /// The grid from a posted form: `on-DATE` once per leader ticked,
-    /// `place-DATE`, `form-DATE`, `topic-DATE`, `nwd-DATE`; also the CSRF
+    /// `place-DATE`, `form-DATE`, `time-DATE`, `topic-DATE`, `nwd-DATE`; also the CSRF
     /// token and what was asked (`check` or `save`).
     fn from_pairs(pairs: Vec<(String, String)>) -> (Typed, Option<String>, String) {
         let mut t = Typed::default();
@@ -73,6 +75,7 @@ impl Typed {
                         }
                         "place" => row.place = v,
                         "form" => row.form = v,
+                        "time" => row.time = v,
                         "topic" => row.topic = v,
                         "nwd" => row.non_working_day = true,
                         _ => {}
@@ -112,6 +115,9 @@ impl Typed {
             if !e.topic.is_empty() {
                 row.topic = e.topic.clone();
             }
+            if !e.time.is_empty() {
+                row.time = e.time.clone();
+            }
             row.non_working_day |= e.non_working_day;
         }
         t
@@ -136,6 +142,7 @@ impl Typed {
                     form: row.form.clone(),
                     topic: row.topic.clone(),
                     non_working_day: row.non_working_day,
+                    time: row.time.clone(),
                     ..Default::default()
                 });
                 dates.push(date.clone());
@@ -217,6 +224,7 @@ fn field_label(field: &str) -> Label {
         "place" => w::RECEPTION_PLACE,
         "form" => w::RECEPTION_FORM,
         "topic" => w::TOPIC,
+        "time" => w::RECEPTION_HOURS,
         _ => w::ENTRIES,
     }
 }
@@ -309,6 +317,7 @@ pub fn render(
                         @for l in &leaders { th scope="col" title=(l.position) { (l.name) } }
                         th scope="col" { (w::RECEPTION_PLACE.get(lang)) }
                         th scope="col" { (w::RECEPTION_FORM.get(lang)) }
+                        th scope="col" { (w::RECEPTION_HOURS.get(lang)) }
                         th scope="col" { (w::TOPIC.get(lang)) }
                     } }
                     tbody {
@@ -345,6 +354,11 @@ pub fn render(
                                     }
                                 }
                                 td {
+                                    label.sr for={"time-" (date)} { (date) " " (w::RECEPTION_HOURS.get(lang)) }
+                                    input type="text" id={"time-" (date)} name={"time-" (date)} value=(row.time)
+                                        size="11" placeholder="08:30-11:30" aria-invalid=[bad] aria-describedby=[described.clone()];
+                                }
+                                td {
                                     label.sr for={"topic-" (date)} { (date) " " (w::TOPIC.get(lang)) }
                                     input type="text" id={"topic-" (date)} name={"topic-" (date)} value=(row.topic);
                                     @if !working {
@@ -358,7 +372,7 @@ pub fn render(
                             }
                             @if let Some(lines) = errors {
                                 tr.row-problem {
-                                    td colspan=(5 + leaders.len()) {
+                                    td colspan=(6 + leaders.len()) {
                                         p.error id={"row-" (date) "-error"} role="alert" {
                                             (date) " " (lines.join("；"))
                                         }

@@ -278,6 +278,7 @@ fn entries_table(lang: Lang, v: &pb::ScheduleView) -> Markup {
                 th scope="col" { (w::RECEPTION_LEADER.get(lang)) }
                 th scope="col" { (w::RECEPTION_PLACE.get(lang)) }
                 th scope="col" { (w::RECEPTION_FORM.get(lang)) }
+                th scope="col" { (w::RECEPTION_HOURS.get(lang)) }
                 th scope="col" { (w::TOPIC.get(lang)) }
             } }
             tbody {
@@ -287,6 +288,7 @@ fn entries_table(lang: Lang, v: &pb::ScheduleView) -> Markup {
                         td { (e.leader) @if !e.position.is_empty() { " · " (e.position) } }
                         td { (e.place) }
                         td { (if e.form_name.is_empty() { &e.form } else { &e.form_name }) }
+                        td.nowrap { (e.time) }
                         td { (e.topic) }
                     }
                 }

@@ -11,7 +11,7 @@ use super::periods::{Span, spans};
 use super::{QuotaInput, Violation};
 use crate::rules::calendar::DayKind;
 use crate::rules::taxonomy::Taxonomy;
-use crate::schedule::model::{Entry, Leader};
+use crate::schedule::model::{Entry, Leader, LeaderRole};
 use crate::schedule::ruleset::{Per, Period, QuotaRule, RuleKind};
 
 /// The form's Chinese name for messages; the code itself if the shipped
@@ -25,26 +25,40 @@ fn form_name(code: &str) -> String {
         .map_or_else(|| code.to_owned(), |e| e.name.clone())
 }
 
-/// `（限主要领导、分管领导）` when a rule binds only some roles.
-fn roles_zh(rule: &QuotaRule) -> String {
-    if rule.binds_all_roles() {
+/// `（限主要领导、分管领导）` when a rule binds only some roles or post classes.
+pub(super) fn roles_zh(rule: &QuotaRule) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    if !LeaderRole::ALL.iter().all(|r| rule.roles.contains(r)) {
+        names.extend(rule.roles.iter().map(|r| r.label_zh()));
+    }
+    if let Some(classes) = &rule.classes {
+        names.extend(classes.iter().map(|c| c.label_zh()));
+    }
+    if names.is_empty() {
         String::new()
     } else {
-        let names: Vec<_> = rule.roles.iter().map(|r| r.label_zh()).collect();
         format!("（限{}）", names.join("、"))
     }
 }
 
-fn roles_en(rule: &QuotaRule) -> String {
-    if rule.binds_all_roles() {
+pub(super) fn roles_en(rule: &QuotaRule) -> String {
+    let mut parts = Vec::new();
+    if !LeaderRole::ALL.iter().all(|r| rule.roles.contains(r)) {
+        let codes: Vec<_> = rule.roles.iter().map(|r| r.code()).collect();
+        parts.push(format!("roles: {}", codes.join(", ")));
+    }
+    if let Some(classes) = &rule.classes {
+        let codes: Vec<_> = classes.iter().map(|c| c.code()).collect();
+        parts.push(format!("posts: {}", codes.join(", ")));
+    }
+    if parts.is_empty() {
         String::new()
     } else {
-        let codes: Vec<_> = rule.roles.iter().map(|r| r.code()).collect();
-        format!(" (roles: {})", codes.join(", "))
+        format!(" ({})", parts.join("; "))
     }
 }
 
-fn count(n: usize) -> u32 {
+pub(super) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -58,7 +72,7 @@ pub(super) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn working(&mut self, d: NaiveDate) -> bool {
+    pub(super) fn working(&mut self, d: NaiveDate) -> bool {
         let (kind, known) = self.input.calendar.day(d);
         if !known {
             self.missing_years.insert(d.year());
@@ -67,19 +81,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether `name`'s entries count toward a unit-wide number under `rule`.
-    fn counts_for(&self, rule: &QuotaRule, name: &str) -> bool {
+    pub(super) fn counts_for(&self, rule: &QuotaRule, name: &str) -> bool {
         match self.roster.get(name) {
-            Some(l) => rule.binds(l.role),
-            None => rule.binds_all_roles(),
+            Some(l) => rule.binds(l),
+            None => rule.binds_everyone(),
         }
     }
 
     /// Active roster leaders bound by `rule`, by name.
-    fn bound(&self, rule: &QuotaRule) -> Vec<&'a str> {
+    pub(super) fn bound(&self, rule: &QuotaRule) -> Vec<&'a str> {
         self.input
             .roster
             .iter()
-            .filter(|l| l.active && rule.binds(l.role))
+            .filter(|l| l.active && rule.binds(l))
             .map(|l| l.name.as_str())
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -173,10 +187,11 @@ impl<'a> Ctx<'a> {
             },
             _ => None,
         };
-        let per = if form.is_some() {
-            rule.per
-        } else {
-            Per::Leader
+        let per = match rule.kind {
+            RuleKind::FormRequired => rule.per,
+            // The unit's days, whoever received: "the unit receives every week".
+            RuleKind::UnitDays | RuleKind::Turns => Per::Unit,
+            _ => Per::Leader,
         };
         let form_zh = form.map(form_name);
         for span in spans(period, self.input.month) {
@@ -256,35 +271,6 @@ impl<'a> Ctx<'a> {
                     });
                 }
             }
-        }
-    }
-
-    pub(super) fn owned(&mut self, rule: &QuotaRule, out: &mut Vec<Violation>) {
-        let month = self.input.month;
-        if month.month != 12 {
-            return;
-        }
-        for leader in self.bound(rule) {
-            let actual = self.input.owned_cases.get(leader).copied().unwrap_or(0);
-            if actual >= rule.min {
-                continue;
-            }
-            out.push(Violation {
-                rule: rule.id.clone(),
-                message: format!(
-                    "{leader} {}年包案化解{actual}宗信访事项，规则要求每年至少{}宗",
-                    month.year, rule.min
-                ),
-                message_en: format!(
-                    "{leader} owns {actual} case(s) in {}; the rule requires at least {}",
-                    month.year, rule.min
-                ),
-                leader: Some(leader.to_owned()),
-                date: None,
-                period: month.year.to_string(),
-                required: rule.min,
-                actual,
-            });
         }
     }
 }

@@ -26,8 +26,17 @@
 //!   counting all of the period's months.
 //! - `form_required`: like `leader_days`, counting only entries of the rule's form;
 //!   per `unit` counts the unit's days with such an entry by any bound leader.
-//! - `owned_cases`: judged in December only, `owned_cases[leader]` (absent = 0)
-//!   against `min`.
+//! - Rules bind by role and, where they name `classes`, by post class
+//!   (`Leader::class`): a leader is bound when both are named.
+//! - `unit_days`: like `form_required` per unit without a form: the unit's days
+//!   with any reception by a bound leader, per period.
+//! - `fixed_slot`: see [`slots`]: entries off the slot's weekday (or week of the
+//!   month, or hours) are violations, and so is a working slot day without `min`
+//!   leaders. `turns`: presence as `daily_leaders` (no period) or `unit_days`
+//!   (week), plus the rotation ([`slots`]).
+//! - `owned_cases`: judged in December only: each bound leader's owned cases
+//!   resolved in the year ([`owned`]: closed, and no repeat petition within the
+//!   rule's months, which have passed by `today`) against `min`.
 //! - Violations come by rule order, then date, then period, then leader name.
 //! - Warnings: a year the calendar has no data for (working days then counted by
 //!   weekends only), entries outside the month, leaders missing from the roster or
@@ -39,7 +48,9 @@
 //! kind of rule counted against the facts).
 
 mod counting;
+mod owned;
 mod periods;
+mod slots;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,6 +61,8 @@ use self::counting::Ctx;
 use super::model::{Entry, Leader, Month};
 use super::ruleset::{RuleKind, RuleSet};
 use crate::rules::calendar::{HolidayCalendar, MissingYear};
+
+pub use owned::{OwnedCase, Resolution, resolution};
 
 pub struct QuotaInput<'a> {
     pub rules: &'a RuleSet,
@@ -62,8 +75,11 @@ pub struct QuotaInput<'a> {
     /// Entries of other months this node holds (week spill-over, quarter, half-year,
     /// year).
     pub other_months: &'a [Entry],
-    /// Leader name -> cases owned (包案) in `month.year`.
-    pub owned_cases: &'a BTreeMap<String, u32>,
+    /// The unit's owned cases (包案), whatever their year: which count is the
+    /// rule's business.
+    pub owned_cases: &'a [OwnedCase],
+    /// The day of the evaluation: a case's months without a repeat must have passed.
+    pub today: NaiveDate,
     pub calendar: &'a HolidayCalendar,
 }
 
@@ -163,11 +179,13 @@ pub fn evaluate(input: &QuotaInput) -> Evaluation {
         match (rule.kind, rule.period) {
             (RuleKind::DailyLeaders, _) => ctx.daily(rule, &mut found),
             (RuleKind::OwnedCases, _) => ctx.owned(rule, &mut found),
-            (RuleKind::LeaderDays | RuleKind::FormRequired, Some(period)) => {
+            (RuleKind::FixedSlot, _) => ctx.fixed_slot(rule, &mut found),
+            (RuleKind::Turns, _) => ctx.turns(rule, &mut found),
+            (RuleKind::LeaderDays | RuleKind::FormRequired | RuleKind::UnitDays, Some(period)) => {
                 ctx.period_days(rule, period, &mut found)
             }
             // Loaded sets never lack a period; a hand-built one is reported, not guessed.
-            (RuleKind::LeaderDays | RuleKind::FormRequired, None) => {
+            (RuleKind::LeaderDays | RuleKind::FormRequired | RuleKind::UnitDays, None) => {
                 ctx.warnings.push(format!(
                     "规则 {} 未指定周期，已跳过 (rule {} has no period: skipped)",
                     rule.id, rule.id

@@ -16,7 +16,7 @@ mod resolve;
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub use resolve::{
@@ -24,7 +24,7 @@ pub use resolve::{
     unit_rule_set,
 };
 
-use super::model::{LeaderRole, Month};
+use super::model::{Leader, LeaderRole, Month, PositionClass, ReceptionTime};
 
 /// Filing due day when a set says nothing: Haifeng's "每月10日前" (seed 000, notice 二),
 /// the only deadline the seeds give.
@@ -75,8 +75,19 @@ pub enum RuleKind {
     DailyLeaders,
     /// Like `leader_days`, counting only receptions of one form (e.g. 定点接访).
     FormRequired,
-    /// Each bound leader owns (包案) at least `min` cases a year.
+    /// Each bound leader resolves (包案化解) at least `min` owned cases a year: a
+    /// case counts once closed and not petitioned again for `resolved_after_months`.
     OwnedCases,
+    /// Receptions on a fixed weekday (of one week of the month), at fixed hours:
+    /// each such working day has at least `min` bound leaders, and bound leaders
+    /// receive on no other day or hours.
+    FixedSlot,
+    /// The unit as a whole receives on at least `min` days per period, in any form.
+    UnitDays,
+    /// Bound leaders take turns: every working day (no period) or every week at
+    /// least `min` of them receive, and nobody's turn comes again before every
+    /// other bound leader has had one.
+    Turns,
 }
 
 impl RuleKind {
@@ -86,6 +97,9 @@ impl RuleKind {
             RuleKind::DailyLeaders => "daily_leaders",
             RuleKind::FormRequired => "form_required",
             RuleKind::OwnedCases => "owned_cases",
+            RuleKind::FixedSlot => "fixed_slot",
+            RuleKind::UnitDays => "unit_days",
+            RuleKind::Turns => "turns",
         }
     }
 }
@@ -173,8 +187,83 @@ impl Filing {
     }
 }
 
+/// Owned cases count as resolved (化解) when no repeat petition came within this
+/// many months of closure, unless a rule says otherwise. The seeds name no number
+/// (seed 002 says only 包案化解); six months is this project's choice.
+pub const DEFAULT_RESOLVED_AFTER_MONTHS: u32 = 6;
+
+/// When a `fixed_slot` rule's receptions are held: the weekday, in which week of
+/// the month, at what hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    #[serde(serialize_with = "weekday_code")]
+    pub weekday: Weekday,
+    /// The n-th such weekday of the month (1..=5): "the Wednesday of the second
+    /// week" is read as the month's second Wednesday. None: every week.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub week_of_month: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<ReceptionTime>,
+    /// The slot days' leaders take turns (每位局领导轮流安排接待).
+    pub rotate: bool,
+}
+
+fn weekday_code<S: serde::Serializer>(w: &Weekday, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(weekday_name(*w).0)
+}
+
+/// The weekday's code in rule files and its Chinese name.
+pub fn weekday_name(w: Weekday) -> (&'static str, &'static str) {
+    match w {
+        Weekday::Mon => ("monday", "星期一"),
+        Weekday::Tue => ("tuesday", "星期二"),
+        Weekday::Wed => ("wednesday", "星期三"),
+        Weekday::Thu => ("thursday", "星期四"),
+        Weekday::Fri => ("friday", "星期五"),
+        Weekday::Sat => ("saturday", "星期六"),
+        Weekday::Sun => ("sunday", "星期日"),
+    }
+}
+
+impl Slot {
+    /// Whether `date` is one of the slot's days (holidays included: the caller
+    /// decides what a holiday excuses).
+    pub fn on(&self, date: NaiveDate) -> bool {
+        date.weekday() == self.weekday
+            && self
+                .week_of_month
+                .is_none_or(|n| (date.day() - 1) / 7 + 1 == n)
+    }
+
+    /// `每月第2个星期三 15:00-17:00`, `每周星期二 08:30-11:30`.
+    pub fn label_zh(&self) -> String {
+        let day = weekday_name(self.weekday).1;
+        let when = match self.week_of_month {
+            Some(n) => format!("每月第{n}个{day}"),
+            None => format!("每周{day}"),
+        };
+        match self.time {
+            Some(t) => format!("{when} {t}"),
+            None => when,
+        }
+    }
+
+    pub fn label_en(&self) -> String {
+        let day = weekday_name(self.weekday).0;
+        let when = match self.week_of_month {
+            Some(n) => format!("the {n}. {day} of each month"),
+            None => format!("every {day}"),
+        };
+        match self.time {
+            Some(t) => format!("{when}, {t}"),
+            None => when,
+        }
+    }
+}
+
 /// One minimum. Loaded sets are validated: `period` is set exactly for the kinds that
-/// take one, `form` only for `form_required`, `min >= 1`, `roles` not empty.
+/// take one, `form` only for `form_required`, `min >= 1`, `roles` not empty, a
+/// `cite` on every rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QuotaRule {
     pub id: String,
@@ -185,23 +274,41 @@ pub struct QuotaRule {
     /// Which roster leaders the rule binds (or, for unit-wide counts, whose entries
     /// count).
     pub roles: Vec<LeaderRole>,
+    /// Which post classes it binds besides (None: any); a leader is bound when
+    /// both their role and their class ([`Leader::class`]) are named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<PositionClass>>,
     /// A `reception_form` code (form_required only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
     pub per: Per,
+    /// fixed_slot only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<Slot>,
+    /// owned_cases only: months after closure without a repeat petition before a
+    /// case counts as resolved.
+    pub resolved_after_months: u32,
     /// Chinese, shown to staff.
     pub description: String,
+    /// The seed sentence the rule encodes, verbatim.
+    pub cite: String,
 }
 
 impl QuotaRule {
-    pub fn binds(&self, role: LeaderRole) -> bool {
-        self.roles.contains(&role)
+    /// Whether the rule binds `leader` (their role and class).
+    pub fn binds(&self, leader: &Leader) -> bool {
+        self.roles.contains(&leader.role)
+            && self
+                .classes
+                .as_ref()
+                .is_none_or(|c| c.contains(&leader.class()))
     }
 
-    /// Whether the rule binds every role (then entries naming leaders missing from
-    /// the roster still count toward unit-wide numbers).
-    pub fn binds_all_roles(&self) -> bool {
-        LeaderRole::ALL.iter().all(|r| self.binds(*r))
+    /// Whether the rule binds every leader whatever their role and class (then
+    /// entries naming leaders missing from the roster still count toward
+    /// unit-wide numbers).
+    pub fn binds_everyone(&self) -> bool {
+        self.classes.is_none() && LeaderRole::ALL.iter().all(|r| self.roles.contains(r))
     }
 }
 

@@ -6,7 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Filing, LeaderRole, Per, Period, QuotaRule, RuleKind, RuleSet, RuleSetError};
+use chrono::Weekday;
+
+use super::{
+    DEFAULT_RESOLVED_AFTER_MONTHS, Filing, LeaderRole, Per, Period, PositionClass, QuotaRule,
+    ReceptionTime, RuleKind, RuleSet, RuleSetError, Slot, weekday_name,
+};
 use crate::rules::higher_visits::HigherVisitRules;
 use crate::rules::taxonomy::Taxonomy;
 
@@ -33,9 +38,39 @@ struct RawRule {
     period: Option<Period>,
     min: u32,
     roles: Option<Vec<LeaderRole>>,
+    classes: Option<Vec<String>>,
     form: Option<String>,
     per: Option<Per>,
+    weekday: Option<String>,
+    week_of_month: Option<u32>,
+    time: Option<String>,
+    resolved_after_months: Option<u32>,
+    rotate: Option<bool>,
     description: String,
+    cite: Option<String>,
+}
+
+/// `tuesday`, `tue`, `星期二`, `周二`.
+fn weekday(text: &str) -> Result<Weekday, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let all = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+    all.into_iter()
+        .find(|w| {
+            let (code, zh) = weekday_name(*w);
+            let short = zh.trim_start_matches("星期");
+            t == code || t == code[..3] || t == zh || t == format!("周{short}")
+        })
+        .ok_or_else(|| {
+            format!("{text:?} is not a weekday; write monday … sunday (or 星期一 … 星期日)")
+        })
 }
 
 /// Names are file stems and appear in topology files: keep them plain so a name can
@@ -91,6 +126,16 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 rule: r.id,
             });
         }
+        // Every rule says which sentence of its source it encodes, so a reader can
+        // check it against the document (rules/README.md).
+        let cite = r.cite.as_deref().map(str::trim).unwrap_or_default();
+        if cite.is_empty() {
+            return Err(bad(
+                "cite",
+                "every rule must cite the sentence of its source it encodes, verbatim (cite = \"…\")"
+                    .into(),
+            ));
+        }
         if r.min == 0 {
             return Err(bad(
                 "min",
@@ -111,6 +156,22 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 ));
             }
             (RuleKind::DailyLeaders, None) => {}
+            (RuleKind::FixedSlot, Some(p)) => {
+                return Err(bad(
+                    "period",
+                    format!("fixed_slot is judged on every slot day; remove period = {p:?}"),
+                ));
+            }
+            (RuleKind::FixedSlot, None) => {}
+            (RuleKind::Turns, None | Some(Period::Week)) => {}
+            (RuleKind::Turns, Some(p)) => {
+                return Err(bad(
+                    "period",
+                    format!(
+                        "turns are taken every working day (no period) or every week, not per {p:?}"
+                    ),
+                ));
+            }
             (RuleKind::OwnedCases, Some(Period::Year)) => {}
             (RuleKind::OwnedCases, _) => {
                 return Err(bad(
@@ -155,6 +216,95 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 format!("only form_required takes per, not {}", r.kind.code()),
             ));
         }
+        let slot_fields = r.weekday.is_some()
+            || r.week_of_month.is_some()
+            || r.time.is_some()
+            || r.rotate.is_some();
+        let slot = match (r.kind, &r.weekday) {
+            (RuleKind::FixedSlot, None) => {
+                return Err(bad(
+                    "weekday",
+                    "fixed_slot needs the weekday of its receptions".into(),
+                ));
+            }
+            (RuleKind::FixedSlot, Some(w)) => {
+                let weekday = weekday(w).map_err(|p| bad("weekday", p))?;
+                if let Some(n) = r.week_of_month
+                    && !(1..=5).contains(&n)
+                {
+                    return Err(bad(
+                        "week_of_month",
+                        format!("{n} is not a week of a month; use 1..=5 (the n-th such weekday)"),
+                    ));
+                }
+                let time = match &r.time {
+                    None => None,
+                    Some(t) => Some(t.parse::<ReceptionTime>().map_err(|p| bad("time", p))?),
+                };
+                Some(Slot {
+                    weekday,
+                    week_of_month: r.week_of_month,
+                    time,
+                    rotate: r.rotate.unwrap_or(false),
+                })
+            }
+            (k, _) if slot_fields => {
+                let field = if r.weekday.is_some() {
+                    "weekday"
+                } else if r.week_of_month.is_some() {
+                    "week_of_month"
+                } else if r.time.is_some() {
+                    "time"
+                } else {
+                    "rotate"
+                };
+                return Err(bad(
+                    field,
+                    format!("only fixed_slot takes {field}, not {}", k.code()),
+                ));
+            }
+            _ => None,
+        };
+        let resolved_after_months = match (r.kind, r.resolved_after_months) {
+            (RuleKind::OwnedCases, None) => DEFAULT_RESOLVED_AFTER_MONTHS,
+            (RuleKind::OwnedCases, Some(n)) if n <= 36 => n,
+            (RuleKind::OwnedCases, Some(n)) => {
+                return Err(bad(
+                    "resolved_after_months",
+                    format!("{n} months is more than three years; use 0..=36"),
+                ));
+            }
+            (k, Some(_)) => {
+                return Err(bad(
+                    "resolved_after_months",
+                    format!(
+                        "only owned_cases takes resolved_after_months, not {}",
+                        k.code()
+                    ),
+                ));
+            }
+            (_, None) => 0,
+        };
+        let classes = match r.classes {
+            None => None,
+            Some(list) => {
+                if list.is_empty() {
+                    return Err(bad(
+                        "classes",
+                        "must name at least one position class (omit it for all)".into(),
+                    ));
+                }
+                let mut out = Vec::with_capacity(list.len());
+                for c in &list {
+                    let class = c.parse::<PositionClass>().map_err(|p| bad("classes", p))?;
+                    if out.contains(&class) {
+                        return Err(bad("classes", format!("lists {class} twice")));
+                    }
+                    out.push(class);
+                }
+                Some(out)
+            }
+        };
         let roles = match r.roles {
             None => LeaderRole::ALL.to_vec(),
             Some(list) => {
@@ -177,9 +327,13 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
             period: r.period,
             min: r.min,
             roles,
+            classes,
             form: r.form,
             per: r.per.unwrap_or_default(),
+            slot,
+            resolved_after_months,
             description: r.description,
+            cite: cite.to_owned(),
         });
     }
     Ok(RuleSet {
@@ -242,8 +396,13 @@ mod tests {
     use super::*;
     use crate::schedule::ruleset::tests::MINIMAL;
 
+    /// A set with one rule, cited unless the rule says its own cite.
     fn with_rule(rule: &str) -> String {
-        format!("{MINIMAL}\n[[rule]]\n{rule}\n")
+        if rule.contains("cite") {
+            format!("{MINIMAL}\n[[rule]]\n{rule}\n")
+        } else {
+            format!("{MINIMAL}\n[[rule]]\n{rule}\ncite = \"原文\"\n")
+        }
     }
 
     fn err(text: &str) -> RuleSetError {
@@ -260,10 +419,66 @@ mod tests {
         assert_eq!(set.filing.due_day, 10);
         assert_eq!(set.rules[0].roles, LeaderRole::ALL);
         assert_eq!(set.rules[0].per, Per::Leader);
-        assert!(set.rules[0].binds_all_roles());
+        assert!(set.rules[0].binds_everyone());
         let set = RuleSet::from_toml(&format!("{MINIMAL}[filing]\n"), "x").unwrap();
         assert_eq!(set.filing.due_day, 10);
         assert!(set.rules.is_empty());
+    }
+
+    #[test]
+    fn a_rule_without_a_citation_is_refused_and_nothing_loaded() {
+        // Two rules, the second uncited: the whole set is refused, naming it.
+        let text = format!(
+            "{MINIMAL}\n[[rule]]\nid = \"cited\"\nkind = \"leader_days\"\nperiod = \"week\"\nmin = 1\ndescription = \"x\"\ncite = \"原文\"\n\
+             \n[[rule]]\nid = \"uncited\"\nkind = \"leader_days\"\nperiod = \"month\"\nmin = 1\ndescription = \"x\"\n"
+        );
+        let e = err(&text);
+        assert!(
+            matches!(&e, RuleSetError::Rule { rule, field: "cite", file, .. } if rule == "uncited" && file == "test-set.toml"),
+            "{e:?}"
+        );
+        let shown = e.to_string();
+        assert!(
+            shown.contains("field cite") && shown.contains("\"uncited\""),
+            "{shown}"
+        );
+        // A local override without citations is an error, not a fallback.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("test-set.toml"), &text).unwrap();
+        assert!(matches!(
+            crate::schedule::ruleset::resolve("test-set", &[dir.path().to_path_buf()]),
+            Err(RuleSetError::Rule { field: "cite", .. })
+        ));
+    }
+
+    #[test]
+    fn slots_classes_and_months_are_read() {
+        let set = RuleSet::from_toml(
+            &with_rule(
+                "id = \"z\"\nkind = \"fixed_slot\"\nweekday = \"星期三\"\nweek_of_month = 2\ntime = \"15:00-17:00\"\nmin = 1\nclasses = [\"department_head\", \"部门副职\"]\ndescription = \"x\"",
+            ),
+            "x",
+        )
+        .unwrap();
+        let r = &set.rules[0];
+        let slot = r.slot.unwrap();
+        assert_eq!(slot.weekday, chrono::Weekday::Wed);
+        assert_eq!(slot.week_of_month, Some(2));
+        assert_eq!(slot.label_zh(), "每月第2个星期三 15:00-17:00");
+        assert_eq!(
+            r.classes,
+            Some(vec![
+                PositionClass::DepartmentHead,
+                PositionClass::DeputyDepartmentHead
+            ])
+        );
+        assert!(!r.binds_everyone());
+        let owned = RuleSet::from_toml(
+            &with_rule("id = \"o\"\nkind = \"owned_cases\"\nperiod = \"year\"\nmin = 3\ndescription = \"x\""),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(owned.rules[0].resolved_after_months, 6);
     }
 
     #[test]
@@ -371,6 +586,80 @@ mod tests {
                 other => panic!("{rule}: {other:?}"),
             }
         }
+        // Post classes, slots and the owned cases' months are checked by name too.
+        let more = [
+            (
+                "id = \"z\"\nkind = \"leader_days\"\nperiod = \"week\"\nmin = 1\nclasses = [\"mayor\"]\ndescription = \"x\"",
+                "classes",
+            ),
+            (
+                "id = \"z\"\nkind = \"leader_days\"\nperiod = \"week\"\nmin = 1\nclasses = []\ndescription = \"x\"",
+                "classes",
+            ),
+            (
+                "id = \"z\"\nkind = \"fixed_slot\"\nmin = 1\ndescription = \"x\"",
+                "weekday",
+            ),
+            (
+                "id = \"z\"\nkind = \"fixed_slot\"\nweekday = \"someday\"\nmin = 1\ndescription = \"x\"",
+                "weekday",
+            ),
+            (
+                "id = \"z\"\nkind = \"fixed_slot\"\nweekday = \"tuesday\"\nweek_of_month = 6\nmin = 1\ndescription = \"x\"",
+                "week_of_month",
+            ),
+            (
+                "id = \"z\"\nkind = \"fixed_slot\"\nweekday = \"tuesday\"\ntime = \"11:30-08:30\"\nmin = 1\ndescription = \"x\"",
+                "time",
+            ),
+            (
+                "id = \"z\"\nkind = \"fixed_slot\"\nweekday = \"tuesday\"\nperiod = \"week\"\nmin = 1\ndescription = \"x\"",
+                "period",
+            ),
+            (
+                "id = \"z\"\nkind = \"leader_days\"\nperiod = \"week\"\nweekday = \"tuesday\"\nmin = 1\ndescription = \"x\"",
+                "weekday",
+            ),
+            (
+                "id = \"z\"\nkind = \"turns\"\nperiod = \"month\"\nmin = 1\ndescription = \"x\"",
+                "period",
+            ),
+            (
+                "id = \"z\"\nkind = \"turns\"\nrotate = true\nmin = 1\ndescription = \"x\"",
+                "rotate",
+            ),
+            (
+                "id = \"z\"\nkind = \"owned_cases\"\nperiod = \"year\"\nmin = 1\nresolved_after_months = 40\ndescription = \"x\"",
+                "resolved_after_months",
+            ),
+            (
+                "id = \"z\"\nkind = \"leader_days\"\nperiod = \"year\"\nmin = 1\nresolved_after_months = 6\ndescription = \"x\"",
+                "resolved_after_months",
+            ),
+            (
+                "id = \"z\"\nkind = \"leader_days\"\nperiod = \"week\"\nmin = 1\ndescription = \"x\"\ncite = \"  \"",
+                "cite",
+            ),
+        ];
+        for (rule, want) in more {
+            match err(&with_rule(rule)) {
+                RuleSetError::Rule { rule, field, .. } => {
+                    assert_eq!((rule.as_str(), field), ("z", want), "{want}");
+                }
+                other => panic!("{rule}: {other:?}"),
+            }
+        }
+        // The unknown class's message names the rule, the field and the known codes.
+        let e = err(&with_rule(more[0].0)).to_string();
+        assert!(
+            e.contains("test-set.toml")
+                && e.contains("rule \"z\"")
+                && e.contains("classes")
+                && e.contains("mayor")
+                && e.contains("deputy_head"),
+            "{e}"
+        );
+
         // The unknown form's message lists the known codes.
         let e = err(&with_rule(cases[6].0)).to_string();
         assert!(

@@ -11,7 +11,7 @@ use super::parse::{check_name, named};
 use super::{Filing, RuleSet, RuleSetError};
 
 /// The sets shipped with xinfang, by name (= file stem).
-const SHIPPED: [(&str, &str); 8] = [
+const SHIPPED: [(&str, &str); 14] = [
     (
         "haifeng-county",
         include_str!("../../../../rules/haifeng-county.toml"),
@@ -43,6 +43,27 @@ const SHIPPED: [(&str, &str); 8] = [
     (
         "qingshan-township",
         include_str!("../../../../rules/qingshan-township.toml"),
+    ),
+    (
+        "qingshan-department",
+        include_str!("../../../../rules/qingshan-department.toml"),
+    ),
+    (
+        "bureau-daily-turns",
+        include_str!("../../../../rules/bureau-daily-turns.toml"),
+    ),
+    (
+        "district-leaders",
+        include_str!("../../../../rules/district-leaders.toml"),
+    ),
+    (
+        "nanhu-community",
+        include_str!("../../../../rules/nanhu-community.toml"),
+    ),
+    ("hospital", include_str!("../../../../rules/hospital.toml")),
+    (
+        "construction-bureau",
+        include_str!("../../../../rules/construction-bureau.toml"),
     ),
 ];
 
@@ -212,7 +233,7 @@ impl RuleSets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::model::LeaderRole;
+    use crate::schedule::model::{Leader, LeaderRole, PositionClass};
     use crate::schedule::ruleset::tests::MINIMAL;
     use crate::schedule::ruleset::{Per, Period, RuleKind};
 
@@ -229,7 +250,13 @@ mod tests {
                 "lishui-city",
                 "lishui-county",
                 "shenzhen-city",
-                "qingshan-township"
+                "qingshan-township",
+                "qingshan-department",
+                "bureau-daily-turns",
+                "district-leaders",
+                "nanhu-community",
+                "hospital",
+                "construction-bureau",
             ]
         );
         for (name, _) in shipped() {
@@ -301,14 +328,83 @@ mod tests {
         );
 
         let sz = get("shenzhen-city");
+        let post = |position: &str, role: LeaderRole| Leader {
+            name: position.to_owned(),
+            position: position.to_owned(),
+            portfolio: String::new(),
+            role,
+            class: None,
+            active: true,
+        };
         let sec = sz.rule("secretary-days-per-half-year").unwrap();
-        assert_eq!(sec.roles, [LeaderRole::Principal]);
+        assert_eq!(sec.classes, Some(vec![PositionClass::PartySecretary]));
         assert_eq!(sec.period, Some(Period::HalfYear));
+        assert!(sec.binds(&post("市委书记", LeaderRole::Principal)));
+        assert!(!sec.binds(&post("副市长", LeaderRole::Member)));
         let q = sz.rule("leader-days-per-quarter").unwrap();
-        assert!(q.binds(LeaderRole::Member) && q.binds(LeaderRole::InCharge));
-        assert!(!q.binds(LeaderRole::Principal));
+        for p in [
+            "副市长",
+            "市委副书记、市长",
+            "市委常委、组织部部长",
+            "市委常委、宣传部部长",
+        ] {
+            assert!(q.binds(&post(p, LeaderRole::Member)), "{p}");
+        }
+        assert!(!q.binds(&post("市委书记", LeaderRole::Principal)));
         let owned = sz.rule("owned-cases-per-year").unwrap();
         assert_eq!((owned.kind, owned.min), (RuleKind::OwnedCases, 3));
+        assert_eq!(owned.resolved_after_months, 6);
+        assert_eq!(owned.classes, q.classes);
+
+        let district = get("district-leaders");
+        let head = district.rule("head-days-per-month").unwrap();
+        assert_eq!((head.min, head.period), (2, Some(Period::Month)));
+        assert!(head.binds(&post("区长", LeaderRole::Principal)));
+        assert!(!head.binds(&post("区委书记", LeaderRole::Principal)));
+        let sec = district.rule("secretary-days-per-month").unwrap();
+        assert!(sec.binds(&post("区委书记", LeaderRole::Principal)));
+
+        let slot = |set: &str, id: &str| get(set).rule(id).unwrap().slot.unwrap();
+        let tue = slot("nanhu-community", "tuesday-morning");
+        assert_eq!(
+            (
+                tue.weekday,
+                tue.week_of_month,
+                tue.time.map(|t| t.to_string())
+            ),
+            (chrono::Weekday::Tue, None, Some("08:30-11:30".to_owned()))
+        );
+        let wed = slot("hospital", "second-wednesday-afternoon");
+        assert_eq!(
+            (
+                wed.weekday,
+                wed.week_of_month,
+                wed.time.map(|t| t.to_string())
+            ),
+            (
+                chrono::Weekday::Wed,
+                Some(2),
+                Some("15:00-17:00".to_owned())
+            )
+        );
+        assert!(!tue.rotate && !wed.rotate);
+        let every = slot("construction-bureau", "every-wednesday");
+        assert!(every.rotate);
+        assert_eq!(
+            (every.weekday, every.week_of_month, every.time),
+            (chrono::Weekday::Wed, None, None)
+        );
+        let turns = get("bureau-daily-turns");
+        assert_eq!(
+            (turns.rules[0].kind, turns.rules[0].period),
+            (RuleKind::Turns, None)
+        );
+        let dept = get("qingshan-department");
+        assert_eq!(
+            dept.rule("members-weekly-turns")
+                .map(|r| (r.kind, r.period)),
+            Some((RuleKind::Turns, Some(Period::Week)))
+        );
 
         let qs = get("qingshan-township");
         assert_eq!(
@@ -319,7 +415,51 @@ mod tests {
             qs.rule("principal-days-per-month").unwrap().roles,
             [LeaderRole::Principal]
         );
-        assert_eq!(qs.rule("leaders-per-working-day").unwrap().min, 1);
+        let daily = qs.rule("leaders-per-working-day").unwrap();
+        assert_eq!(
+            (daily.kind, daily.period, daily.min),
+            (RuleKind::Turns, None, 1)
+        );
+        assert_eq!(daily.roles, [LeaderRole::InCharge, LeaderRole::Member]);
+    }
+
+    /// Every shipped rule cites its seed sentence verbatim. The seeds are the
+    /// project's source documents, kept beside the repository (`../shared/seeds`),
+    /// not in it; `XINFANG_SEEDS` names another folder.
+    #[test]
+    fn every_shipped_cite_is_a_sentence_of_a_seed() {
+        let dir = std::env::var_os("XINFANG_SEEDS").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds"),
+            PathBuf::from,
+        );
+        let Ok(list) = std::fs::read_dir(&dir) else {
+            // Straight to stderr, past the harness's capture, like the integration
+            // tests' skips (tests/README.md).
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: every_shipped_cite_is_a_sentence_of_a_seed: no seed documents at {}",
+                dir.display()
+            );
+            return;
+        };
+        let mut seeds = String::new();
+        for entry in list.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "txt") {
+                seeds.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+        assert!(!seeds.is_empty(), "no seed text in {}", dir.display());
+        for (name, _) in shipped() {
+            for rule in resolve(name, &[]).unwrap().rules {
+                assert!(
+                    seeds.contains(&rule.cite),
+                    "{name}: rule {}: cite {:?} is not in any seed",
+                    rule.id,
+                    rule.cite
+                );
+            }
+        }
     }
 
     #[test]

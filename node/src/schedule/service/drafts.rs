@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::NodeError;
 use crate::schedule::docs::Decision;
-use crate::schedule::model::{Entry, Leader, LeaderRole, Month, PositionClass};
+use crate::schedule::model::{Entry, Leader, LeaderRole, Month, PositionClass, ReceptionTime};
 use crate::schedule::table::{self, TableFormat};
 use crate::schedule::workflow::{self, Refused, State, Step};
 
@@ -236,6 +236,13 @@ impl ScheduleService {
             topic: opt(&e.topic),
             note: opt(&e.note),
             non_working_day_override: e.non_working_day,
+            time: match opt(&e.time) {
+                None => None,
+                Some(t) => Some(
+                    t.parse::<ReceptionTime>()
+                        .map_err(|m| NodeError::invalid("entry.time", m))?,
+                ),
+            },
         })
     }
 

@@ -1,15 +1,18 @@
 //! A month's schedule judged by the unit's quota rules, with what the rules need
-//! from the node: the neighbouring months' entries and the cases leaders own.
+//! from the node: the neighbouring months' entries and the cases leaders own, with
+//! their closure and repeat petitions (the rule decides which count).
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use xinfang_hub::UnitCode;
 
 use super::ScheduleService;
 use crate::error::NodeError;
 use crate::schedule::filing;
 use crate::schedule::model::{Entry, Month, Quarter};
-use crate::schedule::quota::{self, QuotaInput};
+use crate::schedule::quota::{self, OwnedCase, QuotaInput};
+use crate::schedule::ruleset::RuleKind;
 
 impl ScheduleService {
     /// The entries in force for a month of a unit: filed (with adjustments) if
@@ -48,8 +51,14 @@ impl ScheduleService {
         for m in months.into_iter().filter(|m| *m != month) {
             other.extend(self.entries_of(unit, m).await?);
         }
-        let owned = self.owned_cases(unit, month.year).await?;
         let set = self.sets.of(unit);
+        // Owned cases are judged in December only: read them only then.
+        let owned = if month.month == 12 && set.rules.iter().any(|r| r.kind == RuleKind::OwnedCases)
+        {
+            self.owned_cases(unit).await?
+        } else {
+            Vec::new()
+        };
         Ok(quota::evaluate(&QuotaInput {
             rules: set,
             month,
@@ -57,27 +66,55 @@ impl ScheduleService {
             entries,
             other_months: &other,
             owned_cases: &owned,
+            today: self.today(),
             calendar: &self.rules.calendar,
         }))
     }
 
-    async fn owned_cases(
-        &self,
-        unit: &UnitCode,
-        year: i32,
-    ) -> Result<BTreeMap<String, u32>, NodeError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT owner, COUNT(*) FROM node_cases
-             WHERE owner_unit = $1 AND owner IS NOT NULL AND substr(owned_at, 1, 4) = $2
-             GROUP BY owner",
+    /// The cases the unit's leaders own, with what makes one resolved (化解): the
+    /// day it was closed, if it stands closed now (a case reopened for review is
+    /// not), and the days later petitions linked to it as repeats were received.
+    async fn owned_cases(&self, unit: &UnitCode) -> Result<Vec<OwnedCase>, NodeError> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT c.case_no, c.owner, c.status, f.closed_on FROM node_cases c
+             LEFT JOIN node_case_facts f ON f.case_no = c.case_no
+             WHERE c.owner_unit = $1 AND c.owner IS NOT NULL
+             ORDER BY c.case_no",
         )
         .bind(unit.as_str())
-        .bind(format!("{year:04}"))
         .fetch_all(self.db.pool())
         .await?;
+        let repeats: Vec<(String, String)> = sqlx::query_as(
+            "SELECT r.repeat_of, f.received FROM node_cases r
+             JOIN node_case_facts f ON f.case_no = r.case_no
+             WHERE r.repeat_of IN
+               (SELECT case_no FROM node_cases WHERE owner_unit = $1 AND owner IS NOT NULL)",
+        )
+        .bind(unit.as_str())
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut later: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+        for (of, received) in repeats {
+            if let Some(d) = day(&received) {
+                later.entry(of).or_default().push(d);
+            }
+        }
         Ok(rows
             .into_iter()
-            .map(|(k, n)| (k, u32::try_from(n).unwrap_or(u32::MAX)))
+            .map(|(case_no, leader, status, closed_on)| {
+                let closed = matches!(status.as_str(), "closed" | "archived");
+                OwnedCase {
+                    repeats: later.remove(&case_no).unwrap_or_default(),
+                    closed_on: closed_on.as_deref().and_then(day).filter(|_| closed),
+                    case_no,
+                    leader,
+                }
+            })
             .collect())
     }
+}
+
+/// A `YYYY-MM-DD` day of the case tables.
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
 }

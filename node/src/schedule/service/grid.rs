@@ -58,14 +58,25 @@ impl ScheduleService {
             let entry = match self.entry_of(e, &roster) {
                 Ok(x) => x,
                 Err(err) => {
-                    problems.push(TableProblem {
-                        index,
-                        problem: EntryProblem {
+                    let problem = match &err {
+                        NodeError::Invalid {
+                            field: "entry.time",
+                            ..
+                        } => EntryProblem {
+                            field: "time",
+                            zh: format!(
+                                "{:?} 不是接访时段，应写作 HH:MM-HH:MM，如 08:30-11:30",
+                                e.time
+                            ),
+                            en: err.to_string(),
+                        },
+                        _ => EntryProblem {
                             field: "date",
                             zh: format!("{:?} 不是日期，应写作 YYYY-MM-DD", e.date),
                             en: err.to_string(),
                         },
-                    });
+                    };
+                    problems.push(TableProblem { index, problem });
                     continue;
                 }
             };

@@ -125,6 +125,7 @@ impl ScheduleService {
             topic: e.topic.clone().unwrap_or_default(),
             note: e.note.clone().unwrap_or_default(),
             non_working_day: e.non_working_day_override,
+            time: e.time.map(|t| t.to_string()).unwrap_or_default(),
         }
     }
 }

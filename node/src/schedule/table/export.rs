@@ -22,14 +22,19 @@ fn form_name<'a>(taxonomy: &'a Taxonomy, code: &'a str) -> &'a str {
 }
 
 /// The fixture's layout: `seq,date,leader,position,location,form,note`, plus `topic`
-/// when some entry has one; forms by Chinese name, seq 1..n in date order.
+/// when some entry has one and `time` (the hours) when some entry has them; forms
+/// by Chinese name, seq 1..n in date order.
 pub fn export_csv(entries: &[Entry], taxonomy: &Taxonomy) -> Vec<u8> {
     let with_topic = entries.iter().any(|e| e.topic.is_some());
+    let with_time = entries.iter().any(|e| e.time.is_some());
     let mut header = vec![
         "seq", "date", "leader", "position", "location", "form", "note",
     ];
     if with_topic {
         header.push("topic");
+    }
+    if with_time {
+        header.push("time");
     }
     let mut records = vec![header.into_iter().map(str::to_owned).collect::<Vec<_>>()];
     for (i, e) in by_date(entries).into_iter().enumerate() {
@@ -45,6 +50,9 @@ pub fn export_csv(entries: &[Entry], taxonomy: &Taxonomy) -> Vec<u8> {
         if with_topic {
             r.push(e.topic.clone().unwrap_or_default());
         }
+        if with_time {
+            r.push(e.time.map(|t| t.to_string()).unwrap_or_default());
+        }
         records.push(r);
     }
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -56,7 +64,8 @@ pub fn export_csv(entries: &[Entry], taxonomy: &Taxonomy) -> Vec<u8> {
 }
 
 /// The printable workbook: one sheet named like `2016年4月`, a merged title row, then
-/// 序号 | 接访时间 | 姓名 | 职务 | 分管工作 | 接访地点 | 接访方式 | 专题 | 备注 with real dates.
+/// 序号 | 接访时间 | 姓名 | 职务 | 分管工作 | 接访地点 | 接访方式 | 专题 | 备注 with real dates,
+/// and 接访时段 (the hours) last when some entry has them.
 pub fn export_xlsx(
     title: &str,
     entries: &[Entry],
@@ -65,6 +74,7 @@ pub fn export_xlsx(
 ) -> Result<Vec<u8>, ExportError> {
     use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
+    const HOURS: (&str, f64) = ("接访时段", 14.0);
     const HEADERS: [(&str, f64); 9] = [
         ("序号", 6.0),
         ("接访时间", 12.0),
@@ -102,10 +112,15 @@ pub fn export_xlsx(
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name)?;
-    let last_col = (HEADERS.len() - 1) as u16;
+    let with_time = entries.iter().any(|e| e.time.is_some());
+    let mut headers = HEADERS.to_vec();
+    if with_time {
+        headers.push(HOURS);
+    }
+    let last_col = (headers.len() - 1) as u16;
     sheet.merge_range(0, 0, 0, last_col, title, &title_format)?;
     sheet.set_row_height(0, 32)?;
-    for (col, (name, width)) in HEADERS.iter().enumerate() {
+    for (col, (name, width)) in headers.iter().enumerate() {
         let col = col as u16;
         sheet.write_string_with_format(1, col, *name, &head)?;
         sheet.set_column_width(col, *width)?;
@@ -129,6 +144,10 @@ pub fn export_xlsx(
         sheet.write_string_with_format(row, 6, form_name(taxonomy, &e.form), &centred)?;
         sheet.write_string_with_format(row, 7, e.topic.as_deref().unwrap_or(""), &cell)?;
         sheet.write_string_with_format(row, 8, e.note.as_deref().unwrap_or(""), &cell)?;
+        if with_time {
+            let hours = e.time.map(|t| t.to_string()).unwrap_or_default();
+            sheet.write_string_with_format(row, 9, &hours, &centred)?;
+        }
     }
 
     // Printing: A4 landscape, one page wide, title and header on every page.
@@ -254,5 +273,42 @@ mod tests {
             .and_then(|s| s.font.as_ref())
             .and_then(|f| f.name.clone());
         assert_eq!(font.as_deref(), Some(XLSX_FONT));
+    }
+
+    #[test]
+    fn reception_hours_go_out_and_come_back_in_both_formats() {
+        let t = tax();
+        let mut entries = sample();
+        entries[0].time = Some("08:30-11:30".parse().unwrap());
+        let bytes = export_csv(&entries, &t);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.starts_with("seq,date,leader,position,location,form,note,topic,time\n"),
+            "{text}"
+        );
+        let back: Vec<Entry> = import(&bytes, TableFormat::Csv, april(), &t)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry)
+            .collect();
+        assert_eq!(back, entries);
+
+        let portfolios = BTreeMap::new();
+        let xlsx = export_xlsx("接访安排表", &entries, &portfolios, &t).unwrap();
+        let back: Vec<Entry> = import(&xlsx, TableFormat::Xlsx, april(), &t)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry)
+            .collect();
+        assert_eq!(back[0].time, entries[0].time);
+        assert!(back[1..].iter().all(|e| e.time.is_none()));
+
+        // 接访时间 beside a 日期 column is the hours; a bad value names the column.
+        let rows = csv("日期,接访时间,姓名\n4月5日,8：30-11：30,陈紫光\n").unwrap();
+        assert_eq!(rows[0].entry.date.to_string(), "2016-04-05");
+        assert_eq!(rows[0].entry.time.unwrap().to_string(), "08:30-11:30");
+        let e = one_error("日期,接访时段,姓名\n4月5日,上午,陈紫光\n");
+        assert_eq!(e.column, "接访时段", "{e}");
+        assert!(e.rule.contains("HH:MM-HH:MM"), "{e}");
     }
 }

@@ -9,7 +9,7 @@ use super::{
     HEADER_SEARCH_ROWS, ImportError, ImportRow, MAX_BYTES, MAX_ROWS, RowError, TableFormat,
 };
 use crate::rules::taxonomy::Taxonomy;
-use crate::schedule::model::{Entry, Month};
+use crate::schedule::model::{Entry, Month, ReceptionTime};
 
 /// Reads a month's schedule table. Positions the table leaves empty stay empty (the
 /// caller fills them from the roster); working days are not checked here.
@@ -203,6 +203,19 @@ fn interpret_row(
         ));
     }
 
+    let time_text = text(Field::Time, &mut errors);
+    let time = if time_text.is_empty() {
+        None
+    } else {
+        match time_text.parse::<ReceptionTime>() {
+            Ok(t) => Some(t),
+            Err(why) => {
+                errors.push(err(h.label(Field::Time), why));
+                None
+            }
+        }
+    };
+
     match (date, form) {
         (Some(date), Some(form)) if errors.is_empty() => Ok(ImportRow {
             row: r.row,
@@ -216,6 +229,7 @@ fn interpret_row(
                 topic,
                 note,
                 non_working_day_override: false,
+                time,
             },
         }),
         _ => Err(errors),

@@ -15,6 +15,8 @@ pub(super) enum Field {
     Form,
     Note,
     Topic,
+    /// The reception's hours (接访时段, `08:30-11:30`), optional.
+    Time,
 }
 
 impl Field {
@@ -34,6 +36,7 @@ impl Field {
             "form" | "接访方式" | "接访形式" | "形式" => Field::Form,
             "note" | "备注" => Field::Note,
             "topic" | "专题" | "主题" | "接访主题" => Field::Topic,
+            "time" | "hours" | "接访时段" | "时段" => Field::Time,
             _ => return None,
         })
     }
@@ -49,6 +52,7 @@ impl Field {
             (Field::Form, false) => "form",
             (Field::Note, false) => "note",
             (Field::Topic, false) => "topic",
+            (Field::Time, false) => "time",
             (Field::Seq, true) => "序号",
             (Field::Date, true) => "接访时间",
             (Field::Leader, true) => "接访领导",
@@ -57,6 +61,7 @@ impl Field {
             (Field::Form, true) => "接访方式",
             (Field::Note, true) => "备注",
             (Field::Topic, true) => "专题",
+            (Field::Time, true) => "接访时段",
         }
     }
 }
@@ -145,10 +150,17 @@ impl Header {
 
 /// A bare 时间 next to a 日期 column is the time of day (上午/下午), not the date.
 fn is_time_of_day(header: &str) -> bool {
-    header
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .eq("时间".chars())
+    squeezed(header) == "时间"
+}
+
+/// 接访时间 is 附件2's date column; next to a 日期 column it is the reception's
+/// hours (`08:30-11:30`).
+fn is_reception_hours(header: &str) -> bool {
+    squeezed(header) == "接访时间"
+}
+
+fn squeezed(header: &str) -> String {
+    header.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 pub(super) fn find_header(raw: &[RawRow]) -> Result<Option<Header>, ImportError> {
@@ -161,8 +173,16 @@ pub(super) fn find_header(raw: &[RawRow]) -> Result<Option<Header>, ImportError>
                 continue;
             };
             let name = t.trim().to_owned();
+            let hours = columns.iter().any(|(g, _, _)| *g == Field::Time);
             match columns.iter_mut().find(|(g, _, _)| *g == f) {
                 None => columns.push((f, i, name)),
+                Some(first) if f == Field::Date && !hours && is_reception_hours(&first.2) => {
+                    let earlier = std::mem::replace(first, (f, i, name));
+                    columns.push((Field::Time, earlier.1, earlier.2));
+                }
+                Some(_) if f == Field::Date && !hours && is_reception_hours(&name) => {
+                    columns.push((Field::Time, i, name));
+                }
                 Some(first) if is_time_of_day(&first.2) => *first = (f, i, name),
                 Some(_) if is_time_of_day(&name) => {}
                 Some(first) => {

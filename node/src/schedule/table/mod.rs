@@ -187,6 +187,7 @@ mod fixtures {
             topic: topic.map(Into::into),
             note: note.map(Into::into),
             non_working_day_override: false,
+            time: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod periods;
 mod rules;
+mod slots;
 
 use chrono::Days;
 
@@ -54,6 +55,7 @@ fn entry(date: &str, leader: &str, form: &str) -> Entry {
         topic: None,
         note: None,
         non_working_day_override: false,
+        time: None,
     }
 }
 
@@ -65,6 +67,25 @@ fn leader(name: &str, role: LeaderRole) -> Leader {
         role,
         class: None,
         active: true,
+    }
+}
+
+/// A leader whose post (职务) gives their class.
+fn post(name: &str, position: &str, role: LeaderRole) -> Leader {
+    Leader {
+        position: position.to_owned(),
+        ..leader(name, role)
+    }
+}
+
+/// A case `leader` owns, closed on `closed` (if it is), with repeat petitions
+/// received on `repeats`.
+fn owned(leader: &str, closed: Option<&str>, repeats: &[&str]) -> OwnedCase {
+    OwnedCase {
+        case_no: format!("{leader}-{}", closed.unwrap_or("open")),
+        leader: leader.to_owned(),
+        closed_on: closed.map(d),
+        repeats: repeats.iter().map(|r| d(r)).collect(),
     }
 }
 
@@ -98,7 +119,9 @@ struct Case {
     stray_entries: Vec<Entry>,
     /// Handed in as other months' entries whatever their date.
     stale_other: Vec<Entry>,
-    owned: BTreeMap<String, u32>,
+    owned: Vec<OwnedCase>,
+    /// The day of the evaluation (owned cases' months must have passed).
+    today: NaiveDate,
 }
 
 impl Case {
@@ -110,11 +133,14 @@ impl Case {
             all: Vec::new(),
             stray_entries: Vec::new(),
             stale_other: Vec::new(),
-            owned: BTreeMap::new(),
+            owned: Vec::new(),
+            today: d("2030-01-01"),
         }
     }
 
+    /// A set of `rules`, each cited (the citation is the rule file's business).
     fn custom(rules: &str, month: &str) -> Case {
+        let rules = rules.replace("[[rule]]\n", "[[rule]]\ncite = \"原文\"\n");
         let text = format!("name = \"t\"\ntitle = \"测试\"\nsource = \"test\"\n{rules}");
         Case {
             set: RuleSet::from_toml(&text, "t.toml").unwrap(),
@@ -138,6 +164,7 @@ impl Case {
             entries: &entries,
             other_months: &other,
             owned_cases: &self.owned,
+            today: self.today,
             calendar: &calendar,
         })
     }
@@ -321,7 +348,11 @@ proptest! {
                      [[rule]]\nid = \"q\"\nkind = \"leader_days\"\nperiod = \"quarter\"\nmin = 3\nroles = [\"member\"]\ndescription = \"x\"\n\
                      [[rule]]\nid = \"f\"\nkind = \"form_required\"\nperiod = \"month\"\nmin = 2\nform = \"fixed\"\ndescription = \"x\"\n\
                      [[rule]]\nid = \"fu\"\nkind = \"form_required\"\nperiod = \"month\"\nmin = 5\nform = \"video\"\nper = \"unit\"\ndescription = \"x\"\n\
-                     [[rule]]\nid = \"o\"\nkind = \"owned_cases\"\nperiod = \"year\"\nmin = 1\ndescription = \"x\"";
+                     [[rule]]\nid = \"o\"\nkind = \"owned_cases\"\nperiod = \"year\"\nmin = 1\ndescription = \"x\"\n\
+                     [[rule]]\nid = \"s\"\nkind = \"fixed_slot\"\nweekday = \"tuesday\"\nmin = 1\ndescription = \"x\"\n\
+                     [[rule]]\nid = \"t\"\nkind = \"turns\"\nmin = 1\ndescription = \"x\"\n\
+                     [[rule]]\nid = \"tw\"\nkind = \"turns\"\nperiod = \"week\"\nmin = 1\nroles = [\"member\", \"in_charge\"]\ndescription = \"x\"\n\
+                     [[rule]]\nid = \"u\"\nkind = \"unit_days\"\nperiod = \"week\"\nmin = 2\ndescription = \"x\"";
         let build = |list: &[Entry]| {
             let mut case = Case::custom(rules, "2016-04");
             case.roster = vec![
@@ -330,7 +361,7 @@ proptest! {
                 leader("丙", LeaderRole::InCharge),
             ];
             case.month = m(month);
-            case.owned = [("乙".to_owned(), 1)].into();
+            case.owned = vec![owned("乙", Some("2015-12-01"), &[])];
             case.schedule(list.iter().cloned());
             case.run()
         };

@@ -1,12 +1,12 @@
 use super::*;
 
 #[test]
-fn half_year_and_role_filters_shenzhen() {
+fn half_year_and_post_filters_shenzhen() {
     let mut case = Case::new("shenzhen-city", "2016-05");
     case.roster = vec![
-        leader("书记", LeaderRole::Principal),
-        leader("常委", LeaderRole::Member),
-        leader("副市长", LeaderRole::InCharge),
+        post("书记", "市委书记", LeaderRole::Principal),
+        post("常委", "市委常委、宣传部部长", LeaderRole::Member),
+        post("副市长", "副市长", LeaderRole::InCharge),
     ];
     case.schedule([
         entry("2016-04-12", "常委", "fixed"),
@@ -32,9 +32,11 @@ fn half_year_and_role_filters_shenzhen() {
     assert!(case.run().passes());
     // The second half year is judged in December.
     case.month = m("2016-12");
-    case.owned = [("常委", 3), ("副市长", 3)]
-        .map(|(k, v)| (k.to_owned(), v))
-        .into();
+    for name in ["常委", "副市长"] {
+        for closed in ["2015-08-01", "2015-09-01", "2016-03-01"] {
+            case.owned.push(owned(name, Some(closed), &[]));
+        }
+    }
     case.schedule([
         entry("2016-11-01", "常委", "fixed"),
         entry("2016-11-02", "副市长", "fixed"),
@@ -56,14 +58,19 @@ fn half_year_and_role_filters_shenzhen() {
 fn owned_cases_are_judged_in_december() {
     let mut case = Case::new("shenzhen-city", "2016-11");
     case.roster = vec![
-        leader("书记", LeaderRole::Principal),
-        leader("常委", LeaderRole::Member),
-        leader("副市长", LeaderRole::InCharge),
-        leader("新常委", LeaderRole::Member),
+        post("书记", "市委书记", LeaderRole::Principal),
+        post("常委", "市委常委、统战部部长", LeaderRole::Member),
+        post("副市长", "副市长", LeaderRole::InCharge),
+        post("新常委", "市委常委", LeaderRole::Member),
     ];
-    case.owned = [("常委", 2), ("副市长", 3)]
-        .map(|(k, v)| (k.to_owned(), v))
-        .into();
+    // Resolved in 2016: closed six months before a 2016 day, no repeat.
+    case.owned = vec![
+        owned("常委", Some("2015-12-15"), &[]),
+        owned("常委", Some("2016-02-01"), &[]),
+        owned("副市长", Some("2015-07-01"), &[]),
+        owned("副市长", Some("2016-01-31"), &[]),
+        owned("副市长", Some("2016-06-30"), &[]),
+    ];
     assert!(case.run().passes());
     case.month = m("2016-12");
     for (i, name) in ["书记", "常委", "副市长", "新常委"].iter().enumerate() {
