@@ -2,6 +2,7 @@
 //! time limits, identity numbers, the petition classification.
 
 pub mod calendar;
+pub mod holiday;
 pub mod divisions;
 pub mod higher_visits;
 pub mod identity;
