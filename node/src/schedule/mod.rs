@@ -10,10 +10,12 @@
 //!   the steps each allows.
 //! - [`docs`], [`filing`], [`quarterly`]: the filed documents, filing status and
 //!   flags, the quarterly register.
+//! - [`duty`]: duty rosters for rest days and holidays (值班安排表).
 //! - [`labels`]: what people read for states and filing statuses (both languages).
 //! - [`service`]: the workflow at one node over drafts and documents.
 
 pub mod docs;
+pub mod duty;
 pub mod filing;
 pub mod labels;
 pub mod model;
