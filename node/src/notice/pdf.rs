@@ -40,11 +40,20 @@ impl Measure for Metrics<'_> {
 
 /// The notice as PDF bytes.
 pub fn render(notice: &NoticeText, fonts: &NoticeFonts) -> Result<Vec<u8>, NoticeError> {
+    render_laid_out(fonts, |m| typeset::lay_out(m, notice))
+}
+
+/// Pages a pure layout made with the fonts' measures (a notice, or a plan's or
+/// summary's table), drawn to PDF.
+pub fn render_laid_out(
+    fonts: &NoticeFonts,
+    lay_out: impl FnOnce(&dyn Measure) -> Vec<typeset::Page>,
+) -> Result<Vec<u8>, NoticeError> {
     let metrics = Metrics {
         body: fonts.body.font()?,
         heading: fonts.heading.font()?,
     };
-    let pages = typeset::lay_out(&metrics, notice);
+    let pages = lay_out(&metrics);
     let font = |f: &super::fonts::Face| {
         Font::new(f.data.as_ref().clone().into(), f.index)
             .ok_or_else(|| NoticeError::Pdf(format!("{}: unreadable font", f.path.display())))

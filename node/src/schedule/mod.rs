@@ -11,6 +11,8 @@
 //! - [`docs`], [`filing`], [`quarterly`]: the filed documents, filing status and
 //!   flags, the quarterly register.
 //! - [`duty`]: duty rosters for rest days and holidays (值班安排表).
+//! - [`work_report`], [`work_report_pdf`]: the quarterly plan and the yearly
+//!   summary (seed 002), their XLSX and their printed layout.
 //! - [`labels`]: what people read for states and filing statuses (both languages).
 //! - [`service`]: the workflow at one node over drafts and documents.
 
@@ -25,4 +27,6 @@ pub mod quota;
 pub mod ruleset;
 pub mod service;
 pub mod table;
+pub mod work_report;
+pub mod work_report_pdf;
 pub mod workflow;

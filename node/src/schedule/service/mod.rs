@@ -14,6 +14,7 @@
 mod approval;
 mod board;
 mod drafts;
+mod duty;
 mod evaluation;
 mod export;
 mod grid;
@@ -21,6 +22,7 @@ mod quarterly;
 mod records;
 mod roster;
 mod views;
+mod work_report;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
