@@ -215,7 +215,10 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
             .filter(|_| q.parse::<Quarter>().is_ok())
             .map(|u| (Kind::Quarterly, u)),
         ["duty", u, span] => unit(u)
-            .filter(|_| span.parse::<DutySpan>().is_ok_and(|x| x.to_string() == *span))
+            .filter(|_| {
+                span.parse::<DutySpan>()
+                    .is_ok_and(|x| x.to_string() == *span)
+            })
             .map(|u| (Kind::Duty, u)),
         ["plan", u, q] => unit(u)
             .filter(|_| q.parse::<Quarter>().is_ok())

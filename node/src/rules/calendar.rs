@@ -30,7 +30,11 @@ pub enum CalendarError {
         known: String,
     },
     #[error("holiday data, year {year}: {name} names {date}, which is not a day off")]
-    NamedNotOff { year: i32, name: String, date: NaiveDate },
+    NamedNotOff {
+        year: i32,
+        name: String,
+        date: NaiveDate,
+    },
 }
 
 /// Said when a computation crossed a year the calendar has no data for.
@@ -203,7 +207,11 @@ impl HolidayCalendar {
 
     /// The days off of a named holiday in `year` (2026 国庆节: 10-01..10-07), as the
     /// State Council's notice for that year gives them.
-    pub fn holiday_period(&self, year: i32, holiday: Holiday) -> Result<Vec<NaiveDate>, PeriodError> {
+    pub fn holiday_period(
+        &self,
+        year: i32,
+        holiday: Holiday,
+    ) -> Result<Vec<NaiveDate>, PeriodError> {
         let data = self.years.get(&year).ok_or(PeriodError::NoYear(year))?;
         data.named
             .get(&holiday)

@@ -120,6 +120,9 @@ mod tests {
         assert_eq!("国庆".parse::<Holiday>(), Ok(Holiday::NationalDay));
         assert_eq!("national-day".parse::<Holiday>(), Ok(Holiday::NationalDay));
         let e = "重阳节".parse::<Holiday>().unwrap_err();
-        assert!(e.contains("duty.holiday_name") && e.contains("国庆节"), "{e}");
+        assert!(
+            e.contains("duty.holiday_name") && e.contains("国庆节"),
+            "{e}"
+        );
     }
 }

@@ -2,9 +2,9 @@
 //! time limits, identity numbers, the petition classification.
 
 pub mod calendar;
-pub mod holiday;
 pub mod divisions;
 pub mod higher_visits;
+pub mod holiday;
 pub mod identity;
 pub mod limits;
 pub mod taxonomy;

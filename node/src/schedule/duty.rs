@@ -90,15 +90,15 @@ impl FromStr for DutySpan {
             return Ok(DutySpan::Month(m));
         }
         let digits = s.chars().take_while(char::is_ascii_digit).count();
-        let rest = s[digits..]
-            .trim_start_matches(['-', ' ', '年', '_'])
-            .trim();
+        let rest = s[digits..].trim_start_matches(['-', ' ', '年', '_']).trim();
         if digits != 4 || rest.is_empty() {
             return Err(format!(
                 "{s:?} is neither a month (YYYY-MM) nor a year and a holiday (e.g. \"2026 国庆节\")"
             ));
         }
-        let year: i32 = s[..digits].parse().map_err(|_| format!("{s:?}: bad year"))?;
+        let year: i32 = s[..digits]
+            .parse()
+            .map_err(|_| format!("{s:?}: bad year"))?;
         let holiday: Holiday = rest.parse()?;
         Ok(DutySpan::Holiday { year, holiday })
     }
@@ -135,7 +135,9 @@ pub struct DutyDay {
 /// Why a duty roster cannot stand, with the field and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DutyProblem {
-    #[error("{date} is a working day by the holiday calendar ({kind}); a duty roster lists rest days only")]
+    #[error(
+        "{date} is a working day by the holiday calendar ({kind}); a duty roster lists rest days only"
+    )]
     NotRestDay { date: NaiveDate, kind: &'static str },
     #[error("{date} is a rest day outside {span}")]
     OutsideSpan { date: NaiveDate, span: String },
@@ -338,7 +340,10 @@ mod tests {
             .enumerate()
             .map(|(i, x)| day(&x.to_string(), if i % 2 == 0 { "张三" } else { "李四" }))
             .collect();
-        assert_eq!(check_complete(span, &span_days, &cal, &roster, &days), Ok(()));
+        assert_eq!(
+            check_complete(span, &span_days, &cal, &roster, &days),
+            Ok(())
+        );
     }
 
     #[test]
@@ -362,15 +367,33 @@ mod tests {
         assert!(e.to_string().contains("2026-10-10"), "{e}");
 
         // A weekend outside the holiday is a rest day, but not this span's.
-        let e = check_days(span, &span_days, &cal, &roster, &[day("2026-10-11", "张三")])
-            .unwrap_err();
+        let e = check_days(
+            span,
+            &span_days,
+            &cal,
+            &roster,
+            &[day("2026-10-11", "张三")],
+        )
+        .unwrap_err();
         assert_eq!(e.rule(), "duty.in_span");
 
-        let e = check_days(span, &span_days, &cal, &roster, &[day("2026-10-01", "赵六")])
-            .unwrap_err();
+        let e = check_days(
+            span,
+            &span_days,
+            &cal,
+            &roster,
+            &[day("2026-10-01", "赵六")],
+        )
+        .unwrap_err();
         assert_eq!((e.rule(), e.field()), ("duty.on_roster", "day.leader"));
-        let e = check_days(span, &span_days, &cal, &roster, &[day("2026-10-01", "王五")])
-            .unwrap_err();
+        let e = check_days(
+            span,
+            &span_days,
+            &cal,
+            &roster,
+            &[day("2026-10-01", "王五")],
+        )
+        .unwrap_err();
         assert_eq!(e.rule(), "duty.active_leader");
         let twice = [day("2026-10-01", "张三"), day("2026-10-01", "张三")];
         assert_eq!(
@@ -390,6 +413,12 @@ mod tests {
         assert!(!days.contains(&d("2026-10-10")));
         // 1–7 off, then 11, 17, 18, 24, 25, 31.
         assert_eq!(days.len(), 13);
-        assert!("2031-10".parse::<DutySpan>().unwrap().rest_days(&cal).is_err());
+        assert!(
+            "2031-10"
+                .parse::<DutySpan>()
+                .unwrap()
+                .rest_days(&cal)
+                .is_err()
+        );
     }
 }

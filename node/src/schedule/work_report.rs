@@ -82,9 +82,13 @@ impl FromStr for ReportPeriod {
                 .map(ReportPeriod::Year)
                 .map_err(|_| format!("{s:?}: bad year"));
         }
-        s.parse::<Quarter>().map(ReportPeriod::Quarter).map_err(|_| {
-            format!("{s:?} is neither a quarter (YYYYQn: the plan) nor a year (YYYY: the summary)")
-        })
+        s.parse::<Quarter>()
+            .map(ReportPeriod::Quarter)
+            .map_err(|_| {
+                format!(
+                    "{s:?} is neither a quarter (YYYYQn: the plan) nor a year (YYYY: the summary)"
+                )
+            })
     }
 }
 
@@ -173,7 +177,11 @@ pub fn build(s: &Sources<'_>) -> WorkReport {
     let mut leaders: BTreeMap<String, LeaderLine> = BTreeMap::new();
     let mut planned = Vec::new();
     let mut months_filed = Vec::new();
-    for f in s.filed.iter().filter(|f| s.period.months().contains(&f.month)) {
+    for f in s
+        .filed
+        .iter()
+        .filter(|f| s.period.months().contains(&f.month))
+    {
         months_filed.push(f.month.to_string());
         for e in filing::effective(f) {
             line_of(&mut leaders, s.roster, &e.leader, &e.position).scheduled += 1;
@@ -324,7 +332,14 @@ pub fn totals(v: &pb::WorkReportView) -> [u32; 8] {
     t
 }
 
-pub const PLAN_COLUMNS: [&str; 6] = ["接访日期", "接访领导", "职务", "接访地点", "接访形式", "专题"];
+pub const PLAN_COLUMNS: [&str; 6] = [
+    "接访日期",
+    "接访领导",
+    "职务",
+    "接访地点",
+    "接访形式",
+    "专题",
+];
 
 /// The leaders' sheet (汇总表), and for a plan the receptions (接访安排).
 pub fn export_xlsx(v: &pb::WorkReportView) -> Result<Vec<u8>, XlsxError> {
@@ -480,7 +495,10 @@ mod tests {
         let filed = vec![
             filed(
                 "2026-02",
-                vec![entry("2026-02-03", "张县长"), entry("2026-02-10", "李副县长")],
+                vec![
+                    entry("2026-02-03", "张县长"),
+                    entry("2026-02-10", "李副县长"),
+                ],
                 vec![attendance("2026-02-03", "张县长", true)],
             ),
             filed(
@@ -525,10 +543,19 @@ mod tests {
         let zhang = &r.leaders[0];
         assert_eq!(zhang.leader, "张县长");
         assert_eq!(
-            (zhang.scheduled, zhang.held, zhang.missed, zhang.visitors, zhang.cases),
+            (
+                zhang.scheduled,
+                zhang.held,
+                zhang.missed,
+                zhang.visitors,
+                zhang.cases
+            ),
             (2, 1, 1, 4, 1)
         );
-        assert_eq!((zhang.owned_cases, zhang.owned_closed, zhang.duty_days), (3, 1, 1));
+        assert_eq!(
+            (zhang.owned_cases, zhang.owned_closed, zhang.duty_days),
+            (3, 1, 1)
+        );
         assert_eq!(r.leaders[1].leader, "李副县长");
         assert_eq!(r.leaders[1].scheduled, 1);
         assert!(r.planned.is_empty());

@@ -14,6 +14,8 @@ const BOTTOM: f32 = PAGE_H - 25.0 * MM;
 const WIDTH: f32 = PAGE_W - 2.0 * LEFT;
 const TITLE_PT: f32 = 16.0;
 const TEXT_PT: f32 = 10.5;
+/// Column heads are set smaller so a four-character head fits a number's column.
+const HEAD_PT: f32 = 8.0;
 const ROW: f32 = TEXT_PT * 2.0;
 
 /// Column widths in mm of the leaders' table and of the plan's receptions.
@@ -46,7 +48,12 @@ impl Flow<'_> {
 
     fn centred(&mut self, face: Face, size: f32, text: &str) {
         let w = self.m.width(face, text, size);
-        self.text(LEFT + (WIDTH - w).max(0.0) / 2.0, face, size, text.to_owned());
+        self.text(
+            LEFT + (WIDTH - w).max(0.0) / 2.0,
+            face,
+            size,
+            text.to_owned(),
+        );
     }
 
     /// Room for `rows` more rows, or a new page.
@@ -58,13 +65,13 @@ impl Flow<'_> {
     }
 
     /// `text` cut to fit `width` (an ellipsis marks the cut).
-    fn fit(&self, face: Face, text: &str, width: f32) -> String {
-        if self.m.width(face, text, TEXT_PT) <= width {
+    fn fit(&self, face: Face, size: f32, text: &str, width: f32) -> String {
+        if self.m.width(face, text, size) <= width {
             return text.to_owned();
         }
         let mut out = String::new();
         for c in text.chars() {
-            if self.m.width(face, &out, TEXT_PT) + self.m.advance(face, c, TEXT_PT) * 2.0 > width {
+            if self.m.width(face, &out, size) + self.m.advance(face, c, size) * 2.0 > width {
                 break;
             }
             out.push(c);
@@ -74,14 +81,14 @@ impl Flow<'_> {
     }
 
     /// One ruled row of cells.
-    fn row(&mut self, widths: &[f32], cells: &[String], face: Face) {
+    fn row(&mut self, widths: &[f32], cells: &[String], face: Face, size: f32) {
         self.room(1.0);
         let pad = 1.0 * MM;
         let mut x = LEFT;
         for (w, c) in widths.iter().zip(cells) {
             let w = w * MM;
-            let t = self.fit(face, c, w - 2.0 * pad);
-            self.text(x + pad, face, TEXT_PT, t);
+            let t = self.fit(face, size, c, w - 2.0 * pad);
+            self.text(x + pad, face, size, t);
             x += w;
         }
         let y = self.y + TEXT_PT * 0.6;
@@ -117,24 +124,35 @@ pub fn lay_out(m: &dyn Measure, v: &pb::WorkReportView) -> Vec<Page> {
         &LEADER_MM,
         &LEADER_COLUMNS.map(str::to_owned),
         Face::Heading,
+        HEAD_PT,
     );
     for l in &v.leaders {
         let mut cells = vec![l.leader.clone(), l.position.clone()];
         cells.extend(leader_numbers(l).iter().map(ToString::to_string));
-        f.row(&LEADER_MM, &cells, Face::Body);
+        f.row(&LEADER_MM, &cells, Face::Body, TEXT_PT);
     }
     let mut cells = vec!["合计".to_owned(), String::new()];
     cells.extend(totals(v).iter().map(ToString::to_string));
-    f.row(&LEADER_MM, &cells, Face::Heading);
+    f.row(&LEADER_MM, &cells, Face::Heading, TEXT_PT);
 
     if v.kind == "plan" {
         f.y += ROW;
         f.room(3.0);
         f.text(LEFT, Face::Heading, TEXT_PT, "接访安排".to_owned());
         f.y += ROW;
-        f.row(&PLAN_MM, &PLAN_COLUMNS.map(str::to_owned), Face::Heading);
+        f.row(
+            &PLAN_MM,
+            &PLAN_COLUMNS.map(str::to_owned),
+            Face::Heading,
+            HEAD_PT,
+        );
         if v.planned.is_empty() {
-            f.row(&PLAN_MM, &["暂无已备案的接访安排".to_owned()], Face::Body);
+            f.row(
+                &[170.0],
+                &["暂无已备案的接访安排".to_owned()],
+                Face::Body,
+                TEXT_PT,
+            );
         }
         for p in &v.planned {
             f.row(
@@ -148,6 +166,7 @@ pub fn lay_out(m: &dyn Measure, v: &pb::WorkReportView) -> Vec<Page> {
                     p.topic.clone(),
                 ],
                 Face::Body,
+                TEXT_PT,
             );
         }
     }
@@ -221,6 +240,9 @@ mod tests {
             assert!(texts.contains(&format!("领导{i}").as_str()), "领导{i}");
         }
         assert!(texts.contains(&"合计"));
+        for head in LEADER_COLUMNS {
+            assert!(texts.contains(&head), "{head} whole");
+        }
         assert!(texts.contains(&"1770"), "the held total 0+…+59");
         // Long positions are cut to their column.
         assert!(texts.iter().any(|t| t.ends_with('…')));

@@ -164,18 +164,18 @@ impl ScheduleService {
                 ),
             });
         }
-        let days = self.load_duty_draft(&unit, span).await?.ok_or_else(|| {
-            NodeError::Rule {
+        let days = self
+            .load_duty_draft(&unit, span)
+            .await?
+            .ok_or_else(|| NodeError::Rule {
                 rule: "duty.no_draft",
                 message: format!(
                     "there is no draft duty roster of {unit} for {}; draft it first",
                     span.label_zh()
                 ),
-            }
-        })?;
+            })?;
         let roster = self.roster(&unit).await?;
-        duty::check_complete(span, &rest, &self.rules.calendar, &roster, &days)
-            .map_err(problem)?;
+        duty::check_complete(span, &rest, &self.rules.calendar, &roster, &days).map_err(problem)?;
         let filed = FiledDuty {
             unit: unit.clone(),
             span,

@@ -20,7 +20,8 @@ use crate::schedule::work_report::{self, Owned, ReportPeriod, Sources, WorkRepor
 use crate::schedule::work_report_pdf;
 
 fn parse_period(v: &str) -> Result<ReportPeriod, NodeError> {
-    v.parse().map_err(|e: String| NodeError::invalid("period", e))
+    v.parse()
+        .map_err(|e: String| NodeError::invalid("period", e))
 }
 
 fn doc_id(unit: &UnitCode, period: ReportPeriod) -> String {
