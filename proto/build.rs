@@ -33,6 +33,16 @@ const SERIALIZED: &[&str] = &[
     "LedgerVerification",
     "LedgerAcknowledgeReply",
     "IntegrityAlert",
+    "DutyDaysReply",
+    "DutyLeader",
+    "DutyDay",
+    "DutyRosterView",
+    "DutyRosterList",
+    "DutyBoardRow",
+    "DutyBoardView",
+    "WorkReportLeader",
+    "PlannedReception",
+    "WorkReportView",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
