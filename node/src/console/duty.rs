@@ -22,6 +22,17 @@ use super::session::{CSRF_FIELD, Session};
 use crate::auth::{Action, any_allowed};
 use crate::error::NodeError;
 use crate::labels::{Label, Lang};
+use crate::schedule::duty::DutySpan;
+use crate::schedule::labels;
+
+/// A state's label in the page's language (the service answers codes).
+fn state_label(code: &str, lang: Lang) -> String {
+    labels::state_of_code(code).map_or_else(|| code.to_owned(), |l| l.get(lang).to_owned())
+}
+
+fn span_label(span: &str, zh: &str, lang: Lang) -> String {
+    DutySpan::label_of(span, lang).unwrap_or_else(|| zh.to_owned())
+}
 
 // The words of this page alone (and of the link to it from the schedules page).
 pub const LINK: Label = Label::new(
@@ -152,7 +163,7 @@ async fn render(
     });
     let title = TITLE.get(lang);
     let body = html! {
-        h1 { (title) @if let Some(d) = &days { " · " (d.span_label) } }
+        h1 { (title) @if let Some(d) = &days { " · " (span_label(&d.span, &d.span_label, lang)) } }
         form.filters method="get" action="/duty" {
             div {
                 label for="span" { (SPAN.get(lang)) } br;
@@ -172,7 +183,7 @@ async fn render(
             dl.facts {
                 dt { (STATE.get(lang)) }
                 dd #state data-state=(state) {
-                    (view.as_ref().map_or("—", |v| v.state_label.as_str()))
+                    (view.as_ref().map_or_else(|| "—".to_owned(), |v| state_label(&v.state, lang)))
                 }
                 @if let Some(v) = &view {
                     @if !v.uncovered.is_empty() {
@@ -238,8 +249,8 @@ async fn render(
                 tbody {
                     @for r in &list.rosters {
                         tr data-span=(r.span) data-state=(r.state) {
-                            td { a href={"/duty?span=" (r.span)} { (r.span_label) } }
-                            td { (r.state_label) }
+                            td { a href={"/duty?span=" (r.span)} { (span_label(&r.span, &r.span_label, lang)) } }
+                            td { (state_label(&r.state, lang)) }
                             td { (r.days.len()) }
                             td { (r.uncovered.len()) }
                             td { (if r.published_at.is_empty() { "—".to_owned() } else { page::local_time(&r.published_at) }) }

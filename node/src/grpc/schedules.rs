@@ -317,10 +317,7 @@ fn labelled_board(mut b: pb::FilingBoard, lang: Lang) -> pb::FilingBoard {
 
 /// A span's label in the caller's language (the service answers in Chinese).
 fn span_label(span: &str, zh: &str, lang: Lang) -> String {
-    match (lang, span.parse::<DutySpan>()) {
-        (Lang::En, Ok(s)) => s.label_en(),
-        _ => zh.to_owned(),
-    }
+    DutySpan::label_of(span, lang).unwrap_or_else(|| zh.to_owned())
 }
 
 /// A duty roster with its state and span labels in the caller's language.

@@ -47,6 +47,18 @@ impl DutySpan {
         }
     }
 
+    pub fn label(self, lang: crate::labels::Lang) -> String {
+        match lang {
+            crate::labels::Lang::Zh => self.label_zh(),
+            crate::labels::Lang::En => self.label_en(),
+        }
+    }
+
+    /// The label of a span given by its id (as answers carry it), if it is one.
+    pub fn label_of(id: &str, lang: crate::labels::Lang) -> Option<String> {
+        id.parse::<DutySpan>().ok().map(|s| s.label(lang))
+    }
+
     /// The rest days the roster must cover, as the calendar says.
     pub fn rest_days(self, cal: &HolidayCalendar) -> Result<Vec<NaiveDate>, PeriodError> {
         match self {
@@ -136,20 +148,22 @@ pub struct DutyDay {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DutyProblem {
     #[error(
-        "{date} is a working day by the holiday calendar ({kind}); a duty roster lists rest days only"
+        "{date} 是{kind}，值班安排表只列休息日 ({date} is a working day by the holiday calendar; a duty roster lists rest days only)"
     )]
     NotRestDay { date: NaiveDate, kind: &'static str },
-    #[error("{date} is a rest day outside {span}")]
+    #[error("{date} 不在{span}之内 ({date} is outside {span})")]
     OutsideSpan { date: NaiveDate, span: String },
-    #[error("{date} is listed twice")]
+    #[error("{date} 重复列出 ({date} is listed twice)")]
     Twice { date: NaiveDate },
-    #[error("{date} has no duty leader")]
+    #[error("{date} 没有值班领导 ({date} has no duty leader)")]
     NoLeader { date: NaiveDate },
-    #[error("{name} (on {date}) is not on the unit's roster")]
+    #[error("{name}（{date}）不在本单位领导名册中 ({name} is not on the unit's roster)")]
     NotOnRoster { name: String, date: NaiveDate },
-    #[error("{name} (on {date}) is no longer active on the roster")]
+    #[error("{name}（{date}）已不在岗 ({name} is no longer active on the roster)")]
     Inactive { name: String, date: NaiveDate },
-    #[error("rest day {date} of {span} has no duty leader; every rest day needs one")]
+    #[error(
+        "{span}的休息日 {date} 尚未安排值班领导 (rest day {date} has no duty leader; every rest day needs one)"
+    )]
     Uncovered { date: NaiveDate, span: String },
 }
 
@@ -198,8 +212,8 @@ pub fn check_days(
             return Err(DutyProblem::NotRestDay {
                 date,
                 kind: match kind {
-                    DayKind::AdjustedWorking => "调休上班 adjusted working day",
-                    _ => "工作日 working day",
+                    DayKind::AdjustedWorking => "调休上班日",
+                    _ => "工作日",
                 },
             });
         }
