@@ -3,7 +3,8 @@
 //! rest days, picks a leader for all but one and saves a draft that names the
 //! day left; a forged form with the adjusted working Saturday comes back refused
 //! naming the date and the rule, nothing saved; complete, the principal's
-//! approver approves it (filing it with the county) and the clerk publishes it.
+//! approver approves it (filing it with the county) and the clerk publishes it;
+//! the county's page shows the town's filing.
 //!
 //! Screenshots go to `target/console-screenshots/` (as `console.rs` writes them).
 
@@ -204,6 +205,22 @@ async fn a_national_day_roster_is_drafted_refused_approved_and_published_in_the_
         }
     })
     .await?;
+    // The county's page shows the town's filing of the span.
+    fed.add_user(COUNTY, "leader", &["viewer"], PASSWORD)
+        .await?;
+    let county = driver.browser().await?;
+    sign_in(&county, &fed, COUNTY, "leader").await?;
+    county
+        .goto(&format!(
+            "{}/duty?span=2026-national_day",
+            console(&fed, COUNTY)
+        ))
+        .await?;
+    let row = county
+        .text_of(&format!("#duty-board tr[data-unit='{TOWN_A}']"))
+        .await?;
+    assert!(row.contains("海城镇") && row.contains("已报备"), "{row}");
+    county.screenshot(&shots(), "duty-county-board").await?;
     drop(driver);
     fed.shutdown().await;
     Ok(())

@@ -59,6 +59,12 @@ const SAVE: Label = Label::new("保存草稿", "Save draft");
 const APPROVE: Label = Label::new("主要领导审定并报备", "Approve and file");
 const PUBLISH: Label = Label::new("公布", "Publish");
 const DONE: Label = Label::new("已保存", "Saved");
+const BELOW: Label = Label::new("下级单位报备情况", "Filings of the units below");
+const UNIT: Label = Label::new("单位", "Unit");
+const FILED: Label = Label::new("报备", "Filed");
+const RECEIVED: Label = Label::new("收到时间", "Received");
+const YES: Label = Label::new("已报备", "filed");
+const NO: Label = Label::new("未报备", "missing");
 const REFUSED: Label = Label::new("未保存", "Not saved");
 
 #[derive(Deserialize, Default)]
@@ -148,6 +154,11 @@ async fn render(
             Err(e) => return Err(e),
         }
     };
+    // At a superior: which units below filed this span's roster, and when.
+    let board = match &days {
+        Some(_) => Some(svc.duty_board(&s.who, req.clone()).await?).filter(|b| !b.rows.is_empty()),
+        None => None,
+    };
     let state = view.as_ref().map_or("none", |v| v.state.as_str());
     let editable = matches!(state, "none" | "draft") && may(Action::EditSchedule);
     let roster = svc.get_roster(&s.who, &me).await?.leaders;
@@ -232,6 +243,27 @@ async fn render(
             }
             @if state == "approved" && may(Action::PublishSchedule) {
                 (step_form(s, span, "publish", PUBLISH.get(lang)))
+            }
+        }
+        @if let Some(b) = &board {
+            h2 { (BELOW.get(lang)) }
+            table #duty-board {
+                thead { tr {
+                    th scope="col" { (UNIT.get(lang)) }
+                    th scope="col" { (FILED.get(lang)) }
+                    th scope="col" { (RECEIVED.get(lang)) }
+                    th scope="col" { (PUBLISHED.get(lang)) }
+                } }
+                tbody {
+                    @for r in &b.rows {
+                        tr data-unit=(r.unit) data-filed=(r.filed) {
+                            td { (r.unit_name) }
+                            td { (if r.filed { YES.get(lang) } else { NO.get(lang) }) }
+                            td { (if r.received_at.is_empty() { "—".to_owned() } else { page::local_time(&r.received_at) }) }
+                            td { (if r.published_at.is_empty() { "—".to_owned() } else { page::local_time(&r.published_at) }) }
+                        }
+                    }
+                }
             }
         }
         h2 { (ROSTERS_OF_YEAR.get(lang)) }
