@@ -41,6 +41,7 @@ pub enum DutyCmd {
         #[arg(long = "day")]
         days: Vec<String>,
     },
+    /// The roster of a span
     Show(SpanArgs),
     /// Approval by the principal leader: files the roster with the superior
     Approve {
@@ -300,13 +301,16 @@ pub enum WorkReportCmd {
     /// Build the plan or summary from the filed schedules, duty rosters and owned
     /// cases, and file it upward
     Generate(PeriodArgs),
+    /// The plan or summary as filed
     Show(PeriodArgs),
     /// Write it as the file an office hands in
     Export {
         #[command(flatten)]
         period: PeriodArgs,
+        /// Write the XLSX (汇总表; a plan adds 接访安排) here
         #[arg(long)]
         xlsx: Option<PathBuf>,
+        /// Write the printed PDF here (needs a CJK font at the node)
         #[arg(long)]
         pdf: Option<PathBuf>,
     },
