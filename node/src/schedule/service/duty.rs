@@ -17,7 +17,15 @@ use crate::schedule::model::{Leader, LeaderRole};
 
 const MAX_PHONE_CHARS: usize = 30;
 
+const MAX_SPAN_CHARS: usize = 40;
+
 fn parse_span(v: &str) -> Result<DutySpan, NodeError> {
+    if v.chars().count() > MAX_SPAN_CHARS {
+        return Err(NodeError::invalid(
+            "span",
+            format!("at most {MAX_SPAN_CHARS} characters: a month or a year and a holiday"),
+        ));
+    }
     v.parse().map_err(|e: String| NodeError::invalid("span", e))
 }
 
