@@ -42,7 +42,13 @@ pub enum DutyCmd {
         days: Vec<String>,
     },
     /// The roster of a span
-    Show(SpanArgs),
+    Show {
+        #[command(flatten)]
+        span: SpanArgs,
+        /// Also write the table offices print (XLSX) here
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
     /// Approval by the principal leader: files the roster with the superior
     Approve {
         #[command(flatten)]
@@ -125,7 +131,22 @@ pub async fn duty(cmd: DutyCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 })
                 .await
         }
-        DutyCmd::Show(s) => s.conn.schedules().await?.get_duty(s.request()?).await,
+        DutyCmd::Show { span: s, xlsx } => {
+            let mut c = s.conn.schedules().await?;
+            if let Some(path) = xlsx {
+                let out = c
+                    .export_duty(s.request()?)
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                std::fs::write(&path, &out.content)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                if !json {
+                    println!("{} {}", lang.t("已写出", "wrote"), path.display());
+                }
+            }
+            c.get_duty(s.request()?).await
+        }
         DutyCmd::Approve { span, by } => {
             span.conn
                 .schedules()

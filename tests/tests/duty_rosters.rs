@@ -207,6 +207,20 @@ async fn the_national_day_roster_covers_exactly_the_rest_days_and_reaches_the_co
         .await?
         .into_inner();
     assert_eq!(list.rosters.len(), 1);
+    // The printed table, read back at the county.
+    let xlsx = fed
+        .schedules(COUNTY)
+        .await?
+        .export_duty(span(NATIONAL_DAY))
+        .await?
+        .into_inner();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx.content))?;
+    let sheet = book.worksheet_range("值班安排表")?;
+    assert_eq!(cell(&sheet, 0, 0), "海城镇2026年国庆节双休日节假日值班安排表");
+    assert_eq!(cell(&sheet, 2, 0), "2026-10-01");
+    assert_eq!(cell(&sheet, 2, 1), "星期四");
+    assert_eq!(cell(&sheet, 2, 2), "林书记");
+    assert_eq!(cell(&sheet, 8, 0), "2026-10-07");
     fed.shutdown().await;
     Ok(())
 }

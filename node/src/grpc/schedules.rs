@@ -259,6 +259,13 @@ impl Schedules for SchedulesApi {
         Ok(Response::new(b))
     }
 
+    async fn export_duty(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::ExportReply> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service.export_duty(&who, r.into_inner()).await?,
+        ))
+    }
+
     async fn generate_work_report(
         &self,
         r: Request<pb::WorkReportRequest>,

@@ -13,6 +13,7 @@ use crate::error::NodeError;
 use crate::rules::calendar::PeriodError;
 use crate::schedule::docs::{self, Decision, FiledDuty, RecordBody, ScheduleRecord};
 use crate::schedule::duty::{self, DutyDay, DutyLeader, DutyProblem, DutySpan};
+use crate::schedule::duty_sheet;
 use crate::schedule::model::{Leader, LeaderRole};
 
 const MAX_PHONE_CHARS: usize = 30;
@@ -279,6 +280,21 @@ impl ScheduleService {
             }
         }
         Ok(pb::DutyRosterList { rosters })
+    }
+
+    /// The roster as the XLSX table offices print.
+    pub async fn export_duty(
+        &self,
+        who: &Actor,
+        req: pb::DutySpanRequest,
+    ) -> Result<pb::ExportReply, NodeError> {
+        let v = self.get_duty(who, req).await?;
+        Ok(pb::ExportReply {
+            file_name: format!("{}-{}-duty.xlsx", v.unit, v.span),
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                .into(),
+            content: duty_sheet::export_xlsx(&v).map_err(|e| NodeError::Internal(e.to_string()))?,
+        })
     }
 
     /// Which units below filed their duty roster for a span, when, and whether
