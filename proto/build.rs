@@ -39,6 +39,16 @@ const SERIALIZED: &[&str] = &[
     "FormCopy",
     "BulletinView",
     "BulletinList",
+    "DutyDaysReply",
+    "DutyLeader",
+    "DutyDay",
+    "DutyRosterView",
+    "DutyRosterList",
+    "DutyBoardRow",
+    "DutyBoardView",
+    "WorkReportLeader",
+    "PlannedReception",
+    "WorkReportView",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

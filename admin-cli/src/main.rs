@@ -5,6 +5,7 @@ mod cmd_admin;
 mod cmd_backup;
 mod cmd_bulletin;
 mod cmd_case;
+mod cmd_duty;
 mod cmd_ledger;
 mod cmd_pki;
 mod cmd_quarantine;
@@ -80,6 +81,12 @@ enum Command {
     /// Quarterly reception register and statistics
     #[command(subcommand)]
     Quarterly(cmd_schedule::QuarterlyCmd),
+    /// Duty rosters for rest days and holidays (双休日节假日值班安排表)
+    #[command(subcommand)]
+    Duty(cmd_duty::DutyCmd),
+    /// The quarterly plan (季度接访安排) and the yearly summary (年度工作总结)
+    #[command(subcommand)]
+    WorkReport(cmd_duty::WorkReportCmd),
     /// What superiors look at: counts, breakdowns, overdue cases, rates, trends
     #[command(subcommand)]
     Report(Box<cmd_report::ReportCmd>),
@@ -116,6 +123,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attendance(cmd) => cmd_schedule::attendance(cmd, cli.json, cli.lang).await,
         Command::Filings(args) => cmd_schedule::filings(args, cli.json, cli.lang).await,
         Command::Quarterly(cmd) => cmd_schedule::quarterly(cmd, cli.json, cli.lang).await,
+        Command::Duty(cmd) => cmd_duty::duty(cmd, cli.json, cli.lang).await,
+        Command::WorkReport(cmd) => cmd_duty::work_report(cmd, cli.json, cli.lang).await,
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,

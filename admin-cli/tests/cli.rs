@@ -1684,3 +1684,117 @@ fn every_status_reads_the_same_in_the_cli_and_the_reports_as_in_the_label_table(
         );
     }
 }
+
+/// The duty roster and work report commands as scripts use them: the 2016 National
+/// Day roster asked of the calendar, drafted with `--day`, approved, published and
+/// on the county's board; a working day refused with a non-zero exit naming the
+/// rule; the yearly summary generated and written as XLSX.
+#[test]
+fn duty_and_work_report_commands_keep_their_json_contract() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let spawn = |unit: &str| {
+        Killed(
+            Command::new(exe())
+                .args(["node", "run", "--unit", unit, "--durability", "normal"])
+                .arg("--topology")
+                .arg(&f.topology)
+                .arg("--dir")
+                .arg(f.fed())
+                .env("XINFANG_CLOCK_START", "2016-09-01T10:00:00+08:00")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn node"),
+        )
+    };
+    let _county = spawn(COUNTY);
+    let _town = spawn(TOWN);
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    f.json(
+        TOWN,
+        &[
+            "roster",
+            "add",
+            "--name",
+            "林书记",
+            "--position",
+            "镇委书记",
+            "--role",
+            "principal",
+        ],
+    );
+    let span = ["--span", "2016 国庆节"];
+    let v = f.json(TOWN, &[&["duty", "days"][..], &span].concat());
+    let dates: Vec<String> = v["dates"]
+        .as_array()
+        .expect("dates")
+        .iter()
+        .filter_map(|d| d.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(dates.len(), 7, "{v}");
+    assert_eq!(dates[0], "2016-10-01");
+
+    // The adjusted working Saturday after the holiday: refused, nothing written.
+    let out = f.at(
+        TOWN,
+        &[
+            &["duty", "draft"][..],
+            &span,
+            &["--day", "2016-10-08=林书记"],
+        ]
+        .concat(),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2016-10-08") && err.contains("duty.rest_day"),
+        "{err}"
+    );
+
+    let days: Vec<String> = dates
+        .iter()
+        .map(|d| format!("{d}=林书记:0660-6612345"))
+        .collect();
+    let mut args: Vec<&str> = vec!["duty", "draft", "--span", "2016 国庆节"];
+    for d in &days {
+        args.extend(["--day", d.as_str()]);
+    }
+    let v = f.json(TOWN, &args);
+    assert_eq!(v["state"], "draft", "{v}");
+    let v = f.json(TOWN, &[&["duty", "approve"][..], &span].concat());
+    assert_eq!(v["state"], "approved", "{v}");
+    let v = f.json(TOWN, &[&["duty", "publish"][..], &span].concat());
+    assert_eq!(v["state"], "published", "{v}");
+    f.wait("the roster on the county's duty board", || {
+        let b = f.json(COUNTY, &[&["duty", "board"][..], &span].concat());
+        b["rows"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["unit"] == TOWN))
+            .is_some_and(|r| r["filed"] == true)
+    });
+
+    let v = f.json(TOWN, &["work-report", "generate", "--period", "2016"]);
+    assert_eq!(v["kind"], "summary", "{v}");
+    let lin = v["leaders"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["leader"] == "林书记"))
+        .expect("林书记");
+    assert_eq!(lin["duty_days"], 7, "{lin}");
+    let xlsx = f.dir.path().join("summary.xlsx");
+    let xlsx_arg = xlsx.to_str().expect("utf-8");
+    f.json(
+        TOWN,
+        &[
+            "work-report",
+            "export",
+            "--period",
+            "2016",
+            "--xlsx",
+            xlsx_arg,
+        ],
+    );
+    let bytes = std::fs::read(&xlsx).expect("the XLSX written");
+    assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
+}

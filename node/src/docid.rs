@@ -9,6 +9,9 @@
 //! | quarterly register | `quarterly/<unit>/<YYYY>Q<n>` | its unit |
 //! | integrity alert | `alert/<reporter>/<subject>/<ms>` | the reporting parent |
 //! | circulated notice (通报) | `bulletin/<issuer>/<32 hex>` | the issuing superior |
+//! | duty roster | `duty/<unit>/<span>`, the span `<YYYY-MM>` or `<YYYY>-<holiday>` (`2026-national_day`) | its unit |
+//! | quarterly plan | `plan/<unit>/<YYYY>Q<n>` | its unit |
+//! | yearly summary | `summary/<unit>/<YYYY>` | its unit |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -17,6 +20,7 @@ use std::fmt;
 
 use xinfang_hub::UnitCode;
 
+use crate::schedule::duty::DutySpan;
 use crate::schedule::model::{Month, Quarter};
 
 /// The document kinds this node knows, by the form of their id.
@@ -30,6 +34,12 @@ pub enum Kind {
     Alert,
     /// A superior's circulated notice of praise or criticism (通报).
     Bulletin,
+    /// A filed duty roster (值班安排表).
+    Duty,
+    /// A quarterly plan (季度接访计划).
+    Plan,
+    /// A yearly summary (年度工作总结).
+    Summary,
 }
 
 impl Kind {
@@ -42,6 +52,9 @@ impl Kind {
             Kind::Quarterly => "quarterly",
             Kind::Alert => ALERT_KIND,
             Kind::Bulletin => BULLETIN_KIND,
+            Kind::Duty => "duty",
+            Kind::Plan => "plan",
+            Kind::Summary => "summary",
         }
     }
 }
@@ -60,8 +73,8 @@ const ALERT_PREFIX: &str = "alert/";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
-     roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, \
-     bulletin/UNIT/HEX); refused"
+     roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
+     plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX); refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -190,6 +203,21 @@ pub fn quarterly(unit: &UnitCode, q: Quarter) -> String {
     format!("quarterly/{unit}/{q}")
 }
 
+/// The filed duty roster of `unit` for `span` (`2026-10`, `2026-national_day`).
+pub fn duty(unit: &UnitCode, span: DutySpan) -> String {
+    format!("duty/{unit}/{span}")
+}
+
+/// The quarterly plan of `unit` for quarter `q`.
+pub fn plan(unit: &UnitCode, q: Quarter) -> String {
+    format!("plan/{unit}/{q}")
+}
+
+/// The yearly summary of `unit` for `year`.
+pub fn summary(unit: &UnitCode, year: i32) -> String {
+    format!("summary/{unit}/{year:04}")
+}
+
 /// The kind an id stands for, and the unit it names.
 pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
     let unit = |s: &str| s.parse::<UnitCode>().ok();
@@ -202,6 +230,18 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
         ["quarterly", u, q] => unit(u)
             .filter(|_| q.parse::<Quarter>().is_ok())
             .map(|u| (Kind::Quarterly, u)),
+        ["duty", u, span] => unit(u)
+            .filter(|_| {
+                span.parse::<DutySpan>()
+                    .is_ok_and(|x| x.to_string() == *span)
+            })
+            .map(|u| (Kind::Duty, u)),
+        ["plan", u, q] => unit(u)
+            .filter(|_| q.parse::<Quarter>().is_ok())
+            .map(|u| (Kind::Plan, u)),
+        ["summary", u, y] => unit(u)
+            .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            .map(|u| (Kind::Summary, u)),
         [id] => case_no_of(id)
             .and_then(CaseNo::parse)
             .map(|c| (Kind::Case, c.unit)),
@@ -239,6 +279,14 @@ mod tests {
             (quarterly(&town, q), Kind::Quarterly, &town),
             (alert.id(), Kind::Alert, &alert.reporter),
             (new_bulletin(&town), Kind::Bulletin, &town),
+            (
+                duty(&town, "2026 国庆节".parse().unwrap()),
+                Kind::Duty,
+                &town,
+            ),
+            (duty(&town, "2026-10".parse().unwrap()), Kind::Duty, &town),
+            (plan(&town, q), Kind::Plan, &town),
+            (summary(&town, 2026), Kind::Summary, &town),
         ] {
             assert_eq!(parse(&id), Ok((kind, unit.clone())), "{id}");
         }
@@ -266,6 +314,9 @@ mod tests {
             "quarterly/441521/2026Q5",
             "alert/441521/441521115000/",
             "notes/441521",
+            "duty/441521/2026 国庆节",
+            "duty/441521/2026-chongyang",
+            "summary/441521/26",
             "441521115000-2026-000007.",
             "441521115000-2026-000007.12345",
             "441521115000-2026-000007.0123456789ABCDEF",

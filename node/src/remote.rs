@@ -149,7 +149,12 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::bulletin::check_from_peer(d, &unit)
         }
-        Kind::Roster | Kind::Schedule | Kind::Quarterly => check_unit(d, &unit),
+        Kind::Roster
+        | Kind::Schedule
+        | Kind::Quarterly
+        | Kind::Duty
+        | Kind::Plan
+        | Kind::Summary => check_unit(d, &unit),
     }
 }
 

@@ -13,12 +13,13 @@
 //! - [`reply`]: how a refusal becomes a page; errors mapped once.
 //! - [`page`]: the page shell and the embedded assets.
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
-//!   [`users`], [`reports`], [`links`], [`filings`], [`schedules`]: the pages;
+//!   [`users`], [`reports`], [`links`], [`filings`], [`schedules`], [`duty`]: the pages;
 //!   [`charts`]: the reports' inline SVG.
 
 mod audit;
 mod case_file;
 mod charts;
+mod duty;
 mod filings;
 mod links;
 pub mod listen;
@@ -140,6 +141,9 @@ pub fn router(console: Console) -> Router {
         .route("/schedules/grid", post(schedules::grid::submit))
         .route("/schedules/import", post(schedules::import::submit))
         .route("/schedules/step/{step}", post(schedules::steps::act))
+        .route("/duty", get(duty::page))
+        .route("/duty/draft", post(duty::draft))
+        .route("/duty/step/{step}", post(duty::step))
         .route("/assets/console.css", get(page::css))
         .route("/assets/console.js", get(page::js))
         .layer(axum::middleware::from_fn(session::language))

@@ -11,6 +11,7 @@ use xinfang_proto::v1::schedules_server::Schedules;
 use super::node::lang;
 use crate::auth::Actor;
 use crate::labels::Lang;
+use crate::schedule::duty::DutySpan;
 use crate::schedule::labels;
 use crate::schedule::service::ScheduleService;
 
@@ -190,6 +191,114 @@ impl Schedules for SchedulesApi {
             self.service.export_quarterly(&who, r.into_inner()).await?,
         ))
     }
+
+    async fn duty_days(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::DutyDaysReply> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        let mut v = self.service.duty_days(&who, r.into_inner()).await?;
+        v.span_label = span_label(&v.span, &v.span_label, lang);
+        Ok(Response::new(v))
+    }
+
+    async fn draft_duty(&self, r: Request<pb::DutyDraftRequest>) -> Answer<pb::DutyRosterView> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        Ok(Response::new(labelled_duty(
+            self.service.draft_duty(&who, r.into_inner()).await?,
+            lang,
+        )))
+    }
+
+    async fn get_duty(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::DutyRosterView> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        Ok(Response::new(labelled_duty(
+            self.service.get_duty(&who, r.into_inner()).await?,
+            lang,
+        )))
+    }
+
+    async fn approve_duty(
+        &self,
+        r: Request<pb::DutyDecisionRequest>,
+    ) -> Answer<pb::DutyRosterView> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        Ok(Response::new(labelled_duty(
+            self.service.approve_duty(&who, r.into_inner()).await?,
+            lang,
+        )))
+    }
+
+    async fn publish_duty(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::DutyRosterView> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        Ok(Response::new(labelled_duty(
+            self.service.publish_duty(&who, r.into_inner()).await?,
+            lang,
+        )))
+    }
+
+    async fn list_duty(&self, r: Request<pb::DutyListRequest>) -> Answer<pb::DutyRosterList> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        let mut list = self.service.list_duty(&who, r.into_inner()).await?;
+        list.rosters = list
+            .rosters
+            .into_iter()
+            .map(|v| labelled_duty(v, lang))
+            .collect();
+        Ok(Response::new(list))
+    }
+
+    async fn duty_board(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::DutyBoardView> {
+        let lang = lang(&r);
+        let who = self.caller(&r).await?;
+        let mut b = self.service.duty_board(&who, r.into_inner()).await?;
+        b.span_label = span_label(&b.span, &b.span_label, lang);
+        Ok(Response::new(b))
+    }
+
+    async fn export_duty(&self, r: Request<pb::DutySpanRequest>) -> Answer<pb::ExportReply> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service.export_duty(&who, r.into_inner()).await?,
+        ))
+    }
+
+    async fn generate_work_report(
+        &self,
+        r: Request<pb::WorkReportRequest>,
+    ) -> Answer<pb::WorkReportView> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service
+                .generate_work_report(&who, r.into_inner())
+                .await?,
+        ))
+    }
+
+    async fn get_work_report(
+        &self,
+        r: Request<pb::WorkReportRequest>,
+    ) -> Answer<pb::WorkReportView> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service.get_work_report(&who, r.into_inner()).await?,
+        ))
+    }
+
+    async fn export_work_report(
+        &self,
+        r: Request<pb::WorkReportExportRequest>,
+    ) -> Answer<pb::ExportReply> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service
+                .export_work_report(&who, r.into_inner())
+                .await?,
+        ))
+    }
 }
 
 /// A schedule view with its labels in the caller's language.
@@ -211,4 +320,18 @@ fn labelled_board(mut b: pb::FilingBoard, lang: Lang) -> pb::FilingBoard {
             .unwrap_or_else(|| row.status.clone());
     }
     b
+}
+
+/// A span's label in the caller's language (the service answers in Chinese).
+fn span_label(span: &str, zh: &str, lang: Lang) -> String {
+    DutySpan::label_of(span, lang).unwrap_or_else(|| zh.to_owned())
+}
+
+/// A duty roster with its state and span labels in the caller's language.
+fn labelled_duty(mut v: pb::DutyRosterView, lang: Lang) -> pb::DutyRosterView {
+    v.state_label = labels::state_of_code(&v.state)
+        .map(|l| l.get(lang).to_owned())
+        .unwrap_or_else(|| v.state.clone());
+    v.span_label = span_label(&v.span, &v.span_label, lang);
+    v
 }

@@ -40,20 +40,31 @@ impl Measure for Metrics<'_> {
 
 /// The notice as PDF bytes.
 pub fn render(notice: &NoticeText, fonts: &NoticeFonts) -> Result<Vec<u8>, NoticeError> {
-    render_all(std::slice::from_ref(notice), fonts)
+    render_laid_out(fonts, |m| typeset::lay_out(m, notice))
 }
 
 /// Several documents in one PDF, each from a new page: the cards of a reception
 /// day, the copies of a supervision form, printed together and torn apart.
 pub fn render_all(notices: &[NoticeText], fonts: &NoticeFonts) -> Result<Vec<u8>, NoticeError> {
+    render_laid_out(fonts, |m| {
+        notices
+            .iter()
+            .flat_map(|n| typeset::lay_out(m, n))
+            .collect()
+    })
+}
+
+/// Pages a pure layout made with the fonts' measures (a notice, or a plan's or
+/// summary's table), drawn to PDF.
+pub fn render_laid_out(
+    fonts: &NoticeFonts,
+    lay_out: impl FnOnce(&dyn Measure) -> Vec<typeset::Page>,
+) -> Result<Vec<u8>, NoticeError> {
     let metrics = Metrics {
         body: fonts.body.font()?,
         heading: fonts.heading.font()?,
     };
-    let pages: Vec<typeset::Page> = notices
-        .iter()
-        .flat_map(|n| typeset::lay_out(&metrics, n))
-        .collect();
+    let pages = lay_out(&metrics);
     let font = |f: &super::fonts::Face| {
         Font::new(f.data.as_ref().clone().into(), f.index)
             .ok_or_else(|| NoticeError::Pdf(format!("{}: unreadable font", f.path.display())))

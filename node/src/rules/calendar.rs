@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Deserialize;
 
+pub use super::holiday::Holiday;
+
 const OFFICIAL: &str = include_str!("../../data/holidays-cn.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +23,18 @@ pub enum CalendarError {
     Both { year: i32, date: NaiveDate },
     #[error("holiday data: year {0} is listed twice")]
     Duplicate(i32),
+    #[error("holiday data, year {year}: {name:?} is not a holiday name; known: {known}")]
+    UnknownName {
+        year: i32,
+        name: String,
+        known: String,
+    },
+    #[error("holiday data, year {year}: {name} names {date}, which is not a day off")]
+    NamedNotOff {
+        year: i32,
+        name: String,
+        date: NaiveDate,
+    },
 }
 
 /// Said when a computation crossed a year the calendar has no data for.
@@ -60,6 +74,8 @@ impl DayKind {
 struct YearData {
     off: BTreeSet<NaiveDate>,
     work: BTreeSet<NaiveDate>,
+    /// The named holiday periods (the notice's 一、元旦 … 七、国庆节).
+    named: BTreeMap<Holiday, Vec<NaiveDate>>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +95,9 @@ struct YearEntry {
     off: Vec<String>,
     #[serde(default)]
     work: Vec<String>,
+    /// Holiday name (`national_day`, …) → its days off, "A..B".
+    #[serde(default)]
+    names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +153,22 @@ impl HolidayCalendar {
             if let Some(&date) = data.off.intersection(&data.work).next() {
                 return Err(CalendarError::Both { year: y.year, date });
             }
+            for (name, range) in &y.names {
+                let holiday: Holiday = name.parse().map_err(|_| CalendarError::UnknownName {
+                    year: y.year,
+                    name: name.clone(),
+                    known: Holiday::known(),
+                })?;
+                let days = expand(y.year, range)?;
+                if let Some(&date) = days.iter().find(|d| !data.off.contains(d)) {
+                    return Err(CalendarError::NamedNotOff {
+                        year: y.year,
+                        name: name.clone(),
+                        date,
+                    });
+                }
+                data.named.insert(holiday, days);
+            }
             if years.insert(y.year, data).is_some() {
                 return Err(CalendarError::Duplicate(y.year));
             }
@@ -169,6 +204,46 @@ impl HolidayCalendar {
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         self.day(date).0.is_working()
     }
+
+    /// The days off of a named holiday in `year` (2026 国庆节: 10-01..10-07), as the
+    /// State Council's notice for that year gives them.
+    pub fn holiday_period(
+        &self,
+        year: i32,
+        holiday: Holiday,
+    ) -> Result<Vec<NaiveDate>, PeriodError> {
+        let data = self.years.get(&year).ok_or(PeriodError::NoYear(year))?;
+        data.named
+            .get(&holiday)
+            .cloned()
+            .ok_or(PeriodError::NotNamed { year, holiday })
+    }
+
+    /// The rest days (weekends not worked by adjustment, and holidays) from `from`
+    /// to `to` inclusive; refused for a year the calendar has no data for, since
+    /// weekends alone would miss the holidays a duty roster is for.
+    pub fn rest_days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NaiveDate>, PeriodError> {
+        let mut out = Vec::new();
+        for d in from.iter_days().take_while(|d| *d <= to) {
+            let (kind, known) = self.day(d);
+            if !known {
+                return Err(PeriodError::NoYear(d.year()));
+            }
+            if !kind.is_working() {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why the calendar cannot name a period's rest days.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("the holiday calendar has no data for {0} (节假日安排尚无数据)")]
+    NoYear(i32),
+    #[error("the holiday calendar names no {} in {year}", holiday.label_zh())]
+    NotNamed { year: i32, holiday: Holiday },
 }
 
 /// Working days from `today` to `due`: the working days after today up to and
@@ -376,5 +451,48 @@ mod tests {
             working_days_left(&cal, d("2026-12-01"), d("2026-11-27")),
             -2
         );
+    }
+
+    #[test]
+    fn the_2026_national_day_holiday_is_its_seven_days_off_and_its_rest_days() {
+        let cal = HolidayCalendar::official().unwrap();
+        let days = cal.holiday_period(2026, Holiday::NationalDay).unwrap();
+        assert_eq!(days.first(), Some(&d("2026-10-01")));
+        assert_eq!(days.last(), Some(&d("2026-10-07")));
+        assert_eq!(days.len(), 7);
+        // The Saturday after it is worked by adjustment: not a rest day.
+        let rest = cal.rest_days(d("2026-10-01"), d("2026-10-11")).unwrap();
+        assert!(!rest.contains(&d("2026-10-10")), "{rest:?}");
+        assert!(rest.contains(&d("2026-10-11")));
+        assert_eq!(rest.len(), 8);
+        assert_eq!(
+            cal.holiday_period(2031, Holiday::NationalDay),
+            Err(PeriodError::NoYear(2031))
+        );
+        assert_eq!(
+            cal.rest_days(d("2030-12-30"), d("2031-01-02")),
+            Err(PeriodError::NoYear(2030))
+        );
+        assert_eq!(
+            cal.holiday_period(2025, Holiday::MidAutumn),
+            Err(PeriodError::NotNamed {
+                year: 2025,
+                holiday: Holiday::MidAutumn
+            })
+        );
+    }
+
+    #[test]
+    fn a_named_holiday_must_be_days_off_and_a_known_name() {
+        let e = HolidayCalendar::from_toml(
+            "[[year]]\nyear = 2026\noff = [\"2026-10-01\"]\nnames = { national_day = \"2026-10-01..2026-10-02\" }",
+        )
+        .unwrap_err();
+        assert!(matches!(e, CalendarError::NamedNotOff { .. }), "{e}");
+        let e = HolidayCalendar::from_toml(
+            "[[year]]\nyear = 2026\noff = [\"2026-10-01\"]\nnames = { chongyang = \"2026-10-01\" }",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("chongyang"), "{e}");
     }
 }

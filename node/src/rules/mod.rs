@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod divisions;
 pub mod higher_visits;
+pub mod holiday;
 pub mod identity;
 pub mod limits;
 pub mod taxonomy;

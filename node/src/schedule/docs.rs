@@ -7,6 +7,10 @@
 //!   `review` and `approval` (Decision JSON), `records`: map id → record JSON
 //!   (publication, adjustments, attendance), immutable once written.
 //! - `quarterly/<unit>/<YYYYQn>`: `kind` = "quarterly", `register` (JSON).
+//! - `duty/<unit>/<span>`: created at approval: `kind` = "duty", `unit`, `span`,
+//!   `days` (JSON), `approval` (Decision JSON), `records` (the publication).
+//! - `plan/<unit>/<YYYYQn>` and `summary/<unit>/<YYYY>`: `kind` = "plan" or
+//!   "summary", `period`, `report` (JSON), replaced whole when generated again.
 //!
 //! Values are JSON strings inside Automerge maps keyed by unique ids: records never
 //! change once written, so merging by key is all they need.
@@ -17,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use xinfang_hub::{UnitCode, doc};
 
+use super::duty::{DutyDay, DutySpan};
 use super::model::{Entry, Leader, Month, Quarter};
 use super::quota::Violation;
 use crate::error::NodeError;
@@ -227,4 +232,76 @@ pub fn read_quarterly<T: for<'de> Deserialize<'de>>(d: &AutoCommit) -> Option<T>
         return None;
     }
     serde_json::from_str(&str_at(d, &ROOT, "register")?).ok()
+}
+
+// --- duty roster ---------------------------------------------------------------
+
+/// An approved (filed) duty roster as its document holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledDuty {
+    pub unit: UnitCode,
+    pub span: DutySpan,
+    pub days: Vec<DutyDay>,
+    pub approval: Decision,
+    /// The publication, once recorded (in agreed order).
+    pub records: Vec<ScheduleRecord>,
+}
+
+pub fn write_duty(d: &mut AutoCommit, id: &str, f: &FiledDuty) -> Result<(), NodeError> {
+    init(d, id, "duty", &f.unit)?;
+    let e = am(id);
+    d.put(ROOT, "span", f.span.to_string()).map_err(&e)?;
+    d.put(ROOT, "days", json(&f.days)?).map_err(&e)?;
+    d.put(ROOT, "approval", json(&f.approval)?).map_err(&e)?;
+    for r in &f.records {
+        add_record(d, id, r)?;
+    }
+    Ok(())
+}
+
+/// Reads a filed duty roster (None if the document is not one or is unreadable).
+pub fn read_duty(d: &AutoCommit) -> Option<FiledDuty> {
+    if kind_of(d).as_deref() != Some("duty") {
+        return None;
+    }
+    let get = |k: &str| str_at(d, &ROOT, k);
+    let (recs, _) = read_map::<ScheduleRecord>(d, "records");
+    let mut records: Vec<ScheduleRecord> = recs
+        .into_iter()
+        .filter(|(k, r)| *k == r.id)
+        .map(|(_, r)| r)
+        .collect();
+    records.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    Some(FiledDuty {
+        unit: get("unit")?.parse().ok()?,
+        span: get("span")?.parse().ok()?,
+        days: serde_json::from_str(&get("days")?).ok()?,
+        approval: serde_json::from_str(&get("approval")?).ok()?,
+        records,
+    })
+}
+
+// --- quarterly plan and yearly summary -------------------------------------------
+
+/// Writes a plan or a summary (`kind`) whole.
+pub fn write_report<T: Serialize>(
+    d: &mut AutoCommit,
+    id: &str,
+    kind: &str,
+    unit: &UnitCode,
+    period: &str,
+    report: &T,
+) -> Result<(), NodeError> {
+    init(d, id, kind, unit)?;
+    let e = am(id);
+    d.put(ROOT, "period", period).map_err(&e)?;
+    d.put(ROOT, "report", json(report)?).map_err(&e)?;
+    Ok(())
+}
+
+pub fn read_report<T: for<'de> Deserialize<'de>>(d: &AutoCommit, kind: &str) -> Option<T> {
+    if kind_of(d).as_deref() != Some(kind) {
+        return None;
+    }
+    serde_json::from_str(&str_at(d, &ROOT, "report")?).ok()
 }

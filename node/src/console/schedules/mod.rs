@@ -192,6 +192,7 @@ pub async fn render(
             button type="submit" { (w::SHOW.get(lang)) }
         }
         @if !own { p { a href={"/filings?month=" (month)} { (w::BACK_TO_FILINGS.get(lang)) } } }
+        @if own { p { a #duty-link href="/duty" { (super::duty::LINK.get(lang)) } } }
         @if let Some(d) = shown.done { p.notice #done role="status" { (d.get(lang)) } }
         (facts(lang, view))
         @if grid_here {

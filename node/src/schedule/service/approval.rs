@@ -12,7 +12,7 @@ use crate::schedule::model::{Leader, LeaderRole};
 use crate::schedule::workflow::Step;
 
 impl ScheduleService {
-    async fn decider(
+    pub(super) async fn decider(
         &self,
         unit: &UnitCode,
         by: &str,

@@ -15,6 +15,7 @@
 mod approval;
 mod board;
 mod drafts;
+mod duty;
 mod evaluation;
 mod export;
 mod grid;
@@ -23,6 +24,7 @@ mod reception_day;
 mod records;
 mod roster;
 mod views;
+mod work_report;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
