@@ -41,6 +41,9 @@ pub struct ReceptionService {
 }
 
 fn unit_field(field: &'static str, v: &str) -> Result<UnitCode, NodeError> {
+    if v.trim().is_empty() {
+        return Err(NodeError::invalid(field, "required: pick the unit"));
+    }
     v.trim()
         .parse()
         .map_err(|e| NodeError::invalid(field, format!("{:?} is not a unit code: {e}", v.trim())))
@@ -227,6 +230,22 @@ impl ReceptionService {
             recipient: req.recipient.trim().to_owned(),
         };
         self.cases.act_record(who, &req.case_no, body, lang).await
+    }
+
+    /// This unit's reception days a case can be booked onto: from today over the
+    /// next `days` days, by its filed schedules as adjusted.
+    pub async fn bookable_days(
+        &self,
+        who: &Actor,
+        days: i64,
+    ) -> Result<Vec<crate::schedule::model::Entry>, NodeError> {
+        self.guard()
+            .authorize(who, crate::auth::Action::ReadSchedules, "")
+            .await?;
+        let today = self.cases.today();
+        self.schedules
+            .receptions_between(&self.me(), today, today + chrono::Duration::days(days))
+            .await
     }
 
     /// The case's receptions as they stand.

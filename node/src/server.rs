@@ -534,6 +534,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         crate::console::Services {
             cases: cases.clone(),
             notices: notices.clone(),
+            receptions: receptions.clone(),
             reports: reports.clone(),
             schedules: schedules.clone(),
             status: status.clone(),

@@ -18,6 +18,7 @@ use xinfang_proto::v1 as pb;
 use super::Console;
 use super::notices::{self, Issuing, NoticeRefusal};
 use super::page::{self, Nav};
+use super::receptions::{self, Posting, ReceptionRefusal, Receptions};
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
 use super::steps::{self, Input};
@@ -63,8 +64,53 @@ pub async fn page(
         Err(r) => return r.reply(lang, true),
     };
     match file(&c, &s, &case_no).await {
-        Ok(f) => render(&c, &s, &f, &shown, None, None).into_response(),
+        Ok(f) => render(&c, &s, &f, &shown, Refusals::default()).into_response(),
         Err(e) => Refused::from(e).reply(lang, true),
+    }
+}
+
+/// The refused form the case file shows open, if any: one at a time.
+#[derive(Default)]
+struct Refusals {
+    step: Option<Refusal>,
+    notice: Option<NoticeRefusal>,
+    reception: Option<ReceptionRefusal>,
+}
+
+/// One of the reception-day forms (`receptions::post`); refused, the case file
+/// again with that form open and the error beside its field.
+pub async fn reception(
+    State(c): State<Console>,
+    Extension(lang): Extension<Lang>,
+    headers: HeaderMap,
+    Path((case_no, action)): Path<(String, String)>,
+    Form(mut typed): Form<HashMap<String, String>>,
+) -> Response {
+    let csrf = typed.remove(CSRF_FIELD);
+    let target = format!("{case_no} reception {action}");
+    let s = match c.posted(&headers, lang, csrf.as_deref(), &target).await {
+        Ok(s) => s,
+        Err(r) => return r.reply(lang, false),
+    };
+    match receptions::post(&c, &s, &case_no, &action, typed).await {
+        Posting::Done(page) => page,
+        Posting::Refused(refusal) => match file(&c, &s, &case_no).await {
+            Ok(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(
+                    &c,
+                    &s,
+                    &f,
+                    &Shown::default(),
+                    Refusals {
+                        reception: Some(refusal),
+                        ..Refusals::default()
+                    },
+                ),
+            )
+                .into_response(),
+            Err(e) => Refused::from(e).reply(lang, false),
+        },
     }
 }
 
@@ -99,7 +145,16 @@ async fn refused_notice(
     match file(c, s, case_no).await {
         Ok(f) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(c, s, &f, &Shown::default(), None, Some(refusal)),
+            render(
+                c,
+                s,
+                &f,
+                &Shown::default(),
+                Refusals {
+                    notice: Some(refusal),
+                    ..Refusals::default()
+                },
+            ),
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(s.lang, false),
@@ -116,7 +171,7 @@ pub async fn registered(c: &Console, s: &Session, case_no: &str, query_code: Str
         query_code: Some(query_code),
     };
     match file(c, s, case_no).await {
-        Ok(f) => render(c, s, &f, &shown, None, None).into_response(),
+        Ok(f) => render(c, s, &f, &shown, Refusals::default()).into_response(),
         Err(e) => Refused::from(e).reply(s.lang, true),
     }
 }
@@ -179,7 +234,16 @@ pub async fn act(
         }
         Ok(f) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&c, &s, &f, &Shown::default(), Some(refusal), None),
+            render(
+                &c,
+                &s,
+                &f,
+                &Shown::default(),
+                Refusals {
+                    step: Some(refusal),
+                    ..Refusals::default()
+                },
+            ),
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(lang, false),
@@ -192,6 +256,7 @@ struct File {
     view: pb::CaseView,
     offered: Vec<Step>,
     issued: Vec<Issued>,
+    receptions: Receptions,
 }
 
 async fn file(c: &Console, s: &Session, case_no: &str) -> Result<File, NodeError> {
@@ -201,10 +266,12 @@ async fn file(c: &Console, s: &Session, case_no: &str) -> Result<File, NodeError
         .steps_open_to(&s.who, case_no, &steps::OFFERED)
         .await?;
     let issued = c.notices().issued(&s.who, &view.case_no).await?;
+    let receptions = receptions::load(c, s, &view.case_no).await?;
     Ok(File {
         view,
         offered,
         issued,
+        receptions,
     })
 }
 
@@ -333,14 +400,12 @@ fn step_form(
     }
 }
 
-fn render(
-    c: &Console,
-    s: &Session,
-    f: &File,
-    shown: &Shown,
-    refusal: Option<Refusal>,
-    notice_refusal: Option<NoticeRefusal>,
-) -> Markup {
+fn render(c: &Console, s: &Session, f: &File, shown: &Shown, refused: Refusals) -> Markup {
+    let Refusals {
+        step: refusal,
+        notice: notice_refusal,
+        reception: reception_refusal,
+    } = refused;
     let lang = s.lang;
     let (v, offered) = (&f.view, &f.offered);
     let title = format!("{} {}", w::CASE_FILE.get(lang), v.case_no);
@@ -384,6 +449,7 @@ fn render(
             (timeline(lang, v))
         }
         (notices::section(s, &v.case_no, &f.issued, notice_refusal.as_ref()))
+        (receptions::section(c, s, &v.case_no, &f.receptions, reception_refusal.as_ref()))
         section aria-labelledby="actions-h" #actions {
             h2 id="actions-h" { (w::ACTIONS.get(lang)) }
             @if offered.is_empty() {

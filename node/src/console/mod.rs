@@ -14,6 +14,7 @@
 //! - [`page`]: the page shell and the embedded assets.
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
 //!   [`users`], [`reports`], [`links`], [`filings`], [`schedules`], [`duty`]: the pages;
+//!   [`notices`] and [`receptions`]: sections of the case file with their forms;
 //!   [`charts`]: the reports' inline SVG.
 
 mod audit;
@@ -25,6 +26,7 @@ mod links;
 pub mod listen;
 mod notices;
 mod page;
+mod receptions;
 mod refused;
 mod register;
 mod reply;
@@ -49,6 +51,7 @@ use axum::routing::{get, post};
 
 use crate::case::service::CaseService;
 use crate::notice::service::NoticeService;
+use crate::reception::ReceptionService;
 use crate::report::service::ReportService;
 use crate::schedule::service::ScheduleService;
 use crate::status::NodeStatus;
@@ -63,6 +66,7 @@ pub struct Console(Arc<Inner>);
 pub struct Services {
     pub cases: Arc<CaseService>,
     pub notices: Arc<NoticeService>,
+    pub receptions: Arc<ReceptionService>,
     pub reports: Arc<ReportService>,
     pub schedules: Arc<ScheduleService>,
     pub status: Arc<NodeStatus>,
@@ -96,6 +100,10 @@ impl Console {
         &self.0.services.notices
     }
 
+    fn receptions(&self) -> &ReceptionService {
+        &self.0.services.receptions
+    }
+
     fn reports(&self) -> &ReportService {
         &self.0.services.reports
     }
@@ -127,6 +135,14 @@ pub fn router(console: Console) -> Router {
         .route(
             "/case/{case_no}/receipt",
             get(notices::receipt).post(notices::receipt_with_code),
+        )
+        .route(
+            "/case/{case_no}/reception/{action}",
+            post(case_file::reception),
+        )
+        .route(
+            "/case/{case_no}/reception-paper/{which}",
+            get(receptions::paper),
         )
         .route("/admin/audit", get(audit::page))
         .route("/admin/users", get(users::page).post(users::add))
