@@ -548,6 +548,22 @@ async fn a_missed_booked_case_is_on_the_superiors_board() -> anyhow::Result<()> 
     .await?;
     assert!(f.message.contains("临时赴市里开会"), "{}", f.message);
     assert!(board("booking_unrecorded").await?.is_none());
+    // The town's yearly summary counts the booking, not received.
+    let summary = fed
+        .schedules(TOWN_A)
+        .await?
+        .generate_work_report(pb::WorkReportRequest {
+            unit: TOWN_A.into(),
+            period: "2026".into(),
+        })
+        .await?
+        .into_inner();
+    let chen = summary
+        .leaders
+        .iter()
+        .find(|l| l.leader == "陈镇长")
+        .expect("the leader's line");
+    assert_eq!((chen.booked, chen.booked_received), (1, 0), "{chen:?}");
     fed.shutdown().await;
     Ok(())
 }

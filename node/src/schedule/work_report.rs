@@ -92,6 +92,15 @@ impl FromStr for ReportPeriod {
     }
 }
 
+/// A case the unit booked onto a leader's reception day (约访), and whether the
+/// reception took place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booked {
+    pub leader: String,
+    pub date: chrono::NaiveDate,
+    pub received: bool,
+}
+
 /// Cases a leader owns (包案) taken on in the period, and of those closed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Owned {
@@ -111,6 +120,12 @@ pub struct LeaderLine {
     pub owned_cases: u32,
     pub owned_closed: u32,
     pub duty_days: u32,
+    /// Cases booked onto the leader's reception days in the period (约访), and of
+    /// those received.
+    #[serde(default)]
+    pub booked: u32,
+    #[serde(default)]
+    pub booked_received: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +160,8 @@ pub struct Sources<'a> {
     pub duty: &'a [FiledDuty],
     pub roster: &'a [Leader],
     pub owned: &'a BTreeMap<String, Owned>,
+    /// The unit's bookings of cases onto its leaders' reception days.
+    pub bookings: &'a [Booked],
     /// A reception form's name from its code.
     pub form_name: &'a dyn Fn(&str) -> String,
 }
@@ -226,6 +243,13 @@ pub fn build(s: &Sources<'_>) -> WorkReport {
         l.owned_cases += o.owned;
         l.owned_closed += o.closed;
     }
+    for b in s.bookings.iter().filter(|b| s.period.contains(b.date)) {
+        let l = line_of(&mut leaders, s.roster, &b.leader, "");
+        l.booked += 1;
+        if b.received {
+            l.booked_received += 1;
+        }
+    }
     months_filed.sort();
     planned.sort_by(|a, b| (&a.date, &a.leader).cmp(&(&b.date, &b.leader)));
     // Leaders in the roster's order (principal first), then any others by name.
@@ -276,6 +300,8 @@ impl WorkReport {
                     owned_cases: l.owned_cases,
                     owned_closed: l.owned_closed,
                     duty_days: l.duty_days,
+                    booked: l.booked,
+                    booked_received: l.booked_received,
                 })
                 .collect(),
             planned: self
@@ -296,7 +322,7 @@ impl WorkReport {
 }
 
 /// The leaders' table's headers, and each leader's numbers in that order.
-pub const LEADER_COLUMNS: [&str; 10] = [
+pub const LEADER_COLUMNS: [&str; 12] = [
     "领导姓名",
     "职务",
     "安排接访",
@@ -304,26 +330,30 @@ pub const LEADER_COLUMNS: [&str; 10] = [
     "缺岗",
     "接待人次",
     "登记事项",
+    "约访案件",
+    "约访接待",
     "包案",
     "包案办结",
     "值班天数",
 ];
 
-pub fn leader_numbers(l: &pb::WorkReportLeader) -> [u32; 8] {
+pub fn leader_numbers(l: &pb::WorkReportLeader) -> [u32; 10] {
     [
         l.scheduled,
         l.held,
         l.missed,
         l.visitors,
         l.cases,
+        l.booked,
+        l.booked_received,
         l.owned_cases,
         l.owned_closed,
         l.duty_days,
     ]
 }
 
-pub fn totals(v: &pb::WorkReportView) -> [u32; 8] {
-    let mut t = [0u32; 8];
+pub fn totals(v: &pb::WorkReportView) -> [u32; 10] {
+    let mut t = [0u32; 10];
     for l in &v.leaders {
         for (i, n) in leader_numbers(l).iter().enumerate() {
             t[i] += n;
@@ -537,6 +567,7 @@ mod tests {
             duty: &duty,
             roster: &roster,
             owned: &owned,
+            bookings: &[],
             form_name: &|c| c.to_owned(),
         });
         assert_eq!(r.title, "海丰县2026年度领导干部接访下访包案工作总结");
@@ -568,6 +599,7 @@ mod tests {
             duty: &duty,
             roster: &roster,
             owned: &BTreeMap::new(),
+            bookings: &[],
             form_name: &|_| "定点接访".to_owned(),
         });
         assert_eq!(plan.planned.len(), 3);

@@ -15,11 +15,13 @@ const WIDTH: f32 = PAGE_W - 2.0 * LEFT;
 const TITLE_PT: f32 = 16.0;
 const TEXT_PT: f32 = 10.5;
 /// Column heads are set smaller so a four-character head fits a number's column.
-const HEAD_PT: f32 = 8.0;
+const HEAD_PT: f32 = 7.0;
 const ROW: f32 = TEXT_PT * 2.0;
 
 /// Column widths in mm of the leaders' table and of the plan's receptions.
-const LEADER_MM: [f32; 10] = [24.0, 34.0, 14.0, 14.0, 14.0, 14.0, 14.0, 14.0, 14.0, 14.0];
+const LEADER_MM: [f32; 12] = [
+    22.0, 28.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0,
+];
 const PLAN_MM: [f32; 6] = [22.0, 22.0, 30.0, 50.0, 22.0, 24.0];
 
 struct Flow<'a> {

@@ -132,7 +132,9 @@ impl ScheduleService {
     }
 
     /// The cases this node holds with bookings onto reception days, and theirs.
-    async fn booked_cases(&self) -> Result<Vec<(String, Vec<BookingSummary>)>, NodeError> {
+    pub(super) async fn booked_cases(
+        &self,
+    ) -> Result<Vec<(String, Vec<BookingSummary>)>, NodeError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT case_no, receptions FROM node_cases WHERE receptions IS NOT NULL",
         )

@@ -16,7 +16,7 @@ use crate::notice::fonts::NoticeFonts;
 use crate::notice::pdf;
 use crate::schedule::docs;
 use crate::schedule::duty::DutySpan;
-use crate::schedule::work_report::{self, Owned, ReportPeriod, Sources, WorkReport};
+use crate::schedule::work_report::{self, Booked, Owned, ReportPeriod, Sources, WorkReport};
 use crate::schedule::work_report_pdf;
 
 fn parse_period(v: &str) -> Result<ReportPeriod, NodeError> {
@@ -54,6 +54,7 @@ impl ScheduleService {
         }
         let roster = self.roster(&unit).await?;
         let owned = self.owned_in(&unit, period).await?;
+        let bookings = self.booked_by(&unit).await?;
         let unit_name = self.unit_name(&unit);
         let taxonomy = &self.rules.taxonomy;
         let form_name = |code: &str| {
@@ -68,6 +69,7 @@ impl ScheduleService {
             duty: &duty,
             roster: &roster,
             owned: &owned,
+            bookings: &bookings,
             form_name: &form_name,
         });
         report.unit = unit.to_string();
@@ -84,6 +86,23 @@ impl ScheduleService {
             })
             .await?;
         self.work_report_view(&unit, period).await
+    }
+
+    /// The cases `unit` booked onto its leaders' reception days (the case rows'
+    /// bookings), whatever the day: the report keeps those of its period.
+    async fn booked_by(&self, unit: &UnitCode) -> Result<Vec<Booked>, NodeError> {
+        Ok(self
+            .booked_cases()
+            .await?
+            .into_iter()
+            .flat_map(|(_, list)| list)
+            .filter(|b| &b.office == unit)
+            .map(|b| Booked {
+                leader: b.leader,
+                date: b.date,
+                received: b.held == Some(true),
+            })
+            .collect())
     }
 
     /// Cases leaders of `unit` took on (包案) in the period, and of those closed.
