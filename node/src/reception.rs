@@ -14,8 +14,8 @@ use xinfang_proto::v1 as pb;
 
 use crate::auth::Actor;
 use crate::case::labels::Lang;
-use crate::case::reception::{Assignment, Reception, Recipient, Task};
-use crate::case::record::Body;
+use crate::case::reception::Reception;
+use crate::case::record::{Assignment, Body, Recipient, Task};
 use crate::case::service::CaseService;
 use crate::error::NodeError;
 use crate::notice::service::{NoticeService, Papers};

@@ -367,7 +367,8 @@ pub fn admit(
             ctx.topology,
             &now.handling_unit,
             today,
-        )?,
+        )
+        .map_err(|(rule, message)| refuse(rule, message))?,
         Body::SkipLevelLink { of } => {
             if of.trim().is_empty() {
                 return Err(refuse(

@@ -16,52 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use xinfang_hub::{Topology, UnitCode};
 
-use super::admission::Refusal;
-use super::record::{Body, Record};
-
-/// One thing the leader's decision asks of a unit, by a date (责任单位、办理事项、时限).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Task {
-    pub unit: UnitCode,
-    pub duty: String,
-    pub due: NaiveDate,
-}
-
-/// The leader assigns the matter to a unit below the office (交办) at the
-/// reception: the case moves there as by an assignment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignment {
-    pub to: UnitCode,
-    pub due: NaiveDate,
-}
-
-/// Who receives a copy of the supervision form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "to", rename_all = "snake_case")]
-pub enum Recipient {
-    /// A leader on the office's roster, with the post printed on the copy.
-    Leader { name: String, position: String },
-    /// The responsible unit (责任单位).
-    Unit { code: UnitCode, name: String },
-}
-
-impl Recipient {
-    /// The key an acknowledgement names: the leader's name or the unit's code.
-    pub fn key(&self) -> &str {
-        match self {
-            Recipient::Leader { name, .. } => name,
-            Recipient::Unit { code, .. } => code.as_str(),
-        }
-    }
-
-    /// As printed on the copy: 县委书记张三 / 海丰县住房和城乡建设局.
-    pub fn title(&self) -> String {
-        match self {
-            Recipient::Leader { name, position } => format!("{position}{name}"),
-            Recipient::Unit { name, .. } => name.clone(),
-        }
-    }
-}
+use super::record::{Assignment, Body, Recipient, Record, Task, local_day};
 
 /// A booking as it stands, with what followed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -190,7 +145,7 @@ pub fn board_flags(
 pub fn fold<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<Reception> {
     let mut out: Vec<Reception> = Vec::new();
     for r in records {
-        let day = super::state::local_day(r.at);
+        let day = local_day(r.at);
         match &r.body {
             Body::Booking {
                 date,
@@ -275,11 +230,12 @@ pub fn fold<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<Reception>
     out
 }
 
-fn refuse(rule: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        rule,
-        message: message.into(),
-    }
+/// Why a reception record may not be written: the rule and the message
+/// (`admission` turns it into its `Refusal`).
+pub type Refused = (&'static str, String);
+
+fn refuse(rule: &'static str, message: impl Into<String>) -> Refused {
+    (rule, message.into())
 }
 
 /// What must hold before a reception record is written, given the case's
@@ -291,8 +247,8 @@ pub fn admit(
     topo: &Topology,
     holder: &UnitCode,
     today: NaiveDate,
-) -> Result<(), Refusal> {
-    let booking_of = |id: &str| -> Result<&Reception, Refusal> {
+) -> Result<(), Refused> {
+    let booking_of = |id: &str| -> Result<&Reception, Refused> {
         receptions
             .iter()
             .find(|b| b.id == id)

@@ -169,14 +169,14 @@ pub enum Body {
         held: bool,
         decision: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        tasks: Vec<super::reception::Task>,
+        tasks: Vec<Task>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        assign: Option<super::reception::Assignment>,
+        assign: Option<Assignment>,
     },
     /// The eight-copy supervision form (八联单, 访后督办) after the decision.
     SupervisionForm {
         booking: String,
-        recipients: Vec<super::reception::Recipient>,
+        recipients: Vec<Recipient>,
         due: NaiveDate,
         demand: String,
     },
@@ -552,6 +552,56 @@ impl Step {
             Body::SealedContact { .. } => Step::SealedContact,
         }
     }
+}
+
+/// One thing the leader's decision asks of a unit, by a date (责任单位、办理事项、时限).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub unit: UnitCode,
+    pub duty: String,
+    pub due: NaiveDate,
+}
+
+/// The leader assigns the matter to a unit below the office (交办) at the
+/// reception: the case moves there as by an assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub to: UnitCode,
+    pub due: NaiveDate,
+}
+
+/// Who receives a copy of the supervision form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Recipient {
+    /// A leader on the office's roster, with the post printed on the copy.
+    Leader { name: String, position: String },
+    /// The responsible unit (责任单位).
+    Unit { code: UnitCode, name: String },
+}
+
+impl Recipient {
+    /// The key an acknowledgement names: the leader's name or the unit's code.
+    pub fn key(&self) -> &str {
+        match self {
+            Recipient::Leader { name, .. } => name,
+            Recipient::Unit { code, .. } => code.as_str(),
+        }
+    }
+
+    /// As printed on the copy: 县委书记张三 / 海丰县住房和城乡建设局.
+    pub fn title(&self) -> String {
+        match self {
+            Recipient::Leader { name, position } => format!("{position}{name}"),
+            Recipient::Unit { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// The calendar day of an instant in China Standard Time (UTC+8), the day deadlines
+/// count in.
+pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
 }
 
 /// Where a petitioner went over the local offices (赴省 / 进京).

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use xinfang_hub::{Topology, UnitCode};
 
@@ -238,11 +238,7 @@ fn principal_owner(
     })
 }
 
-/// The calendar day of an instant in China Standard Time (UTC+8), the day deadlines
-/// count in.
-pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(8)).date_naive()
-}
+pub use super::record::local_day;
 
 /// Records in the order every replica agrees on.
 /// `record` dated no earlier than just after every record its author has seen

@@ -10,7 +10,8 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::compose::{CaseFacts, chinese_date, end_sentence};
 use super::{NoticeError, NoticeKind, NoticeText};
-use crate::case::reception::{Reception, Recipient};
+use crate::case::reception::Reception;
+use crate::case::record::Recipient;
 
 fn weekday_zh(d: NaiveDate) -> &'static str {
     match d.weekday() {
