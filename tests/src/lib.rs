@@ -717,6 +717,55 @@ impl Federation {
         )
     }
 
+    /// Puts `leaders` (name, 职务, role) on `unit`'s roster and files its schedule
+    /// for `month` with `days` (date, leader, place): drafted, reviewed by
+    /// `reviewer`, approved by `approver` (roster names).
+    pub async fn file_schedule(
+        &self,
+        unit: &str,
+        month: &str,
+        leaders: &[(&str, &str, &str)],
+        days: &[(&str, &str, &str)],
+        (reviewer, approver): (&str, &str),
+    ) -> anyhow::Result<()> {
+        let mut c = self.schedules(unit).await?;
+        for (name, position, role) in leaders {
+            c.put_leader(pb::PutLeaderRequest {
+                unit: unit.into(),
+                leader: Some(pb::Leader {
+                    name: (*name).into(),
+                    position: (*position).into(),
+                    role: (*role).into(),
+                    active: true,
+                    ..Default::default()
+                }),
+            })
+            .await?;
+        }
+        for (date, leader, place) in days {
+            c.add_entry(pb::AddEntryRequest {
+                unit: unit.into(),
+                month: month.into(),
+                entry: Some(pb::ScheduleEntry {
+                    date: (*date).into(),
+                    leader: (*leader).into(),
+                    place: (*place).into(),
+                    ..Default::default()
+                }),
+            })
+            .await?;
+        }
+        let decide = |by: &str| pb::DecisionRequest {
+            unit: unit.into(),
+            month: month.into(),
+            by: by.into(),
+            override_reason: String::new(),
+        };
+        c.review(decide(reviewer)).await?;
+        c.approve(decide(approver)).await?;
+        Ok(())
+    }
+
     pub async fn register(
         &self,
         unit: &str,

@@ -46,43 +46,14 @@ const LEADERS: [(&str, &str, &str); 7] = [
 ];
 
 async fn file_march_schedule(fed: &Federation) -> anyhow::Result<()> {
-    let mut c = fed.schedules(COUNTY).await?;
-    for (name, position, role) in LEADERS {
-        c.put_leader(pb::PutLeaderRequest {
-            unit: COUNTY.into(),
-            leader: Some(pb::Leader {
-                name: name.into(),
-                position: position.into(),
-                role: role.into(),
-                active: true,
-                ..Default::default()
-            }),
-        })
-        .await?;
-    }
     // Fridays of March 2026 with the leader in charge (seed 004: 每周五由领导接待).
-    for d in ["2026-03-06", "2026-03-13", "2026-03-20", "2026-03-27"] {
-        c.add_entry(pb::AddEntryRequest {
-            unit: COUNTY.into(),
-            month: "2026-03".into(),
-            entry: Some(pb::ScheduleEntry {
-                date: d.into(),
-                leader: "李副县长".into(),
-                place: "县信访局接待大厅".into(),
-                ..Default::default()
-            }),
-        })
-        .await?;
-    }
-    let decide = |by: &str| pb::DecisionRequest {
-        unit: COUNTY.into(),
-        month: "2026-03".into(),
-        by: by.into(),
-        override_reason: String::new(),
-    };
-    c.review(decide("李副县长")).await?;
-    c.approve(decide("张书记")).await?;
-    Ok(())
+    let place = "县信访局接待大厅";
+    let days: Vec<(&str, &str, &str)> = ["2026-03-06", "2026-03-13", "2026-03-20", "2026-03-27"]
+        .into_iter()
+        .map(|d| (d, "李副县长", place))
+        .collect();
+    fed.file_schedule(COUNTY, "2026-03", &LEADERS, &days, ("李副县长", "张书记"))
+        .await
 }
 
 async fn listed(fed: &Federation, unit: &str, no: &str) -> anyhow::Result<pb::ReceptionList> {
@@ -437,42 +408,17 @@ async fn a_missed_booked_case_is_on_the_superiors_board() -> anyhow::Result<()> 
         BTreeMap::new(),
     )
     .await?;
-    let mut s = fed.schedules(TOWN_A).await?;
-    for (name, position, role) in [
-        ("林书记", "镇党委书记", "principal"),
-        ("陈镇长", "镇长", "in_charge"),
-    ] {
-        s.put_leader(pb::PutLeaderRequest {
-            unit: TOWN_A.into(),
-            leader: Some(pb::Leader {
-                name: name.into(),
-                position: position.into(),
-                role: role.into(),
-                active: true,
-                ..Default::default()
-            }),
-        })
-        .await?;
-    }
-    s.add_entry(pb::AddEntryRequest {
-        unit: TOWN_A.into(),
-        month: "2026-03".into(),
-        entry: Some(pb::ScheduleEntry {
-            date: "2026-03-13".into(),
-            leader: "陈镇长".into(),
-            place: "镇综治信访维稳中心".into(),
-            ..Default::default()
-        }),
-    })
+    fed.file_schedule(
+        TOWN_A,
+        "2026-03",
+        &[
+            ("林书记", "镇党委书记", "principal"),
+            ("陈镇长", "镇长", "in_charge"),
+        ],
+        &[("2026-03-13", "陈镇长", "镇综治信访维稳中心")],
+        ("陈镇长", "林书记"),
+    )
     .await?;
-    let decide = |by: &str| pb::DecisionRequest {
-        unit: TOWN_A.into(),
-        month: "2026-03".into(),
-        by: by.into(),
-        override_reason: String::new(),
-    };
-    s.review(decide("陈镇长")).await?;
-    s.approve(decide("林书记")).await?;
     clock.set("2026-03-09T09:00:00+08:00")?;
     let no = fed
         .register(TOWN_A, "吴大爷", "宅基地界址纠纷")
