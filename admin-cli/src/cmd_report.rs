@@ -33,6 +33,8 @@ pub enum ReportCmd {
     HigherVisits(ReportArgs),
     /// Circulated notices (通报表扬 / 通报批评) by unit below
     Bulletins(ReportArgs),
+    /// The cases leaders own (包案), for publication (no personal data)
+    OwnedCases(ReportArgs),
     /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
     Cases(ReportArgs),
 }
@@ -146,6 +148,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         ReportCmd::Filings(a) => ("filings", a),
         ReportCmd::HigherVisits(a) => ("higher_visits", a),
         ReportCmd::Bulletins(a) => ("bulletins", a),
+        ReportCmd::OwnedCases(a) => ("owned_cases", a),
         ReportCmd::Cases(a) => ("cases", a),
     };
     let mut conn = a.conn.clone();
@@ -186,6 +189,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         "leaders" => c.leaders(req).await,
         "higher_visits" => c.higher_visits(req).await,
         "bulletins" => c.bulletins(req).await,
+        "owned_cases" => c.owned_cases(req).await,
         _ => c.filings(req).await,
     }
     .map_err(status_error)?

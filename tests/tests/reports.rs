@@ -431,3 +431,75 @@ async fn bad_questions_name_what_is_wrong(backend: Backend) -> anyhow::Result<()
     Ok(())
 }
 }
+
+/// The owned-case list a superior publishes (包案案件公示): the town leader's
+/// case with its work group (工作专班) on the case, listed at the county with
+/// leader, unit and status, and nothing of the petitioner.
+#[tokio::test]
+async fn owned_cases_are_listed_for_publication_without_the_petitioner() -> anyhow::Result<()> {
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let no = fed
+        .register(TOWN_A, "郑秀英", "郑秀英反映征地补偿款被截留")
+        .await?
+        .case_no;
+    fed.act(
+        TOWN_A,
+        &no,
+        serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}),
+    )
+    .await?;
+    let owned = fed
+        .act(
+            TOWN_A,
+            &no,
+            serde_json::json!({"kind": "ownership", "leader": "陈镇长",
+                "work_group": ["王科长（镇规划办）", "李干事（镇信访办）"]}),
+        )
+        .await?;
+    let detail = &owned
+        .records
+        .iter()
+        .find(|r| r.kind == "ownership")
+        .expect("the ownership record")
+        .detail;
+    assert!(
+        detail.contains("工作专班：王科长（镇规划办）、李干事（镇信访办）"),
+        "{detail}"
+    );
+    let e = fed
+        .act(
+            TOWN_A,
+            &no,
+            serde_json::json!({"kind": "ownership", "leader": "陈镇长", "work_group": [" "]}),
+        )
+        .await
+        .expect_err("a blank member");
+    assert!(e.to_string().contains("ownership.work_group"), "{e}");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let list = wait_for("the owned case at the county", PATIENCE, || async {
+        let r = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(COUNTY).await?)
+            .owned_cases(pb::ReportRequest {
+                unit: COUNTY.into(),
+                from: today.clone(),
+                to: today.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok((!r.rows.is_empty()).then_some(r))
+    })
+    .await?;
+    assert_eq!(list.rows.len(), 1);
+    let cells: Vec<&str> = list.rows[0].cells.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(cells[0], no);
+    assert_eq!(cells[2], "陈镇长");
+    assert_eq!(cells[3], "海城镇");
+    assert!(
+        cells
+            .iter()
+            .all(|c| !c.contains("郑秀英") && !c.contains("截留")),
+        "personal data in the published list: {cells:?}"
+    );
+    fed.shutdown().await;
+    Ok(())
+}

@@ -174,6 +174,10 @@ pub enum CaseCmd {
         /// higher authorities may require
         #[arg(long)]
         principal: bool,
+        /// A member of the case's work group (工作专班), e.g. 王科长（县住建局）
+        /// (repeatable)
+        #[arg(long = "work-group", value_name = "MEMBER")]
+        work_group: Vec<String>,
     },
     /// Supervise (督办) the handling unit
     Supervise {
@@ -595,13 +599,14 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             case_no,
             leader,
             principal,
+            work_group,
         } => {
             // The node takes all five duties (五包) when none are named.
             act(
                 &conn,
                 case_no,
                 "ownership",
-                json!({ "leader": leader, "principal": principal }),
+                json!({ "leader": leader, "principal": principal, "work_group": work_group }),
                 json,
                 lang,
             )

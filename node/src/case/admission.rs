@@ -11,6 +11,9 @@ use super::registration::MAX_NOTE_CHARS;
 use super::state::{Context, DeadlineKind, Derived, Header, Status, derive, local_day, ordered};
 use crate::rules::calendar::due_date;
 
+/// The most members a case's work group (工作专班) names.
+const MAX_WORK_GROUP: usize = 30;
+
 /// Why a record may not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{rule}: {message}")]
@@ -618,6 +621,15 @@ pub fn admit(
             return Err(refuse(
                 "ownership.five_duties",
                 "leader ownership comes with its duties (五包); none were named",
+            ));
+        }
+        Body::Ownership { work_group, .. }
+            if work_group.len() > MAX_WORK_GROUP
+                || work_group.iter().any(|m| m.trim().is_empty()) =>
+        {
+            return Err(refuse(
+                "ownership.work_group",
+                format!("field `work_group`: name each member (at most {MAX_WORK_GROUP})"),
             ));
         }
         Body::Ownership { leader, .. } | Body::LeaderApproval { leader, .. } => {

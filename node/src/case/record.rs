@@ -100,6 +100,10 @@ pub enum Body {
         /// to higher authorities may require.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         principal: bool,
+        /// The case's dedicated work group (工作专班, seed 002): its members as
+        /// named, e.g. 王科长（县住建局）.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        work_group: Vec<String>,
     },
     Progress {
         text: String,
@@ -241,7 +245,11 @@ impl Body {
             Body::HigherVisit { place, .. } => vec![("place", place)],
             Body::SkipLevelLink { of } => vec![("of", of)],
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
-            Body::Ownership { leader, .. } => vec![("leader", leader)],
+            Body::Ownership {
+                leader, work_group, ..
+            } => std::iter::once(("leader", leader.as_str()))
+                .chain(work_group.iter().map(|m| ("work_group", m.as_str())))
+                .collect(),
             Body::Progress { text }
             | Body::Reply { text, .. }
             | Body::ReturnVisit { text }
@@ -330,6 +338,7 @@ impl Body {
                 leader: text(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
             Step::Progress => Body::Progress { text: text() },
             Step::Supervision => Body::Supervision {

@@ -327,15 +327,24 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             leader,
             duties,
             principal,
+            work_group,
         } => {
             let duties: Vec<&str> = duties.iter().map(|d| labels::duty(*d).get(lang)).collect();
             let (zh, en) = match principal {
                 true => ("（主要领导）", " (principal leader)"),
                 false => ("", ""),
             };
+            let (group_zh, group_en) = if work_group.is_empty() {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!("；工作专班：{}", work_group.join("、")),
+                    format!("; work group: {}", work_group.join(", ")),
+                )
+            };
             pick(
-                format!("包案领导：{leader}{zh}（{}）", duties.join("、")),
-                format!("owned by {leader}{en} ({})", duties.join(", ")),
+                format!("包案领导：{leader}{zh}（{}）{group_zh}", duties.join("、")),
+                format!("owned by {leader}{en} ({}){group_en}", duties.join(", ")),
             )
         }
         Body::SkipLevelLink { of } => pick(

@@ -364,7 +364,7 @@ fn step_form(
                     div.field {
                         label for=(id(f.name)) { (f.label.get(lang)) }
                         @match &f.input {
-                            Input::Text => input type="text" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,
+                            Input::Text | Input::Names => input type="text" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,
                             Input::LongText => textarea id=(id(f.name)) name=(f.name) rows="2" aria-invalid=[bad.then_some("true")] { (typed(f.name)) },
                             Input::Date => input type="date" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,
                             Input::Days => input type="number" min="1" id=(id(f.name)) name=(f.name) value=(typed(f.name)) aria-invalid=[bad.then_some("true")];,

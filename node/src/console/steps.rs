@@ -60,6 +60,8 @@ pub enum Input {
     },
     /// One of these codes, labelled.
     Choice(Vec<(String, Label)>),
+    /// Names typed on one line, separated by 、 or commas: a list in the record.
+    Names,
 }
 
 pub struct Field {
@@ -191,7 +193,10 @@ pub fn fields(step: Step) -> Vec<Field> {
         ],
         Step::NoOpinion => vec![f("circumstances", w::CIRCUMSTANCES, Input::LongText)],
         Step::LeadDecision => vec![f("lead", w::LEAD_UNIT, Input::Unit)],
-        Step::Ownership => vec![f("leader", w::LEADER, Input::Text)],
+        Step::Ownership => vec![
+            f("leader", w::LEADER, Input::Text),
+            f("work_group", w::WORK_GROUP, Input::Names),
+        ],
         Step::Progress | Step::ReturnVisit => vec![f("text", w::TEXT, Input::LongText)],
         Step::Supervision => vec![
             f("method", w::METHOD, supervisions()),
@@ -300,6 +305,12 @@ pub fn record(step: Step, form: &HashMap<String, String>) -> Result<Value, Unfit
                     });
                 }
             },
+            Input::Names => json!(
+                v.split(['、', ',', '，', ';', '；'])
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .collect::<Vec<_>>()
+            ),
             _ => json!(v),
         };
         body.insert(field.name.into(), value);

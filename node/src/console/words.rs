@@ -109,6 +109,10 @@ pub const COMPETENT_AUTHORITY: Label = Label::new("有权处理机关", "Compete
 pub const DECISION: Label = Label::new("甄别结果", "Decision");
 pub const TRACK: Label = Label::new("法定途径", "Legal procedure");
 pub const LEADER: Label = Label::new("领导", "Leader");
+pub const WORK_GROUP: Label = Label::new(
+    "工作专班成员（以、分隔）",
+    "Work group members (separated by 、)",
+);
 pub const TEXT: Label = Label::new("内容", "Text");
 pub const METHOD: Label = Label::new("督办方式", "Method");
 pub const DEMAND: Label = Label::new("督办要求", "Demand");

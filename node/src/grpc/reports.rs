@@ -42,6 +42,13 @@ impl Reports for ReportsApi {
         ))
     }
 
+    async fn owned_cases(&self, r: Request<pb::ReportRequest>) -> Answer<pb::Report> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service.owned_cases(&who, r.into_inner()).await?,
+        ))
+    }
+
     async fn bulletins(&self, r: Request<pb::ReportRequest>) -> Answer<pb::Report> {
         let who = self.caller(&r).await?;
         Ok(Response::new(

@@ -140,6 +140,7 @@ pub(super) fn closable(w: &World) -> Vec<Record> {
                 leader: "李书记".into(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
         ),
     );

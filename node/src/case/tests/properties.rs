@@ -40,6 +40,7 @@ fn story() -> Vec<Record> {
                 leader: "王镇长".into(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
         ),
         rec(

@@ -341,6 +341,7 @@ fn closure_needs_the_owners_approval_and_a_refusal_to_state_an_opinion_is_record
                 leader: "李书记".into(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
         ),
     );
@@ -427,6 +428,7 @@ fn closure_needs_the_owners_approval_and_a_refusal_to_state_an_opinion_is_record
                 leader: "李书记".into(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
         ),
     );
@@ -493,6 +495,7 @@ fn a_major_matter_without_an_owning_leader_becomes_overdue() {
                 leader: "李书记".into(),
                 duties: Duty::all(),
                 principal: false,
+                work_group: Vec::new(),
             },
         ),
     );
@@ -556,6 +559,7 @@ fn which_cases_the_five_closure_conditions_bind_is_configuration() {
             leader: "李书记".into(),
             duties: Duty::all(),
             principal: false,
+            work_group: Vec::new(),
         },
     ));
     let e = admit(&header(), &owned, &bare, &w.ctx(), today).unwrap_err();
@@ -646,6 +650,7 @@ fn a_visit_to_higher_authorities_needs_the_principal_leader_and_repeats_escalate
                 leader: "李书记".into(),
                 duties: Duty::all(),
                 principal,
+                work_group: Vec::new(),
             },
         )
     };

@@ -542,6 +542,7 @@ fn ownership_carries_the_five_duties() {
             leader: "李书记".into(),
             duties: Duty::all(),
             principal: false,
+            work_group: Vec::new(),
         }
     );
     let none = rec(
@@ -552,6 +553,7 @@ fn ownership_carries_the_five_duties() {
             leader: "李书记".into(),
             duties: vec![],
             principal: false,
+            work_group: Vec::new(),
         },
     );
     let e = admit(&header(), &v, &none, &w.ctx(), day("2026-03-03")).unwrap_err();

@@ -19,6 +19,7 @@ mod cases;
 mod higher_visits;
 mod labels;
 mod overdue;
+mod owned;
 mod period;
 mod schedules;
 mod summary;
