@@ -1,6 +1,7 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
 mod cmd_account;
+mod cmd_accountability;
 mod cmd_admin;
 mod cmd_backup;
 mod cmd_bulletin;
@@ -93,6 +94,10 @@ enum Command {
     /// Circulated notices of praise or criticism (通报) about units below
     #[command(subcommand)]
     Bulletin(cmd_bulletin::BulletinCmd),
+    /// Accountability on record (追责) about units below: suggest, confirm, dismiss,
+    /// record, list, report
+    #[command(subcommand)]
+    Accountability(cmd_accountability::AccountabilityCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -128,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
+        Command::Accountability(cmd) => cmd_accountability::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;

@@ -35,6 +35,7 @@ use crate::projection::Projector;
 use crate::report::service::ReportService;
 use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
+use xinfang_proto::v1::accountability_server::AccountabilityServer;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
@@ -525,6 +526,12 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub.clone(),
         guard.clone(),
     ));
+    let accountability = Arc::new(crate::accountability::service::AccountabilityService::new(
+        hub.clone(),
+        db.clone(),
+        guard.clone(),
+        schedules.clone(),
+    ));
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -593,6 +600,12 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             BulletinsServer::new(crate::grpc::bulletins::BulletinsApi::new(bulletins))
                 .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            AccountabilityServer::new(crate::grpc::accountability::AccountabilityApi::new(
+                accountability,
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose
     // material carries the revocation list and follows the TLS folder.
