@@ -59,6 +59,10 @@ const SERIALIZED: &[&str] = &[
     "DismissalView",
     "SituationView",
     "SituationList",
+    "JointDemand",
+    "JointFindingView",
+    "JointPlanView",
+    "JointPlanList",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

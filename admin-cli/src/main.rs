@@ -7,6 +7,7 @@ mod cmd_backup;
 mod cmd_bulletin;
 mod cmd_case;
 mod cmd_duty;
+mod cmd_joint;
 mod cmd_ledger;
 mod cmd_pki;
 mod cmd_quarantine;
@@ -98,6 +99,9 @@ enum Command {
     /// record, list, report
     #[command(subcommand)]
     Accountability(cmd_accountability::AccountabilityCmd),
+    /// Joint supervision (联合督查) of units below: plan, finding, list
+    #[command(subcommand)]
+    JointSupervision(cmd_joint::JointCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
         Command::Accountability(cmd) => cmd_accountability::run(cmd, cli.json, cli.lang).await,
+        Command::JointSupervision(cmd) => cmd_joint::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;

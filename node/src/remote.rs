@@ -153,7 +153,10 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::accountability::check_from_peer(d, &unit)
         }
-        Kind::JointPlan | Kind::JointFinding => check_unit(d, &unit),
+        Kind::JointPlan | Kind::JointFinding => {
+            check_unit(d, &unit)?;
+            crate::accountability::joint::check_from_peer(d, &unit)
+        }
         Kind::Roster
         | Kind::Schedule
         | Kind::Quarterly

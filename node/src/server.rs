@@ -38,6 +38,7 @@ use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accountability_server::AccountabilityServer;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
+use xinfang_proto::v1::joint_supervision_server::JointSupervisionServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
@@ -532,6 +533,13 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         guard.clone(),
         schedules.clone(),
     ));
+    let joint = Arc::new(
+        crate::accountability::joint_service::JointSupervisionService::new(
+            hub.clone(),
+            guard.clone(),
+            cases.clone(),
+        ),
+    );
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -604,6 +612,12 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             AccountabilityServer::new(crate::grpc::accountability::AccountabilityApi::new(
                 accountability,
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            JointSupervisionServer::new(crate::grpc::accountability::JointSupervisionApi::new(
+                joint,
             ))
             .max_decoding_message_size(api_limits.max_request_bytes),
         );

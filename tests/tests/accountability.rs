@@ -5,7 +5,10 @@
 //! case recorded at the county citing the two empty posts links to both records,
 //! reaches the town and not its sibling, and is counted by unit and situation. A
 //! case without evidence, with an unknown situation or about a unit not below the
-//! recording office is refused by field and rule, nothing written.
+//! recording office is refused by field and rule, nothing written. A joint
+//! supervision (联合督查) planned at the county for both towns: a finding at one
+//! town puts its demand on the town's case as a supervision record, reaches that
+//! town and not the other; a finding for a unit outside the plan is refused.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +16,7 @@ use tonic::Code;
 use xinfang_hub::Tier;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accountability_client::AccountabilityClient;
+use xinfang_proto::v1::joint_supervision_client::JointSupervisionClient;
 use xinfang_tests::*;
 
 fn county_two_towns() -> Vec<(&'static str, &'static str, Tier, Option<&'static str>)> {
@@ -291,6 +295,121 @@ async fn a_leaders_two_empty_posts_on_record_reach_the_town_not_its_sibling(back
     let mut rows: Vec<_> = r.rows.iter().map(|x| (x.unit.as_str(), x.situation.as_str(), x.cases)).collect();
     rows.sort();
     assert_eq!(rows, [(TOWN_B, "duty-unmet", 1), (TOWN_A, "duty-unmet", 1)]);
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
+both_stores! {
+async fn a_joint_supervision_finding_puts_its_demand_on_the_case(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, county_two_towns()).await?;
+    let case = fed.register(TOWN_A, "张三", "宅基地纠纷多年未解决").await?;
+    wait_for("the case at the county", PATIENCE, || async {
+        fed.case_at(COUNTY, &case.case_no).await
+    })
+    .await?;
+    let mut county = JointSupervisionClient::new(fed.channel(COUNTY).await?);
+
+    // A plan naming a unit not below the county, or none: refused, nothing written.
+    let plan_req = |units: &[&str]| pb::PlanJointSupervisionRequest {
+        title: "2026年度信访工作联合督查".into(),
+        units: units.iter().map(|u| (*u).to_owned()).collect(),
+        matters: vec!["重要信访事项和信访突出问题".into(), "信访积案化解".into()],
+        from: in_days(1),
+        to: in_days(10),
+    };
+    let e = county.plan(plan_req(&[COUNTY])).await.expect_err("the county itself");
+    assert!(e.message().contains("joint.below_planner"), "{}", e.message());
+    let mut backwards = plan_req(&[TOWN_A]);
+    backwards.to = in_days(-1);
+    let e = county.plan(backwards).await.expect_err("ends before it starts");
+    assert!(e.message().contains("`to`"), "{}", e.message());
+    assert!(fed.hub(COUNTY).ids_with_prefix("joint/", 10).await?.is_empty());
+
+    let plan = county.plan(plan_req(&[TOWN_A, TOWN_B])).await?.into_inner();
+    assert_eq!(plan.unit_names, ["海城镇", "梅陇镇"]);
+    // Both towns hold the plan.
+    for t in [TOWN_A, TOWN_B] {
+        wait_for(&format!("the plan at {t}"), PATIENCE, || async {
+            Ok(fed.hub(t).get(&plan.id).await?)
+        })
+        .await?;
+    }
+
+    let demand = |case_no: &str| pb::JointDemand {
+        case_no: case_no.into(),
+        due: in_days(15),
+        demand: "十五日内化解并书面报告".into(),
+        method: "meeting".into(),
+    };
+    // A finding for a unit the plan does not name: refused, nothing written.
+    let e = county
+        .finding(pb::JointFindingRequest {
+            plan: plan.id.clone(),
+            unit: COUNTY.into(),
+            text: "督查发现".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("not in the plan");
+    assert!(e.message().contains("joint.unit_in_plan"), "{}", e.message());
+    // A demand on a case the county does not hold: refused before anything is written.
+    let e = county
+        .finding(pb::JointFindingRequest {
+            plan: plan.id.clone(),
+            unit: TOWN_A.into(),
+            text: "督查发现".into(),
+            demands: vec![demand(&case.case_no), demand("441521115000-2026-999999")],
+            ..Default::default()
+        })
+        .await
+        .expect_err("no such case");
+    assert!(e.message().contains("demands"), "{}", e.message());
+    assert!(fed.hub(COUNTY).ids_with_prefix("finding/", 10).await?.is_empty());
+    let untouched = fed.case_at(COUNTY, &case.case_no).await?.map(|c| c.records.len());
+
+    let f = county
+        .finding(pb::JointFindingRequest {
+            plan: plan.id.clone(),
+            unit: TOWN_A.into(),
+            text: "海城镇宅基地纠纷一案久拖未决，群众反映强烈。".into(),
+            demands: vec![demand(&case.case_no)],
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert_eq!(f.demands.len(), 1);
+
+    // The demand is a supervision record on the case, seen at the town.
+    let at_town = wait_for("the supervision at the town", PATIENCE, || async {
+        Ok(fed.case_at(TOWN_A, &case.case_no).await?.filter(|c| {
+            c.records
+                .iter()
+                .any(|r| r.kind == "supervision" && r.json.contains("十五日内化解"))
+        }))
+    })
+    .await?;
+    assert!(at_town.records.iter().any(|r| r.kind == "supervision" && r.unit == COUNTY));
+    let at_county = fed.case_at(COUNTY, &case.case_no).await?.map(|c| c.records.len());
+    assert_eq!(at_county, untouched.map(|n| n + 1), "exactly one record added");
+
+    // The finding reaches its town, not the other.
+    wait_for("the finding at the town", PATIENCE, || async {
+        Ok(fed.hub(TOWN_A).get(&f.id).await?)
+    })
+    .await?;
+    let listed = JointSupervisionClient::new(fed.channel(TOWN_A).await?)
+        .list(pb::ListJointSupervisionRequest {})
+        .await?
+        .into_inner();
+    assert_eq!(listed.plans.len(), 1);
+    assert_eq!(listed.plans[0].findings.len(), 1);
+    assert!(fed.hub(TOWN_B).get(&f.id).await?.is_none(), "the other town holds the finding");
+    let at_b = JointSupervisionClient::new(fed.channel(TOWN_B).await?)
+        .list(pb::ListJointSupervisionRequest {})
+        .await?
+        .into_inner();
+    assert!(at_b.plans[0].findings.is_empty());
     fed.shutdown().await;
     Ok(())
 }

@@ -9,6 +9,8 @@
 //! and its pure checks; [`situations`]: the rule set; [`suggest`]: suggestions
 //! from evidence (pure); [`service`]: recording, listing, counting, suggesting.
 
+pub mod joint;
+pub mod joint_service;
 pub mod service;
 pub mod situations;
 pub mod suggest;

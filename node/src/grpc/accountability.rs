@@ -7,8 +7,10 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::accountability_server::Accountability;
+use xinfang_proto::v1::joint_supervision_server::JointSupervision;
 
 use super::node::lang;
+use crate::accountability::joint_service::JointSupervisionService;
 use crate::accountability::service::AccountabilityService;
 
 pub struct AccountabilityApi {
@@ -89,5 +91,38 @@ impl Accountability for AccountabilityApi {
         let who = self.service.guard().authenticate(&r).await?;
         let lang = lang(&r);
         Ok(Response::new(self.service.situations(&who, lang).await?))
+    }
+}
+
+pub struct JointSupervisionApi {
+    service: Arc<JointSupervisionService>,
+}
+
+impl JointSupervisionApi {
+    pub fn new(service: Arc<JointSupervisionService>) -> Self {
+        JointSupervisionApi { service }
+    }
+}
+
+#[tonic::async_trait]
+impl JointSupervision for JointSupervisionApi {
+    async fn plan(&self, r: Request<pb::PlanJointSupervisionRequest>) -> Answer<pb::JointPlanView> {
+        let who = self.service.guard().authenticate(&r).await?;
+        Ok(Response::new(
+            self.service.plan(&who, r.into_inner()).await?,
+        ))
+    }
+
+    async fn finding(&self, r: Request<pb::JointFindingRequest>) -> Answer<pb::JointFindingView> {
+        let who = self.service.guard().authenticate(&r).await?;
+        let lang = lang(&r);
+        Ok(Response::new(
+            self.service.finding(&who, r.into_inner(), lang).await?,
+        ))
+    }
+
+    async fn list(&self, r: Request<pb::ListJointSupervisionRequest>) -> Answer<pb::JointPlanList> {
+        let who = self.service.guard().authenticate(&r).await?;
+        Ok(Response::new(self.service.list(&who).await?))
     }
 }
