@@ -50,8 +50,8 @@ pub enum AccountabilityCmd {
         #[command(flatten)]
         conn: ConnArgs,
         /// The unit concerned (code)
-        #[arg(long)]
-        unit: String,
+        #[arg(long = "about", value_name = "UNIT")]
+        concerned: String,
         /// leader:NAME (on the unit's roster) or staff:USER (repeatable)
         #[arg(long = "person", required = true)]
         people: Vec<String>,
@@ -209,7 +209,7 @@ pub async fn run(cmd: AccountabilityCmd, json: bool, lang: Lang) -> anyhow::Resu
         }
         AccountabilityCmd::Record {
             conn,
-            unit,
+            concerned,
             people,
             situation,
             form,
@@ -219,7 +219,7 @@ pub async fn run(cmd: AccountabilityCmd, json: bool, lang: Lang) -> anyhow::Resu
         } => {
             let c = AccountabilityClient::new(conn.channel().await?)
                 .record(pb::RecordAccountabilityRequest {
-                    unit,
+                    unit: concerned,
                     people,
                     situation,
                     form,

@@ -18,8 +18,8 @@ pub enum JointCmd {
         #[arg(long)]
         title: String,
         /// A unit supervised (code; repeatable)
-        #[arg(long = "unit", required = true)]
-        units: Vec<String>,
+        #[arg(long = "visit", value_name = "UNIT", required = true)]
+        visits: Vec<String>,
         /// A matter looked into (repeatable)
         #[arg(long = "matter", required = true)]
         matters: Vec<String>,
@@ -38,8 +38,9 @@ pub enum JointCmd {
         /// The plan's id (from `list`)
         #[arg(long)]
         plan: String,
-        #[arg(long)]
-        unit: String,
+        /// The unit the finding is about (code)
+        #[arg(long = "about", value_name = "UNIT")]
+        concerned: String,
         #[arg(long)]
         text: String,
         /// CASE_NO/YYYY-MM-DD/DEMAND: a follow-up demand on a case, due that day
@@ -95,7 +96,7 @@ pub async fn run(cmd: JointCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         JointCmd::Plan {
             conn,
             title,
-            units,
+            visits,
             matters,
             from,
             to,
@@ -103,7 +104,7 @@ pub async fn run(cmd: JointCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             let p = JointSupervisionClient::new(conn.channel().await?)
                 .plan(pb::PlanJointSupervisionRequest {
                     title,
-                    units,
+                    units: visits,
                     matters,
                     from,
                     to,
@@ -116,7 +117,7 @@ pub async fn run(cmd: JointCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         JointCmd::Finding {
             conn,
             plan,
-            unit,
+            concerned,
             text,
             demands,
             method,
@@ -146,7 +147,7 @@ pub async fn run(cmd: JointCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             let f = JointSupervisionClient::new(conn.channel().await?)
                 .finding(pb::JointFindingRequest {
                     plan,
-                    unit,
+                    unit: concerned,
                     text,
                     demands: parsed,
                     date,
