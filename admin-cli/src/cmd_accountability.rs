@@ -188,7 +188,10 @@ pub async fn run(cmd: AccountabilityCmd, json: bool, lang: Lang) -> anyhow::Resu
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            show(&[c], json, lang)
+            if json {
+                return print_json(&c);
+            }
+            show(&[c], false, lang)
         }
         AccountabilityCmd::Dismiss { conn, key, reason } => {
             let d = AccountabilityClient::new(conn.channel().await?)
@@ -230,7 +233,10 @@ pub async fn run(cmd: AccountabilityCmd, json: bool, lang: Lang) -> anyhow::Resu
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            show(&[c], json, lang)
+            if json {
+                return print_json(&c);
+            }
+            show(&[c], false, lang)
         }
         AccountabilityCmd::List {
             conn,

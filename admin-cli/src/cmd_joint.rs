@@ -112,7 +112,10 @@ pub async fn run(cmd: JointCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            show(&[p], json, lang)
+            if json {
+                return print_json(&p);
+            }
+            show(&[p], false, lang)
         }
         JointCmd::Finding {
             conn,
