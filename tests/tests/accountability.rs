@@ -304,10 +304,12 @@ both_stores! {
 async fn a_joint_supervision_finding_puts_its_demand_on_the_case(backend: Backend) -> anyhow::Result<()> {
     let fed = Federation::start(backend, county_two_towns()).await?;
     let case = fed.register(TOWN_A, "张三", "宅基地纠纷多年未解决").await?;
-    wait_for("the case at the county", PATIENCE, || async {
+    let untouched = wait_for("the case at the county", PATIENCE, || async {
         fed.case_at(COUNTY, &case.case_no).await
     })
-    .await?;
+    .await?
+    .records
+    .len();
     let mut county = JointSupervisionClient::new(fed.channel(COUNTY).await?);
 
     // A plan naming a unit not below the county, or none: refused, nothing written.
@@ -365,8 +367,27 @@ async fn a_joint_supervision_finding_puts_its_demand_on_the_case(backend: Backen
         .await
         .expect_err("no such case");
     assert!(e.message().contains("demands"), "{}", e.message());
+    // A demand the case rules refuse (due yesterday) after one they admit: the
+    // whole finding is refused before anything is written.
+    let second = fed.register(TOWN_A, "李四", "征地补偿").await?;
+    wait_for("the second case at the county", PATIENCE, || async {
+        fed.case_at(COUNTY, &second.case_no).await
+    })
+    .await?;
+    let mut late = demand(&second.case_no);
+    late.due = in_days(-1);
+    let e = county
+        .finding(pb::JointFindingRequest {
+            plan: plan.id.clone(),
+            unit: TOWN_A.into(),
+            text: "督查发现".into(),
+            demands: vec![demand(&case.case_no), late],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a due date past");
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
     assert!(fed.hub(COUNTY).ids_with_prefix("finding/", 10).await?.is_empty());
-    let untouched = fed.case_at(COUNTY, &case.case_no).await?.map(|c| c.records.len());
 
     let f = county
         .finding(pb::JointFindingRequest {
@@ -391,7 +412,12 @@ async fn a_joint_supervision_finding_puts_its_demand_on_the_case(backend: Backen
     .await?;
     assert!(at_town.records.iter().any(|r| r.kind == "supervision" && r.unit == COUNTY));
     let at_county = fed.case_at(COUNTY, &case.case_no).await?.map(|c| c.records.len());
-    assert_eq!(at_county, untouched.map(|n| n + 1), "exactly one record added");
+    assert_eq!(
+        at_county,
+        Some(untouched + 1),
+        "exactly one record added: the refused findings wrote none"
+    );
+
 
     // The finding reaches its town, not the other.
     wait_for("the finding at the town", PATIENCE, || async {

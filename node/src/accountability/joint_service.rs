@@ -14,7 +14,7 @@ use super::joint::{
     write_finding, write_plan,
 };
 use crate::auth::{Action, Actor, Guard};
-use crate::case::record::{Body, Supervision};
+use crate::case::record::{Body, Record, Supervision};
 use crate::case::service::CaseService;
 use crate::docid::{self, JOINT_FINDING_PREFIX, JOINT_PLAN_PREFIX};
 use crate::error::NodeError;
@@ -35,6 +35,15 @@ fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
             format!("{:?} is not a date; write YYYY-MM-DD", v.trim()),
         )
     })
+}
+
+/// The supervision record a demand becomes on its case.
+fn supervision(d: &Demand) -> Body {
+    Body::Supervision {
+        method: d.method,
+        due: d.due,
+        demand: format!("【联合督查】{}", d.demand),
+    }
 }
 
 impl JointSupervisionService {
@@ -152,6 +161,11 @@ impl JointSupervisionService {
             recorded_by: who.name.clone(),
         };
         check_finding(&f, &plan)?;
+        // Every demand is put to the case rules before any is written, so a
+        // refused one leaves nothing behind.
+        self.guard
+            .authorize(who, Action::Step(crate::case::Step::Supervision), "")
+            .await?;
         for d in &f.demands {
             if crate::case::lookup::find(&self.hub, &d.case_no)
                 .await?
@@ -162,19 +176,28 @@ impl JointSupervisionService {
                     format!("case {} is not held at this node", d.case_no),
                 ));
             }
+            let file = self.cases.file(who, &d.case_no).await?;
+            let header = file.header.as_ref().ok_or_else(|| {
+                NodeError::invalid("demands", format!("{} is not a readable case", d.case_no))
+            })?;
+            let trial = Record {
+                id: format!("{}-joint-trial", self.hub.me()),
+                unit: self.hub.me().clone(),
+                at: now,
+                body: supervision(d),
+                by: Some(who.name.clone()),
+            };
+            crate::case::admit(
+                header,
+                &file.records,
+                &trial,
+                &self.cases.context(),
+                self.cases.today(),
+            )?;
         }
         for d in &f.demands {
             self.cases
-                .act_record(
-                    who,
-                    &d.case_no,
-                    Body::Supervision {
-                        method: d.method,
-                        due: d.due,
-                        demand: format!("【联合督查】{}", d.demand),
-                    },
-                    lang,
-                )
+                .act_record(who, &d.case_no, supervision(d), lang)
                 .await?;
         }
         let id = docid::new_issued(JOINT_FINDING_PREFIX, self.hub.me());
