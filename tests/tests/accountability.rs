@@ -4,11 +4,12 @@
 //! two attendance records; one dismissed with a reason is not suggested again; a
 //! case recorded at the county citing the two empty posts links to both records,
 //! reaches the town and not its sibling, and is counted by unit and situation. A
-//! case without evidence, with an unknown situation or about a unit not below the
-//! recording office is refused by field and rule, nothing written. A joint
-//! supervision (联合督查) planned at the county for both towns: a finding at one
-//! town puts its demand on the town's case as a supervision record, reaches that
-//! town and not the other; a finding for a unit outside the plan is refused.
+//! case without evidence, with an unknown situation, about a unit not below the
+//! recording office or citing a sibling's case is refused by field and rule,
+//! nothing written. A joint supervision (联合督查) planned at the county for both
+//! towns: a finding at one town puts its demand on the town's case as a
+//! supervision record, reaches that town and not the other; a finding for a unit
+//! outside the plan, or with a demand the case rules refuse, writes nothing.
 
 use std::collections::BTreeMap;
 
@@ -183,6 +184,18 @@ async fn a_leaders_two_empty_posts_on_record_reach_the_town_not_its_sibling(back
         .expect_err("no record on the 13th");
     assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
     assert!(e.message().contains("evidence"), "{}", e.message());
+    // A case of the sibling town is no evidence against this town.
+    let sibling_case = fed.register(TOWN_B, "王五", "邻镇的事项").await?;
+    wait_for("the sibling's case at the county", PATIENCE, || async {
+        fed.case_at(COUNTY, &sibling_case.case_no).await
+    })
+    .await?;
+    let cite = format!("case:{}", sibling_case.case_no);
+    let e = county
+        .record(record(TOWN_A, "duty-unmet", &[two_days[0], &cite]))
+        .await
+        .expect_err("the sibling's case");
+    assert!(e.message().contains("accountability.evidence_of_unit"), "{}", e.message());
     for unit in [COUNTY, TOWN_A] {
         assert!(held(&fed, unit).await?.is_empty(), "a refused case wrote something at {unit}");
     }

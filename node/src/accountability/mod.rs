@@ -160,6 +160,10 @@ impl EvidenceLink {
 pub enum Evidence {
     Case {
         case_no: String,
+        /// The units the case concerns (its scope when cited): one of them must
+        /// be the unit held to account or below it.
+        #[serde(default)]
+        concerns: Vec<UnitCode>,
     },
     Attendance {
         unit: UnitCode,
@@ -179,7 +183,7 @@ impl Evidence {
     /// The link a person can write to name it again.
     pub fn link(&self) -> String {
         match self {
-            Evidence::Case { case_no } => format!("case:{case_no}"),
+            Evidence::Case { case_no, .. } => format!("case:{case_no}"),
             Evidence::Attendance {
                 unit,
                 month,
@@ -193,7 +197,7 @@ impl Evidence {
     /// How people read it.
     pub fn describe(&self) -> String {
         match self {
-            Evidence::Case { case_no } => format!("信访事项 {case_no}"),
+            Evidence::Case { case_no, .. } => format!("信访事项 {case_no}"),
             Evidence::Attendance {
                 date, leader, held, ..
             } => format!("{date} {leader} {}", if *held { "接访" } else { "缺岗" }),

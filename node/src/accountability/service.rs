@@ -169,12 +169,12 @@ impl AccountabilityService {
             }
         }
         for e in &c.evidence {
-            let of = match e {
-                Evidence::Case { .. } => None,
-                Evidence::Attendance { unit, .. } | Evidence::Filing { unit, .. } => Some(unit),
+            let of: Vec<&UnitCode> = match e {
+                Evidence::Case { concerns, .. } => concerns.iter().collect(),
+                Evidence::Attendance { unit, .. } | Evidence::Filing { unit, .. } => vec![unit],
             };
-            if let Some(u) = of
-                && !topo.in_subtree(&c.unit, u)
+            if let Some(u) = of.first()
+                && !of.iter().any(|x| topo.in_subtree(&c.unit, x))
             {
                 return Err(NodeError::Rule {
                     rule: "accountability.evidence_of_unit",
@@ -224,10 +224,13 @@ impl AccountabilityService {
         match l {
             EvidenceLink::Case(no) => {
                 let no = no.to_string();
-                if crate::case::lookup::find(&self.hub, &no).await?.is_none() {
-                    return Err(missing(format!("case {no}")));
-                }
-                Ok(Evidence::Case { case_no: no })
+                let found = crate::case::lookup::find(&self.hub, &no)
+                    .await?
+                    .ok_or_else(|| missing(format!("case {no}")))?;
+                Ok(Evidence::Case {
+                    case_no: no,
+                    concerns: found.held.loaded.scope.into_iter().collect(),
+                })
             }
             EvidenceLink::Attendance {
                 unit,
@@ -449,9 +452,12 @@ impl AccountabilityService {
         let mut out = suggest::suggestions(&facts, &self.rules.suggest, self.today(), &done);
         // Evidence already cited together in a record is not suggested again.
         out.retain(|s| {
-            !recorded
-                .iter()
-                .any(|c| c.unit == s.unit && s.evidence.iter().all(|e| c.evidence.contains(e)))
+            !recorded.iter().any(|c| {
+                c.unit == s.unit
+                    && s.evidence
+                        .iter()
+                        .all(|e| c.evidence.iter().any(|x| x.link() == e.link()))
+            })
         });
         Ok(out)
     }

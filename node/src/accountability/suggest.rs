@@ -132,6 +132,7 @@ pub fn suggestions(
         }
         let ev = vec![Evidence::Case {
             case_no: case_no.clone(),
+            concerns: vec![unit.clone()],
         }];
         out.push(Suggestion {
             key: key("overdue", &ev),
