@@ -49,6 +49,20 @@ const SERIALIZED: &[&str] = &[
     "WorkReportLeader",
     "PlannedReception",
     "WorkReportView",
+    "EvidenceView",
+    "AccountabilityView",
+    "AccountabilityList",
+    "AccountabilityCount",
+    "AccountabilityReport",
+    "SuggestionView",
+    "SuggestionList",
+    "DismissalView",
+    "SituationView",
+    "SituationList",
+    "JointDemand",
+    "JointFindingView",
+    "JointPlanView",
+    "JointPlanList",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "notices.proto",
             "receptions.proto",
             "bulletins.proto",
+            "accountability.proto",
         ],
         ["proto"],
     )?;

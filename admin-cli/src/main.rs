@@ -1,11 +1,13 @@
 //! `xinfang`: the command line for petition offices' staff and operators.
 
 mod cmd_account;
+mod cmd_accountability;
 mod cmd_admin;
 mod cmd_backup;
 mod cmd_bulletin;
 mod cmd_case;
 mod cmd_duty;
+mod cmd_joint;
 mod cmd_ledger;
 mod cmd_pki;
 mod cmd_quarantine;
@@ -93,6 +95,13 @@ enum Command {
     /// Circulated notices of praise or criticism (通报) about units below
     #[command(subcommand)]
     Bulletin(cmd_bulletin::BulletinCmd),
+    /// Accountability on record (追责) about units below: suggest, confirm, dismiss,
+    /// record, list, report
+    #[command(subcommand)]
+    Accountability(cmd_accountability::AccountabilityCmd),
+    /// Joint supervision (联合督查) of units below: plan, finding, list
+    #[command(subcommand)]
+    JointSupervision(cmd_joint::JointCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -128,6 +137,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
+        Command::Accountability(cmd) => cmd_accountability::run(cmd, cli.json, cli.lang).await,
+        Command::JointSupervision(cmd) => cmd_joint::run(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;
@@ -169,5 +180,25 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    use clap::CommandFactory;
+
+    /// The accountability and joint-supervision commands' arguments hold
+    /// together (clap checks names, e.g. no second `--unit` beside the
+    /// connection's, only when a command is built).
+    #[test]
+    fn the_accountability_commands_are_well_formed() {
+        for name in ["accountability", "joint-supervision"] {
+            let c = super::Cli::command();
+            let sub = c
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("no command {name}"))
+                .clone();
+            sub.debug_assert();
+        }
     }
 }

@@ -1798,3 +1798,90 @@ fn duty_and_work_report_commands_keep_their_json_contract() {
     let bytes = std::fs::read(&xlsx).expect("the XLSX written");
     assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
 }
+
+#[test]
+fn accountability_commands_record_refuse_by_name_and_list_at_the_unit() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let spawn = |unit: &str| {
+        Killed(
+            Command::new(exe())
+                .args(["node", "run", "--unit", unit, "--durability", "normal"])
+                .arg("--topology")
+                .arg(&f.topology)
+                .arg("--dir")
+                .arg(f.fed())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn node"),
+        )
+    };
+    let _county = spawn(COUNTY);
+    let _town = spawn(TOWN);
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    f.json(
+        TOWN,
+        &[
+            "roster",
+            "add",
+            "--name",
+            "林书记",
+            "--position",
+            "镇委书记",
+            "--role",
+            "principal",
+        ],
+    );
+    let v = f.json(COUNTY, &["accountability", "situations"]);
+    assert_eq!(v["situations"].as_array().map(Vec::len), Some(9), "{v}");
+    let evidence = format!("filing:{TOWN}/2026-05");
+    let record = |situation: &str| {
+        vec![
+            "accountability",
+            "record",
+            "--about",
+            TOWN,
+            "--person",
+            "leader:林书记",
+            "--situation",
+            situation,
+            "--form",
+            "notice",
+            "--evidence",
+            evidence.as_str(),
+            "--text",
+            "未按时报备接访安排表，予以通报。",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<String>>()
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    // An unknown situation: refused by name, non-zero exit.
+    let out = f.at(COUNTY, &args(&record("nope")));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("accountability.known_situation"), "{err}");
+    // The leader reaches the county's copy of the roster, then the case records.
+    let mut v = Value::Null;
+    f.wait("the case recorded at the county", || {
+        let out = f.at(COUNTY, &args(&record("duty-unmet")));
+        if out.status.success() {
+            v = serde_json::from_slice(&out.stdout).expect("JSON output");
+        }
+        out.status.success()
+    });
+    assert_eq!(v["form_label"], "通报", "{v}");
+    assert_eq!(v["evidence"][0]["link"], evidence.as_str(), "{v}");
+    f.wait("the case at the town", || {
+        let l = f.json(TOWN, &["accountability", "list"]);
+        l.as_array().is_some_and(|a| a.len() == 1)
+    });
+    let r = f.json(COUNTY, &["accountability", "report"]);
+    assert_eq!(r["total_cases"], 1, "{r}");
+    assert_eq!(r["rows"][0]["unit"], TOWN, "{r}");
+}

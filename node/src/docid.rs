@@ -12,6 +12,9 @@
 //! | duty roster | `duty/<unit>/<span>`, the span `<YYYY-MM>` or `<YYYY>-<holiday>` (`2026-national_day`) | its unit |
 //! | quarterly plan | `plan/<unit>/<YYYY>Q<n>` | its unit |
 //! | yearly summary | `summary/<unit>/<YYYY>` | its unit |
+//! | accountability case (追责) | `accountability/<issuer>/<32 hex>` | the issuing superior |
+//! | joint supervision plan (联合督查) | `joint/<issuer>/<32 hex>` | the planning superior |
+//! | joint supervision finding | `finding/<issuer>/<32 hex>` | the planning superior |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -40,6 +43,12 @@ pub enum Kind {
     Plan,
     /// A yearly summary (年度工作总结).
     Summary,
+    /// A superior's accountability case (追责).
+    Accountability,
+    /// A superior's joint supervision plan (联合督查).
+    JointPlan,
+    /// A finding of a joint supervision about one unit.
+    JointFinding,
 }
 
 impl Kind {
@@ -55,6 +64,9 @@ impl Kind {
             Kind::Duty => "duty",
             Kind::Plan => "plan",
             Kind::Summary => "summary",
+            Kind::Accountability => ACCOUNTABILITY_KIND,
+            Kind::JointPlan => JOINT_PLAN_KIND,
+            Kind::JointFinding => JOINT_FINDING_KIND,
         }
     }
 }
@@ -68,13 +80,26 @@ pub const BULLETIN_KIND: &str = "bulletin";
 /// Every circulated notice's id begins so.
 pub const BULLETIN_PREFIX: &str = "bulletin/";
 const ALERT_PREFIX: &str = "alert/";
+/// The `kind` field of an accountability case (追责).
+pub const ACCOUNTABILITY_KIND: &str = "accountability";
+/// Every accountability case's id begins so.
+pub const ACCOUNTABILITY_PREFIX: &str = "accountability/";
+/// The `kind` field of a joint supervision plan (联合督查).
+pub const JOINT_PLAN_KIND: &str = "joint_plan";
+/// Every joint supervision plan's id begins so.
+pub const JOINT_PLAN_PREFIX: &str = "joint/";
+/// The `kind` field of a joint supervision finding.
+pub const JOINT_FINDING_KIND: &str = "joint_finding";
+/// Every joint supervision finding's id begins so.
+pub const JOINT_FINDING_PREFIX: &str = "finding/";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
      roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
-     plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX); refused"
+     plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX, accountability/UNIT/HEX, joint/UNIT/HEX, \
+     finding/UNIT/HEX); refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -198,6 +223,12 @@ pub fn new_bulletin(issuer: &UnitCode) -> String {
     )
 }
 
+/// A new document of a superior's own under `prefix`: `<prefix><issuer>/<32 hex>`
+/// (accountability cases, joint supervision plans and findings).
+pub fn new_issued(prefix: &str, issuer: &UnitCode) -> String {
+    format!("{prefix}{issuer}/{}", uuid::Uuid::new_v4().simple())
+}
+
 /// The quarterly register of `unit` for quarter `q`.
 pub fn quarterly(unit: &UnitCode, q: Quarter) -> String {
     format!("quarterly/{unit}/{q}")
@@ -249,6 +280,16 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
         ["bulletin", u, id] => unit(u)
             .filter(|_| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(|u| (Kind::Bulletin, u)),
+        [p @ ("accountability" | "joint" | "finding"), u, id] => unit(u)
+            .filter(|_| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|u| {
+                let kind = match *p {
+                    "accountability" => Kind::Accountability,
+                    "joint" => Kind::JointPlan,
+                    _ => Kind::JointFinding,
+                };
+                (kind, u)
+            }),
         _ => None,
     };
     found.ok_or_else(|| UnknownId(doc_id.to_owned()))
@@ -279,6 +320,17 @@ mod tests {
             (quarterly(&town, q), Kind::Quarterly, &town),
             (alert.id(), Kind::Alert, &alert.reporter),
             (new_bulletin(&town), Kind::Bulletin, &town),
+            (
+                new_issued(ACCOUNTABILITY_PREFIX, &town),
+                Kind::Accountability,
+                &town,
+            ),
+            (new_issued(JOINT_PLAN_PREFIX, &town), Kind::JointPlan, &town),
+            (
+                new_issued(JOINT_FINDING_PREFIX, &town),
+                Kind::JointFinding,
+                &town,
+            ),
             (
                 duty(&town, "2026 国庆节".parse().unwrap()),
                 Kind::Duty,

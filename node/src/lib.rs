@@ -32,6 +32,7 @@
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
 
+pub mod accountability;
 pub mod auth;
 pub mod authorship;
 pub mod backup;

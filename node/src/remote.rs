@@ -149,6 +149,14 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::bulletin::check_from_peer(d, &unit)
         }
+        Kind::Accountability => {
+            check_unit(d, &unit)?;
+            crate::accountability::check_from_peer(d, &unit)
+        }
+        Kind::JointPlan | Kind::JointFinding => {
+            check_unit(d, &unit)?;
+            crate::accountability::joint::check_from_peer(d, &unit)
+        }
         Kind::Roster
         | Kind::Schedule
         | Kind::Quarterly

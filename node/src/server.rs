@@ -35,8 +35,10 @@ use crate::projection::Projector;
 use crate::report::service::ReportService;
 use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
+use xinfang_proto::v1::accountability_server::AccountabilityServer;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
+use xinfang_proto::v1::joint_supervision_server::JointSupervisionServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
@@ -525,6 +527,19 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub.clone(),
         guard.clone(),
     ));
+    let accountability = Arc::new(crate::accountability::service::AccountabilityService::new(
+        hub.clone(),
+        db.clone(),
+        guard.clone(),
+        schedules.clone(),
+    ));
+    let joint = Arc::new(
+        crate::accountability::joint_service::JointSupervisionService::new(
+            hub.clone(),
+            guard.clone(),
+            cases.clone(),
+        ),
+    );
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -594,6 +609,18 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             BulletinsServer::new(crate::grpc::bulletins::BulletinsApi::new(bulletins))
                 .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            AccountabilityServer::new(crate::grpc::accountability::AccountabilityApi::new(
+                accountability,
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            JointSupervisionServer::new(crate::grpc::accountability::JointSupervisionApi::new(
+                joint,
+            ))
+            .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose
     // material carries the revocation list and follows the TLS folder.

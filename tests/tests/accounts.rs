@@ -60,6 +60,8 @@ async fn probe(
     let mut reports = ReportsClient::new(ch.clone());
     let mut ledger = xinfang_proto::v1::ledger_client::LedgerClient::new(ch.clone());
     let mut bulletins = xinfang_proto::v1::bulletins_client::BulletinsClient::new(ch.clone());
+    let mut accountability =
+        xinfang_proto::v1::accountability_client::AccountabilityClient::new(ch.clone());
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -177,6 +179,20 @@ async fn probe(
                 kind: "criticism".into(),
                 units: vec![unit.into()],
                 title: "探测".into(),
+                text: "探测".into(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        // Allowed callers meet the rule instead: a unit does not hold itself to
+        // account.
+        Action::RecordAccountability => accountability
+            .record(pb::RecordAccountabilityRequest {
+                unit: unit.into(),
+                people: vec!["leader:探测".into()],
+                situation: "other".into(),
+                form: "notice".into(),
+                evidence: vec![format!("filing:{unit}/2026-05")],
                 text: "探测".into(),
                 ..Default::default()
             })

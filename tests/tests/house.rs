@@ -83,6 +83,10 @@ fn pure_rule_modules_import_no_service_adapter_or_store() {
         "docid.rs",
         "labels.rs",
         "authorship.rs",
+        "accountability/mod.rs",
+        "accountability/situations.rs",
+        "accountability/suggest.rs",
+        "accountability/joint.rs",
     ]
     .iter()
     .map(|p| node.join(p))

@@ -97,6 +97,9 @@ pub enum Action {
     EndRecovery,
     /// Circulate a notice praising or criticising units below (通报).
     IssueBulletin,
+    /// Record, confirm or dismiss an accountability case about a unit below (追责),
+    /// and plan a joint supervision and record its findings (联合督查).
+    RecordAccountability,
 }
 
 impl Action {
@@ -127,6 +130,7 @@ impl Action {
             Action::ReadQuarantine,
             Action::EndRecovery,
             Action::IssueBulletin,
+            Action::RecordAccountability,
         ]);
         v
     }
@@ -156,6 +160,7 @@ impl Action {
             Action::ReadQuarantine => "quarantine.read",
             Action::EndRecovery => "recovery.end",
             Action::IssueBulletin => "bulletin.issue",
+            Action::RecordAccountability => "accountability.record",
         };
         fixed.to_owned()
     }
@@ -240,6 +245,8 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
         // A superior's leaders circulate praise and criticism (通报).
         Action::IssueBulletin => matches!(role, Reviewer | Approver),
+        // Holding people to account is the leaders' decision, like a notice.
+        Action::RecordAccountability => matches!(role, Reviewer | Approver),
     }
 }
 

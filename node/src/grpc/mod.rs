@@ -4,6 +4,7 @@
 //! `NodeError`'s conversion. Rules, labels and permissions live in the services
 //! and the pure modules under them, never here.
 
+pub mod accountability;
 pub mod accounts;
 pub mod bulletins;
 pub mod ledger;
