@@ -49,6 +49,14 @@ const SERIALIZED: &[&str] = &[
     "WorkReportLeader",
     "PlannedReception",
     "WorkReportView",
+    "LetterTarget",
+    "TargetView",
+    "LetterView",
+    "LetterList",
+    "TargetProgress",
+    "LetterProgress",
+    "AssessedUnit",
+    "Assessment",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "notices.proto",
             "receptions.proto",
             "bulletins.proto",
+            "letters.proto",
         ],
         ["proto"],
     )?;

@@ -7,6 +7,7 @@ mod cmd_bulletin;
 mod cmd_case;
 mod cmd_duty;
 mod cmd_ledger;
+mod cmd_letter;
 mod cmd_pki;
 mod cmd_quarantine;
 mod cmd_report;
@@ -93,6 +94,12 @@ enum Command {
     /// Circulated notices of praise or criticism (通报) about units below
     #[command(subcommand)]
     Bulletin(cmd_bulletin::BulletinCmd),
+    /// Responsibility letters (责任书) to units below: draft, acknowledge, progress
+    #[command(subcommand)]
+    Letter(cmd_letter::LetterCmd),
+    /// The year's assessment (考核) of the units with a letter
+    #[command(subcommand)]
+    Assessment(cmd_letter::AssessmentCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -128,6 +135,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
+        Command::Letter(cmd) => cmd_letter::run(cmd, cli.json, cli.lang).await,
+        Command::Assessment(cmd) => cmd_letter::assessment(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;

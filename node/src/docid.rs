@@ -12,6 +12,8 @@
 //! | duty roster | `duty/<unit>/<span>`, the span `<YYYY-MM>` or `<YYYY>-<holiday>` (`2026-national_day`) | its unit |
 //! | quarterly plan | `plan/<unit>/<YYYY>Q<n>` | its unit |
 //! | yearly summary | `summary/<unit>/<YYYY>` | its unit |
+//! | responsibility letter (责任书) | `letter/<issuer>/<unit>/<YYYY>` | the issuing superior |
+//! | a letter's acknowledgement | `letter-ack/<unit>/<issuer>/<YYYY>` | the unit the letter binds |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -40,6 +42,10 @@ pub enum Kind {
     Plan,
     /// A yearly summary (年度工作总结).
     Summary,
+    /// A superior's responsibility letter to a unit below (责任书).
+    Letter,
+    /// The lower unit's acknowledgement of a responsibility letter.
+    LetterAck,
 }
 
 impl Kind {
@@ -55,6 +61,8 @@ impl Kind {
             Kind::Duty => "duty",
             Kind::Plan => "plan",
             Kind::Summary => "summary",
+            Kind::Letter => LETTER_KIND,
+            Kind::LetterAck => LETTER_ACK_KIND,
         }
     }
 }
@@ -68,13 +76,22 @@ pub const BULLETIN_KIND: &str = "bulletin";
 /// Every circulated notice's id begins so.
 pub const BULLETIN_PREFIX: &str = "bulletin/";
 const ALERT_PREFIX: &str = "alert/";
+/// The `kind` field of a responsibility letter (责任书).
+pub const LETTER_KIND: &str = "letter";
+/// Every responsibility letter's id begins so.
+pub const LETTER_PREFIX: &str = "letter/";
+/// The `kind` field of a letter's acknowledgement.
+pub const LETTER_ACK_KIND: &str = "letter_ack";
+/// Every acknowledgement's id begins so.
+pub const LETTER_ACK_PREFIX: &str = "letter-ack/";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
      roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
-     plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX); refused"
+     plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX, letter/UNIT/UNIT/YYYY, \
+     letter-ack/UNIT/UNIT/YYYY); refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -218,6 +235,16 @@ pub fn summary(unit: &UnitCode, year: i32) -> String {
     format!("summary/{unit}/{year:04}")
 }
 
+/// The responsibility letter of `issuer` to `unit` for `year`.
+pub fn letter(issuer: &UnitCode, unit: &UnitCode, year: i32) -> String {
+    format!("{LETTER_PREFIX}{issuer}/{unit}/{year:04}")
+}
+
+/// `unit`'s acknowledgement of `issuer`'s letter for `year`.
+pub fn letter_ack(unit: &UnitCode, issuer: &UnitCode, year: i32) -> String {
+    format!("{LETTER_ACK_PREFIX}{unit}/{issuer}/{year:04}")
+}
+
 /// The kind an id stands for, and the unit it names.
 pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
     let unit = |s: &str| s.parse::<UnitCode>().ok();
@@ -242,6 +269,14 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
         ["summary", u, y] => unit(u)
             .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
             .map(|u| (Kind::Summary, u)),
+        ["letter", issuer, u, y] => unit(issuer)
+            .filter(|_| unit(u).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            .map(|issuer| (Kind::Letter, issuer)),
+        ["letter-ack", u, issuer, y] => unit(u)
+            .filter(|_| {
+                unit(issuer).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(|u| (Kind::LetterAck, u)),
         [id] => case_no_of(id)
             .and_then(CaseNo::parse)
             .map(|c| (Kind::Case, c.unit)),
@@ -279,6 +314,16 @@ mod tests {
             (quarterly(&town, q), Kind::Quarterly, &town),
             (alert.id(), Kind::Alert, &alert.reporter),
             (new_bulletin(&town), Kind::Bulletin, &town),
+            (
+                letter(&u("441521"), &town, 2026),
+                Kind::Letter,
+                &u("441521"),
+            ),
+            (
+                letter_ack(&town, &u("441521"), 2026),
+                Kind::LetterAck,
+                &town,
+            ),
             (
                 duty(&town, "2026 国庆节".parse().unwrap()),
                 Kind::Duty,

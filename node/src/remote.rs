@@ -149,6 +149,14 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::bulletin::check_from_peer(d, &unit)
         }
+        Kind::Letter => {
+            check_unit(d, &unit)?;
+            crate::letter::check_from_peer(d, &unit)
+        }
+        Kind::LetterAck => {
+            check_unit(d, &unit)?;
+            crate::letter::check_ack_from_peer(d, &unit)
+        }
         Kind::Roster
         | Kind::Schedule
         | Kind::Quarterly

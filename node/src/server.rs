@@ -37,6 +37,7 @@ use crate::schedule::ruleset::RuleSets;
 use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
+use xinfang_proto::v1::letters_server::LettersServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
@@ -525,6 +526,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub.clone(),
         guard.clone(),
     ));
+    let letters = Arc::new(crate::letter::service::LetterService::new(
+        hub.clone(),
+        guard.clone(),
+        reports.clone(),
+    ));
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -592,6 +598,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         )
         .add_service(
             BulletinsServer::new(crate::grpc::bulletins::BulletinsApi::new(bulletins))
+                .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            LettersServer::new(crate::grpc::letters::LettersApi::new(letters))
                 .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose

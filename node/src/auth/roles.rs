@@ -97,6 +97,11 @@ pub enum Action {
     EndRecovery,
     /// Circulate a notice praising or criticising units below (通报).
     IssueBulletin,
+    /// Draft a responsibility letter (责任书) for a unit below, and run the
+    /// year's assessment against the letters.
+    DraftLetter,
+    /// Acknowledge a superior's responsibility letter for this unit.
+    AcknowledgeLetter,
 }
 
 impl Action {
@@ -127,6 +132,8 @@ impl Action {
             Action::ReadQuarantine,
             Action::EndRecovery,
             Action::IssueBulletin,
+            Action::DraftLetter,
+            Action::AcknowledgeLetter,
         ]);
         v
     }
@@ -156,6 +163,8 @@ impl Action {
             Action::ReadQuarantine => "quarantine.read",
             Action::EndRecovery => "recovery.end",
             Action::IssueBulletin => "bulletin.issue",
+            Action::DraftLetter => "letter.draft",
+            Action::AcknowledgeLetter => "letter.acknowledge",
         };
         fixed.to_owned()
     }
@@ -240,6 +249,11 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
         // A superior's leaders circulate praise and criticism (通报).
         Action::IssueBulletin => matches!(role, Reviewer | Approver),
+        // A superior's leaders set the letters below and assess against them
+        // (seed 003 art. 5, 13).
+        Action::DraftLetter => matches!(role, Reviewer | Approver),
+        // The principal leader signs for the unit (主要领导).
+        Action::AcknowledgeLetter => role == Approver,
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bulletins;
 pub mod ledger;
+pub mod letters;
 pub mod node;
 pub mod notices;
 pub mod receptions;

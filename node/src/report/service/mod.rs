@@ -23,6 +23,7 @@ mod period;
 mod schedules;
 mod summary;
 mod tally;
+mod targets;
 mod trend;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
 use self::period::Scope;
+pub use self::targets::Measures;
 use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;

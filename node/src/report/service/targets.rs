@@ -1,0 +1,92 @@
+//! The figures a responsibility letter's targets are measured on, for one unit's
+//! subtree over a run of days: every rate as the rates report computes it for the
+//! unit (`assessment`), and the counts of skip-level and repeat petitions. The
+//! letter service (`letter::service`) authorizes its callers and judges the
+//! targets; this file only measures.
+
+use chrono::NaiveDate;
+use xinfang_hub::UnitCode;
+use xinfang_proto::v1 as pb;
+
+use super::ReportService;
+use crate::docid::CaseNo;
+use crate::error::NodeError;
+use crate::report::rates::Rate;
+use crate::report::rollup::Need;
+
+/// What one unit's subtree measured over a run of days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measures {
+    /// Every rate of `RATES`, as of the day measured, over the cases registered
+    /// in the days (as the rates report for the unit shows them).
+    pub rates: Vec<Rate>,
+    /// Petitions registered in the days with `skip_level_of` set whose skipped
+    /// case was registered at or below the unit (the unit was gone over).
+    pub skip_level: u64,
+    /// Petitions registered at or below the unit in the days that repeat an
+    /// earlier one (`repeat_of`).
+    pub repeat: u64,
+}
+
+impl ReportService {
+    /// Measures `unit`'s subtree over `[from, to]`, rates as of today. The caller
+    /// authorizes (the letter service); `unit` must be in this node's subtree.
+    pub async fn measure(
+        &self,
+        unit: &UnitCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Measures, NodeError> {
+        self.tables.catch_up().await?;
+        let scope = self.scope(&pb::ReportRequest {
+            unit: unit.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+            ..Default::default()
+        })?;
+        let need = Need {
+            rates_as_of: Some(self.today()),
+            ..Need::default()
+        };
+        let tally = self.tally(&scope, scope.from, scope.to, need).await?;
+        let rates = Self::fold_rates(&tally, None, |_| true);
+        // Flagged petitions are few: read them and place each in Rust, by the day
+        // it was registered here (local day) and the unit it counts against.
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT unit, registered_at, skip_level_of, repeat_of FROM node_cases
+             WHERE skip_level_of IS NOT NULL OR repeat_of IS NOT NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let topo = self.topology();
+        let below = |code: &str| {
+            code.parse::<UnitCode>()
+                .is_ok_and(|c| topo.in_subtree(unit, &c))
+        };
+        let (mut skip_level, mut repeat) = (0u64, 0u64);
+        for (registered_by, at, skip_of, repeat_of) in rows {
+            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
+                continue;
+            };
+            let day = crate::case::local_day(at.with_timezone(&chrono::Utc));
+            if day < from || day > to {
+                continue;
+            }
+            if skip_of
+                .as_deref()
+                .and_then(CaseNo::parse)
+                .is_some_and(|c| below(c.unit.as_str()))
+            {
+                skip_level += 1;
+            }
+            if repeat_of.is_some() && below(&registered_by) {
+                repeat += 1;
+            }
+        }
+        Ok(Measures {
+            rates,
+            skip_level,
+            repeat,
+        })
+    }
+}
