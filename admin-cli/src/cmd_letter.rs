@@ -30,6 +30,9 @@ pub enum LetterCmd {
         /// At most this many repeat petitions (重复访) in the year
         #[arg(long)]
         repeat_count: Option<u32>,
+        /// At most this many group petitions (集体访, five or more people) in the year
+        #[arg(long)]
+        group: Option<u32>,
         /// The measures for failing the targets
         #[arg(long)]
         measures: String,
@@ -175,13 +178,18 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             rates,
             skip_level,
             repeat_count,
+            group,
             measures,
         } => {
             let mut targets = rates
                 .iter()
                 .map(|r| rate_target(r))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            for (kind, ceiling) in [("skip_level", skip_level), ("repeat_count", repeat_count)] {
+            for (kind, ceiling) in [
+                ("skip_level", skip_level),
+                ("repeat_count", repeat_count),
+                ("group", group),
+            ] {
                 if let Some(ceiling) = ceiling {
                     targets.push(pb::LetterTarget {
                         kind: kind.into(),

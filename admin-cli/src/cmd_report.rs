@@ -33,6 +33,8 @@ pub enum ReportCmd {
     HigherVisits(ReportArgs),
     /// Circulated notices (通报表扬 / 通报批评) by unit below
     Bulletins(ReportArgs),
+    /// Group petitions (集体访, five or more people) by unit below
+    GroupPetitions(ReportArgs),
     /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
     Cases(ReportArgs),
 }
@@ -146,6 +148,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         ReportCmd::Filings(a) => ("filings", a),
         ReportCmd::HigherVisits(a) => ("higher_visits", a),
         ReportCmd::Bulletins(a) => ("bulletins", a),
+        ReportCmd::GroupPetitions(a) => ("group_petitions", a),
         ReportCmd::Cases(a) => ("cases", a),
     };
     let mut conn = a.conn.clone();
@@ -186,6 +189,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         "leaders" => c.leaders(req).await,
         "higher_visits" => c.higher_visits(req).await,
         "bulletins" => c.bulletins(req).await,
+        "group_petitions" => c.group_petitions(req).await,
         _ => c.filings(req).await,
     }
     .map_err(status_error)?

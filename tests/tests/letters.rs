@@ -223,3 +223,78 @@ async fn a_city_letter_reaches_the_county_is_acknowledged_and_scored_as_by_hand(
     Ok(())
 }
 }
+
+fn group(unit: &str, head_count: u32) -> pb::RegisterCaseRequest {
+    pb::RegisterCaseRequest {
+        unit: unit.into(),
+        petitioner: "王五等".into(),
+        content: "集体反映拆迁安置问题".into(),
+        channel: "visit".into(),
+        representatives: vec!["王五".into(), "陈六".into()],
+        head_count,
+        ..Default::default()
+    }
+}
+
+/// The report's int cell `col` in the row of `unit`.
+fn cell(r: &pb::Report, unit: &str, col: usize) -> i64 {
+    r.rows
+        .iter()
+        .find(|row| row.key == unit)
+        .and_then(|row| row.cells.get(col))
+        .map(|c| c.int)
+        .unwrap_or(-1)
+}
+
+both_stores! {
+async fn group_petitions_are_counted_by_unit_and_against_a_letters_ceiling(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
+    // Five or more people: a group petition (集体访); four are not.
+    let mut registered = Vec::new();
+    for (unit, n) in [(COUNTY, 6), (TOWN_A, 5), (TOWN_A, 4), (TOWN_B, 12)] {
+        let c = fed.client(unit).await?.register_case(group(unit, n)).await?.into_inner();
+        registered.push(c.case_no);
+    }
+    for no in &registered {
+        wait_for("the case at the city", PATIENCE, || async { fed.case_at(CITY, no).await }).await?;
+    }
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().to_string();
+    let req = |unit: &str| pb::ReportRequest {
+        unit: unit.into(),
+        from: today.clone(),
+        to: today.clone(),
+        ..Default::default()
+    };
+    let at_county = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(COUNTY).await?)
+        .group_petitions(req(COUNTY))
+        .await?
+        .into_inner();
+    assert_eq!(at_county.headers, ["单位", "批次", "人次"]);
+    assert_eq!((cell(&at_county, COUNTY, 1), cell(&at_county, COUNTY, 2)), (1, 6), "{at_county:?}");
+    assert_eq!((cell(&at_county, TOWN_A, 1), cell(&at_county, TOWN_A, 2)), (1, 5));
+    assert_eq!((cell(&at_county, TOWN_B, 1), cell(&at_county, TOWN_B, 2)), (1, 12));
+    let totals = at_county.totals.as_ref().map(|t| (t.cells[1].int, t.cells[2].int));
+    assert_eq!(totals, Some((3, 23)));
+    let at_city = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(CITY).await?)
+        .group_petitions(req(CITY))
+        .await?
+        .into_inner();
+    assert_eq!((cell(&at_city, COUNTY, 1), cell(&at_city, COUNTY, 2)), (3, 23), "{at_city:?}");
+
+    // A letter allowing the county at most two group petitions: three, missed by one.
+    let year = today[..4].parse::<i32>()?;
+    let mut l = letter(COUNTY, vec![pb::LetterTarget { kind: "group".into(), ceiling: 2, ..Default::default() }]);
+    l.year = year;
+    letters(&fed, CITY).await?.draft(l).await?;
+    let a = letters(&fed, CITY)
+        .await?
+        .assess(pb::AssessRequest { year, ..Default::default() })
+        .await?
+        .into_inner();
+    let t = &a.units[0].targets[0];
+    assert_eq!(t.target.as_ref().map(|v| v.name.as_str()), Some("集体访"));
+    assert_eq!((t.measured, t.verdict.as_str(), t.margin), (3.0, "missed", -1.0));
+    fed.shutdown().await;
+    Ok(())
+}
+}

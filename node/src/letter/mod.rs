@@ -42,15 +42,19 @@ pub enum CountKind {
     /// 重复访: petitions repeating an earlier one (`repeat_of`), charged to the
     /// registering unit.
     Repeat,
+    /// 集体访: petitions of five or more people (`case::is_group_visit`), charged
+    /// to the registering unit.
+    Group,
 }
 
 impl CountKind {
-    pub const ALL: [CountKind; 2] = [CountKind::SkipLevel, CountKind::Repeat];
+    pub const ALL: [CountKind; 3] = [CountKind::SkipLevel, CountKind::Repeat, CountKind::Group];
 
     pub fn code(self) -> &'static str {
         match self {
             CountKind::SkipLevel => "skip_level",
             CountKind::Repeat => "repeat_count",
+            CountKind::Group => "group",
         }
     }
 
@@ -58,6 +62,7 @@ impl CountKind {
         match self {
             CountKind::SkipLevel => Label::new("越级访", "skip-level petitions"),
             CountKind::Repeat => Label::new("重复访", "repeat petitions"),
+            CountKind::Group => Label::new("集体访", "group petitions"),
         }
     }
 

@@ -52,7 +52,7 @@ fn target(t: &pb::LetterTarget) -> Result<Target, NodeError> {
             }),
             None => Err(NodeError::invalid(
                 "targets.kind",
-                format!("{k:?}: rate, skip_level or repeat_count"),
+                format!("{k:?}: rate, skip_level, repeat_count or group"),
             )),
         },
     }
@@ -134,6 +134,7 @@ fn measured_for(t: &Target, m: &Measures) -> Measured {
         Target::Count { what, .. } => Measured::Count(match what {
             CountKind::SkipLevel => m.skip_level,
             CountKind::Repeat => m.repeat,
+            CountKind::Group => m.group,
         }),
     }
 }

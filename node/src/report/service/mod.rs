@@ -16,6 +16,7 @@ mod assessment;
 mod breakdown;
 mod bulletins;
 mod cases;
+mod group_petitions;
 mod higher_visits;
 mod labels;
 mod overdue;

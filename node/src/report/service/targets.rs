@@ -1,6 +1,6 @@
 //! The figures a responsibility letter's targets are measured on, for one unit's
 //! subtree over a run of days: every rate as the rates report computes it for the
-//! unit (`assessment`), and the counts of skip-level and repeat petitions. The
+//! unit (`assessment`), and the counts of skip-level, repeat and group petitions. The
 //! letter service (`letter::service`) authorizes its callers and judges the
 //! targets; this file only measures.
 
@@ -26,9 +26,42 @@ pub struct Measures {
     /// Petitions registered at or below the unit in the days that repeat an
     /// earlier one (`repeat_of`).
     pub repeat: u64,
+    /// Group petitions (集体访, `case::is_group_visit`) registered at or below the
+    /// unit in the days.
+    pub group: u64,
+}
+
+/// Whether a case registered at `at` (RFC 3339) was registered on a local day in
+/// `[from, to]`.
+fn registered_within(at: &str, from: NaiveDate, to: NaiveDate) -> bool {
+    chrono::DateTime::parse_from_rfc3339(at).is_ok_and(|at| {
+        let day = crate::case::local_day(at.with_timezone(&chrono::Utc));
+        day >= from && day <= to
+    })
 }
 
 impl ReportService {
+    /// The group petitions (集体访) this node holds registered on days
+    /// `[from, to]`: the registering unit and the head count of each.
+    pub(super) async fn group_petition_rows(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(String, u32)>, NodeError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT unit, registered_at, head_count FROM node_cases WHERE head_count >= $1",
+        )
+        .bind(i64::from(crate::case::GROUP_VISIT_MIN_PEOPLE))
+        .fetch_all(self.db.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, at, _)| registered_within(at, from, to))
+            .map(|(u, _, n)| (u, u32::try_from(n).unwrap_or(u32::MAX)))
+            .filter(|(_, n)| crate::case::is_group_visit(*n))
+            .collect())
+    }
+
     /// Measures `unit`'s subtree over `[from, to]`, rates as of today. The caller
     /// authorizes (the letter service); `unit` must be in this node's subtree.
     pub async fn measure(
@@ -65,11 +98,7 @@ impl ReportService {
         };
         let (mut skip_level, mut repeat) = (0u64, 0u64);
         for (registered_by, at, skip_of, repeat_of) in rows {
-            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
-                continue;
-            };
-            let day = crate::case::local_day(at.with_timezone(&chrono::Utc));
-            if day < from || day > to {
+            if !registered_within(&at, from, to) {
                 continue;
             }
             if skip_of
@@ -83,10 +112,17 @@ impl ReportService {
                 repeat += 1;
             }
         }
+        let group = self
+            .group_petition_rows(from, to)
+            .await?
+            .iter()
+            .filter(|(u, _)| below(u))
+            .count() as u64;
         Ok(Measures {
             rates,
             skip_level,
             repeat,
+            group,
         })
     }
 }
