@@ -85,6 +85,25 @@ pub enum AssessmentCmd {
         from: String,
         #[arg(long, default_value = "")]
         to: String,
+        /// File the result: a document that replicates down to each unit assessed
+        #[arg(long)]
+        file: bool,
+    },
+    /// A filed assessment held here, as its table: XLSX and/or PDF
+    Export {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// The assessing unit (default: this node's)
+        #[arg(long, default_value = "")]
+        issuer: String,
+        #[arg(long)]
+        year: i32,
+        /// Write the XLSX table here
+        #[arg(long, value_name = "PATH")]
+        xlsx: Option<std::path::PathBuf>,
+        /// Write the PDF table here
+        #[arg(long, value_name = "PATH")]
+        pdf: Option<std::path::PathBuf>,
     },
 }
 
@@ -259,12 +278,17 @@ pub async fn assessment(cmd: AssessmentCmd, json: bool, lang: Lang) -> anyhow::R
             year,
             from,
             to,
+            file,
         } => {
-            let a = LettersClient::new(conn.channel().await?)
-                .assess(pb::AssessRequest { year, from, to })
-                .await
-                .map_err(status_error)?
-                .into_inner();
+            let mut c = LettersClient::new(conn.channel().await?);
+            let req = pb::AssessRequest { year, from, to };
+            let a = if file {
+                c.file(req).await
+            } else {
+                c.assess(req).await
+            }
+            .map_err(status_error)?
+            .into_inner();
             if json {
                 return print_json(&a);
             }
@@ -300,6 +324,45 @@ pub async fn assessment(cmd: AssessmentCmd, json: bool, lang: Lang) -> anyhow::R
                 println!("{}", target_rows(&u.targets, lang));
             }
             println!("{}", a.ranking);
+            if !a.filed_at.is_empty() {
+                println!(
+                    "{} {} {}",
+                    lang.t("已存档", "filed"),
+                    a.filed_by,
+                    a.filed_at
+                );
+            }
+            Ok(())
+        }
+        AssessmentCmd::Export {
+            conn,
+            issuer,
+            year,
+            xlsx,
+            pdf,
+        } => {
+            if xlsx.is_none() && pdf.is_none() {
+                anyhow::bail!("name --xlsx PATH and/or --pdf PATH");
+            }
+            let mut c = LettersClient::new(conn.channel().await?);
+            for (format, path) in [("xlsx", xlsx), ("pdf", pdf)] {
+                let Some(path) = path else { continue };
+                let f = c
+                    .export(pb::ExportAssessmentRequest {
+                        issuer: issuer.clone(),
+                        year,
+                        format: format.into(),
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                std::fs::write(&path, &f.content)?;
+                if json {
+                    print_json(&serde_json::json!({"file": path, "bytes": f.content.len()}))?;
+                } else {
+                    println!("{} {}", lang.t("已写入", "wrote"), path.display());
+                }
+            }
             Ok(())
         }
     }

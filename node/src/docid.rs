@@ -14,6 +14,7 @@
 //! | yearly summary | `summary/<unit>/<YYYY>` | its unit |
 //! | responsibility letter (责任书) | `letter/<issuer>/<unit>/<YYYY>` | the issuing superior |
 //! | a letter's acknowledgement | `letter-ack/<unit>/<issuer>/<YYYY>` | the unit the letter binds |
+//! | filed assessment (考核结果) | `assessment/<issuer>/<YYYY>` | the assessing superior |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -46,6 +47,8 @@ pub enum Kind {
     Letter,
     /// The lower unit's acknowledgement of a responsibility letter.
     LetterAck,
+    /// A superior's filed assessment of the units it set letters for.
+    Assessment,
 }
 
 impl Kind {
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Summary => "summary",
             Kind::Letter => LETTER_KIND,
             Kind::LetterAck => LETTER_ACK_KIND,
+            Kind::Assessment => ASSESSMENT_KIND,
         }
     }
 }
@@ -84,6 +88,8 @@ pub const LETTER_PREFIX: &str = "letter/";
 pub const LETTER_ACK_KIND: &str = "letter_ack";
 /// Every acknowledgement's id begins so.
 pub const LETTER_ACK_PREFIX: &str = "letter-ack/";
+/// The `kind` field of a filed assessment.
+pub const ASSESSMENT_KIND: &str = "assessment";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +97,7 @@ pub const LETTER_ACK_PREFIX: &str = "letter-ack/";
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
      roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
      plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX, letter/UNIT/UNIT/YYYY, \
-     letter-ack/UNIT/UNIT/YYYY); refused"
+     letter-ack/UNIT/UNIT/YYYY, assessment/UNIT/YYYY); refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -245,6 +251,11 @@ pub fn letter_ack(unit: &UnitCode, issuer: &UnitCode, year: i32) -> String {
     format!("{LETTER_ACK_PREFIX}{unit}/{issuer}/{year:04}")
 }
 
+/// `issuer`'s filed assessment of `year`.
+pub fn assessment(issuer: &UnitCode, year: i32) -> String {
+    format!("assessment/{issuer}/{year:04}")
+}
+
 /// The kind an id stands for, and the unit it names.
 pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
     let unit = |s: &str| s.parse::<UnitCode>().ok();
@@ -277,6 +288,9 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
                 unit(issuer).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
             })
             .map(|u| (Kind::LetterAck, u)),
+        ["assessment", u, y] => unit(u)
+            .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            .map(|u| (Kind::Assessment, u)),
         [id] => case_no_of(id)
             .and_then(CaseNo::parse)
             .map(|c| (Kind::Case, c.unit)),

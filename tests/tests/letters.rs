@@ -5,10 +5,14 @@
 //! letters are refused by name and write nothing.
 
 use std::collections::BTreeMap;
+use std::process::Command;
+
+use calamine::{Reader, Xlsx};
 
 use tonic::Code;
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::letters_client::LettersClient;
+use xinfang_tests::skip::{Dependency, skip};
 use xinfang_tests::*;
 
 async fn letters(fed: &Federation, unit: &str) -> anyhow::Result<LettersClient<Api>> {
@@ -219,9 +223,79 @@ async fn a_city_letter_reaches_the_county_is_acknowledged_and_scored_as_by_hand(
         .await?
         .into_inner();
     check(&p.targets, "the county's progress");
+
+    // Filed, the assessment reaches the county (not the towns), which prints its table.
+    let filed = letters(&fed, CITY)
+        .await?
+        .file(pb::AssessRequest { year: 2026, ..Default::default() })
+        .await?
+        .into_inner();
+    assert!(!filed.filed_at.is_empty());
+    wait_for("the filed assessment at the county", PATIENCE, || async {
+        Ok((held(&fed, COUNTY, "assessment/").await? == 1).then_some(()))
+    })
+    .await?;
+    assert_eq!(held(&fed, TOWN_A, "assessment/").await?, 0);
+    let export = |format: &'static str| pb::ExportAssessmentRequest { issuer: CITY.into(), year: 2026, format: format.into() };
+    let xlsx = letters(&fed, COUNTY).await?.export(export("xlsx")).await?.into_inner();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.content))?;
+    let sheet = book.worksheet_range_at(0).ok_or_else(|| anyhow::anyhow!("no sheet"))??;
+    let text: Vec<String> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|")).collect();
+    assert_eq!(text[0].split('|').next(), Some("汕尾市 2026年度 信访工作责任制考核结果"), "{text:?}");
+    assert_eq!(text[1], "名次|单位|目标|要求|实际|结果|差距", "{text:?}");
+    assert_eq!(text[2], format!("1|海丰县|及时受理率|≥ 95.0%|{pct:.1}% (4/7)|未完成|{margin:+}"), "{text:?}");
+    assert_eq!(text[3], "1|海丰县|越级访|≤ 3|2|完成|+1", "{text:?}");
+    if pdf_tools("a_city_letter_reaches_the_county_is_acknowledged_and_scored_as_by_hand") {
+        let pdf = letters(&fed, COUNTY).await?.export(export("pdf")).await?.into_inner();
+        assert_eq!(pdf.content_type, "application/pdf");
+        let all = pdf_text(&pdf.content, &format!("assessment-{}", backend.name()))?;
+        for want in ["汕尾市 2026年度 信访工作责任制考核结果", "海丰县", "及时受理率", "越级访", "未完成"] {
+            assert!(all.contains(want), "{want} in {all}");
+        }
+    }
     fed.shutdown().await;
     Ok(())
 }
+}
+
+/// The PDF's text as pdftotext gives it.
+fn pdf_text(pdf: &[u8], name: &str) -> anyhow::Result<String> {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("assessments");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(format!("{name}.pdf"));
+    std::fs::write(&file, pdf)?;
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()?;
+    anyhow::ensure!(out.status.success(), "pdftotext failed on {name}");
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// Whether this machine can read PDFs back and has a CJK font to print with.
+fn pdf_tools(test: &str) -> bool {
+    if Command::new("pdftotext").arg("-v").output().is_err() {
+        skip(
+            test,
+            Dependency::Poppler,
+            "no pdftotext (install Debian's poppler-utils)",
+        );
+        return false;
+    }
+    let font = std::env::var_os("XINFANG_CJK_FONT").is_some()
+        || std::path::Path::new("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+            .is_file()
+        || std::path::Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").is_file();
+    if !font {
+        skip(
+            test,
+            Dependency::Font,
+            "no CJK font to print with (install Debian's fonts-noto-cjk)",
+        );
+        return false;
+    }
+    true
 }
 
 fn group(unit: &str, head_count: u32) -> pb::RegisterCaseRequest {

@@ -60,6 +60,21 @@ impl Letters for LettersApi {
         ))
     }
 
+    async fn file(&self, r: Request<pb::AssessRequest>) -> Answer<pb::Assessment> {
+        let who = self.service.guard().authenticate(&r).await?;
+        let lang = lang(&r);
+        Ok(Response::new(
+            self.service.file(&who, r.into_inner(), lang).await?,
+        ))
+    }
+
+    async fn export(&self, r: Request<pb::ExportAssessmentRequest>) -> Answer<pb::AssessmentFile> {
+        let who = self.service.guard().authenticate(&r).await?;
+        Ok(Response::new(
+            self.service.export(&who, r.into_inner()).await?,
+        ))
+    }
+
     async fn assess(&self, r: Request<pb::AssessRequest>) -> Answer<pb::Assessment> {
         let who = self.service.guard().authenticate(&r).await?;
         let lang = lang(&r);

@@ -12,6 +12,8 @@
 //! This module: the vocabulary, the documents' layout and the pure checks;
 //! [`service`]: drafting, acknowledging, listing, progress and the assessment.
 
+pub mod assessment;
+pub mod assessment_pdf;
 pub mod score;
 pub mod service;
 

@@ -15,13 +15,13 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xinfang_hub::UnitCode;
 
 use super::{Target, lower_is_better};
 
 /// What the service measured for one target.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Measured {
     /// A rate as a fraction (0.0–1.0), None when its denominator is 0; with the
     /// numerator and denominator behind it.
@@ -34,7 +34,7 @@ pub enum Measured {
 }
 
 /// One target's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub target: Target,
     pub measured: Measured,
@@ -72,7 +72,7 @@ pub fn judge(target: &Target, measured: Measured) -> Verdict {
 }
 
 /// A unit's score against its letter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     pub unit: UnitCode,
     pub verdicts: Vec<Verdict>,

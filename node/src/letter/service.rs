@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use xinfang_hub::{Create, Hub, UnitCode};
 use xinfang_proto::v1 as pb;
 
+use super::assessment::{self, FiledAssessment};
 use super::score::{self, Measured, Score, Verdict};
 use super::{Acknowledgement, CountKind, Letter, Target, check, read, read_ack, write, write_ack};
 use crate::auth::{Action, Actor, Guard};
@@ -311,6 +312,102 @@ impl LetterService {
         lang: Lang,
     ) -> Result<pb::Assessment, NodeError> {
         self.guard.authorize(who, Action::DraftLetter, "").await?;
+        let a = self.compute(who, &req).await?;
+        Ok(self.assessment_view(&a, lang, false))
+    }
+
+    /// As [`Self::assess`], and files the result (`assessment/<issuer>/<year>`),
+    /// replicated down to each unit assessed.
+    pub async fn file(
+        &self,
+        who: &Actor,
+        req: pb::AssessRequest,
+        lang: Lang,
+    ) -> Result<pb::Assessment, NodeError> {
+        self.guard.authorize(who, Action::DraftLetter, "").await?;
+        let a = self.compute(who, &req).await?;
+        if a.ranked.is_empty() {
+            return Err(NodeError::Rule {
+                rule: "assessment.letters",
+                message: format!(
+                    "field `year`: {} set no responsibility letter for {}: nothing to assess",
+                    a.issuer, a.year
+                ),
+            });
+        }
+        let id = docid::assessment(&a.issuer, a.year);
+        let create = match self.hub.get(&id).await? {
+            Some(_) => Create::Existing,
+            None => Create::New,
+        };
+        self.hub
+            .update(&id, create, |d| assessment::write(d, &id, &a))
+            .await?;
+        self.guard
+            .audit_allowed(
+                who,
+                "assessment.file",
+                &id,
+                &format!("{} units", a.ranked.len()),
+            )
+            .await;
+        Ok(self.assessment_view(&a, lang, true))
+    }
+
+    /// A filed assessment held here, as its XLSX or PDF table.
+    pub async fn export(
+        &self,
+        who: &Actor,
+        req: pb::ExportAssessmentRequest,
+    ) -> Result<pb::AssessmentFile, NodeError> {
+        self.guard.authorize(who, Action::ReadReports, "").await?;
+        let issuer = match req.issuer.trim() {
+            "" => self.hub.me().clone(),
+            i => unit_code("issuer", i)?,
+        };
+        let id = docid::assessment(&issuer, req.year);
+        let a = self
+            .hub
+            .get(&id)
+            .await?
+            .and_then(|h| assessment::read(&h.loaded.doc))
+            .ok_or_else(|| NodeError::NotFound(format!("no filed assessment {id} is held here")))?;
+        let name = |u: &UnitCode| self.name(u);
+        let t = assessment::table(&a, &name);
+        let stem = format!("{}-{}-assessment", a.issuer, a.year);
+        match req.format.trim() {
+            "xlsx" | "" => Ok(pb::AssessmentFile {
+                file_name: format!("{stem}.xlsx"),
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    .into(),
+                content: crate::sheets::to_xlsx(std::slice::from_ref(&t))
+                    .map_err(|e| NodeError::Internal(e.to_string()))?,
+            }),
+            "pdf" => {
+                let fonts = crate::notice::fonts::NoticeFonts::find()?;
+                let date = crate::case::local_day(a.filed_at).to_string();
+                let issuer_name = self.name(&a.issuer);
+                Ok(pb::AssessmentFile {
+                    file_name: format!("{stem}.pdf"),
+                    content_type: "application/pdf".into(),
+                    content: crate::notice::pdf::render_laid_out(&fonts, |m| {
+                        super::assessment_pdf::lay_out(m, &t, &issuer_name, &date)
+                    })?,
+                })
+            }
+            other => Err(NodeError::invalid(
+                "format",
+                format!("{other:?}: write xlsx or pdf"),
+            )),
+        }
+    }
+
+    /// Scores and ranks the units this unit set letters for in the asked year.
+    async fn compute(
+        &self,
+        who: &Actor,
+        req: &pb::AssessRequest,
+    ) -> Result<FiledAssessment, NodeError> {
         let period = match (req.from.trim(), req.to.trim()) {
             ("", "") => None,
             (f, t) => {
@@ -324,45 +421,66 @@ impl LetterService {
         };
         let (from, to) = self.year_to_date(req.year, period)?;
         let me = self.hub.me().clone();
-        let mut letters = Vec::new();
         let mut scores = Vec::new();
+        let mut acknowledged = Vec::new();
         for (_, l) in self.all().await? {
             if l.issuer == me && l.year == req.year {
                 scores.push(self.score(&l, from, to).await?);
-                letters.push(l);
+                if self.ack_of(&l).await?.is_some() {
+                    acknowledged.push(l.unit.clone());
+                }
             }
         }
-        let mut units = Vec::new();
-        for (rank, s) in score::rank(scores) {
-            let l = letters.iter().find(|l| l.unit == s.unit);
-            let acknowledged = match l {
-                Some(l) => self.ack_of(l).await?.is_some(),
-                None => false,
-            };
-            units.push(pb::AssessedUnit {
-                rank: rank as u32,
+        Ok(FiledAssessment {
+            issuer: me,
+            year: req.year,
+            from,
+            to,
+            ranked: score::rank(scores),
+            acknowledged,
+            filed_at: self.now(),
+            filed_by: who.name.clone(),
+        })
+    }
+
+    fn assessment_view(&self, a: &FiledAssessment, lang: Lang, filed: bool) -> pb::Assessment {
+        let units = a
+            .ranked
+            .iter()
+            .map(|(rank, s)| pb::AssessedUnit {
+                rank: *rank as u32,
                 unit_name: self.name(&s.unit),
                 unit: s.unit.to_string(),
                 met: s.met() as u32,
                 missed: s.missed() as u32,
                 not_assessed: (s.verdicts.len() - s.met() - s.missed()) as u32,
                 targets: s.verdicts.iter().map(|v| progress_view(v, lang)).collect(),
-                acknowledged,
-            });
-        }
-        Ok(pb::Assessment {
-            issuer_name: self.name(&me),
-            issuer: me.to_string(),
-            year: req.year,
-            from: from.to_string(),
-            to: to.to_string(),
+                acknowledged: a.acknowledged.contains(&s.unit),
+            })
+            .collect();
+        pb::Assessment {
+            issuer_name: self.name(&a.issuer),
+            issuer: a.issuer.to_string(),
+            year: a.year,
+            from: a.from.to_string(),
+            to: a.to.to_string(),
             units,
             ranking: match lang {
                 Lang::Zh => RANKING_ZH,
                 Lang::En => RANKING_EN,
             }
             .into(),
-        })
+            filed_at: if filed {
+                a.filed_at.to_rfc3339()
+            } else {
+                String::new()
+            },
+            filed_by: if filed {
+                a.filed_by.clone()
+            } else {
+                String::new()
+            },
+        }
     }
 
     /// The days counted for `year`: the given period (within the year), else
