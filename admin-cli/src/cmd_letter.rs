@@ -33,6 +33,12 @@ pub enum LetterCmd {
         /// At most this many group petitions (集体访, five or more people) in the year
         #[arg(long)]
         group: Option<u32>,
+        /// At most this many months with the schedule filed late or missing (0: all on time)
+        #[arg(long)]
+        late_filings: Option<u32>,
+        /// At most this many rule violations on the filed schedules (0: quotas met)
+        #[arg(long)]
+        quota_violations: Option<u32>,
         /// The measures for failing the targets
         #[arg(long)]
         measures: String,
@@ -198,6 +204,8 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             skip_level,
             repeat_count,
             group,
+            late_filings,
+            quota_violations,
             measures,
         } => {
             let mut targets = rates
@@ -208,6 +216,8 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 ("skip_level", skip_level),
                 ("repeat_count", repeat_count),
                 ("group", group),
+                ("late_filings", late_filings),
+                ("quota_violations", quota_violations),
             ] {
                 if let Some(ceiling) = ceiling {
                     targets.push(pb::LetterTarget {

@@ -357,7 +357,10 @@ async fn group_petitions_are_counted_by_unit_and_against_a_letters_ceiling(backe
 
     // A letter allowing the county at most two group petitions: three, missed by one.
     let year = today[..4].parse::<i32>()?;
-    let mut l = letter(COUNTY, vec![pb::LetterTarget { kind: "group".into(), ceiling: 2, ..Default::default() }]);
+    let mut l = letter(COUNTY, vec![
+        pb::LetterTarget { kind: "group".into(), ceiling: 2, ..Default::default() },
+        pb::LetterTarget { kind: "late_filings".into(), ceiling: 0, ..Default::default() },
+    ]);
     l.year = year;
     letters(&fed, CITY).await?.draft(l).await?;
     let a = letters(&fed, CITY)
@@ -368,6 +371,29 @@ async fn group_petitions_are_counted_by_unit_and_against_a_letters_ceiling(backe
     let t = &a.units[0].targets[0];
     assert_eq!(t.target.as_ref().map(|v| v.name.as_str()), Some("集体访"));
     assert_eq!((t.measured, t.verdict.as_str(), t.margin), (3.0, "missed", -1.0));
+    // Filings: the months of the year so far the city's filing board shows the
+    // county late or missing (the county filed none).
+    let mut late = 0;
+    let this_month: u32 = today[5..7].parse()?;
+    let mut schedules = fed.schedules(CITY).await?;
+    for m in 1..=this_month {
+        let board = schedules
+            .filings(pb::FilingsRequest { month: format!("{year}-{m:02}"), unit: COUNTY.into() })
+            .await?
+            .into_inner();
+        late += board.rows.iter().filter(|r| r.unit == COUNTY && (r.status == "late" || r.status == "missing")).count();
+    }
+    assert!(late > 0, "the county filed nothing: some month is missing");
+    let f = &a.units[0].targets[1];
+    assert_eq!(f.target.as_ref().map(|v| v.name.as_str()), Some("接访安排逾期未备案月数"));
+    assert_eq!((f.measured, f.verdict.as_str()), (late as f64, "missed"));
+    // The county's own node has no board row of its own: not assessed there.
+    let p = letters(&fed, COUNTY)
+        .await?
+        .progress(pb::LetterProgressRequest { issuer: CITY.into(), unit: String::new(), year })
+        .await?
+        .into_inner();
+    assert_eq!(p.targets[1].verdict, "not_assessed");
     fed.shutdown().await;
     Ok(())
 }

@@ -48,6 +48,7 @@ pub fn value_text(v: &Verdict) -> String {
         } => format!("{:.1}% ({numerator}/{denominator})", x * 100.0),
         Measured::Rate { value: None, .. } => "—".to_owned(),
         Measured::Count(n) => n.to_string(),
+        Measured::Unknown => "—".to_owned(),
     }
 }
 

@@ -47,16 +47,31 @@ pub enum CountKind {
     /// 集体访: petitions of five or more people (`case::is_group_visit`), charged
     /// to the registering unit.
     Group,
+    /// Months whose reception schedule the unit filed late or not at all (the
+    /// superior's filing board): a ceiling of 0 is "every month filed on time".
+    LateFilings,
+    /// Rule violations (the reception quotas among them) on the unit's filed
+    /// schedules, as the superior's filing board judges them: a ceiling of 0 is
+    /// "the quotas met".
+    QuotaViolations,
 }
 
 impl CountKind {
-    pub const ALL: [CountKind; 3] = [CountKind::SkipLevel, CountKind::Repeat, CountKind::Group];
+    pub const ALL: [CountKind; 5] = [
+        CountKind::SkipLevel,
+        CountKind::Repeat,
+        CountKind::Group,
+        CountKind::LateFilings,
+        CountKind::QuotaViolations,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             CountKind::SkipLevel => "skip_level",
             CountKind::Repeat => "repeat_count",
             CountKind::Group => "group",
+            CountKind::LateFilings => "late_filings",
+            CountKind::QuotaViolations => "quota_violations",
         }
     }
 
@@ -65,6 +80,10 @@ impl CountKind {
             CountKind::SkipLevel => Label::new("越级访", "skip-level petitions"),
             CountKind::Repeat => Label::new("重复访", "repeat petitions"),
             CountKind::Group => Label::new("集体访", "group petitions"),
+            CountKind::LateFilings => {
+                Label::new("接访安排逾期未备案月数", "months filed late or missing")
+            }
+            CountKind::QuotaViolations => Label::new("接访安排违规数", "schedule rule violations"),
         }
     }
 

@@ -31,6 +31,8 @@ pub enum Measured {
         denominator: u64,
     },
     Count(u64),
+    /// Not measurable at this node (a filing count at the unit's own node).
+    Unknown,
 }
 
 /// One target's verdict.

@@ -53,7 +53,9 @@ fn target(t: &pb::LetterTarget) -> Result<Target, NodeError> {
             }),
             None => Err(NodeError::invalid(
                 "targets.kind",
-                format!("{k:?}: rate, skip_level, repeat_count or group"),
+                format!(
+                    "{k:?}: rate, skip_level, repeat_count, group, late_filings or quota_violations"
+                ),
             )),
         },
     }
@@ -102,6 +104,7 @@ fn progress_view(v: &Verdict, lang: Lang) -> pb::TargetProgress {
             denominator,
         ),
         Measured::Count(c) => (c.to_string(), c as f64, true, c, 0),
+        Measured::Unknown => ("—".to_owned(), 0.0, false, 0, 0),
     };
     let (code, label) = match v.met {
         Some(true) => ("met", Label::new("完成", "met")),
@@ -132,11 +135,17 @@ fn measured_for(t: &Target, m: &Measures) -> Measured {
                 denominator: r.map_or(0, |r| r.denominator),
             }
         }
-        Target::Count { what, .. } => Measured::Count(match what {
-            CountKind::SkipLevel => m.skip_level,
-            CountKind::Repeat => m.repeat,
-            CountKind::Group => m.group,
-        }),
+        Target::Count { what, .. } => match what {
+            CountKind::SkipLevel => Measured::Count(m.skip_level),
+            CountKind::Repeat => Measured::Count(m.repeat),
+            CountKind::Group => Measured::Count(m.group),
+            CountKind::LateFilings => m
+                .filings
+                .map_or(Measured::Unknown, |f| Measured::Count(f.late_or_missing)),
+            CountKind::QuotaViolations => m
+                .filings
+                .map_or(Measured::Unknown, |f| Measured::Count(f.violations)),
+        },
     }
 }
 

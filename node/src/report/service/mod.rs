@@ -35,7 +35,7 @@ use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
 use self::period::Scope;
-pub use self::targets::Measures;
+pub use self::targets::{Filings, Measures};
 use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;

@@ -13,6 +13,8 @@ use crate::docid::CaseNo;
 use crate::error::NodeError;
 use crate::report::rates::Rate;
 use crate::report::rollup::Need;
+use crate::schedule::filing::FilingStatus;
+use crate::schedule::model::Month;
 
 /// What one unit's subtree measured over a run of days.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,52 @@ pub struct Measures {
     /// Group petitions (集体访, `case::is_group_visit`) registered at or below the
     /// unit in the days.
     pub group: u64,
+    /// The unit's own monthly reception schedules for the months of the days, from
+    /// this node's filing board; None at the unit's own node (a board lists only
+    /// the units below it).
+    pub filings: Option<Filings>,
+}
+
+/// What the filing board says of one unit's months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Filings {
+    /// Months whose schedule was filed after its deadline or is missing past it.
+    pub late_or_missing: u64,
+    /// Rule violations (quotas and the rest of the unit's rule set) on the
+    /// schedules filed for the months.
+    pub violations: u64,
+}
+
+impl ReportService {
+    /// The filing board's rows for `unit` for every month of `[from, to]`.
+    async fn filings_of(
+        &self,
+        unit: &UnitCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Filings, NodeError> {
+        let mut out = Filings::default();
+        let mut m = Month::of(from);
+        while m <= Month::of(to) {
+            let board = self
+                .schedules
+                .board(pb::FilingsRequest {
+                    month: m.to_string(),
+                    unit: unit.to_string(),
+                })
+                .await?;
+            for row in board.rows.iter().filter(|r| r.unit == unit.as_str()) {
+                if row.status == FilingStatus::Late.code()
+                    || row.status == FilingStatus::Missing.code()
+                {
+                    out.late_or_missing += 1;
+                }
+                out.violations += row.violations.len() as u64;
+            }
+            m = m.next();
+        }
+        Ok(out)
+    }
 }
 
 /// Whether a case registered at `at` (RFC 3339) was registered on a local day in
@@ -118,11 +166,17 @@ impl ReportService {
             .iter()
             .filter(|(u, _)| below(u))
             .count() as u64;
+        let filings = if unit == self.hub.me() {
+            None
+        } else {
+            Some(self.filings_of(unit, from, to).await?)
+        };
         Ok(Measures {
             rates,
             skip_level,
             repeat,
             group,
+            filings,
         })
     }
 }
