@@ -7,7 +7,9 @@
 //! to catch up through [`QueryTables`]. One job a file: [`period`] (the question's
 //! unit and days), [`tally`] (what the tables add up to), [`labels`], and one file
 //! a report: [`summary`], [`breakdown`], [`overdue`], [`assessment`] (the rates),
-//! [`trend`], [`schedules`] (leaders' receptions, filings), [`cases`] (drill-down).
+//! [`trend`], [`schedules`] (leaders' receptions, filings), [`cases`] (drill-down),
+//! [`group_petitions`] (集体访 by unit); [`targets`] measures a unit for the
+//! responsibility letters (`letter::service`), which authorize their callers.
 //!
 //! Every report names its caller (`Actor`) and is authorized here, so no front
 //! can skip the check.
