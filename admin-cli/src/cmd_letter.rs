@@ -15,9 +15,9 @@ pub enum LetterCmd {
     Draft {
         #[command(flatten)]
         conn: ConnArgs,
-        /// The unit below (code)
-        #[arg(long)]
-        unit: String,
+        /// The unit below the letter binds (code)
+        #[arg(long = "for", value_name = "UNIT")]
+        for_unit: String,
         #[arg(long)]
         year: i32,
         /// A rate target CODE=PERCENT, e.g. timely_acceptance=95 (repeatable;
@@ -61,8 +61,8 @@ pub enum LetterCmd {
         #[arg(long, default_value = "")]
         issuer: String,
         /// The unit the letter binds (default: this node's)
-        #[arg(long, default_value = "")]
-        unit: String,
+        #[arg(long = "for", value_name = "UNIT", default_value = "")]
+        for_unit: String,
         #[arg(long)]
         year: i32,
     },
@@ -198,7 +198,7 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
     match cmd {
         LetterCmd::Draft {
             conn,
-            unit,
+            for_unit,
             year,
             rates,
             skip_level,
@@ -229,7 +229,7 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             }
             let l = LettersClient::new(conn.channel().await?)
                 .draft(pb::DraftLetterRequest {
-                    unit,
+                    unit: for_unit,
                     year,
                     targets,
                     measures,
@@ -258,11 +258,15 @@ pub async fn run(cmd: LetterCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         LetterCmd::Progress {
             conn,
             issuer,
-            unit,
+            for_unit,
             year,
         } => {
             let p = LettersClient::new(conn.channel().await?)
-                .progress(pb::LetterProgressRequest { issuer, unit, year })
+                .progress(pb::LetterProgressRequest {
+                    issuer,
+                    unit: for_unit,
+                    year,
+                })
                 .await
                 .map_err(status_error)?
                 .into_inner();
