@@ -63,6 +63,14 @@ const SERIALIZED: &[&str] = &[
     "JointFindingView",
     "JointPlanView",
     "JointPlanList",
+    "LetterTarget",
+    "TargetView",
+    "LetterView",
+    "LetterList",
+    "TargetProgress",
+    "LetterProgress",
+    "AssessedUnit",
+    "Assessment",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -78,6 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "receptions.proto",
             "bulletins.proto",
             "accountability.proto",
+            "letters.proto",
         ],
         ["proto"],
     )?;

@@ -35,6 +35,8 @@ pub enum ReportCmd {
     Bulletins(ReportArgs),
     /// The cases leaders own (包案), for publication (no personal data)
     OwnedCases(ReportArgs),
+    /// Group petitions (集体访, five or more people) by unit below
+    GroupPetitions(ReportArgs),
     /// The cases behind a number: --by DIM --value V, or --rate CODE --part numerator|denominator
     Cases(ReportArgs),
 }
@@ -149,6 +151,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         ReportCmd::HigherVisits(a) => ("higher_visits", a),
         ReportCmd::Bulletins(a) => ("bulletins", a),
         ReportCmd::OwnedCases(a) => ("owned_cases", a),
+        ReportCmd::GroupPetitions(a) => ("group_petitions", a),
         ReportCmd::Cases(a) => ("cases", a),
     };
     let mut conn = a.conn.clone();
@@ -190,6 +193,7 @@ pub async fn run(cmd: ReportCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
         "higher_visits" => c.higher_visits(req).await,
         "bulletins" => c.bulletins(req).await,
         "owned_cases" => c.owned_cases(req).await,
+        "group_petitions" => c.group_petitions(req).await,
         _ => c.filings(req).await,
     }
     .map_err(status_error)?

@@ -9,6 +9,7 @@ mod cmd_case;
 mod cmd_duty;
 mod cmd_joint;
 mod cmd_ledger;
+mod cmd_letter;
 mod cmd_pki;
 mod cmd_quarantine;
 mod cmd_report;
@@ -102,6 +103,12 @@ enum Command {
     /// Joint supervision (联合督查) of units below: plan, finding, list
     #[command(subcommand)]
     JointSupervision(cmd_joint::JointCmd),
+    /// Responsibility letters (责任书) to units below: draft, acknowledge, progress
+    #[command(subcommand)]
+    Letter(cmd_letter::LetterCmd),
+    /// The year's assessment (考核) of the units with a letter
+    #[command(subcommand)]
+    Assessment(cmd_letter::AssessmentCmd),
     /// The node's tamper-evident ledger (账本): show, verify, acknowledge a flag
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCmd),
@@ -139,6 +146,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
         Command::Accountability(cmd) => cmd_accountability::run(cmd, cli.json, cli.lang).await,
         Command::JointSupervision(cmd) => cmd_joint::run(cmd, cli.json, cli.lang).await,
+        Command::Letter(cmd) => cmd_letter::run(cmd, cli.json, cli.lang).await,
+        Command::Assessment(cmd) => cmd_letter::assessment(cmd, cli.json, cli.lang).await,
         Command::Admin(cmd) => cmd_admin::run(cmd, cli.json, cli.lang).await,
         Command::Node(cmd) => {
             let NodeCmd::Run(args) = *cmd;

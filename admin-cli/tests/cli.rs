@@ -1885,3 +1885,93 @@ fn accountability_commands_record_refuse_by_name_and_list_at_the_unit() {
     assert_eq!(r["total_cases"], 1, "{r}");
     assert_eq!(r["rows"][0]["unit"], TOWN, "{r}");
 }
+
+#[test]
+fn letter_and_assessment_commands_keep_their_json_contract() {
+    let f = Fixture::new();
+    f.init_pki(&[COUNTY, TOWN]);
+    let spawn = |unit: &str| {
+        Killed(
+            Command::new(exe())
+                .args(["node", "run", "--unit", unit, "--durability", "normal"])
+                .arg("--topology")
+                .arg(&f.topology)
+                .arg("--dir")
+                .arg(f.fed())
+                .env("XINFANG_CLOCK_START", "2016-09-01T10:00:00+08:00")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn node"),
+        )
+    };
+    let _county = spawn(COUNTY);
+    let _town = spawn(TOWN);
+    f.ready(COUNTY);
+    f.ready(TOWN);
+    let draft = |rate: &str| -> Vec<String> {
+        [
+            "letter",
+            "draft",
+            "--for",
+            TOWN,
+            "--year",
+            "2016",
+            "--rate",
+            rate,
+            "--skip-level",
+            "3",
+            "--measures",
+            "未完成目标的，予以通报批评。",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    // An unknown rate: refused by field and rule, a non-zero exit.
+    let bad = draft("speed=95");
+    let out = f.at(COUNTY, &bad.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("letter.known_rate") && err.contains("targets.rate"),
+        "{err}"
+    );
+
+    let good = draft("timely_acceptance=95");
+    let v = f.json(COUNTY, &good.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(v[0]["unit"], TOWN, "{v}");
+    assert_eq!(v[0]["targets"][0]["bound"], "≥ 95.0%", "{v}");
+    assert_eq!(v[0]["targets"][1]["target"]["kind"], "skip_level", "{v}");
+    f.wait("the letter at the town", || {
+        f.json(TOWN, &["letter", "list", "--year", "2016"])
+            .as_array()
+            .is_some_and(|l| l.len() == 1)
+    });
+    let v = f.json(TOWN, &["letter", "acknowledge", "--year", "2016"]);
+    assert!(
+        v[0]["acknowledged_at"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{v}"
+    );
+    f.wait("the acknowledgement at the county", || {
+        f.json(COUNTY, &["assessment", "run", "--year", "2016"])["units"][0]["acknowledged"] == true
+    });
+    let v = f.json(COUNTY, &["assessment", "run", "--year", "2016", "--file"]);
+    assert_eq!(v["units"][0]["unit"], TOWN, "{v}");
+    assert_eq!(
+        v["units"][0]["targets"].as_array().map(Vec::len),
+        Some(2),
+        "{v}"
+    );
+    assert!(v["filed_at"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    let xlsx = f.dir.path().join("assessment.xlsx");
+    let xlsx_arg = xlsx.to_str().expect("utf-8");
+    f.json(
+        COUNTY,
+        &["assessment", "export", "--year", "2016", "--xlsx", xlsx_arg],
+    );
+    let bytes = std::fs::read(&xlsx).expect("the XLSX written");
+    assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
+}

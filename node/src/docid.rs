@@ -15,6 +15,9 @@
 //! | accountability case (追责) | `accountability/<issuer>/<32 hex>` | the issuing superior |
 //! | joint supervision plan (联合督查) | `joint/<issuer>/<32 hex>` | the planning superior |
 //! | joint supervision finding | `finding/<issuer>/<32 hex>` | the planning superior |
+//! | responsibility letter (责任书) | `letter/<issuer>/<unit>/<YYYY>` | the issuing superior |
+//! | a letter's acknowledgement | `letter-ack/<unit>/<issuer>/<YYYY>` | the unit the letter binds |
+//! | filed assessment (考核结果) | `assessment/<issuer>/<YYYY>` | the assessing superior |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -49,6 +52,12 @@ pub enum Kind {
     JointPlan,
     /// A finding of a joint supervision about one unit.
     JointFinding,
+    /// A superior's responsibility letter to a unit below (责任书).
+    Letter,
+    /// The lower unit's acknowledgement of a responsibility letter.
+    LetterAck,
+    /// A superior's filed assessment of the units it set letters for.
+    Assessment,
 }
 
 impl Kind {
@@ -67,6 +76,9 @@ impl Kind {
             Kind::Accountability => ACCOUNTABILITY_KIND,
             Kind::JointPlan => JOINT_PLAN_KIND,
             Kind::JointFinding => JOINT_FINDING_KIND,
+            Kind::Letter => LETTER_KIND,
+            Kind::LetterAck => LETTER_ACK_KIND,
+            Kind::Assessment => ASSESSMENT_KIND,
         }
     }
 }
@@ -92,6 +104,16 @@ pub const JOINT_PLAN_PREFIX: &str = "joint/";
 pub const JOINT_FINDING_KIND: &str = "joint_finding";
 /// Every joint supervision finding's id begins so.
 pub const JOINT_FINDING_PREFIX: &str = "finding/";
+/// The `kind` field of a responsibility letter (责任书).
+pub const LETTER_KIND: &str = "letter";
+/// Every responsibility letter's id begins so.
+pub const LETTER_PREFIX: &str = "letter/";
+/// The `kind` field of a letter's acknowledgement.
+pub const LETTER_ACK_KIND: &str = "letter_ack";
+/// Every acknowledgement's id begins so.
+pub const LETTER_ACK_PREFIX: &str = "letter-ack/";
+/// The `kind` field of a filed assessment.
+pub const ASSESSMENT_KIND: &str = "assessment";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,7 +121,8 @@ pub const JOINT_FINDING_PREFIX: &str = "finding/";
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
      roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
      plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX, accountability/UNIT/HEX, joint/UNIT/HEX, \
-     finding/UNIT/HEX); refused"
+     finding/UNIT/HEX, letter/UNIT/UNIT/YYYY, letter-ack/UNIT/UNIT/YYYY, assessment/UNIT/YYYY); \
+     refused"
 )]
 pub struct UnknownId(pub String);
 
@@ -249,6 +272,21 @@ pub fn summary(unit: &UnitCode, year: i32) -> String {
     format!("summary/{unit}/{year:04}")
 }
 
+/// The responsibility letter of `issuer` to `unit` for `year`.
+pub fn letter(issuer: &UnitCode, unit: &UnitCode, year: i32) -> String {
+    format!("{LETTER_PREFIX}{issuer}/{unit}/{year:04}")
+}
+
+/// `unit`'s acknowledgement of `issuer`'s letter for `year`.
+pub fn letter_ack(unit: &UnitCode, issuer: &UnitCode, year: i32) -> String {
+    format!("{LETTER_ACK_PREFIX}{unit}/{issuer}/{year:04}")
+}
+
+/// `issuer`'s filed assessment of `year`.
+pub fn assessment(issuer: &UnitCode, year: i32) -> String {
+    format!("assessment/{issuer}/{year:04}")
+}
+
 /// The kind an id stands for, and the unit it names.
 pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
     let unit = |s: &str| s.parse::<UnitCode>().ok();
@@ -273,6 +311,17 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
         ["summary", u, y] => unit(u)
             .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
             .map(|u| (Kind::Summary, u)),
+        ["letter", issuer, u, y] => unit(issuer)
+            .filter(|_| unit(u).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            .map(|issuer| (Kind::Letter, issuer)),
+        ["letter-ack", u, issuer, y] => unit(u)
+            .filter(|_| {
+                unit(issuer).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(|u| (Kind::LetterAck, u)),
+        ["assessment", u, y] => unit(u)
+            .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+            .map(|u| (Kind::Assessment, u)),
         [id] => case_no_of(id)
             .and_then(CaseNo::parse)
             .map(|c| (Kind::Case, c.unit)),
@@ -329,6 +378,16 @@ mod tests {
             (
                 new_issued(JOINT_FINDING_PREFIX, &town),
                 Kind::JointFinding,
+                &town,
+            ),
+            (
+                letter(&u("441521"), &town, 2026),
+                Kind::Letter,
+                &u("441521"),
+            ),
+            (
+                letter_ack(&town, &u("441521"), 2026),
+                Kind::LetterAck,
                 &town,
             ),
             (

@@ -47,6 +47,7 @@ pub mod grpc;
 pub mod labels;
 pub mod layout;
 pub mod ledger;
+pub mod letter;
 pub mod memory;
 pub mod metrics;
 pub mod notice;

@@ -277,7 +277,7 @@ impl Projector {
                 "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
-                   major_due, higher_visits, higher_visit_last, receptions) ",
+                   major_due, higher_visits, higher_visit_last, receptions, head_count) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -306,7 +306,8 @@ impl Projector {
                     .bind(p.major.as_ref().and_then(|m| m.1).map(|d| d.to_string()))
                     .bind(p.higher_visits.0)
                     .bind(p.higher_visits.1.map(|d| d.to_string()))
-                    .bind(p.receptions.as_deref());
+                    .bind(p.receptions.as_deref())
+                    .bind(i64::from(v.details.head_count));
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -320,7 +321,8 @@ impl Projector {
                   doc_id = excluded.doc_id, major_since = excluded.major_since,
                   major_urgent = excluded.major_urgent, major_reason = excluded.major_reason,
                   major_due = excluded.major_due, higher_visits = excluded.higher_visits,
-                  higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions",
+                  higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions,
+                  head_count = excluded.head_count",
             );
             q.execute(&mut *tx).await?;
         }

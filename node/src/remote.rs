@@ -157,6 +157,18 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::accountability::joint::check_from_peer(d, &unit)
         }
+        Kind::Letter => {
+            check_unit(d, &unit)?;
+            crate::letter::check_from_peer(d, &unit)
+        }
+        Kind::Assessment => {
+            check_unit(d, &unit)?;
+            crate::letter::assessment::check_from_peer(d, &unit)
+        }
+        Kind::LetterAck => {
+            check_unit(d, &unit)?;
+            crate::letter::check_ack_from_peer(d, &unit)
+        }
         Kind::Roster
         | Kind::Schedule
         | Kind::Quarterly

@@ -39,6 +39,7 @@ use xinfang_proto::v1::accountability_server::AccountabilityServer;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
 use xinfang_proto::v1::joint_supervision_server::JointSupervisionServer;
+use xinfang_proto::v1::letters_server::LettersServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
 use xinfang_proto::v1::receptions_server::ReceptionsServer;
 use xinfang_proto::v1::reports_server::ReportsServer;
@@ -540,6 +541,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
             cases.clone(),
         ),
     );
+    let letters = Arc::new(crate::letter::service::LetterService::new(
+        hub.clone(),
+        guard.clone(),
+        reports.clone(),
+    ));
     let receptions = Arc::new(crate::reception::ReceptionService::new(
         cases.clone(),
         schedules.clone(),
@@ -621,6 +627,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
                 joint,
             ))
             .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            LettersServer::new(crate::grpc::letters::LettersApi::new(letters))
+                .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose
     // material carries the revocation list and follows the TLS folder.

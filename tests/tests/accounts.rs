@@ -62,6 +62,7 @@ async fn probe(
     let mut bulletins = xinfang_proto::v1::bulletins_client::BulletinsClient::new(ch.clone());
     let mut accountability =
         xinfang_proto::v1::accountability_client::AccountabilityClient::new(ch.clone());
+    let mut letters = xinfang_proto::v1::letters_client::LettersClient::new(ch.clone());
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -195,6 +196,29 @@ async fn probe(
                 evidence: vec![format!("filing:{unit}/2026-05")],
                 text: "探测".into(),
                 ..Default::default()
+            })
+            .await
+            .map(drop),
+        // Allowed callers meet the rule instead: a unit sets no letter for itself.
+        Action::DraftLetter => letters
+            .draft(pb::DraftLetterRequest {
+                unit: unit.into(),
+                year: 2026,
+                targets: vec![pb::LetterTarget {
+                    kind: "rate".into(),
+                    code: "timely_acceptance".into(),
+                    threshold: 95.0,
+                    ceiling: 0,
+                }],
+                measures: "探测".into(),
+            })
+            .await
+            .map(drop),
+        // Allowed callers meet NotFound instead: no letter was set.
+        Action::AcknowledgeLetter => letters
+            .acknowledge(pb::AcknowledgeLetterRequest {
+                issuer: String::new(),
+                year: 2026,
             })
             .await
             .map(drop),

@@ -100,6 +100,11 @@ pub enum Action {
     /// Record, confirm or dismiss an accountability case about a unit below (追责),
     /// and plan a joint supervision and record its findings (联合督查).
     RecordAccountability,
+    /// Draft a responsibility letter (责任书) for a unit below, and run the
+    /// year's assessment against the letters.
+    DraftLetter,
+    /// Acknowledge a superior's responsibility letter for this unit.
+    AcknowledgeLetter,
 }
 
 impl Action {
@@ -131,6 +136,8 @@ impl Action {
             Action::EndRecovery,
             Action::IssueBulletin,
             Action::RecordAccountability,
+            Action::DraftLetter,
+            Action::AcknowledgeLetter,
         ]);
         v
     }
@@ -161,6 +168,8 @@ impl Action {
             Action::EndRecovery => "recovery.end",
             Action::IssueBulletin => "bulletin.issue",
             Action::RecordAccountability => "accountability.record",
+            Action::DraftLetter => "letter.draft",
+            Action::AcknowledgeLetter => "letter.acknowledge",
         };
         fixed.to_owned()
     }
@@ -247,6 +256,11 @@ pub fn allowed(role: Role, action: Action) -> bool {
         Action::IssueBulletin => matches!(role, Reviewer | Approver),
         // Holding people to account is the leaders' decision, like a notice.
         Action::RecordAccountability => matches!(role, Reviewer | Approver),
+        // A superior's leaders set the letters below and assess against them
+        // (seed 003 art. 5, 13).
+        Action::DraftLetter => matches!(role, Reviewer | Approver),
+        // The principal leader signs for the unit (主要领导).
+        Action::AcknowledgeLetter => role == Approver,
     }
 }
 

@@ -104,6 +104,15 @@ pub struct DetailsInput<'a> {
 /// At most five representatives for a group visit (Reg-2022 art. 20).
 pub const MAX_REPRESENTATIVES: usize = 5;
 
+/// A group petition (集体访) is one that five or more people brought (seed 003
+/// art. 13 counts them apart; Reg-2022 art. 20's representatives are for them).
+pub const GROUP_VISIT_MIN_PEOPLE: u32 = 5;
+
+/// Whether a petition of `head_count` people is a group petition (集体访).
+pub fn is_group_visit(head_count: u32) -> bool {
+    head_count >= GROUP_VISIT_MIN_PEOPLE
+}
+
 fn optional(field: &'static str, v: &str, max: usize) -> Result<Option<String>, NodeError> {
     if v.trim().is_empty() {
         Ok(None)

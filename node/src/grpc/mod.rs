@@ -8,6 +8,7 @@ pub mod accountability;
 pub mod accounts;
 pub mod bulletins;
 pub mod ledger;
+pub mod letters;
 pub mod node;
 pub mod notices;
 pub mod receptions;

@@ -56,6 +56,13 @@ impl Reports for ReportsApi {
         ))
     }
 
+    async fn group_petitions(&self, r: Request<pb::ReportRequest>) -> Answer<pb::Report> {
+        let who = self.caller(&r).await?;
+        Ok(Response::new(
+            self.service.group_petitions(&who, r.into_inner()).await?,
+        ))
+    }
+
     async fn higher_visits(&self, r: Request<pb::ReportRequest>) -> Answer<pb::Report> {
         let who = self.caller(&r).await?;
         Ok(Response::new(

@@ -1,22 +1,23 @@
 //! The plan's or summary's printed layout: A4, the title centred, then the
 //! leaders' table (and a plan's receptions) ruled row by row, flowing over pages,
 //! the unit and date at the foot. Pure: widths come from the notice typesetter's
-//! [`Measure`]; `notice::pdf` draws the pages.
+//! [`Measure`]; `notice::pdf` draws the pages. [`Flow`] is the ruled table's
+//! typesetter, shared with the assessment table (`letter::assessment_pdf`).
 
 use xinfang_proto::v1 as pb;
 
 use super::work_report::{LEADER_COLUMNS, PLAN_COLUMNS, leader_numbers, totals};
 use crate::notice::typeset::{Face, MM, Measure, PAGE_H, PAGE_W, Page, Run};
 
-const LEFT: f32 = 20.0 * MM;
+pub(crate) const LEFT: f32 = 20.0 * MM;
 const TOP: f32 = 25.0 * MM;
 const BOTTOM: f32 = PAGE_H - 25.0 * MM;
-const WIDTH: f32 = PAGE_W - 2.0 * LEFT;
-const TITLE_PT: f32 = 16.0;
-const TEXT_PT: f32 = 10.5;
+pub(crate) const WIDTH: f32 = PAGE_W - 2.0 * LEFT;
+pub(crate) const TITLE_PT: f32 = 16.0;
+pub(crate) const TEXT_PT: f32 = 10.5;
 /// Column heads are set smaller so a four-character head fits a number's column.
-const HEAD_PT: f32 = 7.0;
-const ROW: f32 = TEXT_PT * 2.0;
+pub(crate) const HEAD_PT: f32 = 7.0;
+pub(crate) const ROW: f32 = TEXT_PT * 2.0;
 
 /// Column widths in mm of the leaders' table and of the plan's receptions.
 const LEADER_MM: [f32; 12] = [
@@ -24,19 +25,64 @@ const LEADER_MM: [f32; 12] = [
 ];
 const PLAN_MM: [f32; 6] = [22.0, 22.0, 30.0, 50.0, 22.0, 24.0];
 
-struct Flow<'a> {
+/// Pages being filled from the top: text, and ruled rows that flow over pages.
+pub(crate) struct Flow<'a> {
     m: &'a dyn Measure,
     pages: Vec<Page>,
-    y: f32,
+    /// The baseline of the next line.
+    pub(crate) y: f32,
 }
 
-impl Flow<'_> {
+impl<'a> Flow<'a> {
+    /// A first page, its title centred at the top.
+    pub(crate) fn titled(m: &'a dyn Measure, title: &str) -> Flow<'a> {
+        let mut f = Flow {
+            m,
+            pages: vec![Page::default()],
+            y: TOP + TITLE_PT,
+        };
+        f.centred(Face::Heading, TITLE_PT, title);
+        f.y += ROW * 1.5;
+        f
+    }
+
+    /// Signs with the unit and the date, right-aligned, as a report is signed,
+    /// numbers the pages and hands them over.
+    pub(crate) fn signed(mut self, unit: &str, date: &str) -> Vec<Page> {
+        self.y += ROW;
+        self.room(2.0);
+        for t in [unit, date] {
+            let w = self.m.width(Face::Body, t, TEXT_PT);
+            self.text(
+                LEFT + WIDTH - w - 8.0 * MM,
+                Face::Body,
+                TEXT_PT,
+                t.to_owned(),
+            );
+            self.y += ROW;
+        }
+        let n = self.pages.len();
+        for (i, page) in self.pages.iter_mut().enumerate() {
+            let folio = format!("第 {} 页 共 {n} 页", i + 1);
+            let w = self.m.width(Face::Body, &folio, 9.0);
+            page.runs.push(Run {
+                x: (PAGE_W - w) / 2.0,
+                y: PAGE_H - 15.0 * MM,
+                face: Face::Body,
+                size: 9.0,
+                red: false,
+                text: folio,
+            });
+        }
+        self.pages
+    }
+
     fn page(&mut self) -> &mut Page {
         let last = self.pages.len() - 1;
         &mut self.pages[last]
     }
 
-    fn text(&mut self, x: f32, face: Face, size: f32, text: String) {
+    pub(crate) fn text(&mut self, x: f32, face: Face, size: f32, text: String) {
         let y = self.y;
         self.page().runs.push(Run {
             x,
@@ -59,7 +105,7 @@ impl Flow<'_> {
     }
 
     /// Room for `rows` more rows, or a new page.
-    fn room(&mut self, rows: f32) {
+    pub(crate) fn room(&mut self, rows: f32) {
         if self.y + rows * ROW > BOTTOM {
             self.pages.push(Page::default());
             self.y = TOP + ROW;
@@ -83,7 +129,7 @@ impl Flow<'_> {
     }
 
     /// One ruled row of cells.
-    fn row(&mut self, widths: &[f32], cells: &[String], face: Face, size: f32) {
+    pub(crate) fn row(&mut self, widths: &[f32], cells: &[String], face: Face, size: f32) {
         self.room(1.0);
         let pad = 1.0 * MM;
         let mut x = LEFT;
@@ -101,13 +147,7 @@ impl Flow<'_> {
 
 /// Lays a plan or summary out on pages.
 pub fn lay_out(m: &dyn Measure, v: &pb::WorkReportView) -> Vec<Page> {
-    let mut f = Flow {
-        m,
-        pages: vec![Page::default()],
-        y: TOP + TITLE_PT,
-    };
-    f.centred(Face::Heading, TITLE_PT, &v.title);
-    f.y += ROW * 1.5;
+    let mut f = Flow::titled(m, &v.title);
     let months = if v.months_filed.is_empty() {
         "无".to_owned()
     } else {
@@ -173,29 +213,9 @@ pub fn lay_out(m: &dyn Measure, v: &pb::WorkReportView) -> Vec<Page> {
         }
     }
 
-    // The unit and the date it was generated, right-aligned, as a report is signed.
-    f.y += ROW;
-    f.room(2.0);
+    // The unit and the date it was generated.
     let date = v.generated_at.get(..10).unwrap_or_default().to_owned();
-    for t in [v.unit_name.clone(), date] {
-        let w = m.width(Face::Body, &t, TEXT_PT);
-        f.text(LEFT + WIDTH - w - 8.0 * MM, Face::Body, TEXT_PT, t);
-        f.y += ROW;
-    }
-    let n = f.pages.len();
-    for (i, page) in f.pages.iter_mut().enumerate() {
-        let folio = format!("第 {} 页 共 {n} 页", i + 1);
-        let w = m.width(Face::Body, &folio, 9.0);
-        page.runs.push(Run {
-            x: (PAGE_W - w) / 2.0,
-            y: PAGE_H - 15.0 * MM,
-            face: Face::Body,
-            size: 9.0,
-            red: false,
-            text: folio,
-        });
-    }
-    f.pages
+    f.signed(&v.unit_name, &date)
 }
 
 #[cfg(test)]

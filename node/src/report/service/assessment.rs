@@ -12,7 +12,7 @@ use crate::report::rollup::{Need, Tally};
 impl ReportService {
     /// The rates over tallied rate parts, of the groups `group` accepts (the unit
     /// itself or a unit directly below the one asked about).
-    fn fold_rates(
+    pub(super) fn fold_rates(
         t: &Tally,
         charged: Option<ChargedTo>,
         group: impl Fn(&str) -> bool,

@@ -7,7 +7,9 @@
 //! to catch up through [`QueryTables`]. One job a file: [`period`] (the question's
 //! unit and days), [`tally`] (what the tables add up to), [`labels`], and one file
 //! a report: [`summary`], [`breakdown`], [`overdue`], [`assessment`] (the rates),
-//! [`trend`], [`schedules`] (leaders' receptions, filings), [`cases`] (drill-down).
+//! [`trend`], [`schedules`] (leaders' receptions, filings), [`cases`] (drill-down),
+//! [`group_petitions`] (集体访 by unit); [`targets`] measures a unit for the
+//! responsibility letters (`letter::service`), which authorize their callers.
 //!
 //! Every report names its caller (`Actor`) and is authorized here, so no front
 //! can skip the check.
@@ -16,6 +18,7 @@ mod assessment;
 mod breakdown;
 mod bulletins;
 mod cases;
+mod group_petitions;
 mod higher_visits;
 mod labels;
 mod overdue;
@@ -24,6 +27,7 @@ mod period;
 mod schedules;
 mod summary;
 mod tally;
+mod targets;
 mod trend;
 
 use std::sync::Arc;
@@ -34,6 +38,7 @@ use xinfang_hub::{Hub, Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
 use self::period::Scope;
+pub use self::targets::{Filings, Measures};
 use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
 use crate::rules::CaseRules;
