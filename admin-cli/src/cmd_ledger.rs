@@ -27,7 +27,8 @@ pub enum LedgerCmd {
         #[command(flatten)]
         conn: ConnArgs,
         /// The child's unit code
-        unit: String,
+        #[arg(value_name = "CHILD")]
+        child: String,
     },
 }
 
@@ -111,7 +112,8 @@ pub async fn run(cmd: LedgerCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 )
             }
         }
-        LedgerCmd::Acknowledge { conn, unit } => {
+        LedgerCmd::Acknowledge { conn, child } => {
+            let unit = child;
             let r = conn
                 .ledger()
                 .await?
