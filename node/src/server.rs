@@ -553,6 +553,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     ));
     let console_app = crate::console::router(crate::console::Console::new(
         crate::console::Services {
+            accountability: accountability.clone(),
             cases: cases.clone(),
             notices: notices.clone(),
             receptions: receptions.clone(),

@@ -85,6 +85,10 @@ pub enum CaseCmd {
         /// Only skip-level petitions (越级访)
         #[arg(long)]
         skip_level: bool,
+        /// Only cases handled here under a superior's supervision demand (上级督办),
+        /// soonest due first
+        #[arg(long)]
+        supervised: bool,
     },
     /// Add a progress note to a case, as the node's unit
     Note {
@@ -436,6 +440,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             overdue,
             repeat,
             skip_level,
+            supervised,
         } => {
             let mut client = conn.client().await?;
             let cases = client
@@ -447,6 +452,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     overdue,
                     repeat,
                     skip_level,
+                    supervised_here: supervised,
                 })
                 .await
                 .map_err(status_error)?
@@ -469,19 +475,31 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 ]);
                 for c in &cases {
                     let demand: String = c.content.chars().take(20).collect();
-                    let due = c.next_deadline.as_ref().map(|d| {
-                        if d.overdue {
-                            format!("{} {}", d.due, lang.t("超期", "overdue"))
-                        } else {
-                            d.due.clone()
-                        }
-                    });
+                    // Under supervision, the demand's due day is the one to show.
+                    let due = c
+                        .supervision
+                        .as_ref()
+                        .or(c.next_deadline.as_ref())
+                        .map(|d| {
+                            if d.overdue {
+                                format!("{} {}", d.due, lang.t("超期", "overdue"))
+                            } else {
+                                d.due.clone()
+                            }
+                        });
                     let mut flags = Vec::new();
                     if !c.repeat_of.is_empty() {
-                        flags.push(lang.t("重复", "repeat"));
+                        flags.push(lang.t("重复", "repeat").to_owned());
                     }
                     if !c.skip_level_of.is_empty() {
-                        flags.push(lang.t("越级", "skip-level"));
+                        flags.push(lang.t("越级", "skip-level").to_owned());
+                    }
+                    if let Some(s) = &c.supervision {
+                        flags.push(format!(
+                            "{}:{}",
+                            lang.t("督办", "supervised"),
+                            named(&s.unit_name, &s.unit)
+                        ));
                     }
                     t.add_row(vec![
                         c.case_no.clone(),

@@ -89,6 +89,9 @@ pub struct ListQuery {
     pub offset: u32,
     /// Soonest deadline first, instead of newest first.
     pub by_deadline: bool,
+    /// Only cases handled here with a superior's supervision demand open (上级督办),
+    /// the soonest due first.
+    pub supervised_here: bool,
 }
 
 impl CaseService {
@@ -386,7 +389,9 @@ impl CaseService {
                     .map(|s| s.code().to_owned())
                     .collect()
             }),
-            handling_unit: q.routed_to_us.then(|| self.hub().me().to_string()),
+            handling_unit: (q.routed_to_us || q.supervised_here)
+                .then(|| self.hub().me().to_string()),
+            supervised: q.supervised_here,
             search: match q.search.trim() {
                 "" => None,
                 s if s.chars().count() > 100 => {
@@ -782,6 +787,19 @@ fn list_row(r: projection::CaseRow, lens: &Lens<'_>) -> pb::CaseView {
         category: r.category.unwrap_or_default(),
         repeat_of: r.repeat_of.unwrap_or_default(),
         skip_level_of: r.skip_level_of.unwrap_or_default(),
+        supervision: r.supervision_due.map(|due| {
+            let by = r.supervised_by.unwrap_or_default();
+            pb::Deadline {
+                kind: state::DeadlineKind::Supervision.code().to_owned(),
+                kind_label: crate::case::labels::deadline(state::DeadlineKind::Supervision)
+                    .get(lens.lang)
+                    .to_owned(),
+                unit_name: lens.unit_name(&by),
+                unit: by,
+                overdue: due < today,
+                due,
+            }
+        }),
         ..Default::default()
     }
 }

@@ -153,6 +153,14 @@ pub struct Context<'a> {
     pub higher_visits: &'a HigherVisitPolicies,
 }
 
+/// A superior's supervision demand (督办) the handling unit has not answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenSupervision {
+    /// The unit that demanded it.
+    pub by: UnitCode,
+    pub due: NaiveDate,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Derived {
     pub status: Status,
@@ -197,6 +205,9 @@ pub struct Derived {
     /// The case's bookings onto leaders' reception days, with their outcome and
     /// supervision form (`reception`).
     pub receptions: Vec<super::reception::Reception>,
+    /// Supervision demands on the handling unit not yet answered by its progress
+    /// note or reply, earliest due first.
+    pub supervisions: Vec<OpenSupervision>,
     pub missing_years: Vec<MissingYear>,
 }
 
@@ -301,7 +312,8 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
     let mut replied_at: Option<NaiveDate> = None;
     let mut rated = false;
     let mut approved = false;
-    let mut open_supervisions: Vec<(UnitCode, NaiveDate)> = Vec::new();
+    // (the unit it binds, due, who demanded it)
+    let mut open_supervisions: Vec<(UnitCode, NaiveDate, UnitCode)> = Vec::new();
     let mut review_requested: Option<NaiveDate> = None;
     // Who issued the handling opinion, and who decided the review.
     let mut opinion_by: Option<UnitCode> = None;
@@ -404,13 +416,15 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             }
             Body::Progress { .. } => {
                 if r.unit == handling {
-                    open_supervisions.retain(|(_, due)| *due < day);
+                    open_supervisions.retain(|(_, due, _)| *due < day);
                     if matches!(status, Status::Accepted | Status::Routed) {
                         status = Status::Handling;
                     }
                 }
             }
-            Body::Supervision { due, .. } => open_supervisions.push((handling.clone(), *due)),
+            Body::Supervision { due, .. } => {
+                open_supervisions.push((handling.clone(), *due, r.unit.clone()))
+            }
             Body::SendBack { .. } => {
                 replied_at = None;
                 rated = false;
@@ -587,7 +601,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             0,
         );
     }
-    for (unit, due) in &open_supervisions {
+    for (unit, due, _) in &open_supervisions {
         deadlines.push(Deadline {
             kind: DeadlineKind::Supervision,
             unit: unit.clone(),
@@ -622,6 +636,14 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         higher_visits: visits,
         principal_owner: principal_owner(ctx, &handling, visits, &principal_ownerships),
         receptions: super::reception::fold(recs.iter().copied()),
+        supervisions: {
+            let mut open: Vec<OpenSupervision> = open_supervisions
+                .into_iter()
+                .map(|(_, due, by)| OpenSupervision { by, due })
+                .collect();
+            open.sort_by(|a, b| (a.due, &a.by).cmp(&(b.due, &b.by)));
+            open
+        },
         handling_unit: handling,
         involved,
         lead_unit: lead,

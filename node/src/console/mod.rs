@@ -15,6 +15,8 @@
 //! - [`signin`], [`worklist`], [`register`], [`case_file`], [`steps`], [`audit`],
 //!   [`users`], [`reports`], [`links`], [`filings`], [`schedules`], [`duty`]: the pages;
 //!   [`notices`] and [`receptions`]: sections of the case file with their forms;
+//!   [`suggestions`]: the worklist's suggested accountability cases;
+//!   [`filings_due`]: the worklist's filings (ours owed, missing below);
 //!   [`charts`]: the reports' inline SVG.
 
 mod audit;
@@ -22,6 +24,7 @@ mod case_file;
 mod charts;
 mod duty;
 mod filings;
+mod filings_due;
 mod links;
 pub mod listen;
 mod notices;
@@ -35,6 +38,7 @@ mod schedules;
 mod session;
 mod signin;
 mod steps;
+mod suggestions;
 mod users;
 mod words;
 mod worklist;
@@ -49,6 +53,7 @@ use axum::http::header::{
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use crate::accountability::service::AccountabilityService;
 use crate::case::service::CaseService;
 use crate::notice::service::NoticeService;
 use crate::reception::ReceptionService;
@@ -64,6 +69,7 @@ pub struct Console(Arc<Inner>);
 
 /// The services the console calls, the same the gRPC adapters call.
 pub struct Services {
+    pub accountability: Arc<AccountabilityService>,
     pub cases: Arc<CaseService>,
     pub notices: Arc<NoticeService>,
     pub receptions: Arc<ReceptionService>,
@@ -90,6 +96,10 @@ impl Console {
             secure,
             csrf_key,
         }))
+    }
+
+    fn accountability(&self) -> &AccountabilityService {
+        &self.0.services.accountability
     }
 
     fn cases(&self) -> &CaseService {
@@ -144,6 +154,8 @@ pub fn router(console: Console) -> Router {
             "/case/{case_no}/reception-paper/{which}",
             get(receptions::paper),
         )
+        .route("/accountability/confirm", post(suggestions::confirm))
+        .route("/accountability/dismiss", post(suggestions::dismiss))
         .route("/admin/audit", get(audit::page))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/users/{name}/roles", post(users::roles))

@@ -32,6 +32,9 @@ pub const AWAITING_US: Label = Label::new(
     "Forwarded or assigned to us, not yet taken up",
 );
 pub const OPEN_CASES: Label = Label::new("在办案件", "Open cases");
+pub const SUPERVISED: Label = Label::new("上级督办", "Supervision from above");
+pub const SUPERVISED_BY: Label = Label::new("督办单位", "Supervised by");
+pub const SUPERVISION_DUE: Label = Label::new("督办期限", "Due");
 pub const NONE: Label = Label::new("暂无", "None");
 pub const SEARCH: Label = Label::new("案件编号或信访人", "Case number or petitioner");
 pub const STATUS: Label = Label::new("状态", "Status");

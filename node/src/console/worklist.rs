@@ -72,6 +72,17 @@ async fn build(
             lang,
         )
         .await?;
+    let supervised = cases
+        .list(
+            &s.who,
+            &ListQuery {
+                limit: PAGE_SIZE,
+                supervised_here: true,
+                ..ListQuery::default()
+            },
+            lang,
+        )
+        .await?;
     let page_no = f.page.max(1);
     let mut open = cases
         .list(
@@ -105,13 +116,23 @@ async fn build(
         .filter(|u| u != me)
         .filter_map(|u| topology.unit(&u).map(|x| (u.to_string(), x.name.clone())))
         .collect();
+    let suggested = super::suggestions::section(c, &s).await?;
+    let filings = super::filings_due::section(c, &s).await?;
     let title = w::MY_WORK.get(lang);
     let body = html! {
         h1 { (title) }
+        (suggested)
         section aria-labelledby="awaiting" {
             h2 id="awaiting" { (w::AWAITING_US.get(lang)) " (" (awaiting.len()) ")" }
             (table(c, &s, &awaiting, "awaiting-cases"))
         }
+        @if !supervised.is_empty() {
+            section aria-labelledby="supervised" {
+                h2 id="supervised" { (w::SUPERVISED.get(lang)) " (" (supervised.len()) ")" }
+                (supervision_table(c, &s, &supervised))
+            }
+        }
+        (filings)
         section aria-labelledby="open" {
             h2 id="open" { (w::OPEN_CASES.get(lang)) }
             form.filters method="get" action="/work" role="search" {
@@ -202,6 +223,41 @@ fn urgency(c: &Console, d: Option<&pb::Deadline>) -> (Option<&'static str>, Opti
         None
     };
     (class, Some(left))
+}
+
+/// Cases under a superior's supervision demand: who demanded it and by when.
+fn supervision_table(c: &Console, s: &Session, rows: &[pb::CaseView]) -> Markup {
+    let lang = s.lang;
+    html! {
+        table id="supervised-cases" {
+            thead { tr {
+                th scope="col" { (w::CASE_NO.get(lang)) }
+                th scope="col" { (labels::registration_field("petitioner").map(|l| l.get(lang)).unwrap_or_default()) }
+                th scope="col" { (w::STATUS.get(lang)) }
+                th scope="col" { (w::SUPERVISED_BY.get(lang)) }
+                th scope="col" { (w::SUPERVISION_DUE.get(lang)) }
+                th scope="col" { (w::DAYS_LEFT.get(lang)) }
+            } }
+            tbody {
+                @for r in rows {
+                    @let (class, left) = urgency(c, r.supervision.as_ref());
+                    tr class=[class] data-case=(r.case_no) {
+                        td { a href=(format!("/case/{}", r.case_no)) { (r.case_no) } }
+                        td { (r.petitioner) }
+                        td { (r.status_label) }
+                        td { @if let Some(d) = &r.supervision { (d.unit_name) } }
+                        td { @if let Some(d) = &r.supervision { (d.due) } }
+                        td.days {
+                            @if let Some(n) = left {
+                                (n)
+                                @if class == Some("overdue") { " · " (w::OVERDUE.get(lang)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn table(c: &Console, s: &Session, rows: &[pb::CaseView], id: &str) -> Markup {

@@ -89,6 +89,7 @@ impl NodeRpc for NodeApi {
             overdue: r.overdue,
             repeat: r.repeat,
             skip_level: r.skip_level,
+            supervised_here: r.supervised_here,
             ..ListQuery::default()
         };
         let cases = self.cases.list(&who, &query, lang).await?;

@@ -39,6 +39,15 @@ impl FilingStatus {
     }
 }
 
+/// Which document a unit files upward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwedKind {
+    /// A month's reception schedule (接访安排表), filed by approving it.
+    Schedule,
+    /// A quarter's register (季度登记表), generated at quarter end.
+    Quarterly,
+}
+
 /// The end of the due day (exclusive), CST: a filing is on time before it.
 pub fn deadline_end(rules: &RuleSet, month: Month) -> DateTime<Utc> {
     let day = rules.filing.deadline_for(month);

@@ -3,7 +3,7 @@
 //!
 //! Pure: no IO.
 
-use super::filing::FilingStatus;
+use super::filing::{FilingStatus, OwedKind};
 use super::workflow::{NOT_HELD, State};
 use crate::labels::Label;
 
@@ -37,6 +37,26 @@ pub fn filing(f: FilingStatus) -> Label {
         FilingStatus::Late => Label::new("逾期报备", "late"),
         FilingStatus::Missing => Label::new("未报备（已逾期）", "missing (overdue)"),
         FilingStatus::Pending => Label::new("未到报备期限", "not due yet"),
+    }
+}
+
+/// What a unit files upward, by kind.
+pub fn owed_kind(k: OwedKind) -> Label {
+    match k {
+        OwedKind::Schedule => Label::new("领导接访安排表", "reception schedule"),
+        OwedKind::Quarterly => Label::new("季度接访登记表", "quarterly register"),
+    }
+}
+
+/// Where an owed filing stands: a schedule as the filing rule says; a register,
+/// which the node generates at quarter end, generated or not yet.
+pub fn owed(k: OwedKind, f: FilingStatus) -> Label {
+    match (k, f) {
+        (OwedKind::Quarterly, FilingStatus::OnTime | FilingStatus::Late) => {
+            Label::new("已生成并报备", "generated and filed")
+        }
+        (OwedKind::Quarterly, _) => Label::new("季末自动生成", "generated at quarter end"),
+        (OwedKind::Schedule, f) => filing(f),
     }
 }
 

@@ -9,7 +9,8 @@
 //! saved whole, as the console's grid sends it), [`approval`] (review and approval,
 //! which files), [`records`] (publication, adjustments, attendance on the filed
 //! schedule), [`views`] (the schedule as answered), [`export`], [`board`] (the
-//! filing board and reception statistics), [`quarterly`] (the register) and
+//! filing board and reception statistics), [`quarterly`] (the register), [`owed`]
+//! (what this unit files and who below has not, for the worklist) and
 //! [`reception_day`] (whether a leader receives on a day, for bookings).
 
 mod approval;
@@ -19,6 +20,7 @@ mod duty;
 mod evaluation;
 mod export;
 mod grid;
+mod owed;
 mod quarterly;
 mod reception_day;
 mod records;
@@ -45,6 +47,7 @@ use crate::rules::CaseRules;
 
 pub use drafts::EntryProblem;
 pub use grid::{DraftTable, TableProblem, Trial};
+pub use owed::{FilingsDue, MissingFiling, OwedFiling};
 pub use views::violation_pb;
 
 const MAX_NAME_CHARS: usize = 50;

@@ -1,0 +1,201 @@
+//! Reads of the case query table: lists (filtered, paged, by deadline), major
+//! matters, and the same petitioner's earlier cases for repeat and skip-level
+//! matching. The projector above writes the rows; these only read them.
+
+use xinfang_hub::db::{Db, Sql};
+
+use crate::error::NodeError;
+
+/// One row of the case list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub case_no: String,
+    pub unit: String,
+    pub petitioner: String,
+    pub content: String,
+    pub registered_at: String,
+    pub notes: i64,
+    pub status: String,
+    pub handling_unit: Option<String>,
+    pub next_due: Option<String>,
+    pub category: Option<String>,
+    pub repeat_of: Option<String>,
+    pub skip_level_of: Option<String>,
+    /// The earliest open supervision demand's due day and who demanded it (only
+    /// [`list_cases`] reads them).
+    #[sqlx(default)]
+    pub supervision_due: Option<String>,
+    #[sqlx(default)]
+    pub supervised_by: Option<String>,
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub limit: u32,
+    pub status: Option<String>,
+    /// Units whose cases (registered or handled there) to include.
+    pub units: Option<Vec<String>>,
+    pub category: Option<String>,
+    /// Cases whose next deadline is before this day.
+    pub overdue_before: Option<String>,
+    pub repeat: bool,
+    pub skip_level: bool,
+    /// Only cases in these statuses (the open ones, for a worklist).
+    pub statuses: Option<Vec<String>>,
+    /// Only cases now handled by this unit.
+    pub handling_unit: Option<String>,
+    /// A case number or a petitioner's name, in part.
+    pub search: Option<String>,
+    /// Rows skipped before the page (paging).
+    pub offset: u32,
+    /// Soonest deadline first (cases without one last), instead of newest first.
+    pub by_deadline: bool,
+    /// Only cases with an open supervision demand, the soonest due first.
+    pub supervised: bool,
+}
+
+pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
+    let mut q = Sql::new(
+        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+                next_due, category, repeat_of, skip_level_of, supervision_due, supervised_by
+         FROM node_cases WHERE 1 = 1",
+    );
+    if let Some(s) = &f.status {
+        q.push(" AND status = ").bind(s.as_str());
+    }
+    if let Some(units) = &f.units {
+        q.push(" AND (unit IN (")
+            .bind_list(units.iter().map(String::as_str))
+            .push(") OR handling_unit IN (")
+            .bind_list(units.iter().map(String::as_str))
+            .push("))");
+    }
+    if let Some(c) = &f.category {
+        q.push(" AND category = ").bind(c.as_str());
+    }
+    if let Some(day) = &f.overdue_before {
+        q.push(" AND next_due IS NOT NULL AND next_due < ")
+            .bind(day.as_str());
+    }
+    if f.repeat {
+        q.push(" AND repeat_of IS NOT NULL");
+    }
+    if f.skip_level {
+        q.push(" AND skip_level_of IS NOT NULL");
+    }
+    if let Some(statuses) = &f.statuses {
+        q.push(" AND status IN (")
+            .bind_list(statuses.iter().map(String::as_str))
+            .push(")");
+    }
+    if let Some(u) = &f.handling_unit {
+        q.push(" AND handling_unit = ").bind(u.as_str());
+    }
+    if let Some(text) = &f.search {
+        // LIKE's own wildcards in what was typed match themselves.
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        q.push(" AND (case_no LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR petitioner LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if f.supervised {
+        q.push(" AND supervision_due IS NOT NULL ORDER BY supervision_due, case_no");
+    } else if f.by_deadline {
+        q.push(" ORDER BY CASE WHEN next_due IS NULL THEN 1 ELSE 0 END, next_due, registered_at DESC, case_no DESC");
+    } else {
+        q.push(" ORDER BY registered_at DESC, case_no DESC");
+    }
+    q.push(" LIMIT ")
+        .bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .bind(i64::from(f.offset));
+    Ok(q.fetch_all_as::<_, CaseRow>(db.pool()).await?)
+}
+
+/// An open case flagged a major or urgent matter, as the query tables hold it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MajorRow {
+    pub case_no: String,
+    pub unit: String,
+    pub handling_unit: Option<String>,
+    pub major_since: String,
+    pub major_urgent: i64,
+    pub major_reason: Option<String>,
+    pub major_due: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// Cases in `statuses` flagged major or urgent that were registered or are
+/// handled at one of `units`: urgent first, then the oldest flag.
+pub async fn major_cases(
+    db: &Db,
+    units: &[String],
+    statuses: &[String],
+) -> Result<Vec<MajorRow>, NodeError> {
+    let mut q = Sql::new(
+        "SELECT case_no, unit, handling_unit, major_since, major_urgent, major_reason, major_due,
+                owner
+         FROM node_cases WHERE major_since IS NOT NULL AND (unit IN (",
+    );
+    q.bind_list(units.iter().map(String::as_str))
+        .push(") OR handling_unit IN (")
+        .bind_list(units.iter().map(String::as_str))
+        .push(")) AND status IN (")
+        .bind_list(statuses.iter().map(String::as_str))
+        .push(") ORDER BY major_urgent DESC, major_since, case_no");
+    Ok(q.fetch_all_as::<_, MajorRow>(db.pool()).await?)
+}
+
+/// Cases of the same petitioner (by keyed hash) whose responsible unit (the one
+/// named at registration, else the unit handling it) is `responsible`, in any
+/// category: candidates for a skip-level petition the registrar confirms.
+pub async fn same_responsible_unit(
+    db: &Db,
+    id_hash: &str,
+    responsible: &str,
+) -> Result<Vec<CaseRow>, NodeError> {
+    let rows = sqlx::query_as::<_, CaseRow>(
+        "SELECT c.case_no, c.unit, c.petitioner, c.content, c.registered_at, c.notes, c.status,
+                c.handling_unit, c.next_due, c.category, c.repeat_of, c.skip_level_of
+         FROM node_cases c JOIN node_case_facts f ON f.case_no = c.case_no
+         WHERE c.id_hash = $1 AND f.responsible_unit = $2
+         ORDER BY c.registered_at DESC, c.case_no DESC",
+    )
+    .bind(id_hash)
+    .bind(responsible)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
+}
+
+/// Earlier cases of the same petitioner (by keyed hash) on the same matter
+/// (category and subcategory), newest first.
+pub async fn matching_cases(
+    db: &Db,
+    id_hash: &str,
+    category: &str,
+    subcategory: Option<&str>,
+) -> Result<Vec<CaseRow>, NodeError> {
+    let rows = sqlx::query_as::<_, CaseRow>(
+        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+                next_due, category, repeat_of, skip_level_of
+         FROM node_cases WHERE id_hash = $1 AND category = $2 AND COALESCE(subcategory, '') = $3
+         ORDER BY registered_at DESC, case_no DESC",
+    )
+    .bind(id_hash)
+    .bind(category)
+    .bind(subcategory.unwrap_or(""))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows)
+}

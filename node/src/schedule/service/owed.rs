@@ -1,0 +1,135 @@
+//! What this unit owes upward (报备待办), for the worklist: this month's and next
+//! month's reception schedule against the rule set's filing day, and the register
+//! of the quarter just ended; beside it, for a superior, the units below whose
+//! schedule for next month is missing. Statuses are the filing rule's
+//! ([`filing::status`]); the worklist only shows them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use xinfang_hub::UnitCode;
+
+use super::ScheduleService;
+use crate::auth::{Action, Actor};
+use crate::error::NodeError;
+use crate::schedule::filing::{self, FilingStatus, OwedKind};
+use crate::schedule::model::{Month, Quarter};
+
+/// One document this unit files with its superior.
+#[derive(Debug, Clone)]
+pub struct OwedFiling {
+    pub kind: OwedKind,
+    /// `YYYY-MM` or `YYYY-Qn`.
+    pub period: String,
+    /// The last day to file on time (a register has none: it is generated).
+    pub due: Option<NaiveDate>,
+    pub status: FilingStatus,
+    pub filed_at: Option<DateTime<Utc>>,
+}
+
+/// A unit below us whose schedule is missing (past the filing day, not held).
+#[derive(Debug, Clone)]
+pub struct MissingFiling {
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub month: String,
+    pub due: NaiveDate,
+}
+
+/// The worklist's filings: ours, and the missing ones below us.
+#[derive(Debug, Clone, Default)]
+pub struct FilingsDue {
+    pub own: Vec<OwedFiling>,
+    pub missing_below: Vec<MissingFiling>,
+}
+
+impl ScheduleService {
+    /// What this unit has filed or still owes, and who below has not filed.
+    pub async fn filings_due(&self, who: &Actor) -> Result<FilingsDue, NodeError> {
+        self.authorize(who, Action::ReadSchedules).await?;
+        let me = self.hub.me().clone();
+        let now = self.now();
+        let today = filing::local_day(now);
+        let mut own = Vec::new();
+        // A root files with nobody.
+        let files_upward = self
+            .topology()
+            .unit(&me)
+            .is_some_and(|u| u.parent.is_some());
+        if files_upward {
+            let set = self.sets.of(&me).clone();
+            let this_month = Month::of(today);
+            for month in [this_month, this_month.next()] {
+                let filed_at = self.filed(&me, month).await?.map(|(_, at)| at);
+                own.push(OwedFiling {
+                    kind: OwedKind::Schedule,
+                    period: month.to_string(),
+                    due: Some(set.filing.deadline_for(month)),
+                    status: filing::status(filed_at, filing::deadline_end(&set, month), now),
+                    filed_at,
+                });
+            }
+            let quarter = Quarter::of(this_month).prev();
+            let register = self
+                .hub
+                .get(&crate::docid::quarterly(&me, quarter))
+                .await?
+                .and_then(|h| DateTime::from_timestamp_millis(h.first_seen_ms));
+            // A quarter without a filed schedule has nothing to register.
+            let mut kept = false;
+            for m in quarter.months() {
+                kept |= self.filed(&me, m).await?.is_some();
+            }
+            if register.is_some() || kept {
+                own.push(OwedFiling {
+                    kind: OwedKind::Quarterly,
+                    period: quarter.to_string(),
+                    due: None,
+                    status: if register.is_some() {
+                        FilingStatus::OnTime
+                    } else {
+                        FilingStatus::Pending
+                    },
+                    filed_at: register,
+                });
+            }
+        }
+        Ok(FilingsDue {
+            own,
+            missing_below: self.missing_below(now).await?,
+        })
+    }
+
+    /// Units below whose schedule for next month is missing. Only whether one is
+    /// held is asked (a key lookup, no document read): the filing board has the
+    /// rest.
+    async fn missing_below(&self, now: DateTime<Utc>) -> Result<Vec<MissingFiling>, NodeError> {
+        let me = self.hub.me().clone();
+        let topo = self.topology().clone();
+        let month = Month::of(filing::local_day(now)).next();
+        let mut out = Vec::new();
+        for code in topo.tree_order(&me) {
+            if code == me {
+                continue;
+            }
+            let Some(u) = topo.unit(&code) else { continue };
+            let set = self.sets.of(&code);
+            let id = crate::docid::schedule(&code, month);
+            let held = self
+                .hub
+                .ids_with_prefix(&id, 1)
+                .await?
+                .contains(&id);
+            let received = held.then_some(now);
+            if filing::status(received, filing::deadline_end(set, month), now)
+                == FilingStatus::Missing
+            {
+                out.push(MissingFiling {
+                    unit: code.clone(),
+                    unit_name: u.name.clone(),
+                    month: month.to_string(),
+                    due: set.filing.deadline_for(month),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
