@@ -130,7 +130,12 @@ async fn objection_verification_notice_major_and_no_opinion_in_the_browser() -> 
         .await?;
     town.press(no_opinion, "信访人拒不表态").await?;
     let refusal = town.text_of(&format!("{no_opinion} .error")).await?;
-    assert!(refusal.contains("reply"), "{refusal}");
+    // The rule by its Chinese name and code, then the service's particulars.
+    assert!(
+        refusal.contains("答复之后才能记录信访人拒不表态")
+            && refusal.contains("no_opinion.after_reply"),
+        "{refusal}"
+    );
     let kept = town
         .field_in(no_opinion, "拒不表态的情形")
         .await?

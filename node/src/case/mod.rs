@@ -35,6 +35,7 @@ pub mod query_code;
 pub mod reception;
 pub mod record;
 pub mod registration;
+pub mod rule_names;
 pub mod service;
 pub mod state;
 pub mod view;

@@ -19,6 +19,7 @@ use super::Console;
 use super::notices::{self, Issuing, NoticeRefusal};
 use super::page::{self, Nav};
 use super::receptions::{self, Posting, ReceptionRefusal, Receptions};
+use super::refused::told;
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
 use super::steps::{self, Input};
@@ -221,7 +222,7 @@ pub async fn act(
                         .map(|f| f.name);
                     refused(known, rule, typed)
                 }
-                Err(e @ NodeError::Rule { .. }) => refused(None, e.to_string(), typed),
+                Err(e @ NodeError::Rule { .. }) => refused(None, told(&e, lang), typed),
                 Err(e) => return Refused::from(e).reply(lang, false),
             }
         }

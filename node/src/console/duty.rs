@@ -17,6 +17,7 @@ use xinfang_proto::v1 as pb;
 
 use super::Console;
 use super::page::{self, Nav};
+use super::refused::told;
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
 use crate::auth::{Action, any_allowed};
@@ -149,7 +150,7 @@ async fn render(
                 (Some(d), view, None)
             }
             Err(e @ (NodeError::Invalid { .. } | NodeError::Rule { .. })) => {
-                (None, None, Some(e.to_string()))
+                (None, None, Some(told(&e, s.lang)))
             }
             Err(e) => return Err(e),
         }
@@ -459,7 +460,7 @@ async fn refused(
     }
     let shown = Shown {
         typed,
-        problem: Some(e.to_string()),
+        problem: Some(told(&e, lang)),
         ..Default::default()
     };
     match render(c, s, span, "", shown).await {

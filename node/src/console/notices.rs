@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::Console;
 use super::page;
+use super::refused::told;
 use super::reply::Refused;
 use super::session::{CSRF_FIELD, Session};
 use super::words as w;
@@ -262,7 +263,7 @@ pub async fn issue(
         }),
         Err(e @ NodeError::Rule { .. }) => Issuing::Refused(NoticeRefusal {
             field: None,
-            message: e.to_string(),
+            message: told(&e, lang),
             typed,
         }),
         Err(e) => Issuing::Done(Refused::from(e).reply(lang, false)),

@@ -17,6 +17,7 @@ use xinfang_proto::v1 as pb;
 
 use super::Console;
 use super::page;
+use super::refused::told;
 use super::reply::Refused;
 use super::session::Session;
 use super::words as w;
@@ -421,7 +422,7 @@ pub async fn post(
             Posting::Refused(ReceptionRefusal {
                 action: a,
                 field,
-                message,
+                message: told(&e, lang),
                 typed,
             })
         }

@@ -159,7 +159,7 @@ fn refused(c: &Console, s: &Session, t: &Typed, e: NodeError) -> Response {
         },
         e @ NodeError::Rule { .. } => Problem {
             field: None,
-            message: e.to_string(),
+            message: super::refused::told(&e, s.lang),
         },
         e => return super::reply::Refused::from(e).reply(s.lang, false),
     };

@@ -113,11 +113,7 @@ impl ScheduleService {
             let Some(u) = topo.unit(&code) else { continue };
             let set = self.sets.of(&code);
             let id = crate::docid::schedule(&code, month);
-            let held = self
-                .hub
-                .ids_with_prefix(&id, 1)
-                .await?
-                .contains(&id);
+            let held = self.hub.ids_with_prefix(&id, 1).await?.contains(&id);
             let received = held.then_some(now);
             if filing::status(received, filing::deadline_end(set, month), now)
                 == FilingStatus::Missing
