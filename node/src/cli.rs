@@ -80,6 +80,27 @@ pub struct RunArgs {
     /// the node's certificate. Default: no public page.
     #[arg(long, value_name = "ADDR", value_parser = parse_metrics_listen)]
     pub public: Option<SocketAddr>,
+    /// Send the petitioners of cases registered here a text message (短信告知) at
+    /// each notice and change of status owed to them, through this program: it
+    /// gets one JSON object on standard input (`to`, `text`, `case_no`, `about`)
+    /// and exits 0 when the office's gateway took it. Each attempt is recorded in
+    /// the case. Default: no messages.
+    #[arg(long, value_name = "PROGRAM", conflicts_with = "sms_url")]
+    pub sms_command: Option<PathBuf>,
+    /// An argument for --sms-command (repeat for more).
+    #[arg(long = "sms-arg", value_name = "ARG", requires = "sms_command")]
+    pub sms_args: Vec<String>,
+    /// As --sms-command, by `POST` of the JSON to an http:// address on this
+    /// machine (a gateway's local agent); a 2xx answer means taken.
+    #[arg(long, value_name = "URL")]
+    pub sms_url: Option<String>,
+    /// Attempts before a message is given up; the wait doubles from
+    /// --sms-first-retry up to an hour.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub sms_attempts: u32,
+    /// Seconds to wait after a first failed attempt.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub sms_first_retry: u64,
     /// How long a login token lives, in hours
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub token_hours: u64,
@@ -263,6 +284,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         pii_clear_roles: clear_roles(&args.pii_clear_roles)?,
         console: args.console.map(server::ConsoleListen::Addr),
         public: args.public.map(server::ConsoleListen::Addr),
+        outbox: outbox(&args)?,
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -376,6 +398,23 @@ pub fn init_logging_with(filter: Option<&str>, format: LogFormat) -> anyhow::Res
 }
 
 /// `--pii-clear-roles`: role codes, comma-separated ("" for none).
+/// The outbox the flags ask for, if any.
+fn outbox(args: &RunArgs) -> anyhow::Result<Option<crate::outbox::OutboxConfig>> {
+    use crate::outbox::{OutboxConfig, Sender};
+    let sender = match (&args.sms_command, &args.sms_url) {
+        (Some(program), _) => Sender::Command {
+            program: program.clone(),
+            args: args.sms_args.clone(),
+        },
+        (None, Some(url)) => Sender::http(url).map_err(|e| anyhow::anyhow!("--sms-url: {e}"))?,
+        (None, None) => return Ok(None),
+    };
+    let mut cfg = OutboxConfig::new(sender);
+    cfg.attempts = args.sms_attempts;
+    cfg.first_retry = std::time::Duration::from_secs(args.sms_first_retry);
+    Ok(Some(cfg))
+}
+
 fn clear_roles(text: &str) -> anyhow::Result<Vec<crate::auth::Role>> {
     text.split(',')
         .map(str::trim)

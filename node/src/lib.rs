@@ -31,6 +31,7 @@
 //! - [`report`]: bureau reports: case facts, rates, rollups.
 //! - [`schedule`]: leaders' reception schedules, filing, attendance.
 //! - [`layout`]: where a local federation keeps its files.
+//! - [`outbox`]: text messages owed to petitioners, queued, sent and recorded.
 
 pub mod accountability;
 pub mod auth;
@@ -51,6 +52,7 @@ pub mod letter;
 pub mod memory;
 pub mod metrics;
 pub mod notice;
+pub mod outbox;
 pub mod pii;
 pub mod projection;
 pub mod public;

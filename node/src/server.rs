@@ -177,6 +177,8 @@ pub struct NodeConfig {
     /// loopback in plain HTTP (the office's web front before it); beyond
     /// loopback only with TLS, served with the node's certificate.
     pub public: Option<ConsoleListen>,
+    /// Text messages to petitioners of cases registered here (None: none sent).
+    pub outbox: Option<crate::outbox::OutboxConfig>,
 }
 
 /// Reads a matching key file (hex, at least 16 bytes), if it exists.
@@ -480,6 +482,9 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let sealer = keys.clone().map(|k| {
         crate::sealer::Sealer::new(hub.clone(), db.clone(), k, rules.clone(), pii.clone())
     });
+    let outbox = cfg.outbox.clone().map(|o| {
+        crate::outbox::Outbox::new(hub.clone(), db.clone(), rules.clone(), pii.clone(), o)
+    });
     let accounts = Accounts::new(db.clone(), cfg.unit.clone(), clock.clone(), cfg.token_ttl)
         .with_ledger(ledger.clone());
     let guard = Arc::new(Guard::new(accounts));
@@ -704,6 +709,9 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     )));
     if let Some(sealer) = sealer {
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
+    }
+    if let Some(outbox) = outbox {
+        tasks.push(tokio::spawn(outbox.run(shutdown_rx.clone())));
     }
     let metrics_addr = metrics_listener.as_ref().map(|(_, a)| *a);
     if let Some((listener, bound)) = metrics_listener {

@@ -213,6 +213,8 @@ pub struct Federation {
     pub token_ttl: Duration,
     /// The roles that see personal data in clear at nodes started from now on.
     pub pii_clear_roles: Vec<xinfang_node::auth::Role>,
+    /// Text messages to petitioners, by unit: set before (re)starting a node.
+    pub outboxes: BTreeMap<String, xinfang_node::outbox::OutboxConfig>,
     /// Each node's PostgreSQL schema (Postgres backend); dropped last.
     schemas: BTreeMap<String, Schema>,
 }
@@ -351,6 +353,7 @@ impl Federation {
             hub_config,
             clock,
             clocks: BTreeMap::new(),
+            outboxes: BTreeMap::new(),
             metrics,
             api: ApiLimits::default(),
             // Tests on a test clock move it by days and keep their clients: tokens
@@ -433,6 +436,7 @@ impl Federation {
             pii_clear_roles: self.pii_clear_roles.clone(),
             console: Some(server::ConsoleListen::Listener(console)),
             // Each node's public progress page, plain HTTP on loopback.
+            outbox: self.outboxes.get(unit).cloned(),
             public: Some(server::ConsoleListen::Addr(SocketAddr::from((
                 [127, 0, 0, 1],
                 0,

@@ -630,6 +630,7 @@ async fn a_plaintext_api_beyond_loopback_does_not_start() -> anyhow::Result<()> 
         token_ttl: std::time::Duration::from_secs(3600),
         pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         console: None,
+        outbox: None,
         public: None,
         api_limits: Default::default(),
     };

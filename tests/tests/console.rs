@@ -469,6 +469,7 @@ fn plaintext_node(
         token_ttl: std::time::Duration::from_secs(3600),
         pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         console: Some(xinfang_node::server::ConsoleListen::Addr(console)),
+        outbox: None,
         public: None,
         api_limits: Default::default(),
     })

@@ -39,6 +39,7 @@ fn config(dir: &std::path::Path, db: &str) -> anyhow::Result<NodeConfig> {
         token_ttl: std::time::Duration::from_secs(3600),
         pii_clear_roles: xinfang_node::pii::DEFAULT_CLEAR_ROLES.to_vec(),
         console: None,
+        outbox: None,
         public: None,
     })
 }

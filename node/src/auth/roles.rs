@@ -214,6 +214,8 @@ fn step_roles(step: Step) -> &'static [Role] {
         // part of handling.
         | Step::ContactKey
         | Step::SealedContact => &[Handler],
+        // Written by the registering node's outbox only, never through the API.
+        Step::Delivery => &[],
         // The registrar confirms what registration found.
         Step::SkipLevelLink => &[Registrar, Handler],
         // Oversight by the leader in charge: supervising, sending a reply back,

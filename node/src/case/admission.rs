@@ -136,6 +136,12 @@ pub fn may_write(
             "contact.sealed_by_registrar",
             format!("the registering unit ({registrar})"),
         ),
+        // Only the registering node holds the phone a message goes to.
+        Body::Delivery { .. } => (
+            author == registrar,
+            "delivery.by_registrar",
+            format!("the registering unit ({registrar})"),
+        ),
         // Progress notes: superiors note on cases below them too (`AddNote`); only
         // the handling unit's notes move the case on (`derive`).
         Body::Progress { .. }
@@ -215,7 +221,10 @@ pub fn admit(
         && !printed_notice
         && !matches!(
             new.body,
-            Body::ReturnVisit { .. } | Body::ContactKey { .. } | Body::SealedContact { .. }
+            Body::ReturnVisit { .. }
+                | Body::ContactKey { .. }
+                | Body::SealedContact { .. }
+                | Body::Delivery { .. }
         )
     {
         return Err(refuse(
@@ -665,6 +674,19 @@ pub fn admit(
         Body::Progress { text } | Body::ReturnVisit { text } => {
             if text.trim().is_empty() {
                 return Err(refuse("text.not_empty", "the text must not be empty"));
+            }
+        }
+        Body::Delivery {
+            about,
+            channel,
+            attempt,
+            ..
+        } => {
+            if about.trim().is_empty() || *attempt == 0 || channel != "sms" {
+                return Err(refuse(
+                    "delivery.message",
+                    "a delivery names its message, its attempt (from 1) and its channel (sms)",
+                ));
             }
         }
     }

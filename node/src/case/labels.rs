@@ -102,6 +102,7 @@ pub fn step(s: Step) -> Label {
         Step::FormAck => Label::new("督办单签收", "supervision form acknowledged"),
         Step::ContactKey => Label::new("公布联系密钥", "contact key"),
         Step::SealedContact => Label::new("密封联系方式", "sealed contact"),
+        Step::Delivery => Label::new("短信告知", "text message"),
     }
 }
 

@@ -200,6 +200,17 @@ pub enum Body {
         for_unit: UnitCode,
         sealed: crate::contact::Sealed,
     },
+    /// A message to the petitioner (短信告知) tried by the registering node's
+    /// outbox: which message (`about`: the record it announces, or `registered`),
+    /// by which channel, which attempt, and whether it was delivered (`detail`:
+    /// the sender's answer). Written by the node itself; moves nothing.
+    Delivery {
+        about: String,
+        channel: String,
+        attempt: u32,
+        delivered: bool,
+        detail: String,
+    },
 }
 
 impl Body {
@@ -291,6 +302,7 @@ impl Body {
             | Body::ReviewRequest { .. }
             | Body::ContactKey { .. }
             | Body::SealedContact { .. } => vec![],
+            Body::Delivery { about, detail, .. } => vec![("about", about), ("detail", detail)],
         }
     }
 
@@ -405,6 +417,13 @@ impl Body {
                 recipient: text(),
             },
             Step::ContactKey => Body::ContactKey { cert_pem: text() },
+            Step::Delivery => Body::Delivery {
+                about: text(),
+                channel: text(),
+                attempt: 1,
+                delivered: false,
+                detail: text(),
+            },
             Step::SealedContact => Body::SealedContact {
                 for_unit: unit.clone(),
                 sealed: crate::contact::Sealed {
@@ -450,10 +469,11 @@ pub enum Step {
     FormAck,
     ContactKey,
     SealedContact,
+    Delivery,
 }
 
 impl Step {
-    pub const ALL: [Step; 30] = [
+    pub const ALL: [Step; 31] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -484,6 +504,7 @@ impl Step {
         Step::FormAck,
         Step::ContactKey,
         Step::SealedContact,
+        Step::Delivery,
     ];
 
     /// The record's `kind`, as in its JSON.
@@ -519,6 +540,7 @@ impl Step {
             Step::FormAck => "form_ack",
             Step::ContactKey => "contact_key",
             Step::SealedContact => "sealed_contact",
+            Step::Delivery => "delivery",
         }
     }
 
@@ -559,6 +581,7 @@ impl Step {
             Body::FormAck { .. } => Step::FormAck,
             Body::ContactKey { .. } => Step::ContactKey,
             Body::SealedContact { .. } => Step::SealedContact,
+            Body::Delivery { .. } => Step::Delivery,
         }
     }
 }

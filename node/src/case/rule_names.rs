@@ -8,7 +8,7 @@
 use crate::labels::Label;
 
 /// Every rule code the case service refuses by, with its name.
-pub const RULES: [(&str, Label); 62] = [
+pub const RULES: [(&str, Label); 63] = [
     (
         "archive.after_closure",
         Label::new("只有已办结的事项才能归档", "only a closed case is archived"),
@@ -64,6 +64,13 @@ pub const RULES: [(&str, Label); 62] = [
         Label::new(
             "该单位尚未发布联系密钥",
             "that unit published no contact key",
+        ),
+    ),
+    (
+        "delivery.message",
+        Label::new(
+            "短信告知记录须写明所告知的事项、发送次数和渠道",
+            "a delivery names its message, attempt and channel",
         ),
     ),
     (

@@ -497,7 +497,8 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             | Body::SupervisionForm { .. }
             | Body::FormAck { .. }
             | Body::ContactKey { .. }
-            | Body::SealedContact { .. } => {}
+            | Body::SealedContact { .. }
+            | Body::Delivery { .. } => {}
         }
     }
     if status != Status::Closed && status != Status::Archived {

@@ -514,5 +514,20 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("为{}密封", name(for_unit)),
             format!("sealed for {}", name(for_unit)),
         ),
+        Body::Delivery {
+            attempt,
+            delivered,
+            detail,
+            ..
+        } => match delivered {
+            true => pick(
+                format!("短信已送达（第{attempt}次发送）"),
+                format!("text message delivered (attempt {attempt})"),
+            ),
+            false => pick(
+                format!("短信发送失败（第{attempt}次）：{detail}"),
+                format!("text message failed (attempt {attempt}): {detail}"),
+            ),
+        },
     }
 }

@@ -242,6 +242,7 @@ pub fn fields(step: Step) -> Vec<Field> {
         | Step::FormAck
         | Step::ContactKey
         | Step::SealedContact
+        | Step::Delivery
         | Step::HigherVisit
         | Step::SkipLevelLink => Vec::new(),
     }
