@@ -81,6 +81,8 @@ pub struct Fed {
     procs: Vec<(String, Child)>,
     /// Each unit's database when not the SQLite file in its folder.
     pub db: BTreeMap<String, String>,
+    /// Units whose node serves the staff console, on which loopback port.
+    consoles: BTreeMap<String, u16>,
     /// The benchmark user's token at each node it signed in to.
     tokens: BTreeMap<String, String>,
 }
@@ -97,6 +99,7 @@ impl Fed {
             procs: Vec::new(),
             db: BTreeMap::new(),
             tokens: BTreeMap::new(),
+            consoles: BTreeMap::new(),
         })
     }
 
@@ -110,6 +113,35 @@ impl Fed {
         self.endpoints(unit)?
             .channel(self.tokens.get(unit).map(String::as_str))
             .await
+    }
+
+    /// Has `unit`'s node (started from now on) serve its staff console on a
+    /// free loopback port; which one.
+    pub fn serve_console(&mut self, unit: &str) -> anyhow::Result<u16> {
+        // A free port no node of the topology listens on (theirs were free when
+        // picked, and are free again until their nodes start).
+        let taken: std::collections::BTreeSet<u16> = self
+            .topo
+            .units()
+            .flat_map(|u| {
+                let api = u.api_address().ok();
+                [Some(u.listen.clone()), api]
+            })
+            .flatten()
+            .filter_map(|a| a.rsplit(':').next().and_then(|p| p.parse().ok()))
+            .chain(self.consoles.values().copied())
+            .collect();
+        let mut port = free_port()?;
+        while taken.contains(&port) {
+            port = free_port()?;
+        }
+        self.consoles.insert(unit.into(), port);
+        Ok(port)
+    }
+
+    /// The benchmark user's login token at `unit` (once signed in there).
+    pub fn token(&self, unit: &str) -> Option<&str> {
+        self.tokens.get(unit).map(String::as_str)
     }
 
     pub async fn client(&self, unit: &str) -> anyhow::Result<NodeClient<Api>> {
@@ -150,6 +182,9 @@ impl Fed {
         // By environment, not argument: a database password stays out of `ps`.
         if let Some(url) = self.db.get(unit) {
             cmd.env("XINFANG_DB", url);
+        }
+        if let Some(port) = self.consoles.get(unit) {
+            cmd.arg("--console").arg(port.to_string());
         }
         cmd.spawn()
             .with_context(|| format!("start node for {code}"))

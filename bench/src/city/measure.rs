@@ -204,3 +204,59 @@ fn dir_bytes(p: &Path) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// The staff console's worklist and a case file at the city, as a browser asks
+/// for them (`pages`): 50 times each.
+pub async fn console_pages(
+    fed: &Fed,
+    port: u16,
+    layout: &FederationDir,
+) -> anyhow::Result<Vec<Row>> {
+    let city: UnitCode = CITY.parse()?;
+    let token = fed
+        .token(CITY)
+        .ok_or_else(|| anyhow::anyhow!("the benchmark user is not signed in at the city"))?;
+    let mut c = super::pages::Console::open(
+        port,
+        &xinfang_ca::unit_dns_name(&city),
+        &layout.pki(),
+        token,
+    )
+    .await?;
+    let (_, work) = c.get("/work").await?;
+    // A case the worklist lists, as a clerk would open it.
+    let case_no = work
+        .split("data-case=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the city's worklist lists no case"))?;
+    let pages: [(&'static str, &'static str, String, &str); 3] = [
+        ("console_worklist", "控制台 我的待办（第一页）", "/work".into(), "我的待办"),
+        (
+            "console_worklist_page_20",
+            "控制台 我的待办（第 20 页）",
+            "/work?page=20".into(),
+            "我的待办",
+        ),
+        (
+            "console_case_file",
+            "控制台 案件页（一事一档）",
+            format!("/case/{case_no}"),
+            case_no.as_str(),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (key, what, path, must) in pages {
+        let ms = c.time(&path, 50, must).await?;
+        rows.push(Row {
+            key,
+            what,
+            value: percentile(&ms, 0.5),
+            unit: "ms",
+            detail: super::pages::spread(&ms),
+            aim: "< 100 ms",
+        });
+    }
+    Ok(rows)
+}

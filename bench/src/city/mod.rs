@@ -6,6 +6,7 @@
 
 mod generate;
 mod measure;
+mod pages;
 mod topology;
 
 use std::path::Path;
@@ -67,6 +68,7 @@ pub async fn run(root: &Path, cases: usize, lang: Lang) -> anyhow::Result<Vec<Ro
     }
     bar.finish_and_clear();
     let mut fed = Fed::new(topo_path, (*topo).clone(), layout.clone())?;
+    let console = fed.serve_console(CITY)?;
     // The busiest township (the first of the first county, ten times the weight)
     // and one of its communities: reports below the county.
     let busy_town = counties
@@ -81,7 +83,13 @@ pub async fn run(root: &Path, cases: usize, lang: Lang) -> anyhow::Result<Vec<Ro
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("the township has no community"))?,
     ];
-    let result = measure::measure(&mut fed, &running, &probes, cases, &layout, lang).await;
+    let mut result = measure::measure(&mut fed, &running, &probes, cases, &layout, lang).await;
+    if let Ok(rows) = &mut result {
+        match measure::console_pages(&fed, console, &layout).await {
+            Ok(more) => rows.extend(more),
+            Err(e) => result = Err(e),
+        }
+    }
     fed.stop_all().await;
     result
 }

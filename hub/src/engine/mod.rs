@@ -393,6 +393,11 @@ impl Hub {
         Ok(self.0.store.ids_with_prefix(prefix, limit).await?)
     }
 
+    /// Which of `doc_ids` are held, with when each was first stored here (ms).
+    pub async fn held(&self, doc_ids: &[String]) -> Result<Vec<(String, i64)>, HubError> {
+        Ok(self.0.store.held(doc_ids).await?)
+    }
+
     pub async fn get(&self, doc_id: &str) -> Result<Option<HeldDoc>, HubError> {
         let mut rows = self.0.store.get(&[doc_id.to_owned()]).await?;
         let Some(row) = rows.pop() else {

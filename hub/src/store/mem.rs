@@ -158,6 +158,14 @@ impl Store for MemStore {
         Ok(self.lock().by_seq.range(after + 1..).count() as u64)
     }
 
+    async fn held(&self, doc_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
+        let g = self.lock();
+        Ok(doc_ids
+            .iter()
+            .filter_map(|id| g.docs.get(id).map(|(_, _, first)| (id.clone(), *first)))
+            .collect())
+    }
+
     async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut ids: Vec<String> = self
             .lock()

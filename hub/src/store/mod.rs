@@ -167,6 +167,9 @@ pub trait Store: Send + Sync + 'static {
     /// Ids of the documents held whose id begins with `prefix`, in order, at most
     /// `limit`.
     async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+    /// Which of `doc_ids` are held, with when each was first stored here (ms),
+    /// without reading a document.
+    async fn held(&self, doc_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError>;
 }
 
 pub(crate) fn scope_to_text(scope: &Scope) -> String {

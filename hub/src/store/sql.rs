@@ -307,6 +307,18 @@ impl Store for SqlStore {
         Ok(n as u64)
     }
 
+    async fn held(&self, doc_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in doc_ids.chunks(500) {
+            let mut q = Sql::new("SELECT doc_id, first_seen_ms FROM hub_docs WHERE doc_id IN (");
+            q.bind_list(chunk.iter().map(String::as_str)).push(")");
+            for row in q.fetch_all(self.db.pool()).await? {
+                out.push((row.try_get(0)?, row.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
     async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         // A range on the primary key (no LIKE: its wildcards vary), compared
         // byte by byte whatever the database's collation.

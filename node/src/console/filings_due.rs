@@ -22,6 +22,9 @@ const DUE: Label = Label::new("报备期限", "Due");
 const STATUS: Label = Label::new("状态", "Status");
 const FILED_AT: Label = Label::new("报备时间", "Filed");
 const BELOW: Label = Label::new("下级未报备", "Missing below");
+const MORE: Label = Label::new("另有 {} 个单位，见备案页", "{} more: see the filing board");
+/// Units listed by name; the filing board has them all.
+const SHOWN: usize = 20;
 const OPEN_GRID: Label = Label::new("编制接访安排表", "Draft the schedule");
 
 /// The worklist's section, for those who may read schedules (else empty).
@@ -71,11 +74,14 @@ pub async fn section(c: &Console, s: &Session) -> Result<Markup, Refused> {
             @if !due.missing_below.is_empty() {
                 h3 { (BELOW.get(lang)) " (" (due.missing_below.len()) ")" }
                 ul #missing-below {
-                    @for m in &due.missing_below {
+                    @for m in due.missing_below.iter().take(SHOWN) {
                         li {
                             a href=(format!("/filings?month={}", m.month)) { (m.unit_name) }
                             " · " (m.month) " · " (DUE.get(lang)) " " (m.due)
                         }
+                    }
+                    @if due.missing_below.len() > SHOWN {
+                        li { a href="/filings" { (MORE.get(lang).replace("{}", &(due.missing_below.len() - SHOWN).to_string())) } }
                     }
                 }
             }

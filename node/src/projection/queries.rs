@@ -111,7 +111,8 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
     if f.supervised {
         q.push(" AND supervision_due IS NOT NULL ORDER BY supervision_due, case_no");
     } else if f.by_deadline {
-        q.push(" ORDER BY CASE WHEN next_due IS NULL THEN 1 ELSE 0 END, next_due, registered_at DESC, case_no DESC");
+        // As `node_cases_by_deadline` is written, so that it serves the order.
+        q.push(" ORDER BY (next_due IS NULL), next_due, registered_at DESC, case_no DESC");
     } else {
         q.push(" ORDER BY registered_at DESC, case_no DESC");
     }

@@ -105,16 +105,28 @@ impl ScheduleService {
         let me = self.hub.me().clone();
         let topo = self.topology().clone();
         let month = Month::of(filing::local_day(now)).next();
+        let below: Vec<UnitCode> = topo
+            .tree_order(&me)
+            .into_iter()
+            .filter(|c| *c != me)
+            .collect();
+        // One question for all of them: a city has over a thousand units below.
+        let ids: Vec<String> = below
+            .iter()
+            .map(|c| crate::docid::schedule(c, month))
+            .collect();
+        let held: std::collections::HashSet<String> = self
+            .hub
+            .held(&ids)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let mut out = Vec::new();
-        for code in topo.tree_order(&me) {
-            if code == me {
-                continue;
-            }
+        for (code, id) in below.into_iter().zip(ids) {
             let Some(u) = topo.unit(&code) else { continue };
             let set = self.sets.of(&code);
-            let id = crate::docid::schedule(&code, month);
-            let held = self.hub.ids_with_prefix(&id, 1).await?.contains(&id);
-            let received = held.then_some(now);
+            let received = held.contains(&id).then_some(now);
             if filing::status(received, filing::deadline_end(set, month), now)
                 == FilingStatus::Missing
             {
