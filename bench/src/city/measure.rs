@@ -232,7 +232,12 @@ pub async fn console_pages(
         .map(str::to_owned)
         .ok_or_else(|| anyhow::anyhow!("the city's worklist lists no case"))?;
     let pages: [(&'static str, &'static str, String, &str); 3] = [
-        ("console_worklist", "控制台 我的待办（第一页）", "/work".into(), "我的待办"),
+        (
+            "console_worklist",
+            "控制台 我的待办（第一页）",
+            "/work".into(),
+            "我的待办",
+        ),
         (
             "console_worklist_page_20",
             "控制台 我的待办（第 20 页）",

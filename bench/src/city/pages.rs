@@ -77,7 +77,12 @@ impl Console {
 
     /// `path` asked for `n` times: the milliseconds each took, sorted; refused
     /// unless every answer is 200 and holds `must_hold`.
-    pub async fn time(&mut self, path: &str, n: usize, must_hold: &str) -> anyhow::Result<Vec<f64>> {
+    pub async fn time(
+        &mut self,
+        path: &str,
+        n: usize,
+        must_hold: &str,
+    ) -> anyhow::Result<Vec<f64>> {
         let mut ms = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
@@ -97,9 +102,5 @@ impl Console {
 
 /// "median X ms, p99 Y ms" of sorted times.
 pub fn spread(ms: &[f64]) -> String {
-    format!(
-        "median of {}; p99 {:.1} ms",
-        ms.len(),
-        percentile(ms, 0.99)
-    )
+    format!("median of {}; p99 {:.1} ms", ms.len(), percentile(ms, 0.99))
 }
