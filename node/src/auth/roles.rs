@@ -349,6 +349,9 @@ mod tests {
                 .collect();
             if action.is_read() {
                 assert_eq!(holders, Role::ALL.to_vec(), "{}", action.code());
+            } else if action == Action::Step(Step::Delivery) {
+                // Written by the registering node's outbox alone, never by hand.
+                assert!(holders.is_empty(), "{} is the node's", action.code());
             } else {
                 assert!(!holders.is_empty(), "{} has no role", action.code());
                 assert!(
