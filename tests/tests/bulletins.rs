@@ -94,7 +94,10 @@ async fn a_criticism_reaches_the_town_and_the_city_not_the_sibling_and_is_counte
     assert_eq!(held(&fed, COMM_A).await?, 0, "the community below holds the notice");
 
     // Counted by unit: the town's row at the county, the county's at the city.
-    let today = chrono::Utc::now().date_naive().to_string();
+    // The day in China Standard Time, as the nodes count days.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .date_naive()
+        .to_string();
     let report = |unit: &'static str| pb::ReportRequest {
         unit: unit.into(),
         from: today.clone(),

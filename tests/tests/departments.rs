@@ -72,7 +72,7 @@ async fn the_county_forwards_to_its_housing_bureau_which_replies_and_the_sibling
     assert!(fed.list(HOUSING).await?.contains(&no));
     // The county's rates charged to responsible units have a row for the bureau
     // beside the towns (it handled the case, so it answers for it).
-    let today = chrono::Utc::now().date_naive();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let rates = wait_for("the bureau's row in the county's rates", PATIENCE, || async {
         let r = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(COUNTY).await?)
             .rates(pb::ReportRequest {
