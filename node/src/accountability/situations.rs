@@ -128,7 +128,6 @@ impl AccountabilityRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn the_shipped_set_has_the_nine_situations_and_four_forms() {
@@ -152,29 +151,10 @@ mod tests {
         assert!(e.contains("nope"), "{e}");
     }
 
-    /// Every cite is a sentence of a seed, verbatim (`XINFANG_SEEDS` names the
-    /// folder; absent, the test says it skipped).
+    /// Every cite is a sentence of a seed, verbatim (`rules/seeds/`).
     #[test]
     fn every_cite_is_in_a_seed() {
-        let dir = std::env::var_os("XINFANG_SEEDS").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds"),
-            PathBuf::from,
-        );
-        let Ok(list) = std::fs::read_dir(&dir) else {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: every_cite_is_in_a_seed: no seed documents at {}",
-                dir.display()
-            );
-            return;
-        };
-        let mut seeds = String::new();
-        for entry in list.flatten() {
-            if entry.path().extension().is_some_and(|e| e == "txt") {
-                seeds.push_str(&std::fs::read_to_string(entry.path()).unwrap());
-            }
-        }
+        let seeds = crate::rules::seeds::text();
         let r = AccountabilityRules::shipped();
         for cite in r
             .situations

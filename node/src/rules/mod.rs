@@ -7,6 +7,8 @@ pub mod higher_visits;
 pub mod holiday;
 pub mod identity;
 pub mod limits;
+#[cfg(test)]
+pub mod seeds;
 pub mod taxonomy;
 
 use calendar::{CalendarError, HolidayCalendar};

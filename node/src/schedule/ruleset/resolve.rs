@@ -423,33 +423,11 @@ mod tests {
         assert_eq!(daily.roles, [LeaderRole::InCharge, LeaderRole::Member]);
     }
 
-    /// Every shipped rule cites its seed sentence verbatim. The seeds are the
-    /// project's source documents, kept beside the repository (`../shared/seeds`),
-    /// not in it; `XINFANG_SEEDS` names another folder.
+    /// Every shipped rule cites its seed sentence verbatim (`rules/seeds/`).
     #[test]
     fn every_shipped_cite_is_a_sentence_of_a_seed() {
-        let dir = std::env::var_os("XINFANG_SEEDS").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds"),
-            PathBuf::from,
-        );
-        let Ok(list) = std::fs::read_dir(&dir) else {
-            // Straight to stderr, past the harness's capture, like the integration
-            // tests' skips (tests/README.md).
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: every_shipped_cite_is_a_sentence_of_a_seed: no seed documents at {}",
-                dir.display()
-            );
-            return;
-        };
-        let mut seeds = String::new();
-        for entry in list.flatten() {
-            if entry.path().extension().is_some_and(|e| e == "txt") {
-                seeds.push_str(&std::fs::read_to_string(entry.path()).unwrap());
-            }
-        }
-        assert!(!seeds.is_empty(), "no seed text in {}", dir.display());
+        let seeds = crate::rules::seeds::text();
+        assert!(!seeds.is_empty());
         for (name, _) in shipped() {
             for rule in resolve(name, &[]).unwrap().rules {
                 assert!(
