@@ -3,11 +3,10 @@
 //! Follows the hub's feed; sealing is idempotent, so after a restart it simply
 //! looks again from the start.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::watch;
-use xinfang_hub::db::{Db, Sql};
+use xinfang_hub::db::Db;
 use xinfang_hub::{Create, Hub, UnitCode};
 
 use crate::case::{self, Body, Context, Record};
@@ -48,48 +47,20 @@ impl Sealer {
     /// Seals what is due in documents changed after `after`; returns the position
     /// reached.
     pub async fn pass(&self, after: u64) -> Result<u64, NodeError> {
-        let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
         let mut pos = after;
-        loop {
-            let rows = self.hub.store().scan(pos, 500).await.map_err(storage)?;
-            let Some(last) = rows.last().map(|r| r.seq) else {
-                return Ok(pos);
-            };
-            // Case documents by their case number (the id carries it and a nonce).
-            let docs: HashMap<String, String> = rows
-                .into_iter()
-                .filter_map(|r| {
-                    crate::docid::case_no_of(&r.doc_id).map(|no| (no.to_owned(), r.doc_id.clone()))
-                })
-                .collect();
+        while let Some((last, docs)) = case::lookup::changed_cases(&self.hub, pos).await? {
             let nos: Vec<String> = docs.keys().cloned().collect();
-            for (case_no, phone) in self.phones(&nos).await? {
+            let phones = crate::pii::phones(&self.db, &self.pii, &nos)
+                .await
+                .map_err(|e| NodeError::Internal(e.to_string()))?;
+            for (case_no, phone) in phones {
                 if let Some(doc_id) = docs.get(&case_no) {
                     self.seal_due(doc_id, &case_no, &phone).await?;
                 }
             }
             pos = last;
         }
-    }
-
-    /// Phones held here (decrypted), for those of `ids` registered at this node.
-    async fn phones(&self, ids: &[String]) -> Result<HashMap<String, String>, NodeError> {
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let mut q = Sql::new(
-                "SELECT case_no, phone FROM node_pii WHERE phone IS NOT NULL AND case_no IN (",
-            );
-            q.bind_list(chunk.iter().map(String::as_str)).push(")");
-            let rows: Vec<(String, String)> = q.fetch_all_as(self.db.pool()).await?;
-            for (case_no, stored) in rows {
-                let phone = self
-                    .pii
-                    .open(&case_no, crate::pii::Field::Phone, &stored)
-                    .map_err(|e| NodeError::Internal(e.to_string()))?;
-                out.insert(case_no, phone);
-            }
-        }
-        Ok(out)
+        Ok(pos)
     }
 
     async fn seal_due(&self, doc_id: &str, case_no: &str, phone: &str) -> Result<(), NodeError> {

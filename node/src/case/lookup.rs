@@ -77,3 +77,25 @@ pub async fn find(hub: &Hub, key: &str) -> Result<Option<Found>, NodeError> {
         sharing: it.map(|(_, id, _)| id).collect(),
     }))
 }
+
+/// One page of the hub's feed after `after`: the case documents in it by case
+/// number, and the position the page reaches (`None`: nothing after `after`).
+/// For the node's own followers of the feed (the sealer, the outbox).
+pub async fn changed_cases(
+    hub: &Hub,
+    after: u64,
+) -> Result<Option<(u64, std::collections::HashMap<String, String>)>, NodeError> {
+    let rows = hub
+        .store()
+        .scan(after, 500)
+        .await
+        .map_err(|e| NodeError::Storage(e.to_string()))?;
+    let Some(last) = rows.last().map(|r| r.seq) else {
+        return Ok(None);
+    };
+    let docs = rows
+        .into_iter()
+        .filter_map(|r| docid::case_no_of(&r.doc_id).map(|no| (no.to_owned(), r.doc_id.clone())))
+        .collect();
+    Ok(Some((last, docs)))
+}

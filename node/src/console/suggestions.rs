@@ -89,21 +89,35 @@ fn done(what: &str) -> Response {
         .into_response()
 }
 
+/// The session behind a posted form (its CSRF token checked) and the form's
+/// fields by name (absent: empty), or the refusal to answer with.
+async fn signed(
+    c: &Console,
+    lang: Lang,
+    headers: &HeaderMap,
+    mut typed: HashMap<String, String>,
+    what: &str,
+) -> Result<(Session, impl Fn(&str) -> String), Response> {
+    let csrf = typed.remove(CSRF_FIELD);
+    let s = c
+        .posted(headers, lang, csrf.as_deref(), what)
+        .await
+        .map_err(|r| r.reply(lang, false))?;
+    Ok((s, move |name: &str| {
+        typed.get(name).cloned().unwrap_or_default()
+    }))
+}
+
 /// Confirms a suggestion as an accountability case, with the form it takes.
 pub async fn confirm(
     State(c): State<Console>,
     Extension(lang): Extension<Lang>,
     headers: HeaderMap,
-    Form(mut typed): Form<HashMap<String, String>>,
+    Form(typed): Form<HashMap<String, String>>,
 ) -> Response {
-    let csrf = typed.remove(CSRF_FIELD);
-    let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
-    let s = match c
-        .posted(&headers, lang, csrf.as_deref(), "accountability confirm")
-        .await
-    {
-        Ok(s) => s,
-        Err(r) => return r.reply(lang, false),
+    let (s, field) = match signed(&c, lang, &headers, typed, "accountability confirm").await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     // Leaders of the unit by name, as the roster has them.
     let people = field("people")
@@ -129,16 +143,11 @@ pub async fn dismiss(
     State(c): State<Console>,
     Extension(lang): Extension<Lang>,
     headers: HeaderMap,
-    Form(mut typed): Form<HashMap<String, String>>,
+    Form(typed): Form<HashMap<String, String>>,
 ) -> Response {
-    let csrf = typed.remove(CSRF_FIELD);
-    let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
-    let s = match c
-        .posted(&headers, lang, csrf.as_deref(), "accountability dismiss")
-        .await
-    {
-        Ok(s) => s,
-        Err(r) => return r.reply(lang, false),
+    let (s, field) = match signed(&c, lang, &headers, typed, "accountability dismiss").await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let req = pb::DismissSuggestionRequest {
         key: field("key"),

@@ -101,7 +101,7 @@ pub fn table(a: &FiledAssessment, name: &dyn Fn(&UnitCode) -> String) -> ReportT
         totals: None,
         notes: vec![
             format!("考核期间：{}至{}。", a.from, a.to),
-            format!("排序：{}。", super::service::RANKING_ZH),
+            format!("排序：{}。", super::score::RANKING.zh),
             "差距：比率为实际减要求（百分点；重复信访率为要求减实际），件数为上限减实际。"
                 .to_owned(),
         ],

@@ -104,6 +104,12 @@ impl Score {
 
 /// The scores in rank order (see the module's note), each with its rank from 1;
 /// units equal on every key but the code share a rank.
+/// The ranking rule [`rank`] applies, as the assessment table states it.
+pub const RANKING: crate::labels::Label = crate::labels::Label::new(
+    "按完成目标数排序；相同时按未完成数、比率目标超出幅度之和、单位代码依次排序",
+    "by targets met; then fewest missed, the larger sum of rate margins, the unit code",
+);
+
 pub fn rank(mut scores: Vec<Score>) -> Vec<(usize, Score)> {
     let key = |a: &Score, b: &Score| -> Ordering {
         b.met()

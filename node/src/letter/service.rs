@@ -21,12 +21,6 @@ use crate::report::service::{Measures, ReportService};
 /// How many letters a listing reads at most.
 const MAX_LISTED: usize = 10_000;
 
-/// The ranking rule as the assessment table states it.
-pub const RANKING_ZH: &str =
-    "按完成目标数排序；相同时按未完成数、比率目标超出幅度之和、单位代码依次排序";
-const RANKING_EN: &str =
-    "by targets met; then fewest missed, the larger sum of rate margins, the unit code";
-
 pub struct LetterService {
     hub: Hub,
     guard: Arc<Guard>,
@@ -474,11 +468,7 @@ impl LetterService {
             from: a.from.to_string(),
             to: a.to.to_string(),
             units,
-            ranking: match lang {
-                Lang::Zh => RANKING_ZH,
-                Lang::En => RANKING_EN,
-            }
-            .into(),
+            ranking: super::score::RANKING.get(lang).into(),
             filed_at: if filed {
                 a.filed_at.to_rfc3339()
             } else {

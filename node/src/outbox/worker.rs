@@ -2,12 +2,11 @@
 //! registered here, as their documents change (following the hub's feed), and
 //! delivers what is due (on a timer), writing each attempt into the case.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
-use xinfang_hub::db::{Db, Sql};
+use xinfang_hub::db::Db;
 use xinfang_hub::{Create, Hub};
 
 use super::OutboxConfig;
@@ -15,7 +14,7 @@ use super::messages::{self, Message};
 use super::sender::Outgoing;
 use crate::case::{self, Body, Context, Record};
 use crate::error::NodeError;
-use crate::pii::{Field, PiiKey};
+use crate::pii::PiiKey;
 use crate::rules::CaseRules;
 
 /// Since when messages are owed: the first start with an outbox.
@@ -94,40 +93,27 @@ impl Outbox {
     /// Queues what is owed for the cases registered here among the documents
     /// changed after feed position `after`; returns the position reached.
     pub async fn queue(&self, after: u64, since: DateTime<Utc>) -> Result<u64, NodeError> {
-        let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
         let mut pos = after;
-        loop {
-            let rows = self.hub.store().scan(pos, 500).await.map_err(storage)?;
-            let Some(last) = rows.last().map(|r| r.seq) else {
-                return Ok(pos);
-            };
-            let docs: HashMap<String, String> = rows
-                .into_iter()
-                .filter_map(|r| {
-                    crate::docid::case_no_of(&r.doc_id).map(|no| (no.to_owned(), r.doc_id.clone()))
-                })
-                .collect();
+        while let Some((last, docs)) = case::lookup::changed_cases(&self.hub, pos).await? {
             let nos: Vec<String> = docs.keys().cloned().collect();
             // Only cases with a phone held here: those registered at this node.
-            for case_no in self.with_phone(&nos).await? {
+            for case_no in self.phones(&nos).await?.into_keys() {
                 if let Some(doc_id) = docs.get(&case_no) {
                     self.queue_case(doc_id, &case_no, since).await?;
                 }
             }
             pos = last;
         }
+        Ok(pos)
     }
 
-    async fn with_phone(&self, ids: &[String]) -> Result<Vec<String>, NodeError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(500) {
-            let mut q =
-                Sql::new("SELECT case_no FROM node_pii WHERE phone IS NOT NULL AND case_no IN (");
-            q.bind_list(chunk.iter().map(String::as_str)).push(")");
-            let rows: Vec<(String,)> = q.fetch_all_as(self.db.pool()).await?;
-            out.extend(rows.into_iter().map(|(n,)| n));
-        }
-        Ok(out)
+    async fn phones(
+        &self,
+        case_nos: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, NodeError> {
+        crate::pii::phones(&self.db, &self.pii, case_nos)
+            .await
+            .map_err(|e| NodeError::Internal(e.to_string()))
     }
 
     async fn queue_case(
@@ -193,12 +179,13 @@ impl Outbox {
         let attempt = u32::try_from(m.attempts)
             .unwrap_or(u32::MAX)
             .saturating_add(1);
-        let outcome = match self.phone(&m.case_no).await? {
+        let phone = self.phones(std::slice::from_ref(&m.case_no)).await?;
+        let outcome = match phone.get(&m.case_no) {
             Some(phone) => {
                 self.cfg
                     .sender
                     .send(&Outgoing {
-                        to: &phone,
+                        to: phone,
                         text: &m.text,
                         case_no: &m.case_no,
                         about: &m.about,
@@ -235,22 +222,6 @@ impl Outbox {
         .execute(self.db.pool())
         .await?;
         Ok(())
-    }
-
-    async fn phone(&self, case_no: &str) -> Result<Option<String>, NodeError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT phone FROM node_pii WHERE case_no = $1")
-                .bind(case_no)
-                .fetch_optional(self.db.pool())
-                .await?;
-        match row.and_then(|(p,)| p) {
-            Some(stored) => self
-                .pii
-                .open(case_no, Field::Phone, &stored)
-                .map(Some)
-                .map_err(|e| NodeError::Internal(e.to_string())),
-            None => Ok(None),
-        }
     }
 
     /// Writes the attempt into the case, as the registering node, through the

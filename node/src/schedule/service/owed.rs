@@ -57,8 +57,26 @@ impl ScheduleService {
         if files_upward {
             let set = self.sets.of(&me).clone();
             let this_month = Month::of(today);
+            let quarter = Quarter::of(this_month).prev();
+            // Whether each is held and since when is all that is asked: one
+            // question, no document read.
+            let schedule = |m: Month| crate::docid::schedule(&me, m);
+            let register_id = crate::docid::quarterly(&me, quarter);
+            let mut ids: Vec<String> = [this_month, this_month.next()]
+                .into_iter()
+                .chain(quarter.months())
+                .map(schedule)
+                .collect();
+            ids.push(register_id.clone());
+            let held: std::collections::HashMap<String, DateTime<Utc>> = self
+                .hub
+                .held(&ids)
+                .await?
+                .into_iter()
+                .filter_map(|(id, ms)| DateTime::from_timestamp_millis(ms).map(|t| (id, t)))
+                .collect();
             for month in [this_month, this_month.next()] {
-                let filed_at = self.filed(&me, month).await?.map(|(_, at)| at);
+                let filed_at = held.get(&schedule(month)).copied();
                 own.push(OwedFiling {
                     kind: OwedKind::Schedule,
                     period: month.to_string(),
@@ -67,17 +85,12 @@ impl ScheduleService {
                     filed_at,
                 });
             }
-            let quarter = Quarter::of(this_month).prev();
-            let register = self
-                .hub
-                .get(&crate::docid::quarterly(&me, quarter))
-                .await?
-                .and_then(|h| DateTime::from_timestamp_millis(h.first_seen_ms));
+            let register = held.get(&register_id).copied();
             // A quarter without a filed schedule has nothing to register.
-            let mut kept = false;
-            for m in quarter.months() {
-                kept |= self.filed(&me, m).await?.is_some();
-            }
+            let kept = quarter
+                .months()
+                .into_iter()
+                .any(|m| held.contains_key(&schedule(m)));
             if register.is_some() || kept {
                 own.push(OwedFiling {
                     kind: OwedKind::Quarterly,
