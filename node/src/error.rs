@@ -2,11 +2,14 @@
 
 use xinfang_hub::{HubError, UpdateError};
 
+use crate::labels::Said;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    /// Bad input: names the field and the rule it breaks.
+    /// Bad input: names the field and the rule it breaks, in both languages
+    /// (the console shows it beside the field in the reader's).
     #[error("field `{field}`: {rule}")]
-    Invalid { field: &'static str, rule: String },
+    Invalid { field: &'static str, rule: Said },
     /// A step the case's rules do not allow: names the rule.
     #[error("rule {rule}: {message}")]
     Rule { rule: &'static str, message: String },
@@ -28,11 +31,55 @@ pub enum NodeError {
 }
 
 impl NodeError {
-    pub fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
+    /// Bad input in `field`: the rule, said in both languages.
+    pub fn invalid(field: &'static str, rule: impl Into<Said>) -> Self {
         NodeError::Invalid {
             field,
             rule: rule.into(),
         }
+    }
+
+    /// A required field left empty.
+    pub fn empty(field: &'static str) -> Self {
+        NodeError::invalid(field, Said::new("不能为空", "must not be empty"))
+    }
+
+    /// A field longer than its limit, in characters.
+    pub fn too_long(field: &'static str, max: usize) -> Self {
+        NodeError::invalid(
+            field,
+            Said::new(
+                format!("不能超过{max}个字符"),
+                format!("must be at most {max} characters"),
+            ),
+        )
+    }
+
+    /// A unit code as typed that is not one (`typed` is what was typed).
+    pub fn not_unit_code(
+        field: &'static str,
+        typed: &str,
+        e: &xinfang_hub::topology::UnitCodeError,
+    ) -> Self {
+        use xinfang_hub::credit_code::CreditCodeError;
+        use xinfang_hub::topology::UnitCodeError;
+        let typed = typed.trim();
+        let zh = match e {
+            UnitCodeError::Shape(_) => format!(
+                "“{typed}”不是单位代码：应为6位（市、县）或12位（乡镇及以下）行政区划代码，\
+                 或18位统一社会信用代码"
+            ),
+            UnitCodeError::CreditCode(CreditCodeError::Shape(_)) => format!(
+                "“{typed}”不是统一社会信用代码：应为18位数字或大写字母（不含I、O、S、V、Z）"
+            ),
+            UnitCodeError::CreditCode(CreditCodeError::Check {
+                found, expected, ..
+            }) => format!("“{typed}”的校验码是{found}，按GB 32100-2015前17位应得{expected}"),
+        };
+        NodeError::invalid(
+            field,
+            Said::new(zh, format!("{typed:?} is not a unit code: {e}")),
+        )
     }
 }
 

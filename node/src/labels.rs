@@ -1,4 +1,5 @@
-//! Labels for people: the caller's language and a label in both languages. The
+//! Labels for people: the caller's language, a label in both languages, and a
+//! sentence said in both (`Said`, for refusals of bad input). The
 //! tables of labels live beside what they name (`case::labels` for cases);
 //! services put labels into the views they answer, and the CLI, the reports and
 //! every later front show them as they come, never keeping labels of their own.
@@ -56,6 +57,45 @@ impl Label {
             Lang::Zh => self.zh,
             Lang::En => self.en,
         }
+    }
+}
+
+/// A sentence said to a person about what they typed, written in both
+/// languages where it is made (a refusal of bad input names its rule in the
+/// reader's language, beside the field). Unlike `Label`, it may carry the
+/// particulars (the value, the limit), so it is owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    zh: String,
+    en: String,
+}
+
+impl Said {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Said {
+        Said {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl From<Label> for Said {
+    fn from(l: Label) -> Said {
+        Said::new(l.zh, l.en)
+    }
+}
+
+/// English: what logs, the API's status messages and scripts read.
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::case::reception::Reception;
 use crate::case::record::{Assignment, Body, Recipient, Task};
 use crate::case::service::CaseService;
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::notice::service::{NoticeService, Papers};
 use crate::schedule::model::PositionClass;
 use crate::schedule::service::{ScheduleService, parse_date};
@@ -42,11 +43,14 @@ pub struct ReceptionService {
 
 fn unit_field(field: &'static str, v: &str) -> Result<UnitCode, NodeError> {
     if v.trim().is_empty() {
-        return Err(NodeError::invalid(field, "required: pick the unit"));
+        return Err(NodeError::invalid(
+            field,
+            Said::new("必须选择单位", "required: pick the unit"),
+        ));
     }
     v.trim()
         .parse()
-        .map_err(|e| NodeError::invalid(field, format!("{:?} is not a unit code: {e}", v.trim())))
+        .map_err(|e| NodeError::not_unit_code(field, v, &e))
 }
 
 impl ReceptionService {
@@ -89,7 +93,10 @@ impl ReceptionService {
         let date = parse_date("date", &req.date)?;
         let leader = req.leader.trim();
         if leader.is_empty() {
-            return Err(NodeError::invalid("leader", "name the leader who receives"));
+            return Err(NodeError::invalid(
+                "leader",
+                Said::new("请写明接访的领导", "name the leader who receives"),
+            ));
         }
         let responsible = unit_field("responsible", &req.responsible)?;
         let me = self.me();
@@ -138,8 +145,18 @@ impl ReceptionService {
         }
         let assign = match (req.assign_to.trim(), req.assign_due.trim()) {
             ("", "") => None,
-            ("", _) => return Err(NodeError::invalid("assign_to", "name the unit assigned")),
-            (_, "") => return Err(NodeError::invalid("assign_due", "give the due date")),
+            ("", _) => {
+                return Err(NodeError::invalid(
+                    "assign_to",
+                    Said::new("请写明交办的单位", "name the unit assigned"),
+                ));
+            }
+            (_, "") => {
+                return Err(NodeError::invalid(
+                    "assign_due",
+                    Said::new("请写明办理期限", "give the due date"),
+                ));
+            }
             (to, due) => Some(Assignment {
                 to: unit_field("assign_to", to)?,
                 due: parse_date("assign_due", due)?,
@@ -176,11 +193,18 @@ impl ReceptionService {
                 ));
             }
             if recipients.is_empty() {
+                let posts: Vec<&str> = FORM_POSTS.iter().map(|p| p.label_zh()).collect();
                 return Err(NodeError::invalid(
                     "recipients",
-                    "the roster has no active leader of the posts the form goes to (party \
-                     secretary, deputy secretary, government head, deputy head, discipline \
-                     secretary, organisation head): name the recipients",
+                    Said::new(
+                        format!(
+                            "领导花名册中没有八联单送达职务（{}）的在岗领导，请写明送达对象",
+                            posts.join("、")
+                        ),
+                        "the roster has no active leader of the posts the form goes to (party \
+                         secretary, deputy secretary, government head, deputy head, discipline \
+                         secretary, organisation head): name the recipients",
+                    ),
                 ));
             }
         } else {
@@ -196,7 +220,10 @@ impl ReceptionService {
                     .ok_or_else(|| {
                         NodeError::invalid(
                             "recipients",
-                            format!("{name:?} is not an active leader on the roster"),
+                            Said::new(
+                                format!("“{name}”不是领导花名册上在岗的领导"),
+                                format!("{name:?} is not an active leader on the roster"),
+                            ),
                         )
                     })?;
                 recipients.push(Recipient::Leader {
@@ -295,7 +322,10 @@ impl ReceptionService {
             .ok_or_else(|| {
                 NodeError::invalid(
                     "booking",
-                    format!("no booking {:?} on case {case_no}", id.trim()),
+                    Said::new(
+                        format!("案件{case_no}没有编号为“{}”的约访", id.trim()),
+                        format!("no booking {:?} on case {case_no}", id.trim()),
+                    ),
                 )
             })
     }

@@ -77,7 +77,9 @@ async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_on
     clerk.press("form[action='/register']", "登记").await?;
     let error = clerk.text_of("#content-error").await?;
     assert!(error.starts_with("诉求内容"), "{error}");
-    assert!(error.contains("must not be empty"), "{error}");
+    // The rule in the reader's language, not the service's English.
+    assert!(error.contains("不能为空"), "{error}");
+    assert!(!error.contains("must not"), "{error}");
     assert_eq!(clerk.value_of("信访人").await?, "张三", "the value is kept");
     assert_eq!(clerk.value_of("联系电话").await?, "13800138000");
     assert_eq!(
@@ -97,6 +99,7 @@ async fn a_petition_registered_in_the_browser_reaches_the_superiors_worklists_on
     clerk.press("form[action='/register']", "登记").await?;
     let error = clerk.text_of("#id_number-error").await?;
     assert!(error.starts_with("公民身份号码"), "{error}");
+    assert!(error.contains("应为18位（现为17位）"), "{error}");
     assert_eq!(clerk.value_of("诉求内容").await?, "小区道路破损，雨天积水");
     clerk.screenshot(&shots(), "register-refused").await?;
     // Corrected: registered.

@@ -475,7 +475,11 @@ async fn owned_cases_are_listed_for_publication_without_the_petitioner() -> anyh
         .await
         .expect_err("a blank member");
     assert!(e.to_string().contains("ownership.work_group"), "{e}");
-    let today = chrono::Utc::now().date_naive().to_string();
+    // The China Standard Time day, as nodes count days (a UTC day would miss
+    // the case between 16:00 and 24:00 UTC).
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .date_naive()
+        .to_string();
     let list = wait_for("the owned case at the county", PATIENCE, || async {
         let r = xinfang_proto::v1::reports_client::ReportsClient::new(fed.channel(COUNTY).await?)
             .owned_cases(pb::ReportRequest {

@@ -15,6 +15,7 @@ use xinfang_hub::{Topology, UnitCode, doc};
 use crate::case::record::Supervision;
 use crate::docid::{JOINT_FINDING_KIND, JOINT_PLAN_KIND};
 use crate::error::NodeError;
+use crate::labels::Said;
 
 const MAX_TEXT_CHARS: usize = 5_000;
 const MAX_TITLE_CHARS: usize = 100;
@@ -61,11 +62,14 @@ pub struct JointFinding {
 fn bounded(field: &'static str, v: &str, max: usize) -> Result<(), NodeError> {
     let n = v.chars().count();
     if v.trim().is_empty() {
-        Err(NodeError::invalid(field, "must not be empty"))
+        Err(NodeError::empty(field))
     } else if n > max {
         Err(NodeError::invalid(
             field,
-            format!("has {n} characters; the limit is {max}"),
+            Said::new(
+                format!("共{n}个字符，不能超过{max}个字符"),
+                format!("has {n} characters; the limit is {max}"),
+            ),
         ))
     } else {
         Ok(())
@@ -78,14 +82,20 @@ pub fn check_plan(p: &JointPlan, me: &UnitCode, topo: &Topology) -> Result<(), N
     if p.units.is_empty() || p.units.len() > MAX_ITEMS {
         return Err(NodeError::invalid(
             "units",
-            format!("name 1 to {MAX_ITEMS} units below this one"),
+            Said::new(
+                format!("应列明1至{MAX_ITEMS}个本单位以下的单位"),
+                format!("name 1 to {MAX_ITEMS} units below this one"),
+            ),
         ));
     }
     for (i, u) in p.units.iter().enumerate() {
         if !topo.contains(u) {
             return Err(NodeError::invalid(
                 "units",
-                format!("{u} is not a unit of the federation"),
+                Said::new(
+                    format!("{u}不是本系统内的单位"),
+                    format!("{u} is not a unit of the federation"),
+                ),
             ));
         }
         if u == me || !topo.in_subtree(me, u) {
@@ -97,13 +107,19 @@ pub fn check_plan(p: &JointPlan, me: &UnitCode, topo: &Topology) -> Result<(), N
             });
         }
         if p.units[..i].contains(u) {
-            return Err(NodeError::invalid("units", format!("{u} is named twice")));
+            return Err(NodeError::invalid(
+                "units",
+                Said::new(format!("{u}重复列出"), format!("{u} is named twice")),
+            ));
         }
     }
     if p.matters.is_empty() || p.matters.len() > MAX_ITEMS {
         return Err(NodeError::invalid(
             "matters",
-            format!("name 1 to {MAX_ITEMS} matters looked into"),
+            Said::new(
+                format!("应列明1至{MAX_ITEMS}项督查事项"),
+                format!("name 1 to {MAX_ITEMS} matters looked into"),
+            ),
         ));
     }
     for m in &p.matters {
@@ -112,7 +128,10 @@ pub fn check_plan(p: &JointPlan, me: &UnitCode, topo: &Topology) -> Result<(), N
     if p.to < p.from {
         return Err(NodeError::invalid(
             "to",
-            format!("{} is before {}", p.to, p.from),
+            Said::new(
+                format!("结束日期{}早于开始日期{}", p.to, p.from),
+                format!("{} is before {}", p.to, p.from),
+            ),
         ));
     }
     Ok(())
@@ -139,7 +158,10 @@ pub fn check_finding(f: &JointFinding, plan: &JointPlan) -> Result<(), NodeError
     if f.demands.len() > MAX_ITEMS {
         return Err(NodeError::invalid(
             "demands",
-            format!("at most {MAX_ITEMS}"),
+            Said::new(
+                format!("不能超过{MAX_ITEMS}项"),
+                format!("at most {MAX_ITEMS}"),
+            ),
         ));
     }
     for (i, d) in f.demands.iter().enumerate() {
@@ -147,7 +169,10 @@ pub fn check_finding(f: &JointFinding, plan: &JointPlan) -> Result<(), NodeError
         if f.demands[..i].iter().any(|o| o.case_no == d.case_no) {
             return Err(NodeError::invalid(
                 "demands",
-                format!("case {} is named twice", d.case_no),
+                Said::new(
+                    format!("案件{}重复列出", d.case_no),
+                    format!("case {} is named twice", d.case_no),
+                ),
             ));
         }
     }

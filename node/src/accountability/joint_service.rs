@@ -18,7 +18,7 @@ use crate::case::record::{Body, Record, Supervision};
 use crate::case::service::CaseService;
 use crate::docid::{self, JOINT_FINDING_PREFIX, JOINT_PLAN_PREFIX};
 use crate::error::NodeError;
-use crate::labels::Lang;
+use crate::labels::{Lang, Said};
 
 const MAX_LISTED: usize = 10_000;
 
@@ -32,7 +32,10 @@ fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
         NodeError::invalid(
             field,
-            format!("{:?} is not a date; write YYYY-MM-DD", v.trim()),
+            Said::new(
+                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
+                format!("{:?} is not a date; write YYYY-MM-DD", v.trim()),
+            ),
         )
     })
 }
@@ -69,9 +72,11 @@ impl JointSupervisionService {
             .await?;
         let mut units = Vec::new();
         for u in req.units.iter().filter(|u| !u.trim().is_empty()) {
-            units.push(u.trim().parse::<UnitCode>().map_err(|e| {
-                NodeError::invalid("units", format!("{:?} is not a unit code: {e}", u.trim()))
-            })?);
+            units.push(
+                u.trim()
+                    .parse::<UnitCode>()
+                    .map_err(|e| NodeError::not_unit_code("units", u, &e))?,
+            );
         }
         let me = self.hub.me().clone();
         let p = JointPlan {
@@ -116,14 +121,19 @@ impl JointSupervisionService {
         }
         .filter(|p| &p.issuer == self.hub.me())
         .ok_or_else(|| {
-            NodeError::invalid("plan", format!("{plan_id:?} is not a plan of this office"))
-        })?;
-        let unit = req.unit.trim().parse::<UnitCode>().map_err(|e| {
             NodeError::invalid(
-                "unit",
-                format!("{:?} is not a unit code: {e}", req.unit.trim()),
+                "plan",
+                Said::new(
+                    format!("“{plan_id}”不是本机关的督查计划"),
+                    format!("{plan_id:?} is not a plan of this office"),
+                ),
             )
         })?;
+        let unit = req
+            .unit
+            .trim()
+            .parse::<UnitCode>()
+            .map_err(|e| NodeError::not_unit_code("unit", &req.unit, &e))?;
         let mut demands = Vec::new();
         for d in &req.demands {
             let method = match d.method.trim() {
@@ -132,8 +142,15 @@ impl JointSupervisionService {
                     |_| {
                         NodeError::invalid(
                             "demands",
-                            format!(
-                                "method {m:?}: phone, letter, interview, meeting, listed or public_notice"
+                            Said::new(
+                                format!(
+                                    "督办方式“{m}”应为phone（电话督办）、letter（函件督办）、\
+                                     interview（约谈督办）、meeting（会议督办）、\
+                                     listed（挂牌督办）或public_notice（通报督办）"
+                                ),
+                                format!(
+                                    "method {m:?}: phone, letter, interview, meeting, listed or public_notice"
+                                ),
                             ),
                         )
                     },
@@ -173,12 +190,21 @@ impl JointSupervisionService {
             {
                 return Err(NodeError::invalid(
                     "demands",
-                    format!("case {} is not held at this node", d.case_no),
+                    Said::new(
+                        format!("本机关未存有案件{}", d.case_no),
+                        format!("case {} is not held at this node", d.case_no),
+                    ),
                 ));
             }
             let file = self.cases.file(who, &d.case_no).await?;
             let header = file.header.as_ref().ok_or_else(|| {
-                NodeError::invalid("demands", format!("{} is not a readable case", d.case_no))
+                NodeError::invalid(
+                    "demands",
+                    Said::new(
+                        format!("案件{}无法查阅", d.case_no),
+                        format!("{} is not a readable case", d.case_no),
+                    ),
+                )
             })?;
             let trial = Record {
                 id: format!("{}-joint-trial", self.hub.me()),

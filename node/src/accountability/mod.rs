@@ -23,6 +23,7 @@ use xinfang_hub::{Topology, UnitCode, doc};
 
 use crate::docid::{ACCOUNTABILITY_KIND, CaseNo};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::model::Month;
 use situations::AccountabilityRules;
 
@@ -46,14 +47,20 @@ impl Person {
         let (kind, name) = s.trim().split_once(':').ok_or_else(|| {
             NodeError::invalid(
                 "people",
-                format!("{s:?}: write leader:NAME (roster) or staff:USER (staff identity)"),
+                Said::new(
+                    format!("“{s}”：应写成leader:姓名（领导名册）或staff:用户名（工作人员身份）"),
+                    format!("{s:?}: write leader:NAME (roster) or staff:USER (staff identity)"),
+                ),
             )
         })?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             return Err(NodeError::invalid(
                 "people",
-                format!("{s:?}: a name of 1 to {MAX_NAME_CHARS} characters"),
+                Said::new(
+                    format!("“{s}”：姓名应为1至{MAX_NAME_CHARS}个字符"),
+                    format!("{s:?}: a name of 1 to {MAX_NAME_CHARS} characters"),
+                ),
             ));
         }
         match kind.trim() {
@@ -61,7 +68,10 @@ impl Person {
             "staff" => Ok(Person::Staff(name.to_owned())),
             k => Err(NodeError::invalid(
                 "people",
-                format!("{k:?} is neither leader nor staff"),
+                Said::new(
+                    format!("“{k}”既不是leader（领导）也不是staff（工作人员）"),
+                    format!("{k:?} is neither leader nor staff"),
+                ),
             )),
         }
     }
@@ -104,28 +114,40 @@ pub enum EvidenceLink {
 impl EvidenceLink {
     pub fn parse(s: &str) -> Result<EvidenceLink, NodeError> {
         let s = s.trim();
-        let bad = |why: &str| {
+        let bad = |zh: &str, en: &str| {
             NodeError::invalid(
                 "evidence",
-                format!(
-                    "{s:?}: {why}; write case:NO, attendance:UNIT/YYYY-MM/RECORD, \
-                     attendance:UNIT/YYYY-MM-DD/LEADER or filing:UNIT/YYYY-MM"
+                Said::new(
+                    format!(
+                        "“{s}”：{zh}；应写成case:案件编号、attendance:单位/YYYY-MM/记录、\
+                         attendance:单位/YYYY-MM-DD/领导或filing:单位/YYYY-MM"
+                    ),
+                    format!(
+                        "{s:?}: {en}; write case:NO, attendance:UNIT/YYYY-MM/RECORD, \
+                         attendance:UNIT/YYYY-MM-DD/LEADER or filing:UNIT/YYYY-MM"
+                    ),
                 ),
             )
         };
-        let unit = |u: &str| u.parse::<UnitCode>().map_err(|_| bad("no unit code"));
+        let unit = |u: &str| {
+            u.parse::<UnitCode>()
+                .map_err(|_| bad("单位代码不正确", "no unit code"))
+        };
         match s.split_once(':') {
             Some(("case", no)) => CaseNo::parse(no.trim())
                 .map(EvidenceLink::Case)
-                .ok_or_else(|| bad("not a case number")),
+                .ok_or_else(|| bad("不是案件编号", "not a case number")),
             Some(("attendance", rest)) => {
                 let parts: Vec<&str> = rest.splitn(3, '/').collect();
                 let [u, when, what] = parts[..] else {
-                    return Err(bad("three parts after attendance:"));
+                    return Err(bad(
+                        "attendance:后应有三段",
+                        "three parts after attendance:",
+                    ));
                 };
                 let unit = unit(u)?;
                 if what.trim().is_empty() {
-                    return Err(bad("no record or leader"));
+                    return Err(bad("缺少记录或领导", "no record or leader"));
                 }
                 if let Ok(date) = NaiveDate::parse_from_str(when, "%Y-%m-%d") {
                     Ok(EvidenceLink::AttendanceDay {
@@ -134,7 +156,9 @@ impl EvidenceLink {
                         leader: what.trim().to_owned(),
                     })
                 } else {
-                    let month = when.parse::<Month>().map_err(|_| bad("no month or day"))?;
+                    let month = when
+                        .parse::<Month>()
+                        .map_err(|_| bad("月份或日期不正确", "no month or day"))?;
                     Ok(EvidenceLink::Attendance {
                         unit,
                         month,
@@ -143,13 +167,15 @@ impl EvidenceLink {
                 }
             }
             Some(("filing", rest)) => {
-                let (u, m) = rest.split_once('/').ok_or_else(|| bad("UNIT/YYYY-MM"))?;
+                let (u, m) = rest
+                    .split_once('/')
+                    .ok_or_else(|| bad("应为单位/YYYY-MM", "UNIT/YYYY-MM"))?;
                 Ok(EvidenceLink::Filing {
                     unit: unit(u)?,
-                    month: m.parse().map_err(|_| bad("no month"))?,
+                    month: m.parse().map_err(|_| bad("月份不正确", "no month"))?,
                 })
             }
-            _ => Err(bad("an unknown kind of evidence")),
+            _ => Err(bad("证据类别不明", "an unknown kind of evidence")),
         }
     }
 }
@@ -239,7 +265,10 @@ pub fn check(
     if !topo.contains(&c.unit) {
         return Err(NodeError::invalid(
             "unit",
-            format!("{} is not a unit of the federation", c.unit),
+            Said::new(
+                format!("{}不是本系统内的单位", c.unit),
+                format!("{} is not a unit of the federation", c.unit),
+            ),
         ));
     }
     if &c.unit == me || !topo.in_subtree(me, &c.unit) {
@@ -285,7 +314,10 @@ pub fn check(
     if c.people.is_empty() || c.people.len() > MAX_PEOPLE {
         return Err(NodeError::invalid(
             "people",
-            format!("name 1 to {MAX_PEOPLE} people held to account"),
+            Said::new(
+                format!("应列明1至{MAX_PEOPLE}名被追责人员"),
+                format!("name 1 to {MAX_PEOPLE} people held to account"),
+            ),
         ));
     }
     if c.evidence.is_empty() {
@@ -299,14 +331,20 @@ pub fn check(
     if c.evidence.len() > MAX_EVIDENCE {
         return Err(NodeError::invalid(
             "evidence",
-            format!("at most {MAX_EVIDENCE}"),
+            Said::new(
+                format!("不能超过{MAX_EVIDENCE}项"),
+                format!("at most {MAX_EVIDENCE}"),
+            ),
         ));
     }
     let n = c.text.chars().count();
     if c.text.trim().is_empty() || n > MAX_TEXT_CHARS {
         return Err(NodeError::invalid(
             "text",
-            format!("the facts and decision, 1 to {MAX_TEXT_CHARS} characters"),
+            Said::new(
+                format!("应写明事实和处理决定，1至{MAX_TEXT_CHARS}个字符"),
+                format!("the facts and decision, 1 to {MAX_TEXT_CHARS} characters"),
+            ),
         ));
     }
     Ok(())

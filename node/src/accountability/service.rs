@@ -15,7 +15,7 @@ use super::{AccountabilityCase, Evidence, EvidenceLink, Person, check, read, wri
 use crate::auth::{Action, Actor, Guard};
 use crate::docid::{self, ACCOUNTABILITY_PREFIX};
 use crate::error::NodeError;
-use crate::labels::Lang;
+use crate::labels::{Lang, Said};
 use crate::schedule::docs::{self as sched_docs, FiledSchedule, RecordBody};
 use crate::schedule::filing;
 use crate::schedule::model::Month;
@@ -125,7 +125,13 @@ impl AccountabilityService {
         let date = match date.trim() {
             "" => self.today(),
             d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                NodeError::invalid("date", format!("{d:?} is not a date; write YYYY-MM-DD"))
+                NodeError::invalid(
+                    "date",
+                    Said::new(
+                        format!("“{d}”不是日期，应写成YYYY-MM-DD"),
+                        format!("{d:?} is not a date; write YYYY-MM-DD"),
+                    ),
+                )
             })?,
         };
         evidence.sort();
@@ -164,7 +170,10 @@ impl AccountabilityService {
             {
                 return Err(NodeError::invalid(
                     "people",
-                    format!("{name} is not on the roster of {}", c.unit),
+                    Said::new(
+                        format!("{name}不在单位{}的领导名册上", c.unit),
+                        format!("{name} is not on the roster of {}", c.unit),
+                    ),
                 ));
             }
         }
@@ -218,15 +227,21 @@ impl AccountabilityService {
 
     /// Looks a link up in what this node holds.
     async fn resolve(&self, l: &EvidenceLink) -> Result<Evidence, NodeError> {
-        let missing = |what: String| {
-            NodeError::invalid("evidence", format!("{what} is not held at this node"))
+        let missing = |zh: String, en: String| {
+            NodeError::invalid(
+                "evidence",
+                Said::new(
+                    format!("本机关未存有{zh}"),
+                    format!("{en} is not held at this node"),
+                ),
+            )
         };
         match l {
             EvidenceLink::Case(no) => {
                 let no = no.to_string();
                 let found = crate::case::lookup::find(&self.hub, &no)
                     .await?
-                    .ok_or_else(|| missing(format!("case {no}")))?;
+                    .ok_or_else(|| missing(format!("案件{no}"), format!("case {no}")))?;
                 Ok(Evidence::Case {
                     case_no: no,
                     concerns: found.held.loaded.scope.into_iter().collect(),
@@ -237,12 +252,17 @@ impl AccountabilityService {
                 month,
                 record,
             } => {
-                let f = self
-                    .filed(unit, *month)
-                    .await?
-                    .ok_or_else(|| missing(format!("the schedule of {unit} for {month}")))?;
+                let f = self.filed(unit, *month).await?.ok_or_else(|| {
+                    missing(
+                        format!("单位{unit}（{month}）的领导接访安排表"),
+                        format!("the schedule of {unit} for {month}"),
+                    )
+                })?;
                 let r = f.records.iter().find(|r| &r.id == record).ok_or_else(|| {
-                    missing(format!("attendance record {record} of {unit} {month}"))
+                    missing(
+                        format!("单位{unit}（{month}）的到岗记录{record}"),
+                        format!("attendance record {record} of {unit} {month}"),
+                    )
                 })?;
                 match &r.body {
                     RecordBody::Attendance {
@@ -257,23 +277,31 @@ impl AccountabilityService {
                     }),
                     _ => Err(NodeError::invalid(
                         "evidence",
-                        format!("record {record} of {unit} {month} is not an attendance record"),
+                        Said::new(
+                            format!("单位{unit}（{month}）的记录{record}不是到岗记录"),
+                            format!(
+                                "record {record} of {unit} {month} is not an attendance record"
+                            ),
+                        ),
                     )),
                 }
             }
             EvidenceLink::AttendanceDay { unit, date, leader } => {
                 let month = Month::of(*date);
-                let f = self
-                    .filed(unit, month)
-                    .await?
-                    .ok_or_else(|| missing(format!("the schedule of {unit} for {month}")))?;
+                let f = self.filed(unit, month).await?.ok_or_else(|| {
+                    missing(
+                        format!("单位{unit}（{month}）的领导接访安排表"),
+                        format!("the schedule of {unit} for {month}"),
+                    )
+                })?;
                 let a = filing::attendance(&f)
                     .into_iter()
                     .find(|a| a.date == *date && a.leader == leader)
                     .ok_or_else(|| {
-                        missing(format!(
-                            "an attendance record of {leader} on {date} at {unit}"
-                        ))
+                        missing(
+                            format!("单位{unit}领导{leader}于{date}的到岗记录"),
+                            format!("an attendance record of {leader} on {date} at {unit}"),
+                        )
                     })?;
                 Ok(Evidence::Attendance {
                     unit: unit.clone(),
@@ -288,7 +316,10 @@ impl AccountabilityService {
                 if !self.hub.topology().contains(unit) {
                     return Err(NodeError::invalid(
                         "evidence",
-                        format!("{unit} is not a unit of the federation"),
+                        Said::new(
+                            format!("{unit}不是本系统内的单位"),
+                            format!("{unit} is not a unit of the federation"),
+                        ),
                     ));
                 }
                 Ok(Evidence::Filing {
@@ -373,7 +404,15 @@ impl AccountabilityService {
                 .parse::<UnitCode>()
                 .ok()
                 .filter(|u| topo.contains(u))
-                .ok_or_else(|| NodeError::invalid("unit", format!("{u:?} is not a unit")))?,
+                .ok_or_else(|| {
+                    NodeError::invalid(
+                        "unit",
+                        Said::new(
+                            format!("“{u}”不是本系统内的单位"),
+                            format!("{u:?} is not a unit"),
+                        ),
+                    )
+                })?,
         };
         let day = |field: &'static str, v: &str| -> Result<Option<NaiveDate>, NodeError> {
             match v.trim() {
@@ -381,7 +420,13 @@ impl AccountabilityService {
                 d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map(Some)
                     .map_err(|_| {
-                        NodeError::invalid(field, format!("{d:?} is not a date; write YYYY-MM-DD"))
+                        NodeError::invalid(
+                            field,
+                            Said::new(
+                                format!("“{d}”不是日期，应写成YYYY-MM-DD"),
+                                format!("{d:?} is not a date; write YYYY-MM-DD"),
+                            ),
+                        )
                     }),
             }
         };
@@ -531,8 +576,11 @@ impl AccountabilityService {
             .ok_or_else(|| {
                 NodeError::invalid(
                     "key",
-                    format!(
-                        "{key:?} is not a current suggestion (dismissed, confirmed or never made)"
+                    Said::new(
+                        format!("“{key}”不是现有的追责建议（已不予追责、已确认追责或从未提出）"),
+                        format!(
+                            "{key:?} is not a current suggestion (dismissed, confirmed or never made)"
+                        ),
                     ),
                 )
             })
@@ -593,7 +641,10 @@ impl AccountabilityService {
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             return Err(NodeError::invalid(
                 "reason",
-                format!("say why, 1 to {MAX_REASON_CHARS} characters"),
+                Said::new(
+                    format!("应说明不予追责的理由，1至{MAX_REASON_CHARS}个字符"),
+                    format!("say why, 1 to {MAX_REASON_CHARS} characters"),
+                ),
             ));
         }
         let s = self.find_suggestion(&req.key).await?;
@@ -710,5 +761,5 @@ fn evidence_view(e: &Evidence) -> pb::EvidenceView {
 fn parse_unit(field: &'static str, v: &str) -> Result<UnitCode, NodeError> {
     v.trim()
         .parse::<UnitCode>()
-        .map_err(|e| NodeError::invalid(field, format!("{:?} is not a unit code: {e}", v.trim())))
+        .map_err(|e| NodeError::not_unit_code(field, v, &e))
 }

@@ -20,6 +20,7 @@ pub use roles::{Action, Role, allowed, any_allowed};
 pub use store::{Accounts, AuditEntry, Refusal, User};
 
 use crate::error::NodeError;
+use crate::labels::Said;
 
 /// How a caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,10 +186,10 @@ impl Guard {
     pub async fn sign_in(&self, user: &str, password: &str) -> Result<SignedIn, NodeError> {
         let user = user.trim();
         if user.is_empty() {
-            return Err(NodeError::invalid("user", "must not be empty"));
+            return Err(NodeError::empty("user"));
         }
         if password.is_empty() {
-            return Err(NodeError::invalid("password", "must not be empty"));
+            return Err(NodeError::empty("password"));
         }
         match self.accounts.check_password(user, password).await? {
             Ok(u) => {
@@ -272,7 +273,10 @@ impl Guard {
             n if n > MAX_AUDIT_PAGE => {
                 return Err(NodeError::invalid(
                     "limit",
-                    format!("must be at most {MAX_AUDIT_PAGE}"),
+                    Said::new(
+                        format!("不能超过{MAX_AUDIT_PAGE}条"),
+                        format!("must be at most {MAX_AUDIT_PAGE}"),
+                    ),
                 ));
             }
             n => n,

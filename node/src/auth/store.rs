@@ -16,6 +16,7 @@ use xinfang_hub::{Clock, UnitCode};
 
 use super::roles::Role;
 use crate::error::NodeError;
+use crate::labels::Said;
 
 /// Default lifetime of a login token.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -171,7 +172,14 @@ pub fn check_roles(codes: &[String]) -> Result<Vec<Role>, NodeError> {
         }
         let r = Role::parse(c).ok_or_else(|| {
             let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
-            NodeError::invalid("roles", format!("{c:?} is not one of {}", all.join(", ")))
+            let all = all.join(", ");
+            NodeError::invalid(
+                "roles",
+                Said::new(
+                    format!("“{c}”不是可用的角色；可选：{all}"),
+                    format!("{c:?} is not one of {all}"),
+                ),
+            )
         })?;
         if !roles.contains(&r) {
             roles.push(r);
@@ -180,7 +188,7 @@ pub fn check_roles(codes: &[String]) -> Result<Vec<Role>, NodeError> {
     if roles.is_empty() {
         return Err(NodeError::invalid(
             "roles",
-            "a user needs at least one role",
+            Said::new("用户至少应有一个角色", "a user needs at least one role"),
         ));
     }
     roles.sort();
@@ -197,9 +205,15 @@ pub fn check_name(name: &str) -> Result<String, NodeError> {
     } else {
         Err(NodeError::invalid(
             "name",
-            format!(
-                "{name:?} must be 1-63 lowercase letters, digits or '-' (not first); \
-                 the person's own name goes in the display name"
+            Said::new(
+                format!(
+                    "登录名“{name}”应为1至63个小写字母、数字或“-”（“-”不能在开头）；\
+                     本人姓名请填在显示名称中"
+                ),
+                format!(
+                    "{name:?} must be 1-63 lowercase letters, digits or '-' (not first); \
+                     the person's own name goes in the display name"
+                ),
             ),
         ))
     }
@@ -210,19 +224,19 @@ fn check_password(password: &str) -> Result<(), NodeError> {
     if n < MIN_PASSWORD_CHARS {
         return Err(NodeError::invalid(
             "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            Said::new(
+                format!("不能少于{MIN_PASSWORD_CHARS}个字符"),
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            ),
         ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(NodeError::invalid(
-            "password",
-            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
-        ));
+        return Err(NodeError::too_long("password", MAX_PASSWORD_CHARS));
     }
     if password.chars().any(char::is_control) {
         return Err(NodeError::invalid(
             "password",
-            "must not contain control characters",
+            Said::new("不能含有控制字符", "must not contain control characters"),
         ));
     }
     Ok(())
@@ -234,15 +248,12 @@ fn check_display(display: &str, name: &str) -> Result<String, NodeError> {
         return Ok(name.to_owned());
     }
     if d.chars().count() > MAX_DISPLAY_CHARS {
-        return Err(NodeError::invalid(
-            "display_name",
-            format!("must be at most {MAX_DISPLAY_CHARS} characters"),
-        ));
+        return Err(NodeError::too_long("display_name", MAX_DISPLAY_CHARS));
     }
     if d.chars().any(char::is_control) {
         return Err(NodeError::invalid(
             "display_name",
-            "must not contain control characters",
+            Said::new("不能含有控制字符", "must not contain control characters"),
         ));
     }
     Ok(d.to_owned())

@@ -18,7 +18,7 @@ use xinfang_hub::{Topology, UnitCode, doc};
 
 use crate::docid::BULLETIN_KIND;
 use crate::error::NodeError;
-use crate::labels::Label;
+use crate::labels::{Label, Said};
 
 /// The longest text a notice carries (characters), as peers check it too.
 pub const MAX_TEXT_CHARS: usize = 5_000;
@@ -81,14 +81,20 @@ pub fn check(b: &Bulletin, me: &UnitCode, topo: &Topology) -> Result<(), NodeErr
     if b.units.is_empty() {
         return Err(NodeError::invalid(
             "units",
-            "name at least one unit below this one",
+            Said::new(
+                "应列明至少一个本单位以下的单位",
+                "name at least one unit below this one",
+            ),
         ));
     }
     for (i, u) in b.units.iter().enumerate() {
         if !topo.contains(u) {
             return Err(NodeError::invalid(
                 "units",
-                format!("{u} is not a unit of the federation"),
+                Said::new(
+                    format!("{u}不是本系统内的单位"),
+                    format!("{u} is not a unit of the federation"),
+                ),
             ));
         }
         if u == me || !topo.in_subtree(me, u) {
@@ -100,17 +106,23 @@ pub fn check(b: &Bulletin, me: &UnitCode, topo: &Topology) -> Result<(), NodeErr
             });
         }
         if b.units[..i].contains(u) {
-            return Err(NodeError::invalid("units", format!("{u} is named twice")));
+            return Err(NodeError::invalid(
+                "units",
+                Said::new(format!("{u}重复列出"), format!("{u} is named twice")),
+            ));
         }
     }
     let bounded = |field: &'static str, v: &str, max: usize| {
         let n = v.chars().count();
         if v.trim().is_empty() {
-            Err(NodeError::invalid(field, "must not be empty"))
+            Err(NodeError::empty(field))
         } else if n > max {
             Err(NodeError::invalid(
                 field,
-                format!("has {n} characters; the limit is {max}"),
+                Said::new(
+                    format!("共{n}个字符，不能超过{max}个字符"),
+                    format!("has {n} characters; the limit is {max}"),
+                ),
             ))
         } else {
             Ok(())
@@ -121,7 +133,10 @@ pub fn check(b: &Bulletin, me: &UnitCode, topo: &Topology) -> Result<(), NodeErr
     if b.grounds.len() > MAX_GROUNDS {
         return Err(NodeError::invalid(
             "grounds",
-            format!("at most {MAX_GROUNDS}"),
+            Said::new(
+                format!("不能超过{MAX_GROUNDS}条"),
+                format!("at most {MAX_GROUNDS}"),
+            ),
         ));
     }
     for g in &b.grounds {

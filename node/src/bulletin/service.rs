@@ -12,7 +12,7 @@ use super::{Bulletin, BulletinKind, check, read, write};
 use crate::auth::{Action, Actor, Guard};
 use crate::docid::{self, BULLETIN_PREFIX};
 use crate::error::NodeError;
-use crate::labels::Lang;
+use crate::labels::{Lang, Said};
 
 /// How many notices a listing reads at most.
 const MAX_LISTED: usize = 10_000;
@@ -44,19 +44,36 @@ impl BulletinService {
     ) -> Result<pb::BulletinView, NodeError> {
         self.guard.authorize(who, Action::IssueBulletin, "").await?;
         let kind = BulletinKind::from_code(&req.kind).ok_or_else(|| {
-            NodeError::invalid("kind", format!("{:?}: praise or criticism", req.kind))
+            NodeError::invalid(
+                "kind",
+                Said::new(
+                    format!(
+                        "“{}”不是通报类别，应填praise（表扬）或criticism（批评）",
+                        req.kind.trim()
+                    ),
+                    format!("{:?}: praise or criticism", req.kind),
+                ),
+            )
         })?;
         let mut units = Vec::new();
         for u in &req.units {
-            units.push(u.trim().parse::<UnitCode>().map_err(|e| {
-                NodeError::invalid("units", format!("{:?} is not a unit code: {e}", u.trim()))
-            })?);
+            units.push(
+                u.trim()
+                    .parse::<UnitCode>()
+                    .map_err(|e| NodeError::not_unit_code("units", u, &e))?,
+            );
         }
         let now = self.now();
         let date = match req.date.trim() {
             "" => crate::case::local_day(now),
             d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                NodeError::invalid("date", format!("{d:?} is not a date; write YYYY-MM-DD"))
+                NodeError::invalid(
+                    "date",
+                    Said::new(
+                        format!("“{d}”不是日期，应写成YYYY-MM-DD"),
+                        format!("{d:?} is not a date; write YYYY-MM-DD"),
+                    ),
+                )
             })?,
         };
         let me = self.hub.me().clone();
@@ -101,7 +118,15 @@ impl BulletinService {
                 .parse::<UnitCode>()
                 .ok()
                 .filter(|u| topo.contains(u))
-                .ok_or_else(|| NodeError::invalid("unit", format!("{u:?} is not a unit")))?,
+                .ok_or_else(|| {
+                    NodeError::invalid(
+                        "unit",
+                        Said::new(
+                            format!("“{u}”不是本系统内的单位"),
+                            format!("{u:?} is not a unit"),
+                        ),
+                    )
+                })?,
         };
         let day = |field: &'static str, v: &str| -> Result<Option<NaiveDate>, NodeError> {
             match v.trim() {
@@ -109,7 +134,13 @@ impl BulletinService {
                 d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map(Some)
                     .map_err(|_| {
-                        NodeError::invalid(field, format!("{d:?} is not a date; write YYYY-MM-DD"))
+                        NodeError::invalid(
+                            field,
+                            Said::new(
+                                format!("“{d}”不是日期，应写成YYYY-MM-DD"),
+                                format!("{d:?} is not a date; write YYYY-MM-DD"),
+                            ),
+                        )
                     }),
             }
         };

@@ -11,6 +11,7 @@ use xinfang_hub::{HeldDoc, Hub};
 use super::document;
 use crate::docid;
 use crate::error::NodeError;
+use crate::labels::Said;
 
 /// More registrations under one number than this is not a collision a restore
 /// makes; the rest are not read.
@@ -31,7 +32,10 @@ async fn candidates(hub: &Hub, key: &str) -> Result<Vec<String>, NodeError> {
     let Some(no) = docid::case_no_of(key) else {
         return Err(NodeError::invalid(
             "case_no",
-            format!("{key:?} is not a case number (UNIT-YYYY-NNNNNN) or a case document id"),
+            Said::new(
+                format!("“{key}”不是信访事项编号（单位代码-年份-序号）或事项文档标识"),
+                format!("{key:?} is not a case number (UNIT-YYYY-NNNNNN) or a case document id"),
+            ),
         ));
     };
     if no != key {

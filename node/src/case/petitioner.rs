@@ -29,6 +29,7 @@ use super::view::{self, CaseFile};
 use crate::auth::{Action, Actor};
 use crate::docid;
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::rules::identity::mask_name;
 
 /// Who wrote a record the petitioner made through the public page (its `by`).
@@ -229,14 +230,19 @@ impl CaseService {
         if docid::case_no_of(case_no) != Some(case_no) {
             return Err(NodeError::invalid(
                 "case_no",
-                "信访事项编号的格式为 单位代码-年份-序号 / a case number reads UNIT-YYYY-NNNNNN",
+                Said::new(
+                    "信访事项编号的格式为 单位代码-年份-序号",
+                    "a case number reads UNIT-YYYY-NNNNNN",
+                ),
             ));
         }
         let Some(code) = QueryCode::parse(typed) else {
             return Err(NodeError::invalid(
                 "query_code",
-                "查询码为16位字母或数字，可按四位一组输入 / a query code has 16 letters or \
-                 digits, typed in groups of four or not",
+                Said::new(
+                    "查询码为16位字母或数字，可按四位一组输入",
+                    "a query code has 16 letters or digits, typed in groups of four or not",
+                ),
             ));
         };
         let attempts = &self.attempts;

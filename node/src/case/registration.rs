@@ -4,6 +4,7 @@
 use xinfang_hub::{Topology, UnitCode};
 
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::rules::divisions::Divisions;
 use crate::rules::identity::{IdNumber, Phone};
 use crate::rules::taxonomy::Taxonomy;
@@ -132,13 +133,14 @@ fn known_unit(
     let code: UnitCode = v
         .trim()
         .parse()
-        .map_err(|e: xinfang_hub::topology::UnitCodeError| {
-            NodeError::invalid(field, e.to_string())
-        })?;
+        .map_err(|e| NodeError::not_unit_code(field, v, &e))?;
     if !topology.contains(&code) {
         return Err(NodeError::invalid(
             field,
-            format!("unit {code} is not in the federation's topology"),
+            Said::new(
+                format!("单位{code}不在本联网的单位名册中"),
+                format!("unit {code} is not in the federation's topology"),
+            ),
         ));
     }
     Ok(Some(code))
@@ -147,7 +149,7 @@ fn known_unit(
 /// A petitioner's identity number as typed, checked (GB 11643); the refusal
 /// names the field.
 pub fn id_number(typed: &str) -> Result<IdNumber, NodeError> {
-    IdNumber::parse(typed).map_err(|e| NodeError::invalid("id_number", e.to_string()))
+    IdNumber::parse(typed).map_err(|e| NodeError::invalid("id_number", e.said()))
 }
 
 /// Where the problem arose: any division of the federation's area (the shipped
@@ -165,18 +167,22 @@ fn place(
     if divisions.contains(code) {
         let parsed = code
             .parse()
-            .map_err(|e: xinfang_hub::topology::UnitCodeError| {
-                NodeError::invalid("place", e.to_string())
-            })?;
+            .map_err(|e| NodeError::not_unit_code("place", code, &e))?;
         return Ok(Some(parsed));
     }
     known_unit("place", code, topology).map_err(|_| {
         NodeError::invalid(
             "place",
-            format!(
-                "{code} is not a division of the federation's area (the shipped division \
-                 list, or a village or community under a listed town) nor a unit of its \
-                 topology"
+            Said::new(
+                format!(
+                    "{code}既不是本辖区的行政区划（随附区划名录中的，或名录所列乡镇下的村、社区），\
+                     也不是本联网的单位"
+                ),
+                format!(
+                    "{code} is not a division of the federation's area (the shipped division \
+                     list, or a village or community under a listed town) nor a unit of its \
+                     topology"
+                ),
             ),
         )
     })
@@ -201,7 +207,12 @@ impl Details {
             other => {
                 return Err(NodeError::invalid(
                     "channel",
-                    format!("{other:?} is not one of visit, letter, online, phone, fax"),
+                    Said::new(
+                        format!(
+                            "“{other}”不是信访形式；可选：visit（来访）、letter（来信）、online（网上）、phone（电话）、fax（传真）"
+                        ),
+                        format!("{other:?} is not one of visit, letter, online, phone, fax"),
+                    ),
                 ));
             }
         };
@@ -214,7 +225,7 @@ impl Details {
         if let Some(p) = &purpose {
             taxonomy
                 .purpose(p)
-                .map_err(|e| NodeError::invalid("purpose", e.to_string()))?;
+                .map_err(|e| NodeError::invalid("purpose", e.said()))?;
         }
         let category = code("category", input.category);
         let subcategory = code("subcategory", input.subcategory);
@@ -222,19 +233,28 @@ impl Details {
             (Some(c), sub) => {
                 taxonomy
                     .category(c, sub.as_deref())
-                    .map_err(|e| NodeError::invalid("category", e.to_string()))?;
+                    .map_err(|e| NodeError::invalid("category", e.said()))?;
             }
             (None, Some(_)) => {
-                return Err(NodeError::invalid("subcategory", "needs a category"));
+                return Err(NodeError::invalid(
+                    "subcategory",
+                    Said::new("须先选问题类别", "needs a category"),
+                ));
             }
             (None, None) => {}
         }
         if input.representatives.len() > MAX_REPRESENTATIVES {
             return Err(NodeError::invalid(
                 "representatives",
-                format!(
-                    "a group visit elects at most {MAX_REPRESENTATIVES} representatives (Reg-2022 art. 20); got {}",
-                    input.representatives.len()
+                Said::new(
+                    format!(
+                        "多人走访推选的代表不超过{MAX_REPRESENTATIVES}人（《信访工作条例》第二十条），现为{}人",
+                        input.representatives.len()
+                    ),
+                    format!(
+                        "a group visit elects at most {MAX_REPRESENTATIVES} representatives (Reg-2022 art. 20); got {}",
+                        input.representatives.len()
+                    ),
                 ),
             ));
         }
@@ -245,10 +265,17 @@ impl Details {
         if (input.head_count as usize) < representatives.len() {
             return Err(NodeError::invalid(
                 "head_count",
-                format!(
-                    "is {} but {} representatives came",
-                    input.head_count,
-                    representatives.len()
+                Said::new(
+                    format!(
+                        "人数为{}，但来了{}名代表",
+                        input.head_count,
+                        representatives.len()
+                    ),
+                    format!(
+                        "is {} but {} representatives came",
+                        input.head_count,
+                        representatives.len()
+                    ),
                 ),
             ));
         }
@@ -260,17 +287,17 @@ impl Details {
         let phone = if input.phone.trim().is_empty() {
             None
         } else {
-            Some(
-                Phone::parse(input.phone)
-                    .map_err(|e| NodeError::invalid("phone", e.to_string()))?,
-            )
+            Some(Phone::parse(input.phone).map_err(|e| NodeError::invalid("phone", e.said()))?)
         };
         let id_hash = match (&id, match_key) {
             (Some(id), Some(key)) => Some(id.keyed_hash(key)),
             (Some(_), None) => {
                 return Err(NodeError::invalid(
                     "id_number",
-                    "this node has no matching key (match.key), so it cannot register identity numbers",
+                    Said::new(
+                        "本节点没有比对密钥（match.key），不能登记身份证号",
+                        "this node has no matching key (match.key), so it cannot register identity numbers",
+                    ),
                 ));
             }
             (None, _) => None,
@@ -315,18 +342,15 @@ pub struct Registration {
 pub(crate) fn required(field: &'static str, value: &str, max: usize) -> Result<String, NodeError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(NodeError::invalid(field, "must not be empty"));
+        return Err(NodeError::empty(field));
     }
     if v.chars().count() > max {
-        return Err(NodeError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(NodeError::too_long(field, max));
     }
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(NodeError::invalid(
             field,
-            "must not contain control characters",
+            Said::new("不能含控制字符", "must not contain control characters"),
         ));
     }
     Ok(v.to_owned())
@@ -342,14 +366,15 @@ impl Registration {
     ) -> Result<Registration, NodeError> {
         let unit: UnitCode = unit
             .parse()
-            .map_err(|e: xinfang_hub::topology::UnitCodeError| {
-                NodeError::invalid("unit", e.to_string())
-            })?;
+            .map_err(|e| NodeError::not_unit_code("unit", unit, &e))?;
         if &unit != me {
             return Err(NodeError::invalid(
                 "unit",
-                format!(
-                    "a case is registered at its own unit's node; this node is {me}, not {unit}"
+                Said::new(
+                    format!("信访事项在本单位的节点登记；本节点是{me}，不是{unit}"),
+                    format!(
+                        "a case is registered at its own unit's node; this node is {me}, not {unit}"
+                    ),
                 ),
             ));
         }
@@ -379,6 +404,84 @@ mod tests {
         let long = "字".repeat(MAX_CONTENT_CHARS + 1);
         assert!(Registration::validate(&me, "441521115001", "张三", &long).is_err());
         assert!(Registration::validate(&me, "441521115001", "张三", "诉求").is_ok());
+    }
+
+    /// Bad input is said in Chinese as well as English, beside the field it
+    /// names (before: English only, behind a Chinese field label).
+    #[test]
+    fn bad_input_is_said_in_both_languages() {
+        use crate::labels::Lang;
+        let said = |e: NodeError| match e {
+            NodeError::Invalid { field, rule } => (
+                field,
+                rule.get(Lang::Zh).to_owned(),
+                rule.get(Lang::En).to_owned(),
+            ),
+            other => panic!("not bad input: {other}"),
+        };
+        let me: UnitCode = "441521115001".parse().unwrap();
+        let (field, zh, en) =
+            said(Registration::validate(&me, "441521115001", " ", "x").unwrap_err());
+        assert_eq!(
+            (field, zh.as_str(), en.as_str()),
+            ("petitioner", "不能为空", "must not be empty")
+        );
+        let (field, zh, _) = said(Registration::validate(&me, "4415", "张三", "x").unwrap_err());
+        assert_eq!(field, "unit");
+        assert!(zh.contains("不是单位代码"), "{zh}");
+        let (_, zh, _) = said(id_number("44152119800101001X").unwrap_err());
+        assert!(zh.contains("校验码") || zh.contains("应为18位"), "{zh}");
+        let topology = super::super::tests::topo();
+        let taxonomy = Taxonomy::official().unwrap();
+        let divisions = Divisions::official().unwrap();
+        for (input, field, zh_has) in [
+            (
+                DetailsInput {
+                    channel: "pigeon",
+                    ..Default::default()
+                },
+                "channel",
+                "不是信访形式",
+            ),
+            (
+                DetailsInput {
+                    phone: "12",
+                    ..Default::default()
+                },
+                "phone",
+                "应为7至15位数字",
+            ),
+            (
+                DetailsInput {
+                    category: "nope",
+                    ..Default::default()
+                },
+                "category",
+                "没有代码为“nope”的问题类别",
+            ),
+            (
+                DetailsInput {
+                    subcategory: "x",
+                    ..Default::default()
+                },
+                "subcategory",
+                "须先选问题类别",
+            ),
+            (
+                DetailsInput {
+                    place: "441599",
+                    ..Default::default()
+                },
+                "place",
+                "不是本辖区的行政区划",
+            ),
+        ] {
+            let e = Details::validate(&input, &taxonomy, &topology, &divisions, None).unwrap_err();
+            let (f, zh, en) = said(e);
+            assert_eq!(f, field);
+            assert!(zh.contains(zh_has), "{field}: {zh}");
+            assert!(!en.is_empty() && en != zh, "{field}: {en}");
+        }
     }
 
     /// Before: the place had to be a unit of the topology, so a village without a

@@ -24,6 +24,7 @@ use crate::auth::{Action, Actor, Guard, Role};
 use crate::contact::NodeKeys;
 use crate::docid;
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::ledger::{EntryKind, Ledger, NewEntry};
 use crate::pii::{Field, PiiKey};
 use crate::projection::{self, CaseFilter, Projector};
@@ -271,7 +272,7 @@ impl CaseService {
             .authorize(who, Action::ReadCases, case_no)
             .await?;
         if case_no.is_empty() {
-            return Err(NodeError::invalid("case_no", "must not be empty"));
+            return Err(NodeError::empty("case_no"));
         }
         let found = lookup::find(self.hub(), case_no).await?.ok_or_else(|| {
             NodeError::NotFound(format!("case {case_no} is not held at this node"))
@@ -326,7 +327,10 @@ impl CaseService {
             n if n > MAX_PAGE => {
                 return Err(NodeError::invalid(
                     "limit",
-                    format!("must be at most {MAX_PAGE}"),
+                    Said::new(
+                        format!("每页不超过{MAX_PAGE}条"),
+                        format!("must be at most {MAX_PAGE}"),
+                    ),
                 ));
             }
             n => n,
@@ -339,7 +343,10 @@ impl CaseService {
                 crate::case::labels::status_of_code(s).ok_or_else(|| {
                     NodeError::invalid(
                         "status",
-                        format!("{s:?} is not a status (registered, accepted, routed, handling, replied, closed, …)"),
+                        Said::new(
+                            format!("“{s}”不是办理状态（registered、accepted、routed、handling、replied、closed……）"),
+                            format!("{s:?} is not a status (registered, accepted, routed, handling, replied, closed, …)"),
+                        ),
                     )
                 })?;
                 Some(s.to_owned())
@@ -349,9 +356,12 @@ impl CaseService {
         let units = match q.subtree.trim() {
             "" => None,
             code => {
-                let unit = topology
-                    .resolve(code)
-                    .map_err(|e| NodeError::invalid("subtree", e.to_string()))?;
+                let unit = topology.resolve(code).map_err(|e| {
+                    NodeError::invalid(
+                        "subtree",
+                        Said::new(format!("“{code}”不是本联网中的单位"), e.to_string()),
+                    )
+                })?;
                 Some(
                     topology
                         .subtree(&unit.code)
@@ -368,7 +378,7 @@ impl CaseService {
                     .rules
                     .taxonomy
                     .category(c, None)
-                    .map_err(|e| NodeError::invalid("category", e.to_string()))?;
+                    .map_err(|e| NodeError::invalid("category", e.said()))?;
                 Some(c.to_owned())
             }
         };
@@ -395,10 +405,7 @@ impl CaseService {
             search: match q.search.trim() {
                 "" => None,
                 s if s.chars().count() > 100 => {
-                    return Err(NodeError::invalid(
-                        "search",
-                        "must be at most 100 characters",
-                    ));
+                    return Err(NodeError::too_long("search", 100));
                 }
                 s => Some(s.to_owned()),
             },
@@ -425,10 +432,9 @@ impl CaseService {
             .authorize(who, Action::Step(step), case_no)
             .await?;
         if case_no.is_empty() {
-            return Err(NodeError::invalid("case_no", "must not be empty"));
+            return Err(NodeError::empty("case_no"));
         }
-        let body: Body = serde_json::from_str(body_json)
-            .map_err(|e| NodeError::invalid("record", e.to_string()))?;
+        let body: Body = serde_json::from_str(body_json).map_err(|e| not_a_record(&e))?;
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
@@ -460,7 +466,7 @@ impl CaseService {
             .authorize(who, Action::ReadCases, case_no)
             .await?;
         if case_no.is_empty() {
-            return Err(NodeError::invalid("case_no", "must not be empty"));
+            return Err(NodeError::empty("case_no"));
         }
         let found = lookup::find(self.hub(), case_no).await?.ok_or_else(|| {
             NodeError::NotFound(format!("case {case_no} is not held at this node"))
@@ -544,7 +550,7 @@ impl CaseService {
             .await?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(NodeError::invalid("text", "must not be empty"));
+            return Err(NodeError::empty("text"));
         }
         let body = Body::Progress {
             text: text.to_owned(),
@@ -578,9 +584,15 @@ impl CaseService {
         if bytes > crate::remote::MAX_RECORD_BYTES {
             return Err(NodeError::invalid(
                 "record",
-                format!(
-                    "has {bytes} bytes; the limit is {}",
-                    crate::remote::MAX_RECORD_BYTES
+                Said::new(
+                    format!(
+                        "记录有{bytes}字节，上限为{}字节",
+                        crate::remote::MAX_RECORD_BYTES
+                    ),
+                    format!(
+                        "has {bytes} bytes; the limit is {}",
+                        crate::remote::MAX_RECORD_BYTES
+                    ),
                 ),
             ));
         }
@@ -754,14 +766,33 @@ fn record_step(json: &str) -> Result<Step, NodeError> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let v: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| NodeError::invalid("record", e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| not_a_record(&e))?;
     let kind = v.get("kind").and_then(|k| k.as_str()).ok_or_else(|| {
-        NodeError::invalid("record", format!("needs a `kind`: one of {}", kinds()))
+        NodeError::invalid(
+            "record",
+            Said::new(
+                format!("须写明`kind`：{}之一", kinds()),
+                format!("needs a `kind`: one of {}", kinds()),
+            ),
+        )
     })?;
     Step::from_kind(kind).ok_or_else(|| {
-        NodeError::invalid("record", format!("kind {kind:?} is not one of {}", kinds()))
+        NodeError::invalid(
+            "record",
+            Said::new(
+                format!("“{kind}”不是记录种类；可选：{}", kinds()),
+                format!("kind {kind:?} is not one of {}", kinds()),
+            ),
+        )
     })
+}
+
+/// A record's JSON that does not read as one.
+fn not_a_record(e: &serde_json::Error) -> NodeError {
+    NodeError::invalid(
+        "record",
+        Said::new(format!("记录不是有效的JSON：{e}"), e.to_string()),
+    )
 }
 
 /// A line of a case list, from the query tables: what a list shows, with labels.

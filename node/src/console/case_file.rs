@@ -220,7 +220,7 @@ pub async fn act(
                         .iter()
                         .find(|f| f.name == field)
                         .map(|f| f.name);
-                    refused(known, rule, typed)
+                    refused(known, rule.get(lang).to_owned(), typed)
                 }
                 Err(e @ NodeError::Rule { .. }) => refused(None, told(&e, lang), typed),
                 Err(e) => return Refused::from(e).reply(lang, false),

@@ -258,7 +258,7 @@ pub async fn issue(
         }
         Err(NodeError::Invalid { field, rule }) => Issuing::Refused(NoticeRefusal {
             field: FIELDS.iter().find(|(n, _)| *n == field).map(|(n, _)| *n),
-            message: rule,
+            message: rule.get(lang).to_owned(),
             typed,
         }),
         Err(e @ NodeError::Rule { .. }) => Issuing::Refused(NoticeRefusal {

@@ -401,7 +401,7 @@ pub async fn post(
         Err(NodeError::Invalid { field, rule }) => Posting::Refused(ReceptionRefusal {
             action: a,
             field: Some(field.to_owned()),
-            message: rule,
+            message: rule.get(lang).to_owned(),
             typed,
         }),
         // A rule names its field in its message (`field `date`: …`): beside it.

@@ -7,7 +7,8 @@ use crate::labels::Lang;
 
 /// A refusal as a clerk reads it beside a form: a rule by its name in the
 /// reader's language, with its code, then the service's particulars (which day,
-/// which unit); anything else as the service said it.
+/// which unit); bad input as the service said it in the reader's language;
+/// anything else as the service said it.
 pub fn told(e: &NodeError, lang: Lang) -> String {
     match e {
         NodeError::Rule { rule, message } => {
@@ -18,6 +19,7 @@ pub fn told(e: &NodeError, lang: Lang) -> String {
                 None => e.to_string(),
             }
         }
+        NodeError::Invalid { rule, .. } => rule.get(lang).to_owned(),
         other => other.to_string(),
     }
 }

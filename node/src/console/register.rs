@@ -155,7 +155,7 @@ fn refused(c: &Console, s: &Session, t: &Typed, e: NodeError) -> Response {
     let p = match e {
         NodeError::Invalid { field, rule } => Problem {
             field: Some(field.to_owned()),
-            message: rule,
+            message: rule.get(s.lang).to_owned(),
         },
         e @ NodeError::Rule { .. } => Problem {
             field: None,
@@ -193,7 +193,7 @@ pub async fn check_id(
     match c.cases().check_id_number(&s.who, &q.value).await {
         Ok(()) => (plain, String::new()).into_response(),
         Err(NodeError::Invalid { field, rule }) => {
-            (plain, format!("{}：{rule}", label(field, lang))).into_response()
+            (plain, format!("{}：{}", label(field, lang), rule.get(lang))).into_response()
         }
         Err(e) => super::reply::Refused::from(e).reply(lang, false),
     }

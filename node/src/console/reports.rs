@@ -93,7 +93,10 @@ async fn report(
         "trend" => r.trend(&s.who, req).await,
         other => Err(crate::error::NodeError::invalid(
             "table",
-            format!("{other:?} is not one of {}", TABLES.join(", ")),
+            crate::labels::Said::new(
+                format!("“{other}”不是可下载的表；可选：{}", TABLES.join("、")),
+                format!("{other:?} is not one of {}", TABLES.join(", ")),
+            ),
         )),
     }
 }

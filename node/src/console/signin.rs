@@ -95,7 +95,7 @@ pub async fn submit(
         // name kept, the Guard's message shown.
         Err(e @ (NodeError::Unauthenticated(_) | NodeError::Invalid { .. })) => (
             StatusCode::UNAUTHORIZED,
-            render(&c, lang, &f.user, Some(&e.to_string())),
+            render(&c, lang, &f.user, Some(&super::refused::told(&e, lang))),
         )
             .into_response(),
         Err(e) => Refused::from(e).reply(lang, false),

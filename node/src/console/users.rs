@@ -159,7 +159,7 @@ async fn answer(
             )
                 .into_response();
         }
-        Err(NodeError::Invalid { field, rule }) => (field.to_owned(), rule),
+        Err(NodeError::Invalid { field, rule }) => (field.to_owned(), rule.get(s.lang).to_owned()),
         Err(e @ NodeError::Exists(_)) => ("name".to_owned(), e.to_string()),
         Err(e) => return Refused::from(e).reply(s.lang, false),
     };

@@ -12,6 +12,7 @@ use xinfang_hub::quarantine;
 
 use crate::auth::{Action, Actor, Guard, User, Via};
 use crate::error::NodeError;
+use crate::labels::Said;
 
 pub struct AccountsApi {
     guard: Arc<Guard>,
@@ -156,7 +157,10 @@ impl AccountsRpc for AccountsApi {
             if old.is_empty() {
                 return Err(NodeError::invalid(
                     "old_password",
-                    "your current password is needed to change it",
+                    Said::new(
+                        "修改密码须输入当前密码",
+                        "your current password is needed to change it",
+                    ),
                 )
                 .into());
             }
@@ -220,7 +224,10 @@ impl AccountsRpc for AccountsApi {
             n if n > MAX_QUARANTINE => {
                 return Err(NodeError::invalid(
                     "limit",
-                    format!("must be at most {MAX_QUARANTINE}"),
+                    Said::new(
+                        format!("不能超过{MAX_QUARANTINE}条"),
+                        format!("must be at most {MAX_QUARANTINE}"),
+                    ),
                 )
                 .into());
             }

@@ -13,6 +13,7 @@ use crate::auth::{Action, Actor};
 use crate::case::labels::Lang;
 use crate::case::service::{CaseService, ListQuery};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::recovery::Recovery;
 use crate::status::NodeStatus;
 
@@ -150,7 +151,10 @@ impl NodeRpc for NodeApi {
         if reason.is_empty() {
             return Err(NodeError::invalid(
                 "reason",
-                "must say why recovery is ended without the parent",
+                Said::new(
+                    "应说明为何不等上级节点而结束恢复",
+                    "must say why recovery is ended without the parent",
+                ),
             )
             .into());
         }

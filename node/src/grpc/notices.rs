@@ -10,6 +10,7 @@ use xinfang_proto::v1::notices_server::Notices;
 use super::node::lang;
 use crate::auth::Actor;
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::notice::service::{NoticePdf, NoticeService};
 use crate::notice::{HandlerText, Issued, NoticeKind, NoticeText};
 
@@ -58,13 +59,13 @@ impl Notices for NoticesApi {
         let kind = NoticeKind::from_code(r.kind.trim())
             .filter(|k| NoticeKind::ALL.contains(k))
             .ok_or_else(|| {
-                NodeError::invalid(
-                    "kind",
-                    format!(
-                        "must be one of {}",
-                        NoticeKind::ALL.map(NoticeKind::code).join(", ")
-                    ),
-                )
+                NodeError::invalid("kind", {
+                    let all = NoticeKind::ALL.map(NoticeKind::code).join(", ");
+                    Said::new(
+                        format!("应为以下之一：{all}"),
+                        format!("must be one of {all}"),
+                    )
+                })
             })?;
         let text = HandlerText {
             facts: r.facts,

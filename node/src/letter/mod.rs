@@ -25,7 +25,7 @@ use xinfang_hub::{Topology, UnitCode, doc};
 
 use crate::docid::{LETTER_ACK_KIND, LETTER_KIND};
 use crate::error::NodeError;
-use crate::labels::{Label, Lang};
+use crate::labels::{Label, Lang, Said};
 use crate::report::rates;
 
 const MAX_MEASURES_CHARS: usize = 5_000;
@@ -176,7 +176,10 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
     if !topo.contains(&l.unit) {
         return Err(NodeError::invalid(
             "unit",
-            format!("{} is not a unit of the federation", l.unit),
+            Said::new(
+                format!("{}不是本系统内的单位", l.unit),
+                format!("{} is not a unit of the federation", l.unit),
+            ),
         ));
     }
     if &l.unit == me || !topo.in_subtree(me, &l.unit) {
@@ -191,16 +194,25 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
     if !(2000..=2100).contains(&l.year) {
         return Err(NodeError::invalid(
             "year",
-            format!("{} is not a year between 2000 and 2100", l.year),
+            Said::new(
+                format!("{}不是2000至2100之间的年份", l.year),
+                format!("{} is not a year between 2000 and 2100", l.year),
+            ),
         ));
     }
     if l.targets.is_empty() {
-        return Err(NodeError::invalid("targets", "set at least one target"));
+        return Err(NodeError::invalid(
+            "targets",
+            Said::new("至少应设定一项目标", "set at least one target"),
+        ));
     }
     if l.targets.len() > MAX_TARGETS {
         return Err(NodeError::invalid(
             "targets",
-            format!("at most {MAX_TARGETS}"),
+            Said::new(
+                format!("不能超过{MAX_TARGETS}项"),
+                format!("at most {MAX_TARGETS}"),
+            ),
         ));
     }
     for (i, t) in l.targets.iter().enumerate() {
@@ -229,7 +241,10 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
                 if *ceiling > MAX_CEILING {
                     return Err(NodeError::invalid(
                         "targets.ceiling",
-                        format!("{ceiling} is over {MAX_CEILING}"),
+                        Said::new(
+                            format!("{ceiling}超过上限{MAX_CEILING}"),
+                            format!("{ceiling} is over {MAX_CEILING}"),
+                        ),
                     ));
                 }
             }
@@ -237,7 +252,10 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
         if l.targets[..i].iter().any(|p| p.code() == t.code()) {
             return Err(NodeError::invalid(
                 "targets",
-                format!("{} is set twice", t.code()),
+                Said::new(
+                    format!("目标{}重复设定", t.code()),
+                    format!("{} is set twice", t.code()),
+                ),
             ));
         }
     }
@@ -245,13 +263,19 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
     if l.measures.trim().is_empty() {
         return Err(NodeError::invalid(
             "measures",
-            "must not be empty: say what follows a missed target",
+            Said::new(
+                "不能为空，应写明未完成目标时采取的措施",
+                "must not be empty: say what follows a missed target",
+            ),
         ));
     }
     if n > MAX_MEASURES_CHARS {
         return Err(NodeError::invalid(
             "measures",
-            format!("has {n} characters; the limit is {MAX_MEASURES_CHARS}"),
+            Said::new(
+                format!("共{n}个字符，不能超过{MAX_MEASURES_CHARS}个字符"),
+                format!("has {n} characters; the limit is {MAX_MEASURES_CHARS}"),
+            ),
         ));
     }
     Ok(())

@@ -15,7 +15,7 @@ use super::{Acknowledgement, CountKind, Letter, Target, check, read, read_ack, w
 use crate::auth::{Action, Actor, Guard};
 use crate::docid::{self, LETTER_PREFIX};
 use crate::error::NodeError;
-use crate::labels::{Label, Lang};
+use crate::labels::{Label, Lang, Said};
 use crate::report::service::{Measures, ReportService};
 
 /// How many letters a listing reads at most.
@@ -30,7 +30,7 @@ pub struct LetterService {
 fn unit_code(field: &'static str, v: &str) -> Result<UnitCode, NodeError> {
     v.trim()
         .parse::<UnitCode>()
-        .map_err(|e| NodeError::invalid(field, format!("{:?} is not a unit code: {e}", v.trim())))
+        .map_err(|e| NodeError::not_unit_code(field, v, &e))
 }
 
 /// A target as asked on the wire.
@@ -47,8 +47,15 @@ fn target(t: &pb::LetterTarget) -> Result<Target, NodeError> {
             }),
             None => Err(NodeError::invalid(
                 "targets.kind",
-                format!(
-                    "{k:?}: rate, skip_level, repeat_count, group, late_filings or quota_violations"
+                Said::new(
+                    format!(
+                        "目标类别“{k}”应为rate（比率）、skip_level（越级访）、\
+                         repeat_count（重复访）、group（集体访）、\
+                         late_filings（接访安排逾期未备案月数）或quota_violations（接访安排违规数）"
+                    ),
+                    format!(
+                        "{k:?}: rate, skip_level, repeat_count, group, late_filings or quota_violations"
+                    ),
                 ),
             )),
         },
@@ -217,7 +224,13 @@ impl LetterService {
         let me = self.hub.me().clone();
         let issuer = match req.issuer.trim() {
             "" => self.hub.topology().parent(&me).cloned().ok_or_else(|| {
-                NodeError::invalid("issuer", "this unit has no superior: name the issuer")
+                NodeError::invalid(
+                    "issuer",
+                    Said::new(
+                        "本单位没有上级单位，应写明下达责任书的单位",
+                        "this unit has no superior: name the issuer",
+                    ),
+                )
             })?,
             i => unit_code("issuer", i)?,
         };
@@ -283,12 +296,12 @@ impl LetterService {
             u => unit_code("unit", u)?,
         };
         let issuer = match req.issuer.trim() {
-            "" => self
-                .hub
-                .topology()
-                .parent(&unit)
-                .cloned()
-                .ok_or_else(|| NodeError::invalid("issuer", "name the issuing unit"))?,
+            "" => self.hub.topology().parent(&unit).cloned().ok_or_else(|| {
+                NodeError::invalid(
+                    "issuer",
+                    Said::new("应写明下达责任书的单位", "name the issuing unit"),
+                )
+            })?,
             i => unit_code("issuer", i)?,
         };
         let id = docid::letter(&issuer, &unit, req.year);
@@ -400,7 +413,10 @@ impl LetterService {
             }
             other => Err(NodeError::invalid(
                 "format",
-                format!("{other:?}: write xlsx or pdf"),
+                Said::new(
+                    format!("“{other}”：格式应为xlsx或pdf"),
+                    format!("{other:?}: write xlsx or pdf"),
+                ),
             )),
         }
     }
@@ -416,7 +432,13 @@ impl LetterService {
             (f, t) => {
                 let day = |field: &'static str, v: &str| {
                     NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                        NodeError::invalid(field, format!("{v:?} is not a date; write YYYY-MM-DD"))
+                        NodeError::invalid(
+                            field,
+                            Said::new(
+                                format!("“{v}”不是日期，应写成YYYY-MM-DD"),
+                                format!("{v:?} is not a date; write YYYY-MM-DD"),
+                            ),
+                        )
                     })
                 };
                 Some((day("from", f)?, day("to", t)?))
@@ -489,14 +511,24 @@ impl LetterService {
         year: i32,
         period: Option<(NaiveDate, NaiveDate)>,
     ) -> Result<(NaiveDate, NaiveDate), NodeError> {
-        let first = NaiveDate::from_ymd_opt(year, 1, 1)
-            .ok_or_else(|| NodeError::invalid("year", format!("{year} is not a year")))?;
+        let first = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| {
+            NodeError::invalid(
+                "year",
+                Said::new(
+                    format!("{year}不是有效年份"),
+                    format!("{year} is not a year"),
+                ),
+            )
+        })?;
         let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(first);
         if let Some((from, to)) = period {
             if from.year() != year || to.year() != year || to < from {
                 return Err(NodeError::invalid(
                     "from",
-                    format!("{from}..{to} is not a period within {year}"),
+                    Said::new(
+                        format!("{from}至{to}不是{year}年内的期间"),
+                        format!("{from}..{to} is not a period within {year}"),
+                    ),
                 ));
             }
             return Ok((from, to));
@@ -505,7 +537,10 @@ impl LetterService {
         if today < first {
             return Err(NodeError::invalid(
                 "year",
-                format!("{year} has not begun: nothing to measure yet"),
+                Said::new(
+                    format!("{year}年尚未开始，暂无可考核的数据"),
+                    format!("{year} has not begun: nothing to measure yet"),
+                ),
             ));
         }
         Ok((first, today.min(last)))

@@ -12,6 +12,7 @@ use super::compose::{CaseFacts, chinese_date, end_sentence};
 use super::{NoticeError, NoticeKind, NoticeText};
 use crate::case::reception::Reception;
 use crate::case::record::Recipient;
+use crate::labels::Said;
 
 fn weekday_zh(d: NaiveDate) -> &'static str {
     match d.weekday() {
@@ -33,7 +34,10 @@ fn booking<'a>(facts: &'a CaseFacts<'_>, id: &str) -> Result<&'a Reception, Noti
         .find(|b| b.id == id.trim())
         .ok_or_else(|| NoticeError::Missing {
             field: "booking",
-            rule: format!("no booking {} on case {}", id.trim(), facts.case_no),
+            rule: Said::new(
+                format!("案件{}没有编号为{}的约访", facts.case_no, id.trim()),
+                format!("no booking {} on case {}", id.trim(), facts.case_no),
+            ),
         })
 }
 

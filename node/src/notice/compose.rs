@@ -9,7 +9,7 @@ use super::{HandlerText, NoticeError, NoticeKind, NoticeText};
 use crate::case::labels;
 use crate::case::record::{Body, Record, Screening, Stage};
 use crate::case::state::{DeadlineKind, Derived};
-use crate::labels::Lang;
+use crate::labels::{Lang, Said};
 use crate::rules::limits::TimeLimits;
 
 /// What every notice draws on: the case, the issuing unit, the day.
@@ -73,10 +73,17 @@ impl CaseFacts<'_> {
             .map(|p| self.name_of(p))
             .ok_or_else(|| NoticeError::Missing {
                 field,
-                rule: format!(
-                    "the notice must name the organ to ask, and {} has no superior in \
-                     the topology (Reg-2022 arts. 35–36)",
-                    self.issuer
+                rule: Said::new(
+                    format!(
+                        "告知书应写明向哪一机关请求复查或复核，而{}在单位层级中没有上级单位\
+                         （《信访工作条例》第三十五条、第三十六条）",
+                        self.issuer
+                    ),
+                    format!(
+                        "the notice must name the organ to ask, and {} has no superior in \
+                         the topology (Reg-2022 arts. 35–36)",
+                        self.issuer
+                    ),
                 ),
             })
     }
@@ -184,12 +191,22 @@ fn not_at_stage(kind: NoticeKind, rule: &'static str, what: &str) -> NoticeError
     }
 }
 
-fn required(field: &'static str, value: &str, what: &str) -> Result<String, NoticeError> {
+const FACTS_ZH: &str =
+    "处理意见书、复查意见书和复核意见书应写明查明的事实（《信访工作条例》第三十四条）";
+const BASIS_ZH: &str =
+    "处理意见书、复查意见书和复核意见书应写明法律、政策依据（《信访工作条例》第三十四条）";
+
+/// `value`, which must not be empty: `zh` is the rule in Chinese, `what` names
+/// the part in English.
+fn required(field: &'static str, value: &str, zh: &str, what: &str) -> Result<String, NoticeError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(NoticeError::Missing {
             field,
-            rule: format!("a handling or review opinion must state {what} (Reg-2022 art. 34)"),
+            rule: Said::new(
+                zh,
+                format!("a handling or review opinion must state {what} (Reg-2022 art. 34)"),
+            ),
         });
     }
     Ok(v.to_owned())
@@ -249,7 +266,12 @@ fn non_acceptance(f: &CaseFacts<'_>) -> Result<Vec<String>, NoticeError> {
                 "this unit's screening decision not to accept",
             )
         })?;
-    let authority = required("competent_authority", &authority, "the competent authority")?;
+    let authority = required(
+        "competent_authority",
+        &authority,
+        "不予受理告知书应写明有权处理的机关（《信访工作条例》第二十三条）",
+        "the competent authority",
+    )?;
     Ok(vec![
         format!("{}经审查，{}", f.opening(), end_sentence(notice.trim())),
         format!(
@@ -340,8 +362,18 @@ fn handling_opinion(f: &CaseFacts<'_>, text: &HandlerText) -> Result<Vec<String>
                 "this unit's reply (its handling opinion)",
             )
         })?;
-    let facts = required("facts", &text.facts, "the facts found (查明的事实)")?;
-    let basis = required("basis", &text.basis, "its legal or policy basis (依据)")?;
+    let facts = required(
+        "facts",
+        &text.facts,
+        FACTS_ZH,
+        "the facts found (查明的事实)",
+    )?;
+    let basis = required(
+        "basis",
+        &text.basis,
+        BASIS_ZH,
+        "its legal or policy basis (依据)",
+    )?;
     let superior = superior_name_for_review(f, "review_authority")?;
     Ok(vec![
         format!(
@@ -387,8 +419,18 @@ fn review_opinion(
                 "this unit's decision on the request",
             )
         })?;
-    let facts = required("facts", &text.facts, "the facts found (查明的事实)")?;
-    let basis = required("basis", &text.basis, "its legal or policy basis (依据)")?;
+    let facts = required(
+        "facts",
+        &text.facts,
+        FACTS_ZH,
+        "the facts found (查明的事实)",
+    )?;
+    let basis = required(
+        "basis",
+        &text.basis,
+        BASIS_ZH,
+        "its legal or policy basis (依据)",
+    )?;
     let (asked, article) = match stage {
         Stage::Review => ("复查", "第三十五条"),
         Stage::ReReview => ("复核", "第三十六条"),

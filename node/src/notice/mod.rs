@@ -20,6 +20,8 @@ pub mod typeset;
 
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Said;
+
 pub use crate::case::written::{Issued, NoticeKind, NoticeText};
 
 /// The texts a handler writes for a notice; everything else comes from the case.
@@ -41,7 +43,7 @@ pub struct HandlerText {
 pub enum NoticeError {
     /// A part the document must state is missing (`field` names it).
     #[error("{field}: {rule}")]
-    Missing { field: &'static str, rule: String },
+    Missing { field: &'static str, rule: Said },
     /// The case is not at the stage this kind of notice is about.
     #[error("{rule}: {message}")]
     NotAtStage { rule: &'static str, message: String },

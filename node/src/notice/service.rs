@@ -20,6 +20,7 @@ use crate::case::record::{Body, Step};
 use crate::case::service::CaseService;
 use crate::case::view::CaseFile;
 use crate::error::NodeError;
+use crate::labels::Said;
 
 pub struct NoticeService {
     cases: Arc<CaseService>,
@@ -225,8 +226,11 @@ impl NoticeService {
                 Opened::NoMatch => {
                     return Err(NodeError::invalid(
                         "query_code",
-                        "is not this case's query code (a receipt prints only the code the \
-                         registration issued)",
+                        Said::new(
+                            "不是本案件的查询码（回执只打印登记时生成的查询码）",
+                            "is not this case's query code (a receipt prints only the code the \
+                             registration issued)",
+                        ),
                     ));
                 }
                 Opened::SlowedDown(wait) => {

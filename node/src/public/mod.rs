@@ -231,7 +231,11 @@ fn opened(
             res
         }
         Err(NodeError::Invalid { field, rule }) => {
-            let msg = format!("{}：{field}: {rule}", words::BAD_INPUT.get(lang));
+            let msg = format!(
+                "{}：{field}: {}",
+                words::BAD_INPUT.get(lang),
+                rule.get(lang)
+            );
             page::look_up(lang, Some(&msg), StatusCode::BAD_REQUEST, case_no)
         }
         Err(e) => {

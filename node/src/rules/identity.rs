@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::labels::Said;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdNumberError {
     #[error("must be 18 characters (found {0})")]
@@ -16,6 +18,21 @@ pub enum IdNumberError {
     BirthDate(String),
     #[error("check digit is {found}, but GB 11643 gives {expected} for these digits")]
     Checksum { expected: char, found: char },
+}
+
+impl IdNumberError {
+    /// The refusal as said beside the field, in both languages.
+    pub fn said(&self) -> Said {
+        let zh = match self {
+            IdNumberError::Length(n) => format!("应为18位（现为{n}位）"),
+            IdNumberError::Digits => "前17位应为数字".to_owned(),
+            IdNumberError::BirthDate(d) => format!("第7至14位应为真实的出生日期（现为{d}）"),
+            IdNumberError::Checksum { expected, found } => {
+                format!("校验码是{found}，按GB 11643前17位应得{expected}")
+            }
+        };
+        Said::new(zh, self.to_string())
+    }
 }
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -94,6 +111,15 @@ fn keyed_hash(key: &[u8], data: &[u8]) -> String {
 pub enum PhoneError {
     #[error("must be 7 to 15 digits, optionally with '-' or a leading '+'")]
     Shape,
+}
+
+impl PhoneError {
+    /// The refusal as said beside the field, in both languages.
+    pub fn said(&self) -> Said {
+        match self {
+            PhoneError::Shape => Said::new("应为7至15位数字，可含“-”或以“+”开头", self.to_string()),
+        }
+    }
 }
 
 /// A phone number, digits only (a leading '+' kept).

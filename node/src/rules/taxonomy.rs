@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::labels::Said;
+
 const OFFICIAL: &str = include_str!("../../data/petition-taxonomy.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -39,6 +41,30 @@ pub enum TaxonomyError {
         sub: String,
         known: String,
     },
+}
+
+impl TaxonomyError {
+    /// The refusal as said beside the field, in both languages.
+    pub fn said(&self) -> Said {
+        let zh = match self {
+            TaxonomyError::Parse(e) => format!("分类文件有误：{e}"),
+            TaxonomyError::Unknown { kind, code, known } => {
+                let kind = match *kind {
+                    "purpose" => "信访目的",
+                    "category" => "问题类别",
+                    "reception form" => "接待形式",
+                    other => other,
+                };
+                format!("没有代码为“{code}”的{kind}；可选：{known}")
+            }
+            TaxonomyError::UnknownSub {
+                category,
+                sub,
+                known,
+            } => format!("问题类别{category}下没有“{sub}”；可选：{known}"),
+        };
+        Said::new(zh, self.to_string())
+    }
 }
 
 fn find<'a>(list: &'a [Entry], kind: &'static str, code: &str) -> Result<&'a Entry, TaxonomyError> {

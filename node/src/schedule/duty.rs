@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Leader, Month};
+use crate::labels::Said;
 use crate::rules::calendar::{DayKind, HolidayCalendar, PeriodError};
 use crate::rules::holiday::Holiday;
 
@@ -95,8 +96,8 @@ impl fmt::Display for DutySpan {
 /// A month (`2026-10`) or a year and a holiday's name in any spelling:
 /// `2026 国庆节`, `2026国庆节`, `2026-national_day`.
 impl FromStr for DutySpan {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
         let s = s.trim();
         if let Ok(m) = s.parse::<Month>() {
             return Ok(DutySpan::Month(m));
@@ -104,14 +105,26 @@ impl FromStr for DutySpan {
         let digits = s.chars().take_while(char::is_ascii_digit).count();
         let rest = s[digits..].trim_start_matches(['-', ' ', '年', '_']).trim();
         if digits != 4 || rest.is_empty() {
-            return Err(format!(
-                "{s:?} is neither a month (YYYY-MM) nor a year and a holiday (e.g. \"2026 国庆节\")"
+            return Err(Said::new(
+                format!("“{s}”既不是月份（YYYY-MM），也不是年份加节日名称（如“2026 国庆节”）"),
+                format!(
+                    "{s:?} is neither a month (YYYY-MM) nor a year and a holiday (e.g. \"2026 国庆节\")"
+                ),
             ));
         }
         let year: i32 = s[..digits]
             .parse()
-            .map_err(|_| format!("{s:?}: bad year"))?;
-        let holiday: Holiday = rest.parse()?;
+            .map_err(|_| Said::new(format!("“{s}”中的年份有误"), format!("{s:?}: bad year")))?;
+        let holiday: Holiday = rest.parse().map_err(|e: String| {
+            let known: Vec<&str> = Holiday::ALL.iter().map(|h| h.label_zh()).collect();
+            Said::new(
+                format!(
+                    "“{rest}”不是节日名称（规则：duty.holiday_name），应为：{}",
+                    known.join("、")
+                ),
+                e,
+            )
+        })?;
         Ok(DutySpan::Holiday { year, holiday })
     }
 }
@@ -145,29 +158,75 @@ pub struct DutyDay {
 }
 
 /// Why a duty roster cannot stand, with the field and the rule it breaks.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Displayed in Chinese, then in English in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DutyProblem {
-    #[error(
-        "{date} 是{kind}，值班安排表只列休息日 ({date} is a working day by the holiday calendar; a duty roster lists rest days only)"
-    )]
     NotRestDay { date: NaiveDate, kind: &'static str },
-    #[error("{date} 不在{span}之内 ({date} is outside {span})")]
     OutsideSpan { date: NaiveDate, span: String },
-    #[error("{date} 重复列出 ({date} is listed twice)")]
     Twice { date: NaiveDate },
-    #[error("{date} 没有值班领导 ({date} has no duty leader)")]
     NoLeader { date: NaiveDate },
-    #[error("{name}（{date}）不在本单位领导名册中 ({name} is not on the unit's roster)")]
     NotOnRoster { name: String, date: NaiveDate },
-    #[error("{name}（{date}）已不在岗 ({name} is no longer active on the roster)")]
     Inactive { name: String, date: NaiveDate },
-    #[error(
-        "{span}的休息日 {date} 尚未安排值班领导 (rest day {date} has no duty leader; every rest day needs one)"
-    )]
     Uncovered { date: NaiveDate, span: String },
 }
 
+impl fmt::Display for DutyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.zh(), self.en())
+    }
+}
+
+impl std::error::Error for DutyProblem {}
+
 impl DutyProblem {
+    fn zh(&self) -> String {
+        match self {
+            DutyProblem::NotRestDay { date, kind } => {
+                format!("{date} 是{kind}，值班安排表只列休息日")
+            }
+            DutyProblem::OutsideSpan { date, span } => format!("{date} 不在{span}之内"),
+            DutyProblem::Twice { date } => format!("{date} 重复列出"),
+            DutyProblem::NoLeader { date } => format!("{date} 没有值班领导"),
+            DutyProblem::NotOnRoster { name, date } => {
+                format!("{name}（{date}）不在本单位领导名册中")
+            }
+            DutyProblem::Inactive { name, date } => format!("{name}（{date}）已不在岗"),
+            DutyProblem::Uncovered { date, span } => {
+                format!("{span}的休息日 {date} 尚未安排值班领导")
+            }
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            DutyProblem::NotRestDay { date, .. } => format!(
+                "{date} is a working day by the holiday calendar; a duty roster lists rest days only"
+            ),
+            DutyProblem::OutsideSpan { date, span } => format!("{date} is outside {span}"),
+            DutyProblem::Twice { date } => format!("{date} is listed twice"),
+            DutyProblem::NoLeader { date } => format!("{date} has no duty leader"),
+            DutyProblem::NotOnRoster { name, .. } => {
+                format!("{name} is not on the unit's roster")
+            }
+            DutyProblem::Inactive { name, .. } => {
+                format!("{name} is no longer active on the roster")
+            }
+            DutyProblem::Uncovered { date, .. } => {
+                format!("rest day {date} has no duty leader; every rest day needs one")
+            }
+        }
+    }
+
+    /// The problem and its rule as said beside the field: in Chinese, and as
+    /// the node has always said it (the Chinese with the English in brackets).
+    pub fn said(&self) -> Said {
+        let rule = self.rule();
+        Said::new(
+            format!("{}（规则：{rule}）", self.zh()),
+            format!("{self} (rule {rule})"),
+        )
+    }
+
     /// The request field it concerns.
     pub fn field(&self) -> &'static str {
         match self {
@@ -338,7 +397,7 @@ mod tests {
             "2026-10".parse::<DutySpan>().unwrap(),
             DutySpan::Month(Month::new(2026, 10).unwrap())
         );
-        let e = "2026 重阳节".parse::<DutySpan>().unwrap_err();
+        let e = "2026 重阳节".parse::<DutySpan>().unwrap_err().to_string();
         assert!(e.contains("duty.holiday_name"), "{e}");
         assert!("国庆节".parse::<DutySpan>().is_err());
         assert_eq!(DutySpan::all_of(2026).len(), 19);

@@ -7,6 +7,8 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Said;
+
 /// A leader's part in petition work (seed 000 第四条: the leader in charge reviews,
 /// the principal leader approves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,14 +47,15 @@ impl LeaderRole {
 }
 
 impl FromStr for LeaderRole {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
         match s {
             "principal" | "主要领导" => Ok(LeaderRole::Principal),
             "in_charge" | "分管领导" => Ok(LeaderRole::InCharge),
             "member" | "班子成员" => Ok(LeaderRole::Member),
-            other => Err(format!(
-                "unknown role {other:?}; known: principal, in_charge, member"
+            other => Err(Said::new(
+                format!("“{other}”不是领导角色，应填主要领导、分管领导或班子成员"),
+                format!("unknown role {other:?}; known: principal, in_charge, member"),
             )),
         }
     }
@@ -194,15 +197,19 @@ impl fmt::Display for PositionClass {
 }
 
 impl FromStr for PositionClass {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
         let s = s.trim();
         PositionClass::ALL
             .into_iter()
             .find(|c| c.code() == s || c.label_zh() == s)
             .ok_or_else(|| {
                 let known: Vec<&str> = PositionClass::ALL.iter().map(|c| c.code()).collect();
-                format!("unknown position class {s:?}; known: {}", known.join(", "))
+                let known_zh: Vec<&str> = PositionClass::ALL.iter().map(|c| c.label_zh()).collect();
+                Said::new(
+                    format!("“{s}”不是职务类别，应为：{}", known_zh.join("、")),
+                    format!("unknown position class {s:?}; known: {}", known.join(", ")),
+                )
             })
     }
 }
@@ -312,6 +319,24 @@ impl Month {
     pub fn label_zh(self) -> String {
         format!("{}年{}月", self.year, self.month)
     }
+
+    /// A month as typed, `YYYY-MM`, or why not in both languages (`FromStr`
+    /// says the same in English).
+    pub fn read(s: &str) -> Result<Month, Said> {
+        let bad = || {
+            Said::new(
+                format!("“{}”不是月份，应写成YYYY-MM，如2016-04", s.trim()),
+                format!("{s:?} is not a month; write YYYY-MM, e.g. 2016-04"),
+            )
+        };
+        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        Month::new(year, month).ok_or_else(bad)
+    }
 }
 
 impl fmt::Display for Month {
@@ -320,17 +345,11 @@ impl fmt::Display for Month {
     }
 }
 
+/// In English; [`Month::read`] says it in both languages.
 impl FromStr for Month {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?} is not a month; write YYYY-MM, e.g. 2016-04");
-        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
-            return Err(bad());
-        }
-        let year: i32 = y.parse().map_err(|_| bad())?;
-        let month: u32 = m.parse().map_err(|_| bad())?;
-        Month::new(year, month).ok_or_else(bad)
+        Month::read(s).map_err(|e| e.to_string())
     }
 }
 
@@ -395,9 +414,14 @@ impl fmt::Display for Quarter {
 }
 
 impl FromStr for Quarter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?} is not a quarter; write YYYYQn, e.g. 2016Q2");
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
+        let bad = || {
+            Said::new(
+                format!("“{}”不是季度，应写成YYYYQn，如2016Q2", s.trim()),
+                format!("{s:?} is not a quarter; write YYYYQn, e.g. 2016Q2"),
+            )
+        };
         let up = s.trim().to_ascii_uppercase();
         let (y, q) = up.split_once('Q').ok_or_else(bad)?;
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -454,12 +478,20 @@ impl fmt::Display for ReceptionTime {
 }
 
 impl FromStr for ReceptionTime {
-    type Err = String;
+    type Err = Said;
     /// `08:30-11:30`; as offices type it too: `8：30-11：30` (full-width colon),
     /// `15:00—17:00`, `15:00~17:00`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = |why: &str| {
-            format!("{s:?} is not a reception time: {why}; write HH:MM-HH:MM, e.g. 08:30-11:30")
+    fn from_str(s: &str) -> Result<Self, Said> {
+        let bad = |why_zh: &str, why: &str| {
+            Said::new(
+                format!(
+                    "“{}”不是接访时段：{why_zh}，应写成HH:MM-HH:MM，如08:30-11:30",
+                    s.trim()
+                ),
+                format!(
+                    "{s:?} is not a reception time: {why}; write HH:MM-HH:MM, e.g. 08:30-11:30"
+                ),
+            )
         };
         let plain: String = s
             .trim()
@@ -473,13 +505,21 @@ impl FromStr for ReceptionTime {
             .collect();
         let (a, b) = plain
             .split_once('-')
-            .ok_or_else(|| bad("no '-' between start and end"))?;
+            .ok_or_else(|| bad("起止时间之间缺少“-”", "no '-' between start and end"))?;
         let time = |t: &str| {
-            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| bad(&format!("{t:?} is not HH:MM")))
+            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
+                bad(
+                    &format!("“{t}”不是HH:MM格式的时间"),
+                    &format!("{t:?} is not HH:MM"),
+                )
+            })
         };
         let (start, end) = (time(a)?, time(b)?);
         if end <= start {
-            return Err(bad("the end is not after the start"));
+            return Err(bad(
+                "结束时间不晚于开始时间",
+                "the end is not after the start",
+            ));
         }
         Ok(ReceptionTime { start, end })
     }
@@ -553,7 +593,7 @@ mod tests {
             assert_eq!(c.code().parse::<PositionClass>().unwrap(), c);
             assert_eq!(c.label_zh().parse::<PositionClass>().unwrap(), c);
         }
-        let err = "mayor".parse::<PositionClass>().unwrap_err();
+        let err = "mayor".parse::<PositionClass>().unwrap_err().to_string();
         assert!(err.contains("party_secretary"), "{err}");
     }
 
@@ -576,7 +616,7 @@ mod tests {
             "25:00-26:00",
             "上午",
         ] {
-            let e = bad.parse::<ReceptionTime>().unwrap_err();
+            let e = bad.parse::<ReceptionTime>().unwrap_err().to_string();
             assert!(e.contains("HH:MM-HH:MM"), "{bad}: {e}");
         }
     }

@@ -15,6 +15,7 @@ use xinfang_proto::v1 as pb;
 use super::docs::{FiledDuty, FiledSchedule, RecordBody};
 use super::filing;
 use super::model::{Leader, Month, Quarter};
+use crate::labels::Said;
 
 /// A quarter (the plan) or a year (the summary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,20 +74,24 @@ impl fmt::Display for ReportPeriod {
 }
 
 impl FromStr for ReportPeriod {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Said;
+    fn from_str(s: &str) -> Result<Self, Said> {
         let s = s.trim();
         if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
-            return s
-                .parse()
-                .map(ReportPeriod::Year)
-                .map_err(|_| format!("{s:?}: bad year"));
+            return s.parse().map(ReportPeriod::Year).map_err(|_| {
+                Said::new(format!("“{s}”不是有效的年份"), format!("{s:?}: bad year"))
+            });
         }
         s.parse::<Quarter>()
             .map(ReportPeriod::Quarter)
             .map_err(|_| {
-                format!(
-                    "{s:?} is neither a quarter (YYYYQn: the plan) nor a year (YYYY: the summary)"
+                Said::new(
+                    format!(
+                        "“{s}”既不是季度（YYYYQn，季度计划），也不是年份（YYYY，年度总结）"
+                    ),
+                    format!(
+                        "{s:?} is neither a quarter (YYYYQn: the plan) nor a year (YYYY: the summary)"
+                    ),
                 )
             })
     }

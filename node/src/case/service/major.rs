@@ -12,6 +12,7 @@ use crate::case::labels::{self, Lang};
 use crate::case::record::{Body, Record};
 use crate::case::registration::{MAX_NOTE_CHARS, required};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::projection;
 
 /// The flag a registration asks for: a reason, urgent or not. Refused when
@@ -23,8 +24,10 @@ pub(super) fn flag_at_registration(
         if req.urgent {
             return Err(NodeError::invalid(
                 "major_reason",
-                "紧急信访事项须写明理由 / an urgent matter is flagged with its reason \
-                 (major.reason)",
+                Said::new(
+                    "紧急信访事项须写明理由（major.reason）",
+                    "an urgent matter is flagged with its reason (major.reason)",
+                ),
             ));
         }
         return Ok(None);

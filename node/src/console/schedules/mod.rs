@@ -61,7 +61,7 @@ impl Problem {
         match e {
             NodeError::Invalid { field, rule } => Some(Problem {
                 field: Some((*field).to_owned()),
-                message: rule.clone(),
+                message: rule.get(lang).to_owned(),
             }),
             NodeError::Rule { rule, message } => Some(Problem {
                 field: field_of_rule(rule).map(str::to_owned),

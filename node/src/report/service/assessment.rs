@@ -6,6 +6,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{ReportService, int, rate, ratio, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::report::rates::{self, ChargedTo, RATES};
 use crate::report::rollup::{Need, Tally};
 
@@ -52,7 +53,13 @@ impl ReportService {
         let charged = match req.charged.trim() {
             "" => None,
             c => Some(ChargedTo::from_code(c).ok_or_else(|| {
-                NodeError::invalid("charged", format!("{c:?}: office or responsible"))
+                NodeError::invalid(
+                    "charged",
+                    Said::new(
+                        format!("“{c}”：应为office（信访部门）或responsible（责任单位）"),
+                        format!("{c:?}: office or responsible"),
+                    ),
+                )
             })?),
         };
         let as_of = self.today();

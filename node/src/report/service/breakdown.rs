@@ -10,6 +10,7 @@ use xinfang_proto::v1 as pb;
 use super::period::{Scope, previous};
 use super::{ReportService, change, int, rate, ratio, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::report::rollup::Need;
 
 impl ReportService {
@@ -24,8 +25,14 @@ impl ReportService {
             other => {
                 return Err(NodeError::invalid(
                     "by",
-                    format!(
-                        "unknown dimension {other:?}; known: unit, channel, purpose, category, status, month"
+                    Said::new(
+                        format!(
+                            "没有“{other}”这一维度；可选：unit（单位）、channel（渠道）、\
+                             purpose（信访目的）、category（内容分类）、status（办理状态）、month（月份）"
+                        ),
+                        format!(
+                            "unknown dimension {other:?}; known: unit, channel, purpose, category, status, month"
+                        ),
                     ),
                 ));
             }

@@ -5,6 +5,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{MAX_LIST, ReportService};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::report::facts::CaseFacts;
 use crate::report::rates::RATES;
 use crate::report::rollup::{self, Entry};
@@ -35,13 +36,13 @@ impl ReportService {
         if !req.rate.trim().is_empty() {
             let code = req.rate.trim();
             let Some(i) = RATES.iter().position(|k| k.code == code) else {
-                return Err(NodeError::invalid(
-                    "rate",
-                    format!(
-                        "unknown rate {code:?}; known: {}",
-                        RATES.iter().map(|k| k.code).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
+                return Err(NodeError::invalid("rate", {
+                    let known = RATES.iter().map(|k| k.code).collect::<Vec<_>>().join(", ");
+                    Said::new(
+                        format!("没有“{code}”这项比率；可选：{known}"),
+                        format!("unknown rate {code:?}; known: {known}"),
+                    )
+                }));
             };
             let part = match req.part.trim() {
                 "" | "numerator" => 2 * i,
@@ -49,7 +50,10 @@ impl ReportService {
                 other => {
                     return Err(NodeError::invalid(
                         "part",
-                        format!("{other:?}: numerator or denominator"),
+                        Said::new(
+                            format!("“{other}”：应为numerator（分子）或denominator（分母）"),
+                            format!("{other:?}: numerator or denominator"),
+                        ),
                     ));
                 }
             } as u8;

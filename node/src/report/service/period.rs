@@ -7,6 +7,7 @@ use xinfang_proto::v1 as pb;
 
 use super::ReportService;
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::model::Month;
 
 /// The question's scope: a unit of the subtree and a period of registration days.
@@ -32,8 +33,15 @@ pub(super) fn previous(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate)
 }
 
 fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-        .map_err(|_| NodeError::invalid(field, format!("{v:?} is not a date; write YYYY-MM-DD")))
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+        NodeError::invalid(
+            field,
+            Said::new(
+                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
+                format!("{v:?} is not a date; write YYYY-MM-DD"),
+            ),
+        )
+    })
 }
 
 /// A run of days, first and last included.
@@ -73,12 +81,15 @@ impl ReportService {
             req.unit
                 .trim()
                 .parse()
-                .map_err(|e| NodeError::invalid("unit", format!("{e}")))?
+                .map_err(|e| NodeError::not_unit_code("unit", &req.unit, &e))?
         };
         if !self.topology().contains(&unit) {
             return Err(NodeError::invalid(
                 "unit",
-                format!("unit {unit} is not in the topology"),
+                Said::new(
+                    format!("单位{unit}不在本系统的单位层级中"),
+                    format!("unit {unit} is not in the topology"),
+                ),
             ));
         }
         if !self.topology().in_subtree(&me, &unit) {
@@ -87,10 +98,15 @@ impl ReportService {
             )));
         }
         let (from, to) = if !req.month.trim().is_empty() {
-            let m: Month = req
-                .month
-                .parse()
-                .map_err(|e: String| NodeError::invalid("month", e))?;
+            let m: Month = req.month.parse().map_err(|e: String| {
+                NodeError::invalid(
+                    "month",
+                    Said::new(
+                        format!("“{}”不是月份，应写成YYYY-MM，如2016-04", req.month.trim()),
+                        e,
+                    ),
+                )
+            })?;
             (m.first_day(), m.last_day())
         } else if req.from.trim().is_empty() && req.to.trim().is_empty() {
             let m = Month::of(self.today());
@@ -99,7 +115,10 @@ impl ReportService {
             if req.from.trim().is_empty() || req.to.trim().is_empty() {
                 return Err(NodeError::invalid(
                     "from",
-                    "give both --from and --to, or --month",
+                    Said::new(
+                        "应同时给出--from和--to，或给出--month",
+                        "give both --from and --to, or --month",
+                    ),
                 ));
             }
             (day("from", &req.from)?, day("to", &req.to)?)
@@ -107,7 +126,10 @@ impl ReportService {
         if to < from {
             return Err(NodeError::invalid(
                 "to",
-                format!("the period is reversed: {from} is after {to}"),
+                Said::new(
+                    format!("起止日期颠倒：{from}晚于{to}"),
+                    format!("the period is reversed: {from} is after {to}"),
+                ),
             ));
         }
         // At the root of the topology every case held is the subtree's: no filter.

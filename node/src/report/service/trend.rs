@@ -8,6 +8,7 @@ use xinfang_proto::v1 as pb;
 use super::labels::channel_zh;
 use super::{ReportService, int, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::report::rollup::Need;
 use crate::schedule::model::Month;
 
@@ -39,8 +40,14 @@ impl ReportService {
         if !matches!(by, "tier" | "unit" | "category" | "channel") {
             return Err(NodeError::invalid(
                 "by",
-                format!(
-                    "unknown dimension {by:?} for a trend; known: tier, unit, category, channel"
+                Said::new(
+                    format!(
+                        "趋势没有“{by}”这一维度；可选：tier（层级）、unit（单位）、\
+                         category（内容分类）、channel（渠道）"
+                    ),
+                    format!(
+                        "unknown dimension {by:?} for a trend; known: tier, unit, category, channel"
+                    ),
                 ),
             ));
         }

@@ -239,7 +239,10 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 }
                 let time = match &r.time {
                     None => None,
-                    Some(t) => Some(t.parse::<ReceptionTime>().map_err(|p| bad("time", p))?),
+                    Some(t) => Some(
+                        t.parse::<ReceptionTime>()
+                            .map_err(|p| bad("time", p.to_string()))?,
+                    ),
                 };
                 Some(Slot {
                     weekday,
@@ -296,7 +299,9 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
                 }
                 let mut out = Vec::with_capacity(list.len());
                 for c in &list {
-                    let class = c.parse::<PositionClass>().map_err(|p| bad("classes", p))?;
+                    let class = c
+                        .parse::<PositionClass>()
+                        .map_err(|p| bad("classes", p.to_string()))?;
                     if out.contains(&class) {
                         return Err(bad("classes", format!("lists {class} twice")));
                     }

@@ -7,6 +7,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{MAX_TEXT_CHARS, ScheduleService, opt, parse_month, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::docs::{self, Decision, FiledSchedule};
 use crate::schedule::model::{Leader, LeaderRole};
 use crate::schedule::workflow::Step;
@@ -25,7 +26,10 @@ impl ScheduleService {
             return match roster.iter().find(|l| l.name == by) {
                 None => Err(NodeError::invalid(
                     field,
-                    format!("{by} is not on the roster"),
+                    Said::new(
+                        format!("{by}不在领导花名册上"),
+                        format!("{by} is not on the roster"),
+                    ),
                 )),
                 Some(l) if l.role != role => Err(NodeError::Rule {
                     rule: if role == LeaderRole::Principal {

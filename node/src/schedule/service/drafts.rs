@@ -12,6 +12,7 @@ use super::{
     refusal, rfc3339,
 };
 use crate::error::NodeError;
+use crate::labels::{Lang, Said};
 use crate::schedule::docs::Decision;
 use crate::schedule::model::{Entry, Leader, LeaderRole, Month, PositionClass, ReceptionTime};
 use crate::schedule::table::{self, TableFormat};
@@ -24,6 +25,21 @@ pub struct EntryProblem {
     pub field: &'static str,
     pub zh: String,
     pub en: String,
+}
+
+/// An entry's field as a clerk knows it, for messages naming it.
+pub(super) fn field_zh(field: &str) -> &str {
+    match field {
+        "date" => "日期",
+        "leader" => "接访领导",
+        "position" => "职务",
+        "place" => "接访地点",
+        "form" => "接访方式",
+        "topic" => "专题",
+        "note" => "备注",
+        "time" => "接访时段",
+        other => other,
+    }
 }
 
 /// A draft as the node's table keeps it.
@@ -281,21 +297,26 @@ impl ScheduleService {
             other => {
                 return Err(NodeError::invalid(
                     "format",
-                    format!("{other:?}: import takes csv or xlsx"),
+                    Said::new(
+                        format!("“{other}”不是可导入的格式，应为csv或xlsx"),
+                        format!("{other:?}: import takes csv or xlsx"),
+                    ),
                 ));
             }
         };
         let rows = table::import(&req.content, format, month, &self.rules.taxonomy).map_err(
-            |e| match e {
+            |e| match &e {
                 table::ImportError::Rows(rows) => NodeError::Invalid {
                     field: "content",
-                    rule: rows
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    rule: Said::new(
+                        e.said().get(Lang::Zh),
+                        rows.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
                 },
-                other => NodeError::invalid("content", other.to_string()),
+                table::ImportError::Format(_) => NodeError::invalid("content", e.said()),
             },
         )?;
         let _g = self.drafts.lock().await;
@@ -320,7 +341,8 @@ impl ScheduleService {
             }
             roster.extend(added.iter().cloned());
         }
-        let mut problems = Vec::new();
+        // Each problem as (Chinese, English).
+        let mut problems: Vec<(String, String)> = Vec::new();
         let mut entries = Vec::new();
         let mut seen = BTreeSet::new();
         for r in rows {
@@ -331,20 +353,33 @@ impl ScheduleService {
                 e.position = l.position.clone();
             }
             for p in self.entry_problems(&e, month, &roster) {
-                problems.push(format!("row {}, {}: {}", r.row, p.field, p.en));
+                problems.push((
+                    format!("第{}行{}：{}", r.row, field_zh(p.field), p.zh),
+                    format!("row {}, {}: {}", r.row, p.field, p.en),
+                ));
             }
             if !seen.insert((e.date, e.leader.clone())) {
-                problems.push(format!(
-                    "row {}, leader: {} is already scheduled on {}",
-                    r.row, e.leader, e.date
+                problems.push((
+                    format!(
+                        "第{}行接访领导：{}在{}已有接访安排",
+                        r.row, e.leader, e.date
+                    ),
+                    format!(
+                        "row {}, leader: {} is already scheduled on {}",
+                        r.row, e.leader, e.date
+                    ),
                 ));
             }
             entries.push(e);
         }
         if !problems.is_empty() {
+            let (zh, en): (Vec<String>, Vec<String>) = problems.into_iter().unzip();
             return Err(NodeError::Invalid {
                 field: "content",
-                rule: format!("nothing imported: {}", problems.join("; ")),
+                rule: Said::new(
+                    format!("未导入：{}", zh.join("；")),
+                    format!("nothing imported: {}", en.join("; ")),
+                ),
             });
         }
         self.put_leaders(&unit, &added).await?;
@@ -364,9 +399,9 @@ impl ScheduleService {
         self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
         let month = parse_month(&req.month)?;
-        let e = req
-            .entry
-            .ok_or_else(|| NodeError::invalid("entry", "required"))?;
+        let e = req.entry.ok_or_else(|| {
+            NodeError::invalid("entry", Said::new("必须填写接访安排", "required"))
+        })?;
         let roster = self.roster(&unit).await?;
         let entry = self.entry_of(&e, &roster)?;
         if let Some(p) = self
@@ -384,7 +419,7 @@ impl ScheduleService {
                     "note" => "entry.note",
                     _ => "entry",
                 },
-                rule: p.en,
+                rule: Said::new(p.zh, p.en),
             });
         }
         let _g = self.drafts.lock().await;
@@ -396,7 +431,10 @@ impl ScheduleService {
         {
             return Err(NodeError::invalid(
                 "entry.leader",
-                format!("{} is already scheduled on {}", entry.leader, entry.date),
+                Said::new(
+                    format!("{}在{}已有接访安排", entry.leader, entry.date),
+                    format!("{} is already scheduled on {}", entry.leader, entry.date),
+                ),
             ));
         }
         draft.entries.push(entry);
@@ -434,13 +472,20 @@ impl ScheduleService {
             [] => {
                 return Err(NodeError::invalid(
                     "date",
-                    format!(
-                        "no entry on {date}{}",
+                    Said::new(
                         if req.leader.is_empty() {
-                            String::new()
+                            format!("{date}没有接访安排")
                         } else {
-                            format!(" for {}", req.leader)
-                        }
+                            format!("{date}没有{}的接访安排", req.leader)
+                        },
+                        format!(
+                            "no entry on {date}{}",
+                            if req.leader.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" for {}", req.leader)
+                            }
+                        ),
                     ),
                 ));
             }
@@ -450,7 +495,10 @@ impl ScheduleService {
             _ => {
                 return Err(NodeError::invalid(
                     "leader",
-                    format!("several leaders are on {date}: name the one to remove"),
+                    Said::new(
+                        format!("{date}安排了多名领导接访，请写明删除哪一位"),
+                        format!("several leaders are on {date}: name the one to remove"),
+                    ),
                 ));
             }
         }

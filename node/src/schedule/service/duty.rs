@@ -10,6 +10,7 @@ use xinfang_proto::v1 as pb;
 use super::{MAX_NAME_CHARS, ScheduleService, parse_date, rfc3339, text};
 use crate::auth::{Action, Actor};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::rules::calendar::PeriodError;
 use crate::schedule::docs::{self, Decision, FiledDuty, RecordBody, ScheduleRecord};
 use crate::schedule::duty::{self, DutyDay, DutyLeader, DutyProblem, DutySpan};
@@ -24,14 +25,17 @@ fn parse_span(v: &str) -> Result<DutySpan, NodeError> {
     if v.chars().count() > MAX_SPAN_CHARS {
         return Err(NodeError::invalid(
             "span",
-            format!("at most {MAX_SPAN_CHARS} characters: a month or a year and a holiday"),
+            Said::new(
+                format!("不能超过{MAX_SPAN_CHARS}个字符，应填月份或年份加节日名称"),
+                format!("at most {MAX_SPAN_CHARS} characters: a month or a year and a holiday"),
+            ),
         ));
     }
-    v.parse().map_err(|e: String| NodeError::invalid("span", e))
+    v.parse().map_err(|e: Said| NodeError::invalid("span", e))
 }
 
 fn problem(p: DutyProblem) -> NodeError {
-    NodeError::invalid(p.field(), format!("{p} (rule {})", p.rule()))
+    NodeError::invalid(p.field(), p.said())
 }
 
 fn period(e: PeriodError) -> NodeError {

@@ -9,6 +9,7 @@ use xinfang_proto::v1 as pb;
 use super::views::adjustment_line;
 use super::{ScheduleService, parse_month, rfc3339};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::filing;
 use crate::schedule::{publish, table};
 
@@ -94,7 +95,10 @@ impl ScheduleService {
             }
             other => Err(NodeError::invalid(
                 "format",
-                format!("{other:?}: export takes csv, xlsx or html"),
+                Said::new(
+                    format!("“{other}”不是可导出的格式，应填csv、xlsx或html"),
+                    format!("{other:?}: export takes csv, xlsx or html"),
+                ),
             )),
         }
     }

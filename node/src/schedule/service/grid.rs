@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use xinfang_hub::UnitCode;
 use xinfang_proto::v1 as pb;
 
-use super::drafts::EntryProblem;
+use super::drafts::{EntryProblem, field_zh};
 use super::views::violation_pb;
 use super::{ScheduleService, parse_month};
 use crate::auth::{Action, Actor};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::model::{Entry, Month};
 use crate::schedule::workflow::Step;
 
@@ -133,6 +134,17 @@ impl ScheduleService {
         let month = parse_month(&table.month)?;
         let (entries, problems) = self.read_table(&unit, month, table).await?;
         if !problems.is_empty() {
+            let list_zh: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "第{}条{}：{}",
+                        p.index + 1,
+                        field_zh(p.problem.field),
+                        p.problem.zh
+                    )
+                })
+                .collect();
             let list: Vec<String> = problems
                 .iter()
                 .map(|p| {
@@ -146,7 +158,10 @@ impl ScheduleService {
                 .collect();
             return Err(NodeError::Invalid {
                 field: "entries",
-                rule: format!("nothing saved: {}", list.join("; ")),
+                rule: Said::new(
+                    format!("未保存：{}", list_zh.join("；")),
+                    format!("nothing saved: {}", list.join("; ")),
+                ),
             });
         }
         let _g = self.drafts.lock().await;

@@ -43,6 +43,7 @@ use super::ruleset::RuleSets;
 use super::workflow::{self, Refused, State, Step};
 use crate::auth::{Action, Actor, Guard};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::rules::CaseRules;
 
 pub use drafts::EntryProblem;
@@ -73,11 +74,17 @@ fn text(field: &'static str, v: &str, max: usize) -> Result<String, NodeError> {
     if v.chars().count() > max {
         return Err(NodeError::invalid(
             field,
-            format!("at most {max} characters"),
+            Said::new(
+                format!("不能超过{max}个字符"),
+                format!("at most {max} characters"),
+            ),
         ));
     }
     if v.chars().any(char::is_control) {
-        return Err(NodeError::invalid(field, "no control characters"));
+        return Err(NodeError::invalid(
+            field,
+            Said::new("不能含有控制字符", "no control characters"),
+        ));
     }
     Ok(v.to_owned())
 }
@@ -88,13 +95,19 @@ fn opt(v: &str) -> Option<String> {
 }
 
 pub fn parse_month(v: &str) -> Result<Month, NodeError> {
-    v.parse()
-        .map_err(|e: String| NodeError::invalid("month", e))
+    Month::read(v).map_err(|e| NodeError::invalid("month", e))
 }
 
 pub fn parse_date(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-        .map_err(|_| NodeError::invalid(field, format!("{v:?} is not a date; write YYYY-MM-DD")))
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+        NodeError::invalid(
+            field,
+            Said::new(
+                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
+                format!("{v:?} is not a date; write YYYY-MM-DD"),
+            ),
+        )
+    })
 }
 
 impl ScheduleService {
@@ -143,7 +156,7 @@ impl ScheduleService {
         let code: UnitCode = unit
             .trim()
             .parse()
-            .map_err(|e| NodeError::invalid("unit", format!("{e}")))?;
+            .map_err(|e| NodeError::not_unit_code("unit", unit, &e))?;
         if &code != self.hub.me() {
             return Err(NodeError::Denied(format!(
                 "unit {code}: this node keeps the schedules of {} only",
@@ -161,11 +174,14 @@ impl ScheduleService {
         let code: UnitCode = unit
             .trim()
             .parse()
-            .map_err(|e| NodeError::invalid("unit", format!("{e}")))?;
+            .map_err(|e| NodeError::not_unit_code("unit", unit, &e))?;
         if !self.topology().contains(&code) {
             return Err(NodeError::invalid(
                 "unit",
-                format!("unit {code} is not in the topology"),
+                Said::new(
+                    format!("单位{code}不在本系统的单位层级中"),
+                    format!("unit {code} is not in the topology"),
+                ),
             ));
         }
         if !self.topology().in_subtree(self.hub.me(), &code) {

@@ -11,6 +11,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{ScheduleService, rfc3339};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::docs::{self, RecordBody};
 use crate::schedule::filing;
 use crate::schedule::model::{Month, Quarter};
@@ -27,7 +28,7 @@ impl ScheduleService {
         let quarter: Quarter = req
             .quarter
             .parse()
-            .map_err(|e: String| NodeError::invalid("quarter", e))?;
+            .map_err(|e: Said| NodeError::invalid("quarter", e))?;
         let today = self.today();
         if today <= quarter.last_day() {
             return Err(NodeError::Rule {
@@ -142,7 +143,7 @@ impl ScheduleService {
         let quarter: Quarter = req
             .quarter
             .parse()
-            .map_err(|e: String| NodeError::invalid("quarter", e))?;
+            .map_err(|e: Said| NodeError::invalid("quarter", e))?;
         self.quarterly_view(&unit, quarter).await
     }
 

@@ -9,6 +9,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{MAX_TEXT_CHARS, ScheduleService, opt, parse_date, parse_month, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::docs::{self, RecordBody, ScheduleRecord};
 use crate::schedule::filing;
 use crate::schedule::model::{Entry, Month};
@@ -66,7 +67,7 @@ impl ScheduleService {
         if reason.is_empty() {
             return Err(NodeError::invalid(
                 "reason",
-                "an adjustment needs its reason",
+                Said::new("调整须写明原因", "an adjustment needs its reason"),
             ));
         }
         let (f, _) = self.require_filed(&unit, month, Step::Adjust).await?;
@@ -81,18 +82,28 @@ impl ScheduleService {
                 [one] => Ok((*one).clone()),
                 [] => Err(NodeError::invalid(
                     field,
-                    format!(
-                        "nobody{} is scheduled on {d}",
+                    Said::new(
                         if who.is_empty() {
-                            String::new()
+                            format!("{d}没有安排领导接访")
                         } else {
-                            format!(" named {who}")
-                        }
+                            format!("{d}没有安排{who}接访")
+                        },
+                        format!(
+                            "nobody{} is scheduled on {d}",
+                            if who.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" named {who}")
+                            }
+                        ),
                     ),
                 )),
                 _ => Err(NodeError::invalid(
                     "from_leader",
-                    format!("several leaders are on {d}: name the one to change"),
+                    Said::new(
+                        format!("{d}安排了多名领导接访，请写明调整哪一位"),
+                        format!("several leaders are on {d}: name the one to change"),
+                    ),
                 )),
             }
         };
@@ -113,7 +124,10 @@ impl ScheduleService {
             if !month.contains(other) {
                 return Err(NodeError::invalid(
                     "swap_date",
-                    format!("{other} is outside {month}"),
+                    Said::new(
+                        format!("{other}不在{}内", month.label_zh()),
+                        format!("{other} is outside {month}"),
+                    ),
                 ));
             }
             first(other)?;
@@ -122,7 +136,10 @@ impl ScheduleService {
             if a.leader == b.leader {
                 return Err(NodeError::invalid(
                     "swap_date",
-                    format!("{} is on both days", a.leader),
+                    Said::new(
+                        format!("{}两天都有接访安排", a.leader),
+                        format!("{} is on both days", a.leader),
+                    ),
                 ));
             }
             RecordBody::Swap {
@@ -137,7 +154,10 @@ impl ScheduleService {
             if to.is_empty() {
                 return Err(NodeError::invalid(
                     "leader",
-                    "name the leader who takes the day, or give a swap date",
+                    Said::new(
+                        "请写明接替接访的领导，或填写对调日期",
+                        "name the leader who takes the day, or give a swap date",
+                    ),
                 ));
             }
             let roster = self.roster(&unit).await?;
@@ -147,14 +167,20 @@ impl ScheduleService {
                 .ok_or_else(|| {
                     NodeError::invalid(
                         "leader",
-                        format!("unknown leader {to:?}: not on the roster"),
+                        Said::new(
+                            format!("“{to}”不是领导花名册上在岗的领导"),
+                            format!("unknown leader {to:?}: not on the roster"),
+                        ),
                     )
                 })?;
             let a = on(date, req.from_leader.trim(), "date")?;
             if entries.iter().any(|e| e.date == date && e.leader == to) {
                 return Err(NodeError::invalid(
                     "leader",
-                    format!("{to} is already on {date}"),
+                    Said::new(
+                        format!("{to}在{date}已有接访安排"),
+                        format!("{to} is already on {date}"),
+                    ),
                 ));
             }
             RecordBody::Replace {
@@ -197,20 +223,29 @@ impl ScheduleService {
         if !scheduled {
             return Err(NodeError::invalid(
                 "leader",
-                format!("{leader:?} is not scheduled on {date}"),
+                Said::new(
+                    format!("“{leader}”在{date}没有接访安排"),
+                    format!("{leader:?} is not scheduled on {date}"),
+                ),
             ));
         }
         let reason = opt(&text("reason", &req.reason, MAX_TEXT_CHARS)?);
         if !req.held && reason.is_none() {
             return Err(NodeError::invalid(
                 "reason",
-                "a missed reception (缺岗) needs its reason",
+                Said::new(
+                    "缺岗须写明原因",
+                    "a missed reception (缺岗) needs its reason",
+                ),
             ));
         }
         if !req.held && (req.visitors > 0 || !req.cases.is_empty()) {
             return Err(NodeError::invalid(
                 "visitors",
-                "a missed reception received no visitors",
+                Said::new(
+                    "缺岗不能登记来访人数或案件",
+                    "a missed reception received no visitors",
+                ),
             ));
         }
         let mut cases = Vec::new();
@@ -220,18 +255,30 @@ impl ScheduleService {
             let Some(h) = held.map(|f| f.held) else {
                 return Err(NodeError::invalid(
                     "cases",
-                    format!("case {c} is not held at this node"),
+                    Said::new(
+                        format!("本单位查无案件{c}"),
+                        format!("case {c} is not held at this node"),
+                    ),
                 ));
             };
             let Some(hd) = crate::case::header(&h.loaded.doc) else {
-                return Err(NodeError::invalid("cases", format!("{c} is not a case")));
+                return Err(NodeError::invalid(
+                    "cases",
+                    Said::new(format!("“{c}”不是案件"), format!("{c} is not a case")),
+                ));
             };
             if &hd.registered_by != self.hub.me() || hd.received != date {
                 return Err(NodeError::invalid(
                     "cases",
-                    format!(
-                        "case {c} was registered by {} on {}, not here on {date}",
-                        hd.registered_by, hd.received
+                    Said::new(
+                        format!(
+                            "案件{c}由{}于{}登记，不是本单位{date}接访时登记的",
+                            hd.registered_by, hd.received
+                        ),
+                        format!(
+                            "case {c} was registered by {} on {}, not here on {date}",
+                            hd.registered_by, hd.received
+                        ),
                     ),
                 ));
             }
@@ -240,7 +287,7 @@ impl ScheduleService {
         if req.resolved_on_spot as usize > cases.len().max(req.visitors as usize) {
             return Err(NodeError::invalid(
                 "resolved_on_spot",
-                "more resolved than received",
+                Said::new("当场化解数不能多于接待数", "more resolved than received"),
             ));
         }
         self.add_filed_record(

@@ -6,6 +6,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{MAX_NAME_CHARS, MAX_TEXT_CHARS, ScheduleService, text};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::schedule::docs;
 use crate::schedule::model::{Leader, LeaderRole, PositionClass};
 
@@ -31,7 +32,10 @@ impl ScheduleService {
     fn check_leader(l: &pb::Leader) -> Result<Leader, NodeError> {
         let name = text("leader.name", &l.name, MAX_NAME_CHARS)?;
         if name.is_empty() {
-            return Err(NodeError::invalid("leader.name", "required"));
+            return Err(NodeError::invalid(
+                "leader.name",
+                Said::new("必须填写姓名", "required"),
+            ));
         }
         let role = if l.role.trim().is_empty() {
             LeaderRole::Member
@@ -39,7 +43,7 @@ impl ScheduleService {
             l.role
                 .trim()
                 .parse()
-                .map_err(|e: String| NodeError::invalid("leader.role", e))?
+                .map_err(|e: Said| NodeError::invalid("leader.role", e))?
         };
         let position = text("leader.position", &l.position, MAX_TEXT_CHARS)?;
         // Unnamed, the class is the one the 职务 names, recorded so a later change
@@ -50,7 +54,7 @@ impl ScheduleService {
             l.class
                 .trim()
                 .parse()
-                .map_err(|e: String| NodeError::invalid("leader.class", e))?
+                .map_err(|e: Said| NodeError::invalid("leader.class", e))?
         };
         Ok(Leader {
             name,
@@ -97,11 +101,9 @@ impl ScheduleService {
     ) -> Result<pb::Roster, NodeError> {
         self.authorize(who, Action::EditSchedule).await?;
         let unit = self.own_unit(&req.unit)?;
-        let leader = Self::check_leader(
-            req.leader
-                .as_ref()
-                .ok_or_else(|| NodeError::invalid("leader", "required"))?,
-        )?;
+        let leader = Self::check_leader(req.leader.as_ref().ok_or_else(|| {
+            NodeError::invalid("leader", Said::new("必须填写领导信息", "required"))
+        })?)?;
         self.put_leaders(&unit, &[leader]).await?;
         self.roster_view(unit.as_str()).await
     }

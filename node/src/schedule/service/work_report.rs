@@ -12,6 +12,7 @@ use xinfang_proto::v1 as pb;
 use super::{ScheduleService, rfc3339};
 use crate::auth::{Action, Actor};
 use crate::error::NodeError;
+use crate::labels::Said;
 use crate::notice::fonts::NoticeFonts;
 use crate::notice::pdf;
 use crate::schedule::docs;
@@ -20,8 +21,7 @@ use crate::schedule::work_report::{self, Booked, Owned, ReportPeriod, Sources, W
 use crate::schedule::work_report_pdf;
 
 fn parse_period(v: &str) -> Result<ReportPeriod, NodeError> {
-    v.parse()
-        .map_err(|e: String| NodeError::invalid("period", e))
+    v.parse().map_err(|e: Said| NodeError::invalid("period", e))
 }
 
 fn doc_id(unit: &UnitCode, period: ReportPeriod) -> String {
@@ -106,6 +106,9 @@ impl ScheduleService {
     }
 
     /// Cases leaders of `unit` took on (包案) in the period, and of those closed.
+    /// The month a case was taken on is its China Standard Time month, as every
+    /// report counts days; ownership times are kept in UTC, so the query's
+    /// window is a day wider and each row is judged by its CST day.
     async fn owned_in(
         &self,
         unit: &UnitCode,
@@ -115,32 +118,33 @@ impl ScheduleService {
         let (Some(first), Some(last)) = (months.first(), months.last()) else {
             return Ok(BTreeMap::new());
         };
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT owner, COUNT(*),
-                    SUM(CASE WHEN status IN ('closed', 'archived') THEN 1 ELSE 0 END)
-             FROM node_cases
-             WHERE owner_unit = $1 AND owner IS NOT NULL
-               AND substr(owned_at, 1, 7) >= $2 AND substr(owned_at, 1, 7) <= $3
-             GROUP BY owner",
+        let (from, to) = (first.first_day(), last.last_day());
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT owner, owned_at, status FROM node_cases
+             WHERE owner_unit = $1 AND owner IS NOT NULL AND owned_at IS NOT NULL
+               AND substr(owned_at, 1, 10) >= $2 AND substr(owned_at, 1, 10) <= $3",
         )
         .bind(unit.as_str())
-        .bind(first.to_string())
-        .bind(last.to_string())
+        .bind((from - chrono::Days::new(1)).to_string())
+        .bind((to + chrono::Days::new(1)).to_string())
         .fetch_all(self.db.pool())
         .await?;
-        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(rows
-            .into_iter()
-            .map(|(k, owned, closed)| {
-                (
-                    k,
-                    Owned {
-                        owned: n(owned),
-                        closed: n(closed),
-                    },
-                )
-            })
-            .collect())
+        let mut owned: BTreeMap<String, Owned> = BTreeMap::new();
+        for (owner, at, status) in rows {
+            let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
+                continue;
+            };
+            let day = crate::case::local_day(at.with_timezone(&chrono::Utc));
+            if day < from || day > to {
+                continue;
+            }
+            let o = owned.entry(owner).or_default();
+            o.owned += 1;
+            if matches!(status.as_str(), "closed" | "archived") {
+                o.closed += 1;
+            }
+        }
+        Ok(owned)
     }
 
     async fn work_report_view(
@@ -204,7 +208,10 @@ impl ScheduleService {
             }
             other => Err(NodeError::invalid(
                 "format",
-                format!("{other:?}: write xlsx or pdf"),
+                Said::new(
+                    format!("“{other}”不是可用的格式，应填xlsx或pdf"),
+                    format!("{other:?}: write xlsx or pdf"),
+                ),
             )),
         }
     }

@@ -3,16 +3,22 @@
 use chrono::NaiveDate;
 
 use super::layout::{Cell, number_text};
+use crate::labels::Said;
 use crate::schedule::model::Month;
 
 const DATE_FORMS: &str = "write 2016-04-01, 2016/4/1, 2016年4月1日 or 4月1日";
+const DATE_FORMS_ZH: &str = "应写成2016-04-01、2016/4/1、2016年4月1日或4月1日";
 
-pub(super) fn read_date(cell: &Cell, month: Month) -> Result<NaiveDate, String> {
+pub(super) fn read_date(cell: &Cell, month: Month) -> Result<NaiveDate, Said> {
     match cell {
-        Cell::Empty => Err("the date is empty".into()),
+        Cell::Empty => Err(Said::new("日期为空", "the date is empty")),
         Cell::Date(d) => Ok(*d),
-        Cell::Number(n) => excel_serial(*n)
-            .ok_or_else(|| format!("cannot read {} as a date; {DATE_FORMS}", number_text(*n))),
+        Cell::Number(n) => excel_serial(*n).ok_or_else(|| {
+            Said::new(
+                format!("无法把{}读作日期，{DATE_FORMS_ZH}", number_text(*n)),
+                format!("cannot read {} as a date; {DATE_FORMS}", number_text(*n)),
+            )
+        }),
         Cell::Text(t) => parse_date_text(t, month),
         Cell::Bad(why) => Err(why.clone()),
     }
@@ -40,8 +46,13 @@ pub(super) fn excel_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
 
 /// `2016-04-01`, `2016/4/1`, `2016.4.1`, `2016年4月1日`, `4月1日` (year from `month`); a
 /// trailing weekday in brackets and a midnight time are tolerated, full-width digits too.
-fn parse_date_text(text: &str, month: Month) -> Result<NaiveDate, String> {
-    let bad = || format!("cannot read date {:?}; {DATE_FORMS}", text.trim());
+fn parse_date_text(text: &str, month: Month) -> Result<NaiveDate, Said> {
+    let bad = || {
+        Said::new(
+            format!("无法识别日期“{}”，{DATE_FORMS_ZH}", text.trim()),
+            format!("cannot read date {:?}; {DATE_FORMS}", text.trim()),
+        )
+    };
     let mut s: String = text
         .trim()
         .chars()
@@ -112,8 +123,12 @@ fn parse_date_text(text: &str, month: Month) -> Result<NaiveDate, String> {
         )
     };
     let y = i32::try_from(y).map_err(|_| bad())?;
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| format!("{:?} is not a date of the calendar", text.trim()))
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
+        Said::new(
+            format!("日历上没有“{}”这一天", text.trim()),
+            format!("{:?} is not a date of the calendar", text.trim()),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -309,6 +309,6 @@ mod tests {
         assert_eq!(rows[0].entry.time.unwrap().to_string(), "08:30-11:30");
         let e = one_error("日期,接访时段,姓名\n4月5日,上午,陈紫光\n");
         assert_eq!(e.column, "接访时段", "{e}");
-        assert!(e.rule.contains("HH:MM-HH:MM"), "{e}");
+        assert!(e.rule.to_string().contains("HH:MM-HH:MM"), "{e}");
     }
 }

@@ -8,6 +8,7 @@ use super::xlsx_reader::read_xlsx;
 use super::{
     HEADER_SEARCH_ROWS, ImportError, ImportRow, MAX_BYTES, MAX_ROWS, RowError, TableFormat,
 };
+use crate::labels::Said;
 use crate::rules::taxonomy::Taxonomy;
 use crate::schedule::model::{Entry, Month, ReceptionTime};
 
@@ -20,10 +21,11 @@ pub fn import(
     taxonomy: &Taxonomy,
 ) -> Result<Vec<ImportRow>, ImportError> {
     if bytes.len() > MAX_BYTES {
-        return Err(ImportError::Format(format!(
-            "the file is {:.1} MiB; the limit is {} MiB",
-            bytes.len() as f64 / (1024.0 * 1024.0),
-            MAX_BYTES / (1024 * 1024)
+        let mib = bytes.len() as f64 / (1024.0 * 1024.0);
+        let limit = MAX_BYTES / (1024 * 1024);
+        return Err(ImportError::Format(Said::new(
+            format!("文件大小为{mib:.1} MiB，不能超过{limit} MiB"),
+            format!("the file is {mib:.1} MiB; the limit is {limit} MiB"),
         )));
     }
     let (raw, check_width) = match format {
@@ -32,9 +34,10 @@ pub fn import(
     };
     interpret(raw, check_width, month, taxonomy, || {
         // Excel on Chinese Windows saves "CSV" as GBK: say so rather than "no header".
-        (format == TableFormat::Csv && std::str::from_utf8(bytes).is_err()).then_some(
+        (format == TableFormat::Csv && std::str::from_utf8(bytes).is_err()).then_some((
+            "。文件不是UTF-8文本：请在Excel中另存为“CSV UTF-8”（不读取GBK编码）",
             " The file is not UTF-8 text: save it from Excel as \"CSV UTF-8\" (GBK is not read).",
-        )
+        ))
     })
 }
 
@@ -43,13 +46,19 @@ fn interpret(
     check_width: bool,
     month: Month,
     taxonomy: &Taxonomy,
-    hint: impl FnOnce() -> Option<&'static str>,
+    hint: impl FnOnce() -> Option<(&'static str, &'static str)>,
 ) -> Result<Vec<ImportRow>, ImportError> {
     let Some(header) = find_header(&raw)? else {
-        return Err(ImportError::Format(format!(
-            "no header row in the first {HEADER_SEARCH_ROWS} rows: the table needs a date column \
-             (接访时间, 日期 or date) and a leader column (接访领导, 姓名 or leader){}",
-            hint().unwrap_or("")
+        let (hint_zh, hint) = hint().unwrap_or(("", ""));
+        return Err(ImportError::Format(Said::new(
+            format!(
+                "前{HEADER_SEARCH_ROWS}行中没有表头：表格须有日期列（接访时间、日期或date）\
+                 和领导列（接访领导、姓名或leader）{hint_zh}"
+            ),
+            format!(
+                "no header row in the first {HEADER_SEARCH_ROWS} rows: the table needs a date column \
+                 (接访时间, 日期 or date) and a leader column (接访领导, 姓名 or leader){hint}"
+            ),
         )));
     };
     let data = &raw[header.index + 1..];
@@ -81,35 +90,28 @@ fn interpret_row(
     month: Month,
     taxonomy: &Taxonomy,
 ) -> Result<ImportRow, Vec<RowError>> {
-    let err = |column: String, rule: String| RowError {
+    let err = |column: String, rule: Said| RowError {
         row: r.row,
         column,
         rule,
     };
     if check_width && r.width != h.width {
         // Fields are shifted: only this one message is meaningful for the row.
-        let (column, rule) = if r.width > h.width {
-            (
-                (h.width + 1).to_string(),
-                format!(
-                    "the row has {} fields but the header has {}",
-                    r.width, h.width
-                ),
-            )
+        let rule = Said::new(
+            format!("该行有{}个字段，表头有{}个", r.width, h.width),
+            format!(
+                "the row has {} fields but the header has {}",
+                r.width, h.width
+            ),
+        );
+        let column = if r.width > h.width {
+            (h.width + 1).to_string()
         } else {
-            let missing = h
-                .columns
+            h.columns
                 .iter()
                 .filter(|(_, i, _)| *i >= r.width)
                 .min_by_key(|(_, i, _)| *i)
-                .map_or_else(|| (r.width + 1).to_string(), |(_, _, n)| n.clone());
-            (
-                missing,
-                format!(
-                    "the row has {} fields but the header has {}",
-                    r.width, h.width
-                ),
-            )
+                .map_or_else(|| (r.width + 1).to_string(), |(_, _, n)| n.clone())
         };
         return Err(vec![err(column, rule)]);
     }
@@ -136,7 +138,10 @@ fn interpret_row(
             Err(_) => {
                 errors.push(err(
                     h.label(Field::Seq),
-                    format!("序号 {seq_text:?} is not a number"),
+                    Said::new(
+                        format!("序号“{seq_text}”不是数字"),
+                        format!("序号 {seq_text:?} is not a number"),
+                    ),
                 ));
                 None
             }
@@ -148,7 +153,10 @@ fn interpret_row(
         Ok(d) => {
             errors.push(err(
                 h.label(Field::Date),
-                format!("date {d} is outside {month}"),
+                Said::new(
+                    format!("日期{d}不在{}内", month.label_zh()),
+                    format!("date {d} is outside {month}"),
+                ),
             ));
             None
         }
@@ -162,7 +170,7 @@ fn interpret_row(
     if leader.is_empty() && !matches!(cell(Field::Leader), Cell::Bad(_)) {
         errors.push(err(
             h.label(Field::Leader),
-            "the leader's name is empty".into(),
+            Said::new("接访领导姓名为空", "the leader's name is empty"),
         ));
     }
     let position = text(Field::Position, &mut errors);
@@ -185,9 +193,12 @@ fn interpret_row(
                 .collect();
             errors.push(err(
                 h.label(Field::Form),
-                format!(
-                    "unknown reception form {form_text:?}; known: {}",
-                    known.join("、")
+                Said::new(
+                    format!("“{form_text}”不是接访方式，应为：{}", known.join("、")),
+                    format!(
+                        "unknown reception form {form_text:?}; known: {}",
+                        known.join("、")
+                    ),
                 ),
             ));
         }
@@ -199,7 +210,10 @@ fn interpret_row(
     if form.as_deref() == Some("thematic") && topic.is_none() {
         errors.push(err(
             h.label(Field::Topic),
-            "专题接访 (thematic) needs a topic (专题)".into(),
+            Said::new(
+                "专题接访须写明专题",
+                "专题接访 (thematic) needs a topic (专题)",
+            ),
         ));
     }
 
@@ -312,10 +326,10 @@ mod tests {
 
         let e = case("2,2016-04-05,卢雁慧,县委常委,大厅,定点接访,,多余\n");
         assert_eq!((e.row, e.column.as_str()), (3, "8"), "{e}");
-        assert!(e.rule.contains("8 fields"), "{e}");
+        assert!(e.rule.to_string().contains("8 fields"), "{e}");
         let e = case(&format!("2,2016-04-05,卢雁慧{}\n", ",".repeat(100_000)));
         assert_eq!((e.row, e.column.as_str()), (3, "8"), "{e}");
-        assert!(e.rule.contains("100003 fields"), "{e}");
+        assert!(e.rule.to_string().contains("100003 fields"), "{e}");
         let e = case("2,2016-04-05,卢雁慧,县委常委,大厅\n");
         assert_eq!((e.row, e.column.as_str()), (3, "form"), "{e}");
         let e = case("2,2016-04-05,  ,县委常委,大厅,定点接访,\n");
@@ -328,12 +342,15 @@ mod tests {
         assert_eq!((e.row, e.column.as_str()), (3, "seq"), "{e}");
         let e = case("2,2016-05-02,卢雁慧,县委常委,大厅,定点接访,\n");
         assert_eq!((e.row, e.column.as_str()), (3, "date"), "{e}");
-        assert_eq!(e.rule, "date 2016-05-02 is outside 2016-04");
+        assert_eq!(e.rule.to_string(), "date 2016-05-02 is outside 2016-04");
         let e = case("2,5月3日,卢雁慧,县委常委,大厅,定点接访,\n");
-        assert_eq!(e.rule, "date 2016-05-03 is outside 2016-04");
+        assert_eq!(e.rule.to_string(), "date 2016-05-03 is outside 2016-04");
         let e = case("2,2016-04-05,卢雁慧,县委常委,大厅,上门接访,\n");
         assert_eq!((e.row, e.column.as_str()), (3, "form"), "{e}");
-        assert!(e.rule.contains("定点接访、重点约访、专题接访"), "{e}");
+        assert!(
+            e.rule.to_string().contains("定点接访、重点约访、专题接访"),
+            "{e}"
+        );
         let e = case("2,2016-04-05,卢雁慧,县委常委,大厅,专题接访,\n");
         assert_eq!((e.row, e.column.as_str()), (3, "topic"), "{e}");
 
@@ -343,7 +360,7 @@ mod tests {
         let e = row_errors(import(&bytes, TableFormat::Csv, april(), &tax()));
         assert_eq!(e.len(), 1);
         assert_eq!((e[0].row, e[0].column.as_str()), (3, "leader"), "{}", e[0]);
-        assert!(e[0].rule.contains("UTF-8"));
+        assert!(e[0].rule.to_string().contains("UTF-8"));
 
         // Chinese headers name the column as written.
         let e = one_error("序号,接访时间,姓名\n1,4月31日,陈紫光\n");
@@ -380,7 +397,7 @@ mod tests {
     fn format_errors() {
         let t = tax();
         let fmt_err = |r: Result<Vec<ImportRow>, ImportError>| match r {
-            Err(ImportError::Format(m)) => m,
+            Err(ImportError::Format(m)) => m.to_string(),
             other => panic!("expected a format error, got {other:?}"),
         };
         let m = fmt_err(csv("a,b,c\n1,2,3\n"));
@@ -429,7 +446,7 @@ mod tests {
             let Err(ImportError::Format(m)) = import(&big, f, april(), &t) else {
                 panic!("a large file must be refused")
             };
-            assert!(m.contains("limit is 5 MiB"), "{m}");
+            assert!(m.to_string().contains("limit is 5 MiB"), "{m}");
         }
         let mut text = String::from("date,leader\n");
         for _ in 0..=MAX_ROWS {
@@ -438,7 +455,7 @@ mod tests {
         let Err(ImportError::Format(m)) = csv(&text) else {
             panic!("too many rows must be refused")
         };
-        assert!(m.contains("2000 rows"), "{m}");
+        assert!(m.to_string().contains("2000 rows"), "{m}");
         // Exactly the limit is fine.
         let text = text.replacen("2016-04-01,陈紫光\n", "", 1);
         assert_eq!(csv(&text).unwrap().len(), MAX_ROWS);
@@ -449,7 +466,7 @@ mod tests {
         let xlsx = export_xlsx("t", &many, &BTreeMap::new(), &t).unwrap();
         assert!(matches!(
             import(&xlsx, TableFormat::Xlsx, april(), &t),
-            Err(ImportError::Format(m)) if m.contains("2000 rows")
+            Err(ImportError::Format(m)) if m.to_string().contains("2000 rows")
         ));
     }
 
@@ -518,7 +535,7 @@ mod tests {
             [(2, "序号"), (3, "日期"), (4, "日期"), (5, "姓名")],
             "{e:?}"
         );
-        assert_eq!(e[1].rule, "date 2016-05-01 is outside 2016-04");
+        assert_eq!(e[1].rule.to_string(), "date 2016-05-01 is outside 2016-04");
     }
 
     mod never_panics {

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::{HEADER_SEARCH_ROWS, ImportError, MAX_ROWS};
+use crate::labels::Said;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Field {
@@ -74,7 +75,7 @@ pub(super) enum Cell {
     Number(f64),
     Date(NaiveDate),
     /// Unreadable (invalid UTF-8, an Excel error value...): the reason.
-    Bad(String),
+    Bad(Said),
 }
 
 impl Cell {
@@ -87,7 +88,7 @@ impl Cell {
     }
 
     /// The cell as trimmed text.
-    pub(super) fn text(&self) -> Result<String, String> {
+    pub(super) fn text(&self) -> Result<String, Said> {
         match self {
             Cell::Empty => Ok(String::new()),
             Cell::Text(s) => Ok(s.trim().to_owned()),
@@ -121,8 +122,11 @@ impl RawRow {
 }
 
 pub(super) fn too_many_rows() -> ImportError {
-    ImportError::Format(format!(
-        "the table has more than {MAX_ROWS} rows below its header; a month's schedule is far shorter — is this the right file?"
+    ImportError::Format(Said::new(
+        format!("表头以下超过{MAX_ROWS}行；一个月的接访安排远没有这么长，请确认文件是否选对"),
+        format!(
+            "the table has more than {MAX_ROWS} rows below its header; a month's schedule is far shorter — is this the right file?"
+        ),
     ))
 }
 
@@ -195,10 +199,17 @@ pub(super) fn find_header(raw: &[RawRow]) -> Result<Option<Header>, ImportError>
             continue;
         }
         if let Some((f, first, second)) = duplicate {
-            return Err(ImportError::Format(format!(
-                "the header (row {}) has two {} columns: {first} and {second}",
-                r.row,
-                f.label(false),
+            return Err(ImportError::Format(Said::new(
+                format!(
+                    "表头（第{}行）有两列{}：“{first}”和“{second}”",
+                    r.row,
+                    f.label(true),
+                ),
+                format!(
+                    "the header (row {}) has two {} columns: {first} and {second}",
+                    r.row,
+                    f.label(false),
+                ),
             )));
         }
         let chinese = columns.iter().any(|(_, _, n)| !n.is_ascii());

@@ -22,6 +22,7 @@ use std::path::Path;
 pub use export::{export_csv, export_xlsx};
 
 use super::model::Entry;
+use crate::labels::{Lang, Said};
 pub use import::import;
 
 /// Largest file accepted for import (hostile or mistaken uploads).
@@ -48,23 +49,63 @@ pub struct ImportRow {
 }
 
 /// One bad cell or row. `column` is the header as written in the file (or the field's
-/// usual name when the file has no such column).
+/// usual name when the file has no such column, or the column's number).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("row {row}, column {column}: {rule}")]
 pub struct RowError {
     pub row: usize,
     pub column: String,
-    pub rule: String,
+    /// The rule in both languages (displayed and serialized in English).
+    #[serde(serialize_with = "in_english")]
+    pub rule: Said,
+}
+
+fn in_english<S: serde::Serializer>(rule: &Said, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(rule)
+}
+
+impl RowError {
+    /// The row, the column and the rule, in both languages.
+    pub fn said(&self) -> Said {
+        let column = if !self.column.is_empty() && self.column.bytes().all(|b| b.is_ascii_digit()) {
+            format!("第{}列", self.column)
+        } else {
+            format!("“{}”列", self.column)
+        };
+        Said::new(
+            format!("第{}行{column}：{}", self.row, self.rule.get(Lang::Zh)),
+            self.to_string(),
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// Not a table this module can read: wrong format, no header, too large...
     #[error("{0}")]
-    Format(String),
+    Format(Said),
     /// Every bad row (never only the first).
     #[error("{}", RowsMessage(.0))]
     Rows(Vec<RowError>),
+}
+
+impl ImportError {
+    /// The refusal in both languages (its `Display` is the English).
+    pub fn said(&self) -> Said {
+        match self {
+            ImportError::Format(s) => s.clone(),
+            ImportError::Rows(rows) => {
+                let each: Vec<String> = rows
+                    .iter()
+                    .map(|r| r.said().get(Lang::Zh).to_owned())
+                    .collect();
+                Said::new(
+                    format!("表格中有{}处问题：{}", rows.len(), each.join("；")),
+                    self.to_string(),
+                )
+            }
+        }
+    }
 }
 
 struct RowsMessage<'a>(&'a [RowError]);
@@ -115,13 +156,25 @@ impl TableFormat {
         match ext.as_deref() {
             Some("csv") => Ok(TableFormat::Csv),
             Some("xlsx") => Ok(TableFormat::Xlsx),
-            Some("xls") => Err(ImportError::Format(format!(
-                "{}: old .xls workbooks are not read; save it as .xlsx (Excel 2007 or later) or CSV UTF-8",
-                path.display()
+            Some("xls") => Err(ImportError::Format(Said::new(
+                format!(
+                    "{}：不读取旧版.xls工作簿，请另存为.xlsx（Excel 2007及以上版本）或CSV UTF-8",
+                    path.display()
+                ),
+                format!(
+                    "{}: old .xls workbooks are not read; save it as .xlsx (Excel 2007 or later) or CSV UTF-8",
+                    path.display()
+                ),
             ))),
-            _ => Err(ImportError::Format(format!(
-                "{}: unknown table format; use a .csv or .xlsx file",
-                path.display()
+            _ => Err(ImportError::Format(Said::new(
+                format!(
+                    "{}：无法识别的表格格式，请使用.csv或.xlsx文件",
+                    path.display()
+                ),
+                format!(
+                    "{}: unknown table format; use a .csv or .xlsx file",
+                    path.display()
+                ),
             ))),
         }
     }

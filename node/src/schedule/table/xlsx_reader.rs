@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::dates::excel_date;
 use super::layout::{Cell, RawRow, too_many_rows};
 use super::{HEADER_SEARCH_ROWS, ImportError, MAX_COLUMNS, MAX_ROWS, MAX_UNZIPPED_BYTES};
+use crate::labels::Said;
 
 pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, ImportError> {
     check_zip(bytes)?;
@@ -18,9 +19,10 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, ImportError> {
     // become an error for this upload, not take the node down.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheet(bytes))).unwrap_or_else(
         |_| {
-            Err(ImportError::Format(
-                "the XLSX file is damaged and cannot be read".into(),
-            ))
+            Err(ImportError::Format(Said::new(
+                "XLSX文件已损坏，无法读取",
+                "the XLSX file is damaged and cannot be read",
+            )))
         },
     )
 }
@@ -34,7 +36,12 @@ const MAX_SHARED_STRINGS: u64 = 200_000;
 /// absurd ones before the workbook reader sees them.
 fn check_shared_strings(bytes: &[u8]) -> Result<(), ImportError> {
     use std::io::Read;
-    let damaged = || ImportError::Format("the XLSX file is damaged (bad ZIP archive)".into());
+    let damaged = || {
+        ImportError::Format(Said::new(
+            "XLSX文件已损坏（ZIP压缩包有误）",
+            "the XLSX file is damaged (bad ZIP archive)",
+        ))
+    };
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| damaged())?;
     let Ok(part) = zip.by_name("xl/sharedStrings.xml") else {
         return Ok(());
@@ -56,8 +63,13 @@ fn check_shared_strings(bytes: &[u8]) -> Result<(), ImportError> {
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
             let n: u64 = digits.parse().unwrap_or(u64::MAX);
             if n > MAX_SHARED_STRINGS {
-                return Err(ImportError::Format(format!(
-                    "the XLSX file declares {digits} shared strings (limit {MAX_SHARED_STRINGS}); a schedule has far fewer"
+                return Err(ImportError::Format(Said::new(
+                    format!(
+                        "XLSX文件声明了{digits}个共享字符串（上限为{MAX_SHARED_STRINGS}个），接访安排表远没有这么多"
+                    ),
+                    format!(
+                        "the XLSX file declares {digits} shared strings (limit {MAX_SHARED_STRINGS}); a schedule has far fewer"
+                    ),
                 )));
             }
             rest = after;
@@ -69,11 +81,18 @@ fn check_shared_strings(bytes: &[u8]) -> Result<(), ImportError> {
 fn read_sheet(bytes: &[u8]) -> Result<Vec<RawRow>, ImportError> {
     use calamine::{DataRef, Reader, Xlsx};
 
-    let bad =
-        |e: calamine::XlsxError| ImportError::Format(format!("not a readable XLSX file: {e}"));
+    let bad = |e: calamine::XlsxError| {
+        ImportError::Format(Said::new(
+            "XLSX文件无法读取",
+            format!("not a readable XLSX file: {e}"),
+        ))
+    };
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
     let Some(sheet) = book.sheet_names().into_iter().next() else {
-        return Err(ImportError::Format("the workbook has no sheet".into()));
+        return Err(ImportError::Format(Said::new(
+            "工作簿中没有工作表",
+            "the workbook has no sheet",
+        )));
     };
     let mut reader = book.worksheet_cells_reader(&sheet).map_err(bad)?;
     let mut grid: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
@@ -97,14 +116,15 @@ fn read_sheet(bytes: &[u8]) -> Result<Vec<RawRow>, ImportError> {
             DataRef::Int(i) => Cell::Number(*i as f64),
             DataRef::Float(f) => Cell::Number(*f),
             DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-            DataRef::DateTime(dt) if dt.is_duration() => {
-                Cell::Bad("the cell holds a duration, not a date".into())
-            }
+            DataRef::DateTime(dt) if dt.is_duration() => Cell::Bad(Said::new(
+                "单元格中是时长，不是日期",
+                "the cell holds a duration, not a date",
+            )),
             DataRef::DateTime(dt) => match excel_date(dt) {
                 Some(d) => Cell::Date(d),
-                None => Cell::Bad(format!(
-                    "the date cell value {} is out of range",
-                    dt.as_f64()
+                None => Cell::Bad(Said::new(
+                    format!("日期单元格的值{}超出范围", dt.as_f64()),
+                    format!("the date cell value {} is out of range", dt.as_f64()),
                 )),
             },
             DataRef::DateTimeIso(s) => {
@@ -114,7 +134,10 @@ fn read_sheet(bytes: &[u8]) -> Result<Vec<RawRow>, ImportError> {
                 }
             }
             DataRef::DurationIso(s) => Cell::Text(s.clone()),
-            DataRef::Error(e) => Cell::Bad(format!("the cell holds the error {e}")),
+            DataRef::Error(e) => Cell::Bad(Said::new(
+                format!("单元格中是错误值{e}"),
+                format!("the cell holds the error {e}"),
+            )),
         };
         let cells = grid.entry(row).or_default();
         let col = col as usize;
@@ -152,14 +175,24 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
     if !bytes.starts_with(LOCAL) {
         return Err(ImportError::Format(
             if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-                "this is an old .xls workbook or a password-protected one; save it as .xlsx without a password"
+                Said::new(
+                    "这是旧版.xls工作簿或设有密码的工作簿，请另存为不设密码的.xlsx",
+                    "this is an old .xls workbook or a password-protected one; save it as .xlsx without a password",
+                )
             } else {
-                "not an XLSX file (an XLSX workbook is a ZIP archive)"
-            }
-            .into(),
+                Said::new(
+                    "不是XLSX文件（XLSX工作簿是ZIP压缩包）",
+                    "not an XLSX file (an XLSX workbook is a ZIP archive)",
+                )
+            },
         ));
     }
-    let damaged = || ImportError::Format("the XLSX file is damaged (bad ZIP directory)".into());
+    let damaged = || {
+        ImportError::Format(Said::new(
+            "XLSX文件已损坏（ZIP目录有误）",
+            "the XLSX file is damaged (bad ZIP directory)",
+        ))
+    };
     // The end record is in the last 22 + 65,535 (comment) bytes.
     let last = bytes.len().checked_sub(22).ok_or_else(damaged)?;
     let first = last.saturating_sub(65_535);
@@ -170,9 +203,7 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
     let count = le16(bytes, end + 10).ok_or_else(damaged)?;
     let offset = le32(bytes, end + 16).ok_or_else(damaged)?;
     if count == 0xFFFF || offset == 0xFFFF_FFFF {
-        return Err(ImportError::Format(
-            "ZIP64 workbooks are not read (a schedule is far smaller)".into(),
-        ));
+        return Err(zip64());
     }
     let mut at = usize::try_from(offset).map_err(|_| damaged())?;
     let mut total: u64 = 0;
@@ -182,9 +213,7 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
         }
         let size = le32(bytes, at + 24).ok_or_else(damaged)?;
         if size == 0xFFFF_FFFF {
-            return Err(ImportError::Format(
-                "ZIP64 workbooks are not read (a schedule is far smaller)".into(),
-            ));
+            return Err(zip64());
         }
         total += size;
         let name = le16(bytes, at + 28).ok_or_else(damaged)?;
@@ -193,13 +222,27 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
         at += 46 + (name + extra + comment) as usize;
     }
     if total > MAX_UNZIPPED_BYTES {
-        return Err(ImportError::Format(format!(
-            "the XLSX file unpacks to {} MiB; the limit is {} MiB",
-            total / (1024 * 1024),
-            MAX_UNZIPPED_BYTES / (1024 * 1024)
+        return Err(ImportError::Format(Said::new(
+            format!(
+                "XLSX文件解压后为{} MiB，不能超过{} MiB",
+                total / (1024 * 1024),
+                MAX_UNZIPPED_BYTES / (1024 * 1024)
+            ),
+            format!(
+                "the XLSX file unpacks to {} MiB; the limit is {} MiB",
+                total / (1024 * 1024),
+                MAX_UNZIPPED_BYTES / (1024 * 1024)
+            ),
         )));
     }
     Ok(())
+}
+
+fn zip64() -> ImportError {
+    ImportError::Format(Said::new(
+        "不读取ZIP64格式的工作簿（接访安排表远没有这么大）",
+        "ZIP64 workbooks are not read (a schedule is far smaller)",
+    ))
 }
 
 #[cfg(test)]
@@ -231,7 +274,7 @@ mod tests {
         }
         let bomb = out.finish().expect("finish").into_inner();
         match import(&bomb, TableFormat::Xlsx, april(), &tax()) {
-            Err(ImportError::Format(m)) => assert!(m.contains("shared strings"), "{m}"),
+            Err(ImportError::Format(m)) => assert!(m.to_string().contains("shared strings"), "{m}"),
             other => panic!("must be refused: {other:?}"),
         }
     }
@@ -251,6 +294,6 @@ mod tests {
         let Err(ImportError::Format(m)) = import(&bomb, TableFormat::Xlsx, april(), &tax()) else {
             panic!("a ZIP bomb must be refused")
         };
-        assert!(m.contains("unpacks to 200 MiB"), "{m}");
+        assert!(m.to_string().contains("unpacks to 200 MiB"), "{m}");
     }
 }
