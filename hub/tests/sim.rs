@@ -109,8 +109,20 @@ struct Conn {
     work: VecDeque<(usize, Work)>,
 }
 
+/// A routing function deliberately wrong, for checking that the convergence
+/// check catches it: given the unit at the root of the subtree a link shares and
+/// a document's scope, whether the link carries the document.
+type BrokenRouter = fn(&UnitCode, &BTreeSet<UnitCode>) -> bool;
+
 struct Sim {
     topo: Arc<Topology>,
+    /// Each node's parent, read off the units as `topology()` wrote them: the
+    /// check of who must hold what walks this, never the topology's own subtree
+    /// functions, which the router under test uses.
+    parent_of: Vec<Option<usize>>,
+    /// When set, the sending side of every link filters what the engine scanned
+    /// with this instead (the receiver's own checks still run).
+    broken_router: Option<BrokenRouter>,
     nodes: Vec<Node>,
     pairs: Vec<(usize, usize)>,
     conns: BTreeMap<(usize, usize), Conn>,
@@ -127,9 +139,14 @@ impl Sim {
         let topo = Arc::new(topology());
         let units: Vec<UnitCode> = topo.units().map(|u| u.code.clone()).collect();
         let index = |c: &UnitCode| units.iter().position(|u| u == c).unwrap();
-        let pairs = units
+        let parent_of: Vec<Option<usize>> = topo
+            .units()
+            .map(|u| u.parent.as_ref().map(&index))
+            .collect();
+        let pairs = parent_of
             .iter()
-            .filter_map(|u| topo.parent(u).map(|p| (index(p), index(u))))
+            .enumerate()
+            .filter_map(|(child, p)| p.map(|p| (p, child)))
             .collect();
         // Small batches and scans so that multi-batch paths are exercised.
         let cfg = HubConfig {
@@ -158,6 +175,8 @@ impl Sim {
                 })
                 .collect(),
             topo,
+            parent_of,
+            broken_router: None,
             pairs,
             conns: BTreeMap::new(),
             rng: StdRng::seed_from_u64(seed),
@@ -374,7 +393,18 @@ impl Sim {
                 after,
                 echo,
             } => {
-                let (upto, docs) = block_on(hub.scan_for(&link, after, echo)).unwrap();
+                let (upto, mut docs) = block_on(hub.scan_for(&link, after, echo)).unwrap();
+                if let Some(route) = self.broken_router {
+                    let shared = if self.parent_of[node] == Some(peer_node) {
+                        &self.nodes[node].unit
+                    } else {
+                        &self.nodes[peer_node].unit
+                    };
+                    docs.retain(|d| {
+                        let l = doc::decode(&d.doc_id, &d.automerge, &Limits::default()).unwrap();
+                        route(shared, &l.scope)
+                    });
+                }
                 self.feed(
                     k,
                     side,
@@ -565,8 +595,8 @@ impl Sim {
         self.converged()
     }
 
-    /// Every document is held by exactly the nodes whose subtree its scope touches,
-    /// and all of them hold identical heads.
+    /// Every document is held by exactly the units of its scope and those above
+    /// them (`must_hold`), and all of them hold identical heads.
     fn converged(&self) -> Result<(), String> {
         let mut replicas: BTreeMap<String, Vec<(usize, Heads, BTreeSet<UnitCode>)>> =
             BTreeMap::new();
@@ -584,9 +614,7 @@ impl Sim {
         for (id, reps) in &replicas {
             let scope: BTreeSet<UnitCode> = reps.iter().flat_map(|r| r.2.iter().cloned()).collect();
             let holders: BTreeSet<usize> = reps.iter().map(|r| r.0).collect();
-            let expected: BTreeSet<usize> = (0..self.nodes.len())
-                .filter(|&i| self.topo.touches_subtree(&self.nodes[i].unit, &scope))
-                .collect();
+            let expected = self.must_hold(&scope);
             if holders != expected {
                 return Err(format!("{id}: held by {holders:?}, expected {expected:?}"));
             }
@@ -596,6 +624,20 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// The nodes that must hold a document of `scope`: each unit of the scope and
+    /// every unit above it, walked up `parent_of` (independent of the router).
+    fn must_hold(&self, scope: &BTreeSet<UnitCode>) -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        for code in scope {
+            let mut at = self.nodes.iter().position(|n| &n.unit == code);
+            while let Some(i) = at {
+                out.insert(i);
+                at = self.parent_of[i];
+            }
+        }
+        out
     }
 
     fn total_docs(&self) -> usize {
@@ -655,20 +697,47 @@ fn siblings_never_see_each_other() {
         while sim.deliver_one(CALM) | sim.work_one(CALM) {}
     }
     sim.settle().unwrap();
-    // `converged` already checks holders == nodes whose subtree the scope touches;
-    // check one concrete case as well: a doc scoped only to one community is absent
-    // at its sibling.
-    let topo = sim.topo.clone();
+    // `converged` already checks holders == the scope's units and those above
+    // them; check each held row as well: no node holds a document none of whose
+    // units is itself or below it.
     for (i, n) in sim.nodes.iter().enumerate() {
         let rows = block_on(n.store.scan(0, usize::MAX)).unwrap();
         for r in rows {
+            let scope: BTreeSet<UnitCode> = r.scope.iter().cloned().collect();
             assert!(
-                topo.touches_subtree(&n.unit, &r.scope),
+                sim.must_hold(&scope).contains(&i),
                 "node {i} ({}) holds {} with scope {:?}",
                 n.unit,
                 r.doc_id,
                 r.scope
             );
+        }
+    }
+}
+
+/// The check is not the router's own: a router that carries a document across a
+/// link only when the root of the subtree the link shares is itself in the scope
+/// (forgetting the units below it) leaves communities' documents short of the
+/// county and the city, and the convergence check names one. The same seed with
+/// the real router converges (`siblings_never_see_each_other` runs it calm).
+#[test]
+fn a_broken_router_fails_the_convergence_check() {
+    for broken in [true, false] {
+        let mut sim = Sim::new(7);
+        if broken {
+            sim.broken_router = Some(|root, scope| scope.contains(root));
+        }
+        for pair in sim.pairs.clone() {
+            sim.connect(pair);
+        }
+        for _ in 0..40 {
+            sim.local_write(CALM);
+            while sim.deliver_one(CALM) | sim.work_one(CALM) {}
+        }
+        match (broken, sim.settle()) {
+            (true, Err(e)) => assert!(e.contains("expected"), "{e}"),
+            (true, Ok(())) => panic!("a broken router passed the convergence check"),
+            (false, r) => r.expect("the real router converges on the same seed"),
         }
     }
 }

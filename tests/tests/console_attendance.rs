@@ -63,7 +63,10 @@ async fn attendance_is_recorded_on_the_day_and_an_empty_post_reaches_the_board()
     let listed = b
         .text_when("#attendance", |t| t.contains("2026-05-11"))
         .await?;
-    assert!(listed.contains("陈副书记") && listed.contains("3"), "{listed}");
+    assert!(
+        listed.contains("陈副书记") && listed.contains("3"),
+        "{listed}"
+    );
 
     // The second day an empty post, its reason left out: asked for beside the
     // field, in Chinese; nothing recorded.
@@ -75,9 +78,16 @@ async fn attendance_is_recorded_on_the_day_and_an_empty_post_reaches_the_board()
     b.press(step, "到岗登记").await?;
     let error = b.text_of("#attendance-reason-error").await?;
     assert!(error.contains("缺岗须写明原因"), "{error}");
-    assert!(!error.contains("needs"), "the rule in the reader's language: {error}");
+    assert!(
+        !error.contains("needs"),
+        "the rule in the reader's language: {error}"
+    );
     assert_eq!(
-        b.field_in(step, "到岗情况").await?.prop("value").await?.as_deref(),
+        b.field_in(step, "到岗情况")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
         Some("missed"),
         "the outcome picked is kept"
     );
@@ -119,9 +129,9 @@ async fn attendance_is_recorded_on_the_day_and_an_empty_post_reaches_the_board()
             .iter()
             .any(|r| {
                 r.unit == TOWN_A
-                    && r.flags
-                        .iter()
-                        .any(|f| f.kind == "missed" && f.leader == "林书记" && f.date == "2026-05-12")
+                    && r.flags.iter().any(|f| {
+                        f.kind == "missed" && f.leader == "林书记" && f.date == "2026-05-12"
+                    })
             })
             .then_some(()))
     })

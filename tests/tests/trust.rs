@@ -57,6 +57,10 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
         key_pem: pki::read_file(&issued.key)?,
         crl_pem: None,
     };
+    let before = fed
+        .tls_state(COUNTY)?
+        .refusals(&format!("unit {TOWN_A}"))
+        .map_or(0, |(n, _)| n);
     let result = send_raw(&fed, COUNTY, forged, TOWN_A, vec![], 1 << 20).await;
     let text = match result {
         Err(e) => e.to_string(),
@@ -66,6 +70,24 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
     assert!(
         text.starts_with("refused") || text.contains("connect"),
         "not refused: {text}"
+    );
+    // Refused by the county, for its issuer, not a connection that merely
+    // failed: the county counts the handshake it refused and says why.
+    let who = format!("unit {TOWN_A}");
+    let (n, refusal) = wait_for("the county's refusal of the forged root", PATIENCE, || async {
+        Ok(fed
+            .tls_state(COUNTY)?
+            .refusals(&who)
+            .filter(|(n, _)| *n > before))
+    })
+    .await?;
+    assert_eq!(n, before + 1, "one handshake, one refusal");
+    assert_eq!(refusal.side, "client certificate");
+    // The rogue root names itself as ours does, so the chain finds our root and
+    // its signature does not verify (a root named otherwise: unknown issuer).
+    assert!(
+        refusal.reason.contains("BadSignature") || refusal.reason.contains("UnknownIssuer"),
+        "{refusal}"
     );
 
     // A child refuses an impostor parent: the town-B node answers on its own
