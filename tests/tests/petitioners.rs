@@ -770,3 +770,88 @@ async fn the_public_listener_refuses_staff_routes_and_every_other_write() -> any
     fed.shutdown().await;
     Ok(())
 }
+
+/// Every case of one petitioner a node holds, by their identity number.
+async fn history(fed: &Federation, unit: &str, id: &str) -> anyhow::Result<Vec<pb::CaseView>> {
+    Ok(fed
+        .client(unit)
+        .await?
+        .list_cases(pb::ListCasesRequest {
+            limit: 100,
+            id_number: id.into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .cases)
+}
+
+both_stores! {
+async fn a_search_by_identity_number_finds_the_petitioners_cases_across_the_subtree(backend: Backend)
+-> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
+    let id = id_number("44152119750505321");
+    let other = id_number("44152119900202234");
+    // The same person at a community of each town, and someone else.
+    let at_a = fed.client(COMM_A).await?.register_case(petition(COMM_A, &id)).await?.into_inner();
+    let at_b = fed.client(COMM_B).await?.register_case(petition(COMM_B, &id)).await?.into_inner();
+    let stranger = fed.client(COMM_B).await?.register_case(petition(COMM_B, &other)).await?.into_inner();
+    // Again at the first community, which sees its earlier case: a repeat (重复信访).
+    let again = fed.client(COMM_A).await?.register_case(petition(COMM_A, &id)).await?.into_inner();
+    assert_eq!(again.repeat_of, at_a.case_no);
+    for c in [&at_a, &at_b, &stranger, &again] {
+        wait_for(&format!("{} at the county", c.case_no), PATIENCE, || async {
+            fed.case_at(COUNTY, &c.case_no).await
+        })
+        .await?;
+    }
+
+    // At the county: that person's cases from both towns, not the other's, the
+    // repeat linked to the case it repeats.
+    let found = history(&fed, COUNTY, &id).await?;
+    let mut nos: Vec<&str> = found.iter().map(|c| c.case_no.as_str()).collect();
+    nos.sort();
+    let mut want = vec![at_a.case_no.as_str(), at_b.case_no.as_str(), again.case_no.as_str()];
+    want.sort();
+    assert_eq!(nos, want);
+    let linked: Vec<(&str, &str)> = found
+        .iter()
+        .filter(|c| !c.repeat_of.is_empty())
+        .map(|c| (c.case_no.as_str(), c.repeat_of.as_str()))
+        .collect();
+    assert_eq!(linked, vec![(again.case_no.as_str(), at_a.case_no.as_str())]);
+    // Town B sees only its own branch's case.
+    let at_town = history(&fed, TOWN_B, &id).await?;
+    assert_eq!(
+        at_town.iter().map(|c| c.case_no.as_str()).collect::<Vec<_>>(),
+        vec![at_b.case_no.as_str()]
+    );
+    // The number itself is in no document the county holds.
+    let store = fed.hub(COUNTY).store().clone();
+    let ids: Vec<String> = store.scan(0, 100_000).await?.into_iter().map(|r| r.doc_id).collect();
+    for r in store.get(&ids).await? {
+        let doc = automerge::AutoCommit::load(&r.bytes)?;
+        let text = serde_json::to_string(&automerge::AutoSerde::from(&doc))?;
+        assert!(!text.contains(&id), "the identity number in clear in {}", r.doc_id);
+    }
+    // The search is audited, under the hash, not the number.
+    let audit = xinfang_proto::v1::accounts_client::AccountsClient::new(
+        fed.operator_channel(COUNTY).await?,
+    )
+    .audit(pb::AuditRequest { limit: 1000, ..Default::default() })
+    .await?
+    .into_inner()
+    .entries;
+    let searched: Vec<_> = audit.iter().filter(|e| e.action == "case.search.id_number").collect();
+    assert_eq!(searched.len(), 1, "{audit:?}");
+    assert!(!searched[0].reason.contains(&id), "{:?}", searched[0]);
+
+    // A malformed number is refused naming the field, in both languages.
+    let e = history(&fed, COUNTY, "44152119750505")
+        .await
+        .expect_err("a short number");
+    assert!(e.to_string().contains("id_number"), "{e}");
+    fed.shutdown().await;
+    Ok(())
+}
+}

@@ -89,6 +89,13 @@ pub enum CaseCmd {
         /// soonest due first
         #[arg(long)]
         supervised: bool,
+        /// A case number or a petitioner's name, in part
+        #[arg(long)]
+        search: Option<String>,
+        /// Every case of the petitioner with this identity number that the node
+        /// holds, across its subtree (信访人的信访史; by the keyed hash, audited)
+        #[arg(long)]
+        id_number: Option<String>,
     },
     /// Add a progress note to a case, as the node's unit
     Note {
@@ -441,6 +448,8 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             repeat,
             skip_level,
             supervised,
+            search,
+            id_number,
         } => {
             let mut client = conn.client().await?;
             let cases = client
@@ -453,6 +462,8 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     repeat,
                     skip_level,
                     supervised_here: supervised,
+                    search: search.unwrap_or_default(),
+                    id_number: id_number.unwrap_or_default(),
                 })
                 .await
                 .map_err(status_error)?

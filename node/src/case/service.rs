@@ -86,6 +86,9 @@ pub struct ListQuery {
     pub routed_to_us: bool,
     /// A case number or a petitioner's name, in part.
     pub search: String,
+    /// A petitioner's identity number: their cases across the subtree, by the
+    /// keyed hash (查询信访人的信访史).
+    pub id_number: String,
     /// Rows skipped before this page.
     pub offset: u32,
     /// Soonest deadline first, instead of newest first.
@@ -313,6 +316,9 @@ impl CaseService {
     ) -> Result<Vec<pb::CaseView>, NodeError> {
         self.guard().authorize(who, Action::ReadCases, "").await?;
         let filter = self.filter(q)?;
+        if let Some(hash) = &filter.id_hash {
+            self.audit_identity_search(who, hash).await;
+        }
         // Read-your-writes: project whatever the documents already hold.
         self.deps.projector.catch_up().await?;
         let rows = projection::list_cases(&self.deps.db, &filter).await?;
@@ -409,9 +415,37 @@ impl CaseService {
                 }
                 s => Some(s.to_owned()),
             },
+            id_hash: match q.id_number.trim() {
+                "" => None,
+                typed => Some(self.identity_hash(typed)?),
+            },
             offset: q.offset,
             by_deadline: q.by_deadline,
         })
+    }
+
+    /// A search by identity number is in the audit log, under the keyed hash
+    /// (the number itself is written nowhere).
+    async fn audit_identity_search(&self, who: &Actor, hash: &str) {
+        self.guard()
+            .audit_allowed(who, "case.search.id_number", "", &format!("id_hash {hash}"))
+            .await;
+    }
+
+    /// The federation's keyed hash of an identity number as typed (checked
+    /// first): what replicated documents carry instead of the number.
+    fn identity_hash(&self, typed: &str) -> Result<String, NodeError> {
+        let id = crate::case::registration::id_number(typed)?;
+        let key = self.deps.match_key.as_deref().ok_or_else(|| {
+            NodeError::invalid(
+                "id_number",
+                Said::new(
+                    "本节点没有比对密钥（match.key），不能按身份证号查询",
+                    "this node has no matching key (match.key), so it cannot search by identity number",
+                ),
+            )
+        })?;
+        Ok(id.keyed_hash(key))
     }
 
     /// Adds one lifecycle record, given as JSON (`{"kind": "forward", …}`), written

@@ -25,6 +25,7 @@ mod charts;
 mod duty;
 mod filings;
 mod filings_due;
+mod history;
 mod links;
 pub mod listen;
 mod notices;
@@ -134,6 +135,7 @@ pub fn router(console: Console) -> Router {
         .route("/login", get(signin::form).post(signin::submit))
         .route("/logout", post(signin::sign_out))
         .route("/work", get(worklist::page))
+        .route("/history", get(history::form).post(history::search))
         .route("/register", get(register::form).post(register::submit))
         .route("/register/id-number", get(register::check_id))
         .route("/case/{case_no}", get(case_file::page))

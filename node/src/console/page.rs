@@ -45,6 +45,7 @@ pub enum Nav {
     Filings,
     Schedules,
     Links,
+    History,
     Other,
 }
 
@@ -104,6 +105,7 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                     nav {
                         a href="/work" aria-current=[current(Nav::Work)] { (w::MY_WORK.get(lang)) }
                         a href="/register" aria-current=[current(Nav::Register)] { (w::REGISTER.get(lang)) }
+                        a href="/history" aria-current=[current(Nav::History)] { (w::PETITIONER_HISTORY.get(lang)) }
                         @if any_allowed(&s.who.roles, Action::ReadReports) {
                             a href="/reports" aria-current=[current(Nav::Reports)] { (w::REPORTS.get(lang)) }
                         }

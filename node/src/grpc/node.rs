@@ -91,6 +91,8 @@ impl NodeRpc for NodeApi {
             repeat: r.repeat,
             skip_level: r.skip_level,
             supervised_here: r.supervised_here,
+            search: r.search,
+            id_number: r.id_number,
             ..ListQuery::default()
         };
         let cases = self.cases.list(&who, &query, lang).await?;

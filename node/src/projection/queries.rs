@@ -47,6 +47,8 @@ pub struct CaseFilter {
     pub handling_unit: Option<String>,
     /// A case number or a petitioner's name, in part.
     pub search: Option<String>,
+    /// The petitioner's keyed identity hash (every case of one person).
+    pub id_hash: Option<String>,
     /// Rows skipped before the page (paging).
     pub offset: u32,
     /// Soonest deadline first (cases without one last), instead of newest first.
@@ -91,6 +93,9 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
     }
     if let Some(u) = &f.handling_unit {
         q.push(" AND handling_unit = ").bind(u.as_str());
+    }
+    if let Some(h) = &f.id_hash {
+        q.push(" AND id_hash = ").bind(h.as_str());
     }
     if let Some(text) = &f.search {
         // LIKE's own wildcards in what was typed match themselves.
