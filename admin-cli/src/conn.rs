@@ -84,6 +84,11 @@ pub fn set_lang(lang: crate::output::Lang) {
     let _ = LANG.set(lang);
 }
 
+/// The language of this run.
+pub fn lang() -> crate::output::Lang {
+    LANG.get().copied().unwrap_or_default()
+}
+
 fn lang_tag() -> &'static str {
     use xinfang_node::labels::Lang as Node;
     match LANG.get().copied().unwrap_or_default() {
@@ -303,6 +308,21 @@ pub fn status_error(s: tonic::Status) -> anyhow::Error {
     if s.message() == "transport error" {
         // The cause is in the sources (a TLS alert, a reset connection).
         return anyhow::anyhow!("{chain} ({:?})", s.code());
+    }
+    // Bad input: the node sends the rule in Chinese beside its English message.
+    if lang() == crate::output::Lang::Zh
+        && let Some(zh) = s
+            .metadata()
+            .get_bin(xinfang_node::error::SAID_ZH_METADATA)
+            .and_then(|v| v.to_bytes().ok())
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+    {
+        let field = s
+            .metadata()
+            .get(xinfang_node::error::FIELD_METADATA)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        return anyhow::anyhow!("字段 `{field}`：{zh}（{:?}）", s.code());
     }
     anyhow::anyhow!("{} ({:?})", s.message(), s.code())
 }

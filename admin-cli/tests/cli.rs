@@ -329,7 +329,29 @@ fn registration_refuses_bad_fields_by_name() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("petitioner") && err.contains("empty"), "{err}");
+    // The rule in the reader's language: Chinese by default, English on asking.
+    assert!(
+        err.contains("`petitioner`") && err.contains("不能为空"),
+        "{err}"
+    );
+    let out = f.at(
+        COUNTY,
+        &[
+            "--lang",
+            "en",
+            "case",
+            "register",
+            "--petitioner",
+            "  ",
+            "--content",
+            "x",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("petitioner") && err.contains("must not be empty"),
+        "{err}"
+    );
     let fed = f.fed();
     let fed = fed.to_str().expect("utf-8");
     let out = f.run(&[

@@ -118,9 +118,28 @@ impl From<sqlx::Error> for NodeError {
     }
 }
 
+/// The status metadata that carries a bad-input refusal's rule in Chinese
+/// (UTF-8, binary metadata) beside the English message, so that a client shows
+/// people the language they read (the CLI picks by its `--lang`).
+pub const SAID_ZH_METADATA: &str = "xinfang-said-zh-bin";
+/// The status metadata naming the field a bad-input refusal concerns.
+pub const FIELD_METADATA: &str = "xinfang-field";
+
 impl From<NodeError> for tonic::Status {
     fn from(e: NodeError) -> Self {
         let msg = e.to_string();
+        if let NodeError::Invalid { field, rule } = &e {
+            let mut s = tonic::Status::invalid_argument(msg);
+            let zh = rule.get(crate::labels::Lang::Zh).as_bytes();
+            s.metadata_mut().insert_bin(
+                SAID_ZH_METADATA,
+                tonic::metadata::MetadataValue::from_bytes(zh),
+            );
+            if let Ok(v) = field.parse() {
+                s.metadata_mut().insert(FIELD_METADATA, v);
+            }
+            return s;
+        }
         match e {
             NodeError::Invalid { .. } => tonic::Status::invalid_argument(msg),
             NodeError::NotFound(_) => tonic::Status::not_found(msg),
