@@ -207,6 +207,14 @@ async fn a_skip_level_petition_in_another_category_is_offered_to_the_registrar_a
         .into_inner();
     fed.act(TOWN_A, &unconfirmed.case_no, json!({"kind": "screening", "decision": {"decision": "accept"}}))
         .await?;
+    // A link to a case that was not offered (the town's own case of the same
+    // petitioner, not handled below) is refused with the rule named.
+    let err = fed
+        .act(TOWN_A, &up.case_no, json!({"kind": "skip_level_link", "of": unconfirmed.case_no}))
+        .await
+        .expect_err("linked to a case that is not a candidate");
+    assert!(err.to_string().contains("skip_level.candidate"), "{err}");
+    assert_eq!(fed.case_at(TOWN_A, &up.case_no).await?.map(|c| c.skip_level_of), Some(String::new()));
     // Confirmed, it is linked and not accepted above the unit handling it.
     let linked = fed
         .act(TOWN_A, &up.case_no, json!({"kind": "skip_level_link", "of": below}))

@@ -8,7 +8,7 @@
 use crate::labels::Label;
 
 /// Every rule code the case service refuses by, with its name.
-pub const RULES: [(&str, Label); 63] = [
+pub const RULES: [(&str, Label); 64] = [
     (
         "archive.after_closure",
         Label::new("只有已办结的事项才能归档", "only a closed case is archived"),
@@ -323,6 +323,13 @@ pub const RULES: [(&str, Label); 63] = [
         Label::new(
             "越级访须在登记单位甄别前确认",
             "a skip-level petition is confirmed before screening",
+        ),
+    ),
+    (
+        "skip_level.candidate",
+        Label::new(
+            "所关联的事项不是越级访候选（同一信访人、同一责任单位、下级在办）",
+            "not a skip-level candidate (same petitioner, same responsible unit, open below)",
         ),
     ),
     (

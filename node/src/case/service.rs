@@ -469,6 +469,9 @@ impl CaseService {
             return Err(NodeError::empty("case_no"));
         }
         let body: Body = serde_json::from_str(body_json).map_err(|e| not_a_record(&e))?;
+        if let Body::SkipLevelLink { of } = &body {
+            self.check_skip_level_link(case_no, of).await?;
+        }
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)

@@ -184,6 +184,23 @@ pub async fn same_responsible_unit(
     Ok(rows)
 }
 
+/// What a case's skip-level candidates are found by: its petitioner's keyed
+/// hash, responsible unit and category (None: no such case, or no hash).
+pub async fn skip_level_basis(
+    db: &Db,
+    case_no: &str,
+) -> Result<Option<(String, Option<String>, Option<String>)>, NodeError> {
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT c.id_hash, f.responsible_unit, c.category
+         FROM node_cases c LEFT JOIN node_case_facts f ON f.case_no = c.case_no
+         WHERE c.case_no = $1",
+    )
+    .bind(case_no)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.and_then(|(hash, responsible, category)| hash.map(|h| (h, responsible, category))))
+}
+
 /// Earlier cases of the same petitioner (by keyed hash) on the same matter
 /// (category and subcategory), newest first.
 pub async fn matching_cases(

@@ -9,7 +9,6 @@ use xinfang_proto::v1 as pb;
 use super::CaseService;
 use crate::auth::{Action, Actor};
 use crate::case::registration::{self, Details, DetailsInput, Personal, Registration};
-use crate::case::state::Status;
 use crate::error::NodeError;
 use crate::projection;
 
@@ -118,16 +117,7 @@ impl CaseService {
         let Some(hash) = &details.id_hash else {
             return Ok(Vec::new());
         };
-        let topology = self.hub().topology();
-        let open_below = |m: &projection::CaseRow| {
-            let open = crate::case::labels::status_of_code(&m.status).is_some_and(Status::is_open);
-            let below = m
-                .handling_unit
-                .as_deref()
-                .and_then(|u| u.parse::<UnitCode>().ok())
-                .is_some_and(|u| &u != me && topology.in_subtree(me, &u));
-            open && below
-        };
+        let open_below = |m: &projection::CaseRow| self.open_below(me, m);
         let Some(category) = &details.category else {
             return self.skip_level_candidates(details, &open_below).await;
         };
