@@ -243,3 +243,60 @@ async fn a_sign_in_form_not_served_by_the_node_is_refused() -> anyhow::Result<()
     fed.shutdown().await;
     Ok(())
 }
+
+/// A visit to higher authorities (赴省进京上访) recorded on the case in the
+/// browser: a date after today is refused by the case rules, named in Chinese
+/// above the form with the typed place kept; the date of the visit is recorded
+/// and the case's timeline says so, at the town and the county.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_to_higher_authorities_is_recorded_in_the_browser() -> anyhow::Result<()> {
+    let test = "a_visit_to_higher_authorities_is_recorded_in_the_browser";
+    let Some((chromium, chromedriver)) = driver_or_skip(test) else {
+        return Ok(());
+    };
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    fed.add_user(TOWN_A, "handler", &["handler"], PASSWORD)
+        .await?;
+    let case_no = fed.register(TOWN_A, "钱八", "征地补偿纠纷").await?.case_no;
+    let driver = Driver::start(&chromium, &chromedriver).await?;
+    let b = driver.browser().await?;
+    sign_in(&b, &fed, TOWN_A, "handler").await?;
+    b.goto(&format!("{}/case/{case_no}", console(&fed, TOWN_A)))
+        .await?;
+    let visit = "details[data-step='higher_visit']";
+    b.open(visit).await?;
+    b.pick_in(visit, "去向", "进京上访").await?;
+    b.set_date(visit, "上访日期", &in_days(3)).await?;
+    b.type_in(visit, "上访地点", "国家信访局").await?;
+    b.press(visit, "赴省进京上访").await?;
+    let refusal = b.text_of(&format!("{visit} .error")).await?;
+    assert!(
+        refusal.contains("日期不能晚于今天") && refusal.contains("higher_visit.on"),
+        "{refusal}"
+    );
+    let kept = b
+        .field_in(visit, "上访地点")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(kept, "国家信访局", "the place is kept");
+    let yesterday = (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    b.set_date(visit, "上访日期", &yesterday).await?;
+    b.press(visit, "赴省进京上访").await?;
+    b.text_when("#done", |t| t.contains("赴省进京上访")).await?;
+    assert!(b.text_of("#timeline").await?.contains("国家信访局"));
+    wait_for("the visit at the county", PATIENCE, || async {
+        Ok(fed
+            .case_at(COUNTY, &case_no)
+            .await?
+            .filter(|c| c.higher_visits == 1))
+    })
+    .await?;
+    b.close().await?;
+    drop(driver);
+    fed.shutdown().await;
+    Ok(())
+}

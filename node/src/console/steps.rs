@@ -12,19 +12,23 @@ use serde_json::{Map, Value, json};
 
 use super::words as w;
 use crate::case::labels;
-use crate::case::record::{Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track};
+use crate::case::record::{
+    Opinion, Satisfaction, Screening, Stage, Step, Supervision, Track, VisitLevel,
+};
 use crate::labels::Label;
 
 /// The steps people take in the console, in the order a case goes through
 /// them. (Contact keys and sealed contacts are written by nodes, not people.)
-pub const OFFERED: [Step; 22] = [
+pub const OFFERED: [Step; 24] = [
     Step::Screening,
+    Step::SkipLevelLink,
     Step::Forward,
     Step::Assign,
     Step::Objection,
     Step::ObjectionDecision,
     Step::Notice,
     Step::Major,
+    Step::HigherVisit,
     Step::LeadDecision,
     Step::Ownership,
     Step::Progress,
@@ -151,6 +155,15 @@ fn stages() -> Input {
     )
 }
 
+fn visit_levels() -> Input {
+    Input::Choice(
+        [VisitLevel::Province, VisitLevel::Capital]
+            .into_iter()
+            .map(|l| (code(l), labels::higher_visit(l)))
+            .collect(),
+    )
+}
+
 fn tracks() -> Input {
     use Track::*;
     Input::Choice(
@@ -226,15 +239,22 @@ pub fn fields(step: Step) -> Vec<Field> {
             f("file_complete", w::FILE_COMPLETE, Input::Check),
         ],
         Step::ReviewRequest => vec![f("stage", w::STAGE, stages())],
+        Step::HigherVisit => vec![
+            f("to", w::HIGHER_VISIT_TO, visit_levels()),
+            f("on", w::HIGHER_VISIT_ON, Input::Date),
+            f("place", w::HIGHER_VISIT_PLACE, Input::Text),
+        ],
+        // The case number of the candidate the registration offered.
+        Step::SkipLevelLink => vec![f("of", w::SKIP_LEVEL_CASE, Input::Text)],
         Step::ReviewDecision => vec![
             f("stage", w::STAGE, stages()),
             f("opinion", w::OPINION, opinions()),
             f("text", w::TEXT, Input::LongText),
         ],
-        // Archiving takes no field; contact keys and sealed contacts are the node's;
-        // visits to higher authorities, skip-level links and the reception-day
-        // records (written through the reception service, whose checks need the
-        // schedule and the roster) are not offered as plain step forms.
+        // Archiving takes no field; contact keys, sealed contacts and deliveries
+        // are the node's; the reception-day records (written through the
+        // reception service, whose checks need the schedule and the roster) are
+        // not offered as plain step forms.
         Step::Archive
         | Step::Booking
         | Step::ReceptionOutcome
@@ -242,9 +262,7 @@ pub fn fields(step: Step) -> Vec<Field> {
         | Step::FormAck
         | Step::ContactKey
         | Step::SealedContact
-        | Step::Delivery
-        | Step::HigherVisit
-        | Step::SkipLevelLink => Vec::new(),
+        | Step::Delivery => Vec::new(),
     }
 }
 
@@ -366,8 +384,18 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
+        let mut visit = filled.clone();
+        visit.insert("to".into(), "capital".into());
+        visit.insert("on".into(), "2026-11-30".into());
+        visit.insert("place".into(), "国家信访局".into());
+        visit.insert("of".into(), "441521115001-2026-000001".into());
         for step in OFFERED {
-            let v = record(step, &filled)
+            let filled = if matches!(step, Step::HigherVisit | Step::SkipLevelLink) {
+                &visit
+            } else {
+                &filled
+            };
+            let v = record(step, filled)
                 .unwrap_or_else(|u| panic!("{}: {}", u.field, u.message.get(Lang::En)));
             let body: Body = serde_json::from_value(v.clone())
                 .unwrap_or_else(|e| panic!("{}: {e}: {v}", step.kind()));

@@ -88,6 +88,10 @@ pub const CONFIRM_HINT: Label = Label::new(
 );
 pub const CONFIRM_SAVE: Label = Label::new("确认登记", "Confirm and register");
 pub const SKIP_LEVEL_OF: Label = Label::new("越级访，下级在办", "Skip-level petition over");
+pub const SKIP_LEVEL_CASE: Label = Label::new("下级在办事项编号", "Case handled below");
+pub const HIGHER_VISIT_TO: Label = Label::new("去向", "To");
+pub const HIGHER_VISIT_ON: Label = Label::new("上访日期", "Date");
+pub const HIGHER_VISIT_PLACE: Label = Label::new("上访地点", "Place");
 
 // The case file.
 pub const CASE_FILE: Label = Label::new("案件", "Case");
