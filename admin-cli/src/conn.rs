@@ -309,20 +309,23 @@ pub fn status_error(s: tonic::Status) -> anyhow::Error {
         // The cause is in the sources (a TLS alert, a reset connection).
         return anyhow::anyhow!("{chain} ({:?})", s.code());
     }
-    // Bad input: the node sends the rule in Chinese beside its English message.
+    // Bad input and named rules: the node sends them in Chinese beside its
+    // English message.
     if lang() == crate::output::Lang::Zh
         && let Some(zh) = s
             .metadata()
-            .get_bin(xinfang_node::error::SAID_ZH_METADATA)
+            .get_bin(xinfang_node::grpc::status::SAID_ZH_METADATA)
             .and_then(|v| v.to_bytes().ok())
             .and_then(|b| String::from_utf8(b.to_vec()).ok())
     {
         let field = s
             .metadata()
-            .get(xinfang_node::error::FIELD_METADATA)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        return anyhow::anyhow!("字段 `{field}`：{zh}（{:?}）", s.code());
+            .get(xinfang_node::grpc::status::FIELD_METADATA)
+            .and_then(|v| v.to_str().ok());
+        return match field {
+            Some(field) => anyhow::anyhow!("字段 `{field}`：{zh}（{:?}）", s.code()),
+            None => anyhow::anyhow!("{zh}（{:?}）", s.code()),
+        };
     }
     anyhow::anyhow!("{} ({:?})", s.message(), s.code())
 }

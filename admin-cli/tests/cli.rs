@@ -411,6 +411,8 @@ fn a_case_is_handled_and_closed_step_by_step_through_the_cli() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("closure.five_conditions"), "{err}");
+    // A named rule reaches the CLI by its Chinese name.
+    assert!(err.contains("不符合结案条件（五不结案）"), "{err}");
 
     let steps: Vec<Vec<&str>> = vec![
         vec!["case", "screen", &no, "--decision", "accept"],

@@ -1,4 +1,5 @@
-//! The node's errors, and their one mapping to gRPC status codes.
+//! The node's errors. Each front maps them once: gRPC in `grpc::status`, the
+//! console in `console::refused`; how a refusal reads to a person is `told`.
 
 use xinfang_hub::{HubError, UpdateError};
 
@@ -115,43 +116,5 @@ impl From<crate::case::Refusal> for NodeError {
 impl From<sqlx::Error> for NodeError {
     fn from(e: sqlx::Error) -> Self {
         NodeError::Storage(e.to_string())
-    }
-}
-
-/// The status metadata that carries a bad-input refusal's rule in Chinese
-/// (UTF-8, binary metadata) beside the English message, so that a client shows
-/// people the language they read (the CLI picks by its `--lang`).
-pub const SAID_ZH_METADATA: &str = "xinfang-said-zh-bin";
-/// The status metadata naming the field a bad-input refusal concerns.
-pub const FIELD_METADATA: &str = "xinfang-field";
-
-impl From<NodeError> for tonic::Status {
-    fn from(e: NodeError) -> Self {
-        let msg = e.to_string();
-        if let NodeError::Invalid { field, rule } = &e {
-            let mut s = tonic::Status::invalid_argument(msg);
-            let zh = rule.get(crate::labels::Lang::Zh).as_bytes();
-            s.metadata_mut().insert_bin(
-                SAID_ZH_METADATA,
-                tonic::metadata::MetadataValue::from_bytes(zh),
-            );
-            if let Ok(v) = field.parse() {
-                s.metadata_mut().insert(FIELD_METADATA, v);
-            }
-            return s;
-        }
-        match e {
-            NodeError::Invalid { .. } => tonic::Status::invalid_argument(msg),
-            NodeError::NotFound(_) => tonic::Status::not_found(msg),
-            NodeError::Rule { .. } => tonic::Status::failed_precondition(msg),
-            NodeError::Denied(_) => tonic::Status::permission_denied(msg),
-            NodeError::Unauthenticated(_) => tonic::Status::unauthenticated(msg),
-            NodeError::Exists(_) => tonic::Status::already_exists(msg),
-            NodeError::Hub(HubError::Exists(_)) => tonic::Status::already_exists(msg),
-            NodeError::Hub(HubError::Doc(_)) => tonic::Status::invalid_argument(msg),
-            NodeError::Hub(_) | NodeError::Storage(_) | NodeError::Internal(_) => {
-                tonic::Status::internal(msg)
-            }
-        }
     }
 }

@@ -68,5 +68,6 @@ pub mod server;
 pub mod sheets;
 pub mod status;
 pub mod store_copy;
+pub mod told;
 
 pub use error::NodeError;

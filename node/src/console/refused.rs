@@ -3,26 +3,9 @@
 //! session can refuse without knowing how a page is drawn.
 
 use crate::error::NodeError;
-use crate::labels::Lang;
 
-/// A refusal as a clerk reads it beside a form: a rule by its name in the
-/// reader's language, with its code, then the service's particulars (which day,
-/// which unit); bad input as the service said it in the reader's language;
-/// anything else as the service said it.
-pub fn told(e: &NodeError, lang: Lang) -> String {
-    match e {
-        NodeError::Rule { rule, message } => {
-            match crate::case::rule_names::rule(rule)
-                .or_else(|| crate::schedule::labels::rule_of_code(rule))
-            {
-                Some(name) => format!("{}（{rule}）— {message}", name.get(lang)),
-                None => e.to_string(),
-            }
-        }
-        NodeError::Invalid { rule, .. } => rule.get(lang).to_owned(),
-        other => other.to_string(),
-    }
-}
+/// A refusal as a clerk reads it beside a form (one home: `crate::told`).
+pub use crate::told::told;
 
 /// Why a request was not served.
 #[derive(Debug)]

@@ -14,3 +14,4 @@ pub mod notices;
 pub mod receptions;
 pub mod reports;
 pub mod schedules;
+pub mod status;
