@@ -290,7 +290,7 @@ impl Projector {
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
                    major_due, higher_visits, higher_visit_last, receptions, head_count,
-                   supervision_due, supervised_by) ",
+                   supervision_due, supervised_by, phone_hash) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -322,7 +322,8 @@ impl Projector {
                     .bind(p.receptions.as_deref())
                     .bind(i64::from(v.details.head_count))
                     .bind(p.supervision.as_ref().map(|s| s.1.to_string()))
-                    .bind(p.supervision.as_ref().map(|s| s.0.as_str()));
+                    .bind(p.supervision.as_ref().map(|s| s.0.as_str()))
+                    .bind(v.details.phone_hash.as_deref());
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -338,7 +339,7 @@ impl Projector {
                   major_due = excluded.major_due, higher_visits = excluded.higher_visits,
                   higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions,
                   head_count = excluded.head_count, supervision_due = excluded.supervision_due,
-                  supervised_by = excluded.supervised_by",
+                  supervised_by = excluded.supervised_by, phone_hash = excluded.phone_hash",
             );
             q.execute(&mut *tx).await?;
         }

@@ -795,7 +795,12 @@ async fn a_search_by_identity_number_finds_the_petitioners_cases_across_the_subt
     // The same person at a community of each town, and someone else.
     let at_a = fed.client(COMM_A).await?.register_case(petition(COMM_A, &id)).await?.into_inner();
     let at_b = fed.client(COMM_B).await?.register_case(petition(COMM_B, &id)).await?.into_inner();
-    let stranger = fed.client(COMM_B).await?.register_case(petition(COMM_B, &other)).await?.into_inner();
+    let stranger = fed
+        .client(COMM_B)
+        .await?
+        .register_case(pb::RegisterCaseRequest { phone: "13900139000".into(), ..petition(COMM_B, &other) })
+        .await?
+        .into_inner();
     // Again at the first community, which sees its earlier case: a repeat (重复信访).
     let again = fed.client(COMM_A).await?.register_case(petition(COMM_A, &id)).await?.into_inner();
     assert_eq!(again.repeat_of, at_a.case_no);
@@ -834,6 +839,24 @@ async fn a_search_by_identity_number_finds_the_petitioners_cases_across_the_subt
         let text = serde_json::to_string(&automerge::AutoSerde::from(&doc))?;
         assert!(!text.contains(&id), "the identity number in clear in {}", r.doc_id);
     }
+    // By phone, as typed with dashes: the same three, not the other person's.
+    let by_phone = fed
+        .client(COUNTY)
+        .await?
+        .list_cases(pb::ListCasesRequest { limit: 100, phone: "138-0013-8000".into(), ..Default::default() })
+        .await?
+        .into_inner()
+        .cases;
+    let mut nos: Vec<&str> = by_phone.iter().map(|c| c.case_no.as_str()).collect();
+    nos.sort();
+    assert_eq!(nos, want);
+    // Neither number is in any document the county holds (checked above for
+    // the identity number): the phone in clear neither.
+    for r in store.get(&ids).await? {
+        let doc = automerge::AutoCommit::load(&r.bytes)?;
+        let text = serde_json::to_string(&automerge::AutoSerde::from(&doc))?;
+        assert!(!text.contains("13800138000"), "the phone in clear in {}", r.doc_id);
+    }
     // The search is audited, under the hash, not the number.
     let audit = xinfang_proto::v1::accounts_client::AccountsClient::new(
         fed.operator_channel(COUNTY).await?,
@@ -845,6 +868,9 @@ async fn a_search_by_identity_number_finds_the_petitioners_cases_across_the_subt
     let searched: Vec<_> = audit.iter().filter(|e| e.action == "case.search.id_number").collect();
     assert_eq!(searched.len(), 1, "{audit:?}");
     assert!(!searched[0].reason.contains(&id), "{:?}", searched[0]);
+    let by_phone: Vec<_> = audit.iter().filter(|e| e.action == "case.search.phone").collect();
+    assert_eq!(by_phone.len(), 1, "{audit:?}");
+    assert!(!by_phone[0].reason.contains("13800138000"), "{:?}", by_phone[0]);
 
     // A malformed number is refused naming the field, in both languages.
     let e = history(&fed, COUNTY, "44152119750505")

@@ -96,6 +96,9 @@ pub enum CaseCmd {
         /// holds, across its subtree (信访人的信访史; by the keyed hash, audited)
         #[arg(long)]
         id_number: Option<String>,
+        /// Likewise, by the petitioner's phone number
+        #[arg(long)]
+        phone: Option<String>,
     },
     /// Add a progress note to a case, as the node's unit
     Note {
@@ -450,6 +453,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
             supervised,
             search,
             id_number,
+            phone,
         } => {
             let mut client = conn.client().await?;
             let cases = client
@@ -464,6 +468,7 @@ pub async fn run(cmd: CaseCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                     supervised_here: supervised,
                     search: search.unwrap_or_default(),
                     id_number: id_number.unwrap_or_default(),
+                    phone: phone.unwrap_or_default(),
                 })
                 .await
                 .map_err(status_error)?

@@ -68,6 +68,11 @@ pub struct Details {
     pub id_masked: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_masked: Option<String>,
+    /// HMAC of the phone number under the federation's matching key (a
+    /// petitioner's history by phone, across the subtree). Absent from cases
+    /// registered before it was kept, or at a node without the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_hash: Option<String>,
     /// The earlier case of the same petitioner on the same matter (重复信访).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat_of: Option<String>,
@@ -302,6 +307,10 @@ impl Details {
             }
             (None, _) => None,
         };
+        let phone_hash = phone
+            .as_ref()
+            .zip(match_key)
+            .map(|(p, key)| p.keyed_hash(key));
         let details = Details {
             channel,
             purpose,
@@ -320,6 +329,7 @@ impl Details {
             head_count: input.head_count,
             id_masked: id.as_ref().map(IdNumber::masked),
             phone_masked: phone.as_ref().map(Phone::masked),
+            phone_hash,
             id_hash,
             repeat_of: None,
             skip_level_of: None,

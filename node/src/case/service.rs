@@ -90,6 +90,8 @@ pub struct ListQuery {
     /// A petitioner's identity number: their cases across the subtree, by the
     /// keyed hash (查询信访人的信访史).
     pub id_number: String,
+    /// A petitioner's phone number, likewise.
+    pub phone: String,
     /// Rows skipped before this page.
     pub offset: u32,
     /// Soonest deadline first, instead of newest first.

@@ -1,8 +1,8 @@
 //! 信访人查询: every case of one petitioner this node holds, across its subtree,
-//! found by identity number through the federation's keyed hash, with repeats
-//! linked to the cases they repeat. The number is posted in a form (never put in
-//! an address, where history and logs would keep it), and the case service
-//! audits each search.
+//! found by identity number or phone through the federation's keyed hash, with
+//! repeats linked to the cases they repeat. The numbers are posted in a form
+//! (never put in an address, where history and logs would keep them), and the
+//! case service audits each search.
 
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ pub async fn form(
     headers: HeaderMap,
 ) -> Response {
     match c.session(&headers, lang).await {
-        Ok(s) => render(&c, &s, "", None, None).into_response(),
+        Ok(s) => render(&c, &s, &Typed::default(), None, None).into_response(),
         Err(r) => r.reply(lang, true),
     }
 }
@@ -52,50 +52,58 @@ pub async fn search(
         Ok(s) => s,
         Err(r) => return r.reply(lang, false),
     };
-    let id = typed.remove("id_number").unwrap_or_default();
+    let t = Typed {
+        id_number: typed.remove("id_number").unwrap_or_default(),
+        phone: typed.remove("phone").unwrap_or_default(),
+    };
+    if t.id_number.trim().is_empty() && t.phone.trim().is_empty() {
+        let ask = w::HISTORY_ASK.get(lang);
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&c, &s, &t, None, Some(("id_number", ask))),
+        )
+            .into_response();
+    }
     let query = ListQuery {
         limit: SHOWN,
-        id_number: id.clone(),
+        id_number: t.id_number.clone(),
+        phone: t.phone.clone(),
         ..ListQuery::default()
     };
     match c.cases().list(&s.who, &query, lang).await {
-        Ok(found) => render(&c, &s, &id, Some(&found), None).into_response(),
-        Err(NodeError::Invalid { rule, .. }) => (
+        Ok(found) => render(&c, &s, &t, Some(&found), None).into_response(),
+        Err(NodeError::Invalid { field, rule }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&c, &s, &id, None, Some(rule.get(lang))),
+            render(&c, &s, &t, None, Some((field, rule.get(lang)))),
         )
             .into_response(),
         Err(e) => super::reply::Refused::from(e).reply(lang, false),
     }
 }
 
+/// What was typed, kept on the page.
+#[derive(Default)]
+struct Typed {
+    id_number: String,
+    phone: String,
+}
+
 fn render(
     c: &Console,
     s: &Session,
-    typed: &str,
+    typed: &Typed,
     found: Option<&[pb::CaseView]>,
-    problem: Option<&str>,
+    problem: Option<(&str, &str)>,
 ) -> Markup {
     let lang = s.lang;
-    let label = labels::registration_field("id_number")
-        .map(|l| l.get(lang))
-        .unwrap_or_default();
     let title = w::PETITIONER_HISTORY.get(lang);
     let body = html! {
         h1 { (title) }
         p.hint { (w::HISTORY_HINT.get(lang)) }
         form.filters method="post" action="/history" role="search" {
             (page::csrf(s))
-            div.field {
-                label for="id_number" { (label) }
-                input type="text" id="id_number" name="id_number" value=(typed)
-                    autocomplete="off" maxlength="18"
-                    aria-invalid=[problem.map(|_| "true")]
-                    aria-describedby=[problem.map(|_| "id_number-error")];
-                @if let Some(p) = problem {
-                    p.error id="id_number-error" role="alert" { (label) "：" (p) }
-                }
-            }
+            (field(lang, "id_number", &typed.id_number, 18, problem))
+            (field(lang, "phone", &typed.phone, 20, problem))
             button type="submit" { (w::HISTORY_SEARCH.get(lang)) }
         }
         @if let Some(rows) = found {
@@ -104,6 +112,27 @@ fn render(
         }
     };
     page::shell(c, s, Nav::History, title, body)
+}
+
+/// A labelled input, its error (if it is this field's) beside it.
+fn field(lang: Lang, name: &str, value: &str, max: u32, problem: Option<(&str, &str)>) -> Markup {
+    let label = labels::registration_field(name)
+        .map(|l| l.get(lang))
+        .unwrap_or_default();
+    let error = problem.filter(|(f, _)| *f == name).map(|(_, m)| m);
+    let error_id = format!("{name}-error");
+    html! {
+        div.field {
+            label for=(name) { (label) }
+            input type="text" id=(name) name=(name) value=(value)
+                autocomplete="off" maxlength=(max)
+                aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| error_id.as_str())];
+            @if let Some(m) = error {
+                p.error id=(error_id) role="alert" { (label) "：" (m) }
+            }
+        }
+    }
 }
 
 fn table(lang: Lang, rows: &[pb::CaseView]) -> Markup {

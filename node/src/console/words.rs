@@ -48,10 +48,14 @@ pub const REGISTERED_AT: Label = Label::new("登记单位", "Registered at");
 pub const REGISTERED_ON: Label = Label::new("登记时间", "Registered on");
 pub const PETITIONER_HISTORY: Label = Label::new("信访人查询", "Petitioner history");
 pub const HISTORY_HINT: Label = Label::new(
-    "按公民身份号码查询本单位及下级单位的全部信访事项（含已办结），重复信访标明所重复的事项。每次查询记入审计日志。",
-    "Every case of one petitioner held here and below (closed ones too), by identity number; repeats name the case they repeat. Each search is in the audit log.",
+    "按公民身份号码或联系电话查询本单位及下级单位的全部信访事项（含已办结），重复信访标明所重复的事项。每次查询记入审计日志。",
+    "Every case of one petitioner held here and below (closed ones too), by identity number or phone; repeats name the case they repeat. Each search is in the audit log.",
 );
 pub const HISTORY_SEARCH: Label = Label::new("查询", "Search");
+pub const HISTORY_ASK: Label = Label::new(
+    "请填写公民身份号码或联系电话",
+    "type an identity number or a phone number",
+);
 pub const HISTORY_FOUND: Label = Label::new("该信访人的信访事项", "This petitioner's cases");
 pub const NEXT_DEADLINE: Label = Label::new("下一期限", "Next deadline");
 pub const DAYS_LEFT: Label = Label::new("剩余工作日", "Working days left");

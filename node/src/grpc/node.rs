@@ -93,6 +93,7 @@ impl NodeRpc for NodeApi {
             supervised_here: r.supervised_here,
             search: r.search,
             id_number: r.id_number,
+            phone: r.phone,
             ..ListQuery::default()
         };
         let cases = self.cases.list(&who, &query, lang).await?;

@@ -49,6 +49,8 @@ pub struct CaseFilter {
     pub search: Option<String>,
     /// The petitioner's keyed identity hash (every case of one person).
     pub id_hash: Option<String>,
+    /// The petitioner's keyed phone hash.
+    pub phone_hash: Option<String>,
     /// Rows skipped before the page (paging).
     pub offset: u32,
     /// Soonest deadline first (cases without one last), instead of newest first.
@@ -96,6 +98,9 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
     }
     if let Some(h) = &f.id_hash {
         q.push(" AND id_hash = ").bind(h.as_str());
+    }
+    if let Some(h) = &f.phone_hash {
+        q.push(" AND phone_hash = ").bind(h.as_str());
     }
     if let Some(text) = &f.search {
         // LIKE's own wildcards in what was typed match themselves.

@@ -152,6 +152,13 @@ impl Phone {
         Ok(Phone(format!("{plus}{digits}")))
     }
 
+    /// HMAC-SHA256 under the federation's matching key, hex, of the number as
+    /// parsed, in a domain of its own (`phone:`), so that a phone's hash never
+    /// equals an identity number's.
+    pub fn keyed_hash(&self, key: &[u8]) -> String {
+        keyed_hash(key, format!("phone:{}", self.0).as_bytes())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

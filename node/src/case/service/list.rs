@@ -23,7 +23,12 @@ impl CaseService {
         self.guard().authorize(who, Action::ReadCases, "").await?;
         let filter = self.filter(q)?;
         if let Some(hash) = &filter.id_hash {
-            self.audit_identity_search(who, hash).await;
+            self.audit_identity_search(who, "case.search.id_number", hash)
+                .await;
+        }
+        if let Some(hash) = &filter.phone_hash {
+            self.audit_identity_search(who, "case.search.phone", hash)
+                .await;
         }
         // Read-your-writes: project whatever the documents already hold.
         self.deps.projector.catch_up().await?;
@@ -123,35 +128,44 @@ impl CaseService {
             },
             id_hash: match q.id_number.trim() {
                 "" => None,
-                typed => Some(self.identity_hash(typed)?),
+                typed => {
+                    let id = crate::case::registration::id_number(typed)?;
+                    Some(id.keyed_hash(self.match_key("id_number")?))
+                }
+            },
+            phone_hash: match q.phone.trim() {
+                "" => None,
+                typed => {
+                    let phone = crate::rules::identity::Phone::parse(typed)
+                        .map_err(|e| NodeError::invalid("phone", e.said()))?;
+                    Some(phone.keyed_hash(self.match_key("phone")?))
+                }
             },
             offset: q.offset,
             by_deadline: q.by_deadline,
         })
     }
 
-    /// A search by identity number is in the audit log, under the keyed hash
-    /// (the number itself is written nowhere).
-    async fn audit_identity_search(&self, who: &Actor, hash: &str) {
+    /// A search by identity number or phone is in the audit log, under the
+    /// keyed hash (the number itself is written nowhere).
+    async fn audit_identity_search(&self, who: &Actor, action: &str, hash: &str) {
         self.guard()
-            .audit_allowed(who, "case.search.id_number", "", &format!("id_hash {hash}"))
+            .audit_allowed(who, action, "", &format!("hash {hash}"))
             .await;
     }
 
-    /// The federation's keyed hash of an identity number as typed (checked
-    /// first): what replicated documents carry instead of the number.
-    fn identity_hash(&self, typed: &str) -> Result<String, NodeError> {
-        let id = crate::case::registration::id_number(typed)?;
-        let key = self.deps.match_key.as_deref().ok_or_else(|| {
+    /// The federation's matching key, which replicated documents' hashes of
+    /// identity numbers and phones are keyed with; a search by `field` needs it.
+    fn match_key(&self, field: &'static str) -> Result<&[u8], NodeError> {
+        self.deps.match_key.as_deref().map(Vec::as_slice).ok_or_else(|| {
             NodeError::invalid(
-                "id_number",
+                field,
                 Said::new(
-                    "本节点没有比对密钥（match.key），不能按身份证号查询",
-                    "this node has no matching key (match.key), so it cannot search by identity number",
+                    "本节点没有比对密钥（match.key），不能按身份证号或电话查询",
+                    "this node has no matching key (match.key), so it cannot search by identity number or phone",
                 ),
             )
-        })?;
-        Ok(id.keyed_hash(key))
+        })
     }
 }
 
