@@ -56,6 +56,30 @@ impl NodeError {
         )
     }
 
+    /// A date as typed that is not one (`typed` is what was typed).
+    pub fn not_a_date(field: &'static str, typed: &str) -> Self {
+        let typed = typed.trim();
+        NodeError::invalid(
+            field,
+            Said::new(
+                format!("“{typed}”不是日期，应写成YYYY-MM-DD"),
+                format!("{typed:?} is not a date; write YYYY-MM-DD"),
+            ),
+        )
+    }
+
+    /// A unit as typed that is not one of the federation's.
+    pub fn not_in_federation(field: &'static str, typed: &str) -> Self {
+        let typed = typed.trim();
+        NodeError::invalid(
+            field,
+            Said::new(
+                format!("“{typed}”不是本系统内的单位"),
+                format!("{typed:?} is not a unit"),
+            ),
+        )
+    }
+
     /// A unit code as typed that is not one (`typed` is what was typed).
     pub fn not_unit_code(
         field: &'static str,

@@ -29,15 +29,7 @@ pub struct JointSupervisionService {
 }
 
 fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
-        NodeError::invalid(
-            field,
-            Said::new(
-                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
-                format!("{:?} is not a date; write YYYY-MM-DD", v.trim()),
-            ),
-        )
-    })
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| NodeError::not_a_date(field, v))
 }
 
 /// The supervision record a demand becomes on its case.

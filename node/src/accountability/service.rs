@@ -124,15 +124,8 @@ impl AccountabilityService {
         let now = self.now();
         let date = match date.trim() {
             "" => self.today(),
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                NodeError::invalid(
-                    "date",
-                    Said::new(
-                        format!("“{d}”不是日期，应写成YYYY-MM-DD"),
-                        format!("{d:?} is not a date; write YYYY-MM-DD"),
-                    ),
-                )
-            })?,
+            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| NodeError::not_a_date("date", d))?,
         };
         evidence.sort();
         evidence.dedup();
@@ -404,30 +397,14 @@ impl AccountabilityService {
                 .parse::<UnitCode>()
                 .ok()
                 .filter(|u| topo.contains(u))
-                .ok_or_else(|| {
-                    NodeError::invalid(
-                        "unit",
-                        Said::new(
-                            format!("“{u}”不是本系统内的单位"),
-                            format!("{u:?} is not a unit"),
-                        ),
-                    )
-                })?,
+                .ok_or_else(|| NodeError::not_in_federation("unit", u))?,
         };
         let day = |field: &'static str, v: &str| -> Result<Option<NaiveDate>, NodeError> {
             match v.trim() {
                 "" => Ok(None),
                 d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map(Some)
-                    .map_err(|_| {
-                        NodeError::invalid(
-                            field,
-                            Said::new(
-                                format!("“{d}”不是日期，应写成YYYY-MM-DD"),
-                                format!("{d:?} is not a date; write YYYY-MM-DD"),
-                            ),
-                        )
-                    }),
+                    .map_err(|_| NodeError::not_a_date(field, d)),
             }
         };
         let (from, to) = (day("from", &req.from)?, day("to", &req.to)?);

@@ -431,15 +431,8 @@ impl LetterService {
             ("", "") => None,
             (f, t) => {
                 let day = |field: &'static str, v: &str| {
-                    NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                        NodeError::invalid(
-                            field,
-                            Said::new(
-                                format!("“{v}”不是日期，应写成YYYY-MM-DD"),
-                                format!("{v:?} is not a date; write YYYY-MM-DD"),
-                            ),
-                        )
-                    })
+                    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                        .map_err(|_| NodeError::not_a_date(field, v))
                 };
                 Some((day("from", f)?, day("to", t)?))
             }

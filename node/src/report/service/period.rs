@@ -33,15 +33,7 @@ pub(super) fn previous(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate)
 }
 
 fn day(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
-        NodeError::invalid(
-            field,
-            Said::new(
-                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
-                format!("{v:?} is not a date; write YYYY-MM-DD"),
-            ),
-        )
-    })
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| NodeError::not_a_date(field, v))
 }
 
 /// A run of days, first and last included.

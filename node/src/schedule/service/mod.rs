@@ -99,15 +99,7 @@ pub fn parse_month(v: &str) -> Result<Month, NodeError> {
 }
 
 pub fn parse_date(field: &'static str, v: &str) -> Result<NaiveDate, NodeError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
-        NodeError::invalid(
-            field,
-            Said::new(
-                format!("“{}”不是日期，应写成YYYY-MM-DD", v.trim()),
-                format!("{v:?} is not a date; write YYYY-MM-DD"),
-            ),
-        )
-    })
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| NodeError::not_a_date(field, v))
 }
 
 impl ScheduleService {
