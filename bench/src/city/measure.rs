@@ -43,7 +43,23 @@ pub async fn measure(
     // city is still ingesting one may outlast the client's deadline: that is
     // "not yet" (the projection keeps what it did), not a failure.
     loop {
-        let s = fed.status(CITY).await?;
+        let s = match fed.client(CITY).await?.status(pb::StatusRequest {}).await {
+            Ok(s) => s.into_inner(),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
+                ) =>
+            {
+                eprintln!(
+                    "{}",
+                    lang.t("市级节点繁忙，稍后再问…", "The city is busy; asking again…")
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         if s.documents as usize >= cases {
             match reports.summary(whole("2000-01-01", "2099-12-31", "")).await {
                 Ok(r) => {

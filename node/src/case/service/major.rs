@@ -68,7 +68,9 @@ impl CaseService {
         &self,
         lang: Lang,
     ) -> Result<Vec<pb::MajorAlert>, NodeError> {
-        self.deps.projector.catch_up().await?;
+        // As the background projector has them (it applies each commit as it
+        // lands): a node's status answers at once, also while a large ingest is
+        // still being projected.
         let me = self.hub().me();
         let units: Vec<String> = self
             .hub()
