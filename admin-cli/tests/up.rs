@@ -25,16 +25,28 @@ struct Up {
 
 impl Up {
     fn spawn(f: &Fixture, extra: &[&str]) -> Up {
-        let mut child = Command::new(exe())
-            .arg("up")
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(exe());
+        cmd.arg("up")
             .args(extra)
             .arg("--dir")
             .arg(f.fed())
             .arg(&f.topology)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn up");
+            .stderr(Stdio::piped());
+        // As a terminal starts it, whatever started the tests: a shell without
+        // job control starts its background commands with SIGINT ignored, and
+        // a Ctrl-C before `up` listens would then be lost instead of ending it.
+        // SAFETY: between fork and exec only `signal`, which is
+        // async-signal-safe, is called.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::sys::signal::signal(Signal::SIGINT, nix::sys::signal::SigHandler::SigDfl)
+                    .map(|_| ())
+                    .map_err(std::io::Error::from)
+            });
+        }
+        let mut child = cmd.spawn().expect("spawn up");
         let (tx, stdout) = mpsc::channel();
         let out = child.stdout.take().expect("stdout");
         std::thread::spawn(move || {
