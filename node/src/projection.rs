@@ -466,7 +466,7 @@ impl Projector {
     /// hold the reader until the ingest ends; later entries are the background
     /// projector's.
     pub async fn catch_up(&self) -> Result<u64, NodeError> {
-        let target = self.hub.head();
+        let target = self.hub.store().head();
         let _guard = self.lock.lock().await;
         self.check_shape().await?;
         let mut pos = self.cursor().await?;
