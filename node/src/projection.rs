@@ -459,22 +459,13 @@ impl Projector {
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
-    /// Projects every feed entry committed before the call and not yet
-    /// projected. Returns the position reached. Bounded by the feed's head at the
-    /// start: what a reader needs is what was written before it asked, and
-    /// chasing a head that keeps moving (a city ingesting a million cases) would
-    /// hold the reader until the ingest ends; later entries are the background
-    /// projector's.
+    /// Projects every feed entry not yet projected. Returns the position reached.
     pub async fn catch_up(&self) -> Result<u64, NodeError> {
-        let target = self.hub.store().head();
         let _guard = self.lock.lock().await;
         self.check_shape().await?;
         let mut pos = self.cursor().await?;
         let storage = |e: xinfang_hub::store::StoreError| NodeError::Storage(e.to_string());
         loop {
-            if pos >= target {
-                return Ok(pos);
-            }
             let rows = self.hub.store().scan(pos, CHUNK).await.map_err(storage)?;
             let Some(last) = rows.last().map(|r| r.seq) else {
                 return Ok(pos);
