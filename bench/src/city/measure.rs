@@ -45,12 +45,7 @@ pub async fn measure(
     loop {
         let s = match fed.client(CITY).await?.status(pb::StatusRequest {}).await {
             Ok(s) => s.into_inner(),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
-                ) =>
-            {
+            Err(e) if past_deadline(&e) => {
                 eprintln!(
                     "{}",
                     lang.t("市级节点繁忙，稍后再问…", "The city is busy; asking again…")
@@ -73,12 +68,7 @@ pub async fn measure(
                         break;
                     }
                 }
-                Err(e)
-                    if matches!(
-                        e.code(),
-                        tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
-                    ) =>
-                {
+                Err(e) if past_deadline(&e) => {
                     eprintln!(
                         "{}",
                         lang.t("市级节点仍在投影…", "The city is still projecting…")
@@ -296,4 +286,13 @@ pub async fn console_pages(
         });
     }
     Ok(rows)
+}
+
+/// A reply that did not come within the client's deadline: the city is busy
+/// ingesting, not failing; asked again.
+fn past_deadline(e: &tonic::Status) -> bool {
+    matches!(
+        e.code(),
+        tonic::Code::Cancelled | tonic::Code::DeadlineExceeded
+    )
 }
