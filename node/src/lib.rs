@@ -49,6 +49,7 @@ pub mod labels;
 pub mod layout;
 pub mod ledger;
 pub mod letter;
+pub mod library;
 pub mod memory;
 pub mod metrics;
 pub mod notice;

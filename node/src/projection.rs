@@ -55,6 +55,8 @@ pub struct Projected {
     pub skip_level_of: Option<String>,
     /// Its bookings onto reception days (JSON of `reception::BookingSummary`), if any.
     pub receptions: Option<String>,
+    /// The owned-case libraries listing it (JSON of `library::Listing`), if any.
+    pub library: Option<String>,
     /// The earliest supervision demand on the handling unit still open: who
     /// demanded it and its due day (the worklist's 上级督办).
     pub supervision: Option<(String, chrono::NaiveDate)>,
@@ -162,6 +164,7 @@ pub fn project(
         higher_visits,
         skip_level_of,
         receptions,
+        library: case::library::json(case::ordered(&records)),
         supervision,
     })
 }
@@ -290,7 +293,7 @@ impl Projector {
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
                    major_due, higher_visits, higher_visit_last, receptions, head_count,
-                   supervision_due, supervised_by, phone_hash) ",
+                   supervision_due, supervised_by, phone_hash, library) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -323,7 +326,8 @@ impl Projector {
                     .bind(i64::from(v.details.head_count))
                     .bind(p.supervision.as_ref().map(|s| s.1.to_string()))
                     .bind(p.supervision.as_ref().map(|s| s.0.as_str()))
-                    .bind(v.details.phone_hash.as_deref());
+                    .bind(v.details.phone_hash.as_deref())
+                    .bind(p.library.as_deref());
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -339,7 +343,8 @@ impl Projector {
                   major_due = excluded.major_due, higher_visits = excluded.higher_visits,
                   higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions,
                   head_count = excluded.head_count, supervision_due = excluded.supervision_due,
-                  supervised_by = excluded.supervised_by, phone_hash = excluded.phone_hash",
+                  supervised_by = excluded.supervised_by, phone_hash = excluded.phone_hash,
+                  library = excluded.library",
             );
             q.execute(&mut *tx).await?;
         }

@@ -20,20 +20,7 @@ use crate::case::service::CaseService;
 use crate::error::NodeError;
 use crate::labels::Said;
 use crate::notice::service::{NoticeService, Papers};
-use crate::schedule::model::PositionClass;
 use crate::schedule::service::{ScheduleService, parse_date};
-
-/// The posts the eight-copy form goes to when the office names nobody (seed
-/// 004: 分别送达县委书记、主管副书记、县政府县长、主管副县长、纪检委书记、组织部长及
-/// 责任单位); the responsible unit is added to every form.
-pub const FORM_POSTS: [PositionClass; 6] = [
-    PositionClass::PartySecretary,
-    PositionClass::DeputySecretary,
-    PositionClass::GovernmentHead,
-    PositionClass::DeputyHead,
-    PositionClass::DisciplineSecretary,
-    PositionClass::OrganisationHead,
-];
 
 pub struct ReceptionService {
     cases: Arc<CaseService>,
@@ -184,7 +171,9 @@ impl ReceptionService {
         let roster = self.schedules.roster(&self.me()).await?;
         let mut recipients = Vec::new();
         if req.recipients.iter().all(|r| r.trim().is_empty()) {
-            for post in FORM_POSTS {
+            // The unit's rule set says which posts (seed 004's six by default).
+            let form = self.schedules.supervision_form(&self.me());
+            for &post in &form.posts {
                 recipients.extend(roster.iter().filter(|l| l.active && l.class() == post).map(
                     |l| Recipient::Leader {
                         name: l.name.clone(),
@@ -193,17 +182,20 @@ impl ReceptionService {
                 ));
             }
             if recipients.is_empty() {
-                let posts: Vec<&str> = FORM_POSTS.iter().map(|p| p.label_zh()).collect();
+                let zh: Vec<&str> = form.posts.iter().map(|p| p.label_zh()).collect();
+                let en: Vec<&str> = form.posts.iter().map(|p| p.label_en()).collect();
                 return Err(NodeError::invalid(
                     "recipients",
                     Said::new(
                         format!(
                             "领导花名册中没有八联单送达职务（{}）的在岗领导，请写明送达对象",
-                            posts.join("、")
+                            zh.join("、")
                         ),
-                        "the roster has no active leader of the posts the form goes to (party \
-                         secretary, deputy secretary, government head, deputy head, discipline \
-                         secretary, organisation head): name the recipients",
+                        format!(
+                            "the roster has no active leader of the posts the form goes to \
+                             ({}): name the recipients",
+                            en.join(", ")
+                        ),
                     ),
                 ));
             }

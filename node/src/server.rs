@@ -556,11 +556,16 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         schedules.clone(),
         notices.clone(),
     ));
+    let library = Arc::new(crate::library::LibraryService::new(
+        cases.clone(),
+        schedules.clone(),
+    ));
     let console_app = crate::console::router(crate::console::Console::new(
         crate::console::Services {
             accountability: accountability.clone(),
             cases: cases.clone(),
             notices: notices.clone(),
+            library: library.clone(),
             receptions: receptions.clone(),
             reports: reports.clone(),
             schedules: schedules.clone(),
@@ -571,6 +576,8 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let public_app = crate::public::router(crate::public::PublicState {
         cases: cases.clone(),
         notices: notices.clone(),
+        library,
+        schedules: schedules.clone(),
     });
     let api = NodeApi::new(cases, status, recovery.clone());
     // The replication listener: children's streams, health and reflection. The

@@ -2,9 +2,13 @@
 //! stream to a node with real mTLS, as whichever certificate it is given, sends
 //! frames of its own making and reports what the node answered.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
+use hyper_util::client::legacy::connect::HttpConnector;
 use prost::Message;
 use prost::bytes::BufMut;
 use tokio::sync::mpsc;
@@ -109,6 +113,77 @@ pub async fn exchange_bytes(
     max_frame: usize,
     patience: Duration,
 ) -> anyhow::Result<String> {
+    let connections = Connections::default();
+    exchange_counted(fed, to, tls, frames, max_frame, patience, &connections).await
+}
+
+/// As `send_raw`, also saying how many connections the client opened: a
+/// channel whose connection failed may dial again on its own, and a test
+/// that counts the node's refusals compares them with these.
+pub async fn send_raw_counted(
+    fed: &Federation,
+    to: &str,
+    tls: TlsMaterial,
+    as_unit: &str,
+    max_frame: usize,
+) -> anyhow::Result<(String, Connections)> {
+    let connections = Connections::default();
+    let frames = vec![hello(as_unit).encode_to_vec()];
+    let answer = exchange_counted(
+        fed,
+        to,
+        tls,
+        frames,
+        max_frame,
+        Duration::from_secs(10),
+        &connections,
+    )
+    .await?;
+    Ok((answer, connections))
+}
+
+/// TCP connections a raw peer has opened (counted on, even after the call
+/// returns: a channel may still be dialling as it is dropped).
+#[derive(Clone, Default)]
+pub struct Connections(Arc<AtomicUsize>);
+
+impl Connections {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Dials as hyper's connector does, counting each dial.
+#[derive(Clone)]
+struct CountingConnector {
+    inner: HttpConnector,
+    dialled: Connections,
+}
+
+impl tower_service::Service<tonic::codegen::http::Uri> for CountingConnector {
+    type Response = <HttpConnector as tower_service::Service<tonic::codegen::http::Uri>>::Response;
+    type Error = <HttpConnector as tower_service::Service<tonic::codegen::http::Uri>>::Error;
+    type Future = <HttpConnector as tower_service::Service<tonic::codegen::http::Uri>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: tonic::codegen::http::Uri) -> Self::Future {
+        self.dialled.0.fetch_add(1, Ordering::SeqCst);
+        self.inner.call(uri)
+    }
+}
+
+async fn exchange_counted(
+    fed: &Federation,
+    to: &str,
+    tls: TlsMaterial,
+    frames: Vec<Vec<u8>>,
+    max_frame: usize,
+    patience: Duration,
+    connections: &Connections,
+) -> anyhow::Result<String> {
     let endpoint = Endpoint::from_shared(format!("https://{}", fed.addr(to)))?
         .connect_timeout(Duration::from_secs(5))
         .tls_config(
@@ -120,7 +195,13 @@ pub async fn exchange_bytes(
                 ))
                 .domain_name(pki::unit_dns_name(&code(to))),
         )?;
-    let channel = match endpoint.connect().await {
+    let mut dial = HttpConnector::new();
+    dial.enforce_http(false);
+    let connector = CountingConnector {
+        inner: dial,
+        dialled: connections.clone(),
+    };
+    let channel = match endpoint.connect_with_connector(connector).await {
         Ok(c) => c,
         Err(e) => return Ok(format!("connect: {}", net::error_chain(&e))),
     };

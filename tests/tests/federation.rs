@@ -214,8 +214,12 @@ async fn reconnect_without_changes_moves_a_bounded_number_of_bytes(backend: Back
         large < 1024,
         "zero-change reconnect moved {large} bytes with 305 documents"
     );
+    // The county's own records (written as it answers the session) move its
+    // head, and a batch that only moves the head (with its 40-byte mark) and
+    // its ack may fall inside either window: 128 bytes allow that, and are
+    // still fewer than the 300 documents added, so no per-document traffic fits.
     assert!(
-        large <= small + 16,
+        large <= small + 128,
         "bytes grew with document count: {small} -> {large}"
     );
     // The county's cursor for the town survived the restarts: it holds everything.

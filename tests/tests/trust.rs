@@ -4,7 +4,7 @@ use xinfang_ca::{self as pki, Pki, Reason, RevokeTarget};
 use xinfang_hub::net::{self, Security, TlsMaterial};
 use xinfang_hub::{HubConfig, Tier};
 use xinfang_proto::v1::{DocEntry, SyncFrame};
-use xinfang_tests::raw::{HOSTILE_EPOCH, batch, send_raw, valid_doc};
+use xinfang_tests::raw::{HOSTILE_EPOCH, batch, send_raw, send_raw_counted, valid_doc};
 use xinfang_tests::*;
 
 async fn county_untouched(
@@ -61,18 +61,16 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
         .tls_state(COUNTY)?
         .refusals(&format!("unit {TOWN_A}"))
         .map_or(0, |(n, _)| n);
-    let result = send_raw(&fed, COUNTY, forged, TOWN_A, vec![], 1 << 20).await;
-    let text = match result {
-        Err(e) => e.to_string(),
-        Ok(a) => a,
-    };
+    let (text, dialled) = send_raw_counted(&fed, COUNTY, forged, TOWN_A, 1 << 20).await?;
     println!("forged certificate: {text}");
     assert!(
         text.starts_with("refused") || text.contains("connect"),
         "not refused: {text}"
     );
     // Refused by the county, for its issuer, not a connection that merely
-    // failed: the county counts the handshake it refused and says why.
+    // failed: the county counts each handshake it refused, once, and says
+    // why. (Under TLS 1.3 the client learns of the refusal only after its
+    // side of the handshake ends, so its channel may dial once more.)
     let who = format!("unit {TOWN_A}");
     let (n, refusal) = wait_for("the county's refusal of the forged root", PATIENCE, || async {
         Ok(fed
@@ -81,7 +79,13 @@ async fn links_are_refused_unless_the_certificate_proves_a_neighbour(backend: Ba
             .filter(|(n, _)| *n > before))
     })
     .await?;
-    assert_eq!(n, before + 1, "one handshake, one refusal");
+    // Never more refusals than handshakes: a refusal is counted once.
+    let dialled = dialled.count() as u64;
+    assert!(
+        n - before <= dialled,
+        "{} refusals counted for {dialled} handshakes",
+        n - before
+    );
     assert_eq!(refusal.side, "client certificate");
     // The rogue root names itself as ours does, so the chain finds our root and
     // its signature does not verify (a root named otherwise: unknown issuer).

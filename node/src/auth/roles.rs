@@ -221,8 +221,10 @@ fn step_roles(step: Step) -> &'static [Role] {
         // Oversight by the leader in charge: supervising, sending a reply back,
         // deciding a review (复查/复核).
         Step::Supervision | Step::SendBack | Step::ReviewDecision => &[Reviewer],
-        // Any leader may own a case (包案).
+        // Any leader may own a case (包案); the office keeps the library and
+        // reports cases to leaders (seed 002: 由我局呈报相关市领导同志).
         Step::Ownership => &[Reviewer, Approver],
+        Step::LibraryEntry | Step::OwnershipProposal => &[Handler, Reviewer],
         // The principal leader's decisions.
         Step::LeadDecision | Step::LeaderApproval | Step::Closure => &[Approver],
     }

@@ -131,6 +131,9 @@ pub fn may_write(
         | Body::ReceptionOutcome { .. }
         | Body::SupervisionForm { .. }
         | Body::FormAck { .. } => super::reception::writer(&now.receptions, r, concerned),
+        Body::LibraryEntry { .. } | Body::OwnershipProposal { .. } => {
+            super::library::writer(concerned)
+        }
         Body::SealedContact { .. } => (
             author == registrar,
             "contact.sealed_by_registrar",
@@ -381,6 +384,10 @@ pub fn admit(
             today,
         )
         .map_err(|(rule, message)| refuse(rule, message))?,
+        Body::LibraryEntry { .. } | Body::OwnershipProposal { .. } => {
+            super::library::admit(&now.library, new, now.status.is_open())
+                .map_err(|(rule, message)| refuse(rule, message))?
+        }
         Body::SkipLevelLink { of } => {
             if of.trim().is_empty() {
                 return Err(refuse(

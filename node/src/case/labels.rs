@@ -83,6 +83,8 @@ pub fn step(s: Step) -> Label {
         Step::HigherVisit => Label::new("赴省进京上访", "visit to higher authorities"),
         Step::SkipLevelLink => Label::new("确认越级访", "skip-level confirmed"),
         Step::LeadDecision => Label::new("确定主办单位", "lead unit"),
+        Step::LibraryEntry => Label::new("列入包案案件库", "listed in the owned-case library"),
+        Step::OwnershipProposal => Label::new("呈报领导包案", "reported to a leader to own"),
         Step::Ownership => Label::new("领导包案", "ownership"),
         Step::Progress => Label::new("办理进展", "progress"),
         Step::Supervision => Label::new("督办", "supervision"),

@@ -28,6 +28,7 @@ pub mod attempts;
 pub mod document;
 pub mod facts;
 pub mod labels;
+pub mod library;
 pub mod lookup;
 pub mod numbering;
 pub mod petitioner;

@@ -90,6 +90,20 @@ pub enum Body {
     LeadDecision {
         lead: UnitCode,
     },
+    /// Listed in the writing office's owned-case library (列入包案案件库, seed
+    /// 002): the key area or group, the matter as published (no personal data),
+    /// and why (`library`).
+    LibraryEntry {
+        area: String,
+        public_title: String,
+        reason: String,
+    },
+    /// A listed case reported to a leader for ownership (筛选、呈报), by the
+    /// leader's portfolio; the leader's agreement is the ownership record.
+    OwnershipProposal {
+        leader: String,
+        basis: String,
+    },
     /// 领导包案, with the five duties.
     Ownership {
         leader: String,
@@ -255,6 +269,18 @@ impl Body {
             Body::Major { reason, .. } => vec![("reason", reason)],
             Body::HigherVisit { place, .. } => vec![("place", place)],
             Body::SkipLevelLink { of } => vec![("of", of)],
+            Body::LibraryEntry {
+                area,
+                public_title,
+                reason,
+            } => vec![
+                ("area", area),
+                ("public_title", public_title),
+                ("reason", reason),
+            ],
+            Body::OwnershipProposal { leader, basis } => {
+                vec![("leader", leader), ("basis", basis)]
+            }
             Body::NoOpinion { circumstances } => vec![("circumstances", circumstances)],
             Body::Ownership {
                 leader, work_group, ..
@@ -345,6 +371,15 @@ impl Body {
                 place: text(),
             },
             Step::SkipLevelLink => Body::SkipLevelLink { of: text() },
+            Step::LibraryEntry => Body::LibraryEntry {
+                area: text(),
+                public_title: text(),
+                reason: text(),
+            },
+            Step::OwnershipProposal => Body::OwnershipProposal {
+                leader: text(),
+                basis: text(),
+            },
             Step::LeadDecision => Body::LeadDecision { lead: unit.clone() },
             Step::Ownership => Body::Ownership {
                 leader: text(),
@@ -450,6 +485,8 @@ pub enum Step {
     HigherVisit,
     SkipLevelLink,
     LeadDecision,
+    LibraryEntry,
+    OwnershipProposal,
     Ownership,
     Progress,
     Supervision,
@@ -473,7 +510,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 31] = [
+    pub const ALL: [Step; 33] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -485,6 +522,8 @@ impl Step {
         Step::HigherVisit,
         Step::SkipLevelLink,
         Step::LeadDecision,
+        Step::LibraryEntry,
+        Step::OwnershipProposal,
         Step::Ownership,
         Step::Progress,
         Step::Supervision,
@@ -521,6 +560,8 @@ impl Step {
             Step::HigherVisit => "higher_visit",
             Step::SkipLevelLink => "skip_level_link",
             Step::LeadDecision => "lead_decision",
+            Step::LibraryEntry => "library_entry",
+            Step::OwnershipProposal => "ownership_proposal",
             Step::Ownership => "ownership",
             Step::Progress => "progress",
             Step::Supervision => "supervision",
@@ -562,6 +603,8 @@ impl Step {
             Body::HigherVisit { .. } => Step::HigherVisit,
             Body::SkipLevelLink { .. } => Step::SkipLevelLink,
             Body::LeadDecision { .. } => Step::LeadDecision,
+            Body::LibraryEntry { .. } => Step::LibraryEntry,
+            Body::OwnershipProposal { .. } => Step::OwnershipProposal,
             Body::Ownership { .. } => Step::Ownership,
             Body::Progress { .. } => Step::Progress,
             Body::Supervision { .. } => Step::Supervision,

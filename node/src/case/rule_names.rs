@@ -8,7 +8,7 @@
 use crate::labels::Label;
 
 /// Every rule code the case service refuses by, with its name.
-pub const RULES: [(&str, Label); 64] = [
+pub const RULES: [(&str, Label); 73] = [
     (
         "archive.after_closure",
         Label::new("只有已办结的事项才能归档", "only a closed case is archived"),
@@ -373,6 +373,63 @@ pub const RULES: [(&str, Label); 64] = [
             "the supervision form follows the leader's decision",
         ),
     ),
+    (
+        "library.entry_text",
+        Label::new(
+            "列入包案案件库须写明重点领域、公示事由和理由",
+            "a library entry states its area, published title and reason",
+        ),
+    ),
+    (
+        "library.once",
+        Label::new(
+            "该事项已列入本单位包案案件库",
+            "already in this office's library",
+        ),
+    ),
+    (
+        "library.open_case",
+        Label::new(
+            "只有在办事项才能列入包案案件库",
+            "only a case still being handled is listed",
+        ),
+    ),
+    (
+        "library.not_listed",
+        Label::new(
+            "该事项未列入本单位包案案件库，不能呈报领导包案",
+            "list the case before reporting it to a leader",
+        ),
+    ),
+    (
+        "library.proposal_text",
+        Label::new(
+            "呈报包案须写明领导和所属分管工作",
+            "a proposal names the leader and the portfolio",
+        ),
+    ),
+    (
+        "library.owned",
+        Label::new("该事项已有包案领导", "the case is owned already"),
+    ),
+    (
+        "library.proposed_twice",
+        Label::new("该事项已呈报该领导", "already reported to that leader"),
+    ),
+    (
+        "library.leader_on_roster",
+        Label::new(
+            "呈报的领导须是本单位领导花名册上的在岗领导",
+            "the leader must be active on this office's roster",
+        ),
+    ),
+    (
+        "library.public_title_personal",
+        Label::new(
+            "公示事由不得含有信访人姓名、身份证号或电话",
+            "the published title must not carry the petitioner's personal data",
+        ),
+    ),
 ];
 
 /// The name of the rule `code`, if it is a case rule.
@@ -398,6 +455,23 @@ mod tests {
                 "{c}"
             );
         }
+    }
+
+    /// Every rule the owned-case library refuses by has a name here.
+    #[test]
+    fn every_library_rule_is_named() {
+        let src = [
+            include_str!("library.rs"),
+            include_str!("service/library.rs"),
+        ]
+        .concat();
+        let mut seen = 0;
+        for part in src.split("\"library.").skip(1) {
+            let code = format!("library.{}", part.split('"').next().unwrap_or_default());
+            assert!(rule(&code).is_some(), "{code} has no name in RULES");
+            seen += 1;
+        }
+        assert!(seen >= 8, "found only {seen} library rules");
     }
 
     /// Every rule the case's admission refuses by has a name here: a new rule

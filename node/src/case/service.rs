@@ -31,6 +31,8 @@ use crate::projection::Projector;
 use crate::rules::CaseRules;
 
 mod intake;
+mod library;
+pub use library::LibraryRow;
 
 pub use intake::EarlierCases;
 use intake::Intake;
@@ -334,6 +336,7 @@ impl CaseService {
         if let Body::SkipLevelLink { of } = &body {
             self.check_skip_level_link(case_no, of).await?;
         }
+        self.check_library(case_no, &body).await?;
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
@@ -352,6 +355,7 @@ impl CaseService {
         self.guard()
             .authorize(who, Action::Step(Step::of(&body)), case_no)
             .await?;
+        self.check_library(case_no, &body).await?;
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)

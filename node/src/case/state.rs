@@ -205,6 +205,8 @@ pub struct Derived {
     /// The case's bookings onto leaders' reception days, with their outcome and
     /// supervision form (`reception`).
     pub receptions: Vec<super::reception::Reception>,
+    /// The owned-case libraries that list the case (`library`).
+    pub library: Vec<super::library::Listing>,
     /// Supervision demands on the handling unit not yet answered by its progress
     /// note or reply, earliest due first.
     pub supervisions: Vec<OpenSupervision>,
@@ -488,9 +490,12 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
                     Stage::ReReview => Status::Final,
                 };
             }
-            // The receptions are folded apart (`reception::fold`); an outcome
-            // that assigns moved the case above.
+            // The receptions and the library are folded apart
+            // (`reception::fold`, `library::fold`); an outcome that assigns
+            // moved the case above.
             Body::LeadDecision { .. }
+            | Body::LibraryEntry { .. }
+            | Body::OwnershipProposal { .. }
             | Body::ReturnVisit { .. }
             | Body::Booking { .. }
             | Body::ReceptionOutcome { .. }
@@ -637,6 +642,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
         higher_visits: visits,
         principal_owner: principal_owner(ctx, &handling, visits, &principal_ownerships),
         receptions: super::reception::fold(recs.iter().copied()),
+        library: super::library::fold(recs.iter().copied()),
         supervisions: {
             let mut open: Vec<OpenSupervision> = open_supervisions
                 .into_iter()

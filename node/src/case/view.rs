@@ -347,6 +347,21 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
                 format!("owned by {leader}{en} ({}){group_en}", duties.join(", ")),
             )
         }
+        Body::LibraryEntry {
+            area,
+            public_title,
+            reason,
+        } => pick(
+            format!("列入包案案件库：{area}；公示事由：{public_title}；理由：{reason}"),
+            format!(
+                "listed in the owned-case library: {area}; published as: {public_title}; \
+                 why: {reason}"
+            ),
+        ),
+        Body::OwnershipProposal { leader, basis } => pick(
+            format!("呈报{leader}包案（{basis}）"),
+            format!("reported to {leader} to own ({basis})"),
+        ),
         Body::SkipLevelLink { of } => pick(
             format!("确认越级访：下级仍在办理 {of}"),
             format!("skip-level confirmed: {of} is still handled below"),

@@ -26,6 +26,7 @@ mod duty;
 mod filings;
 mod filings_due;
 mod history;
+mod library;
 mod links;
 pub mod listen;
 mod notices;
@@ -56,6 +57,7 @@ use axum::routing::{get, post};
 
 use crate::accountability::service::AccountabilityService;
 use crate::case::service::CaseService;
+use crate::library::LibraryService;
 use crate::notice::service::NoticeService;
 use crate::reception::ReceptionService;
 use crate::report::service::ReportService;
@@ -73,6 +75,7 @@ pub struct Services {
     pub accountability: Arc<AccountabilityService>,
     pub cases: Arc<CaseService>,
     pub notices: Arc<NoticeService>,
+    pub library: Arc<LibraryService>,
     pub receptions: Arc<ReceptionService>,
     pub reports: Arc<ReportService>,
     pub schedules: Arc<ScheduleService>,
@@ -111,6 +114,10 @@ impl Console {
         &self.0.services.notices
     }
 
+    fn library(&self) -> &LibraryService {
+        &self.0.services.library
+    }
+
     fn receptions(&self) -> &ReceptionService {
         &self.0.services.receptions
     }
@@ -136,6 +143,8 @@ pub fn router(console: Console) -> Router {
         .route("/logout", post(signin::sign_out))
         .route("/work", get(worklist::page))
         .route("/history", get(history::form).post(history::search))
+        .route("/library", get(library::page))
+        .route("/owned-published", get(library::published))
         .route("/register", get(register::form).post(register::submit))
         .route("/register/id-number", get(register::check_id))
         .route("/case/{case_no}", get(case_file::page))

@@ -46,6 +46,7 @@ pub enum Nav {
     Schedules,
     Links,
     History,
+    Library,
     Other,
 }
 
@@ -106,6 +107,7 @@ pub fn shell(c: &Console, s: &Session, nav: Nav, title: &str, body: Markup) -> M
                         a href="/work" aria-current=[current(Nav::Work)] { (w::MY_WORK.get(lang)) }
                         a href="/register" aria-current=[current(Nav::Register)] { (w::REGISTER.get(lang)) }
                         a href="/history" aria-current=[current(Nav::History)] { (w::PETITIONER_HISTORY.get(lang)) }
+                        a href="/library" aria-current=[current(Nav::Library)] { (w::LIBRARY.get(lang)) }
                         @if any_allowed(&s.who.roles, Action::ReadReports) {
                             a href="/reports" aria-current=[current(Nav::Reports)] { (w::REPORTS.get(lang)) }
                         }

@@ -19,7 +19,7 @@ use crate::labels::Label;
 
 /// The steps people take in the console, in the order a case goes through
 /// them. (Contact keys and sealed contacts are written by nodes, not people.)
-pub const OFFERED: [Step; 24] = [
+pub const OFFERED: [Step; 26] = [
     Step::Screening,
     Step::SkipLevelLink,
     Step::Forward,
@@ -30,6 +30,8 @@ pub const OFFERED: [Step; 24] = [
     Step::Major,
     Step::HigherVisit,
     Step::LeadDecision,
+    Step::LibraryEntry,
+    Step::OwnershipProposal,
     Step::Ownership,
     Step::Progress,
     Step::Supervision,
@@ -206,6 +208,15 @@ pub fn fields(step: Step) -> Vec<Field> {
         ],
         Step::NoOpinion => vec![f("circumstances", w::CIRCUMSTANCES, Input::LongText)],
         Step::LeadDecision => vec![f("lead", w::LEAD_UNIT, Input::Unit)],
+        Step::LibraryEntry => vec![
+            f("area", w::LIBRARY_AREA, Input::Text),
+            f("public_title", w::PUBLIC_TITLE, Input::Text),
+            f("reason", w::REASON, Input::LongText),
+        ],
+        Step::OwnershipProposal => vec![
+            f("leader", w::LEADER, Input::Text),
+            f("basis", w::PORTFOLIO_BASIS, Input::Text),
+        ],
         Step::Ownership => vec![
             f("leader", w::LEADER, Input::Text),
             f("work_group", w::WORK_GROUP, Input::Names),

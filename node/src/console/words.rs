@@ -128,6 +128,28 @@ pub const COMPETENT_AUTHORITY: Label = Label::new("有权处理机关", "Compete
 pub const DECISION: Label = Label::new("甄别结果", "Decision");
 pub const TRACK: Label = Label::new("法定途径", "Legal procedure");
 pub const LEADER: Label = Label::new("领导", "Leader");
+pub const LIBRARY: Label = Label::new("包案案件库", "Owned-case library");
+pub const LIBRARY_HINT: Label = Label::new(
+    "在案件页“列入包案案件库”，再按领导分管工作“呈报领导包案”；领导同意（领导包案）后即公示。",
+    "List a case on its page, then report it to a leader by portfolio; once the leader owns it, it is published.",
+);
+pub const LIBRARY_PUBLISHED: Label = Label::new("公示名单", "Published list");
+pub const LIBRARY_UNCOVERED: Label = Label::new(
+    "按本单位规则须包案、尚未筛选案件的领导：",
+    "Leaders the rules want to own a case who have none selected yet: ",
+);
+pub const LIBRARY_OPEN: Label = Label::new("办理中", "Being handled");
+pub const LIBRARY_DONE: Label = Label::new("已办结", "Concluded");
+pub const LIBRARY_PROPOSED: Label = Label::new("已呈报", "Reported to");
+pub const LIBRARY_OWNER: Label = Label::new("包案领导", "Owner");
+pub const LIBRARY_SUGGESTED: Label =
+    Label::new("分管对口领导", "Leaders whose portfolio covers it");
+pub const LIBRARY_AREA: Label = Label::new("重点领域或群体", "Key area or group");
+pub const PUBLIC_TITLE: Label = Label::new(
+    "公示事由（不含姓名、证件号、电话）",
+    "Published as (no names, ID or phone numbers)",
+);
+pub const PORTFOLIO_BASIS: Label = Label::new("所属分管工作", "Portfolio it falls under");
 pub const WORK_GROUP: Label = Label::new(
     "工作专班成员（以、分隔）",
     "Work group members (separated by 、)",

@@ -227,3 +227,16 @@ pub async fn matching_cases(
     .await?;
     Ok(rows)
 }
+
+/// The cases some owned-case library lists (包案案件库): case number, the
+/// listings' JSON, status and handling unit. Few rows, read off a partial index.
+pub async fn library_rows(
+    db: &Db,
+) -> Result<Vec<(String, String, String, Option<String>)>, NodeError> {
+    Ok(sqlx::query_as(
+        "SELECT case_no, library, status, handling_unit FROM node_cases \
+         WHERE library IS NOT NULL ORDER BY case_no",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

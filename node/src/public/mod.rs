@@ -11,7 +11,9 @@
 //!
 //! - [`page`]: the pages, drawn from the progress view; [`words`]: the page's own words.
 
+mod owned;
 mod page;
+mod plan;
 mod words;
 
 use std::sync::Arc;
@@ -32,7 +34,9 @@ use crate::case::record::Satisfaction;
 use crate::case::service::CaseService;
 use crate::error::NodeError;
 use crate::labels::Lang;
+use crate::library::LibraryService;
 use crate::notice::service::NoticeService;
+use crate::schedule::service::ScheduleService;
 
 /// The page's language: `?lang=en` for English, Chinese otherwise. No cookie.
 #[derive(Debug, Default, Deserialize)]
@@ -67,12 +71,27 @@ pub struct Rate {
     rating: String,
 }
 
-/// What the page's handlers call: the case service, and the notice service
-/// for the printed notices' downloads.
+/// What the page's handlers call: the case service, the notice service for
+/// the printed notices' downloads, and the library service for the owned
+/// cases it publishes.
 #[derive(Clone)]
 pub struct PublicState {
     pub cases: Arc<CaseService>,
     pub notices: Arc<NoticeService>,
+    pub library: Arc<LibraryService>,
+    pub schedules: Arc<ScheduleService>,
+}
+
+impl FromRef<PublicState> for Arc<ScheduleService> {
+    fn from_ref(s: &PublicState) -> Self {
+        s.schedules.clone()
+    }
+}
+
+impl FromRef<PublicState> for Arc<LibraryService> {
+    fn from_ref(s: &PublicState) -> Self {
+        s.library.clone()
+    }
 }
 
 impl FromRef<PublicState> for Arc<CaseService> {
@@ -94,6 +113,8 @@ pub fn router(state: PublicState) -> Router {
         .route("/progress", post(progress))
         .route("/rate", post(rate))
         .route("/notice", post(notice))
+        .route("/owned", get(owned_cases))
+        .route("/plan", get(reception_plan))
         .route("/assets/public.css", get(css))
         .fallback(not_here)
         .layer(axum::middleware::map_response(hardened))
@@ -139,6 +160,65 @@ async fn notice(
             opened(lang, &f.case_no, &f.code, Ok(Opened::SlowedDown(d)), None)
         }
         Err(e) => opened(lang, &f.case_no, &f.code, Err(e), None),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PlanQuery {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    quarter: String,
+}
+
+/// The quarter's reception plan as published (seed 002: 挂网公示); the current
+/// quarter unless `?quarter=YYYYQn`.
+async fn reception_plan(
+    State(schedules): State<Arc<ScheduleService>>,
+    Query(q): Query<PlanQuery>,
+) -> Response {
+    let lang = Lang::from_tag(&q.lang);
+    let quarter = match q.quarter.trim() {
+        "" => schedules.current_quarter(),
+        typed => match typed.parse::<crate::schedule::model::Quarter>() {
+            Ok(quarter) => quarter,
+            Err(e) => {
+                let msg = format!("{}：quarter: {}", words::BAD_INPUT.get(lang), e.get(lang));
+                return page::look_up(lang, Some(&msg), StatusCode::BAD_REQUEST, "");
+            }
+        },
+    };
+    match schedules.published_plan(quarter).await {
+        Ok(p) => plan::plan(lang, &p),
+        Err(e) => {
+            tracing::error!(error = %e, "public page could not show the reception plan");
+            page::look_up(
+                lang,
+                Some(words::FAILED.get(lang)),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "",
+            )
+        }
+    }
+}
+
+/// The owned cases as published (seed 002: 挂网公示).
+async fn owned_cases(
+    State(library): State<Arc<LibraryService>>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = q.lang();
+    match library.published().await {
+        Ok(cases) => owned::owned(lang, &cases),
+        Err(e) => {
+            tracing::error!(error = %e, "public page could not list the owned cases");
+            page::look_up(
+                lang,
+                Some(words::FAILED.get(lang)),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "",
+            )
+        }
     }
 }
 

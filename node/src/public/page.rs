@@ -18,14 +18,14 @@ pub enum Note {
 }
 
 /// `?lang=en` kept on every link and form of an English page.
-fn suffix(lang: Lang) -> &'static str {
+pub(super) fn suffix(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "",
         Lang::En => "?lang=en",
     }
 }
 
-fn shell(lang: Lang, body: Markup) -> Markup {
+pub(super) fn shell(lang: Lang, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
@@ -75,6 +75,11 @@ pub fn look_up(lang: Lang, message: Option<&str>, status: StatusCode, case_no: &
                             placeholder="XXXX-XXXX-XXXX-XXXX";
                         button type="submit" { (w::LOOK_UP.get(lang)) }
                     }
+                }
+                p {
+                    a href={ "/plan" (suffix(lang)) } { (w::PLAN_LINK.get(lang)) }
+                    " · "
+                    a href={ "/owned" (suffix(lang)) } { (w::OWNED_TITLE.get(lang)) }
                 }
             },
         ),

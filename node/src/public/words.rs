@@ -26,6 +26,31 @@ pub const FAILED: Label = Label::new(
     "The page cannot answer just now; please try again later.",
 );
 pub const NOT_HERE: Label = Label::new("此页面不存在。", "There is no such page.");
+pub const PLAN_TITLE: Label = Label::new("{}领导接访安排公示", " — leaders' receptions, {}");
+pub const PLAN_LINK: Label = Label::new("领导接访安排公示", "Leaders' reception schedule");
+pub const PLAN_NONE: Label = Label::new(
+    "本季度的接访安排尚未公示。",
+    "No reception schedule of this quarter is published yet.",
+);
+pub const PLAN_DATE: Label = Label::new("接访日期", "Date");
+pub const PLAN_TIME: Label = Label::new("时间", "Hours");
+pub const PLAN_LEADER: Label = Label::new("接访领导", "Leader");
+pub const PLAN_PORTFOLIO: Label = Label::new("分管工作", "Portfolio");
+pub const PLAN_PLACE: Label = Label::new("接访地点", "Place");
+pub const PLAN_FORM: Label = Label::new("接访形式", "Form");
+pub const PLAN_BOOKED: Label = Label::new("约访事项（件）", "Matters booked");
+pub const OWNED_TITLE: Label = Label::new("领导包案信访事项公示", "Cases owned by leaders");
+pub const OWNED_INTRO: Label = Label::new(
+    "以下信访事项由领导包案化解，经包案领导同意后公示。",
+    "These petition matters are owned by leaders, published once each leader agreed.",
+);
+pub const OWNED_NONE: Label = Label::new("暂无公示的包案事项。", "No owned case is published yet.");
+pub const OWNED_MATTER: Label = Label::new("信访事项", "Matter");
+pub const OWNED_AREA: Label = Label::new("领域", "Area");
+pub const OWNED_LEADER: Label = Label::new("包案领导", "Owning leader");
+pub const OWNED_SINCE: Label = Label::new("包案日期", "Owned since");
+pub const OWNED_OPEN: Label = Label::new("办理中", "Being handled");
+pub const OWNED_DONE: Label = Label::new("已办结", "Concluded");
 pub const BACK: Label = Label::new("重新查询", "Look up another case");
 pub const PETITIONER: Label = Label::new("信访人", "Petitioner");
 pub const REGISTERED: Label = Label::new("登记日期", "Registered on");

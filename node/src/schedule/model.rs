@@ -402,6 +402,14 @@ impl Quarter {
         Quarter::of(self.months()[0].prev())
     }
 
+    pub fn next(self) -> Quarter {
+        Quarter::of(self.months()[2].next())
+    }
+
+    pub fn label_en(self) -> String {
+        format!("Q{} {}", self.quarter, self.year)
+    }
+
     pub fn label_zh(self) -> String {
         format!("{}年第{}季度", self.year, self.quarter)
     }

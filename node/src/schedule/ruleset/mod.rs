@@ -326,6 +326,36 @@ pub struct RuleSet {
     /// case rules read it (`rules::higher_visits`). None: nothing required.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub higher_visits: Option<crate::rules::higher_visits::HigherVisitRules>,
+    /// Whom the supervision form (八联单) goes to; seed 004's posts unless the
+    /// file says otherwise.
+    pub supervision_form: SupervisionForm,
+}
+
+/// The posts a supervision form goes to when the office names nobody (the
+/// responsible unit is added to every form), and the sentence that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupervisionForm {
+    pub posts: Vec<PositionClass>,
+    pub cite: String,
+}
+
+impl Default for SupervisionForm {
+    /// Seed 004's eight copies: six posts, the responsible unit, the office's stub.
+    fn default() -> Self {
+        SupervisionForm {
+            posts: vec![
+                PositionClass::PartySecretary,
+                PositionClass::DeputySecretary,
+                PositionClass::GovernmentHead,
+                PositionClass::DeputyHead,
+                PositionClass::DisciplineSecretary,
+                PositionClass::OrganisationHead,
+            ],
+            cite: "在领导接访决策后，由信访部门填报“八单”，分别送达县委书记、主管副书记、\
+                   县政府县长、主管副县长、纪检委书记、组织部长及责任单位（信访部门留存根）。"
+                .to_owned(),
+        }
+    }
 }
 
 impl RuleSet {

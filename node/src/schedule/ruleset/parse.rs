@@ -10,7 +10,7 @@ use chrono::Weekday;
 
 use super::{
     DEFAULT_RESOLVED_AFTER_MONTHS, Filing, LeaderRole, Per, Period, PositionClass, QuotaRule,
-    ReceptionTime, RuleKind, RuleSet, RuleSetError, Slot, weekday_name,
+    ReceptionTime, RuleKind, RuleSet, RuleSetError, Slot, SupervisionForm, weekday_name,
 };
 use crate::rules::higher_visits::HigherVisitRules;
 use crate::rules::taxonomy::Taxonomy;
@@ -28,6 +28,58 @@ struct RawSet {
     rules: Vec<RawRule>,
     #[serde(default)]
     higher_visits: Option<HigherVisitRules>,
+    #[serde(default)]
+    supervision_form: Option<RawForm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    posts: Vec<String>,
+    cite: Option<String>,
+}
+
+/// `[supervision_form]`: at least one known post class, none twice, and the
+/// sentence it encodes.
+fn supervision_form(raw: Option<RawForm>, file: &str) -> Result<SupervisionForm, RuleSetError> {
+    let Some(raw) = raw else {
+        return Ok(SupervisionForm::default());
+    };
+    let bad = |field: &'static str, problem: String| RuleSetError::Field {
+        file: file.to_owned(),
+        field,
+        problem,
+    };
+    let cite = raw.cite.as_deref().map(str::trim).unwrap_or_default();
+    if cite.is_empty() {
+        return Err(bad(
+            "supervision_form.cite",
+            "required: the seed sentence naming whom the form goes to".into(),
+        ));
+    }
+    if raw.posts.is_empty() {
+        return Err(bad(
+            "supervision_form.posts",
+            "must name at least one position class (omit the table for seed 004's six)".into(),
+        ));
+    }
+    let mut posts = Vec::with_capacity(raw.posts.len());
+    for p in &raw.posts {
+        let class = p
+            .parse::<PositionClass>()
+            .map_err(|e| bad("supervision_form.posts", e.to_string()))?;
+        if posts.contains(&class) {
+            return Err(bad(
+                "supervision_form.posts",
+                format!("lists {class} twice"),
+            ));
+        }
+        posts.push(class);
+    }
+    Ok(SupervisionForm {
+        posts,
+        cite: cite.to_owned(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -341,6 +393,7 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
             cite: cite.to_owned(),
         });
     }
+    let supervision_form = supervision_form(raw.supervision_form, file)?;
     Ok(RuleSet {
         name: raw.name,
         title: raw.title,
@@ -348,6 +401,7 @@ fn validate(raw: RawSet, file: &str, taxonomy: &Taxonomy) -> Result<RuleSet, Rul
         filing: raw.filing,
         rules,
         higher_visits: raw.higher_visits,
+        supervision_form,
     })
 }
 
@@ -412,6 +466,47 @@ mod tests {
 
     fn err(text: &str) -> RuleSetError {
         RuleSet::from_toml(text, "test-set.toml").unwrap_err()
+    }
+
+    #[test]
+    fn a_supervision_form_names_known_posts_and_cites_its_sentence() {
+        let set = RuleSet::from_toml(MINIMAL, "test-set.toml").unwrap();
+        assert_eq!(set.supervision_form, SupervisionForm::default());
+        assert_eq!(set.supervision_form.posts.len(), 6);
+
+        let two = format!(
+            "{MINIMAL}[supervision_form]\nposts = [\"department_head\", \"纪委书记\"]\ncite = \"原文\"\n"
+        );
+        let set = RuleSet::from_toml(&two, "test-set.toml").unwrap();
+        assert_eq!(
+            set.supervision_form.posts,
+            [
+                PositionClass::DepartmentHead,
+                PositionClass::DisciplineSecretary
+            ]
+        );
+
+        let field = |text: String| match err(&text) {
+            RuleSetError::Field { field, problem, .. } => (field, problem),
+            other => panic!("{other:?}"),
+        };
+        let (f, p) = field(format!(
+            "{MINIMAL}[supervision_form]\nposts = [\"mayor\"]\ncite = \"原文\"\n"
+        ));
+        assert_eq!(f, "supervision_form.posts");
+        assert!(p.contains("mayor"), "{p}");
+        let (f, _) = field(format!(
+            "{MINIMAL}[supervision_form]\nposts = [\"member\"]\n"
+        ));
+        assert_eq!(f, "supervision_form.cite");
+        let (f, _) = field(format!(
+            "{MINIMAL}[supervision_form]\nposts = []\ncite = \"原文\"\n"
+        ));
+        assert_eq!(f, "supervision_form.posts");
+        let (f, p) = field(format!(
+            "{MINIMAL}[supervision_form]\nposts = [\"member\", \"班子成员\"]\ncite = \"原文\"\n"
+        ));
+        assert_eq!((f, p.contains("twice")), ("supervision_form.posts", true));
     }
 
     #[test]

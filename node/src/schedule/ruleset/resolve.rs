@@ -11,7 +11,7 @@ use super::parse::{check_name, named};
 use super::{Filing, RuleSet, RuleSetError};
 
 /// The sets shipped with xinfang, by name (= file stem).
-const SHIPPED: [(&str, &str); 14] = [
+const SHIPPED: [(&str, &str); 15] = [
     (
         "haifeng-county",
         include_str!("../../../../rules/haifeng-county.toml"),
@@ -64,6 +64,10 @@ const SHIPPED: [(&str, &str); 14] = [
     (
         "construction-bureau",
         include_str!("../../../../rules/construction-bureau.toml"),
+    ),
+    (
+        "reception-day-county",
+        include_str!("../../../../rules/reception-day-county.toml"),
     ),
 ];
 
@@ -130,6 +134,7 @@ pub fn default_set() -> RuleSet {
         filing: Filing::default(),
         rules: Vec::new(),
         higher_visits: None,
+        supervision_form: Default::default(),
     }
 }
 
@@ -257,6 +262,7 @@ mod tests {
                 "nanhu-community",
                 "hospital",
                 "construction-bureau",
+                "reception-day-county",
             ]
         );
         for (name, _) in shipped() {
@@ -429,7 +435,8 @@ mod tests {
         let seeds = crate::rules::seeds::text();
         assert!(!seeds.is_empty());
         for (name, _) in shipped() {
-            for rule in resolve(name, &[]).unwrap().rules {
+            let set = resolve(name, &[]).unwrap();
+            for rule in &set.rules {
                 assert!(
                     seeds.contains(&rule.cite),
                     "{name}: rule {}: cite {:?} is not in any seed",
@@ -437,7 +444,14 @@ mod tests {
                     rule.cite
                 );
             }
+            assert!(
+                seeds.contains(&set.supervision_form.cite),
+                "{name}: supervision_form: cite {:?} is not in any seed",
+                set.supervision_form.cite
+            );
         }
+        // The default a set falls back to is cited too.
+        assert!(seeds.contains(&default_set().supervision_form.cite));
     }
 
     #[test]

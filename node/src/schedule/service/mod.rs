@@ -10,8 +10,9 @@
 //! which files), [`records`] (publication, adjustments, attendance on the filed
 //! schedule), [`views`] (the schedule as answered), [`export`], [`board`] (the
 //! filing board and reception statistics), [`quarterly`] (the register), [`owed`]
-//! (what this unit files and who below has not, for the worklist) and
-//! [`reception_day`] (whether a leader receives on a day, for bookings).
+//! (what this unit files and who below has not, for the worklist),
+//! [`reception_day`] (whether a leader receives on a day, for bookings) and
+//! [`plan`] (the quarter's published plan, for the public page).
 
 mod approval;
 mod board;
@@ -21,6 +22,7 @@ mod evaluation;
 mod export;
 mod grid;
 mod owed;
+pub mod plan;
 mod quarterly;
 mod reception_day;
 mod records;

@@ -11,6 +11,16 @@ use crate::schedule::docs;
 use crate::schedule::model::{Leader, LeaderRole, PositionClass};
 
 impl ScheduleService {
+    /// `unit`'s rule set (quotas, the supervision form's posts).
+    pub fn rule_set(&self, unit: &UnitCode) -> &crate::schedule::ruleset::RuleSet {
+        self.sets.of(unit)
+    }
+
+    /// Whom `unit`'s supervision forms go to, by its rule set.
+    pub fn supervision_form(&self, unit: &UnitCode) -> &crate::schedule::ruleset::SupervisionForm {
+        &self.sets.of(unit).supervision_form
+    }
+
     pub async fn roster(&self, unit: &UnitCode) -> Result<Vec<Leader>, NodeError> {
         Ok(match self.hub.get(&crate::docid::roster(unit)).await? {
             Some(h) => docs::read_roster(&h.loaded.doc),
