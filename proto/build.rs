@@ -71,6 +71,8 @@ const SERIALIZED: &[&str] = &[
     "LetterProgress",
     "AssessedUnit",
     "Assessment",
+    "CalendarYear",
+    "CalendarView",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -87,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "bulletins.proto",
             "accountability.proto",
             "letters.proto",
+            "calendar.proto",
         ],
         ["proto"],
     )?;

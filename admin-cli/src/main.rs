@@ -5,6 +5,7 @@ mod cmd_accountability;
 mod cmd_admin;
 mod cmd_backup;
 mod cmd_bulletin;
+mod cmd_calendar;
 mod cmd_case;
 mod cmd_duty;
 mod cmd_joint;
@@ -96,6 +97,9 @@ enum Command {
     /// Circulated notices of praise or criticism (通报) about units below
     #[command(subcommand)]
     Bulletin(cmd_bulletin::BulletinCmd),
+    /// The holiday calendar (节假日安排): publish next year's to the subtree, show
+    #[command(subcommand)]
+    Calendar(cmd_calendar::CalendarCmd),
     /// Accountability on record (追责) about units below: suggest, confirm, dismiss,
     /// record, list, report
     #[command(subcommand)]
@@ -144,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => cmd_report::run(*cmd, cli.json, cli.lang).await,
         Command::Ledger(cmd) => cmd_ledger::run(cmd, cli.json, cli.lang).await,
         Command::Bulletin(cmd) => cmd_bulletin::run(cmd, cli.json, cli.lang).await,
+        Command::Calendar(cmd) => cmd_calendar::run(cmd, cli.json, cli.lang).await,
         Command::Accountability(cmd) => cmd_accountability::run(cmd, cli.json, cli.lang).await,
         Command::JointSupervision(cmd) => cmd_joint::run(cmd, cli.json, cli.lang).await,
         Command::Letter(cmd) => cmd_letter::run(cmd, cli.json, cli.lang).await,

@@ -18,6 +18,7 @@
 //! | responsibility letter (责任书) | `letter/<issuer>/<unit>/<YYYY>` | the issuing superior |
 //! | a letter's acknowledgement | `letter-ack/<unit>/<issuer>/<YYYY>` | the unit the letter binds |
 //! | filed assessment (考核结果) | `assessment/<issuer>/<YYYY>` | the assessing superior |
+//! | published holiday calendar year (节假日安排) | `calendar/<issuer>/<YYYY>` | the publishing unit |
 //!
 //! Pure: no IO. The hub sees ids as opaque strings; the node's rules for documents
 //! from peers (`remote`) refuse any id that is none of these.
@@ -58,6 +59,8 @@ pub enum Kind {
     LetterAck,
     /// A superior's filed assessment of the units it set letters for.
     Assessment,
+    /// A year of the holiday calendar published to the issuer's subtree.
+    Calendar,
 }
 
 impl Kind {
@@ -79,6 +82,7 @@ impl Kind {
             Kind::Letter => LETTER_KIND,
             Kind::LetterAck => LETTER_ACK_KIND,
             Kind::Assessment => ASSESSMENT_KIND,
+            Kind::Calendar => crate::holidays::CALENDAR_KIND,
         }
     }
 }
@@ -121,7 +125,8 @@ pub const ASSESSMENT_KIND: &str = "assessment";
     "the id {0:?} is none of the forms this node knows (a case number UNIT-YYYY-NNNNNN, \
      roster/UNIT, schedule/UNIT/YYYY-MM, quarterly/UNIT/YYYYQn, alert/UNIT/UNIT/MS, duty/UNIT/SPAN, \
      plan/UNIT/YYYYQn, summary/UNIT/YYYY, bulletin/UNIT/HEX, accountability/UNIT/HEX, joint/UNIT/HEX, \
-     finding/UNIT/HEX, letter/UNIT/UNIT/YYYY, letter-ack/UNIT/UNIT/YYYY, assessment/UNIT/YYYY); \
+     finding/UNIT/HEX, letter/UNIT/UNIT/YYYY, letter-ack/UNIT/UNIT/YYYY, assessment/UNIT/YYYY, \
+     calendar/UNIT/YYYY); \
      refused"
 )]
 pub struct UnknownId(pub String);
@@ -238,6 +243,21 @@ pub fn schedule(unit: &UnitCode, month: Month) -> String {
     format!("schedule/{unit}/{month}")
 }
 
+/// A year of the holiday calendar published by `issuer`.
+pub fn calendar(issuer: &UnitCode, year: i32) -> String {
+    format!("{}{issuer}/{year:04}", crate::holidays::CALENDAR_PREFIX)
+}
+
+/// The publisher and year a published calendar's id names.
+pub fn calendar_of(doc_id: &str) -> Option<(UnitCode, i32)> {
+    let rest = doc_id.strip_prefix(crate::holidays::CALENDAR_PREFIX)?;
+    let (u, y) = rest.split_once('/')?;
+    if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((u.parse().ok()?, y.parse().ok()?))
+}
+
 /// A new circulated notice (通报) issued by `issuer`.
 pub fn new_bulletin(issuer: &UnitCode) -> String {
     format!(
@@ -319,6 +339,7 @@ pub fn parse(doc_id: &str) -> Result<(Kind, UnitCode), UnknownId> {
                 unit(issuer).is_some() && y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
             })
             .map(|u| (Kind::LetterAck, u)),
+        ["calendar", ..] => calendar_of(doc_id).map(|(u, _)| (Kind::Calendar, u)),
         ["assessment", u, y] => unit(u)
             .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
             .map(|u| (Kind::Assessment, u)),
@@ -369,6 +390,7 @@ mod tests {
             (quarterly(&town, q), Kind::Quarterly, &town),
             (alert.id(), Kind::Alert, &alert.reporter),
             (new_bulletin(&town), Kind::Bulletin, &town),
+            (calendar(&town, 2027), Kind::Calendar, &town),
             (
                 new_issued(ACCOUNTABILITY_PREFIX, &town),
                 Kind::Accountability,

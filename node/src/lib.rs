@@ -45,6 +45,7 @@ pub mod contact;
 pub mod docid;
 pub mod error;
 pub mod grpc;
+pub mod holidays;
 pub mod labels;
 pub mod layout;
 pub mod ledger;

@@ -207,6 +207,7 @@ impl CommitObserver for Observer {
         let upto = after + docs.len() as u64;
         let topology = self.topology.clone();
         let me = self.me.clone();
+        let calendar = self.rules.calendar.fingerprint();
         Some(Box::new(move |conn: &mut AnyConnection| {
             Box::pin(async move {
                 let meta: Vec<(String, String)> =
@@ -223,7 +224,7 @@ impl CommitObserver for Observer {
                 let cursor = get(CURSOR_KEY)
                     .and_then(|v| v.parse::<u64>().ok())
                     .unwrap_or(0);
-                let want = shape(&topology, &me);
+                let want = shape(&topology, &me, &calendar);
                 match get(SHAPE_KEY) {
                     _ if cursor != after => return Ok(()),
                     Some(have) if have == want => {}
@@ -517,7 +518,11 @@ impl Projector {
     /// Starts the query tables again when they were derived under another tree or
     /// unit (or by a version without the shape recorded). Caller holds the lock.
     async fn check_shape(&self) -> Result<(), NodeError> {
-        let want = shape(self.hub.topology(), self.hub.me());
+        let want = shape(
+            self.hub.topology(),
+            self.hub.me(),
+            &self.rules.calendar.fingerprint(),
+        );
         let have: Option<String> = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
             .bind(SHAPE_KEY)
             .fetch_optional(self.db.pool())
@@ -526,7 +531,9 @@ impl Projector {
             return Ok(());
         }
         if have.is_some() {
-            tracing::warn!("the tree of units changed: deriving the query tables again");
+            tracing::warn!(
+                "the tree of units or the holiday calendar changed: deriving the query tables again"
+            );
         }
         let mut tx = self.db.begin_write().await?;
         Self::clear(&mut tx).await?;
@@ -597,10 +604,15 @@ async fn set_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()
 }
 
 /// A digest of this node's unit and the tree of units (code and parent of each).
-fn shape(topology: &Topology, me: &UnitCode) -> String {
+/// And of the holiday years published to it (`holidays`): deadlines count them.
+fn shape(topology: &Topology, me: &UnitCode, calendar: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(me.as_str());
+    if !calendar.is_empty() {
+        h.update(b"\ncalendar ");
+        h.update(calendar);
+    }
     let mut units: Vec<(String, String)> = topology
         .units()
         .map(|u| {
@@ -735,7 +747,7 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        assert_eq!(shape_now, shape(hub.topology(), hub.me()));
+        assert_eq!(shape_now, shape(hub.topology(), hub.me(), ""));
     }
 
     /// The query rows are written by the commit itself: with no projector task

@@ -161,6 +161,11 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             check_unit(d, &unit)?;
             crate::letter::check_from_peer(d, &unit)
         }
+        Kind::Calendar => {
+            check_unit(d, &unit)?;
+            let (_, year) = docid::calendar_of(doc_id).ok_or("not a calendar id")?;
+            crate::holidays::check_from_peer(d, &unit, year)
+        }
         Kind::Assessment => {
             check_unit(d, &unit)?;
             crate::letter::assessment::check_from_peer(d, &unit)

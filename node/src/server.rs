@@ -38,6 +38,7 @@ use crate::schedule::service::ScheduleService;
 use xinfang_proto::v1::accountability_server::AccountabilityServer;
 use xinfang_proto::v1::accounts_server::AccountsServer;
 use xinfang_proto::v1::bulletins_server::BulletinsServer;
+use xinfang_proto::v1::calendar_server::CalendarServer;
 use xinfang_proto::v1::joint_supervision_server::JointSupervisionServer;
 use xinfang_proto::v1::letters_server::LettersServer;
 use xinfang_proto::v1::notices_server::NoticesServer;
@@ -415,6 +416,11 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     )));
     // Before anything is committed: every commit from here on is in the ledger.
     let ledger = crate::ledger::Ledger::install(&hub, db.clone(), clock.clone());
+    // The holiday years published from above, in force before the query
+    // tables are first read: their shape names them.
+    let (calendar_seen, _) = crate::holidays::service::put_in_force(&hub, &rules.calendar)
+        .await
+        .map_err(|e| StartError::Server(e.to_string()))?;
     let projector = Projector::new(hub.clone(), db.clone(), rules.clone());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let addr = listener
@@ -507,7 +513,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         hub: hub.clone(),
         db: db.clone(),
         projector: projector.clone(),
-        rules,
+        rules: rules.clone(),
         match_key,
         keys,
         guard: guard.clone(),
@@ -555,6 +561,13 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         cases.clone(),
         schedules.clone(),
         notices.clone(),
+    ));
+    let calendar = Arc::new(crate::holidays::service::CalendarService::new(
+        hub.clone(),
+        guard.clone(),
+        rules.clone(),
+        projector.clone(),
+        calendar_seen,
     ));
     let library = Arc::new(crate::library::LibraryService::new(
         cases.clone(),
@@ -644,6 +657,10 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
         .add_service(
             LettersServer::new(crate::grpc::letters::LettersApi::new(letters))
                 .max_decoding_message_size(api_limits.max_request_bytes),
+        )
+        .add_service(
+            CalendarServer::new(crate::grpc::calendar::CalendarApi::new(calendar.clone()))
+                .max_decoding_message_size(api_limits.max_request_bytes),
         );
     // Each listener: with TLS the connections come through our own acceptor, whose
     // material carries the revocation list and follows the TLS folder.
@@ -709,6 +726,7 @@ pub async fn start(mut cfg: NodeConfig, listener: TcpListener) -> Result<NodeHan
     let stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move { p.run(stop).await }));
     tasks.push(tokio::spawn(schedules.run(shutdown_rx.clone())));
+    tasks.push(tokio::spawn(calendar.run(shutdown_rx.clone())));
     tasks.push(tokio::spawn(recovery.run(shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::memory::run(
         hub.clone(),

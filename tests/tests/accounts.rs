@@ -63,6 +63,7 @@ async fn probe(
     let mut accountability =
         xinfang_proto::v1::accountability_client::AccountabilityClient::new(ch.clone());
     let mut letters = xinfang_proto::v1::letters_client::LettersClient::new(ch.clone());
+    let ch_calendar = ch.clone();
     let mut accounts = AccountsClient::new(ch);
     let month = || pb::MonthRequest {
         unit: unit.into(),
@@ -222,6 +223,15 @@ async fn probe(
             })
             .await
             .map(drop),
+        // Allowed callers meet the data's check instead: nothing is published.
+        Action::PublishCalendar => {
+            xinfang_proto::v1::calendar_client::CalendarClient::new(ch_calendar.clone())
+                .publish_year(pb::PublishYearRequest {
+                    toml: String::new(),
+                })
+                .await
+                .map(drop)
+        }
     };
     Ok(r)
 }

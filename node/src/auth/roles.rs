@@ -105,6 +105,8 @@ pub enum Action {
     DraftLetter,
     /// Acknowledge a superior's responsibility letter for this unit.
     AcknowledgeLetter,
+    /// Publish a year of the holiday calendar to the subtree (节假日安排).
+    PublishCalendar,
 }
 
 impl Action {
@@ -138,6 +140,7 @@ impl Action {
             Action::RecordAccountability,
             Action::DraftLetter,
             Action::AcknowledgeLetter,
+            Action::PublishCalendar,
         ]);
         v
     }
@@ -170,6 +173,7 @@ impl Action {
             Action::RecordAccountability => "accountability.record",
             Action::DraftLetter => "letter.draft",
             Action::AcknowledgeLetter => "letter.acknowledge",
+            Action::PublishCalendar => "calendar.publish",
         };
         fixed.to_owned()
     }
@@ -253,7 +257,9 @@ pub fn allowed(role: Role, action: Action) -> bool {
         | Action::RebuildProjections
         | Action::AcknowledgeLedger
         | Action::ReadQuarantine
-        | Action::EndRecovery => role == Administrator,
+        | Action::EndRecovery
+        // The calendar every deadline below counts by: the system's keeper.
+        | Action::PublishCalendar => role == Administrator,
         // The leader in charge oversees the office's records too.
         Action::ReadLedger => matches!(role, Administrator | Reviewer),
         // A superior's leaders circulate praise and criticism (通报).
@@ -378,6 +384,8 @@ mod tests {
                         | Action::AcknowledgeLedger
                         | Action::ReadQuarantine
                         | Action::EndRecovery
+                        // The system's data, not a case or a schedule.
+                        | Action::PublishCalendar
                 );
             if domain_write {
                 assert!(!allowed(Role::Administrator, action), "{}", action.code());

@@ -7,6 +7,7 @@
 pub mod accountability;
 pub mod accounts;
 pub mod bulletins;
+pub mod calendar;
 pub mod ledger;
 pub mod letters;
 pub mod node;

@@ -3,6 +3,7 @@
 //! weekends alone and says so: the next year's schedule is published each November.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Deserialize;
@@ -28,6 +29,13 @@ pub enum CalendarError {
         year: i32,
         name: String,
         known: String,
+    },
+    #[error("holiday data, year {year}: {date} is named by both {first} and {second}")]
+    NamedTwice {
+        year: i32,
+        date: NaiveDate,
+        first: String,
+        second: String,
     },
     #[error("holiday data, year {year}: {name} names {date}, which is not a day off")]
     NamedNotOff {
@@ -70,12 +78,14 @@ impl DayKind {
     }
 }
 
-#[derive(Debug, Default, Clone)]
-struct YearData {
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct YearData {
     off: BTreeSet<NaiveDate>,
     work: BTreeSet<NaiveDate>,
     /// The named holiday periods (the notice's 一、元旦 … 七、国庆节).
     named: BTreeMap<Holiday, Vec<NaiveDate>>,
+    /// The notice the data reproduces.
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -89,7 +99,6 @@ struct File {
 struct YearEntry {
     year: i32,
     #[serde(default)]
-    #[allow(dead_code)]
     source: String,
     #[serde(default)]
     off: Vec<String>,
@@ -100,9 +109,37 @@ struct YearEntry {
     names: BTreeMap<String, String>,
 }
 
+/// The days of each year: the shipped data, overlaid by years a superior
+/// published to its subtree (`holidays`). Clones share one calendar, so a year
+/// that arrives is counted by every service at once.
 #[derive(Debug, Clone)]
 pub struct HolidayCalendar {
+    shipped: Arc<BTreeMap<i32, YearData>>,
+    live: Arc<RwLock<Live>>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
     years: BTreeMap<i32, YearData>,
+    /// The published years in force, with the text they came from.
+    published: BTreeMap<i32, Published>,
+}
+
+/// A year published by a superior (or this unit) and in force here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub issuer: String,
+    pub source: String,
+    /// A digest of the year's data, for the query tables' shape.
+    pub digest: String,
+}
+
+/// One year as a calendar file gives it: its data and its `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedYear {
+    pub year: i32,
+    pub source: String,
+    pub data: YearData,
 }
 
 fn expand(year: i32, value: &str) -> Result<Vec<NaiveDate>, CalendarError> {
@@ -140,54 +177,169 @@ impl HolidayCalendar {
     }
 
     pub fn from_toml(text: &str) -> Result<Self, CalendarError> {
-        let file: File = toml::from_str(text).map_err(|e| CalendarError::Parse(e.to_string()))?;
-        let mut years = BTreeMap::new();
-        for y in file.year {
-            let mut data = YearData::default();
-            for v in &y.off {
-                data.off.extend(expand(y.year, v)?);
-            }
-            for v in &y.work {
-                data.work.extend(expand(y.year, v)?);
-            }
-            if let Some(&date) = data.off.intersection(&data.work).next() {
-                return Err(CalendarError::Both { year: y.year, date });
-            }
-            for (name, range) in &y.names {
-                let holiday: Holiday = name.parse().map_err(|_| CalendarError::UnknownName {
-                    year: y.year,
-                    name: name.clone(),
-                    known: Holiday::known(),
-                })?;
-                let days = expand(y.year, range)?;
-                if let Some(&date) = days.iter().find(|d| !data.off.contains(d)) {
-                    return Err(CalendarError::NamedNotOff {
-                        year: y.year,
-                        name: name.clone(),
-                        date,
-                    });
-                }
-                data.named.insert(holiday, days);
-            }
-            if years.insert(y.year, data).is_some() {
-                return Err(CalendarError::Duplicate(y.year));
+        let years: BTreeMap<i32, YearData> = parse_years(text)?
+            .into_iter()
+            .map(|y| (y.year, y.data))
+            .collect();
+        Ok(HolidayCalendar {
+            shipped: Arc::new(years.clone()),
+            live: Arc::new(RwLock::new(Live {
+                years,
+                published: BTreeMap::new(),
+            })),
+        })
+    }
+
+    /// Puts `published` in force over the shipped years (a year published
+    /// replaces the shipped one; a year no longer published falls back to it).
+    /// Whether anything changed.
+    pub fn set_published(&self, published: Vec<(ParsedYear, String)>) -> bool {
+        let mut years = (*self.shipped).clone();
+        let mut info = BTreeMap::new();
+        for (y, issuer) in published {
+            info.insert(
+                y.year,
+                Published {
+                    issuer,
+                    source: y.source.clone(),
+                    digest: y.data.digest(),
+                },
+            );
+            years.insert(y.year, y.data);
+        }
+        let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
+        if live.years == years && live.published == info {
+            return false;
+        }
+        *live = Live {
+            years,
+            published: info,
+        };
+        true
+    }
+
+    /// The published years in force, by year.
+    pub fn published(&self) -> BTreeMap<i32, Published> {
+        self.read().published.clone()
+    }
+
+    /// A digest of the published years in force ("" when none): the query
+    /// tables, whose deadlines count these days, are derived again when it changes.
+    pub fn fingerprint(&self) -> String {
+        let live = self.read();
+        live.published
+            .iter()
+            .map(|(y, p)| format!("{y}:{}", p.digest))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl YearData {
+    fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for d in &self.off {
+            h.update(format!("o{d}"));
+        }
+        for d in &self.work {
+            h.update(format!("w{d}"));
+        }
+        for (name, days) in &self.named {
+            h.update(format!("n{}", name.code()));
+            for d in days {
+                h.update(d.to_string());
             }
         }
-        Ok(HolidayCalendar { years })
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
+}
 
+/// The years of a calendar file, each checked: dates well formed and in their
+/// year, no day both off and working, named holidays known and off, no year twice.
+pub fn parse_years(text: &str) -> Result<Vec<ParsedYear>, CalendarError> {
+    let file: File = toml::from_str(text).map_err(|e| CalendarError::Parse(e.to_string()))?;
+    let mut out: Vec<ParsedYear> = Vec::new();
+    for y in file.year {
+        let mut data = YearData::default();
+        for v in &y.off {
+            data.off.extend(expand(y.year, v)?);
+        }
+        for v in &y.work {
+            data.work.extend(expand(y.year, v)?);
+        }
+        if let Some(&date) = data.off.intersection(&data.work).next() {
+            return Err(CalendarError::Both { year: y.year, date });
+        }
+        for (name, range) in &y.names {
+            let holiday: Holiday = name.parse().map_err(|_| CalendarError::UnknownName {
+                year: y.year,
+                name: name.clone(),
+                known: Holiday::known(),
+            })?;
+            let days = expand(y.year, range)?;
+            if let Some(&date) = days.iter().find(|d| !data.off.contains(d)) {
+                return Err(CalendarError::NamedNotOff {
+                    year: y.year,
+                    name: name.clone(),
+                    date,
+                });
+            }
+            if let Some((other, date)) = data
+                .named
+                .iter()
+                .find_map(|(h, ds)| ds.iter().find(|d| days.contains(d)).map(|d| (*h, *d)))
+            {
+                return Err(CalendarError::NamedTwice {
+                    year: y.year,
+                    date,
+                    first: other.code().to_owned(),
+                    second: name.clone(),
+                });
+            }
+            data.named.insert(holiday, days);
+        }
+        if out.iter().any(|p| p.year == y.year) {
+            return Err(CalendarError::Duplicate(y.year));
+        }
+        data.source = y.source.clone();
+        out.push(ParsedYear {
+            year: y.year,
+            source: y.source,
+            data,
+        });
+    }
+    Ok(out)
+}
+
+impl HolidayCalendar {
     pub fn has_year(&self, year: i32) -> bool {
-        self.years.contains_key(&year)
+        self.read().years.contains_key(&year)
     }
 
-    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
-        self.years.keys().copied()
+    /// A year's notice, its days off and its adjusted working days.
+    pub fn describe(&self, year: i32) -> Option<(String, usize, usize)> {
+        self.read()
+            .years
+            .get(&year)
+            .map(|y| (y.source.clone(), y.off.len(), y.work.len()))
+    }
+
+    pub fn years(&self) -> Vec<i32> {
+        self.read().years.keys().copied().collect()
     }
 
     /// What kind of day `date` is, and whether the calendar had data for its year.
     pub fn day(&self, date: NaiveDate) -> (DayKind, bool) {
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        match self.years.get(&date.year()) {
+        match self.read().years.get(&date.year()) {
             Some(y) if y.off.contains(&date) => (DayKind::Holiday, true),
             Some(y) if y.work.contains(&date) => (DayKind::AdjustedWorking, true),
             known => (
@@ -212,7 +364,8 @@ impl HolidayCalendar {
         year: i32,
         holiday: Holiday,
     ) -> Result<Vec<NaiveDate>, PeriodError> {
-        let data = self.years.get(&year).ok_or(PeriodError::NoYear(year))?;
+        let live = self.read();
+        let data = live.years.get(&year).ok_or(PeriodError::NoYear(year))?;
         data.named
             .get(&holiday)
             .cloned()
