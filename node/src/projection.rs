@@ -57,6 +57,9 @@ pub struct Projected {
     pub receptions: Option<String>,
     /// The owned-case libraries listing it (JSON of `library::Listing`), if any.
     pub library: Option<String>,
+    /// The cases whose petitioner was found to be this one's (JSON of their
+    /// numbers), if any.
+    pub same_petitioner: Option<String>,
     /// The earliest supervision demand on the handling unit still open: who
     /// demanded it and its due day (the worklist's 上级督办).
     pub supervision: Option<(String, chrono::NaiveDate)>,
@@ -165,6 +168,7 @@ pub fn project(
         skip_level_of,
         receptions,
         library: case::library::json(case::ordered(&records)),
+        same_petitioner: case::same_petitioner_json(&records),
         supervision,
     })
 }
@@ -294,7 +298,7 @@ impl Projector {
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
                    major_due, higher_visits, higher_visit_last, receptions, head_count,
-                   supervision_due, supervised_by, phone_hash, library) ",
+                   supervision_due, supervised_by, phone_hash, library, same_petitioner) ",
             );
             q.values(chunk, |r, (seq, p)| {
                 let v = &p.view;
@@ -328,7 +332,8 @@ impl Projector {
                     .bind(p.supervision.as_ref().map(|s| s.1.to_string()))
                     .bind(p.supervision.as_ref().map(|s| s.0.as_str()))
                     .bind(v.details.phone_hash.as_deref())
-                    .bind(p.library.as_deref());
+                    .bind(p.library.as_deref())
+                    .bind(p.same_petitioner.as_deref());
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
@@ -345,7 +350,7 @@ impl Projector {
                   higher_visit_last = excluded.higher_visit_last, receptions = excluded.receptions,
                   head_count = excluded.head_count, supervision_due = excluded.supervision_due,
                   supervised_by = excluded.supervised_by, phone_hash = excluded.phone_hash,
-                  library = excluded.library",
+                  library = excluded.library, same_petitioner = excluded.same_petitioner",
             );
             q.execute(&mut *tx).await?;
         }

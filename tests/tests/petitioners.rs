@@ -881,3 +881,102 @@ async fn a_search_by_identity_number_finds_the_petitioners_cases_across_the_subt
     Ok(())
 }
 }
+
+both_stores! {
+/// Two registrations of one person that no number links (one without the
+/// identity number, under another phone): staff merge them with a record that
+/// says who and why, and from then on a search by either number finds both,
+/// and the cases found by the merged case's own number too. Merging with an
+/// unknown case, with itself, twice, or without a reason is refused by rule.
+async fn staff_merge_two_petitioners_who_are_one_person(backend: Backend) -> anyhow::Result<()> {
+    let fed = Federation::start(backend, haifeng()).await?;
+    let id = id_number("44152119750505321");
+    let with_id = fed.client(COMM_A).await?.register_case(petition(COMM_A, &id)).await?.into_inner();
+    // The same person at the other town: no identity number, another phone.
+    let without = fed
+        .client(COMM_B)
+        .await?
+        .register_case(pb::RegisterCaseRequest {
+            petitioner: "孙柒".into(),
+            id_number: String::new(),
+            phone: "13911112222".into(),
+            ..petition(COMM_B, &id)
+        })
+        .await?
+        .into_inner();
+    // And again by that other phone, later.
+    let again = fed
+        .client(COMM_B)
+        .await?
+        .register_case(pb::RegisterCaseRequest {
+            petitioner: "孙柒".into(),
+            id_number: String::new(),
+            phone: "13911112222".into(),
+            content: "征地补偿款仍未发放".into(),
+            ..petition(COMM_B, &id)
+        })
+        .await?
+        .into_inner();
+    for c in [&with_id, &without, &again] {
+        wait_for(&format!("{} at the county", c.case_no), PATIENCE, || async {
+            fed.case_at(COUNTY, &c.case_no).await
+        })
+        .await?;
+    }
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let nos = |cases: Vec<pb::CaseView>| sorted(cases.into_iter().map(|c| c.case_no).collect());
+    assert_eq!(nos(history(&fed, COUNTY, &id).await?), vec![with_id.case_no.clone()]);
+
+    // Refused by rule, nothing written.
+    let merge = |of: &str, reason: &str| {
+        serde_json::json!({"kind": "same_petitioner", "of": of, "reason": reason})
+    };
+    for (of, reason, rule) in [
+        ("441521115001-2026-999999", "同名同址", "identity.case_held"),
+        (without.case_no.as_str(), "同名同址", "identity.self"),
+        (with_id.case_no.as_str(), " ", "identity.reason"),
+    ] {
+        let e = fed.act(COUNTY, &without.case_no, merge(of, reason)).await.unwrap_err();
+        assert!(e.to_string().contains(rule), "{rule}: {e}");
+    }
+    let records = |c: Option<pb::CaseView>| c.map(|c| c.records.len()).unwrap_or_default();
+    assert_eq!(records(fed.case_at(COUNTY, &without.case_no).await?), 0);
+
+    // The county's clerk merges them, saying why; the record names who.
+    let merged = fed
+        .act(COUNTY, &without.case_no, merge(&with_id.case_no, "姓名写法不同（孙七/孙柒），住址与诉求一致"))
+        .await?;
+    let record = merged.records.iter().find(|r| r.kind == "same_petitioner").expect("the merge");
+    assert_eq!(record.by, "tester");
+    assert!(record.detail.contains(&with_id.case_no), "{}", record.detail);
+    let e = fed
+        .act(COUNTY, &without.case_no, merge(&with_id.case_no, "再次"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("identity.once"), "{e}");
+
+    // By the identity number: the merged case, and the case found by its phone.
+    let everything = sorted(vec![
+        with_id.case_no.clone(),
+        without.case_no.clone(),
+        again.case_no.clone(),
+    ]);
+    assert_eq!(nos(history(&fed, COUNTY, &id).await?), everything);
+    // By the other phone: the same three, the merge followed the other way.
+    let by_phone = fed
+        .client(COUNTY)
+        .await?
+        .list_cases(pb::ListCasesRequest { limit: 100, phone: "13911112222".into(), ..Default::default() })
+        .await?
+        .into_inner()
+        .cases;
+    assert_eq!(nos(by_phone), everything);
+    // Town A, which holds neither of town B's cases, still finds only its own.
+    assert_eq!(nos(history(&fed, TOWN_A, &id).await?), vec![with_id.case_no.clone()]);
+    fed.shutdown().await;
+    Ok(())
+}
+}

@@ -79,6 +79,19 @@ pub enum VerifyCmd {
         #[arg(long)]
         of: String,
     },
+    /// Merge the case's petitioner with another case's: one person registered
+    /// twice without a number linking them (their histories are found together)
+    MergePetitioner {
+        #[command(flatten)]
+        conn: ConnArgs,
+        case_no: String,
+        /// The other case, whose petitioner is the same person
+        #[arg(long = "with")]
+        with: String,
+        /// Why they are one person
+        #[arg(long)]
+        reason: String,
+    },
     /// Record that the petitioner will not state an opinion, with the circumstances
     NoOpinion {
         #[command(flatten)]
@@ -148,6 +161,15 @@ pub async fn run(cmd: VerifyCmd, json: bool, lang: Lang) -> anyhow::Result<()> {
                 lang,
             )
             .await
+        }
+        VerifyCmd::MergePetitioner {
+            conn,
+            case_no,
+            with,
+            reason,
+        } => {
+            let fields = json!({ "of": with, "reason": reason });
+            act(&conn, case_no, "same_petitioner", fields, json, lang).await
         }
         VerifyCmd::NoOpinion {
             conn,

@@ -220,8 +220,9 @@ fn step_roles(step: Step) -> &'static [Role] {
         | Step::SealedContact => &[Handler],
         // Written by the registering node's outbox only, never through the API.
         Step::Delivery => &[],
-        // The registrar confirms what registration found.
-        Step::SkipLevelLink => &[Registrar, Handler],
+        // The registrar confirms what registration found; who keeps the
+        // petitioners' histories merges two that are one person.
+        Step::SkipLevelLink | Step::SamePetitioner => &[Registrar, Handler],
         // Oversight by the leader in charge: supervising, sending a reply back,
         // deciding a review (复查/复核).
         Step::Supervision | Step::SendBack | Step::ReviewDecision => &[Reviewer],

@@ -148,6 +148,7 @@ pub fn may_write(
         // Progress notes: superiors note on cases below them too (`AddNote`); only
         // the handling unit's notes move the case on (`derive`).
         Body::Progress { .. }
+        | Body::SamePetitioner { .. }
         | Body::Ownership { .. }
         | Body::Rating { .. }
         | Body::NoOpinion { .. }
@@ -384,6 +385,30 @@ pub fn admit(
             today,
         )
         .map_err(|(rule, message)| refuse(rule, message))?,
+        Body::SamePetitioner { of, reason } => {
+            let of = of.trim();
+            if of.is_empty() {
+                return Err(refuse(
+                    "identity.of",
+                    "name the case whose petitioner is the same person",
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(refuse(
+                    "identity.reason",
+                    "say why the two petitioners are one person",
+                ));
+            }
+            if records
+                .iter()
+                .any(|r| matches!(&r.body, Body::SamePetitioner { of: o, .. } if o.trim() == of))
+            {
+                return Err(refuse(
+                    "identity.once",
+                    format!("the petitioner is already merged with {of}'s"),
+                ));
+            }
+        }
         Body::LibraryEntry { .. } | Body::OwnershipProposal { .. } => {
             super::library::admit(&now.library, new, now.status.is_open())
                 .map_err(|(rule, message)| refuse(rule, message))?

@@ -82,6 +82,7 @@ pub fn step(s: Step) -> Label {
         Step::Major => Label::new("重大紧急信访事项", "major or urgent matter"),
         Step::HigherVisit => Label::new("赴省进京上访", "visit to higher authorities"),
         Step::SkipLevelLink => Label::new("确认越级访", "skip-level confirmed"),
+        Step::SamePetitioner => Label::new("认定同一信访人", "same petitioner found"),
         Step::LeadDecision => Label::new("确定主办单位", "lead unit"),
         Step::LibraryEntry => Label::new("列入包案案件库", "listed in the owned-case library"),
         Step::OwnershipProposal => Label::new("呈报领导包案", "reported to a leader to own"),

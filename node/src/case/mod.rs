@@ -30,6 +30,7 @@ pub mod facts;
 pub mod labels;
 pub mod library;
 pub mod lookup;
+pub mod merges;
 pub mod numbering;
 pub mod petitioner;
 pub mod query_code;
@@ -47,6 +48,7 @@ pub(crate) mod tests;
 
 pub use admission::*;
 pub use document::*;
+pub use merges::same_petitioner_json;
 pub use record::*;
 pub use registration::*;
 pub use state::*;

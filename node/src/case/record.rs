@@ -82,6 +82,13 @@ pub enum Body {
     SkipLevelLink {
         of: String,
     },
+    /// Staff find this case's petitioner to be the same person as case `of`'s
+    /// (a name written two ways, an identity number missing from one): their
+    /// histories are merged in searches from then on, with who found it and why.
+    SamePetitioner {
+        of: String,
+        reason: String,
+    },
     /// The petitioner will not state an opinion on the handling (拒不表态): the
     /// handler records the circumstances, which meets that closure condition.
     NoOpinion {
@@ -269,6 +276,7 @@ impl Body {
             Body::Major { reason, .. } => vec![("reason", reason)],
             Body::HigherVisit { place, .. } => vec![("place", place)],
             Body::SkipLevelLink { of } => vec![("of", of)],
+            Body::SamePetitioner { of, reason } => vec![("of", of), ("reason", reason)],
             Body::LibraryEntry {
                 area,
                 public_title,
@@ -371,6 +379,10 @@ impl Body {
                 place: text(),
             },
             Step::SkipLevelLink => Body::SkipLevelLink { of: text() },
+            Step::SamePetitioner => Body::SamePetitioner {
+                of: text(),
+                reason: text(),
+            },
             Step::LibraryEntry => Body::LibraryEntry {
                 area: text(),
                 public_title: text(),
@@ -484,6 +496,7 @@ pub enum Step {
     Major,
     HigherVisit,
     SkipLevelLink,
+    SamePetitioner,
     LeadDecision,
     LibraryEntry,
     OwnershipProposal,
@@ -510,7 +523,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 33] = [
+    pub const ALL: [Step; 34] = [
         Step::Screening,
         Step::Forward,
         Step::Assign,
@@ -521,6 +534,7 @@ impl Step {
         Step::Major,
         Step::HigherVisit,
         Step::SkipLevelLink,
+        Step::SamePetitioner,
         Step::LeadDecision,
         Step::LibraryEntry,
         Step::OwnershipProposal,
@@ -559,6 +573,7 @@ impl Step {
             Step::Major => "major",
             Step::HigherVisit => "higher_visit",
             Step::SkipLevelLink => "skip_level_link",
+            Step::SamePetitioner => "same_petitioner",
             Step::LeadDecision => "lead_decision",
             Step::LibraryEntry => "library_entry",
             Step::OwnershipProposal => "ownership_proposal",
@@ -602,6 +617,7 @@ impl Step {
             Body::Major { .. } => Step::Major,
             Body::HigherVisit { .. } => Step::HigherVisit,
             Body::SkipLevelLink { .. } => Step::SkipLevelLink,
+            Body::SamePetitioner { .. } => Step::SamePetitioner,
             Body::LeadDecision { .. } => Step::LeadDecision,
             Body::LibraryEntry { .. } => Step::LibraryEntry,
             Body::OwnershipProposal { .. } => Step::OwnershipProposal,

@@ -8,7 +8,7 @@
 use crate::labels::Label;
 
 /// Every rule code the case service refuses by, with its name.
-pub const RULES: [(&str, Label); 73] = [
+pub const RULES: [(&str, Label); 78] = [
     (
         "archive.after_closure",
         Label::new("只有已办结的事项才能归档", "only a closed case is archived"),
@@ -371,6 +371,38 @@ pub const RULES: [(&str, Label); 73] = [
         Label::new(
             "领导接访作出决定后才能出具督办单",
             "the supervision form follows the leader's decision",
+        ),
+    ),
+    (
+        "identity.of",
+        Label::new(
+            "须写明同一信访人的另一事项编号",
+            "name the same person's other case",
+        ),
+    ),
+    (
+        "identity.reason",
+        Label::new(
+            "须写明认定为同一信访人的理由",
+            "say why the two petitioners are one person",
+        ),
+    ),
+    (
+        "identity.once",
+        Label::new(
+            "已认定与该事项为同一信访人",
+            "already merged with that case's petitioner",
+        ),
+    ),
+    (
+        "identity.self",
+        Label::new("不能与本事项自身合并", "a case is not merged with itself"),
+    ),
+    (
+        "identity.case_held",
+        Label::new(
+            "本单位不掌握所指事项，不能合并",
+            "the other case is not held at this node",
         ),
     ),
     (

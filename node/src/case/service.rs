@@ -30,6 +30,7 @@ use crate::pii::{Field, PiiKey};
 use crate::projection::Projector;
 use crate::rules::CaseRules;
 
+mod identity;
 mod intake;
 mod library;
 pub use library::LibraryRow;
@@ -337,6 +338,9 @@ impl CaseService {
             self.check_skip_level_link(case_no, of).await?;
         }
         self.check_library(case_no, &body).await?;
+        if let Body::SamePetitioner { of, .. } = &body {
+            self.check_same_petitioner(case_no, of).await?;
+        }
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
@@ -356,6 +360,9 @@ impl CaseService {
             .authorize(who, Action::Step(Step::of(&body)), case_no)
             .await?;
         self.check_library(case_no, &body).await?;
+        if let Body::SamePetitioner { of, .. } = &body {
+            self.check_same_petitioner(case_no, of).await?;
+        }
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)

@@ -496,6 +496,7 @@ pub fn derive(h: &Header, records: &[Record], ctx: &Context<'_>, today: NaiveDat
             Body::LeadDecision { .. }
             | Body::LibraryEntry { .. }
             | Body::OwnershipProposal { .. }
+            | Body::SamePetitioner { .. }
             | Body::ReturnVisit { .. }
             | Body::Booking { .. }
             | Body::ReceptionOutcome { .. }

@@ -362,6 +362,10 @@ pub fn detail(body: &Body, lens: &Lens<'_>) -> String {
             format!("呈报{leader}包案（{basis}）"),
             format!("reported to {leader} to own ({basis})"),
         ),
+        Body::SamePetitioner { of, reason } => pick(
+            format!("认定与 {of} 为同一信访人：{reason}"),
+            format!("the same petitioner as {of}'s: {reason}"),
+        ),
         Body::SkipLevelLink { of } => pick(
             format!("确认越级访：下级仍在办理 {of}"),
             format!("skip-level confirmed: {of} is still handled below"),

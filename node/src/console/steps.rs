@@ -19,9 +19,10 @@ use crate::labels::Label;
 
 /// The steps people take in the console, in the order a case goes through
 /// them. (Contact keys and sealed contacts are written by nodes, not people.)
-pub const OFFERED: [Step; 26] = [
+pub const OFFERED: [Step; 27] = [
     Step::Screening,
     Step::SkipLevelLink,
+    Step::SamePetitioner,
     Step::Forward,
     Step::Assign,
     Step::Objection,
@@ -257,6 +258,10 @@ pub fn fields(step: Step) -> Vec<Field> {
         ],
         // The case number of the candidate the registration offered.
         Step::SkipLevelLink => vec![f("of", w::SKIP_LEVEL_CASE, Input::Text)],
+        Step::SamePetitioner => vec![
+            f("of", w::SAME_PETITIONER_CASE, Input::Text),
+            f("reason", w::REASON, Input::LongText),
+        ],
         Step::ReviewDecision => vec![
             f("stage", w::STAGE, stages()),
             f("opinion", w::OPINION, opinions()),

@@ -128,6 +128,10 @@ pub const COMPETENT_AUTHORITY: Label = Label::new("有权处理机关", "Compete
 pub const DECISION: Label = Label::new("甄别结果", "Decision");
 pub const TRACK: Label = Label::new("法定途径", "Legal procedure");
 pub const LEADER: Label = Label::new("领导", "Leader");
+pub const SAME_PETITIONER_CASE: Label = Label::new(
+    "同一信访人的另一事项编号",
+    "Case number of the same person's other case",
+);
 pub const LIBRARY: Label = Label::new("包案案件库", "Owned-case library");
 pub const LIBRARY_HINT: Label = Label::new(
     "在案件页“列入包案案件库”，再按领导分管工作“呈报领导包案”；领导同意（领导包案）后即公示。",

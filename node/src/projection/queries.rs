@@ -57,6 +57,59 @@ pub struct CaseFilter {
     pub by_deadline: bool,
     /// Only cases with an open supervision demand, the soonest due first.
     pub supervised: bool,
+    /// One person's cases: any of these identity or phone hashes or case
+    /// numbers (a petitioner's history with the merges staff recorded).
+    pub person: Option<PersonKeys>,
+}
+
+/// What one person's cases are found by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonKeys {
+    pub id_hashes: std::collections::BTreeSet<String>,
+    pub phone_hashes: std::collections::BTreeSet<String>,
+    pub case_nos: std::collections::BTreeSet<String>,
+}
+
+impl PersonKeys {
+    fn push_where<'a>(&'a self, q: &mut Sql<'a>) {
+        q.push(" AND (1 = 0");
+        for (column, values) in [
+            ("id_hash", &self.id_hashes),
+            ("phone_hash", &self.phone_hashes),
+            ("case_no", &self.case_nos),
+        ] {
+            if !values.is_empty() {
+                q.push(" OR ")
+                    .push(column)
+                    .push(" IN (")
+                    .bind_list(values.iter().map(String::as_str))
+                    .push(")");
+            }
+        }
+        q.push(")");
+    }
+}
+
+/// The cases `keys` find, with their hashes: (case number, id hash, phone hash).
+pub async fn person_cases(
+    db: &Db,
+    keys: &PersonKeys,
+    limit: u32,
+) -> Result<Vec<(String, Option<String>, Option<String>)>, NodeError> {
+    let mut q = Sql::new("SELECT case_no, id_hash, phone_hash FROM node_cases WHERE 1 = 1");
+    keys.push_where(&mut q);
+    q.push(" LIMIT ").bind(i64::from(limit));
+    Ok(q.fetch_all_as(db.pool()).await?)
+}
+
+/// Every merge staff recorded (`same_petitioner`): a case and the JSON of the
+/// cases its petitioner was merged with. Few rows, read off a partial index.
+pub async fn petitioner_merges(db: &Db) -> Result<Vec<(String, String)>, NodeError> {
+    Ok(sqlx::query_as(
+        "SELECT case_no, same_petitioner FROM node_cases WHERE same_petitioner IS NOT NULL",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }
 
 pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeError> {
@@ -101,6 +154,9 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
     }
     if let Some(h) = &f.phone_hash {
         q.push(" AND phone_hash = ").bind(h.as_str());
+    }
+    if let Some(p) = &f.person {
+        p.push_where(&mut q);
     }
     if let Some(text) = &f.search {
         // LIKE's own wildcards in what was typed match themselves.

@@ -21,7 +21,7 @@ impl CaseService {
         lang: Lang,
     ) -> Result<Vec<pb::CaseView>, NodeError> {
         self.guard().authorize(who, Action::ReadCases, "").await?;
-        let filter = self.filter(q)?;
+        let mut filter = self.filter(q)?;
         if let Some(hash) = &filter.id_hash {
             self.audit_identity_search(who, "case.search.id_number", hash)
                 .await;
@@ -32,6 +32,16 @@ impl CaseService {
         }
         // Read-your-writes: project whatever the documents already hold.
         self.deps.projector.catch_up().await?;
+        // A person's history: their cases by either number, and those of
+        // petitioners staff merged with them (`same_petitioner`).
+        if filter.id_hash.is_some() || filter.phone_hash.is_some() {
+            let keys = self
+                .person_keys(filter.id_hash.as_deref(), filter.phone_hash.as_deref())
+                .await?;
+            filter.id_hash = None;
+            filter.phone_hash = None;
+            filter.person = Some(keys);
+        }
         let rows = projection::list_cases(&self.deps.db, &filter).await?;
         let ctx = self.context();
         let lens = self.lens(&ctx, lang);
@@ -119,6 +129,7 @@ impl CaseService {
             handling_unit: (q.routed_to_us || q.supervised_here)
                 .then(|| self.hub().me().to_string()),
             supervised: q.supervised_here,
+            person: None,
             search: match q.search.trim() {
                 "" => None,
                 s if s.chars().count() > 100 => {
