@@ -113,6 +113,30 @@ async fn a_case_taken_to_higher_authorities_needs_the_principal_leader_and_super
         .await
         .expect_err("closed without the principal leader");
     assert!(err.to_string().contains("higher_visit.principal_owns"), "{err}");
+    // The principal leader is the roster's: a deputy named as principal is refused.
+    for (name, position, role) in [("陈书记", "镇委书记", "principal"), ("黄副镇长", "副镇长", "member")] {
+        fed.schedules(TOWN_A)
+            .await?
+            .put_leader(pb::PutLeaderRequest {
+                unit: TOWN_A.into(),
+                leader: Some(pb::Leader {
+                    name: name.into(),
+                    position: position.into(),
+                    role: role.into(),
+                    active: true,
+                    ..Default::default()
+                }),
+            })
+            .await?;
+    }
+    let err = fed
+        .act(TOWN_A, &no, json!({"kind": "ownership", "leader": "黄副镇长", "principal": true}))
+        .await
+        .expect_err("not the principal leader");
+    assert!(
+        err.to_string().contains("ownership.principal_on_roster") && err.to_string().contains("陈书记"),
+        "{err}"
+    );
     let v = fed
         .act(TOWN_A, &no, json!({"kind": "ownership", "leader": "陈书记", "principal": true}))
         .await?;

@@ -39,6 +39,7 @@ pub use intake::EarlierCases;
 use intake::Intake;
 mod list;
 mod major;
+mod node_rules;
 mod skip_level;
 
 /// A deadline this many working days away or fewer is due soon (worklists
@@ -334,13 +335,7 @@ impl CaseService {
             return Err(NodeError::empty("case_no"));
         }
         let body: Body = serde_json::from_str(body_json).map_err(|e| not_a_record(&e))?;
-        if let Body::SkipLevelLink { of } = &body {
-            self.check_skip_level_link(case_no, of).await?;
-        }
-        self.check_library(case_no, &body).await?;
-        if let Body::SamePetitioner { of, .. } = &body {
-            self.check_same_petitioner(case_no, of).await?;
-        }
+        self.check_node_rules(case_no, &body).await?;
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)
@@ -359,10 +354,7 @@ impl CaseService {
         self.guard()
             .authorize(who, Action::Step(Step::of(&body)), case_no)
             .await?;
-        self.check_library(case_no, &body).await?;
-        if let Body::SamePetitioner { of, .. } = &body {
-            self.check_same_petitioner(case_no, of).await?;
-        }
+        self.check_node_rules(case_no, &body).await?;
         let mut out = self.write_record(case_no, body, &who.name, lang).await?;
         self.disclose(who, &mut out).await?;
         Ok(out)

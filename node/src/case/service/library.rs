@@ -9,12 +9,6 @@ use crate::error::NodeError;
 
 impl CaseService {
     pub(super) async fn check_library(&self, case_no: &str, body: &Body) -> Result<(), NodeError> {
-        if !matches!(
-            body,
-            Body::OwnershipProposal { .. } | Body::LibraryEntry { .. }
-        ) {
-            return Ok(());
-        }
         let Some(found) = crate::case::lookup::find(self.hub(), case_no).await? else {
             // The write that follows names the missing case.
             return Ok(());
@@ -30,19 +24,15 @@ impl CaseService {
                     .derive(&file)
                     .is_some_and(|now| now.library.iter().any(|l| l.office == me)) =>
             {
-                let roster = match self.hub().get(&crate::docid::roster(&me)).await? {
-                    Some(h) => crate::schedule::docs::read_roster(&h.loaded.doc),
-                    None => Vec::new(),
-                };
+                let roster = self.active_roster().await?;
                 let leader = leader.trim();
-                if !leader.is_empty() && !roster.iter().any(|l| l.active && l.name == leader) {
+                if !leader.is_empty() && !roster.iter().any(|l| l.name == leader) {
                     return Err(NodeError::Rule {
                         rule: "library.leader_on_roster",
                         message: format!(
                             "{leader} is not an active leader on {me}'s roster; on it: {}",
                             roster
                                 .iter()
-                                .filter(|l| l.active)
                                 .map(|l| l.name.as_str())
                                 .collect::<Vec<_>>()
                                 .join("、")
