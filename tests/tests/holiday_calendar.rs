@@ -1,5 +1,5 @@
 //! The holiday calendar as replicated data: a 2027 arrangement published at the
-//! county reaches a community node two hops down, and a deadline across the
+//! city reaches a community node three hops down, and a deadline across the
 //! 2027 Spring Festival counts its days off there — in the case file and in
 //! the case list's query rows. A town's own publication wins for its subtree
 //! and is ignored above it. A data file with two years, a day both off and
@@ -14,7 +14,7 @@ use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::calendar_client::CalendarClient;
 use xinfang_tests::*;
 
-const COUNTY_2027: &str = r#"
+const CITY_2027: &str = r#"
 [[year]]
 year = 2027
 source = "测试用2027年节假日安排（格式同国务院办公厅通知）"
@@ -102,26 +102,26 @@ async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Bac
     assert_eq!(due().await?, ("2027-02-12".into(), "2027-02-12".into()));
 
     // Bad data: refused naming the field, nothing published.
-    let two_years = format!("{COUNTY_2027}\n[[year]]\nyear = 2028\n");
-    let both = COUNTY_2027.replace("work = [\"2027-01-31\"", "work = [\"2027-02-05\"");
-    let malformed = COUNTY_2027.replace("2027-01-31", "2027-13-31");
+    let two_years = format!("{CITY_2027}\n[[year]]\nyear = 2028\n");
+    let both = CITY_2027.replace("work = [\"2027-01-31\"", "work = [\"2027-02-05\"");
+    let malformed = CITY_2027.replace("2027-01-31", "2027-13-31");
     for (bad, says) in [
         (two_years.as_str(), "exactly one"),
         (both.as_str(), "both as a day off and as a working day"),
         (malformed.as_str(), "not a date"),
     ] {
-        let e = publish(&fed, COUNTY, bad).await.expect_err("refused");
+        let e = publish(&fed, CITY, bad).await.expect_err("refused");
         assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
         assert!(e.message().contains("toml") && e.message().contains(says), "{e:?}");
     }
-    assert_eq!(issuer_of(&calendar(&fed, COUNTY).await?, 2027), None, "nothing published");
+    assert_eq!(issuer_of(&calendar(&fed, CITY).await?, 2027), None, "nothing published");
 
-    // Published at the county: it reaches the community through its town, and
+    // Published at the city: it reaches the community through the county and its town, and
     // 12 February, a day off, rolls to Monday the 15th.
-    let shown = publish(&fed, COUNTY, COUNTY_2027).await?;
-    assert_eq!(issuer_of(&shown, 2027).as_deref(), Some(code(COUNTY).as_str()));
-    wait_for("the county's 2027 at the community", PATIENCE, || async {
-        Ok(issuer_of(&calendar(&fed, COMM_A).await?, 2027).filter(|i| *i == code(COUNTY).as_str()))
+    let shown = publish(&fed, CITY, CITY_2027).await?;
+    assert_eq!(issuer_of(&shown, 2027).as_deref(), Some(code(CITY).as_str()));
+    wait_for("the city's 2027 at the community", PATIENCE, || async {
+        Ok(issuer_of(&calendar(&fed, COMM_A).await?, 2027)  .filter(|i| *i == code(CITY).as_str()))
     })
     .await?;
     wait_for("the deadline counted by the 2027 holidays", PATIENCE, || async {
@@ -133,7 +133,7 @@ async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Bac
 
     // The town publishes its own 2027: its community follows the town (the
     // nearest publisher) and the festival's last day, the 12th, is worked
-    // there; the county keeps its own.
+    // there; the county above the town keeps the city's.
     publish(&fed, TOWN_A, TOWN_2027).await?;
     wait_for("the town's 2027 at the community", PATIENCE, || async {
         Ok(issuer_of(&calendar(&fed, COMM_A).await?, 2027).filter(|i| *i == code(TOWN_A).as_str()))
@@ -154,7 +154,7 @@ async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Bac
     .await?;
     assert_eq!(
         issuer_of(&calendar(&fed, COUNTY).await?, 2027).as_deref(),
-        Some(code(COUNTY).as_str()),
+        Some(code(CITY).as_str()),
         "a year published below is not followed above"
     );
     // Restarted, the community counts by the town's year from its first read.

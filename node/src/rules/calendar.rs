@@ -591,6 +591,37 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, CalendarError::Both { .. }));
+        // Two holidays naming one day overlap.
+        let e = HolidayCalendar::from_toml(
+            "[[year]]\nyear = 2030\noff = [\"2030-10-01..2030-10-08\"]\n\
+             names = { national_day = \"2030-10-01..2030-10-07\", mid_autumn = \"2030-10-07..2030-10-08\" }",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, CalendarError::NamedTwice { .. }) && e.to_string().contains("2030-10-07"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn published_years_overlay_the_shipped_ones_for_every_clone() {
+        let cal = HolidayCalendar::official().unwrap();
+        let shared = cal.clone();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(!cal.has_year(2030) && cal.fingerprint().is_empty());
+        let year = parse_years("[[year]]\nyear = 2030\nsource = \"test\"\noff = [\"2030-01-02\"]")
+            .unwrap()
+            .remove(0);
+        assert!(cal.set_published(vec![(year.clone(), "441500".into())]));
+        // A clone counts the same days at once.
+        assert!(!shared.is_working_day(d("2030-01-02")));
+        assert!(!shared.fingerprint().is_empty());
+        // The same again changes nothing; withdrawn, the year is gone again.
+        assert!(!cal.set_published(vec![(year, "441500".into())]));
+        assert!(cal.set_published(Vec::new()));
+        assert!(shared.is_working_day(d("2030-01-02")) && !shared.has_year(2030));
+        // A shipped year stays when nothing is published over it.
+        assert!(shared.has_year(2026));
     }
 
     #[test]
