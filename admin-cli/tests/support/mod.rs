@@ -91,6 +91,28 @@ impl Fixture {
         .expect("write topology");
     }
 
+    /// A fixture whose topology is `units` (code, name, tier, parent), each on
+    /// ports free now.
+    pub fn with_units(units: &[(&str, &str, &str, Option<&str>)]) -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let topology = dir.path().join("topology.toml");
+        let mut text = String::new();
+        for (code, name, tier, parent) in units {
+            text.push_str(&format!(
+                "[[unit]]\ncode = \"{code}\"\nname = \"{name}\"\ntier = \"{tier}\"\n\
+                 listen = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n",
+                free_port_with(2000),
+                free_port()
+            ));
+            if let Some(p) = parent {
+                text.push_str(&format!("parent = \"{p}\"\n"));
+            }
+            text.push('\n');
+        }
+        std::fs::write(&topology, text).expect("write topology");
+        Fixture { dir, topology }
+    }
+
     pub fn fed(&self) -> PathBuf {
         self.dir.path().join("fed")
     }
