@@ -82,7 +82,7 @@ impl Kind {
             Kind::Letter => LETTER_KIND,
             Kind::LetterAck => LETTER_ACK_KIND,
             Kind::Assessment => ASSESSMENT_KIND,
-            Kind::Calendar => crate::holidays::CALENDAR_KIND,
+            Kind::Calendar => CALENDAR_KIND,
         }
     }
 }
@@ -118,6 +118,10 @@ pub const LETTER_ACK_KIND: &str = "letter_ack";
 pub const LETTER_ACK_PREFIX: &str = "letter-ack/";
 /// The `kind` field of a filed assessment.
 pub const ASSESSMENT_KIND: &str = "assessment";
+/// The `kind` field of a published calendar year.
+pub const CALENDAR_KIND: &str = "holiday_calendar";
+/// Every published calendar year's id begins so.
+pub const CALENDAR_PREFIX: &str = "calendar/";
 
 /// An id that is none of the forms above.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,12 +249,12 @@ pub fn schedule(unit: &UnitCode, month: Month) -> String {
 
 /// A year of the holiday calendar published by `issuer`.
 pub fn calendar(issuer: &UnitCode, year: i32) -> String {
-    format!("{}{issuer}/{year:04}", crate::holidays::CALENDAR_PREFIX)
+    format!("{CALENDAR_PREFIX}{issuer}/{year:04}")
 }
 
 /// The publisher and year a published calendar's id names.
 pub fn calendar_of(doc_id: &str) -> Option<(UnitCode, i32)> {
-    let rest = doc_id.strip_prefix(crate::holidays::CALENDAR_PREFIX)?;
+    let rest = doc_id.strip_prefix(CALENDAR_PREFIX)?;
     let (u, y) = rest.split_once('/')?;
     if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
         return None;

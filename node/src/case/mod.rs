@@ -40,6 +40,7 @@ pub mod registration;
 pub mod rule_names;
 pub mod service;
 pub mod state;
+pub mod step;
 pub mod view;
 pub mod written;
 

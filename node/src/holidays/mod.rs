@@ -21,10 +21,7 @@ use xinfang_hub::{Topology, UnitCode, doc};
 use crate::error::NodeError;
 use crate::rules::calendar::{ParsedYear, parse_years};
 
-/// The `kind` field of a published calendar year.
-pub const CALENDAR_KIND: &str = "holiday_calendar";
-/// Every published calendar year's id begins so.
-pub const CALENDAR_PREFIX: &str = "calendar/";
+pub use crate::docid::{CALENDAR_KIND, CALENDAR_PREFIX};
 /// The most a published year's data file may hold: a year's notice is a few
 /// hundred bytes.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
