@@ -1,7 +1,8 @@
 //! The holiday calendar as replicated data: a 2027 arrangement published at the
 //! city reaches a community node three hops down, and a deadline across the
-//! 2027 Spring Festival counts its days off there — in the case file and in
-//! the case list's query rows. A town's own publication wins for its subtree
+//! 2027 Spring Festival counts its days off and its adjusted working Saturday
+//! there — in the case file and in the case list's query rows, and in the
+//! working days of an objection window. A town's own publication wins for its subtree
 //! and is ignored above it. A data file with two years, a day both off and
 //! worked, or a date that is none is refused naming the field, nothing written.
 //!
@@ -19,7 +20,7 @@ const CITY_2027: &str = r#"
 year = 2027
 source = "测试用2027年节假日安排（格式同国务院办公厅通知）"
 off = ["2027-01-01", "2027-02-05..2027-02-12"]
-work = ["2027-01-31", "2027-02-20"]
+work = ["2027-01-31", "2027-02-13"]
 names = { new_year = "2027-01-01", spring_festival = "2027-02-05..2027-02-12" }
 "#;
 
@@ -90,7 +91,7 @@ async fn route_due(fed: &Federation, unit: &str, no: &str) -> anyhow::Result<(St
 }
 
 both_stores! {
-async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Backend) -> anyhow::Result<()> {
+async fn a_year_published_at_the_city_sets_a_communitys_deadlines(backend: Backend) -> anyhow::Result<()> {
     let clock = TestClock::at("2027-01-28T09:00:00+08:00")?;
     let mut fed = Federation::start_at(backend, haifeng(), clock.clock(), BTreeMap::new()).await?;
     // No 2027 data shipped: the community counts weekends only, and says so.
@@ -117,7 +118,7 @@ async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Bac
     assert_eq!(issuer_of(&calendar(&fed, CITY).await?, 2027), None, "nothing published");
 
     // Published at the city: it reaches the community through the county and its town, and
-    // 12 February, a day off, rolls to Monday the 15th.
+    // 12 February, a day off, rolls to Saturday the 13th, a working day by adjustment.
     let shown = publish(&fed, CITY, CITY_2027).await?;
     assert_eq!(issuer_of(&shown, 2027).as_deref(), Some(code(CITY).as_str()));
     wait_for("the city's 2027 at the community", PATIENCE, || async {
@@ -126,10 +127,29 @@ async fn a_year_published_at_the_county_sets_a_communitys_deadlines(backend: Bac
     .await?;
     wait_for("the deadline counted by the 2027 holidays", PATIENCE, || async {
         let d = due().await?;
-        Ok((d == ("2027-02-15".into(), "2027-02-15".into())).then_some(()))
+        Ok((d == ("2027-02-13".into(), "2027-02-13".into())).then_some(()))
     })
     .await?;
     assert!(!calendar(&fed, COMM_A).await?.missing.contains(&2027));
+
+    // Working days count the adjusted working Saturday (调休上班) too: a case
+    // forwarded to the town on Wednesday 3 February may be objected to within
+    // five working days — the 4th, Saturday the 13th, the 15th, 16th and 17th.
+    clock.set("2027-02-03T09:00:00+08:00")?;
+    let sent = fed.register(COMM_A, "孙九", "节前工资").await?.case_no;
+    fed.act(COMM_A, &sent, serde_json::json!({"kind": "screening", "decision": {"decision": "accept"}}))
+        .await?;
+    fed.act(COMM_A, &sent, serde_json::json!({"kind": "forward", "to": TOWN_A, "due": "2027-02-18"}))
+        .await?;
+    let object = wait_for("the objection window at the town", PATIENCE, || async {
+        Ok(fed
+            .case_at(TOWN_A, &sent)
+            .await?
+            .and_then(|c| c.next_deadline)
+            .filter(|d| d.kind == "object"))
+    })
+    .await?;
+    assert_eq!(object.due, "2027-02-17");
 
     // The town publishes its own 2027: its community follows the town (the
     // nearest publisher) and the festival's last day, the 12th, is worked
