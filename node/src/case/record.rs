@@ -651,3 +651,45 @@ mod stand_in_tests {
         }
     }
 }
+
+impl Step {
+    /// The step a record body is (exhaustive: a new record kind must be placed).
+    pub fn of(body: &Body) -> Step {
+        match body {
+            Body::Screening { .. } => Step::Screening,
+            Body::Forward { .. } => Step::Forward,
+            Body::Assign { .. } => Step::Assign,
+            Body::Objection { .. } => Step::Objection,
+            Body::ObjectionDecision { .. } => Step::ObjectionDecision,
+            Body::Notice { .. } => Step::Notice,
+            Body::NoOpinion { .. } => Step::NoOpinion,
+            Body::Major { .. } => Step::Major,
+            Body::HigherVisit { .. } => Step::HigherVisit,
+            Body::SkipLevelLink { .. } => Step::SkipLevelLink,
+            Body::SamePetitioner { .. } => Step::SamePetitioner,
+            Body::LeadDecision { .. } => Step::LeadDecision,
+            Body::LibraryEntry { .. } => Step::LibraryEntry,
+            Body::OwnershipProposal { .. } => Step::OwnershipProposal,
+            Body::Ownership { .. } => Step::Ownership,
+            Body::Progress { .. } => Step::Progress,
+            Body::Supervision { .. } => Step::Supervision,
+            Body::SendBack { .. } => Step::SendBack,
+            Body::Extension { .. } => Step::Extension,
+            Body::Reply { .. } => Step::Reply,
+            Body::Rating { .. } => Step::Rating,
+            Body::LeaderApproval { .. } => Step::LeaderApproval,
+            Body::Closure { .. } => Step::Closure,
+            Body::ReturnVisit { .. } => Step::ReturnVisit,
+            Body::Archive => Step::Archive,
+            Body::ReviewRequest { .. } => Step::ReviewRequest,
+            Body::ReviewDecision { .. } => Step::ReviewDecision,
+            Body::Booking { .. } => Step::Booking,
+            Body::ReceptionOutcome { .. } => Step::ReceptionOutcome,
+            Body::SupervisionForm { .. } => Step::SupervisionForm,
+            Body::FormAck { .. } => Step::FormAck,
+            Body::ContactKey { .. } => Step::ContactKey,
+            Body::SealedContact { .. } => Step::SealedContact,
+            Body::Delivery { .. } => Step::Delivery,
+        }
+    }
+}

@@ -1,7 +1,5 @@
 //! The kinds of lifecycle record (`Body`'s `kind`), each its own action: their
-//! codes as in JSON and the roles table, and the kind a body is.
-
-use super::record::Body;
+//! codes as in JSON and the roles table (which kind a body is: `record`).
 
 /// One kind of lifecycle record (`Body`'s `kind`), each its own action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,45 +120,5 @@ impl Step {
 
     pub fn from_kind(kind: &str) -> Option<Step> {
         Step::ALL.into_iter().find(|s| s.kind() == kind)
-    }
-
-    /// The step a record body is (exhaustive: a new record kind must be placed).
-    pub fn of(body: &Body) -> Step {
-        match body {
-            Body::Screening { .. } => Step::Screening,
-            Body::Forward { .. } => Step::Forward,
-            Body::Assign { .. } => Step::Assign,
-            Body::Objection { .. } => Step::Objection,
-            Body::ObjectionDecision { .. } => Step::ObjectionDecision,
-            Body::Notice { .. } => Step::Notice,
-            Body::NoOpinion { .. } => Step::NoOpinion,
-            Body::Major { .. } => Step::Major,
-            Body::HigherVisit { .. } => Step::HigherVisit,
-            Body::SkipLevelLink { .. } => Step::SkipLevelLink,
-            Body::SamePetitioner { .. } => Step::SamePetitioner,
-            Body::LeadDecision { .. } => Step::LeadDecision,
-            Body::LibraryEntry { .. } => Step::LibraryEntry,
-            Body::OwnershipProposal { .. } => Step::OwnershipProposal,
-            Body::Ownership { .. } => Step::Ownership,
-            Body::Progress { .. } => Step::Progress,
-            Body::Supervision { .. } => Step::Supervision,
-            Body::SendBack { .. } => Step::SendBack,
-            Body::Extension { .. } => Step::Extension,
-            Body::Reply { .. } => Step::Reply,
-            Body::Rating { .. } => Step::Rating,
-            Body::LeaderApproval { .. } => Step::LeaderApproval,
-            Body::Closure { .. } => Step::Closure,
-            Body::ReturnVisit { .. } => Step::ReturnVisit,
-            Body::Archive => Step::Archive,
-            Body::ReviewRequest { .. } => Step::ReviewRequest,
-            Body::ReviewDecision { .. } => Step::ReviewDecision,
-            Body::Booking { .. } => Step::Booking,
-            Body::ReceptionOutcome { .. } => Step::ReceptionOutcome,
-            Body::SupervisionForm { .. } => Step::SupervisionForm,
-            Body::FormAck { .. } => Step::FormAck,
-            Body::ContactKey { .. } => Step::ContactKey,
-            Body::SealedContact { .. } => Step::SealedContact,
-            Body::Delivery { .. } => Step::Delivery,
-        }
     }
 }
