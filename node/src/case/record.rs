@@ -638,20 +638,6 @@ pub enum Stage {
     ReReview,
 }
 
-#[cfg(test)]
-mod stand_in_tests {
-    use super::*;
-
-    #[test]
-    fn every_step_has_a_stand_in_of_its_own_kind() {
-        let unit: UnitCode = "441521".parse().unwrap();
-        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        for step in Step::ALL {
-            assert_eq!(Step::of(&Body::stand_in(step, &unit, day)), step);
-        }
-    }
-}
-
 impl Step {
     /// The step a record body is (exhaustive: a new record kind must be placed).
     pub fn of(body: &Body) -> Step {
@@ -690,6 +676,20 @@ impl Step {
             Body::ContactKey { .. } => Step::ContactKey,
             Body::SealedContact { .. } => Step::SealedContact,
             Body::Delivery { .. } => Step::Delivery,
+        }
+    }
+}
+
+#[cfg(test)]
+mod stand_in_tests {
+    use super::*;
+
+    #[test]
+    fn every_step_has_a_stand_in_of_its_own_kind() {
+        let unit: UnitCode = "441521".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        for step in Step::ALL {
+            assert_eq!(Step::of(&Body::stand_in(step, &unit, day)), step);
         }
     }
 }
