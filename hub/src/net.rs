@@ -22,7 +22,8 @@ use xinfang_proto::v1::replication_server::Replication;
 use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
 use crate::core::{
-    Action, AttestRole, Event, LEDGER_WENT_BACK, LinkCore, Recovering, STORE_WENT_BACK,
+    Action, AttestRole, Event, FEED_WENT_BACK, LEDGER_WENT_BACK, LinkCore, Recovering,
+    STORE_WENT_BACK,
 };
 use crate::engine::{Hub, HubError};
 use crate::identity::{PeerIdentity, cert_info};
@@ -159,6 +160,12 @@ where
         hub.head(),
         started.elapsed(),
     );
+    match hub.store().epochs().await {
+        Ok(epochs) => core.know_own_epochs(epochs),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the store's epochs; the peer's is not checked")
+        }
+    }
     hub.with_link_status(&peer, |s| {
         s.connected = true;
         s.session_epoch = session_epoch.clone();
@@ -404,11 +411,13 @@ where
     // harmless (cursor and data move together), but don't leave it dangling.
     while pending.next().await.is_some() {}
     while side.next().await.is_some() {}
-    // Our store does not hold what the peer saw of it, or our parent found our
-    // ledger behind what it saw: we went back in time (a copy put back, or a
-    // rewrite). Recover before syncing again.
+    // Our store does not hold what the peer saw of it, the peer applied more of
+    // our feed than it now has, or our parent found our ledger behind what it
+    // saw: we went back in time (a copy put back, or a rewrite). Recover before
+    // syncing again.
     if let Err(e) = &result
         && (e.code == STORE_WENT_BACK
+            || e.code == format!("peer_{FEED_WENT_BACK}")
             || (link.role == PeerRole::Parent && e.code == format!("peer_{LEDGER_WENT_BACK}")))
         && let Err(err) = hub.begin_recovery(&e.message).await
     {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use sqlx::migrate::{Migration, MigrationType};
 use xinfang_hub::core::InboundCursor;
 use xinfang_hub::db::{Db, DbOptions, Durability, Engine, scratch};
-use xinfang_hub::store::sql::SqlStore;
+use xinfang_hub::store::sql::{SqlStore, mark_recovering};
 use xinfang_hub::store::{DocWrite, Store, StoreError, TxWork};
 use xinfang_hub::topology::UnitCode;
 
@@ -273,6 +273,32 @@ on_each_engine! {
         assert_eq!(store.epoch(), epoch);
         assert_eq!(store.head(), head);
         assert_eq!(feed(&store).await.len(), 2);
+    }
+}
+
+// The store remembers every epoch it had, across a reopen and through
+// recoveries and a restore's mark, so a peer that names an older one is told
+// apart from a peer that knew a store this one never was.
+on_each_engine! {
+    async fn every_epoch_the_store_had_is_remembered(place: Place) {
+        let first = {
+            let store = place.store().await;
+            assert_eq!(store.epochs().await.expect("epochs"), vec![store.epoch()]);
+            let first = store.epoch();
+            let second = store.begin_recovery("test", 1).await.expect("recovery");
+            assert_eq!(store.epochs().await.expect("epochs"), vec![first.clone(), second]);
+            store.db().close().await;
+            first
+        };
+        let store = place.store().await;
+        let third = mark_recovering(store.db(), "restored", 2, true)
+            .await
+            .expect("a restore's mark")
+            .epoch;
+        let epochs = store.epochs().await.expect("epochs");
+        assert_eq!(epochs.len(), 3, "{epochs:?}");
+        assert_eq!(epochs.first(), Some(&first));
+        assert_eq!(epochs.last(), Some(&third));
     }
 }
 

@@ -250,3 +250,81 @@ async fn a_restored_backup_recovers_before_it_registers() -> anyhow::Result<()> 
         Ok(())
     }
 }
+
+/// Recoveries completed at `unit`, as its ledger records them.
+async fn recoveries(fed: &Federation, unit: &str) -> anyhow::Result<i64> {
+    let db = fed.db(unit).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM node_ledger WHERE detail LIKE 'recovery_complete%'",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    db.close().await;
+    Ok(n)
+}
+
+/// A copy older than a restore, put back by hand: the community was restored
+/// (a new epoch) and recovered, then an older copy of it, from before that
+/// epoch, was put back. The town holds its feed under an epoch the copy never
+/// had, so the copy recovers too: it gets every case back and numbers past
+/// them, nothing given twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_from_before_a_restore_put_back_by_hand_recovers_too() -> anyhow::Result<()> {
+    let mut fed = Federation::start(Backend::Sqlite, haifeng()).await?;
+    let mut cases = register(&fed, 3, "甲").await?;
+    wait_held(&fed, TOWN_A, &cases).await?;
+    fed.stop_node(COMM_A).await?;
+    let old = fed.snapshot(COMM_A).await?;
+    fed.start_node(COMM_A).await?;
+    let unit = code(COMM_A);
+    let backup_dir = tempfile::tempdir()?;
+    let folder = backup_dir.path().join("comm");
+    xinfang_node::backup::backup(
+        &unit,
+        &fed.layout.data(&unit),
+        Some(&fed.layout.tls(&unit)),
+        &folder,
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await?;
+    cases.extend(register(&fed, 3, "乙").await?);
+    wait_held(&fed, TOWN_A, &cases).await?;
+
+    // Restored with the command: a new epoch, and a recovery.
+    fed.stop_node(COMM_A).await?;
+    xinfang_node::backup::restore(
+        &unit,
+        &folder,
+        &fed.layout.data(&unit),
+        Some(&fed.layout.tls(&unit)),
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await?;
+    fed.start_node(COMM_A).await?;
+    wait_held(&fed, COMM_A, &cases).await?;
+    wait_for("the first recovery to complete", SYNC, || async {
+        Ok(status(&fed, COMM_A).await?.recovery.is_none().then_some(()))
+    })
+    .await?;
+    assert_eq!(recoveries(&fed, COMM_A).await?, 1, "the restore's recovery");
+
+    // Then the older copy, by hand: its ledger has no recovery yet.
+    fed.stop_node(COMM_A).await?;
+    fed.put_back(COMM_A, old)?;
+    fed.start_node(COMM_A).await?;
+    wait_held(&fed, COMM_A, &cases).await?;
+    wait_for("the copy's recovery to complete", SYNC, || async {
+        let done =
+            status(&fed, COMM_A).await?.recovery.is_none() && recoveries(&fed, COMM_A).await? == 1;
+        Ok(done.then_some(()))
+    })
+    .await?;
+    let next = fed.register(COMM_A, "丙", "诉求").await?;
+    assert_eq!(seq_of(&next.case_no)?, 7, "numbered past the six cases");
+    for unit in [COMM_A, TOWN_A] {
+        assert_eq!(quarantined(&fed, unit), 0, "nothing quarantined at {unit}");
+        assert_eq!(status(&fed, unit).await?.number_collisions, 0);
+    }
+    fed.shutdown().await;
+    Ok(())
+}

@@ -31,6 +31,7 @@ use xinfang_proto::v1::{Ack, Batch, DocEntry, Hello, LinkError, Rewind, SyncFram
 use crate::topology::UnitCode;
 
 mod attest;
+mod hello;
 
 pub use attest::AttestRole;
 use attest::Attestations;
@@ -217,6 +218,10 @@ pub const STORE_WENT_BACK: &str = "store_went_back";
 /// The code of the error a parent ends a session with when the child's ledger
 /// does not extend what it saw: the child begins a recovery.
 pub const LEDGER_WENT_BACK: &str = "ledger_went_back";
+/// The code of the error a node ends a session with when the peer's feed is
+/// shorter than what it applied of it under the same epoch: the peer begins a
+/// recovery.
+pub const FEED_WENT_BACK: &str = "feed_went_back";
 
 pub struct LinkCore {
     cfg: CoreConfig,
@@ -230,9 +235,13 @@ pub struct LinkCore {
     echo: bool,
     /// Marks are exchanged (this node has an attestor).
     marks: bool,
+    /// Every epoch our store has had (`None`: not told; no check).
+    own_epochs: Option<Vec<String>>,
     /// The peer's Hello named a mark of our store not yet checked: nothing of
     /// our feed goes out until it is.
     verifying: bool,
+    /// The last mark of our store the peer named that we checked.
+    mark_asked: Vec<u8>,
     /// The mark of the batch being applied.
     applying_mark: Vec<u8>,
     peer: UnitCode,
@@ -285,7 +294,9 @@ impl LinkCore {
             restored: recovery == Some(Recovering::Restored),
             echo: false,
             marks: false,
+            own_epochs: None,
             verifying: false,
+            mark_asked: Vec::new(),
             applying_mark: Vec::new(),
             peer,
             // A recovering store takes each peer's feed from its start: what its
@@ -337,6 +348,12 @@ impl LinkCore {
 
     pub fn peer(&self) -> &UnitCode {
         &self.peer
+    }
+
+    /// Tells the core every epoch our store has had: a peer whose cursor names
+    /// another one knew a store this one is not, and this one recovers.
+    pub fn know_own_epochs(&mut self, epochs: Vec<String>) {
+        self.own_epochs = Some(epochs);
     }
 
     pub fn is_closed(&self) -> bool {
@@ -507,102 +524,6 @@ impl LinkCore {
                 });
                 self.closed = true;
             }
-        }
-    }
-
-    fn on_hello(&mut self, now: Duration, h: Hello, out: &mut Vec<Action>) {
-        if h.protocol != PROTOCOL_VERSION {
-            return self.fail(
-                "protocol_version",
-                format!(
-                    "peer speaks protocol {}, this node speaks {}",
-                    h.protocol, PROTOCOL_VERSION
-                ),
-                out,
-            );
-        }
-        if h.unit != self.peer.as_str() {
-            return self.fail(
-                "wrong_unit",
-                format!(
-                    "Hello names unit {:?} but this link is with {}",
-                    h.unit, self.peer
-                ),
-                out,
-            );
-        }
-        if h.epoch.is_empty() {
-            return self.fail("malformed_frame", "Hello without an epoch", out);
-        }
-        match &self.peer_epoch {
-            Some(e) if *e != h.epoch => {
-                return self.fail(
-                    "epoch_changed",
-                    "peer changed its feed epoch within one session",
-                    out,
-                );
-            }
-            Some(_) => {
-                // A retransmitted Hello: the peer may have missed ours.
-                let theirs = self.their_since(&h);
-                if theirs > self.acked && !self.echo {
-                    self.advance_acked(theirs);
-                }
-            }
-            None => {
-                self.peer_epoch = Some(h.epoch.clone());
-                // A peer whose store was replaced or restored (a new epoch), or
-                // that says it is recovering, may have lost what it sent us:
-                // send it that too.
-                let replaced = !self.inbound.epoch.is_empty() && self.inbound.epoch != h.epoch;
-                self.echo = h.recovering || replaced;
-                if replaced {
-                    self.attest.rebase(if h.recovering && h.restored {
-                        Rebase::Restored
-                    } else {
-                        Rebase::Replaced
-                    });
-                }
-                // A cursor for another epoch (the peer's store was recreated), or
-                // beyond the peer's head (its store was rolled back): start over.
-                if self.inbound.epoch != h.epoch || self.inbound.upto > h.head {
-                    self.inbound = InboundCursor {
-                        epoch: h.epoch.clone(),
-                        upto: 0,
-                        mark: Vec::new(),
-                    };
-                }
-                // The peer saw our store at a mark: check we still hold it before
-                // anything of our feed goes out (a store put back from an older
-                // copy reuses feed positions the peer's cursor has passed).
-                if self.marks && h.known_epoch == self.my_epoch && !h.known_mark.is_empty() {
-                    self.verifying = true;
-                    out.push(Action::CheckMark {
-                        mark: h.known_mark.clone(),
-                    });
-                }
-                // What came from the peer was never sent to it: a resend that
-                // includes it starts from the beginning of our feed.
-                self.acked = if self.echo { 0 } else { self.their_since(&h) };
-                self.sent = self.acked;
-                self.in_flight.clear();
-                self.ready = true;
-            }
-        }
-        self.peer_head = self.peer_head.max(h.head);
-        if !h.reply {
-            self.send_hello(true, now, out);
-        }
-        self.maybe_scan(out);
-    }
-
-    /// How far the peer says it has our feed, trusting it only for our epoch and
-    /// never beyond our head (a restored store must resend, not skip).
-    fn their_since(&self, h: &Hello) -> u64 {
-        if h.known_epoch == self.my_epoch && h.since <= self.head {
-            h.since
-        } else {
-            0
         }
     }
 

@@ -524,3 +524,159 @@ fn a_recovering_store_asks_for_everything_again() {
         "the parent may still check its own store"
     );
 }
+
+fn hello_from_parent(known_epoch: &str, since: u64, reply: bool, known_mark: Vec<u8>) -> Event {
+    frame(sync_frame::Kind::Hello(Hello {
+        protocol: PROTOCOL_VERSION,
+        unit: "441500".into(),
+        epoch: "eb".into(),
+        known_epoch: known_epoch.into(),
+        since,
+        head: 0,
+        reply,
+        recovering: false,
+        restored: false,
+        known_mark,
+        clock_ms: 0,
+    }))
+}
+
+fn child_with_epochs(epoch: &str, own: &[&str], recovery: Option<Recovering>) -> LinkCore {
+    let (mut child, _) = LinkCore::start(
+        CoreConfig::default(),
+        code("441521"),
+        epoch.into(),
+        recovery,
+        code("441500"),
+        None,
+        5,
+        Duration::ZERO,
+    );
+    child.start_attesting(AttestRole::Answer, Duration::ZERO);
+    child.know_own_epochs(own.iter().map(|e| e.to_string()).collect());
+    child
+}
+
+/// A store put back behind a newer copy of itself (or rebuilt) whose peer holds
+/// its feed under an epoch it never had recovers, whatever position the peer
+/// names (a recovering peer names 0) and whichever of the peer's Hellos comes
+/// first. An epoch of its own past, or a store already recovering, goes on.
+#[test]
+fn a_store_whose_peer_knew_an_epoch_it_never_had_recovers() {
+    let t = Duration::ZERO;
+    for since in [0, 9] {
+        let mut child = child_with_epochs("e0", &["e0"], None);
+        let out = child.handle(t, hello_from_parent("e1", since, false, vec![7; 40]));
+        let (code, message) = closed_with(&out).expect("the session ends");
+        assert_eq!(code, STORE_WENT_BACK);
+        assert!(message.contains("e1"), "{message}");
+    }
+    // The peer's reply (already reset to our epoch) overtook its first Hello.
+    let mut child = child_with_epochs("e0", &["e0"], None);
+    let out = child.handle(t, hello_from_parent("e0", 0, true, Vec::new()));
+    assert!(closed_with(&out).is_none(), "{out:?}");
+    let out = child.handle(t, hello_from_parent("e1", 4, false, vec![7; 40]));
+    assert_eq!(
+        closed_with(&out).map(|c| c.0).as_deref(),
+        Some(STORE_WENT_BACK)
+    );
+    // Our own earlier epoch, or a store that already recovers: no alarm.
+    let mut child = child_with_epochs("e2", &["e0", "e1", "e2"], None);
+    let out = child.handle(t, hello_from_parent("e1", 9, false, vec![7; 40]));
+    assert!(closed_with(&out).is_none(), "{out:?}");
+    let mut child = child_with_epochs("e3", &["e0", "e3"], Some(Recovering::Restored));
+    let out = child.handle(t, hello_from_parent("e1", 9, false, vec![7; 40]));
+    assert!(closed_with(&out).is_none(), "{out:?}");
+}
+
+/// On a lossy transport the peer's reply Hello may arrive before its first: the
+/// mark the first one names is checked all the same, once.
+#[test]
+fn a_mark_in_an_overtaken_hello_is_still_checked() {
+    let t = Duration::ZERO;
+    let mut child = child_with_epochs("ea", &["ea"], None);
+    let out = child.handle(t, hello_from_parent("ea", 0, true, Vec::new()));
+    assert!(!out.iter().any(|a| matches!(a, Action::CheckMark { .. })));
+    let out = child.handle(t, hello_from_parent("ea", 10, false, vec![7; 40]));
+    assert!(
+        out.contains(&Action::CheckMark { mark: vec![7; 40] }),
+        "{out:?}"
+    );
+    let again = child.handle(t, hello_from_parent("ea", 10, false, vec![7; 40]));
+    assert!(
+        !again.iter().any(|a| matches!(a, Action::CheckMark { .. })),
+        "checked once: {again:?}"
+    );
+    let out = child.handle(t, Event::MarkChecked { holds: false });
+    assert_eq!(
+        closed_with(&out).map(|c| c.0).as_deref(),
+        Some(STORE_WENT_BACK)
+    );
+}
+
+/// A peer whose feed ends before what we applied of it under the same epoch
+/// went back in time: the session ends saying so (the peer recovers), rather
+/// than starting over and losing the proof with the next saved cursor.
+#[test]
+fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
+    let t = Duration::ZERO;
+    let (mut parent, _) = LinkCore::start(
+        CoreConfig::default(),
+        code("441500"),
+        "eb".into(),
+        None,
+        code("441521"),
+        Some(InboundCursor {
+            epoch: "ea".into(),
+            upto: 8,
+            mark: vec![1; 40],
+        }),
+        0,
+        t,
+    );
+    let hello = |head| {
+        frame(sync_frame::Kind::Hello(Hello {
+            protocol: PROTOCOL_VERSION,
+            unit: "441521".into(),
+            epoch: "ea".into(),
+            known_epoch: "eb".into(),
+            since: 0,
+            head,
+            reply: false,
+            recovering: false,
+            restored: false,
+            known_mark: Vec::new(),
+            clock_ms: 0,
+        }))
+    };
+    let out = parent.handle(t, hello(3));
+    let (why, message) = closed_with(&out).expect("the session ends");
+    assert_eq!(why, FEED_WENT_BACK);
+    assert!(
+        message.contains("ends at 3") && message.contains("up to 8"),
+        "{message}"
+    );
+    assert!(
+        out.iter().any(|a| matches!(
+            a,
+            Action::Send(SyncFrame { kind: Some(sync_frame::Kind::Error(e)) }) if e.code == FEED_WENT_BACK
+        )),
+        "the peer is told: {out:?}"
+    );
+    // A feed at or past our cursor is no proof of anything.
+    let (mut parent, _) = LinkCore::start(
+        CoreConfig::default(),
+        code("441500"),
+        "eb".into(),
+        None,
+        code("441521"),
+        Some(InboundCursor {
+            epoch: "ea".into(),
+            upto: 8,
+            mark: vec![1; 40],
+        }),
+        0,
+        t,
+    );
+    assert!(closed_with(&parent.handle(t, hello(8))).is_none());
+}

@@ -20,21 +20,24 @@ impl Hub {
     }
 
     /// Begins a recovery: a new epoch and the mark, durably; every session ends
-    /// and starts again under the new epoch. A recovery already under way goes on
-    /// (its epoch is already new to every peer that saw the old store).
+    /// and starts again under the new epoch. Also when a recovery is already
+    /// under way: a peer that proves the store went back may have seen it under
+    /// the recovery's own epoch (a power loss took commits it had applied), and
+    /// only a new epoch voids its cursor into the positions now reused.
     pub async fn begin_recovery(&self, reason: &str) -> Result<RecoveryMark, HubError> {
-        if let Some(mark) = self.0.store.recovery().await? {
-            return Ok(mark);
-        }
+        let reason = match self.0.store.recovery().await? {
+            Some(_) => format!("went back again while recovering: {reason}"),
+            None => reason.to_owned(),
+        };
         let now = self.now_ms();
-        let epoch = self.0.store.begin_recovery(reason, now).await?;
+        let epoch = self.0.store.begin_recovery(&reason, now).await?;
         let mark = RecoveryMark {
-            reason: reason.to_owned(),
+            reason,
             since_ms: now,
             epoch,
             declared: false,
         };
-        tracing::warn!(reason, epoch = %mark.epoch, "store went back in time: recovering");
+        tracing::warn!(reason = %mark.reason, epoch = %mark.epoch, "store went back in time: recovering");
         self.0.recovery_tx.send_replace(Some(mark.clone()));
         Ok(mark)
     }

@@ -13,6 +13,7 @@ use crate::topology::UnitCode;
 
 #[derive(Default)]
 struct Inner {
+    epochs: Vec<String>,
     docs: HashMap<String, (u64, DocWrite, i64)>,
     by_seq: BTreeMap<u64, String>,
     links: HashMap<UnitCode, LinkRecord>,
@@ -27,11 +28,15 @@ pub struct MemStore {
 
 impl MemStore {
     pub fn new(epoch: impl Into<String>) -> Self {
+        let epoch = epoch.into();
         MemStore {
-            epoch: Mutex::new(epoch.into()),
+            epoch: Mutex::new(epoch.clone()),
             recovery: Mutex::new(None),
             head: AtomicU64::new(0),
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                epochs: vec![epoch],
+                ..Inner::default()
+            }),
         }
     }
 
@@ -49,6 +54,7 @@ impl Store for MemStore {
     async fn begin_recovery(&self, reason: &str, now_ms: i64) -> Result<String, StoreError> {
         let epoch = super::new_epoch();
         *self.epoch.lock().unwrap_or_else(|p| p.into_inner()) = epoch.clone();
+        self.lock().epochs.push(epoch.clone());
         *self.recovery.lock().unwrap_or_else(|p| p.into_inner()) = Some(RecoveryMark {
             reason: reason.to_owned(),
             since_ms: now_ms,
@@ -56,6 +62,10 @@ impl Store for MemStore {
             declared: false,
         });
         Ok(epoch)
+    }
+
+    async fn epochs(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.lock().epochs.clone())
     }
 
     async fn recovery(&self) -> Result<Option<RecoveryMark>, StoreError> {

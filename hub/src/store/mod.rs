@@ -126,6 +126,10 @@ pub trait Store: Send + Sync + 'static {
     /// in time (restored, or found behind what a peer saw): a new one tells peers
     /// their cursors into our feed are void.
     fn epoch(&self) -> String;
+    /// Every epoch this store has had, the current one last. A peer whose cursor
+    /// names an epoch not among them knew a store this one is not (a newer copy
+    /// this one was put back behind, or the store before a rebuild).
+    async fn epochs(&self) -> Result<Vec<String>, StoreError>;
     /// Marks the store as recovering (`reason`) under a new epoch, durably; returns
     /// the new epoch. Peers send a recovering store everything in its scope,
     /// including what came from it.

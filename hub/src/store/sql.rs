@@ -21,6 +21,10 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// `xinfang admin restore` too, in a stopped node's database.
 pub const RECOVERY_KEY: &str = "recovering";
 
+/// The `hub_meta` key of every epoch the store has had (comma-separated, the
+/// current one last).
+const EPOCHS_KEY: &str = "epochs";
+
 /// Marks the store in `db` as recovering under a new epoch, in one transaction.
 /// What a running store does in `begin_recovery`, and what a restore does to a
 /// stopped node's database.
@@ -37,7 +41,23 @@ pub async fn mark_recovering(
         declared,
     };
     let mut tx = db.begin_write().await?;
-    for (key, value) in [("epoch", mark.epoch.clone()), (RECOVERY_KEY, mark.encode())] {
+    let history: Option<String> = sqlx::query_scalar(
+        "SELECT value FROM hub_meta WHERE key = $1 UNION ALL
+         SELECT value FROM hub_meta WHERE key = 'epoch' AND NOT EXISTS
+           (SELECT 1 FROM hub_meta WHERE key = $1)",
+    )
+    .bind(EPOCHS_KEY)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let epochs = match history.filter(|h| !h.is_empty()) {
+        Some(h) => format!("{h},{}", mark.epoch),
+        None => mark.epoch.clone(),
+    };
+    for (key, value) in [
+        ("epoch", mark.epoch.clone()),
+        (EPOCHS_KEY, epochs),
+        (RECOVERY_KEY, mark.encode()),
+    ] {
         sqlx::query(
             "INSERT INTO hub_meta (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -73,6 +93,14 @@ impl SqlStore {
         let epoch: String = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = 'epoch'")
             .fetch_one(db.pool())
             .await?;
+        // Stores from before the history was kept start it with their epoch.
+        sqlx::query(
+            "INSERT INTO hub_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(EPOCHS_KEY)
+        .bind(&epoch)
+        .execute(db.pool())
+        .await?;
         let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM hub_docs")
             .fetch_one(db.pool())
             .await?;
@@ -161,6 +189,24 @@ impl Store for SqlStore {
         let mark = mark_recovering(&self.db, reason, now_ms, false).await?;
         *self.epoch.lock().unwrap_or_else(|p| p.into_inner()) = mark.epoch.clone();
         Ok(mark.epoch)
+    }
+
+    async fn epochs(&self) -> Result<Vec<String>, StoreError> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = $1")
+            .bind(EPOCHS_KEY)
+            .fetch_optional(self.db.pool())
+            .await?;
+        let mut epochs: Vec<String> = v
+            .unwrap_or_default()
+            .split(',')
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let current = self.epoch();
+        if !epochs.contains(&current) {
+            epochs.push(current);
+        }
+        Ok(epochs)
     }
 
     async fn recovery(&self) -> Result<Option<RecoveryMark>, StoreError> {
