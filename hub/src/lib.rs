@@ -11,7 +11,7 @@
 //! - [`route`]: which documents cross a link in which direction.
 //! - [`core`]: the sans-IO sync session state machine.
 //! - [`db`]: one database handle for SQLite and PostgreSQL, migrations, `$N` SQL.
-//! - [`store`]: storage behind one trait (SQL; in-memory for simulation).
+//! - [`store`]: storage behind one trait (SQL; in-memory for tests and fuzzers).
 //! - [`engine`]: the [`Hub`]: local writes, scans for a link, applying batches.
 //! - [`journal`]: hooks for the node's hash-chained journal and its attestation.
 //! - [`transport`]: connection limits and timeouts of the replication transport.

@@ -126,7 +126,7 @@ fn replay_one_seed() {
 #[ignore = "the whole city takes minutes: run it with --release --ignored"]
 fn whole_city() {
     let seeds = env_u64("XINFANG_SIM_SEEDS").unwrap_or(2);
-    let steps = env_u64("XINFANG_SIM_STEPS").unwrap_or(200_000);
+    let steps = env_u64("XINFANG_SIM_STEPS").unwrap_or(1_000_000);
     println!("{HEADER}");
     for seed in 0..seeds {
         for transport in [Transport::Stream, Transport::Datagram] {

@@ -1,5 +1,6 @@
-//! An in-memory store: the deterministic simulator's "disk" (it survives a simulated
-//! restart because the simulator keeps it while dropping the node's sessions).
+//! An in-memory store, for unit tests and the fuzzers (the simulation has a disk of
+//! its own that can also lose unflushed commits and be put back from a copy:
+//! `hub/tests/simulation/disk.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
