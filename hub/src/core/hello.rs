@@ -94,7 +94,11 @@ impl LinkCore {
                 // send it that too.
                 let replaced = !self.inbound.epoch.is_empty() && self.inbound.epoch != h.epoch;
                 self.echo = h.recovering || replaced;
-                if replaced {
+                // A recovering peer's ledger is read afresh too: its recovery is
+                // the record of its going back, and where we hold no cursor naming
+                // its old epoch nothing else would tell our attestor (which would
+                // find it gone back again, session after session).
+                if replaced || h.recovering {
                     self.attest.rebase(if h.recovering && h.restored {
                         Rebase::Restored
                     } else {
