@@ -5,8 +5,11 @@
 //! every peer sends everything again, including what came from us. This module
 //! decides when it is complete and what completing it means here:
 //!
-//! - complete when the link to our parent has caught up both ways in a session
-//!   under the new epoch (a node without a parent: every child link has);
+//! - complete when every link, the parent's and each child's, has caught up
+//!   both ways in a session under the new epoch: a child may hold what came from
+//!   us and nobody else has (a case we forwarded down), and it sends that only
+//!   while we say we recover; a child cut off for good is for an administrator's
+//!   `end`;
 //! - then the case-number counters are read again from what the node now holds,
 //!   so the next number is past every number seen, and the mark is cleared;
 //! - an administrator may end it for a node cut off for good (`end`), recorded
@@ -68,17 +71,13 @@ impl Recovery {
         }
     }
 
-    /// Whether the peers that must send us everything have, under `mark`'s epoch.
+    /// Whether every peer has sent us everything, under `mark`'s epoch.
     fn recovered(&self, mark: &RecoveryMark) -> bool {
-        let caught_up = |peer| {
-            self.hub.with_link_status(peer, |s| {
+        self.hub.links().iter().all(|l| {
+            self.hub.with_link_status(&l.peer, |s| {
                 s.connected && s.in_sync && s.session_epoch == mark.epoch
             })
-        };
-        match self.hub.topology().parent(self.hub.me()) {
-            Some(parent) => caught_up(parent),
-            None => self.hub.links().iter().all(|l| caught_up(&l.peer)),
-        }
+        })
     }
 
     /// Registrations that carry a case number an earlier registration holds.

@@ -306,7 +306,13 @@ impl Sim {
             ),
         }
         self.stats.writes += 1;
-        self.note(i, || format!("writes {key} in {id} at {}", hub.head()));
+        self.note(i, || {
+            format!(
+                "writes {key} in {id} at {} heads {:.8}",
+                hub.head(),
+                disk.heads(&id).unwrap_or_default()
+            )
+        });
         let state = match disk.durability() {
             Durability::Full => WriteState::Acknowledged,
             Durability::Normal => {

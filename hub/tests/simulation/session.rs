@@ -158,8 +158,7 @@ impl Sim {
     }
 
     /// The node's recovery completes, as the node decides (`node::recovery`):
-    /// its parent link caught up both ways in a session under the new epoch (a
-    /// node without a parent: every child link has).
+    /// every link caught up both ways in a session under the new epoch.
     pub(super) fn maybe_finish_recovery(&mut self, i: usize) {
         let Some(hub) = self.hub(i) else {
             return;
@@ -172,10 +171,8 @@ impl Sim {
                 .get(&k)
                 .is_some_and(|c| c.epochs[side] == mark.epoch && c.cores[side].progress().in_sync)
         };
-        let done = match self.nodes[i].parent {
-            Some(p) => caught_up((p, i), 1),
-            None => self.nodes[i].children.iter().all(|&c| caught_up((i, c), 0)),
-        };
+        let done = self.nodes[i].parent.is_none_or(|p| caught_up((p, i), 1))
+            && self.nodes[i].children.iter().all(|&c| caught_up((i, c), 0));
         if done {
             block_on(hub.end_recovery()).expect("the simulated disk clears its mark");
             self.note(i, || format!("recovery complete (epoch {})", mark.epoch));
@@ -344,8 +341,28 @@ impl Sim {
                         self.nodes[node].unit
                     )
                 });
+                let incoming: Vec<String> = docs
+                    .iter()
+                    .map(|d| {
+                        doc::decode(&d.doc_id, &d.automerge, &Limits::default())
+                            .map(|l| l.heads.encode())
+                            .unwrap_or_default()
+                    })
+                    .collect();
                 match block_on(hub.apply_from(&link, &epoch, upto, docs, mark)) {
                     Ok(_) => {
+                        let disk = self.nodes[node].disk.clone();
+                        self.note(node, || {
+                            let heads: Vec<String> = ids
+                                .iter()
+                                .zip(&incoming)
+                                .map(|(id, inc)| {
+                                    let held = disk.heads(id).unwrap_or_default();
+                                    format!("{id}: in {:.8} now {:.8}", inc, held)
+                                })
+                                .collect();
+                            format!("applied: {heads:?}")
+                        });
                         self.feed(k, side, Event::Applied { upto });
                         if hub.head() != before {
                             self.head_moved(node);
