@@ -21,10 +21,7 @@ use xinfang_proto::v1::replication_client::ReplicationClient;
 use xinfang_proto::v1::replication_server::Replication;
 use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
-use crate::core::{
-    Action, AttestRole, Event, FEED_WENT_BACK, LEDGER_WENT_BACK, LinkCore, Recovering,
-    STORE_WENT_BACK,
-};
+use crate::core::{Action, AttestRole, Event, LinkCore, Recovering, proves_we_went_back};
 use crate::engine::{Hub, HubError};
 use crate::identity::{PeerIdentity, cert_info};
 use crate::journal::Verdict;
@@ -411,14 +408,10 @@ where
     // harmless (cursor and data move together), but don't leave it dangling.
     while pending.next().await.is_some() {}
     while side.next().await.is_some() {}
-    // Our store does not hold what the peer saw of it, the peer applied more of
-    // our feed than it now has, or our parent found our ledger behind what it
-    // saw: we went back in time (a copy put back, or a rewrite). Recover before
-    // syncing again.
+    // We went back in time (a copy put back, a lost commit, a rewrite): recover
+    // before syncing again.
     if let Err(e) = &result
-        && (e.code == STORE_WENT_BACK
-            || e.code == format!("peer_{FEED_WENT_BACK}")
-            || (link.role == PeerRole::Parent && e.code == format!("peer_{LEDGER_WENT_BACK}")))
+        && proves_we_went_back(&e.code, link.role == PeerRole::Parent)
         && let Err(err) = hub.begin_recovery(&e.message).await
     {
         tracing::error!(error = %err, "could not begin the recovery the parent asked for");

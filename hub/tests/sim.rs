@@ -185,6 +185,22 @@ fn a_broken_router_fails_the_convergence_check() {
     }
 }
 
+/// The last community writes five documents, is backed up, writes five more,
+/// and all ten reach the city: the scene of the restore tests. Returns it.
+fn backed_up_after_five_then_five_more(sim: &mut Sim) -> usize {
+    let community = sim.node_count() - 1;
+    for _ in 0..5 {
+        sim.write_at(community);
+    }
+    sim.settle().expect("calm");
+    sim.take_backup(community);
+    for _ in 0..5 {
+        sim.write_at(community);
+    }
+    sim.settle().expect("calm");
+    community
+}
+
 /// A community's disk put back from an older copy, by hand or by the restore
 /// command: it recovers, holds everything it wrote before and after the copy,
 /// and nothing acknowledged is lost — on a stream and on a lossy transport.
@@ -198,16 +214,7 @@ fn a_restored_node_recovers_everything_it_sent_up() {
         let mut faults = Faults::CALM;
         faults.transport = transport;
         let mut sim = Sim::new(Shape::SMALL, 11, faults);
-        let community = sim.node_count() - 1;
-        for _ in 0..5 {
-            sim.write_at(community);
-        }
-        sim.settle().expect("calm");
-        sim.take_backup(community);
-        for _ in 0..5 {
-            sim.write_at(community);
-        }
-        sim.settle().expect("calm");
+        let community = backed_up_after_five_then_five_more(&mut sim);
         let held = sim.disk(community).doc_count();
         assert!(held >= 10, "ten documents of its own: {held}");
         sim.restore(community, declared);
@@ -250,16 +257,7 @@ fn without_its_checks_a_restore_by_hand_loses_registrations() {
     for blind in [true, false] {
         let mut sim = Sim::new(Shape::SMALL, 11, Faults::CALM);
         sim.blind = blind;
-        let community = sim.node_count() - 1;
-        for _ in 0..5 {
-            sim.write_at(community);
-        }
-        sim.settle().expect("calm");
-        sim.take_backup(community);
-        for _ in 0..5 {
-            sim.write_at(community);
-        }
-        sim.settle().expect("calm");
+        let community = backed_up_after_five_then_five_more(&mut sim);
         sim.restore(community, false);
         sim.start(community);
         for _ in 0..6 {

@@ -73,6 +73,40 @@ fn quarantined(fed: &Federation, unit: &str) -> u64 {
         .sum()
 }
 
+/// `xinfang admin backup` of `unit`'s node into `folder`.
+async fn back_up(
+    fed: &Federation,
+    unit: &str,
+    folder: &std::path::Path,
+) -> anyhow::Result<xinfang_node::backup::Manifest> {
+    let unit = code(unit);
+    Ok(xinfang_node::backup::backup(
+        &unit,
+        &fed.layout.data(&unit),
+        Some(&fed.layout.tls(&unit)),
+        folder,
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await?)
+}
+
+/// `xinfang admin restore` of `unit`'s stopped node from `folder`.
+async fn restore_from(
+    fed: &Federation,
+    unit: &str,
+    folder: &std::path::Path,
+) -> anyhow::Result<xinfang_node::backup::Restored> {
+    let unit = code(unit);
+    Ok(xinfang_node::backup::restore(
+        &unit,
+        folder,
+        &fed.layout.data(&unit),
+        Some(&fed.layout.tls(&unit)),
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await?)
+}
+
 fn seq_of(case_no: &str) -> anyhow::Result<u64> {
     let seq = case_no.rsplit('-').next().context("case number")?;
     Ok(seq.parse()?)
@@ -193,32 +227,16 @@ async fn a_restored_backup_recovers_before_it_registers() -> anyhow::Result<()> 
     {
         let mut fed = Federation::start(Backend::Sqlite, haifeng()).await?;
         let mut cases = register(&fed, 3, "甲").await?;
-        let unit = code(COMM_A);
         let backup_dir = tempfile::tempdir()?;
         let folder = backup_dir.path().join("comm");
-        let now = chrono::Utc::now().timestamp_millis();
-        let m = xinfang_node::backup::backup(
-            &unit,
-            &fed.layout.data(&unit),
-            Some(&fed.layout.tls(&unit)),
-            &folder,
-            now,
-        )
-        .await?;
+        let m = back_up(&fed, COMM_A, &folder).await?;
         assert_eq!(m.unit, COMM_A);
         cases.extend(register(&fed, 3, "乙").await?);
         wait_held(&fed, TOWN_A, &cases).await?;
         fed.stop_node(COMM_A).await?;
         // The town stays down until the community has been seen recovering.
         fed.stop_node(TOWN_A).await?;
-        let r = xinfang_node::backup::restore(
-            &unit,
-            &folder,
-            &fed.layout.data(&unit),
-            Some(&fed.layout.tls(&unit)),
-            chrono::Utc::now().timestamp_millis(),
-        )
-        .await?;
+        let r = restore_from(&fed, COMM_A, &folder).await?;
         assert!(r.previous.is_some(), "the replaced store is kept aside");
         fed.start_node(COMM_A).await?;
         let s = status(&fed, COMM_A).await?;
@@ -276,30 +294,15 @@ async fn a_copy_from_before_a_restore_put_back_by_hand_recovers_too() -> anyhow:
     fed.stop_node(COMM_A).await?;
     let old = fed.snapshot(COMM_A).await?;
     fed.start_node(COMM_A).await?;
-    let unit = code(COMM_A);
     let backup_dir = tempfile::tempdir()?;
     let folder = backup_dir.path().join("comm");
-    xinfang_node::backup::backup(
-        &unit,
-        &fed.layout.data(&unit),
-        Some(&fed.layout.tls(&unit)),
-        &folder,
-        chrono::Utc::now().timestamp_millis(),
-    )
-    .await?;
+    back_up(&fed, COMM_A, &folder).await?;
     cases.extend(register(&fed, 3, "乙").await?);
     wait_held(&fed, TOWN_A, &cases).await?;
 
     // Restored with the command: a new epoch, and a recovery.
     fed.stop_node(COMM_A).await?;
-    xinfang_node::backup::restore(
-        &unit,
-        &folder,
-        &fed.layout.data(&unit),
-        Some(&fed.layout.tls(&unit)),
-        chrono::Utc::now().timestamp_millis(),
-    )
-    .await?;
+    restore_from(&fed, COMM_A, &folder).await?;
     fed.start_node(COMM_A).await?;
     wait_held(&fed, COMM_A, &cases).await?;
     wait_for("the first recovery to complete", SYNC, || async {

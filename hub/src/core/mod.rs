@@ -223,6 +223,21 @@ pub const LEDGER_WENT_BACK: &str = "ledger_went_back";
 /// recovery.
 pub const FEED_WENT_BACK: &str = "feed_went_back";
 
+/// Whether a session that ended with error `code` proves our store went back in
+/// time, so that we recover before syncing again: we found it ourselves (our
+/// store does not hold what the peer saw of it, or the peer holds our feed under
+/// an epoch we never had), the peer applied more of our feed than we now have,
+/// or our parent found our ledger behind what it saw. The one rule the driver
+/// and the simulator both follow.
+pub fn proves_we_went_back(code: &str, peer_is_our_parent: bool) -> bool {
+    match code.strip_prefix("peer_") {
+        None => code == STORE_WENT_BACK,
+        Some(theirs) => {
+            theirs == FEED_WENT_BACK || (peer_is_our_parent && theirs == LEDGER_WENT_BACK)
+        }
+    }
+}
+
 pub struct LinkCore {
     cfg: CoreConfig,
     me: UnitCode,

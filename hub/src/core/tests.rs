@@ -620,20 +620,24 @@ fn a_mark_in_an_overtaken_hello_is_still_checked() {
 #[test]
 fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
     let t = Duration::ZERO;
-    let (mut parent, _) = LinkCore::start(
-        CoreConfig::default(),
-        code("441500"),
-        "eb".into(),
-        None,
-        code("441521"),
-        Some(InboundCursor {
-            epoch: "ea".into(),
-            upto: 8,
-            mark: vec![1; 40],
-        }),
-        0,
-        t,
-    );
+    // A parent that applied the child's feed up to 8 under epoch "ea".
+    let parent = || {
+        LinkCore::start(
+            CoreConfig::default(),
+            code("441500"),
+            "eb".into(),
+            None,
+            code("441521"),
+            Some(InboundCursor {
+                epoch: "ea".into(),
+                upto: 8,
+                mark: vec![1; 40],
+            }),
+            0,
+            t,
+        )
+        .0
+    };
     let hello = |head| {
         frame(sync_frame::Kind::Hello(Hello {
             protocol: PROTOCOL_VERSION,
@@ -649,7 +653,7 @@ fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
             clock_ms: 0,
         }))
     };
-    let out = parent.handle(t, hello(3));
+    let out = parent().handle(t, hello(3));
     let (why, message) = closed_with(&out).expect("the session ends");
     assert_eq!(why, FEED_WENT_BACK);
     assert!(
@@ -664,19 +668,30 @@ fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
         "the peer is told: {out:?}"
     );
     // A feed at or past our cursor is no proof of anything.
-    let (mut parent, _) = LinkCore::start(
-        CoreConfig::default(),
-        code("441500"),
-        "eb".into(),
-        None,
-        code("441521"),
-        Some(InboundCursor {
-            epoch: "ea".into(),
-            upto: 8,
-            mark: vec![1; 40],
-        }),
-        0,
-        t,
-    );
-    assert!(closed_with(&parent.handle(t, hello(8))).is_none());
+    assert!(closed_with(&parent().handle(t, hello(8))).is_none());
+}
+
+/// Which ends of a session make the node recover: its own finding, a peer's
+/// `feed_went_back`, and `ledger_went_back` from its parent only.
+#[test]
+fn the_ends_that_prove_a_store_went_back() {
+    assert!(proves_we_went_back(STORE_WENT_BACK, false));
+    assert!(!proves_we_went_back(
+        &format!("peer_{STORE_WENT_BACK}"),
+        true
+    ));
+    assert!(proves_we_went_back(
+        &format!("peer_{FEED_WENT_BACK}"),
+        false
+    ));
+    assert!(!proves_we_went_back(FEED_WENT_BACK, true));
+    assert!(proves_we_went_back(
+        &format!("peer_{LEDGER_WENT_BACK}"),
+        true
+    ));
+    assert!(!proves_we_went_back(
+        &format!("peer_{LEDGER_WENT_BACK}"),
+        false
+    ));
+    assert!(!proves_we_went_back("idle_timeout", true));
 }

@@ -41,18 +41,21 @@ pub async fn mark_recovering(
         declared,
     };
     let mut tx = db.begin_write().await?;
-    let history: Option<String> = sqlx::query_scalar(
-        "SELECT value FROM hub_meta WHERE key = $1 UNION ALL
-         SELECT value FROM hub_meta WHERE key = 'epoch' AND NOT EXISTS
-           (SELECT 1 FROM hub_meta WHERE key = $1)",
-    )
-    .bind(EPOCHS_KEY)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let epochs = match history.filter(|h| !h.is_empty()) {
-        Some(h) => format!("{h},{}", mark.epoch),
-        None => mark.epoch.clone(),
-    };
+    // The history so far: the kept list, or (a stopped node's database from
+    // before the list was kept) its one epoch.
+    let mut epochs = Vec::new();
+    for key in [EPOCHS_KEY, "epoch"] {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            epochs.push(v);
+            break;
+        }
+    }
+    epochs.push(mark.epoch.clone());
+    let epochs = epochs.join(",");
     for (key, value) in [
         ("epoch", mark.epoch.clone()),
         (EPOCHS_KEY, epochs),

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use futures::executor::block_on;
 use rand::Rng;
-use xinfang_hub::core::{Action, Event, FEED_WENT_BACK, LEDGER_WENT_BACK, STORE_WENT_BACK};
+use xinfang_hub::core::{
+    Action, Event, FEED_WENT_BACK, LEDGER_WENT_BACK, STORE_WENT_BACK, proves_we_went_back,
+};
 use xinfang_hub::doc::{self, Limits};
 use xinfang_hub::journal::{Attestor, Verdict};
 use xinfang_proto::v1::sync_frame;
@@ -133,11 +135,7 @@ impl Sim {
             self.nodes[peer].unit,
             self.replay()
         );
-        let is_child = self.nodes[node].parent == Some(peer);
-        if code == STORE_WENT_BACK
-            || code == format!("peer_{FEED_WENT_BACK}")
-            || (is_child && code == format!("peer_{LEDGER_WENT_BACK}"))
-        {
+        if proves_we_went_back(&code, self.nodes[node].parent == Some(peer)) {
             self.begin_recovery(node, &message);
         }
     }
@@ -257,7 +255,7 @@ impl Sim {
                     h.epoch, h.known_epoch, h.since, h.head, h.known_mark, h.recovering
                 )
             }),
-            Some(sync_frame::Kind::Batch(b)) => {
+            Some(sync_frame::Kind::Batch(b)) if self.traces(at, from) => {
                 let ids: Vec<&str> = b.docs.iter().map(|d| d.doc_id.as_str()).collect();
                 let (who, whom) = (&self.nodes[from].unit, &self.nodes[at].unit);
                 self.note(at, || {
@@ -328,41 +326,40 @@ impl Sim {
                 mark,
             } => {
                 let before = hub.head();
-                let ids: Vec<String> = docs.iter().map(|d| d.doc_id.clone()).collect();
-                self.note(node, || {
-                    format!(
-                        "applies from {} upto {upto} epoch {epoch} {ids:?} mark {mark:?}",
-                        peer
-                    )
+                // Each document with the heads it arrives with, decoded only
+                // when one of the two nodes is traced.
+                let incoming = self.traces(node, peer_node).then(|| {
+                    let ids: Vec<(String, String)> = docs
+                        .iter()
+                        .map(|d| {
+                            let heads = doc::decode(&d.doc_id, &d.automerge, &Limits::default())
+                                .map(|l| l.heads.encode())
+                                .unwrap_or_default();
+                            (d.doc_id.clone(), heads)
+                        })
+                        .collect();
+                    let line = format!("upto {upto} epoch {epoch} {ids:?} mark {mark:?}");
+                    self.note(node, || format!("applies from {peer} {line}"));
+                    self.note(peer_node, || {
+                        format!("{} applies our {line}", self.nodes[node].unit)
+                    });
+                    ids
                 });
-                self.note(peer_node, || {
-                    format!(
-                        "{} applies our upto {upto} epoch {epoch} {ids:?} mark {mark:?}",
-                        self.nodes[node].unit
-                    )
-                });
-                let incoming: Vec<String> = docs
-                    .iter()
-                    .map(|d| {
-                        doc::decode(&d.doc_id, &d.automerge, &Limits::default())
-                            .map(|l| l.heads.encode())
-                            .unwrap_or_default()
-                    })
-                    .collect();
                 match block_on(hub.apply_from(&link, &epoch, upto, docs, mark)) {
                     Ok(_) => {
-                        let disk = self.nodes[node].disk.clone();
-                        self.note(node, || {
-                            let heads: Vec<String> = ids
-                                .iter()
-                                .zip(&incoming)
-                                .map(|(id, inc)| {
-                                    let held = disk.heads(id).unwrap_or_default();
-                                    format!("{id}: in {:.8} now {:.8}", inc, held)
-                                })
-                                .collect();
-                            format!("applied: {heads:?}")
-                        });
+                        if let Some(incoming) = &incoming {
+                            let disk = &self.nodes[node].disk;
+                            self.note(node, || {
+                                let heads: Vec<String> = incoming
+                                    .iter()
+                                    .map(|(id, inc)| {
+                                        let held = disk.heads(id).unwrap_or_default();
+                                        format!("{id}: in {inc:.8} now {held:.8}")
+                                    })
+                                    .collect();
+                                format!("applied: {heads:?}")
+                            });
+                        }
                         self.feed(k, side, Event::Applied { upto });
                         if hub.head() != before {
                             self.head_moved(node);

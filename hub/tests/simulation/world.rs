@@ -392,6 +392,12 @@ impl Sim {
     }
 
     /// Prints what happened to the traced unit (a replay's aid).
+    /// Whether either node is the traced one (what only the trace needs is
+    /// worked out only then).
+    pub(super) fn traces(&self, a: usize, b: usize) -> bool {
+        self.traced.is_some_and(|t| t == a || t == b)
+    }
+
     pub(super) fn note(&self, i: usize, what: impl FnOnce() -> String) {
         if self.traced == Some(i) {
             println!(
