@@ -9,6 +9,15 @@ pub struct BenchArgs {
     /// Documents for the first-sync, reconnect and incremental rows
     #[arg(long, default_value_t = 100_000)]
     pub docs: usize,
+    /// Replicate these documents instead of our own: the peers' corpus, one JSON
+    /// document a line (`docgen.js --export N`), each mapped to a case; `--docs`
+    /// caps how many are read
+    #[arg(long, value_name = "FILE.ndjson")]
+    pub corpus: Option<PathBuf>,
+    /// The peers' results from the same run (`results/pouch.jsonl` of the peer
+    /// benchmark): adds a table of each row as a ratio to the best peer configuration
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub peers: Option<PathBuf>,
     /// Documents changed for the incremental row
     #[arg(long, default_value_t = 1_000)]
     pub changed: usize,

@@ -15,6 +15,7 @@ mod args;
 mod city;
 mod federation;
 mod lang;
+mod peers;
 mod results;
 mod stats;
 mod sync;
@@ -86,7 +87,34 @@ async fn bench(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
         return results::print_rows(&rows, args.out.as_deref(), json, lang);
     }
     let rows = sync::run(&root, &args, lang).await?;
-    results::print_measured(&rows, args.out.as_deref(), json, lang)
+    let Some(peers) = &args.peers else {
+        return results::print_measured(&rows, args.out.as_deref(), json, lang);
+    };
+    let docs = rows
+        .iter()
+        .find(|r| r.key == "first_sync_docs_per_s")
+        .map_or(args.docs, |r| r.docs);
+    let compared = peers::compare(peers, &rows, docs)?;
+    if json {
+        if let Some(out) = &args.out {
+            std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
+        }
+        return results::print_json(&serde_json::json!({
+            "measured": rows,
+            "versus_peers": compared,
+        }));
+    }
+    results::print_measured(&rows, args.out.as_deref(), false, lang)?;
+    println!();
+    println!(
+        "{}",
+        lang.t(
+            "与同机同次运行的 PouchDB 对比（同一批文档）：",
+            "Beside PouchDB, same machine, same run, same documents:"
+        )
+    );
+    peers::print(&compared, lang);
+    Ok(())
 }
 
 fn main() {

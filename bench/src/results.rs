@@ -14,6 +14,8 @@ pub struct Measured {
     pub key: &'static str,
     pub what: &'static str,
     pub engine: &'static str,
+    /// How many documents the run replicated.
+    pub docs: usize,
     /// The median where several runs were timed, else the one value.
     pub value: f64,
     /// The 99th percentile, where several runs were timed.
@@ -41,7 +43,7 @@ fn table(header: Vec<&str>) -> Table {
     t
 }
 
-fn print_json(v: &impl Serialize) -> anyhow::Result<()> {
+pub fn print_json(v: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
@@ -125,7 +127,7 @@ pub fn print_measured(
 }
 
 /// A number as people read it: thousands grouped, one decimal below 100.
-fn num(v: f64) -> String {
+pub fn num(v: f64) -> String {
     if !v.is_finite() {
         return "—".into();
     }

@@ -12,7 +12,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::doc::{self};
 use xinfang_hub::store::TxWork;
-use xinfang_hub::{CommitObserver, Hub};
+use xinfang_hub::{CommitObserver, Hub, parallel};
 
 use std::sync::Arc;
 
@@ -55,13 +55,21 @@ pub struct Observer {
 
 impl Observer {
     fn rows(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Vec<(u64, Projected)> {
-        let mut cases = Vec::new();
-        for (i, (id, d)) in docs.iter_mut().enumerate() {
-            if let Some(p) = project(d, id, &self.topology, &self.rules) {
-                cases.push((after + 1 + i as u64, p));
-            }
+        // Each document's row is its own: derived on every core, kept in feed order.
+        let items: Vec<(u64, &mut (String, AutoCommit))> = docs
+            .iter_mut()
+            .enumerate()
+            .map(|(i, d)| (after + 1 + i as u64, d))
+            .collect();
+        let derived = parallel::map_ordered(items, |(seq, (id, d))| {
+            Ok::<_, std::convert::Infallible>(
+                project(d, id, &self.topology, &self.rules).map(|p| (seq, p)),
+            )
+        });
+        match derived {
+            Ok(rows) => rows.into_iter().flatten().collect(),
+            Err(never) => match never {},
         }
-        cases
     }
 }
 

@@ -1,6 +1,7 @@
 //! The sync benchmark's documents: realistic cases written straight into the
 //! county's store, its query tables brought up to date as on a running node.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use xinfang_hub::db::{DbOptions, Durability};
@@ -11,14 +12,32 @@ use xinfang_hub::{Topology, UnitCode};
 use xinfang_node::case::{self, Registration};
 use xinfang_node::layout::FederationDir;
 
-/// Writes `n` realistic case documents (about 1 KB each) straight into `unit`'s store.
+use super::corpus::{self, Corpus};
+
+/// Where the benchmark's documents come from.
+pub enum Source<'a> {
+    /// Realistic cases of our own (about 0.55 KB each).
+    Own,
+    /// The peers' corpus (`docgen.js --export`), each document mapped to a case.
+    Corpus(&'a Path),
+}
+
+/// The generated cases, in order.
+pub struct Cases {
+    pub numbers: Vec<String>,
+    /// Whether each is still handled, so staff may add to it.
+    pub open: Vec<bool>,
+}
+
+/// Writes up to `n` case documents from `source` straight into `unit`'s store.
 pub async fn generate(
     layout: &FederationDir,
     db_url: Option<&str>,
     topology: &Topology,
     unit: &UnitCode,
     n: usize,
-) -> anyhow::Result<()> {
+    source: Source<'_>,
+) -> anyhow::Result<Cases> {
     std::fs::create_dir_all(layout.data(unit))?;
     let url = match db_url {
         Some(u) => u.to_owned(),
@@ -40,12 +59,31 @@ pub async fn generate(
     let actor = doc::unit_actor(unit);
     let content = "反映本村道路年久失修、雨季积水严重，影响村民出行和学生上学，多次向村委会反映未果，请求上级部门协调资金尽快修缮。".repeat(3);
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut corpus = match source {
+        Source::Own => None,
+        Source::Corpus(path) => Some(Corpus::open(path, n)?),
+    };
+    let mut numbers = Vec::with_capacity(n);
+    let mut open = Vec::with_capacity(n);
     let mut batch = Vec::with_capacity(1000);
     for i in 0..n {
-        let no = case::case_number(unit, 2026, i as u64 + 1);
-        let reg = Registration::validate(unit, unit.as_str(), &format!("信访人{i}"), &content)?;
-        let mut d = doc::new_doc(&no, actor.clone())?;
-        case::write_registration(&mut d, &no, &reg, &at)?;
+        let (no, mut d, is_open) = match &mut corpus {
+            None => {
+                let no = case::case_number(unit, 2026, i as u64 + 1);
+                let reg =
+                    Registration::validate(unit, unit.as_str(), &format!("信访人{i}"), &content)?;
+                let mut d = doc::new_doc(&no, actor.clone())?;
+                case::write_registration(&mut d, &no, &reg, &at)?;
+                (no, d, true)
+            }
+            Some(c) => match c.next_case()? {
+                Some(peer) => {
+                    let (no, d) = corpus::to_case(unit, &peer)?;
+                    (no, d, corpus::open(&peer))
+                }
+                None => break,
+            },
+        };
         let heads = Heads::of(&mut d);
         batch.push(DocWrite {
             doc_id: no.clone(),
@@ -54,6 +92,8 @@ pub async fn generate(
             source: None,
             bytes: d.save(),
         });
+        numbers.push(no);
+        open.push(is_open);
         if batch.len() == 1000 || i + 1 == n {
             store
                 .commit(
@@ -64,6 +104,14 @@ pub async fn generate(
                 .await?;
             bar.set_position(i as u64 + 1);
         }
+    }
+    if !batch.is_empty() {
+        store
+            .commit(batch, None, xinfang_hub::engine::wall_clock_ms())
+            .await?;
+    }
+    if numbers.is_empty() {
+        anyhow::bail!("--corpus: the file holds no documents");
     }
     bar.finish_and_clear();
     // Bring the node's projections up to date too, as on any running node, so the
@@ -79,5 +127,5 @@ pub async fn generate(
         .catch_up()
         .await?;
     db.close().await;
-    Ok(())
+    Ok(Cases { numbers, open })
 }

@@ -5,12 +5,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use xinfang_hub::UnitCode;
 use xinfang_hub::db::{Db, DbOptions, Engine};
-use xinfang_node::case;
 use xinfang_proto::v1 as pb;
 
 use super::chain::{CITY, COMMUNITY, COUNTY, TOWN};
+use super::generate::Cases;
 use crate::args::BenchArgs;
 use crate::federation::Fed;
 use crate::lang::Lang;
@@ -85,9 +84,10 @@ pub async fn measure(
     fed: &mut Fed,
     engine: Engine,
     args: &BenchArgs,
+    cases: &Cases,
     lang: Lang,
 ) -> anyhow::Result<Vec<Measured>> {
-    let n = args.docs;
+    let n = cases.numbers.len();
     let engine_name = engine.name();
     let mut rows = Vec::new();
     let mut row = |key, what, value, p99, unit, detail: String, aim| {
@@ -95,6 +95,7 @@ pub async fn measure(
             key,
             what,
             engine: engine_name,
+            docs: n,
             value,
             p99,
             unit,
@@ -156,17 +157,28 @@ pub async fn measure(
 
     // 3. `changed` documents changed among n while the parent is down, 3 times.
     eprintln!("{}", lang.t("增量同步…", "Incremental sync…"));
-    let county: UnitCode = COUNTY.parse()?;
     let mut incr = Vec::new();
     let mut sent = 0u64;
+    let mut changed_count = 0;
     for round in 0..3 {
         fed.stop(CITY).await?;
         let client = fed.client(COUNTY).await?;
-        let numbers: Vec<String> = (0..args.changed.min(n))
-            .map(|i| case::case_number(&county, 2026, ((i + round * args.changed) % n + 1) as u64))
-            .collect();
-        let chunks: Vec<Vec<String>> = numbers
-            .chunks(numbers.len().div_ceil(8).max(1))
+        // Spread over the id space, as the peers choose theirs: the first case
+        // still handled at or after each point (a case not accepted takes no note).
+        let step = (n / args.changed.clamp(1, n)).max(1);
+        let mut changed: Vec<String> = Vec::with_capacity(args.changed);
+        for i in 0..args.changed.min(n) {
+            let at = (i * step + round) % n;
+            if let Some(k) = (at..n)
+                .chain(0..at)
+                .find(|&k| cases.open[k] && changed.last().is_none_or(|l| *l != cases.numbers[k]))
+            {
+                changed.push(cases.numbers[k].clone());
+            }
+        }
+        changed_count = changed.len();
+        let chunks: Vec<Vec<String>> = changed
+            .chunks(changed.len().div_ceil(8).max(1))
             .map(<[String]>::to_vec)
             .collect();
         let mut tasks = Vec::new();
@@ -200,7 +212,7 @@ pub async fn measure(
         "ms",
         format!(
             "{} changed among {n}, {} runs; {:.0} KB sent",
-            args.changed.min(n),
+            changed_count,
             incr.len(),
             sent as f64 / 1024.0
         ),

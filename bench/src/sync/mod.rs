@@ -4,6 +4,7 @@
 //! each selected storage engine in a federation of its own.
 
 mod chain;
+mod corpus;
 mod generate;
 mod measure;
 
@@ -80,15 +81,20 @@ async fn run_on(
     }
     let county: UnitCode = COUNTY.parse()?;
     eprintln!("{}", lang.t("准备数据…", "Generating documents…"));
-    generate::generate(
+    let source = match &args.corpus {
+        Some(path) => generate::Source::Corpus(path),
+        None => generate::Source::Own,
+    };
+    let cases = generate::generate(
         &fed.layout,
         fed.db.get(COUNTY).map(String::as_str),
         &topo,
         &county,
         args.docs,
+        source,
     )
     .await?;
-    let result = measure::measure(&mut fed, engine, args, lang).await;
+    let result = measure::measure(&mut fed, engine, args, &cases, lang).await;
     fed.stop_all().await;
     drop(schemas);
     result

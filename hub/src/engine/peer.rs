@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use automerge::AutoCommit;
+use prost::bytes::Bytes;
 use xinfang_proto::v1::DocEntry;
 
 use super::{Hub, HubError};
 use crate::core::InboundCursor;
 use crate::doc::{self, LoadedDoc};
 use crate::journal::Origin;
+use crate::parallel;
 use crate::quarantine::{self, Refusal};
 use crate::route::Link;
 use crate::store::DocWrite;
@@ -132,11 +134,11 @@ impl Hub {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let mut incoming: Vec<(String, LoadedDoc, prost::bytes::Bytes)> =
-            Vec::with_capacity(docs.len());
-        for entry in docs {
+        let topology = &self.0.topology;
+        // Decoded and judged on every core (`parallel`): the earliest refusal wins.
+        let incoming: Vec<(String, LoadedDoc, Bytes)> = parallel::map_ordered(docs, |entry| {
             let loaded = doc::decode(&entry.doc_id, &entry.automerge, limits)?;
-            if !link.accepts(&self.0.topology, &loaded.scope) {
+            if !link.accepts(topology, &loaded.scope) {
                 return Err(HubError::OutOfScope {
                     doc_id: entry.doc_id,
                     peer: link.peer.clone(),
@@ -152,72 +154,99 @@ impl Hub {
                     rule,
                 });
             }
-            incoming.push((entry.doc_id, loaded, entry.automerge));
-        }
+            Ok((entry.doc_id, loaded, entry.automerge))
+        })?;
         let _guard = self.0.write_lock.lock().await;
         let ids: Vec<String> = incoming.iter().map(|(id, ..)| id.clone()).collect();
-        let mut existing: HashMap<String, LoadedDoc> = HashMap::new();
-        for row in self.0.store.get(&ids).await? {
-            let loaded = doc::decode(&row.doc_id, &row.bytes, limits)?;
-            existing.insert(row.doc_id, loaded);
-        }
+        let rows = self.0.store.get(&ids).await?;
+        let mut existing: HashMap<String, LoadedDoc> = parallel::map_ordered(rows, |row| {
+            doc::decode(&row.doc_id, &row.bytes, limits).map(|loaded| (row.doc_id, loaded))
+        })?
+        .into_iter()
+        .collect();
+        let judge = |id: String, inc: LoadedDoc, raw: Bytes, prior: Option<LoadedDoc>| {
+            judge(check.as_deref(), &link.peer, id, inc, raw, prior)
+        };
+        let unique = {
+            let mut seen = std::collections::HashSet::new();
+            incoming.iter().all(|(id, ..)| seen.insert(id.as_str()))
+        };
+        let judged: Vec<(String, Judged)> = if unique {
+            // Each document judged and merged on its own, on every core.
+            let items: Vec<_> = incoming
+                .into_iter()
+                .map(|(id, inc, raw)| {
+                    let prior = existing.remove(&id);
+                    (id, inc, raw, prior)
+                })
+                .collect();
+            parallel::map_ordered(items, |(id, inc, raw, prior)| {
+                judge(id.clone(), inc, raw, prior).map(|j| (id, j))
+            })?
+        } else {
+            // A batch naming a document twice: each merges into what the one
+            // before it produced, in order.
+            let mut out = Vec::with_capacity(incoming.len());
+            let mut latest: HashMap<String, Vec<u8>> = HashMap::new();
+            for (id, inc, raw) in incoming {
+                let prior = match latest.get(&id) {
+                    Some(bytes) => Some(doc::decode(&id, bytes, limits)?),
+                    None => existing.remove(&id),
+                };
+                match judge(id.clone(), inc, raw, prior)? {
+                    Judged::Refused {
+                        refusal,
+                        raw,
+                        prior,
+                    } => {
+                        if let Some(p) = prior
+                            && !latest.contains_key(&id)
+                        {
+                            existing.insert(id.clone(), p);
+                        }
+                        out.push((
+                            id,
+                            Judged::Refused {
+                                refusal,
+                                raw,
+                                prior: None,
+                            },
+                        ));
+                    }
+                    Judged::Merged(write, d) => {
+                        latest.insert(id.clone(), write.bytes.clone());
+                        out.push((id, Judged::Merged(write, d)));
+                    }
+                    Judged::Unchanged => {}
+                }
+            }
+            out
+        };
         let mut writes: Vec<DocWrite> = Vec::new();
         let mut merged_docs: Vec<(String, AutoCommit)> = Vec::new();
         let mut merged_here: HashMap<String, usize> = HashMap::new();
         let mut refused: Vec<quarantine::NewEntry> = Vec::new();
-        for (id, mut inc, raw) in incoming {
-            // A batch may name a document twice: merge into what we just produced.
-            let mut prior = match merged_here.get(&id) {
-                Some(&i) => Some(doc::decode(&id, &writes[i].bytes, limits)?),
-                None => existing.remove(&id),
-            };
-            if let Some(check) = &check
-                && let Err(refusal) = check.authorize(
-                    &link.peer,
-                    &id,
-                    prior.as_mut().map(|p| &mut p.doc),
-                    &mut inc.doc,
-                )
-            {
-                if let Some(p) = prior
-                    && !merged_here.contains_key(&id)
-                {
-                    existing.insert(id.clone(), p);
-                }
-                refused.push(quarantine::NewEntry {
+        for (id, j) in judged {
+            match j {
+                Judged::Unchanged => {}
+                Judged::Refused { refusal, raw, .. } => refused.push(quarantine::NewEntry {
                     peer: link.peer.clone(),
                     doc_id: id,
                     refusal,
                     received_ms: self.now_ms(),
                     bytes: raw.to_vec(),
-                });
-                continue;
-            }
-            let is_new = prior.is_none();
-            let mut m = doc::merge(&id, prior, inc)?;
-            if !m.changed {
-                continue;
-            }
-            // A document new to us is stored as received: those bytes just decoded
-            // and verified, so saving them again would only cost time.
-            let bytes = if is_new { raw.to_vec() } else { m.doc.save() };
-            let write = DocWrite {
-                doc_id: id.clone(),
-                scope: m.scope,
-                heads: m.heads.encode(),
-                source: m.same_as_incoming.then(|| link.peer.clone()),
-                bytes,
-            };
-            match merged_here.get(&id) {
-                Some(&i) => {
-                    writes[i] = write;
-                    merged_docs[i].1 = m.doc;
-                }
-                None => {
-                    merged_here.insert(id.clone(), writes.len());
-                    writes.push(write);
-                    merged_docs.push((id, m.doc));
-                }
+                }),
+                Judged::Merged(write, d) => match merged_here.get(&id) {
+                    Some(&i) => {
+                        writes[i] = write;
+                        merged_docs[i].1 = d;
+                    }
+                    None => {
+                        merged_here.insert(id.clone(), writes.len());
+                        writes.push(write);
+                        merged_docs.push((id, d));
+                    }
+                },
             }
         }
         let changed = !writes.is_empty();
@@ -271,4 +300,56 @@ impl Hub {
         }
         Ok(head)
     }
+}
+
+/// What became of one document of a peer's batch.
+enum Judged {
+    /// The domain's `authorize` refused it: quarantined, nothing of it merged
+    /// (`prior`, what we held, is handed back unchanged).
+    Refused {
+        refusal: Refusal,
+        raw: Bytes,
+        prior: Option<LoadedDoc>,
+    },
+    /// It brought nothing we did not hold.
+    Unchanged,
+    /// Merged into what we held: the row to write and the merged document.
+    Merged(DocWrite, AutoCommit),
+}
+
+/// Judges one document from `peer` against what we hold of it and merges it.
+fn judge(
+    check: Option<&dyn DocumentCheck>,
+    peer: &UnitCode,
+    id: String,
+    mut inc: LoadedDoc,
+    raw: Bytes,
+    mut prior: Option<LoadedDoc>,
+) -> Result<Judged, HubError> {
+    if let Some(check) = check
+        && let Err(refusal) =
+            check.authorize(peer, &id, prior.as_mut().map(|p| &mut p.doc), &mut inc.doc)
+    {
+        return Ok(Judged::Refused {
+            refusal,
+            raw,
+            prior,
+        });
+    }
+    let is_new = prior.is_none();
+    let mut m = doc::merge(&id, prior, inc)?;
+    if !m.changed {
+        return Ok(Judged::Unchanged);
+    }
+    // A document new to us is stored as received: those bytes just decoded and
+    // verified, so saving them again would only cost time.
+    let bytes = if is_new { raw.to_vec() } else { m.doc.save() };
+    let write = DocWrite {
+        doc_id: id,
+        scope: m.scope,
+        heads: m.heads.encode(),
+        source: m.same_as_incoming.then(|| peer.clone()),
+        bytes,
+    };
+    Ok(Judged::Merged(write, m.doc))
 }
