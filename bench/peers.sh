@@ -8,7 +8,8 @@
 #
 # Env: PEERS (the peer benchmark's folder; default ../shared/peers beside this
 # repository), N (100000 or 10000), RUNS (peer runs per configuration, default 1),
-# WORK (scratch folder, default a new temporary one, removed afterwards).
+# WORK (scratch folder, default a new temporary one, removed afterwards), BENCH
+# (an xinfang-bench already built, to compare builds against the same peer runs).
 # The peers need Node.js >= 20; their packages are installed once from the npm
 # registry into the scratch copy (the only step that reaches beyond this machine).
 set -euo pipefail
@@ -44,6 +45,9 @@ echo "== PouchDB, fastest configuration (batch 500, no gzip)" >&2
 echo "== the peers' documents" >&2
 (cd "$peers" && node docgen.js --export "$N") > "$WORK/cases.ndjson"
 echo "== xinfang" >&2
-cargo build --quiet --release --bin xinfang-bench --manifest-path "$repo/Cargo.toml"
-"$repo/target/release/xinfang-bench" --store sqlite --docs "$N" \
+if [ -z "${BENCH:-}" ]; then
+  cargo build --quiet --release --bin xinfang-bench --manifest-path "$repo/Cargo.toml"
+  BENCH="$repo/target/release/xinfang-bench"
+fi
+"$BENCH" --store sqlite --docs "$N" \
   --corpus "$WORK/cases.ndjson" --peers "$peers/results/pouch.jsonl" "$@"

@@ -18,6 +18,10 @@ pub struct BenchArgs {
     /// benchmark): adds a table of each row as a ratio to the best peer configuration
     #[arg(long, value_name = "FILE.jsonl")]
     pub peers: Option<PathBuf>,
+    /// Whether the nodes fsync every commit (full, their default) or may lose
+    /// the last commits in a power loss (normal): what fsync costs each row
+    #[arg(long, value_enum, default_value = "full")]
+    pub durability: xinfang_node::cli::DurabilityArg,
     /// Documents changed for the incremental row
     #[arg(long, default_value_t = 1_000)]
     pub changed: usize,

@@ -85,6 +85,8 @@ pub struct Fed {
     consoles: BTreeMap<String, u16>,
     /// The benchmark user's token at each node it signed in to.
     tokens: BTreeMap<String, String>,
+    /// Extra arguments for every node (`--durability normal`, say).
+    pub node_args: Vec<String>,
 }
 
 impl Fed {
@@ -99,6 +101,7 @@ impl Fed {
             procs: Vec::new(),
             db: BTreeMap::new(),
             tokens: BTreeMap::new(),
+            node_args: Vec::new(),
             consoles: BTreeMap::new(),
         })
     }
@@ -175,6 +178,7 @@ impl Fed {
             .arg(code.as_str())
             .arg("--dir")
             .arg(self.layout.root())
+            .args(&self.node_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -286,9 +286,13 @@ pub async fn measure(
             None,
             "/s",
             format!(
-                "{total} at the city through gRPC+mTLS; latency median {:.1} ms, p99 {:.1} ms; fsync per commit",
+                "{total} at the city through gRPC+mTLS; latency median {:.1} ms, p99 {:.1} ms; {}",
                 percentile(&lat, 0.5),
-                percentile(&lat, 0.99)
+                percentile(&lat, 0.99),
+                match args.durability {
+                    xinfang_node::cli::DurabilityArg::Full => "fsync per commit",
+                    xinfang_node::cli::DurabilityArg::Normal => "fsync at checkpoints",
+                }
             ),
             ">= 5,000 /s",
         );

@@ -68,6 +68,9 @@ async fn run_on(
     // On PostgreSQL each node has a schema of its own, dropped when we are done.
     let mut schemas = Vec::new();
     let mut fed = Fed::new(topo_path, topo.clone(), layout)?;
+    if matches!(args.durability, xinfang_node::cli::DurabilityArg::Normal) {
+        fed.node_args = vec!["--durability".into(), "normal".into()];
+    }
     if engine == Engine::Postgres {
         for u in topo.units() {
             let s = scratch::Schema::create_at(&args.postgres, &format!("bench_{}", u.code))
