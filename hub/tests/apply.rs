@@ -161,3 +161,61 @@ async fn a_batch_judged_on_every_core_answers_as_one_thread_would() {
     expected.sort();
     assert_eq!(kept_ids, expected);
 }
+
+/// A batch may name one document twice (a resend overlapping a newer scan): it
+/// is judged on one thread, the later entry merging into what the earlier
+/// produced, and the document ends as the later version with the rest applied.
+#[tokio::test]
+async fn a_batch_naming_a_document_twice_ends_with_the_later_version() {
+    let topo = Arc::new(topology());
+    let (county, town): (UnitCode, UnitCode) = (COUNTY.parse().unwrap(), TOWN.parse().unwrap());
+    let sender = Hub::new(
+        town.clone(),
+        topo.clone(),
+        Arc::new(MemStore::new("town-epoch")),
+        Default::default(),
+    )
+    .expect("town hub");
+    let receiver = Hub::new(
+        county.clone(),
+        topo.clone(),
+        Arc::new(MemStore::new("county-epoch")),
+        Default::default(),
+    )
+    .expect("county hub");
+    for i in 0..40u32 {
+        write(&sender, &format!("doc-{i:03}"), i).await;
+    }
+    let up = sender.link_with(&county).expect("link up");
+    let (_, first) = sender.scan_for(&up, 0, false).await.expect("scan");
+    let head = sender.head();
+    sender
+        .update("doc-005", Create::Existing, |d| {
+            automerge::transaction::Transactable::put(d, automerge::ROOT, "n", 500i64)
+        })
+        .await
+        .expect("a second version");
+    let (upto, second) = sender.scan_for(&up, head, false).await.expect("scan");
+    assert_eq!(second.len(), 1);
+    let mut batch = first;
+    batch.extend(second);
+    let down = receiver.link_with(&town).expect("link down");
+    receiver
+        .apply_from(&down, "town-epoch", upto, batch, Vec::new())
+        .await
+        .expect("applied");
+    let held = receiver.get("doc-005").await.expect("read").expect("held");
+    let sent = sender.get("doc-005").await.expect("read").expect("held");
+    assert_eq!(
+        held.loaded.heads, sent.loaded.heads,
+        "the later version wins"
+    );
+    assert_eq!(
+        receiver
+            .held(&["doc-039".to_owned()])
+            .await
+            .expect("held")
+            .len(),
+        1
+    );
+}
