@@ -87,33 +87,32 @@ async fn bench(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
         return results::print_rows(&rows, args.out.as_deref(), json, lang);
     }
     let rows = sync::run(&root, &args, lang).await?;
-    let Some(peers) = &args.peers else {
-        return results::print_measured(&rows, args.out.as_deref(), json, lang);
+    results::write_measured(&rows, args.out.as_deref())?;
+    let compared = match &args.peers {
+        Some(peers) => Some(peers::compare(peers, &rows)?),
+        None => None,
     };
-    let docs = rows
-        .iter()
-        .find(|r| r.key == "first_sync_docs_per_s")
-        .map_or(args.docs, |r| r.docs);
-    let compared = peers::compare(peers, &rows, docs)?;
-    if json {
-        if let Some(out) = &args.out {
-            std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
-        }
-        return results::print_json(&serde_json::json!({
+    match (json, compared) {
+        (true, None) => results::print_json(&rows)?,
+        (true, Some(compared)) => results::print_json(&serde_json::json!({
             "measured": rows,
             "versus_peers": compared,
-        }));
+        }))?,
+        (false, compared) => {
+            results::print_measured(&rows, lang);
+            if let Some(compared) = compared {
+                println!();
+                println!(
+                    "{}",
+                    lang.t(
+                        "与同机同次运行的 PouchDB 对比（同一批文档）：",
+                        "Beside PouchDB, same machine, same run, same documents:"
+                    )
+                );
+                peers::print(&compared, lang);
+            }
+        }
     }
-    results::print_measured(&rows, args.out.as_deref(), false, lang)?;
-    println!();
-    println!(
-        "{}",
-        lang.t(
-            "与同机同次运行的 PouchDB 对比（同一批文档）：",
-            "Beside PouchDB, same machine, same run, same documents:"
-        )
-    );
-    peers::print(&compared, lang);
     Ok(())
 }
 

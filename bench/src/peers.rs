@@ -13,8 +13,7 @@ use crate::lang::Lang;
 use crate::results::{Measured, num};
 
 /// Which way is better for a figure.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 enum Better {
     Higher,
     Lower,
@@ -139,8 +138,9 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Our SQLite rows beside the peers' runs in `path`.
-pub fn compare(path: &Path, ours: &[Measured], n: usize) -> anyhow::Result<Vec<Compared>> {
+/// Our SQLite rows beside the peers' runs in `path` of as many documents.
+pub fn compare(path: &Path, ours: &[Measured]) -> anyhow::Result<Vec<Compared>> {
+    let n = ours.first().map_or(0, |m| m.docs);
     let runs = read_runs(path, n)?;
     let mut out = Vec::new();
     for p in PAIRINGS {

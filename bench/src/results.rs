@@ -75,18 +75,7 @@ pub fn print_rows(rows: &[Row], out: Option<&Path>, json: bool, lang: Lang) -> a
 }
 
 /// One line per measurement, a column per engine, and how PostgreSQL compares.
-pub fn print_measured(
-    rows: &[Measured],
-    out: Option<&Path>,
-    json: bool,
-    lang: Lang,
-) -> anyhow::Result<()> {
-    if let Some(out) = out {
-        std::fs::write(out, serde_json::to_string_pretty(rows)?)?;
-    }
-    if json {
-        return print_json(&rows);
-    }
+pub fn print_measured(rows: &[Measured], lang: Lang) {
     let cell = |m: &Measured| match m.p99 {
         Some(p) => format!("{} {} (p99 {})", num(m.value), m.unit, num(p)),
         None => format!("{} {}", num(m.value), m.unit),
@@ -123,6 +112,13 @@ pub fn print_measured(
         ]);
     }
     println!("{t}");
+}
+
+/// Writes the sync benchmark's rows as JSON to `out`, if asked.
+pub fn write_measured(rows: &[Measured], out: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(out) = out {
+        std::fs::write(out, serde_json::to_string_pretty(rows)?)?;
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use automerge::AutoCommit;
 use xinfang_hub::db::{Db, DbOptions, Durability};
 use xinfang_hub::engine::{Create, DocumentCheck, HubError, InvalidDocument};
 use xinfang_hub::quarantine::{self, Refusal};
+use xinfang_hub::store::Store;
 use xinfang_hub::store::mem::MemStore;
 use xinfang_hub::store::sql::SqlStore;
 use xinfang_hub::{Hub, Tier, Topology, Unit, UnitCode};
@@ -64,6 +65,17 @@ impl DocumentCheck for ByName {
     }
 }
 
+/// `unit`'s hub on `store`.
+fn hub(unit: &str, store: Arc<dyn Store>) -> Hub {
+    Hub::new(
+        unit.parse().expect("code"),
+        Arc::new(topology()),
+        store,
+        Default::default(),
+    )
+    .expect("hub")
+}
+
 async fn write(hub: &Hub, id: &str, n: u32) {
     let town: UnitCode = TOWN.parse().expect("code");
     hub.update(id, Create::New, |d| {
@@ -81,15 +93,8 @@ async fn write(hub: &Hub, id: &str, n: u32) {
 
 #[tokio::test]
 async fn a_batch_judged_on_every_core_answers_as_one_thread_would() {
-    let topo = Arc::new(topology());
     let (county, town): (UnitCode, UnitCode) = (COUNTY.parse().unwrap(), TOWN.parse().unwrap());
-    let sender = Hub::new(
-        town.clone(),
-        topo.clone(),
-        Arc::new(MemStore::new("town-epoch")),
-        Default::default(),
-    )
-    .expect("town hub");
+    let sender = hub(TOWN, Arc::new(MemStore::new("town-epoch")));
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Db::open(
         &xinfang_hub::db::sqlite_url(&dir.path().join("county.db")),
@@ -100,13 +105,10 @@ async fn a_batch_judged_on_every_core_answers_as_one_thread_would() {
     )
     .await
     .expect("db");
-    let receiver = Hub::new(
-        county.clone(),
-        topo.clone(),
+    let receiver = hub(
+        COUNTY,
         Arc::new(SqlStore::open(db.clone()).await.expect("store")),
-        Default::default(),
-    )
-    .expect("county hub");
+    );
     receiver.set_document_check(Arc::new(ByName));
 
     // 200 documents, two of which `check` refuses: the earlier one is named.
@@ -167,22 +169,9 @@ async fn a_batch_judged_on_every_core_answers_as_one_thread_would() {
 /// produced, and the document ends as the later version with the rest applied.
 #[tokio::test]
 async fn a_batch_naming_a_document_twice_ends_with_the_later_version() {
-    let topo = Arc::new(topology());
     let (county, town): (UnitCode, UnitCode) = (COUNTY.parse().unwrap(), TOWN.parse().unwrap());
-    let sender = Hub::new(
-        town.clone(),
-        topo.clone(),
-        Arc::new(MemStore::new("town-epoch")),
-        Default::default(),
-    )
-    .expect("town hub");
-    let receiver = Hub::new(
-        county.clone(),
-        topo.clone(),
-        Arc::new(MemStore::new("county-epoch")),
-        Default::default(),
-    )
-    .expect("county hub");
+    let sender = hub(TOWN, Arc::new(MemStore::new("town-epoch")));
+    let receiver = hub(COUNTY, Arc::new(MemStore::new("county-epoch")));
     for i in 0..40u32 {
         write(&sender, &format!("doc-{i:03}"), i).await;
     }

@@ -155,7 +155,7 @@ fn year_and_seq(case_no: &str) -> anyhow::Result<(i32, u64)> {
 /// Whether the case the peer's document becomes is still handled, so staff may
 /// add to it (a case not accepted takes no further records).
 pub fn open(c: &PeerCase) -> bool {
-    c.status != "不予受理"
+    !matches!(screening(&c.status), Ok(Some(Screening::NotAccept { .. })))
 }
 
 /// The peer's document as a case registered at `county`: its number and document.

@@ -193,32 +193,22 @@ impl Hub {
                     Some(bytes) => Some(doc::decode(&id, bytes, limits)?),
                     None => existing.remove(&id),
                 };
-                match judge(id.clone(), inc, raw, prior)? {
-                    Judged::Refused {
-                        refusal,
-                        raw,
-                        prior,
-                    } => {
-                        if let Some(p) = prior
+                let mut j = judge(id.clone(), inc, raw, prior)?;
+                match &mut j {
+                    // What we held stays the base of a later entry for it.
+                    Judged::Refused { prior, .. } => {
+                        if let Some(p) = prior.take()
                             && !latest.contains_key(&id)
                         {
                             existing.insert(id.clone(), p);
                         }
-                        out.push((
-                            id,
-                            Judged::Refused {
-                                refusal,
-                                raw,
-                                prior: None,
-                            },
-                        ));
                     }
-                    Judged::Merged(write, d) => {
+                    Judged::Merged(write, _) => {
                         latest.insert(id.clone(), write.bytes.clone());
-                        out.push((id, Judged::Merged(write, d)));
                     }
-                    Judged::Unchanged => {}
+                    Judged::Unchanged => continue,
                 }
+                out.push((id, j));
             }
             out
         };
