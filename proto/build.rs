@@ -98,7 +98,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("xinfang_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
-    let mut cfg = tonic_prost_build::configure().bytes(".xinfang.v1.DocEntry.automerge");
+    let mut cfg = tonic_prost_build::configure()
+        .bytes(".xinfang.v1.DocEntry.automerge")
+        .bytes(".xinfang.v1.DocEntry.changes");
     // Schedule answers are printed as JSON by the CLI (`--json`) as they are.
     for m in SERIALIZED {
         cfg = cfg.message_attribute(format!(".xinfang.v1.{m}"), "#[derive(serde::Serialize)]");

@@ -1,6 +1,7 @@
-//! A saved document from a peer: the hub's decoder with the default limits (size
-//! before Automerge, then `_id` and `_scope`), then the node's rules for documents
-//! from peers, then what the node reads of a case. Nothing may panic.
+//! A saved document from a peer, or changes from a peer on top of a case we hold:
+//! the hub's decoder with the default limits (size before Automerge, chunk by
+//! chunk, then `_id` and `_scope`), then the node's rules for documents from
+//! peers, then what the node reads of a case. Nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -30,13 +31,32 @@ fn contain_automerge_panics() {
     }));
 }
 
+/// The case of the seeds (its first byte picks the id), the base that changes
+/// apply to.
+const BASE_CASE: &[u8] = include_bytes!("../seeds/document/case");
+
 fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
     let (pick, bytes) = match data.split_first() {
-        Some((p, rest)) => (usize::from(*p) % IDS.len(), rest),
+        Some((p, rest)) => (*p, rest),
         None => (0, data),
     };
-    let id = IDS[pick];
-    let Ok(mut loaded) = doc::decode(id, bytes, &Limits::default()) else {
+    // A first byte with its high bit set: the rest is changes from a peer on top
+    // of the case in the seeds (read as the hub reads changes).
+    let changes = pick & 0x80 != 0;
+    let id = if changes {
+        IDS[0]
+    } else {
+        IDS[usize::from(pick) % IDS.len()]
+    };
+    let loaded = if changes {
+        let Ok(held) = doc::decode(id, &BASE_CASE[1..], &Limits::default()) else {
+            panic!("the seed case decodes");
+        };
+        doc::apply_changes(id, &held, bytes, &Limits::default())
+    } else {
+        doc::decode(id, bytes, &Limits::default()).map(Some)
+    };
+    let Ok(Some(mut loaded)) = loaded else {
         return;
     };
     if xinfang_node::remote::check(id, &loaded.doc).is_err() {

@@ -83,6 +83,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
         None,
         town.clone(),
         None,
+        Vec::new(),
         0,
         Duration::ZERO,
     );
@@ -131,8 +132,9 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
                     generation,
                     after,
                     echo,
+                    whole,
                 } => {
-                    let ev = match block_on(hub.scan_for(&link, after, echo)) {
+                    let ev = match block_on(hub.scan_for(&link, after, echo, &whole)) {
                         Ok((upto, docs)) => Event::Scanned {
                             generation,
                             upto,

@@ -64,6 +64,20 @@ impl Heads {
     pub fn hex(&self) -> Vec<String> {
         self.0.iter().map(|h| hex::encode(h.0)).collect()
     }
+
+    /// Reads the stored form back (`None`: not what `encode` writes).
+    pub fn decode(text: &str) -> Option<Heads> {
+        let mut heads = text
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                let bytes: [u8; 32] = hex::decode(h).ok()?.try_into().ok()?;
+                Some(ChangeHash(bytes))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        heads.sort();
+        Some(Heads(heads))
+    }
 }
 
 impl fmt::Debug for Heads {
@@ -149,25 +163,66 @@ pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, 
     Ok(LoadedDoc { doc, scope, heads })
 }
 
+/// What a peer's changes make of the version of `doc_id` we hold (`held`):
+/// `Ok(None)` when they build on a version we do not hold, so the document must
+/// come whole. The changes are checked as a decoded document is (size before
+/// Automerge reads them, chunk by chunk, then `_id` and `_scope` of the result).
+pub fn apply_changes(
+    doc_id: &str,
+    held: &LoadedDoc,
+    changes: &[u8],
+    limits: &Limits,
+) -> Result<Option<LoadedDoc>, DocError> {
+    check_id(doc_id, limits)?;
+    if changes.len() > limits.max_doc_bytes {
+        return Err(DocError::TooLarge {
+            doc_id: doc_id.to_owned(),
+            size: changes.len(),
+            limit: limits.max_doc_bytes,
+        });
+    }
+    let corrupt = |reason: String| DocError::Corrupt {
+        doc_id: doc_id.to_owned(),
+        reason,
+    };
+    change_chunks(changes).map_err(corrupt)?;
+    let mut doc = held.doc.clone();
+    contained(|| doc.load_incremental(changes))
+        .map_err(corrupt)?
+        .map_err(|e| corrupt(e.to_string()))?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Ok(None);
+    }
+    let found = read_str(&doc, ID_KEY).unwrap_or_default();
+    if found != doc_id {
+        return Err(DocError::WrongId {
+            doc_id: doc_id.to_owned(),
+            found,
+        });
+    }
+    let scope = read_scope(doc_id, &doc)?;
+    let heads = Heads::of(&mut doc);
+    Ok(Some(LoadedDoc { doc, scope, heads }))
+}
+
+/// The changes of `doc` since `base` as a node sends them: uncompressed change
+/// chunks, one after another (`None`: `base` names a change `doc` lacks).
+pub fn changes_since(doc: &mut AutoCommit, base: &Heads) -> Option<Vec<u8>> {
+    if !doc.get_missing_deps(&base.0).is_empty() {
+        return None;
+    }
+    Some(doc.save_after(&base.0))
+}
+
 /// Automerge's chunk magic bytes.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
-/// Checks that `bytes` are what a node stores and sends: one saved Automerge
-/// document, i.e. a single document chunk (magic, checksum, type 0, LEB128 length)
-/// whose body runs exactly to the end. Automerge would also load change chunks and
-/// bundles, but no node writes them, and fuzzing found its decoder for them
-/// panicking and allocating without bound on crafted bytes of a few hundred.
-fn one_document_chunk(bytes: &[u8]) -> Result<(), String> {
+/// Reads one chunk header at the start of `bytes`: its type and its whole length.
+fn chunk_header(bytes: &[u8]) -> Result<(u8, usize), String> {
     if bytes.len() < 10 || bytes[..4] != MAGIC {
-        return Err("it does not begin like an Automerge document".into());
+        return Err("it does not begin like an Automerge chunk".into());
     }
     let kind = bytes[8];
-    if kind != 0 {
-        return Err(format!(
-            "chunk type {kind} where a saved document (type 0) must be; \
-             nodes send whole saved documents only"
-        ));
-    }
     let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
     loop {
         let b = *bytes.get(at).ok_or("the chunk header is cut short")?;
@@ -182,9 +237,55 @@ fn one_document_chunk(bytes: &[u8]) -> Result<(), String> {
         shift += 7;
     }
     let rest = (bytes.len() - at) as u64;
-    if rest != len {
+    if len > rest {
         return Err(format!(
             "the chunk header says {len} bytes follow, but {rest} do"
+        ));
+    }
+    Ok((kind, at + len as usize))
+}
+
+/// Checks that `bytes` are what a node sends as changes: uncompressed change
+/// chunks (type 1), one after another to the end. Compressed changes and bundles
+/// are refused unread, as in `one_document_chunk`.
+fn change_chunks(bytes: &[u8]) -> Result<(), String> {
+    if bytes.is_empty() {
+        return Err("no changes".into());
+    }
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (kind, len) = chunk_header(rest)?;
+        if kind != 1 {
+            return Err(format!(
+                "chunk type {kind} where an uncompressed change (type 1) must be; \
+                 nodes send changes uncompressed"
+            ));
+        }
+        rest = &rest[len..];
+    }
+    Ok(())
+}
+
+/// Checks that `bytes` are what a node stores and sends: one saved Automerge
+/// document, i.e. a single document chunk (magic, checksum, type 0, LEB128 length)
+/// whose body runs exactly to the end. Automerge would also load change chunks and
+/// bundles, but no node writes them, and fuzzing found its decoder for them
+/// panicking and allocating without bound on crafted bytes of a few hundred.
+fn one_document_chunk(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < 10 || bytes[..4] != MAGIC {
+        return Err("it does not begin like an Automerge document".into());
+    }
+    let (kind, len) = chunk_header(bytes)?;
+    if kind != 0 {
+        return Err(format!(
+            "chunk type {kind} where a saved document (type 0) must be; \
+             nodes send whole saved documents only"
+        ));
+    }
+    if len != bytes.len() {
+        return Err(format!(
+            "{} bytes follow the document chunk",
+            bytes.len() - len
         ));
     }
     Ok(())
@@ -440,6 +541,80 @@ mod tests {
         assert!(one_document_chunk(&one).is_ok());
         let two = [one.clone(), one.clone()].concat();
         assert!(one_document_chunk(&two).unwrap_err().contains("follow"));
+    }
+
+    #[test]
+    fn changes_since_a_held_version_make_the_senders_document() {
+        let limits = Limits::default();
+        let mut ours = make("c1", "441521");
+        let held = decode("c1", &ours.save(), &limits).unwrap();
+        let base = held.heads.clone();
+        ours.put(ROOT, "x", 1).unwrap();
+        extend_scope("c1", &mut ours, [&code("441500")]).unwrap();
+        let changes = changes_since(&mut ours, &base).unwrap();
+        assert!(changes.len() < ours.save().len() * 2);
+        let theirs = apply_changes("c1", &held, &changes, &limits)
+            .unwrap()
+            .expect("base held");
+        assert_eq!(theirs.heads, Heads::of(&mut ours));
+        assert_eq!(theirs.scope.len(), 2);
+        assert_eq!(
+            Heads::decode(&theirs.heads.encode()),
+            Some(theirs.heads.clone())
+        );
+        assert_eq!(Heads::decode("zz"), None);
+
+        // Changes on top of a version the receiver lacks: asked for whole.
+        let now = Heads::of(&mut ours);
+        let later = changes_since(&mut ours, &now).unwrap();
+        assert!(later.is_empty());
+        ours.put(ROOT, "y", 2).unwrap();
+        let only_last = changes_since(&mut ours, &theirs.heads).unwrap();
+        assert!(
+            apply_changes("c1", &held, &only_last, &limits)
+                .unwrap()
+                .is_none()
+        );
+        // A base the sender does not know either.
+        let stranger = make("c1", "441521").get_heads();
+        assert!(changes_since(&mut ours, &Heads(stranger)).is_none());
+    }
+
+    #[test]
+    fn changes_are_refused_unless_uncompressed_change_chunks_for_the_same_document() {
+        let limits = Limits::default();
+        let mut ours = make("c1", "441521");
+        let held = decode("c1", &ours.save(), &limits).unwrap();
+        let refused = |bytes: &[u8], says: &str| {
+            let err = apply_changes("c1", &held, bytes, &limits)
+                .err()
+                .expect("refused");
+            assert!(err.to_string().contains(says), "{err} (wanted {says:?})");
+        };
+        refused(b"", "no changes");
+        refused(b"not automerge at all", "does not begin like");
+        // A whole document is not a change.
+        refused(&ours.save(), "chunk type 0");
+        // Cut short.
+        ours.put(ROOT, "x", 1).unwrap();
+        let changes = changes_since(&mut ours, &held.heads).unwrap();
+        refused(&changes[..changes.len() - 1], "follow");
+        // Changes that rename the document.
+        ours.put(ROOT, ID_KEY, "c2").unwrap();
+        let renamed = changes_since(&mut ours, &held.heads).unwrap();
+        assert!(matches!(
+            apply_changes("c1", &held, &renamed, &limits),
+            Err(DocError::WrongId { .. })
+        ));
+        // Over the size limit, before Automerge reads them.
+        let small = Limits {
+            max_doc_bytes: 8,
+            ..limits
+        };
+        assert!(matches!(
+            apply_changes("c1", &held, &changes, &small),
+            Err(DocError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -154,6 +154,7 @@ where
         recovery,
         peer.clone(),
         stored,
+        hub.wanted_whole(&peer),
         hub.head(),
         started.elapsed(),
     );
@@ -239,10 +240,11 @@ where
                     generation,
                     after,
                     echo,
+                    whole,
                 } => {
                     let (hub, link, att) = (hub.clone(), link.clone(), attestor.clone());
                     pending.push(Box::pin(async move {
-                        Some(match hub.scan_for(&link, after, echo).await {
+                        Some(match hub.scan_for(&link, after, echo, &whole).await {
                             // The mark is read after the scan: it covers what it sent.
                             Ok((upto, docs)) => Event::Scanned {
                                 generation,
@@ -273,7 +275,10 @@ where
                             Ok(_) => Event::Applied { upto },
                             Err(e) => {
                                 tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
-                                if !matches!(e, HubError::Store(_)) {
+                                // Storage trouble is ours, and changes on a version
+                                // we lack are asked for again whole: neither is the
+                                // peer's fault.
+                                if !matches!(e, HubError::Store(_) | HubError::MissingBase { .. }) {
                                     hub.with_link_status(&link.peer, |s| {
                                         s.refused_batches += 1;
                                         s.refused_docs += n;

@@ -217,6 +217,7 @@ mod tests {
         DocEntry {
             doc_id: id.into(),
             automerge: d.save().into(),
+            changes: Default::default(),
         }
     }
 

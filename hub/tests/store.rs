@@ -100,6 +100,60 @@ async fn feed(store: &SqlStore) -> Vec<(u64, String)> {
 }
 
 on_each_engine! {
+    async fn a_write_keeps_the_version_it_replaced(place: Place) {
+        let store = place.store().await;
+        store
+            .commit(vec![write("a", b"1"), write("b", b"2")], None, 1_000)
+            .await
+            .expect("commit");
+        let mut wider = write("a", b"1-wider");
+        wider.scope.insert(unit("441500"));
+        store
+            .commit(vec![write("b", b"2-again"), wider], None, 2_000)
+            .await
+            .expect("commit");
+        let mut again = write("a", b"1-again");
+        again.scope.insert(unit("441500"));
+        store.commit(vec![again], None, 3_000).await.expect("commit");
+        let rows = store.scan(0, 10).await.expect("scan");
+        let prior = |id: &str| {
+            rows.iter()
+                .find(|r| r.doc_id == id)
+                .and_then(|r| r.prior.clone())
+                .expect("a prior version")
+        };
+        // b: replaced once, same scope.
+        let b = prior("b");
+        assert_eq!((b.seq, b.heads.as_str(), b.scope), (2, "heads-of-b-1", None));
+        // a: replaced twice; the latest replaced the wider version, same scope.
+        let a = prior("a");
+        assert_eq!((a.seq, a.heads.as_str(), a.scope), (4, "heads-of-a-7", None));
+        // A write that changes the scope keeps the scope it replaced.
+        let mut once_more = write("a", b"x");
+        once_more.scope = BTreeSet::from([unit("441500")]);
+        store.commit(vec![once_more], None, 4_000).await.expect("commit");
+        let rows = store.scan(0, 10).await.expect("scan");
+        let a = rows
+            .iter()
+            .find(|r| r.doc_id == "a")
+            .and_then(|r| r.prior.clone())
+            .expect("a prior version");
+        assert_eq!(
+            a.scope,
+            Some(BTreeSet::from([unit("441500"), unit("441521")])),
+            "the scope it replaced, where it differed"
+        );
+        // A document written once has none.
+        store
+            .commit(vec![write("c", b"3")], None, 5_000)
+            .await
+            .expect("commit");
+        let rows = store.scan(0, 10).await.expect("scan");
+        assert!(rows.iter().find(|r| r.doc_id == "c").expect("c").prior.is_none());
+    }
+}
+
+on_each_engine! {
     async fn commits_number_the_feed_in_order_and_a_document_sits_in_it_once(place: Place) {
         let store = place.store().await;
         assert_eq!(store.head(), 0);

@@ -47,6 +47,7 @@ pub fn hello(unit: &str) -> SyncFrame {
         restored: false,
         known_mark: Vec::new(),
         clock_ms: 0,
+        whole: Vec::new(),
     }))
 }
 

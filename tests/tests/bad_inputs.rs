@@ -353,6 +353,7 @@ async fn every_bad_input_is_refused_cleanly_and_the_node_keeps_serving(backend: 
                 let entry = DocEntry {
                     doc_id: (*doc_id).into(),
                     automerge: bytes.into(),
+                    changes: Default::default(),
                 };
                 let answer = send_raw(
                     &fed,
@@ -633,6 +634,7 @@ fn write_the_bad_inputs() -> anyhow::Result<()> {
             docs: vec![DocEntry {
                 doc_id: "441521115000-2026-000111".into(),
                 automerge: whole.clone().into(),
+                changes: Default::default(),
             }],
             head: 1,
             mark: Vec::new(),
@@ -727,6 +729,7 @@ fn write_the_fuzz_seeds() -> anyhow::Result<()> {
         &batch(vec![DocEntry {
             doc_id: no.into(),
             automerge: case_bytes.into(),
+            changes: Default::default(),
         }])
         .encode_to_vec(),
     )?;

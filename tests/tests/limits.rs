@@ -190,6 +190,7 @@ async fn a_peer_flooding_batches_beyond_its_window_is_refused(backend: Backend) 
                 DocEntry {
                     automerge: valid_doc(&id, TOWN_A).into(),
                     doc_id: id,
+                    changes: Default::default(),
                 }
             })
             .collect();

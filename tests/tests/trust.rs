@@ -160,6 +160,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
     let good = DocEntry {
         doc_id: "441521115000-2026-900001".into(),
         automerge: valid_doc("441521115000-2026-900001", TOWN_A).into(),
+        changes: Default::default(),
     };
 
     let cases: Vec<(&str, Vec<SyncFrame>, &str)> = vec![
@@ -170,6 +171,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
                 DocEntry {
                     doc_id: "x1".into(),
                     automerge: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3].into(),
+                    changes: Default::default(),
                 },
             ])],
             "bad_document",
@@ -182,6 +184,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
                     let b = valid_doc("441521115000-2026-900002", TOWN_A);
                     b[..b.len() / 2].to_vec().into()
                 },
+                changes: Default::default(),
             }])],
             "bad_document",
         ),
@@ -190,6 +193,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             vec![batch(vec![DocEntry {
                 doc_id: "someone-else".into(),
                 automerge: valid_doc("441521115000-2026-900003", TOWN_A).into(),
+                changes: Default::default(),
             }])],
             "bad_document",
         ),
@@ -198,6 +202,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             vec![batch(vec![DocEntry {
                 doc_id: "441521101000-2026-000001".into(),
                 automerge: valid_doc("441521101000-2026-000001", TOWN_B).into(),
+                changes: Default::default(),
             }])],
             "out_of_scope",
         ),
@@ -206,6 +211,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             vec![batch(vec![DocEntry {
                 doc_id: "big".into(),
                 automerge: vec![0u8; 100 << 10].into(),
+                changes: Default::default(),
             }])],
             "document_too_large",
         ),
@@ -219,6 +225,7 @@ async fn malformed_input_from_a_peer_is_refused_and_nothing_is_written(backend: 
             vec![batch(vec![DocEntry {
                 doc_id: "huge".into(),
                 automerge: vec![0u8; 400 << 10].into(),
+                changes: Default::default(),
             }])],
             "transport",
         ),

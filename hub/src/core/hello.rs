@@ -148,6 +148,13 @@ impl LinkCore {
                 self.ready = true;
             }
         }
+        // Documents the peer lacks the base of go whole (a retransmitted Hello
+        // may name more: the peer's list only grows within a session).
+        for id in &h.whole {
+            if !self.whole_asked.contains(id) {
+                self.whole_asked.push(id.clone());
+            }
+        }
         self.peer_head = self.peer_head.max(h.head);
         if !h.reply {
             self.send_hello(true, now, out);

@@ -135,6 +135,9 @@ pub enum Action {
         /// Include what came from the peer (it is recovering, or its store was
         /// replaced: it may have lost what it sent us).
         echo: bool,
+        /// Documents the peer asked for whole (it lacks the version their
+        /// changes would build on).
+        whole: Vec<String>,
     },
     /// Durably merge `docs` and move the peer's cursor to `(peer_epoch, upto)`.
     Apply {
@@ -259,6 +262,10 @@ pub struct LinkCore {
     mark_asked: Vec<u8>,
     /// The mark of the batch being applied.
     applying_mark: Vec<u8>,
+    /// Documents of the peer's feed we ask for whole (said in our Hello).
+    whole_wanted: Vec<String>,
+    /// Documents of our feed the peer asked for whole (said in its Hello).
+    whole_asked: Vec<String>,
     peer: UnitCode,
     // Inbound: the peer's feed into us.
     inbound: InboundCursor,
@@ -288,8 +295,10 @@ pub struct LinkCore {
 }
 
 impl LinkCore {
-    /// A new session. `inbound` is the stored cursor for this peer (if any), `head`
-    /// our feed's current head. Returns the core and its opening actions.
+    /// A new session. `inbound` is the stored cursor for this peer (if any),
+    /// `whole_wanted` the documents of its feed we ask for whole (their changes
+    /// came on a version we lack), `head` our feed's current head. Returns the
+    /// core and its opening actions.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         cfg: CoreConfig,
@@ -298,6 +307,7 @@ impl LinkCore {
         recovery: Option<Recovering>,
         peer: UnitCode,
         inbound: Option<InboundCursor>,
+        whole_wanted: Vec<String>,
         head: u64,
         now: Duration,
     ) -> (LinkCore, Vec<Action>) {
@@ -313,6 +323,8 @@ impl LinkCore {
             verifying: false,
             mark_asked: Vec::new(),
             applying_mark: Vec::new(),
+            whole_wanted,
+            whole_asked: Vec::new(),
             peer,
             // A recovering store takes each peer's feed from its start: what its
             // cursor says it applied may be what the peer never sent it (what it
@@ -495,6 +507,7 @@ impl LinkCore {
                 // Stamped by the driver as the frame leaves (the core keeps no
                 // wall clock).
                 clock_ms: 0,
+                whole: self.whole_wanted.clone(),
             }),
         );
     }
@@ -727,6 +740,7 @@ impl LinkCore {
                 generation: self.generation,
                 after: self.sent,
                 echo: self.echo,
+                whole: self.whole_asked.clone(),
             });
         }
     }

@@ -32,6 +32,7 @@ fn zero_change_reconnect_sends_only_hellos() {
             upto: 7,
             mark: Vec::new(),
         }),
+        Vec::new(),
         9,
         t,
     );
@@ -46,6 +47,7 @@ fn zero_change_reconnect_sends_only_hellos() {
             upto: 9,
             mark: Vec::new(),
         }),
+        Vec::new(),
         7,
         t,
     );
@@ -78,6 +80,7 @@ fn wrong_unit_in_hello_closes() {
         None,
         code("441500"),
         None,
+        Vec::new(),
         0,
         Duration::ZERO,
     );
@@ -129,6 +132,7 @@ fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
         None,
         code("441500"),
         None,
+        Vec::new(),
         a_head,
         t,
     );
@@ -139,6 +143,7 @@ fn pair(cfg: CoreConfig, a_head: u64) -> (LinkCore, LinkCore) {
         None,
         code("441521"),
         None,
+        Vec::new(),
         0,
         t,
     );
@@ -166,6 +171,7 @@ fn a_peer_that_never_says_hello_idles_out_naming_it() {
         None,
         code("441500"),
         None,
+        Vec::new(),
         0,
         Duration::ZERO,
     );
@@ -401,6 +407,7 @@ fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
                 upto: 5,
                 mark: Vec::new(),
             }),
+            Vec::new(),
             9,
             t,
         );
@@ -419,6 +426,7 @@ fn a_peer_with_a_new_epoch_or_recovering_gets_everything_back() {
                 restored: false,
                 known_mark: Vec::new(),
                 clock_ms: 0,
+                whole: Vec::new(),
             })),
         );
         let scan = out.iter().find_map(|a| match a {
@@ -453,6 +461,7 @@ fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
             None,
             code("441500"),
             None,
+            Vec::new(),
             12,
             t,
         );
@@ -471,6 +480,7 @@ fn a_store_checks_the_mark_its_peer_saw_before_it_streams_its_feed() {
                 restored: false,
                 known_mark: vec![7; 40],
                 clock_ms: 0,
+                whole: Vec::new(),
             })),
         );
         assert!(
@@ -512,6 +522,7 @@ fn a_recovering_store_asks_for_everything_again() {
             upto: 8,
             mark: vec![1; 40],
         }),
+        Vec::new(),
         3,
         Duration::ZERO,
     );
@@ -538,6 +549,7 @@ fn hello_from_parent(known_epoch: &str, since: u64, reply: bool, known_mark: Vec
         restored: false,
         known_mark,
         clock_ms: 0,
+        whole: Vec::new(),
     }))
 }
 
@@ -549,6 +561,7 @@ fn child_with_epochs(epoch: &str, own: &[&str], recovery: Option<Recovering>) ->
         recovery,
         code("441500"),
         None,
+        Vec::new(),
         5,
         Duration::ZERO,
     );
@@ -633,6 +646,7 @@ fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
                 upto: 8,
                 mark: vec![1; 40],
             }),
+            Vec::new(),
             0,
             t,
         )
@@ -651,6 +665,7 @@ fn a_peer_whose_feed_is_shorter_than_we_applied_is_told_it_went_back() {
             restored: false,
             known_mark: Vec::new(),
             clock_ms: 0,
+            whole: Vec::new(),
         }))
     };
     let out = parent().handle(t, hello(3));
@@ -694,4 +709,83 @@ fn the_ends_that_prove_a_store_went_back() {
         false
     ));
     assert!(!proves_we_went_back("idle_timeout", true));
+}
+
+/// What one side could not apply as changes it asks for whole in its Hello; the
+/// other side's scans carry that list, and it grows with a later Hello.
+#[test]
+fn documents_asked_for_whole_travel_in_the_hello_to_the_scans() {
+    let t = Duration::ZERO;
+    let (mut a, acts_a) = LinkCore::start(
+        CoreConfig::default(),
+        code("441521"),
+        "ea".into(),
+        None,
+        code("441500"),
+        Some(InboundCursor {
+            epoch: "eb".into(),
+            upto: 3,
+            mark: Vec::new(),
+        }),
+        vec!["doc-b".into()],
+        9,
+        t,
+    );
+    let (mut b, _) = LinkCore::start(
+        CoreConfig::default(),
+        code("441500"),
+        "eb".into(),
+        None,
+        code("441521"),
+        Some(InboundCursor {
+            epoch: "ea".into(),
+            upto: 2,
+            mark: Vec::new(),
+        }),
+        Vec::new(),
+        7,
+        t,
+    );
+    let hello = hello_of(&acts_a);
+    assert_eq!(hello.whole, vec!["doc-b".to_owned()]);
+    let scans = |acts: &[Action]| -> Vec<Vec<String>> {
+        acts.iter()
+            .filter_map(|a| match a {
+                Action::Scan { whole, .. } => Some(whole.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let out = b.handle(t, frame(sync_frame::Kind::Hello(hello.clone())));
+    assert_eq!(scans(&out), vec![vec!["doc-b".to_owned()]]);
+    let generation = out
+        .iter()
+        .find_map(|a| match a {
+            Action::Scan { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("a scan");
+    // A's own scans carry nothing asked of it.
+    let out = a.handle(t, frame(sync_frame::Kind::Hello(hello_of(&out))));
+    assert!(!scans(&out).is_empty());
+    assert!(scans(&out).iter().all(Vec::is_empty), "{out:?}");
+    // A retransmitted Hello naming one more adds it: the next scan carries both.
+    let more = Hello {
+        whole: vec!["doc-b".into(), "doc-c".into()],
+        ..hello
+    };
+    b.handle(t, frame(sync_frame::Kind::Hello(more)));
+    let out = b.handle(
+        t,
+        Event::Scanned {
+            generation,
+            upto: 3,
+            docs: Vec::new(),
+            mark: Vec::new(),
+        },
+    );
+    assert_eq!(
+        scans(&out),
+        vec![vec!["doc-b".to_owned(), "doc-c".to_owned()]]
+    );
 }

@@ -6,6 +6,7 @@
 //! - [`peer`]: scanning the feed for a link and applying a peer's batches.
 //! - [`status`]: the live status of each link.
 
+mod acks;
 mod local;
 mod peer;
 mod recovery;
@@ -17,7 +18,7 @@ use local::{DOC_LOCKS, Group};
 pub use peer::{DocumentCheck, InvalidDocument};
 pub use status::LinkStatus;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
@@ -86,6 +87,15 @@ pub enum HubError {
         peer: UnitCode,
         scope: Vec<String>,
     },
+    #[error(
+        "documents {} from {peer} came as changes on a version not held here; \
+         they are asked for whole when the link starts again",
+        doc_ids.join(", ")
+    )]
+    MissingBase {
+        peer: UnitCode,
+        doc_ids: Vec<String>,
+    },
 }
 
 impl HubError {
@@ -111,6 +121,7 @@ impl HubError {
             HubError::Exists(_) => "exists",
             HubError::OutOfScope { .. } => "out_of_scope",
             HubError::Refused { .. } => "refused_document",
+            HubError::MissingBase { .. } => "missing_base",
         }
     }
 }
@@ -179,6 +190,14 @@ struct Inner {
     /// end when it is set, so that they start again under the new epoch.
     recovery_tx: watch::Sender<Option<crate::store::RecoveryMark>>,
     links: Mutex<BTreeMap<UnitCode, LinkStatus>>,
+    /// Per peer, documents that came as changes on a version we do not hold:
+    /// asked for whole in our next Hello to it (`Hub::wanted_whole`). Memory
+    /// only: after a restart the same changes are refused again and asked again.
+    wanted_whole: Mutex<BTreeMap<UnitCode, BTreeSet<String>>>,
+    /// Per peer, how far it had applied our feed as of which of our positions
+    /// (`acks`): whether it holds the version a write replaced. Memory only:
+    /// after a restart, what was rewritten before goes whole once.
+    acks: Mutex<BTreeMap<UnitCode, acks::AckLog>>,
     clock: Clock,
     observer: Mutex<Option<Arc<dyn CommitObserver>>>,
     check: Mutex<Option<Arc<dyn DocumentCheck>>>,
@@ -231,6 +250,8 @@ impl Hub {
             head_tx,
             recovery_tx: watch::channel(None).0,
             links: Mutex::new(BTreeMap::new()),
+            wanted_whole: Mutex::new(BTreeMap::new()),
+            acks: Mutex::new(BTreeMap::new()),
             clock,
             observer: Mutex::new(None),
             check: Mutex::new(None),

@@ -52,18 +52,31 @@ impl Hub {
     /// Reads our feed after `after` and returns the documents routed over `link`,
     /// with the feed position the batch covers. Never echoes a document to the
     /// peer it came from unchanged, unless `echo` (the peer is recovering and may
-    /// have lost it).
+    /// have lost it). A document the peer holds an earlier version of goes as its
+    /// changes since, unless `whole` names it (the peer asked for it whole).
     pub async fn scan_for(
         &self,
         link: &Link,
         after: u64,
         echo: bool,
+        whole: &[String],
     ) -> Result<(u64, Vec<DocEntry>), HubError> {
         let cfg = &self.0.cfg;
         let store = &self.0.store;
+        let topology = &self.0.topology;
         let head_at_start = store.head();
+        let epoch = self.epoch();
+        let acks = self
+            .0
+            .acks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&link.peer)
+            .cloned()
+            .unwrap_or_default();
         let mut pos = after;
-        let mut picked: Vec<(u64, String)> = Vec::new();
+        // Each picked row with the heads of the version the peer holds, if any.
+        let mut picked: Vec<(u64, String, Option<String>)> = Vec::new();
         // Bound the work per call: at most 16 storage reads of unrouted rows.
         for _ in 0..16 {
             let rows = store.scan(pos, cfg.scan_rows).await?;
@@ -71,9 +84,23 @@ impl Hub {
             for row in rows {
                 pos = row.seq;
                 if (echo || row.source.as_ref() != Some(&link.peer))
-                    && link.sends(&self.0.topology, &row.scope)
+                    && link.sends(topology, &row.scope)
                 {
-                    picked.push((row.seq, row.doc_id));
+                    // The peer holds the version this row replaced if it had
+                    // applied our feed past it before this row was written, and
+                    // that version's scope went to it. A recovering peer may
+                    // have lost it: it gets everything whole.
+                    let base = row
+                        .prior
+                        .filter(|p| {
+                            !echo
+                                && p.seq <= after
+                                && p.seq <= acks.held_before(&epoch, row.seq)
+                                && link.sends(topology, p.scope.as_ref().unwrap_or(&row.scope))
+                                && !whole.contains(&row.doc_id)
+                        })
+                        .map(|p| p.heads);
+                    picked.push((row.seq, row.doc_id, base));
                     if picked.len() >= cfg.batch_max_docs {
                         break;
                     }
@@ -90,35 +117,62 @@ impl Hub {
         if picked.is_empty() {
             return Ok((pos, Vec::new()));
         }
-        let ids: Vec<String> = picked.iter().map(|(_, id)| id.clone()).collect();
+        let ids: Vec<String> = picked.iter().map(|(_, id, _)| id.clone()).collect();
         let mut bytes: HashMap<String, Vec<u8>> = store
             .get(&ids)
             .await?
             .into_iter()
             .map(|d| (d.doc_id, d.bytes))
             .collect();
-        let mut docs = Vec::with_capacity(picked.len());
+        let last_seq = picked.last().map(|(s, ..)| *s).unwrap_or(pos);
+        let held: Vec<(u64, String, Option<String>, Vec<u8>)> = picked
+            .into_iter()
+            .filter_map(|(seq, id, base)| {
+                let b = bytes.remove(&id)?;
+                Some((seq, id, base, b))
+            })
+            .collect();
+        // Changes are read from each document on every core (a batch of whole
+        // documents, a first sync's, needs no thread).
+        let entry = |(seq, id, base, b): (u64, String, Option<String>, Vec<u8>)| {
+            Ok::<_, HubError>((seq, entry_for_peer(id, b, base.as_deref())))
+        };
+        let entries = if held.iter().any(|(_, _, base, _)| base.is_some()) {
+            parallel::map_ordered(held, entry)?
+        } else {
+            held.into_iter().map(entry).collect::<Result<Vec<_>, _>>()?
+        };
+        let mut docs = Vec::with_capacity(entries.len());
         let mut total = 0usize;
-        let last_seq = picked.last().map(|(s, _)| *s).unwrap_or(pos);
         let mut upto = pos.max(last_seq);
-        for (seq, id) in picked {
-            let Some(b) = bytes.remove(&id) else { continue };
-            if !docs.is_empty() && total + b.len() > cfg.batch_max_bytes {
+        for (seq, entry) in entries {
+            let size = entry.automerge.len() + entry.changes.len();
+            if !docs.is_empty() && total + size > cfg.batch_max_bytes {
                 // Stop before this document; the next batch starts with it.
                 upto = seq - 1;
                 break;
             }
-            total += b.len();
-            docs.push(DocEntry {
-                doc_id: id,
-                automerge: b.into(),
-            });
+            total += size;
+            docs.push(entry);
         }
         Ok((upto, docs))
     }
 
+    /// Documents `peer` sent as changes on a version we do not hold: asked for
+    /// whole in our next Hello to it.
+    pub fn wanted_whole(&self, peer: &UnitCode) -> Vec<String> {
+        self.0
+            .wanted_whole
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(peer)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Validates and merges a batch from `link.peer`, then moves its cursor, in one
-    /// transaction. Nothing is written unless every document in the batch is valid.
+    /// transaction. Nothing is written unless every document in the batch is valid
+    /// and every one sent as changes builds on a version we hold.
     pub async fn apply_from(
         &self,
         link: &Link,
@@ -134,28 +188,27 @@ impl Hub {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let topology = &self.0.topology;
-        // Decoded and judged on every core (`parallel`): the earliest refusal wins.
-        let incoming: Vec<(String, LoadedDoc, Bytes)> = parallel::map_ordered(docs, |entry| {
-            let loaded = doc::decode(&entry.doc_id, &entry.automerge, limits)?;
-            if !link.accepts(topology, &loaded.scope) {
-                return Err(HubError::OutOfScope {
-                    doc_id: entry.doc_id,
-                    peer: link.peer.clone(),
-                    scope: loaded.scope.iter().map(ToString::to_string).collect(),
-                });
-            }
-            if let Some(check) = &check
-                && let Err(rule) = check.check(&entry.doc_id, &loaded.doc)
-            {
-                return Err(HubError::Refused {
-                    doc_id: entry.doc_id,
-                    peer: link.peer.clone(),
-                    rule,
-                });
-            }
-            Ok((entry.doc_id, loaded, entry.automerge))
-        })?;
+        let admit = Admit {
+            check: check.as_deref(),
+            link,
+            topology: &self.0.topology,
+            limits,
+        };
+        // Whole documents are decoded and checked on every core (`parallel`), the
+        // earliest refusal winning; changes wait for the version they build on.
+        let incoming: Vec<(String, Arrived)> =
+            parallel::map_ordered(docs, |entry| -> Result<_, HubError> {
+                if !entry.changes.is_empty() {
+                    doc::check_id(&entry.doc_id, limits)?;
+                    return Ok((entry.doc_id, Arrived::Changes(entry.changes)));
+                }
+                let loaded = doc::decode(&entry.doc_id, &entry.automerge, limits)?;
+                admit.admit(&entry.doc_id, &loaded)?;
+                Ok((
+                    entry.doc_id,
+                    Arrived::Whole(Box::new(loaded), entry.automerge),
+                ))
+            })?;
         let _guard = self.0.write_lock.lock().await;
         let ids: Vec<String> = incoming.iter().map(|(id, ..)| id.clone()).collect();
         let rows = self.0.store.get(&ids).await?;
@@ -164,9 +217,6 @@ impl Hub {
         })?
         .into_iter()
         .collect();
-        let judge = |id: String, inc: LoadedDoc, raw: Bytes, prior: Option<LoadedDoc>| {
-            judge(check.as_deref(), &link.peer, id, inc, raw, prior)
-        };
         let unique = {
             let mut seen = std::collections::HashSet::new();
             incoming.iter().all(|(id, ..)| seen.insert(id.as_str()))
@@ -175,28 +225,28 @@ impl Hub {
             // Each document judged and merged on its own, on every core.
             let items: Vec<_> = incoming
                 .into_iter()
-                .map(|(id, inc, raw)| {
+                .map(|(id, arrived)| {
                     let prior = existing.remove(&id);
-                    (id, inc, raw, prior)
+                    (id, arrived, prior)
                 })
                 .collect();
-            parallel::map_ordered(items, |(id, inc, raw, prior)| {
-                judge(id.clone(), inc, raw, prior).map(|j| (id, j))
+            parallel::map_ordered(items, |(id, arrived, prior)| {
+                admit.judge(id.clone(), arrived, prior).map(|j| (id, j))
             })?
         } else {
             // A batch naming a document twice: each merges into what the one
             // before it produced, in order.
             let mut out = Vec::with_capacity(incoming.len());
             let mut latest: HashMap<String, Vec<u8>> = HashMap::new();
-            for (id, inc, raw) in incoming {
+            for (id, arrived) in incoming {
                 let prior = match latest.get(&id) {
                     Some(bytes) => Some(doc::decode(&id, bytes, limits)?),
                     None => existing.remove(&id),
                 };
-                let mut j = judge(id.clone(), inc, raw, prior)?;
+                let mut j = admit.judge(id.clone(), arrived, prior)?;
                 match &mut j {
                     // What we held stays the base of a later entry for it.
-                    Judged::Refused { prior, .. } => {
+                    Judged::Refused { prior, .. } | Judged::BaseMissing { prior } => {
                         if let Some(p) = prior.take()
                             && !latest.contains_key(&id)
                         {
@@ -212,13 +262,45 @@ impl Hub {
             }
             out
         };
+        let missing: Vec<String> = judged
+            .iter()
+            .filter(|(_, j)| matches!(j, Judged::BaseMissing { .. }))
+            .map(|(id, _)| id.clone())
+            .collect();
+        {
+            let mut wanted = self
+                .0
+                .wanted_whole
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if !missing.is_empty() {
+                // Nothing of the batch is written: the next session asks for these
+                // whole and the batch comes again.
+                wanted
+                    .entry(link.peer.clone())
+                    .or_default()
+                    .extend(missing.iter().cloned());
+                return Err(HubError::MissingBase {
+                    peer: link.peer.clone(),
+                    doc_ids: missing,
+                });
+            }
+            if let Some(asked) = wanted.get_mut(&link.peer) {
+                for (id, _) in &judged {
+                    asked.remove(id);
+                }
+                if asked.is_empty() {
+                    wanted.remove(&link.peer);
+                }
+            }
+        }
         let mut writes: Vec<DocWrite> = Vec::new();
         let mut merged_docs: Vec<(String, AutoCommit)> = Vec::new();
         let mut merged_here: HashMap<String, usize> = HashMap::new();
         let mut refused: Vec<quarantine::NewEntry> = Vec::new();
         for (id, j) in judged {
             match j {
-                Judged::Unchanged => {}
+                Judged::Unchanged | Judged::BaseMissing { .. } => {}
                 Judged::Refused { refusal, raw, .. } => refused.push(quarantine::NewEntry {
                     peer: link.peer.clone(),
                     doc_id: id,
@@ -292,54 +374,156 @@ impl Hub {
     }
 }
 
+/// One document of a peer's batch as it arrived.
+enum Arrived {
+    /// Whole: decoded and checked, with the bytes received.
+    Whole(Box<LoadedDoc>, Bytes),
+    /// The changes since a version we should hold (unread until then).
+    Changes(Bytes),
+}
+
 /// What became of one document of a peer's batch.
 enum Judged {
     /// The domain's `authorize` refused it: quarantined, nothing of it merged
     /// (`prior`, what we held, is handed back unchanged).
     Refused {
         refusal: Refusal,
+        /// The document as it came (made whole where it came as changes).
         raw: Bytes,
         prior: Option<LoadedDoc>,
     },
+    /// It came as changes on a version we do not hold.
+    BaseMissing { prior: Option<LoadedDoc> },
     /// It brought nothing we did not hold.
     Unchanged,
     /// Merged into what we held: the row to write and the merged document.
     Merged(DocWrite, AutoCommit),
 }
 
-/// Judges one document from `peer` against what we hold of it and merges it.
-fn judge(
-    check: Option<&dyn DocumentCheck>,
-    peer: &UnitCode,
-    id: String,
-    mut inc: LoadedDoc,
-    raw: Bytes,
-    mut prior: Option<LoadedDoc>,
-) -> Result<Judged, HubError> {
-    if let Some(check) = check
-        && let Err(refusal) =
-            check.authorize(peer, &id, prior.as_mut().map(|p| &mut p.doc), &mut inc.doc)
-    {
-        return Ok(Judged::Refused {
-            refusal,
-            raw,
-            prior,
-        });
+/// What a batch from one link is held to: the link's scope, the domain's
+/// checks, the size limits.
+struct Admit<'a> {
+    check: Option<&'a dyn DocumentCheck>,
+    link: &'a Link,
+    topology: &'a crate::topology::Topology,
+    limits: &'a doc::Limits,
+}
+
+impl Admit<'_> {
+    /// The link's scope and the domain's `check`, for a document of the batch.
+    fn admit(&self, doc_id: &str, loaded: &LoadedDoc) -> Result<(), HubError> {
+        if !self.link.accepts(self.topology, &loaded.scope) {
+            return Err(HubError::OutOfScope {
+                doc_id: doc_id.to_owned(),
+                peer: self.link.peer.clone(),
+                scope: loaded.scope.iter().map(ToString::to_string).collect(),
+            });
+        }
+        if let Some(check) = self.check
+            && let Err(rule) = check.check(doc_id, &loaded.doc)
+        {
+            return Err(HubError::Refused {
+                doc_id: doc_id.to_owned(),
+                peer: self.link.peer.clone(),
+                rule,
+            });
+        }
+        Ok(())
     }
-    let is_new = prior.is_none();
-    let mut m = doc::merge(&id, prior, inc)?;
-    if !m.changed {
-        return Ok(Judged::Unchanged);
+
+    /// Judges one document from the peer against what we hold of it (`prior`)
+    /// and merges it. Changes are applied to what we hold first and the result
+    /// admitted as a whole document would be.
+    fn judge(
+        &self,
+        id: String,
+        arrived: Arrived,
+        prior: Option<LoadedDoc>,
+    ) -> Result<Judged, HubError> {
+        let peer = &self.link.peer;
+        let (mut inc, raw) = match arrived {
+            Arrived::Whole(loaded, raw) => (*loaded, Some(raw)),
+            Arrived::Changes(changes) => {
+                let made = match &prior {
+                    Some(held) => doc::apply_changes(&id, held, &changes, self.limits)?,
+                    None => None,
+                };
+                let Some(made) = made else {
+                    return Ok(Judged::BaseMissing { prior });
+                };
+                self.admit(&id, &made)?;
+                (made, None)
+            }
+        };
+        let mut prior = prior;
+        if let Some(check) = self.check
+            && let Err(refusal) =
+                check.authorize(peer, &id, prior.as_mut().map(|p| &mut p.doc), &mut inc.doc)
+        {
+            return Ok(Judged::Refused {
+                refusal,
+                raw: raw.unwrap_or_else(|| inc.doc.save().into()),
+                prior,
+            });
+        }
+        let is_new = prior.is_none();
+        let mut m = match (&raw, prior) {
+            // What changes make already holds all we held: it is the merge.
+            // The peer holds exactly that only if everything we held lies
+            // beneath its changes, no head of ours still a head (else what we
+            // held and the peer lacks would never go to it: nothing is sent
+            // back to where it came from unchanged).
+            (None, Some(held)) => doc::Merged {
+                changed: inc.heads != held.heads,
+                same_as_incoming: !inc.heads.0.iter().any(|h| held.heads.0.contains(h)),
+                doc: inc.doc,
+                scope: inc.scope,
+                heads: inc.heads,
+            },
+            (_, prior) => doc::merge(&id, prior, inc)?,
+        };
+        if !m.changed {
+            return Ok(Judged::Unchanged);
+        }
+        // A document new to us is stored as received: those bytes just decoded and
+        // verified, so saving them again would only cost time.
+        let bytes = match raw {
+            Some(raw) if is_new => raw.to_vec(),
+            _ => m.doc.save(),
+        };
+        let write = DocWrite {
+            doc_id: id,
+            scope: m.scope,
+            heads: m.heads.encode(),
+            source: m.same_as_incoming.then(|| peer.clone()),
+            bytes,
+        };
+        Ok(Judged::Merged(write, m.doc))
     }
-    // A document new to us is stored as received: those bytes just decoded and
-    // verified, so saving them again would only cost time.
-    let bytes = if is_new { raw.to_vec() } else { m.doc.save() };
-    let write = DocWrite {
-        doc_id: id,
-        scope: m.scope,
-        heads: m.heads.encode(),
-        source: m.same_as_incoming.then(|| peer.clone()),
-        bytes,
-    };
-    Ok(Judged::Merged(write, m.doc))
+}
+
+/// One document for a peer: its changes since `base` (the heads of the version
+/// the peer holds) where they can be read and are smaller, else the document
+/// whole.
+fn entry_for_peer(doc_id: String, bytes: Vec<u8>, base: Option<&str>) -> DocEntry {
+    let changes = base
+        .and_then(doc::Heads::decode)
+        .and_then(|base| {
+            // Our own stored bytes, verified when they were written.
+            let mut held = AutoCommit::load(&bytes).ok()?;
+            doc::changes_since(&mut held, &base)
+        })
+        .filter(|c| !c.is_empty() && c.len() < bytes.len());
+    match changes {
+        Some(changes) => DocEntry {
+            doc_id,
+            automerge: Bytes::new(),
+            changes: changes.into(),
+        },
+        None => DocEntry {
+            doc_id,
+            automerge: bytes.into(),
+            changes: Bytes::new(),
+        },
+    }
 }

@@ -78,7 +78,17 @@ impl Hub {
         Ok(self.0.store.link(peer).await?)
     }
 
+    /// The peer has durably applied our feed up to `upto`: kept for status, and
+    /// (in memory) as of our head now, for what may go to it as changes.
     pub async fn note_acked(&self, peer: &UnitCode, upto: u64) -> Result<(), HubError> {
+        let (epoch, head) = (self.epoch(), self.head());
+        self.0
+            .acks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(peer.clone())
+            .or_default()
+            .note(&epoch, head, upto);
         Ok(self.0.store.save_acked(peer, upto, self.now_ms()).await?)
     }
 

@@ -8,14 +8,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
-use super::{DocWrite, FeedRow, LinkRecord, RecoveryMark, Store, StoreError, StoredDoc};
+use super::{
+    DocWrite, FeedRow, LinkRecord, PriorVersion, RecoveryMark, Store, StoreError, StoredDoc,
+};
 use crate::core::InboundCursor;
 use crate::topology::UnitCode;
+
+/// A document held: its feed position, its write, when first seen, and the
+/// version it replaced.
+type Row = (u64, DocWrite, i64, Option<PriorVersion>);
 
 #[derive(Default)]
 struct Inner {
     epochs: Vec<String>,
-    docs: HashMap<String, (u64, DocWrite, i64)>,
+    docs: HashMap<String, Row>,
     by_seq: BTreeMap<u64, String>,
     links: HashMap<UnitCode, LinkRecord>,
 }
@@ -91,7 +97,7 @@ impl Store for MemStore {
         Ok(doc_ids
             .iter()
             .filter_map(|id| {
-                inner.docs.get(id).map(|(seq, w, first)| StoredDoc {
+                inner.docs.get(id).map(|(seq, w, first, _)| StoredDoc {
                     doc_id: id.clone(),
                     seq: *seq,
                     heads: w.heads.clone(),
@@ -112,16 +118,17 @@ impl Store for MemStore {
         let mut head = self.head.load(Ordering::SeqCst);
         for w in writes {
             head += 1;
-            let first = match inner.docs.get(&w.doc_id) {
-                Some((old, _, first)) => {
+            let (first, prior) = match inner.docs.get(&w.doc_id) {
+                Some((old, was, first, _)) => {
+                    let prior = PriorVersion::replaced(*old, &was.heads, &was.scope, &w.scope);
                     let (old, first) = (*old, *first);
                     inner.by_seq.remove(&old);
-                    first
+                    (first, Some(prior))
                 }
-                None => now_ms,
+                None => (now_ms, None),
             };
             inner.by_seq.insert(head, w.doc_id.clone());
-            inner.docs.insert(w.doc_id.clone(), (head, w, first));
+            inner.docs.insert(w.doc_id.clone(), (head, w, first, prior));
         }
         if let Some((peer, c)) = cursor {
             let rec = inner.links.entry(peer).or_default();
@@ -139,11 +146,12 @@ impl Store for MemStore {
             .range(after + 1..)
             .take(limit)
             .filter_map(|(seq, id)| {
-                inner.docs.get(id).map(|(_, w, _)| FeedRow {
+                inner.docs.get(id).map(|(_, w, _, prior)| FeedRow {
                     doc_id: id.clone(),
                     seq: *seq,
                     scope: w.scope.clone(),
                     source: w.source.clone(),
+                    prior: prior.clone(),
                 })
             })
             .collect())
@@ -173,7 +181,7 @@ impl Store for MemStore {
         let g = self.lock();
         Ok(doc_ids
             .iter()
-            .filter_map(|id| g.docs.get(id).map(|(_, _, first)| (id.clone(), *first)))
+            .filter_map(|id| g.docs.get(id).map(|(_, _, first, _)| (id.clone(), *first)))
             .collect())
     }
 

@@ -36,6 +36,32 @@ pub struct FeedRow {
     pub seq: u64,
     pub scope: Scope,
     pub source: Option<UnitCode>,
+    /// The version this row replaced, if the document was held before.
+    pub prior: Option<PriorVersion>,
+}
+
+/// The version of a document its latest write replaced: where it stood in the
+/// feed, its heads and, where it differed, its scope. A peer whose position in
+/// the feed is past `seq`, and to which that scope routes, was sent that version:
+/// it is sent only the changes since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorVersion {
+    pub seq: u64,
+    /// As [`DocWrite::heads`].
+    pub heads: String,
+    /// `None`: the scope was what it is now.
+    pub scope: Option<Scope>,
+}
+
+impl PriorVersion {
+    /// What a write of a document with `new_scope` keeps of the row it replaces.
+    pub fn replaced(seq: u64, heads: &str, scope: &Scope, new_scope: &Scope) -> PriorVersion {
+        PriorVersion {
+            seq,
+            heads: heads.to_owned(),
+            scope: (scope != new_scope).then(|| scope.clone()),
+        }
+    }
 }
 
 /// A stored document.

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    DocWrite, FeedRow, LinkRecord, RecoveryMark, Store, StoreError, StoredDoc, TxWork,
-    scope_from_text, scope_to_text,
+    DocWrite, FeedRow, LinkRecord, PriorVersion, RecoveryMark, Store, StoreError, StoredDoc,
+    TxWork, scope_from_text, scope_to_text,
 };
 use crate::core::InboundCursor;
 use crate::db::{Db, HUB_MIGRATIONS, Sql};
@@ -149,9 +149,14 @@ impl SqlStore {
                     .bind(w.bytes.as_slice());
             });
             q.push(
+                // The version replaced is kept beside the new one (the right-hand
+                // sides read the row as it was): a peer that holds it is sent the
+                // changes since (`PriorVersion`).
                 " ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, scope = excluded.scope,
                    heads = excluded.heads, source = excluded.source,
-                   updated_ms = excluded.updated_ms, bytes = excluded.bytes",
+                   updated_ms = excluded.updated_ms, bytes = excluded.bytes,
+                   prior_seq = hub_docs.seq, prior_heads = hub_docs.heads,
+                   prior_scope = NULLIF(hub_docs.scope, excluded.scope)",
             );
             q.execute(&mut *tx).await?;
         }
@@ -285,7 +290,8 @@ impl Store for SqlStore {
 
     async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT doc_id, seq, scope, source FROM hub_docs WHERE seq > $1 ORDER BY seq LIMIT $2",
+            "SELECT doc_id, seq, scope, source, prior_seq, prior_heads, prior_scope FROM hub_docs
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after as i64)
         .bind(limit as i64)
@@ -295,10 +301,25 @@ impl Store for SqlStore {
             .map(|row| {
                 let doc_id: String = row.try_get(0)?;
                 let scope: String = row.try_get(2)?;
+                let prior = match (
+                    row.try_get::<Option<i64>, _>(4)?,
+                    row.try_get::<Option<String>, _>(5)?,
+                ) {
+                    (Some(seq), Some(heads)) => Some(PriorVersion {
+                        seq: seq as u64,
+                        heads,
+                        scope: match row.try_get::<Option<String>, _>(6)? {
+                            Some(text) => Some(scope_from_text(&doc_id, &text)?),
+                            None => None,
+                        },
+                    }),
+                    _ => None,
+                };
                 Ok(FeedRow {
                     scope: scope_from_text(&doc_id, &scope)?,
                     seq: row.try_get::<i64, _>(1)? as u64,
                     source: opt_unit(row.try_get(3)?),
+                    prior,
                     doc_id,
                 })
             })

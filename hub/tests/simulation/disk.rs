@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use xinfang_hub::UnitCode;
 use xinfang_hub::core::InboundCursor;
 use xinfang_hub::store::{
-    DocWrite, FeedRow, LinkRecord, RecoveryMark, Store, StoreError, StoredDoc,
+    DocWrite, FeedRow, LinkRecord, PriorVersion, RecoveryMark, Store, StoreError, StoredDoc,
 };
 
 /// How the node's database syncs its commits.
@@ -35,6 +35,7 @@ struct Row {
     seq: u64,
     write: DocWrite,
     first_seen_ms: i64,
+    prior: Option<PriorVersion>,
 }
 
 /// Everything on the disk.
@@ -431,15 +432,21 @@ impl Store for SimDisk {
         for w in writes {
             head += 1;
             let old = g.state.docs.get(&w.doc_id).cloned();
-            let first_seen_ms = match &old {
+            let (first_seen_ms, prior) = match &old {
                 Some(old) => {
                     let prev = g.state.by_seq.remove(&old.seq);
                     g.logged(Undo::Seq(old.seq, prev));
-                    old.first_seen_ms
+                    let prior = PriorVersion::replaced(
+                        old.seq,
+                        &old.write.heads,
+                        &old.write.scope,
+                        &w.scope,
+                    );
+                    (old.first_seen_ms, Some(prior))
                 }
                 None => {
                     g.state.ids.push(w.doc_id.clone());
-                    now_ms
+                    (now_ms, None)
                 }
             };
             let prev_hash = g.state.chain.last().copied().unwrap_or(0);
@@ -454,6 +461,7 @@ impl Store for SimDisk {
                     seq: head,
                     write: w,
                     first_seen_ms,
+                    prior,
                 },
             );
         }
@@ -481,6 +489,7 @@ impl Store for SimDisk {
                     seq: *seq,
                     scope: r.write.scope.clone(),
                     source: r.write.source.clone(),
+                    prior: r.prior.clone(),
                 })
             })
             .collect())

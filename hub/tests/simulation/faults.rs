@@ -110,6 +110,9 @@ pub struct Stats {
     pub answered: u64,
     pub checked: u64,
     pub went_back_found: u64,
+    /// Documents scanned for a peer that went as changes, and whole.
+    pub sent_as_changes: u64,
+    pub sent_whole: u64,
     /// Sessions that ended with an error, by its code.
     pub closes: BTreeMap<String, u64>,
 }

@@ -53,10 +53,12 @@ impl Sim {
                     generation,
                     after,
                     echo,
+                    whole,
                 } => Work::Scan {
                     generation,
                     after,
                     echo,
+                    whole,
                 },
                 Action::Apply {
                     peer_epoch,
@@ -113,7 +115,9 @@ impl Sim {
 
     /// What the driver does when a session of `node` with `peer` ended with
     /// `error`: only the failures a faulty network and disk explain are
-    /// acceptable; a store found gone back begins its recovery.
+    /// acceptable (`missing_base` too: changes on a version the receiver lost,
+    /// quarantined or never got, asked for whole in its next Hello); a store
+    /// found gone back begins its recovery.
     fn after_close(&mut self, node: usize, peer: usize, error: Option<(String, String)>) {
         self.note(node, || {
             format!("session with {} closed: {error:?}", self.nodes[peer].unit)
@@ -125,7 +129,12 @@ impl Sim {
         let bare = code.strip_prefix("peer_").unwrap_or(&code);
         let explained = matches!(
             bare,
-            "storage" | "idle_timeout" | STORE_WENT_BACK | LEDGER_WENT_BACK | FEED_WENT_BACK
+            "storage"
+                | "idle_timeout"
+                | "missing_base"
+                | STORE_WENT_BACK
+                | LEDGER_WENT_BACK
+                | FEED_WENT_BACK
         );
         assert!(
             explained,
@@ -291,7 +300,8 @@ impl Sim {
                 generation,
                 after,
                 echo,
-            } => match block_on(hub.scan_for(&link, after, echo)) {
+                whole,
+            } => match block_on(hub.scan_for(&link, after, echo, &whole)) {
                 Ok((upto, mut docs)) => {
                     if let Some(route) = self.broken_router {
                         let shared = if self.nodes[node].parent == Some(peer_node) {
@@ -300,11 +310,25 @@ impl Sim {
                             &peer
                         };
                         docs.retain(|d| {
-                            let l = doc::decode(&d.doc_id, &d.automerge, &Limits::default())
-                                .expect("a scanned document decodes");
-                            route(shared, &l.scope)
+                            // Changes carry no scope of their own: the sender's
+                            // document says it.
+                            let scope = if d.changes.is_empty() {
+                                doc::decode(&d.doc_id, &d.automerge, &Limits::default())
+                                    .expect("a scanned document decodes")
+                                    .scope
+                            } else {
+                                block_on(hub.get(&d.doc_id))
+                                    .expect("the sender reads its document")
+                                    .expect("the sender holds what it scanned")
+                                    .loaded
+                                    .scope
+                            };
+                            route(shared, &scope)
                         });
                     }
+                    let as_changes = docs.iter().filter(|d| !d.changes.is_empty()).count();
+                    self.stats.sent_as_changes += as_changes as u64;
+                    self.stats.sent_whole += (docs.len() - as_changes) as u64;
                     // The mark is read after the scan: it covers what it sent.
                     let mark = block_on(ledger.mark()).unwrap_or_default();
                     Event::Scanned {

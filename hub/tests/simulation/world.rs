@@ -45,6 +45,7 @@ pub(super) enum Work {
         generation: u64,
         after: u64,
         echo: bool,
+        whole: Vec<String>,
     },
     Apply {
         epoch: String,
@@ -363,6 +364,7 @@ impl Sim {
                 recovering,
                 peer.clone(),
                 stored,
+                hub.wanted_whole(peer),
                 hub.head(),
                 now,
             );
