@@ -129,38 +129,19 @@ pub fn check_id(doc_id: &str, limits: &Limits) -> Result<(), DocError> {
 
 /// Decodes bytes received for `doc_id`, refusing oversized input before decoding it.
 pub fn decode(doc_id: &str, bytes: &[u8], limits: &Limits) -> Result<LoadedDoc, DocError> {
-    check_id(doc_id, limits)?;
-    if bytes.len() > limits.max_doc_bytes {
-        return Err(DocError::TooLarge {
-            doc_id: doc_id.to_owned(),
-            size: bytes.len(),
-            limit: limits.max_doc_bytes,
-        });
-    }
+    within_limits(doc_id, bytes.len(), limits)?;
     if bytes.is_empty() {
         return Err(DocError::Corrupt {
             doc_id: doc_id.to_owned(),
             reason: "empty".into(),
         });
     }
-    let corrupt = |reason: String| DocError::Corrupt {
-        doc_id: doc_id.to_owned(),
-        reason,
-    };
+    let corrupt = corrupt(doc_id);
     one_document_chunk(bytes).map_err(corrupt)?;
-    let mut doc = contained(|| AutoCommit::load(bytes))
+    let doc = contained(|| AutoCommit::load(bytes))
         .map_err(corrupt)?
         .map_err(|e| corrupt(e.to_string()))?;
-    let found = read_str(&doc, ID_KEY).unwrap_or_default();
-    if found != doc_id {
-        return Err(DocError::WrongId {
-            doc_id: doc_id.to_owned(),
-            found,
-        });
-    }
-    let scope = read_scope(doc_id, &doc)?;
-    let heads = Heads::of(&mut doc);
-    Ok(LoadedDoc { doc, scope, heads })
+    validated(doc_id, doc)
 }
 
 /// What a peer's changes make of the version of `doc_id` we hold (`held`):
@@ -173,18 +154,8 @@ pub fn apply_changes(
     changes: &[u8],
     limits: &Limits,
 ) -> Result<Option<LoadedDoc>, DocError> {
-    check_id(doc_id, limits)?;
-    if changes.len() > limits.max_doc_bytes {
-        return Err(DocError::TooLarge {
-            doc_id: doc_id.to_owned(),
-            size: changes.len(),
-            limit: limits.max_doc_bytes,
-        });
-    }
-    let corrupt = |reason: String| DocError::Corrupt {
-        doc_id: doc_id.to_owned(),
-        reason,
-    };
+    within_limits(doc_id, changes.len(), limits)?;
+    let corrupt = corrupt(doc_id);
     change_chunks(changes).map_err(corrupt)?;
     let mut doc = held.doc.clone();
     contained(|| doc.load_incremental(changes))
@@ -193,6 +164,33 @@ pub fn apply_changes(
     if !doc.get_missing_deps(&[]).is_empty() {
         return Ok(None);
     }
+    validated(doc_id, doc).map(Some)
+}
+
+/// The id's rules, and `len` bytes within the size limit: checked before
+/// Automerge reads anything.
+fn within_limits(doc_id: &str, len: usize, limits: &Limits) -> Result<(), DocError> {
+    check_id(doc_id, limits)?;
+    if len > limits.max_doc_bytes {
+        return Err(DocError::TooLarge {
+            doc_id: doc_id.to_owned(),
+            size: len,
+            limit: limits.max_doc_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// The refusal of `doc_id`'s bytes as not Automerge's, with why.
+fn corrupt(doc_id: &str) -> impl Fn(String) -> DocError + Copy + '_ {
+    move |reason| DocError::Corrupt {
+        doc_id: doc_id.to_owned(),
+        reason,
+    }
+}
+
+/// A document Automerge has read, held to `_id` and `_scope`.
+fn validated(doc_id: &str, mut doc: AutoCommit) -> Result<LoadedDoc, DocError> {
     let found = read_str(&doc, ID_KEY).unwrap_or_default();
     if found != doc_id {
         return Err(DocError::WrongId {
@@ -202,7 +200,7 @@ pub fn apply_changes(
     }
     let scope = read_scope(doc_id, &doc)?;
     let heads = Heads::of(&mut doc);
-    Ok(Some(LoadedDoc { doc, scope, heads }))
+    Ok(LoadedDoc { doc, scope, heads })
 }
 
 /// The changes of `doc` since `base` as a node sends them: uncompressed change
@@ -433,6 +431,21 @@ pub fn merge(
         scope,
         heads,
     })
+}
+
+/// What changes applied to what we held (`apply_changes`) make of it: they hold
+/// all we held, so they are the merge. The peer holds exactly that only if all
+/// we held lies beneath its changes, no head of ours still a head (else what we
+/// held and the peer lacks would never go to it: nothing is sent back to where
+/// it came from unchanged).
+pub fn merged_changes(held: &Heads, made: LoadedDoc) -> Merged {
+    Merged {
+        changed: made.heads != *held,
+        same_as_incoming: !made.heads.0.iter().any(|h| held.0.contains(h)),
+        doc: made.doc,
+        scope: made.scope,
+        heads: made.heads,
+    }
 }
 
 /// An actor id that names the unit that writes with it, so every change can be

@@ -197,10 +197,9 @@ async fn a_batch_naming_a_document_twice_ends_with_the_later_version() {
         .apply_from(&down, "town-epoch", upto, batch, Vec::new())
         .await
         .expect("applied");
-    let held = receiver.get("doc-005").await.expect("read").expect("held");
-    let sent = sender.get("doc-005").await.expect("read").expect("held");
     assert_eq!(
-        held.loaded.heads, sent.loaded.heads,
+        held_by(&receiver, "doc-005").await.heads,
+        held_by(&sender, "doc-005").await.heads,
         "the later version wins"
     );
     assert_eq!(
@@ -211,6 +210,21 @@ async fn a_batch_naming_a_document_twice_ends_with_the_later_version() {
             .len(),
         1
     );
+}
+
+/// What `hub` holds of `id`.
+async fn held_by(hub: &Hub, id: &str) -> xinfang_hub::doc::LoadedDoc {
+    hub.get(id).await.expect("read").expect("held").loaded
+}
+
+/// A batch entry carrying `changes` for `id`, made by hand as a peer that does
+/// not follow the rules would.
+fn changes_entry(id: &str, changes: Vec<u8>) -> xinfang_proto::v1::DocEntry {
+    xinfang_proto::v1::DocEntry {
+        doc_id: id.into(),
+        automerge: Default::default(),
+        changes: changes.into(),
+    }
 }
 
 /// A county hub on a fresh SQLite database (the prior versions a write replaces
@@ -300,9 +314,11 @@ async fn a_document_the_peer_holds_goes_as_its_changes() {
         .await
         .expect("changes applied");
     for id in &changed {
-        let held = receiver.get(id).await.expect("read").expect("held");
-        let sent = sender.get(id).await.expect("read").expect("held");
-        assert_eq!(held.loaded.heads, sent.loaded.heads, "{id}");
+        assert_eq!(
+            held_by(&receiver, id).await.heads,
+            held_by(&sender, id).await.heads,
+            "{id}"
+        );
     }
     // A peer past the feed sends nothing new; a recovering one gets all whole.
     let (_, echo) = sender.scan_for(&up, 0, true, &[]).await.expect("scan");
@@ -365,9 +381,11 @@ async fn changes_on_a_version_not_held_are_asked_for_whole() {
         .expect("applied");
     assert!(receiver.wanted_whole(&town).is_empty());
     for id in ["doc-a", "doc-b"] {
-        let held = receiver.get(id).await.expect("read").expect("held");
-        let sent = sender.get(id).await.expect("read").expect("held");
-        assert_eq!(held.loaded.heads, sent.loaded.heads, "{id}");
+        assert_eq!(
+            held_by(&receiver, id).await.heads,
+            held_by(&sender, id).await.heads,
+            "{id}"
+        );
     }
 }
 
@@ -396,11 +414,10 @@ async fn changes_meet_the_rules_whole_documents_meet() {
     let head = receiver.head();
 
     // Garbage where changes should be.
-    let garbage = vec![xinfang_proto::v1::DocEntry {
-        doc_id: "doc-1".into(),
-        automerge: Default::default(),
-        changes: vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2, 3, 1, 2, 3].into(),
-    }];
+    let garbage = vec![changes_entry(
+        "doc-1",
+        vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2, 3, 1, 2, 3],
+    )];
     let err = receiver
         .apply_from(&down, "town-epoch", upto + 1, garbage, Vec::new())
         .await
@@ -411,13 +428,7 @@ async fn changes_meet_the_rules_whole_documents_meet() {
     // Changes that move doc-1 out of the town's subtree (the sender's own feed
     // would not route it up: made by hand, as a peer that does not follow the
     // rules would).
-    let base = receiver
-        .get("doc-1")
-        .await
-        .expect("read")
-        .expect("held")
-        .loaded
-        .heads;
+    let base = held_by(&receiver, "doc-1").await.heads;
     sender
         .update("doc-1", Create::Existing, |d| {
             use automerge::ReadDoc;
@@ -430,19 +441,9 @@ async fn changes_meet_the_rules_whole_documents_meet() {
         })
         .await
         .expect("rescoped");
-    let mut moved = sender
-        .get("doc-1")
-        .await
-        .expect("read")
-        .expect("held")
-        .loaded
-        .doc;
+    let mut moved = held_by(&sender, "doc-1").await.doc;
     let changes = xinfang_hub::doc::changes_since(&mut moved, &base).expect("base known");
-    let out_of_scope = vec![xinfang_proto::v1::DocEntry {
-        doc_id: "doc-1".into(),
-        automerge: Default::default(),
-        changes: changes.into(),
-    }];
+    let out_of_scope = vec![changes_entry("doc-1", changes)];
     let err = receiver
         .apply_from(&down, "town-epoch", upto + 1, out_of_scope, Vec::new())
         .await
@@ -457,13 +458,7 @@ async fn changes_meet_the_rules_whole_documents_meet() {
     let (upto2, refused) = sender.scan_for(&up, mark, false, &[]).await.expect("scan");
     assert_eq!(refused.len(), 1);
     assert!(!refused[0].changes.is_empty());
-    let held_before = receiver
-        .get("doc-2")
-        .await
-        .expect("read")
-        .expect("held")
-        .loaded
-        .heads;
+    let held_before = held_by(&receiver, "doc-2").await.heads;
     receiver
         .apply_from(&down, "town-epoch", upto2, refused, Vec::new())
         .await
@@ -478,24 +473,9 @@ async fn changes_meet_the_rules_whole_documents_meet() {
         .expect("kept");
     let whole = xinfang_hub::doc::decode("doc-2", &kept.bytes.expect("bytes"), &Default::default())
         .expect("kept whole");
-    let sent = sender
-        .get("doc-2")
-        .await
-        .expect("read")
-        .expect("held")
-        .loaded
-        .heads;
+    let sent = held_by(&sender, "doc-2").await.heads;
     assert_eq!(whole.heads, sent);
-    assert_eq!(
-        receiver
-            .get("doc-2")
-            .await
-            .expect("read")
-            .expect("held")
-            .loaded
-            .heads,
-        held_before
-    );
+    assert_eq!(held_by(&receiver, "doc-2").await.heads, held_before);
     let upto = upto2;
 
     // A document ending in 7 is refused by `authorize` whole.

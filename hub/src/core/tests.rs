@@ -18,10 +18,11 @@ fn hello_of(actions: &[Action]) -> Hello {
         .expect("a hello")
 }
 
-#[test]
-fn zero_change_reconnect_sends_only_hellos() {
-    let t = Duration::ZERO;
-    let (mut a, acts_a) = LinkCore::start(
+/// The town's side of its link with the county (441521, epoch `ea`), opening
+/// with a stored cursor at `upto` of the county's feed (`eb`), asking for
+/// `whole_wanted` whole, its own feed at `head`.
+fn town_side(upto: u64, whole_wanted: Vec<String>, head: u64) -> (LinkCore, Vec<Action>) {
+    LinkCore::start(
         CoreConfig::default(),
         code("441521"),
         "ea".into(),
@@ -29,14 +30,19 @@ fn zero_change_reconnect_sends_only_hellos() {
         code("441500"),
         Some(InboundCursor {
             epoch: "eb".into(),
-            upto: 7,
+            upto,
             mark: Vec::new(),
         }),
-        Vec::new(),
-        9,
-        t,
-    );
-    let (mut b, acts_b) = LinkCore::start(
+        whole_wanted,
+        head,
+        Duration::ZERO,
+    )
+}
+
+/// The county's side of the same link (441500, epoch `eb`), its cursor at
+/// `upto` of the town's feed, its own feed at `head`.
+fn county_side(upto: u64, head: u64) -> (LinkCore, Vec<Action>) {
+    LinkCore::start(
         CoreConfig::default(),
         code("441500"),
         "eb".into(),
@@ -44,13 +50,20 @@ fn zero_change_reconnect_sends_only_hellos() {
         code("441521"),
         Some(InboundCursor {
             epoch: "ea".into(),
-            upto: 9,
+            upto,
             mark: Vec::new(),
         }),
         Vec::new(),
-        7,
-        t,
-    );
+        head,
+        Duration::ZERO,
+    )
+}
+
+#[test]
+fn zero_change_reconnect_sends_only_hellos() {
+    let t = Duration::ZERO;
+    let (mut a, acts_a) = town_side(7, Vec::new(), 9);
+    let (mut b, acts_b) = county_side(9, 7);
     let ha = hello_of(&acts_a);
     let hb = hello_of(&acts_b);
     let ra = a.handle(
@@ -716,36 +729,8 @@ fn the_ends_that_prove_a_store_went_back() {
 #[test]
 fn documents_asked_for_whole_travel_in_the_hello_to_the_scans() {
     let t = Duration::ZERO;
-    let (mut a, acts_a) = LinkCore::start(
-        CoreConfig::default(),
-        code("441521"),
-        "ea".into(),
-        None,
-        code("441500"),
-        Some(InboundCursor {
-            epoch: "eb".into(),
-            upto: 3,
-            mark: Vec::new(),
-        }),
-        vec!["doc-b".into()],
-        9,
-        t,
-    );
-    let (mut b, _) = LinkCore::start(
-        CoreConfig::default(),
-        code("441500"),
-        "eb".into(),
-        None,
-        code("441521"),
-        Some(InboundCursor {
-            epoch: "ea".into(),
-            upto: 2,
-            mark: Vec::new(),
-        }),
-        Vec::new(),
-        7,
-        t,
-    );
+    let (mut a, acts_a) = town_side(3, vec!["doc-b".into()], 9);
+    let (mut b, _) = county_side(2, 7);
     let hello = hello_of(&acts_a);
     assert_eq!(hello.whole, vec!["doc-b".to_owned()]);
     let scans = |acts: &[Action]| -> Vec<Vec<String>> {

@@ -468,18 +468,7 @@ impl Admit<'_> {
         }
         let is_new = prior.is_none();
         let mut m = match (&raw, prior) {
-            // What changes make already holds all we held: it is the merge.
-            // The peer holds exactly that only if everything we held lies
-            // beneath its changes, no head of ours still a head (else what we
-            // held and the peer lacks would never go to it: nothing is sent
-            // back to where it came from unchanged).
-            (None, Some(held)) => doc::Merged {
-                changed: inc.heads != held.heads,
-                same_as_incoming: !inc.heads.0.iter().any(|h| held.heads.0.contains(h)),
-                doc: inc.doc,
-                scope: inc.scope,
-                heads: inc.heads,
-            },
+            (None, Some(held)) => doc::merged_changes(&held.heads, inc),
             (_, prior) => doc::merge(&id, prior, inc)?,
         };
         if !m.changed {
