@@ -1,5 +1,6 @@
-//! A replication frame from a peer: decoded from arbitrary bytes, then handled as
-//! the node would: by the link core (after the peer's Hello, so batches count),
+//! A replication frame from a peer: decoded from arbitrary bytes, its packed
+//! documents unpacked within the frame limit as the transport's edge does, then
+//! handled as the node would: by the link core (after the peer's Hello, so batches count),
 //! and every batch the core wants applied goes through the hub's apply (size,
 //! Automerge, `_id`, scope, the node's document rules, merge, commit) on an
 //! in-memory store. Nothing may panic.
@@ -57,9 +58,14 @@ fn contain_automerge_panics() {
 }
 
 fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
-    let Ok(frame) = SyncFrame::decode(data) else {
+    let Ok(mut frame) = SyncFrame::decode(data) else {
         return;
     };
+    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind
+        && xinfang_hub::pack::unpack(b, HubConfig::default().limits.max_frame_bytes).is_err()
+    {
+        return;
+    }
     let (county, town) = (unit("441521"), unit("441521115000"));
     let hub = Hub::new(
         county.clone(),

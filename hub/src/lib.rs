@@ -28,6 +28,7 @@ pub mod engine;
 pub mod identity;
 pub mod journal;
 pub mod net;
+pub mod pack;
 pub mod parallel;
 pub mod quarantine;
 pub mod route;

@@ -50,8 +50,8 @@ fn run_seed(shape: Shape, seed: u64, transport: Transport, steps: u64) -> String
         "seed {seed}: attestations were asked, answered and checked: {s:?}"
     );
     assert!(
-        s.sent_as_changes > 0 && s.sent_whole > 0,
-        "seed {seed}: documents went both as changes and whole: {s:?}"
+        s.sent_as_changes > 0 && s.sent_whole > 0 && s.packed > 0,
+        "seed {seed}: documents went both as changes and whole, and batches packed: {s:?}"
     );
     format!(
         "{:>5} {:>9} {:>5} {:>6} {:>8} {:>6} {:>6} {:>6} {:>5} {:>5} {:>4} {:>5} {:>4} {:>5} {:>6} {:>6.1}",

@@ -11,8 +11,9 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/xinfang_descriptor.bin"));
 
 /// Version of the replication protocol spoken by this build (2: a document may
-/// travel as its changes since a version the receiver holds).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// travel as its changes since a version the receiver holds; 3: a batch's
+/// documents may travel packed, `Batch.packed`).
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// How long the API's free texts may be, in characters (leading and trailing
 /// blanks not counted): part of the API's contract, so that a client can refuse a

@@ -63,6 +63,7 @@ pub fn batch_at(from: u64, upto: u64, docs: Vec<DocEntry>) -> SyncFrame {
         docs,
         head: upto.max(10),
         mark: Vec::new(),
+        packed: Default::default(),
     }))
 }
 

@@ -638,6 +638,7 @@ fn write_the_bad_inputs() -> anyhow::Result<()> {
             }],
             head: 1,
             mark: Vec::new(),
+            packed: Default::default(),
         })),
     }
     .encode_to_vec();
@@ -701,11 +702,13 @@ fn write_the_fuzz_seeds() -> anyhow::Result<()> {
     };
     let mut d = doc::new_doc(no, doc::unit_actor(&unit))?;
     case::write_registration(&mut d, no, &reg, "2026-03-05T01:00:00.000Z")?;
+    let registered = d.get_heads();
     case::add_record(
         &mut d,
         no,
         &case::progress(&unit, "已受理", chrono::Utc::now())?,
     )?;
+    let note = d.save_after(&registered);
     let case_bytes = d.save();
     let roster_id = "roster/441521115000";
     let mut r = doc::new_doc(roster_id, doc::unit_actor(&unit))?;
@@ -733,6 +736,18 @@ fn write_the_fuzz_seeds() -> anyhow::Result<()> {
         }])
         .encode_to_vec(),
     )?;
+    // The note as changes, four times over (a batch may name a document
+    // again), packed as the transport's edge packs a batch.
+    let entry = DocEntry {
+        doc_id: no.into(),
+        automerge: Default::default(),
+        changes: note.into(),
+    };
+    let mut packed = batch(vec![entry; 4]);
+    if let Some(sync_frame::Kind::Batch(b)) = &mut packed.kind {
+        xinfang_hub::pack::pack(b);
+    }
+    put("frame", "packed", &packed.encode_to_vec())?;
     put("csv", "haifeng-2016-04.csv", &std::fs::read(FIXTURE)?)?;
     put("xlsx", "three-rows.xlsx", &tiny_xlsx()?)?;
     Ok(())

@@ -207,3 +207,33 @@ async fn a_peer_flooding_batches_beyond_its_window_is_refused(backend: Backend) 
     Ok(())
 }
 }
+
+both_stores! {
+async fn a_packed_batch_that_unpacks_past_the_frame_limit_is_refused(backend: Backend) -> anyhow::Result<()> {
+    let mut fed = Federation::start(backend, county_and_town()).await?;
+    fed.stop_node(TOWN_A).await?;
+    let docs = fed.hub(COUNTY).store().count_docs().await?;
+    // A few kilobytes on the wire that would unpack to more than a frame may
+    // hold (16 MiB): refused before anything is decoded.
+    let limit = HubConfig::default().limits.max_frame_bytes;
+    let mut bomb = batch_at(0, 1, vec![DocEntry {
+        doc_id: format!("{TOWN_A}-2026-000001"),
+        automerge: Default::default(),
+        changes: vec![0u8; limit + 1].into(),
+    }]);
+    if let Some(pb::sync_frame::Kind::Batch(b)) = &mut bomb.kind {
+        xinfang_hub::pack::pack(b);
+        assert!(b.docs.is_empty() && b.packed.len() < 64 << 10, "{} bytes packed", b.packed.len());
+    }
+    let answer = send_raw(&fed, COUNTY, fed.tls(TOWN_A)?, TOWN_A, vec![bomb], 1 << 20).await?;
+    assert!(
+        answer.starts_with("malformed_frame") && answer.contains("unpacks to more than"),
+        "{answer}"
+    );
+    assert_eq!(fed.hub(COUNTY).store().count_docs().await?, docs, "nothing applied");
+    fed.start_node(TOWN_A).await?;
+    still_serving(&fed, TOWN_A, "之后的事项").await?;
+    fed.shutdown().await;
+    Ok(())
+}
+}

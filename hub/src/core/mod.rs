@@ -720,6 +720,7 @@ impl LinkCore {
                 docs,
                 head: self.head,
                 mark,
+                packed: Default::default(),
             }),
         );
         self.in_flight.push_back((upto, now));

@@ -172,6 +172,7 @@ fn batch(from: u64, upto: u64) -> Event {
         docs: Vec::new(),
         head: 100,
         mark: Vec::new(),
+        packed: Default::default(),
     }))
 }
 

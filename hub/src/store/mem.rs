@@ -18,7 +18,7 @@ use crate::topology::UnitCode;
 /// version it replaced.
 type Row = (u64, DocWrite, i64, Option<PriorVersion>);
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Inner {
     epochs: Vec<String>,
     docs: HashMap<String, Row>,
@@ -44,6 +44,22 @@ impl MemStore {
                 epochs: vec![epoch],
                 ..Inner::default()
             }),
+        }
+    }
+
+    /// A copy of everything held, as a backup of a disk would be: a hub opened
+    /// on it later is a node put back from that backup.
+    pub fn snapshot(&self) -> MemStore {
+        MemStore {
+            epoch: Mutex::new(self.epoch()),
+            recovery: Mutex::new(
+                self.recovery
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
+            head: AtomicU64::new(self.head.load(Ordering::SeqCst)),
+            inner: Mutex::new(self.lock().clone()),
         }
     }
 

@@ -113,6 +113,8 @@ pub struct Stats {
     /// Documents scanned for a peer that went as changes, and whole.
     pub sent_as_changes: u64,
     pub sent_whole: u64,
+    /// Batches delivered packed (`Batch.packed`).
+    pub packed: u64,
     /// Sessions that ended with an error, by its code.
     pub closes: BTreeMap<String, u64>,
 }

@@ -15,6 +15,7 @@ use xinfang_hub::core::{
 };
 use xinfang_hub::doc::{self, Limits};
 use xinfang_hub::journal::{Attestor, Verdict};
+use xinfang_hub::pack;
 use xinfang_proto::v1::sync_frame;
 
 use super::disk::Durability;
@@ -37,7 +38,11 @@ impl Sim {
         let mut busy = false;
         for a in actions {
             let work = match a {
-                Action::Send(frame) => {
+                Action::Send(mut frame) => {
+                    // Packed as the transport's edge packs it.
+                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
+                        pack::pack(b);
+                    }
                     if conn.blackhole_since.is_some() {
                         self.stats.frames_lost += 1;
                         continue;
@@ -248,7 +253,7 @@ impl Sim {
         };
         let q = &mut conn.queues[to];
         let idx = if reorder { pick.min(q.len() - 1) } else { 0 };
-        let Some(frame) = q.remove(idx) else {
+        let Some(mut frame) = q.remove(idx) else {
             return;
         };
         if drop {
@@ -256,6 +261,10 @@ impl Sim {
             return;
         }
         self.stats.frames += 1;
+        if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
+            self.stats.packed += u64::from(!b.packed.is_empty());
+            pack::unpack(b, Limits::default().max_frame_bytes).expect("a packed batch unpacks");
+        }
         let (at, from) = if to == 1 { (k.1, k.0) } else { (k.0, k.1) };
         match &frame.kind {
             Some(sync_frame::Kind::Hello(h)) => self.note(at, || {

@@ -5,29 +5,25 @@
 //! storage work out, frames back. With TLS the peer's unit is proven by its
 //! certificate; `--insecure` trusts the unit named in its Hello (local experiments).
 
-use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::FuturesUnordered;
 use futures::{Stream, StreamExt};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
-use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
-use tonic::{Request, Response, Status, Streaming};
-use xinfang_proto::v1::replication_client::ReplicationClient;
-use xinfang_proto::v1::replication_server::Replication;
+use tonic::Status;
 use xinfang_proto::v1::{LinkError, SyncFrame, sync_frame};
 
 use crate::core::{Action, AttestRole, Event, LinkCore, Recovering, proves_we_went_back};
 use crate::engine::{Hub, HubError};
-use crate::identity::{PeerIdentity, cert_info};
+use crate::identity::PeerIdentity;
 use crate::journal::Verdict;
+use crate::pack;
 use crate::route::{Link, PeerRole};
 pub use crate::tls::TlsMaterial;
-use crate::tls::{TlsError, TlsState, until_revoked_or};
+use crate::tls::{TlsError, TlsState};
 use crate::topology::UnitCode;
 pub use crate::transport::TransportConfig;
 
@@ -86,32 +82,6 @@ type StorageWork = Pin<Box<dyn std::future::Future<Output = Option<Event>> + Sen
 
 /// Attestation work (the nodes' ledgers), answered to the core when done.
 type SideWork = Pin<Box<dyn std::future::Future<Output = Event> + Send>>;
-
-/// Session bookkeeping shared by the server side: one live session per peer; a
-/// newer connection from the same peer replaces the older one.
-#[derive(Default, Clone)]
-struct Sessions(Arc<Mutex<HashMap<UnitCode, LiveSession>>>);
-
-/// A peer's current session: its number and the switch that ends it.
-type LiveSession = (u64, watch::Sender<bool>);
-
-impl Sessions {
-    fn begin(&self, peer: &UnitCode) -> (u64, watch::Receiver<bool>) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (tx, rx) = watch::channel(false);
-        let id = map.get(peer).map(|(id, _)| id + 1).unwrap_or(0);
-        if let Some((_, old)) = map.insert(peer.clone(), (id, tx)) {
-            let _ = old.send(true);
-        }
-        (id, rx)
-    }
-    fn end(&self, peer: &UnitCode, id: u64) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.get(peer).is_some_and(|(cur, _)| *cur == id) {
-            map.remove(peer);
-        }
-    }
-}
 
 /// Runs one session of `link` until the peer goes away, something fails, or
 /// `shutdown` flips to true.
@@ -210,6 +180,9 @@ where
                     if close.is_some() {
                         // Already ending (a peer that does not read gets nothing more).
                         continue;
+                    }
+                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
+                        pack::pack(b);
                     }
                     let n = frame.encoded_len() as u64;
                     let attest = matches!(frame.kind, Some(sync_frame::Kind::Attestation(_)));
@@ -346,7 +319,7 @@ where
         }
         let event = tokio::select! {
             frame = inbound.next() => match frame {
-                Some(Ok(frame)) => {
+                Some(Ok(mut frame)) => {
                     let n = frame.encoded_len() as u64;
                     let refusal = matches!(frame.kind, Some(sync_frame::Kind::Error(_)));
                     let offset = match &frame.kind {
@@ -366,6 +339,16 @@ where
                             s.errors_from_peer += 1;
                         }
                     });
+                    // Packed documents unpack here, at the edge, within the
+                    // frame limit (the core and the engine see `docs` only).
+                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind
+                        && let Err(e) = pack::unpack(b, hub.config().limits.max_frame_bytes)
+                    {
+                        let failure =
+                            LinkFailure::new("malformed_frame", format!("from peer {peer}: {e}"));
+                        refuse(&out, &failure).await;
+                        break Err(failure);
+                    }
                     Event::Frame(frame)
                 }
                 Some(Err(status)) => {
@@ -379,13 +362,7 @@ where
                             status.message()
                         ),
                     );
-                    let refusal = SyncFrame {
-                        kind: Some(sync_frame::Kind::Error(LinkError {
-                            code: failure.code.clone(),
-                            message: failure.message.clone(),
-                        })),
-                    };
-                    let _ = tokio::time::timeout(Duration::from_secs(1), out.send(refusal)).await;
+                    refuse(&out, &failure).await;
                     break Err(failure);
                 }
                 None => break Ok(()),
@@ -434,6 +411,17 @@ where
     result
 }
 
+/// Tells the peer why the link ends, if it still listens.
+async fn refuse(out: &mpsc::Sender<SyncFrame>, failure: &LinkFailure) {
+    let refusal = SyncFrame {
+        kind: Some(sync_frame::Kind::Error(LinkError {
+            code: failure.code.clone(),
+            message: failure.message.clone(),
+        })),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), out.send(refusal)).await;
+}
+
 /// Runs an attestation action of the core with the node's attestor; the result
 /// goes back to the core. Failures are logged: the link goes on.
 fn attestation(att: Arc<dyn crate::journal::Attestor>, peer: UnitCode, action: Action) -> SideWork {
@@ -471,308 +459,18 @@ fn attestation(att: Arc<dyn crate::journal::Attestor>, peer: UnitCode, action: A
     })
 }
 
-/// The parent side: serves `Replication.Sync` to this node's children.
-#[derive(Clone)]
-pub struct ReplicationService {
-    hub: Hub,
-    security: Security,
-    sessions: Sessions,
-    shutdown: watch::Receiver<bool>,
-}
+mod serve;
+mod uplink;
 
-impl ReplicationService {
-    pub fn new(hub: Hub, security: Security, shutdown: watch::Receiver<bool>) -> Self {
-        ReplicationService {
-            hub,
-            security,
-            sessions: Sessions::default(),
-            shutdown,
-        }
-    }
-
-    /// The link for a child that claims or proves `unit`, or a refusal naming it.
-    fn child_link(&self, presented: &PeerIdentity) -> Result<Link, Status> {
-        let me = self.hub.me();
-        match presented {
-            PeerIdentity::Unit(unit) => match self.hub.link_with(unit) {
-                Some(link) if link.role == PeerRole::Child => Ok(link),
-                Some(_) => Err(Status::permission_denied(format!(
-                    "unit {unit} is the parent of {me}: a parent dials no child; refused"
-                ))),
-                None => Err(Status::permission_denied(format!(
-                    "peer presented unit {unit}, which is not a child of {me}; refused"
-                ))),
-            },
-            other => Err(Status::permission_denied(format!(
-                "peer presented {other}, not a node certificate; refused"
-            ))),
-        }
-    }
-
-    /// Runs a child's session; `serial` is the certificate it presented (TLS), whose
-    /// revocation ends the session.
-    fn spawn_session(
-        &self,
-        link: Link,
-        inbound: FrameStream,
-        started: Instant,
-        serial: Option<String>,
-    ) -> FrameStream {
-        let (tx, rx) = mpsc::channel::<SyncFrame>(self.hub.config().transport.frame_queue.max(1));
-        let (id, replaced) = self.sessions.begin(&link.peer);
-        let hub = self.hub.clone();
-        let sessions = self.sessions.clone();
-        let tls = match (&self.security, serial) {
-            (Security::Tls(state), Some(serial)) => Some((state.clone(), serial)),
-            _ => None,
-        };
-        let mut shutdown = until_revoked_or(tls, self.shutdown.clone(), link.peer.clone());
-        tokio::spawn(async move {
-            // End on node shutdown or when a newer session for this peer starts.
-            let (stop_tx, stop_rx) = watch::channel(false);
-            let mut replaced = replaced;
-            let watcher = tokio::spawn(async move {
-                tokio::select! {
-                    _ = shutdown.changed() => {}
-                    _ = replaced.changed() => {}
-                }
-                let _ = stop_tx.send(true);
-            });
-            let peer = link.peer.clone();
-            match drive(hub, link, inbound, tx, stop_rx, started).await {
-                Ok(()) => tracing::info!(peer = %peer, "child link closed"),
-                Err(e) => tracing::warn!(peer = %peer, error = %e, "child link failed"),
-            }
-            watcher.abort();
-            sessions.end(&peer, id);
-        });
-        Box::pin(ReceiverStream::new(rx).map(Ok))
-    }
-}
-
-#[tonic::async_trait]
-impl Replication for ReplicationService {
-    type SyncStream = FrameStream;
-
-    async fn sync(
-        &self,
-        request: Request<Streaming<SyncFrame>>,
-    ) -> Result<Response<Self::SyncStream>, Status> {
-        let started = Instant::now();
-        match &self.security {
-            Security::Tls(_) => {
-                let certs = request.peer_certs().ok_or_else(|| {
-                    Status::unauthenticated("replication requires a node client certificate")
-                })?;
-                let leaf = certs
-                    .first()
-                    .ok_or_else(|| Status::unauthenticated("empty client certificate chain"))?;
-                let presented =
-                    cert_info(leaf.as_ref()).map_err(|e| Status::unauthenticated(e.to_string()))?;
-                let link = self.child_link(&presented.identity)?;
-                tracing::info!(peer = %link.peer, serial = %presented.serial, "child connected (mTLS)");
-                let inbound: FrameStream = Box::pin(request.into_inner());
-                Ok(Response::new(self.spawn_session(
-                    link,
-                    inbound,
-                    started,
-                    Some(presented.serial),
-                )))
-            }
-            Security::Insecure => {
-                // No certificate: the first frame must be a Hello naming the unit.
-                let mut inbound = request.into_inner();
-                let first = tokio::time::timeout(Duration::from_secs(10), inbound.message())
-                    .await
-                    .map_err(|_| Status::deadline_exceeded("no Hello within 10 s"))??
-                    .ok_or_else(|| Status::cancelled("stream ended before Hello"))?;
-                let unit = match &first.kind {
-                    Some(sync_frame::Kind::Hello(h)) => {
-                        h.unit.parse::<UnitCode>().map_err(|_| {
-                            Status::invalid_argument(format!(
-                                "Hello.unit {:?} is not a unit code",
-                                h.unit
-                            ))
-                        })?
-                    }
-                    _ => return Err(Status::invalid_argument("first frame must be Hello")),
-                };
-                let link = self.child_link(&PeerIdentity::Unit(unit))?;
-                tracing::info!(peer = %link.peer, "child connected (insecure)");
-                let rest: FrameStream =
-                    Box::pin(futures::stream::once(async move { Ok(first) }).chain(inbound));
-                Ok(Response::new(self.spawn_session(link, rest, started, None)))
-            }
-        }
-    }
-}
-
-/// Builds a channel to `listen`, verifying (with TLS) that the server is `expect`.
-pub async fn connect(
-    listen: &str,
-    security: &Security,
-    expect: &UnitCode,
-    max_frame_bytes: usize,
-    transport: &TransportConfig,
-) -> Result<ReplicationClient<Channel>, LinkFailure> {
-    let scheme = match security {
-        Security::Tls(_) => "https",
-        Security::Insecure => "http",
-    };
-    let mut endpoint = Endpoint::from_shared(format!("{scheme}://{listen}"))
-        .map_err(|e| LinkFailure::new("address", format!("{listen}: {e}")))?
-        .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true)
-        .http2_keep_alive_interval(transport.keepalive_interval)
-        .keep_alive_timeout(transport.keepalive_timeout)
-        .keep_alive_while_idle(true);
-    if let Security::Tls(state) = security {
-        // The material current now: a node whose certificate, root or revocation
-        // list changed dials with the new one.
-        let (tls, verifier) = state.current().client_tls(expect);
-        endpoint = endpoint
-            .tls_config_with_verifier(tls, verifier)
-            .map_err(|e| LinkFailure::new("tls", e.to_string()))?;
-    }
-    let channel = endpoint
-        .connect()
-        .await
-        .map_err(|e| LinkFailure::new("connect", format!("{listen}: {}", error_chain(&e))))?;
-    Ok(ReplicationClient::new(channel)
-        .max_decoding_message_size(max_frame_bytes)
-        .max_encoding_message_size(max_frame_bytes))
-}
-
-/// Renders an error with its sources ("a: b: c"), as TLS failures hide the cause.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
-}
-
-/// One session with the parent: dial, open the stream, drive it.
-pub async fn sync_with_parent(
-    hub: &Hub,
-    security: &Security,
-    shutdown: watch::Receiver<bool>,
-) -> Result<(), LinkFailure> {
-    let started = Instant::now();
-    let link = hub
-        .links()
-        .into_iter()
-        .find(|l| l.role == PeerRole::Parent)
-        .ok_or_else(|| LinkFailure::new("topology", "this unit has no parent"))?;
-    let parent = hub
-        .topology()
-        .unit(&link.peer)
-        .ok_or_else(|| LinkFailure::new("topology", "parent missing from topology"))?;
-    let mut client = connect(
-        &parent.listen,
-        security,
-        &link.peer,
-        hub.config().limits.max_frame_bytes,
-        &hub.config().transport,
-    )
-    .await?;
-    // The parent's certificate, as our verifier accepted it: if new material revokes
-    // it, the session ends (and the next dial is refused in the handshake).
-    let tls = match security {
-        Security::Tls(state) => state
-            .peer_cert(&link.peer)
-            .map(|c| (state.clone(), c.serial)),
-        Security::Insecure => None,
-    };
-    let shutdown = until_revoked_or(tls, shutdown, link.peer.clone());
-    let queue = hub.config().transport.frame_queue.max(1);
-    let (tx, rx) = mpsc::channel::<SyncFrame>(queue);
-    // The request stream must carry our Hello before the server answers (the
-    // insecure server reads it to learn who we are), so start the session first.
-    let hub2 = hub.clone();
-    let link2 = link.clone();
-    let (in_tx, in_rx) = mpsc::channel::<Result<SyncFrame, Status>>(queue);
-    let session = tokio::spawn(drive(
-        hub2,
-        link2,
-        ReceiverStream::new(in_rx),
-        tx,
-        shutdown,
-        started,
-    ));
-    let response = match client.sync(ReceiverStream::new(rx)).await {
-        Ok(r) => r,
-        Err(status) => {
-            session.abort();
-            let failure = LinkFailure::new(
-                "refused",
-                format!(
-                    "parent {} refused the link: {}: {}",
-                    link.peer,
-                    status.code(),
-                    error_chain(&status)
-                ),
-            );
-            hub.with_link_status(&link.peer, |s| {
-                s.connected = false;
-                s.last_error = Some(failure.to_string());
-            });
-            return Err(failure);
-        }
-    };
-    let mut inbound = response.into_inner();
-    let pump = tokio::spawn(async move {
-        while let Some(item) = inbound.next().await {
-            if in_tx.send(item).await.is_err() {
-                break;
-            }
-        }
-    });
-    let result = session.await;
-    pump.abort();
-    result.map_err(|e| LinkFailure::new("internal", e.to_string()))?
-}
-
-/// Keeps the link to our parent up: dials, syncs, and on failure retries with
-/// exponential backoff (100 ms doubling to 5 s) until `shutdown`.
-pub async fn run_uplink(hub: Hub, security: Security, mut shutdown: watch::Receiver<bool>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let started = Instant::now();
-        match sync_with_parent(&hub, &security, shutdown.clone()).await {
-            Ok(()) => tracing::info!("parent link closed"),
-            Err(e) => {
-                tracing::warn!(error = %e, "parent link failed");
-                if let Some(p) = hub.topology().parent(hub.me()).cloned() {
-                    hub.with_link_status(&p, |s| s.last_error = Some(e.to_string()));
-                }
-            }
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            backoff = Duration::from_millis(100);
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
-            _ = shutdown.changed() => return,
-        }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}
+pub use serve::ReplicationService;
+pub use uplink::{connect, error_chain, run_uplink, sync_with_parent};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::HubConfig;
     use crate::store::mem::MemStore;
+    use tokio_stream::wrappers::ReceiverStream;
     use xinfang_proto::PROTOCOL_VERSION;
     use xinfang_proto::v1::Hello;
 
