@@ -186,8 +186,8 @@ fn main() {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
     conn::set_lang(cli.lang);
-    // `xinfang node run` is a node: the same allocator limits as xinfang-node.
-    xinfang_node::memory::limit_arenas();
+    // `xinfang node run` is a node: the same allocator settings as xinfang-node.
+    xinfang_node::memory::configure_allocator();
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(run(cli)));

@@ -118,8 +118,8 @@ async fn bench(args: BenchArgs, json: bool, lang: Lang) -> anyhow::Result<()> {
 
 fn main() {
     let cli = Cli::parse();
-    // `xinfang-bench node run` is a node: the same allocator limits as xinfang-node.
-    xinfang_node::memory::limit_arenas();
+    // `xinfang-bench node run` is a node: the same allocator settings as xinfang-node.
+    xinfang_node::memory::configure_allocator();
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(run(cli)));

@@ -12,28 +12,10 @@ use xinfang_hub::quarantine::{self, Refusal};
 use xinfang_hub::store::Store;
 use xinfang_hub::store::mem::MemStore;
 use xinfang_hub::store::sql::SqlStore;
-use xinfang_hub::{Hub, Tier, Topology, Unit, UnitCode};
+use xinfang_hub::{Hub, UnitCode};
 
-const COUNTY: &str = "441521";
-const TOWN: &str = "441521115000";
-
-fn topology() -> Topology {
-    let unit = |code: &str, tier, parent: Option<&str>| Unit {
-        code: code.parse().expect("code"),
-        name: code.into(),
-        tier,
-        parent: parent.map(|p| p.parse().expect("code")),
-        listen: "127.0.0.1:1".into(),
-        api: None,
-        kind: Default::default(),
-        attributes: Default::default(),
-    };
-    Topology::from_units(vec![
-        unit(COUNTY, Tier::County, None),
-        unit(TOWN, Tier::Township, Some(COUNTY)),
-    ])
-    .expect("topology")
-}
+mod common;
+use common::{COUNTY, TOWN, county_and_town};
 
 /// Refuses, by id: `check` a document whose id ends in `-bad` (the whole batch),
 /// `authorize` one whose id ends in 7, or whose `n` is 777 (that document alone).
@@ -73,7 +55,7 @@ impl DocumentCheck for ByName {
 fn hub(unit: &str, store: Arc<dyn Store>) -> Hub {
     Hub::new(
         unit.parse().expect("code"),
-        Arc::new(topology()),
+        Arc::new(county_and_town()),
         store,
         Default::default(),
     )

@@ -15,32 +15,13 @@ use proptest::test_runner::{Config, TestRunner};
 use xinfang_hub::engine::{Create, DocumentCheck, HubError, InvalidDocument};
 use xinfang_hub::quarantine::Refusal;
 use xinfang_hub::store::mem::MemStore;
-use xinfang_hub::{Hub, Tier, Topology, Unit, UnitCode};
+use xinfang_hub::{Hub, UnitCode};
 
-const COUNTY: &str = "441521";
-const TOWN: &str = "441521115000";
+mod common;
+use common::{COUNTY, TOWN, county_and_town};
+
 const DOCS: usize = 5;
 const KEYS: [&str; 3] = ["k0", "k1", "k2"];
-
-fn topology() -> Arc<Topology> {
-    let unit = |code: &str, tier, parent: Option<&str>| Unit {
-        code: code.parse().expect("code"),
-        name: code.into(),
-        tier,
-        parent: parent.map(|p| p.parse().expect("code")),
-        listen: "127.0.0.1:1".into(),
-        api: None,
-        kind: Default::default(),
-        attributes: Default::default(),
-    };
-    Arc::new(
-        Topology::from_units(vec![
-            unit(COUNTY, Tier::County, None),
-            unit(TOWN, Tier::Township, Some(COUNTY)),
-        ])
-        .expect("topology"),
-    )
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -148,7 +129,13 @@ fn code(c: &str) -> UnitCode {
 }
 
 fn hub_on(unit: &str, store: Arc<MemStore>) -> Hub {
-    Hub::new(code(unit), topology(), store, Default::default()).expect("hub")
+    Hub::new(
+        code(unit),
+        Arc::new(county_and_town()),
+        store,
+        Default::default(),
+    )
+    .expect("hub")
 }
 
 fn county_on(store: Arc<MemStore>, refusing: &Arc<AtomicBool>) -> Hub {

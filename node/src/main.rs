@@ -21,7 +21,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    xinfang_node::memory::limit_arenas();
+    xinfang_node::memory::configure_allocator();
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Run(args) => {
