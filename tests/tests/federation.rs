@@ -162,7 +162,7 @@ async fn caught_up_session_bytes(fed: &Federation, unit: &str) -> anyhow::Result
             // Caught up, and the ledger's attestation answered (80 bytes, a
             // constant: docs/ledger.md).
             Ok(
-                (s.connected && s.catch_up_ms.is_some() && s.attestations_sent > 0)
+                (s.connected && s.catch_up.is_some() && s.attestations_sent > 0)
                     .then_some(s.session_bytes_sent + s.session_bytes_received),
             )
         },

@@ -110,7 +110,7 @@ pub async fn measure(
     fed.start(CITY).await?;
     fed.start(COUNTY).await?;
     let p = fed.parent_caught_up(COUNTY, patience).await?;
-    let secs = p.catch_up_ms as f64 / 1000.0;
+    let secs = p.catch_up_us as f64 / 1e6;
     let city_docs = fed.status(CITY).await?.documents;
     if city_docs as usize != n {
         bail!("first sync ended with {city_docs} documents at the city, expected {n}");
@@ -137,7 +137,7 @@ pub async fn measure(
         fed.stop(COUNTY).await?;
         fed.start(COUNTY).await?;
         let p = fed.parent_caught_up(COUNTY, patience).await?;
-        times.push(p.catch_up_ms as f64);
+        times.push(p.catch_up_us as f64 / 1000.0);
         bytes.push((p.session_bytes_sent + p.session_bytes_received) as f64);
     }
     times.sort_by(f64::total_cmp);
@@ -200,7 +200,7 @@ pub async fn measure(
         }
         fed.start(CITY).await?;
         let p = fed.parent_caught_up(COUNTY, patience).await?;
-        incr.push(p.catch_up_ms as f64);
+        incr.push(p.catch_up_us as f64 / 1000.0);
         sent = p.session_bytes_sent;
     }
     incr.sort_by(f64::total_cmp);

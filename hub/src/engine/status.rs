@@ -33,8 +33,8 @@ pub struct LinkStatus {
     /// Frame bytes moved in the current (or last) session, each way.
     pub session_bytes_sent: u64,
     pub session_bytes_received: u64,
-    /// Milliseconds from the session's start until both directions had caught up.
-    pub catch_up_ms: Option<u64>,
+    /// From the session's start until both directions had caught up.
+    pub catch_up: Option<std::time::Duration>,
     pub sessions: u64,
     /// Batches from the peer refused whole (bad document, out of scope, too
     /// large), and the documents refused: those batches carried, and those

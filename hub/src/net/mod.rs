@@ -140,7 +140,7 @@ where
         s.sessions += 1;
         s.session_bytes_sent = 0;
         s.session_bytes_received = 0;
-        s.catch_up_ms = None;
+        s.catch_up = None;
         s.last_error = None;
     });
     // Storage work runs here, polled by the select below. Nothing in this loop may
@@ -300,9 +300,9 @@ where
                 s.peer_head = Some(p.peer_head);
             }
             if let Some(at) = p.caught_up_at
-                && s.catch_up_ms.is_none()
+                && s.catch_up.is_none()
             {
-                s.catch_up_ms = Some(at.as_millis() as u64);
+                s.catch_up = Some(at);
                 s.last_sync_ms = Some(hub.now_ms());
             }
             // Leaving sync stamps the time (the clock is read on changes only).
