@@ -61,9 +61,7 @@ fuzz_target!(init: contain_automerge_panics(), |data: &[u8]| {
     let Ok(mut frame) = SyncFrame::decode(data) else {
         return;
     };
-    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind
-        && xinfang_hub::pack::unpack(b, HubConfig::default().limits.max_frame_bytes).is_err()
-    {
+    if xinfang_hub::pack::unpack(&mut frame, HubConfig::default().limits.max_frame_bytes).is_err() {
         return;
     }
     let (county, town) = (unit("441521"), unit("441521115000"));

@@ -9,7 +9,7 @@
 //! only ever see `Batch.docs`.
 
 use prost::Message;
-use xinfang_proto::v1::{Batch, PackedDocs};
+use xinfang_proto::v1::{Batch, PackedDocs, SyncFrame, sync_frame};
 
 /// zstd's level for batches: its default, fast enough that a batch of changes
 /// packs in a millisecond or two.
@@ -27,9 +27,25 @@ pub enum PackError {
     Both,
 }
 
-/// Packs `batch`'s documents if any travels as changes and packing makes the
-/// batch smaller; otherwise leaves it as it is.
-pub fn pack(batch: &mut Batch) {
+/// Packs an outgoing frame's documents, if it is a batch, any of them travels
+/// as changes and packing makes it smaller; otherwise leaves it as it is.
+pub fn pack(frame: &mut SyncFrame) {
+    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
+        pack_batch(b);
+    }
+}
+
+/// Unpacks an incoming frame's packed documents, if it is a batch that has
+/// them, refusing more than `limit` bytes once decompressed (what the same
+/// batch unpacked could have been sent as).
+pub fn unpack(frame: &mut SyncFrame, limit: usize) -> Result<(), PackError> {
+    match &mut frame.kind {
+        Some(sync_frame::Kind::Batch(b)) => unpack_batch(b, limit),
+        _ => Ok(()),
+    }
+}
+
+fn pack_batch(batch: &mut Batch) {
     if batch.docs.iter().all(|d| d.changes.is_empty()) {
         return;
     }
@@ -44,9 +60,7 @@ pub fn pack(batch: &mut Batch) {
     }
 }
 
-/// Unpacks `batch`'s documents into `docs`, refusing more than `limit` bytes
-/// once decompressed (what the same batch unpacked could have been sent as).
-pub fn unpack(batch: &mut Batch, limit: usize) -> Result<(), PackError> {
+fn unpack_batch(batch: &mut Batch, limit: usize) -> Result<(), PackError> {
     if batch.packed.is_empty() {
         return Ok(());
     }
@@ -102,11 +116,11 @@ mod tests {
     fn changes_pack_smaller_and_unpack_to_what_was_sent() {
         let sent = batch(true);
         let mut wire = sent.clone();
-        pack(&mut wire);
+        pack_batch(&mut wire);
         assert!(wire.docs.is_empty());
         assert!(wire.encoded_len() * 3 < sent.encoded_len());
         let mut got = Batch::decode(wire.encode_to_vec().as_slice()).expect("frame");
-        unpack(&mut got, 1 << 20).expect("unpacks");
+        unpack_batch(&mut got, 1 << 20).expect("unpacks");
         assert_eq!(got, sent);
     }
 
@@ -114,36 +128,36 @@ mod tests {
     fn whole_documents_travel_as_they_are() {
         let sent = batch(false);
         let mut wire = sent.clone();
-        pack(&mut wire);
+        pack_batch(&mut wire);
         assert_eq!(wire, sent);
-        unpack(&mut wire, 1 << 20).expect("nothing to unpack");
+        unpack_batch(&mut wire, 1 << 20).expect("nothing to unpack");
         assert_eq!(wire, sent);
     }
 
     #[test]
     fn what_unpacks_past_the_limit_or_to_nothing_is_refused() {
         let mut wire = batch(true);
-        pack(&mut wire);
+        pack_batch(&mut wire);
         let bomb = wire.clone();
         let mut small = bomb.clone();
         assert!(matches!(
-            unpack(&mut small, 1000),
+            unpack_batch(&mut small, 1000),
             Err(PackError::Unpack { limit: 1000, .. })
         ));
         let mut garbage = bomb.clone();
         garbage.packed = vec![1, 2, 3, 4];
         assert!(matches!(
-            unpack(&mut garbage, 1 << 20),
+            unpack_batch(&mut garbage, 1 << 20),
             Err(PackError::Unpack { .. })
         ));
         let mut not_docs = bomb.clone();
         not_docs.packed = zstd::bulk::compress(&[0xff; 16], 3).expect("zstd");
         assert!(matches!(
-            unpack(&mut not_docs, 1 << 20),
+            unpack_batch(&mut not_docs, 1 << 20),
             Err(PackError::Decode(_))
         ));
         let mut both = bomb;
         both.docs = batch(true).docs;
-        assert_eq!(unpack(&mut both, 1 << 20), Err(PackError::Both));
+        assert_eq!(unpack_batch(&mut both, 1 << 20), Err(PackError::Both));
     }
 }

@@ -36,10 +36,7 @@ impl DocumentCheck for ByName {
         _prior: Option<&mut AutoCommit>,
         incoming: &mut AutoCommit,
     ) -> Result<(), Refusal> {
-        let n = automerge::ReadDoc::get(incoming, automerge::ROOT, "n")
-            .ok()
-            .flatten()
-            .and_then(|(v, _)| v.as_i64());
+        let n = common::int_at(incoming, "n");
         if doc_id.ends_with('7') || n == Some(777) {
             return Err(Refusal {
                 rule: "test.seven".into(),

@@ -72,11 +72,7 @@ impl DocumentCheck for RefuseSeven {
         _prior: Option<&mut AutoCommit>,
         incoming: &mut AutoCommit,
     ) -> Result<(), Refusal> {
-        let k0 = incoming
-            .get(automerge::ROOT, KEYS[0])
-            .ok()
-            .flatten()
-            .and_then(|(v, _)| v.as_i64());
+        let k0 = common::int_at(incoming, KEYS[0]);
         if self.on.load(Ordering::Relaxed) && k0 == Some(7) {
             return Err(Refusal {
                 rule: "test.seven".into(),

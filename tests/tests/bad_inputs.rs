@@ -744,9 +744,7 @@ fn write_the_fuzz_seeds() -> anyhow::Result<()> {
         changes: note.into(),
     };
     let mut packed = batch(vec![entry; 4]);
-    if let Some(sync_frame::Kind::Batch(b)) = &mut packed.kind {
-        xinfang_hub::pack::pack(b);
-    }
+    xinfang_hub::pack::pack(&mut packed);
     put("frame", "packed", &packed.encode_to_vec())?;
     put("csv", "haifeng-2016-04.csv", &std::fs::read(FIXTURE)?)?;
     put("xlsx", "three-rows.xlsx", &tiny_xlsx()?)?;

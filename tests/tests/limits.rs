@@ -221,8 +221,8 @@ async fn a_packed_batch_that_unpacks_past_the_frame_limit_is_refused(backend: Ba
         automerge: Default::default(),
         changes: vec![0u8; limit + 1].into(),
     }]);
-    if let Some(pb::sync_frame::Kind::Batch(b)) = &mut bomb.kind {
-        xinfang_hub::pack::pack(b);
+    xinfang_hub::pack::pack(&mut bomb);
+    if let Some(pb::sync_frame::Kind::Batch(b)) = &bomb.kind {
         assert!(b.docs.is_empty() && b.packed.len() < 64 << 10, "{} bytes packed", b.packed.len());
     }
     let answer = send_raw(&fed, COUNTY, fed.tls(TOWN_A)?, TOWN_A, vec![bomb], 1 << 20).await?;

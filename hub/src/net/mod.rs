@@ -181,9 +181,7 @@ where
                         // Already ending (a peer that does not read gets nothing more).
                         continue;
                     }
-                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
-                        pack::pack(b);
-                    }
+                    pack::pack(&mut frame);
                     let n = frame.encoded_len() as u64;
                     let attest = matches!(frame.kind, Some(sync_frame::Kind::Attestation(_)));
                     hub.with_link_status(&peer, |s| {
@@ -341,9 +339,7 @@ where
                     });
                     // Packed documents unpack here, at the edge, within the
                     // frame limit (the core and the engine see `docs` only).
-                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind
-                        && let Err(e) = pack::unpack(b, hub.config().limits.max_frame_bytes)
-                    {
+                    if let Err(e) = pack::unpack(&mut frame, hub.config().limits.max_frame_bytes) {
                         let failure =
                             LinkFailure::new("malformed_frame", format!("from peer {peer}: {e}"));
                         refuse(&out, &failure).await;

@@ -40,9 +40,7 @@ impl Sim {
             let work = match a {
                 Action::Send(mut frame) => {
                     // Packed as the transport's edge packs it.
-                    if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
-                        pack::pack(b);
-                    }
+                    pack::pack(&mut frame);
                     if conn.blackhole_since.is_some() {
                         self.stats.frames_lost += 1;
                         continue;
@@ -261,10 +259,11 @@ impl Sim {
             return;
         }
         self.stats.frames += 1;
-        if let Some(sync_frame::Kind::Batch(b)) = &mut frame.kind {
+        if let Some(sync_frame::Kind::Batch(b)) = &frame.kind {
             self.stats.packed += u64::from(!b.packed.is_empty());
-            pack::unpack(b, Limits::default().max_frame_bytes).expect("a packed batch unpacks");
         }
+        pack::unpack(&mut frame, Limits::default().max_frame_bytes)
+            .expect("a packed batch unpacks");
         let (at, from) = if to == 1 { (k.1, k.0) } else { (k.0, k.1) };
         match &frame.kind {
             Some(sync_frame::Kind::Hello(h)) => self.note(at, || {
