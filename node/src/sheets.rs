@@ -5,7 +5,7 @@
 //! A table is presentation only: the numbers are computed by the report service
 //! and arrive as the API's `Report` ([`ReportTable::of`]). It knows the wire types
 //! and nothing of the node, so the CLI (a client of the API) and the console
-//! share it (`tests/tests/house.rs` checks that it imports nothing else).
+//! share it (`tests/tests/suite/house.rs` checks that it imports nothing else).
 //! The one writer of both downloads: the CLI's `report --xlsx/--csv` and the
 //! console's download links. A rate is a fraction (`0.875` is shown as `87.5%`); `None` is a rate
 //! that has no denominator and is shown as `—`.
