@@ -150,10 +150,6 @@ pub fn chain(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
-    hex::decode(s).ok()?.try_into().ok()
-}
-
 /// Appends `entries` after the chain's current head, inside the caller's
 /// transaction (which serialises appends: the hub's write lock is held).
 pub async fn append_in(
@@ -170,10 +166,13 @@ pub async fn append_in(
     let (mut seq, mut prev) = match tip {
         Some(row) => {
             let seq: i64 = row.try_get(0)?;
-            let hash: String = row.try_get(1)?;
+            let hash: Vec<u8> = row.try_get(1)?;
             // A damaged head still chains on (from its bytes as found); `verify`
             // names the damage.
-            (seq as u64, unhex32(&hash).unwrap_or(GENESIS))
+            (
+                seq as u64,
+                <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS),
+            )
         }
         None => (0, GENESIS),
     };
@@ -190,7 +189,7 @@ pub async fn append_in(
             &e.detail,
         );
         let hash = chain(&prev, &c);
-        rows.push((seq, e, hex::encode(prev), hex::encode(hash)));
+        rows.push((seq, e, prev, hash));
         prev = hash;
     }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -205,8 +204,8 @@ pub async fn append_in(
                 .bind(e.actor.clone())
                 .bind(e.peer.clone())
                 .bind(e.detail.clone())
-                .bind(prev.clone())
-                .bind(hash.clone());
+                .bind(prev.to_vec())
+                .bind(hash.to_vec());
         });
         q.execute(&mut *conn).await?;
     }
@@ -439,7 +438,10 @@ impl Ledger {
             .fetch_optional(self.db.pool())
             .await?;
         Ok(match row {
-            Some(r) => (r.try_get::<i64, _>(0)? as u64, r.try_get(1)?),
+            Some(r) => (
+                r.try_get::<i64, _>(0)? as u64,
+                hex::encode(r.try_get::<Vec<u8>, _>(1)?),
+            ),
             None => (0, hex::encode(GENESIS)),
         })
     }
@@ -752,7 +754,10 @@ fn text_field(d: &automerge::AutoCommit, key: &str) -> String {
     }
 }
 
-fn entry_of(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+/// An entry as stored (the hashes as bytes), with its hashes spelt in hex as
+/// every front shows them. A stored hash of the wrong length comes out as its
+/// bytes are, for `verify` to name.
+pub fn entry_of(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
         seq: row.try_get::<i64, _>(0)? as u64,
         at_ms: row.try_get(1)?,
@@ -761,8 +766,8 @@ fn entry_of(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
         actor: row.try_get(4)?,
         peer: row.try_get(5)?,
         detail: row.try_get(6)?,
-        prev_hash: row.try_get(7)?,
-        hash: row.try_get(8)?,
+        prev_hash: hex::encode(row.try_get::<Vec<u8>, _>(7)?),
+        hash: hex::encode(row.try_get::<Vec<u8>, _>(8)?),
     })
 }
 
@@ -796,13 +801,13 @@ impl Attestor for Ledger {
         if seq == 0 {
             return Ok(true);
         }
-        let stored: Option<String> =
+        let stored: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT hash FROM node_ledger WHERE seq = $1")
                 .bind(seq as i64)
                 .fetch_optional(self.db.pool())
                 .await
                 .map_err(|e| AttestationError::Journal(e.to_string()))?;
-        Ok(stored.is_some_and(|h| h == hex::encode(hash)))
+        Ok(stored.is_some_and(|h| h == hash))
     }
 
     async fn ask(&self, child: &UnitCode, rebase: Option<Rebase>) -> Option<Vec<u8>> {

@@ -26,4 +26,241 @@ mod tests {
     fn both_engines_have_the_same_node_migrations() {
         assert_eq!(NODE_MIGRATIONS.mismatch(), None);
     }
+
+    /// A ledger written before migration 10023 kept its hashes in hex: the
+    /// migration turns each into its 32 bytes, so every entry reads back as it
+    /// was written, and a hash that was not hex (a damaged entry) keeps its
+    /// characters, for `verify` to name.
+    #[tokio::test]
+    async fn an_old_ledgers_hex_hashes_become_their_bytes() {
+        use crate::ledger::{Entry, GENESIS, chain, entry_of};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(
+            &xinfang_hub::db::sqlite_url(&dir.path().join("t.db")),
+            DbOptions::default(),
+        )
+        .await
+        .unwrap();
+        let earlier: Vec<_> = [&HUB_MIGRATIONS, &NODE_MIGRATIONS]
+            .iter()
+            .flat_map(|m| m.for_engine(db.engine()).iter())
+            .filter(|m| m.version < 10023)
+            .collect();
+        db.apply_migrations(earlier).await.unwrap();
+        let mut written = Vec::new();
+        let mut prev = GENESIS;
+        for seq in 1..=3u64 {
+            let mut e = Entry {
+                seq,
+                at_ms: 1_700_000_000_000 + seq as i64,
+                kind: "local".into(),
+                doc_id: format!("case/{seq}"),
+                actor: String::new(),
+                peer: String::new(),
+                detail: format!("[\"{seq:064x}\"]"),
+                prev_hash: hex::encode(prev),
+                hash: String::new(),
+            };
+            let h = chain(&prev, &e.canonical());
+            e.hash = hex::encode(h);
+            prev = h;
+            written.push(e);
+        }
+        // The third entry's hash damaged by hand, as `verify` must still see it.
+        written[2].hash = "not a hash".into();
+        for e in &written {
+            sqlx::query(
+                "INSERT INTO node_ledger (seq, at_ms, kind, doc_id, actor, peer, detail,
+                 prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(e.seq as i64)
+            .bind(e.at_ms)
+            .bind(e.kind.as_str())
+            .bind(e.doc_id.as_str())
+            .bind(e.actor.as_str())
+            .bind(e.peer.as_str())
+            .bind(e.detail.as_str())
+            .bind(e.prev_hash.as_str())
+            .bind(e.hash.as_str())
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        db.migrate(&[&HUB_MIGRATIONS, &NODE_MIGRATIONS])
+            .await
+            .unwrap();
+        let rows = sqlx::query(
+            "SELECT seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash
+             FROM node_ledger ORDER BY seq",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        let read: Vec<Entry> = rows.iter().map(|r| entry_of(r).unwrap()).collect();
+        assert_eq!(read[..2], written[..2]);
+        assert_eq!(read[2].prev_hash, written[2].prev_hash);
+        assert_eq!(read[2].hash, hex::encode("not a hash"));
+        let sizes: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT length(prev_hash), length(hash) FROM node_ledger WHERE seq < 3 ORDER BY seq",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(sizes, vec![(32, 32), (32, 32)]);
+    }
+
+    /// Each index and a query of the node's that reads it, as the code sends it
+    /// (values as `?`). SQLite's planner must pick the index for its query, and
+    /// an index missing here is one no query was shown to read: each costs every
+    /// write and its bytes at every node.
+    const READERS: &[(&str, &str)] = &[
+        // the hub's feed scan (`store/sql.rs`)
+        (
+            "hub_docs_seq",
+            "SELECT doc_id, seq, scope, source, prior_seq, prior_heads, prior_scope FROM hub_docs WHERE seq > ? ORDER BY seq LIMIT ?",
+        ),
+        // quarantine counts by peer
+        (
+            "hub_quarantine_peer",
+            "SELECT peer, CAST(COUNT(*) AS BIGINT) FROM hub_quarantine GROUP BY peer ORDER BY peer",
+        ),
+        // the audit log, newest first (`auth/store.rs`)
+        (
+            "node_audit_at",
+            "SELECT at, actor, roles, action, target, outcome, reason FROM node_audit WHERE 1 = 1 ORDER BY at_ms DESC, id DESC LIMIT ?",
+        ),
+        // the next free case number (`case/numbering.rs`)
+        (
+            "node_case_collisions_no",
+            "SELECT MAX(case_no) FROM node_case_collisions WHERE case_no >= ? AND case_no <= ?",
+        ),
+        // overdue cases over the whole subtree (`accountability`)
+        (
+            "node_case_facts_due",
+            "SELECT case_no, next_due_unit, next_due FROM node_case_facts WHERE next_due IS NOT NULL AND next_due < ?",
+        ),
+        // a unit's overdue cases (`report/service/tally.rs`)
+        (
+            "node_case_facts_due_unit",
+            "SELECT case_no FROM node_case_facts WHERE next_due_unit = ? AND next_due < ?",
+        ),
+        // a period's cases (`report/service/tally.rs`)
+        (
+            "node_case_facts_received",
+            "SELECT case_no FROM node_case_facts WHERE received >= ? AND received <= ?",
+        ),
+        // a period's cases of some units
+        (
+            "node_case_facts_unit",
+            "SELECT case_no FROM node_case_facts WHERE received >= ? AND received <= ? AND registered_by IN (?, ?)",
+        ),
+        // the worklist, soonest deadline first (`projection/queries.rs`)
+        (
+            "node_cases_by_deadline",
+            "SELECT case_no FROM node_cases WHERE 1 = 1 AND status = ? ORDER BY (next_due IS NULL), next_due, registered_at DESC, case_no DESC LIMIT ? OFFSET ?",
+        ),
+        // group petitions (`report/service/targets.rs`)
+        (
+            "node_cases_group",
+            "SELECT unit, registered_at, head_count FROM node_cases WHERE head_count >= ?",
+        ),
+        // the owned-case library
+        (
+            "node_cases_in_library",
+            "SELECT case_no, library, status, handling_unit FROM node_cases WHERE library IS NOT NULL ORDER BY case_no",
+        ),
+        // major and urgent matters
+        (
+            "node_cases_major",
+            "SELECT case_no FROM node_cases WHERE major_since IS NOT NULL AND (unit IN (?) OR handling_unit IN (?)) AND status IN (?, ?) ORDER BY major_urgent DESC, major_since, case_no",
+        ),
+        // earlier petitions of the same person on the same matter
+        (
+            "node_cases_match",
+            "SELECT case_no FROM node_cases WHERE id_hash = ? AND category = ? AND COALESCE(subcategory, '') = ? ORDER BY registered_at DESC, case_no DESC",
+        ),
+        // staff's petitioner merges
+        (
+            "node_cases_merged",
+            "SELECT case_no, same_petitioner FROM node_cases WHERE same_petitioner IS NOT NULL",
+        ),
+        // a petitioner's cases by phone
+        (
+            "node_cases_phone_hash",
+            "SELECT case_no FROM node_cases WHERE 1 = 1 AND phone_hash = ? ORDER BY registered_at DESC, case_no DESC LIMIT ? OFFSET ?",
+        ),
+        // cases registered at receptions (`schedule/service/board.rs`)
+        (
+            "node_cases_receptions",
+            "SELECT case_no, receptions FROM node_cases WHERE receptions IS NOT NULL",
+        ),
+        // the case list, newest first
+        (
+            "node_cases_registered",
+            "SELECT case_no FROM node_cases WHERE 1 = 1 AND (unit IN (?, ?) OR handling_unit IN (?, ?)) ORDER BY registered_at DESC, case_no DESC LIMIT ? OFFSET ?",
+        ),
+        // cases named as repeated (`report/rollup_store.rs`)
+        (
+            "node_cases_repeat_of",
+            "SELECT DISTINCT repeat_of FROM node_cases WHERE repeat_of IN (?, ?)",
+        ),
+        // the supervised worklist
+        (
+            "node_cases_supervised",
+            "SELECT case_no FROM node_cases WHERE 1 = 1 AND (unit IN (?, ?) OR handling_unit IN (?, ?)) AND supervision_due IS NOT NULL ORDER BY supervision_due, case_no LIMIT ? OFFSET ?",
+        ),
+        // the outbox's due messages (`outbox/worker.rs`)
+        (
+            "node_outbox_due",
+            "SELECT message_key, case_no, doc_id, about, text, attempts FROM node_outbox WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, message_key LIMIT ?",
+        ),
+        // a disabled user's tokens revoked (`auth/store.rs`)
+        (
+            "node_tokens_user",
+            "UPDATE node_tokens SET revoked = ? WHERE user_name = ? AND revoked = ''",
+        ),
+    ];
+
+    #[tokio::test]
+    async fn every_index_is_read_by_a_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(
+            &xinfang_hub::db::sqlite_url(&dir.path().join("t.db")),
+            DbOptions::default(),
+        )
+        .await
+        .unwrap();
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index'
+             AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY name",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        let listed: Vec<&str> = READERS.iter().map(|(index, _)| *index).collect();
+        assert_eq!(
+            indexes, listed,
+            "the schema's indexes and the queries that read them"
+        );
+        for (index, sql) in READERS {
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut plan = sqlx::query(&explain);
+            for _ in 0..sql.matches('?').count() {
+                plan = plan.bind(None::<String>);
+            }
+            let details: Vec<String> = plan
+                .fetch_all(db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| sqlx::Row::get::<String, _>(row, 3))
+                .collect();
+            assert!(
+                details.iter().any(|d| d
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == *index)),
+                "{index} is not read by its query; the plan: {details:?}"
+            );
+        }
+    }
 }

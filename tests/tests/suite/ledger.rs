@@ -5,7 +5,7 @@
 //! reaches the superior — while cases keep syncing.
 
 use sqlx::Row;
-use xinfang_node::ledger::{Entry, GENESIS, chain};
+use xinfang_node::ledger::{Entry, GENESIS, chain, entry_of};
 use xinfang_proto::v1 as pb;
 use xinfang_proto::v1::ledger_client::LedgerClient;
 use xinfang_tests::*;
@@ -50,21 +50,7 @@ async fn entries(db: &xinfang_hub::db::Db) -> anyhow::Result<Vec<Entry>> {
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                seq: r.try_get::<i64, _>(0)? as u64,
-                at_ms: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                doc_id: r.try_get(3)?,
-                actor: r.try_get(4)?,
-                peer: r.try_get(5)?,
-                detail: r.try_get(6)?,
-                prev_hash: r.try_get(7)?,
-                hash: r.try_get(8)?,
-            })
-        })
-        .collect()
+    Ok(rows.iter().map(entry_of).collect::<Result<_, _>>()?)
 }
 
 /// Rewrites the first entry about `doc_id` and, like a careful forger, every hash
@@ -86,8 +72,8 @@ async fn rewrite_history(db: &xinfang_hub::db::Db, doc_id: &str) -> anyhow::Resu
     for e in &all[target..] {
         sqlx::query("UPDATE node_ledger SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
             .bind(&e.detail)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
+            .bind(hex::decode(&e.prev_hash)?)
+            .bind(hex::decode(&e.hash)?)
             .bind(e.seq as i64)
             .execute(db.pool())
             .await?;
