@@ -113,6 +113,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How much of SQLite's write-ahead log stays on disk after a checkpoint: about
+/// what SQLite lets it grow to between automatic checkpoints (1,000 pages).
+pub const WAL_KEPT_BYTES: i64 = 4 << 20;
+
 /// The URL of a SQLite file, created when missing.
 pub fn sqlite_url(path: &Path) -> String {
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
@@ -180,9 +184,13 @@ impl Db {
                     .after_connect(move |conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
+                                // The log is cut back to WAL_KEPT_BYTES after each
+                                // checkpoint: left alone it keeps the size of the
+                                // largest burst it ever held (a first sync's).
                                 format!(
                                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
-                                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+                                     PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;
+                                     PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
                                 )
                                 .as_str(),
                             )
@@ -601,6 +609,41 @@ mod tests {
         assert_eq!(redact("postgres://u:p@h"), "postgres://u:***@h");
         assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
         assert_eq!(redact("not a url"), "not a url");
+    }
+
+    /// A burst four times the kept size grows the log; once checkpointed, the
+    /// next write cuts it back instead of leaving it at the burst's size.
+    #[tokio::test]
+    async fn the_write_ahead_log_is_cut_back_after_a_burst() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::open_sqlite(&path, Durability::Normal).await.unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE t (b BLOB);
+             BEGIN;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4096)
+             INSERT INTO t SELECT randomblob(4000) FROM n;
+             COMMIT;",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let wal = || {
+            std::fs::metadata(path.with_extension("db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0)
+        };
+        assert!(wal() > 4 * WAL_KEPT_BYTES as u64, "the burst went through the log");
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t VALUES (x'00')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert!(wal() <= WAL_KEPT_BYTES as u64, "the log kept {} bytes", wal());
     }
 
     #[test]
