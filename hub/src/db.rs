@@ -634,7 +634,10 @@ mod tests {
                 .map(|m| m.len())
                 .unwrap_or(0)
         };
-        assert!(wal() > 4 * WAL_KEPT_BYTES as u64, "the burst went through the log");
+        assert!(
+            wal() > 4 * WAL_KEPT_BYTES as u64,
+            "the burst went through the log"
+        );
         sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&mut *conn)
             .await
@@ -643,7 +646,11 @@ mod tests {
             .execute(&mut *conn)
             .await
             .unwrap();
-        assert!(wal() <= WAL_KEPT_BYTES as u64, "the log kept {} bytes", wal());
+        assert!(
+            wal() <= WAL_KEPT_BYTES as u64,
+            "the log kept {} bytes",
+            wal()
+        );
     }
 
     #[test]
