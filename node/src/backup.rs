@@ -85,12 +85,10 @@ async fn standing(db: &Db) -> Result<(String, u64, u64, String), sqlx::Error> {
     let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM hub_docs")
         .fetch_one(db.pool())
         .await?;
-    let ledger: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(db.pool())
-            .await?;
-    let (seq, hash) = ledger.unwrap_or((0, Vec::new()));
-    Ok((epoch, head as u64, seq as u64, hex::encode(hash)))
+    let (seq, hash) = crate::ledger::stored_tip(db.pool())
+        .await?
+        .unwrap_or((0, Vec::new()));
+    Ok((epoch, head as u64, seq, hex::encode(hash)))
 }
 
 /// Copies the node of `unit` (its data folder `data`, its TLS folder `tls`) into

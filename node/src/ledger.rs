@@ -150,6 +150,19 @@ pub fn chain(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The chain's last entry as stored: its number and its hash's bytes (None
+/// while the chain is empty). Unverified: `Ledger::verify` walks the chain.
+pub async fn stored_tip<'c, E>(on: E) -> Result<Option<(u64, Vec<u8>)>, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let tip: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(on)
+            .await?;
+    Ok(tip.map(|(seq, hash)| (seq as u64, hash)))
+}
+
 /// Appends `entries` after the chain's current head, inside the caller's
 /// transaction (which serialises appends: the hub's write lock is held).
 pub async fn append_in(
@@ -160,20 +173,13 @@ pub async fn append_in(
     if entries.is_empty() {
         return Ok(());
     }
-    let tip = sqlx::query("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (mut seq, mut prev) = match tip {
-        Some(row) => {
-            let seq: i64 = row.try_get(0)?;
-            let hash: Vec<u8> = row.try_get(1)?;
-            // A damaged head still chains on (from its bytes as found); `verify`
-            // names the damage.
-            (
-                seq as u64,
-                <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS),
-            )
-        }
+    let (mut seq, mut prev) = match stored_tip(&mut *conn).await? {
+        // A damaged head still chains on (from its bytes as found); `verify`
+        // names the damage.
+        Some((seq, hash)) => (
+            seq,
+            <[u8; 32]>::try_from(hash.as_slice()).unwrap_or(GENESIS),
+        ),
         None => (0, GENESIS),
     };
     let mut rows = Vec::with_capacity(entries.len());
@@ -434,14 +440,8 @@ impl Ledger {
 
     /// The number of entries and the stored head (no verification).
     pub async fn head(&self) -> Result<(u64, String), NodeError> {
-        let row = sqlx::query("SELECT seq, hash FROM node_ledger ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(self.db.pool())
-            .await?;
-        Ok(match row {
-            Some(r) => (
-                r.try_get::<i64, _>(0)? as u64,
-                hex::encode(r.try_get::<Vec<u8>, _>(1)?),
-            ),
+        Ok(match stored_tip(self.db.pool()).await? {
+            Some((seq, hash)) => (seq, hex::encode(hash)),
             None => (0, hex::encode(GENESIS)),
         })
     }
