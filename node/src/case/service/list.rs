@@ -6,7 +6,7 @@ use xinfang_proto::v1 as pb;
 
 use super::{CaseService, DEFAULT_PAGE, ListQuery, MAX_PAGE};
 use crate::auth::{Action, Actor};
-use crate::case::state::{self, Status};
+use crate::case::state;
 use crate::case::view::Lens;
 use crate::error::NodeError;
 use crate::labels::{Lang, Said};
@@ -62,9 +62,7 @@ impl CaseService {
             }
             n => n,
         };
-        let routed = q.routed_to_us.then(|| Status::Routed.code().to_owned());
         let status = match q.status.trim() {
-            "" if routed.is_some() => routed,
             "" => None,
             s => {
                 crate::case::labels::status_of_code(s).ok_or_else(|| {
@@ -126,8 +124,8 @@ impl CaseService {
                     .map(|s| s.code().to_owned())
                     .collect()
             }),
-            handling_unit: (q.routed_to_us || q.supervised_here)
-                .then(|| self.hub().me().to_string()),
+            handling_unit: q.supervised_here.then(|| self.hub().me().to_string()),
+            routed_to: q.routed_to_us.then(|| self.hub().me().to_string()),
             supervised: q.supervised_here,
             person: None,
             search: match q.search.trim() {
