@@ -53,11 +53,22 @@ impl ReportService {
         let scope = self.scope(&req)?;
         let (prev_from, prev_to) = previous(scope.from, scope.to);
         let year_ago = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
-        let now = self.counts(&scope, scope.from, scope.to).await?;
-        let prev = self.counts(&scope, prev_from, prev_to).await?;
-        let last = self
-            .counts(&scope, year_ago(scope.from), year_ago(scope.to))
-            .await?;
+        let (last_from, last_to) = (year_ago(scope.from), year_ago(scope.to));
+        // For a year the period before is the year before: counted once. The
+        // periods are read side by side (the store has a reader per core).
+        let same = (prev_from, prev_to) == (last_from, last_to);
+        let (now, prev, last) = tokio::try_join!(
+            self.counts(&scope, scope.from, scope.to),
+            self.counts(&scope, prev_from, prev_to),
+            async {
+                if same {
+                    Ok(None)
+                } else {
+                    self.counts(&scope, last_from, last_to).await.map(Some)
+                }
+            },
+        )?;
+        let last = last.unwrap_or(prev);
         let mut r = self.report(
             &scope,
             "",
@@ -91,9 +102,7 @@ impl ReportService {
             });
         }
         r.notes.push(format!(
-            "上期 {prev_from} 至 {prev_to}；去年同期 {} 至 {}；逾期按今日 {} 计。",
-            year_ago(scope.from),
-            year_ago(scope.to),
+            "上期 {prev_from} 至 {prev_to}；去年同期 {last_from} 至 {last_to}；逾期按今日 {} 计。",
             self.today()
         ));
         Ok(r)
