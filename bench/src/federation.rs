@@ -19,11 +19,31 @@ use xinfang_proto::v1::node_client::NodeClient;
 
 use crate::api::{Api, Endpoints, status_error};
 
-/// A free loopback port, for a node to listen on.
+/// A free loopback port for a node to listen on, chosen below the system's
+/// ephemeral range and never handed out twice: the city benchmark writes its
+/// topology minutes before its nodes start, and meanwhile any outgoing connection
+/// may take a port of the ephemeral range (one run lost 20 minutes that way).
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    use rand::Rng;
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768)
+        .max(2048);
+    let from = low.saturating_sub(12_000).max(1024);
+    let mut given = GIVEN
+        .lock()
+        .map_err(|_| anyhow::anyhow!("port list poisoned"))?;
+    let mut rng = rand::rng();
+    for _ in 0..1_000 {
+        let port = rng.random_range(from..low);
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free loopback port between {from} and {low}")
 }
 
 /// Writes `t` as a topology file the nodes read.

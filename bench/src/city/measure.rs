@@ -85,7 +85,10 @@ pub async fn measure(
     let ingest = t0.elapsed().as_secs_f64();
     let mut rows = vec![Row {
         key: "city_ingest",
-        what: "市级接收全部案件（8 条链路）",
+        what: lang.t(
+            "市级接收全部案件（8 条链路）",
+            "city ingests every case (8 links)",
+        ),
         value: cases as f64 / ingest,
         unit: "docs/s",
         detail: format!("{cases} cases in {ingest:.0} s, documents and query tables"),
@@ -94,7 +97,7 @@ pub async fn measure(
     let data = dir_bytes(&layout.data(&city));
     rows.push(Row {
         key: "city_disk",
-        what: "市级节点每件磁盘占用",
+        what: lang.t("市级节点每件磁盘占用", "city disk per case"),
         value: data as f64 / cases as f64,
         unit: "bytes",
         detail: format!(
@@ -108,7 +111,7 @@ pub async fn measure(
     if let Some(pid) = fed.pid(CITY) {
         rows.push(Row {
             key: "city_idle_rss",
-            what: "市级节点空闲常驻内存",
+            what: lang.t("市级节点空闲常驻内存", "city idle resident memory"),
             value: vm_rss_mib(pid).unwrap_or(f64::NAN),
             unit: "MiB",
             detail: format!(
@@ -123,44 +126,61 @@ pub async fn measure(
     let queries: Vec<(&'static str, &'static str, pb::ReportRequest)> = vec![
         (
             "report_summary_month",
-            "summary 一个月",
+            lang.t("summary 一个月", "summary, one month"),
             whole(month.0, month.1, ""),
         ),
         (
             "report_breakdown_unit",
-            "breakdown --by unit 一个月",
+            lang.t(
+                "breakdown --by unit 一个月",
+                "breakdown --by unit, one month",
+            ),
             whole(month.0, month.1, "unit"),
         ),
         (
             "report_breakdown_category",
-            "breakdown --by category 一个月",
+            lang.t(
+                "breakdown --by category 一个月",
+                "breakdown --by category, one month",
+            ),
             whole(month.0, month.1, "category"),
         ),
         (
             "report_breakdown_channel_year",
-            "breakdown --by channel 一年",
+            lang.t(
+                "breakdown --by channel 一年",
+                "breakdown --by channel, one year",
+            ),
             whole(year.0, year.1, "channel"),
         ),
         (
             "report_rates_month",
-            "rates 一个月",
+            lang.t("rates 一个月", "rates, one month"),
             whole(month.0, month.1, ""),
         ),
         (
             "report_rates_unit_month",
-            "rates --by unit 一个月",
+            lang.t("rates --by unit 一个月", "rates --by unit, one month"),
             whole(month.0, month.1, "unit"),
         ),
-        ("report_rates_year", "rates 一年", whole(year.0, year.1, "")),
+        (
+            "report_rates_year",
+            lang.t("rates 一年", "rates, one year"),
+            whole(year.0, year.1, ""),
+        ),
         (
             "report_trend_5y",
-            "trend --by tier 五年",
+            lang.t("trend --by tier 五年", "trend --by tier, five years"),
             whole("2021-11-01", "2026-10-31", "tier"),
         ),
-        ("report_overdue", "overdue（全市）", whole("", "", "")),
+        (
+            "report_overdue",
+            lang.t("overdue（全市）", "overdue, whole city"),
+            whole("", "", ""),
+        ),
         (
             "report_county_summary",
-            "summary 一个县一个月",
+            lang.t("summary 一个县一个月", "summary of one county, one month"),
             pb::ReportRequest {
                 unit: running[1].to_string(),
                 ..whole(month.0, month.1, "")
@@ -168,7 +188,10 @@ pub async fn measure(
         ),
         (
             "report_rates_town_year",
-            "rates 最忙乡镇一年",
+            lang.t(
+                "rates 最忙乡镇一年",
+                "rates of the busiest township, one year",
+            ),
             pb::ReportRequest {
                 unit: probes[0].to_string(),
                 ..whole(year.0, year.1, "")
@@ -176,7 +199,10 @@ pub async fn measure(
         ),
         (
             "report_summary_community_year",
-            "summary 一个村（社区）一年",
+            lang.t(
+                "summary 一个村（社区）一年",
+                "summary of one community, one year",
+            ),
             pb::ReportRequest {
                 unit: probes[1].to_string(),
                 ..whole(year.0, year.1, "")
@@ -233,6 +259,7 @@ pub async fn console_pages(
     fed: &Fed,
     port: u16,
     layout: &FederationDir,
+    lang: Lang,
 ) -> anyhow::Result<Vec<Row>> {
     let city: UnitCode = CITY.parse()?;
     let token = fed
@@ -256,19 +283,25 @@ pub async fn console_pages(
     let pages: [(&'static str, &'static str, String, &str); 3] = [
         (
             "console_worklist",
-            "控制台 我的待办（第一页）",
+            lang.t(
+                "控制台 我的待办（第一页）",
+                "console: my work (我的待办), first page",
+            ),
             "/work".into(),
             "我的待办",
         ),
         (
             "console_worklist_page_20",
-            "控制台 我的待办（第 20 页）",
+            lang.t("控制台 我的待办（第 20 页）", "console: my work, page 20"),
             "/work?page=20".into(),
             "我的待办",
         ),
         (
             "console_case_file",
-            "控制台 案件页（一事一档）",
+            lang.t(
+                "控制台 案件页（一事一档）",
+                "console: a case file (一事一档)",
+            ),
             format!("/case/{case_no}"),
             case_no.as_str(),
         ),

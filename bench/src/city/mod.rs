@@ -85,7 +85,7 @@ pub async fn run(root: &Path, cases: usize, lang: Lang) -> anyhow::Result<Vec<Ro
     ];
     let mut result = measure::measure(&mut fed, &running, &probes, cases, &layout, lang).await;
     if let Ok(rows) = &mut result {
-        match measure::console_pages(&fed, console, &layout).await {
+        match measure::console_pages(&fed, console, &layout, lang).await {
             Ok(more) => rows.extend(more),
             Err(e) => result = Err(e),
         }
