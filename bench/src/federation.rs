@@ -141,23 +141,9 @@ impl Fed {
     /// Has `unit`'s node (started from now on) serve its staff console on a
     /// free loopback port; which one.
     pub fn serve_console(&mut self, unit: &str) -> anyhow::Result<u16> {
-        // A free port no node of the topology listens on (theirs were free when
-        // picked, and are free again until their nodes start).
-        let taken: std::collections::BTreeSet<u16> = self
-            .topo
-            .units()
-            .flat_map(|u| {
-                let api = u.api_address().ok();
-                [Some(u.listen.clone()), api]
-            })
-            .flatten()
-            .filter_map(|a| a.rsplit(':').next().and_then(|p| p.parse().ok()))
-            .chain(self.consoles.values().copied())
-            .collect();
-        let mut port = free_port()?;
-        while taken.contains(&port) {
-            port = free_port()?;
-        }
+        // `free_port` never hands out a port twice, so none a node of the
+        // topology was given.
+        let port = free_port()?;
         self.consoles.insert(unit.into(), port);
         Ok(port)
     }
