@@ -33,13 +33,15 @@ pub mod parallel;
 pub mod quarantine;
 pub mod route;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod tls;
 pub mod topology;
 pub mod transport;
 
 pub use engine::{
     Clock, CommitObserver, Create, DocumentCheck, HeldDoc, Hub, HubConfig, HubError,
-    InvalidDocument, LinkStatus, UpdateError,
+    InvalidDocument, LinkStatus, StagedWork, UpdateError,
 };
 pub use quarantine::Refusal;
 pub use topology::{Tier, Topology, Unit, UnitCode, UnitKind};

@@ -175,9 +175,9 @@ mod tests {
     use super::*;
     use crate::db::Durability;
     use crate::doc;
-    use crate::engine::{DocumentCheck, Hub, HubConfig};
+    use crate::engine::DocumentCheck;
     use crate::store::sql::SqlStore;
-    use crate::topology::{Tier, Topology, Unit};
+    use crate::test_support::{code, county_hub};
 
     /// Refuses documents whose id starts with "bad", naming the rule.
     struct NoBad;
@@ -206,10 +206,6 @@ mod tests {
         }
     }
 
-    fn code(s: &str) -> UnitCode {
-        s.parse().expect("code")
-    }
-
     fn entry(id: &str, town: &UnitCode) -> DocEntry {
         let mut d = doc::new_doc(id, doc::unit_actor(town)).expect("doc");
         doc::extend_scope(id, &mut d, [town]).expect("scope");
@@ -228,31 +224,8 @@ mod tests {
             .await
             .expect("db");
         let store = SqlStore::open(db.clone()).await.expect("store");
-        let (county, town) = (code("441521"), code("441521115000"));
-        let unit = |c: &UnitCode, tier, parent: Option<&UnitCode>| Unit {
-            code: c.clone(),
-            name: c.to_string(),
-            tier,
-            parent: parent.cloned(),
-            listen: "127.0.0.1:1".into(),
-            api: None,
-            kind: Default::default(),
-            attributes: Default::default(),
-        };
-        let topo = Topology::from_units(vec![
-            unit(&county, Tier::County, None),
-            unit(&town, Tier::Township, Some(&county)),
-        ])
-        .expect("topology");
-        let hub = Hub::new(
-            county,
-            Arc::new(topo),
-            Arc::new(store),
-            HubConfig::default(),
-        )
-        .expect("hub");
+        let (hub, link, town) = county_hub(Arc::new(store));
         hub.set_document_check(Arc::new(NoBad));
-        let link = hub.link_with(&town).expect("link");
         let docs = vec![
             entry("good-1", &town),
             entry("bad-1", &town),

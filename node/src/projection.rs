@@ -12,7 +12,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::doc::{self};
 use xinfang_hub::store::TxWork;
-use xinfang_hub::{CommitObserver, Hub, parallel};
+use xinfang_hub::{CommitObserver, Hub, StagedWork, parallel};
 
 use std::sync::Arc;
 
@@ -54,67 +54,76 @@ pub struct Observer {
 }
 
 impl Observer {
-    fn rows(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Vec<(u64, Projected)> {
-        // Each document's row is its own: derived on every core, kept in feed order.
-        let items: Vec<(u64, &mut (String, AutoCommit))> = docs
-            .iter_mut()
-            .enumerate()
-            .map(|(i, d)| (after + 1 + i as u64, d))
-            .collect();
-        let derived = parallel::map_ordered(items, |(seq, (id, d))| {
-            Ok::<_, std::convert::Infallible>(
-                project(d, id, &self.topology, &self.rules).map(|p| (seq, p)),
-            )
+    /// Each document's row, if it is a case, in `docs`' order: derived on every
+    /// core (each row is its own).
+    fn derive(&self, docs: &mut [(String, AutoCommit)]) -> Vec<Option<Projected>> {
+        let items: Vec<&mut (String, AutoCommit)> = docs.iter_mut().collect();
+        let derived = parallel::map_ordered(items, |(id, d)| {
+            Ok::<_, std::convert::Infallible>(project(d, id, &self.topology, &self.rules))
         });
         match derived {
-            Ok(rows) => rows.into_iter().flatten().collect(),
+            Ok(rows) => rows,
             Err(never) => match never {},
         }
     }
 }
 
+/// The rows of documents at feed positions `after + 1 ..`, in order.
+fn positioned(after: u64, derived: Vec<Option<Projected>>) -> Vec<(u64, Projected)> {
+    derived
+        .into_iter()
+        .zip(after + 1..)
+        .filter_map(|(p, seq)| p.map(|p| (seq, p)))
+        .collect()
+}
+
 impl CommitObserver for Observer {
     /// The query rows are written in the transaction that commits the documents,
     /// when the tables are up to date with the feed; otherwise nothing is written
-    /// here and the projector catches up from the feed (the cursor says so).
-    fn in_commit(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
-        let rows = self.rows(after, docs);
-        let upto = after + docs.len() as u64;
+    /// there and the projector catches up from the feed (the cursor says so). The
+    /// rows are derived here, before the positions are known.
+    fn stage(&self, docs: &mut [(String, AutoCommit)]) -> Option<StagedWork> {
+        let derived = self.derive(docs);
+        let count = docs.len() as u64;
         let topology = self.topology.clone();
         let me = self.me.clone();
         let calendar = self.rules.calendar.fingerprint();
-        Some(Box::new(move |conn: &mut AnyConnection| {
-            Box::pin(async move {
-                let meta: Vec<(String, String)> =
-                    sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN ($1, $2)")
-                        .bind(CURSOR_KEY)
-                        .bind(SHAPE_KEY)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                let get = |k: &str| {
-                    meta.iter()
-                        .find(|(key, _)| key == k)
-                        .map(|(_, v)| v.as_str())
-                };
-                let cursor = get(CURSOR_KEY)
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(0);
-                let want = shape(&topology, &me, &calendar);
-                match get(SHAPE_KEY) {
-                    _ if cursor != after => return Ok(()),
-                    Some(have) if have == want => {}
-                    // A new node's first commit: the tables start here.
-                    None if after == 0 => set_meta(conn, SHAPE_KEY, &want).await?,
-                    _ => return Ok(()),
-                }
-                let refs: Vec<(u64, &Projected)> = rows.iter().map(|(s, p)| (*s, p)).collect();
-                let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
-                let anchors = Anchors::new(&topology, &me);
-                Projector::upsert_many(conn, &refs, &anchors)
-                    .await
-                    .map_err(to_sqlx)?;
-                Projector::set_cursor(conn, upto).await.map_err(to_sqlx)?;
-                Ok(())
+        Some(Box::new(move |after: u64| -> TxWork {
+            let rows = positioned(after, derived);
+            let upto = after + count;
+            Box::new(move |conn: &mut AnyConnection| {
+                Box::pin(async move {
+                    let meta: Vec<(String, String)> =
+                        sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN ($1, $2)")
+                            .bind(CURSOR_KEY)
+                            .bind(SHAPE_KEY)
+                            .fetch_all(&mut *conn)
+                            .await?;
+                    let get = |k: &str| {
+                        meta.iter()
+                            .find(|(key, _)| key == k)
+                            .map(|(_, v)| v.as_str())
+                    };
+                    let cursor = get(CURSOR_KEY)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    let want = shape(&topology, &me, &calendar);
+                    match get(SHAPE_KEY) {
+                        _ if cursor != after => return Ok(()),
+                        Some(have) if have == want => {}
+                        // A new node's first commit: the tables start here.
+                        None if after == 0 => set_meta(conn, SHAPE_KEY, &want).await?,
+                        _ => return Ok(()),
+                    }
+                    let refs: Vec<(u64, &Projected)> = rows.iter().map(|(s, p)| (*s, p)).collect();
+                    let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
+                    let anchors = Anchors::new(&topology, &me);
+                    Projector::upsert_many(conn, &refs, &anchors)
+                        .await
+                        .map_err(to_sqlx)?;
+                    Projector::set_cursor(conn, upto).await.map_err(to_sqlx)?;
+                    Ok(())
+                })
             })
         }))
     }
@@ -123,7 +132,7 @@ impl CommitObserver for Observer {
         let _ = self.tx.try_send(Committed {
             after,
             upto: after + docs.len() as u64,
-            cases: self.rows(after, docs),
+            cases: positioned(after, self.derive(docs)),
         });
     }
 }

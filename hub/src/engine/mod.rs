@@ -155,17 +155,25 @@ pub struct HeldDoc {
 /// Milliseconds since the epoch; tests and the simulator supply their own.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
+/// Work for documents derived before their feed positions are known: given
+/// `after` (they get positions `after + 1 ..`), the work to run inside the commit's
+/// transaction. Deriving it is the costly part (it reads every document), so it is
+/// done before the hub's write lock is taken where it can be.
+pub type StagedWork = Box<dyn FnOnce(u64) -> TxWork + Send>;
+
 /// Told about every commit, in commit order, with the documents it wrote already
-/// decoded — so the node's projections need not load them again. Called while the
-/// hub's write lock is held: keep it quick and never block.
+/// decoded — so the node's projections need not load them again.
 pub trait CommitObserver: Send + Sync {
     /// `docs` got feed positions `after + 1 ..= after + docs.len()`, in order.
+    /// Called while the hub's write lock is held: keep it quick and never block.
     fn committed(&self, after: u64, docs: &mut [(String, AutoCommit)]);
 
-    /// Work to run inside the commit's transaction for `docs` (which will get
-    /// positions `after + 1 ..`); when given, `committed` is not called for them.
-    fn in_commit(&self, after: u64, docs: &mut [(String, AutoCommit)]) -> Option<TxWork> {
-        let _ = (after, docs);
+    /// Work to run inside the transaction that commits `docs`, in this order;
+    /// when given, `committed` is not called for them. May be called outside the
+    /// write lock, before the positions are known, so it must depend on nothing
+    /// but `docs` (what is in the store is read by the work, in the transaction).
+    fn stage(&self, docs: &mut [(String, AutoCommit)]) -> Option<StagedWork> {
+        let _ = docs;
         None
     }
 }
@@ -308,9 +316,10 @@ impl Hub {
             .clone()
     }
 
-    /// The in-transaction work for `docs` (written as `writes`): the observer's,
-    /// if it has any, then the journal's. The flag says whether the observer's
-    /// is in it (else it is told with `committed` afterwards).
+    /// The in-transaction work for `docs` (written as `writes`, at positions
+    /// `after + 1 ..`): the observer's, if it has any, then the journal's. The flag
+    /// says whether the observer's is in it (else it is told with `committed`
+    /// afterwards).
     fn work_for(
         &self,
         after: u64,
@@ -318,10 +327,30 @@ impl Hub {
         origin: Origin<'_>,
         writes: &[DocWrite],
     ) -> (Option<TxWork>, bool) {
+        let staged = self.stage(docs);
+        self.staged_work_for(after, staged, origin, writes)
+    }
+
+    /// The observer's work for `docs`, staged (see [`CommitObserver::stage`]).
+    fn stage(&self, docs: &mut [(String, AutoCommit)]) -> Option<StagedWork> {
         if docs.is_empty() {
+            return None;
+        }
+        self.observer().and_then(|o| o.stage(docs))
+    }
+
+    /// As [`Hub::work_for`], with the observer's part staged beforehand.
+    fn staged_work_for(
+        &self,
+        after: u64,
+        staged: Option<StagedWork>,
+        origin: Origin<'_>,
+        writes: &[DocWrite],
+    ) -> (Option<TxWork>, bool) {
+        if writes.is_empty() {
             return (None, false);
         }
-        let observed = self.observer().and_then(|o| o.in_commit(after, docs));
+        let observed = staged.map(|s| s(after));
         let in_tx = observed.is_some();
         let journal = self
             .0

@@ -8,7 +8,7 @@ use automerge::AutoCommit;
 use prost::bytes::Bytes;
 use xinfang_proto::v1::DocEntry;
 
-use super::{Hub, HubError};
+use super::{Hub, HubError, StagedWork};
 use crate::core::InboundCursor;
 use crate::doc::{self, LoadedDoc};
 use crate::journal::Origin;
@@ -33,9 +33,11 @@ pub trait DocumentCheck: Send + Sync {
     fn check(&self, doc_id: &str, doc: &AutoCommit) -> Result<(), InvalidDocument>;
 
     /// Whether what `incoming` adds to `prior` (what we hold, if anything) may come
-    /// from `peer`. Called under the write lock, after `check` passed for the whole
-    /// batch. A refusal quarantines this document alone: nothing of it is merged,
-    /// the rest of the batch applies and the cursor moves past it.
+    /// from `peer`. Called after `check` passed for the whole batch, before the
+    /// write lock is taken (the hub judges again under it if what we held changed
+    /// meanwhile), so it must read nothing stored beyond its arguments. A refusal
+    /// quarantines this document alone: nothing of it is merged, the rest of the
+    /// batch applies and the cursor moves past it.
     fn authorize(
         &self,
         peer: &UnitCode,
@@ -181,19 +183,145 @@ impl Hub {
         docs: Vec<DocEntry>,
         mark: Vec<u8>,
     ) -> Result<u64, HubError> {
-        let limits = &self.0.cfg.limits;
-        let check = self
-            .0
+        let check = self.document_check();
+        let admit = self.admit_for(link, check.as_deref());
+        let cursor = InboundCursor {
+            epoch: peer_epoch.to_owned(),
+            upto,
+            mark,
+        };
+        // Everything but the write happens before the write lock is taken, so
+        // that a batch is decoded, judged and projected while the one before it
+        // (this link's or another's) commits.
+        let again = docs.clone();
+        let batch = self.prepare(&admit, docs).await?;
+        self.commit_prepared(&admit, batch, again, cursor).await
+    }
+
+    /// The domain's document check, as set now.
+    fn document_check(&self) -> Option<std::sync::Arc<dyn DocumentCheck>> {
+        self.0
             .check
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let admit = Admit {
-            check: check.as_deref(),
+            .clone()
+    }
+
+    fn admit_for<'a>(&'a self, link: &'a Link, check: Option<&'a dyn DocumentCheck>) -> Admit<'a> {
+        Admit {
+            check,
             link,
             topology: &self.0.topology,
-            limits,
+            limits: &self.0.cfg.limits,
+        }
+    }
+
+    /// Commits a batch `prepare`d from `docs` with the link's cursor. What it was
+    /// judged against is checked again under the write lock: if a commit in
+    /// between wrote one of its documents, it is judged again there, from the same
+    /// entries (their bytes are shared, not copied).
+    async fn commit_prepared(
+        &self,
+        admit: &Admit<'_>,
+        batch: Prepared,
+        docs: Vec<DocEntry>,
+        cursor: InboundCursor,
+    ) -> Result<u64, HubError> {
+        let link = admit.link;
+        let _guard = self.0.write_lock.lock().await;
+        let batch = if self.still_current(&batch.read).await? {
+            batch
+        } else {
+            self.prepare(admit, docs).await?
         };
+        let Prepared {
+            missing,
+            judged_ids,
+            writes,
+            mut merged_docs,
+            refused,
+            staged,
+            ..
+        } = batch;
+        {
+            let mut wanted = self
+                .0
+                .wanted_whole
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if !missing.is_empty() {
+                // Nothing of the batch is written: the next session asks for these
+                // whole and the batch comes again.
+                wanted
+                    .entry(link.peer.clone())
+                    .or_default()
+                    .extend(missing.iter().cloned());
+                return Err(HubError::MissingBase {
+                    peer: link.peer.clone(),
+                    doc_ids: missing,
+                });
+            }
+            if let Some(asked) = wanted.get_mut(&link.peer) {
+                for id in &judged_ids {
+                    asked.remove(id);
+                }
+                if asked.is_empty() {
+                    wanted.remove(&link.peer);
+                }
+            }
+        }
+        let changed = !writes.is_empty();
+        let after = self.0.store.head();
+        let (work, in_tx) = if changed {
+            self.staged_work_for(after, staged, Origin::Peer(&link.peer), &writes)
+        } else {
+            (None, false)
+        };
+        let kept: Vec<(String, String)> = refused
+            .iter()
+            .map(|e| (e.doc_id.clone(), e.refusal.to_string()))
+            .collect();
+        let work = if refused.is_empty() {
+            work
+        } else {
+            quarantine::chain(Some(quarantine::insert_work(refused)), work)
+        };
+        let head = self
+            .0
+            .store
+            .commit_with(
+                writes,
+                Some((link.peer.clone(), cursor)),
+                self.now_ms(),
+                work,
+            )
+            .await?;
+        if changed {
+            self.0.remote_upto.store(head, Ordering::SeqCst);
+            if !in_tx {
+                self.notify(after, &mut merged_docs);
+            }
+            self.0.head_tx.send_replace(head);
+        }
+        if let Some((doc_id, why)) = kept.last() {
+            for (doc_id, why) in &kept {
+                tracing::warn!(peer = %link.peer, %doc_id, "document refused and quarantined: {why}");
+            }
+            let last = format!("document {doc_id} from {}: {why}", link.peer);
+            self.with_link_status(&link.peer, |s| {
+                s.quarantined_docs += kept.len() as u64;
+                s.refused_docs += kept.len() as u64;
+                s.last_quarantined = Some(last);
+            });
+        }
+        Ok(head)
+    }
+
+    /// Decodes, checks, judges and merges a peer's batch against what we hold,
+    /// and stages the observer's work for what it would write; writes nothing.
+    async fn prepare(&self, admit: &Admit<'_>, docs: Vec<DocEntry>) -> Result<Prepared, HubError> {
+        let limits = admit.limits;
+        let link = admit.link;
         // Whole documents are decoded and checked on every core (`parallel`), the
         // earliest refusal winning; changes wait for the version they build on.
         let incoming: Vec<(String, Arrived)> =
@@ -209,9 +337,12 @@ impl Hub {
                     Arrived::Whole(Box::new(loaded), entry.automerge),
                 ))
             })?;
-        let _guard = self.0.write_lock.lock().await;
         let ids: Vec<String> = incoming.iter().map(|(id, ..)| id.clone()).collect();
+        // Read after the head: a commit that lands after this read moves the head.
+        let read_at = self.0.store.head();
         let rows = self.0.store.get(&ids).await?;
+        let mut read: Vec<(String, u64)> = rows.iter().map(|r| (r.doc_id.clone(), r.seq)).collect();
+        read.sort_unstable();
         let mut existing: HashMap<String, LoadedDoc> = parallel::map_ordered(rows, |row| {
             doc::decode(&row.doc_id, &row.bytes, limits).map(|loaded| (row.doc_id, loaded))
         })?
@@ -267,33 +398,7 @@ impl Hub {
             .filter(|(_, j)| matches!(j, Judged::BaseMissing { .. }))
             .map(|(id, _)| id.clone())
             .collect();
-        {
-            let mut wanted = self
-                .0
-                .wanted_whole
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if !missing.is_empty() {
-                // Nothing of the batch is written: the next session asks for these
-                // whole and the batch comes again.
-                wanted
-                    .entry(link.peer.clone())
-                    .or_default()
-                    .extend(missing.iter().cloned());
-                return Err(HubError::MissingBase {
-                    peer: link.peer.clone(),
-                    doc_ids: missing,
-                });
-            }
-            if let Some(asked) = wanted.get_mut(&link.peer) {
-                for (id, _) in &judged {
-                    asked.remove(id);
-                }
-                if asked.is_empty() {
-                    wanted.remove(&link.peer);
-                }
-            }
-        }
+        let judged_ids: Vec<String> = judged.iter().map(|(id, _)| id.clone()).collect();
         let mut writes: Vec<DocWrite> = Vec::new();
         let mut merged_docs: Vec<(String, AutoCommit)> = Vec::new();
         let mut merged_here: HashMap<String, usize> = HashMap::new();
@@ -321,57 +426,63 @@ impl Hub {
                 },
             }
         }
-        let changed = !writes.is_empty();
-        let after = self.0.store.head();
-        let cursor = InboundCursor {
-            epoch: peer_epoch.to_owned(),
-            upto,
-            mark,
-        };
-        let (work, in_tx) = if changed {
-            self.work_for(after, &mut merged_docs, Origin::Peer(&link.peer), &writes)
-        } else {
-            (None, false)
-        };
-        let kept: Vec<(String, String)> = refused
-            .iter()
-            .map(|e| (e.doc_id.clone(), e.refusal.to_string()))
-            .collect();
-        let work = if refused.is_empty() {
-            work
-        } else {
-            quarantine::chain(Some(quarantine::insert_work(refused)), work)
-        };
-        let head = self
+        let staged = self.stage(&mut merged_docs);
+        Ok(Prepared {
+            read: Read {
+                ids,
+                at: read_at,
+                versions: read,
+            },
+            missing,
+            judged_ids,
+            writes,
+            merged_docs,
+            refused,
+            staged,
+        })
+    }
+
+    /// Whether what a batch was judged against (`read`) is still what we hold. Called
+    /// under the write lock.
+    async fn still_current(&self, read: &Read) -> Result<bool, HubError> {
+        if self.0.store.head() == read.at {
+            return Ok(true);
+        }
+        let mut now: Vec<(String, u64)> = self
             .0
             .store
-            .commit_with(
-                writes,
-                Some((link.peer.clone(), cursor)),
-                self.now_ms(),
-                work,
-            )
-            .await?;
-        if changed {
-            self.0.remote_upto.store(head, Ordering::SeqCst);
-            if !in_tx {
-                self.notify(after, &mut merged_docs);
-            }
-            self.0.head_tx.send_replace(head);
-        }
-        if let Some((doc_id, why)) = kept.last() {
-            for (doc_id, why) in &kept {
-                tracing::warn!(peer = %link.peer, %doc_id, "document refused and quarantined: {why}");
-            }
-            let last = format!("document {doc_id} from {}: {why}", link.peer);
-            self.with_link_status(&link.peer, |s| {
-                s.quarantined_docs += kept.len() as u64;
-                s.refused_docs += kept.len() as u64;
-                s.last_quarantined = Some(last);
-            });
-        }
-        Ok(head)
+            .get(&read.ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.doc_id, r.seq))
+            .collect();
+        now.sort_unstable();
+        Ok(now == read.versions)
     }
+}
+
+/// What of ours a batch was judged against.
+struct Read {
+    /// The batch's documents' ids, as they came.
+    ids: Vec<String>,
+    /// The feed head before what we held of them was read.
+    at: u64,
+    /// The version (feed position) of each of them we held then, by id.
+    versions: Vec<(String, u64)>,
+}
+
+/// A peer's batch judged, merged and staged outside the write lock.
+struct Prepared {
+    /// What it was judged against.
+    read: Read,
+    /// Documents sent as changes on a version we do not hold.
+    missing: Vec<String>,
+    /// Every document judged (each once).
+    judged_ids: Vec<String>,
+    writes: Vec<DocWrite>,
+    merged_docs: Vec<(String, AutoCommit)>,
+    refused: Vec<quarantine::NewEntry>,
+    staged: Option<StagedWork>,
 }
 
 /// One document of a peer's batch as it arrived.
@@ -514,5 +625,144 @@ fn entry_for_peer(doc_id: String, bytes: Vec<u8>, base: Option<&str>) -> DocEntr
             automerge: bytes.into(),
             changes: Bytes::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A batch is judged before the write lock is taken; what a commit in between
+    //! wrote must not be lost.
+    use std::sync::Arc;
+
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+    use crate::store::mem::MemStore;
+    use crate::test_support::county_hub;
+
+    fn county_and_link() -> (Hub, Link, UnitCode) {
+        county_hub(Arc::new(MemStore::new("county-epoch")))
+    }
+
+    /// A new document of the town's, in its scope.
+    fn town_doc(id: &str, town: &UnitCode) -> AutoCommit {
+        let mut d = doc::new_doc(id, doc::unit_actor(town)).expect("doc");
+        doc::extend_scope(id, &mut d, [town]).expect("scope");
+        d
+    }
+
+    /// The town's document `id` as a whole batch entry.
+    fn whole(id: &str, d: &mut AutoCommit) -> DocEntry {
+        DocEntry {
+            doc_id: id.into(),
+            automerge: d.save().into(),
+            changes: Bytes::new(),
+        }
+    }
+
+    fn cursor(upto: u64) -> InboundCursor {
+        InboundCursor {
+            epoch: "town-epoch".into(),
+            upto,
+            mark: Vec::new(),
+        }
+    }
+
+    async fn field(hub: &Hub, id: &str, key: &str) -> Option<i64> {
+        let held = hub.get(id).await.expect("read").expect("held");
+        match held.loaded.doc.get(ROOT, key).expect("read field") {
+            Some((automerge::Value::Scalar(s), _)) => s.as_i64(),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_judged_before_a_commit_to_its_document_is_judged_again() {
+        let (hub, link, town) = county_and_link();
+        let mut base = town_doc("doc-1", &town);
+        base.put(ROOT, "n", 1i64).expect("put");
+        hub.apply_from(
+            &link,
+            "town-epoch",
+            1,
+            vec![whole("doc-1", &mut base)],
+            Vec::new(),
+        )
+        .await
+        .expect("the first version applies");
+        // Two later versions made on the town, each on the first alone.
+        let mut left = base.fork();
+        left.put(ROOT, "left", 1i64).expect("put");
+        let mut right = base.fork();
+        right.put(ROOT, "right", 1i64).expect("put");
+
+        // `left` is judged against the first version ...
+        let check = hub.document_check();
+        let admit = hub.admit_for(&link, check.as_deref());
+        let docs = vec![whole("doc-1", &mut left)];
+        let batch = hub.prepare(&admit, docs.clone()).await.expect("judged");
+        assert!(hub.still_current(&batch.read).await.expect("check"));
+        // ... then `right` is committed before it ...
+        hub.apply_from(
+            &link,
+            "town-epoch",
+            2,
+            vec![whole("doc-1", &mut right)],
+            Vec::new(),
+        )
+        .await
+        .expect("the other version applies");
+        assert!(!hub.still_current(&batch.read).await.expect("check"));
+        // ... and committing `left` keeps what `right` brought.
+        hub.commit_prepared(&admit, batch, docs, cursor(3))
+            .await
+            .expect("commits");
+        assert_eq!(field(&hub, "doc-1", "left").await, Some(1));
+        assert_eq!(field(&hub, "doc-1", "right").await, Some(1), "not lost");
+        assert_eq!(field(&hub, "doc-1", "n").await, Some(1));
+        let rec = hub.link_record(&town).await.expect("link").expect("cursor");
+        assert_eq!(rec.inbound.upto, 3);
+    }
+
+    #[tokio::test]
+    async fn a_commit_of_other_documents_leaves_a_judged_batch_current() {
+        let (hub, link, town) = county_and_link();
+        let mut one = town_doc("doc-1", &town);
+        let mut two = town_doc("doc-2", &town);
+        let check = hub.document_check();
+        let admit = hub.admit_for(&link, check.as_deref());
+        let batch = hub
+            .prepare(&admit, vec![whole("doc-1", &mut one)])
+            .await
+            .expect("judged");
+        hub.apply_from(
+            &link,
+            "town-epoch",
+            1,
+            vec![whole("doc-2", &mut two)],
+            Vec::new(),
+        )
+        .await
+        .expect("applies");
+        assert!(
+            hub.still_current(&batch.read).await.expect("check"),
+            "the head moved, but not for doc-1"
+        );
+        // A document new when judged and held since is not current.
+        let batch = hub
+            .prepare(&admit, vec![whole("doc-1", &mut one)])
+            .await
+            .expect("judged");
+        hub.apply_from(
+            &link,
+            "town-epoch",
+            2,
+            vec![whole("doc-1", &mut one)],
+            Vec::new(),
+        )
+        .await
+        .expect("applies");
+        assert!(!hub.still_current(&batch.read).await.expect("check"));
     }
 }
