@@ -77,6 +77,55 @@ fn positioned(after: u64, derived: Vec<Option<Projected>>) -> Vec<(u64, Projecte
         .collect()
 }
 
+/// One commit's rows, with what the rollups are derived under.
+struct CommitRows {
+    after: u64,
+    upto: u64,
+    rows: Vec<(u64, Projected)>,
+    topology: Arc<Topology>,
+    me: UnitCode,
+    calendar: String,
+}
+
+impl CommitRows {
+    /// Writes the rows in the commit's transaction if the tables are up to date
+    /// with the feed up to this commit and derived under the same tree.
+    async fn write(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let meta: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN ($1, $2)")
+                .bind(CURSOR_KEY)
+                .bind(SHAPE_KEY)
+                .fetch_all(&mut *conn)
+                .await?;
+        let get = |k: &str| {
+            meta.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let cursor = get(CURSOR_KEY)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let want = shape(&self.topology, &self.me, &self.calendar);
+        match get(SHAPE_KEY) {
+            _ if cursor != self.after => return Ok(()),
+            Some(have) if have == want => {}
+            // A new node's first commit: the tables start here.
+            None if self.after == 0 => set_meta(conn, SHAPE_KEY, &want).await?,
+            _ => return Ok(()),
+        }
+        let refs: Vec<(u64, &Projected)> = self.rows.iter().map(|(s, p)| (*s, p)).collect();
+        let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
+        let anchors = Anchors::new(&self.topology, &self.me);
+        Projector::upsert_many(conn, &refs, &anchors)
+            .await
+            .map_err(to_sqlx)?;
+        Projector::set_cursor(conn, self.upto)
+            .await
+            .map_err(to_sqlx)?;
+        Ok(())
+    }
+}
+
 impl CommitObserver for Observer {
     /// The query rows are written in the transaction that commits the documents,
     /// when the tables are up to date with the feed; otherwise nothing is written
@@ -85,46 +134,18 @@ impl CommitObserver for Observer {
     fn stage(&self, docs: &mut [(String, AutoCommit)]) -> Option<StagedWork> {
         let derived = self.derive(docs);
         let count = docs.len() as u64;
-        let topology = self.topology.clone();
-        let me = self.me.clone();
+        let (topology, me) = (self.topology.clone(), self.me.clone());
         let calendar = self.rules.calendar.fingerprint();
         Some(Box::new(move |after: u64| -> TxWork {
-            let rows = positioned(after, derived);
-            let upto = after + count;
-            Box::new(move |conn: &mut AnyConnection| {
-                Box::pin(async move {
-                    let meta: Vec<(String, String)> =
-                        sqlx::query_as("SELECT key, value FROM node_meta WHERE key IN ($1, $2)")
-                            .bind(CURSOR_KEY)
-                            .bind(SHAPE_KEY)
-                            .fetch_all(&mut *conn)
-                            .await?;
-                    let get = |k: &str| {
-                        meta.iter()
-                            .find(|(key, _)| key == k)
-                            .map(|(_, v)| v.as_str())
-                    };
-                    let cursor = get(CURSOR_KEY)
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(0);
-                    let want = shape(&topology, &me, &calendar);
-                    match get(SHAPE_KEY) {
-                        _ if cursor != after => return Ok(()),
-                        Some(have) if have == want => {}
-                        // A new node's first commit: the tables start here.
-                        None if after == 0 => set_meta(conn, SHAPE_KEY, &want).await?,
-                        _ => return Ok(()),
-                    }
-                    let refs: Vec<(u64, &Projected)> = rows.iter().map(|(s, p)| (*s, p)).collect();
-                    let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
-                    let anchors = Anchors::new(&topology, &me);
-                    Projector::upsert_many(conn, &refs, &anchors)
-                        .await
-                        .map_err(to_sqlx)?;
-                    Projector::set_cursor(conn, upto).await.map_err(to_sqlx)?;
-                    Ok(())
-                })
-            })
+            let commit = CommitRows {
+                after,
+                upto: after + count,
+                rows: positioned(after, derived),
+                topology,
+                me,
+                calendar,
+            };
+            Box::new(move |conn: &mut AnyConnection| Box::pin(commit.write(conn)))
         }))
     }
 
