@@ -677,20 +677,28 @@ mod tests {
         }
     }
 
+    /// The town's `d` applied whole, its cursor moved to `upto`.
+    async fn apply_whole(hub: &Hub, link: &Link, upto: u64, id: &str, d: &mut AutoCommit) {
+        hub.apply_from(link, "town-epoch", upto, vec![whole(id, d)], Vec::new())
+            .await
+            .expect("applies");
+    }
+
+    /// The town's `d` judged as a batch, not committed.
+    async fn judged(hub: &Hub, link: &Link, id: &str, d: &mut AutoCommit) -> Prepared {
+        let check = hub.document_check();
+        let admit = hub.admit_for(link, check.as_deref());
+        hub.prepare(&admit, vec![whole(id, d)])
+            .await
+            .expect("judged")
+    }
+
     #[tokio::test]
     async fn a_batch_judged_before_a_commit_to_its_document_is_judged_again() {
         let (hub, link, town) = county_and_link();
         let mut base = town_doc("doc-1", &town);
         base.put(ROOT, "n", 1i64).expect("put");
-        hub.apply_from(
-            &link,
-            "town-epoch",
-            1,
-            vec![whole("doc-1", &mut base)],
-            Vec::new(),
-        )
-        .await
-        .expect("the first version applies");
+        apply_whole(&hub, &link, 1, "doc-1", &mut base).await;
         // Two later versions made on the town, each on the first alone.
         let mut left = base.fork();
         left.put(ROOT, "left", 1i64).expect("put");
@@ -698,23 +706,15 @@ mod tests {
         right.put(ROOT, "right", 1i64).expect("put");
 
         // `left` is judged against the first version ...
+        let batch = judged(&hub, &link, "doc-1", &mut left).await;
+        assert!(hub.still_current(&batch.read).await.expect("check"));
+        // ... then `right` is committed before it ...
+        apply_whole(&hub, &link, 2, "doc-1", &mut right).await;
+        assert!(!hub.still_current(&batch.read).await.expect("check"));
+        // ... and committing `left` keeps what `right` brought.
         let check = hub.document_check();
         let admit = hub.admit_for(&link, check.as_deref());
         let docs = vec![whole("doc-1", &mut left)];
-        let batch = hub.prepare(&admit, docs.clone()).await.expect("judged");
-        assert!(hub.still_current(&batch.read).await.expect("check"));
-        // ... then `right` is committed before it ...
-        hub.apply_from(
-            &link,
-            "town-epoch",
-            2,
-            vec![whole("doc-1", &mut right)],
-            Vec::new(),
-        )
-        .await
-        .expect("the other version applies");
-        assert!(!hub.still_current(&batch.read).await.expect("check"));
-        // ... and committing `left` keeps what `right` brought.
         hub.commit_prepared(&admit, batch, docs, cursor(3))
             .await
             .expect("commits");
@@ -730,39 +730,15 @@ mod tests {
         let (hub, link, town) = county_and_link();
         let mut one = town_doc("doc-1", &town);
         let mut two = town_doc("doc-2", &town);
-        let check = hub.document_check();
-        let admit = hub.admit_for(&link, check.as_deref());
-        let batch = hub
-            .prepare(&admit, vec![whole("doc-1", &mut one)])
-            .await
-            .expect("judged");
-        hub.apply_from(
-            &link,
-            "town-epoch",
-            1,
-            vec![whole("doc-2", &mut two)],
-            Vec::new(),
-        )
-        .await
-        .expect("applies");
+        let batch = judged(&hub, &link, "doc-1", &mut one).await;
+        apply_whole(&hub, &link, 1, "doc-2", &mut two).await;
         assert!(
             hub.still_current(&batch.read).await.expect("check"),
             "the head moved, but not for doc-1"
         );
         // A document new when judged and held since is not current.
-        let batch = hub
-            .prepare(&admit, vec![whole("doc-1", &mut one)])
-            .await
-            .expect("judged");
-        hub.apply_from(
-            &link,
-            "town-epoch",
-            2,
-            vec![whole("doc-1", &mut one)],
-            Vec::new(),
-        )
-        .await
-        .expect("applies");
+        let batch = judged(&hub, &link, "doc-1", &mut one).await;
+        apply_whole(&hub, &link, 2, "doc-1", &mut one).await;
         assert!(!hub.still_current(&batch.read).await.expect("check"));
     }
 }
