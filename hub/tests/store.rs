@@ -464,3 +464,45 @@ async fn a_missing_postgres_database_is_a_clear_error() {
     assert!(text.contains("xinfang_no_such_database"), "{text}");
     assert!(text.contains("does not exist"), "{text}");
 }
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The answers of `written_since` to the questions the test below asks.
+async fn written_since_answers(store: &SqlStore) -> Vec<bool> {
+    let mut out = Vec::new();
+    for (after, of) in [
+        (0, ids(&["a"])),
+        (1, ids(&["a"])),
+        (2, ids(&["a", "b"])),
+        (3, ids(&["a", "b", "c"])),
+        (1, ids(&["b"])),
+        (1, ids(&["z"])),
+        (4, ids(&["a", "b", "c"])),
+    ] {
+        out.push(
+            store
+                .written_since(after, &of)
+                .await
+                .expect("written since"),
+        );
+    }
+    out
+}
+
+on_each_engine! {
+    async fn a_document_written_since_a_position_is_known_from_memory_and_from_the_table(place: Place) {
+        let store = place.store().await;
+        store.commit(vec![write("a", b"1"), write("b", b"2")], None, 1_000).await.expect("commit");
+        store.commit(vec![write("c", b"3"), write("a", b"1-again")], None, 2_000).await.expect("commit");
+        // a: positions 1 and 4; b: 2; c: 3.
+        let expected = vec![true, true, true, true, true, false, false];
+        // Answered from the commits this store made.
+        assert_eq!(written_since_answers(&store).await, expected);
+        // A store opened on the same database made none of them: from the table.
+        drop(store);
+        let reopened = place.store().await;
+        assert_eq!(written_since_answers(&reopened).await, expected);
+    }
+}

@@ -4,7 +4,7 @@
 //! resumes after a restart and can be rebuilt from scratch by resetting the cursor.
 //! Reads that must see the latest writes call `catch_up` first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::AutoCommit;
 use sqlx::AnyConnection;
@@ -20,7 +20,7 @@ use xinfang_hub::{Topology, UnitCode};
 
 use crate::error::NodeError;
 use crate::report::rollup::Anchors;
-use crate::report::rollup_store::{self, Incoming};
+use crate::report::rollup_store::{self, Incoming, Presummed};
 use crate::rules::CaseRules;
 
 const CURSOR_KEY: &str = "projected_upto";
@@ -77,11 +77,12 @@ fn positioned(after: u64, derived: Vec<Option<Projected>>) -> Vec<(u64, Projecte
         .collect()
 }
 
-/// One commit's rows, with what the rollups are derived under.
+/// One commit's rows, their rollup entries, and what the rollups are derived under.
 struct CommitRows {
     after: u64,
     upto: u64,
     rows: Vec<(u64, Projected)>,
+    presummed: Presummed,
     topology: Arc<Topology>,
     me: UnitCode,
     calendar: String,
@@ -116,7 +117,7 @@ impl CommitRows {
         let refs: Vec<(u64, &Projected)> = self.rows.iter().map(|(s, p)| (*s, p)).collect();
         let to_sqlx = |e: NodeError| sqlx::Error::Protocol(e.to_string());
         let anchors = Anchors::new(&self.topology, &self.me);
-        Projector::upsert_many(conn, &refs, &anchors)
+        Projector::upsert_many(conn, &refs, &anchors, Some(self.presummed))
             .await
             .map_err(to_sqlx)?;
         Projector::set_cursor(conn, self.upto)
@@ -130,9 +131,14 @@ impl CommitObserver for Observer {
     /// The query rows are written in the transaction that commits the documents,
     /// when the tables are up to date with the feed; otherwise nothing is written
     /// there and the projector catches up from the feed (the cursor says so). The
-    /// rows are derived here, before the positions are known.
+    /// rows and their rollup entries are derived here, before the positions are
+    /// known (and before the write lock).
     fn stage(&self, docs: &mut [(String, AutoCommit)]) -> Option<StagedWork> {
         let derived = self.derive(docs);
+        let presummed = Presummed::new(
+            derived.iter().flatten().filter_map(|p| p.facts.as_ref()),
+            &Anchors::new(&self.topology, &self.me),
+        );
         let count = docs.len() as u64;
         let (topology, me) = (self.topology.clone(), self.me.clone());
         let calendar = self.rules.calendar.fingerprint();
@@ -141,6 +147,7 @@ impl CommitObserver for Observer {
                 after,
                 upto: after + count,
                 rows: positioned(after, derived),
+                presummed,
                 topology,
                 me,
                 calendar,
@@ -185,13 +192,15 @@ impl Projector {
         })
     }
 
-    /// Writes rows in multi-row statements (one round trip per 100 rows).
+    /// Writes rows in multi-row statements (one round trip per 50 rows), and
+    /// their rollups (`presummed`: their entries worked out beforehand).
     async fn upsert_many(
         tx: &mut AnyConnection,
         rows: &[(u64, &Projected)],
         anchors: &Anchors<'_>,
+        presummed: Option<Presummed>,
     ) -> Result<(), NodeError> {
-        let standing = Self::standing(tx, rows).await?;
+        let (standing, held) = Self::standing(tx, rows).await?;
         let rows: &[(u64, &Projected)] = &standing;
         for chunk in rows.chunks(50) {
             let mut q = Sql::new(
@@ -264,19 +273,20 @@ impl Projector {
                 })
             })
             .collect();
-        rollup_store::write(tx, &batch, anchors).await?;
+        rollup_store::write(tx, &batch, &held, presummed, anchors).await?;
         Ok(())
     }
 
     /// The rows that stand under their case number: a number held by another
     /// registration stays with the earlier one (registration time, then document
     /// id); the later is listed in `node_case_collisions`, its document kept.
+    /// Also the numbers of `rows` that were held before them.
     async fn standing<'a>(
         tx: &mut AnyConnection,
         rows: &[(u64, &'a Projected)],
-    ) -> Result<Vec<(u64, &'a Projected)>, NodeError> {
+    ) -> Result<(Vec<(u64, &'a Projected)>, HashSet<String>), NodeError> {
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), HashSet::new()));
         }
         // Who holds each number now: (document id, registered at).
         let mut holders: HashMap<String, (String, String)> = HashMap::new();
@@ -292,6 +302,7 @@ impl Projector {
                 holders.insert(no, (doc, at));
             }
         }
+        let held: HashSet<String> = holders.keys().cloned().collect();
         let now = xinfang_hub::engine::wall_clock_ms();
         let mut out = Vec::with_capacity(rows.len());
         let mut displaced: Vec<(String, String, String)> = Vec::new();
@@ -335,7 +346,7 @@ impl Projector {
                     .await?;
             }
         }
-        Ok(out)
+        Ok((out, held))
     }
 
     async fn set_cursor(tx: &mut AnyConnection, pos: u64) -> Result<(), NodeError> {
@@ -357,7 +368,7 @@ impl Projector {
         }
         let mut tx = self.db.begin_write().await?;
         let rows: Vec<(u64, &Projected)> = c.cases.iter().map(|(s, v)| (*s, v)).collect();
-        Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
+        Self::upsert_many(&mut tx, &rows, &self.anchors(), None).await?;
         Self::set_cursor(&mut tx, c.upto).await?;
         tx.commit().await?;
         Ok(())
@@ -401,7 +412,7 @@ impl Projector {
             }
             let mut tx = self.db.begin_write().await?;
             let rows: Vec<(u64, &Projected)> = projected.iter().map(|(s, p)| (*s, p)).collect();
-            Self::upsert_many(&mut tx, &rows, &self.anchors()).await?;
+            Self::upsert_many(&mut tx, &rows, &self.anchors(), None).await?;
             Self::set_cursor(&mut tx, last).await?;
             tx.commit().await?;
             pos = last;
@@ -541,182 +552,4 @@ fn shape(topology: &Topology, me: &UnitCode, calendar: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use sqlx::AnyPool;
-    use xinfang_hub::db::{DbOptions, Durability};
-    use xinfang_hub::store::Store;
-    use xinfang_hub::store::sql::SqlStore;
-    use xinfang_hub::{Create, HubConfig, Tier, Topology, Unit};
-
-    use super::*;
-    use crate::case::{self, Registration};
-
-    async fn rows(pool: &AnyPool) -> Vec<(String, String, i64, i64)> {
-        sqlx::query_as("SELECT case_no, petitioner, notes, seq FROM node_cases ORDER BY case_no")
-            .fetch_all(pool)
-            .await
-            .unwrap()
-    }
-
-    /// A county node's storage, hub and projector on a temporary SQLite file.
-    async fn county_node() -> (
-        tempfile::TempDir,
-        AnyPool,
-        xinfang_hub::UnitCode,
-        Hub,
-        Arc<Projector>,
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::schema::open(
-            &xinfang_hub::db::sqlite_url(&dir.path().join("t.db")),
-            DbOptions {
-                durability: Durability::Normal,
-                max_connections: None,
-            },
-        )
-        .await
-        .unwrap();
-        let pool = db.pool().clone();
-        let store = SqlStore::open(db.clone()).await.unwrap();
-        let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
-        let topo = Topology::from_units(vec![Unit {
-            code: unit.clone(),
-            name: "海丰县".into(),
-            tier: Tier::County,
-            parent: None,
-            listen: "127.0.0.1:1".into(),
-            api: None,
-            kind: Default::default(),
-            attributes: Default::default(),
-        }])
-        .unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let hub = Hub::new(unit.clone(), Arc::new(topo), store, HubConfig::default()).unwrap();
-        let rules = Arc::new(CaseRules::official().unwrap());
-        let projector = Projector::new(hub.clone(), db, rules);
-        (dir, pool, unit, hub, projector)
-    }
-
-    /// Query tables derived under another tree of units (here: a digest that does
-    /// not match) are derived again from the documents, and only then does the
-    /// commit path write into them again.
-    #[tokio::test]
-    async fn tables_from_another_tree_are_derived_again() {
-        let (_dir, pool, unit, hub, projector) = county_node().await;
-        let register = |i: u64| {
-            let (hub, unit) = (hub.clone(), unit.clone());
-            async move {
-                let no = case::case_number(&unit, 2026, i);
-                let reg =
-                    Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-                hub.update(&no, Create::New, |d| {
-                    case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-                })
-                .await
-                .unwrap();
-            }
-        };
-        for i in 1..=3 {
-            register(i).await;
-        }
-        let facts = || async {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM node_case_facts")
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        };
-        assert_eq!(facts().await, 3);
-        // As if the tables had been derived under another tree.
-        sqlx::query("UPDATE node_meta SET value = 'another tree' WHERE key = $1")
-            .bind(SHAPE_KEY)
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query("UPDATE node_case_facts SET status = 'stale'")
-            .execute(&pool)
-            .await
-            .unwrap();
-        // A commit now leaves the tables alone (they are not this tree's).
-        register(4).await;
-        assert_eq!(facts().await, 3);
-        // Catching up derives everything again, under this tree.
-        assert_eq!(projector.catch_up().await.unwrap(), hub.head());
-        assert_eq!(facts().await, 4);
-        let stale: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts WHERE status = 'stale'")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-        assert_eq!(stale, 0);
-        let shape_now: String = sqlx::query_scalar("SELECT value FROM node_meta WHERE key = $1")
-            .bind(SHAPE_KEY)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(shape_now, shape(hub.topology(), hub.me(), ""));
-    }
-
-    /// The query rows are written by the commit itself: with no projector task
-    /// running, every case is in the tables the moment its write returns, and the
-    /// cursor is at the head.
-    #[tokio::test]
-    async fn rows_are_written_in_the_documents_transaction() {
-        let (_dir, pool, unit, hub, projector) = county_node().await;
-        for i in 0..5u64 {
-            let no = case::case_number(&unit, 2026, i + 1);
-            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-            hub.update(&no, Create::New, |d| {
-                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-            })
-            .await
-            .unwrap();
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            assert_eq!(n, i as i64 + 1);
-            assert_eq!(projector.cursor().await.unwrap(), hub.head());
-        }
-    }
-
-    #[tokio::test]
-    async fn observed_commits_and_a_rebuild_from_documents_agree() {
-        let (_dir, pool, unit, hub, projector) = county_node().await;
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let p = projector.clone();
-        let task = tokio::spawn(async move { p.run(stop_rx).await });
-        for i in 0..20u64 {
-            let no = case::case_number(&unit, 2026, i + 1);
-            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-            hub.update(&no, Create::New, |d| {
-                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-            })
-            .await
-            .unwrap();
-            if i % 3 == 0 {
-                hub.update(&no, Create::Existing, |d| {
-                    let note = case::progress(&unit, "进展", chrono::Utc::now())?;
-                    case::add_record(d, &no, &note)
-                })
-                .await
-                .unwrap();
-            }
-        }
-        // Wait (bounded) until the observer path has projected everything.
-        let head = hub.head();
-        for _ in 0..500 {
-            if projector.cursor().await.unwrap() == head {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert_eq!(projector.cursor().await.unwrap(), head);
-        let observed = rows(&pool).await;
-        assert_eq!(observed.len(), 20);
-        assert_eq!(observed.iter().filter(|r| r.2 == 1).count(), 7);
-        assert_eq!(projector.rebuild().await.unwrap(), head);
-        assert_eq!(rows(&pool).await, observed);
-        stop_tx.send(true).unwrap();
-        task.await.unwrap();
-    }
-}
+mod tests;

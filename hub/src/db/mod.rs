@@ -85,7 +85,8 @@ pub enum Durability {
 #[derive(Debug, Clone, Copy)]
 pub struct DbOptions {
     pub durability: Durability,
-    /// Pool size (None: 4 for SQLite, which has one writer anyway; 8 for PostgreSQL).
+    /// Pool size (None: 4 for SQLite, whose write transactions have a connection
+    /// of their own besides; 8 for PostgreSQL).
     pub max_connections: Option<u32>,
 }
 
@@ -134,6 +135,11 @@ pub fn sqlite_url(path: &Path) -> String {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Where write transactions run. On SQLite, one connection of its own (SQLite
+    /// has one writer at a time anyway): a commit never waits for a connection
+    /// behind the readers, who may be preparing the next batches. On PostgreSQL,
+    /// the pool.
+    writer: AnyPool,
     engine: Engine,
     shown: std::sync::Arc<str>,
 }
@@ -177,38 +183,44 @@ impl Db {
                 )));
             }
         }
-        let pool = match engine {
-            Engine::Sqlite => {
-                let sync = match opts.durability {
-                    Durability::Full => "FULL",
-                    Durability::Normal => "NORMAL",
-                };
-                AnyPoolOptions::new()
-                    .max_connections(opts.max_connections.unwrap_or(4))
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(move |conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                // The log is cut back to WAL_KEPT_BYTES after each
-                                // checkpoint: left alone it keeps the size of the
-                                // largest burst it ever held (a first sync's).
-                                format!(
-                                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
+        let sqlite = |connections: u32| {
+            let sync = match opts.durability {
+                Durability::Full => "FULL",
+                Durability::Normal => "NORMAL",
+            };
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            // The log is cut back to WAL_KEPT_BYTES after each
+                            // checkpoint: left alone it keeps the size of the
+                            // largest burst it ever held (a first sync's).
+                            format!(
+                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;
                                      PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;
                                      PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"
-                                )
-                                .as_str(),
                             )
-                            .await?;
-                            Ok(())
-                        })
+                            .as_str(),
+                        )
+                        .await?;
+                        Ok(())
                     })
-                    .connect_with(any_opts)
+                })
+                .connect_with(any_opts.clone())
+        };
+        let (pool, writer) = match engine {
+            Engine::Sqlite => {
+                let pool = sqlite(opts.max_connections.unwrap_or(4))
                     .await
+                    .map_err(|e| open_err(e.to_string()))?;
+                let writer = sqlite(1).await.map_err(|e| open_err(e.to_string()))?;
+                (pool, writer)
             }
             Engine::Postgres => {
                 let max = opts.max_connections.unwrap_or(8);
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(max)
                     // A new PostgreSQL connection costs a backend process and a
                     // few milliseconds; keep some open so the first burst after a
@@ -217,11 +229,13 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(any_opts)
                     .await
+                    .map_err(|e| open_err(e.to_string()))?;
+                (pool.clone(), pool)
             }
-        }
-        .map_err(|e| open_err(e.to_string()))?;
+        };
         Ok(Db {
             pool,
+            writer,
             engine,
             shown: shown.into(),
         })
@@ -253,8 +267,8 @@ impl Db {
     /// connection wrote in between.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
+            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.writer.begin().await,
         }
     }
 
@@ -265,6 +279,7 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// On SQLite, moves everything in the write-ahead log into the database file

@@ -341,8 +341,6 @@ impl Hub {
         // Read after the head: a commit that lands after this read moves the head.
         let read_at = self.0.store.head();
         let rows = self.0.store.get(&ids).await?;
-        let mut read: Vec<(String, u64)> = rows.iter().map(|r| (r.doc_id.clone(), r.seq)).collect();
-        read.sort_unstable();
         let mut existing: HashMap<String, LoadedDoc> = parallel::map_ordered(rows, |row| {
             doc::decode(&row.doc_id, &row.bytes, limits).map(|loaded| (row.doc_id, loaded))
         })?
@@ -428,11 +426,7 @@ impl Hub {
         }
         let staged = self.stage(&mut merged_docs);
         Ok(Prepared {
-            read: Read {
-                ids,
-                at: read_at,
-                versions: read,
-            },
+            read: Read { ids, at: read_at },
             missing,
             judged_ids,
             writes,
@@ -448,16 +442,8 @@ impl Hub {
         if self.0.store.head() == read.at {
             return Ok(true);
         }
-        let mut now: Vec<(String, u64)> = self
-            .0
-            .store
-            .get(&read.ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.doc_id, r.seq))
-            .collect();
-        now.sort_unstable();
-        Ok(now == read.versions)
+        // Every version written since has a later position than the head then.
+        Ok(!self.0.store.written_since(read.at, &read.ids).await?)
     }
 }
 
@@ -465,10 +451,9 @@ impl Hub {
 struct Read {
     /// The batch's documents' ids, as they came.
     ids: Vec<String>,
-    /// The feed head before what we held of them was read.
+    /// The feed head before what we held of them was read: a version written
+    /// since has a later position.
     at: u64,
-    /// The version (feed position) of each of them we held then, by id.
-    versions: Vec<(String, u64)>,
 }
 
 /// A peer's batch judged, merged and staged outside the write lock.

@@ -201,6 +201,13 @@ impl Store for MemStore {
             .collect())
     }
 
+    async fn written_since(&self, after: u64, doc_ids: &[String]) -> Result<bool, StoreError> {
+        let g = self.lock();
+        Ok(doc_ids
+            .iter()
+            .any(|id| g.docs.get(id).is_some_and(|(seq, ..)| *seq > after)))
+    }
+
     async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut ids: Vec<String> = self
             .lock()

@@ -8,6 +8,7 @@
 //! - Callers serialize `commit`s (the engine holds one write lock).
 
 pub mod mem;
+mod recent;
 pub mod sql;
 
 use async_trait::async_trait;
@@ -200,6 +201,9 @@ pub trait Store: Send + Sync + 'static {
     /// Which of `doc_ids` are held, with when each was first stored here (ms),
     /// without reading a document.
     async fn held(&self, doc_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Whether any of `doc_ids` was written at a feed position after `after` (a
+    /// batch judged before the write lock, checked under it).
+    async fn written_since(&self, after: u64, doc_ids: &[String]) -> Result<bool, StoreError>;
 }
 
 pub(crate) fn scope_to_text(scope: &Scope) -> String {

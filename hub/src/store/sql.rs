@@ -14,6 +14,8 @@ use crate::core::InboundCursor;
 use crate::db::{Db, HUB_MIGRATIONS, Sql};
 use crate::topology::UnitCode;
 
+use super::recent::RecentWrites;
+
 /// Rows per multi-row INSERT (8 parameters each, well under both engines' limits).
 const ROWS_PER_STATEMENT: usize = 200;
 
@@ -78,6 +80,8 @@ pub struct SqlStore {
     db: Db,
     epoch: std::sync::Mutex<String>,
     head: AtomicU64,
+    /// The documents of the latest commits (`written_since` without a read).
+    recent: std::sync::Mutex<RecentWrites>,
 }
 
 impl SqlStore {
@@ -111,6 +115,7 @@ impl SqlStore {
             db,
             epoch: std::sync::Mutex::new(epoch),
             head: AtomicU64::new(head as u64),
+            recent: std::sync::Mutex::new(RecentWrites::new(head as u64)),
         })
     }
 
@@ -274,9 +279,17 @@ impl Store for SqlStore {
         work: Option<TxWork>,
     ) -> Result<u64, StoreError> {
         let mut tx = self.db.begin_write().await?;
+        let ids: Vec<String> = writes.iter().map(|w| w.doc_id.clone()).collect();
         match self.write_in(&mut tx, writes, cursor, now_ms, work).await {
             Ok(head) => {
                 tx.commit().await?;
+                // Recorded before the head moves: a caller that sees the new head
+                // finds its documents here.
+                let first = head + 1 - ids.len() as u64;
+                self.recent
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(first, ids.iter().map(String::as_str));
                 self.head.store(head, Ordering::SeqCst);
                 Ok(head)
             }
@@ -387,6 +400,27 @@ impl Store for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn written_since(&self, after: u64, doc_ids: &[String]) -> Result<bool, StoreError> {
+        let recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .written_since(after, doc_ids);
+        if let Some(answer) = recent {
+            return Ok(answer);
+        }
+        for chunk in doc_ids.chunks(500) {
+            let mut q = Sql::new("SELECT 1 FROM hub_docs WHERE seq > ");
+            q.bind(after as i64).push(" AND doc_id IN (");
+            q.bind_list(chunk.iter().map(String::as_str))
+                .push(") LIMIT 1");
+            if !q.fetch_all(self.db.pool()).await?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     async fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -542,4 +542,11 @@ impl Store for SimDisk {
             .filter_map(|id| g.state.docs.get(id).map(|r| (id.clone(), r.first_seen_ms)))
             .collect())
     }
+
+    async fn written_since(&self, after: u64, doc_ids: &[String]) -> Result<bool, StoreError> {
+        let g = self.lock();
+        Ok(doc_ids
+            .iter()
+            .any(|id| g.state.docs.get(id).is_some_and(|r| r.seq > after)))
+    }
 }

@@ -5,15 +5,20 @@
 //! as `repeat_of` by a petition the node holds, write the new rows, and change the
 //! rollups by the difference of old and new entries ([`rollup::diff`]), summed over
 //! the batch so that a city's thousand cases of one month touch its row once.
+//!
+//! Most of that work can be done before the write lock ([`Presummed`]): a first
+//! sync's cases are new to the node and repeated by nothing it holds, so their
+//! entries are their whole difference. Under the lock the write reads old rows only
+//! for the cases the node already held, and corrects the sum for those.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use xinfang_hub::db::Sql;
 
 use super::facts::CaseFacts;
-use super::rollup::{Anchors, Entry, entries};
+use super::rollup::{Anchors, Entry, diff, entries};
 
 /// Both engines' limits on bound parameters are far above this; it keeps
 /// statements short.
@@ -133,11 +138,58 @@ pub struct Incoming<'a> {
     pub repeat_of: Option<&'a str>,
 }
 
+/// A batch's rollup entries, worked out before the write lock as if each case
+/// were new to this node and repeated by no petition it holds; [`write`] corrects
+/// the cases for which that does not hold.
+pub struct Presummed {
+    /// The entries of each case number that appears once in the batch.
+    each: HashMap<String, Vec<Entry>>,
+    /// Their sum, as rollup rows.
+    sum: RollupRows,
+}
+
+impl Presummed {
+    /// The entries of `batch`'s cases (worked out on every core) and their sum.
+    pub fn new<'f>(batch: impl IntoIterator<Item = &'f CaseFacts>, anchors: &Anchors<'_>) -> Self {
+        let batch: Vec<&CaseFacts> = batch.into_iter().collect();
+        let mut times: HashMap<&str, usize> = HashMap::new();
+        for f in &batch {
+            *times.entry(f.case_no.as_str()).or_default() += 1;
+        }
+        // A case twice in a batch is worked out under the lock, where its last
+        // standing version is known.
+        let once: Vec<&CaseFacts> = batch
+            .into_iter()
+            .filter(|f| times.get(f.case_no.as_str()) == Some(&1))
+            .collect();
+        let worked = xinfang_hub::parallel::map_ordered(once, |f| {
+            Ok::<_, std::convert::Infallible>((f.case_no.clone(), entries(f, false, anchors)))
+        });
+        let worked = match worked {
+            Ok(w) => w,
+            Err(never) => match never {},
+        };
+        let mut sum = RollupRows::default();
+        for (_, e) in &worked {
+            sum.add(e.iter().map(|e| (e, 1)), anchors);
+        }
+        Presummed {
+            each: worked.into_iter().collect(),
+            sum,
+        }
+    }
+}
+
 /// Writes the batch's facts rows and changes the rollups by what changed. Must run
 /// in the transaction that writes the batch's `node_cases` rows, after them.
+/// `held`: the batch's case numbers that `node_cases` held before it (a case
+/// number it did not hold has no facts row either). `presummed`: the batch's
+/// entries worked out beforehand, from the same facts.
 pub async fn write(
     conn: &mut AnyConnection,
     batch: &[Incoming<'_>],
+    held: &HashSet<String>,
+    presummed: Option<Presummed>,
     anchors: &Anchors<'_>,
 ) -> Result<(), sqlx::Error> {
     // A case twice in one batch: its last version is the one that stands.
@@ -151,21 +203,42 @@ pub async fn write(
         .filter(|(i, c)| last.get(c.facts.case_no.as_str()) == Some(i))
         .map(|(_, c)| c)
         .collect();
-    if batch.is_empty() {
-        return Ok(());
-    }
     let nos: Vec<&str> = batch.iter().map(|c| c.facts.case_no.as_str()).collect();
-    let old = stored(conn, &nos).await?;
     let repeated = repeated_among(conn, &nos).await?;
+    let (mut rows, each) = match presummed {
+        Some(p) => (p.sum, p.each),
+        None => (RollupRows::default(), HashMap::new()),
+    };
+    // Cases whose presummed entries are their whole difference: new here, not
+    // repeated, written as worked out.
+    let as_presummed: HashSet<&str> = nos
+        .iter()
+        .copied()
+        .filter(|no| each.contains_key(*no) && !held.contains(*no) && !repeated.contains(*no))
+        .collect();
     let mut delta: HashMap<Entry, i64> = HashMap::new();
-    for c in &batch {
+    for (no, assumed) in &each {
+        if !as_presummed.contains(no.as_str()) {
+            diff(assumed, &[], &mut delta);
+        }
+    }
+    let reread: Vec<&str> = nos
+        .iter()
+        .copied()
+        .filter(|no| held.contains(*no) && !as_presummed.contains(no))
+        .collect();
+    let old = stored(conn, &reread).await?;
+    for c in batch
+        .iter()
+        .filter(|c| !as_presummed.contains(c.facts.case_no.as_str()))
+    {
         let f = c.facts;
         let now = entries(f, repeated.contains(&f.case_no), anchors);
         let before = old
             .get(&f.case_no)
             .map(|(f, r)| entries(f, *r, anchors))
             .unwrap_or_default();
-        super::rollup::diff(&before, &now, &mut delta);
+        diff(&before, &now, &mut delta);
     }
     // Earlier cases this batch's petitions repeat, held here but not in the batch:
     // no longer resolved at one time.
@@ -181,7 +254,7 @@ pub async fn write(
     let mut marked = Vec::new();
     for (no, (f, was)) in &earlier {
         if !was {
-            super::rollup::diff(
+            diff(
                 &entries(f, false, anchors),
                 &entries(f, true, anchors),
                 &mut delta,
@@ -195,7 +268,8 @@ pub async fn write(
         q.execute(&mut *conn).await?;
     }
     write_facts(conn, &batch, &repeated).await?;
-    apply(conn, delta, anchors).await
+    rows.add(delta.iter().map(|(e, n)| (e, *n)), anchors);
+    apply(conn, rows.without_zeros()).await
 }
 
 async fn write_facts(
@@ -377,16 +451,9 @@ impl RollupRows {
     }
 }
 
-/// Adds the differences to the rollup tables of the anchors kept, then deletes
-/// the rows they brought to 0.
-async fn apply(
-    conn: &mut AnyConnection,
-    delta: HashMap<Entry, i64>,
-    anchors: &Anchors<'_>,
-) -> Result<(), sqlx::Error> {
-    let mut rows = RollupRows::default();
-    rows.add(delta.iter().map(|(e, n)| (e, *n)), anchors);
-    let rows = rows.without_zeros();
+/// Adds the differences to the rollup tables, then deletes the rows they brought
+/// to 0.
+async fn apply(conn: &mut AnyConnection, rows: RollupRows) -> Result<(), sqlx::Error> {
     let counts: Vec<_> = rows.counts.into_iter().collect();
     let rates: Vec<_> = rows.rates.into_iter().collect();
     let due: Vec<_> = rows.due.into_iter().collect();
