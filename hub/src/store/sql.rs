@@ -129,7 +129,7 @@ impl SqlStore {
     async fn write_in(
         &self,
         tx: &mut AnyConnection,
-        writes: Vec<DocWrite>,
+        writes: &[DocWrite],
         cursor: Option<(UnitCode, InboundCursor)>,
         now_ms: i64,
         work: Option<TxWork>,
@@ -279,17 +279,16 @@ impl Store for SqlStore {
         work: Option<TxWork>,
     ) -> Result<u64, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        let ids: Vec<String> = writes.iter().map(|w| w.doc_id.clone()).collect();
-        match self.write_in(&mut tx, writes, cursor, now_ms, work).await {
+        match self.write_in(&mut tx, &writes, cursor, now_ms, work).await {
             Ok(head) => {
                 tx.commit().await?;
                 // Recorded before the head moves: a caller that sees the new head
                 // finds its documents here.
-                let first = head + 1 - ids.len() as u64;
+                let first = head + 1 - writes.len() as u64;
                 self.recent
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .record(first, ids.iter().map(String::as_str));
+                    .record(first, writes.iter().map(|w| w.doc_id.as_str()));
                 self.head.store(head, Ordering::SeqCst);
                 Ok(head)
             }

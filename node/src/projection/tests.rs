@@ -17,6 +17,19 @@ async fn rows(pool: &AnyPool) -> Vec<(String, String, i64, i64)> {
         .unwrap()
 }
 
+/// A node's database, migrated, in the SQLite file `name` in `dir`.
+async fn node_db(dir: &tempfile::TempDir, name: &str) -> Db {
+    crate::schema::open(
+        &xinfang_hub::db::sqlite_url(&dir.path().join(name)),
+        DbOptions {
+            durability: Durability::Normal,
+            max_connections: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// A county node's storage, hub and projector on a temporary SQLite file.
 async fn county_node() -> (
     tempfile::TempDir,
@@ -26,15 +39,7 @@ async fn county_node() -> (
     Arc<Projector>,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let db = crate::schema::open(
-        &xinfang_hub::db::sqlite_url(&dir.path().join("t.db")),
-        DbOptions {
-            durability: Durability::Normal,
-            max_connections: None,
-        },
-    )
-    .await
-    .unwrap();
+    let db = node_db(&dir, "t.db").await;
     let pool = db.pool().clone();
     let store = SqlStore::open(db.clone()).await.unwrap();
     let unit: xinfang_hub::UnitCode = "441521".parse().unwrap();
@@ -185,52 +190,31 @@ async fn observed_commits_and_a_rebuild_from_documents_agree() {
 /// (the later one displaced, the earlier one displacing the holder).
 #[tokio::test]
 async fn rollups_from_presummed_entries_are_the_rollups_case_by_case() {
+    use crate::case::facts::fixtures::{COMM_A, COUNTY, World, u};
     use crate::report::rollup::{self, Anchors};
     use crate::report::rollup_store::{FACT_COLUMNS, FactsRow, RollupRows};
 
-    let unit = |code: &str, tier, parent: Option<&str>| Unit {
-        code: code.parse().unwrap(),
-        name: code.into(),
-        tier,
-        parent: parent.map(|p| p.parse().unwrap()),
-        listen: "127.0.0.1:1".into(),
-        api: None,
-        kind: Default::default(),
-        attributes: Default::default(),
-    };
-    let (county, town, community) = ("441521", "441521115000", "441521115001");
-    let topology = Topology::from_units(vec![
-        unit(county, Tier::County, None),
-        unit(town, Tier::Township, Some(county)),
-        unit(community, Tier::Community, Some(town)),
-    ])
-    .unwrap();
-    let me: xinfang_hub::UnitCode = county.parse().unwrap();
-    let anchors = Anchors::new(&topology, &me);
+    // The county's node; the rollups keep the county and the township between it
+    // and the community that registers.
+    let world = World::new();
+    let topology = world.topology();
+    let me = u(COUNTY);
+    let anchors = Anchors::new(topology, &me);
     let rules = CaseRules::official().unwrap();
-    let registering: xinfang_hub::UnitCode = community.parse().unwrap();
+    let registering = u(COMM_A);
     // A case document's row: registered at the community on `at`.
     let row = |doc_id: &str, no: &str, at: &str, repeat_of: Option<&str>| {
-        let mut reg = Registration::validate(&registering, community, "某人", "诉求").unwrap();
+        let mut reg = Registration::validate(&registering, COMM_A, "某人", "诉求").unwrap();
         reg.details.repeat_of = repeat_of.map(str::to_owned);
         let mut d = AutoCommit::new();
         case::write_registration(&mut d, no, &reg, at).unwrap();
-        project(&mut d, doc_id, &topology, &rules).unwrap()
+        project(&mut d, doc_id, topology, &rules).unwrap()
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut dbs = Vec::new();
-    for name in ["presummed.db", "case-by-case.db"] {
-        let db = crate::schema::open(
-            &xinfang_hub::db::sqlite_url(&dir.path().join(name)),
-            DbOptions {
-                durability: Durability::Normal,
-                max_connections: None,
-            },
-        )
-        .await
-        .unwrap();
-        dbs.push(db);
-    }
+    let dbs = [
+        node_db(&dir, "presummed.db").await,
+        node_db(&dir, "case-by-case.db").await,
+    ];
     let held = |db: &Db| {
         let pool = db.pool().clone();
         async move {

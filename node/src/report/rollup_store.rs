@@ -209,31 +209,33 @@ pub async fn write(
         Some(p) => (p.sum, p.each),
         None => (RollupRows::default(), HashMap::new()),
     };
-    // Cases whose presummed entries are their whole difference: new here, not
-    // repeated, written as worked out.
-    let as_presummed: HashSet<&str> = nos
+    // The cases whose presummed entries are their new entries: those no petition
+    // held here repeats. The sum gives back the rest's (repeated, displaced, or
+    // twice in the batch), and takes out what cases held before counted.
+    let counted: HashSet<&str> = nos
         .iter()
         .copied()
-        .filter(|no| each.contains_key(*no) && !held.contains(*no) && !repeated.contains(*no))
+        .filter(|no| each.contains_key(*no) && !repeated.contains(*no))
         .collect();
     let mut delta: HashMap<Entry, i64> = HashMap::new();
     for (no, assumed) in &each {
-        if !as_presummed.contains(no.as_str()) {
+        if !counted.contains(no.as_str()) {
             diff(assumed, &[], &mut delta);
         }
     }
     let reread: Vec<&str> = nos
         .iter()
         .copied()
-        .filter(|no| held.contains(*no) && !as_presummed.contains(no))
+        .filter(|no| held.contains(*no))
         .collect();
     let old = stored(conn, &reread).await?;
-    for c in batch
-        .iter()
-        .filter(|c| !as_presummed.contains(c.facts.case_no.as_str()))
-    {
+    for c in &batch {
         let f = c.facts;
-        let now = entries(f, repeated.contains(&f.case_no), anchors);
+        let now = if counted.contains(f.case_no.as_str()) {
+            Vec::new()
+        } else {
+            entries(f, repeated.contains(&f.case_no), anchors)
+        };
         let before = old
             .get(&f.case_no)
             .map(|(f, r)| entries(f, *r, anchors))
