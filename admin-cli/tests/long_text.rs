@@ -1,13 +1,14 @@
 //! Long texts from a file or standard input (`--content-file PATH`, `-`): a demand
 //! at the node's limit registers and reads back identical; over the limit, even
 //! 10 MB of it, is refused naming the field and the limit; a file that is not
-//! UTF-8 is named. One real node, the real command.
+//! UTF-8 is named. A list shows a long demand's start, marked as cut. One real node, the real command.
 
 mod support;
 
 use serde_json::Value;
 use support::*;
 use xinfang_node::case::{MAX_CONTENT_CHARS, MAX_NOTE_CHARS};
+use xinfang_node::projection::EXCERPT_CHARS;
 
 /// `n` characters of a petition as people write it: Chinese and Latin text,
 /// punctuation, line breaks; no blank at either end.
@@ -51,6 +52,14 @@ fn long_texts_come_from_a_file_or_standard_input_within_the_nodes_limits() {
     let no = v["case_no"].as_str().expect("case_no");
     let shown = f.json(COUNTY, &["case", "show", no]);
     assert_eq!(shown["content"].as_str(), Some(content.as_str()));
+    // A list carries its start, marked as cut; the case itself all of it.
+    let listed = f.json(COUNTY, &["case", "list"]);
+    let row = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["case_no"].as_str() == Some(no)))
+        .expect("the case listed");
+    let start: String = content.chars().take(EXCERPT_CHARS).collect();
+    assert_eq!(row["content"].as_str(), Some(format!("{start}…").as_str()));
 
     // From standard input.
     let out = f.at_stdin(

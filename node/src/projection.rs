@@ -34,7 +34,7 @@ mod queries;
 mod row;
 
 pub use queries::*;
-pub use row::{Projected, project};
+pub use row::{EXCERPT_CHARS, Projected, excerpt, project};
 
 /// The rows one commit produced, covering feed positions `(after, upto]`.
 pub struct Committed {
@@ -204,7 +204,7 @@ impl Projector {
         let rows: &[(u64, &Projected)] = &standing;
         for chunk in rows.chunks(50) {
             let mut q = Sql::new(
-                "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at, notes, seq,
+                "INSERT INTO node_cases (case_no, unit, petitioner, excerpt, registered_at, notes, seq,
                    id_hash, category, subcategory, status, handling_unit, next_due, repeat_of, skip_level_of,
                    owner, owner_unit, owned_at, doc_id, major_since, major_urgent, major_reason,
                    major_due, higher_visits, higher_visit_last, receptions, head_count,
@@ -215,7 +215,7 @@ impl Projector {
                 r.bind(v.case_no.as_str())
                     .bind(v.unit.as_str())
                     .bind(v.petitioner.as_str())
-                    .bind(v.content.as_str())
+                    .bind(p.excerpt.as_str())
                     .bind(v.registered_at.as_str())
                     .bind(v.notes.len() as i64)
                     .bind(*seq as i64)
@@ -247,7 +247,7 @@ impl Projector {
             });
             q.push(
                 " ON CONFLICT (case_no) DO UPDATE SET unit = excluded.unit,
-                  petitioner = excluded.petitioner, content = excluded.content,
+                  petitioner = excluded.petitioner, excerpt = excluded.excerpt,
                   registered_at = excluded.registered_at, notes = excluded.notes, seq = excluded.seq,
                   id_hash = excluded.id_hash, category = excluded.category,
                   subcategory = excluded.subcategory, status = excluded.status,

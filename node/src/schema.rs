@@ -41,12 +41,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let earlier: Vec<_> = [&HUB_MIGRATIONS, &NODE_MIGRATIONS]
-            .iter()
-            .flat_map(|m| m.for_engine(db.engine()).iter())
-            .filter(|m| m.version < 10023)
-            .collect();
-        db.apply_migrations(earlier).await.unwrap();
+        migrated_before(&db, 10023).await;
         let mut written = Vec::new();
         let mut prev = GENESIS;
         for seq in 1..=3u64 {
@@ -86,9 +81,7 @@ mod tests {
             .await
             .unwrap();
         }
-        db.migrate(&[&HUB_MIGRATIONS, &NODE_MIGRATIONS])
-            .await
-            .unwrap();
+        migrated(&db).await;
         let rows = sqlx::query(
             "SELECT seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash
              FROM node_ledger ORDER BY seq",
@@ -107,6 +100,73 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(sizes, vec![(32, 32), (32, 32)]);
+    }
+
+    /// Brings a database up to date.
+    async fn migrated(db: &Db) {
+        db.migrate(&[&HUB_MIGRATIONS, &NODE_MIGRATIONS])
+            .await
+            .unwrap();
+    }
+
+    /// Brings a database up to just before migration `version`.
+    async fn migrated_before(db: &Db, version: i64) {
+        let earlier: Vec<_> = [&HUB_MIGRATIONS, &NODE_MIGRATIONS]
+            .iter()
+            .flat_map(|m| m.for_engine(db.engine()).iter())
+            .filter(|m| m.version < version)
+            .collect();
+        db.apply_migrations(earlier).await.unwrap();
+    }
+
+    /// Migration 10025 keeps the start of each demand where the query table had
+    /// all of it, on either engine: a long demand is cut at its 60th character
+    /// and marked, as the projector writes it, and a short one stays whole.
+    async fn a_listed_demand_becomes_its_excerpt(db: &Db) {
+        migrated_before(db, 10025).await;
+        let long = "村道硬化工程款拖欠，".repeat(40);
+        let short = "路灯不亮".to_owned();
+        for (no, content) in [("C1", &long), ("C2", &short)] {
+            sqlx::query(
+                "INSERT INTO node_cases (case_no, unit, petitioner, content, registered_at,
+                 notes, seq) VALUES ($1, '441521', '张三', $2, '2026-01-05T09:00:00Z', 0, 1)",
+            )
+            .bind(no)
+            .bind(content.as_str())
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        migrated(db).await;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT case_no, excerpt FROM node_cases ORDER BY case_no")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        let cut = crate::projection::excerpt(&long);
+        assert!(cut.ends_with('…') && cut.chars().count() == 61, "{cut}");
+        assert_eq!(rows, vec![("C1".into(), cut), ("C2".into(), short)]);
+    }
+
+    #[tokio::test]
+    async fn a_listed_demand_becomes_its_excerpt_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = xinfang_hub::db::sqlite_url(&dir.path().join("t.db"));
+        let db = Db::open(&url, DbOptions::default()).await.unwrap();
+        a_listed_demand_becomes_its_excerpt(&db).await;
+    }
+
+    #[tokio::test]
+    async fn a_listed_demand_becomes_its_excerpt_on_postgres() {
+        use xinfang_hub::db::scratch;
+        let test = "schema::tests::a_listed_demand_becomes_its_excerpt_on_postgres";
+        if !scratch::available(test).await {
+            return;
+        }
+        let schema = scratch::Schema::create("excerpt").await.unwrap();
+        let db = Db::open(schema.url(), DbOptions::default()).await.unwrap();
+        a_listed_demand_becomes_its_excerpt(&db).await;
+        db.close().await;
     }
 
     /// Each index and a query of the node's that reads it, as the code sends it

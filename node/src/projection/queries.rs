@@ -13,7 +13,8 @@ pub struct CaseRow {
     pub case_no: String,
     pub unit: String,
     pub petitioner: String,
-    pub content: String,
+    /// The demand's first characters (`row::excerpt`).
+    pub excerpt: String,
     pub registered_at: String,
     pub notes: i64,
     pub status: String,
@@ -123,7 +124,7 @@ pub async fn list_cases(db: &Db, f: &CaseFilter) -> Result<Vec<CaseRow>, NodeErr
 /// planner which index it reads).
 pub fn list_sql(f: &CaseFilter) -> Sql<'_> {
     let mut q = Sql::new(
-        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+        "SELECT case_no, unit, petitioner, excerpt, registered_at, notes, status, handling_unit,
                 next_due, category, repeat_of, skip_level_of, supervision_due, supervised_by
          FROM node_cases WHERE 1 = 1",
     );
@@ -250,7 +251,7 @@ pub async fn same_responsible_unit(
     responsible: &str,
 ) -> Result<Vec<CaseRow>, NodeError> {
     let rows = sqlx::query_as::<_, CaseRow>(
-        "SELECT c.case_no, c.unit, c.petitioner, c.content, c.registered_at, c.notes, c.status,
+        "SELECT c.case_no, c.unit, c.petitioner, c.excerpt, c.registered_at, c.notes, c.status,
                 c.handling_unit, c.next_due, c.category, c.repeat_of, c.skip_level_of
          FROM node_cases c JOIN node_case_facts f ON f.case_no = c.case_no
          WHERE c.id_hash = $1 AND f.responsible_unit = $2
@@ -289,7 +290,7 @@ pub async fn matching_cases(
     subcategory: Option<&str>,
 ) -> Result<Vec<CaseRow>, NodeError> {
     let rows = sqlx::query_as::<_, CaseRow>(
-        "SELECT case_no, unit, petitioner, content, registered_at, notes, status, handling_unit,
+        "SELECT case_no, unit, petitioner, excerpt, registered_at, notes, status, handling_unit,
                 next_due, category, repeat_of, skip_level_of
          FROM node_cases WHERE id_hash = $1 AND category = $2 AND COALESCE(subcategory, '') = $3
          ORDER BY registered_at DESC, case_no DESC",

@@ -9,9 +9,25 @@ use crate::case::Context;
 use crate::case::{self, CaseView};
 use crate::rules::CaseRules;
 
+/// How much of a demand a case list carries: the query table keeps this many
+/// characters of it, not the whole text (up to 10,000 characters, most of a
+/// row's bytes), which only the case's own page shows, read from its document.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// The start of a demand as lists show it: its first [`EXCERPT_CHARS`]
+/// characters, and `…` where more was cut off.
+pub fn excerpt(content: &str) -> String {
+    match content.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &content[..cut]),
+        None => content.to_owned(),
+    }
+}
+
 /// One case as the query tables hold it.
 pub struct Projected {
     pub view: CaseView,
+    /// The demand as lists show it ([`excerpt`]).
+    pub excerpt: String,
     pub status: String,
     pub handling_unit: String,
     pub next_due: Option<String>,
@@ -130,6 +146,7 @@ pub fn project(
         .then(|| serde_json::to_string(&bookings).ok())
         .flatten();
     Some(Projected {
+        excerpt: excerpt(&view.content),
         view,
         status,
         handling_unit,
@@ -144,4 +161,24 @@ pub fn project(
         same_petitioner: case::same_petitioner_json(&records),
         supervision,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EXCERPT_CHARS, excerpt};
+
+    #[test]
+    fn a_demand_longer_than_a_list_shows_is_cut_at_a_character_and_marked() {
+        let short = "拖欠工资".repeat(15);
+        assert_eq!(short.chars().count(), EXCERPT_CHARS);
+        assert_eq!(excerpt(&short), short, "at the limit: whole, unmarked");
+        let long = format!("{short}三个月");
+        let cut = excerpt(&long);
+        assert_eq!(cut, format!("{short}…"));
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        // Characters, not bytes: three-byte CJK and ASCII alike.
+        let mixed = "a".repeat(EXCERPT_CHARS - 1) + "工资";
+        assert_eq!(excerpt(&mixed), "a".repeat(EXCERPT_CHARS - 1) + "工…");
+        assert_eq!(excerpt(""), "");
+    }
 }

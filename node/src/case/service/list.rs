@@ -189,7 +189,7 @@ fn list_row(r: projection::CaseRow, lens: &Lens<'_>) -> pb::CaseView {
         case_no: r.case_no,
         unit: r.unit,
         petitioner: r.petitioner,
-        content: r.content,
+        content: r.excerpt,
         registered_at: r.registered_at,
         status: r.status,
         handling_unit: r.handling_unit.unwrap_or_default(),
