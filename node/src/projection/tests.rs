@@ -30,6 +30,18 @@ async fn node_db(dir: &tempfile::TempDir, name: &str) -> Db {
     .unwrap()
 }
 
+/// Registers case `seq` of 2026 at the county, from `who`; its number.
+async fn register(hub: &Hub, unit: &xinfang_hub::UnitCode, seq: u64, who: &str) -> String {
+    let no = case::case_number(unit, 2026, seq);
+    let reg = Registration::validate(unit, "441521", who, "诉求").unwrap();
+    hub.update(&no, Create::New, |d| {
+        case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
+    })
+    .await
+    .unwrap();
+    no
+}
+
 /// A county node's storage, hub and projector on a temporary SQLite file.
 async fn county_node() -> (
     tempfile::TempDir,
@@ -67,20 +79,8 @@ async fn county_node() -> (
 #[tokio::test]
 async fn tables_from_another_tree_are_derived_again() {
     let (_dir, pool, unit, hub, projector) = county_node().await;
-    let register = |i: u64| {
-        let (hub, unit) = (hub.clone(), unit.clone());
-        async move {
-            let no = case::case_number(&unit, 2026, i);
-            let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-            hub.update(&no, Create::New, |d| {
-                case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-            })
-            .await
-            .unwrap();
-        }
-    };
     for i in 1..=3 {
-        register(i).await;
+        register(&hub, &unit, i, &format!("人{i}")).await;
     }
     let facts = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM node_case_facts")
@@ -100,7 +100,7 @@ async fn tables_from_another_tree_are_derived_again() {
         .await
         .unwrap();
     // A commit now leaves the tables alone (they are not this tree's).
-    register(4).await;
+    register(&hub, &unit, 4, "人4").await;
     assert_eq!(facts().await, 3);
     // Catching up derives everything again, under this tree.
     assert_eq!(projector.catch_up().await.unwrap(), hub.head());
@@ -126,13 +126,7 @@ async fn tables_from_another_tree_are_derived_again() {
 async fn rows_are_written_in_the_documents_transaction() {
     let (_dir, pool, unit, hub, projector) = county_node().await;
     for i in 0..5u64 {
-        let no = case::case_number(&unit, 2026, i + 1);
-        let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-        hub.update(&no, Create::New, |d| {
-            case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-        })
-        .await
-        .unwrap();
+        register(&hub, &unit, i + 1, &format!("人{i}")).await;
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_case_facts")
             .fetch_one(&pool)
             .await
@@ -149,13 +143,7 @@ async fn observed_commits_and_a_rebuild_from_documents_agree() {
     let p = projector.clone();
     let task = tokio::spawn(async move { p.run(stop_rx).await });
     for i in 0..20u64 {
-        let no = case::case_number(&unit, 2026, i + 1);
-        let reg = Registration::validate(&unit, "441521", &format!("人{i}"), "诉求").unwrap();
-        hub.update(&no, Create::New, |d| {
-            case::write_registration(d, &no, &reg, "2026-01-01T00:00:00.000Z")
-        })
-        .await
-        .unwrap();
+        let no = register(&hub, &unit, i + 1, &format!("人{i}")).await;
         if i % 3 == 0 {
             hub.update(&no, Create::Existing, |d| {
                 let note = case::progress(&unit, "进展", chrono::Utc::now())?;
