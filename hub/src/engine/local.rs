@@ -31,10 +31,19 @@ struct Pending {
     done: oneshot::Sender<Result<u64, HubError>>,
 }
 
+/// A transaction of the journal's own (no document), queued like a write and
+/// committed with whatever else is ready: a node's audit and view entries share
+/// the fsync of the writes around them instead of each paying its own.
+struct JournalWork {
+    work: TxStep,
+    done: oneshot::Sender<Result<(), HubError>>,
+}
+
 #[derive(Default)]
 pub(super) struct Group {
     pending: Vec<Pending>,
-    /// A committer is draining `pending`.
+    journal: Vec<JournalWork>,
+    /// A committer is draining `pending` and `journal`.
     draining: bool,
 }
 
@@ -91,30 +100,31 @@ impl Hub {
         }
         let write = self.prepared(doc_id, &mut doc, scope, heads)?;
         let (done, rx) = oneshot::channel();
-        let committer = self.enqueue(Pending {
-            write,
-            doc,
-            new: create == Create::New,
-            base_seq,
-            loaded_at,
-            step,
-            done,
-        });
-        if committer {
-            let hub = self.clone();
-            match tokio::runtime::Handle::try_current() {
-                // Its own task: a caller that goes away (a client hanging up)
-                // cannot abandon the writes of the others.
-                Ok(rt) => {
-                    rt.spawn(async move { hub.drain().await });
-                }
-                // No runtime (the simulator's executor): commit in the caller.
-                Err(_) => hub.drain().await,
-            }
-        }
-        rx.await
-            .map_err(|_| HubError::Store(StoreError::Db("the commit was interrupted".into())))??;
+        self.enqueue(|g| {
+            g.pending.push(Pending {
+                write,
+                doc,
+                new: create == Create::New,
+                base_seq,
+                loaded_at,
+                step,
+                done,
+            })
+        })
+        .await;
+        rx.await.map_err(|_| interrupted())??;
         Ok(out)
+    }
+
+    /// Runs `work` in a transaction writing no document (the journal's own
+    /// entries), serialised with every commit and committed together with
+    /// whatever else is ready. `work` may run twice: a group that fails is
+    /// retried one by one, so each caller hears its own outcome.
+    pub async fn journal_only(&self, work: TxStep) -> Result<(), HubError> {
+        let (done, rx) = oneshot::channel();
+        self.enqueue(|g| g.journal.push(JournalWork { work, done }))
+            .await;
+        rx.await.map_err(|_| interrupted())?
     }
 
     fn doc_lock(&self, doc_id: &str) -> &tokio::sync::Mutex<()> {
@@ -150,12 +160,27 @@ impl Hub {
         })
     }
 
-    /// Queues a prepared write. True if the caller must start the committer (no
-    /// committer is draining the queue).
-    fn enqueue(&self, p: Pending) -> bool {
-        let mut g = self.0.group.lock().unwrap_or_else(|e| e.into_inner());
-        g.pending.push(p);
-        !std::mem::replace(&mut g.draining, true)
+    /// Queues a write (`put` adds it to the group) and starts the committer if
+    /// none is draining the queue.
+    async fn enqueue(&self, put: impl FnOnce(&mut Group)) {
+        let committer = {
+            let mut g = self.0.group.lock().unwrap_or_else(|e| e.into_inner());
+            put(&mut g);
+            !std::mem::replace(&mut g.draining, true)
+        };
+        if !committer {
+            return;
+        }
+        let hub = self.clone();
+        match tokio::runtime::Handle::try_current() {
+            // Its own task: a caller that goes away (a client hanging up)
+            // cannot abandon the writes of the others.
+            Ok(rt) => {
+                rt.spawn(async move { hub.drain().await });
+            }
+            // No runtime (the simulator's executor): commit in the caller.
+            Err(_) => hub.drain().await,
+        }
     }
 
     /// Commits queued writes, everything that is ready at once, until none are left.
@@ -164,44 +189,61 @@ impl Hub {
             // The lock first: writes keep queueing while another commit holds it,
             // and then go together.
             let _guard = self.0.write_lock.lock().await;
-            let batch = {
+            let (batch, journal) = {
                 let mut g = self.0.group.lock().unwrap_or_else(|e| e.into_inner());
-                if g.pending.is_empty() {
+                if g.pending.is_empty() && g.journal.is_empty() {
                     g.draining = false;
                     return;
                 }
-                std::mem::take(&mut g.pending)
+                (
+                    std::mem::take(&mut g.pending),
+                    std::mem::take(&mut g.journal),
+                )
             };
-            if batch.len() == 1 {
-                self.commit_one(batch).await;
+            if batch.len() + journal.len() == 1 {
+                self.commit_one(batch, journal).await;
                 continue;
             }
             // Together; if that fails, one by one, so each caller hears its own
             // outcome (one bad write must not fail the others).
             let mut batch = self.reconcile(batch).await;
-            match self.commit_pending(&mut batch).await {
+            let steps = journal.iter().map(|j| j.work.clone()).collect();
+            match self.commit_pending(&mut batch, steps).await {
                 Ok(head) => {
                     for p in batch {
                         let _ = p.done.send(Ok(head));
                     }
+                    for j in journal {
+                        let _ = j.done.send(Ok(()));
+                    }
                 }
                 Err(e) => {
-                    tracing::debug!(error = %e, n = batch.len(), "group commit failed; committing one by one");
+                    let n = batch.len() + journal.len();
+                    tracing::debug!(error = %e, n, "group commit failed; committing one by one");
                     for p in batch {
-                        self.commit_one(vec![p]).await;
+                        self.commit_one(vec![p], Vec::new()).await;
+                    }
+                    for j in journal {
+                        self.commit_one(Vec::new(), vec![j]).await;
                     }
                 }
             }
         }
     }
 
-    async fn commit_one(&self, batch: Vec<Pending>) {
+    async fn commit_one(&self, batch: Vec<Pending>, journal: Vec<JournalWork>) {
         let mut batch = self.reconcile(batch).await;
-        let result = self.commit_pending(&mut batch).await;
+        let steps = journal.iter().map(|j| j.work.clone()).collect();
+        let result = self.commit_pending(&mut batch, steps).await;
         for p in batch {
             let _ = p
                 .done
                 .send(result.as_ref().map(|h| *h).map_err(HubError::again));
+        }
+        for j in journal {
+            let _ = j
+                .done
+                .send(result.as_ref().map(|_| ()).map_err(HubError::again));
         }
     }
 
@@ -250,10 +292,21 @@ impl Hub {
         Ok(())
     }
 
-    /// Commits `batch` in one transaction with the observer's work and each
-    /// caller's own (caller holds the write lock). Returns the new head.
-    async fn commit_pending(&self, batch: &mut [Pending]) -> Result<u64, HubError> {
+    /// Commits `batch` in one transaction with the observer's work, each
+    /// caller's own and the journal's (`journal`, after the rest; caller holds
+    /// the write lock). Returns the new head.
+    async fn commit_pending(
+        &self,
+        batch: &mut [Pending],
+        journal: Vec<TxStep>,
+    ) -> Result<u64, HubError> {
         if batch.is_empty() {
+            if !journal.is_empty() {
+                self.0
+                    .store
+                    .commit_with(Vec::new(), None, self.now_ms(), Some(run_all(journal)))
+                    .await?;
+            }
             return Ok(self.0.store.head());
         }
         let after = self.0.store.head();
@@ -263,7 +316,8 @@ impl Hub {
             .collect();
         let writes: Vec<DocWrite> = batch.iter().map(|p| p.write.clone()).collect();
         let (observed, in_tx) = self.work_for(after, &mut docs, Origin::Local, &writes);
-        let steps: Vec<TxStep> = batch.iter().filter_map(|p| p.step.clone()).collect();
+        let mut steps: Vec<TxStep> = batch.iter().filter_map(|p| p.step.clone()).collect();
+        steps.extend(journal);
         let work: Option<TxWork> = if observed.is_none() && steps.is_empty() {
             None
         } else {
@@ -272,10 +326,7 @@ impl Hub {
                     if let Some(w) = observed {
                         w(&mut *conn).await?;
                     }
-                    for s in steps {
-                        s(&mut *conn).await?;
-                    }
-                    Ok(())
+                    run_all(steps)(&mut *conn).await
                 })
             }))
         };
@@ -299,6 +350,22 @@ impl Hub {
         self.0.head_tx.send_replace(head);
         Ok(head)
     }
+}
+
+/// The steps one after the other, as one piece of a transaction's work.
+fn run_all(steps: Vec<TxStep>) -> TxWork {
+    Box::new(move |conn| {
+        Box::pin(async move {
+            for s in steps {
+                s(&mut *conn).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
+fn interrupted() -> HubError {
+    HubError::Store(StoreError::Db("the commit was interrupted".into()))
 }
 
 #[cfg(test)]
@@ -425,6 +492,93 @@ pub(crate) mod group_commit {
         assert_eq!(side, vec!["a", "b", "c", "d"]);
         assert!(hub.get("bad!").await.expect("get").is_none());
         assert_eq!(hub.head(), 4);
+    }
+
+    /// A journal transaction that records `id` in `side` and counts its runs,
+    /// failing for ids ending in "!".
+    fn counted_journal(id: &str, runs: Arc<std::sync::atomic::AtomicUsize>) -> TxStep {
+        let step = side_step(id);
+        Arc::new(move |conn| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            step(conn)
+        })
+    }
+
+    async fn wait_queued(hub: &Hub, journal: usize, pending: usize) {
+        for _ in 0..2_000 {
+            let queued = hub
+                .0
+                .group
+                .lock()
+                .map(|g| (g.journal.len(), g.pending.len()))
+                .unwrap_or((0, 0));
+            if queued == (journal, pending) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("{journal} journal transactions and {pending} writes never queued");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn journal_transactions_share_the_commit_of_the_writes_around_them_and_fail_alone() {
+        use std::sync::atomic::AtomicUsize;
+        let (_dir, hub, db) = hub().await;
+        let lock = hub.0.write_lock.lock().await;
+        let mut runs = Vec::new();
+        let mut tasks = Vec::new();
+        // Queued in this order (each waits for the one before).
+        for (i, id) in ["j1", "j2", "bad!", "j3"].into_iter().enumerate() {
+            let n = Arc::new(AtomicUsize::new(0));
+            runs.push((id, n.clone()));
+            let hub2 = hub.clone();
+            let work = counted_journal(id, n);
+            tasks.push(tokio::spawn(async move {
+                hub2.journal_only(work).await.map_err(|e| e.to_string())
+            }));
+            wait_queued(&hub, i + 1, 0).await;
+        }
+        let writer = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                hub.update_with("doc", Create::New, |d| {
+                    scoped(d, "doc")?;
+                    d.put(ROOT, "n", 1i64).map_err(|e| e.to_string())?;
+                    Ok::<_, String>(((), Some(side_step("doc"))))
+                })
+                .await
+                .map_err(|e| e.to_string())
+            })
+        };
+        wait_queued(&hub, 4, 1).await;
+        drop(lock);
+        let outcomes: Vec<Result<(), String>> = futures::future::join_all(tasks)
+            .await
+            .into_iter()
+            .map(|t| t.expect("task"))
+            .collect();
+        writer.await.expect("task").expect("the document's write");
+        // The document's step, then the journal's in their order: j1 and j2 ran
+        // in the group the bad one failed (one transaction), then alone; the
+        // group stopped before j3.
+        let expected_runs = [2, 2, 2, 1];
+        for (((id, n), outcome), want) in runs.iter().zip(&outcomes).zip(expected_runs) {
+            if id.ends_with('!') {
+                assert!(
+                    outcome.is_err(),
+                    "the failing transaction reports its own failure"
+                );
+            } else {
+                outcome.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
+            }
+            assert_eq!(n.load(Ordering::SeqCst), want, "runs of {id}");
+        }
+        let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
+            .fetch_all(db.pool())
+            .await
+            .expect("side");
+        assert_eq!(side, vec!["doc", "j1", "j2", "j3"]);
+        assert_eq!(hub.head(), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

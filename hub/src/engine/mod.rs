@@ -297,17 +297,6 @@ impl Hub {
             .clone()
     }
 
-    /// Runs `work` in a transaction of its own, serialised with every commit (under
-    /// the write lock), writing no document: the journal's own entries.
-    pub async fn journal_only(&self, work: TxWork) -> Result<(), HubError> {
-        let _guard = self.0.write_lock.lock().await;
-        self.0
-            .store
-            .commit_with(Vec::new(), None, self.now_ms(), Some(work))
-            .await?;
-        Ok(())
-    }
-
     fn observer(&self) -> Option<Arc<dyn CommitObserver>> {
         self.0
             .observer

@@ -589,8 +589,8 @@ impl Accounts {
                 ledger
                     .append(
                         vec![entry],
-                        Some(Box::new(move |conn| {
-                            Box::pin(insert_audit(conn, id, at_ms, line))
+                        Some(std::sync::Arc::new(move |conn| {
+                            Box::pin(insert_audit(conn, id.clone(), at_ms, line.clone()))
                         })),
                     )
                     .await

@@ -9,7 +9,7 @@ use automerge::transaction::Transactable;
 use serde::Serialize;
 use sqlx::Row;
 use xinfang_hub::journal::{AttestationError, Attestor, Rebase, Verdict};
-use xinfang_hub::store::TxWork;
+use xinfang_hub::store::TxStep;
 use xinfang_hub::{Create, UnitCode};
 
 use super::{EntryKind, FULL_WALK_EVERY, GENESIS, Ledger, NewEntry, Walked};
@@ -226,7 +226,8 @@ impl Ledger {
                 .await?;
         }
         let (peer, genesis) = (child.to_string(), hex::encode(GENESIS));
-        let reset: TxWork = Box::new(move |conn| {
+        let reset: TxStep = std::sync::Arc::new(move |conn| {
+            let (genesis, peer) = (genesis.clone(), peer.clone());
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE node_ledger_peers SET seen_seq = 0, seen_hash = $1 WHERE peer = $2",

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::journal::{CommitJournal, Committed, Origin};
-use xinfang_hub::store::TxWork;
+use xinfang_hub::store::{TxStep, TxWork};
 use xinfang_hub::{Clock, Hub};
 
 use crate::docid::AlertId;
@@ -324,16 +324,18 @@ impl Ledger {
         ledger
     }
 
-    /// Appends entries in a transaction of their own, serialised with commits;
-    /// `also` runs in the same transaction (the audit row the entry records).
+    /// Appends entries in a transaction writing no document, serialised with
+    /// commits (and sharing one with whatever else is ready); `also` runs in the
+    /// same transaction (the audit row the entry records).
     pub async fn append(
         &self,
         entries: Vec<NewEntry>,
-        also: Option<TxWork>,
+        also: Option<TxStep>,
     ) -> Result<(), NodeError> {
         let at_ms = self.hub.now_ms();
         self.hub
-            .journal_only(Box::new(move |conn| {
+            .journal_only(Arc::new(move |conn| {
+                let (entries, also) = (entries.clone(), also.clone());
                 Box::pin(async move {
                     if let Some(w) = also {
                         w(&mut *conn).await?;
