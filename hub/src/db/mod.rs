@@ -194,6 +194,10 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(connections)
                 .acquire_timeout(Duration::from_secs(30))
+                // A file's connection does not go stale as a socket's may, and
+                // the check is a round trip to its worker thread on every
+                // acquire: one more per transaction, inside the write lock.
+                .test_before_acquire(false)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         conn.execute(

@@ -354,14 +354,8 @@ impl Hub {
 
 /// The steps one after the other, as one piece of a transaction's work.
 fn run_all(steps: Vec<TxStep>) -> TxWork {
-    Box::new(move |conn| {
-        Box::pin(async move {
-            for s in steps {
-                s(&mut *conn).await?;
-            }
-            Ok(())
-        })
-    })
+    let step = crate::store::in_turn(steps);
+    Box::new(move |conn| step(conn))
 }
 
 fn interrupted() -> HubError {

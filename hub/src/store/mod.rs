@@ -104,6 +104,19 @@ pub type TxStep = std::sync::Arc<
         + Sync,
 >;
 
+/// The steps one after the other, as one step.
+pub fn in_turn(steps: Vec<TxStep>) -> TxStep {
+    std::sync::Arc::new(move |conn| {
+        let steps = steps.clone();
+        Box::pin(async move {
+            for s in steps {
+                s(&mut *conn).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
 /// Why and since when a store is recovering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryMark {

@@ -14,6 +14,7 @@ pub mod store;
 
 use tonic::Request;
 use xinfang_hub::identity::{PeerIdentity, identity_of};
+use xinfang_hub::store::TxStep;
 
 pub use crate::case::Step;
 pub use roles::{Action, Role, allowed, any_allowed};
@@ -332,16 +333,16 @@ impl Guard {
 
     /// A sensitive action that was allowed (user management, logins, rebuilds).
     pub async fn audit_allowed(&self, who: &Actor, action: &str, target: &str, note: &str) {
-        let e = AuditEntry {
-            at: self.accounts.now_rfc3339(),
-            actor: who.name.clone(),
-            roles: who.role_codes(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            outcome: "allowed",
-            reason: note.to_owned(),
-        };
-        self.write(&e).await;
+        self.write(&allowed_line(&self.accounts, who, action, target, note))
+            .await;
+    }
+
+    /// As `audit_allowed`, as work for the transaction that makes the action
+    /// (the line is written exactly when the action is; a line that cannot be
+    /// written fails the action).
+    pub fn audit_allowed_step(&self, who: &Actor, action: &str, target: &str) -> TxStep {
+        self.accounts
+            .audit_step(&allowed_line(&self.accounts, who, action, target, ""))
     }
 
     async fn audit(&self, who: &Actor, action: Action, target: &str, ok: bool, reason: &str) {
@@ -379,6 +380,25 @@ impl Guard {
         if let Err(err) = self.accounts.audit(e).await {
             tracing::error!(error = %err, actor = %e.actor, action = %e.action, "audit write failed");
         }
+    }
+}
+
+/// The audit line of an allowed action.
+fn allowed_line(
+    accounts: &Accounts,
+    who: &Actor,
+    action: &str,
+    target: &str,
+    note: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at: accounts.now_rfc3339(),
+        actor: who.name.clone(),
+        roles: who.role_codes(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        outcome: "allowed",
+        reason: note.to_owned(),
     }
 }
 

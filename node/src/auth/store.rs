@@ -12,6 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use xinfang_hub::db::{Db, Sql};
+use xinfang_hub::store::TxStep;
 use xinfang_hub::{Clock, UnitCode};
 
 use super::roles::Role;
@@ -556,51 +557,59 @@ impl Accounts {
         Ok(())
     }
 
-    /// Writes one audit line. Every audit write goes through here; with a ledger,
-    /// the line and its ledger entry are written in one transaction.
+    /// Writes one audit line, in a transaction of its own. With a ledger, the
+    /// line and its ledger entry are written together.
     pub async fn audit(&self, e: &AuditEntry) -> Result<(), NodeError> {
+        let step = self.audit_step(e);
+        match &self.ledger {
+            Some(ledger) => ledger.transaction(step).await,
+            None => {
+                let mut conn = self.db.pool().acquire().await?;
+                step(&mut conn).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// One audit line as work for a transaction (the caller's, so the line is
+    /// written exactly when what it records is). Every audit write is made by
+    /// this step: the line, and with a ledger its entry.
+    pub fn audit_step(&self, e: &AuditEntry) -> TxStep {
         let mut id = [0u8; 12];
         rand::rng().fill_bytes(&mut id);
         let id = hex::encode(id);
         let at_ms = chrono::DateTime::parse_from_rfc3339(&e.at)
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(|_| self.now_ms());
+        let entry = self.ledger.as_ref().map(|_| crate::ledger::NewEntry {
+            kind: crate::ledger::EntryKind::Audit,
+            doc_id: String::new(),
+            actor: e.actor.clone(),
+            peer: String::new(),
+            detail: format!(
+                "{} {} {} {}{}",
+                e.outcome,
+                e.action,
+                e.target,
+                e.roles.join(","),
+                if e.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.reason)
+                }
+            ),
+        });
         let line = e.clone();
-        match &self.ledger {
-            Some(ledger) => {
-                let entry = crate::ledger::NewEntry {
-                    kind: crate::ledger::EntryKind::Audit,
-                    doc_id: String::new(),
-                    actor: e.actor.clone(),
-                    peer: String::new(),
-                    detail: format!(
-                        "{} {} {} {}{}",
-                        e.outcome,
-                        e.action,
-                        e.target,
-                        e.roles.join(","),
-                        if e.reason.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", e.reason)
-                        }
-                    ),
-                };
-                ledger
-                    .append(
-                        vec![entry],
-                        Some(std::sync::Arc::new(move |conn| {
-                            Box::pin(insert_audit(conn, id.clone(), at_ms, line.clone()))
-                        })),
-                    )
-                    .await
-            }
-            None => {
-                let mut conn = self.db.pool().acquire().await?;
-                insert_audit(&mut conn, id, at_ms, line).await?;
+        std::sync::Arc::new(move |conn| {
+            let (id, line, entry) = (id.clone(), line.clone(), entry.clone());
+            Box::pin(async move {
+                insert_audit(&mut *conn, id, at_ms, line).await?;
+                if let Some(entry) = entry {
+                    crate::ledger::append_in(&mut *conn, at_ms, vec![entry]).await?;
+                }
                 Ok(())
-            }
-        }
+            })
+        })
     }
 
     /// The last `limit` audit lines (oldest first), optionally refusals only or

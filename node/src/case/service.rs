@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use xinfang_hub::db::Db;
+use xinfang_hub::store::in_turn;
 use xinfang_hub::{Create, Hub, HubError, UnitCode, UpdateError};
 use xinfang_proto::v1 as pb;
 
@@ -221,14 +222,20 @@ impl CaseService {
             };
             // The counter and the personal data in clear are written in the
             // document's own transaction: both exist exactly when the case does.
-            let step = local_rows(
-                no.clone(),
-                reg.unit.to_string(),
-                year,
-                seq,
-                sealed(Field::IdNumber, &id_number),
-                sealed(Field::Phone, &phone),
-            );
+            let step = in_turn(vec![
+                local_rows(
+                    no.clone(),
+                    reg.unit.to_string(),
+                    year,
+                    seq,
+                    sealed(Field::IdNumber, &id_number),
+                    sealed(Field::Phone, &phone),
+                ),
+                // The query code's issue is audited in the same transaction: the
+                // line exists exactly when the code does.
+                self.guard()
+                    .audit_allowed_step(who, "issue_query_code", &no),
+            ]);
             let result = self
                 .hub()
                 .update_with(&doc_id, Create::New, |d| {
@@ -263,9 +270,6 @@ impl CaseService {
         out.phone = phone.unwrap_or_default();
         out.query_code = code.grouped();
         tracing::info!(case_no = %out.case_no, "case registered");
-        self.guard()
-            .audit_allowed(who, "issue_query_code", &out.case_no, "")
-            .await;
         self.disclose(who, &mut out).await?;
         Ok(out)
     }

@@ -324,6 +324,14 @@ impl Ledger {
         ledger
     }
 
+    /// Runs `step` (which appends entries with [`append_in`]) in a transaction
+    /// writing no document, serialised with commits and sharing one with
+    /// whatever else is ready.
+    pub async fn transaction(&self, step: TxStep) -> Result<(), NodeError> {
+        self.hub.journal_only(step).await?;
+        Ok(())
+    }
+
     /// Appends entries in a transaction writing no document, serialised with
     /// commits (and sharing one with whatever else is ready); `also` runs in the
     /// same transaction (the audit row the entry records).

@@ -369,3 +369,75 @@ async fn personal_data_is_encrypted_and_every_clear_view_is_logged(backend: Back
     Ok(())
 }
 }
+
+/// The audit line of a registration's query code, with its ledger entry, is
+/// written in the transaction that registers the case: a line that cannot be
+/// written fails the registration, and nothing of the case is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_registration_and_the_audit_of_its_query_code_commit_together() -> anyhow::Result<()> {
+    let fed = Federation::start(Backend::Sqlite, county_and_town()).await?;
+    let db = fed.db(TOWN_A).await?;
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            anyhow::Ok(
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(db.pool())
+                    .await?,
+            )
+        }
+    };
+    let docs = "SELECT COUNT(*) FROM hub_docs";
+    let lines = "SELECT COUNT(*) FROM node_audit WHERE action = 'issue_query_code'";
+    let chained = "SELECT COUNT(*) FROM node_ledger WHERE detail LIKE 'allowed issue_query_code %'";
+    let before = (
+        count(docs).await?,
+        count(lines).await?,
+        count(chained).await?,
+    );
+
+    // The audit table refuses the line: the registration fails whole.
+    sqlx::query(
+        "CREATE TRIGGER refuse_code_audit BEFORE INSERT ON node_audit
+         WHEN NEW.action = 'issue_query_code'
+         BEGIN SELECT RAISE(ABORT, 'audit line refused'); END",
+    )
+    .execute(db.pool())
+    .await?;
+    let refused = fed.register(TOWN_A, "张三", "小区道路破损").await;
+    assert!(
+        refused.is_err(),
+        "registered without its audit line: {refused:?}"
+    );
+    assert_eq!(
+        (
+            count(docs).await?,
+            count(lines).await?,
+            count(chained).await?
+        ),
+        before,
+        "nothing of the refused registration is kept"
+    );
+
+    // Allowed again: the case, its line and its ledger entry, together.
+    sqlx::query("DROP TRIGGER refuse_code_audit")
+        .execute(db.pool())
+        .await?;
+    let case = fed.register(TOWN_A, "张三", "小区道路破损").await?;
+    assert_eq!(count(docs).await?, before.0 + 1);
+    assert_eq!(count(lines).await?, before.1 + 1);
+    assert_eq!(count(chained).await?, before.2 + 1);
+    let target: String =
+        sqlx::query_scalar("SELECT target FROM node_audit WHERE action = 'issue_query_code'")
+            .fetch_one(db.pool())
+            .await?;
+    assert_eq!(target, case.case_no);
+    let v = ledger(&fed, TOWN_A)
+        .await?
+        .verify(pb::LedgerVerifyRequest {})
+        .await?
+        .into_inner();
+    assert!(v.ok, "{v:?}");
+    fed.shutdown().await;
+    Ok(())
+}
