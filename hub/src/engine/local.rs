@@ -436,15 +436,22 @@ pub(crate) mod group_commit {
         })
     }
 
-    async fn wait_pending(hub: &Hub, n: usize) {
+    /// Waits until at least `journal` journal transactions and `pending` writes
+    /// are queued.
+    async fn wait_queued(hub: &Hub, journal: usize, pending: usize) {
         for _ in 0..2_000 {
-            let have = hub.0.group.lock().map(|g| g.pending.len()).unwrap_or(0);
-            if have >= n {
+            let queued = hub
+                .0
+                .group
+                .lock()
+                .map(|g| (g.journal.len(), g.pending.len()))
+                .unwrap_or((0, 0));
+            if queued.0 >= journal && queued.1 >= pending {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        panic!("{n} writes never queued");
+        panic!("{journal} journal transactions and {pending} writes never queued");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,7 +472,7 @@ pub(crate) mod group_commit {
                 .await
             }));
         }
-        wait_pending(&hub, ids.len()).await;
+        wait_queued(&hub, 0, ids.len()).await;
         drop(lock);
         let mut ok = 0;
         for (id, t) in ids.iter().zip(tasks) {
@@ -496,22 +503,6 @@ pub(crate) mod group_commit {
             runs.fetch_add(1, Ordering::SeqCst);
             step(conn)
         })
-    }
-
-    async fn wait_queued(hub: &Hub, journal: usize, pending: usize) {
-        for _ in 0..2_000 {
-            let queued = hub
-                .0
-                .group
-                .lock()
-                .map(|g| (g.journal.len(), g.pending.len()))
-                .unwrap_or((0, 0));
-            if queued == (journal, pending) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        panic!("{journal} journal transactions and {pending} writes never queued");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -628,7 +619,7 @@ pub(crate) mod group_commit {
                 .await
             })
         };
-        wait_pending(&hub, 1).await;
+        wait_queued(&hub, 0, 1).await;
         // Meanwhile a peer's version of the document is committed (as apply_from
         // does, under the write lock we hold).
         let mut held = hub.get("doc").await.expect("get").expect("held");
