@@ -326,7 +326,7 @@ impl Hub {
                     if let Some(w) = observed {
                         w(&mut *conn).await?;
                     }
-                    run_all(steps)(&mut *conn).await
+                    crate::store::in_turn(steps)(&mut *conn).await
                 })
             }))
         };

@@ -333,7 +333,7 @@ impl Guard {
 
     /// A sensitive action that was allowed (user management, logins, rebuilds).
     pub async fn audit_allowed(&self, who: &Actor, action: &str, target: &str, note: &str) {
-        self.write(&allowed_line(&self.accounts, who, action, target, note))
+        self.write(&self.line(who, action.to_owned(), target, "allowed", note))
             .await;
     }
 
@@ -342,20 +342,33 @@ impl Guard {
     /// written fails the action).
     pub fn audit_allowed_step(&self, who: &Actor, action: &str, target: &str) -> TxStep {
         self.accounts
-            .audit_step(&allowed_line(&self.accounts, who, action, target, ""))
+            .audit_step(&self.line(who, action.to_owned(), target, "allowed", ""))
     }
 
     async fn audit(&self, who: &Actor, action: Action, target: &str, ok: bool, reason: &str) {
-        let e = AuditEntry {
+        let outcome = if ok { "allowed" } else { "refused" };
+        self.write(&self.line(who, action.code(), target, outcome, reason))
+            .await;
+    }
+
+    /// The audit line of `who` taking `action`, now.
+    fn line(
+        &self,
+        who: &Actor,
+        action: String,
+        target: &str,
+        outcome: &'static str,
+        reason: &str,
+    ) -> AuditEntry {
+        AuditEntry {
             at: self.accounts.now_rfc3339(),
             actor: who.name.clone(),
             roles: who.role_codes(),
-            action: action.code(),
+            action,
             target: target.to_owned(),
-            outcome: if ok { "allowed" } else { "refused" },
+            outcome,
             reason: reason.to_owned(),
-        };
-        self.write(&e).await;
+        }
     }
 
     /// A failed sign-in (password, token or certificate). The password is never
@@ -380,25 +393,6 @@ impl Guard {
         if let Err(err) = self.accounts.audit(e).await {
             tracing::error!(error = %err, actor = %e.actor, action = %e.action, "audit write failed");
         }
-    }
-}
-
-/// The audit line of an allowed action.
-fn allowed_line(
-    accounts: &Accounts,
-    who: &Actor,
-    action: &str,
-    target: &str,
-    note: &str,
-) -> AuditEntry {
-    AuditEntry {
-        at: accounts.now_rfc3339(),
-        actor: who.name.clone(),
-        roles: who.role_codes(),
-        action: action.to_owned(),
-        target: target.to_owned(),
-        outcome: "allowed",
-        reason: note.to_owned(),
     }
 }
 

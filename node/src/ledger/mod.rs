@@ -341,18 +341,16 @@ impl Ledger {
         also: Option<TxStep>,
     ) -> Result<(), NodeError> {
         let at_ms = self.hub.now_ms();
-        self.hub
-            .journal_only(Arc::new(move |conn| {
-                let (entries, also) = (entries.clone(), also.clone());
-                Box::pin(async move {
-                    if let Some(w) = also {
-                        w(&mut *conn).await?;
-                    }
-                    append_in(&mut *conn, at_ms, entries).await
-                })
-            }))
-            .await?;
-        Ok(())
+        self.transaction(Arc::new(move |conn| {
+            let (entries, also) = (entries.clone(), also.clone());
+            Box::pin(async move {
+                if let Some(w) = also {
+                    w(&mut *conn).await?;
+                }
+                append_in(&mut *conn, at_ms, entries).await
+            })
+        }))
+        .await
     }
 
     /// The last `limit` entries, oldest first.
