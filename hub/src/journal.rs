@@ -164,7 +164,7 @@ mod tests {
                 hub.update_with(id, Create::New, move |d| {
                     crate::doc::extend_scope(id, d, [&unit]).map_err(|e| e.to_string())?;
                     d.put(ROOT, "n", 1i64).map_err(|e| e.to_string())?;
-                    let step = id.ends_with('!').then(failing);
+                    let step = id.ends_with('!').then(|| failing().into());
                     Ok::<_, String>(((), step))
                 })
                 .await

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use super::{Create, Hub, HubError, UpdateError};
 use crate::doc::{self, DocError, Heads};
 use crate::journal::Origin;
-use crate::store::{DocWrite, StoreError, TxStep, TxWork};
+use crate::store::{DocWrite, OwnWork, StoreError, TxStep, TxWork};
 
 /// Stripes of per-document locks (two documents may share one; that only
 /// serialises them).
@@ -27,7 +27,7 @@ struct Pending {
     base_seq: Option<u64>,
     /// Our feed head when it was loaded.
     loaded_at: u64,
-    step: Option<TxStep>,
+    step: Option<OwnWork>,
     done: oneshot::Sender<Result<u64, HubError>>,
 }
 
@@ -62,7 +62,8 @@ impl Hub {
 
     /// As `update`; `f` may also return work of the caller's own to run in the
     /// transaction that commits the document (its local rows that must exist
-    /// exactly when the document does).
+    /// exactly when the document does); work given as a [`crate::store::Foldable`]
+    /// is written together with the items of its kind from the rest of the group.
     ///
     /// Concurrent updates of different documents are committed together, in one
     /// transaction (group commit: one fsync for all of them); updates of one
@@ -71,7 +72,7 @@ impl Hub {
         &self,
         doc_id: &str,
         create: Create,
-        f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<TxStep>), E>,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<OwnWork>), E>,
     ) -> Result<T, UpdateError<E>> {
         let limits = &self.0.cfg.limits;
         doc::check_id(doc_id, limits).map_err(HubError::from)?;
@@ -316,7 +317,7 @@ impl Hub {
             .collect();
         let writes: Vec<DocWrite> = batch.iter().map(|p| p.write.clone()).collect();
         let (observed, in_tx) = self.work_for(after, &mut docs, Origin::Local, &writes);
-        let mut steps: Vec<TxStep> = batch.iter().filter_map(|p| p.step.clone()).collect();
+        let mut steps = crate::store::folded(batch.iter().filter_map(|p| p.step.clone()));
         steps.extend(journal);
         let work: Option<TxWork> = if observed.is_none() && steps.is_empty() {
             None
@@ -454,26 +455,38 @@ pub(crate) mod group_commit {
         panic!("{journal} journal transactions and {pending} writes never queued");
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn writes_queued_together_commit_together_and_fail_alone() {
-        let (_dir, hub, db) = hub().await;
-        let ids = ["a", "b", "bad!", "c", "d"];
-        // Hold the write lock so every write queues, then let them go as one group.
+    type Write = tokio::task::JoinHandle<Result<(), UpdateError<String>>>;
+
+    /// A new document per id, each with its own work (`own`), all queued while
+    /// the write lock is held and then let go as one group.
+    async fn queued_as_one_group(
+        hub: &Hub,
+        ids: &[&'static str],
+        own: fn(&str) -> OwnWork,
+    ) -> Vec<Write> {
         let lock = hub.0.write_lock.lock().await;
         let mut tasks = Vec::new();
-        for id in ids {
+        for &id in ids {
             let hub = hub.clone();
             tasks.push(tokio::spawn(async move {
                 hub.update_with(id, Create::New, |d| {
                     scoped(d, id)?;
                     d.put(ROOT, "n", 1i64).map_err(|e| e.to_string())?;
-                    Ok::<_, String>(((), Some(side_step(id))))
+                    Ok::<_, String>(((), Some(own(id))))
                 })
                 .await
             }));
         }
-        wait_queued(&hub, 0, ids.len()).await;
+        wait_queued(hub, 0, ids.len()).await;
         drop(lock);
+        tasks
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_queued_together_commit_together_and_fail_alone() {
+        let (_dir, hub, db) = hub().await;
+        let ids = ["a", "b", "bad!", "c", "d"];
+        let tasks = queued_as_one_group(&hub, &ids, |id| side_step(id).into()).await;
         let mut ok = 0;
         for (id, t) in ids.iter().zip(tasks) {
             let r = t.await.expect("task");
@@ -486,6 +499,66 @@ pub(crate) mod group_commit {
         }
         assert_eq!(ok, 4);
         // Exactly the good writes, each with its own step, nothing of the bad one.
+        let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
+            .fetch_all(db.pool())
+            .await
+            .expect("side");
+        assert_eq!(side, vec!["a", "b", "c", "d"]);
+        assert!(hub.get("bad!").await.expect("get").is_none());
+        assert_eq!(hub.head(), 4);
+    }
+
+    /// A row of `side` handed over as data: the rows of a group are written by
+    /// one statement; a row ending in "!" fails the statement it is in.
+    struct SideRow(String);
+
+    /// How many rows each fold was given, in order.
+    static FOLD_SIZES: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+    impl crate::store::Fold for SideRow {
+        fn fold(items: Vec<Arc<Self>>) -> TxStep {
+            FOLD_SIZES
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(items.len());
+            let ids: Vec<String> = items.iter().map(|r| r.0.clone()).collect();
+            Arc::new(move |conn| {
+                let ids = ids.clone();
+                Box::pin(async move {
+                    if ids.iter().any(|id| id.ends_with('!')) {
+                        sqlx::query("SELECT no_such_column FROM side")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    let mut q = crate::db::Sql::new("INSERT INTO side (doc) ");
+                    q.values(ids.iter(), |r, id| {
+                        r.bind(id.clone());
+                    });
+                    q.execute(&mut *conn).await?;
+                    Ok(())
+                })
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn folded_rows_of_a_group_are_written_by_one_fold_and_fail_alone() {
+        let (_dir, hub, db) = hub().await;
+        let ids = ["a", "b", "bad!", "c", "d"];
+        let tasks = queued_as_one_group(&hub, &ids, |id| {
+            crate::store::Foldable::of(SideRow(id.to_owned())).into()
+        })
+        .await;
+        for (id, t) in ids.iter().zip(tasks) {
+            let r = t.await.expect("task");
+            assert_eq!(r.is_err(), id.ends_with('!'), "{id}: {r:?}");
+        }
+        // All five rows to one fold; that statement failed on the bad row, so
+        // each write was committed alone, its row folded alone.
+        assert_eq!(
+            *FOLD_SIZES.lock().unwrap_or_else(|e| e.into_inner()),
+            vec![5, 1, 1, 1, 1, 1]
+        );
         let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
             .fetch_all(db.pool())
             .await
@@ -529,7 +602,7 @@ pub(crate) mod group_commit {
                 hub.update_with("doc", Create::New, |d| {
                     scoped(d, "doc")?;
                     d.put(ROOT, "n", 1i64).map_err(|e| e.to_string())?;
-                    Ok::<_, String>(((), Some(side_step("doc"))))
+                    Ok::<_, String>(((), Some(side_step("doc").into())))
                 })
                 .await
                 .map_err(|e| e.to_string())

@@ -7,6 +7,7 @@
 //!   a document appears in the feed once, at its latest sequence number.
 //! - Callers serialize `commit`s (the engine holds one write lock).
 
+mod fold;
 pub mod mem;
 mod recent;
 pub mod sql;
@@ -19,6 +20,7 @@ use crate::core::InboundCursor;
 pub use crate::db::StoreError;
 use crate::doc::Scope;
 use crate::topology::UnitCode;
+pub use fold::{Fold, Foldable, OwnWork, folded};
 
 /// A document to write.
 #[derive(Debug, Clone)]

@@ -14,11 +14,10 @@ pub mod store;
 
 use tonic::Request;
 use xinfang_hub::identity::{PeerIdentity, identity_of};
-use xinfang_hub::store::TxStep;
 
 pub use crate::case::Step;
 pub use roles::{Action, Role, allowed, any_allowed};
-pub use store::{Accounts, AuditEntry, Refusal, User};
+pub use store::{Accounts, AuditEntry, AuditRow, Refusal, User};
 
 use crate::error::NodeError;
 use crate::labels::Said;
@@ -337,12 +336,12 @@ impl Guard {
             .await;
     }
 
-    /// As `audit_allowed`, as work for the transaction that makes the action
+    /// As `audit_allowed`, as a row for the transaction that makes the action
     /// (the line is written exactly when the action is; a line that cannot be
     /// written fails the action).
-    pub fn audit_allowed_step(&self, who: &Actor, action: &str, target: &str) -> TxStep {
+    pub fn audit_allowed_row(&self, who: &Actor, action: &str, target: &str) -> AuditRow {
         self.accounts
-            .audit_step(&self.line(who, action.to_owned(), target, "allowed", ""))
+            .audit_row(&self.line(who, action.to_owned(), target, "allowed", ""))
     }
 
     async fn audit(&self, who: &Actor, action: Action, target: &str, ok: bool, reason: &str) {

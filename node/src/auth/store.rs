@@ -116,28 +116,49 @@ type UserRow = (String, String, String, String, String, i64, String, String);
 const USER_COLUMNS: &str =
     "name, display_name, roles, unit, password_hash, disabled, created_at, updated_at";
 
-async fn insert_audit(
+/// Audit lines, with their ledger entries where the node keeps a ledger, inside
+/// the caller's transaction: each kind of row in one statement per chunk.
+pub async fn write_audit(
     conn: &mut sqlx::AnyConnection,
+    rows: Vec<AuditRow>,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(AUDIT_ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO node_audit (id, at_ms, at, actor, roles, action, target, outcome, reason) ",
+        );
+        q.values(chunk.iter(), |r, row| {
+            let e = &row.line;
+            r.bind(row.id.clone())
+                .bind(row.at_ms)
+                .bind(e.at.clone())
+                .bind(e.actor.clone())
+                .bind(e.roles.join(","))
+                .bind(e.action.clone())
+                .bind(e.target.clone())
+                .bind(e.outcome)
+                .bind(e.reason.clone());
+        });
+        q.execute(&mut *conn).await?;
+    }
+    let entries = rows
+        .into_iter()
+        .filter_map(|r| r.entry.map(|e| (r.at_ms, e)))
+        .collect();
+    crate::ledger::append_each_in(&mut *conn, entries).await
+}
+
+/// Nine columns each: well under every engine's limit of bound values.
+const AUDIT_ROWS_PER_STATEMENT: usize = 100;
+
+/// One audit line ready to write: its id and time fixed, so that writing it
+/// again (a group commit retried one write at a time) writes the same line.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
     id: String,
     at_ms: i64,
-    e: AuditEntry,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO node_audit (id, at_ms, at, actor, roles, action, target, outcome, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(at_ms)
-    .bind(e.at)
-    .bind(e.actor)
-    .bind(e.roles.join(","))
-    .bind(e.action)
-    .bind(e.target)
-    .bind(e.outcome)
-    .bind(e.reason)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    line: AuditEntry,
+    /// Its ledger entry, where the node keeps a ledger.
+    entry: Option<crate::ledger::NewEntry>,
 }
 
 fn user_of(row: UserRow) -> (User, String) {
@@ -573,11 +594,16 @@ impl Accounts {
 
     /// One audit line as work for a transaction (the caller's, so the line is
     /// written exactly when what it records is). Every audit write is made by
-    /// this step: the line, and with a ledger its entry.
+    /// [`write_audit`]: the line, and with a ledger its entry.
     pub fn audit_step(&self, e: &AuditEntry) -> TxStep {
+        let row = self.audit_row(e);
+        std::sync::Arc::new(move |conn| Box::pin(write_audit(conn, vec![row.clone()])))
+    }
+
+    /// One audit line as data, for a caller that writes many at once.
+    pub fn audit_row(&self, e: &AuditEntry) -> AuditRow {
         let mut id = [0u8; 12];
         rand::rng().fill_bytes(&mut id);
-        let id = hex::encode(id);
         let at_ms = chrono::DateTime::parse_from_rfc3339(&e.at)
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(|_| self.now_ms());
@@ -599,17 +625,12 @@ impl Accounts {
                 }
             ),
         });
-        let line = e.clone();
-        std::sync::Arc::new(move |conn| {
-            let (id, line, entry) = (id.clone(), line.clone(), entry.clone());
-            Box::pin(async move {
-                insert_audit(&mut *conn, id, at_ms, line).await?;
-                if let Some(entry) = entry {
-                    crate::ledger::append_in(&mut *conn, at_ms, vec![entry]).await?;
-                }
-                Ok(())
-            })
-        })
+        AuditRow {
+            id: hex::encode(id),
+            at_ms,
+            line: e.clone(),
+            entry,
+        }
     }
 
     /// The last `limit` audit lines (oldest first), optionally refusals only or

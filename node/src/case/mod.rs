@@ -8,7 +8,9 @@
 //!   below directly.
 //! - [`view`]: what a case looks like to a person: the case file with its
 //!   derived state, labels in the caller's language and units by name.
-//! - [`numbering`]: case numbers, counted per unit and year; [`lookup`]: the
+//! - [`numbering`]: case numbers, counted per unit and year; [`new_rows`]: the
+//!   registering node's own rows of a new case (counter, personal data, audit
+//!   line), written together for a group of registrations; [`lookup`]: the
 //!   document a case number names.
 //! - [`document`]: the Automerge layout of a case document.
 //! - [`admission`]: whether a record may be written ([`admit`]), and the one
@@ -31,6 +33,7 @@ pub mod labels;
 pub mod library;
 pub mod lookup;
 pub mod merges;
+pub mod new_rows;
 pub mod numbering;
 pub mod petitioner;
 pub mod query_code;

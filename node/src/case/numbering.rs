@@ -7,11 +7,9 @@
 //! numbers past them.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use tokio::sync::Mutex;
 use xinfang_hub::db::Db;
-use xinfang_hub::store::TxStep;
 
 use crate::error::NodeError;
 
@@ -30,7 +28,7 @@ impl CaseNumbers {
     }
 
     /// The next sequence number of `unit` in `year`, handed out from memory (the
-    /// first time from the stored counter); [`local_rows`] stores the counter
+    /// first time from the stored counter); [`super::new_rows`] stores the counter
     /// with the case.
     pub async fn next(&self, unit: &str, year: i32) -> Result<u64, NodeError> {
         let mut counters = self.next.lock().await;
@@ -80,57 +78,4 @@ impl CaseNumbers {
         }
         Ok(highest)
     }
-}
-
-/// The registering node's own rows of a new case: the case-number counter (never
-/// moved back) and the petitioner's personal data, each encrypted with its keyed
-/// hash (`pii`).
-pub fn local_rows(
-    case_no: String,
-    unit: String,
-    year: i32,
-    seq: u64,
-    id_number: Option<(String, String)>,
-    phone: Option<(String, String)>,
-) -> TxStep {
-    Arc::new(move |conn| {
-        let (case_no, unit, id_number, phone) = (
-            case_no.clone(),
-            unit.clone(),
-            id_number.clone(),
-            phone.clone(),
-        );
-        Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO node_case_counters (unit, year, next) VALUES ($1, $2, $3)
-                 ON CONFLICT (unit, year) DO UPDATE SET next = CASE
-                   WHEN excluded.next > node_case_counters.next THEN excluded.next
-                   ELSE node_case_counters.next END",
-            )
-            .bind(unit)
-            .bind(i64::from(year))
-            .bind(seq as i64 + 1)
-            .execute(&mut *conn)
-            .await?;
-            if id_number.is_some() || phone.is_some() {
-                let (id_number, id_hash) = id_number.unzip();
-                let (phone, phone_hash) = phone.unzip();
-                sqlx::query(
-                    "INSERT INTO node_pii (case_no, id_number, id_hash, phone, phone_hash)
-                     VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (case_no) DO UPDATE SET id_number = excluded.id_number,
-                       id_hash = excluded.id_hash, phone = excluded.phone,
-                       phone_hash = excluded.phone_hash",
-                )
-                .bind(case_no)
-                .bind(id_number)
-                .bind(id_hash)
-                .bind(phone)
-                .bind(phone_hash)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Ok(())
-        })
-    })
 }

@@ -9,14 +9,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use xinfang_hub::db::Db;
-use xinfang_hub::store::in_turn;
+use xinfang_hub::store::Foldable;
 use xinfang_hub::{Create, Hub, HubError, UnitCode, UpdateError};
 use xinfang_proto::v1 as pb;
 
 use super::document;
 use super::labels::Lang;
 use super::lookup;
-use super::numbering::{CaseNumbers, local_rows};
+use super::new_rows::NewCaseRows;
+use super::numbering::CaseNumbers;
 use super::query_code::{QueryCode, StoredCode};
 use super::record::{Body, Record, Screening, Step};
 use super::state::{self, Context};
@@ -220,22 +221,18 @@ impl CaseService {
                 v.as_ref()
                     .map(|v| (pii.seal(&no, field, v), pii.hash(field, v)))
             };
-            // The counter and the personal data in clear are written in the
-            // document's own transaction: both exist exactly when the case does.
-            let step = in_turn(vec![
-                local_rows(
-                    no.clone(),
-                    reg.unit.to_string(),
-                    year,
-                    seq,
-                    sealed(Field::IdNumber, &id_number),
-                    sealed(Field::Phone, &phone),
-                ),
-                // The query code's issue is audited in the same transaction: the
-                // line exists exactly when the code does.
-                self.guard()
-                    .audit_allowed_step(who, "issue_query_code", &no),
-            ]);
+            // The counter, the personal data and the audit line of the query
+            // code's issue are written in the document's own transaction: each
+            // exists exactly when the case does.
+            let rows = Foldable::of(NewCaseRows {
+                case_no: no.clone(),
+                unit: reg.unit.to_string(),
+                year,
+                seq,
+                id_number: sealed(Field::IdNumber, &id_number),
+                phone: sealed(Field::Phone, &phone),
+                audit: self.guard().audit_allowed_row(who, "issue_query_code", &no),
+            });
             let result = self
                 .hub()
                 .update_with(&doc_id, Create::New, |d| {
@@ -252,7 +249,7 @@ impl CaseService {
                             .map_err(NodeError::from)?;
                         document::add_record(d, &no, &r)?;
                     }
-                    Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(step)))
+                    Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(rows.into())))
                 })
                 .await;
             match result {

@@ -169,6 +169,15 @@ pub async fn append_in(
     at_ms: i64,
     entries: Vec<NewEntry>,
 ) -> Result<(), sqlx::Error> {
+    append_each_in(conn, entries.into_iter().map(|e| (at_ms, e)).collect()).await
+}
+
+/// As [`append_in`], each entry with its own time (entries of many callers
+/// committed together, e.g. the audit lines of a group of registrations).
+pub async fn append_each_in(
+    conn: &mut AnyConnection,
+    entries: Vec<(i64, NewEntry)>,
+) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -182,7 +191,7 @@ pub async fn append_in(
         None => (0, GENESIS),
     };
     let mut rows = Vec::with_capacity(entries.len());
-    for e in entries {
+    for (at_ms, e) in entries {
         seq += 1;
         let c = canonical(
             seq,
@@ -194,16 +203,16 @@ pub async fn append_in(
             &e.detail,
         );
         let hash = chain(&prev, &c);
-        rows.push((seq, e, prev, hash));
+        rows.push((seq, at_ms, e, prev, hash));
         prev = hash;
     }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q = Sql::new(
             "INSERT INTO node_ledger (seq, at_ms, kind, doc_id, actor, peer, detail, prev_hash, hash) ",
         );
-        q.values(chunk.iter(), |r, (seq, e, prev, hash)| {
+        q.values(chunk.iter(), |r, (seq, at_ms, e, prev, hash)| {
             r.bind(*seq as i64)
-                .bind(at_ms)
+                .bind(*at_ms)
                 .bind(e.kind.as_str())
                 .bind(e.doc_id.clone())
                 .bind(e.actor.clone())

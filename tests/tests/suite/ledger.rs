@@ -27,6 +27,15 @@ async fn ledger(fed: &Federation, unit: &str) -> anyhow::Result<LedgerClient<Api
     Ok(LedgerClient::new(fed.channel(unit).await?))
 }
 
+/// What `ledger verify` finds at `unit`.
+async fn verify(fed: &Federation, unit: &str) -> anyhow::Result<pb::LedgerVerification> {
+    Ok(ledger(fed, unit)
+        .await?
+        .verify(pb::LedgerVerifyRequest {})
+        .await?
+        .into_inner())
+}
+
 async fn status(fed: &Federation, unit: &str) -> anyhow::Result<pb::StatusResponse> {
     Ok(fed
         .client(unit)
@@ -114,10 +123,7 @@ async fn verify_finds_an_edited_entry(backend: Backend) -> anyhow::Result<()> {
         }
         // Sign-ins are audited, and the audit lines are chained too.
         assert!(chain.iter().any(|e| e.kind == "audit"), "{unit}: audit lines chained");
-        let v = ledger(&fed, unit).await?
-            .verify(pb::LedgerVerifyRequest {})
-            .await?
-            .into_inner();
+        let v = verify(&fed, unit).await?;
         assert!(v.ok, "{unit}: {v:?}");
         assert_eq!(v.entries, chain.len() as u64);
         assert_eq!(v.head_hash, chain.last().map(|e| e.hash.clone()).unwrap_or_default());
@@ -143,10 +149,7 @@ async fn verify_finds_an_edited_entry(backend: Backend) -> anyhow::Result<()> {
         .bind(edited.seq as i64)
         .execute(db.pool())
         .await?;
-    let v = ledger(&fed, TOWN_A).await?
-        .verify(pb::LedgerVerifyRequest {})
-        .await?
-        .into_inner();
+    let v = verify(&fed, TOWN_A).await?;
     assert!(!v.ok, "{v:?}");
     assert_eq!(v.bad_seq, edited.seq);
     assert!(v.reason.contains("hash"), "{}", v.reason);
@@ -196,10 +199,7 @@ async fn a_rewritten_chain_is_flagged_by_the_parent(backend: Backend) -> anyhow:
     };
     assert!(rewritten <= seen, "an entry the county had seen");
     fed.start_node(TOWN_A).await?;
-    let v = ledger(&fed, TOWN_A).await?
-        .verify(pb::LedgerVerifyRequest {})
-        .await?
-        .into_inner();
+    let v = verify(&fed, TOWN_A).await?;
     assert!(v.ok, "a careful forger's chain verifies locally: {v:?}");
 
     // The next sync: the county flags the town.
@@ -370,6 +370,86 @@ async fn personal_data_is_encrypted_and_every_clear_view_is_logged(backend: Back
 }
 }
 
+both_stores! {
+/// Registrations arriving together are committed together, their own rows
+/// (counter, personal data, audit line and its ledger entry) written for the
+/// whole group at once: each case keeps its own number, its own personal data
+/// and its own audit line, the counter stands past the highest number, and the
+/// ledger's chain holds.
+async fn registrations_committed_together_keep_each_its_own_rows(backend: Backend) -> anyhow::Result<()> {
+    const N: usize = 24;
+    let fed = Federation::start(backend, county_and_town()).await?;
+    let client = fed.client(TOWN_A).await?;
+    let personal = |i: usize| i.is_multiple_of(3).then(|| (id_number(&format!("44152119800101{i:03}")), format!("138{i:08}")));
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let mut client = client.clone();
+            let (id, phone) = personal(i).unwrap_or_default();
+            tokio::spawn(async move {
+                let case = client
+                    .register_case(pb::RegisterCaseRequest {
+                        unit: TOWN_A.into(),
+                        petitioner: format!("申请人{i}"),
+                        content: format!("第{i}件：小区道路破损"),
+                        id_number: id,
+                        phone,
+                        ..Default::default()
+                    })
+                    .await?
+                    .into_inner();
+                anyhow::Ok((i, case.case_no))
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await??);
+    }
+    let mut seqs: Vec<u64> = numbers
+        .iter()
+        .map(|(_, no)| no.rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or(0))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=N as u64).collect::<Vec<_>>(), "{numbers:?}");
+
+    let db = fed.db(TOWN_A).await?;
+    let next: Vec<i64> = sqlx::query_scalar("SELECT next FROM node_case_counters WHERE unit = $1")
+        .bind(TOWN_A)
+        .fetch_all(db.pool())
+        .await?;
+    assert_eq!(next, vec![N as i64 + 1], "the counter stands past the highest number");
+    let pii: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM node_pii")
+        .fetch_one(db.pool())
+        .await?;
+    assert_eq!(pii as usize, (0..N).filter(|i| personal(*i).is_some()).count());
+    let mut targets: Vec<String> =
+        sqlx::query_scalar("SELECT target FROM node_audit WHERE action = 'issue_query_code'")
+            .fetch_all(db.pool())
+            .await?;
+    targets.sort();
+    let mut all: Vec<String> = numbers.iter().map(|(_, no)| no.clone()).collect();
+    all.sort();
+    assert_eq!(targets, all, "one audit line per case, naming it");
+    let chained: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM node_ledger WHERE detail LIKE 'allowed issue_query_code %'",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    assert_eq!(chained as usize, N);
+    // Each case reads back its own petitioner's personal data.
+    for (i, no) in &numbers {
+        let seen = fed.case_at(TOWN_A, no).await?.ok_or_else(|| anyhow::anyhow!("{no}"))?;
+        let (id, phone) = personal(*i).unwrap_or_default();
+        assert_eq!((seen.id_number, seen.phone), (id, phone), "{no}");
+        assert_eq!(seen.petitioner, format!("申请人{i}"), "{no}");
+    }
+    let v = verify(&fed, TOWN_A).await?;
+    assert!(v.ok, "{v:?}");
+    fed.shutdown().await;
+    Ok(())
+}
+}
+
 /// The audit line of a registration's query code, with its ledger entry, is
 /// written in the transaction that registers the case: a line that cannot be
 /// written fails the registration, and nothing of the case is kept.
@@ -432,11 +512,7 @@ async fn a_registration_and_the_audit_of_its_query_code_commit_together() -> any
             .fetch_one(db.pool())
             .await?;
     assert_eq!(target, case.case_no);
-    let v = ledger(&fed, TOWN_A)
-        .await?
-        .verify(pb::LedgerVerifyRequest {})
-        .await?
-        .into_inner();
+    let v = verify(&fed, TOWN_A).await?;
     assert!(v.ok, "{v:?}");
     fed.shutdown().await;
     Ok(())
