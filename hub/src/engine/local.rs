@@ -35,7 +35,7 @@ struct Pending {
 /// committed with whatever else is ready: a node's audit and view entries share
 /// the fsync of the writes around them instead of each paying its own.
 struct JournalWork {
-    work: TxStep,
+    work: OwnWork,
     done: oneshot::Sender<Result<(), HubError>>,
 }
 
@@ -121,7 +121,7 @@ impl Hub {
     /// entries), serialised with every commit and committed together with
     /// whatever else is ready. `work` may run twice: a group that fails is
     /// retried one by one, so each caller hears its own outcome.
-    pub async fn journal_only(&self, work: TxStep) -> Result<(), HubError> {
+    pub async fn journal_only(&self, work: OwnWork) -> Result<(), HubError> {
         let (done, rx) = oneshot::channel();
         self.enqueue(|g| g.journal.push(JournalWork { work, done }))
             .await;
@@ -299,13 +299,16 @@ impl Hub {
     async fn commit_pending(
         &self,
         batch: &mut [Pending],
-        journal: Vec<TxStep>,
+        journal: Vec<OwnWork>,
     ) -> Result<u64, HubError> {
+        // Each caller's own work, then the journal's, items of a kind folded.
+        let steps =
+            crate::store::folded(batch.iter().filter_map(|p| p.step.clone()).chain(journal));
         if batch.is_empty() {
-            if !journal.is_empty() {
+            if !steps.is_empty() {
                 self.0
                     .store
-                    .commit_with(Vec::new(), None, self.now_ms(), Some(run_all(journal)))
+                    .commit_with(Vec::new(), None, self.now_ms(), Some(run_all(steps)))
                     .await?;
             }
             return Ok(self.0.store.head());
@@ -317,8 +320,6 @@ impl Hub {
             .collect();
         let writes: Vec<DocWrite> = batch.iter().map(|p| p.write.clone()).collect();
         let (observed, in_tx) = self.work_for(after, &mut docs, Origin::Local, &writes);
-        let mut steps = crate::store::folded(batch.iter().filter_map(|p| p.step.clone()));
-        steps.extend(journal);
         let work: Option<TxWork> = if observed.is_none() && steps.is_empty() {
             None
         } else {
@@ -482,6 +483,18 @@ pub(crate) mod group_commit {
         tasks
     }
 
+    /// Of the writes `a`, `b`, `bad!`, `c`, `d`: exactly the good ones, each
+    /// with its own row in `side`, nothing of the bad one.
+    async fn only_the_good_writes_kept(hub: &Hub, db: &Db) {
+        let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
+            .fetch_all(db.pool())
+            .await
+            .expect("side");
+        assert_eq!(side, vec!["a", "b", "c", "d"]);
+        assert!(hub.get("bad!").await.expect("get").is_none());
+        assert_eq!(hub.head(), 4);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_queued_together_commit_together_and_fail_alone() {
         let (_dir, hub, db) = hub().await;
@@ -498,14 +511,7 @@ pub(crate) mod group_commit {
             }
         }
         assert_eq!(ok, 4);
-        // Exactly the good writes, each with its own step, nothing of the bad one.
-        let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
-            .fetch_all(db.pool())
-            .await
-            .expect("side");
-        assert_eq!(side, vec!["a", "b", "c", "d"]);
-        assert!(hub.get("bad!").await.expect("get").is_none());
-        assert_eq!(hub.head(), 4);
+        only_the_good_writes_kept(&hub, &db).await;
     }
 
     /// A row of `side` handed over as data: the rows of a group are written by
@@ -559,13 +565,7 @@ pub(crate) mod group_commit {
             *FOLD_SIZES.lock().unwrap_or_else(|e| e.into_inner()),
             vec![5, 1, 1, 1, 1, 1]
         );
-        let side: Vec<String> = sqlx::query_scalar("SELECT doc FROM side ORDER BY doc")
-            .fetch_all(db.pool())
-            .await
-            .expect("side");
-        assert_eq!(side, vec!["a", "b", "c", "d"]);
-        assert!(hub.get("bad!").await.expect("get").is_none());
-        assert_eq!(hub.head(), 4);
+        only_the_good_writes_kept(&hub, &db).await;
     }
 
     /// A journal transaction that records `id` in `side` and counts its runs,
@@ -592,7 +592,9 @@ pub(crate) mod group_commit {
             let hub2 = hub.clone();
             let work = counted_journal(id, n);
             tasks.push(tokio::spawn(async move {
-                hub2.journal_only(work).await.map_err(|e| e.to_string())
+                hub2.journal_only(work.into())
+                    .await
+                    .map_err(|e| e.to_string())
             }));
             wait_queued(&hub, i + 1, 0).await;
         }

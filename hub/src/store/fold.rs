@@ -60,6 +60,9 @@ pub enum OwnWork {
     Run(TxStep),
     /// Folded with the items of its kind from the rest of the group.
     Fold(Foldable),
+    /// Several pieces (e.g. a new case's own rows and the audit line of its
+    /// query code, each folded with its kind).
+    All(Vec<OwnWork>),
 }
 
 impl From<TxStep> for OwnWork {
@@ -79,13 +82,17 @@ impl From<Foldable> for OwnWork {
 pub fn folded(steps: impl IntoIterator<Item = OwnWork>) -> Vec<TxStep> {
     let mut run = Vec::new();
     let mut kinds: Vec<(TypeId, ErasedFold, Vec<Item>)> = Vec::new();
-    for step in steps {
+    let mut todo: Vec<OwnWork> = steps.into_iter().collect();
+    todo.reverse();
+    while let Some(step) = todo.pop() {
         match step {
             OwnWork::Run(s) => run.push(s),
             OwnWork::Fold(f) => match kinds.iter_mut().find(|(k, ..)| *k == f.kind) {
                 Some((.., items)) => items.push(f.item),
                 None => kinds.push((f.kind, f.fold, vec![f.item])),
             },
+            // Its pieces next, in their order.
+            OwnWork::All(pieces) => todo.extend(pieces.into_iter().rev()),
         }
     }
     run.extend(kinds.into_iter().map(|(_, fold, items)| fold(items)));
@@ -129,8 +136,10 @@ mod tests {
             OwnWork::from(Foldable::of(Digit(1))),
             OwnWork::from(Foldable::of(Letter('a'))),
             OwnWork::from(noop()),
-            OwnWork::from(Foldable::of(Digit(2))),
-            OwnWork::from(Foldable::of(Letter('b'))),
+            OwnWork::All(vec![
+                Foldable::of(Digit(2)).into(),
+                Foldable::of(Letter('b')).into(),
+            ]),
             OwnWork::from(Foldable::of(Digit(3))),
         ];
         let out = folded(steps);

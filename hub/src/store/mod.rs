@@ -107,7 +107,7 @@ pub type TxStep = std::sync::Arc<
 >;
 
 /// The steps one after the other, as one step.
-pub fn in_turn(steps: Vec<TxStep>) -> TxStep {
+pub(crate) fn in_turn(steps: Vec<TxStep>) -> TxStep {
     std::sync::Arc::new(move |conn| {
         let steps = steps.clone();
         Box::pin(async move {

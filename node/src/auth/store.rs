@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use xinfang_hub::db::{Db, Sql};
-use xinfang_hub::store::TxStep;
+use xinfang_hub::store::{Fold, Foldable, TxStep};
 use xinfang_hub::{Clock, UnitCode};
 
 use super::roles::Role;
@@ -152,6 +152,7 @@ const AUDIT_ROWS_PER_STATEMENT: usize = 100;
 
 /// One audit line ready to write: its id and time fixed, so that writing it
 /// again (a group commit retried one write at a time) writes the same line.
+/// The lines of every action committed together are written at once.
 #[derive(Debug, Clone)]
 pub struct AuditRow {
     id: String,
@@ -159,6 +160,13 @@ pub struct AuditRow {
     line: AuditEntry,
     /// Its ledger entry, where the node keeps a ledger.
     entry: Option<crate::ledger::NewEntry>,
+}
+
+impl Fold for AuditRow {
+    fn fold(items: Vec<std::sync::Arc<Self>>) -> TxStep {
+        let rows: Vec<AuditRow> = items.iter().map(|r| r.as_ref().clone()).collect();
+        std::sync::Arc::new(move |conn| Box::pin(write_audit(conn, rows.clone())))
+    }
 }
 
 fn user_of(row: UserRow) -> (User, String) {
@@ -578,29 +586,24 @@ impl Accounts {
         Ok(())
     }
 
-    /// Writes one audit line, in a transaction of its own. With a ledger, the
-    /// line and its ledger entry are written together.
+    /// Writes one audit line, in a transaction of its own (with a ledger,
+    /// shared with whatever else is ready to commit). With a ledger, the line
+    /// and its ledger entry are written together.
     pub async fn audit(&self, e: &AuditEntry) -> Result<(), NodeError> {
-        let step = self.audit_step(e);
+        let row = self.audit_row(e);
         match &self.ledger {
-            Some(ledger) => ledger.transaction(step).await,
+            Some(ledger) => ledger.transaction(Foldable::of(row)).await,
             None => {
                 let mut conn = self.db.pool().acquire().await?;
-                step(&mut conn).await?;
+                write_audit(&mut conn, vec![row]).await?;
                 Ok(())
             }
         }
     }
 
-    /// One audit line as work for a transaction (the caller's, so the line is
-    /// written exactly when what it records is). Every audit write is made by
-    /// [`write_audit`]: the line, and with a ledger its entry.
-    pub fn audit_step(&self, e: &AuditEntry) -> TxStep {
-        let row = self.audit_row(e);
-        std::sync::Arc::new(move |conn| Box::pin(write_audit(conn, vec![row.clone()])))
-    }
-
-    /// One audit line as data, for a caller that writes many at once.
+    /// One audit line as data, written by [`write_audit`] in the transaction
+    /// that makes the action (the line exists exactly when the action does),
+    /// together with the other lines of that commit.
     pub fn audit_row(&self, e: &AuditEntry) -> AuditRow {
         let mut id = [0u8; 12];
         rand::rng().fill_bytes(&mut id);

@@ -1,10 +1,10 @@
 //! The registering node's own rows of a new case, written in the transaction
 //! that commits the case so that they exist exactly when it does: the
-//! case-number counter (never moved back), the petitioner's personal data
-//! encrypted with its keyed hashes (`pii`), and the audit line of the query
-//! code's issue. They are handed to the commit as data ([`NewCaseRows`]), so the
-//! registrations committed together write them in a few multi-row statements
-//! rather than five round trips each.
+//! case-number counter (never moved back) and the petitioner's personal data
+//! encrypted with its keyed hashes (`pii`). They are handed to the commit as
+//! data ([`NewCaseRows`]), as the audit line of the query code's issue is
+//! (`auth::AuditRow`), so the registrations committed together write them in a
+//! few multi-row statements rather than several round trips each.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,8 +12,6 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use xinfang_hub::db::Sql;
 use xinfang_hub::store::{Fold, TxStep};
-
-use crate::auth::store::{AuditRow, write_audit};
 
 /// Five columns each: well under every engine's limit of bound values.
 const PII_ROWS_PER_STATEMENT: usize = 200;
@@ -31,8 +29,6 @@ pub struct NewCaseRows {
     pub seq: u64,
     pub id_number: Option<Sealed>,
     pub phone: Option<Sealed>,
-    /// The audit line of the query code's issue.
-    pub audit: AuditRow,
 }
 
 impl Fold for NewCaseRows {
@@ -41,9 +37,7 @@ impl Fold for NewCaseRows {
             let items = items.clone();
             Box::pin(async move {
                 write_counters(&mut *conn, &items).await?;
-                write_pii(&mut *conn, &items).await?;
-                let audit = items.iter().map(|r| r.audit.clone()).collect();
-                write_audit(&mut *conn, audit).await
+                write_pii(&mut *conn, &items).await
             })
         })
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use xinfang_hub::db::Db;
-use xinfang_hub::store::Foldable;
+use xinfang_hub::store::{Foldable, OwnWork};
 use xinfang_hub::{Create, Hub, HubError, UnitCode, UpdateError};
 use xinfang_proto::v1 as pb;
 
@@ -224,15 +224,18 @@ impl CaseService {
             // The counter, the personal data and the audit line of the query
             // code's issue are written in the document's own transaction: each
             // exists exactly when the case does.
-            let rows = Foldable::of(NewCaseRows {
-                case_no: no.clone(),
-                unit: reg.unit.to_string(),
-                year,
-                seq,
-                id_number: sealed(Field::IdNumber, &id_number),
-                phone: sealed(Field::Phone, &phone),
-                audit: self.guard().audit_allowed_row(who, "issue_query_code", &no),
-            });
+            let rows = OwnWork::All(vec![
+                Foldable::of(NewCaseRows {
+                    case_no: no.clone(),
+                    unit: reg.unit.to_string(),
+                    year,
+                    seq,
+                    id_number: sealed(Field::IdNumber, &id_number),
+                    phone: sealed(Field::Phone, &phone),
+                })
+                .into(),
+                Foldable::of(self.guard().audit_allowed_row(who, "issue_query_code", &no)).into(),
+            ]);
             let result = self
                 .hub()
                 .update_with(&doc_id, Create::New, |d| {
@@ -249,7 +252,7 @@ impl CaseService {
                             .map_err(NodeError::from)?;
                         document::add_record(d, &no, &r)?;
                     }
-                    Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(rows.into())))
+                    Ok::<_, NodeError>((CaseFile::read(d, &doc_id)?, Some(rows)))
                 })
                 .await;
             match result {

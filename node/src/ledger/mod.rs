@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use xinfang_hub::db::{Db, Sql};
 use xinfang_hub::journal::{CommitJournal, Committed, Origin};
-use xinfang_hub::store::{TxStep, TxWork};
+use xinfang_hub::store::{OwnWork, TxStep, TxWork};
 use xinfang_hub::{Clock, Hub};
 
 use crate::docid::AlertId;
@@ -333,11 +333,11 @@ impl Ledger {
         ledger
     }
 
-    /// Runs `step` (which appends entries with [`append_in`]) in a transaction
+    /// Runs `work` (which appends entries with [`append_in`]) in a transaction
     /// writing no document, serialised with commits and sharing one with
     /// whatever else is ready.
-    pub async fn transaction(&self, step: TxStep) -> Result<(), NodeError> {
-        self.hub.journal_only(step).await?;
+    pub async fn transaction(&self, work: impl Into<OwnWork>) -> Result<(), NodeError> {
+        self.hub.journal_only(work.into()).await?;
         Ok(())
     }
 
@@ -350,7 +350,7 @@ impl Ledger {
         also: Option<TxStep>,
     ) -> Result<(), NodeError> {
         let at_ms = self.hub.now_ms();
-        self.transaction(Arc::new(move |conn| {
+        let step: TxStep = Arc::new(move |conn| {
             let (entries, also) = (entries.clone(), also.clone());
             Box::pin(async move {
                 if let Some(w) = also {
@@ -358,8 +358,8 @@ impl Ledger {
                 }
                 append_in(&mut *conn, at_ms, entries).await
             })
-        }))
-        .await
+        });
+        self.transaction(step).await
     }
 
     /// The last `limit` entries, oldest first.
