@@ -3,12 +3,10 @@
 //! answers). What the engine and the sync protocol rely on is written down in
 //! `store/mod.rs`; each test here holds one clause of it.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use sqlx::migrate::{Migration, MigrationType};
 use xinfang_hub::core::InboundCursor;
-use xinfang_hub::db::{Db, DbOptions, Durability, Engine, scratch};
+use xinfang_hub::db::{Db, DbOptions, Durability, Engine, Migration, scratch};
 use xinfang_hub::store::sql::{SqlStore, mark_recovering};
 use xinfang_hub::store::{DocWrite, Store, StoreError, TxWork};
 use xinfang_hub::topology::UnitCode;
@@ -357,13 +355,7 @@ on_each_engine! {
 }
 
 fn migration(version: i64, sql: &'static str) -> Migration {
-    Migration::new(
-        version,
-        Cow::Owned(format!("step {version}")),
-        MigrationType::Simple,
-        Cow::Borrowed(sql),
-        false,
-    )
+    Migration::new(version, format!("step {version}"), sql)
 }
 
 async fn tables(db: &Db) -> Vec<String> {

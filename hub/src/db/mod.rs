@@ -9,17 +9,22 @@
 //! live in the per-engine migration folders, which carry the same versions.
 
 mod checkpointer;
+mod from_row;
+mod migrations;
 pub mod scratch;
 mod sql;
 
+pub use migrations::{HUB_MIGRATIONS, Migration, MigrationFile, Migrations};
 pub use sql::{Row, Sql, SqlTarget};
+/// For `from_row!` in other crates.
+#[doc(hidden)]
+pub use sqlx as __sqlx;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migration, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 /// Why storage failed: opening or migrating a database, a query, or a stored
@@ -302,153 +307,12 @@ impl Db {
         }
         Ok(())
     }
-
-    /// Applies every pending migration of `sets` (each a folder per engine, see
-    /// [`Migrations`]) in version order, **in one transaction**: a database either
-    /// reaches the new schema or is left as it was, never half-initialised.
-    ///
-    /// Applied migrations are recorded in `_sqlx_migrations`, the table sqlx's own
-    /// migrator keeps, so databases created by earlier versions upgrade in place.
-    pub async fn migrate(&self, sets: &[&Migrations]) -> Result<(), StoreError> {
-        let all: Vec<&Migration> = sets
-            .iter()
-            .flat_map(|s| s.for_engine(self.engine).iter())
-            .collect();
-        self.apply_migrations(all).await
-    }
-
-    /// Applies the pending ones of `list` in version order, in one transaction.
-    pub async fn apply_migrations(&self, mut all: Vec<&Migration>) -> Result<(), StoreError> {
-        let fail = |message: String| StoreError::Migrate {
-            url: self.shown.to_string(),
-            message,
-        };
-        all.sort_by_key(|m| m.version);
-        let mut conn = self.pool.acquire().await.map_err(|e| fail(e.to_string()))?;
-        let mut tx = conn.begin().await.map_err(|e| fail(e.to_string()))?;
-        match self.apply_in(&mut tx, all).await {
-            Ok(()) => tx.commit().await.map_err(|e| fail(e.to_string())),
-            Err(e) => {
-                // Roll back now rather than when the connection is next used, so
-                // nothing stays locked meanwhile.
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
-    }
-
-    async fn apply_in(
-        &self,
-        tx: &mut AnyConnection,
-        all: Vec<&Migration>,
-    ) -> Result<(), StoreError> {
-        let fail = |message: String| StoreError::Migrate {
-            url: self.shown.to_string(),
-            message,
-        };
-        let table = match self.engine {
-            Engine::Sqlite => {
-                "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
-                    version BIGINT PRIMARY KEY,
-                    description TEXT NOT NULL,
-                    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                    success BOOLEAN NOT NULL,
-                    checksum BLOB NOT NULL,
-                    execution_time BIGINT NOT NULL)"
-            }
-            Engine::Postgres => {
-                "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
-                    version BIGINT PRIMARY KEY,
-                    description TEXT NOT NULL,
-                    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
-                    success BOOLEAN NOT NULL,
-                    checksum BYTEA NOT NULL,
-                    execution_time BIGINT NOT NULL)"
-            }
-        };
-        if self.engine == Engine::Postgres {
-            // Two processes starting on one database migrate one after the other.
-            sqlx::query("SELECT pg_advisory_xact_lock(7263540915)")
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-        }
-        sqlx::raw_sql(table)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let applied: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-        let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
-        for m in all {
-            if let Some(sum) = applied.get(&m.version) {
-                if sum.as_slice() != &*m.checksum {
-                    return Err(fail(format!(
-                        "migration {} ({}) was changed after it was applied",
-                        m.version, m.description
-                    )));
-                }
-                continue;
-            }
-            let started = Instant::now();
-            sqlx::raw_sql(&m.sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| fail(format!("migration {} ({}): {e}", m.version, m.description)))?;
-            sqlx::query(
-                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-                 VALUES ($1, $2, TRUE, $3, $4)",
-            )
-            .bind(m.version)
-            .bind(m.description.to_string())
-            .bind(m.checksum.to_vec())
-            .bind(started.elapsed().as_nanos() as i64)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        }
-        Ok(())
-    }
 }
-
-/// One crate's migrations, a folder per engine with the same versions.
-pub struct Migrations {
-    pub sqlite: Migrator,
-    pub postgres: Migrator,
-}
-
-impl Migrations {
-    pub fn for_engine(&self, engine: Engine) -> &Migrator {
-        match engine {
-            Engine::Sqlite => &self.sqlite,
-            Engine::Postgres => &self.postgres,
-        }
-    }
-
-    /// Version and description of every migration of each engine, which must agree.
-    pub fn mismatch(&self) -> Option<String> {
-        let list = |m: &Migrator| -> Vec<(i64, String)> {
-            m.iter()
-                .map(|m| (m.version, m.description.to_string()))
-                .collect()
-        };
-        let (a, b) = (list(&self.sqlite), list(&self.postgres));
-        (a != b).then(|| format!("sqlite has {a:?}, postgres has {b:?}"))
-    }
-}
-
-/// The hub's own tables (versions below 10000).
-pub static HUB_MIGRATIONS: Migrations = Migrations {
-    sqlite: sqlx::migrate!("./migrations/sqlite"),
-    postgres: sqlx::migrate!("./migrations/postgres"),
-};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn passwords_never_show() {
@@ -549,10 +413,5 @@ mod tests {
         assert_eq!(Engine::of_url("postgres://h/db"), Some(Engine::Postgres));
         assert_eq!(Engine::of_url("postgresql://h/db"), Some(Engine::Postgres));
         assert_eq!(Engine::of_url("mysql://h/db"), None);
-    }
-
-    #[test]
-    fn both_engines_have_the_same_hub_migrations() {
-        assert_eq!(HUB_MIGRATIONS.mismatch(), None);
     }
 }

@@ -39,7 +39,6 @@ pub struct Outbox {
 }
 
 /// A queued message due for an attempt.
-#[derive(sqlx::FromRow)]
 struct Queued {
     message_key: String,
     case_no: String,
@@ -48,6 +47,15 @@ struct Queued {
     text: String,
     attempts: i64,
 }
+
+xinfang_hub::from_row!(Queued {
+    message_key,
+    case_no,
+    doc_id,
+    about,
+    text,
+    attempts,
+});
 
 impl Outbox {
     pub fn new(

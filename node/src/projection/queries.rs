@@ -8,7 +8,7 @@ use crate::case::Status;
 use crate::error::NodeError;
 
 /// One row of the case list.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CaseRow {
     pub case_no: String,
     pub unit: String,
@@ -25,11 +25,27 @@ pub struct CaseRow {
     pub skip_level_of: Option<String>,
     /// The earliest open supervision demand's due day and who demanded it (only
     /// [`list_cases`] reads them).
-    #[sqlx(default)]
     pub supervision_due: Option<String>,
-    #[sqlx(default)]
     pub supervised_by: Option<String>,
 }
+
+xinfang_hub::from_row!(CaseRow {
+    case_no,
+    unit,
+    petitioner,
+    excerpt,
+    registered_at,
+    notes,
+    status,
+    handling_unit,
+    next_due,
+    category,
+    repeat_of,
+    skip_level_of,
+} absent_as_default {
+    supervision_due,
+    supervised_by,
+});
 
 /// What to list.
 #[derive(Debug, Clone, Default)]
@@ -209,7 +225,7 @@ pub fn list_sql(f: &CaseFilter) -> Sql<'_> {
 }
 
 /// An open case flagged a major or urgent matter, as the query tables hold it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MajorRow {
     pub case_no: String,
     pub unit: String,
@@ -220,6 +236,17 @@ pub struct MajorRow {
     pub major_due: Option<String>,
     pub owner: Option<String>,
 }
+
+xinfang_hub::from_row!(MajorRow {
+    case_no,
+    unit,
+    handling_unit,
+    major_since,
+    major_urgent,
+    major_reason,
+    major_due,
+    owner,
+});
 
 /// Cases in `statuses` flagged major or urgent that were registered or are
 /// handled at one of `units`: urgent first, then the oldest flag.

@@ -30,7 +30,6 @@ pub const FACT_COLUMNS: &str = "case_no, registered_by, received, month, channel
     next_due_kind, next_due_unit, repeated";
 
 /// A `node_case_facts` row.
-#[derive(sqlx::FromRow)]
 pub struct FactsRow {
     case_no: String,
     registered_by: String,
@@ -59,6 +58,34 @@ pub struct FactsRow {
     next_due_unit: String,
     repeated: i64,
 }
+
+xinfang_hub::from_row!(FactsRow {
+    case_no,
+    registered_by,
+    received,
+    month,
+    channel,
+    purpose,
+    category,
+    status,
+    handling_unit,
+    responsible_unit,
+    accept_due,
+    screened_on,
+    accepted,
+    reply_due,
+    replied_on,
+    closed_on,
+    rated,
+    satisfied,
+    repeat_case,
+    online,
+    reviewed,
+    next_due,
+    next_due_kind,
+    next_due_unit,
+    repeated,
+});
 
 impl FactsRow {
     /// The facts and whether a later petition repeats the case.
