@@ -48,20 +48,44 @@ impl Migration {
 }
 
 /// One migration as its crate lists it: the file name without `.sql`
-/// (`VERSION_words_of_description`) and its text for each engine.
+/// (`VERSION_words_of_description`), its version (read from the name when the
+/// crate compiles) and its text for each engine.
 #[derive(Debug)]
 pub struct MigrationFile {
     pub name: &'static str,
+    pub version: i64,
     pub sqlite: &'static str,
     pub postgres: &'static str,
 }
 
+/// The version a migration's file name starts with, as sqlx's migrator reads it
+/// (`0004_link_marks` is 4). Evaluated when the listing crate compiles: a name
+/// that is not `VERSION_description` fails the build, naming this rule.
+pub const fn migration_version(name: &str) -> i64 {
+    let b = name.as_bytes();
+    let mut i = 0;
+    let mut version: i64 = 0;
+    while i < b.len() && b[i] != b'_' {
+        assert!(
+            b[i].is_ascii_digit() && i < 18,
+            "a migration's name is VERSION_description, its version in digits"
+        );
+        version = version * 10 + (b[i] - b'0') as i64;
+        i += 1;
+    }
+    assert!(
+        i > 0 && i + 1 < b.len(),
+        "a migration's name is VERSION_description, neither part empty"
+    );
+    version
+}
+
 impl MigrationFile {
-    /// Version and description from the name, as sqlx's migrator reads a file
-    /// name (`0004_link_marks` is version 4, "link marks").
-    fn parts(&self) -> Option<(i64, String)> {
-        let (version, words) = self.name.split_once('_')?;
-        Some((version.parse().ok()?, words.replace('_', " ")))
+    /// The description, as sqlx's migrator reads it from the name
+    /// (`0004_link_marks` is "link marks").
+    fn description(&self) -> String {
+        let words = self.name.split_once('_').map_or(self.name, |(_, w)| w);
+        words.replace('_', " ")
     }
 }
 
@@ -80,6 +104,7 @@ macro_rules! migrations {
     ($($name:literal),* $(,)?) => {
         $crate::db::Migrations(&[$($crate::db::MigrationFile {
             name: $name,
+            version: const { $crate::db::migration_version($name) },
             sqlite: include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite/", $name, ".sql"
             )),
@@ -91,27 +116,24 @@ macro_rules! migrations {
 }
 
 impl Migrations {
-    /// Every migration for `engine`. A name that is not `VERSION_description`
-    /// becomes version 0 with the whole name, which [`Migrations::unlisted`]
-    /// names in the crate's tests.
+    /// Every migration for `engine`.
     pub fn for_engine(&self, engine: Engine) -> Vec<Migration> {
         self.0
             .iter()
             .map(|f| {
-                let (version, description) = f.parts().unwrap_or((0, f.name.to_owned()));
                 let sql = match engine {
                     Engine::Sqlite => f.sqlite,
                     Engine::Postgres => f.postgres,
                 };
-                Migration::new(version, description, sql)
+                Migration::new(f.version, f.description(), sql)
             })
             .collect()
     }
 
     /// What is wrong between the list and the crate's folders under `root`
-    /// (its `migrations/`): a `.sql` file in either folder that is not listed, a
-    /// name that is not `VERSION_description`, two names with one version, or
-    /// versions out of order. `None` when they agree.
+    /// (its `migrations/`): a `.sql` file in either folder that is not listed, or
+    /// versions out of order (two names with one version among them). `None`
+    /// when they agree.
     pub fn unlisted(&self, root: &Path) -> Option<String> {
         let mut wrong = Vec::new();
         let listed: BTreeSet<&str> = self.0.iter().map(|f| f.name).collect();
@@ -139,13 +161,10 @@ impl Migrations {
         }
         let mut last = i64::MIN;
         for f in self.0 {
-            match f.parts() {
-                None => wrong.push(format!("{} is not VERSION_description", f.name)),
-                Some((v, _)) if v <= last => {
-                    wrong.push(format!("{} does not come after version {last}", f.name))
-                }
-                Some((v, _)) => last = v,
+            if f.version <= last {
+                wrong.push(format!("{} does not come after version {last}", f.name));
             }
+            last = last.max(f.version);
         }
         (!wrong.is_empty()).then(|| wrong.join("; "))
     }
@@ -282,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_missing_from_the_list_or_a_bad_name_is_named() {
+    fn a_file_missing_from_the_list_or_out_of_order_is_named() {
         let dir = tempfile::tempdir().unwrap();
         for engine in ["sqlite", "postgres"] {
             std::fs::create_dir(dir.path().join(engine)).unwrap();
@@ -292,6 +311,7 @@ mod tests {
         }
         let file = |name| MigrationFile {
             name,
+            version: migration_version(name),
             sqlite: "",
             postgres: "",
         };
@@ -304,11 +324,25 @@ mod tests {
             Some("sqlite/0002_b.sql is not listed; postgres/0002_b.sql is not listed")
         );
         let bad: &'static [MigrationFile] =
-            Box::leak(Box::new([file("0002_b"), file("0001_a"), file("x")]));
+            Box::leak(Box::new([file("0002_b"), file("0001_a"), file("0002_b")]));
         assert_eq!(
             Migrations(bad).unlisted(dir.path()).as_deref(),
-            Some("0001_a does not come after version 2; x is not VERSION_description")
+            Some("0001_a does not come after version 2; 0002_b does not come after version 2")
         );
+    }
+
+    /// Names are read when the listing crate compiles (`const`), so a bad one
+    /// fails its build; called at run time, the same rule panics.
+    #[test]
+    fn a_name_is_version_then_description() {
+        assert_eq!(migration_version("0004_link_marks"), 4);
+        assert_eq!(migration_version("10025_list_excerpt"), 10025);
+        for bad in ["x", "_a", "0004_", "0004", "v4_a", "12345678901234567890_a"] {
+            assert!(
+                std::panic::catch_unwind(|| migration_version(bad)).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     /// The checksum is sqlx's, the SHA-384 of the text (FIPS 180-2's "abc"

@@ -14,7 +14,7 @@ mod migrations;
 pub mod scratch;
 mod sql;
 
-pub use migrations::{HUB_MIGRATIONS, Migration, MigrationFile, Migrations};
+pub use migrations::{HUB_MIGRATIONS, Migration, MigrationFile, Migrations, migration_version};
 pub use sql::{Row, Sql, SqlTarget};
 /// For `from_row!` in other crates.
 #[doc(hidden)]
