@@ -255,6 +255,30 @@ on_each_engine! {
 }
 
 on_each_engine! {
+    async fn an_acknowledgement_rides_with_the_next_commit(place: Place) {
+        let store = place.store().await;
+        let peer = unit("441521115000");
+        // The acknowledgement waits for a commit; the commit that comes meanwhile
+        // writes it, in its own transaction.
+        let ack = store.save_acked(&peer, 5, 60);
+        let commit = async {
+            store
+                .commit(vec![write("b", b"2")], None, 61)
+                .await
+                .expect("commit");
+            store.link(&peer).await.expect("link").map(|r| r.acked_upto)
+        };
+        let (saved, carried) = tokio::join!(ack, commit);
+        saved.expect("ack");
+        assert_eq!(carried, Some(5), "written by the commit");
+        // Alone, it is written once its wait is over.
+        store.save_acked(&peer, 8, 70).await.expect("ack");
+        let rec = store.link(&peer).await.expect("link").expect("record");
+        assert_eq!((rec.acked_upto, rec.last_sync_ms), (8, Some(70)));
+    }
+}
+
+on_each_engine! {
     async fn a_failing_commit_leaves_nothing_behind(place: Place) {
         let store = place.store().await;
         store

@@ -193,12 +193,17 @@ impl Db {
         self.apply_migrations(all.iter().collect()).await
     }
 
-    /// Applies the pending ones of `list` in version order, in one transaction.
-    pub async fn apply_migrations(&self, mut all: Vec<&Migration>) -> Result<(), StoreError> {
-        let fail = |message: String| StoreError::Migrate {
+    /// A migration that could not be applied, naming the database.
+    fn migrate_error(&self, message: String) -> StoreError {
+        StoreError::Migrate {
             url: self.shown.to_string(),
             message,
-        };
+        }
+    }
+
+    /// Applies the pending ones of `list` in version order, in one transaction.
+    pub async fn apply_migrations(&self, mut all: Vec<&Migration>) -> Result<(), StoreError> {
+        let fail = |message: String| self.migrate_error(message);
         all.sort_by_key(|m| m.version);
         let mut conn = self.pool.acquire().await.map_err(|e| fail(e.to_string()))?;
         let mut tx = conn.begin().await.map_err(|e| fail(e.to_string()))?;
@@ -218,10 +223,7 @@ impl Db {
         tx: &mut AnyConnection,
         all: Vec<&Migration>,
     ) -> Result<(), StoreError> {
-        let fail = |message: String| StoreError::Migrate {
-            url: self.shown.to_string(),
-            message,
-        };
+        let fail = |message: String| self.migrate_error(message);
         let table = match self.engine {
             Engine::Sqlite => {
                 "CREATE TABLE IF NOT EXISTS _sqlx_migrations (

@@ -267,8 +267,18 @@ impl Db {
         .await
     }
 
+    /// Where reads run, and transactions that only read.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Where a write of one statement runs (several go in `begin_write`'s
+    /// transaction). On SQLite it is the writer's own connection: a write on a
+    /// reader's connection meets SQLite's lock and waits by sleeping and
+    /// retrying (`busy_timeout`), over a second at a time while a peer's batches
+    /// commit one after another, and takes the lock from under the next of them.
+    pub fn writes(&self) -> &AnyPool {
+        &self.writer
     }
 
     pub fn engine(&self) -> Engine {

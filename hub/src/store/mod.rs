@@ -11,6 +11,7 @@ mod fold;
 pub mod mem;
 mod recent;
 pub mod sql;
+mod unsaved_acks;
 
 use async_trait::async_trait;
 

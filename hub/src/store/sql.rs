@@ -15,9 +15,14 @@ use crate::db::{Db, HUB_MIGRATIONS, Sql};
 use crate::topology::UnitCode;
 
 use super::recent::RecentWrites;
+use super::unsaved_acks::{self, Ack, UnsavedAcks};
 
 /// Rows per multi-row INSERT (8 parameters each, well under both engines' limits).
 const ROWS_PER_STATEMENT: usize = 200;
+
+/// How long a peer's acknowledgement waits for a commit to carry it before it is
+/// written on its own.
+const ACK_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The `hub_meta` key of the recovery mark (`RecoveryMark::encode`). Written by
 /// `xinfang admin restore` too, in a stopped node's database.
@@ -82,6 +87,8 @@ pub struct SqlStore {
     head: AtomicU64,
     /// The documents of the latest commits (`written_since` without a read).
     recent: std::sync::Mutex<RecentWrites>,
+    /// Peers' acknowledgements waiting for the next commit.
+    acks: UnsavedAcks,
 }
 
 impl SqlStore {
@@ -95,7 +102,7 @@ impl SqlStore {
             "INSERT INTO hub_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
         )
         .bind(&fresh)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
         let epoch: String = sqlx::query_scalar("SELECT value FROM hub_meta WHERE key = 'epoch'")
             .fetch_one(db.pool())
@@ -106,7 +113,7 @@ impl SqlStore {
         )
         .bind(EPOCHS_KEY)
         .bind(&epoch)
-        .execute(db.pool())
+        .execute(db.writes())
         .await?;
         let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM hub_docs")
             .fetch_one(db.pool())
@@ -116,6 +123,7 @@ impl SqlStore {
             epoch: std::sync::Mutex::new(epoch),
             head: AtomicU64::new(head as u64),
             recent: std::sync::Mutex::new(RecentWrites::new(head as u64)),
+            acks: UnsavedAcks::default(),
         })
     }
 
@@ -233,7 +241,7 @@ impl Store for SqlStore {
     async fn end_recovery(&self) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM hub_meta WHERE key = $1")
             .bind(RECOVERY_KEY)
-            .execute(self.db.pool())
+            .execute(self.db.writes())
             .await?;
         Ok(())
     }
@@ -279,25 +287,40 @@ impl Store for SqlStore {
         work: Option<TxWork>,
     ) -> Result<u64, StoreError> {
         let mut tx = self.db.begin_write().await?;
-        match self.write_in(&mut tx, &writes, cursor, now_ms, work).await {
-            Ok(head) => {
-                tx.commit().await?;
-                // Recorded before the head moves: a caller that sees the new head
-                // finds its documents here.
-                let first = head + 1 - writes.len() as u64;
-                self.recent
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .record(first, writes.iter().map(|w| w.doc_id.as_str()));
-                self.head.store(head, Ordering::SeqCst);
-                Ok(head)
-            }
+        // Peers' acknowledgements waiting for a commit go with this one.
+        let acks = self.acks.take();
+        let written = async {
+            let head = self
+                .write_in(&mut tx, &writes, cursor, now_ms, work)
+                .await?;
+            unsaved_acks::write(&mut tx, &acks).await?;
+            Ok::<_, StoreError>(head)
+        }
+        .await;
+        let committed = match written {
+            Ok(head) => tx.commit().await.map(|()| head).map_err(StoreError::from),
             Err(e) => {
                 // Now, not when the connection is next used: nothing stays locked.
                 let _ = tx.rollback().await;
                 Err(e)
             }
-        }
+        };
+        let head = match committed {
+            Ok(head) => head,
+            Err(e) => {
+                self.acks.restore(acks);
+                return Err(e);
+            }
+        };
+        // Recorded before the head moves: a caller that sees the new head finds
+        // its documents here.
+        let first = head + 1 - writes.len() as u64;
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(first, writes.iter().map(|w| w.doc_id.as_str()));
+        self.head.store(head, Ordering::SeqCst);
+        Ok(head)
     }
 
     async fn scan(&self, after: u64, limit: usize) -> Result<Vec<FeedRow>, StoreError> {
@@ -361,16 +384,28 @@ impl Store for SqlStore {
     }
 
     async fn save_acked(&self, peer: &UnitCode, upto: u64, now_ms: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO hub_links (peer, acked_upto, last_sync_ms) VALUES ($1, $2, $3)
-             ON CONFLICT (peer) DO UPDATE SET acked_upto = excluded.acked_upto,
-               last_sync_ms = excluded.last_sync_ms",
-        )
-        .bind(peer.as_str())
-        .bind(upto as i64)
-        .bind(now_ms)
-        .execute(self.db.pool())
-        .await?;
+        self.acks.note(
+            peer,
+            Ack {
+                upto,
+                at_ms: now_ms,
+            },
+        );
+        // While documents arrive, a commit comes within this wait and takes the
+        // acknowledgement along; only a quiet node writes it on its own.
+        tokio::time::sleep(ACK_WAIT).await;
+        if !self.acks.waiting(peer) {
+            return Ok(());
+        }
+        let mut conn = self.db.writes().acquire().await?;
+        let waiting = self.acks.take();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = unsaved_acks::write(&mut conn, &waiting).await {
+            self.acks.restore(waiting);
+            return Err(e.into());
+        }
         Ok(())
     }
 
