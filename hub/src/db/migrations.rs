@@ -194,21 +194,24 @@ impl Db {
     }
 
     /// A migration that could not be applied, naming the database.
-    fn migrate_error(&self, message: String) -> StoreError {
+    fn migrate_error(&self, message: impl std::fmt::Display) -> StoreError {
         StoreError::Migrate {
             url: self.shown.to_string(),
-            message,
+            message: message.to_string(),
         }
     }
 
     /// Applies the pending ones of `list` in version order, in one transaction.
     pub async fn apply_migrations(&self, mut all: Vec<&Migration>) -> Result<(), StoreError> {
-        let fail = |message: String| self.migrate_error(message);
         all.sort_by_key(|m| m.version);
-        let mut conn = self.pool.acquire().await.map_err(|e| fail(e.to_string()))?;
-        let mut tx = conn.begin().await.map_err(|e| fail(e.to_string()))?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| self.migrate_error(e))?;
+        let mut tx = conn.begin().await.map_err(|e| self.migrate_error(e))?;
         match self.apply_in(&mut tx, all).await {
-            Ok(()) => tx.commit().await.map_err(|e| fail(e.to_string())),
+            Ok(()) => tx.commit().await.map_err(|e| self.migrate_error(e)),
             Err(e) => {
                 // Roll back now rather than when the connection is next used, so
                 // nothing stays locked meanwhile.
@@ -223,7 +226,6 @@ impl Db {
         tx: &mut AnyConnection,
         all: Vec<&Migration>,
     ) -> Result<(), StoreError> {
-        let fail = |message: String| self.migrate_error(message);
         let table = match self.engine {
             Engine::Sqlite => {
                 "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
@@ -249,22 +251,22 @@ impl Db {
             sqlx::query("SELECT pg_advisory_xact_lock(7263540915)")
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| self.migrate_error(e))?;
         }
         sqlx::raw_sql(table)
             .execute(&mut *tx)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| self.migrate_error(e))?;
         let applied: Vec<(i64, Vec<u8>)> =
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
                 .fetch_all(&mut *tx)
                 .await
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| self.migrate_error(e))?;
         let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
         for m in all {
             if let Some(sum) = applied.get(&m.version) {
                 if sum.as_slice() != m.checksum().as_slice() {
-                    return Err(fail(format!(
+                    return Err(self.migrate_error(format!(
                         "migration {} ({}) was changed after it was applied",
                         m.version, m.description
                     )));
@@ -272,10 +274,9 @@ impl Db {
                 continue;
             }
             let started = Instant::now();
-            sqlx::raw_sql(&m.sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| fail(format!("migration {} ({}): {e}", m.version, m.description)))?;
+            sqlx::raw_sql(&m.sql).execute(&mut *tx).await.map_err(|e| {
+                self.migrate_error(format!("migration {} ({}): {e}", m.version, m.description))
+            })?;
             sqlx::query(
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
                  VALUES ($1, $2, TRUE, $3, $4)",
@@ -286,7 +287,7 @@ impl Db {
             .bind(started.elapsed().as_nanos() as i64)
             .execute(&mut *tx)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| self.migrate_error(e))?;
         }
         Ok(())
     }

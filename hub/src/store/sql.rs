@@ -1,6 +1,7 @@
 //! The store on a SQL database: a SQLite file (the embedded default, WAL mode) or
 //! PostgreSQL, through one implementation (see [`crate::db`]).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -139,6 +140,7 @@ impl SqlStore {
         tx: &mut AnyConnection,
         writes: &[DocWrite],
         cursor: Option<(UnitCode, InboundCursor)>,
+        acks: &BTreeMap<UnitCode, Ack>,
         now_ms: i64,
         work: Option<TxWork>,
     ) -> Result<u64, StoreError> {
@@ -189,6 +191,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        unsaved_acks::write(&mut *tx, acks).await?;
         if let Some(work) = work {
             work(tx).await?;
         }
@@ -289,15 +292,10 @@ impl Store for SqlStore {
         let mut tx = self.db.begin_write().await?;
         // Peers' acknowledgements waiting for a commit go with this one.
         let acks = self.acks.take();
-        let written = async {
-            let head = self
-                .write_in(&mut tx, &writes, cursor, now_ms, work)
-                .await?;
-            unsaved_acks::write(&mut tx, &acks).await?;
-            Ok::<_, StoreError>(head)
-        }
-        .await;
-        let committed = match written {
+        let committed = match self
+            .write_in(&mut tx, &writes, cursor, &acks, now_ms, work)
+            .await
+        {
             Ok(head) => tx.commit().await.map(|()| head).map_err(StoreError::from),
             Err(e) => {
                 // Now, not when the connection is next used: nothing stays locked.
@@ -305,13 +303,7 @@ impl Store for SqlStore {
                 Err(e)
             }
         };
-        let head = match committed {
-            Ok(head) => head,
-            Err(e) => {
-                self.acks.restore(acks);
-                return Err(e);
-            }
-        };
+        let head = committed.inspect_err(|_| self.acks.restore(acks))?;
         // Recorded before the head moves: a caller that sees the new head finds
         // its documents here.
         let first = head + 1 - writes.len() as u64;
