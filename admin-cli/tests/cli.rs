@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+use support::free_port;
+
 const COUNTY: &str = "441521";
 const TOWN: &str = "441521115000";
 /// The member of staff the tests sign in as at every node (the operator
@@ -17,11 +20,6 @@ const CLERK_PASSWORD: &str = "clerk-password";
 
 fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_xinfang")
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
 }
 
 struct Fixture {

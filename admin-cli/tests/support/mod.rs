@@ -21,9 +21,31 @@ pub fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_xinfang")
 }
 
+/// A loopback port that is free now, for a node to listen on once started.
+///
+/// Not port 0's answer: that comes from the range the kernel also hands out as
+/// the source port of outgoing connections, and tests run side by side, their
+/// nodes connecting to their parents. A port released here could become such a
+/// source port before the node binds it, and the node would fail to start. So the
+/// ports come from below that range (Linux's starts at 32,768), each test process
+/// walking them from a random start, one after the other, so that two tests of
+/// one process never pick the same.
 pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Ports 18,000 to 29,999: with `free_port_with`'s 2,000 above them still
+    // under 32,768.
+    const LOW: u32 = 18_000;
+    const SPAN: u32 = 12_000;
+    static START: OnceLock<u32> = OnceLock::new();
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = *START.get_or_init(|| rand::random::<u32>() % SPAN);
+    loop {
+        let port = (LOW + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A loopback port that is free, and free again `offset` above it (`up` serves
