@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod support;
-use support::free_port;
+use support::{free_port, free_port_with};
 
 const COUNTY: &str = "441521";
 const TOWN: &str = "441521115000";
@@ -1241,19 +1241,6 @@ fn accounts_through_the_cli_login_users_and_a_refused_action() {
     let out = f.at(COUNTY, &["logout"]);
     assert!(out.status.success());
     assert!(!token_file.exists());
-}
-
-/// A loopback port that is free, and free again `offset` above it.
-fn free_port_with(offsets: &[u16]) -> u16 {
-    loop {
-        let p = free_port();
-        if offsets.iter().all(|offset| {
-            p.checked_add(*offset)
-                .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
-        }) {
-            return p;
-        }
-    }
 }
 
 /// `GET /metrics` on `addr`, the body as text (None while nothing answers).

@@ -33,10 +33,10 @@ pub fn exe() -> &'static str {
 pub fn free_port() -> u16 {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU32, Ordering};
-    // Ports 18,000 to 29,999: with `free_port_with`'s 2,000 above them still
-    // under 32,768.
+    // Ports 18,000 to 28,999: with the 3,000 `free_port_with` may ask above
+    // them, still under 32,768.
     const LOW: u32 = 18_000;
-    const SPAN: u32 = 12_000;
+    const SPAN: u32 = 11_000;
     static START: OnceLock<u32> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let start = *START.get_or_init(|| rand::random::<u32>() % SPAN);
@@ -48,14 +48,15 @@ pub fn free_port() -> u16 {
     }
 }
 
-/// A loopback port that is free, and free again `offset` above it (`up` serves
-/// metrics 2000 above the replication port).
-pub fn free_port_with(offset: u16) -> u16 {
+/// A loopback port that is free, and free again at each of `offsets` above it
+/// (`up` serves metrics 2000 above the replication port, the console 3000 above).
+pub fn free_port_with(offsets: &[u16]) -> u16 {
     loop {
         let p = free_port();
-        if p.checked_add(offset)
-            .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
-        {
+        if offsets.iter().all(|offset| {
+            p.checked_add(*offset)
+                .is_some_and(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok())
+        }) {
             return p;
         }
     }
@@ -104,9 +105,9 @@ impl Fixture {
             format!(
                 "[[unit]]\ncode = \"{COUNTY}\"\nname = \"海丰县\"\ntier = \"county\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n\n\
                  [[unit]]\ncode = \"{TOWN}\"\nname = \"海城镇\"\ntier = \"township\"\nparent = \"{COUNTY}\"\nlisten = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n",
-                free_port_with(2000),
+                free_port_with(&[2000]),
                 free_port(),
-                free_port_with(2000),
+                free_port_with(&[2000]),
                 free_port()
             ),
         )
@@ -123,7 +124,7 @@ impl Fixture {
             text.push_str(&format!(
                 "[[unit]]\ncode = \"{code}\"\nname = \"{name}\"\ntier = \"{tier}\"\n\
                  listen = \"127.0.0.1:{}\"\napi = \"127.0.0.1:{}\"\n",
-                free_port_with(2000),
+                free_port_with(&[2000]),
                 free_port()
             ));
             if let Some(p) = parent {

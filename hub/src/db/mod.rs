@@ -357,15 +357,12 @@ mod tests {
         let db = Db::open_sqlite(&dir.path().join("t.db"), Durability::Normal)
             .await
             .unwrap();
-        let temp_store = |pool: &AnyPool| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query_scalar::<_, i64>("PRAGMA temp_store")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
-            }
-        };
+        async fn temp_store(pool: &AnyPool) -> i64 {
+            sqlx::query_scalar("PRAGMA temp_store")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
         // 2 is MEMORY, 0 the default.
         assert_eq!(temp_store(db.writes()).await, 2);
         assert_eq!(temp_store(db.pool()).await, 0);
