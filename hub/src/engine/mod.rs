@@ -15,6 +15,7 @@ mod status;
 #[cfg(test)]
 pub(crate) use local::group_commit;
 use local::{DOC_LOCKS, Group};
+pub(crate) use peer::Prepared;
 pub use peer::{DocumentCheck, InvalidDocument};
 pub use status::LinkStatus;
 
@@ -211,6 +212,8 @@ struct Inner {
     check: Mutex<Option<Arc<dyn DocumentCheck>>>,
     journal: Mutex<Option<Arc<dyn CommitJournal>>>,
     attestor: Mutex<Option<Arc<dyn Attestor>>>,
+    /// Places for peers' batches prepared ahead of their apply (`peer.rs`).
+    prepared_ahead: Arc<tokio::sync::Semaphore>,
 }
 
 /// Cheap to clone; all clones share one node's state.
@@ -259,6 +262,7 @@ impl Hub {
             recovery_tx: watch::channel(None).0,
             links: Mutex::new(BTreeMap::new()),
             wanted_whole: Mutex::new(BTreeMap::new()),
+            prepared_ahead: Arc::new(tokio::sync::Semaphore::new(peer::PREPARED_AHEAD)),
             acks: Mutex::new(BTreeMap::new()),
             clock,
             observer: Mutex::new(None),

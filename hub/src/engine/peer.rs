@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use automerge::AutoCommit;
 use prost::bytes::Bytes;
+use tokio::sync::OwnedSemaphorePermit;
 use xinfang_proto::v1::DocEntry;
 
 use super::{Hub, HubError, StagedWork};
@@ -17,6 +18,10 @@ use crate::quarantine::{self, Refusal};
 use crate::route::Link;
 use crate::store::DocWrite;
 use crate::topology::UnitCode;
+
+/// Peers' batches the node holds prepared ahead of their apply, at most: one
+/// commits while the next is prepared, and a third would only hold memory.
+pub(crate) const PREPARED_AHEAD: usize = 2;
 
 /// Why the domain's [`DocumentCheck::check`] refused a document from a peer: what
 /// is wrong with it, naming the field and the rule (the message is the whole point:
@@ -183,6 +188,44 @@ impl Hub {
         docs: Vec<DocEntry>,
         mark: Vec<u8>,
     ) -> Result<u64, HubError> {
+        self.apply_prepared(link, peer_epoch, upto, docs, mark, None)
+            .await
+    }
+
+    /// One of the node's places for a peer's batch prepared ahead of its apply,
+    /// if one is free: at most [`PREPARED_AHEAD`] are held at once, however
+    /// many links there are, since each holds its documents decoded. Held until
+    /// the batch is committed or dropped.
+    pub(crate) fn place_to_prepare_ahead(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.prepared_ahead.clone().try_acquire_owned().ok()
+    }
+
+    /// Decodes, judges and stages a batch from `link.peer` without writing
+    /// anything, so that it can be done while the link's batch before it still
+    /// commits. [`Hub::apply_prepared`] takes the result.
+    pub(crate) async fn prepare_from(
+        &self,
+        link: &Link,
+        docs: Vec<DocEntry>,
+    ) -> Result<Prepared, HubError> {
+        let check = self.document_check();
+        let admit = self.admit_for(link, check.as_deref());
+        self.prepare(&admit, docs).await
+    }
+
+    /// As [`Hub::apply_from`], with the batch `early` prepared by
+    /// [`Hub::prepare_from`] from the same `docs`, if it was. What it was judged
+    /// against is checked under the write lock as for any batch, so a commit
+    /// since (the batch before it, say) is never lost.
+    pub(crate) async fn apply_prepared(
+        &self,
+        link: &Link,
+        peer_epoch: &str,
+        upto: u64,
+        docs: Vec<DocEntry>,
+        mark: Vec<u8>,
+        early: Option<Prepared>,
+    ) -> Result<u64, HubError> {
         let check = self.document_check();
         let admit = self.admit_for(link, check.as_deref());
         let cursor = InboundCursor {
@@ -194,7 +237,10 @@ impl Hub {
         // that a batch is decoded, judged and projected while the one before it
         // (this link's or another's) commits.
         let again = docs.clone();
-        let batch = self.prepare(&admit, docs).await?;
+        let batch = match early {
+            Some(batch) => batch,
+            None => self.prepare(&admit, docs).await?,
+        };
         self.commit_prepared(&admit, batch, again, cursor).await
     }
 
@@ -457,7 +503,7 @@ struct Read {
 }
 
 /// A peer's batch judged, merged and staged outside the write lock.
-struct Prepared {
+pub(crate) struct Prepared {
     /// What it was judged against.
     read: Read,
     /// Documents sent as changes on a version we do not hold.
@@ -708,6 +754,61 @@ mod tests {
         assert_eq!(field(&hub, "doc-1", "n").await, Some(1));
         let rec = hub.link_record(&town).await.expect("link").expect("cursor");
         assert_eq!(rec.inbound.upto, 3);
+    }
+
+    #[tokio::test]
+    async fn changes_prepared_before_the_batch_that_brings_their_base_are_judged_again() {
+        let (hub, link, town) = county_and_link();
+        let mut base = town_doc("doc-1", &town);
+        base.put(ROOT, "n", 1i64).expect("put");
+        let held = doc::Heads::of(&mut base);
+        let mut later = base.fork();
+        later.put(ROOT, "later", 1i64).expect("put");
+        let changes = DocEntry {
+            doc_id: "doc-1".into(),
+            automerge: Bytes::new(),
+            changes: doc::changes_since(&mut later, &held)
+                .expect("builds on base")
+                .into(),
+        };
+        // The second batch is prepared while the first, which brings the
+        // version its changes build on, has not committed yet ...
+        let early = hub
+            .prepare_from(&link, vec![changes.clone()])
+            .await
+            .expect("prepared");
+        assert_eq!(early.missing, ["doc-1"], "judged against nothing held");
+        apply_whole(&hub, &link, 1, "doc-1", &mut base).await;
+        // ... and is judged again when it commits: applied, not asked for whole.
+        hub.apply_prepared(
+            &link,
+            "town-epoch",
+            2,
+            vec![changes],
+            Vec::new(),
+            Some(early),
+        )
+        .await
+        .expect("applies");
+        assert_eq!(field(&hub, "doc-1", "later").await, Some(1));
+        assert_eq!(field(&hub, "doc-1", "n").await, Some(1));
+        assert!(hub.wanted_whole(&town).is_empty());
+        let rec = hub.link_record(&town).await.expect("link").expect("cursor");
+        assert_eq!(rec.inbound.upto, 2);
+    }
+
+    #[test]
+    fn the_node_holds_few_batches_prepared_ahead_whatever_its_links() {
+        let (hub, _, _) = county_and_link();
+        let mut held: Vec<_> = (0..PREPARED_AHEAD)
+            .map(|_| hub.place_to_prepare_ahead().expect("free"))
+            .collect();
+        assert!(hub.place_to_prepare_ahead().is_none(), "all held");
+        held.pop();
+        assert!(
+            hub.place_to_prepare_ahead().is_some(),
+            "freed with its batch"
+        );
     }
 
     #[tokio::test]

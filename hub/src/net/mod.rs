@@ -147,6 +147,8 @@ where
     // await storage inline: a pending apply can hold the database's write lock and
     // must keep being polled until it commits.
     let mut pending: FuturesUnordered<StorageWork> = FuturesUnordered::new();
+    // The peer's batches, prepared as they arrive (`early`).
+    let mut early = early::EarlyBatches::default();
     // Attestations: the core decides when the parent asks and what becomes of a
     // frame; the node's attestor makes and checks the bodies. None of it can end
     // the session.
@@ -215,17 +217,22 @@ where
                 } => {
                     let (hub, link, att) = (hub.clone(), link.clone(), attestor.clone());
                     pending.push(Box::pin(async move {
+                        let began = Instant::now();
                         Some(match hub.scan_for(&link, after, echo, &whole).await {
                             // The mark is read after the scan: it covers what it sent.
-                            Ok((upto, docs)) => Event::Scanned {
-                                generation,
-                                upto,
-                                docs,
-                                mark: match att {
-                                    Some(att) => att.mark().await.unwrap_or_default(),
-                                    None => Vec::new(),
-                                },
-                            },
+                            Ok((upto, docs)) => {
+                                tracing::debug!(peer = %link.peer, after, upto, docs = docs.len(),
+                                    ms = began.elapsed().as_secs_f64() * 1e3, "scanned a batch");
+                                Event::Scanned {
+                                    generation,
+                                    upto,
+                                    docs,
+                                    mark: match att {
+                                        Some(att) => att.mark().await.unwrap_or_default(),
+                                        None => Vec::new(),
+                                    },
+                                }
+                            }
                             Err(e) => Event::Failed {
                                 code: e.code().into(),
                                 message: e.to_string(),
@@ -240,10 +247,21 @@ where
                     mark,
                 } => {
                     let (hub, link) = (hub.clone(), link.clone());
+                    let prepared = early.take(upto);
                     pending.push(Box::pin(async move {
                         let n = docs.len() as u64;
-                        Some(match hub.apply_from(&link, &peer_epoch, upto, docs, mark).await {
-                            Ok(_) => Event::Applied { upto },
+                        let began = Instant::now();
+                        // The place is held until the batch is committed.
+                        let (prepared, _place) = early::ready(prepared).await;
+                        let applied = hub
+                            .apply_prepared(&link, &peer_epoch, upto, docs, mark, prepared)
+                            .await;
+                        Some(match applied {
+                            Ok(_) => {
+                                tracing::debug!(peer = %link.peer, upto, docs = n,
+                                    ms = began.elapsed().as_secs_f64() * 1e3, "applied a batch");
+                                Event::Applied { upto }
+                            }
                             Err(e) => {
                                 tracing::warn!(peer = %link.peer, error = %e, "refused a batch");
                                 // Storage trouble is ours, and changes on a version
@@ -300,6 +318,7 @@ where
             if let Some(at) = p.caught_up_at
                 && s.catch_up.is_none()
             {
+                tracing::debug!(peer = %peer, ms = at.as_secs_f64() * 1e3, "caught up");
                 s.catch_up = Some(at);
                 s.last_sync_ms = Some(hub.now_ms());
             }
@@ -344,6 +363,9 @@ where
                             LinkFailure::new("malformed_frame", format!("from peer {peer}: {e}"));
                         refuse(&out, &failure).await;
                         break Err(failure);
+                    }
+                    if let Some(sync_frame::Kind::Batch(b)) = &frame.kind {
+                        early.start(&hub, &link, b);
                     }
                     Event::Frame(frame)
                 }
@@ -455,6 +477,7 @@ fn attestation(att: Arc<dyn crate::journal::Attestor>, peer: UnitCode, action: A
     })
 }
 
+mod early;
 mod serve;
 mod uplink;
 
