@@ -60,8 +60,22 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Starts `driver` on a free loopback port and waits until it answers.
+    /// Starts `driver` on a free loopback port and waits until it answers as
+    /// chromedriver. A port found free can be taken again before chromedriver
+    /// binds it (then it exits, or another server answers there): it is started
+    /// again on another port, three times at most.
     pub async fn start(browser: &Path, driver: &Path) -> anyhow::Result<Driver> {
+        let mut failed = Vec::new();
+        for _ in 0..3 {
+            match Self::start_once(browser, driver).await {
+                Ok(d) => return Ok(d),
+                Err(e) => failed.push(format!("{e:#}")),
+            }
+        }
+        bail!("chromedriver did not start: {}", failed.join("; then "))
+    }
+
+    async fn start_once(browser: &Path, driver: &Path) -> anyhow::Result<Driver> {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0")?;
             l.local_addr()?.port()
@@ -79,25 +93,77 @@ impl Driver {
         let child = cmd
             .spawn()
             .with_context(|| format!("starting {}", driver.display()))?;
-        let d = Driver {
+        let mut d = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             browser: browser.to_path_buf(),
             profiles,
         };
-        crate::wait_for("chromedriver to answer", PATIENCE, || async {
-            Ok(tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .ok()
-                .map(|_| ()))
-        })
-        .await?;
-        Ok(d)
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = d.child.try_wait()? {
+                bail!("it exited ({status}) on port {port}: {}", d.log_tail());
+            }
+            // Its status page, not just an open port: another server may hold it.
+            if let Ok((200, _, body)) = crate::http_get(addr, "/status").await
+                && body.contains("\"ready\"")
+            {
+                return Ok(d);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!(
+                    "it did not answer on port {port} within {PATIENCE:?}: {}",
+                    d.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
-    /// A new browser session (its own profile), 1366×768, Chinese first.
+    /// The end of chromedriver's log, for an error.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.profiles.path().join("chromedriver.log"))
+            .unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(5).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("its log ends: {:?}", tail.join(" | "))
+    }
+
+    /// A new browser session (its own profile), 1366×768, Chinese first. A
+    /// browser that fails to start is started once more, on a fresh profile,
+    /// and both failures are said if the second fails too.
     pub async fn browser(&self) -> anyhow::Result<Browser> {
-        let profile = tempfile::tempdir_in(self.profiles.path())?;
+        let mut failed = Vec::new();
+        for _ in 0..2 {
+            let profile = tempfile::tempdir_in(self.profiles.path())?;
+            let opened =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(self.capabilities(profile.path())?)
+                    .connect(&self.url)
+                    .await;
+            match opened {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        bail!(
+            "opening a browser session through chromedriver: {}; {}",
+            failed.join("; then "),
+            self.log_tail()
+        )
+    }
+
+    /// What a session asks of chromedriver, with its browser profile at `profile`.
+    fn capabilities(
+        &self,
+        profile: &Path,
+    ) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
         let caps = json!({
             // The nodes' certificates come from the federation's own root, which
             // this throw-away profile does not trust; the connection is still TLS.
@@ -115,23 +181,14 @@ impl Driver {
                     "--disable-background-networking",
                     "--window-size=1366,768",
                     "--lang=zh-CN",
-                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--user-data-dir={}", profile.display()),
                 ],
             },
         });
-        let caps = match caps {
-            serde_json::Value::Object(m) => m,
+        match caps {
+            serde_json::Value::Object(m) => Ok(m),
             _ => bail!("capabilities are an object"),
-        };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .context("opening a browser session through chromedriver")?;
-        Ok(Browser {
-            client,
-            _profile: profile,
-        })
+        }
     }
 }
 
