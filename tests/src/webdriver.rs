@@ -100,24 +100,25 @@ impl Driver {
             profiles,
         };
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = d.child.try_wait()? {
-                bail!("it exited ({status}) on port {port}: {}", d.log_tail());
+        // Its status page, not just an open port: another server may hold it.
+        // A chromedriver that exited ends the wait at once, with its status.
+        let waited = crate::wait_for("chromedriver to say it is ready", PATIENCE, || {
+            let exited = d.child.try_wait();
+            async move {
+                if let Some(status) = exited? {
+                    return Ok(Some(Err(status)));
+                }
+                Ok(match crate::http_get(addr, "/status").await {
+                    Ok((200, _, body)) if body.contains("\"ready\"") => Some(Ok(())),
+                    _ => None,
+                })
             }
-            // Its status page, not just an open port: another server may hold it.
-            if let Ok((200, _, body)) = crate::http_get(addr, "/status").await
-                && body.contains("\"ready\"")
-            {
-                return Ok(d);
-            }
-            if std::time::Instant::now() > deadline {
-                bail!(
-                    "it did not answer on port {port} within {PATIENCE:?}: {}",
-                    d.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+        })
+        .await;
+        match waited {
+            Ok(Ok(())) => Ok(d),
+            Ok(Err(status)) => bail!("it exited ({status}) on port {port}: {}", d.log_tail()),
+            Err(e) => bail!("on port {port}: {e:#}: {}", d.log_tail()),
         }
     }
 
@@ -125,8 +126,8 @@ impl Driver {
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.profiles.path().join("chromedriver.log"))
             .unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(5).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(5)..];
         format!("its log ends: {:?}", tail.join(" | "))
     }
 

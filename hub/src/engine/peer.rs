@@ -236,12 +236,12 @@ impl Hub {
         // Everything but the write happens before the write lock is taken, so
         // that a batch is decoded, judged and projected while the one before it
         // (this link's or another's) commits.
-        let again = docs.clone();
+        // `docs` stay for judging again under the lock (their bytes are shared).
         let batch = match early {
             Some(batch) => batch,
-            None => self.prepare(&admit, docs).await?,
+            None => self.prepare(&admit, docs.clone()).await?,
         };
-        self.commit_prepared(&admit, batch, again, cursor).await
+        self.commit_prepared(&admit, batch, docs, cursor).await
     }
 
     /// The domain's document check, as set now.

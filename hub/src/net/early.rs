@@ -87,21 +87,18 @@ impl<T> EarlyBatches<T> {
 }
 
 /// The prepared batch [`EarlyBatches::take`] gave, once ready, with its place:
-/// no batch if none was started or it failed (a failure is met again, against
+/// `None` if none was started or it failed (a failure is met again, against
 /// what is held then, when the batch is prepared at its apply).
 pub(super) async fn ready(
     task: Option<JoinHandle<Outcome>>,
-) -> (Option<Prepared>, Option<OwnedSemaphorePermit>) {
-    let Some(task) = task else {
-        return (None, None);
-    };
-    match task.await {
-        Ok((Ok(prepared), place)) => (Some(prepared), Some(place)),
+) -> Option<(Prepared, OwnedSemaphorePermit)> {
+    match task?.await {
+        Ok((Ok(prepared), place)) => Some((prepared, place)),
         Ok((Err(e), _)) => {
             tracing::debug!(error = %e, "a batch prepared early failed; preparing it again");
-            (None, None)
+            None
         }
-        Err(_) => (None, None),
+        Err(_) => None,
     }
 }
 

@@ -252,7 +252,7 @@ where
                         let n = docs.len() as u64;
                         let began = Instant::now();
                         // The place is held until the batch is committed.
-                        let (prepared, _place) = early::ready(prepared).await;
+                        let (prepared, _place) = early::ready(prepared).await.unzip();
                         let applied = hub
                             .apply_prepared(&link, &peer_epoch, upto, docs, mark, prepared)
                             .await;
