@@ -14,6 +14,9 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, ScalarV
 
 use crate::topology::UnitCode;
 
+mod fields;
+pub use fields::Fields;
+
 pub const ID_KEY: &str = "_id";
 pub const SCOPE_KEY: &str = "_scope";
 

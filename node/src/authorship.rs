@@ -26,8 +26,10 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::legacy::{Key, ObjectId, OpType};
-use automerge::{AutoCommit, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, Value};
-use xinfang_hub::doc::{self, actor_unit};
+use automerge::{
+    AutoCommit, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, ScalarValueRef, Value, ValueRef,
+};
+use xinfang_hub::doc::{self, Fields, actor_unit};
 use xinfang_hub::{Refusal, Topology, UnitCode};
 
 use crate::case::{self, Context, Header, Record};
@@ -87,18 +89,20 @@ fn judge_inner(
         return Ok(());
     }
     let topo = ctx.topology;
-    let case = (kind == Kind::Case).then(|| CaseObjects::of(incoming));
+    // What every change of a case is judged against, read in one pass of its root.
+    let (case, received) = if kind == Kind::Case {
+        let root = Fields::root(incoming);
+        let received = case::header_in(&root).map(|h| h.received);
+        (Some(CaseObjects::of(incoming, &root)), Some(received))
+    } else {
+        (None, None)
+    };
     let mut past: Option<Past> = None;
     // Most changes follow exactly what we hold: then what the author saw is ours.
     let prior_heads = prior.as_mut().map(|p| {
         let mut h = p.get_heads();
         h.sort_unstable();
         h
-    });
-    let received = case.is_some().then(|| {
-        case::header(incoming)
-            .map(|h| h.received)
-            .unwrap_or_default()
     });
     // A parent relays what the whole tree wrote about us (a case forwarded from
     // another branch comes down through it); a child only its own subtree's
@@ -159,7 +163,7 @@ fn judge_inner(
                             .records_at(change.deps())
                     }
                 };
-                let received = received.unwrap_or_default();
+                let received = received.flatten().unwrap_or_default();
                 judge_records(ctx, doc_id, &owner, received, &seen, &added)?;
             }
         }
@@ -195,8 +199,15 @@ struct CaseObjects {
 }
 
 impl CaseObjects {
-    fn of(d: &AutoCommit) -> CaseObjects {
+    /// `root`: the root's fields of `d`.
+    fn of(d: &AutoCommit, root: &Fields<'_>) -> CaseObjects {
         let ids = |key: &str| -> Vec<String> {
+            if !root.conflicted(key) {
+                return root
+                    .object(key)
+                    .map(|(_, id)| vec![id.to_string()])
+                    .unwrap_or_default();
+            }
             d.get_all(ROOT, key)
                 .map(|all| {
                     all.into_iter()
@@ -232,24 +243,33 @@ impl Past {
             None => graph(&d.get_changes(&[])),
         };
         let mut records = Vec::new();
+        let mut keep = |key: &str, text: &str, op: &automerge::ObjId| {
+            if let (Ok(r), Some(hash)) = (serde_json::from_str::<Record>(text), d.hash_for_opid(op))
+                && r.id == key
+            {
+                records.push((hash, r));
+            }
+        };
         let maps = d.get_all(ROOT, case::RECORDS_KEY).unwrap_or_default();
         for (_, map) in maps
             .into_iter()
             .filter(|(v, _)| matches!(v, Value::Object(_)))
         {
-            for key in d.keys(&map).collect::<Vec<_>>() {
-                for (v, op) in d.get_all(&map, key.as_str()).unwrap_or_default() {
-                    let Value::Scalar(s) = v else { continue };
-                    let ScalarValue::Str(text) = s.as_ref() else {
-                        continue;
-                    };
-                    let (Ok(r), Some(hash)) =
-                        (serde_json::from_str::<Record>(text), d.hash_for_opid(&op))
-                    else {
-                        continue;
-                    };
-                    if r.id == key {
-                        records.push((hash, r));
+            // One pass over the map; a record id written twice concurrently (only
+            // a forged history does that) read with every value.
+            let fields = Fields::of(d, &map);
+            for item in fields.items() {
+                if !item.conflict {
+                    if let ValueRef::Scalar(ScalarValueRef::Str(text)) = &item.value {
+                        keep(&item.key, text, &item.id());
+                    }
+                    continue;
+                }
+                for (v, op) in d.get_all(&map, item.key.as_ref()).unwrap_or_default() {
+                    if let Value::Scalar(s) = v
+                        && let ScalarValue::Str(text) = s.as_ref()
+                    {
+                        keep(&item.key, text, &op);
                     }
                 }
             }

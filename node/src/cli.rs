@@ -377,12 +377,18 @@ impl RunArgs {
 
 /// Logs to stderr in `format`, filtered by `filter` if given, else by
 /// `XINFANG_LOG` (default `info`). A bad `filter` is an error; a bad
-/// `XINFANG_LOG` falls back to `info`, as it always has.
+/// `XINFANG_LOG` falls back to `info`, as it always has. Either way Automerge
+/// logs warnings only unless the filter names it ([`quiet_automerge`]).
 pub fn init_logging_with(filter: Option<&str>, format: LogFormat) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = match filter {
-        Some(f) => EnvFilter::try_new(f).with_context(|| format!("--log-filter {f:?}"))?,
-        None => EnvFilter::try_from_env("XINFANG_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        Some(f) => {
+            EnvFilter::try_new(quiet_automerge(f)).with_context(|| format!("--log-filter {f:?}"))?
+        }
+        None => std::env::var("XINFANG_LOG")
+            .ok()
+            .and_then(|f| EnvFilter::try_new(quiet_automerge(&f)).ok())
+            .unwrap_or_else(|| EnvFilter::new(quiet_automerge("info"))),
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -395,6 +401,20 @@ pub fn init_logging_with(filter: Option<&str>, format: LogFormat) -> anyhow::Res
         LogFormat::Json => builder.json().try_init(),
     };
     Ok(())
+}
+
+/// `filter` with Automerge held to warnings, unless it names Automerge itself.
+/// Automerge opens an info-level span, its arguments formatted, for every
+/// document it loads and every column it parses: at `info` that was 4 % of a
+/// node's time receiving a first sync, for lines no one reads.
+fn quiet_automerge(filter: &str) -> String {
+    if filter.contains("automerge") {
+        filter.to_owned()
+    } else if filter.trim().is_empty() {
+        "automerge=warn".to_owned()
+    } else {
+        format!("{filter},automerge=warn")
+    }
 }
 
 /// `--pii-clear-roles`: role codes, comma-separated ("" for none).
@@ -450,6 +470,24 @@ mod tests {
         );
         assert!(parse_metrics_listen("localhost").is_err());
         assert!(parse_metrics_listen("").is_err());
+    }
+
+    #[test]
+    fn automerge_logs_warnings_only_unless_the_filter_names_it() {
+        assert_eq!(quiet_automerge("info"), "info,automerge=warn");
+        assert_eq!(quiet_automerge(""), "automerge=warn");
+        assert_eq!(
+            quiet_automerge("info,xinfang_hub::net=debug"),
+            "info,xinfang_hub::net=debug,automerge=warn"
+        );
+        assert_eq!(
+            quiet_automerge("debug,automerge=trace"),
+            "debug,automerge=trace"
+        );
+        // What it makes is a filter tracing takes.
+        for f in ["info", "", "warn,xinfang_hub=debug"] {
+            tracing_subscriber::EnvFilter::try_new(quiet_automerge(f)).expect(f);
+        }
     }
 
     #[test]

@@ -15,9 +15,10 @@
 //! Lifecycle records are bounded in size (each) and progress notes by the note
 //! limit; whether their writer was entitled to them is the lifecycle's business.
 
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjType, ScalarValue, ScalarValueRef, ValueRef};
 use std::sync::Arc;
 
+use xinfang_hub::doc::Fields;
 use xinfang_hub::{DocumentCheck, InvalidDocument, Refusal, Topology, UnitCode};
 
 use crate::case::{
@@ -86,16 +87,16 @@ impl DocumentCheck for RemoteRules {
     }
 }
 
-/// A root field as text: `Ok(None)` when absent, `Err` when it is not text.
-fn text(d: &AutoCommit, key: &str) -> Result<Option<String>, String> {
-    match d.get(ROOT, key) {
-        Ok(None) => Ok(None),
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => Ok(Some(s.to_string())),
-            other => Err(format!("field `{key}` must be text, not {other}")),
-        },
-        Ok(Some((Value::Object(t), _))) => Err(format!("field `{key}` must be text, not a {t}")),
-        Err(e) => Err(format!("field `{key}` cannot be read: {e}")),
+/// A field as text: `Ok(None)` when absent, `Err` when it is not text.
+fn text<'f>(fields: &'f Fields<'_>, key: &str) -> Result<Option<&'f str>, String> {
+    match fields.value(key) {
+        None => Ok(None),
+        Some(ValueRef::Scalar(ScalarValueRef::Str(s))) => Ok(Some(s)),
+        Some(ValueRef::Scalar(other)) => Err(format!(
+            "field `{key}` must be text, not {}",
+            ScalarValue::from(other)
+        )),
+        Some(ValueRef::Object(t)) => Err(format!("field `{key}` must be text, not a {t}")),
     }
 }
 
@@ -120,7 +121,8 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), String> {
 /// Checks one document from a peer.
 pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
     let (kind, unit) = docid::parse(doc_id).map_err(|e| e.to_string())?;
-    match text(d, "kind")? {
+    let root = Fields::root(d);
+    match text(&root, "kind")? {
         Some(k) if k == kind.as_str() => {}
         Some(k) => {
             return Err(format!(
@@ -136,42 +138,42 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
         }
     }
     match kind {
-        Kind::Case => check_case(doc_id, d),
+        Kind::Case => check_case(doc_id, d, &root),
         Kind::Alert => {
             for field in ["subject", "reason", "at", "seen_hash", "head_hash"] {
-                if let Some(v) = text(d, field)? {
-                    bounded(field, &v, 1_000)?;
+                if let Some(v) = text(&root, field)? {
+                    bounded(field, v, 1_000)?;
                 }
             }
-            check_unit(d, &unit)
+            check_unit(&root, &unit)
         }
         Kind::Bulletin => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::bulletin::check_from_peer(d, &unit)
         }
         Kind::Accountability => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::accountability::check_from_peer(d, &unit)
         }
         Kind::JointPlan | Kind::JointFinding => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::accountability::joint::check_from_peer(d, &unit)
         }
         Kind::Letter => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::letter::check_from_peer(d, &unit)
         }
         Kind::Calendar => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             let (_, year) = docid::calendar_of(doc_id).ok_or("not a calendar id")?;
             crate::holidays::check_from_peer(d, &unit, year)
         }
         Kind::Assessment => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::letter::assessment::check_from_peer(d, &unit)
         }
         Kind::LetterAck => {
-            check_unit(d, &unit)?;
+            check_unit(&root, &unit)?;
             crate::letter::check_ack_from_peer(d, &unit)
         }
         Kind::Roster
@@ -179,13 +181,13 @@ pub fn check(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
         | Kind::Quarterly
         | Kind::Duty
         | Kind::Plan
-        | Kind::Summary => check_unit(d, &unit),
+        | Kind::Summary => check_unit(&root, &unit),
     }
 }
 
 /// The document names its own unit (`unit` equals the id's).
-fn check_unit(d: &AutoCommit, unit: &UnitCode) -> Result<(), String> {
-    match text(d, "unit")? {
+fn check_unit(root: &Fields<'_>, unit: &UnitCode) -> Result<(), String> {
+    match text(root, "unit")? {
         Some(u) if u == unit.as_str() => Ok(()),
         Some(u) => Err(format!(
             "field `unit` is {u:?}, but the id names unit {unit}; refused"
@@ -194,25 +196,25 @@ fn check_unit(d: &AutoCommit, unit: &UnitCode) -> Result<(), String> {
     }
 }
 
-fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
-    if let Some(no) = text(d, "case_no")?
-        && Some(no.as_str()) != docid::case_no_of(doc_id)
+fn check_case(doc_id: &str, d: &AutoCommit, root: &Fields<'_>) -> Result<(), String> {
+    if let Some(no) = text(root, "case_no")?
+        && Some(no) != docid::case_no_of(doc_id)
     {
         return Err(format!(
             "field `case_no` is {no:?}, not the case number the document's id {doc_id:?} carries"
         ));
     }
-    if let Some(p) = text(d, "petitioner")? {
-        bounded("petitioner", &p, MAX_PETITIONER_CHARS)?;
+    if let Some(p) = text(root, "petitioner")? {
+        bounded("petitioner", p, MAX_PETITIONER_CHARS)?;
     }
-    if let Some(c) = text(d, "content")? {
-        bounded("content", &c, MAX_CONTENT_CHARS)?;
+    if let Some(c) = text(root, "content")? {
+        bounded("content", c, MAX_CONTENT_CHARS)?;
     }
     // A salt and a hash in hex and a date: far below this.
-    if let Some(code) = text(d, case::QUERY_CODE_KEY)? {
-        bounded(case::QUERY_CODE_KEY, &code, 1_000)?;
+    if let Some(code) = text(root, case::QUERY_CODE_KEY)? {
+        bounded(case::QUERY_CODE_KEY, code, 1_000)?;
     }
-    if let Some(json) = text(d, case::DETAILS_KEY)? {
+    if let Some(json) = text(root, case::DETAILS_KEY)? {
         if json.len() > MAX_DETAILS_BYTES {
             return Err(format!(
                 "field `details` has {} bytes; the limit is {MAX_DETAILS_BYTES}",
@@ -221,7 +223,7 @@ fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
         }
         // Ledger elements this version cannot read are left alone (a newer
         // node's); those it can read keep the registration's limits.
-        if let Ok(det) = serde_json::from_str::<case::Details>(&json) {
+        if let Ok(det) = serde_json::from_str::<case::Details>(json) {
             let fields = [
                 ("details.cause", det.cause.as_deref(), MAX_CONTENT_CHARS),
                 (
@@ -247,18 +249,15 @@ fn check_case(doc_id: &str, d: &AutoCommit) -> Result<(), String> {
             }
         }
     }
-    check_records(d)
+    check_records(d, root)
 }
 
-fn check_records(d: &AutoCommit) -> Result<(), String> {
-    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, case::RECORDS_KEY) else {
+fn check_records(d: &AutoCommit, root: &Fields<'_>) -> Result<(), String> {
+    let Some((ObjType::Map, map)) = root.object(case::RECORDS_KEY) else {
         return Ok(());
     };
-    for key in d.keys(&map) {
-        let Ok(Some((Value::Scalar(s), _))) = d.get(&map, &key) else {
-            continue;
-        };
-        let ScalarValue::Str(json) = s.as_ref() else {
+    for (key, value) in Fields::of(d, &map).iter() {
+        let ValueRef::Scalar(ScalarValueRef::Str(json)) = value else {
             continue;
         };
         if json.len() > MAX_RECORD_BYTES {
@@ -281,6 +280,7 @@ fn check_records(d: &AutoCommit) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::ROOT;
     use automerge::transaction::Transactable;
     use xinfang_hub::doc;
 

@@ -6,9 +6,9 @@
 //! so concurrent additions at different tiers never collide.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValueRef, Value, ValueRef};
 use xinfang_hub::UnitCode;
-use xinfang_hub::doc;
+use xinfang_hub::doc::{self, Fields};
 
 use super::record::{Body, Record};
 use super::registration::{Details, MAX_NOTE_CHARS, Registration, required};
@@ -82,7 +82,7 @@ pub fn write_registration(
 
 /// When the case was registered (RFC 3339, as written; "" if absent).
 pub fn registered_at(d: &AutoCommit) -> String {
-    str_at(d, &automerge::ObjId::Root, "registered_at")
+    Fields::root(d).text_or_empty("registered_at")
 }
 
 /// The user who registered the case (absent in cases from before accounts).
@@ -93,8 +93,14 @@ pub const DETAILS_KEY: &str = "details";
 
 /// Reads the registration's ledger elements (empty for a case without them).
 pub fn read_details(d: &AutoCommit) -> Details {
-    doc::read_str(d, DETAILS_KEY)
-        .and_then(|s| serde_json::from_str(&s).ok())
+    details_in(&Fields::root(d))
+}
+
+/// The ledger elements among the root's `fields`.
+fn details_in(fields: &Fields<'_>) -> Details {
+    fields
+        .str(DETAILS_KEY)
+        .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default()
 }
 
@@ -146,14 +152,22 @@ pub fn add_record(d: &mut AutoCommit, case_no: &str, r: &Record) -> Result<(), N
 /// The case's lifecycle records. A record that does not parse (written by a newer
 /// or broken node) is skipped and counted, never fatal.
 pub fn read_records(d: &AutoCommit) -> (Vec<Record>, usize) {
-    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, RECORDS_KEY) else {
+    records_in(d, &Fields::root(d))
+}
+
+/// The lifecycle records of `d`, whose root fields are `root`.
+fn records_in(d: &AutoCommit, root: &Fields<'_>) -> (Vec<Record>, usize) {
+    let Some((ObjType::Map, map)) = root.object(RECORDS_KEY) else {
         return (Vec::new(), 0);
     };
     let mut out = Vec::new();
     let mut bad = 0;
-    for key in d.keys(&map).collect::<Vec<_>>() {
-        let text = str_at(d, &map, &key);
-        match serde_json::from_str::<Record>(&text) {
+    for (key, value) in Fields::of(d, &map).iter() {
+        let ValueRef::Scalar(ScalarValueRef::Str(text)) = value else {
+            bad += 1;
+            continue;
+        };
+        match serde_json::from_str::<Record>(text) {
             Ok(r) if r.id == key => out.push(r),
             _ => bad += 1,
         }
@@ -163,31 +177,29 @@ pub fn read_records(d: &AutoCommit) -> (Vec<Record>, usize) {
 
 /// The registration facts the lifecycle needs.
 pub fn header(d: &AutoCommit) -> Option<Header> {
-    let root = automerge::ObjId::Root;
-    let registered_by = str_at(d, &root, "unit").parse().ok()?;
-    let at = chrono::DateTime::parse_from_rfc3339(&str_at(d, &root, "registered_at")).ok()?;
-    let details = read_details(d);
+    header_in(&Fields::root(d))
+}
+
+/// The registration facts among the root's `fields`.
+pub fn header_in(fields: &Fields<'_>) -> Option<Header> {
+    header_from(fields, &details_in(fields))
+}
+
+/// The registration facts among the root's `fields`, its ledger elements read.
+fn header_from(fields: &Fields<'_>, details: &Details) -> Option<Header> {
+    let registered_by = fields.text_or_empty("unit").parse().ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(&fields.text_or_empty("registered_at")).ok()?;
     Some(Header {
         registered_by,
         received: state::local_day(at.with_timezone(&chrono::Utc)),
-        skip_level_of: details.skip_level_of,
+        skip_level_of: details.skip_level_of.clone(),
         received_by_leader: details.receiving_leader.is_some(),
     })
 }
 
-fn str_at(d: &AutoCommit, obj: &automerge::ObjId, key: &str) -> String {
-    match d.get(obj, key) {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => s.to_string(),
-            other => other.to_string(),
-        },
-        _ => String::new(),
-    }
-}
-
 /// Is this document a case?
 pub fn is_case(d: &AutoCommit) -> bool {
-    doc::read_str(d, "kind").as_deref() == Some(KIND)
+    Fields::root(d).str("kind") == Some(KIND)
 }
 
 /// A progress note as a lifecycle record (notes are progress records).
@@ -209,41 +221,70 @@ pub fn progress(
 
 /// Reads the case view; its notes are the progress records, in record order.
 pub fn read(d: &mut AutoCommit, doc_id: &str) -> Result<CaseView, NodeError> {
-    if !is_case(d) {
-        return Err(NodeError::NotFound(format!("{doc_id} is not a case")));
-    }
-    let (records, _) = read_records(d);
-    let notes = state::ordered(&records)
-        .into_iter()
-        .filter_map(|r| match &r.body {
-            Body::Progress { text } => Some(Note {
-                id: r.id.clone(),
-                unit: r.unit.to_string(),
-                text: text.clone(),
-                at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                by: r.by.clone().unwrap_or_default(),
-            }),
-            _ => None,
+    CaseFile::read(d, doc_id).map(|f| f.view)
+}
+
+/// A case document's content, read out of the document in one pass over each
+/// of its maps: no derivation yet. What pages and the query tables both need.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub view: CaseView,
+    /// Its registration facts (None when the registration is unreadable).
+    pub header: Option<Header>,
+    /// Its lifecycle records, unordered.
+    pub records: Vec<Record>,
+    /// Records that could not be read (written by a newer or broken node).
+    pub unreadable: usize,
+}
+
+impl CaseFile {
+    /// Reads the case: its view, its records and its registration facts.
+    pub fn read(d: &mut AutoCommit, doc_id: &str) -> Result<CaseFile, NodeError> {
+        let heads = doc::Heads::of(d).hex();
+        let d = &*d;
+        let root = Fields::root(d);
+        if root.str("kind") != Some(KIND) {
+            return Err(NodeError::NotFound(format!("{doc_id} is not a case")));
+        }
+        let (records, unreadable) = records_in(d, &root);
+        let notes = state::ordered(&records)
+            .into_iter()
+            .filter_map(|r| match &r.body {
+                Body::Progress { text } => Some(Note {
+                    id: r.id.clone(),
+                    unit: r.unit.to_string(),
+                    text: text.clone(),
+                    at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    by: r.by.clone().unwrap_or_default(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let scope = doc::read_scope(doc_id, d)
+            .map(|s| s.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        let details = details_in(&root);
+        let header = header_from(&root, &details);
+        let view = CaseView {
+            case_no: root.text_or_empty("case_no"),
+            doc_id: doc_id.to_owned(),
+            unit: root.text_or_empty("unit"),
+            petitioner: root.text_or_empty("petitioner"),
+            content: root.text_or_empty("content"),
+            registered_at: root.text_or_empty("registered_at"),
+            notes,
+            scope,
+            heads,
+            details,
+            registered_by: root.text_or_empty(REGISTERED_BY_KEY),
+        };
+        Ok(CaseFile {
+            view,
+            header,
+            records,
+            unreadable,
         })
-        .collect();
-    let scope = doc::read_scope(doc_id, d)
-        .map(|s| s.iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
-    let heads = doc::Heads::of(d).hex();
-    let root = automerge::ObjId::Root;
-    Ok(CaseView {
-        case_no: str_at(d, &root, "case_no"),
-        doc_id: doc_id.to_owned(),
-        unit: str_at(d, &root, "unit"),
-        petitioner: str_at(d, &root, "petitioner"),
-        content: str_at(d, &root, "content"),
-        registered_at: str_at(d, &root, "registered_at"),
-        notes,
-        scope,
-        heads,
-        details: read_details(d),
-        registered_by: str_at(d, &root, REGISTERED_BY_KEY),
-    })
+    }
 }
 
 #[cfg(test)]

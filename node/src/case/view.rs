@@ -7,40 +7,15 @@
 //! reads the file out of the document it holds locked, and the view is built
 //! after the lock is released.
 
-use automerge::AutoCommit;
 use chrono::{NaiveDate, SecondsFormat};
 use xinfang_hub::{Topology, UnitCode};
 use xinfang_proto::v1 as pb;
 
-use super::document::{self, CaseView};
+pub use super::document::CaseFile;
 use super::labels::{self, Lang};
 use super::record::{Body, Record, Screening};
-use super::state::{self, Context, Header};
-use crate::error::NodeError;
+use super::state::{self, Context};
 use crate::rules::taxonomy::Taxonomy;
-
-/// A case document's content, read out of the document: no derivation yet.
-#[derive(Debug, Clone)]
-pub struct CaseFile {
-    pub view: CaseView,
-    pub header: Option<Header>,
-    pub records: Vec<Record>,
-    /// Records that could not be read (written by a newer or broken node).
-    pub unreadable: usize,
-}
-
-impl CaseFile {
-    pub fn read(d: &mut AutoCommit, doc_id: &str) -> Result<CaseFile, NodeError> {
-        let view = document::read(d, doc_id)?;
-        let (records, unreadable) = document::read_records(d);
-        Ok(CaseFile {
-            header: document::header(d),
-            view,
-            records,
-            unreadable,
-        })
-    }
-}
 
 /// What a view needs besides the case: the federation, the classification, the
 /// day it is judged on and the reader's language.

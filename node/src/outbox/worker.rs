@@ -134,11 +134,10 @@ impl Outbox {
             return Ok(());
         };
         let mut d = held.loaded.doc;
-        let view = case::read(&mut d, doc_id)?;
+        let case::CaseFile { view, records, .. } = case::CaseFile::read(&mut d, doc_id)?;
         let Ok(registered_at) = DateTime::parse_from_rfc3339(&view.registered_at) else {
             return Ok(());
         };
-        let (records, _) = case::read_records(&d);
         let owed = messages::due(
             case_no,
             registered_at.with_timezone(&Utc),

@@ -61,15 +61,17 @@ pub fn project(
     topology: &Topology,
     rules: &CaseRules,
 ) -> Option<Projected> {
-    if !case::is_case(d) {
-        return None;
-    }
-    let view = case::read(d, id).ok()?;
-    let (records, _) = case::read_records(d);
+    // One read of the document serves the whole row.
+    let case::CaseFile {
+        view,
+        records,
+        header,
+        ..
+    } = case::CaseFile::read(d, id).ok()?;
     let mut facts = None;
     let mut major = None;
     let mut supervision = None;
-    let (status, handling_unit, next_due) = match case::header(d) {
+    let (status, handling_unit, next_due) = match header {
         Some(h) => {
             let ctx = Context {
                 topology,
