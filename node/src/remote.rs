@@ -22,18 +22,12 @@ use xinfang_hub::doc::Fields;
 use xinfang_hub::{DocumentCheck, InvalidDocument, Refusal, Topology, UnitCode};
 
 use crate::case::{
-    self, MAX_CONTENT_CHARS, MAX_NOTE_CHARS, MAX_PETITIONER_CHARS, MAX_REPRESENTATIVES,
+    self, MAX_ADDRESS_CHARS, MAX_CONTENT_CHARS, MAX_DETAILS_BYTES, MAX_NOTE_CHARS,
+    MAX_PETITIONER_CHARS, MAX_RECORD_BYTES, MAX_REPRESENTATIVES,
 };
 use crate::case::{Body, Context, Record};
 use crate::docid::{self, Kind};
 use crate::rules::CaseRules;
-
-/// Largest single lifecycle record (its JSON text), in bytes.
-pub const MAX_RECORD_BYTES: usize = 64 << 10;
-/// Largest `details` value (the ledger elements as JSON), in bytes.
-pub const MAX_DETAILS_BYTES: usize = 64 << 10;
-/// The longest address a registration takes (as in `case::Details::validate`).
-const MAX_ADDRESS_CHARS: usize = 200;
 
 /// The node's rules, for [`xinfang_hub::Hub::set_document_check`]: the form of
 /// each document ([`check`]) and who may write what ([`crate::authorship`]).

@@ -9,6 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use xinfang_hub::UnitCode;
 
+/// Largest single lifecycle record (its JSON text), in bytes.
+pub const MAX_RECORD_BYTES: usize = 64 << 10;
+
 pub use super::step::Step;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

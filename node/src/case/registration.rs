@@ -110,6 +110,12 @@ pub struct DetailsInput<'a> {
 /// At most five representatives for a group visit (Reg-2022 art. 20).
 pub const MAX_REPRESENTATIVES: usize = 5;
 
+/// The longest address a registration takes.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
+/// Largest `details` value (the ledger elements as JSON), in bytes.
+pub const MAX_DETAILS_BYTES: usize = 64 << 10;
+
 /// A group petition (集体访) is one that five or more people brought (seed 003
 /// art. 13 counts them apart; Reg-2022 art. 20's representatives are for them).
 pub const GROUP_VISIT_MIN_PEOPLE: u32 = 5;
@@ -324,7 +330,7 @@ impl Details {
                 MAX_PETITIONER_CHARS,
             )?,
             responsible_unit: known_unit("responsible_unit", input.responsible_unit, topology)?,
-            address: optional("address", input.address, 200)?,
+            address: optional("address", input.address, MAX_ADDRESS_CHARS)?,
             representatives,
             head_count: input.head_count,
             id_masked: id.as_ref().map(IdNumber::masked),

@@ -487,17 +487,14 @@ impl CaseService {
         let bytes = serde_json::to_vec(&record)
             .map_err(|e| NodeError::Internal(e.to_string()))?
             .len();
-        if bytes > crate::remote::MAX_RECORD_BYTES {
+        if bytes > super::MAX_RECORD_BYTES {
             return Err(NodeError::invalid(
                 "record",
                 Said::new(
-                    format!(
-                        "记录有{bytes}字节，上限为{}字节",
-                        crate::remote::MAX_RECORD_BYTES
-                    ),
+                    format!("记录有{bytes}字节，上限为{}字节", super::MAX_RECORD_BYTES),
                     format!(
                         "has {bytes} bytes; the limit is {}",
-                        crate::remote::MAX_RECORD_BYTES
+                        super::MAX_RECORD_BYTES
                     ),
                 ),
             ));
