@@ -15,7 +15,9 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, ScalarV
 use crate::topology::UnitCode;
 
 mod fields;
+mod seed;
 pub use fields::Fields;
+pub use seed::Seed;
 
 pub const ID_KEY: &str = "_id";
 pub const SCOPE_KEY: &str = "_scope";
@@ -334,16 +336,9 @@ pub fn read_scope(doc_id: &str, doc: &AutoCommit) -> Result<Scope, DocError> {
     Ok(scope)
 }
 
-/// A new document with its id set, written by `actor`.
+/// A new document with its id set and its scope empty, written by `actor`.
 pub fn new_doc(doc_id: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
-    let mut doc = AutoCommit::new().with_actor(actor);
-    let am = |e: automerge::AutomergeError| DocError::Automerge {
-        doc_id: doc_id.to_owned(),
-        reason: e.to_string(),
-    };
-    doc.put(ROOT, ID_KEY, doc_id).map_err(am)?;
-    doc.put_object(ROOT, SCOPE_KEY, ObjType::Map).map_err(am)?;
-    Ok(doc)
+    Seed::default().new_doc(doc_id, actor)
 }
 
 /// Adds units to a document's scope (scopes only grow).

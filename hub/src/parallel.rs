@@ -23,8 +23,7 @@ where
     E: Send,
     F: Fn(T) -> Result<U, E> + Sync,
 {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(MAX_THREADS).min(items.len() / MIN_PER_THREAD);
+    let threads = cores().min(MAX_THREADS).min(items.len() / MIN_PER_THREAD);
     if threads <= 1 {
         return items.into_iter().map(f).collect();
     }
@@ -55,6 +54,13 @@ where
         all.extend(part?);
     }
     Ok(all)
+}
+
+/// The cores this process may use, asked once: asking reads the cgroup's files,
+/// which cost more than a small batch's work.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// A part's answer; a panic in it is the caller's panic, as it would have been

@@ -8,7 +8,7 @@ use automerge::AutoCommit;
 use tokio::sync::oneshot;
 
 use super::{Create, Hub, HubError, UpdateError};
-use crate::doc::{self, DocError, Heads};
+use crate::doc::{self, DocError, Heads, Seed};
 use crate::journal::Origin;
 use crate::store::{DocWrite, OwnWork, StoreError, TxStep, TxWork};
 
@@ -37,6 +37,13 @@ struct Pending {
 struct JournalWork {
     work: OwnWork,
     done: oneshot::Sender<Result<(), HubError>>,
+}
+
+/// What a local write starts from.
+enum Start {
+    /// A new document, with its first content.
+    New(Seed),
+    Existing,
 }
 
 #[derive(Default)]
@@ -74,20 +81,49 @@ impl Hub {
         create: Create,
         f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<OwnWork>), E>,
     ) -> Result<T, UpdateError<E>> {
+        let start = match create {
+            Create::New => Start::New(Seed::default()),
+            Create::Existing => Start::Existing,
+        };
+        self.write_local(doc_id, start, f).await
+    }
+
+    /// As `update_with` for a document that must not exist yet, which starts with
+    /// `seed` written in one batch before `f` edits it (see [`Seed`]).
+    pub async fn create_with<T, E>(
+        &self,
+        doc_id: &str,
+        seed: Seed,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<OwnWork>), E>,
+    ) -> Result<T, UpdateError<E>> {
+        self.write_local(doc_id, Start::New(seed), f).await
+    }
+
+    async fn write_local<T, E>(
+        &self,
+        doc_id: &str,
+        start: Start,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<OwnWork>), E>,
+    ) -> Result<T, UpdateError<E>> {
+        let create = match start {
+            Start::New(_) => Create::New,
+            Start::Existing => Create::Existing,
+        };
         let limits = &self.0.cfg.limits;
         doc::check_id(doc_id, limits).map_err(HubError::from)?;
         let _doc_guard = self.doc_lock(doc_id).lock().await;
         let loaded_at = self.0.store.head();
         let existing = self.get(doc_id).await?;
         let base_seq = existing.as_ref().map(|h| h.seq);
-        let (mut doc, before) = match (create, existing) {
-            (Create::New, Some(_)) => return Err(HubError::Exists(doc_id.to_owned()).into()),
-            (Create::Existing, None) => return Err(HubError::NotFound(doc_id.to_owned()).into()),
-            (Create::New, None) => (
-                doc::new_doc(doc_id, self.0.actor.clone()).map_err(HubError::from)?,
+        let (mut doc, before) = match (start, existing) {
+            (Start::New(_), Some(_)) => return Err(HubError::Exists(doc_id.to_owned()).into()),
+            (Start::Existing, None) => return Err(HubError::NotFound(doc_id.to_owned()).into()),
+            (Start::New(seed), None) => (
+                seed.new_doc(doc_id, self.0.actor.clone())
+                    .map_err(HubError::from)?,
                 Heads::default(),
             ),
-            (Create::Existing, Some(held)) => {
+            (Start::Existing, Some(held)) => {
                 let mut d = held.loaded.doc;
                 d.set_actor(self.0.actor.clone());
                 (d, held.loaded.heads)

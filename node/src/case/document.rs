@@ -8,7 +8,7 @@
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValueRef, Value, ValueRef};
 use xinfang_hub::UnitCode;
-use xinfang_hub::doc::{self, Fields};
+use xinfang_hub::doc::{self, Fields, Seed};
 
 use super::record::{Body, Record};
 use super::registration::{Details, MAX_NOTE_CHARS, Registration, required};
@@ -54,30 +54,37 @@ fn am(case_no: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
     move |e| NodeError::Internal(format!("case {case_no}: {e}"))
 }
 
-/// Writes a new registration into a fresh document.
+/// A new registration: the fields a case document starts with, its registering
+/// unit in its scope. Written in one batch into a new document (the hub's
+/// `create_with`), or field by field by `write_registration`.
+pub fn registration_seed(case_no: &str, reg: &Registration, at: &str) -> Result<Seed, NodeError> {
+    let details =
+        serde_json::to_string(&reg.details).map_err(|x| NodeError::Internal(x.to_string()))?;
+    let seed = Seed::concerning([&reg.unit])
+        .string("kind", KIND)
+        .string("case_no", case_no)
+        .string("unit", reg.unit.as_str())
+        .string("petitioner", reg.petitioner.as_str())
+        .string("content", reg.content.as_str())
+        .string("registered_at", at)
+        .string(DETAILS_KEY, details)
+        .empty_map(RECORDS_KEY);
+    Ok(match &reg.by {
+        Some(by) => seed.string(REGISTERED_BY_KEY, by.as_str()),
+        None => seed,
+    })
+}
+
+/// Writes a new registration into a fresh document, field by field.
 pub fn write_registration(
     d: &mut AutoCommit,
     case_no: &str,
     reg: &Registration,
     at: &str,
 ) -> Result<(), NodeError> {
-    let e = am(case_no);
-    doc::extend_scope(case_no, d, [&reg.unit]).map_err(|x| NodeError::Internal(x.to_string()))?;
-    d.put(ROOT, "kind", KIND).map_err(&e)?;
-    d.put(ROOT, "case_no", case_no).map_err(&e)?;
-    d.put(ROOT, "unit", reg.unit.as_str()).map_err(&e)?;
-    d.put(ROOT, "petitioner", reg.petitioner.as_str())
-        .map_err(&e)?;
-    d.put(ROOT, "content", reg.content.as_str()).map_err(&e)?;
-    d.put(ROOT, "registered_at", at).map_err(&e)?;
-    if let Some(by) = &reg.by {
-        d.put(ROOT, REGISTERED_BY_KEY, by.as_str()).map_err(&e)?;
-    }
-    let details =
-        serde_json::to_string(&reg.details).map_err(|x| NodeError::Internal(x.to_string()))?;
-    d.put(ROOT, DETAILS_KEY, details).map_err(&e)?;
-    d.put_object(ROOT, RECORDS_KEY, ObjType::Map).map_err(&e)?;
-    Ok(())
+    registration_seed(case_no, reg, at)?
+        .write_into(case_no, d)
+        .map_err(|x| NodeError::Internal(x.to_string()))
 }
 
 /// When the case was registered (RFC 3339, as written; "" if absent).
@@ -113,14 +120,27 @@ fn details_of(json: Option<&str>) -> Details {
 /// and again at each reissue (the latest write is the code that works).
 pub const QUERY_CODE_KEY: &str = "query_code";
 
+/// The salted hash of the case's query code as stored (JSON).
+fn query_code_json(code: &super::query_code::StoredCode) -> Result<String, NodeError> {
+    serde_json::to_string(code).map_err(|x| NodeError::Internal(x.to_string()))
+}
+
+/// `seed` with the salted hash of the case's query code, as issued at registration.
+pub fn with_query_code(
+    seed: Seed,
+    code: &super::query_code::StoredCode,
+) -> Result<Seed, NodeError> {
+    Ok(seed.string(QUERY_CODE_KEY, query_code_json(code)?))
+}
+
 /// Stores the salted hash of the case's query code (replacing any earlier one).
 pub fn write_query_code(
     d: &mut AutoCommit,
     case_no: &str,
     code: &super::query_code::StoredCode,
 ) -> Result<(), NodeError> {
-    let json = serde_json::to_string(code).map_err(|x| NodeError::Internal(x.to_string()))?;
-    d.put(ROOT, QUERY_CODE_KEY, json).map_err(am(case_no))?;
+    d.put(ROOT, QUERY_CODE_KEY, query_code_json(code)?)
+        .map_err(am(case_no))?;
     Ok(())
 }
 

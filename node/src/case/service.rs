@@ -236,11 +236,13 @@ impl CaseService {
                 .into(),
                 Foldable::of(self.guard().audit_allowed_row(who, "issue_query_code", &no)).into(),
             ]);
+            // The registration and its query code are the new document's first
+            // content, written in one batch.
+            let seed =
+                document::with_query_code(document::registration_seed(&no, &reg, &at)?, &stored)?;
             let result = self
                 .hub()
-                .update_with(&doc_id, Create::New, |d| {
-                    document::write_registration(d, &no, &reg, &at)?;
-                    document::write_query_code(d, &no, &stored)?;
+                .create_with(&doc_id, seed, |d| {
                     // A major or urgent matter flagged at registration: its record
                     // travels with the registration, under the same rules as later.
                     if let Some(body) = &flag {
