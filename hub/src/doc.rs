@@ -117,6 +117,16 @@ pub enum DocError {
     Automerge { doc_id: String, reason: String },
 }
 
+impl DocError {
+    /// Automerge refused an edit of `doc_id` (or failed merging it).
+    pub(crate) fn automerge(doc_id: &str, reason: impl fmt::Display) -> DocError {
+        DocError::Automerge {
+            doc_id: doc_id.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 /// A decoded and validated document.
 pub struct LoadedDoc {
     pub doc: AutoCommit,
@@ -338,7 +348,7 @@ pub fn read_scope(doc_id: &str, doc: &AutoCommit) -> Result<Scope, DocError> {
 
 /// A new document with its id set and its scope empty, written by `actor`.
 pub fn new_doc(doc_id: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
-    Seed::default().new_doc(doc_id, actor)
+    Seed::default().into_doc(doc_id, actor)
 }
 
 /// Adds units to a document's scope (scopes only grow).
@@ -347,10 +357,7 @@ pub fn extend_scope<'a>(
     doc: &mut AutoCommit,
     units: impl IntoIterator<Item = &'a UnitCode>,
 ) -> Result<(), DocError> {
-    let am = |e: automerge::AutomergeError| DocError::Automerge {
-        doc_id: doc_id.to_owned(),
-        reason: e.to_string(),
-    };
+    let am = |e| DocError::automerge(doc_id, e);
     let obj = match doc.get(ROOT, SCOPE_KEY).map_err(am)? {
         Some((Value::Object(ObjType::Map), id)) => id,
         _ => doc.put_object(ROOT, SCOPE_KEY, ObjType::Map).map_err(am)?,
@@ -411,10 +418,7 @@ pub fn merge(
             same_as_incoming: true,
         });
     }
-    let am = |reason: String| DocError::Automerge {
-        doc_id: doc_id.to_owned(),
-        reason,
-    };
+    let am = |reason: String| DocError::automerge(doc_id, reason);
     // A replica that loaded may still hold what makes Automerge panic when it is
     // applied; what we held is dropped with the error, so nothing half-merged stays.
     contained(|| ours.doc.merge(&mut incoming.doc))

@@ -54,15 +54,16 @@ impl Seed {
     /// A new document for `doc_id`, written by `actor`, holding its id, this
     /// seed's scope and fields, in one batch. The hub's own keys (`_id`,
     /// `_scope`) are the hub's: a field of the seed under one of them is ignored.
-    pub fn new_doc(&self, doc_id: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
-        let mut root: HashMap<String, hydrate::Value> = HashMap::new();
-        for (key, field) in &self.fields {
-            root.insert(key.clone(), field.value());
-        }
+    pub fn into_doc(self, doc_id: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
         let scope: HashMap<String, hydrate::Value> = self
             .scope
             .iter()
             .map(|u| (u.to_string(), ScalarValue::Boolean(true).into()))
+            .collect();
+        let mut root: HashMap<String, hydrate::Value> = self
+            .fields
+            .into_iter()
+            .map(|(key, field)| (key, field.into_value()))
             .collect();
         root.insert(SCOPE_KEY.to_owned(), hydrate::Map::from(scope).into());
         root.insert(ID_KEY.to_owned(), ScalarValue::Str(doc_id.into()).into());
@@ -70,7 +71,7 @@ impl Seed {
         // A batch on an empty document only: it appends without looking at what
         // is there.
         doc.init_root_from_hydrate(&hydrate::Map::from(root))
-            .map_err(|e| automerge_error(doc_id, e))?;
+            .map_err(|e| DocError::automerge(doc_id, e))?;
         Ok(doc)
     }
 
@@ -78,7 +79,7 @@ impl Seed {
     /// widened, its fields put (a map field made afresh).
     pub fn write_into(&self, doc_id: &str, doc: &mut AutoCommit) -> Result<(), DocError> {
         extend_scope(doc_id, doc, &self.scope)?;
-        let am = |e| automerge_error(doc_id, e);
+        let am = |e| DocError::automerge(doc_id, e);
         for (key, field) in &self.fields {
             if key == ID_KEY || key == SCOPE_KEY {
                 continue;
@@ -96,18 +97,11 @@ impl Seed {
 }
 
 impl Field {
-    fn value(&self) -> hydrate::Value {
+    fn into_value(self) -> hydrate::Value {
         match self {
-            Field::Str(s) => ScalarValue::Str(s.as_str().into()).into(),
+            Field::Str(s) => ScalarValue::Str(s.into()).into(),
             Field::EmptyMap => hydrate::Map::default().into(),
         }
-    }
-}
-
-fn automerge_error(doc_id: &str, e: automerge::AutomergeError) -> DocError {
-    DocError::Automerge {
-        doc_id: doc_id.to_owned(),
-        reason: e.to_string(),
     }
 }
 
@@ -150,7 +144,7 @@ mod tests {
     #[test]
     fn a_seeded_document_reads_as_one_written_field_by_field() {
         let town = unit("441521115000");
-        let mut seeded = seed().new_doc("d1", unit_actor(&town)).unwrap();
+        let mut seeded = seed().into_doc("d1", unit_actor(&town)).unwrap();
         let mut written = doc::new_doc("d1", unit_actor(&town)).unwrap();
         seed().write_into("d1", &mut written).unwrap();
         for d in [&seeded, &written] {

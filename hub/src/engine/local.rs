@@ -105,10 +105,7 @@ impl Hub {
         start: Start,
         f: impl FnOnce(&mut AutoCommit) -> Result<(T, Option<OwnWork>), E>,
     ) -> Result<T, UpdateError<E>> {
-        let create = match start {
-            Start::New(_) => Create::New,
-            Start::Existing => Create::Existing,
-        };
+        let new = matches!(start, Start::New(_));
         let limits = &self.0.cfg.limits;
         doc::check_id(doc_id, limits).map_err(HubError::from)?;
         let _doc_guard = self.doc_lock(doc_id).lock().await;
@@ -119,7 +116,7 @@ impl Hub {
             (Start::New(_), Some(_)) => return Err(HubError::Exists(doc_id.to_owned()).into()),
             (Start::Existing, None) => return Err(HubError::NotFound(doc_id.to_owned()).into()),
             (Start::New(seed), None) => (
-                seed.new_doc(doc_id, self.0.actor.clone())
+                seed.into_doc(doc_id, self.0.actor.clone())
                     .map_err(HubError::from)?,
                 Heads::default(),
             ),
@@ -141,7 +138,7 @@ impl Hub {
             g.pending.push(Pending {
                 write,
                 doc,
-                new: create == Create::New,
+                new,
                 base_seq,
                 loaded_at,
                 step,
