@@ -119,7 +119,7 @@ pub enum DocError {
 
 impl DocError {
     /// Automerge refused an edit of `doc_id` (or failed merging it).
-    pub(crate) fn automerge(doc_id: &str, reason: impl fmt::Display) -> DocError {
+    pub fn automerge(doc_id: &str, reason: impl fmt::Display) -> DocError {
         DocError::Automerge {
             doc_id: doc_id.to_owned(),
             reason: reason.to_string(),

@@ -63,12 +63,8 @@ async fn write(hub: &Hub, id: &str, n: u32) {
     let town: UnitCode = TOWN.parse().expect("code");
     hub.update(id, Create::New, |d| {
         xinfang_hub::doc::extend_scope(id, d, [&town])?;
-        automerge::transaction::Transactable::put(d, automerge::ROOT, "n", i64::from(n)).map_err(
-            |e| xinfang_hub::doc::DocError::Automerge {
-                doc_id: id.to_owned(),
-                reason: e.to_string(),
-            },
-        )
+        automerge::transaction::Transactable::put(d, automerge::ROOT, "n", i64::from(n))
+            .map_err(|e| xinfang_hub::doc::DocError::automerge(id, e))
     })
     .await
     .expect("write");

@@ -194,12 +194,8 @@ impl World {
         let town = code(TOWN);
         hub.update(&id, create, |d: &mut AutoCommit| {
             xinfang_hub::doc::extend_scope(&id, d, [&town])?;
-            d.put(automerge::ROOT, KEYS[key], value).map_err(|e| {
-                xinfang_hub::doc::DocError::Automerge {
-                    doc_id: id.clone(),
-                    reason: e.to_string(),
-                }
-            })
+            d.put(automerge::ROOT, KEYS[key], value)
+                .map_err(|e| xinfang_hub::doc::DocError::automerge(&id, e))
         })
         .await
         .expect("edit");

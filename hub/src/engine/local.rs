@@ -314,10 +314,9 @@ impl Hub {
             return Err(HubError::Exists(id));
         }
         let mut stored = now.loaded.doc;
-        stored.merge(&mut p.doc).map_err(|e| DocError::Automerge {
-            doc_id: id.clone(),
-            reason: e.to_string(),
-        })?;
+        stored
+            .merge(&mut p.doc)
+            .map_err(|e| DocError::automerge(&id, e))?;
         stored.set_actor(self.0.actor.clone());
         let scope = doc::read_scope(&id, &stored)?;
         let heads = Heads::of(&mut stored);

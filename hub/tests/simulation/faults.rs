@@ -274,10 +274,7 @@ impl Sim {
         let me = self.nodes[i].unit.clone();
         let put = |id: &str, d: &mut AutoCommit, key: &str| {
             d.put(automerge::ROOT, key, n as i64)
-                .map_err(|e| DocError::Automerge {
-                    doc_id: id.to_owned(),
-                    reason: e.to_string(),
-                })
+                .map_err(|e| DocError::automerge(id, e))
         };
         let (id, result) = if create {
             let id = format!("d{me}-{n}");

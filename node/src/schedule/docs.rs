@@ -16,8 +16,9 @@
 //! change once written, so merging by key is all they need.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, Value, ValueRef};
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use xinfang_hub::{UnitCode, doc};
 
@@ -34,16 +35,6 @@ fn json<T: Serialize>(v: &T) -> Result<String, NodeError> {
     serde_json::to_string(v).map_err(|e| NodeError::Internal(e.to_string()))
 }
 
-fn str_at(d: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
-    match d.get(obj, key) {
-        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn map_at(d: &mut AutoCommit, id: &str, key: &str) -> Result<ObjId, NodeError> {
     let e = am(id);
     Ok(match d.get(ROOT, key).map_err(&e)? {
@@ -52,20 +43,46 @@ fn map_at(d: &mut AutoCommit, id: &str, key: &str) -> Result<ObjId, NodeError> {
     })
 }
 
-/// Every value of a map of JSON strings that parses; the rest are counted.
-fn read_map<T: for<'de> Deserialize<'de>>(d: &AutoCommit, key: &str) -> (Vec<(String, T)>, usize) {
-    let Ok(Some((Value::Object(ObjType::Map), map))) = d.get(ROOT, key) else {
+/// Every value of the map `key` of `root` (a map of JSON strings) that parses,
+/// with its key; the rest are counted. The map is read in one pass.
+fn read_map<T: DeserializeOwned>(
+    d: &AutoCommit,
+    root: &doc::Fields<'_>,
+    key: &str,
+) -> (Vec<(String, T)>, usize) {
+    let Some((ObjType::Map, map)) = root.object(key) else {
         return (Vec::new(), 0);
     };
     let mut out = Vec::new();
     let mut bad = 0;
-    for k in d.keys(&map).collect::<Vec<_>>() {
-        match str_at(d, &map, &k).map(|t| serde_json::from_str::<T>(&t)) {
-            Some(Ok(v)) => out.push((k, v)),
+    for (k, v) in doc::Fields::of(d, &map).iter() {
+        match v {
+            ValueRef::Scalar(ScalarValueRef::Str(t)) => match serde_json::from_str::<T>(t) {
+                Ok(v) => out.push((k.to_owned(), v)),
+                Err(_) => bad += 1,
+            },
             _ => bad += 1,
         }
     }
     (out, bad)
+}
+
+/// A filed document's records (publication, adjustments, attendance), each kept
+/// under its own id, in time order.
+fn read_records(d: &AutoCommit, root: &doc::Fields<'_>) -> Vec<ScheduleRecord> {
+    let (recs, _) = read_map::<ScheduleRecord>(d, root, "records");
+    let mut records: Vec<ScheduleRecord> = recs
+        .into_iter()
+        .filter(|(k, r)| *k == r.id)
+        .map(|(_, r)| r)
+        .collect();
+    records.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    records
+}
+
+/// The root text field `key` parsed as JSON.
+fn json_at<T: DeserializeOwned>(root: &doc::Fields<'_>, key: &str) -> Option<T> {
+    serde_json::from_str(root.str(key)?).ok()
 }
 
 /// Sets up a new document of `kind` for `unit`, scoped to it.
@@ -80,6 +97,12 @@ pub fn kind_of(d: &AutoCommit) -> Option<String> {
     doc::read_str(d, "kind")
 }
 
+/// The document's root fields, read once, if its `kind` is `kind`.
+fn root_of_kind<'a>(d: &'a AutoCommit, kind: &str) -> Option<doc::Fields<'a>> {
+    let root = doc::Fields::root(d);
+    (root.str("kind") == Some(kind)).then_some(root)
+}
+
 // --- roster ---------------------------------------------------------------
 
 pub fn put_leader(d: &mut AutoCommit, id: &str, leader: &Leader) -> Result<(), NodeError> {
@@ -91,7 +114,7 @@ pub fn put_leader(d: &mut AutoCommit, id: &str, leader: &Leader) -> Result<(), N
 
 /// The roster's leaders, by name.
 pub fn read_roster(d: &AutoCommit) -> Vec<Leader> {
-    let (mut v, _) = read_map::<Leader>(d, "leaders");
+    let (mut v, _) = read_map::<Leader>(d, &doc::Fields::root(d), "leaders");
     v.retain(|(k, l)| *k == l.name);
     let mut out: Vec<Leader> = v.into_iter().map(|(_, l)| l).collect();
     out.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
@@ -189,25 +212,15 @@ pub fn add_record(d: &mut AutoCommit, id: &str, r: &ScheduleRecord) -> Result<()
 
 /// Reads a filed schedule (None if the document is not one or is unreadable).
 pub fn read_filed(d: &AutoCommit) -> Option<FiledSchedule> {
-    if kind_of(d).as_deref() != Some("schedule") {
-        return None;
-    }
-    let get = |k: &str| str_at(d, &ROOT, k);
-    let (recs, _) = read_map::<ScheduleRecord>(d, "records");
-    let mut records: Vec<ScheduleRecord> = recs
-        .into_iter()
-        .filter(|(k, r)| *k == r.id)
-        .map(|(_, r)| r)
-        .collect();
-    records.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let root = root_of_kind(d, "schedule")?;
     Some(FiledSchedule {
-        unit: get("unit")?.parse().ok()?,
-        month: get("month")?.parse().ok()?,
-        rules: get("rules").unwrap_or_default(),
-        entries: serde_json::from_str(&get("entries")?).ok()?,
-        review: get("review").and_then(|t| serde_json::from_str(&t).ok()),
-        approval: serde_json::from_str(&get("approval")?).ok()?,
-        records,
+        unit: root.str("unit")?.parse().ok()?,
+        month: root.str("month")?.parse().ok()?,
+        rules: root.str("rules").unwrap_or_default().to_owned(),
+        entries: json_at(&root, "entries")?,
+        review: json_at(&root, "review"),
+        approval: json_at(&root, "approval")?,
+        records: read_records(d, &root),
     })
 }
 
@@ -227,11 +240,8 @@ pub fn write_quarterly<T: Serialize>(
     Ok(())
 }
 
-pub fn read_quarterly<T: for<'de> Deserialize<'de>>(d: &AutoCommit) -> Option<T> {
-    if kind_of(d).as_deref() != Some("quarterly") {
-        return None;
-    }
-    serde_json::from_str(&str_at(d, &ROOT, "register")?).ok()
+pub fn read_quarterly<T: DeserializeOwned>(d: &AutoCommit) -> Option<T> {
+    json_at(&root_of_kind(d, "quarterly")?, "register")
 }
 
 // --- duty roster ---------------------------------------------------------------
@@ -261,23 +271,13 @@ pub fn write_duty(d: &mut AutoCommit, id: &str, f: &FiledDuty) -> Result<(), Nod
 
 /// Reads a filed duty roster (None if the document is not one or is unreadable).
 pub fn read_duty(d: &AutoCommit) -> Option<FiledDuty> {
-    if kind_of(d).as_deref() != Some("duty") {
-        return None;
-    }
-    let get = |k: &str| str_at(d, &ROOT, k);
-    let (recs, _) = read_map::<ScheduleRecord>(d, "records");
-    let mut records: Vec<ScheduleRecord> = recs
-        .into_iter()
-        .filter(|(k, r)| *k == r.id)
-        .map(|(_, r)| r)
-        .collect();
-    records.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let root = root_of_kind(d, "duty")?;
     Some(FiledDuty {
-        unit: get("unit")?.parse().ok()?,
-        span: get("span")?.parse().ok()?,
-        days: serde_json::from_str(&get("days")?).ok()?,
-        approval: serde_json::from_str(&get("approval")?).ok()?,
-        records,
+        unit: root.str("unit")?.parse().ok()?,
+        span: root.str("span")?.parse().ok()?,
+        days: json_at(&root, "days")?,
+        approval: json_at(&root, "approval")?,
+        records: read_records(d, &root),
     })
 }
 
@@ -299,9 +299,6 @@ pub fn write_report<T: Serialize>(
     Ok(())
 }
 
-pub fn read_report<T: for<'de> Deserialize<'de>>(d: &AutoCommit, kind: &str) -> Option<T> {
-    if kind_of(d).as_deref() != Some(kind) {
-        return None;
-    }
-    serde_json::from_str(&str_at(d, &ROOT, "report")?).ok()
+pub fn read_report<T: DeserializeOwned>(d: &AutoCommit, kind: &str) -> Option<T> {
+    json_at(&root_of_kind(d, kind)?, "report")
 }
