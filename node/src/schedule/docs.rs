@@ -44,34 +44,32 @@ fn map_at(d: &mut AutoCommit, id: &str, key: &str) -> Result<ObjId, NodeError> {
 }
 
 /// Every value of the map `key` of `root` (a map of JSON strings) that parses,
-/// with its key; the rest are counted. The map is read in one pass.
+/// with its key, the map read in one pass. A value that does not parse (not
+/// text, or not this shape) is left out, as a reader of the whole document would
+/// have nothing to show for it.
 fn read_map<T: DeserializeOwned>(
     d: &AutoCommit,
     root: &doc::Fields<'_>,
     key: &str,
-) -> (Vec<(String, T)>, usize) {
+) -> Vec<(String, T)> {
     let Some((ObjType::Map, map)) = root.object(key) else {
-        return (Vec::new(), 0);
+        return Vec::new();
     };
-    let mut out = Vec::new();
-    let mut bad = 0;
-    for (k, v) in doc::Fields::of(d, &map).iter() {
-        match v {
-            ValueRef::Scalar(ScalarValueRef::Str(t)) => match serde_json::from_str::<T>(t) {
-                Ok(v) => out.push((k.to_owned(), v)),
-                Err(_) => bad += 1,
-            },
-            _ => bad += 1,
-        }
-    }
-    (out, bad)
+    doc::Fields::of(d, &map)
+        .iter()
+        .filter_map(|(k, v)| match v {
+            ValueRef::Scalar(ScalarValueRef::Str(t)) => {
+                serde_json::from_str::<T>(t).ok().map(|v| (k.to_owned(), v))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A filed document's records (publication, adjustments, attendance), each kept
 /// under its own id, in time order.
 fn read_records(d: &AutoCommit, root: &doc::Fields<'_>) -> Vec<ScheduleRecord> {
-    let (recs, _) = read_map::<ScheduleRecord>(d, root, "records");
-    let mut records: Vec<ScheduleRecord> = recs
+    let mut records: Vec<ScheduleRecord> = read_map::<ScheduleRecord>(d, root, "records")
         .into_iter()
         .filter(|(k, r)| *k == r.id)
         .map(|(_, r)| r)
@@ -93,10 +91,6 @@ pub fn init(d: &mut AutoCommit, id: &str, kind: &str, unit: &UnitCode) -> Result
     doc::extend_scope(id, d, [unit]).map_err(|x| NodeError::Internal(x.to_string()))
 }
 
-pub fn kind_of(d: &AutoCommit) -> Option<String> {
-    doc::read_str(d, "kind")
-}
-
 /// The document's root fields, read once, if its `kind` is `kind`.
 fn root_of_kind<'a>(d: &'a AutoCommit, kind: &str) -> Option<doc::Fields<'a>> {
     let root = doc::Fields::root(d);
@@ -114,7 +108,7 @@ pub fn put_leader(d: &mut AutoCommit, id: &str, leader: &Leader) -> Result<(), N
 
 /// The roster's leaders, by name.
 pub fn read_roster(d: &AutoCommit) -> Vec<Leader> {
-    let (mut v, _) = read_map::<Leader>(d, &doc::Fields::root(d), "leaders");
+    let mut v = read_map::<Leader>(d, &doc::Fields::root(d), "leaders");
     v.retain(|(k, l)| *k == l.name);
     let mut out: Vec<Leader> = v.into_iter().map(|(_, l)| l).collect();
     out.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
