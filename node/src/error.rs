@@ -32,6 +32,12 @@ pub enum NodeError {
 }
 
 impl NodeError {
+    /// Automerge refused an edit of the document `id`: a fault of ours, never
+    /// the caller's input.
+    pub fn automerge(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + Copy + '_ {
+        move |e| NodeError::Internal(format!("document {id}: {e}"))
+    }
+
     /// Bad input in `field`: the rule, said in both languages.
     pub fn invalid(field: &'static str, rule: impl Into<Said>) -> Self {
         NodeError::Invalid {

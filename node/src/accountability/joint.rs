@@ -187,7 +187,7 @@ fn put(
     json: String,
     scope: &[&UnitCode],
 ) -> Result<(), NodeError> {
-    let am = |e: automerge::AutomergeError| NodeError::Internal(format!("document {id}: {e}"));
+    let am = NodeError::automerge(id);
     d.put(ROOT, "kind", kind).map_err(am)?;
     d.put(ROOT, "unit", issuer.as_str()).map_err(am)?;
     d.put(ROOT, kind, json).map_err(am)?;

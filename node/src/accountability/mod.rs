@@ -352,7 +352,7 @@ pub fn check(
 
 /// Writes a new record's document, scoped to its issuer and the unit concerned.
 pub fn write(d: &mut AutoCommit, id: &str, c: &AccountabilityCase) -> Result<(), NodeError> {
-    let am = |e: automerge::AutomergeError| NodeError::Internal(format!("document {id}: {e}"));
+    let am = NodeError::automerge(id);
     d.put(ROOT, "kind", ACCOUNTABILITY_KIND).map_err(am)?;
     d.put(ROOT, "unit", c.issuer.as_str()).map_err(am)?;
     let json = serde_json::to_string(c).map_err(|e| NodeError::Internal(e.to_string()))?;

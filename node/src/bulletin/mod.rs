@@ -147,7 +147,7 @@ pub fn check(b: &Bulletin, me: &UnitCode, topo: &Topology) -> Result<(), NodeErr
 
 /// Writes a new notice's document, scoped to its issuer and every unit it names.
 pub fn write(d: &mut AutoCommit, id: &str, b: &Bulletin) -> Result<(), NodeError> {
-    let am = |e: automerge::AutomergeError| NodeError::Internal(format!("document {id}: {e}"));
+    let am = NodeError::automerge(id);
     d.put(ROOT, "kind", BULLETIN_KIND).map_err(am)?;
     d.put(ROOT, "unit", b.issuer.as_str()).map_err(am)?;
     let json = serde_json::to_string(b).map_err(|e| NodeError::Internal(e.to_string()))?;

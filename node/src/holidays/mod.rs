@@ -72,7 +72,7 @@ pub fn write(
     p: &PublishedYear,
     topology: &Topology,
 ) -> Result<(), NodeError> {
-    let am = |e: automerge::AutomergeError| NodeError::Internal(format!("document {id}: {e}"));
+    let am = NodeError::automerge(id);
     d.put(ROOT, "kind", CALENDAR_KIND).map_err(am)?;
     d.put(ROOT, "unit", p.issuer.as_str()).map_err(am)?;
     d.put(ROOT, "year", i64::from(p.year)).map_err(am)?;

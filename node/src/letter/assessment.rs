@@ -111,7 +111,7 @@ pub fn table(a: &FiledAssessment, name: &dyn Fn(&UnitCode) -> String) -> ReportT
 /// Writes (or rewrites) the filed assessment, scoped to the issuer and every unit
 /// assessed.
 pub fn write(d: &mut AutoCommit, id: &str, a: &FiledAssessment) -> Result<(), NodeError> {
-    let am = |e: automerge::AutomergeError| NodeError::Internal(format!("document {id}: {e}"));
+    let am = NodeError::automerge(id);
     d.put(ROOT, "kind", ASSESSMENT_KIND).map_err(am)?;
     d.put(ROOT, "unit", a.issuer.as_str()).map_err(am)?;
     let json = serde_json::to_string(a).map_err(|e| NodeError::Internal(e.to_string()))?;

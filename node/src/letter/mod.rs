@@ -281,16 +281,15 @@ pub fn check(l: &Letter, me: &UnitCode, topo: &Topology) -> Result<(), NodeError
     Ok(())
 }
 
-fn am(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
-    move |e| NodeError::Internal(format!("document {id}: {e}"))
-}
-
 /// Writes (or rewrites) a letter's document, scoped to issuer and unit.
 pub fn write(d: &mut AutoCommit, id: &str, l: &Letter) -> Result<(), NodeError> {
-    d.put(ROOT, "kind", LETTER_KIND).map_err(am(id))?;
-    d.put(ROOT, "unit", l.issuer.as_str()).map_err(am(id))?;
+    d.put(ROOT, "kind", LETTER_KIND)
+        .map_err(NodeError::automerge(id))?;
+    d.put(ROOT, "unit", l.issuer.as_str())
+        .map_err(NodeError::automerge(id))?;
     let json = serde_json::to_string(l).map_err(|e| NodeError::Internal(e.to_string()))?;
-    d.put(ROOT, "letter", json).map_err(am(id))?;
+    d.put(ROOT, "letter", json)
+        .map_err(NodeError::automerge(id))?;
     doc::extend_scope(id, d, [&l.issuer, &l.unit]).map_err(|e| NodeError::Internal(e.to_string()))
 }
 
@@ -304,10 +303,12 @@ pub fn read(d: &AutoCommit) -> Option<Letter> {
 
 /// Writes an acknowledgement's document, scoped to unit and issuer.
 pub fn write_ack(d: &mut AutoCommit, id: &str, a: &Acknowledgement) -> Result<(), NodeError> {
-    d.put(ROOT, "kind", LETTER_ACK_KIND).map_err(am(id))?;
-    d.put(ROOT, "unit", a.unit.as_str()).map_err(am(id))?;
+    d.put(ROOT, "kind", LETTER_ACK_KIND)
+        .map_err(NodeError::automerge(id))?;
+    d.put(ROOT, "unit", a.unit.as_str())
+        .map_err(NodeError::automerge(id))?;
     let json = serde_json::to_string(a).map_err(|e| NodeError::Internal(e.to_string()))?;
-    d.put(ROOT, "ack", json).map_err(am(id))?;
+    d.put(ROOT, "ack", json).map_err(NodeError::automerge(id))?;
     doc::extend_scope(id, d, [&a.unit, &a.issuer]).map_err(|e| NodeError::Internal(e.to_string()))
 }
 

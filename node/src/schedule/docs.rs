@@ -27,16 +27,12 @@ use super::model::{Entry, Leader, Month, Quarter};
 use super::quota::Violation;
 use crate::error::NodeError;
 
-fn am(id: &str) -> impl Fn(automerge::AutomergeError) -> NodeError + '_ {
-    move |e| NodeError::Internal(format!("document {id}: {e}"))
-}
-
 fn json<T: Serialize>(v: &T) -> Result<String, NodeError> {
     serde_json::to_string(v).map_err(|e| NodeError::Internal(e.to_string()))
 }
 
 fn map_at(d: &mut AutoCommit, id: &str, key: &str) -> Result<ObjId, NodeError> {
-    let e = am(id);
+    let e = NodeError::automerge(id);
     Ok(match d.get(ROOT, key).map_err(&e)? {
         Some((Value::Object(ObjType::Map), obj)) => obj,
         _ => d.put_object(ROOT, key, ObjType::Map).map_err(&e)?,
@@ -85,7 +81,7 @@ fn json_at<T: DeserializeOwned>(root: &doc::Fields<'_>, key: &str) -> Option<T> 
 
 /// Sets up a new document of `kind` for `unit`, scoped to it.
 pub fn init(d: &mut AutoCommit, id: &str, kind: &str, unit: &UnitCode) -> Result<(), NodeError> {
-    let e = am(id);
+    let e = NodeError::automerge(id);
     d.put(ROOT, "kind", kind).map_err(&e)?;
     d.put(ROOT, "unit", unit.as_str()).map_err(&e)?;
     doc::extend_scope(id, d, [unit]).map_err(|x| NodeError::Internal(x.to_string()))
@@ -102,7 +98,7 @@ fn root_of_kind<'a>(d: &'a AutoCommit, kind: &str) -> Option<doc::Fields<'a>> {
 pub fn put_leader(d: &mut AutoCommit, id: &str, leader: &Leader) -> Result<(), NodeError> {
     let map = map_at(d, id, "leaders")?;
     d.put(&map, leader.name.as_str(), json(leader)?)
-        .map_err(am(id))?;
+        .map_err(NodeError::automerge(id))?;
     Ok(())
 }
 
@@ -184,7 +180,7 @@ pub struct FiledSchedule {
 
 pub fn write_filed(d: &mut AutoCommit, id: &str, f: &FiledSchedule) -> Result<(), NodeError> {
     init(d, id, "schedule", &f.unit)?;
-    let e = am(id);
+    let e = NodeError::automerge(id);
     d.put(ROOT, "month", f.month.to_string()).map_err(&e)?;
     d.put(ROOT, "rules", f.rules.as_str()).map_err(&e)?;
     d.put(ROOT, "entries", json(&f.entries)?).map_err(&e)?;
@@ -200,7 +196,8 @@ pub fn write_filed(d: &mut AutoCommit, id: &str, f: &FiledSchedule) -> Result<()
 
 pub fn add_record(d: &mut AutoCommit, id: &str, r: &ScheduleRecord) -> Result<(), NodeError> {
     let map = map_at(d, id, "records")?;
-    d.put(&map, r.id.as_str(), json(r)?).map_err(am(id))?;
+    d.put(&map, r.id.as_str(), json(r)?)
+        .map_err(NodeError::automerge(id))?;
     Ok(())
 }
 
@@ -228,7 +225,7 @@ pub fn write_quarterly<T: Serialize>(
     register: &T,
 ) -> Result<(), NodeError> {
     init(d, id, "quarterly", unit)?;
-    let e = am(id);
+    let e = NodeError::automerge(id);
     d.put(ROOT, "quarter", quarter.to_string()).map_err(&e)?;
     d.put(ROOT, "register", json(register)?).map_err(&e)?;
     Ok(())
@@ -253,7 +250,7 @@ pub struct FiledDuty {
 
 pub fn write_duty(d: &mut AutoCommit, id: &str, f: &FiledDuty) -> Result<(), NodeError> {
     init(d, id, "duty", &f.unit)?;
-    let e = am(id);
+    let e = NodeError::automerge(id);
     d.put(ROOT, "span", f.span.to_string()).map_err(&e)?;
     d.put(ROOT, "days", json(&f.days)?).map_err(&e)?;
     d.put(ROOT, "approval", json(&f.approval)?).map_err(&e)?;
@@ -287,7 +284,7 @@ pub fn write_report<T: Serialize>(
     report: &T,
 ) -> Result<(), NodeError> {
     init(d, id, kind, unit)?;
-    let e = am(id);
+    let e = NodeError::automerge(id);
     d.put(ROOT, "period", period).map_err(&e)?;
     d.put(ROOT, "report", json(report)?).map_err(&e)?;
     Ok(())
